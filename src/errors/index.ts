@@ -1,0 +1,9 @@
+// Tusk's one error family. Every error a user sees is a TuskError with a literal
+// code; the server maps `kind` to gRPC status codes in one place, the S3 gateway
+// to S3 error codes in one table, the CLI to exit codes.
+export { TuskError, isTuskError, toTuskError } from './tusk-error.js';
+export type { ErrorKind, TuskErrorJSON } from './tusk-error.js';
+export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound } from './not-found.js';
+export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl } from './invalid-argument.js';
+export { CorruptObject } from './data-loss.js';
+export { StorageUnavailable } from './unavailable.js';

@@ -1,0 +1,26 @@
+// Errors for input that can never be right: malformed names, paths, refs, specs, globs.
+import { TuskError } from './tusk-error.js';
+
+export class InvalidArgument extends TuskError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super('invalid_argument', code, message, data);
+  }
+}
+
+export class InvalidPath extends InvalidArgument {
+  constructor(readonly path: string, readonly reason: string) {
+    super('InvalidPath', `invalid path ${JSON.stringify(path)}: ${reason}`, { path, reason });
+  }
+}
+
+export class InvalidGlob extends InvalidArgument {
+  constructor(readonly glob: string, readonly reason: string) {
+    super('InvalidGlob', `invalid glob ${JSON.stringify(glob)}: ${reason}`, { glob, reason });
+  }
+}
+
+export class InvalidStorageUrl extends InvalidArgument {
+  constructor(readonly url: string, readonly reason: string) {
+    super('InvalidStorageUrl', `invalid storage URL ${JSON.stringify(url)}: ${reason}`, { url, reason });
+  }
+}

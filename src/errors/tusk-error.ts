@@ -1,0 +1,57 @@
+// The root of Tusk's error family: every error a user can see carries a literal
+// `code` (what went wrong, stable across versions), a `kind` (the family that
+// decides the gRPC/S3/CLI mapping) and a one-line message a person understands.
+// Callers branch on `code` or `kind`, never on message text.
+
+export type ErrorKind =
+  | 'not_found'
+  | 'already_exists'
+  | 'invalid_argument'
+  | 'failed_precondition'
+  | 'data_loss'
+  | 'unavailable'
+  | 'deadline_exceeded'
+  | 'aborted'
+  | 'internal';
+
+export interface TuskErrorJSON {
+  code: string;
+  kind: ErrorKind;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export class TuskError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(kind: ErrorKind, code: string, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = code;
+    this.kind = kind;
+    this.code = code;
+    this.data = data;
+  }
+
+  toJSON(): TuskErrorJSON {
+    return { code: this.code, kind: this.kind, message: this.message, data: { ...this.data } };
+  }
+
+  /** Rebuilds an error that crossed a process boundary; `instanceof TuskError` and `.code` survive. */
+  static fromJSON(json: TuskErrorJSON): TuskError {
+    return new TuskError(json.kind, json.code, json.message, json.data);
+  }
+}
+
+/** True for any TuskError, also one created by another copy of this module (duplicate bundles). */
+export function isTuskError(err: unknown): err is TuskError {
+  return err instanceof TuskError || (typeof err === 'object' && err !== null && typeof (err as TuskError).code === 'string' && typeof (err as TuskError).kind === 'string' && 'data' in err);
+}
+
+/** Wraps anything thrown into a TuskError, keeping TuskErrors as they are. */
+export function toTuskError(err: unknown): TuskError {
+  if (isTuskError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TuskError('internal', 'Internal', message.split('\n')[0] ?? 'internal error', {}, { cause: err });
+}

@@ -1,0 +1,15 @@
+// The BlobStore interface: small immutable byte strings (tree nodes, ref lists)
+// stored under a caller-chosen content ID. The caller computes the ID (usually a
+// hash of the bytes or of their logical content) and verifies what it reads;
+// the store packs blobs into large objects so that many small blobs never
+// become many small object-store requests.
+
+export interface BlobStore {
+  /** Stores `bytes` under `id` unless a blob with that ID already exists (then it is a no-op). */
+  put(id: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes stored under `id`. Throws ObjectNotFound if there is none; CorruptObject if the stored bytes are damaged. */
+  get(id: string): Promise<Uint8Array>;
+  has(id: string): Promise<boolean>;
+  /** Makes every blob put so far durable in the object store. */
+  flush(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+// The ObjectStore interface: the one place Tusk persists file content (chunk
+// packs, tree nodes, pack indexes). Keys are '/'-separated strings without a
+// leading slash; objects are immutable once written (a put of an existing key
+// replaces it atomically, readers see the old or the new object, never a mix).
+// Implementations: fs-store.ts (local disk), s3-store.ts (S3/MinIO),
+// memory-store.ts (tests and tools), cache-store.ts (a local-disk read cache
+// wrapped around another store).
+
+export type Body = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface ListPage {
+  keys: string[];
+  /** Pass as `after` to get the next page; undefined when this was the last page. */
+  next?: string;
+}
+
+export interface ListOptions {
+  /** Only keys strictly greater than this one (lexicographic, by UTF-8 bytes). */
+  after?: string;
+  /** At most this many keys in the page (default 1000). */
+  limit?: number;
+}
+
+export interface ObjectStore {
+  /** Streams the whole object. Throws ObjectNotFound if the key does not exist. */
+  get(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Reads `length` bytes from `offset`. Throws ObjectNotFound; a range past the end returns the bytes that exist. */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Writes the object from bytes or a stream; the object appears under `key` only once complete and durable. */
+  put(key: string, body: Body): Promise<void>;
+  /** One page of keys starting with `prefix`, in lexicographic order. */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** Deletes the key; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** The object's size in bytes, or undefined if it does not exist. */
+  size(key: string): Promise<number | undefined>;
+  /** A short human description for logs ("file:///x", "s3://bucket/prefix"). */
+  describe(): string;
+}
+
+/** Iterates over every key under a prefix, page by page. */
+export async function* listAll(store: ObjectStore, prefix: string, pageSize = 1000): AsyncIterable<string> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.list(prefix, { after, limit: pageSize });
+    yield* page.keys;
+    if (page.next === undefined) return;
+    after = page.next;
+  }
+}
+
+/** Reads a whole object into memory: only for small objects (pack indexes, tree nodes). */
+export async function getBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of await store.get(key)) parts.push(part);
+  return Buffer.concat(parts);
+}
