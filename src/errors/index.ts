@@ -4,6 +4,7 @@
 export { TuskError, isTuskError, toTuskError } from './tusk-error.js';
 export type { ErrorKind, TuskErrorJSON } from './tusk-error.js';
 export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound } from './not-found.js';
-export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl } from './invalid-argument.js';
+export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidObjectKey } from './invalid-argument.js';
+export { FailedPrecondition, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';

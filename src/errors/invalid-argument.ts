@@ -24,3 +24,10 @@ export class InvalidStorageUrl extends InvalidArgument {
     super('InvalidStorageUrl', `invalid storage URL ${JSON.stringify(url)}: ${reason}`, { url, reason });
   }
 }
+
+/** An object-store key that no backend may accept: empty, absolute, with '.', '..' or empty segments, NUL, or too long. */
+export class InvalidObjectKey extends InvalidArgument {
+  constructor(readonly key: string, readonly reason: string) {
+    super('InvalidObjectKey', `invalid object key ${JSON.stringify(key)}: ${reason}`, { key, reason });
+  }
+}

@@ -2,7 +2,7 @@
 import { TuskError } from './tusk-error.js';
 
 export class StorageUnavailable extends TuskError {
-  constructor(readonly operation: string, readonly reason: string) {
-    super('unavailable', 'StorageUnavailable', `object store unavailable during ${operation}: ${reason}`, { operation, reason });
+  constructor(readonly operation: string, readonly reason: string, options?: { cause?: unknown }) {
+    super('unavailable', 'StorageUnavailable', `object store unavailable during ${operation}: ${reason}`, { operation, reason }, options);
   }
 }
