@@ -1,6 +1,8 @@
 // An ObjectStore held in memory: for unit tests of the layers above and for tools.
-// Not used by the daemon.
+// Not used by the daemon. Applies the same key, range and page rules as the real
+// backends so that code tested against it behaves the same on disk and on S3.
 import { ObjectNotFound } from '../errors/index.js';
+import { checkObjectKey, checkRange, compareKeys, pageLimit } from './object-key.js';
 import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
 
 export class MemoryStore implements ObjectStore {
@@ -12,10 +14,12 @@ export class MemoryStore implements ObjectStore {
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(key, offset, length);
     return this.read(key).subarray(offset, offset + length);
   }
 
   async put(key: string, body: Body): Promise<void> {
+    checkObjectKey(key);
     if (body instanceof Uint8Array) {
       this.objects.set(key, Uint8Array.from(body));
       return;
@@ -26,23 +30,27 @@ export class MemoryStore implements ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
-    const limit = options.limit ?? 1000;
+    const limit = pageLimit(options.limit);
+    const after = options.after;
     const keys = [...this.objects.keys()]
-      .filter((k) => k.startsWith(prefix) && (options.after === undefined || Buffer.compare(Buffer.from(k), Buffer.from(options.after)) > 0))
-      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      .filter((k) => k.startsWith(prefix) && (after === undefined || compareKeys(k, after) > 0))
+      .sort(compareKeys);
     const page = keys.slice(0, limit);
     return { keys: page, next: keys.length > limit ? page[page.length - 1] : undefined };
   }
 
   async delete(key: string): Promise<void> {
+    checkObjectKey(key);
     this.objects.delete(key);
   }
 
   async exists(key: string): Promise<boolean> {
+    checkObjectKey(key);
     return this.objects.has(key);
   }
 
   async size(key: string): Promise<number | undefined> {
+    checkObjectKey(key);
     return this.objects.get(key)?.length;
   }
 
@@ -51,6 +59,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   private read(key: string): Uint8Array {
+    checkObjectKey(key);
     const value = this.objects.get(key);
     if (!value) throw new ObjectNotFound(key);
     return value;
