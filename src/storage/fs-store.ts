@@ -1,0 +1,309 @@
+// FsStore: an ObjectStore on a local directory, one file per object.
+//
+// Layout: key "packs/ab/cdef" is the file ROOT/packs%/ab%/cdef. Directory names
+// carry a trailing '%' so that "a" (an object) and "a/b" (an object under the
+// prefix "a/") can both exist, as in S3. Inside a segment '%' is written as
+// "%25" and a leading '.' as "%2E", so no object or directory name ever ends in
+// a bare '%' or starts with '.', and ROOT/.tmp (in-progress writes) can never
+// collide with a key.
+//
+// Durability: put streams into ROOT/.tmp/<pid>.<random>, fsyncs it, renames it
+// into place and fsyncs the directory, so after a crash a key holds either the
+// old or the new object. Temp files of dead processes are removed on open.
+// Empty directories left by deletes are kept (harmless, and removing them
+// would race with concurrent puts).
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InvalidObjectKey, ObjectNotFound, StorageRejected, StorageUnavailable } from '../errors/index.js';
+import { checkObjectKey, checkRange, compareKeys, pageLimit } from './object-key.js';
+import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
+
+const TMP_DIR = '.tmp';
+/** Temp files older than this are removed on open even if their process still seems alive (pid reuse). */
+const STALE_TMP_MS = 24 * 3600 * 1000;
+const MAX_NAME_BYTES = 255;
+const READ_CHUNK = 256 * 1024;
+
+export class FsStore implements ObjectStore {
+  readonly root: string;
+  /** Settles once the root exists and stale temp files are gone; every operation waits for it. */
+  readonly ready: Promise<void>;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.ready = this.prepare();
+    this.ready.catch(() => undefined); // surfaced by the first operation, not as an unhandled rejection
+  }
+
+  /** Opens (creating if needed) a store and waits until it is usable. */
+  static async open(root: string): Promise<FsStore> {
+    const store = new FsStore(root);
+    await store.ready;
+    return store;
+  }
+
+  async get(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const file = this.pathOf(key);
+    await this.ready;
+    const handle = await this.openForRead(key, file, 'get');
+    return guardStream(handle.createReadStream({ highWaterMark: READ_CHUNK }), 'get', key);
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const file = this.pathOf(key);
+    checkRange(key, offset, length);
+    await this.ready;
+    const handle = await this.openForRead(key, file, 'getRange');
+    try {
+      const { size } = await handle.stat();
+      const want = Math.max(0, Math.min(length, size - offset));
+      const out = Buffer.allocUnsafe(want);
+      let filled = 0;
+      while (filled < want) {
+        const { bytesRead } = await handle.read(out, filled, want - filled, offset + filled);
+        if (bytesRead === 0) break; // truncated underneath us: return what exists
+        filled += bytesRead;
+      }
+      return out.subarray(0, filled);
+    } catch (err) {
+      throw fsFailure('getRange', key, err);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  async put(key: string, body: Body): Promise<void> {
+    const file = this.pathOf(key);
+    await this.ready;
+    const tmp = join(this.root, TMP_DIR, `${process.pid}.${randomBytes(8).toString('hex')}`);
+    let handle: FileHandle;
+    try {
+      handle = await open(tmp, 'wx', 0o644);
+    } catch (err) {
+      throw fsFailure('put', key, err);
+    }
+    let placed = false;
+    try {
+      if (body instanceof Uint8Array) {
+        await writeAll(handle, body, key);
+      } else {
+        for await (const chunk of body) await writeAll(handle, chunk, key); // errors of `body` propagate unchanged
+      }
+      await guard('put', key, async () => {
+        await handle.sync();
+        await handle.close();
+        await this.makeParents(dirname(file));
+        await rename(tmp, file);
+        placed = true;
+        await syncDir(dirname(file));
+      });
+    } finally {
+      if (!placed) {
+        await handle.close().catch(() => undefined);
+        await rm(tmp, { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    const limit = pageLimit(options.limit);
+    await this.ready;
+    const dirSegments = prefix.split('/');
+    dirSegments.pop(); // the partial last segment is matched inside the walk
+    if (dirSegments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\0'))) return { keys: [] };
+    const start = join(this.root, ...dirSegments.map((s) => escapeSegment(s) + '%'));
+    const base = dirSegments.map((s) => s + '/').join('');
+    const keys: string[] = [];
+    for await (const key of this.walk(start, base, prefix, options.after)) {
+      keys.push(key);
+      if (keys.length > limit) break; // one extra key tells us there is a next page
+    }
+    const page = keys.slice(0, limit);
+    return { keys: page, next: keys.length > limit ? page[page.length - 1] : undefined };
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    await this.ready;
+    try {
+      await unlink(file);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw fsFailure('delete', key, err);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    const file = this.pathOf(key);
+    await this.ready;
+    try {
+      const st = await stat(file);
+      return st.isFile() ? st.size : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw fsFailure('size', key, err);
+    }
+  }
+
+  describe(): string {
+    return pathToFileURL(this.root).href;
+  }
+
+  /** The file that holds `key`; throws InvalidObjectKey for keys that could leave the root. */
+  private pathOf(key: string): string {
+    const segments = checkObjectKey(key);
+    const names = segments.map((s, i) => (i < segments.length - 1 ? escapeSegment(s) + '%' : escapeSegment(s)));
+    for (const name of names) {
+      if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new InvalidObjectKey(key, `a segment is longer than the file system allows (${MAX_NAME_BYTES} bytes)`);
+    }
+    return join(this.root, ...names);
+  }
+
+  private async openForRead(key: string, file: string, operation: string): Promise<FileHandle> {
+    try {
+      return await open(file, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new ObjectNotFound(key);
+      throw fsFailure(operation, key, err);
+    }
+  }
+
+  /** Keys under directory `dir` (whose keys all start with `base`) that match `prefix` and sort after `after`, in order. */
+  private async *walk(dir: string, base: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
+    let dirents;
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw fsFailure('list', base, err);
+    }
+    const entries: { sortKey: string; isDir: boolean; name: string }[] = [];
+    for (const d of dirents) {
+      if (d.name.startsWith('.')) continue; // temp files and anything not ours
+      if (d.isDirectory() && d.name.endsWith('%')) entries.push({ sortKey: unescapeSegment(d.name.slice(0, -1)) + '/', isDir: true, name: d.name });
+      else if (d.isFile() && !d.name.endsWith('%')) entries.push({ sortKey: unescapeSegment(d.name), isDir: false, name: d.name });
+    }
+    // A directory sorts as "name/": its keys all lie between that and the next sibling.
+    entries.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+    for (const entry of entries) {
+      const full = base + entry.sortKey;
+      if (entry.isDir) {
+        if (!full.startsWith(prefix) && !prefix.startsWith(full)) continue;
+        if (after !== undefined && !after.startsWith(full) && compareKeys(after, full) > 0) continue; // every key inside is <= after
+        yield* this.walk(join(dir, entry.name), full, prefix, after);
+      } else {
+        if (!full.startsWith(prefix)) continue;
+        if (after !== undefined && compareKeys(full, after) <= 0) continue;
+        yield full;
+      }
+    }
+  }
+
+  /** mkdir -p, then fsync the parent of every directory it created so the new entries survive a crash. */
+  private async makeParents(dir: string): Promise<void> {
+    const first = await mkdir(dir, { recursive: true });
+    if (first === undefined) return;
+    for (let d = dir; ; d = dirname(d)) {
+      await syncDir(dirname(d));
+      if (d === first || dirname(d) === d) break;
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    const tmpDir = join(this.root, TMP_DIR);
+    try {
+      await mkdir(tmpDir, { recursive: true });
+    } catch (err) {
+      throw fsFailure('open', this.root, err);
+    }
+    const now = Date.now();
+    for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+      const pid = Number(name.split('.')[0]);
+      const path = join(tmpDir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (!st) continue;
+      const abandoned = !Number.isSafeInteger(pid) || !processAlive(pid) || now - st.mtimeMs > STALE_TMP_MS;
+      if (abandoned) await rm(path, { force: true, recursive: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** Escapes one key segment into a file name (see the head comment). */
+export function escapeSegment(segment: string): string {
+  const escaped = segment.replace(/%/g, '%25');
+  return escaped.startsWith('.') ? '%2E' + escaped.slice(1) : escaped;
+}
+
+export function unescapeSegment(name: string): string {
+  return name.replace(/%(25|2E)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array, key: string): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+      done += bytesWritten;
+    } catch (err) {
+      throw fsFailure('put', key, err);
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function guard<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fsFailure(operation, key, err);
+  }
+}
+
+/** Wraps a file stream so read errors surface as Tusk errors. */
+async function* guardStream(stream: AsyncIterable<Uint8Array>, operation: string, key: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* stream;
+  } catch (err) {
+    throw fsFailure(operation, key, err);
+  }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string' ? (err as NodeJS.ErrnoException).code : undefined;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** A file-system error as a Tusk error: permission problems will not go away by retrying; the rest might. */
+function fsFailure(operation: string, key: string, err: unknown): Error {
+  const code = errnoCode(err);
+  const reason = `${key}: ${err instanceof Error ? err.message : String(err)}`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new StorageRejected(operation, reason);
+  return new StorageUnavailable(operation, reason, { cause: err });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM'; // exists, owned by someone else
+  }
+}
