@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CacheStore } from './cache-store.js';
+import { FsStore } from './fs-store.js';
 import { MemoryStore } from './memory-store.js';
 import { objectStoreContract, pseudoRandom } from './object-store.contract.js';
 import { getBytes, type ObjectStore } from './object-store.js';
@@ -18,6 +19,13 @@ async function tempDir(): Promise<string> {
 objectStoreContract('CacheStore over MemoryStore', async () => {
   const dir = await tempDir();
   return { store: new CacheStore(new MemoryStore(), dir, 64 * 1024 * 1024), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+objectStoreContract('CacheStore over FsStore, small budget', async () => {
+  const dir = await tempDir();
+  // A budget far below the test objects: eviction runs all the time, answers must not change.
+  const store = new CacheStore(new FsStore(join(dir, 'objects')), join(dir, 'cache'), 64 * 1024, { maxWholeObjectBytes: 16 * 1024 });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 /** A MemoryStore that counts the reads that reach it. */

@@ -17,25 +17,42 @@ export interface ListPage {
 export interface ListOptions {
   /** Only keys strictly greater than this one (lexicographic, by UTF-8 bytes). */
   after?: string;
-  /** At most this many keys in the page (default 1000). */
+  /** At most this many keys in the page: an integer >= 1 (default 1000). */
   limit?: number;
 }
 
 export interface ObjectStore {
-  /** Streams the whole object. Throws ObjectNotFound if the key does not exist. */
+  // Every method throws InvalidObjectKey for a key outside the rules of
+  // object-key.ts, StorageUnavailable when the backend keeps failing (after
+  // retries), StorageRejected when it refuses for good (permissions, no bucket).
+
+  /**
+   * Streams the whole object. Throws ObjectNotFound from the call itself, not
+   * from the iteration. Iterate to the end or break out, so the file or
+   * connection behind the stream is released.
+   */
   get(key: string): Promise<AsyncIterable<Uint8Array>>;
-  /** Reads `length` bytes from `offset`. Throws ObjectNotFound; a range past the end returns the bytes that exist. */
+  /** Reads `length` bytes from `offset`. Throws ObjectNotFound; a range past the end returns the bytes that exist (maybe none); InvalidArgument for negative numbers. */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
-  /** Writes the object from bytes or a stream; the object appears under `key` only once complete and durable. */
+  /**
+   * Writes the object from bytes or a stream; the object appears under `key`
+   * only once complete and durable. If the stream throws, put rethrows that
+   * very error and `key` keeps what it held before. Chunks must not be changed
+   * after they are yielded (a backend may hold them until a part is full).
+   */
   put(key: string, body: Body): Promise<void>;
-  /** One page of keys starting with `prefix`, in lexicographic order. */
+  /**
+   * One page of keys starting with `prefix`, in lexicographic order of their
+   * UTF-8 bytes. A page may hold fewer than `limit` keys and still have a
+   * `next` (S3 caps pages at 1000).
+   */
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Deletes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /** The object's size in bytes, or undefined if it does not exist. */
   size(key: string): Promise<number | undefined>;
-  /** A short human description for logs ("file:///x", "s3://bucket/prefix"). */
+  /** A short human description for logs ("file:///x", "s3://bucket/prefix/"). */
   describe(): string;
 }
 
