@@ -31,3 +31,19 @@ export class InvalidObjectKey extends InvalidArgument {
     super('InvalidObjectKey', `invalid object key ${JSON.stringify(key)}: ${reason}`, { key, reason });
   }
 }
+
+/** One thing wrong in a pipeline spec: the field path as the user wrote it (`input.cross[1].pfs.glob`) and the problem. */
+export interface SpecProblem {
+  path: string;
+  problem: string;
+}
+
+/** A pipeline spec that cannot be accepted; lists every problem found, each naming its field path. */
+export class InvalidSpec extends InvalidArgument {
+  readonly problems: readonly SpecProblem[];
+  constructor(problems: SpecProblem[]) {
+    const text = problems.map((p) => (p.path ? `${p.path}: ${p.problem}` : p.problem)).join('; ');
+    super('InvalidSpec', text || 'invalid pipeline spec', { problems });
+    this.problems = problems;
+  }
+}
