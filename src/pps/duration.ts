@@ -1,0 +1,58 @@
+// Durations as pipeline specs write them: Go / protobuf duration strings
+// ("60s", "5m", "1h30m", "1.5s", "300ms") turned into milliseconds.
+// Pure; rejects anything else with a reason a person can act on.
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+/**
+ * Parses a Go duration string into milliseconds, rounded up to a whole millisecond
+ * so that a non-zero duration never becomes zero. Negative durations are refused
+ * (every duration in a spec is a timeout or an interval). Returns undefined if
+ * `text` is not a duration.
+ */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '0') return 0;
+  if (s === '') return undefined;
+  let total = 0;
+  PART.lastIndex = 0;
+  let at = 0;
+  while (at < s.length) {
+    PART.lastIndex = at;
+    const m = PART.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    at = PART.lastIndex;
+  }
+  if (!Number.isFinite(total)) return undefined;
+  return total > 0 ? Math.max(1, Math.ceil(total - 1e-6)) : 0;
+}
+
+/** The message used when a spec field holds something that is not a duration. */
+export function durationProblem(value: unknown): string {
+  return `${JSON.stringify(value)} is not a duration (use e.g. 60s, 5m, 1h30m)`;
+}
+
+/** Renders milliseconds back as a Go duration string ("1h30m", "1.5s", "0s"). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  const h = Math.floor(rest / 3_600_000);
+  if (h) { out += `${h}h`; rest -= h * 3_600_000; }
+  const m = Math.floor(rest / 60_000);
+  if (m) { out += `${m}m`; rest -= m * 60_000; }
+  if (rest) out += rest % 1000 === 0 ? `${rest / 1000}s` : `${Number((rest / 1000).toFixed(3))}s`;
+  return out;
+}
