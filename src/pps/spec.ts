@@ -1,0 +1,165 @@
+// The normalized pipeline spec: what parsePipelineSpec returns after reading a
+// Pachyderm-style YAML/JSON spec (snake_case or camelCase), with every default
+// filled in and durations in milliseconds. The rest of Tusk reads only this shape.
+
+export type Input = PfsInput | CronInput | CrossInput | UnionInput | JoinInput | GroupInput;
+
+/** A leaf input: one repo branch whose commit's files become datum elements. */
+export type LeafInput = PfsInput | CronInput;
+
+export interface PfsInput {
+  readonly type: 'pfs';
+  /** Input name: the folder under /pfs and the env variable; defaults to the repo. */
+  readonly name: string;
+  readonly repo: string;
+  /** Pachyderm's repo_type ("user" unless given); recorded, not used. */
+  readonly repoType: string;
+  readonly branch: string;
+  /** A pinned commit, if the spec names one. */
+  readonly commit?: string;
+  /** Normalized glob: leading '/', no trailing '/'. */
+  readonly glob: string;
+  readonly lazy: boolean;
+  readonly emptyFiles: boolean;
+  /** Join key template ("$1"); only inside a join. */
+  readonly joinOn?: string;
+  readonly outerJoin: boolean;
+  /** Group key template; only inside a group. */
+  readonly groupBy?: string;
+  readonly trigger?: Trigger;
+  /** Pachyderm project; accepted and ignored (Tusk has one namespace). */
+  readonly project?: string;
+}
+
+export interface Trigger {
+  readonly branch: string;
+  readonly all: boolean;
+  readonly rateLimitSpec?: string;
+  readonly cronSpec?: string;
+  readonly size?: string;
+  readonly commits?: number;
+}
+
+export interface CronInput {
+  readonly type: 'cron';
+  readonly name: string;
+  /** Cron expression ("*\/10 * * * *", "@every 1m", "@daily"). */
+  readonly spec: string;
+  /** The repo ticks are committed to; defaults to "<pipeline>_<name>". */
+  readonly repo: string;
+  /** Always "master". */
+  readonly branch: string;
+  /** Always "/": a cron datum holds the whole tick repo. */
+  readonly glob: string;
+  /** ISO time of the first tick, if given. */
+  readonly start?: string;
+  /** true: each tick replaces the previous timestamp file; false: adds a new one. */
+  readonly overwrite: boolean;
+  readonly lazy: false;
+  readonly emptyFiles: false;
+  readonly project?: string;
+}
+
+export interface CrossInput {
+  readonly type: 'cross';
+  readonly inputs: readonly Input[];
+}
+export interface UnionInput {
+  readonly type: 'union';
+  readonly inputs: readonly Input[];
+}
+/** Children are pfs inputs with joinOn. */
+export interface JoinInput {
+  readonly type: 'join';
+  readonly inputs: readonly PfsInput[];
+}
+/** Children are pfs inputs with groupBy. */
+export interface GroupInput {
+  readonly type: 'group';
+  readonly inputs: readonly PfsInput[];
+}
+
+export interface Secret {
+  readonly name: string;
+  readonly key: string;
+  readonly mountPath: string;
+  readonly envVar: string;
+}
+
+export interface Transform {
+  /** Container image; the local runtime ignores it. */
+  readonly image: string;
+  readonly cmd: readonly string[];
+  /** Lines written to the command's standard input. */
+  readonly stdin: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets: readonly Secret[];
+  readonly errCmd: readonly string[];
+  readonly errStdin: readonly string[];
+  /** Exit codes other than 0 that still count as success. */
+  readonly acceptReturnCode: readonly number[];
+  readonly user: string;
+  readonly workingDir: string;
+  /** One user process loops over datums (`tusk next datum`). */
+  readonly datumBatching: boolean;
+  readonly debug: boolean;
+}
+
+export interface Gpu {
+  readonly type: string;
+  readonly number: number;
+}
+
+export interface Resources {
+  readonly cpu?: number;
+  readonly memory?: string;
+  readonly gpu?: Gpu;
+  readonly disk?: string;
+}
+
+export interface DatumSetSpec {
+  readonly number: number;
+  readonly sizeBytes: number;
+  readonly perWorker: number;
+}
+
+export type ReprocessSpec = 'until_success' | 'every_job';
+
+export interface PipelineSpec {
+  readonly name: string;
+  /** Pachyderm project; accepted and ignored (Tusk has one namespace). */
+  readonly project?: string;
+  readonly description: string;
+  readonly input: Input;
+  readonly transform: Transform;
+  /** parallelism_spec.constant; default 1. */
+  readonly parallelismSpec: { readonly constant: number };
+  readonly resourceRequests?: Resources;
+  readonly resourceLimits?: Resources;
+  readonly datumTimeoutMs?: number;
+  /** Attempts per datum before it fails; default 3. */
+  readonly datumTries: number;
+  readonly jobTimeoutMs?: number;
+  /** Default "master". */
+  readonly outputBranch: string;
+  readonly egress?: { readonly url: string };
+  /** Default "until_success". */
+  readonly reprocessSpec: ReprocessSpec;
+  readonly datumSetSpec?: DatumSetSpec;
+  readonly autoscaling: boolean;
+  readonly standby: boolean;
+  /** Changes every datum ID (Pachyderm's salt): a way to force reprocessing. */
+  readonly salt: string;
+  readonly metadata?: { readonly annotations: Readonly<Record<string, string>>; readonly labels: Readonly<Record<string, string>> };
+  /** The spec asks to update an existing pipeline (`"update": true`). */
+  readonly update: boolean;
+  /** The spec asks to reprocess every datum (`"reprocess": true`). */
+  readonly reprocess: boolean;
+  /** The spec asks only to check it, not to create anything (`"dry_run": true`). */
+  readonly dryRun: boolean;
+  /**
+   * Paths of real Pachyderm fields the spec set that Tusk accepts but does not use
+   * (tolerations, pod_patch, scheduling_spec, ...), so a caller can warn about them.
+   */
+  readonly ignoredFields: readonly string[];
+}
