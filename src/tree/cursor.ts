@@ -1,0 +1,120 @@
+// Reading a tree in key order: point lookups, a cursor that seeks in O(log n)
+// and walks entries in order, and range statistics (files and bytes between two
+// keys) that add up whole subtrees from their parents' counts instead of
+// visiting them. Pure over a node lookup.
+import { withEmpty } from './codec.js';
+import { childIndex, entryIndex, nodeStats, type FileEntry, type InternalNode, type NodeLoader, type TreeId } from './node.js';
+
+export async function getEntry(loader: NodeLoader, root: TreeId, path: string): Promise<FileEntry | undefined> {
+  const load = withEmpty(loader);
+  let node = await load(root);
+  while (node.kind === 'internal') {
+    const i = childIndex(node.children, path);
+    if (i === node.children.length) return undefined;
+    node = await load(node.children[i]!.id);
+  }
+  const e = node.entries[entryIndex(node.entries, path)];
+  return e && e.path === path ? e : undefined;
+}
+
+export async function treeStats(loader: NodeLoader, root: TreeId): Promise<{ files: number; bytes: number }> {
+  return nodeStats(await withEmpty(loader)(root));
+}
+
+/** Walks the entries of one tree in key order; `seek` jumps in O(log n) node loads. */
+export class TreeCursor {
+  private readonly load: NodeLoader;
+  private stack: { node: InternalNode; i: number }[] = [];
+  private entries: readonly FileEntry[] = [];
+  private i = 0;
+  private done = true;
+
+  constructor(loader: NodeLoader, private readonly root: TreeId) {
+    this.load = withEmpty(loader);
+  }
+
+  /** Positions the cursor at the first entry whose path is ≥ key (> key when `exclusive`). */
+  async seek(key: string, exclusive = false): Promise<void> {
+    this.stack = [];
+    this.done = false;
+    let node = await this.load(this.root);
+    while (node.kind === 'internal') {
+      const i = childIndex(node.children, key, exclusive);
+      if (i === node.children.length) {
+        this.done = true;
+        return;
+      }
+      this.stack.push({ node, i });
+      node = await this.load(node.children[i]!.id);
+    }
+    this.entries = node.entries;
+    this.i = entryIndex(node.entries, key, exclusive);
+  }
+
+  /** The next entry, or undefined at the end of the tree. */
+  async next(): Promise<FileEntry | undefined> {
+    while (!this.done) {
+      if (this.i < this.entries.length) return this.entries[this.i++];
+      await this.nextLeaf();
+    }
+    return undefined;
+  }
+
+  private async nextLeaf(): Promise<void> {
+    let top = this.stack[this.stack.length - 1];
+    while (top && top.i + 1 >= top.node.children.length) {
+      this.stack.pop();
+      top = this.stack[this.stack.length - 1];
+    }
+    if (!top) {
+      this.done = true;
+      return;
+    }
+    top.i++;
+    let node = await this.load(top.node.children[top.i]!.id);
+    while (node.kind === 'internal') {
+      this.stack.push({ node, i: 0 });
+      node = await this.load(node.children[0]!.id);
+    }
+    this.entries = node.entries;
+    this.i = 0;
+  }
+}
+
+/** Entries in key order from `start` (inclusive, or exclusive) while their path starts with `prefix`. */
+export async function* scanFrom(load: NodeLoader, root: TreeId, prefix: string, start: string, exclusive: boolean): AsyncGenerator<FileEntry> {
+  const cursor = new TreeCursor(load, root);
+  await cursor.seek(start, exclusive);
+  for (let e = await cursor.next(); e && e.path.startsWith(prefix); e = await cursor.next()) yield e;
+}
+
+/** Files and bytes with lo ≤ path < hi, in O(log n) node loads. */
+export async function rangeStats(loader: NodeLoader, root: TreeId, lo: string, hi: string): Promise<{ files: number; bytes: number }> {
+  const load = withEmpty(loader);
+  const sum = { files: 0, bytes: 0 };
+  // `after`: every key of `id` is greater than it ('' for the leftmost node)
+  const visit = async (id: TreeId, after: string): Promise<void> => {
+    const node = await load(id);
+    if (node.kind === 'leaf') {
+      for (let i = entryIndex(node.entries, lo); i < node.entries.length; i++) {
+        const e = node.entries[i]!;
+        if (e.path >= hi) break;
+        sum.files++;
+        sum.bytes += e.size;
+      }
+      return;
+    }
+    const children = node.children;
+    for (let i = childIndex(children, lo); i < children.length; i++) {
+      const c = children[i]!;
+      const cAfter = i === 0 ? after : children[i - 1]!.key;
+      if (cAfter >= hi) break;
+      if (cAfter >= lo && c.key < hi) {
+        sum.files += c.files;
+        sum.bytes += c.bytes;
+      } else await visit(c.id, cAfter);
+    }
+  };
+  await visit(root, '');
+  return sum;
+}
