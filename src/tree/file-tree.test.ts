@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { fakeEntry, randomPaths, shuffle } from './fake-entries.js';
+import { EMPTY_TREE, FileTree, type FileEntry } from './index.js';
+import { MemoryBlobs } from './memory-blobs.js';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function* stream(entries: FileEntry[]): AsyncGenerator<FileEntry> {
+  for (const e of entries) yield e;
+}
+
+describe('FileTree over a BlobStore', () => {
+  it('builds from a stream in any order and reads back entries with their data references', async () => {
+    const blobs = new MemoryBlobs();
+    const entries = randomPaths(1, 2000).map((p, i) => fakeEntry(p, 0, `pack-${i % 7}`));
+    const root = await new FileTree(blobs).build(stream(shuffle([...entries], 2)));
+    expect(root).toBe(await new FileTree(new MemoryBlobs()).build(entries));
+    const cold = new FileTree(blobs, { cacheNodes: 0 }); // every read goes to the store
+    for (const e of entries.slice(0, 50)) expect(await cold.get(root, e.path)).toEqual(e);
+    expect(await cold.get(root, '/')).toBeUndefined();
+    expect(await cold.get(root, 'a0//')).toEqual(entries.find((e) => e.path === '/a0'));
+    expect(await cold.stats(root)).toEqual({ files: entries.length, bytes: entries.reduce((s, e) => s + e.size, 0) });
+    expect(await cold.stats(EMPTY_TREE)).toEqual({ files: 0, bytes: 0 });
+  });
+
+  it('applies mutations, writing exactly the nodes it reports', async () => {
+    const blobs = new MemoryBlobs();
+    const tree = new FileTree(blobs);
+    const entries = Array.from({ length: 20_000 }, (_, i) => fakeEntry(`/logs/2024/day-${i % 300}/part-${i}.log`));
+    const root = await tree.build(entries);
+    blobs.resetCounts();
+    const { root: next, nodesWritten } = await tree.apply(root, [
+      { path: '/logs/2024/day-7/part-7.log', entry: fakeEntry('/logs/2024/day-7/part-7.log', 1) },
+      { path: '/new/file', entry: fakeEntry('/new/file') },
+      { deletePrefix: '/logs/2024/day-9' },
+    ]);
+    expect(blobs.puts).toBe(nodesWritten);
+    expect(nodesWritten).toBeGreaterThan(0);
+    expect(nodesWritten).toBeLessThan(20);
+    expect(await collect(tree.listDir(next, '/'))).toEqual([
+      { path: '/logs', type: 'dir', size: (await tree.dirStats(next, '/logs')).bytes },
+      { path: '/new', type: 'dir', size: fakeEntry('/new/file').size },
+    ]);
+    expect(await tree.isDir(next, '/logs/2024/day-9')).toBe(false);
+    expect(await tree.isDir(next, '/logs/2024/day-8')).toBe(true);
+    expect(await tree.isDir(next, '/new/file')).toBe(false);
+    const diff = await collect(tree.diff(root, next));
+    expect(diff.filter((d) => d.before && d.after).map((d) => d.path)).toEqual(['/logs/2024/day-7/part-7.log']);
+    expect(diff.filter((d) => !d.before).map((d) => d.path)).toEqual(['/new/file']);
+    expect(diff.filter((d) => !d.after).length).toBe(entries.filter((e) => e.path.startsWith('/logs/2024/day-9/')).length);
+    expect((await collect(tree.diff(root, next, { prefix: '/new/' }))).map((d) => d.path)).toEqual(['/new/file']);
+    const day7 = await collect(tree.glob(next, '/logs/*/day-7/*'));
+    expect(day7.length).toBe(entries.filter((e) => e.path.startsWith('/logs/2024/day-7/')).length);
+    expect(await collect(tree.scan(next, { prefix: '/logs/2024/day-1/', after: '/logs/2024/day-1/part-19000.log' }))).toEqual(
+      entries.filter((e) => e.path.startsWith('/logs/2024/day-1/') && e.path > '/logs/2024/day-1/part-19000.log').sort((a, b) => (a.path < b.path ? -1 : 1)),
+    );
+  });
+
+  it('reports a damaged node as CorruptObject and a missing one as ObjectNotFound', async () => {
+    const blobs = new MemoryBlobs();
+    const entries = Array.from({ length: 5000 }, (_, i) => fakeEntry(`/f/${i}`));
+    const root = await new FileTree(blobs).build(entries);
+    const leafId = [...blobs.raw.keys()].find((id) => id !== root)!;
+    const bytes = blobs.raw.get(leafId)!;
+    bytes[bytes.length >> 1] ^= 0x40;
+    const tree = new FileTree(blobs, { cacheNodes: 0 });
+    await expect(collect(tree.scan(root))).rejects.toMatchObject({ code: 'CorruptObject', kind: 'data_loss' });
+    blobs.raw.delete(leafId);
+    await expect(collect(tree.scan(root))).rejects.toMatchObject({ code: 'ObjectNotFound' });
+    await expect(tree.get('0'.repeat(64), '/x')).rejects.toMatchObject({ code: 'ObjectNotFound' });
+  });
+
+  it('refuses bad paths, entries and globs with typed errors', async () => {
+    const tree = new FileTree(new MemoryBlobs());
+    await expect(tree.build([{ ...fakeEntry('/a'), path: '/a/../b' }])).rejects.toMatchObject({ code: 'InvalidPath' });
+    await expect(tree.build([{ ...fakeEntry('/a'), size: 1.5 }])).rejects.toMatchObject({ code: 'InvalidFileEntry' });
+    await expect(tree.build([{ ...fakeEntry('/a'), path: '/\uD800' }])).rejects.toMatchObject({ code: 'InvalidPath' });
+    await expect(tree.get(EMPTY_TREE, '/a/\0')).rejects.toMatchObject({ code: 'InvalidPath' });
+    await expect(collect(tree.glob(EMPTY_TREE, '/[a'))).rejects.toMatchObject({ code: 'InvalidGlob' });
+  });
+
+  it('serves repeated reads from its node cache', async () => {
+    const blobs = new MemoryBlobs();
+    const tree = new FileTree(blobs);
+    const entries = Array.from({ length: 10_000 }, (_, i) => fakeEntry(`/x/${i}`));
+    const root = await tree.build(entries);
+    const other = await new FileTree(blobs).apply(root, [{ path: '/x/5', delete: true }]);
+    const fresh = new FileTree(blobs);
+    blobs.resetCounts();
+    expect((await collect(fresh.diff(root, other.root))).map((d) => d.path)).toEqual(['/x/5']);
+    const cold = blobs.gets;
+    expect(cold).toBeGreaterThan(0);
+    await collect(fresh.diff(root, other.root));
+    expect(blobs.gets).toBe(cold);
+  });
+});

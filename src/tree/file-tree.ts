@@ -1,0 +1,111 @@
+// FileTree: content-addressed file trees over a BlobStore. It checks input,
+// loads nodes (through an LRU of decoded nodes, verifying each node's bytes
+// against its ID) and stores new ones; all tree logic lives in the pure
+// modules it calls. It never flushes the BlobStore: callers flush when they
+// need what was written to be durable.
+import type { BlobStore } from '../storage/blob-store.js';
+import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode } from './codec.js';
+import { getEntry, rangeStats, scanFrom, treeStats } from './cursor.js';
+import { diffTrees, type DiffEntry } from './diff.js';
+import { checkEntry, treePath } from './entry.js';
+import { globTree } from './glob.js';
+import { isDir, listDir, type TreeItem } from './list.js';
+import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } from './mutate.js';
+import { NodeCache } from './node-cache.js';
+import { dirRange, type FileEntry, type NodeLoader, type TreeId, type TreeNode } from './node.js';
+import { normalizePath } from './path.js';
+
+export interface FileTreeOptions {
+  /** Decoded nodes kept in memory (default 2048; 0 turns the cache off). */
+  cacheNodes?: number;
+}
+
+export class FileTree {
+  private readonly cache: NodeCache;
+  private readonly load: NodeLoader = (id) => this.loadNode(id);
+
+  constructor(private readonly blobs: BlobStore, options: FileTreeOptions = {}) {
+    this.cache = new NodeCache(options.cacheNodes ?? 2048);
+  }
+
+  /**
+   * Builds a tree from entries in any order; of two entries with the same path
+   * the later one wins. Holds the entries in memory while sorting them.
+   * Throws InvalidPath or InvalidFileEntry.
+   */
+  async build(entries: AsyncIterable<FileEntry> | Iterable<FileEntry>): Promise<TreeId> {
+    const all: FileEntry[] = [];
+    if (Symbol.asyncIterator in entries) for await (const e of entries) all.push(checkEntry(e));
+    else for (const e of entries) all.push(checkEntry(e));
+    const { root } = await buildSorted(sortEntries(all), this.load, (nodes) => this.store(nodes));
+    return root;
+  }
+
+  /**
+   * Applies a batch of mutations as if one after another in array order, in one
+   * pass over the tree. Throws InvalidPath, InvalidFileEntry, ObjectNotFound, CorruptObject.
+   */
+  async apply(root: TreeId, mutations: Mutation[]): Promise<{ root: TreeId; nodesWritten: number }> {
+    return applyPlan(root, planMutations(mutations), this.load, (nodes) => this.store(nodes));
+  }
+
+  /** The entry at `path`, or undefined. Throws InvalidPath. */
+  async get(root: TreeId, path: string): Promise<FileEntry | undefined> {
+    const p = normalizePath(path);
+    return p === '/' ? undefined : getEntry(this.load, root, treePath(p));
+  }
+
+  /** Entries in path order whose path starts with `prefix` (a plain string prefix) and, with `after`, is greater than it. */
+  async *scan(root: TreeId, options: { prefix?: string; after?: string } = {}): AsyncIterable<FileEntry> {
+    const prefix = options.prefix ?? '';
+    const after = options.after;
+    if (after !== undefined && after >= prefix) yield* scanFrom(this.load, root, prefix, after, true);
+    else yield* scanFrom(this.load, root, prefix, prefix, false);
+  }
+
+  /** The files and implied subdirectories directly in `dir`; nothing if it does not exist. Throws InvalidPath. */
+  listDir(root: TreeId, dir: string): AsyncIterable<TreeItem> {
+    return listDir(this.load, root, normalizePath(dir));
+  }
+
+  /** Files and total bytes under directory `dir`, from node counts in O(log n). Throws InvalidPath. */
+  dirStats(root: TreeId, dir: string): Promise<{ files: number; bytes: number }> {
+    const [lo, hi] = dirRange(normalizePath(dir));
+    return rangeStats(this.load, root, lo, hi);
+  }
+
+  /** Whether some file lies under `path`; the root is always a directory. Throws InvalidPath. */
+  isDir(root: TreeId, path: string): Promise<boolean> {
+    return isDir(this.load, root, normalizePath(path));
+  }
+
+  /** Files and implied directories matching a Pachyderm-style glob, in path order. Throws InvalidGlob. */
+  glob(root: TreeId, pattern: string): AsyncIterable<TreeItem> {
+    return globTree(this.load, root, pattern);
+  }
+
+  /** Changes from `a` to `b`, sorted by path, optionally only for paths starting with `prefix`. */
+  diff(a: TreeId, b: TreeId, options: { prefix?: string } = {}): AsyncIterable<DiffEntry> {
+    return diffTrees(this.load, a, b, options.prefix ?? '');
+  }
+
+  /** Files and total bytes in the tree, from the root node alone. */
+  stats(root: TreeId): Promise<{ files: number; bytes: number }> {
+    return treeStats(this.load, root);
+  }
+
+  /** Throws ObjectNotFound if no node has this ID, CorruptObject if its bytes do not match it. */
+  private async loadNode(id: TreeId): Promise<TreeNode> {
+    if (id === EMPTY_TREE) return EMPTY_NODE;
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const node = decodeNode(await this.blobs.get(id), id);
+    this.cache.set(id, node);
+    return node;
+  }
+
+  private async store(nodes: EncodedNode[]): Promise<void> {
+    await Promise.all(nodes.map((n) => this.blobs.put(n.id, n.bytes)));
+    for (const n of nodes) this.cache.set(n.id, n.node);
+  }
+}
