@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatFields, formatTable, humanSize, oneLine, relativeTime } from './output.js';
+
+describe('humanSize', () => {
+  it('prints sizes like pachctl, with binary units', () => {
+    expect(humanSize(0)).toBe('0 B');
+    expect(humanSize(1023)).toBe('1023 B');
+    expect(humanSize(1024)).toBe('1 KiB');
+    expect(humanSize(1229)).toBe('1.2 KiB');
+    expect(humanSize(1024 * 1024 - 1)).toBe('1 MiB');
+    expect(humanSize(150 * 1024 ** 3)).toBe('150 GiB');
+    expect(humanSize(5 * 1024 ** 4 + 1)).toBe('5 TiB');
+  });
+
+  it('never prints more than three digits before the unit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1024, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(humanSize(n)).toMatch(/^\d{1,3}(\.\d)? [KMGTPE]iB$/);
+      }),
+    );
+  });
+});
+
+describe('relativeTime', () => {
+  const now = new Date('2025-06-01T12:00:00Z');
+  it('says how long ago, then falls back to the date', () => {
+    expect(relativeTime('2025-06-01T12:00:00.500Z', now)).toBe('just now');
+    expect(relativeTime('2025-06-01T11:59:55Z', now)).toBe('5 seconds ago');
+    expect(relativeTime('2025-06-01T11:59:00Z', now)).toBe('1 minute ago');
+    expect(relativeTime('2025-06-01T09:00:00Z', now)).toBe('3 hours ago');
+    expect(relativeTime('2025-05-30T12:00:00Z', now)).toBe('2 days ago');
+    expect(relativeTime('2024-01-02T00:00:00Z', now)).toBe('2024-01-02');
+    expect(relativeTime('', now)).toBe('-');
+  });
+});
+
+describe('formatTable', () => {
+  it('aligns columns to the widest cell without trailing spaces', () => {
+    expect(formatTable(['NAME', 'SIZE', 'NOTE'], [['a', '1 B', ''], ['longer', '10 KiB', 'x']])).toBe(
+      'NAME    SIZE    NOTE\n' + 'a       1 B\n' + 'longer  10 KiB  x\n',
+    );
+  });
+
+  it('prints just the header for an empty listing', () => {
+    expect(formatTable(['A', 'B'], [])).toBe('A  B\n');
+  });
+
+  it('aligns key/value blocks', () => {
+    expect(formatFields([['Name', 'x'], ['Description', '']])).toBe('Name:        x\nDescription:\n');
+  });
+});
+
+describe('oneLine', () => {
+  it('joins lines so an error stays on one line', () => {
+    expect(oneLine('first\n  second\r\nthird\n')).toBe('first second third');
+  });
+});

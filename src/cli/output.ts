@@ -1,0 +1,83 @@
+// How the CLI prints: one JSON document for `-o json`, aligned tables and
+// key/value blocks for people, human-readable sizes (`1.2 KiB`) and relative
+// times (`3 minutes ago`). Every command prints through these helpers; the
+// per-object views (what a commit looks like) are in views.ts.
+
+export type Format = 'table' | 'json';
+export const FORMATS: readonly Format[] = ['table', 'json'];
+
+export interface Out {
+  write(chunk: string): unknown;
+}
+
+export function printJson(out: Out, value: unknown): void {
+  out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** 0 B, 512 B, 1 KiB, 1.2 KiB, 15.3 MiB, 120 GiB. */
+export function humanSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
+  // 1023.96 KiB rounds to "1024 KiB": show the next unit instead.
+  if (text === '1024' && unit < UNITS.length - 1) return `1 ${UNITS[unit + 1]}`;
+  return `${text} ${UNITS[unit]}`;
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}
+
+/** `just now`, `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`; older than 30 days: the date. Empty: `-`. */
+export function relativeTime(iso: string, now: Date): string {
+  if (!iso) return '-';
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return iso;
+  const seconds = Math.floor((now.getTime() - then.getTime()) / 1000);
+  if (seconds < 2) return 'just now';
+  if (seconds < 60) return plural(seconds, 'second');
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return plural(hours, 'hour');
+  const days = Math.floor(hours / 24);
+  if (days <= 30) return plural(days, 'day');
+  return then.toISOString().slice(0, 10);
+}
+
+/** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((row) => width(row[i] ?? ''))));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - width(cell))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => line + '\n')
+    .join('');
+}
+
+/** `Key: value` lines with the values aligned. */
+export function formatFields(fields: readonly (readonly [string, string])[]): string {
+  const w = Math.max(...fields.map(([k]) => k.length + 1));
+  return fields.map(([k, v]) => `${(k + ':').padEnd(w)} ${v}`.trimEnd() + '\n').join('');
+}
+
+function width(cell: string): number {
+  return [...cell].length;
+}
+
+/** Error messages and table cells stay on one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}

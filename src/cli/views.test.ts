@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Branch, Commit } from '../client/index.js';
+import { branchJson, commitJson, diffTable, fileJson, fileTable } from './views.js';
+
+const commit: Commit = {
+  id: 'a'.repeat(32),
+  repo: 'images',
+  branch: 'master',
+  parentId: '',
+  origin: 'user',
+  started: '2025-01-01T00:00:00.000Z',
+  finished: '',
+  sizeBytes: 12,
+  description: '',
+  provenance: [{ repo: 'raw', branch: 'master', id: 'b'.repeat(32) }],
+  fileCount: 2,
+  tree: 'root',
+};
+
+describe('JSON views', () => {
+  it('turns empty proto strings into null and keeps DESIGN\'s commit fields', () => {
+    expect(commitJson(commit)).toEqual({
+      id: 'a'.repeat(32),
+      repo: 'images',
+      branch: 'master',
+      parentId: null,
+      origin: 'user',
+      started: '2025-01-01T00:00:00.000Z',
+      finished: null,
+      sizeBytes: 12,
+      description: '',
+      provenance: [{ repo: 'raw', branch: 'master', id: 'b'.repeat(32) }],
+      fileCount: 2,
+    });
+    expect(commitJson({ ...commit, parentId: 'c'.repeat(32), finished: '2025-01-01T00:00:01.000Z' })).toMatchObject({ parentId: 'c'.repeat(32), finished: '2025-01-01T00:00:01.000Z' });
+  });
+
+  it('shows an empty branch with a null head and no trigger', () => {
+    const empty: Branch = { name: 'dev', repo: 'images', head: '', trigger: { branch: '', all: false, cronSpec: '', size: '', commits: 0 } };
+    expect(branchJson(empty)).toEqual({ name: 'dev', repo: 'images', head: null, trigger: null });
+    expect(branchJson({ ...empty, trigger: { branch: 'staging', all: false, cronSpec: '', size: '1MB', commits: 0 } }).trigger).toMatchObject({ branch: 'staging', size: '1MB' });
+  });
+
+  it('gives folders a null hash', () => {
+    expect(fileJson({ path: '/d', type: 'dir', sizeBytes: 3, hash: '', commit: 'x' })).toEqual({ path: '/d', type: 'dir', sizeBytes: 3, hash: null, commit: 'x' });
+  });
+});
+
+describe('human views', () => {
+  it('marks folders with a slash in file listings', () => {
+    expect(fileTable([{ path: '/d', type: 'dir', sizeBytes: 2048, hash: '', commit: '' }, { path: '/f', type: 'file', sizeBytes: 5, hash: 'h', commit: '' }])).toBe(
+      'NAME  TYPE  SIZE\n/d/   dir   2 KiB\n/f    file  5 B\n',
+    );
+  });
+
+  it('shows the old size of modified and deleted files', () => {
+    expect(
+      diffTable([
+        { path: '/m', change: 'modified', sizeBytes: 2048, oldSizeBytes: 1024 },
+        { path: '/gone', change: 'deleted', sizeBytes: 0, oldSizeBytes: 7 },
+      ]),
+    ).toBe('CHANGE    PATH   SIZE\nmodified  /m     2 KiB (was 1 KiB)\ndeleted   /gone  7 B\n');
+  });
+});

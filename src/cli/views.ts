@@ -1,0 +1,146 @@
+// What each API object looks like on the command line: its `-o json` shape
+// (DESIGN.md's field names: empty proto strings become null, sizes are
+// numbers) and its human table or key/value block.
+import type { Branch, Commit, DiffEntry, FileInfo, Repo } from '../client/index.js';
+import { formatFields, formatTable, humanSize, oneLine, relativeTime } from './output.js';
+
+export interface CommitJson {
+  id: string;
+  repo: string;
+  branch: string;
+  parentId: string | null;
+  origin: string;
+  started: string;
+  finished: string | null;
+  sizeBytes: number;
+  description: string;
+  provenance: { repo: string; branch: string; id: string }[];
+  fileCount: number;
+}
+
+export function commitJson(c: Commit): CommitJson {
+  return {
+    id: c.id,
+    repo: c.repo,
+    branch: c.branch,
+    parentId: c.parentId || null,
+    origin: c.origin,
+    started: c.started,
+    finished: c.finished || null,
+    sizeBytes: c.sizeBytes,
+    description: c.description,
+    provenance: c.provenance.map((p) => ({ repo: p.repo, branch: p.branch, id: p.id })),
+    fileCount: c.fileCount,
+  };
+}
+
+export function repoJson(r: Repo) {
+  return { name: r.name, sizeBytes: r.sizeBytes, branches: [...r.branches], description: r.description, created: r.created || null };
+}
+
+export function branchJson(b: Branch) {
+  const t = b.trigger;
+  const hasTrigger = !!t && (t.branch !== '' || t.all || t.cronSpec !== '' || t.size !== '' || t.commits !== 0);
+  return {
+    name: b.name,
+    repo: b.repo,
+    head: b.head || null,
+    trigger: hasTrigger ? { branch: t.branch, all: t.all, cronSpec: t.cronSpec, size: t.size, commits: t.commits } : null,
+  };
+}
+
+export function fileJson(f: FileInfo) {
+  return { path: f.path, type: f.type, sizeBytes: f.sizeBytes, hash: f.hash || null, commit: f.commit || null };
+}
+
+export function diffJson(d: DiffEntry) {
+  return { path: d.path, change: d.change, sizeBytes: d.sizeBytes, oldSizeBytes: d.oldSizeBytes };
+}
+
+// Human views
+
+export function commitTable(commits: readonly Commit[], now: Date): string {
+  return formatTable(
+    ['REPO', 'BRANCH', 'COMMIT', 'FINISHED', 'SIZE', 'ORIGIN', 'DESCRIPTION'],
+    commits.map((c) => [c.repo, c.branch || '-', c.id, c.finished ? relativeTime(c.finished, now) : 'open', humanSize(c.sizeBytes), c.origin, oneLine(c.description)]),
+  );
+}
+
+export function commitFields(c: Commit, now: Date): string {
+  const provenance = c.provenance.length === 0 ? '-' : c.provenance.map((p) => `${p.repo}@${p.id}${p.branch ? ` (${p.branch})` : ''}`).join(', ');
+  return formatFields([
+    ['Commit', `${c.repo}@${c.id}`],
+    ['Branch', c.branch || '-'],
+    ['Parent', c.parentId || '-'],
+    ['Origin', c.origin],
+    ['Started', timeWithAge(c.started, now)],
+    ['Finished', c.finished ? timeWithAge(c.finished, now) : 'open (not finished)'],
+    ['Size', humanSize(c.sizeBytes)],
+    ['Files', String(c.fileCount)],
+    ['Description', oneLine(c.description) || '-'],
+    ['Provenance', provenance],
+  ]);
+}
+
+export function repoTable(repos: readonly Repo[], now: Date): string {
+  return formatTable(
+    ['NAME', 'CREATED', 'SIZE', 'BRANCHES', 'DESCRIPTION'],
+    repos.map((r) => [r.name, relativeTime(r.created, now), humanSize(r.sizeBytes), r.branches.join(',') || '-', oneLine(r.description)]),
+  );
+}
+
+export function repoFields(r: Repo, now: Date): string {
+  return formatFields([
+    ['Name', r.name],
+    ['Description', oneLine(r.description) || '-'],
+    ['Created', timeWithAge(r.created, now)],
+    ['Size', humanSize(r.sizeBytes)],
+    ['Branches', r.branches.join(', ') || '-'],
+  ]);
+}
+
+function triggerText(b: Branch): string {
+  const t = branchJson(b).trigger;
+  if (!t) return '-';
+  const parts = [`on ${t.branch}`];
+  if (t.cronSpec) parts.push(`cron ${t.cronSpec}`);
+  if (t.size) parts.push(`size ${t.size}`);
+  if (t.commits) parts.push(`${t.commits} commits`);
+  if (t.all) parts.push('all');
+  return parts.join(', ');
+}
+
+export function branchTable(branches: readonly Branch[]): string {
+  return formatTable(['BRANCH', 'HEAD', 'TRIGGER'], branches.map((b) => [b.name, b.head || '-', triggerText(b)]));
+}
+
+export function branchFields(b: Branch): string {
+  return formatFields([
+    ['Name', `${b.repo}@${b.name}`],
+    ['Head', b.head || '- (empty branch)'],
+    ['Trigger', triggerText(b)],
+  ]);
+}
+
+export function fileRow(f: FileInfo): string[] {
+  return [f.type === 'dir' && f.path !== '/' ? `${f.path}/` : f.path, f.type, humanSize(f.sizeBytes)];
+}
+
+export function fileTable(files: readonly FileInfo[]): string {
+  return formatTable(['NAME', 'TYPE', 'SIZE'], files.map(fileRow));
+}
+
+export function diffTable(entries: readonly DiffEntry[]): string {
+  return formatTable(
+    ['CHANGE', 'PATH', 'SIZE'],
+    entries.map((d) => [
+      d.change,
+      d.path,
+      d.change === 'modified' ? `${humanSize(d.sizeBytes)} (was ${humanSize(d.oldSizeBytes)})` : humanSize(d.change === 'deleted' ? d.oldSizeBytes : d.sizeBytes),
+    ]),
+  );
+}
+
+function timeWithAge(iso: string, now: Date): string {
+  return iso ? `${iso} (${relativeTime(iso, now)})` : '-';
+}
