@@ -1,0 +1,41 @@
+// The shape of one CLI command (a file under commands/) and the small helpers
+// they share: the `-o json` option every command takes, reading it back, and
+// printing a result as JSON or for people.
+import { Option, type Command } from 'commander';
+import type { CliContext } from './context.js';
+import { FORMATS, printJson, type Format } from './output.js';
+
+export interface CommandDef {
+  /** `['create', 'repo']`, or `['up']` for a command of one word. */
+  words: readonly [string] | readonly [string, string];
+  /** One line for --help and the command list. */
+  summary: string;
+  /** Example invocations shown by --help. */
+  examples: readonly string[];
+  /** Declares arguments and options and sets the action. */
+  define(cmd: Command, ctx: CliContext): void;
+}
+
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(FORMATS as string[]).default('table');
+}
+
+export function formatOf(opts: { output?: string }): Format {
+  return opts.output === 'json' ? 'json' : 'table';
+}
+
+/** Prints `json()` for `-o json`, else `human()` (nothing when it returns ''). */
+export function emit(ctx: CliContext, format: Format, json: () => unknown, human: () => string): void {
+  if (format === 'json') printJson(ctx.stdout, json());
+  else {
+    const text = human();
+    if (text) ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+}
+
+/** Collects an async iterable (listings are printed as one table or one JSON array). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

@@ -1,0 +1,19 @@
+// tusk finish commit REPO@BRANCH|REPO@ID [-m MSG]
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { commitJson } from '../views.js';
+
+export const finishCommit: CommandDef = {
+  words: ['finish', 'commit'],
+  summary: 'Finish an open commit: it becomes immutable and readers of its branch see it.',
+  examples: ['tusk finish commit images@master', 'tusk finish commit images@0f1e2d3c4b5a69788796a5b4c3d2e1f0 -m "import done"'],
+  define(cmd, ctx) {
+    cmd
+      .argument('<repo@ref>', 'the branch with the open commit, or the commit\'s ID')
+      .option('-m, --message <text>', 'set the commit\'s description')
+      .addOption(outputOption())
+      .action(async (ref: string, opts) => {
+        const commit = await ctx.client().finishCommit(ref, opts.message);
+        emit(ctx, formatOf(opts), () => commitJson(commit), () => '');
+      });
+  },
+};

@@ -1,0 +1,64 @@
+// tusk get file REPO@REF:/PATH [-o LOCAL]
+// Streams the file to standard output, or to LOCAL through a temporary file
+// that is renamed into place only when every byte arrived.
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CommandDef } from '../command.js';
+import type { CliContext } from '../context.js';
+import { localError } from '../local-files.js';
+import { startProgress } from '../progress.js';
+import { splitFileRef } from '../refs.js';
+import { usageError } from '../usage.js';
+
+export const getFile: CommandDef = {
+  words: ['get', 'file'],
+  summary: 'Write a file\'s content to standard output or to a local file (-o).',
+  examples: ['tusk get file images@master:/cats/tabby.png -o tabby.png', 'tusk get file logs@master^:/today.log | tail'],
+  define(cmd, ctx) {
+    cmd
+      .argument('<repo@ref:/path>', 'the file: a branch or commit and a path')
+      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output')
+      .action(async (file: string, opts: { output?: string }) => {
+        const { path } = splitFileRef(file);
+        if (path === undefined || path === '') throw usageError(`get file needs a path: ${file}:/PATH`);
+        if (opts.output === undefined) {
+          await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
+        } else {
+          await download(ctx, file, path, opts.output);
+        }
+      });
+  },
+};
+
+async function download(ctx: CliContext, file: string, repoPath: string, local: string): Promise<void> {
+  let dest = local;
+  const existing = await stat(local).catch(() => undefined);
+  if (existing?.isDirectory()) dest = join(local, basename(repoPath));
+  const info = ctx.stderrIsTTY ? await ctx.client().inspectFile(file) : undefined;
+  const progress = startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
+  const temp = `${dest}.tusk-partial-${process.pid}`;
+  const counted = async function* (chunks: AsyncIterable<Uint8Array>) {
+    for await (const chunk of chunks) {
+      progress.add(chunk.length);
+      yield chunk;
+    }
+  };
+  try {
+    const out = createWriteStream(temp);
+    out.on('error', () => {}); // reported by pipeline
+    await pipeline(Readable.from(counted(ctx.client().getFile(file))), out).catch((err) => {
+      throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
+    });
+    await rename(temp, dest).catch((err) => {
+      throw localError(dest, err);
+    });
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  } finally {
+    progress.stop();
+  }
+}

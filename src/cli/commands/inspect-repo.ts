@@ -1,0 +1,18 @@
+// tusk inspect repo NAME
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { repoFields, repoJson } from '../views.js';
+
+export const inspectRepo: CommandDef = {
+  words: ['inspect', 'repo'],
+  summary: 'Show a repo\'s details.',
+  examples: ['tusk inspect repo images'],
+  define(cmd, ctx) {
+    cmd
+      .argument('<repo>', 'repo name')
+      .addOption(outputOption())
+      .action(async (name: string, opts) => {
+        const repo = await ctx.client().inspectRepo(name);
+        emit(ctx, formatOf(opts), () => repoJson(repo), () => repoFields(repo, ctx.now()));
+      });
+  },
+};

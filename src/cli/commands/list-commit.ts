@@ -1,0 +1,28 @@
+// tusk list commit REPO[@BRANCH] [-n N]
+import { InvalidArgumentError } from 'commander';
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { splitRepoRef } from '../refs.js';
+import { commitJson, commitTable } from '../views.js';
+
+export const listCommit: CommandDef = {
+  words: ['list', 'commit'],
+  summary: 'List a repo\'s commits (or one branch\'s history), newest first.',
+  examples: ['tusk list commit images', 'tusk list commit images@master -n 10'],
+  define(cmd, ctx) {
+    cmd
+      .argument('<repo[@branch]>', 'a repo (all its commits) or a branch (its ancestry)')
+      .option('-n, --number <n>', 'show at most n commits', positiveInt)
+      .addOption(outputOption())
+      .action(async (ref: string, opts) => {
+        const { repo, name } = splitRepoRef(ref);
+        const commits = await ctx.client().listCommits(repo, name, opts.number ?? 0);
+        emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now()));
+      });
+  },
+};
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}

@@ -1,0 +1,20 @@
+// tusk start commit REPO@BRANCH [-m MSG] [--parent ID]
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { commitJson } from '../views.js';
+
+export const startCommit: CommandDef = {
+  words: ['start', 'commit'],
+  summary: 'Open a new commit on a branch and print its ID; writes go to it until it is finished.',
+  examples: ['tusk start commit images@master', 'ID=$(tusk start commit images@master -m "nightly import")'],
+  define(cmd, ctx) {
+    cmd
+      .argument('<repo@branch>', 'the branch the commit goes on')
+      .option('-m, --message <text>', 'a description of the commit')
+      .option('-p, --parent <commit>', 'the parent commit (default: the branch head)')
+      .addOption(outputOption())
+      .action(async (branch: string, opts) => {
+        const commit = await ctx.client().startCommit(branch, { description: opts.message, parent: opts.parent });
+        emit(ctx, formatOf(opts), () => commitJson(commit), () => commit.id);
+      });
+  },
+};

@@ -1,0 +1,37 @@
+// tusk version
+import { CLIENT_VERSION } from '../client-version.js';
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { formatFields } from '../output.js';
+
+interface DaemonVersion {
+  version: string;
+  storage: string;
+  home: string;
+  pid: number;
+}
+
+export const version: CommandDef = {
+  words: ['version'],
+  summary: 'Print the versions of tusk and of the daemon it talks to.',
+  examples: ['tusk version', 'tusk version -o json'],
+  define(cmd, ctx) {
+    cmd.addOption(outputOption()).action(async (opts) => {
+      const format = formatOf(opts);
+      const client = ctx.client();
+      let daemon: DaemonVersion;
+      try {
+        daemon = (await client.version()) as DaemonVersion;
+      } catch (err) {
+        // The client's version is still worth printing before the error.
+        if (format !== 'json') ctx.stdout.write(formatFields([['tusk', CLIENT_VERSION]]));
+        throw err;
+      }
+      emit(
+        ctx,
+        format,
+        () => ({ client: CLIENT_VERSION, daemon: { version: daemon.version, address: client.address, storage: daemon.storage, home: daemon.home, pid: daemon.pid } }),
+        () => formatFields([['tusk', CLIENT_VERSION], ['tuskd', `${daemon.version} at ${client.address}`]]),
+      );
+    });
+  },
+};

@@ -1,0 +1,37 @@
+// `tusk`'s entry: parse the words, run the command, and turn the outcome into
+// the exit status DESIGN.md promises: 0 success; 1 an error, reported as one
+// line `tusk: <message>` on stderr; 2 a usage error.
+import { CommanderError } from 'commander';
+import { isTuskError } from '../errors/index.js';
+import { COMMANDS } from './commands/index.js';
+import { createContext, processIO, type CliIO } from './context.js';
+import { oneLine } from './output.js';
+import { buildProgram } from './program.js';
+import { isUsageError } from './usage.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const ctx = createContext(io);
+  const program = buildProgram(ctx, COMMANDS);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
+    if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') return EXIT_OK; // reader went away (`| head`)
+    io.stderr.write(`tusk: ${oneLine(messageOf(err, ctx.address()))}\n`);
+    return isUsageError(err) ? EXIT_USAGE : EXIT_ERROR;
+  } finally {
+    ctx.close();
+  }
+}
+
+function messageOf(err: unknown, address: string): string {
+  if (isTuskError(err) && err.code === 'DaemonUnavailable') return `cannot reach tuskd at ${address} (is it running? start it with \`tusk up\`)`;
+  if (isTuskError(err)) return err.message;
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,61 @@
+// The `tusk` command tree: verbs (`create`, `list`, ...) holding nouns
+// (`repo`, `commit`, ...) as in pachctl, built with commander from the
+// command definitions. Commander's own errors (unknown command or option,
+// missing argument) are printed as `tusk: ...` and thrown instead of exiting,
+// so main can turn them into exit status 2.
+import { Command } from 'commander';
+import type { CommandDef } from './command.js';
+import type { CliContext } from './context.js';
+
+const VERBS: Record<string, string> = {
+  create: 'Create a repo or a branch.',
+  list: 'List repos, commits, branches or files.',
+  inspect: 'Show the details of a repo, commit or branch.',
+  delete: 'Delete a repo, branch or file.',
+  start: 'Open a commit.',
+  finish: 'Finish an open commit.',
+  wait: 'Wait for a commit to finish.',
+  put: 'Put files into a repo.',
+  get: 'Get a file out of a repo.',
+  glob: 'Find files by pattern.',
+  diff: 'Compare two commits.',
+};
+
+export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): Command {
+  const program = new Command('tusk')
+    .description('Version control for data: repos of files with commits and branches, served by tuskd.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void ctx.stdout.write(s),
+      writeErr: (s) => void ctx.stderr.write(s),
+      outputError: (s, write) => write(`tusk: ${s.replace(/^error: /, '')}`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      '\nThe daemon is found at $TUSK_ADDRESS, else at the port recorded by `tusk up` in $TUSK_HOME (default ~/.tusk), else localhost:1650.\n' +
+        'Every command takes -o json. Exit status: 0 success, 1 error, 2 usage error.\n\n' +
+        'Example:\n  $ tusk up && tusk create repo images && tusk put file images@master -f ./photos -r',
+    );
+  const verbs = new Map<string, Command>();
+  for (const def of commands) {
+    let parent = program;
+    if (def.words.length === 2) {
+      const [verb] = def.words;
+      let verbCmd = verbs.get(verb);
+      if (!verbCmd) {
+        verbCmd = program.command(verb).description(VERBS[verb] ?? '');
+        verbs.set(verb, verbCmd);
+      }
+      parent = verbCmd;
+    }
+    const cmd = parent.command(def.words[def.words.length - 1]!).description(def.summary);
+    cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
+    def.define(cmd, ctx);
+  }
+  for (const [verb, cmd] of verbs) {
+    const nouns = cmd.commands.map((c) => c.name());
+    cmd.addHelpText('after', `\nExample:\n  $ tusk ${verb} ${nouns[0]} --help`);
+  }
+  return program;
+}
