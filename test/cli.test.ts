@@ -1,0 +1,309 @@
+// End to end: the real `tusk` binary against a real tuskd, the PFS part of
+// DESIGN.md's grammar with -o json, and the exit statuses users script on.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
+
+let daemon: DaemonHandle;
+let work: string;
+const ID = /^[0-9a-f]{32}$/;
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, ...opts });
+const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, ...opts });
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  work = await mkdtemp(join(tmpdir(), 'tusk-cli-'));
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function tree(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(join(root, rel, '..'), { recursive: true });
+    await writeFile(join(root, rel), content);
+  }
+}
+
+describe('repos', () => {
+  it('creates, lists, inspects and deletes a repo', async () => {
+    const created = await tuskJson(['create', 'repo', 'r1', '-d', 'first repo']);
+    expect(created).toMatchObject({ name: 'r1', sizeBytes: 0, description: 'first repo' });
+    expect(Array.isArray(created.branches)).toBe(true);
+
+    const listed = await tuskJson(['list', 'repo']);
+    expect(listed.map((r: any) => r.name)).toContain('r1');
+
+    const table = await tusk(['list', 'repo']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+CREATED\s+SIZE/);
+    expect(table.stdout).toMatch(/\nr1\s+just now\s+0 B/);
+
+    expect(await tuskJson(['inspect', 'repo', 'r1'])).toMatchObject({ name: 'r1', sizeBytes: 0 });
+
+    const again = await tusk(['create', 'repo', 'r1']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^tusk: .*r1.*exists\n$/);
+
+    expect(await tuskJson(['delete', 'repo', 'r1'])).toEqual({ repo: 'r1', deleted: true });
+    const gone = await tusk(['inspect', 'repo', 'r1']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^tusk: .*r1.*not found\n$/);
+  });
+
+  it('refuses an invalid repo name with the rule', async () => {
+    const bad = await tusk(['create', 'repo', 'no/slashes']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^tusk: invalid repo name "no\/slashes"/);
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('put, list, get and diff files', () => {
+  it('puts a nested folder with -r under a path as one commit, then reads every byte back', async () => {
+    await tuskJson(['create', 'repo', 'photos']);
+    const dir = join(work, 'photos');
+    const binary = randomBytes(300_000);
+    await tree(dir, { 'a/b.txt': 'bee\n', 'a/deeper/c.bin': binary, 'top.txt': 'top\n' });
+
+    const put = await tusk(['put', 'file', 'photos@master:/in', '-f', dir, '-r']);
+    expect(put.code).toBe(0);
+    const commitId = put.stdout.trim();
+    expect(commitId).toMatch(ID);
+
+    const root = await tuskJson(['list', 'file', 'photos@master']);
+    expect(root).toEqual([expect.objectContaining({ path: '/in', type: 'dir' })]);
+    const listed = await tuskJson(['list', 'file', 'photos@master:/in/a']);
+    expect(listed.map((f: any) => [f.path, f.type])).toEqual([
+      ['/in/a/b.txt', 'file'],
+      ['/in/a/deeper', 'dir'],
+    ]);
+    expect(listed[0]).toMatchObject({ sizeBytes: 4, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    expect((await tusk(['get', 'file', 'photos@master:/in/a/b.txt'])).stdout).toBe('bee\n');
+    const got = await tusk(['get', 'file', `photos@${commitId}:/in/a/deeper/c.bin`]);
+    expect(got.code).toBe(0);
+    expect(got.raw.equals(binary)).toBe(true);
+
+    const diff = await tuskJson(['diff', 'file', 'photos@master']);
+    expect(diff).toEqual([
+      { path: '/in/a/b.txt', change: 'added', sizeBytes: 4, oldSizeBytes: 0 },
+      { path: '/in/a/deeper/c.bin', change: 'added', sizeBytes: 300_000, oldSizeBytes: 0 },
+      { path: '/in/top.txt', change: 'added', sizeBytes: 4, oldSizeBytes: 0 },
+    ]);
+
+    const commits = await tuskJson(['list', 'commit', 'photos@master']);
+    expect(commits).toHaveLength(1);
+    expect(commits[0]).toMatchObject({ id: commitId, repo: 'photos', branch: 'master', parentId: null, origin: 'user', sizeBytes: 300_008, provenance: [] });
+    expect(commits[0].finished).toMatch(ISO);
+    expect(commits[0].started).toMatch(ISO);
+  });
+
+  it('puts a folder\'s contents under / and a single file at its base name without a path', async () => {
+    await tuskJson(['create', 'repo', 'nopath']);
+    const dir = join(work, 'nopath');
+    await tree(dir, { 'x/y.txt': 'y', 'z.txt': 'z' });
+    expect((await tusk(['put', 'file', 'nopath@master', '-f', dir, '-r'])).code).toBe(0);
+    await writeFile(join(work, 'single.csv'), 'a,b\n');
+    expect((await tusk(['put', 'file', 'nopath@master', '-f', join(work, 'single.csv')])).code).toBe(0);
+    expect((await tusk(['put', 'file', 'nopath@master:/into/', '-f', join(work, 'single.csv')])).code).toBe(0);
+    const files = await tuskJson(['glob', 'file', 'nopath@master:/**']);
+    expect(files.filter((f: any) => f.type === 'file').map((f: any) => f.path)).toEqual(['/into/single.csv', '/single.csv', '/x/y.txt', '/z.txt']);
+    expect((await tuskJson(['list', 'commit', 'nopath'])).length).toBe(3);
+  });
+
+  it('reads standard input with -f - and appends with --append', async () => {
+    await tuskJson(['create', 'repo', 'logs']);
+    const first = await tusk(['put', 'file', 'logs@master:/day.log', '-f', '-', '-m', 'first lines'], { input: 'one\n' });
+    expect(first.code).toBe(0);
+    expect((await tuskJson(['inspect', 'commit', 'logs@master'])).description).toBe('first lines');
+    expect((await tusk(['put', 'file', 'logs@master:/day.log', '-f', '-', '--append'], { input: 'two\n' })).code).toBe(0);
+    expect((await tusk(['get', 'file', 'logs@master:/day.log'])).stdout).toBe('one\ntwo\n');
+    expect((await tusk(['get', 'file', 'logs@master^:/day.log'])).stdout).toBe('one\n');
+    expect(await tuskJson(['diff', 'file', 'logs@master'])).toEqual([{ path: '/day.log', change: 'modified', sizeBytes: 8, oldSizeBytes: 4 }]);
+    // without --append the file is replaced
+    expect((await tusk(['put', 'file', 'logs@master:/day.log', '-f', '-'], { input: 'three\n' })).code).toBe(0);
+    expect((await tusk(['get', 'file', 'logs@master:/day.log'])).stdout).toBe('three\n');
+  });
+
+  it('writes get file -o to a local file or into a local folder', async () => {
+    await tuskJson(['create', 'repo', 'dl']);
+    await tusk(['put', 'file', 'dl@master:/d/data.txt', '-f', '-'], { input: 'payload' });
+    const target = join(work, 'out.txt');
+    const got = await tusk(['get', 'file', 'dl@master:/d/data.txt', '-o', target]);
+    expect(got).toMatchObject({ code: 0, stdout: '' });
+    expect(await readFile(target, 'utf8')).toBe('payload');
+    const folder = join(work, 'dl-folder');
+    await mkdir(folder);
+    expect((await tusk(['get', 'file', 'dl@master:/d/data.txt', '-o', folder])).code).toBe(0);
+    expect(await readFile(join(folder, 'data.txt'), 'utf8')).toBe('payload');
+
+    const missing = await tusk(['get', 'file', 'dl@master:/d/nope.txt', '-o', join(work, 'nope.txt')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^tusk: .*nope\.txt.*not found/);
+    await expect(readFile(join(work, 'nope.txt'))).rejects.toThrow();
+  });
+
+  it('deletes a file and diffs against an explicit old commit', async () => {
+    await tuskJson(['create', 'repo', 'del']);
+    const dir = join(work, 'del');
+    await tree(dir, { 'keep.txt': 'k', 'drop.txt': 'dd', 'sub/s.txt': 's' });
+    const base = (await tusk(['put', 'file', 'del@master', '-f', dir, '-r'])).stdout.trim();
+    const after = await tusk(['delete', 'file', 'del@master:/drop.txt']);
+    expect(after.code).toBe(0);
+    expect(after.stdout.trim()).toMatch(ID);
+    expect((await tuskJson(['list', 'file', 'del@master'])).map((f: any) => f.path)).toEqual(['/keep.txt', '/sub']);
+    expect(await tuskJson(['diff', 'file', 'del@master', `del@${base}`])).toEqual([{ path: '/drop.txt', change: 'deleted', sizeBytes: 0, oldSizeBytes: 2 }]);
+    const human = await tusk(['diff', 'file', 'del@master', `del@${base}`]);
+    expect(human.stdout).toMatch(/^CHANGE\s+PATH\s+SIZE\ndeleted\s+\/drop\.txt\s+2 B\n$/);
+    expect((await tuskJson(['glob', 'file', 'del@master:/*.txt'])).map((f: any) => f.path)).toEqual(['/keep.txt']);
+  });
+});
+
+describe('commits', () => {
+  it('collects writes in an open commit until it is finished, then refuses writes', async () => {
+    await tuskJson(['create', 'repo', 'c1']);
+    const started = await tusk(['start', 'commit', 'c1@master']);
+    expect(started.code).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(ID);
+
+    const put1 = await tusk(['put', 'file', 'c1@master:/a.txt', '-f', '-'], { input: 'a' });
+    const put2 = await tusk(['put', 'file', `c1@${id}:/b.txt`, '-f', '-'], { input: 'b' });
+    expect([put1.stdout.trim(), put2.stdout.trim()]).toEqual([id, id]);
+
+    const open = await tuskJson(['inspect', 'commit', `c1@${id}`]);
+    expect(open).toMatchObject({ id, finished: null, repo: 'c1', branch: 'master' });
+
+    const finished = await tuskJson(['finish', 'commit', 'c1@master', '-m', 'two files']);
+    expect(finished).toMatchObject({ id, description: 'two files', sizeBytes: 2 });
+    expect(finished.finished).toMatch(ISO);
+
+    const again = await tusk(['finish', 'commit', `c1@${id}`]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^tusk: .*finished/);
+
+    const late = await tusk(['put', 'file', `c1@${id}:/c.txt`, '-f', '-'], { input: 'c' });
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/^tusk: .*finished/);
+    expect(late.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect((await tuskJson(['list', 'file', `c1@${id}`])).map((f: any) => f.path)).toEqual(['/a.txt', '/b.txt']);
+  });
+
+  it('lists commits newest first and inspects a global commit ID as its set', async () => {
+    await tuskJson(['create', 'repo', 'hist']);
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) ids.push((await tusk(['put', 'file', 'hist@master:/n', '-f', '-'], { input: String(n) })).stdout.trim());
+    const commits = await tuskJson(['list', 'commit', 'hist']);
+    expect(commits.map((c: any) => c.id)).toEqual([...ids].reverse());
+    expect(commits[0].parentId).toBe(ids[1]);
+    expect((await tuskJson(['list', 'commit', 'hist@master', '-n', '2'])).map((c: any) => c.id)).toEqual([ids[2], ids[1]]);
+
+    const set = await tuskJson(['inspect', 'commit', ids[0]!]);
+    expect(set).toEqual([expect.objectContaining({ id: ids[0], repo: 'hist' })]);
+    expect((await tuskJson(['inspect', 'commit', 'hist@master^2'])).id).toBe(ids[0]);
+    const human = await tusk(['inspect', 'commit', 'hist@master']);
+    expect(human.stdout).toContain(`Commit:      hist@${ids[2]}`);
+    expect(human.stdout).toContain(`Parent:      ${ids[1]}`);
+  });
+
+  it('waits for an open commit until another client finishes it', async () => {
+    await tuskJson(['create', 'repo', 'w']);
+    const id = (await tusk(['start', 'commit', 'w@master'])).stdout.trim();
+    let done = false;
+    const waiting = tusk(['wait', 'commit', `w@${id}`, '-o', 'json']).then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(done).toBe(false);
+    expect((await tusk(['finish', 'commit', 'w@master'])).code).toBe(0);
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ id, finished: expect.stringMatching(ISO) });
+  });
+});
+
+describe('branches', () => {
+  it('creates a branch at a head, lists, inspects and deletes it', async () => {
+    await tuskJson(['create', 'repo', 'b']);
+    const first = (await tusk(['put', 'file', 'b@master:/f', '-f', '-'], { input: '1' })).stdout.trim();
+    const second = (await tusk(['put', 'file', 'b@master:/f', '-f', '-'], { input: '22' })).stdout.trim();
+
+    expect(await tuskJson(['create', 'branch', 'b@staging', '--head', 'master'])).toMatchObject({ name: 'staging', repo: 'b', head: second });
+    expect(await tuskJson(['create', 'branch', 'b@v1', '--head', first])).toMatchObject({ head: first });
+    expect(await tuskJson(['create', 'branch', 'b@empty'])).toMatchObject({ name: 'empty', head: null });
+
+    const branches = await tuskJson(['list', 'branch', 'b']);
+    expect(branches.map((x: any) => x.name).sort()).toEqual(['empty', 'master', 'staging', 'v1']);
+    expect(await tuskJson(['inspect', 'branch', 'b@v1'])).toMatchObject({ name: 'v1', repo: 'b', head: first });
+    expect((await tusk(['get', 'file', 'b@v1:/f'])).stdout).toBe('1');
+    expect((await tusk(['list', 'branch', 'b'])).stdout).toMatch(/^BRANCH\s+HEAD\s+TRIGGER\n/);
+
+    // writing to the new branch leaves master alone
+    await tusk(['put', 'file', 'b@staging:/g', '-f', '-'], { input: 'g' });
+    expect((await tuskJson(['list', 'file', 'b@master'])).map((f: any) => f.path)).toEqual(['/f']);
+    expect((await tuskJson(['list', 'file', 'b@staging'])).map((f: any) => f.path)).toEqual(['/f', '/g']);
+
+    expect(await tuskJson(['delete', 'branch', 'b@v1'])).toEqual({ repo: 'b', branch: 'v1', deleted: true });
+    const gone = await tusk(['inspect', 'branch', 'b@v1']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^tusk: .*v1.*not found/);
+  });
+});
+
+describe('errors', () => {
+  it('exits 1 with one line for unknown repos and malformed refs', async () => {
+    for (const args of [
+      ['list', 'file', 'nosuchrepo@master'],
+      ['list', 'commit', 'nosuchrepo'],
+      ['get', 'file', 'nosuchrepo@master:/x'],
+      ['put', 'file', 'nosuchrepo@master:/x', '-f', '-'],
+    ]) {
+      const r = await tusk(args, { input: 'x' });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/^tusk: .*nosuchrepo.*not found\n$/);
+    }
+    for (const ref of ['bad@@x:/a', 'bad@ma ster:/a', 'bad@master^x:/a', 'bad@master:/../etc']) {
+      const r = await tusk(['get', 'file', ref]);
+      expect(r.code, ref).toBe(1);
+      expect(r.stderr).toMatch(/^tusk: invalid (reference|path)/);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('exits 2 on usage errors: unknown command or flag, missing argument, folder without -r, stdin without a path', async () => {
+    const cases: string[][] = [
+      ['frobnicate'],
+      ['create', 'repository', 'x'],
+      ['list', 'repo', '--bogus'],
+      ['create', 'repo'],
+      ['put', 'file', 'x@master'],
+      ['list', 'repo', '-o', 'yaml'],
+      ['put', 'file', 'x@master', '-f', work],
+      ['put', 'file', 'x@master', '-f', '-'],
+      ['list', 'commit', 'x', '-n', 'many'],
+      ['create', 'repo', 'a', 'b'],
+    ];
+    for (const args of cases) {
+      const r = await tusk(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^tusk: /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('names a missing local file', async () => {
+    const r = await tusk(['put', 'file', 'x@master', '-f', join(work, 'missing.txt')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`tusk: ${join(work, 'missing.txt')}: no such file or directory\n`);
+  });
+});

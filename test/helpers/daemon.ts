@@ -1,0 +1,118 @@
+// A real tuskd for end-to-end tests: bin/tuskd (the built daemon; run
+// `npm run build` first) in a child process on free loopback ports with a
+// temporary TUSK_HOME, started in the foreground and ready once /healthz
+// answers 200. stop() sends SIGTERM and waits; kill() sends SIGKILL (crash
+// tests) and keeps the home so a new daemon can be started on it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const TUSKD = join(ROOT, 'bin/tuskd');
+
+export interface DaemonOptions {
+  /** TUSK_STORAGE (default: the home's local object store). */
+  storage?: string;
+  /** Reuse a home (e.g. after kill()); default: a fresh temp dir, removed by stop(). */
+  home?: string;
+  /** Extra environment for the daemon (e.g. AWS_* for S3 storage). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface DaemonHandle {
+  /** host:port of the gRPC API. */
+  address: string;
+  home: string;
+  port: number;
+  httpPort: number;
+  s3Port: number;
+  /** Environment for a `tusk` child process that talks to this daemon. */
+  env: NodeJS.ProcessEnv;
+  process: ChildProcess;
+  /** The daemon's stderr so far (JSON log lines). */
+  logs(): string;
+  /** SIGTERM, wait for exit; removes the home unless it was given or keepHome is set. */
+  stop(options?: { keepHome?: boolean }): Promise<void>;
+  /** SIGKILL, wait for exit; keeps the home. */
+  kill(): Promise<void>;
+}
+
+/** A free loopback TCP port (listen on port 0, close, reuse the number). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHandle> {
+  if (!existsSync(join(ROOT, 'dist/src/server/main.js'))) throw new Error('tuskd is not built: run `npm run build` first');
+  const ownHome = options.home === undefined;
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'tusk-home-')));
+  const [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
+  const args = [TUSKD, '--home', home, '--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
+  if (options.storage) args.push('--storage', options.storage);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...options.env, TUSK_HOME: home },
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    if (gone) throw new Error(`tuskd exited before it was ready (code ${child.exitCode}):\n${stderr}`);
+    if (await healthy(httpPort)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`tuskd was not healthy within ${options.timeoutMs ?? 30_000} ms:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const address = `127.0.0.1:${port}`;
+  const waitExit = async (signal: NodeJS.Signals) => {
+    if (!gone) child.kill(signal);
+    await exited;
+  };
+  return {
+    address,
+    home,
+    port,
+    httpPort,
+    s3Port,
+    env: { ...process.env, TUSK_ADDRESS: address, TUSK_HOME: home },
+    process: child,
+    logs: () => stderr,
+    async stop({ keepHome = false } = {}) {
+      await waitExit('SIGTERM');
+      if (ownHome && !keepHome) await rm(home, { recursive: true, force: true });
+    },
+    async kill() {
+      await waitExit('SIGKILL');
+    },
+  };
+}
+
+async function healthy(httpPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
