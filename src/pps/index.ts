@@ -1,0 +1,24 @@
+// Pipelines (PPS): a pipeline is a spec naming inputs (repo branches cut into
+// datums by globs and combined by cross, union, join and group), a transform (the
+// user code) and options. This layer holds the pure core: reading and validating
+// specs, planning a job's datums from its input commits, datum IDs for reuse, and
+// the pipeline graph. Jobs, workers and the daemon build on it.
+export type {
+  PipelineSpec, Input, LeafInput, PfsInput, CronInput, CrossInput, UnionInput, JoinInput, GroupInput,
+  Transform, Secret, Resources, Gpu, DatumSetSpec, ReprocessSpec, Trigger,
+} from './spec.js';
+export { parsePipelineSpec, parsePipelineSpecs, normalizePipelineSpec } from './spec-parse.js';
+export type { SpecFormat } from './spec-text.js';
+export { validatePipelineSpec } from './spec-validate.js';
+export { cronProblem } from './spec-input.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { compileDatumGlob, normalizeGlob, globProblem, expandCaptures, captureRefs } from './glob.js';
+export type { DatumGlob } from './glob.js';
+export { planDatums } from './datums.js';
+export type { Datum, DatumInput } from './datums.js';
+export { memoryInputFiles } from './input-files.js';
+export type { InputFile, InputFiles, InputCommit, ResolveInput } from './input-files.js';
+export { transformHash, datumId, elementDigest } from './datum-id.js';
+export type { DatumElementKey } from './datum-id.js';
+export { inputRepos, findCycle } from './dag.js';
+export type { InputRepo } from './dag.js';
