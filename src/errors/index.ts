@@ -4,9 +4,10 @@
 export { TuskError, isTuskError, toTuskError } from './tusk-error.js';
 export type { ErrorKind, TuskErrorJSON } from './tusk-error.js';
 export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound } from './not-found.js';
-export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidObjectKey } from './invalid-argument.js';
+export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey } from './invalid-argument.js';
 export { InvalidSpec } from './invalid-argument.js';
 export type { SpecProblem } from './invalid-argument.js';
-export { FailedPrecondition, StorageRejected } from './failed-precondition.js';
+export { AlreadyExists, RepoExists, BranchExists } from './already-exists.js';
+export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';

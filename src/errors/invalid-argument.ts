@@ -25,6 +25,18 @@ export class InvalidStorageUrl extends InvalidArgument {
   }
 }
 
+export class InvalidName extends InvalidArgument {
+  constructor(readonly kindOfName: string, readonly value: string, readonly rule: string) {
+    super('InvalidName', `invalid ${kindOfName} name ${JSON.stringify(value)}: ${rule}`, { kindOfName, name: value, rule });
+  }
+}
+
+export class InvalidRef extends InvalidArgument {
+  constructor(readonly ref: string, readonly reason: string) {
+    super('InvalidRef', `invalid reference ${JSON.stringify(ref)}: ${reason}`, { ref, reason });
+  }
+}
+
 /** An object-store key that no backend may accept: empty, absolute, with '.', '..' or empty segments, NUL, or too long. */
 export class InvalidObjectKey extends InvalidArgument {
   constructor(readonly key: string, readonly reason: string) {

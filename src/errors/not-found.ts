@@ -26,8 +26,9 @@ export class BranchNotFound extends NotFound {
 }
 
 export class CommitNotFound extends NotFound {
-  constructor(readonly repo: string, readonly commit: string) {
-    super('CommitNotFound', repo ? `commit "${commit}" not found in repo "${repo}"` : `commit "${commit}" not found`, { repo, commit });
+  /** `detail` replaces the default message when the commit was named indirectly (a branch without commits, `^N` past the root). */
+  constructor(readonly repo: string, readonly commit: string, detail?: string) {
+    super('CommitNotFound', detail ?? (repo ? `commit "${commit}" not found in repo "${repo}"` : `commit "${commit}" not found`), { repo, commit });
   }
 }
 

@@ -1,0 +1,133 @@
+// The typed TypeScript client of tuskd: one method per API call, refs as
+// strings in the ref grammar, streams as async iterables, errors as the same
+// TuskErrors the daemon threw. The CLI, tests, the console and the S3 gateway
+// all go through it.
+import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { AdminApiClient } from '../gen/tusk/admin.js';
+import {
+  PfsApiClient,
+  type Branch,
+  type Commit,
+  type DiffEntry,
+  type FileInfo,
+  type ListBranchResponse,
+  type ListCommitResponse,
+  type ListRepoResponse,
+  type ModifyFileResponse,
+  type Repo,
+  type Trigger,
+} from '../gen/tusk/pfs.js';
+import { CHANNEL_OPTIONS, defaultAddress, insecure, serverStream, unary } from './connection.js';
+import { FileWriter } from './file-writer.js';
+
+export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger };
+
+export class TuskClient {
+  readonly pfs: PfsApiClient;
+  readonly admin: AdminApiClient;
+
+  constructor(readonly address: string = defaultAddress()) {
+    this.pfs = new PfsApiClient(address, insecure(), CHANNEL_OPTIONS);
+    this.admin = new AdminApiClient(address, insecure(), CHANNEL_OPTIONS);
+  }
+
+  close(): void {
+    this.pfs.close();
+    this.admin.close();
+  }
+
+  version() {
+    return unary((cb) => this.admin.version({}, cb));
+  }
+
+  // Repos
+  createRepo(name: string, options: { description?: string; update?: boolean } = {}): Promise<Repo> {
+    return unary((cb) => this.pfs.createRepo({ name, description: options.description ?? '', update: options.update ?? false }, cb));
+  }
+  inspectRepo(name: string): Promise<Repo> {
+    return unary((cb) => this.pfs.inspectRepo({ name }, cb));
+  }
+  async listRepos(): Promise<Repo[]> {
+    return (await unary<ListRepoResponse>((cb) => this.pfs.listRepo({}, cb))).repos;
+  }
+  async deleteRepo(name: string, force = false): Promise<void> {
+    await unary((cb) => this.pfs.deleteRepo({ name, force }, cb));
+  }
+
+  // Commits
+  startCommit(branch: string, options: { description?: string; parent?: string } = {}): Promise<Commit> {
+    return unary((cb) => this.pfs.startCommit({ branch, description: options.description ?? '', parent: options.parent ?? '' }, cb));
+  }
+  finishCommit(commit: string, description?: string): Promise<Commit> {
+    return unary((cb) => this.pfs.finishCommit({ commit, description: description ?? '', hasDescription: description !== undefined }, cb));
+  }
+  inspectCommit(commit: string, options: { wait?: boolean } = {}): Promise<Commit> {
+    return unary((cb) => this.pfs.inspectCommit({ commit, wait: options.wait ?? false }, cb));
+  }
+  waitCommit(commit: string): Promise<Commit> {
+    return this.inspectCommit(commit, { wait: true });
+  }
+  async listCommits(repo: string, branch = '', limit = 0): Promise<Commit[]> {
+    return (await unary<ListCommitResponse>((cb) => this.pfs.listCommit({ repo, branch, limit }, cb))).commits;
+  }
+  async inspectCommitSet(id: string, wait = false): Promise<Commit[]> {
+    return (await unary<ListCommitResponse>((cb) => this.pfs.inspectCommitSet({ id, wait }, cb))).commits;
+  }
+
+  // Branches
+  createBranch(branch: string, head = '', trigger?: Trigger): Promise<Branch> {
+    return unary((cb) => this.pfs.createBranch({ branch, head, trigger }, cb));
+  }
+  inspectBranch(branch: string): Promise<Branch> {
+    return unary((cb) => this.pfs.inspectBranch({ branch }, cb));
+  }
+  async listBranches(repo: string): Promise<Branch[]> {
+    return (await unary<ListBranchResponse>((cb) => this.pfs.listBranch({ repo }, cb))).branches;
+  }
+  async deleteBranch(branch: string, force = false): Promise<void> {
+    await unary((cb) => this.pfs.deleteBranch({ branch, force }, cb));
+  }
+
+  // Files
+  /** Opens a write to `repo@branch` or `repo@<open commit>`; nothing is visible until close(). */
+  async modifyFile(target: string, options: { description?: string; onBytes?: (n: number) => void } = {}): Promise<FileWriter> {
+    let call!: ReturnType<PfsApiClient['modifyFile']>;
+    const result = new Promise<ModifyFileResponse>((resolve, reject) => {
+      call = this.pfs.modifyFile((err, res) => (err ? reject(err) : resolve(res!)));
+    });
+    const writer = new FileWriter(call, result, options.onBytes);
+    call.write({ open: { target, description: options.description ?? '' } });
+    return writer;
+  }
+
+  /** Puts one file from bytes or a stream in its own write (a commit unless one is open). */
+  async putFile(target: string, path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: { append?: boolean; description?: string } = {}): Promise<ModifyFileResponse> {
+    const writer = await this.modifyFile(target, { description: options.description });
+    try {
+      await writer.putFile(path, data, { append: options.append });
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+    return writer.close();
+  }
+
+  async *getFile(file: string, range: { offset?: number; length?: number } = {}): AsyncIterable<Uint8Array> {
+    const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0 });
+    for await (const msg of serverStream(stream)) yield msg.data;
+  }
+  inspectFile(file: string): Promise<FileInfo> {
+    return unary((cb) => this.pfs.inspectFile({ file }, cb));
+  }
+  async *listFile(dir: string): AsyncIterable<FileInfo> {
+    for await (const batch of serverStream(this.pfs.listFile({ dir }))) yield* batch.files;
+  }
+  async *globFile(commit: string, pattern: string): AsyncIterable<FileInfo> {
+    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern }))) yield* batch.files;
+  }
+  async *diffFile(newRef: string, oldRef = ''): AsyncIterable<DiffEntry> {
+    for await (const batch of serverStream(this.pfs.diffFile({ newRef, oldRef }))) yield* batch.entries;
+  }
+}
+
+export type { GrpcMetadata };

@@ -1,0 +1,192 @@
+// Commits: resolving refs, starting and finishing commits, listing, waiting,
+// and commit sets (every commit that shares a global ID).
+// A branch's head may be open; readers of a branch see its last finished
+// commit (mode 'read'), writers and `inspect commit` see the head ('head').
+import { BranchHasOpenCommit, BranchNotFound, CommitFinished, CommitNotFound } from '../errors/index.js';
+import { EMPTY_TREE } from '../tree/index.js';
+import { checkBranchName, commitIdFrom } from './names.js';
+import { parseRef, type Ref } from './ref.js';
+import type { PfsContext } from './context.js';
+import type { CommitRecord, CommitRefRecord, Origin } from './records.js';
+
+export type ResolveMode = 'head' | 'read';
+
+export interface StartOptions {
+  description?: string;
+  origin?: Origin;
+  /** Use this global ID instead of a new one (downstream commits of a commit set). */
+  id?: string;
+  provenance?: CommitRefRecord[];
+  /** Start from this commit's tree instead of the branch head's. */
+  parentId?: string | null;
+}
+
+export class Commits {
+  constructor(private readonly ctx: PfsContext) {}
+
+  async resolve(ref: Ref | string, mode: ResolveMode = 'head'): Promise<CommitRecord> {
+    const r = typeof ref === 'string' ? parseRef(ref) : ref;
+    const meta = this.ctx.meta;
+    await this.ctx.requireRepo(r.repo);
+    let commit: CommitRecord | undefined;
+    if (r.isId) {
+      commit = await meta.getCommit(r.repo, r.name);
+      if (!commit) throw new CommitNotFound(r.repo, r.name);
+    } else {
+      const branch = await meta.getBranch(r.repo, r.name);
+      if (!branch) throw new BranchNotFound(r.repo, r.name);
+      if (!branch.head) throw noCommits(r.repo, r.name);
+      commit = await this.mustGet(r.repo, branch.head);
+      if (mode === 'read') {
+        while (commit && !commit.finished) commit = commit.parentId ? await this.mustGet(r.repo, commit.parentId) : undefined;
+        if (!commit) throw noCommits(r.repo, r.name, true);
+      }
+    }
+    for (let i = 0; i < r.ancestors; i++) {
+      if (!commit.parentId) {
+        throw new CommitNotFound(r.repo, `${r.name}^${r.ancestors}`, `${r.repo}@${r.name}^${r.ancestors} goes back past the first commit (${i} ancestor${i === 1 ? '' : 's'} exist)`);
+      }
+      commit = await this.mustGet(r.repo, commit.parentId);
+    }
+    return commit;
+  }
+
+  async mustGet(repo: string, id: string): Promise<CommitRecord> {
+    const commit = await this.ctx.meta.getCommit(repo, id);
+    if (!commit) throw new CommitNotFound(repo, id);
+    return commit;
+  }
+
+  /** Opens a commit on `repo@branch` (creating the branch if needed). The caller holds no lock. */
+  async start(repo: string, branch: string, options: StartOptions = {}): Promise<CommitRecord> {
+    checkBranchName(branch);
+    return this.ctx.locks.run(`repo:${repo}`, () => this.startLocked(repo, branch, options));
+  }
+
+  /** As start(), for a caller that already holds the repo's lock. */
+  async startLocked(repo: string, branch: string, options: StartOptions = {}): Promise<CommitRecord> {
+    const meta = this.ctx.meta;
+    await this.ctx.requireRepo(repo);
+    const existing = await meta.getBranch(repo, branch);
+    const headId = existing?.head ?? '';
+    let parent: CommitRecord | undefined;
+    if (headId) {
+      parent = await this.mustGet(repo, headId);
+      if (!parent.finished) throw new BranchHasOpenCommit(repo, branch, parent.id);
+    }
+    if (options.parentId !== undefined) parent = options.parentId ? await this.mustGet(repo, options.parentId) : undefined;
+    const commit: CommitRecord = {
+      id: options.id ?? commitIdFrom(this.ctx.deps.random(16)),
+      repo,
+      branch,
+      parentId: parent?.id ?? null,
+      origin: options.origin ?? 'user',
+      started: this.ctx.now(),
+      finished: null,
+      description: options.description ?? '',
+      provenance: options.provenance ?? [],
+      tree: parent?.tree ?? EMPTY_TREE,
+      sizeBytes: parent?.sizeBytes ?? 0,
+      fileCount: parent?.fileCount ?? 0,
+      seq: meta.nextSeq(),
+    };
+    await meta.write([{ putCommit: commit, putBranch: { ...(existing ?? { repo, name: branch }), head: commit.id } }], true);
+    return commit;
+  }
+
+  /** Finishes an open commit: its tree and content are durable before this returns. */
+  async finish(ref: string, description?: string): Promise<CommitRecord> {
+    const target = await this.resolve(ref, 'head');
+    return this.ctx.locks.run(`repo:${target.repo}`, () => this.finishLocked(target.repo, target.id, description));
+  }
+
+  async finishLocked(repo: string, id: string, description?: string): Promise<CommitRecord> {
+    const commit = await this.mustGet(repo, id);
+    if (commit.finished) throw new CommitFinished(repo, id);
+    await this.ctx.deps.content.blobs.flush();
+    const stats = await this.ctx.deps.tree.stats(commit.tree);
+    const done: CommitRecord = {
+      ...commit,
+      finished: this.ctx.now(),
+      description: description ?? commit.description,
+      sizeBytes: stats.bytes,
+      fileCount: stats.files,
+    };
+    await this.ctx.meta.write([{ putCommit: done }], true);
+    this.ctx.commitFinished(done);
+    return done;
+  }
+
+  /** Records a new tree for an open commit (after files were written). The caller holds the repo lock. */
+  async setTreeLocked(commit: CommitRecord, tree: string): Promise<CommitRecord> {
+    await this.ctx.deps.content.blobs.flush();
+    const stats = await this.ctx.deps.tree.stats(tree);
+    const updated = { ...commit, tree, sizeBytes: stats.bytes, fileCount: stats.files };
+    await this.ctx.meta.write([{ putCommit: updated }], true);
+    return updated;
+  }
+
+  /** Commits of a repo (of one branch: its history from the head), newest first. */
+  async list(repo: string, branch?: string, limit = 0): Promise<CommitRecord[]> {
+    const out: CommitRecord[] = [];
+    if (branch) {
+      const head = await this.resolve({ repo, name: branch, isId: false, ancestors: 0 }, 'head').catch((err) => {
+        if ((err as { code?: string }).code === 'CommitNotFound') return undefined;
+        throw err;
+      });
+      let c = head;
+      while (c && (limit <= 0 || out.length < limit)) {
+        out.push(c);
+        c = c.parentId ? await this.ctx.meta.getCommit(repo, c.parentId) : undefined;
+      }
+      return out;
+    }
+    await this.ctx.requireRepo(repo);
+    for await (const c of this.ctx.meta.listCommits(repo)) {
+      out.push(c);
+      if (limit > 0 && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Waits until the commit `ref` names (the head, for a branch) is finished. */
+  async wait(ref: string, signal?: AbortSignal): Promise<CommitRecord> {
+    const commit = await this.resolve(ref, 'head');
+    return this.waitFor(commit.repo, commit.id, signal);
+  }
+
+  async waitFor(repo: string, id: string, signal?: AbortSignal): Promise<CommitRecord> {
+    const event = `finished:${repo}/${id}`;
+    return new Promise<CommitRecord>((resolve, reject) => {
+      const onDone = (c: CommitRecord) => {
+        cleanup();
+        resolve(c);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const cleanup = () => {
+        this.ctx.events.off(event, onDone);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.ctx.events.on(event, onDone);
+      signal?.addEventListener('abort', onAbort);
+      // Check after subscribing, so a finish between resolve and subscribe is not missed.
+      this.mustGet(repo, id).then((c) => c.finished && onDone(c), (err) => { cleanup(); reject(err); });
+    });
+  }
+
+  /** Every commit with this global ID, one per repo. */
+  async set(id: string): Promise<CommitRecord[]> {
+    const repos = await this.ctx.meta.commitSet(id);
+    const commits = await Promise.all(repos.map((repo) => this.ctx.meta.getCommit(repo, id)));
+    const found = commits.filter((c): c is CommitRecord => c !== undefined);
+    if (found.length === 0) throw new CommitNotFound('', id);
+    return found;
+  }
+}
+
+function noCommits(repo: string, branch: string, finished = false): CommitNotFound {
+  return new CommitNotFound(repo, branch, `branch "${branch}" of repo "${repo}" has no ${finished ? 'finished ' : ''}commits yet`);
+}

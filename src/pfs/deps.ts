@@ -1,0 +1,38 @@
+// What PFS needs from the layers below and from the outside world, declared
+// here where it is used: content storage, the file tree, metadata, a clock,
+// randomness, and a hook through which higher layers (pipelines) say which
+// repos and branches they use.
+import type { BlobStore } from '../storage/blob-store.js';
+import type { FileContent } from '../storage/content.js';
+import type { FileTree } from '../tree/index.js';
+import type { Metadata } from './metadata.js';
+
+/** A write session of the content store: many files through one chunk stream. */
+export interface ContentWriter {
+  /** Stores one file's bytes; the result is usable once `flush()` has returned. */
+  writeFile(source: AsyncIterable<Uint8Array> | Uint8Array): Promise<FileContent>;
+  /** Makes every file written so far durable in the object store. */
+  flush(): Promise<void>;
+}
+
+export interface ContentStore {
+  writer(): ContentWriter;
+  /** Streams a file's bytes (a range of them), verifying each chunk; throws CorruptObject on damage. */
+  read(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
+  readonly blobs: BlobStore;
+}
+
+/** Who uses a repo or branch (pipelines reading it), so PFS can refuse to delete it. */
+export interface UsageHook {
+  repoUsers(repo: string): Promise<string[]>;
+  branchUsers(repo: string, branch: string): Promise<string[]>;
+}
+
+export interface PfsDeps {
+  meta: Metadata;
+  content: ContentStore;
+  tree: FileTree;
+  clock: () => Date;
+  random: (bytes: number) => Uint8Array;
+  usage?: UsageHook;
+}

@@ -1,0 +1,102 @@
+// Reading files of a commit: get (streamed), inspect, list a directory, glob,
+// and diff two commits. All reads of a branch see its last finished commit.
+import { FileNotFound, NotAFile } from '../errors/index.js';
+import { EMPTY_TREE, type FileEntry } from '../tree/index.js';
+import { parseRef } from './ref.js';
+import type { Commits } from './commits.js';
+import type { PfsContext } from './context.js';
+import type { CommitRecord } from './records.js';
+
+export interface FileInfo {
+  path: string;
+  type: 'file' | 'dir';
+  sizeBytes: number;
+  hash: string;
+  commit: string;
+}
+
+export type Change = 'added' | 'modified' | 'deleted';
+
+export interface FileDiff {
+  path: string;
+  change: Change;
+  sizeBytes: number;
+  oldSizeBytes: number;
+}
+
+export class Files {
+  constructor(private readonly ctx: PfsContext, private readonly commits: Commits) {}
+
+  /** The commit a read of `ref` sees, and the path it names ('/' when none). */
+  async target(ref: string): Promise<{ commit: CommitRecord; path: string }> {
+    const parsed = parseRef(ref);
+    const commit = await this.commits.resolve(parsed, parsed.isId ? 'head' : 'read');
+    return { commit, path: parsed.path ?? '/' };
+  }
+
+  async entry(commit: CommitRecord, path: string): Promise<FileEntry> {
+    const entry = await this.ctx.deps.tree.get(commit.tree, path);
+    if (entry) return entry;
+    if (path !== '/' && (await this.ctx.deps.tree.isDir(commit.tree, path))) throw new NotAFile(path, 'is a directory, not a file');
+    throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
+  }
+
+  /** Streams a file's bytes (or a range of them). */
+  async get(ref: string, range?: { offset: number; length: number }): Promise<{ entry: FileEntry; data: AsyncIterable<Uint8Array> }> {
+    const { commit, path } = await this.target(ref);
+    const entry = await this.entry(commit, path);
+    return { entry, data: this.ctx.deps.content.read(entry.content, range) };
+  }
+
+  async inspect(ref: string): Promise<FileInfo> {
+    const { commit, path } = await this.target(ref);
+    const entry = await this.ctx.deps.tree.get(commit.tree, path);
+    if (entry) return fileInfo(entry, commit.id);
+    if (path === '/' || (await this.ctx.deps.tree.isDir(commit.tree, path))) {
+      let size = 0;
+      for await (const e of this.ctx.deps.tree.scan(commit.tree, { prefix: path === '/' ? '/' : `${path}/` })) size += e.size;
+      return { path, type: 'dir', sizeBytes: size, hash: '', commit: commit.id };
+    }
+    throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
+  }
+
+  /** The children of a directory (a file lists as itself), in path order. */
+  async *list(ref: string): AsyncIterable<FileInfo> {
+    const { commit, path } = await this.target(ref);
+    const tree = this.ctx.deps.tree;
+    const entry = path === '/' ? undefined : await tree.get(commit.tree, path);
+    if (entry) {
+      yield fileInfo(entry, commit.id);
+      return;
+    }
+    if (path !== '/' && !(await tree.isDir(commit.tree, path))) throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
+    for await (const child of tree.listDir(commit.tree, path)) {
+      yield { path: child.path, type: child.type, sizeBytes: child.size, hash: child.hash ?? '', commit: commit.id };
+    }
+  }
+
+  async *glob(ref: string, pattern: string): AsyncIterable<FileInfo> {
+    const { commit } = await this.target(ref);
+    for await (const m of this.ctx.deps.tree.glob(commit.tree, pattern)) {
+      yield { path: m.path, type: m.type, sizeBytes: m.size, hash: m.hash ?? '', commit: commit.id };
+    }
+  }
+
+  /** What changed from `oldRef` (default: the new commit's parent) to `newRef`. */
+  async *diff(newRef: string, oldRef?: string): AsyncIterable<FileDiff> {
+    const { commit: newer, path } = await this.target(newRef);
+    let oldTree = EMPTY_TREE;
+    if (oldRef) oldTree = (await this.target(oldRef)).commit.tree;
+    else if (newer.parentId) oldTree = (await this.commits.mustGet(newer.repo, newer.parentId)).tree;
+    const prefix = path === '/' ? undefined : path;
+    for await (const d of this.ctx.deps.tree.diff(oldTree, newer.tree, prefix ? { prefix } : undefined)) {
+      if (prefix && d.path !== prefix && !d.path.startsWith(`${prefix}/`)) continue;
+      const change: Change = !d.before ? 'added' : !d.after ? 'deleted' : 'modified';
+      yield { path: d.path, change, sizeBytes: d.after?.size ?? 0, oldSizeBytes: d.before?.size ?? 0 };
+    }
+  }
+}
+
+export function fileInfo(entry: FileEntry, commit: string): FileInfo {
+  return { path: entry.path, type: 'file', sizeBytes: entry.size, hash: entry.hash, commit };
+}

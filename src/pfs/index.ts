@@ -1,0 +1,42 @@
+// PFS, the versioned file system: repos hold commits (immutable snapshots of
+// a file tree, open until finished), branches point at commits, refs name
+// them (`repo@branch^2:/path`), and every commit carries a global ID shared
+// by the commits it caused. Metadata lives in LevelDB, content and trees in
+// the object store. This index composes the entity modules into one facade.
+import { Branches } from './branches.js';
+import { Commits } from './commits.js';
+import { PfsContext } from './context.js';
+import type { PfsDeps } from './deps.js';
+import { Files } from './files.js';
+import { Repos } from './repos.js';
+import { Upload } from './upload.js';
+
+export class Pfs {
+  readonly ctx: PfsContext;
+  readonly repos: Repos;
+  readonly commits: Commits;
+  readonly branches: Branches;
+  readonly files: Files;
+
+  constructor(deps: PfsDeps) {
+    this.ctx = new PfsContext(deps);
+    this.repos = new Repos(this.ctx);
+    this.commits = new Commits(this.ctx);
+    this.branches = new Branches(this.ctx, this.commits);
+    this.files = new Files(this.ctx, this.commits);
+  }
+
+  /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
+  upload(target: string, description?: string): Promise<Upload> {
+    return Upload.open(this.ctx, this.commits, target, description);
+  }
+}
+
+export type { PfsDeps, ContentStore, ContentWriter, UsageHook } from './deps.js';
+export type { RepoInfo } from './repos.js';
+export type { FileInfo, FileDiff, Change } from './files.js';
+export type { UploadResult, Upload } from './upload.js';
+export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
+export { Metadata } from './metadata.js';
+export { parseRef, formatRef, type Ref } from './ref.js';
+export { isCommitId, checkRepoName, checkBranchName } from './names.js';

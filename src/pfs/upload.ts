@@ -1,0 +1,160 @@
+// Writing files: an Upload gathers puts and deletes for one target (a branch,
+// or an open commit by ID), storing content as it streams in, and applies
+// everything atomically in commit(). A client that goes away before commit()
+// leaves the target exactly as it was. A branch without an open commit gets a
+// new commit that is opened and finished around the change.
+import { CommitFinished, FileNotFound, NotAFile } from '../errors/index.js';
+import { normalizeFilePath, parentDir } from '../tree/path.js';
+import { EMPTY_TREE, type FileEntry, type Mutation, type TreeId } from '../tree/index.js';
+import { checkBranchName } from './names.js';
+import { parseRef } from './ref.js';
+import type { Commits } from './commits.js';
+import type { PfsContext } from './context.js';
+import type { ContentWriter } from './deps.js';
+import type { CommitRecord } from './records.js';
+
+type Op = { put: FileEntry } | { delete: string };
+
+export interface UploadResult {
+  commit: CommitRecord;
+  filesWritten: number;
+  bytesWritten: number;
+}
+
+export class Upload {
+  private readonly ops: Op[] = [];
+  private readonly pending = new Map<string, FileEntry>();
+  private writer: ContentWriter | undefined;
+  private bytes = 0;
+  private files = 0;
+
+  private constructor(
+    private readonly ctx: PfsContext,
+    private readonly commits: Commits,
+    readonly repo: string,
+    readonly branch: string | undefined,
+    readonly commitId: string | undefined,
+    readonly description: string | undefined,
+  ) {}
+
+  /** Checks the target (`repo@branch` or `repo@<open commit>`) before any data is sent. */
+  static async open(ctx: PfsContext, commits: Commits, target: string, description?: string): Promise<Upload> {
+    const ref = parseRef(target);
+    await ctx.requireRepo(ref.repo);
+    if (ref.ancestors > 0) throw new CommitFinished(ref.repo, `${ref.name}^${ref.ancestors}`);
+    if (ref.isId) {
+      const commit = await commits.mustGet(ref.repo, ref.name);
+      if (commit.finished) throw new CommitFinished(ref.repo, commit.id);
+      return new Upload(ctx, commits, ref.repo, undefined, commit.id, description);
+    }
+    checkBranchName(ref.name);
+    return new Upload(ctx, commits, ref.repo, ref.name, undefined, description);
+  }
+
+  /** Stores one file's content; `append` adds to what the path holds now. */
+  async putFile(path: string, data: AsyncIterable<Uint8Array>, append = false): Promise<FileEntry> {
+    const p = normalizeFilePath(path);
+    const writer = (this.writer ??= this.ctx.deps.content.writer());
+    let source: AsyncIterable<Uint8Array> = data;
+    if (append) {
+      const base = this.pending.get(p) ?? (await this.currentEntry(p));
+      if (base) {
+        if (this.pending.has(p)) await writer.flush();
+        source = concat(this.ctx.deps.content.read(base.content), data);
+      }
+    }
+    const content = await writer.writeFile(source);
+    const entry: FileEntry = { path: p, size: content.size, hash: content.hash, content };
+    this.pending.set(p, entry);
+    this.ops.push({ put: entry });
+    this.files++;
+    this.bytes += content.size;
+    return entry;
+  }
+
+  deleteFile(path: string): void {
+    const p = normalizeFilePath(path);
+    this.pending.delete(p);
+    this.ops.push({ delete: p });
+  }
+
+  /** Applies every change atomically and returns the commit that holds them. */
+  async commit(): Promise<UploadResult> {
+    await this.writer?.flush();
+    const result = await this.ctx.locks.run(`repo:${this.repo}`, async () => {
+      if (this.commitId) {
+        const open = await this.commits.mustGet(this.repo, this.commitId);
+        if (open.finished) throw new CommitFinished(this.repo, open.id);
+        return this.commits.setTreeLocked(open, await this.applyOps(open.tree));
+      }
+      const branch = await this.ctx.meta.getBranch(this.repo, this.branch!);
+      const head = branch?.head ? await this.commits.mustGet(this.repo, branch.head) : undefined;
+      if (head && !head.finished) return this.commits.setTreeLocked(head, await this.applyOps(head.tree));
+      const root = await this.applyOps(head?.tree);
+      const started = await this.commits.startLocked(this.repo, this.branch!, { description: this.description });
+      const filled = await this.commits.setTreeLocked(started, root);
+      return this.commits.finishLocked(this.repo, filled.id, this.description);
+    });
+    return { commit: result, filesWritten: this.files, bytesWritten: this.bytes };
+  }
+
+  /** The entry at `path` in the tree this upload will change (the open commit, or the branch's head). */
+  private async currentEntry(path: string): Promise<FileEntry | undefined> {
+    let tree: TreeId | undefined;
+    if (this.commitId) tree = (await this.commits.mustGet(this.repo, this.commitId)).tree;
+    else {
+      const branch = await this.ctx.meta.getBranch(this.repo, this.branch!);
+      if (branch?.head) tree = (await this.commits.mustGet(this.repo, branch.head)).tree;
+    }
+    return tree ? this.ctx.deps.tree.get(tree, path) : undefined;
+  }
+
+  /** Applies the ops in order to `base` (undefined: empty) and returns the new root. */
+  private async applyOps(base: TreeId | undefined): Promise<TreeId> {
+    const tree = this.ctx.deps.tree;
+    let root = base ?? EMPTY_TREE;
+    let batch = new Map<string, FileEntry>();
+    const flush = async () => {
+      if (batch.size === 0) return;
+      await this.checkPuts(root, batch);
+      root = (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
+      batch = new Map();
+    };
+    for (const op of this.ops) {
+      if ('put' in op) {
+        batch.set(op.put.path, op.put);
+        continue;
+      }
+      await flush();
+      const path = op.delete;
+      let mutation: Mutation;
+      if (await tree.get(root, path)) mutation = { path, delete: true };
+      else if (await tree.isDir(root, path)) mutation = { deletePrefix: path };
+      else throw new FileNotFound(path, `${this.repo}@${this.branch ?? this.commitId}`);
+      root = (await tree.apply(root, [mutation])).root;
+    }
+    await flush();
+    return root;
+  }
+
+  /** A file cannot be put where a directory is, nor under a path that is a file. */
+  private async checkPuts(root: TreeId, batch: Map<string, FileEntry>): Promise<void> {
+    const tree = this.ctx.deps.tree;
+    const paths = [...batch.keys()].sort();
+    for (let i = 0; i + 1 < paths.length; i++) {
+      if (paths[i + 1]!.startsWith(`${paths[i]}/`)) throw new NotAFile(paths[i]!, `cannot be both a file and the directory of ${paths[i + 1]}`);
+    }
+    const checkedDirs = new Set<string>();
+    for (const path of paths) {
+      if (await tree.isDir(root, path)) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
+      for (let dir = parentDir(path); dir !== '/' && !checkedDirs.has(dir); dir = parentDir(dir)) {
+        checkedDirs.add(dir);
+        if (await tree.get(root, dir)) throw new NotAFile(dir, `is a file, so ${path} cannot be created under it`);
+      }
+    }
+  }
+}
+
+async function* concat(...sources: AsyncIterable<Uint8Array>[]): AsyncIterable<Uint8Array> {
+  for (const source of sources) yield* source;
+}
