@@ -1,8 +1,6 @@
 // Reading a spec's `input` tree (pfs, cron, cross, union, join, group) into the
 // normalized Input shape: defaults (branch master, name = repo, cron repo
 // "<pipeline>_<name>"), glob and template checks, and the join/group rules.
-import { InvalidName } from '../errors/index.js';
-import { checkBranchName, checkRepoName, isCommitId } from '../pfs/names.js';
 import { parseDuration } from './duration.js';
 import { captureRefs, compileDatumGlob, globProblem, normalizeGlob } from './glob.js';
 import type { CronInput, Input, PfsInput, Trigger } from './spec.js';
@@ -15,19 +13,24 @@ const TRIGGER_FIELDS = ['branch', 'all', 'rate_limit_spec', 'cron_spec', 'size',
 
 type Within = 'join' | 'group' | undefined;
 
+// DESIGN's rule for repo and branch names (and so for pipelines, whose output repo
+// they name, and for inputs, which become folder and variable names).
+const NAME = /^[A-Za-z0-9_-]{1,63}$/;
+const COMMIT_ID = /^[0-9a-f]{32}$/;
+
 /** Checks a repo, branch, pipeline or input name; reports `invalid name "a b" (rule)`. */
 export function checkName(r: SpecReader, f: Field | undefined, kind: 'repo' | 'branch' | 'pipeline' | 'input'): string | undefined {
   const s = r.nonEmpty(f);
   if (s === undefined) return undefined;
-  try {
-    if (kind === 'branch') checkBranchName(s);
-    else checkRepoName(s);
-    return s;
-  } catch (e) {
-    if (!(e instanceof InvalidName)) throw e;
-    r.add(f!.path, `invalid name ${JSON.stringify(s)} (${e.rule})`);
+  if (!NAME.test(s)) {
+    r.add(f!.path, `invalid name ${JSON.stringify(s)} (use 1-63 letters, digits, "_" or "-")`);
     return undefined;
   }
+  if (kind === 'branch' && COMMIT_ID.test(s)) {
+    r.add(f!.path, `invalid name ${JSON.stringify(s)} (a branch name cannot look like a commit ID)`);
+    return undefined;
+  }
+  return s;
 }
 
 /** Pachyderm writes a project as a string in inputs and as {name} in `pipeline`; either is accepted. */
@@ -106,7 +109,7 @@ function readPfs(r: SpecReader, f: Field, within: Within): PfsInput | undefined 
   }
   const commitField = fields.get('commit');
   const commit = r.string(commitField);
-  if (commit !== undefined && !isCommitId(commit)) r.add(commitField!.path, `${JSON.stringify(commit)} is not a commit ID (32 hex digits)`);
+  if (commit !== undefined && !COMMIT_ID.test(commit)) r.add(commitField!.path, `${JSON.stringify(commit)} is not a commit ID (32 hex digits)`);
   if (r.boolean(fields.get('s3')) === true) r.add(fields.get('s3')!.path, 'not supported by Tusk (inputs are files under /pfs)');
 
   const joinOn = r.string(fields.get('join_on'));
