@@ -1,0 +1,55 @@
+// tuskd's configuration: command-line flags over environment variables over
+// defaults, as DESIGN.md lists them (TUSK_HOME, TUSK_STORAGE, ports).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InvalidArgument } from '../errors/index.js';
+
+export interface DaemonConfig {
+  home: string;
+  port: number;
+  s3Port: number;
+  httpPort: number;
+  /** TUSK_STORAGE: file:///abs/path or s3://bucket/prefix?endpoint=...; default file://$home/objects */
+  storage: string;
+  /** Bytes of local disk for the read cache in front of a remote object store. */
+  cacheBytes: number;
+  host: string;
+}
+
+export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
+
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR]';
+
+export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      home: { type: 'string' },
+      port: { type: 'string' },
+      's3-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      storage: { type: 'string' },
+      host: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const home = resolve(values.home ?? env.TUSK_HOME ?? join(homedir(), '.tusk'));
+  return {
+    home,
+    port: port('--port', values.port ?? env.TUSK_PORT, DEFAULT_PORTS.port),
+    s3Port: port('--s3-port', values['s3-port'] ?? env.TUSK_S3_PORT, DEFAULT_PORTS.s3Port),
+    httpPort: port('--http-port', values['http-port'] ?? env.TUSK_HTTP_PORT, DEFAULT_PORTS.httpPort),
+    storage: values.storage ?? env.TUSK_STORAGE ?? `file://${join(home, 'objects')}`,
+    cacheBytes: env.TUSK_CACHE_BYTES ? Number(env.TUSK_CACHE_BYTES) : 1024 ** 3,
+    host: values.host ?? env.TUSK_HOST ?? '127.0.0.1',
+  };
+}
+
+function port(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgument('InvalidPort', `${flag}: "${text}" is not a port number (0-65535)`);
+  return n;
+}

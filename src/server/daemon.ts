@@ -1,0 +1,124 @@
+// tuskd assembled: metadata (LevelDB under $TUSK_HOME/meta), the object store
+// (TUSK_STORAGE, with a local read cache in front of a remote one), the
+// content store and file tree over it, PFS, and the gRPC and HTTP servers.
+// start() returns once every port answers; stop() closes them cleanly.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { TuskError } from '../errors/index.js';
+import { AdminApiService } from '../gen/tusk/admin.js';
+import { PfsApiService } from '../gen/tusk/pfs.js';
+import { Metadata, Pfs } from '../pfs/index.js';
+import { CacheStore } from '../storage/cache-store.js';
+import { ContentStore } from '../storage/content-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openObjectStore } from '../storage/store-url.js';
+import { FileTree } from '../tree/index.js';
+import type { DaemonConfig } from './config.js';
+import { startHttpServer } from './http-server.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { pfsService } from './pfs-service.js';
+import { unaryHandler } from './handler.js';
+import { VERSION } from './version.js';
+
+export interface DaemonInfo {
+  pid: number;
+  port: number;
+  httpPort: number;
+  s3Port: number;
+  home: string;
+  storage: string;
+}
+
+export class Daemon {
+  private constructor(
+    readonly info: DaemonInfo,
+    readonly pfs: Pfs,
+    private readonly meta: Metadata,
+    private readonly content: ContentStore,
+    private readonly grpc: Server,
+    private readonly http: HttpServer,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+    await mkdir(config.home, { recursive: true });
+    const meta = await openMetadata(join(config.home, 'meta'), config.home);
+    try {
+      const objects = await openStore(config);
+      const content = await ContentStore.open(objects);
+      const tree = new FileTree(content.blobs);
+      const pfs = new Pfs({ meta, content, tree, clock: () => new Date(), random: (n) => randomBytes(n) });
+      const metrics = new Metrics();
+
+      const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+      grpc.addService(PfsApiService, pfsService(pfs, log));
+      grpc.addService(AdminApiService, {
+        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })),
+      });
+      const port = await new Promise<number>((resolve, reject) =>
+        grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
+      );
+      let ready = false;
+      const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready).catch((err) => {
+        grpc.forceShutdown();
+        throw portError('HTTP', config.httpPort, err);
+      });
+      const httpPort = (http.address() as { port: number }).port;
+      const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port: config.s3Port, home: config.home, storage: objects.describe() };
+      await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
+      await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      ready = true;
+      log.log('info', 'daemon_started', { ...info, version: VERSION });
+      return new Daemon(info, pfs, meta, content, grpc, http, log);
+    } catch (err) {
+      await meta.close();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.grpc.forceShutdown();
+        resolve();
+      }, 5000);
+      this.grpc.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections?.();
+    await this.content.close();
+    await this.meta.close();
+    await rm(join(this.info.home, 'tuskd.pid'), { force: true });
+    await rm(join(this.info.home, 'tuskd.json'), { force: true });
+    this.log.log('info', 'daemon_stopped', {});
+  }
+}
+
+async function openMetadata(dir: string, home: string): Promise<Metadata> {
+  try {
+    return await Metadata.open(dir);
+  } catch (err) {
+    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
+      throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
+    }
+    throw err;
+  }
+}
+
+async function openStore(config: DaemonConfig): Promise<ObjectStore> {
+  const store = openObjectStore(config.storage);
+  if (config.storage.startsWith('file:')) return store;
+  return new CacheStore(store, join(config.home, 'cache'), config.cacheBytes);
+}
+
+function portError(what: string, port: number, err: unknown): TuskError {
+  return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${(err as Error).message}`);
+}

@@ -1,0 +1,53 @@
+// Wrappers that turn async domain functions into grpc-js handlers: errors
+// become status codes with the typed error attached (src/rpc/errors.ts),
+// server streams respect back-pressure, and results stream in batches.
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+import { toServiceError } from '../rpc/errors.js';
+import type { Logger } from './log.js';
+
+export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    fn(call.request, call).then(
+      (res) => callback(null, res),
+      (err) => {
+        logFailure(log, name, err);
+        callback(toServiceError(err) as ServiceError);
+      },
+    );
+  };
+}
+
+/** Streams items from `fn`, grouped into messages of up to `batch` items by `wrap`. */
+export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item>, wrap: (items: Item[]) => Msg, batch = 1000) {
+  return (call: ServerWritableStream<Req, Msg>) => {
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    (async () => {
+      let items: Item[] = [];
+      for await (const item of fn(call.request, abort.signal)) {
+        if (abort.signal.aborted) return;
+        items.push(item);
+        if (items.length >= batch) {
+          await write(call, wrap(items));
+          items = [];
+        }
+      }
+      if (items.length > 0) await write(call, wrap(items));
+      call.end();
+    })().catch((err) => {
+      logFailure(log, name, err);
+      call.destroy(toServiceError(err) as ServiceError);
+    });
+  };
+}
+
+/** Writes one message, waiting for the transport to drain when its buffer is full. */
+export async function write<Msg>(call: ServerWritableStream<unknown, Msg>, msg: Msg): Promise<void> {
+  if (!call.write(msg)) await new Promise<void>((resolve) => call.once('drain', resolve));
+}
+
+function logFailure(log: Logger, name: string, err: unknown): void {
+  const e = err as { code?: string; kind?: string; message?: string; stack?: string };
+  const internal = !e.kind || e.kind === 'internal';
+  log.log(internal ? 'error' : 'debug', 'rpc_failed', { rpc: name, code: e.code ?? 'Internal', message: e.message, ...(internal ? { stack: e.stack } : {}) });
+}

@@ -1,0 +1,22 @@
+// Structured logs: one JSON object per line on stderr, with a time, a level,
+// an event name and fields. Passed around as a dependency, never global.
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  log(level: Level, event: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(l), base: Record<string, unknown> = {}): Logger {
+  return {
+    log(level, event, fields = {}) {
+      write(JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields }) + '\n');
+    },
+    child(fields) {
+      return jsonLogger(write, { ...base, ...fields });
+    },
+  };
+}
+
+export const silentLogger: Logger = { log() {}, child() { return silentLogger; } };

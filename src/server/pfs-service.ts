@@ -1,0 +1,120 @@
+// The gRPC PfsApi: a thin translation between the wire and src/pfs. Each
+// handler parses nothing itself beyond the message; refs are handed to PFS.
+import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
+import { InvalidArgument } from '../errors/index.js';
+import type { Pfs } from '../pfs/index.js';
+import { parseRef } from '../pfs/index.js';
+import type { ModifyFileRequest, ModifyFileResponse, PfsApiServer } from '../gen/tusk/pfs.js';
+import { toServiceError } from '../rpc/errors.js';
+import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
+import { streamHandler, unaryHandler, write } from './handler.js';
+import type { Logger } from './log.js';
+
+export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
+  const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
+  const branchRef = (text: string) => {
+    const ref = parseRef(text);
+    if (ref.isId || ref.ancestors > 0 || ref.path !== undefined) throw new InvalidArgument('InvalidRef', `"${text}" does not name a branch (use REPO@BRANCH)`);
+    return ref;
+  };
+  return {
+    createRepo: u('CreateRepo', async (req) => repoMsg(await pfs.repos.create(req.name, req.description, req.update))),
+    inspectRepo: u('InspectRepo', async (req) => repoMsg(await pfs.repos.inspect(req.name))),
+    listRepo: u('ListRepo', async () => ({ repos: (await pfs.repos.list()).map(repoMsg) })),
+    deleteRepo: u('DeleteRepo', async (req) => (await pfs.repos.delete(req.name, req.force), {})),
+
+    startCommit: u('StartCommit', async (req) => {
+      const ref = branchRef(req.branch);
+      return commitMsg(await pfs.commits.start(ref.repo, ref.name, { description: req.description }));
+    }),
+    finishCommit: u('FinishCommit', async (req) => commitMsg(await pfs.commits.finish(req.commit, req.hasDescription ? req.description : undefined))),
+    inspectCommit: u('InspectCommit', async (req) => commitMsg(req.wait ? await pfs.commits.wait(req.commit) : await pfs.commits.resolve(req.commit, 'head'))),
+    listCommit: u('ListCommit', async (req) => ({ commits: (await pfs.commits.list(req.repo, req.branch || undefined, req.limit)).map(commitMsg) })),
+    inspectCommitSet: u('InspectCommitSet', async (req) => {
+      let commits = await pfs.commits.set(req.id);
+      if (req.wait) commits = await Promise.all(commits.map((c) => pfs.commits.waitFor(c.repo, c.id)));
+      return { commits: commits.map(commitMsg) };
+    }),
+    deleteCommit: u('DeleteCommit', async () => {
+      throw new InvalidArgument('Unimplemented', 'delete commit is not supported yet');
+    }),
+
+    createBranch: u('CreateBranch', async (req) => {
+      const ref = branchRef(req.branch);
+      const t = req.trigger;
+      const trigger = t && t.branch ? { branch: t.branch, all: t.all, cronSpec: t.cronSpec, size: t.size, commits: t.commits } : undefined;
+      return branchMsg(await pfs.branches.create(ref.repo, ref.name, req.head || undefined, trigger));
+    }),
+    inspectBranch: u('InspectBranch', async (req) => {
+      const ref = branchRef(req.branch);
+      return branchMsg(await pfs.branches.inspect(ref.repo, ref.name));
+    }),
+    listBranch: u('ListBranch', async (req) => ({ branches: (await pfs.branches.list(req.repo)).map(branchMsg) })),
+    deleteBranch: u('DeleteBranch', async (req) => {
+      const ref = branchRef(req.branch);
+      await pfs.branches.delete(ref.repo, ref.name, req.force);
+      return {};
+    }),
+
+    modifyFile: (call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>, callback: sendUnaryData<ModifyFileResponse>) => {
+      modifyFile(pfs, call).then(
+        (res) => callback(null, res),
+        (err) => {
+          if (!call.cancelled) log.log('debug', 'rpc_failed', { rpc: 'ModifyFile', code: (err as { code?: string }).code, message: (err as Error).message });
+          callback(toServiceError(err) as ServiceError);
+        },
+      );
+    },
+    getFile: (call) => {
+      (async () => {
+        const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
+        for await (const chunk of data) {
+          if (call.cancelled) return;
+          await write(call, { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
+        }
+        call.end();
+      })().catch((err) => call.destroy(toServiceError(err) as ServiceError));
+    },
+    inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
+    listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
+    globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }) => pfs.files.glob(req.commit, req.pattern), (items) => ({ files: items.map(fileMsg) })),
+    diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
+  };
+}
+
+/** Reads a ModifyFile stream: open, then puts (header, data…, end) and deletes; applies them when the stream ends cleanly. */
+async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
+  const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
+  const first = await messages.next();
+  if (first.done || !first.value.open) throw new InvalidArgument('BadStream', 'a ModifyFile stream must start with an open message naming its target');
+  const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined);
+  for (;;) {
+    const next = await messages.next();
+    if (next.done) break;
+    const msg = next.value;
+    if (msg.putFile) {
+      let ended = false;
+      const data = (async function* () {
+        for (;;) {
+          const part = await messages.next();
+          if (part.done) return;
+          if (part.value.endFile) {
+            ended = true;
+            return;
+          }
+          if (!part.value.data) throw new InvalidArgument('BadStream', 'expected file data or end_file after put_file');
+          yield part.value.data;
+        }
+      })();
+      await upload.putFile(msg.putFile.path, data, msg.putFile.append);
+      if (!ended) throw new InvalidArgument('BadStream', `the stream ended in the middle of ${msg.putFile.path}`);
+    } else if (msg.deleteFile) {
+      upload.deleteFile(msg.deleteFile.path);
+    } else {
+      throw new InvalidArgument('BadStream', 'unexpected message in a ModifyFile stream');
+    }
+  }
+  if (call.cancelled) throw new InvalidArgument('Cancelled', 'the client went away; nothing was written');
+  const result = await upload.commit();
+  return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+}
