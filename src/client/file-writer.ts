@@ -9,12 +9,12 @@ import type { ModifyFileRequest, ModifyFileResponse } from '../gen/tusk/pfs.js';
 
 const PIECE = 1024 * 1024;
 
-export class FileWriter {
+export class FileWriter<Result = ModifyFileResponse> {
   private failed: unknown;
 
   constructor(
     private readonly call: ClientWritableStream<ModifyFileRequest>,
-    private readonly result: Promise<ModifyFileResponse>,
+    private readonly result: Promise<Result>,
     /** Called with the byte count of each piece sent (progress bars). */
     private readonly onBytes?: (n: number) => void,
   ) {
@@ -38,8 +38,8 @@ export class FileWriter {
     await this.send({ deleteFile: { path } });
   }
 
-  /** Applies everything sent and returns the resulting commit. */
-  async close(): Promise<ModifyFileResponse> {
+  /** Applies everything sent and returns the server's answer (the resulting commit, for ModifyFile). */
+  async close(): Promise<Result> {
     this.call.end();
     try {
       return await this.result;

@@ -1,0 +1,118 @@
+// The pipeline half of the typed client: pipelines, jobs, datums, logs and
+// provenance (PpsApi), and the calls workers and sidecars make (WorkerApi).
+import type { ClientWritableStream } from '@grpc/grpc-js';
+import {
+  PpsApiClient,
+  WorkerApiClient,
+  type Datum,
+  type DatumOutputResponse,
+  type Job,
+  type ListJobResponse,
+  type ListPipelineResponse,
+  type LogLine,
+  type NextTasksResponse,
+  type Pipeline,
+  type ProvenanceNode,
+  type RegisterResponse,
+  type Task,
+  type TaskResult,
+} from '../gen/tusk/pps.js';
+import type { ModifyFileRequest } from '../gen/tusk/pfs.js';
+import { CHANNEL_OPTIONS, insecure, serverStream, unary } from './connection.js';
+import { FileWriter } from './file-writer.js';
+
+export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse };
+
+export class PpsClient {
+  readonly pps: PpsApiClient;
+
+  constructor(address: string) {
+    this.pps = new PpsApiClient(address, insecure(), CHANNEL_OPTIONS);
+  }
+
+  close(): void {
+    this.pps.close();
+  }
+
+  /** Creates (or with `update`, updates) a pipeline from a YAML or JSON spec text. */
+  createPipeline(spec: string, options: { update?: boolean; reprocess?: boolean; branch?: string } = {}): Promise<Pipeline> {
+    return unary((cb) => this.pps.createPipeline({ spec, update: options.update ?? false, reprocess: options.reprocess ?? false, branch: options.branch ?? '' }, cb));
+  }
+  inspectPipeline(name: string): Promise<Pipeline> {
+    return unary((cb) => this.pps.inspectPipeline({ name, force: false }, cb));
+  }
+  async listPipelines(): Promise<Pipeline[]> {
+    return (await unary<ListPipelineResponse>((cb) => this.pps.listPipeline({}, cb))).pipelines;
+  }
+  async deletePipeline(name: string, force = false): Promise<void> {
+    await unary((cb) => this.pps.deletePipeline({ name, force }, cb));
+  }
+  stopPipeline(name: string): Promise<Pipeline> {
+    return unary((cb) => this.pps.stopPipeline({ name, force: false }, cb));
+  }
+  startPipeline(name: string): Promise<Pipeline> {
+    return unary((cb) => this.pps.startPipeline({ name, force: false }, cb));
+  }
+  runPipeline(name: string, branch = ''): Promise<Job> {
+    return unary((cb) => this.pps.runPipeline({ name, branch }, cb));
+  }
+
+  async listJobs(pipeline = ''): Promise<Job[]> {
+    return (await unary<ListJobResponse>((cb) => this.pps.listJob({ pipeline }, cb))).jobs;
+  }
+  inspectJob(pipeline: string, id: string, wait = false): Promise<Job> {
+    return unary((cb) => this.pps.inspectJob({ pipeline, id, wait }, cb));
+  }
+  async *listDatums(pipeline: string, job: string): AsyncIterable<Datum> {
+    for await (const batch of serverStream(this.pps.listDatum({ pipeline, job }))) yield* batch.datums;
+  }
+  inspectDatum(pipeline: string, job: string, datum: string): Promise<Datum> {
+    return unary((cb) => this.pps.inspectDatum({ pipeline, job, datum }, cb));
+  }
+  restartDatum(pipeline: string, job: string, datum: string): Promise<Job> {
+    return unary((cb) => this.pps.restartDatum({ pipeline, job, datum }, cb));
+  }
+  async *logs(options: { pipeline: string; job?: string; datum?: string; follow?: boolean }): AsyncIterable<LogLine> {
+    yield* serverStream(this.pps.getLogs({ pipeline: options.pipeline, job: options.job ?? '', datum: options.datum ?? '', follow: options.follow ?? false }));
+  }
+
+  provenance(ref: string): Promise<ProvenanceNode> {
+    return unary((cb) => this.pps.provenance({ ref }, cb));
+  }
+  subvenance(ref: string): Promise<ProvenanceNode> {
+    return unary((cb) => this.pps.subvenance({ ref }, cb));
+  }
+}
+
+/** What a worker (and its sidecar) says to the coordinator. */
+export class WorkerClient {
+  readonly worker: WorkerApiClient;
+
+  constructor(address: string) {
+    this.worker = new WorkerApiClient(address, insecure(), CHANNEL_OPTIONS);
+  }
+
+  close(): void {
+    this.worker.close();
+  }
+
+  register(pipeline: string, worker: string): Promise<RegisterResponse> {
+    return unary((cb) => this.worker.register({ pipeline, worker }, cb));
+  }
+  /** Long-polls for up to `max` tasks, waiting at most `waitMs` when none is ready. */
+  nextTasks(pipeline: string, worker: string, max: number, waitMs: number): Promise<NextTasksResponse> {
+    return unary((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs }, cb));
+  }
+  async report(pipeline: string, worker: string, results: TaskResult[]): Promise<void> {
+    await unary((cb) => this.worker.report({ pipeline, worker, results }, cb));
+  }
+  /** Opens an upload of one datum's output files (`pipeline/job/datum`); close() returns the output ID. */
+  putDatumOutput(target: string): FileWriter<DatumOutputResponse> {
+    let call!: ClientWritableStream<ModifyFileRequest>;
+    const done = new Promise<DatumOutputResponse>((resolve, reject) => {
+      call = this.worker.putDatumOutput((err, res) => (err ? reject(err) : resolve(res!)));
+    });
+    call.write({ open: { target, description: '' } });
+    return new FileWriter(call, done);
+  }
+}
