@@ -1,12 +1,14 @@
 // End to end: the real `tusk` binary against a real tuskd, the PFS part of
 // DESIGN.md's grammar with -o json, and the exit statuses users script on.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
-import { tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
+import { TUSK, tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let work: string;
@@ -305,5 +307,38 @@ describe('errors', () => {
     const r = await tusk(['put', 'file', 'x@master', '-f', join(work, 'missing.txt')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`tusk: ${join(work, 'missing.txt')}: no such file or directory\n`);
+  });
+});
+
+/** Runs tusk under script(1), so that its stdout and stderr are a terminal; returns what the terminal showed. */
+function onTerminal(args: string[]): Promise<string> {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, TUSK, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: daemon.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+}
+
+describe('progress bars', () => {
+  it.skipIf(!existsSync('/usr/bin/script'))('are drawn for put and get on a terminal, never into pipes or JSON', async () => {
+    await tuskJson(['create', 'repo', 'prog']);
+    const file = join(work, 'five-mib.bin');
+    await writeFile(file, randomBytes(5 * 1024 * 1024));
+
+    const put = await onTerminal(['put', 'file', 'prog@master:/a.bin', '-f', file]);
+    expect(put).toMatch(/put \[=+\] 100% 5 MiB \/ 5 MiB/);
+    expect(put).toMatch(/[0-9a-f]{32}/);
+    const get = await onTerminal(['get', 'file', 'prog@master:/a.bin', '-o', join(work, 'back.bin')]);
+    expect(get).toMatch(/get \[=+\] 100% 5 MiB \/ 5 MiB/);
+    expect((await readFile(join(work, 'back.bin'))).equals(await readFile(file))).toBe(true);
+
+    const json = await onTerminal(['put', 'file', 'prog@master:/b.bin', '-f', file, '-o', 'json']);
+    expect(json).not.toContain('put [');
+    const piped = await tusk(['put', 'file', 'prog@master:/c.bin', '-f', file]);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
   });
 });
