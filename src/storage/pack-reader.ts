@@ -1,0 +1,36 @@
+// Reads entries (chunks, blobs) back out of packs. Every entry is checked
+// against its sha256 before anyone sees it: a truncated or damaged pack is a
+// CorruptObject naming the pack, never data.
+import { createHash } from 'node:crypto';
+import { CorruptObject } from '../errors/index.js';
+import type { ChunkRef } from './content.js';
+import type { ObjectStore } from './object-store.js';
+import { packKey } from './pack-format.js';
+
+/** Throws CorruptObject unless `bytes` are exactly the entry `ref` describes. */
+export function verifyEntry(ref: ChunkRef, bytes: Uint8Array): void {
+  if (bytes.length !== ref.size) {
+    throw new CorruptObject(packKey(ref.pack), `entry ${ref.hash} at offset ${ref.offset}: expected ${ref.size} bytes, got ${bytes.length} (truncated pack)`);
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== ref.hash) {
+    throw new CorruptObject(packKey(ref.pack), `entry ${ref.hash} at offset ${ref.offset}: sha256 mismatch`);
+  }
+}
+
+/**
+ * Reads entries of one pack that lie back to back (each starts where the one
+ * before ends) with a single ranged get, verifying each. Throws ObjectNotFound
+ * if the pack is missing, CorruptObject if an entry is damaged or cut short.
+ */
+export async function readEntries(objects: ObjectStore, refs: readonly ChunkRef[]): Promise<Uint8Array[]> {
+  if (refs.length === 0) return [];
+  const first = refs[0]!;
+  const last = refs[refs.length - 1]!;
+  const bytes = await objects.getRange(packKey(first.pack), first.offset, last.offset + last.size - first.offset);
+  return refs.map((ref) => {
+    const at = ref.offset - first.offset;
+    const entry = bytes.subarray(Math.min(at, bytes.length), Math.min(at + ref.size, bytes.length));
+    verifyEntry(ref, entry);
+    return entry;
+  });
+}

@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Body } from './object-store.js';
+import { MemoryStore } from './memory-store.js';
+import { getBytes } from './object-store.js';
+import { decodePackIndex, packIndexKey, packKey, type PackEntry } from './pack-format.js';
+import { PackWriter } from './pack-writer.js';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('pack writer', () => {
+  it('seals packs at the size limit, writes each pack before its index, and reports them durable', async () => {
+    const objects = new MemoryStore();
+    const order: string[] = [];
+    const put = objects.put.bind(objects);
+    objects.put = async (key: string, body: Body) => {
+      order.push(key);
+      await put(key, body);
+    };
+    const durable: [string, PackEntry[]][] = [];
+    const writer = new PackWriter(objects, { packSize: 100_000, onDurable: (id, entries) => void durable.push([id, entries]) });
+    const chunks = Array.from({ length: 50 }, () => randomBytes(9_000));
+    const refs = chunks.map((c) => writer.add('chunk', sha(c), c, sha(c)));
+    await writer.flush();
+    expect(durable.length).toBe(5); // 11 chunks of 9,000 bytes fit in 100,000
+    for (const [id] of durable) expect(order.indexOf(packKey(id))).toBeLessThan(order.indexOf(packIndexKey(id)));
+    for (const [i, ref] of refs.entries()) {
+      const pack = await getBytes(objects, packKey(ref.pack));
+      expect(pack.length).toBeLessThanOrEqual(100_000);
+      expect(Buffer.compare(pack.subarray(ref.offset, ref.offset + ref.size), chunks[i]!)).toBe(0);
+      expect(decodePackIndex(await getBytes(objects, packIndexKey(ref.pack)), ref.pack).map((e) => e.ref)).toContainEqual(ref);
+    }
+  });
+
+  it('gives an entry larger than a pack a pack of its own', async () => {
+    const objects = new MemoryStore();
+    const writer = new PackWriter(objects, { packSize: 1000 });
+    const small = randomBytes(10);
+    const big = randomBytes(5000);
+    const a = writer.add('blob', 'a', small, sha(small));
+    const b = writer.add('blob', 'b', big, sha(big));
+    await writer.flush();
+    expect(a.pack).not.toBe(b.pack);
+    expect((await getBytes(objects, packKey(b.pack))).length).toBe(5000);
+  });
+
+  it('surfaces a failed write at flush', async () => {
+    const objects = new MemoryStore();
+    objects.put = async () => { throw new Error('disk full'); };
+    const writer = new PackWriter(objects);
+    writer.add('blob', 'a', new Uint8Array(3), sha(new Uint8Array(3)));
+    await expect(writer.flush()).rejects.toThrow('disk full');
+  });
+});

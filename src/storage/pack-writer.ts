@@ -1,0 +1,144 @@
+// Appends chunks and blobs into pack objects. Entries are copied into an open
+// pack buffer; when the next entry would take it past the target size the pack
+// is sealed: written in one put, then its index object, then reported durable
+// (the caller adds the entries to the chunk index). A reference to an entry is
+// final the moment it is added, because pack IDs are chosen up front.
+//
+// Buffers are reused once their pack is written, which assumes (as every
+// ObjectStore here does) that put() keeps no reference to its body after it
+// resolves.
+//
+// Pack size: 16 MiB. Large enough that a GiB is 64 objects (few requests,
+// few files, a cheap index rebuild) and that S3 request costs and fsyncs are
+// amortized; small enough that a writer holds at most a few packs in memory
+// (the open one plus `maxInFlight` being written) and a crash loses little
+// unfinished work. Reads fetch single entries by range, so pack size does not
+// affect read cost.
+import type { ChunkRef } from './content.js';
+import type { ObjectStore } from './object-store.js';
+import { encodePackIndex, newPackId, packIndexKey, packKey, type EntryKind, type PackEntry } from './pack-format.js';
+
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+const FIRST_BUFFER = 1024 * 1024;
+
+export interface PackWriterOptions {
+  /** Seal a pack before it would grow past this many bytes. */
+  packSize?: number;
+  /** Packs being written at once before `backpressure()` waits. */
+  maxInFlight?: number;
+  newId?: () => string;
+  /** Called after a pack and its index are durable, before `flush()` resolves. */
+  onDurable?: (packId: string, entries: PackEntry[]) => Promise<void> | void;
+}
+
+export interface PackWriterStats {
+  packs: number;
+  /** Objects put: packs and their indexes. */
+  objects: number;
+  /** Bytes of all objects put. */
+  bytes: number;
+  /** Entry bytes added (what the packs hold). */
+  entryBytes: number;
+}
+
+export class PackWriter {
+  readonly stats: PackWriterStats = { packs: 0, objects: 0, bytes: 0, entryBytes: 0 };
+  private readonly packSize: number;
+  private readonly maxInFlight: number;
+  private readonly newId: () => string;
+  private readonly onDurable?: PackWriterOptions['onDurable'];
+  private id = '';
+  private buf: Uint8Array = new Uint8Array(0);
+  private used = 0;
+  /** Capacity of the last sealed buffer: a stream that filled one pack will likely fill the next. */
+  private lastCapacity = FIRST_BUFFER;
+  private entries: PackEntry[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Buffers of written packs, reused: fresh memory costs a page fault per 4 KiB on first touch. */
+  private readonly spare: Uint8Array[] = [];
+  private failure: unknown;
+
+  constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
+    this.packSize = options.packSize ?? DEFAULT_PACK_SIZE;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.newId = options.newId ?? newPackId;
+    this.onDurable = options.onDurable;
+  }
+
+  /**
+   * Copies `bytes` into the open pack and returns where they will live.
+   * `hash` is the sha256 (hex) of the bytes: the chunk's key, a blob's checksum.
+   * Sealing a full pack starts its write without waiting: call `backpressure()`.
+   */
+  add(kind: EntryKind, key: string, bytes: Uint8Array, hash: string): ChunkRef {
+    this.throwIfFailed();
+    if (this.used > 0 && this.used + bytes.length > this.packSize) this.seal();
+    if (this.used === 0) this.id = this.newId();
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.used);
+    const ref: ChunkRef = { hash, pack: this.id, offset: this.used, size: bytes.length };
+    this.entries.push({ kind, key, ref });
+    this.used += bytes.length;
+    this.stats.entryBytes += bytes.length;
+    return ref;
+  }
+
+  /** Waits while too many packs are being written; throws if a write failed. */
+  async backpressure(): Promise<void> {
+    while (this.inFlight.size > this.maxInFlight) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  /** Seals the open pack and waits until every pack added so far is durable. Throws if any write failed. */
+  async flush(): Promise<void> {
+    if (this.used > 0) this.seal();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  private seal(): void {
+    const id = this.id;
+    const body = this.buf.subarray(0, this.used);
+    const entries = this.entries;
+    this.lastCapacity = this.buf.length;
+    this.buf = new Uint8Array(0);
+    this.used = 0;
+    this.entries = [];
+    const write = this.write(id, body, entries).then(
+      () => {
+        if (body.buffer.byteLength === this.packSize && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
+      },
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
+  }
+
+  private async write(id: string, body: Uint8Array, entries: PackEntry[]): Promise<void> {
+    const index = encodePackIndex(entries);
+    await this.store.put(packKey(id), body);
+    await this.store.put(packIndexKey(id), index);
+    this.stats.packs++;
+    this.stats.objects += 2;
+    this.stats.bytes += body.length + index.length;
+    await this.onDurable?.(id, entries);
+  }
+
+  /** Grows the open buffer (doubling, capped at the pack size unless one entry is larger) to fit `extra` more bytes. */
+  private reserve(extra: number): void {
+    const need = this.used + extra;
+    if (need <= this.buf.length) return;
+    let size = Math.max(this.buf.length * 2, this.lastCapacity);
+    while (size < need) size *= 2;
+    size = Math.max(Math.min(size, this.packSize), need);
+    const grown = (size === this.packSize && this.spare.pop()) || Buffer.allocUnsafe(size);
+    grown.set(this.buf.subarray(0, this.used));
+    this.buf = grown;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
