@@ -95,11 +95,19 @@ describe('chunker', () => {
         const data = bytes(seed, 200_000);
         const at = Math.floor(where * data.length);
         const changed = Buffer.concat([data.subarray(0, at), bytes(seed ^ 0x5555, len), data.subarray(at)]);
-        const before = [...chunkBuffers([data], SMALL)].map(sha);
+        const before = [...chunkBuffers([data], SMALL)];
         const after = new Set([...chunkBuffers([changed], SMALL)].map(sha));
-        const lost = before.filter((h) => !after.has(h)).length;
-        // ~780 chunks; an insert touches the chunk it lands in and rarely the next one or two.
-        expect(lost).toBeLessThanOrEqual(6);
+        // Every chunk that ends before the insert is untouched...
+        let end = 0;
+        for (const c of before) {
+          end += c.length;
+          if (end <= at) expect(after.has(sha(c))).toBe(true);
+        }
+        // ...and the cuts fall back into step soon after it: of ~780 chunks only
+        // those around the insert change (typically 1-3; the chance of losing
+        // more than k falls like 0.6^k, so 30 is a bound that does not flake).
+        const lost = before.filter((c) => !after.has(sha(c))).length;
+        expect(lost).toBeLessThanOrEqual(30);
       }),
       { numRuns: 60 },
     );

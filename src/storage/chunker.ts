@@ -72,6 +72,36 @@ export function checkChunkParams(p: ChunkParams): void {
 }
 
 /**
+ * The inner loop of the scan: hashes buf[i, maxStop) from hash `h`, testing
+ * `maskSmall` below `avgStop` and `maskLarge` from there on. Returns the index
+ * just past the first byte whose hash has no masked bit set, or -1 if none
+ * does; `hash` then holds the hash after the last byte. gear-kernel.ts has a
+ * WebAssembly equivalent that cuts at exactly the same places.
+ */
+export interface GearLoop {
+  run(buf: Uint8Array, i: number, avgStop: number, maxStop: number, h: number, maskSmall: number, maskLarge: number): number;
+  readonly hash: number;
+}
+
+export class JsGearLoop implements GearLoop {
+  hash = 0;
+
+  run(buf: Uint8Array, i: number, avgStop: number, maxStop: number, h: number, maskSmall: number, maskLarge: number): number {
+    const gear = GEAR;
+    for (; i < avgStop; i++) {
+      h = ((h << 1) + gear[buf[i]!]!) | 0;
+      if ((h & maskSmall) === 0) return i + 1;
+    }
+    for (; i < maxStop; i++) {
+      h = ((h << 1) + gear[buf[i]!]!) | 0;
+      if ((h & maskLarge) === 0) return i + 1;
+    }
+    this.hash = h;
+    return -1;
+  }
+}
+
+/**
  * Finds cuts in a stream fed piece by piece. It keeps only the position inside
  * the current chunk and the rolling hash, so the cuts are the same however the
  * stream is split into pieces.
@@ -85,7 +115,7 @@ export class ChunkScanner {
   private hash = 0;
   private length = 0;
 
-  constructor(params: ChunkParams = DEFAULT_CHUNK_PARAMS) {
+  constructor(params: ChunkParams = DEFAULT_CHUNK_PARAMS, private readonly loop: GearLoop = new JsGearLoop()) {
     checkChunkParams(params);
     this.min = params.minSize;
     this.avg = params.avgSize;
@@ -122,25 +152,15 @@ export class ChunkScanner {
         this.length += end - start;
         return -1;
       }
-      i = minPos;
+      i = minPos; // FastCDC: no cut can fall here, so skip hashing
       h = 0;
-    }
-    const gear = GEAR;
-    const avgStop = Math.min(cs + this.avg, end);
-    const maskSmall = this.maskSmall;
-    for (; i < avgStop; i++) {
-      h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskSmall) === 0) return this.cut(i + 1);
     }
     const maxPos = cs + this.max;
     const maxStop = Math.min(maxPos, end);
-    const maskLarge = this.maskLarge;
-    for (; i < maxStop; i++) {
-      h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskLarge) === 0) return this.cut(i + 1);
-    }
+    const cut = this.loop.run(buf, i, Math.min(cs + this.avg, end), maxStop, h, this.maskSmall, this.maskLarge);
+    if (cut >= 0) return this.cut(cut);
     if (maxStop === maxPos) return this.cut(maxPos);
-    this.hash = h;
+    this.hash = this.loop.hash;
     this.length = end - cs;
     return -1;
   }

@@ -1,0 +1,48 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InlineHasher, WorkerHasher, type Hasher, type HashOp } from './hasher.js';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe.each([
+  ['inline', () => new InlineHasher()],
+  ['worker thread', () => new WorkerHasher()],
+])('%s hasher', (_name, make: () => Hasher) => {
+  const hasher = make();
+  afterAll(() => hasher.close());
+
+  function buffer(n: number): Uint8Array {
+    const buf = new Uint8Array(new SharedArrayBuffer(n));
+    buf.set(randomBytes(n));
+    return buf;
+  }
+
+  it('hashes chunks and streams fed across batches, results in order', async () => {
+    const a = buffer(100_000);
+    const b = buffer(50_000);
+    const s1 = hasher.newStream();
+    const s2 = hasher.newStream();
+    const first: HashOp[] = [
+      { kind: 'update', stream: s1, offset: 0, length: 60_000 },
+      { kind: 'chunk', offset: 10, length: 1000 },
+      { kind: 'update', stream: s1, offset: 60_000, length: 40_000 },
+      { kind: 'digest', stream: s2 },
+    ];
+    const second: HashOp[] = [
+      { kind: 'update', stream: s1, offset: 0, length: 50_000 },
+      { kind: 'digest', stream: s1 },
+      { kind: 'chunk', offset: 0, length: 0 },
+    ];
+    const [r1, r2] = await Promise.all([hasher.run(a, first), hasher.run(b, second)]);
+    expect(r1).toEqual([sha(a.subarray(10, 1010)), sha(new Uint8Array(0))]);
+    expect(r2).toEqual([sha(Buffer.concat([a, b])), sha(new Uint8Array(0))]);
+  });
+});
+
+describe('worker hasher', () => {
+  it('refuses memory it cannot share', async () => {
+    const hasher = new WorkerHasher();
+    await expect(hasher.run(new Uint8Array(4), [{ kind: 'chunk', offset: 0, length: 4 }])).rejects.toThrow(TypeError);
+    await hasher.close();
+  });
+});

@@ -1,0 +1,158 @@
+// sha256 hashing for the write path, on this thread or on a worker thread.
+// Writing needs two sha256 passes over every byte (each chunk's hash and the
+// whole file's content hash) besides the chunk scan; one core cannot do all
+// three at the speed of a disk copy, so `WorkerHasher` moves both hash passes
+// to a second thread that reads the bytes from shared memory (no copies).
+//
+// A batch is a list of operations over one buffer, run in order; results come
+// back in order, one per `chunk` or `digest` operation. Batches also run in
+// the order they were submitted, so a file's hash can be fed across batches.
+import { createHash, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+export type HashOp =
+  /** sha256 of buf[offset, offset + length) → one hex result. */
+  | { kind: 'chunk'; offset: number; length: number }
+  /** Feeds buf[offset, offset + length) into the running hash `stream`. */
+  | { kind: 'update'; stream: number; offset: number; length: number }
+  /** Finishes `stream` → one hex result (the empty-input hash if it was never fed). */
+  | { kind: 'digest'; stream: number };
+
+export interface Hasher {
+  /** A new stream number for update/digest operations. */
+  newStream(): number;
+  /**
+   * Runs `ops` over `buf`; the bytes must not change until the promise resolves.
+   * `buf` must live in a SharedArrayBuffer (the worker hasher reads it in place).
+   */
+  run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const CHUNK = 0;
+const UPDATE = 1;
+const DIGEST = 2;
+
+/** Operations as numbers, four per op: [kind, offset, length, stream]. */
+function encodeOps(ops: readonly HashOp[]): Float64Array {
+  const out = new Float64Array(ops.length * 4);
+  ops.forEach((op, i) => {
+    const at = i * 4;
+    if (op.kind === 'chunk') out.set([CHUNK, op.offset, op.length, 0], at);
+    else if (op.kind === 'update') out.set([UPDATE, op.offset, op.length, op.stream], at);
+    else out.set([DIGEST, 0, 0, op.stream], at);
+  });
+  return out;
+}
+
+/** The operation loop, shared by both hashers (the worker runs its source text). */
+function runOps(buf: Uint8Array, ops: Float64Array, streams: Map<number, Hash>, hash: (algo: string) => Hash): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ops.length; i += 4) {
+    const kind = ops[i];
+    const offset = ops[i + 1]!;
+    const length = ops[i + 2]!;
+    const stream = ops[i + 3]!;
+    if (kind === 0) out.push(hash('sha256').update(buf.subarray(offset, offset + length)).digest('hex'));
+    else if (kind === 1) {
+      let h = streams.get(stream);
+      if (!h) streams.set(stream, (h = hash('sha256')));
+      h.update(buf.subarray(offset, offset + length));
+    } else {
+      const h = streams.get(stream) ?? hash('sha256');
+      streams.delete(stream);
+      out.push(h.digest('hex'));
+    }
+  }
+  return out;
+}
+
+/** Hashes on the calling thread. */
+export class InlineHasher implements Hasher {
+  private readonly streams = new Map<number, Hash>();
+  private nextStream = 1;
+
+  newStream(): number {
+    return this.nextStream++;
+  }
+
+  async run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]> {
+    return runOps(buf, encodeOps(ops), this.streams, createHash);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const runOps = ${runOps.toString()};
+const streams = new Map();
+parentPort.on('message', (m) => {
+  try {
+    const buf = m.sab ? new Uint8Array(m.sab, m.byteOffset, m.byteLength) : new Uint8Array(0);
+    const out = runOps(buf, m.ops, streams, createHash);
+    parentPort.postMessage({ out });
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+});
+`;
+
+interface Pending {
+  resolve(out: string[]): void;
+  reject(err: Error): void;
+}
+
+/** Hashes on one worker thread, reading buffers in shared memory. */
+export class WorkerHasher implements Hasher {
+  private worker?: Worker;
+  private readonly pending: Pending[] = [];
+  private nextStream = 1;
+  private failure?: Error;
+
+  newStream(): number {
+    return this.nextStream++;
+  }
+
+  run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!(buf.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('WorkerHasher needs a buffer in a SharedArrayBuffer'));
+    const worker = this.start();
+    return new Promise<string[]>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      if (this.pending.length === 1) worker.ref();
+      worker.postMessage({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops: encodeOps(ops) });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (m: { out?: string[]; error?: string }) => {
+      const p = this.pending.shift();
+      if (this.pending.length === 0) worker.unref();
+      if (!p) return;
+      if (m.error !== undefined) p.reject(new Error(`hash worker: ${m.error}`));
+      else p.resolve(m.out!);
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      this.worker = undefined;
+      for (const p of this.pending.splice(0)) p.reject(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.pending.length > 0) fail(new Error(`hash worker exited with code ${code}`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+}
