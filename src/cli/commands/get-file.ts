@@ -1,7 +1,7 @@
 // tusk get file REPO@REF:/PATH [-o LOCAL]
 // Streams the file to standard output, or to LOCAL through a temporary file
 // that is renamed into place only when every byte arrived.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -40,6 +40,16 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
   const info = ctx.stderrIsTTY ? await ctx.client().inspectFile(file) : undefined;
   const progress = startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
   const temp = `${dest}.tusk-partial-${process.pid}`;
+  // Interrupted (Ctrl-C): leave no partial file behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    try {
+      rmSync(temp, { force: true });
+    } finally {
+      process.kill(process.pid, signal);
+    }
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const counted = async function* (chunks: AsyncIterable<Uint8Array>) {
     for await (const chunk of chunks) {
       progress.add(chunk.length);
@@ -59,6 +69,8 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
     await rm(temp, { force: true });
     throw err;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
   }
 }
