@@ -294,6 +294,7 @@ describe('errors', () => {
       ['put', 'file', 'x@master', '-f', '-'],
       ['list', 'commit', 'x', '-n', 'many'],
       ['create', 'repo', 'a', 'b'],
+      ['put', 'file', 'x@master', '-f', 'a', '-f', 'b'],
     ];
     for (const args of cases) {
       const r = await tusk(args);
