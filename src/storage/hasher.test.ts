@@ -40,6 +40,22 @@ describe.each([
 });
 
 describe('worker hasher', () => {
+  it('hashes small self-contained batches inline without disturbing streams on the worker', async () => {
+    const hasher = new WorkerHasher();
+    const buf = new Uint8Array(new SharedArrayBuffer(300_000));
+    buf.set(randomBytes(buf.length));
+    const big = hasher.newStream();
+    const small = hasher.newStream();
+    const results = await Promise.all([
+      hasher.run(buf, [{ kind: 'update', stream: big, offset: 0, length: 200_000 }]),
+      hasher.run(buf, [{ kind: 'update', stream: small, offset: 5, length: 1000 }, { kind: 'digest', stream: small }, { kind: 'chunk', offset: 7, length: 10 }]),
+      hasher.run(buf, [{ kind: 'update', stream: big, offset: 200_000, length: 10 }, { kind: 'digest', stream: big }]),
+    ]);
+    expect(results).toEqual([[], [sha(buf.subarray(5, 1005)), sha(buf.subarray(7, 17))], [sha(buf.subarray(0, 200_010))]]);
+    await hasher.close();
+  });
+
+
   it('refuses memory it cannot share', async () => {
     const hasher = new WorkerHasher();
     await expect(hasher.run(new Uint8Array(4), [{ kind: 'chunk', offset: 0, length: 4 }])).rejects.toThrow(TypeError);

@@ -7,7 +7,7 @@
 // A batch is a list of operations over one buffer, run in order; results come
 // back in order, one per `chunk` or `digest` operation. Batches also run in
 // the order they were submitted, so a file's hash can be fed across batches.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 export type HashOp =
@@ -45,16 +45,25 @@ function encodeOps(ops: readonly HashOp[]): Float64Array {
   return out;
 }
 
-/** The operation loop, shared by both hashers (the worker runs its source text). */
-function runOps(buf: Uint8Array, ops: Float64Array, streams: Map<number, Hash>, hash: (algo: string) => Hash): string[] {
+type OneShot = (algo: string, data: Uint8Array, encoding: 'hex') => string;
+
+/**
+ * The operation loop, shared by both hashers (the worker runs its source
+ * text). A stream fed once and finished at once (a small file) is hashed in
+ * one call, like a chunk: cheaper than a Hash object.
+ */
+function runOps(buf: Uint8Array, ops: Float64Array, streams: Map<number, Hash>, hash: (algo: string) => Hash, oneShot: OneShot): string[] {
   const out: string[] = [];
   for (let i = 0; i < ops.length; i += 4) {
     const kind = ops[i];
     const offset = ops[i + 1]!;
     const length = ops[i + 2]!;
     const stream = ops[i + 3]!;
-    if (kind === 0) out.push(hash('sha256').update(buf.subarray(offset, offset + length)).digest('hex'));
-    else if (kind === 1) {
+    if (kind === 0) out.push(oneShot('sha256', buf.subarray(offset, offset + length), 'hex'));
+    else if (kind === 1 && ops[i + 4] === 2 && ops[i + 7] === stream && !streams.has(stream)) {
+      out.push(oneShot('sha256', buf.subarray(offset, offset + length), 'hex'));
+      i += 4;
+    } else if (kind === 1) {
       let h = streams.get(stream);
       if (!h) streams.set(stream, (h = hash('sha256')));
       h.update(buf.subarray(offset, offset + length));
@@ -77,7 +86,7 @@ export class InlineHasher implements Hasher {
   }
 
   async run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]> {
-    return runOps(buf, encodeOps(ops), this.streams, createHash);
+    return runOps(buf, encodeOps(ops), this.streams, createHash, oneShotHash as OneShot);
   }
 
   async close(): Promise<void> {}
@@ -85,13 +94,13 @@ export class InlineHasher implements Hasher {
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const { createHash, hash } = require('node:crypto');
 const runOps = ${runOps.toString()};
 const streams = new Map();
 parentPort.on('message', (m) => {
   try {
     const buf = m.sab ? new Uint8Array(m.sab, m.byteOffset, m.byteLength) : new Uint8Array(0);
-    const out = runOps(buf, m.ops, streams, createHash);
+    const out = runOps(buf, m.ops, streams, createHash, hash);
     parentPort.postMessage({ out });
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
@@ -104,12 +113,23 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/** Hashes on one worker thread, reading buffers in shared memory. */
+/** Batches at most this large that need no hash state from earlier batches run inline: a thread round trip costs more. */
+const INLINE_BYTES = 64 * 1024;
+
+/**
+ * Hashes on one worker thread, reading buffers in shared memory. Small
+ * self-contained batches (every file hash they feed also finishes in them,
+ * like a small file written on its own) are hashed inline instead, since a
+ * round trip to the thread costs more than hashing a few KiB.
+ */
 export class WorkerHasher implements Hasher {
   private worker?: Worker;
   private readonly pending: Pending[] = [];
   private nextStream = 1;
   private failure?: Error;
+  /** Streams with hash state on the worker. */
+  private readonly remote = new Set<number>();
+  private readonly local = new Map<number, Hash>();
 
   newStream(): number {
     return this.nextStream++;
@@ -118,12 +138,36 @@ export class WorkerHasher implements Hasher {
   run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (!(buf.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('WorkerHasher needs a buffer in a SharedArrayBuffer'));
+    if (this.selfContained(ops)) return Promise.resolve(runOps(buf, encodeOps(ops), this.local, createHash, oneShotHash as OneShot));
+    for (const op of ops) {
+      if (op.kind === 'update') this.remote.add(op.stream);
+      else if (op.kind === 'digest') this.remote.delete(op.stream);
+    }
     const worker = this.start();
     return new Promise<string[]>((resolve, reject) => {
       this.pending.push({ resolve, reject });
       if (this.pending.length === 1) worker.ref();
       worker.postMessage({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops: encodeOps(ops) });
     });
+  }
+
+  private selfContained(ops: readonly HashOp[]): boolean {
+    let bytes = 0;
+    const open = new Set<number>();
+    for (const op of ops) {
+      if (op.kind === 'digest') {
+        if (this.remote.has(op.stream)) return false;
+        open.delete(op.stream);
+        continue;
+      }
+      bytes += op.length;
+      if (bytes > INLINE_BYTES) return false;
+      if (op.kind === 'update') {
+        if (this.remote.has(op.stream)) return false;
+        open.add(op.stream);
+      }
+    }
+    return open.size === 0;
   }
 
   async close(): Promise<void> {

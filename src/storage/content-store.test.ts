@@ -1,0 +1,282 @@
+import { createCipheriv, createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CorruptObject, isTuskError } from '../errors/index.js';
+import { MemoryChunkIndex, rebuildChunkIndex } from './chunk-index.js';
+import { ContentStore, type ContentStoreOptions } from './content-store.js';
+import { EMPTY_HASH, type FileContent } from './content.js';
+import { MemoryStore } from './memory-store.js';
+import { getBytes, listAll, type ObjectStore } from './object-store.js';
+import { packKey } from './pack-format.js';
+
+/** Deterministic pseudo-random bytes (AES-CTR keystream), fast enough for megabytes. */
+function bytes(seed: number, n: number): Buffer {
+  const key = Buffer.alloc(16);
+  key.writeUInt32BE(seed >>> 0);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(n));
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function* pieces(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
+async function keys(store: ObjectStore, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of listAll(store, prefix)) out.push(k);
+  return out;
+}
+
+async function storedBytes(store: ObjectStore): Promise<number> {
+  let n = 0;
+  for (const k of await keys(store)) n += (await store.size(k)) ?? 0;
+  return n;
+}
+
+const opened: ContentStore[] = [];
+async function open(objects: ObjectStore, options: ContentStoreOptions = {}): Promise<ContentStore> {
+  const store = await ContentStore.open(objects, options);
+  opened.push(store);
+  return store;
+}
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
+async function expectCorrupt(p: Promise<unknown>): Promise<CorruptObject> {
+  try {
+    await p;
+  } catch (err) {
+    expect(isTuskError(err)).toBe(true);
+    expect((err as CorruptObject).code).toBe('CorruptObject');
+    return err as CorruptObject;
+  }
+  throw new Error('expected CorruptObject, got data');
+}
+
+describe.each([
+  ['hashing on a worker thread', true],
+  ['hashing inline', false],
+])('content store, %s', (_name, hashThread) => {
+  it('reads back what was written, whatever the sizes and buffer splits', async () => {
+    const store = await open(new MemoryStore(), { hashThread });
+    const session = store.writer();
+    const sizes = [0, 1, 1000, 16 * 1024, 255 * 1024, 256 * 1024, 300_000, 3 << 20];
+    const datas = sizes.map((n, i) => bytes(i + 1, n));
+    const pending = datas.map((d, i) => session.writeFile(i % 2 ? pieces(d, 7777 + i) : d));
+    await session.close();
+    const contents = await Promise.all(pending);
+    for (const [i, c] of contents.entries()) {
+      expect(c.size).toBe(sizes[i]);
+      expect(c.hash).toBe(sha(datas[i]!));
+      expect(Buffer.compare(await store.readBytes(c), datas[i]!)).toBe(0);
+    }
+    expect(contents[0]).toEqual({ size: 0, hash: EMPTY_HASH, refs: [] });
+  });
+
+  it('stores the same big file only once, whatever was written before it', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects, { hashThread });
+    const big = bytes(42, 5 << 20);
+    const first = store.writer();
+    void first.writeFile(bytes(1, 3000));
+    const a = first.writeFile(big);
+    await first.close();
+    const before = await storedBytes(objects);
+
+    const second = store.writer();
+    void second.writeFile(bytes(2, 5000));
+    const b = second.writeFile(pieces(big, 65_536));
+    await second.close();
+    const s = second.stats();
+    expect(s.bytesNew).toBeLessThan(6000); // the 5000-byte file, nothing of the big one
+    expect((await a).hash).toBe((await b).hash);
+
+    const third = store.writer();
+    await third.writeFile(big);
+    await third.close();
+    expect(third.stats()).toMatchObject({ chunksNew: 0, bytesNew: 0, objects: 0 });
+    expect(await storedBytes(objects)).toBe(before + s.bytesWritten);
+    expect(s.objects).toBe(2);
+  });
+});
+
+describe('content store', () => {
+  it('writes the same file twice without storing new pack bytes', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects);
+    const data = bytes(7, 2 << 20);
+    const one = store.writer();
+    await one.writeFile(data);
+    await one.close();
+    const size = await storedBytes(objects);
+    const count = (await keys(objects)).length;
+    const two = store.writer();
+    const c = await two.writeFile(data);
+    await two.close();
+    expect(await storedBytes(objects)).toBe(size);
+    expect((await keys(objects)).length).toBe(count);
+    expect(two.stats().chunksDeduped).toBeGreaterThan(20);
+    expect(Buffer.compare(await store.readBytes(c), data)).toBe(0);
+  });
+
+  it('packs 100,000 files of 1 KiB into a handful of objects', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects, { hashThread: true });
+    const session = store.writer();
+    const all = bytes(9, 100_000 * 1024);
+    const pending: Promise<FileContent>[] = [];
+    for (let i = 0; i < 100_000; i++) pending.push(session.writeFile(all.subarray(i * 1024, (i + 1) * 1024)));
+    await session.close();
+    const contents = await Promise.all(pending);
+    const objectKeys = await keys(objects);
+    expect(objectKeys.length).toBeLessThan(50);
+    expect(session.stats()).toMatchObject({ files: 100_000, bytesIn: 100_000 * 1024 });
+    expect(session.stats().chunksNew).toBeLessThan(3000); // chunks span files: ~64 KiB each, not one per file
+    for (const i of [0, 1, 4567, 50_000, 99_999]) {
+      expect(contents[i]!.hash).toBe(sha(all.subarray(i * 1024, (i + 1) * 1024)));
+      expect(Buffer.compare(await store.readBytes(contents[i]!), all.subarray(i * 1024, (i + 1) * 1024))).toBe(0);
+    }
+  }, 120_000);
+
+  it('resolves an awaited write at once, even for a small file', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    const a = await session.writeFile(bytes(1, 100));
+    const b = await session.writeFile(bytes(2, 100));
+    await session.flush();
+    expect(Buffer.compare(await store.readBytes(a), bytes(1, 100))).toBe(0);
+    expect(Buffer.compare(await store.readBytes(b), bytes(2, 100))).toBe(0);
+    await session.close();
+  });
+
+  it('keeps a long file slice list in blobs and reads any range of it', async () => {
+    const store = await open(new MemoryStore());
+    const data = bytes(5, 6 << 20);
+    const session = store.writer();
+    const c = await session.writeFile(data);
+    await session.close();
+    expect(c.refs).toBeUndefined();
+    expect(c.indirect?.length).toBeGreaterThan(0);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: data.length + 10 }), fc.nat({ max: 1 << 20 }), async (offset, length) => {
+        const got = await store.readBytes(c, { offset, length });
+        expect(Buffer.compare(got, data.subarray(offset, offset + length))).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('reports a flipped byte in a pack as CorruptObject, never as data', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects);
+    const session = store.writer();
+    const c = await session.writeFile(bytes(3, 1 << 20));
+    await session.close();
+    const pack = packKey(c.refs![0]!.chunk.pack);
+    const damaged = Uint8Array.from(await getBytes(objects, pack));
+    damaged[100]! ^= 0x20;
+    await objects.put(pack, damaged);
+    const fresh = await open(objects); // no cached chunks
+    const err = await expectCorrupt(fresh.readBytes(c));
+    expect(err.key).toBe(pack);
+  });
+
+  it('reports a truncated pack as CorruptObject', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects);
+    const session = store.writer();
+    const c = await session.writeFile(bytes(4, 1 << 20));
+    await session.close();
+    const pack = c.refs![0]!.chunk.pack;
+    const whole = await getBytes(objects, packKey(pack));
+    await objects.put(packKey(pack), whole.subarray(0, whole.length - 10));
+    const fresh = await open(objects);
+    const parts: Uint8Array[] = [];
+    await expectCorrupt((async () => { for await (const p of fresh.read(c)) parts.push(p); })());
+    const seen = parts.reduce((n, p) => n + p.length, 0);
+    expect(seen).toBeLessThan(1 << 20);
+    // whatever was yielded before the error is correct data
+    expect(Buffer.compare(Buffer.concat(parts), bytes(4, 1 << 20).subarray(0, seen))).toBe(0);
+  });
+
+  it('rebuilds the index from the object store alone and finds every chunk and blob', async () => {
+    const objects = new MemoryStore();
+    const index = new MemoryChunkIndex();
+    const store = await open(objects, { index });
+    const session = store.writer();
+    for (let i = 0; i < 20; i++) void session.writeFile(bytes(i, 200_000 + i * 50_000));
+    await session.close();
+    await store.blobs.put('node-a', bytes(100, 500));
+    await store.blobs.flush();
+    const rebuilt = new MemoryChunkIndex();
+    const stats = await rebuildChunkIndex(objects, rebuilt);
+    expect(rebuilt.size).toEqual(index.size);
+    expect(stats.packs).toBe(index.size.packs);
+    const reopened = await open(objects);
+    expect(Buffer.compare(await reopened.blobs.get('node-a'), bytes(100, 500))).toBe(0);
+    const again = reopened.writer();
+    for (let i = 0; i < 20; i++) void again.writeFile(bytes(i, 200_000 + i * 50_000));
+    await again.close();
+    expect(again.stats().objects).toBe(0); // everything was found in the rebuilt index
+  });
+
+  it('rejects a file whose source fails, and keeps the session usable', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    async function* broken() {
+      yield bytes(1, 10_000);
+      throw new Error('disk went away');
+    }
+    const bad = session.writeFile(broken());
+    const good = session.writeFile(bytes(2, 10_000));
+    await expect(bad).rejects.toThrow('disk went away');
+    await session.close();
+    expect(Buffer.compare(await store.readBytes(await good), bytes(2, 10_000))).toBe(0);
+  });
+
+  it('refuses a source that yields something other than bytes', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    const bad = session.writeFile(['text'] as unknown as Iterable<Uint8Array>);
+    await expect(bad).rejects.toThrow(TypeError);
+    await session.close();
+  });
+
+  it('runs concurrent sessions independently', async () => {
+    const store = await open(new MemoryStore());
+    const sessions = [store.writer(), store.writer(), store.writer()];
+    const writes = sessions.map((s, i) => [s.writeFile(bytes(i, 1 << 20)), s.writeFile(bytes(99, 300_000))] as const);
+    await Promise.all(sessions.map((s) => s.close()));
+    for (const [i, [a, b]] of writes.entries()) {
+      expect(Buffer.compare(await store.readBytes(await a), bytes(i, 1 << 20))).toBe(0);
+      expect(Buffer.compare(await store.readBytes(await b), bytes(99, 300_000))).toBe(0);
+    }
+  });
+
+  it('fails the session, not silently, when the object store refuses writes', async () => {
+    const objects = new MemoryStore();
+    objects.put = async () => { throw new Error('bucket is gone'); };
+    const store = await open(objects);
+    const session = store.writer();
+    void session.writeFile(bytes(1, 40 << 20)).catch(() => undefined);
+    await expect(session.flush()).rejects.toThrow('bucket is gone');
+    await expect(session.writeFile(bytes(2, 10))).rejects.toThrow('bucket is gone');
+  });
+
+  it('refuses writes after close', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    await session.close();
+    await expect(session.writeFile(bytes(1, 10))).rejects.toMatchObject({ code: 'WriteSessionClosed' });
+  });
+
+  it('refuses a negative read range', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    const c = await session.writeFile(bytes(1, 10));
+    await session.close();
+    await expect(store.readBytes(c, { offset: -1, length: 2 })).rejects.toMatchObject({ code: 'InvalidRange' });
+  });
+});

@@ -1,0 +1,81 @@
+// The content store: how the rest of Tusk stores and reads file bytes and
+// small blobs. It ties together the chunk stream (file-writer), packs
+// (pack-writer), the chunk index and the readers, over one ObjectStore.
+//
+//   const store = await ContentStore.open(objects);
+//   const session = store.writer();
+//   const a = session.writeFile(bytesOrStream);   // queue many, then
+//   await session.close();                         // durable from here on
+//   for await (const part of store.read(await a)) ...
+//   await store.blobs.put(id, bytes); await store.blobs.flush();
+import type { BlobStore } from './blob-store.js';
+import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex } from './chunk-index.js';
+import type { ChunkParams } from './chunker.js';
+import type { FileContent } from './content.js';
+import { FileReader, type ReadRange } from './file-reader.js';
+import { WriteSession } from './file-writer.js';
+import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
+import type { ObjectStore } from './object-store.js';
+import { PackedBlobStore } from './packed-blob-store.js';
+
+export interface ContentStoreOptions {
+  /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
+  index?: ChunkIndex;
+  /** Hash on a worker thread (default true): needed for full write speed, costs a thread. */
+  hashThread?: boolean;
+  chunking?: ChunkParams;
+  packSize?: number;
+  /** Memory for recently read chunks and for recently read blobs (default 32 MiB each). */
+  cacheBytes?: number;
+}
+
+export class ContentStore {
+  readonly blobs: BlobStore;
+  private readonly reader: FileReader;
+  private hasher?: Hasher;
+
+  private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions) {
+    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes });
+    this.blobs = blobs;
+    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes });
+  }
+
+  static async open(objects: ObjectStore, options: ContentStoreOptions = {}): Promise<ContentStore> {
+    let index = options.index;
+    if (!index) {
+      index = new MemoryChunkIndex();
+      await rebuildChunkIndex(objects, index);
+    }
+    return new ContentStore(objects, index, options);
+  }
+
+  /** A new write session. Sessions are independent; several may run at once. */
+  writer(): WriteSession {
+    this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher();
+    return new WriteSession(this.objects, {
+      index: this.index,
+      hasher: this.hasher,
+      chunking: this.options.chunking,
+      packSize: this.options.packSize,
+    });
+  }
+
+  /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
+  read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
+    return this.reader.read(content, range);
+  }
+
+  /** A whole file in memory: for small files only. */
+  async readBytes(content: FileContent, range?: ReadRange): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.read(content, range)) parts.push(part);
+    return Buffer.concat(parts); // a copy: yielded parts may be views of cached chunks
+  }
+
+  /** Flushes blobs and stops the hash thread. Write sessions must be closed first. */
+  async close(): Promise<void> {
+    await this.blobs.flush();
+    await this.hasher?.close();
+    this.hasher = undefined;
+  }
+}

@@ -1,0 +1,473 @@
+// A write session: turns files into FileContents (sha256 + slices of chunks).
+//
+// All files written through one session flow through ONE chunk stream, in the
+// order writeFile was called, so small files share chunks and 100,000 files of
+// 1 KiB become ~1,600 chunks in ~7 packs, not 100,000 objects. A file of at
+// least `largeFile` bytes (default: the maximum chunk size, big enough to fill a
+// chunk of its own) gets a cut before its first and after its last byte, so the
+// same big file always yields the same chunks whatever surrounds it.
+//
+// The bytes are copied once into a "slab" of shared WebAssembly memory; the
+// chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts), and hashing (each
+// chunk's sha256 and each file's sha256) runs in batches on the Hasher while
+// the scan goes on. Results are committed in stream order: a chunk already in
+// the index (or earlier in this session) is referenced, a new one is copied
+// into the open pack. A chunk never straddles two slabs: when a slab fills, the
+// unfinished chunk is carried over to the start of the next one.
+//
+// A file's promise resolves once every chunk holding its bytes is cut. A small
+// file's last chunk is normally cut by the data after it, so it resolves when
+// later files arrive or on flush(); if nothing else is queued when it ends,
+// its last chunk is cut at its end so that `await writeFile(...)` never waits
+// for data that is not coming. Queue many writes without awaiting each to get
+// the packing; either way the contents are only durable after flush().
+import { createHash } from 'node:crypto';
+import { TuskError } from '../errors/index.js';
+import type { ChunkIndex } from './chunk-index.js';
+import { ChunkScanner, DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
+import { EMPTY_HASH, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import { GearKernel } from './gear-kernel.js';
+import type { Hasher, HashOp } from './hasher.js';
+import type { ObjectStore } from './object-store.js';
+import type { PackEntry } from './pack-format.js';
+import { PackWriter, type PackWriterStats } from './pack-writer.js';
+import { encodeRefs } from './ref-codec.js';
+
+/** Files with more slices than this keep them in ref-list blobs. */
+export const INLINE_REFS = 32;
+const REFS_PER_BLOB = 1024;
+/** Bytes appended between hash batches (fewer messages to the worker vs. how soon it starts). */
+const BATCH_BYTES = 1024 * 1024;
+
+export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+export interface WriteSessionOptions {
+  index: ChunkIndex;
+  hasher: Hasher;
+  chunking?: ChunkParams;
+  packSize?: number;
+  /** Files at least this large get chunk boundaries of their own (default: chunking.maxSize). */
+  largeFile?: number;
+  /** Size of a slab of the stream window, and how many may be in use at once. */
+  slabSize?: number;
+  maxSlabs?: number;
+}
+
+export interface WriteStats {
+  /** Files whose content is complete. */
+  files: number;
+  /** File bytes received. */
+  bytesIn: number;
+  chunksNew: number;
+  chunksDeduped: number;
+  /** Bytes of new chunks and blobs put into packs. */
+  bytesNew: number;
+  /** Ref-list blobs stored for large files. */
+  blobsNew: number;
+  /** Objects put (packs and pack indexes) and their bytes. */
+  packs: number;
+  objects: number;
+  bytesWritten: number;
+}
+
+interface FileRecord {
+  start: number;
+  /** -1 while bytes are still arriving. */
+  end: number;
+  stream: number;
+  mode: 'undecided' | 'small' | 'large';
+  hash?: string;
+  refs: DataRef[];
+  failed: boolean;
+  resolve(content: FileContent): void;
+  reject(err: unknown): void;
+}
+
+interface Slab {
+  buf: Uint8Array;
+  /** Stream position of buf[0]. */
+  base: number;
+  /** Hash batches over this slab not yet committed. */
+  batches: number;
+  current: boolean;
+}
+
+type Item = { start: number; end: number; file?: undefined } | { file: FileRecord };
+
+export class WriteSession {
+  private readonly scanner: ChunkScanner;
+  /** The memory slabs live in; its WebAssembly loop scans them. */
+  private readonly kernel: GearKernel;
+  private readonly largeFile: number;
+  private readonly slabSize: number;
+  private readonly maxSlabs: number;
+  private readonly packs: PackWriter;
+  private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
+
+  // The queue of operations (writes and flushes), run one at a time in call order.
+  private jobs: ({ run: () => Promise<void>; fail: (err: unknown) => void } | undefined)[] = [];
+  private jobsHead = 0;
+  private running = false;
+  private failure: unknown;
+  private closed = false;
+
+  // The stream, touched only by the running operation. Positions count bytes since the session began.
+  private pos = 0;
+  private scanned = 0;
+  private chunkStart = 0;
+  private slab?: Slab;
+  private ops: HashOp[] = [];
+  private items: Item[] = [];
+  private batchBytes = 0;
+
+  // Committing hash results, in stream order.
+  private commits: Promise<void> = Promise.resolve();
+  private committed = 0;
+  private files: FileRecord[] = [];
+  private filesHead = 0;
+  private readonly pendingChunks = new Map<string, ChunkRef>();
+  private readonly pendingBlobs = new Set<string>();
+
+  private readonly freeSlabs: Slab[] = [];
+  private slabCount = 0;
+  private slabWaiters: (() => void)[] = [];
+
+  constructor(objects: ObjectStore, private readonly options: WriteSessionOptions) {
+    const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
+    this.largeFile = options.largeFile ?? chunking.maxSize;
+    this.slabSize = options.slabSize ?? 4 * 1024 * 1024;
+    this.maxSlabs = options.maxSlabs ?? 4;
+    if (this.slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
+    this.kernel = new GearKernel(this.slabSize * this.maxSlabs);
+    this.scanner = new ChunkScanner(chunking, this.kernel);
+    this.packs = new PackWriter(objects, {
+      packSize: options.packSize,
+      onDurable: (id, entries) => this.durable(id, entries),
+    });
+  }
+
+  /**
+   * Writes one file's bytes (a buffer or a stream of buffers). Resolves with its
+   * content once its chunks are cut (see the head comment); the content is
+   * durable only after flush(). Rejects with the source's error if reading it
+   * fails (the session stays usable) or with the error that broke the session.
+   */
+  writeFile(source: FileSource): Promise<FileContent> {
+    return new Promise<FileContent>((resolve, reject) => {
+      const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', refs: [], failed: false, resolve, reject };
+      this.enqueue(() => this.consume(source, file), reject);
+    });
+  }
+
+  /** Cuts the open chunk and makes every file written so far durable (packs and their indexes written). */
+  flush(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.enqueue(async () => resolve(await this.drain()), reject));
+  }
+
+  /** Flushes and ends the session; later writes are refused. */
+  async close(): Promise<void> {
+    const done = this.flush();
+    this.closed = true;
+    await done;
+    this.freeSlabs.length = 0;
+  }
+
+  stats(): WriteStats {
+    const p: PackWriterStats = this.packs.stats;
+    return { ...this.counts, packs: p.packs, objects: p.objects, bytesWritten: p.bytes };
+  }
+
+  private enqueue(run: () => Promise<void>, fail: (err: unknown) => void): void {
+    if (this.closed) {
+      fail(new TuskError('failed_precondition', 'WriteSessionClosed', 'the write session is closed'));
+      return;
+    }
+    this.jobs.push({ run, fail });
+    if (!this.running) void this.runJobs();
+  }
+
+  /** Operations queued behind the running one. */
+  private get waiting(): number {
+    return this.jobs.length - this.jobsHead;
+  }
+
+  private async runJobs(): Promise<void> {
+    this.running = true;
+    while (this.jobsHead < this.jobs.length) {
+      const job = this.jobs[this.jobsHead]!;
+      this.jobs[this.jobsHead++] = undefined;
+      if (this.jobsHead > 1024 && this.jobsHead * 2 > this.jobs.length) {
+        this.jobs = this.jobs.slice(this.jobsHead);
+        this.jobsHead = 0;
+      }
+      try {
+        if (this.failure !== undefined) throw this.failure;
+        await job.run();
+      } catch (err) {
+        job.fail(err);
+      }
+    }
+    this.running = false;
+  }
+
+  private async consume(source: FileSource, file: FileRecord): Promise<void> {
+    file.start = this.pos;
+    file.stream = this.options.hasher.newStream();
+    this.files.push(file);
+    const iterable: Iterable<Uint8Array> | AsyncIterable<Uint8Array> = source instanceof Uint8Array ? [source] : source;
+    const it = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+    let sourceError: unknown;
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await it.next();
+      } catch (err) {
+        sourceError = err ?? new Error('source failed');
+        break;
+      }
+      if (next.done) break;
+      if (!(next.value instanceof Uint8Array)) {
+        sourceError = new TypeError('a file source must yield Uint8Array pieces');
+        await it.return?.();
+        break;
+      }
+      try {
+        if (next.value.length > 0) await this.append(next.value, file);
+      } catch (err) {
+        await it.return?.();
+        throw err;
+      }
+    }
+    if (sourceError !== undefined) {
+      file.failed = true;
+      file.reject(sourceError);
+    }
+    this.endFile(file);
+  }
+
+  private async append(data: Uint8Array, file: FileRecord): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      let slab = this.slab;
+      if (!slab || this.pos - slab.base === slab.buf.length) slab = await this.nextSlab();
+      const at = this.pos - slab.base;
+      const n = Math.min(slab.buf.length - at, data.length - off);
+      slab.buf.set(data.subarray(off, off + n), at);
+      this.ops.push({ kind: 'update', stream: file.stream, offset: at, length: n });
+      this.pos += n;
+      off += n;
+      this.batchBytes += n;
+      this.counts.bytesIn += n;
+      if (file.mode === 'undecided' && this.pos - file.start >= this.largeFile) {
+        file.mode = 'large';
+        this.cutAt(file.start);
+      }
+      if (file.mode !== 'undecided') this.scanTo(this.pos);
+      if (this.batchBytes >= BATCH_BYTES) this.postBatch();
+    }
+  }
+
+  private endFile(file: FileRecord): void {
+    if (file.mode === 'undecided') file.mode = 'small';
+    this.scanTo(this.pos);
+    file.end = this.pos;
+    if (file.end === file.start) {
+      this.files.pop();
+      if (!file.failed) {
+        this.counts.files++;
+        file.resolve({ size: 0, hash: EMPTY_HASH, refs: [] });
+      }
+      return;
+    }
+    if (file.mode === 'large' || this.waiting === 0) this.cutAt(this.pos);
+    this.ops.push({ kind: 'digest', stream: file.stream });
+    this.items.push({ file });
+    if (this.waiting === 0 || this.batchBytes >= BATCH_BYTES) this.postBatch();
+  }
+
+  /** Forces a cut at `at` (== this.scanned): the open chunk, if any, ends there. */
+  private cutAt(at: number): void {
+    if (at > this.chunkStart) this.emit(this.chunkStart, at);
+    this.chunkStart = at;
+    this.scanner.reset();
+  }
+
+  private scanTo(to: number): void {
+    const slab = this.slab;
+    while (slab && this.scanned < to) {
+      const cut = this.scanner.scan(slab.buf, this.scanned - slab.base, to - slab.base);
+      if (cut < 0) {
+        this.scanned = to;
+        return;
+      }
+      const end = slab.base + cut;
+      this.emit(this.chunkStart, end);
+      this.chunkStart = this.scanned = end;
+    }
+  }
+
+  private emit(start: number, end: number): void {
+    this.ops.push({ kind: 'chunk', offset: start - this.slab!.base, length: end - start });
+    this.items.push({ start, end });
+  }
+
+  /** Sends the pending operations to the hasher and queues the commit of their results. */
+  private postBatch(): void {
+    if (this.ops.length === 0) return;
+    const slab = this.slab!;
+    const items = this.items;
+    const results = this.options.hasher.run(slab.buf, this.ops);
+    results.catch(() => undefined); // observed by the commit below
+    this.ops = [];
+    this.items = [];
+    this.batchBytes = 0;
+    slab.batches++;
+    this.commits = this.commits.then(async () => {
+      try {
+        if (this.failure === undefined) await this.commit(slab, items, await results);
+      } catch (err) {
+        this.fail(err);
+      } finally {
+        slab.batches--;
+        this.releaseIfIdle(slab);
+      }
+    });
+  }
+
+  private async commit(slab: Slab, items: Item[], results: string[]): Promise<void> {
+    let k = 0;
+    for (const item of items) {
+      if (item.file) item.file.hash = results[k++];
+      else {
+        const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
+        const ref = await this.place(results[k++]!, bytes);
+        this.attach(ref, item.start, item.end);
+        this.committed = item.end;
+      }
+      await this.resolveReady();
+    }
+  }
+
+  /** The stored location of a chunk: an existing one (dedup) or a new entry in the open pack. */
+  private async place(hash: string, bytes: Uint8Array): Promise<ChunkRef> {
+    const known = this.pendingChunks.get(hash) ?? (await this.options.index.lookup('chunk', hash));
+    if (known) {
+      this.counts.chunksDeduped++;
+      return known;
+    }
+    const ref = this.packs.add('chunk', hash, bytes, hash);
+    this.pendingChunks.set(hash, ref);
+    this.counts.chunksNew++;
+    this.counts.bytesNew += bytes.length;
+    await this.packs.backpressure();
+    return ref;
+  }
+
+  /** Adds a slice of the chunk at stream range [start, end) to every file that overlaps it. */
+  private attach(chunk: ChunkRef, start: number, end: number): void {
+    for (let i = this.filesHead; i < this.files.length; i++) {
+      const f = this.files[i]!;
+      if (f.start >= end) break;
+      const from = Math.max(f.start, start);
+      const to = f.end < 0 ? end : Math.min(f.end, end);
+      if (to > from && !f.failed) f.refs.push({ chunk, start: from - start, length: to - from });
+    }
+  }
+
+  /** Resolves, in order, the files whose bytes are all committed and whose hash is known. */
+  private async resolveReady(): Promise<void> {
+    for (;;) {
+      const f = this.files[this.filesHead];
+      if (!f || f.end < 0 || f.hash === undefined || this.committed < f.end) break;
+      this.filesHead++;
+      if (this.filesHead > 1024 && this.filesHead * 2 > this.files.length) {
+        this.files = this.files.slice(this.filesHead);
+        this.filesHead = 0;
+      }
+      if (f.failed) continue;
+      const content: FileContent = { size: f.end - f.start, hash: f.hash };
+      if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
+      else content.indirect = await this.storeRefLists(f.refs);
+      this.counts.files++;
+      f.resolve(content);
+    }
+  }
+
+  private async storeRefLists(refs: DataRef[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < refs.length; i += REFS_PER_BLOB) {
+      const bytes = encodeRefs(refs.slice(i, i + REFS_PER_BLOB));
+      const id = createHash('sha256').update(bytes).digest('hex');
+      ids.push(id);
+      if (this.pendingBlobs.has(id) || (await this.options.index.has('blob', id))) continue;
+      this.packs.add('blob', id, bytes, id);
+      this.pendingBlobs.add(id);
+      this.counts.blobsNew++;
+      this.counts.bytesNew += bytes.length;
+      await this.packs.backpressure();
+    }
+    return ids;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.slab) this.cutAt(this.pos);
+    this.postBatch();
+    await this.commits;
+    if (this.failure !== undefined) throw this.failure;
+    await this.packs.flush();
+  }
+
+  private async durable(packId: string, entries: PackEntry[]): Promise<void> {
+    await this.options.index.addPack(packId, entries);
+    for (const { kind, key, ref } of entries) {
+      if (kind === 'blob') this.pendingBlobs.delete(key);
+      else if (this.pendingChunks.get(key) === ref) this.pendingChunks.delete(key);
+    }
+  }
+
+  /** Moves to a fresh slab, carrying the unfinished chunk (and any undecided file bytes) over. */
+  private async nextSlab(): Promise<Slab> {
+    this.postBatch();
+    const old = this.slab;
+    const next = await this.takeSlab();
+    if (old) {
+      next.buf.set(old.buf.subarray(this.chunkStart - old.base, this.pos - old.base), 0);
+      next.base = this.chunkStart;
+      old.current = false;
+      this.releaseIfIdle(old);
+    } else next.base = this.pos;
+    this.slab = next;
+    return next;
+  }
+
+  private async takeSlab(): Promise<Slab> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const free = this.freeSlabs.pop();
+      if (free) {
+        free.current = true;
+        return free;
+      }
+      if (this.slabCount < this.maxSlabs) {
+        const buf = this.kernel.view(this.slabCount++ * this.slabSize, this.slabSize);
+        return { buf, base: 0, batches: 0, current: true };
+      }
+      await new Promise<void>((wake) => this.slabWaiters.push(wake));
+    }
+  }
+
+  private releaseIfIdle(slab: Slab): void {
+    if (slab.current || slab.batches > 0) return;
+    this.freeSlabs.push(slab);
+    this.slabWaiters.shift()?.();
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    for (let i = this.filesHead; i < this.files.length; i++) this.files[i]!.reject(err);
+    this.files = [];
+    this.filesHead = 0;
+    for (const wake of this.slabWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MemoryChunkIndex, rebuildChunkIndex } from './chunk-index.js';
+import { MemoryStore } from './memory-store.js';
+import { getBytes, listAll } from './object-store.js';
+import { PackedBlobStore } from './packed-blob-store.js';
+
+async function keys(store: MemoryStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of listAll(store, '')) out.push(k);
+  return out;
+}
+
+describe('packed blob store', () => {
+  it('serves blobs before and after flush, and packs 10,000 of them into a few objects', async () => {
+    const objects = new MemoryStore();
+    const index = new MemoryChunkIndex();
+    const blobs = new PackedBlobStore(objects, index);
+    const data = Array.from({ length: 10_000 }, (_, i) => randomBytes(100 + (i % 900)));
+    await Promise.all(data.map((d, i) => blobs.put(`node-${i}`, d)));
+    expect(Buffer.compare(await blobs.get('node-17'), data[17]!)).toBe(0); // not flushed yet
+    await blobs.flush();
+    expect((await keys(objects)).length).toBeLessThanOrEqual(4);
+    const reopened = new PackedBlobStore(objects, index);
+    for (const i of [0, 17, 9999]) expect(Buffer.compare(await reopened.get(`node-${i}`), data[i]!)).toBe(0);
+    expect(await reopened.has('node-5')).toBe(true);
+    expect(await reopened.has('node-x')).toBe(false);
+  });
+
+  it('treats a second put under the same ID as a no-op', async () => {
+    const objects = new MemoryStore();
+    const blobs = new PackedBlobStore(objects, new MemoryChunkIndex());
+    await blobs.put('a', Buffer.from('first'));
+    await blobs.flush();
+    await blobs.put('a', Buffer.from('second'));
+    await blobs.flush();
+    expect(Buffer.from(await blobs.get('a')).toString()).toBe('first');
+    expect((await keys(objects)).length).toBe(2);
+  });
+
+  it('throws ObjectNotFound for an unknown ID', async () => {
+    const blobs = new PackedBlobStore(new MemoryStore(), new MemoryChunkIndex());
+    await expect(blobs.get('nope')).rejects.toMatchObject({ code: 'ObjectNotFound', kind: 'not_found' });
+  });
+
+  it('detects a damaged blob by the checksum in its pack index', async () => {
+    const objects = new MemoryStore();
+    const index = new MemoryChunkIndex();
+    const blobs = new PackedBlobStore(objects, index);
+    await blobs.put('a', randomBytes(1000));
+    await blobs.flush();
+    const pack = (await keys(objects)).find((k) => !k.endsWith('.idx'))!;
+    const bytes = Uint8Array.from(await getBytes(objects, pack));
+    bytes[500]! ^= 1;
+    await objects.put(pack, bytes);
+    const fresh = new PackedBlobStore(objects, index);
+    await expect(fresh.get('a')).rejects.toMatchObject({ code: 'CorruptObject', key: pack });
+    const rebuilt = new MemoryChunkIndex();
+    await rebuildChunkIndex(objects, rebuilt);
+    expect(await rebuilt.has('blob', 'a')).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+// BlobStore over packs: small blobs (tree nodes, ref lists) under caller-chosen
+// IDs, appended to pack objects like chunks so that many blobs never mean many
+// objects. The pack index stores each blob's sha256, and get() checks it.
+// Blobs put but not yet flushed are served from memory; recently read ones
+// from an LRU.
+import { createHash } from 'node:crypto';
+import { ObjectNotFound } from '../errors/index.js';
+import type { BlobStore } from './blob-store.js';
+import { ByteLru } from './byte-lru.js';
+import type { ChunkIndex } from './chunk-index.js';
+import type { ObjectStore } from './object-store.js';
+import { readEntries } from './pack-reader.js';
+import { PackWriter } from './pack-writer.js';
+
+export interface PackedBlobStoreOptions {
+  packSize?: number;
+  /** Bytes of recently read blobs kept in memory (default 32 MiB). */
+  cacheBytes?: number;
+}
+
+export class PackedBlobStore implements BlobStore {
+  private readonly packs: PackWriter;
+  /** Blobs in packs that are not durable yet. */
+  private readonly pending = new Map<string, Uint8Array>();
+  private readonly cache: ByteLru;
+
+  constructor(private readonly objects: ObjectStore, private readonly index: ChunkIndex, options: PackedBlobStoreOptions = {}) {
+    this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
+    this.packs = new PackWriter(objects, {
+      packSize: options.packSize,
+      onDurable: async (packId, entries) => {
+        await index.addPack(packId, entries);
+        for (const e of entries) this.pending.delete(e.key);
+      },
+    });
+  }
+
+  async put(id: string, bytes: Uint8Array): Promise<void> {
+    if (this.pending.has(id) || (await this.index.has('blob', id)) || this.pending.has(id)) return;
+    const copy = Uint8Array.from(bytes);
+    this.packs.add('blob', id, copy, createHash('sha256').update(copy).digest('hex'));
+    this.pending.set(id, copy);
+    await this.packs.backpressure();
+  }
+
+  async get(id: string): Promise<Uint8Array> {
+    const known = this.pending.get(id) ?? this.cache.get(id);
+    if (known) return known;
+    const ref = await this.index.lookup('blob', id);
+    if (!ref) throw new ObjectNotFound(`blob:${id}`);
+    const [bytes] = await readEntries(this.objects, [ref]);
+    this.cache.set(id, bytes!);
+    return bytes!;
+  }
+
+  async has(id: string): Promise<boolean> {
+    return this.pending.has(id) || this.index.has('blob', id);
+  }
+
+  async flush(): Promise<void> {
+    await this.packs.flush();
+  }
+
+  get stats() {
+    return this.packs.stats;
+  }
+}
