@@ -18,3 +18,9 @@ export class BranchExists extends AlreadyExists {
     super('BranchExists', `branch "${branch}" already exists in repo "${repo}"`, { repo, branch });
   }
 }
+
+export class CommitExists extends AlreadyExists {
+  constructor(readonly repo: string, readonly commit: string) {
+    super('CommitExists', `repo "${repo}" already has a commit ${commit} (a global ID holds at most one commit per repo)`, { repo, commit });
+  }
+}

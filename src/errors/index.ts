@@ -7,7 +7,8 @@ export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound,
 export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey } from './invalid-argument.js';
 export { InvalidSpec } from './invalid-argument.js';
 export type { SpecProblem } from './invalid-argument.js';
-export { AlreadyExists, RepoExists, BranchExists } from './already-exists.js';
+export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already-exists.js';
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';
+export { DatumOutputRejected, WorkerPeerUnavailable } from './worker.js';

@@ -2,7 +2,7 @@
 // and commit sets (every commit that shares a global ID).
 // A branch's head may be open; readers of a branch see its last finished
 // commit (mode 'read'), writers and `inspect commit` see the head ('head').
-import { BranchHasOpenCommit, BranchNotFound, CommitFinished, CommitNotFound } from '../errors/index.js';
+import { BranchHasOpenCommit, BranchNotFound, CommitExists, CommitFinished, CommitNotFound } from '../errors/index.js';
 import { EMPTY_TREE } from '../tree/index.js';
 import { checkBranchName, commitIdFrom } from './names.js';
 import { parseRef, type Ref } from './ref.js';
@@ -19,6 +19,8 @@ export interface StartOptions {
   provenance?: CommitRefRecord[];
   /** Start from this commit's tree instead of the branch head's. */
   parentId?: string | null;
+  /** Let the new commit follow an open head (pipeline output commits queue up behind running jobs). */
+  allowOpenParent?: boolean;
 }
 
 export class Commits {
@@ -72,9 +74,10 @@ export class Commits {
     let parent: CommitRecord | undefined;
     if (headId) {
       parent = await this.mustGet(repo, headId);
-      if (!parent.finished) throw new BranchHasOpenCommit(repo, branch, parent.id);
+      if (!parent.finished && !options.allowOpenParent) throw new BranchHasOpenCommit(repo, branch, parent.id);
     }
     if (options.parentId !== undefined) parent = options.parentId ? await this.mustGet(repo, options.parentId) : undefined;
+    if (options.id && (await meta.getCommit(repo, options.id))) throw new CommitExists(repo, options.id);
     const commit: CommitRecord = {
       id: options.id ?? commitIdFrom(this.ctx.deps.random(16)),
       repo,
@@ -115,6 +118,25 @@ export class Commits {
     await this.ctx.meta.write([{ putCommit: done }], true);
     this.ctx.commitFinished(done);
     return done;
+  }
+
+  /**
+   * Sets an open commit's whole tree and finishes it (pipeline output commits).
+   * Without a tree, the commit keeps the content of its last finished ancestor.
+   */
+  async finishWithTree(repo: string, id: string, tree?: string): Promise<CommitRecord> {
+    return this.ctx.locks.run(`repo:${repo}`, async () => {
+      const commit = await this.mustGet(repo, id);
+      if (commit.finished) throw new CommitFinished(repo, id);
+      let root = tree;
+      if (root === undefined) {
+        let parent = commit.parentId ? await this.mustGet(repo, commit.parentId) : undefined;
+        while (parent && !parent.finished) parent = parent.parentId ? await this.mustGet(repo, parent.parentId) : undefined;
+        root = parent?.tree ?? EMPTY_TREE;
+      }
+      await this.setTreeLocked(commit, root);
+      return this.finishLocked(repo, id);
+    });
   }
 
   /** Records a new tree for an open commit (after files were written). The caller holds the repo lock. */

@@ -38,5 +38,6 @@ export type { FileInfo, FileDiff, Change } from './files.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
 export { Metadata } from './metadata.js';
+export { Table, type TableOp } from './table.js';
 export { parseRef, formatRef, type Ref } from './ref.js';
-export { isCommitId, checkRepoName, checkBranchName } from './names.js';
+export { isCommitId, checkRepoName, checkBranchName, commitIdFrom } from './names.js';

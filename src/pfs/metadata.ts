@@ -9,7 +9,7 @@
 // holds file content.
 import { ClassicLevel } from 'classic-level';
 import type { BranchRecord, CommitRecord, RepoRecord } from './records.js';
-import { Table } from './table.js';
+import { Table, type TableOp } from './table.js';
 
 export interface WriteOp {
   putRepo?: RepoRecord;
@@ -92,6 +92,16 @@ export class Metadata {
   /** The repos that have a commit with this global ID. */
   async commitSet(id: string): Promise<string[]> {
     return (await this.sets.keys(`${id}/`)).map((k) => k.slice(id.length + 1));
+  }
+
+  /** Another typed table in the same database, for the metadata of higher layers (pipelines, jobs). */
+  table<V>(name: string): Table<V> {
+    return new Table<V>(this.db, name);
+  }
+
+  /** Applies operations built with Table.putOp/delOp atomically. */
+  async apply(ops: TableOp[], sync: boolean): Promise<void> {
+    if (ops.length > 0) await this.db.batch(ops as never, { sync } as never);
   }
 
   /** Applies all operations atomically; `sync` makes them durable before returning. */

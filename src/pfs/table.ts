@@ -5,6 +5,8 @@ import type { ClassicLevel } from 'classic-level';
 type Db = ClassicLevel<string, unknown>;
 type Sublevel = ReturnType<Db['sublevel']>;
 
+export type TableOp = ReturnType<Table<unknown>['putOp']> | ReturnType<Table<unknown>['delOp']>;
+
 export class Table<V> {
   readonly sublevel: Sublevel;
 
@@ -23,6 +25,10 @@ export class Table<V> {
 
   async *iterateValues(prefix: string): AsyncIterable<V> {
     for await (const v of this.sublevel.values(range(prefix))) yield v as V;
+  }
+
+  async *iterate(prefix: string): AsyncIterable<[string, V]> {
+    for await (const [k, v] of this.sublevel.iterator(range(prefix))) yield [k as string, v as V];
   }
 
   async keys(prefix: string): Promise<string[]> {
