@@ -67,7 +67,9 @@ export interface RebuildStats {
 export async function rebuildChunkIndex(store: ObjectStore, index: ChunkIndex, concurrency = 8): Promise<RebuildStats> {
   const stats: RebuildStats = { packs: 0, entries: 0 };
   const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   for await (const key of listAll(store, PACK_PREFIX)) {
+    if (failure) break;
     const packId = packIdOfIndexKey(key);
     if (packId === undefined || (await index.hasPack(packId))) continue;
     const task = (async () => {
@@ -75,11 +77,14 @@ export async function rebuildChunkIndex(store: ObjectStore, index: ChunkIndex, c
       await index.addPack(packId, entries);
       stats.packs++;
       stats.entries += entries.length;
-    })();
+    })().catch((error: unknown) => {
+      failure ??= { error };
+    });
     inFlight.add(task);
-    void task.then(() => inFlight.delete(task), () => inFlight.delete(task));
+    void task.finally(() => inFlight.delete(task));
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  if (failure) throw failure.error;
   return stats;
 }
