@@ -14,7 +14,7 @@
 // give the same ID however their bytes were chunked; a reader recomputes it and
 // refuses bytes whose ID does not match. The ID does not cover a leaf's data
 // references, so the leaf's trailing checksum does. Everything here is pure.
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { CorruptObject } from '../errors/index.js';
 import type { ChunkRef, DataRef, FileContent } from '../storage/content.js';
 import type { ChildRef, FileEntry, InternalNode, LeafNode, NodeLoader, TreeId, TreeNode } from './node.js';
@@ -49,6 +49,10 @@ class Writer {
   /** Unsigned integers up to 2^53. */
   varint(v: number): void {
     this.ensure(8);
+    if (v < 0x80) {
+      this.buf[this.pos++] = v;
+      return;
+    }
     while (v >= 0x80) {
       this.buf[this.pos++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
@@ -143,11 +147,19 @@ class Reader {
 }
 
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return oneShotHash('sha256', bytes, 'hex');
 }
 
+function sha256raw(bytes: Uint8Array): Buffer {
+  return oneShotHash('sha256', bytes, 'buffer');
+}
+
+/** Encoding is synchronous, so one scratch buffer serves every call; bytes() copies the result out. */
+const scratch = new Writer();
+
 export function encodeNode(node: TreeNode): EncodedNode {
-  const w = new Writer();
+  const w = scratch;
+  w.pos = 0;
   w.u8(FORMAT);
   w.varint(node.level);
   let prev = '';
@@ -162,7 +174,7 @@ export function encodeNode(node: TreeNode): EncodedNode {
     const logicalEnd = w.pos;
     const id = sha256(w.buf.subarray(0, logicalEnd));
     writeContents(w, node.entries);
-    const sum = createHash('sha256').update(w.buf.subarray(0, w.pos)).digest();
+    const sum = sha256raw(w.buf.subarray(0, w.pos));
     w.ensure(CHECKSUM);
     w.pos += sum.copy(w.buf, w.pos, 0, CHECKSUM);
     return { id, bytes: w.bytes(), node };
@@ -182,16 +194,32 @@ export function encodeNode(node: TreeNode): EncodedNode {
 function writeContents(w: Writer, entries: readonly FileEntry[]): void {
   // Files packed together share chunks (and chunks share packs): store each once per leaf.
   const packs = new Map<string, number>();
-  const chunks = new Map<string, number>();
+  const byHash = new Map<string, number[]>(); // chunk hash → indexes into chunkList
   const chunkList: ChunkRef[] = [];
+  const refIndex: number[] = [];
   for (const e of entries) {
-    for (const r of e.content.refs ?? []) {
+    const refs = e.content.refs;
+    if (!refs) continue;
+    for (const r of refs) {
       const c = r.chunk;
-      const k = `${c.hash}\0${c.pack}\0${c.offset}\0${c.size}`;
-      if (chunks.has(k)) continue;
-      chunks.set(k, chunkList.length);
-      chunkList.push(c);
-      if (!packs.has(c.pack)) packs.set(c.pack, packs.size);
+      let same = byHash.get(c.hash);
+      let idx = -1;
+      if (same) {
+        for (const i of same) {
+          const d = chunkList[i]!;
+          if (d === c || (d.pack === c.pack && d.offset === c.offset && d.size === c.size)) {
+            idx = i;
+            break;
+          }
+        }
+      } else byHash.set(c.hash, (same = []));
+      if (idx < 0) {
+        idx = chunkList.length;
+        chunkList.push(c);
+        same.push(idx);
+        if (!packs.has(c.pack)) packs.set(c.pack, packs.size);
+      }
+      refIndex.push(idx);
     }
   }
   w.varint(packs.size);
@@ -203,14 +231,14 @@ function writeContents(w: Writer, entries: readonly FileEntry[]): void {
     w.varint(c.offset);
     w.varint(c.size);
   }
+  let k = 0;
   for (const e of entries) {
     const { refs, indirect } = e.content;
     w.u8((refs ? HAS_REFS : 0) | (indirect ? HAS_INDIRECT : 0));
     if (refs) {
       w.varint(refs.length);
       for (const r of refs) {
-        const c = r.chunk;
-        w.varint(chunks.get(`${c.hash}\0${c.pack}\0${c.offset}\0${c.size}`)!);
+        w.varint(refIndex[k++]!);
         w.varint(r.start);
         w.varint(r.length);
       }
@@ -231,7 +259,7 @@ export function decodeNode(bytes: Uint8Array, id: TreeId): TreeNode {
   if (buf.length > CHECKSUM + 2 && buf[1] === 0) {
     // a leaf (level 0): its checksum covers the data references the ID leaves out
     const body = buf.subarray(0, buf.length - CHECKSUM);
-    const sum = createHash('sha256').update(body).digest();
+    const sum = sha256raw(body);
     if (!sum.subarray(0, CHECKSUM).equals(buf.subarray(body.length))) throw new CorruptObject(id, 'tree node fails its checksum');
     buf = body;
   }

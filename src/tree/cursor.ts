@@ -60,6 +60,19 @@ export class TreeCursor {
     return undefined;
   }
 
+  /** The entries from the cursor to the end of the current leaf (then the next leaf's), or undefined at the end of the tree. */
+  async nextBatch(): Promise<readonly FileEntry[] | undefined> {
+    while (!this.done) {
+      if (this.i < this.entries.length) {
+        const out = this.i === 0 ? this.entries : this.entries.slice(this.i);
+        this.i = this.entries.length;
+        return out;
+      }
+      await this.nextLeaf();
+    }
+    return undefined;
+  }
+
   private async nextLeaf(): Promise<void> {
     let top = this.stack[this.stack.length - 1];
     while (top && top.i + 1 >= top.node.children.length) {
@@ -85,7 +98,12 @@ export class TreeCursor {
 export async function* scanFrom(load: NodeLoader, root: TreeId, prefix: string, start: string, exclusive: boolean): AsyncGenerator<FileEntry> {
   const cursor = new TreeCursor(load, root);
   await cursor.seek(start, exclusive);
-  for (let e = await cursor.next(); e && e.path.startsWith(prefix); e = await cursor.next()) yield e;
+  for (let batch = await cursor.nextBatch(); batch; batch = await cursor.nextBatch()) {
+    for (const e of batch) {
+      if (!e.path.startsWith(prefix)) return;
+      yield e;
+    }
+  }
 }
 
 /** Files and bytes with lo ≤ path < hi, in O(log n) node loads. */

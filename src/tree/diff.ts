@@ -86,8 +86,9 @@ export async function* diffTrees(loader: NodeLoader, a: TreeId, b: TreeId, prefi
         B.pop();
         continue;
       }
-      if (x.level >= y.level) await A.open();
-      if (y.level >= x.level) await B.open();
+      if (x.level === y.level) await Promise.all([A.open(), B.open()]); // two reads in flight
+      else if (x.level > y.level) await A.open();
+      else await B.open();
       continue;
     }
     if (x?.ref) {

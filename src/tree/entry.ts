@@ -5,7 +5,15 @@ import { InvalidArgument, InvalidPath } from '../errors/index.js';
 import { normalizeFilePath } from './path.js';
 import type { FileEntry } from './node.js';
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/** A sha256 digest in lowercase hex (a loop: several times faster than a regex, and checked for every entry). */
+function isHex64(s: unknown): boolean {
+  if (typeof s !== 'string' || s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Thrown for an entry whose size, hash or content descriptor is malformed or inconsistent. */
@@ -52,7 +60,7 @@ export function checkEntry(entry: FileEntry, path?: string): FileEntry {
   if (typeof entry !== 'object' || entry === null) fail('not an object');
   if (path !== undefined && entry.path !== path && treePath(entry.path) !== p) fail(`entry.path ${JSON.stringify(entry.path)} differs from the mutation's path`);
   if (!isCount(entry.size)) fail('size must be a non-negative integer');
-  if (typeof entry.hash !== 'string' || !HEX64.test(entry.hash)) fail('hash must be a sha256 hex digest');
+  if (!isHex64(entry.hash)) fail('hash must be a sha256 hex digest');
   const c = entry.content;
   if (typeof c !== 'object' || c === null) fail('content is missing');
   if (c.size !== entry.size || c.hash !== entry.hash) fail('content.size and content.hash must equal size and hash');
@@ -61,7 +69,7 @@ export function checkEntry(entry: FileEntry, path?: string): FileEntry {
     for (const r of c.refs) {
       const ch = r?.chunk;
       if (!isCount(r?.start) || !isCount(r?.length) || typeof ch !== 'object' || ch === null) fail('malformed data reference');
-      if (typeof ch.pack !== 'string' || !isCount(ch.offset) || !isCount(ch.size) || typeof ch.hash !== 'string' || !HEX64.test(ch.hash)) fail('malformed chunk reference');
+      if (typeof ch.pack !== 'string' || !isCount(ch.offset) || !isCount(ch.size) || !isHex64(ch.hash)) fail('malformed chunk reference');
     }
   }
   if (c.indirect !== undefined && (!Array.isArray(c.indirect) || c.indirect.some((b) => typeof b !== 'string'))) fail('content.indirect must be an array of blob IDs');

@@ -30,7 +30,9 @@ export class FileTree {
 
   /**
    * Builds a tree from entries in any order; of two entries with the same path
-   * the later one wins. Holds the entries in memory while sorting them.
+   * the later one wins. Holds the entries in memory while sorting them, and
+   * keeps them (by reference, in cached nodes) afterwards: do not mutate them.
+   * Entries this class returns are shared the same way and are read-only too.
    * Throws InvalidPath or InvalidFileEntry.
    */
   async build(entries: AsyncIterable<FileEntry> | Iterable<FileEntry>): Promise<TreeId> {

@@ -76,28 +76,26 @@ export async function* globTree(load: NodeLoader, root: TreeId, pattern: string)
   const cursor = new TreeCursor(load, root);
   await cursor.seek(g.literal);
   let prev = '';
-  for (let e = await cursor.next(); e && e.path.startsWith(g.literal); ) {
-    const k = e.path;
-    let depth = 0;
-    let skipTo: string | undefined;
-    for (let j = k.indexOf('/', 1); j >= 0; j = k.indexOf('/', j + 1)) {
-      depth++;
-      // an ancestor directory seen for the first time, long enough to match
-      if (j >= g.literal.length && !(prev.length > j && prev.charCodeAt(j) === 47 && prev.startsWith(k.slice(0, j)))) {
-        const dir = k.slice(0, j);
-        if (g.match(dir)) yield await dirItem(load, root, dir);
+  next: for (let batch = await cursor.nextBatch(); batch; batch = await cursor.nextBatch()) {
+    for (const e of batch) {
+      const k = e.path;
+      if (!k.startsWith(g.literal)) return;
+      let depth = 0;
+      for (let j = k.indexOf('/', 1); j >= 0; j = k.indexOf('/', j + 1)) {
+        depth++;
+        // an ancestor directory seen for the first time, long enough to match
+        if (j >= g.literal.length && !(prev.length > j && prev.charCodeAt(j) === 47 && prev.startsWith(k.slice(0, j)))) {
+          const dir = k.slice(0, j);
+          if (g.match(dir)) yield await dirItem(load, root, dir);
+        }
+        if (depth === g.depth) {
+          prev = k;
+          await cursor.seek(dirRange(k.slice(0, j))[1]); // nothing deeper can match
+          continue next;
+        }
       }
-      if (depth === g.depth) {
-        skipTo = dirRange(k.slice(0, j))[1]; // nothing deeper can match
-        break;
-      }
+      prev = k;
+      if (g.match(k)) yield fileItem(e);
     }
-    prev = k;
-    if (skipTo !== undefined) {
-      await cursor.seek(skipTo);
-    } else if (g.match(k)) {
-      yield fileItem(e);
-    }
-    e = await cursor.next();
   }
 }

@@ -33,15 +33,19 @@ export async function* listDir(load: NodeLoader, root: TreeId, dir: string): Asy
   const [lo] = dirRange(dir);
   const cursor = new TreeCursor(load, root);
   await cursor.seek(lo);
-  for (let e = await cursor.next(); e && e.path.startsWith(lo); e = await cursor.next()) {
-    const slash = e.path.indexOf('/', lo.length);
-    if (slash < 0) {
-      yield fileItem(e);
-      continue;
+  next: for (let batch = await cursor.nextBatch(); batch; batch = await cursor.nextBatch()) {
+    for (const e of batch) {
+      if (!e.path.startsWith(lo)) return;
+      const slash = e.path.indexOf('/', lo.length);
+      if (slash < 0) {
+        yield fileItem(e);
+        continue;
+      }
+      const sub = e.path.slice(0, slash);
+      yield await dirItem(load, root, sub);
+      await cursor.seek(dirRange(sub)[1]); // skip the subdirectory's files
+      continue next;
     }
-    const sub = e.path.slice(0, slash);
-    yield await dirItem(load, root, sub);
-    await cursor.seek(dirRange(sub)[1]);
   }
 }
 
