@@ -36,7 +36,7 @@ export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (re
       call.end();
     })().catch((err) => {
       logFailure(log, name, err);
-      call.destroy(toServiceError(err) as ServiceError);
+      failStream(call, err);
     });
   };
 }
@@ -50,4 +50,9 @@ function logFailure(log: Logger, name: string, err: unknown): void {
   const e = err as { code?: string; kind?: string; message?: string; stack?: string };
   const internal = !e.kind || e.kind === 'internal';
   log.log(internal ? 'error' : 'debug', 'rpc_failed', { rpc: name, code: e.code ?? 'Internal', message: e.message, ...(internal ? { stack: e.stack } : {}) });
+}
+
+/** Ends a server stream with an error status (grpc-js sends the status on 'error', not on destroy()). */
+export function failStream(call: ServerWritableStream<unknown, unknown>, err: unknown): void {
+  call.emit('error', toServiceError(err));
 }

@@ -7,7 +7,7 @@ import { parseRef } from '../pfs/index.js';
 import type { ModifyFileRequest, ModifyFileResponse, PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
-import { streamHandler, unaryHandler, write } from './handler.js';
+import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from './log.js';
 
 export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
@@ -73,7 +73,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
           await write(call, { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
         }
         call.end();
-      })().catch((err) => call.destroy(toServiceError(err) as ServiceError));
+      })().catch((err) => failStream(call, err));
     },
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
     listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
