@@ -30,6 +30,10 @@ export interface EncodedNode {
   node: TreeNode;
 }
 
+const SLAB = 256 * 1024;
+let slab = new Uint8Array(SLAB);
+let slabUsed = 0;
+
 class Writer {
   buf = Buffer.allocUnsafe(8192);
   pos = 0;
@@ -86,8 +90,18 @@ class Writer {
     this.str(shared === 0 ? k : k.slice(shared));
   }
 
+  /** A copy of what was written, carved from a shared slab: one allocation per ~256 KiB, not one per node. */
   bytes(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
+    const n = this.pos;
+    if (n > SLAB / 4) return Uint8Array.prototype.slice.call(this.buf, 0, n);
+    if (slabUsed + n > SLAB) {
+      slab = new Uint8Array(SLAB);
+      slabUsed = 0;
+    }
+    const out = slab.subarray(slabUsed, slabUsed + n);
+    out.set(this.buf.subarray(0, n));
+    slabUsed += n;
+    return out;
   }
 }
 
