@@ -22,3 +22,15 @@ export { transformHash, datumId, elementDigest } from './datum-id.js';
 export type { DatumElementKey } from './datum-id.js';
 export { inputRepos, findCycle } from './dag.js';
 export type { InputRepo } from './dag.js';
+// The runtime side: jobs, workers' tasks, logs and provenance inside the daemon.
+export { Pps, DatumNotFound, JobNotFound } from './pps.js';
+export type { PpsDeps, SystemLog } from './pps-context.js';
+export { PpsStore } from './pps-store.js';
+export { LogStore, type LogEntry } from './logs.js';
+export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
+export { PipelineNotFound, PipelineExists } from './pipelines.js';
+export type { TaskOutcome } from './jobs.js';
+export type { DatumTask } from './task-queue.js';
+export type { ProvenanceNode } from './provenance.js';
+export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
+export { OutputCollision, DatumOutputUpload } from './datum-outputs.js';

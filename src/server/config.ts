@@ -15,6 +15,8 @@ export interface DaemonConfig {
   /** Bytes of local disk for the read cache in front of a remote object store. */
   cacheBytes: number;
   host: string;
+  /** TUSK_RUNTIME: `local` (worker processes on this machine) or `none` (no workers: tests drive the worker API themselves). */
+  runtime: 'local' | 'none';
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
@@ -44,6 +46,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     storage: values.storage ?? env.TUSK_STORAGE ?? `file://${join(home, 'objects')}`,
     cacheBytes: env.TUSK_CACHE_BYTES ? Number(env.TUSK_CACHE_BYTES) : 1024 ** 3,
     host: values.host ?? env.TUSK_HOST ?? '127.0.0.1',
+    runtime: runtimeOf(env.TUSK_RUNTIME),
   };
 }
 
@@ -52,4 +55,11 @@ function port(flag: string, text: string | undefined, fallback: number): number 
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgument('InvalidPort', `${flag}: "${text}" is not a port number (0-65535)`);
   return n;
+}
+
+function runtimeOf(text: string | undefined): 'local' | 'none' {
+  if (!text || text === 'local') return 'local';
+  if (text === 'none') return 'none';
+  if (text === 'kubernetes') throw new InvalidArgument('UnsupportedRuntime', 'TUSK_RUNTIME=kubernetes is not available in this build yet; use local');
+  throw new InvalidArgument('InvalidRuntime', `TUSK_RUNTIME: "${text}" is not a runtime (use local or none)`);
 }

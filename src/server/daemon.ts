@@ -10,7 +10,10 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { PfsApiService } from '../gen/tusk/pfs.js';
-import { Metadata, Pfs } from '../pfs/index.js';
+import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
+import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
+import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
+import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -21,6 +24,8 @@ import { startHttpServer } from './http-server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { pfsService } from './pfs-service.js';
+import { ppsService } from './pps-service.js';
+import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
 
@@ -37,6 +42,7 @@ export class Daemon {
   private constructor(
     readonly info: DaemonInfo,
     readonly pfs: Pfs,
+    readonly pps: Pps,
     private readonly meta: Metadata,
     private readonly content: ContentStore,
     private readonly grpc: Server,
@@ -51,11 +57,38 @@ export class Daemon {
       const objects = await openStore(config);
       const content = await ContentStore.open(objects);
       const tree = new FileTree(content.blobs);
-      const pfs = new Pfs({ meta, content, tree, clock: () => new Date(), random: (n) => randomBytes(n) });
+      // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
+      let pps: Pps | undefined;
+      const usage: UsageHook = {
+        repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
+        branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
+      };
+      const clock = () => new Date();
+      const random = (n: number) => randomBytes(n);
+      const pfs = new Pfs({ meta, content, tree, clock, random, usage });
       const metrics = new Metrics();
+      let grpcPort = config.port;
+      const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
+        home: config.home,
+        address: () => `127.0.0.1:${grpcPort}`,
+        onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+        log: (level, event, fields) => log.log(level, event, fields),
+      });
+      pps = new Pps({
+        pfs,
+        store: new PpsStore(meta),
+        logs: new LogStore(join(config.home, 'logs', 'pipelines')),
+        runtime,
+        tree,
+        clock,
+        random,
+        log: (level, event, fields) => log.log(level, event, fields),
+      });
 
       const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
       grpc.addService(PfsApiService, pfsService(pfs, log));
+      grpc.addService(PpsApiService, ppsService(pps, runtime, log));
+      grpc.addService(WorkerApiService, workerService(pps, log));
       grpc.addService(AdminApiService, {
         version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })),
       });
@@ -63,6 +96,7 @@ export class Daemon {
         grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
       );
       let ready = false;
+      grpcPort = port;
       const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
@@ -71,9 +105,10 @@ export class Daemon {
       const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port: config.s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      await pps.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION });
-      return new Daemon(info, pfs, meta, content, grpc, http, log);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, log);
     } catch (err) {
       await meta.close();
       throw err;
@@ -81,6 +116,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.pps.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.grpc.forceShutdown();

@@ -82,32 +82,61 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
   };
 }
 
-/** Reads a ModifyFile stream: open, then puts (header, data…, end) and deletes; applies them when the stream ends cleanly. */
+/** A file whose data ends within this many bytes is gathered whole and queued without waiting for it to be stored. */
+const SMALL_FILE = 1024 * 1024;
+/** How much queued small-file data may wait for the content store before reading pauses. */
+const QUEUE_BYTES = 32 * 1024 * 1024;
+const QUEUE_FILES = 16 * 1024;
+
+/**
+ * Reads a ModifyFile stream: open, then puts (header, data…, end) and deletes;
+ * applies them when the stream ends cleanly. Small files are gathered and
+ * queued (the next message is read while they are stored, many to one hash
+ * batch); a larger file streams through, the reader waiting for it.
+ */
 async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const first = await messages.next();
   if (first.done || !first.value.open) throw new InvalidArgument('BadStream', 'a ModifyFile stream must start with an open message naming its target');
   const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined);
+  const queue = new WriteWindow(QUEUE_BYTES, QUEUE_FILES);
   for (;;) {
     const next = await messages.next();
     if (next.done) break;
     const msg = next.value;
     if (msg.putFile) {
+      const { path, append } = msg.putFile;
+      const pieces: Uint8Array[] = [];
+      let bytes = 0;
       let ended = false;
-      const data = (async function* () {
-        for (;;) {
-          const part = await messages.next();
-          if (part.done) return;
-          if (part.value.endFile) {
-            ended = true;
-            return;
-          }
-          if (!part.value.data) throw new InvalidArgument('BadStream', 'expected file data or end_file after put_file');
-          yield part.value.data;
+      const part = async (): Promise<Uint8Array | undefined> => {
+        const m = await messages.next();
+        if (m.done) return undefined;
+        if (m.value.endFile) {
+          ended = true;
+          return undefined;
         }
-      })();
-      await upload.putFile(msg.putFile.path, data, msg.putFile.append);
-      if (!ended) throw new InvalidArgument('BadStream', `the stream ended in the middle of ${msg.putFile.path}`);
+        if (!m.value.data) throw new InvalidArgument('BadStream', 'expected file data or end_file after put_file');
+        return m.value.data;
+      };
+      for (let data = await part(); data; data = bytes > SMALL_FILE ? undefined : await part()) {
+        pieces.push(data);
+        bytes += data.length;
+      }
+      if (ended) {
+        await queue.room(bytes);
+        queue.add(upload.putFile(path, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), append), bytes);
+        continue;
+      }
+      if (bytes > SMALL_FILE) {
+        const rest = async function* () {
+          yield* pieces;
+          pieces.length = 0;
+          for (let data = await part(); data; data = await part()) yield data;
+        };
+        await upload.putFile(path, rest(), append);
+      }
+      if (!ended) throw new InvalidArgument('BadStream', `the stream ended in the middle of ${path}`);
     } else if (msg.deleteFile) {
       upload.deleteFile(msg.deleteFile.path);
     } else {
@@ -117,4 +146,37 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
   if (call.cancelled) throw new InvalidArgument('Cancelled', 'the client went away; nothing was written');
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+}
+
+/** Bounds the writes queued but not yet stored; the first failure is thrown by the next room(). */
+class WriteWindow {
+  private bytes = 0;
+  private files = 0;
+  private failure: unknown;
+  private wake?: () => void;
+
+  constructor(private readonly maxBytes: number, private readonly maxFiles: number) {}
+
+  add(write: Promise<unknown>, bytes: number): void {
+    this.bytes += bytes;
+    this.files++;
+    const settle = () => {
+      this.bytes -= bytes;
+      this.files--;
+      this.wake?.();
+    };
+    write.then(settle, (err) => {
+      this.failure ??= err;
+      settle();
+    });
+  }
+
+  /** Waits until `bytes` more fit (always lets one write through when nothing is queued). */
+  async room(bytes: number): Promise<void> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files < this.maxFiles)) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
 }

@@ -1,0 +1,130 @@
+// Pipeline metadata on the daemon's LevelDB, in key layouts made for the
+// common look-ups:
+//   pipelines  name
+//   versions   name/<version>              -> spec of each version
+//   jobs       pipeline/id
+//   joblog     pipeline/<inverted seq>     -> id (newest first)
+//   alljobs    <inverted seq>              -> pipeline/id
+//   datums     pipeline/job/datumId        -> the datum's state in that job
+//   results    pipeline/datumId            -> reusable output of a datum ID
+//   subv       repo/id/downRepo/downId     -> '' (what was computed from a commit)
+import type { CommitRefRecord, Metadata, Table, TableOp } from '../pfs/index.js';
+import type { DatumResultRecord, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
+import type { PipelineSpec } from './spec.js';
+
+function invSeq(seq: number): string {
+  return (Number.MAX_SAFE_INTEGER - seq).toString(16).padStart(14, '0');
+}
+
+export class PpsStore {
+  readonly pipelines: Table<PipelineRecord>;
+  readonly versions: Table<PipelineSpec>;
+  readonly jobs: Table<JobRecord>;
+  private readonly joblog: Table<string>;
+  private readonly alljobs: Table<string>;
+  readonly datums: Table<JobDatumRecord>;
+  readonly results: Table<DatumResultRecord>;
+  private readonly subv: Table<string>;
+  private seq = Date.now();
+
+  constructor(private readonly meta: Metadata) {
+    this.pipelines = meta.table('pps-pipelines');
+    this.versions = meta.table('pps-versions');
+    this.jobs = meta.table('pps-jobs');
+    this.joblog = meta.table('pps-joblog');
+    this.alljobs = meta.table('pps-alljobs');
+    this.datums = meta.table('pps-datums');
+    this.results = meta.table('pps-results');
+    this.subv = meta.table('pps-subv');
+  }
+
+  /** A creation order for jobs that survives restarts (time-based, strictly increasing). */
+  nextJobSeq(): number {
+    this.seq = Math.max(this.seq + 1, Date.now());
+    return this.seq;
+  }
+
+  apply(ops: TableOp[], sync = true): Promise<void> {
+    return this.meta.apply(ops, sync);
+  }
+
+  getPipeline(name: string): Promise<PipelineRecord | undefined> {
+    return this.pipelines.get(name);
+  }
+
+  listPipelines(): Promise<PipelineRecord[]> {
+    return this.pipelines.values('');
+  }
+
+  putPipelineOps(p: PipelineRecord): TableOp[] {
+    return [this.pipelines.putOp(p.name, p), this.versions.putOp(`${p.name}/${String(p.version).padStart(8, '0')}`, p.spec)];
+  }
+
+  getVersion(name: string, version: number): Promise<PipelineSpec | undefined> {
+    return this.versions.get(`${name}/${String(version).padStart(8, '0')}`);
+  }
+
+  getJob(pipeline: string, id: string): Promise<JobRecord | undefined> {
+    return this.jobs.get(`${pipeline}/${id}`);
+  }
+
+  putJobOps(job: JobRecord): TableOp[] {
+    return [
+      this.jobs.putOp(`${job.pipeline}/${job.id}`, job),
+      this.joblog.putOp(`${job.pipeline}/${invSeq(job.seq)}`, job.id),
+      this.alljobs.putOp(invSeq(job.seq), `${job.pipeline}/${job.id}`),
+    ];
+  }
+
+  async putJob(job: JobRecord): Promise<void> {
+    await this.apply(this.putJobOps(job));
+  }
+
+  /** Jobs newest first, of one pipeline or of all. */
+  async listJobs(pipeline?: string): Promise<JobRecord[]> {
+    const keys = pipeline
+      ? (await this.joblog.values(`${pipeline}/`)).map((id) => `${pipeline}/${id}`)
+      : await this.alljobs.values('');
+    const jobs = await Promise.all(keys.map((k) => this.jobs.get(k)));
+    return jobs.filter((j): j is JobRecord => j !== undefined);
+  }
+
+  async deletePipelineOps(name: string): Promise<TableOp[]> {
+    const ops: TableOp[] = [this.pipelines.delOp(name)];
+    for (const k of await this.versions.keys(`${name}/`)) ops.push(this.versions.delOp(k));
+    for (const job of await this.listJobs(name)) {
+      ops.push(this.jobs.delOp(`${name}/${job.id}`), this.joblog.delOp(`${name}/${invSeq(job.seq)}`), this.alljobs.delOp(invSeq(job.seq)));
+    }
+    for (const k of await this.datums.keys(`${name}/`)) ops.push(this.datums.delOp(k));
+    for (const k of await this.results.keys(`${name}/`)) ops.push(this.results.delOp(k));
+    return ops;
+  }
+
+  datumKey(pipeline: string, job: string, datum: string): string {
+    return `${pipeline}/${job}/${datum}`;
+  }
+
+  listJobDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {
+    return this.datums.values(`${pipeline}/${job}/`);
+  }
+
+  getResult(pipeline: string, datum: string): Promise<DatumResultRecord | undefined> {
+    return this.results.get(`${pipeline}/${datum}`);
+  }
+
+  resultOp(pipeline: string, datum: string, result: DatumResultRecord): TableOp {
+    return this.results.putOp(`${pipeline}/${datum}`, result);
+  }
+
+  subvenanceOps(from: CommitRefRecord[], to: { repo: string; id: string }): TableOp[] {
+    return from.map((f) => this.subv.putOp(`${f.repo}/${f.id}/${to.repo}/${to.id}`, ''));
+  }
+
+  /** The commits computed directly from `repo@id`. */
+  async subvenance(repo: string, id: string): Promise<{ repo: string; id: string }[]> {
+    return (await this.subv.keys(`${repo}/${id}/`)).map((k) => {
+      const [downRepo, downId] = k.slice(repo.length + id.length + 2).split('/');
+      return { repo: downRepo!, id: downId! };
+    });
+  }
+}

@@ -1,0 +1,146 @@
+// The pipeline system inside the daemon: it listens for finished user commits
+// and starts job cascades, resumes unfinished jobs after a restart, keeps each
+// running pipeline's workers up, and serves what workers ask for (tasks,
+// results, datum outputs) and what users ask about (jobs, datums, logs,
+// provenance).
+import { InvalidArgument } from '../errors/index.js';
+import type { CommitRecord } from '../pfs/index.js';
+import { parseRef } from '../pfs/index.js';
+import { inputRepos } from './dag.js';
+import { DatumOutputUpload } from './datum-outputs.js';
+import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
+import type { LogEntry } from './logs.js';
+import { PpsContext, type PpsDeps } from './pps-context.js';
+import { Pipelines } from './pipelines.js';
+import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
+import type { JobDatumRecord, PipelineRecord } from './records.js';
+import type { DatumTask } from './task-queue.js';
+import { NotFound } from '../errors/index.js';
+
+export class DatumNotFound extends NotFound {
+  constructor(readonly pipeline: string, readonly job: string, readonly datum: string) {
+    super('DatumNotFound', `datum ${datum} not found in job ${pipeline}@${job}`, { pipeline, job, datum });
+  }
+}
+
+export class Pps {
+  readonly ctx: PpsContext;
+  readonly jobs: Jobs;
+  readonly pipelines: Pipelines;
+  private readonly onCommit = (commit: CommitRecord) => {
+    if (commit.origin !== 'user') return;
+    this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
+  };
+
+  constructor(deps: PpsDeps) {
+    this.ctx = new PpsContext(deps);
+    this.jobs = new Jobs(this.ctx);
+    this.pipelines = new Pipelines(this.ctx, this.jobs);
+  }
+
+  async start(): Promise<void> {
+    this.ctx.pfs.ctx.events.on('commitFinished', this.onCommit);
+    for (const p of await this.ctx.store.listPipelines()) {
+      if (p.state === 'running') await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
+    }
+    await this.jobs.resume();
+  }
+
+  async stop(): Promise<void> {
+    this.ctx.pfs.ctx.events.off('commitFinished', this.onCommit);
+    this.jobs.stop();
+    await this.ctx.deps.runtime.stopAll();
+  }
+
+  /** Pipelines that read a repo (or whose output it is): PFS refuses to delete it under them. */
+  async repoUsers(repo: string): Promise<string[]> {
+    const users: string[] = [];
+    for (const p of await this.ctx.store.listPipelines()) {
+      if (p.name === repo) users.push(`pipeline ${p.name} (its output repo)`);
+      else if (inputRepos(p.spec).some((i) => i.repo === repo)) users.push(`pipeline ${p.name}`);
+    }
+    return users;
+  }
+
+  async branchUsers(repo: string, branch: string): Promise<string[]> {
+    return (await this.ctx.store.listPipelines())
+      .filter((p) => inputRepos(p.spec).some((i) => i.repo === repo && i.branch === branch) || (p.name === repo && p.spec.outputBranch === branch))
+      .map((p) => `pipeline ${p.name}`);
+  }
+
+  // --- the worker side -----------------------------------------------------
+
+  async register(pipeline: string, worker: string): Promise<PipelineRecord> {
+    const p = await this.pipelines.get(pipeline);
+    this.ctx.deps.log('info', 'worker_registered', { pipeline, worker });
+    return p;
+  }
+
+  async nextTasks(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ tasks: DatumTask[]; pipeline: PipelineRecord }> {
+    const p = await this.pipelines.get(pipeline);
+    if (p.state !== 'running') {
+      await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
+      return { tasks: [], pipeline: p };
+    }
+    const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal);
+    return { tasks, pipeline: await this.pipelines.get(pipeline) };
+  }
+
+  async report(pipeline: string, worker: string, results: TaskOutcome[], logs: LogEntry[]): Promise<void> {
+    if (logs.length > 0) await this.ctx.deps.logs.append(logs.map((l) => ({ ...l, pipeline })));
+    await this.jobs.report(worker, results);
+  }
+
+  workerLost(pipeline: string, worker: string, reason: string): void {
+    this.ctx.deps.log('warn', 'worker_lost', { pipeline, worker, reason });
+    this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
+  }
+
+  /** Starts receiving one datum's output files; the target is `pipeline/job/datum`. */
+  async datumOutput(target: string): Promise<DatumOutputUpload> {
+    const [pipeline, job, datum, ...rest] = target.split('/');
+    if (!pipeline || !job || !datum || rest.length > 0) throw new InvalidArgument('BadTarget', `datum output target "${target}" is not PIPELINE/JOB/DATUM`);
+    await this.jobs.get(pipeline, job);
+    return new DatumOutputUpload(this.ctx.pfs.ctx.deps.content, this.ctx.deps.tree);
+  }
+
+  // --- what users ask --------------------------------------------------------
+
+  async listDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {
+    await this.jobs.get(pipeline, job);
+    return this.ctx.store.listJobDatums(pipeline, job);
+  }
+
+  async inspectDatum(pipeline: string, job: string, datum: string): Promise<JobDatumRecord> {
+    await this.jobs.get(pipeline, job);
+    const rec = await this.ctx.store.datums.get(this.ctx.store.datumKey(pipeline, job, datum));
+    if (!rec) throw new DatumNotFound(pipeline, job, datum);
+    return rec;
+  }
+
+  async provenance(ref: string): Promise<ProvenanceNode> {
+    return provenanceTree(this.lookups(), await this.resolveCommit(ref));
+  }
+
+  async subvenance(ref: string): Promise<ProvenanceNode> {
+    return subvenanceTree(this.lookups(), await this.resolveCommit(ref));
+  }
+
+  private async resolveCommit(ref: string): Promise<CommitRecord> {
+    const parsed = parseRef(ref);
+    return this.ctx.pfs.commits.resolve(parsed, parsed.isId ? 'head' : 'read');
+  }
+
+  private lookups(): ProvenanceLookups {
+    return {
+      commit: (repo, id) => this.ctx.pfs.ctx.meta.getCommit(repo, id),
+      job: async (repo, id) => {
+        const job = await this.ctx.store.getJob(repo, id);
+        return job ? { pipeline: job.pipeline, version: job.version } : undefined;
+      },
+      below: (repo, id) => this.ctx.store.subvenance(repo, id),
+    };
+  }
+}
+
+export { JobNotFound };

@@ -1,0 +1,26 @@
+// What the coordinator needs from a worker runtime (local processes, or pods
+// in Kubernetes): keep N long-lived workers per pipeline, stop them, and say
+// when one is lost so its datums go back to the queue.
+
+export interface WorkerRuntime {
+  /** Makes `count` workers of the pipeline run (starting or stopping some). */
+  ensure(pipeline: string, count: number): Promise<void>;
+  /** Stops every worker of the pipeline. */
+  stop(pipeline: string): Promise<void>;
+  stopAll(): Promise<void>;
+  /** Number of running workers of the pipeline. */
+  running(pipeline: string): number;
+}
+
+/** The callback a runtime calls when a worker process or pod is gone. */
+export type WorkerLost = (pipeline: string, worker: string, reason: string) => void;
+
+/** A runtime that runs nothing: for tests of the coordinator, and `tuskd` without workers. */
+export class NoWorkers implements WorkerRuntime {
+  async ensure(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async stopAll(): Promise<void> {}
+  running(): number {
+    return 0;
+  }
+}

@@ -1,0 +1,118 @@
+// The queue between jobs and workers: each pipeline has a FIFO of datum tasks;
+// a worker long-polls for a batch, which it then holds on lease until it
+// reports. A lost worker's leases go back to the front of the queue. Held in
+// memory: after a daemon restart, running jobs re-plan and re-queue whatever
+// has no result yet.
+import type { DatumInput } from './datums.js';
+
+export interface DatumTask {
+  pipeline: string;
+  job: string;
+  datum: string;
+  inputs: readonly DatumInput[];
+  outputCommit: string;
+  /** Runs started for this task so far (a lost worker's run counts). */
+  attempts: number;
+}
+
+interface Waiter {
+  max: number;
+  resolve: (tasks: DatumTask[]) => void;
+}
+
+export class TaskQueue {
+  private readonly queues = new Map<string, DatumTask[]>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** worker → key → task */
+  private readonly leases = new Map<string, Map<string, DatumTask>>();
+
+  push(pipeline: string, tasks: DatumTask[], front = false): void {
+    if (tasks.length === 0) return;
+    const q = this.queue(pipeline);
+    if (front) q.unshift(...tasks);
+    else q.push(...tasks);
+    this.wake(pipeline);
+  }
+
+  /** Up to `max` tasks for `worker`, waiting at most `waitMs` for the first one. */
+  async take(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<DatumTask[]> {
+    let tasks = this.takeNow(pipeline, max);
+    if (tasks.length === 0 && waitMs > 0 && !signal?.aborted) {
+      tasks = await new Promise<DatumTask[]>((resolve) => {
+        const waiter: Waiter = { max, resolve };
+        const list = this.waiters.get(pipeline) ?? [];
+        list.push(waiter);
+        this.waiters.set(pipeline, list);
+        const done = () => {
+          const l = this.waiters.get(pipeline) ?? [];
+          const i = l.indexOf(waiter);
+          if (i >= 0) l.splice(i, 1);
+          clearTimeout(timer);
+          resolve([]);
+        };
+        const timer = setTimeout(done, waitMs);
+        signal?.addEventListener('abort', done, { once: true });
+        waiter.resolve = (t) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve(t);
+        };
+      });
+    }
+    const leased = this.leases.get(worker) ?? new Map<string, DatumTask>();
+    for (const t of tasks) {
+      t.attempts++;
+      leased.set(key(t.job, t.datum), t);
+    }
+    if (tasks.length > 0) this.leases.set(worker, leased);
+    return tasks;
+  }
+
+  /** Ends the lease of a reported task; undefined when the worker held no such lease (a late or duplicate report). */
+  complete(worker: string, job: string, datum: string): DatumTask | undefined {
+    const leased = this.leases.get(worker);
+    const task = leased?.get(key(job, datum));
+    if (task) leased!.delete(key(job, datum));
+    return task;
+  }
+
+  /** Ends every lease of a lost worker and returns its tasks (the caller re-queues or fails them). */
+  releaseWorker(worker: string): DatumTask[] {
+    const leased = [...(this.leases.get(worker)?.values() ?? [])];
+    this.leases.delete(worker);
+    return leased;
+  }
+
+  /** Forgets every queued and leased task of a job (killed or finished). */
+  dropJob(pipeline: string, job: string): void {
+    const q = this.queue(pipeline);
+    this.queues.set(pipeline, q.filter((t) => t.job !== job));
+    for (const leased of this.leases.values()) for (const [k, t] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
+  }
+
+  pending(pipeline: string): number {
+    return this.queue(pipeline).length;
+  }
+
+  private takeNow(pipeline: string, max: number): DatumTask[] {
+    return this.queue(pipeline).splice(0, Math.max(1, max));
+  }
+
+  private wake(pipeline: string): void {
+    const list = this.waiters.get(pipeline) ?? [];
+    while (list.length > 0 && this.queue(pipeline).length > 0) {
+      const w = list.shift()!;
+      w.resolve(this.takeNow(pipeline, w.max));
+    }
+  }
+
+  private queue(pipeline: string): DatumTask[] {
+    let q = this.queues.get(pipeline);
+    if (!q) this.queues.set(pipeline, (q = []));
+    return q;
+  }
+}
+
+function key(job: string, datum: string): string {
+  return `${job}/${datum}`;
+}

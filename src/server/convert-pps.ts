@@ -1,0 +1,60 @@
+// Pipeline-system records → generated protobuf messages.
+import type { JobDatumRecord, JobRecord, LogEntry, PipelineRecord, ProvenanceNode } from '../pps/index.js';
+import type { Datum, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg } from '../gen/tusk/pps.js';
+
+export function pipelineMsg(p: PipelineRecord, workers: number): Pipeline {
+  return {
+    name: p.name,
+    version: p.version,
+    state: p.state,
+    specJson: JSON.stringify(p.spec),
+    created: p.created,
+    description: p.spec.description,
+    reason: p.reason,
+    outputBranch: p.spec.outputBranch,
+    workers,
+  };
+}
+
+export function jobMsg(j: JobRecord): Job {
+  return {
+    id: j.id,
+    pipeline: j.pipeline,
+    pipelineVersion: j.version,
+    state: j.state,
+    datums: { ...j.datums },
+    outputCommit: j.id,
+    started: j.started,
+    finished: j.finished ?? '',
+    reason: j.reason,
+    inputs: j.inputs.map((i) => ({ repo: i.repo, branch: i.branch, id: i.id })),
+    branch: j.branch,
+  };
+}
+
+export function datumMsg(pipeline: string, job: string, d: JobDatumRecord): Datum {
+  return {
+    id: d.id,
+    job,
+    pipeline,
+    state: d.state,
+    files: d.files.map((f) => ({ input: f.input, path: f.path, sizeBytes: f.size, hash: f.hash })),
+    tries: d.tries,
+    durationMs: d.durationMs,
+    reason: d.reason,
+  };
+}
+
+export function logMsg(e: LogEntry): LogLine {
+  return { ...e };
+}
+
+export function provenanceMsg(n: ProvenanceNode): ProvenanceMsg {
+  return {
+    commit: n.commit,
+    origin: n.origin,
+    pipeline: n.pipeline ?? '',
+    pipelineVersion: n.pipelineVersion ?? 0,
+    children: n.children.map(provenanceMsg),
+  };
+}

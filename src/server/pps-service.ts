@@ -1,0 +1,80 @@
+// The gRPC PpsApi: pipelines, jobs, datums, logs and provenance, translated
+// to and from src/pps.
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
+import type { Pps } from '../pps/index.js';
+import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
+import { datumMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
+import { failStream, streamHandler, unaryHandler, write } from './handler.js';
+import type { Logger } from './log.js';
+import type { WorkerRuntime } from '../pps/index.js';
+
+export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsApiServer {
+  const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
+  const pipeline = (p: Parameters<typeof pipelineMsg>[0]) => pipelineMsg(p, runtime.running(p.name));
+  return {
+    createPipeline: u('CreatePipeline', async (req) => {
+      if (req.branch) throw new InvalidArgument('Unsupported', 'pipeline versions per branch (--branch) are not supported yet');
+      return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess }));
+    }),
+    inspectPipeline: u('InspectPipeline', async (req) => pipeline(await pps.pipelines.get(req.name))),
+    listPipeline: u('ListPipeline', async () => ({ pipelines: (await pps.pipelines.list()).map(pipeline) })),
+    deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),
+    stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),
+    startPipeline: u('StartPipeline', async (req) => pipeline(await pps.pipelines.start(req.name))),
+    runPipeline: u('RunPipeline', async (req) => {
+      if (req.branch) throw new InvalidArgument('Unsupported', 'running a pipeline on another branch (--branch) is not supported yet');
+      await pps.pipelines.get(req.name);
+      const job = await pps.jobs.runNow(req.name);
+      if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${req.name} has no job to run`);
+      return jobMsg(job);
+    }),
+
+    listJob: u('ListJob', async (req) => {
+      if (req.pipeline) await pps.pipelines.get(req.pipeline);
+      return { jobs: (await pps.ctx.store.listJobs(req.pipeline || undefined)).map(jobMsg) };
+    }),
+    inspectJob: u('InspectJob', async (req) => jobMsg(req.wait ? await pps.jobs.wait(req.pipeline, req.id) : await pps.jobs.get(req.pipeline, req.id))),
+    listDatum: streamHandler(log, 'ListDatum', (req: { pipeline: string; job: string }) => datums(req.pipeline, req.job), (items) => ({ datums: items })),
+    inspectDatum: u('InspectDatum', async (req) => datumMsg(req.pipeline, req.job, await pps.inspectDatum(req.pipeline, req.job, req.datum))),
+    restartDatum: u('RestartDatum', async (req) => {
+      const job = await pps.jobs.get(req.pipeline, req.job);
+      await pps.inspectDatum(req.pipeline, req.job, req.datum);
+      throw new FailedPrecondition('JobFinished', `job ${req.pipeline}@${job.id} is ${job.state}; \`tusk run pipeline ${req.pipeline}\` reruns its failed datums and reuses every other result`);
+    }),
+    getLogs: (call: ServerWritableStream<LogsRequest, LogLine>) => {
+      const req = call.request;
+      (async () => {
+        await pps.pipelines.get(req.pipeline);
+        const filter = { pipeline: req.pipeline, job: req.job || undefined, datum: req.datum || undefined };
+        let unfollow: (() => void) | undefined;
+        const live: LogLine[] = [];
+        if (req.follow) unfollow = pps.ctx.deps.logs.follow(filter, (e) => live.push(logMsg(e)));
+        for await (const e of pps.ctx.deps.logs.read(filter)) {
+          if (call.cancelled) return unfollow?.();
+          await write(call, logMsg(e));
+        }
+        if (!unfollow) return call.end();
+        // Follow: forward new lines until the client goes away.
+        const seen = new Set<string>();
+        while (!call.cancelled) {
+          for (const line of live.splice(0)) {
+            const key = JSON.stringify(line);
+            if (seen.has(key)) continue;
+            seen.add(key);
+            await write(call, line);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        unfollow();
+      })().catch((err) => failStream(call, err));
+    },
+
+    provenance: u('Provenance', async (req) => provenanceMsg(await pps.provenance(req.ref))),
+    subvenance: u('Subvenance', async (req) => provenanceMsg(await pps.subvenance(req.ref))),
+  };
+
+  async function* datums(pipelineName: string, job: string) {
+    for (const d of await pps.listDatums(pipelineName, job)) yield datumMsg(pipelineName, job, d);
+  }
+}

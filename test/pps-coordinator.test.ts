@@ -1,0 +1,140 @@
+// The coordinator inside a real tuskd, driven through its real gRPC worker API
+// by a scripted worker in the test (TUSK_RUNTIME=none: the daemon starts no
+// worker processes), so job planning, datum reuse, output merging, failures
+// and provenance are checked independently of the worker and sidecar code.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PpsClient, TuskClient, WorkerClient, type Task } from '../src/client/index.js';
+import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+
+let daemon: DaemonHandle;
+let pfs: TuskClient;
+let pps: PpsClient;
+let worker: WorkerClient;
+
+beforeAll(async () => {
+  daemon = await startDaemon({ env: { TUSK_RUNTIME: 'none' } });
+  pfs = new TuskClient(daemon.address);
+  pps = new PpsClient(daemon.address);
+  worker = new WorkerClient(daemon.address);
+});
+afterAll(async () => {
+  pfs?.close();
+  pps?.close();
+  worker?.close();
+  await daemon?.stop();
+});
+
+async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const p of it) parts.push(Buffer.from(p));
+  return Buffer.concat(parts).toString();
+}
+
+/** Runs every task available for `pipeline` with `fn` deciding each datum's output files (or a failure). */
+async function work(pipeline: string, fn: (task: Task, inputs: Record<string, string>) => Record<string, string> | Error): Promise<Task[]> {
+  const done: Task[] = [];
+  for (;;) {
+    const { tasks } = await worker.nextTasks(pipeline, 'scripted-1', 100, 300);
+    if (tasks.length === 0) return done;
+    const results = [];
+    for (const task of tasks) {
+      const inputs: Record<string, string> = {};
+      for (const input of task.inputs) for (const f of input.files) inputs[f.path] = await text(pfs.getFile(`${input.repo}@${input.commit}:${f.path}`));
+      const out = fn(task, inputs);
+      if (out instanceof Error) {
+        results.push({ job: task.job, datum: task.datum, success: false, reason: out.message, durationMs: 1, output: '', logs: [{ time: new Date().toISOString(), pipeline, job: task.job, datum: task.datum, stream: 'stderr', message: out.message }], recovered: false, tries: 1 });
+        continue;
+      }
+      const upload = worker.putDatumOutput(`${pipeline}/${task.job}/${task.datum}`);
+      for (const [path, content] of Object.entries(out)) await upload.putFile(path, Buffer.from(content));
+      const { output } = await upload.close();
+      results.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output, logs: [], recovered: false, tries: 1 });
+      done.push(task);
+    }
+    await worker.report(pipeline, 'scripted-1', results);
+  }
+}
+
+const upper = (_task: Task, inputs: Record<string, string>) => Object.fromEntries(Object.entries(inputs).map(([p, t]) => [p, t.toUpperCase()]));
+
+const spec = (name: string, input: string, glob = '/*') => JSON.stringify({ pipeline: { name }, transform: { cmd: ['true'] }, input: { pfs: { repo: input, glob } } });
+
+describe('jobs through the worker API', () => {
+  it('runs a job per input commit, reusing every unchanged datum', async () => {
+    await pfs.createRepo('letters');
+    const w = await pfs.modifyFile('letters@master');
+    for (const name of ['a', 'b', 'c']) await w.putFile(`/${name}.txt`, Buffer.from(name));
+    const first = (await w.close()).commit!;
+    await pps.createPipeline(spec('shout', 'letters'));
+    // Creating the pipeline runs a job on the existing commit (a new global ID).
+    expect((await work('shout', upper)).length).toBe(3);
+    const [job1] = await pps.listJobs('shout');
+    const done1 = await pps.inspectJob('shout', job1!.id, true);
+    expect(done1.state).toBe('success');
+    expect(done1.datums).toMatchObject({ total: 3, processed: 3, skipped: 0 });
+    expect(await text(pfs.getFile('shout@master:/b.txt'))).toBe('B');
+    expect(first.id).toMatch(/^[0-9a-f]{32}$/);
+
+    // One changed file: one datum runs, under the user commit's global ID.
+    const second = await pfs.putFile('letters@master', '/b.txt', Buffer.from('bee'));
+    const ran = await work('shout', upper);
+    expect(ran.map((t) => t.inputs[0]!.files[0]!.path)).toEqual(['/b.txt']);
+    const job2 = await pps.inspectJob('shout', second.commit!.id, true);
+    expect(job2.datums).toMatchObject({ total: 3, processed: 1, skipped: 2 });
+    const out = await pfs.inspectCommit(`shout@${second.commit!.id}`);
+    expect(out.finished).not.toBe('');
+    expect(out.provenance).toEqual([{ repo: 'letters', branch: 'master', id: second.commit!.id }]);
+    expect(await text(pfs.getFile('shout@master:/b.txt'))).toBe('BEE');
+    expect(await text(pfs.getFile('shout@master:/a.txt'))).toBe('A');
+    const datums = [];
+    for await (const d of pps.listDatums('shout', second.commit!.id)) datums.push(d);
+    expect(datums.map((d) => d.state).sort()).toEqual(['skipped', 'skipped', 'success']);
+
+    // The commit set holds the input and the output commit; provenance walks back to the user commit.
+    expect((await pfs.inspectCommitSet(second.commit!.id)).map((c) => c.repo).sort()).toEqual(['letters', 'shout']);
+    const prov = await pps.provenance(`shout@${second.commit!.id}`);
+    expect(prov.pipeline).toBe('shout');
+    expect(prov.children.map((c) => [c.commit!.repo, c.origin])).toEqual([['letters', 'user']]);
+    const subv = await pps.subvenance(`letters@${second.commit!.id}`);
+    expect(subv.children.map((c) => c.commit!.repo)).toEqual(['shout']);
+  });
+
+  it('fails a job whose datum failed and keeps the last good output', async () => {
+    await pfs.createRepo('nums');
+    await pps.createPipeline(spec('check', 'nums'));
+    const good = await pfs.putFile('nums@master', '/1', Buffer.from('one'));
+    await work('check', upper);
+    expect((await pps.inspectJob('check', good.commit!.id, true)).state).toBe('success');
+    const bad = await pfs.putFile('nums@master', '/2', Buffer.from('two'));
+    await work('check', (task, inputs) => ('/2' in inputs ? new Error('exit code 3') : upper(task, inputs)));
+    const job = await pps.inspectJob('check', bad.commit!.id, true);
+    expect(job.state).toBe('failure');
+    expect(job.reason).toMatch(/exit code 3/);
+    const files = [];
+    for await (const f of pfs.listFile('check@master')) files.push(f.path);
+    expect(files).toEqual(['/1']);
+    const logs = [];
+    for await (const l of pps.logs({ pipeline: 'check', job: bad.commit!.id })) logs.push(l.message);
+    expect(logs.join('\n')).toMatch(/exit code 3/);
+  });
+
+  it('fails a job when two datums write the same path, naming both', async () => {
+    await pfs.createRepo('pairs');
+    await pps.createPipeline(spec('clash', 'pairs'));
+    const c = await pfs.modifyFile('pairs@master');
+    await c.putFile('/x', Buffer.from('1'));
+    await c.putFile('/y', Buffer.from('2'));
+    const commit = (await c.close()).commit!;
+    await work('clash', () => ({ '/same.txt': 'boom' }));
+    const job = await pps.inspectJob('clash', commit.id, true);
+    expect(job.state).toBe('failure');
+    expect(job.reason).toMatch(/both wrote \/same\.txt/);
+  });
+
+  it('refuses specs with unknown inputs or cycles, naming the problem', async () => {
+    await expect(pps.createPipeline(spec('orphan', 'nope'))).rejects.toMatchObject({ code: 'RepoNotFound' });
+    await expect(pps.createPipeline(spec('loop', 'loop'))).rejects.toMatchObject({ code: 'PipelineCycle' });
+    await expect(pps.createPipeline('{"pipeline":{"name":"x"},"transform":{"cmd":["a"]},"input":{"pfs":{"repo":"letters","glob":"[a"}}}')).rejects.toMatchObject({ code: 'InvalidSpec' });
+    await expect(pfs.deleteRepo('letters')).rejects.toMatchObject({ code: 'InUse' });
+  });
+});
