@@ -142,7 +142,7 @@ describe('applying mutations', () => {
 
 describe('update cost', () => {
   it('k changes in a large tree write O(k·log n) nodes and read about as many', async () => {
-    const n = 200_000;
+    const n = 120_000;
     const store = new NodeMap();
     const entries = Array.from({ length: n }, (_, i) => fakeEntry(`/data/part-${String(i).padStart(7, '0')}.csv`));
     const root = await build(store, entries);
