@@ -2,15 +2,16 @@
 //
 // All files written through one session flow through ONE chunk stream, in the
 // order writeFile was called, so small files share chunks and 100,000 files of
-// 1 KiB become ~1,600 chunks in ~7 packs, not 100,000 objects. A file of at
+// 1 KiB become ~1,400 chunks in 7 packs, not 100,000 objects. A file of at
 // least `largeFile` bytes (default: the maximum chunk size, big enough to fill a
 // chunk of its own) gets a cut before its first and after its last byte, so the
 // same big file always yields the same chunks whatever surrounds it.
 //
-// The bytes are copied once into a "slab" of shared WebAssembly memory; the
-// chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts), and hashing (each
-// chunk's sha256 and each file's sha256) runs in batches on the Hasher while
-// the scan goes on. Results are committed in stream order: a chunk already in
+// The bytes are copied once into a slab of shared WebAssembly memory (so a
+// source may reuse its buffer: each piece is copied before the next is asked
+// for); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
+// and hashing (each chunk's sha256 and each file's sha256) runs in batches on
+// the Hasher while the scan goes on. Results are committed in stream order: a chunk already in
 // the index (or earlier in this session) is referenced, a new one is copied
 // into the open pack. A chunk never straddles two slabs: when a slab fills, the
 // unfinished chunk is carried over to the start of the next one.
@@ -26,12 +27,12 @@ import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
 import { EMPTY_HASH, type ChunkRef, type DataRef, type FileContent } from './content.js';
-import { GearKernel } from './gear-kernel.js';
 import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
 import { PackWriter, type PackWriterStats } from './pack-writer.js';
 import { encodeRefs } from './ref-codec.js';
+import { SlabPool, type Slab } from './slab-pool.js';
 
 /** Files with more slices than this keep them in ref-list blobs. */
 export const INLINE_REFS = 32;
@@ -83,24 +84,12 @@ interface FileRecord {
   reject(err: unknown): void;
 }
 
-interface Slab {
-  buf: Uint8Array;
-  /** Stream position of buf[0]. */
-  base: number;
-  /** Hash batches over this slab not yet committed. */
-  batches: number;
-  current: boolean;
-}
-
 type Item = { start: number; end: number; file?: undefined } | { file: FileRecord };
 
 export class WriteSession {
   private readonly scanner: ChunkScanner;
-  /** The memory slabs live in; its WebAssembly loop scans them. */
-  private readonly kernel: GearKernel;
+  private readonly slabs: SlabPool;
   private readonly largeFile: number;
-  private readonly slabSize: number;
-  private readonly maxSlabs: number;
   private readonly packs: PackWriter;
   private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
 
@@ -128,18 +117,13 @@ export class WriteSession {
   private readonly pendingChunks = new Map<string, ChunkRef>();
   private readonly pendingBlobs = new Set<string>();
 
-  private readonly freeSlabs: Slab[] = [];
-  private slabCount = 0;
-  private slabWaiters: (() => void)[] = [];
-
   constructor(objects: ObjectStore, private readonly options: WriteSessionOptions) {
     const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
     this.largeFile = options.largeFile ?? chunking.maxSize;
-    this.slabSize = options.slabSize ?? 4 * 1024 * 1024;
-    this.maxSlabs = options.maxSlabs ?? 4;
-    if (this.slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
-    this.kernel = new GearKernel(this.slabSize * this.maxSlabs);
-    this.scanner = new ChunkScanner(chunking, this.kernel);
+    const slabSize = options.slabSize ?? 4 * 1024 * 1024;
+    if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
+    this.slabs = new SlabPool(slabSize, options.maxSlabs ?? 4);
+    this.scanner = new ChunkScanner(chunking, this.slabs.kernel);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
       onDurable: (id, entries) => this.durable(id, entries),
@@ -169,7 +153,6 @@ export class WriteSession {
     const done = this.flush();
     this.closed = true;
     await done;
-    this.freeSlabs.length = 0;
   }
 
   stats(): WriteStats {
@@ -329,7 +312,7 @@ export class WriteSession {
         this.fail(err);
       } finally {
         slab.batches--;
-        this.releaseIfIdle(slab);
+        this.slabs.releaseIfIdle(slab);
       }
     });
   }
@@ -429,37 +412,15 @@ export class WriteSession {
   private async nextSlab(): Promise<Slab> {
     this.postBatch();
     const old = this.slab;
-    const next = await this.takeSlab();
+    const next = await this.slabs.take();
     if (old) {
       next.buf.set(old.buf.subarray(this.chunkStart - old.base, this.pos - old.base), 0);
       next.base = this.chunkStart;
       old.current = false;
-      this.releaseIfIdle(old);
+      this.slabs.releaseIfIdle(old);
     } else next.base = this.pos;
     this.slab = next;
     return next;
-  }
-
-  private async takeSlab(): Promise<Slab> {
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      const free = this.freeSlabs.pop();
-      if (free) {
-        free.current = true;
-        return free;
-      }
-      if (this.slabCount < this.maxSlabs) {
-        const buf = this.kernel.view(this.slabCount++ * this.slabSize, this.slabSize);
-        return { buf, base: 0, batches: 0, current: true };
-      }
-      await new Promise<void>((wake) => this.slabWaiters.push(wake));
-    }
-  }
-
-  private releaseIfIdle(slab: Slab): void {
-    if (slab.current || slab.batches > 0) return;
-    this.freeSlabs.push(slab);
-    this.slabWaiters.shift()?.();
   }
 
   private fail(err: unknown): void {
@@ -468,6 +429,6 @@ export class WriteSession {
     for (let i = this.filesHead; i < this.files.length; i++) this.files[i]!.reject(err);
     this.files = [];
     this.filesHead = 0;
-    for (const wake of this.slabWaiters.splice(0)) wake();
+    this.slabs.abort(err);
   }
 }

@@ -1,0 +1,58 @@
+// The memory a write session streams through: a fixed number of equal slabs
+// carved out of one shared WebAssembly memory (so the gear kernel scans them
+// and a hash worker reads them in place). A slab is handed out, filled, and
+// comes back once it is no longer the one being filled and every hash batch
+// over it has been committed; a writer that runs ahead of hashing waits here.
+import { GearKernel } from './gear-kernel.js';
+
+export interface Slab {
+  buf: Uint8Array;
+  /** Stream position of buf[0]. */
+  base: number;
+  /** Hash batches over this slab not yet committed. */
+  batches: number;
+  /** True while the session is appending into it. */
+  current: boolean;
+}
+
+export class SlabPool {
+  readonly kernel: GearKernel;
+  private readonly free: Slab[] = [];
+  private created = 0;
+  private waiters: (() => void)[] = [];
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly slabSize: number, private readonly maxSlabs: number) {
+    this.kernel = new GearKernel(slabSize * maxSlabs);
+  }
+
+  /** A slab to fill (marked current); waits while all are in use. Throws the error given to abort(). */
+  async take(): Promise<Slab> {
+    for (;;) {
+      if (this.failure) throw this.failure.error;
+      const slab = this.free.pop();
+      if (slab) {
+        slab.current = true;
+        return slab;
+      }
+      if (this.created < this.maxSlabs) {
+        const buf = this.kernel.view(this.created++ * this.slabSize, this.slabSize);
+        return { buf, base: 0, batches: 0, current: true };
+      }
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  /** Returns the slab to the pool if nothing uses it any more. */
+  releaseIfIdle(slab: Slab): void {
+    if (slab.current || slab.batches > 0) return;
+    this.free.push(slab);
+    this.waiters.shift()?.();
+  }
+
+  /** Fails every waiting and future take() with `error`. */
+  abort(error: unknown): void {
+    this.failure ??= { error };
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
