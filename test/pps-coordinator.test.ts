@@ -137,4 +137,20 @@ describe('jobs through the worker API', () => {
     await expect(pps.createPipeline('{"pipeline":{"name":"x"},"transform":{"cmd":["a"]},"input":{"pfs":{"repo":"letters","glob":"[a"}}}')).rejects.toMatchObject({ code: 'InvalidSpec' });
     await expect(pfs.deleteRepo('letters')).rejects.toMatchObject({ code: 'InUse' });
   });
+
+  it('ticks a cron input into its repo on schedule, replacing the last tick with overwrite', async () => {
+    await pps.createPipeline(JSON.stringify({ pipeline: { name: 'clock' }, transform: { cmd: ['true'] }, input: { cron: { name: 'tick', spec: '@every 1s', overwrite: true } } }));
+    const seen: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (seen.length < 2 && Date.now() < deadline) {
+      for (const t of await work('clock', (_task, inputs) => ({ '/last': Object.keys(inputs).join(',') }))) seen.push(t.job);
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    const files = [];
+    for await (const f of pfs.listFile('clock_tick@master')) files.push(f.path);
+    expect(files.length).toBe(1);
+    expect(files[0]).toMatch(/^\/\d{4}-\d\d-\d\dT/);
+    await pps.stopPipeline('clock');
+  });
 });
+

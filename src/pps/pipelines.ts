@@ -27,7 +27,8 @@ export interface CreateOptions {
 }
 
 export class Pipelines {
-  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs) {}
+  /** `changed` is called after a pipeline is created, updated, stopped, started or deleted (cron schedules follow it). */
+  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly changed: () => Promise<void> = async () => {}) {}
 
   async create(text: string, options: CreateOptions = {}): Promise<PipelineRecord> {
     const spec = parsePipelineSpec(text);
@@ -48,6 +49,7 @@ export class Pipelines {
     this.ctx.deps.log('info', existing ? 'pipeline_updated' : 'pipeline_created', { pipeline: spec.name, version: pipeline.version });
     if (pipeline.state === 'running') await this.ctx.deps.runtime.ensure(spec.name, spec.parallelismSpec.constant);
     if (await this.hasInputCommits(spec)) await this.jobs.runNow(spec.name);
+    await this.changed();
     return (await this.ctx.store.getPipeline(spec.name))!;
   }
 
@@ -66,6 +68,7 @@ export class Pipelines {
     const stopped = { ...p, state: 'paused' as const, updated: this.ctx.now() };
     await this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, stopped)]);
     await this.ctx.deps.runtime.stop(name);
+    await this.changed();
     return stopped;
   }
 
@@ -74,6 +77,7 @@ export class Pipelines {
     const running = { ...p, state: 'running' as const, reason: '', updated: this.ctx.now() };
     await this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, running)]);
     await this.ctx.deps.runtime.ensure(name, p.spec.parallelismSpec.constant);
+    await this.changed();
     return running;
   }
 
@@ -88,6 +92,7 @@ export class Pipelines {
       if ((err as { code?: string }).code !== 'RepoNotFound') throw err;
     });
     await this.ctx.deps.logs.remove(name);
+    await this.changed();
   }
 
   /** Every input repo must exist; a missing input branch is created empty only when it is master. */

@@ -12,6 +12,7 @@ import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
+import { Crons } from './crons.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, PipelineRecord } from './records.js';
 import type { DatumTask } from './task-queue.js';
@@ -27,6 +28,7 @@ export class Pps {
   readonly ctx: PpsContext;
   readonly jobs: Jobs;
   readonly pipelines: Pipelines;
+  readonly crons: Crons;
   private readonly onCommit = (commit: CommitRecord) => {
     if (commit.origin !== 'user') return;
     this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
@@ -35,7 +37,8 @@ export class Pps {
   constructor(deps: PpsDeps) {
     this.ctx = new PpsContext(deps);
     this.jobs = new Jobs(this.ctx);
-    this.pipelines = new Pipelines(this.ctx, this.jobs);
+    this.crons = new Crons(this.ctx);
+    this.pipelines = new Pipelines(this.ctx, this.jobs, () => this.crons.sync());
   }
 
   async start(): Promise<void> {
@@ -44,10 +47,12 @@ export class Pps {
       if (p.state === 'running') await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
     }
     await this.jobs.resume();
+    await this.crons.sync();
   }
 
   async stop(): Promise<void> {
     this.ctx.pfs.ctx.events.off('commitFinished', this.onCommit);
+    this.crons.clear();
     this.jobs.stop();
     await this.ctx.deps.runtime.stopAll();
   }
