@@ -24,12 +24,16 @@ export interface ChunkParams {
 }
 
 /**
- * 16 KiB / 64 KiB / 256 KiB. Measured with bench/dedup.ts and bench/chunking.ts
- * (1 GiB random, 100 inserts of ~107 KB): the mean chunk comes out near 64 KiB
- * and an insert costs about one extra chunk besides the inserted bytes, so the
- * second version stores ~1.6% new bytes, about a tenth of what restic's 1 MiB
- * chunks store. Halving the sizes gains little (the inserted bytes dominate)
- * but doubles per-chunk work and index entries; doubling them loses dedup.
+ * 16 KiB / 64 KiB / 256 KiB. Measured with bench/dedup.ts (1 GiB of random
+ * data, then a copy with 100 inserts of 107 KB, 1% of the file): the mean chunk
+ * is ~73 KiB and the copy stores 2.6% new bytes where restic's 1 MiB chunks
+ * store 17.9%; an insert costs its own bytes plus ~2.5 chunks around it.
+ * Halving every size would roughly halve that overhead (the inserted 1% is a
+ * floor either way) but doubles chunks, index entries and slices per file,
+ * and the per-chunk work that bench/chunking.ts measures; doubling them
+ * loses dedup. (Level 1 normalization resyncs a little sooner after an insert,
+ * ~120 vs ~175 KiB per insert in a 16 MiB experiment, with a wider spread of
+ * sizes; we keep level 2.)
  */
 export const DEFAULT_CHUNK_PARAMS: Readonly<ChunkParams> = Object.freeze({
   minSize: 16 * 1024,
