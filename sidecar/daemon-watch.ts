@@ -1,0 +1,58 @@
+// Knowing when the daemon is gone for good: a worker or sidecar whose calls to
+// tuskd have failed with `unavailable` for longer than a grace period (30 s)
+// exits by itself, so an orphaned process never lingers after the daemon died.
+// DaemonWatch is the pure clock logic; probeChannel drives it from a gRPC
+// client's connection state for a process that makes no calls of its own.
+
+export const DAEMON_GRACE_MS = 30_000;
+
+export class DaemonWatch {
+  private failingSince: number | undefined;
+
+  constructor(
+    private readonly graceMs = DAEMON_GRACE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A call reached the daemon. */
+  reached(): void {
+    this.failingSince = undefined;
+  }
+
+  /** A call found the daemon unreachable; true once it has been so for longer than the grace period. */
+  unreachable(): boolean {
+    const now = this.now();
+    this.failingSince ??= now;
+    return now - this.failingSince > this.graceMs;
+  }
+}
+
+/** Something with a gRPC channel (any generated client). */
+export interface ChannelOwner {
+  waitForReady(deadline: Date | number, callback: (error?: Error) => void): void;
+}
+
+/** Checks the connection every `everyMs`; calls `onGone` once the daemon has been unreachable past the grace. Returns a stop function. */
+export function probeChannel(client: ChannelOwner, watch: DaemonWatch, onGone: () => void, everyMs = 5_000): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    client.waitForReady(Date.now() + everyMs, (err) => {
+      if (stopped) return;
+      if (!err) watch.reached();
+      else if (watch.unreachable()) {
+        stopped = true;
+        onGone();
+        return;
+      }
+      // A failed wait already took up to `everyMs`: try again soon.
+      timer = setTimeout(tick, err ? 100 : everyMs);
+      timer.unref();
+    });
+  };
+  tick();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,125 @@
+import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { DatumArea } from './datum-area.js';
+import type { DatumInput } from './protocol.js';
+import { Limit } from './serial.js';
+import type { OutputSink } from './upload.js';
+
+const files = new Map<string, string>();
+const fetched: string[] = [];
+const source = {
+  async *getFile(ref: string) {
+    fetched.push(ref);
+    const text = files.get(ref);
+    if (text === undefined) throw new Error(`no such file ${ref}`);
+    yield Buffer.from(text);
+  },
+};
+const uploads: { target: string; files: Record<string, string>; aborted: boolean }[] = [];
+const sink: OutputSink = {
+  putDatumOutput(target) {
+    const up = { target, files: {} as Record<string, string>, aborted: false };
+    uploads.push(up);
+    return {
+      async putFile(path, data) {
+        const parts: Buffer[] = [];
+        for await (const p of data) parts.push(Buffer.from(p));
+        up.files[path] = Buffer.concat(parts).toString();
+      },
+      async close() {
+        return { output: `o-${target}`, files: Object.keys(up.files).length, bytes: 0 };
+      },
+      abort() {
+        up.aborted = true;
+      },
+    };
+  },
+};
+
+function input(name: string, paths: string[], extra: Partial<DatumInput> = {}): DatumInput {
+  return { name, repo: name, branch: 'master', commit: 'c1', path: paths[0] ?? '/', files: paths.map((path) => ({ path, sizeBytes: 10, hash: '' })), joinOn: '', groupBy: '', emptyFiles: false, lazy: false, ...extra };
+}
+
+let dir: string;
+let area: DatumArea;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tusk-area-'));
+  area = new DatumArea(join(dir, 'pfs'), join(dir, 'stage'), source, sink, new Limit(4));
+  await mkdir(join(dir, 'pfs'));
+  await area.reset();
+  files.clear();
+  fetched.length = 0;
+  uploads.length = 0;
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('the datum area', () => {
+  test('inputs land at $TUSK_PFS/<input>/<full path>, out is empty, and the output is uploaded relative to out', async () => {
+    files.set('images@c1:/a/b.png', 'png').set('images@c1:/a/c.png', 'c').set('edges@c1:/x.txt', 'x');
+    await area.prepare('d1', [input('images', ['/a/b.png', '/a/c.png']), input('edges', ['/x.txt'])]);
+    await area.activate('d1');
+    expect(await readFile(join(dir, 'pfs/images/a/b.png'), 'utf8')).toBe('png');
+    expect(await readFile(join(dir, 'pfs/edges/x.txt'), 'utf8')).toBe('x');
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+
+    await mkdir(join(dir, 'pfs/out/sub'));
+    await writeFile(join(dir, 'pfs/out/sub/r.txt'), 'result');
+    await area.collect('d1');
+    expect((await readdir(join(dir, 'pfs'))).sort()).toEqual(['out']);
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+    expect(await area.upload('d1', 'p/j/d1')).toEqual({ output: 'o-p/j/d1', files: 1, bytes: 0 });
+    expect(uploads[0]!.files).toEqual({ '/sub/r.txt': 'result' });
+    await area.discard('d1');
+    expect(await readdir(join(dir, 'stage'))).toEqual([]);
+  });
+
+  test('empty_files inputs are created empty without fetching anything', async () => {
+    await area.prepare('d1', [input('in', ['/big.bin'], { emptyFiles: true })]);
+    await area.activate('d1');
+    expect(await readFile(join(dir, 'pfs/in/big.bin'), 'utf8')).toBe('');
+    expect(fetched).toEqual([]);
+  });
+
+  test('a datum is prepared while another one is active, and switching moves only its own files', async () => {
+    files.set('in@c1:/1', 'one').set('in@c1:/2', 'two');
+    await area.prepare('d1', [input('in', ['/1'])]);
+    await area.activate('d1');
+    await area.prepare('d2', [input('in', ['/2'])]);
+    expect(await readdir(join(dir, 'pfs/in'))).toEqual(['1']);
+    await area.collect('d1');
+    await area.activate('d2');
+    expect(await readdir(join(dir, 'pfs/in'))).toEqual(['2']);
+  });
+
+  test('an input path that would leave the area fails the preparation', async () => {
+    await expect(area.prepare('d1', [input('in', ['/../../etc/passwd'])])).rejects.toThrow(/invalid path/);
+    await expect(area.prepare('d2', [input('out', ['/a'])])).rejects.toThrow(/input name/);
+  });
+
+  test('a missing input file fails the preparation', async () => {
+    await expect(area.prepare('d1', [input('in', ['/gone'])])).rejects.toThrow(/no such file/);
+  });
+
+  test('an output with a symlink out of /pfs/out is not uploaded: the upload is aborted with the reason', async () => {
+    await area.prepare('d1', []);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/a'), 'a');
+    await symlink('/etc/passwd', join(dir, 'pfs/out/x'));
+    await area.collect('d1');
+    await expect(area.upload('d1', 'p/j/d1')).rejects.toThrow('output /x is a symlink pointing outside /pfs/out');
+    expect(uploads[0]!.aborted).toBe(true);
+  });
+
+  test('clearOut empties out between tries; reset clears left-overs of a crashed worker but keeps out itself', async () => {
+    await writeFile(join(dir, 'pfs/out/old'), 'x');
+    await area.clearOut();
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+    await mkdir(join(dir, 'pfs/stale'));
+    await writeFile(join(dir, 'pfs/out/left'), 'x');
+    await area.reset();
+    expect(await readdir(join(dir, 'pfs'))).toEqual(['out']);
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+  });
+});

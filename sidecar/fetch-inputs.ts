@@ -1,0 +1,95 @@
+// Materialising a datum's inputs: every file of every input goes to
+// `<dir>/<input name>/<its full path in the repo>`, read from the daemon with
+// getFile(`repo@commit:/path`) and written to disk as it streams in, a few
+// files at a time (the Limit is shared by all datums being prepared).
+// `empty_files` inputs get the files created empty without fetching anything.
+// `lazy` inputs are fetched like any other: Tusk's local runtime has no lazy
+// (fetch-on-open) file system, so lazy behaves as non-lazy.
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkInputName, inputFileTarget } from './paths.js';
+import type { DatumInput } from './protocol.js';
+import type { Limit } from './serial.js';
+
+/** Where file bytes come from (TuskClient.getFile). */
+export interface FileSource {
+  getFile(file: string): AsyncIterable<Uint8Array>;
+}
+
+/** Files up to this size are gathered and written in one call; larger ones are streamed. */
+const SMALL_FILE = 256 * 1024;
+
+export async function fetchInputs(source: FileSource, limit: Limit, dir: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number }> {
+  const made = new Set<string>();
+  const ensureDir = async (path: string) => {
+    if (made.has(path)) return;
+    await mkdir(path, { recursive: true });
+    made.add(path);
+  };
+  let files = 0;
+  let bytes = 0;
+  const jobs: Promise<void>[] = [];
+  for (const input of inputs) {
+    checkInputName(input.name);
+    await ensureDir(join(dir, input.name));
+    for (const file of input.files) {
+      const target = inputFileTarget(dir, input.name, file.path);
+      await ensureDir(dirname(target));
+      files++;
+      if (input.emptyFiles) {
+        jobs.push(writeFile(target, ''));
+        continue;
+      }
+      jobs.push(
+        limit.run(async () => {
+          bytes += await download(source.getFile(`${input.repo}@${input.commit}:${file.path}`), target, file.sizeBytes);
+        }),
+      );
+    }
+  }
+  const results = await Promise.allSettled(jobs);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return { files, bytes };
+}
+
+async function download(data: AsyncIterable<Uint8Array>, target: string, sizeBytes: number): Promise<number> {
+  if (sizeBytes > SMALL_FILE) return streamTo(data, target);
+  const it = data[Symbol.asyncIterator]();
+  const pieces: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    pieces.push(next.value);
+    n += next.value.length;
+    // Bigger than listed: stream the rest instead of gathering it.
+    if (n > SMALL_FILE) return streamTo(resume(pieces, it), target);
+  }
+  await writeFile(target, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+  return n;
+}
+
+async function streamTo(data: AsyncIterable<Uint8Array>, target: string): Promise<number> {
+  let n = 0;
+  const counted = async function* () {
+    for await (const piece of data) {
+      n += piece.length;
+      yield piece;
+    }
+  };
+  await pipeline(Readable.from(counted()), createWriteStream(target));
+  return n;
+}
+
+async function* resume(first: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'vitest';
+import { isTuskError } from '../src/errors/index.js';
+import { resolveLink, walkOutput, type EntryKind, type OutputFs } from './output-walk.js';
+
+type Node = { file: string } | { dir: true } | { link: string } | { fifo: true };
+
+/** An in-memory file system rooted at /out. */
+function memFs(tree: Record<string, Node>): OutputFs {
+  const get = (p: string) => tree[p];
+  const kind = (n: Node): EntryKind => ('file' in n ? 'file' : 'dir' in n ? 'dir' : 'link' in n ? 'symlink' : 'other');
+  return {
+    async kind(p) {
+      const n = get(p);
+      return n ? kind(n) : null;
+    },
+    async readlink(p) {
+      const n = get(p);
+      if (!n || !('link' in n)) throw new Error(`not a link: ${p}`);
+      return n.link;
+    },
+    async list(dir) {
+      const prefix = dir.endsWith('/') ? dir : dir + '/';
+      return Object.keys(tree)
+        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'))
+        .map((p) => ({ name: p.slice(prefix.length), kind: kind(tree[p]!) }));
+    },
+  };
+}
+
+async function walk(tree: Record<string, Node>, aliases = ['/pfs/out']) {
+  const files: { path: string; hostPath: string }[] = [];
+  for await (const f of walkOutput(memFs({ '/out': { dir: true }, ...tree }), '/out', aliases)) files.push(f);
+  return files;
+}
+
+async function rejection(tree: Record<string, Node>) {
+  try {
+    await walk(tree);
+  } catch (err) {
+    if (isTuskError(err) && err.code === 'DatumOutputRejected') return err.message;
+    throw err;
+  }
+  throw new Error('expected the output to be rejected');
+}
+
+describe('walking an output folder', () => {
+  test('regular files anywhere below out are listed with their out-relative paths, sorted', async () => {
+    const files = await walk({ '/out/b.txt': { file: 'b' }, '/out/a': { dir: true }, '/out/a/x.txt': { file: 'x' }, '/out/empty': { dir: true } });
+    expect(files).toEqual([
+      { path: '/a/x.txt', hostPath: '/out/a/x.txt' },
+      { path: '/b.txt', hostPath: '/out/b.txt' },
+    ]);
+  });
+
+  test('a symlink to a file inside out is stored as that file, relative or absolute as the code saw it', async () => {
+    const files = await walk({
+      '/out/a.txt': { file: 'a' },
+      '/out/rel': { link: 'a.txt' },
+      '/out/sub': { dir: true },
+      '/out/sub/up': { link: '../a.txt' },
+      '/out/abs': { link: '/pfs/out/a.txt' },
+      '/out/chain': { link: 'rel' },
+    });
+    expect(files.map((f) => [f.path, f.hostPath])).toEqual([
+      ['/a.txt', '/out/a.txt'],
+      ['/abs', '/out/a.txt'],
+      ['/chain', '/out/a.txt'],
+      ['/rel', '/out/a.txt'],
+      ['/sub/up', '/out/a.txt'],
+    ]);
+  });
+
+  test('a symlink pointing outside out rejects the output, naming the path', async () => {
+    expect(await rejection({ '/out/x': { link: '/etc/passwd' } })).toBe('output /x is a symlink pointing outside /pfs/out');
+    expect(await rejection({ '/out/d': { dir: true }, '/out/d/y': { link: '../../in/secret' } })).toBe('output /d/y is a symlink pointing outside /pfs/out');
+    expect(await rejection({ '/out/x': { link: '/pfs/outside' } })).toContain('pointing outside');
+  });
+
+  test('a link through a folder link that leaves out is caught segment by segment', async () => {
+    // /a sorts before /d, so /a is judged first: its path goes through the link /d.
+    const msg = await rejection({ '/out/d': { link: '..' }, '/out/a': { link: 'd/etc/passwd' } });
+    expect(msg).toBe('output /a is a symlink pointing outside /pfs/out');
+  });
+
+  test('dangling links, links to folders, loops and special files are rejected with their reason', async () => {
+    expect(await rejection({ '/out/x': { link: 'nothing' } })).toBe('output /x is a dangling symlink');
+    expect(await rejection({ '/out/d': { dir: true }, '/out/x': { link: 'd' } })).toContain('is a symlink to a folder');
+    expect(await rejection({ '/out/x': { link: 'y' }, '/out/y': { link: 'x' } })).toContain('symlink loop');
+    expect(await rejection({ '/out/p': { fifo: true } })).toBe('output /p is not a regular file, folder or symlink');
+  });
+
+  test('the host path of out counts as inside when the code ran without a sandbox', async () => {
+    const fs = memFs({ '/out': { dir: true }, '/out/a': { file: 'a' }, '/out/l': { link: '/w/pfs/out/a' } });
+    expect(await resolveLink(fs, '/out', ['l'], ['/pfs/out', '/w/pfs/out'])).toEqual({ segments: ['a'] });
+    expect(await resolveLink(fs, '/out', ['l'], ['/pfs/out'])).toEqual({ problem: 'is a symlink pointing outside /pfs/out' });
+  });
+});

@@ -1,0 +1,133 @@
+// What user code left in /pfs/out, as the files of a datum output: a walk of
+// the output folder in sorted order that yields each regular file with its
+// path relative to out ('/sub/x.txt'). A symlink is followed only while it
+// stays inside out and ends at a regular file; anything else — a symlink
+// pointing outside out (relative `../..` or absolute), a dangling symlink, a
+// symlink to a folder, a FIFO, a socket, a device — rejects the whole output
+// with a DatumOutputRejected naming the path. Links are resolved segment by
+// segment over a small file-system interface, so the rules are tested without
+// a disk, and absolute targets are read as the code saw them (/pfs/out/...).
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatumOutputRejected } from '../src/errors/index.js';
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+/** The file-system calls the walk needs; paths are host paths. */
+export interface OutputFs {
+  /** lstat: the entry's kind, or null when it does not exist. */
+  kind(path: string): Promise<EntryKind | null>;
+  readlink(path: string): Promise<string>;
+  list(dir: string): Promise<{ name: string; kind: EntryKind }[]>;
+}
+
+export interface OutputFile {
+  /** Path inside the output, '/sub/x.txt'. */
+  path: string;
+  /** Where to read its bytes (a symlink's resolved target). */
+  hostPath: string;
+}
+
+/** How user code names the output folder. */
+export const SANDBOX_OUT = '/pfs/out';
+const MAX_HOPS = 40;
+
+/**
+ * Walks `root` (a folder holding what the code wrote to out). `aliases` are the
+ * absolute paths under which the code saw that folder (/pfs/out, and the host
+ * path when it ran unsandboxed); absolute symlink targets under them stay inside.
+ */
+export async function* walkOutput(fs: OutputFs, root: string, aliases: readonly string[] = [SANDBOX_OUT]): AsyncIterable<OutputFile> {
+  yield* walkDir(fs, root, [], aliases);
+}
+
+async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: readonly string[]): AsyncIterable<OutputFile> {
+  const entries = await fs.list(join(root, ...dir));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const segments = [...dir, entry.name];
+    const path = '/' + segments.join('/');
+    switch (entry.kind) {
+      case 'file':
+        yield { path, hostPath: join(root, ...segments) };
+        break;
+      case 'dir':
+        yield* walkDir(fs, root, segments, aliases);
+        break;
+      case 'symlink': {
+        const resolved = await resolveLink(fs, root, segments, aliases);
+        if ('problem' in resolved) throw new DatumOutputRejected(path, resolved.problem);
+        yield { path, hostPath: join(root, ...resolved.segments) };
+        break;
+      }
+      default:
+        throw new DatumOutputRejected(path, 'is not a regular file, folder or symlink');
+    }
+  }
+}
+
+export type Resolution = { segments: string[] } | { problem: string };
+
+/** Resolves the symlink at `link` (segments under root) to a regular file under root, or says why it cannot be. */
+export async function resolveLink(fs: OutputFs, root: string, link: readonly string[], aliases: readonly string[]): Promise<Resolution> {
+  const outside: Resolution = { problem: `is a symlink pointing outside ${SANDBOX_OUT}` };
+  let parts = link.slice(0, -1);
+  let hops = 1;
+  // Segments of a link target, resetting `parts` for an absolute one; null when it leaves the output.
+  const targetSegments = (target: string): string[] | null => {
+    if (!target.startsWith('/')) return target.split('/');
+    const alias = aliases.find((a) => target === a || target.startsWith(a.endsWith('/') ? a : a + '/'));
+    if (alias === undefined) return null;
+    parts = [];
+    return target.slice(alias.length).split('/');
+  };
+  const first = targetSegments(await fs.readlink(join(root, ...link)));
+  if (!first) return outside;
+  const queue = first;
+  while (queue.length > 0) {
+    const segment = queue.shift()!;
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (parts.length === 0) return outside;
+      parts.pop();
+      continue;
+    }
+    parts.push(segment);
+    const kind = await fs.kind(join(root, ...parts));
+    if (kind === null) return { problem: 'is a dangling symlink' };
+    if (kind === 'symlink') {
+      if (++hops > MAX_HOPS) return { problem: 'is a symlink loop (too many levels of links)' };
+      const target = await fs.readlink(join(root, ...parts));
+      parts.pop();
+      const next = targetSegments(target);
+      if (!next) return outside;
+      queue.unshift(...next);
+    } else if (kind !== 'dir' && queue.some((s) => s !== '' && s !== '.')) {
+      return { problem: 'is a dangling symlink' };
+    }
+  }
+  const kind = parts.length === 0 ? 'dir' : await fs.kind(join(root, ...parts));
+  if (kind === 'file') return { segments: parts };
+  if (kind === 'dir') return { problem: 'is a symlink to a folder (only links to files are followed)' };
+  return { problem: 'is a symlink to something that is not a regular file' };
+}
+
+/** OutputFs over the real file system. */
+export const nodeOutputFs: OutputFs = {
+  async kind(path) {
+    try {
+      return kindOf(await lstat(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw err;
+    }
+  },
+  readlink: (path) => readlink(path),
+  async list(dir) {
+    return (await readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, kind: kindOf(d) }));
+  },
+};
+
+function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'other';
+}

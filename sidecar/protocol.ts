@@ -1,0 +1,166 @@
+// The worker ↔ sidecar protocol, shared by both sides: request/response frames
+// (newline-delimited JSON, framing.ts) over the unix socket at
+// $TUSK_SIDECAR_SOCKET. The worker sends `{id, op, args}`; the sidecar answers
+// `{id, result}` or `{id, error}` (a TuskError as JSON), in any order, so
+// several requests can be in flight. The sidecar runs requests on one datum
+// slot in the order they arrived, and requests that touch $TUSK_PFS itself
+// (activate, collect, clearOut, reset) one at a time, so the worker can send
+// `collect` + `upload` + `discard` without waiting and still get them applied
+// in order.
+//
+// A datum's life on the sidecar: prepare(slot) fetches its inputs into a
+// staging folder → activate(slot) moves them to $TUSK_PFS/<input> and gives an
+// empty $TUSK_PFS/out → (user code runs; clearOut between tries) → collect(slot)
+// moves what the code wrote out of $TUSK_PFS/out and the inputs back to the
+// slot → upload(slot, target) stores the output → discard(slot) deletes it.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { TuskError, WorkerPeerUnavailable, toTuskError, type TuskErrorJSON } from '../src/errors/index.js';
+import { encodeFrame, readFrames } from './framing.js';
+
+/** One file of a datum input, as the coordinator listed it. */
+export interface DatumFile {
+  path: string;
+  sizeBytes: number;
+  hash: string;
+}
+
+/** One input of a datum: the matched path of input `name` and the files under it (a Task's TaskInput). */
+export interface DatumInput {
+  name: string;
+  repo: string;
+  branch: string;
+  commit: string;
+  path: string;
+  files: DatumFile[];
+  joinOn: string;
+  groupBy: string;
+  emptyFiles: boolean;
+  lazy: boolean;
+}
+
+/** Every operation: its arguments and its result. */
+export interface SidecarOps {
+  ping: { args: Record<string, never>; result: { pid: number; pfs: string } };
+  /** Forget every slot, empty $TUSK_PFS (keeping the out folder itself). A starting worker calls it. */
+  reset: { args: Record<string, never>; result: Record<string, never> };
+  prepare: { args: { slot: string; inputs: DatumInput[] }; result: { files: number; bytes: number } };
+  activate: { args: { slot: string }; result: Record<string, never> };
+  clearOut: { args: Record<string, never>; result: Record<string, never> };
+  collect: { args: { slot: string }; result: Record<string, never> };
+  upload: { args: { slot: string; target: string }; result: { output: string; files: number; bytes: number } };
+  discard: { args: { slot: string }; result: Record<string, never> };
+}
+
+export type Op = keyof SidecarOps;
+export type Handlers = { [K in Op]: (args: SidecarOps[K]['args']) => Promise<SidecarOps[K]['result']> };
+
+interface RequestFrame {
+  id: number;
+  op: Op;
+  args: unknown;
+}
+interface ResponseFrame {
+  id: number;
+  result?: unknown;
+  error?: TuskErrorJSON;
+}
+
+/** Worker side: one connection to the sidecar with any number of requests in flight. */
+export class SidecarClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private closed: TuskError | undefined;
+  /** Called once if the connection is lost. */
+  onLost: ((err: TuskError) => void) | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    readFrames(socket, (frame) => this.onFrame(frame as ResponseFrame));
+    socket.on('error', () => {});
+    socket.on('close', () => this.fail(new WorkerPeerUnavailable('sidecar', 'connection closed')));
+  }
+
+  /** Connects to the socket, retrying while the sidecar is still starting (up to `timeoutMs`). */
+  static async connect(path: string, timeoutMs = 30_000): Promise<SidecarClient> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const socket = await connectOnce(path);
+        return new SidecarClient(socket);
+      } catch (err) {
+        if (Date.now() > deadline) throw new WorkerPeerUnavailable('sidecar', `cannot connect to ${path}: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  call<K extends Op>(op: K, args: SidecarOps[K]['args']): Promise<SidecarOps[K]['result']> {
+    if (this.closed) return Promise.reject(this.closed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.socket.write(encodeFrame({ id, op, args } satisfies RequestFrame));
+    });
+  }
+
+  /** Rejects with WorkerPeerUnavailable when the connection is lost. */
+  get lost(): TuskError | undefined {
+    return this.closed;
+  }
+
+  close(): void {
+    this.onLost = undefined;
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private onFrame(frame: ResponseFrame): void {
+    const waiter = this.pending.get(frame.id);
+    if (!waiter) return;
+    this.pending.delete(frame.id);
+    if (frame.error) waiter.reject(TuskError.fromJSON(frame.error));
+    else waiter.resolve(frame.result ?? {});
+  }
+
+  private fail(err: TuskError): void {
+    if (!this.closed) this.onLost?.(err);
+    this.closed ??= err;
+    for (const waiter of this.pending.values()) waiter.reject(err);
+    this.pending.clear();
+  }
+}
+
+function connectOnce(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Sidecar side: answers requests on every connection to `server` with `handlers`. */
+export function serveSidecar(server: Server, handlers: Handlers, onBadFrame: (line: string) => void = () => {}): void {
+  server.on('connection', (socket) => {
+    socket.on('error', () => {});
+    readFrames(
+      socket,
+      (raw) => {
+        const frame = raw as RequestFrame;
+        const handler = handlers[frame.op] as ((args: unknown) => Promise<unknown>) | undefined;
+        const done = handler ? handler(frame.args ?? {}) : Promise.reject(new TuskError('invalid_argument', 'UnknownOperation', `unknown sidecar operation ${JSON.stringify(frame.op)}`));
+        done.then(
+          (result) => reply(socket, { id: frame.id, result }),
+          (err) => reply(socket, { id: frame.id, error: toTuskError(err).toJSON() }),
+        );
+      },
+      onBadFrame,
+    );
+  });
+}
+
+function reply(socket: Socket, frame: ResponseFrame): void {
+  if (!socket.destroyed) socket.write(encodeFrame(frame));
+}
+

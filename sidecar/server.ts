@@ -1,0 +1,51 @@
+// The sidecar's request handlers: the protocol operations mapped onto the
+// datum area, ordered as protocol.ts promises — operations on one slot run in
+// arrival order, and those that touch $TUSK_PFS itself run one at a time.
+import type { DatumArea } from './datum-area.js';
+import type { Logger } from './log.js';
+import type { Handlers } from './protocol.js';
+import { KeyedSerial } from './serial.js';
+
+const PFS = '\0pfs';
+
+export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
+  const serial = new KeyedSerial();
+  const slot = (name: string) => `slot:${name}`;
+  const timed = async <T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      log.log('debug', 'sidecar_op_failed', { op, ...fields, message: (err as Error).message });
+      throw err;
+    }
+  };
+  return {
+    ping: async () => ({ pid: process.pid, pfs: area.pfs }),
+    reset: () => serial.run([PFS], async () => {
+      await area.reset();
+      return {};
+    }),
+    prepare: ({ slot: s, inputs }) => serial.run([slot(s)], () => timed('prepare', { slot: s }, () => area.prepare(s, inputs))),
+    activate: ({ slot: s }) =>
+      serial.run([slot(s), PFS], async () => {
+        await timed('activate', { slot: s }, () => area.activate(s));
+        return {};
+      }),
+    clearOut: () =>
+      serial.run([PFS], async () => {
+        await area.clearOut();
+        return {};
+      }),
+    collect: ({ slot: s }) =>
+      serial.run([slot(s), PFS], async () => {
+        await timed('collect', { slot: s }, () => area.collect(s));
+        return {};
+      }),
+    upload: ({ slot: s, target }) => serial.run([slot(s)], () => timed('upload', { slot: s, target }, () => area.upload(s, target))),
+    discard: ({ slot: s }) =>
+      serial.run([slot(s)], async () => {
+        await area.discard(s);
+        return {};
+      }),
+  };
+}
