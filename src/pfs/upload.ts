@@ -3,6 +3,10 @@
 // everything atomically in commit(). A client that goes away before commit()
 // leaves the target exactly as it was. A branch without an open commit gets a
 // new commit that is opened and finished around the change.
+//
+// Puts need not be awaited one by one: putFile() hands the bytes to the write
+// session at once (so many small files flow through one chunk stream and one
+// hash batch instead of one round trip each) and commit() waits for them all.
 import { CommitFinished, FileNotFound, NotAFile } from '../errors/index.js';
 import { normalizeFilePath, parentDir } from '../tree/path.js';
 import { EMPTY_TREE, type FileEntry, type Mutation, type TreeId } from '../tree/index.js';
@@ -13,7 +17,7 @@ import type { PfsContext } from './context.js';
 import type { ContentWriter } from './deps.js';
 import type { CommitRecord } from './records.js';
 
-type Op = { put: FileEntry } | { delete: string };
+type Op = { put: Promise<FileEntry> } | { delete: string };
 
 export interface UploadResult {
   commit: CommitRecord;
@@ -23,7 +27,8 @@ export interface UploadResult {
 
 export class Upload {
   private readonly ops: Op[] = [];
-  private readonly pending = new Map<string, FileEntry>();
+  /** The latest put (or, undefined, delete) of each path, for appends. */
+  private readonly pending = new Map<string, Promise<FileEntry | undefined>>();
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
@@ -51,46 +56,64 @@ export class Upload {
     return new Upload(ctx, commits, ref.repo, ref.name, undefined, description);
   }
 
-  /** Stores one file's content; `append` adds to what the path holds now. */
-  async putFile(path: string, data: AsyncIterable<Uint8Array>, append = false): Promise<FileEntry> {
-    const p = normalizeFilePath(path);
-    const writer = (this.writer ??= this.ctx.deps.content.writer());
-    let source: AsyncIterable<Uint8Array> = data;
-    if (append) {
-      const base = this.pending.get(p) ?? (await this.currentEntry(p));
-      if (base) {
-        if (this.pending.has(p)) await writer.flush();
-        source = concat(this.ctx.deps.content.read(base.content), data);
-      }
+  /**
+   * Stores one file's content; `append` adds to what the path holds now. The
+   * write starts at once, in call order; the promise resolves once the content
+   * is stored (durable after commit()). A caller may queue many puts without
+   * waiting and let commit() collect them; it must not change `data` after.
+   */
+  putFile(path: string, data: AsyncIterable<Uint8Array> | Uint8Array, append = false): Promise<FileEntry> {
+    let p: string;
+    try {
+      p = normalizeFilePath(path);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const content = await writer.writeFile(source);
-    const entry: FileEntry = { path: p, size: content.size, hash: content.hash, content };
+    const writer = (this.writer ??= this.ctx.deps.content.writer());
+    const content = append ? this.appendSource(p, data).then((source) => writer.writeFile(source)) : writer.writeFile(data);
+    const entry = content.then((c): FileEntry => {
+      this.files++;
+      this.bytes += c.size;
+      return { path: p, size: c.size, hash: c.hash, content: c };
+    });
+    entry.catch(() => undefined); // the caller or commit() sees the error
     this.pending.set(p, entry);
     this.ops.push({ put: entry });
-    this.files++;
-    this.bytes += content.size;
     return entry;
+  }
+
+  /** What to write for an append to `path`: the bytes it holds now, then `data`. */
+  private async appendSource(path: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<AsyncIterable<Uint8Array> | Uint8Array> {
+    const earlier = this.pending.get(path);
+    let base: FileEntry | undefined;
+    if (earlier) {
+      base = await earlier;
+      if (base) await this.writer!.flush(); // so that the earlier put's chunks can be read back
+    } else base = await this.currentEntry(path);
+    if (!base) return data;
+    return concat(this.ctx.deps.content.read(base.content), data instanceof Uint8Array ? [data] : data);
   }
 
   deleteFile(path: string): void {
     const p = normalizeFilePath(path);
-    this.pending.delete(p);
+    this.pending.set(p, Promise.resolve(undefined));
     this.ops.push({ delete: p });
   }
 
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
+    const puts = await Promise.all(this.ops.map((op) => ('put' in op ? op.put : undefined)));
     await this.writer?.flush();
     const result = await this.ctx.locks.run(`repo:${this.repo}`, async () => {
       if (this.commitId) {
         const open = await this.commits.mustGet(this.repo, this.commitId);
         if (open.finished) throw new CommitFinished(this.repo, open.id);
-        return this.commits.setTreeLocked(open, await this.applyOps(open.tree));
+        return this.commits.setTreeLocked(open, await this.applyOps(open.tree, puts));
       }
       const branch = await this.ctx.meta.getBranch(this.repo, this.branch!);
       const head = branch?.head ? await this.commits.mustGet(this.repo, branch.head) : undefined;
-      if (head && !head.finished) return this.commits.setTreeLocked(head, await this.applyOps(head.tree));
-      const root = await this.applyOps(head?.tree);
+      if (head && !head.finished) return this.commits.setTreeLocked(head, await this.applyOps(head.tree, puts));
+      const root = await this.applyOps(head?.tree, puts);
       const started = await this.commits.startLocked(this.repo, this.branch!, { description: this.description });
       const filled = await this.commits.setTreeLocked(started, root);
       return this.commits.finishLocked(this.repo, filled.id, this.description);
@@ -109,8 +132,8 @@ export class Upload {
     return tree ? this.ctx.deps.tree.get(tree, path) : undefined;
   }
 
-  /** Applies the ops in order to `base` (undefined: empty) and returns the new root. */
-  private async applyOps(base: TreeId | undefined): Promise<TreeId> {
+  /** Applies the ops in order to `base` (undefined: empty) and returns the new root; `puts[i]` is op i's stored entry. */
+  private async applyOps(base: TreeId | undefined, puts: (FileEntry | undefined)[]): Promise<TreeId> {
     const tree = this.ctx.deps.tree;
     let root = base ?? EMPTY_TREE;
     let batch = new Map<string, FileEntry>();
@@ -120,9 +143,11 @@ export class Upload {
       root = (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
       batch = new Map();
     };
-    for (const op of this.ops) {
+    for (let i = 0; i < this.ops.length; i++) {
+      const op = this.ops[i]!;
       if ('put' in op) {
-        batch.set(op.put.path, op.put);
+        const entry = puts[i]!;
+        batch.set(entry.path, entry);
         continue;
       }
       await flush();
@@ -155,6 +180,6 @@ export class Upload {
   }
 }
 
-async function* concat(...sources: AsyncIterable<Uint8Array>[]): AsyncIterable<Uint8Array> {
+async function* concat(...sources: (AsyncIterable<Uint8Array> | Iterable<Uint8Array>)[]): AsyncIterable<Uint8Array> {
   for (const source of sources) yield* source;
 }
