@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aheadOf, prefetchLocal, readLocal, walkFiles } from './local-files.js';
+import { loadLocal, readLocal, walkFiles } from './local-files.js';
 
 describe('walkFiles', () => {
   let root: string;
@@ -41,9 +41,9 @@ describe('walkFiles', () => {
     await writeFile(join(root, 's'), small);
     await writeFile(join(root, 'l'), large);
     await writeFile(join(root, 'e'), '');
-    expect(Buffer.from((await prefetchLocal(join(root, 's'), 1024)) as Uint8Array).equals(small)).toBe(true);
-    expect(((await prefetchLocal(join(root, 'e'), 1024)) as Uint8Array).length).toBe(0);
-    const streamed = await prefetchLocal(join(root, 'l'), 1024);
+    expect(Buffer.from(loadLocal(join(root, 's'), 1024) as Uint8Array).equals(small)).toBe(true);
+    expect((loadLocal(join(root, 'e'), 1024) as Uint8Array).length).toBe(0);
+    const streamed = loadLocal(join(root, 'l'), 1024);
     expect(streamed).not.toBeInstanceOf(Uint8Array);
     const pieces: Uint8Array[] = [];
     for await (const p of streamed as AsyncIterable<Uint8Array>) pieces.push(p);
@@ -56,43 +56,6 @@ describe('walkFiles', () => {
     await expect(async () => {
       for await (const _ of readLocal(missing)) void _;
     }).rejects.toThrow(`${missing}: no such file or directory`);
-  });
-});
-
-describe('aheadOf', () => {
-  async function* count(n: number) {
-    for (let i = 0; i < n; i++) yield i;
-  }
-
-  it('keeps the order while running at most `depth` calls at once', async () => {
-    let running = 0;
-    let peak = 0;
-    const out: number[] = [];
-    const slow = async (i: number) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, (7 * i) % 5));
-      running--;
-      return i * 10;
-    };
-    for await (const [i, v] of aheadOf(count(40), slow, 4)) {
-      expect(v).toBe(i * 10);
-      out.push(i);
-    }
-    expect(out).toEqual([...Array(40).keys()]);
-    expect(peak).toBeLessThanOrEqual(4);
-    expect(peak).toBeGreaterThan(1);
-  });
-
-  it('surfaces a failure when its item\'s turn comes, after the earlier results', async () => {
-    const seen: number[] = [];
-    const run = async () => {
-      for await (const [i] of aheadOf(count(10), async (i) => {
-        if (i === 5) throw new Error('boom at 5');
-        return i;
-      }, 3)) seen.push(i);
-    };
-    await expect(run()).rejects.toThrow('boom at 5');
-    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(() => loadLocal(missing, 1024)).toThrow(`${missing}: no such file or directory`);
   });
 });

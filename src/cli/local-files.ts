@@ -1,7 +1,8 @@
 // Reading the local side of a transfer: walking a folder for `put file -r`
 // (sorted, following symbolic links but never around a loop, skipping
 // sockets and pipes), streaming files without holding large ones in memory,
-// and reading small ones ahead while earlier ones upload.
+// and reading small ones whole.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTuskError, TuskError } from '../errors/index.js';
@@ -90,65 +91,33 @@ export async function* readLocal(path: string): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Reads a small file (at most `limit` bytes) whole, to be queued ahead of the
- * upload; a larger one is left to stream when its turn comes.
+ * A small file (at most `limit` bytes) read whole, synchronously; a larger one
+ * as a stream (readLocal). Reading many small files from the page cache with
+ * blocking calls costs a third of the CPU of open/stat/read/close as promises
+ * (each a trip through the thread pool), and `put file -r` is bound by that.
  */
-export async function prefetchLocal(path: string, limit: number): Promise<Uint8Array | AsyncIterable<Uint8Array>> {
-  const fh = await open(path, 'r').catch((err) => {
-    throw localError(path, err);
-  });
+export function loadLocal(path: string, limit: number): Uint8Array | AsyncIterable<Uint8Array> {
+  let fd: number;
   try {
-    const { size } = await fh.stat();
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw localError(path, err);
+  }
+  try {
+    const { size } = fstatSync(fd);
     if (size > limit) return readLocal(path);
     const buf = Buffer.allocUnsafe(size + 1);
     let filled = 0;
     while (filled < buf.length) {
-      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
-      if (bytesRead === 0) return buf.subarray(0, filled);
-      filled += bytesRead;
+      const n = readSync(fd, buf, filled, buf.length - filled, null);
+      if (n === 0) return buf.subarray(0, filled);
+      filled += n;
     }
     return readLocal(path); // it grew while we read: stream it instead
   } catch (err) {
-    throw isTuskError(err) ? err : localError(path, err);
+    throw localError(path, err);
   } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Maps `items` through `fn` with up to `depth` calls in flight, yielding the
- * results in order (reading the next files while the current one uploads).
- */
-export async function* aheadOf<T, R>(items: AsyncIterable<T>, fn: (item: T) => Promise<R>, depth: number): AsyncGenerator<[T, R]> {
-  const queue: { item: T; result: Promise<R> }[] = [];
-  const it = items[Symbol.asyncIterator]();
-  let done = false;
-  const fill = async () => {
-    while (!done && queue.length < depth) {
-      const next = await it.next();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      const result = fn(next.value);
-      result.catch(() => {}); // surfaced when its turn comes
-      queue.push({ item: next.value, result });
-    }
-  };
-  let refill: Promise<void> = fill();
-  try {
-    await refill;
-    while (queue.length > 0) {
-      const head = queue.shift()!;
-      const value = await head.result;
-      refill = fill();
-      refill.catch(() => {}); // surfaced by the await below
-      yield [head.item, value];
-      await refill;
-    }
-  } finally {
-    await refill.catch(() => {});
-    if (!done) await it.return?.();
+    closeSync(fd);
   }
 }
 

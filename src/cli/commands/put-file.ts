@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
-import { aheadOf, prefetchLocal, readLocal, statLocal, walkFiles } from '../local-files.js';
+import { loadLocal, readLocal, statLocal, walkFiles } from '../local-files.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
@@ -14,8 +14,8 @@ import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
 
+/** Files up to this size are read whole (and queued by the daemon without a round trip each). */
 const SMALL = 256 * 1024;
-const AHEAD = 32;
 
 interface PutOptions {
   file: string;
@@ -102,9 +102,8 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
       totalBytes,
       totalFiles,
       async write(w, o, fileDone) {
-        // Small files are read a few ahead while earlier ones are sent (at most AHEAD × SMALL bytes).
-        for await (const [f, data] of aheadOf(walkFiles(root), (f) => prefetchLocal(f.abs, SMALL), AHEAD)) {
-          await w.putFile(dirEntryDestination(repoPath, f.rel), data, o);
+        for await (const f of walkFiles(root)) {
+          await w.putFile(dirEntryDestination(repoPath, f.rel), loadLocal(f.abs, SMALL), o);
           fileDone();
         }
       },
