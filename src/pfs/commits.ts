@@ -116,7 +116,7 @@ export class Commits {
       fileCount: stats.files,
     };
     await this.ctx.meta.write([{ putCommit: done }], true);
-    this.ctx.commitFinished(done);
+    await this.ctx.commitFinished(done);
     return done;
   }
 

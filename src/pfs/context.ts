@@ -28,8 +28,24 @@ export class PfsContext {
     return this.deps.clock().toISOString();
   }
 
-  /** Tells waiters and listeners (pipeline triggers) that a commit finished. */
-  commitFinished(commit: CommitRecord): void {
+  private readonly finishHooks: ((commit: CommitRecord) => Promise<void>)[] = [];
+
+  /**
+   * Registers work that must happen before a finish call returns (the pipeline
+   * system opens the downstream commits of the set, so `wait commit` on them
+   * works the moment `put file` returns). A hook's failure is logged by the hook.
+   */
+  onFinish(hook: (commit: CommitRecord) => Promise<void>): () => void {
+    this.finishHooks.push(hook);
+    return () => {
+      const i = this.finishHooks.indexOf(hook);
+      if (i >= 0) this.finishHooks.splice(i, 1);
+    };
+  }
+
+  /** Runs the finish hooks, then tells waiters that a commit finished. */
+  async commitFinished(commit: CommitRecord): Promise<void> {
+    for (const hook of this.finishHooks) await hook(commit);
     this.events.emit(`finished:${commit.repo}/${commit.id}`, commit);
     this.events.emit('commitFinished', commit);
   }

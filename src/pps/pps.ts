@@ -29,9 +29,11 @@ export class Pps {
   readonly jobs: Jobs;
   readonly pipelines: Pipelines;
   readonly crons: Crons;
-  private readonly onCommit = (commit: CommitRecord) => {
+  private unhook?: () => void;
+  /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
+  private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
-    this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
+    await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
 
   constructor(deps: PpsDeps) {
@@ -42,7 +44,7 @@ export class Pps {
   }
 
   async start(): Promise<void> {
-    this.ctx.pfs.ctx.events.on('commitFinished', this.onCommit);
+    this.unhook = this.ctx.pfs.ctx.onFinish(this.onCommit);
     for (const p of await this.ctx.store.listPipelines()) {
       if (p.state === 'running') await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
     }
@@ -51,7 +53,7 @@ export class Pps {
   }
 
   async stop(): Promise<void> {
-    this.ctx.pfs.ctx.events.off('commitFinished', this.onCommit);
+    this.unhook?.();
     this.crons.clear();
     this.jobs.stop();
     await this.ctx.deps.runtime.stopAll();
