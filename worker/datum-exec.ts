@@ -1,0 +1,153 @@
+// Running one datum the ordinary way (one process per datum): its inputs are
+// activated in the datum area, the transform runs in the sandbox — again, with
+// out/ cleared, until it succeeds or datum_tries runs have failed, then err_cmd
+// if there is one — and the datum area is released at once. The output upload
+// and the report happen afterwards, while the next datum already runs.
+import type { Task, TaskResult } from '../src/client/index.js';
+import type { PipelineSpec } from '../src/pps/spec.js';
+import type { Logger } from '../sidecar/log.js';
+import type { SidecarClient } from '../sidecar/protocol.js';
+import { DatumLog } from './datum-log.js';
+import { datumEnv, type Env } from './env.js';
+import { afterErrCmd, afterTry, failureReason, type RetryPolicy } from './outcome.js';
+import type { Reporter } from './reporter.js';
+import type { RunHandle, Sandbox } from './sandbox.js';
+import type { PreparedTask } from './task-source.js';
+
+export interface ExecContext {
+  pipeline: string;
+  spec: PipelineSpec;
+  sidecar: SidecarClient;
+  sandbox: Sandbox;
+  /** The environment every datum shares (workerEnv). */
+  baseEnv: Env;
+  /** Working folder when the spec sets none. */
+  cwd: string;
+  reporter: Reporter;
+  log: Logger;
+  /** True the first time this worker sees a job (its first datum carries the sandbox fallback note). */
+  firstOfJob(job: string): boolean;
+}
+
+/** `stdin` lines as the code reads them: joined with '\n' plus a final newline; null for none. */
+export function stdinText(lines: readonly string[]): string | null {
+  return lines.length === 0 ? null : lines.join('\n') + '\n';
+}
+
+export function fallbackNote(sandbox: Sandbox): string {
+  return `user code runs without a sandbox (${sandbox.fallbackReason}): inputs are at $TUSK_PFS/<input> (TUSK_PFS=${sandbox.pfs}), not at /pfs, and writes outside $TUSK_PFS/out are not prevented`;
+}
+
+/** What a datum's attempts came to. */
+export interface Attempts {
+  success: boolean;
+  recovered: boolean;
+  reason: string;
+  tries: number;
+}
+
+/** Runs `cmd` for a datum in the sandbox with its env, its output going to the datum's log. */
+export function runCommand(ctx: ExecContext, env: Env, log: DatumLog, cmd: readonly string[], stdin: readonly string[], timeoutMs: number): RunHandle {
+  const t = ctx.spec.transform;
+  return ctx.sandbox.run({ cmd, env, stdin: stdinText(stdin), cwd: t.workingDir || ctx.cwd, cwdRequired: !!t.workingDir, timeoutMs }, (s, d) => log.write(s, d));
+}
+
+export function retryPolicy(spec: PipelineSpec): RetryPolicy {
+  return { datumTries: spec.datumTries, acceptReturnCode: spec.transform.acceptReturnCode, hasErrCmd: spec.transform.errCmd.length > 0 };
+}
+
+/** After the last failed try: runs err_cmd (with err_stdin); true when it exits 0 (the datum is recovered). */
+export async function runErrCmd(ctx: ExecContext, env: Env, log: DatumLog): Promise<boolean> {
+  const timeoutMs = ctx.spec.datumTimeoutMs ?? 0;
+  const e = await runCommand(ctx, env, log, ctx.spec.transform.errCmd, ctx.spec.transform.errStdin, timeoutMs).done;
+  log.end();
+  const recovered = afterErrCmd(e) === 'recovered';
+  log.system(recovered ? 'err_cmd exited 0: the datum is recovered' : `err_cmd failed too: ${failureReason(e, timeoutMs, log.lastStderr)}`);
+  return recovered;
+}
+
+/** Runs the datum's code until it succeeds or its tries are used up, then err_cmd; the datum's inputs must be active. */
+export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promise<Attempts> {
+  const t = ctx.spec.transform;
+  const timeoutMs = ctx.spec.datumTimeoutMs ?? 0;
+  const policy = retryPolicy(ctx.spec);
+  for (let tries = 1; ; tries++) {
+    if (tries > 1) await ctx.sidecar.call('clearOut', {});
+    const r = await runCommand(ctx, env, log, t.cmd, t.stdin, timeoutMs).done;
+    log.end();
+    const step = afterTry(r, tries, policy);
+    if (step === 'succeed') return { success: true, recovered: false, reason: '', tries };
+    const reason = failureReason(r, timeoutMs, log.lastStderr);
+    log.system(`try ${tries} of ${policy.datumTries} failed: ${reason}`);
+    if (step === 'retry') continue;
+    const recovered = step === 'errCmd' && (await runErrCmd(ctx, env, log));
+    return { success: false, recovered, reason, tries };
+  }
+}
+
+/** The report of one datum: a function that adds its result (with duration and logs) to the reporter. */
+export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, started: number): (r: Partial<TaskResult> & { tries: number }) => void {
+  return (r) =>
+    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
+}
+
+/** A datum that ran fine: its collected output is uploaded, then reported; resolves when reported. */
+export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number): Promise<void> {
+  return ctx.sidecar
+    .call('upload', { slot, target: `${ctx.pipeline}/${task.job}/${task.datum}` })
+    .then(
+      (out) => report({ success: true, output: out.output, tries }),
+      (err: Error) => {
+        log.system(err.message);
+        report({ reason: err.message, tries });
+      },
+    )
+    .finally(() => ctx.sidecar.call('discard', { slot }).catch(() => {}));
+}
+
+/** The datum's inputs into $TUSK_PFS: undefined, or why it cannot run. */
+export async function activate(ctx: ExecContext, p: PreparedTask): Promise<string | undefined> {
+  const notFetched = await p.ready;
+  if (notFetched) return notFetched;
+  return ctx.sidecar.call('activate', { slot: p.slot }).then(
+    () => undefined,
+    (err: Error) => `cannot set up the datum area: ${err.message}`,
+  );
+}
+
+export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
+  const log = new DatumLog({ pipeline: ctx.pipeline, job: task.job, datum: task.datum });
+  if (ctx.sandbox.fallbackReason && ctx.firstOfJob(task.job)) log.system(fallbackNote(ctx.sandbox));
+  return log;
+}
+
+export function envOf(ctx: ExecContext, task: Task): Env {
+  return datumEnv({ job: task.job, datum: task.datum, outputCommit: task.outputCommit, inputs: task.inputs, pfs: ctx.sandbox.pfs });
+}
+
+/** Runs one datum; resolves when the datum area is free again, with the promise of its upload and report. */
+export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{ finished: Promise<void> }> {
+  const started = performance.now();
+  const { task, slot } = p;
+  const log = newDatumLog(ctx, task);
+  const report = datumReporter(ctx, task, log, started);
+  const cannot = await activate(ctx, p);
+  if (cannot) {
+    log.system(cannot);
+    void ctx.sidecar.call('discard', { slot }).catch(() => {});
+    report({ reason: cannot, tries: 0 });
+    return { finished: Promise.resolve() };
+  }
+  let result: Attempts;
+  try {
+    result = await attempt(ctx, { ...ctx.baseEnv, ...envOf(ctx, task) }, log);
+  } finally {
+    void ctx.sidecar.call('collect', { slot }).catch(() => {});
+  }
+  if (!result.success) {
+    void ctx.sidecar.call('discard', { slot }).catch(() => {});
+    report({ reason: result.reason, recovered: result.recovered, tries: result.tries });
+    return { finished: Promise.resolve() };
+  }
+  return { finished: uploadAndReport(ctx, task, slot, log, report, result.tries) };
+}

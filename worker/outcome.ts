@@ -1,0 +1,48 @@
+// Deciding what a datum's run means: success (exit 0 or an accepted return
+// code), another try (up to datum_tries runs in all), err_cmd after the last
+// failed try (its exit 0 makes the datum "recovered"), or failure — and the
+// one-line reason a failed datum carries ("exit code 3: <last stderr line>",
+// "datum timed out after 5s"). Pure.
+import { formatDuration } from '../src/pps/duration.js';
+
+export interface RunResult {
+  /** Exit code, or null when killed by a signal or never started. */
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Why the command could not be started at all (ENOENT, bad working dir). */
+  error?: string;
+}
+
+export interface RetryPolicy {
+  datumTries: number;
+  acceptReturnCode: readonly number[];
+  hasErrCmd: boolean;
+}
+
+export type Step = 'succeed' | 'retry' | 'errCmd' | 'fail';
+
+export function accepted(r: RunResult, acceptReturnCode: readonly number[]): boolean {
+  return !r.timedOut && r.error === undefined && r.code !== null && (r.code === 0 || acceptReturnCode.includes(r.code));
+}
+
+/** What to do after run number `tries` (1-based) ended with `r`. */
+export function afterTry(r: RunResult, tries: number, p: RetryPolicy): Step {
+  if (accepted(r, p.acceptReturnCode)) return 'succeed';
+  if (tries < Math.max(1, p.datumTries)) return 'retry';
+  return p.hasErrCmd ? 'errCmd' : 'fail';
+}
+
+/** err_cmd decides: exit 0 recovers the datum. */
+export function afterErrCmd(r: RunResult): 'recovered' | 'fail' {
+  return !r.timedOut && r.error === undefined && r.code === 0 ? 'recovered' : 'fail';
+}
+
+/** The reason a failed run gives. */
+export function failureReason(r: RunResult, timeoutMs: number | undefined, lastStderr: string): string {
+  const tail = lastStderr ? `: ${lastStderr}` : '';
+  if (r.timedOut) return `datum timed out after ${formatDuration(timeoutMs ?? 0)}`;
+  if (r.error !== undefined) return `cannot run the command: ${r.error}`;
+  if (r.code === null) return `killed by signal ${r.signal ?? 'unknown'}${tail}`;
+  return `exit code ${r.code}${tail}`;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import type { TaskResult } from '../src/client/index.js';
+import { silentLogger } from '../sidecar/log.js';
+import { Reporter } from './reporter.js';
+
+const result = (datum: string): TaskResult => ({ job: 'j', datum, success: true, reason: '', durationMs: 1, output: 'o', logs: [], recovered: false, tries: 1 });
+
+describe('batched reports', () => {
+  test('results wait for the batch to fill or the delay to pass, and go out in order', async () => {
+    const sent: string[][] = [];
+    const r = new Reporter(async (rs) => void sent.push(rs.map((x) => x.datum)), silentLogger, 3, 30);
+    r.add(result('a'));
+    r.add(result('b'));
+    expect(sent).toEqual([]);
+    r.add(result('c'));
+    await r.flush();
+    expect(sent).toEqual([['a', 'b', 'c']]);
+    r.add(result('d'));
+    await new Promise((res) => setTimeout(res, 60));
+    expect(sent).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  test('a failed report is kept and sent again with what came after', async () => {
+    const sent: string[][] = [];
+    let fail = true;
+    const r = new Reporter(
+      async (rs) => {
+        if (fail) throw new Error('unavailable');
+        sent.push(rs.map((x) => x.datum));
+      },
+      silentLogger,
+      10,
+      1_000,
+    );
+    r.add(result('a'));
+    await r.flush();
+    expect(r.waiting).toBe(1);
+    fail = false;
+    r.add(result('b'));
+    await r.flush();
+    r.stop();
+    expect(sent).toEqual([['a', 'b']]);
+    expect(r.sent).toBe(2);
+  });
+});

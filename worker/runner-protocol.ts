@@ -1,0 +1,32 @@
+// The worker ↔ sandbox runner protocol: frames (sidecar/framing.ts) on the
+// runner's stdin (commands) and stdout (events). The runner is one long-lived
+// process per worker, started inside the sandbox; it spawns each command the
+// worker asks for in a process group of its own, streams its output back, and
+// reports how it ended. Killing (a timeout, or the worker's `kill`) signals the
+// whole group with SIGKILL.
+
+export interface RunCommand {
+  op: 'run';
+  id: number;
+  cmd: string[];
+  env: Record<string, string>;
+  /** Written to the command's stdin, which is then closed; null: closed at once. */
+  stdin: string | null;
+  cwd: string;
+  /** false: a missing `cwd` falls back to '/' (the worker's own folder may not exist in the sandbox). */
+  cwdRequired: boolean;
+  /** 0: no limit. */
+  timeoutMs: number;
+}
+
+export interface KillCommand {
+  op: 'kill';
+  id: number;
+}
+
+export type RunnerCommand = RunCommand | KillCommand;
+
+export type RunnerEvent =
+  | { ev: 'ready'; pid: number }
+  | { ev: 'out'; id: number; stream: 'stdout' | 'stderr'; data: string }
+  | { ev: 'exit'; id: number; code: number | null; signal: string | null; timedOut: boolean; error?: string };

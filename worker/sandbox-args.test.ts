@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest';
+import { bwrapArgs, visibleInSandbox, type RootEntry } from './sandbox-args.js';
+
+const root: RootEntry[] = [
+  { name: 'usr', kind: 'dir' },
+  { name: 'bin', kind: 'symlink', target: 'usr/bin' },
+  { name: 'etc', kind: 'dir' },
+  { name: 'tmp', kind: 'dir' },
+  { name: 'proc', kind: 'dir' },
+  { name: 'run', kind: 'dir' },
+  { name: 'work', kind: 'dir' },
+  { name: '.dockerenv', kind: 'other' },
+];
+
+describe('the bubblewrap command line', () => {
+  test('binds host folders read-only, recreates symlinks, gives fresh /tmp and /run, and /pfs with a writable out', () => {
+    const args = bwrapArgs({ root, pfs: '/w/pfs', socketDir: '/w/sock' }, ['/usr/bin/node', '/work/dist/worker/sandbox-runner.js']);
+    const text = args.join(' ');
+    expect(args.slice(0, 2)).toEqual(['--tmpfs', '/']);
+    expect(text).toContain('--ro-bind /usr /usr');
+    expect(text).toContain('--ro-bind /etc /etc');
+    expect(text).toContain('--symlink usr/bin /bin');
+    expect(text).not.toContain('--ro-bind /tmp');
+    expect(text).not.toContain('--ro-bind /proc');
+    expect(text).not.toContain('.dockerenv');
+    expect(text).toContain('--dev /dev --proc /proc --tmpfs /tmp --tmpfs /run');
+    expect(text).toContain('--ro-bind /w/pfs /pfs --bind /w/pfs/out /pfs/out');
+    expect(text).toContain('--ro-bind /w/sock /run/tusk');
+    expect(text).toContain('--die-with-parent');
+    expect(args.slice(-3)).toEqual(['--', '/usr/bin/node', '/work/dist/worker/sandbox-runner.js']);
+    // /pfs/out is bound after /pfs, or the read-only bind would hide it.
+    expect(args.indexOf('/pfs/out')).toBeGreaterThan(args.indexOf('/pfs'));
+  });
+
+  test('a package under a folder the sandbox replaces is bound in explicitly', () => {
+    expect(visibleInSandbox('/work/main', { root })).toBe(true);
+    expect(visibleInSandbox('/bin/sh', { root })).toBe(true);
+    expect(visibleInSandbox('/tmp/pkg', { root })).toBe(false);
+    expect(visibleInSandbox('/tmp/pkg/bin', { root, extraReadOnly: ['/tmp/pkg'] })).toBe(true);
+    const args = bwrapArgs({ root, pfs: '/w/pfs', extraReadOnly: ['/tmp/pkg'] }, ['x']);
+    expect(args.join(' ')).toContain('--tmpfs /tmp --tmpfs /run --ro-bind /tmp/pkg /tmp/pkg');
+  });
+});

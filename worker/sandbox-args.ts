@@ -1,0 +1,64 @@
+// The bubblewrap command line of a worker's sandbox, from a description of the
+// host's top-level folders. The sandbox's root is a tmpfs; every top-level
+// host folder is bound read-only at its own path (symlinks such as /bin →
+// usr/bin are re-created), /dev, /proc, /tmp and /run are fresh, the datum area
+// is bound read-only at /pfs with its out/ folder writable at /pfs/out, and the
+// worker socket's folder is bound at /run/tusk. So code finds its inputs at
+// /pfs/<input>, writes to /pfs/out and /tmp, and gets "Read-only file system"
+// anywhere else. --die-with-parent ties the sandbox to the worker. Pure.
+import { posix } from 'node:path';
+
+export interface RootEntry {
+  name: string;
+  kind: 'dir' | 'symlink' | 'other';
+  /** A symlink's target. */
+  target?: string;
+}
+
+export interface SandboxLayout {
+  /** The host's top-level entries (readdir of '/'). */
+  root: readonly RootEntry[];
+  /** Host path of the datum area ($TUSK_PFS); its out/ folder must exist. */
+  pfs: string;
+  /** Host folder holding the worker socket, bound at /run/tusk. */
+  socketDir?: string;
+  /** Host paths to bind read-only at the same path even though their top-level folder is not bound (e.g. the package under /tmp). */
+  extraReadOnly?: readonly string[];
+  /** /etc/resolv.conf's real path when it lives under /run (DNS inside the sandbox). */
+  resolvConf?: string;
+}
+
+export const SANDBOX_PFS = '/pfs';
+export const SANDBOX_SOCKET_DIR = '/run/tusk';
+
+/** Top-level folders the sandbox makes its own instead of binding the host's. */
+const OWN = new Set(['dev', 'proc', 'tmp', 'run', 'pfs']);
+
+export function bwrapArgs(layout: SandboxLayout, command: readonly string[]): string[] {
+  const args = ['--tmpfs', '/'];
+  const entries = [...layout.root].sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    if (OWN.has(e.name)) continue;
+    if (e.kind === 'dir') args.push('--ro-bind', `/${e.name}`, `/${e.name}`);
+    else if (e.kind === 'symlink' && e.target) args.push('--symlink', e.target, `/${e.name}`);
+  }
+  args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run');
+  if (layout.resolvConf) args.push('--ro-bind-try', layout.resolvConf, layout.resolvConf);
+  for (const p of layout.extraReadOnly ?? []) args.push('--ro-bind', p, p);
+  args.push('--ro-bind', layout.pfs, SANDBOX_PFS, '--bind', posix.join(layout.pfs, 'out'), posix.join(SANDBOX_PFS, 'out'));
+  if (layout.socketDir) args.push('--ro-bind', layout.socketDir, SANDBOX_SOCKET_DIR);
+  args.push('--unshare-pid', '--die-with-parent', '--chdir', '/', '--', ...command);
+  return args;
+}
+
+/** True when host path `p` is visible at the same path inside the sandbox. */
+export function visibleInSandbox(p: string, layout: Pick<SandboxLayout, 'root' | 'extraReadOnly'>, depth = 0): boolean {
+  if (depth > 8) return false;
+  const top = p.split('/').filter(Boolean)[0];
+  if (top === undefined) return false;
+  if ((layout.extraReadOnly ?? []).some((e) => p === e || p.startsWith(e.endsWith('/') ? e : e + '/'))) return true;
+  const entry = layout.root.find((e) => e.name === top);
+  if (!entry || OWN.has(top)) return false;
+  if (entry.kind === 'dir') return true;
+  return entry.kind === 'symlink' && !!entry.target && visibleInSandbox(posix.resolve('/', entry.target, ...p.split('/').filter(Boolean).slice(1)), layout, depth + 1);
+}

@@ -1,0 +1,143 @@
+// Where a worker's datums come from: tasks leased from the coordinator with
+// NextTasks (a long poll, in batches), queued, and prepared ahead — the
+// sidecar fetches the inputs of the next few tasks while the current one runs.
+// A new pipeline version in a NextTasks answer is handed to `onSpec`. Pending
+// results are flushed before the worker waits for more tasks. A coordinator
+// that stays unreachable past the grace period ends the worker (`onGone`).
+import type { NextTasksResponse, Task } from '../src/client/pps-client.js';
+import { isTuskError } from '../src/errors/index.js';
+import type { DaemonWatch } from '../sidecar/daemon-watch.js';
+import type { Logger } from '../sidecar/log.js';
+import type { DatumInput, SidecarClient } from '../sidecar/protocol.js';
+import type { Reporter } from './reporter.js';
+
+export interface TaskApi {
+  nextTasks(pipeline: string, worker: string, max: number, waitMs: number): Promise<NextTasksResponse>;
+}
+
+export interface PreparedTask {
+  task: Task;
+  /** The sidecar slot holding its inputs. */
+  slot: string;
+  /** Resolves once the inputs are in the slot: undefined, or why they could not be fetched. */
+  ready: Promise<string | undefined>;
+}
+
+export interface TaskSourceOptions {
+  api: TaskApi;
+  sidecar: SidecarClient;
+  pipeline: string;
+  worker: string;
+  reporter: Reporter;
+  watch: DaemonWatch;
+  log: Logger;
+  version: number;
+  onSpec(version: number, specJson: string): void;
+  onGone(): void;
+  /** Tasks asked for per call. */
+  batch?: number;
+  /** Tasks whose inputs are fetched ahead. */
+  prefetch?: number;
+  waitMs?: number;
+}
+
+export class TaskSource {
+  private readonly queue: { task: Task; slot: string; ready?: Promise<string | undefined> }[] = [];
+  private fetching: Promise<void> | undefined;
+  private stopped = false;
+  private slots = 0;
+  private version: number;
+  private readonly batch: number;
+  private readonly prefetch: number;
+
+  constructor(private readonly o: TaskSourceOptions) {
+    this.version = o.version;
+    this.batch = o.batch ?? 16;
+    this.prefetch = o.prefetch ?? 4;
+  }
+
+  /** The next task, its inputs being fetched; undefined once stopped. */
+  async take(): Promise<PreparedTask | undefined> {
+    while (!this.stopped) {
+      const head = this.queue.shift();
+      if (head) {
+        const ready = head.ready ?? this.prepare(head);
+        this.topUp();
+        return { task: head.task, slot: head.slot, ready };
+      }
+      if (!this.fetching) {
+        await this.o.reporter.flush();
+        this.fetch();
+      } else if (this.o.reporter.waiting > 0) await this.o.reporter.flush();
+      await this.fetching;
+    }
+    return undefined;
+  }
+
+  /** True when a task is queued. */
+  get hasQueued(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Resolves once a task is queued (or the source stopped). */
+  async waitForTask(): Promise<void> {
+    while (!this.stopped && this.queue.length === 0) {
+      if (!this.fetching) {
+        await this.o.reporter.flush();
+        this.fetch();
+      }
+      await this.fetching;
+    }
+  }
+
+  /** Puts a task back at the head of the queue (its slot stays prepared). */
+  unshift(p: PreparedTask): void {
+    this.queue.unshift({ task: p.task, slot: p.slot, ready: p.ready });
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private prepare(q: { task: Task; slot: string; ready?: Promise<string | undefined> }): Promise<string | undefined> {
+    q.ready = this.o.sidecar.call('prepare', { slot: q.slot, inputs: q.task.inputs as DatumInput[] }).then(
+      () => undefined,
+      (err: Error) => `cannot fetch the inputs: ${err.message}`,
+    );
+    return q.ready;
+  }
+
+  private topUp(): void {
+    for (let i = 0; i < Math.min(this.prefetch, this.queue.length); i++) {
+      const q = this.queue[i]!;
+      if (!q.ready) this.prepare(q);
+    }
+    if (!this.fetching && this.queue.length < this.prefetch && !this.stopped) this.fetch();
+  }
+
+  private fetch(): void {
+    this.fetching = (async () => {
+      try {
+        const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.batch, this.o.waitMs ?? 10_000);
+        this.o.watch.reached();
+        if (res.pipelineVersion && res.pipelineVersion !== this.version && res.specJson) {
+          this.version = res.pipelineVersion;
+          this.o.onSpec(res.pipelineVersion, res.specJson);
+        }
+        for (const task of res.tasks) this.queue.push({ task, slot: `d${++this.slots}` });
+      } catch (err) {
+        const unavailable = isTuskError(err) && err.kind === 'unavailable';
+        this.o.log.log('warn', 'next_tasks_failed', { code: isTuskError(err) ? err.code : 'Internal', message: (err as Error).message });
+        if (unavailable && this.o.watch.unreachable()) {
+          this.stopped = true;
+          this.o.onGone();
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        this.fetching = undefined;
+      }
+      if (this.queue.length > 0) this.topUp();
+    })();
+  }
+}

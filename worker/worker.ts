@@ -1,0 +1,194 @@
+// A long-lived pipeline worker: registers with the coordinator, connects to
+// its sidecar, starts its sandbox once, then pulls datums and runs them — one
+// process per datum, or one process for many with datum batching — until it is
+// stopped or the daemon has been unreachable for 30 s. A new pipeline version
+// (from any NextTasks answer) takes effect from the next datum on.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { TaskResult } from '../src/client/index.js';
+import type { RegisterResponse } from '../src/client/pps-client.js';
+import { isTuskError } from '../src/errors/index.js';
+import type { PipelineSpec } from '../src/pps/spec.js';
+import { DaemonWatch, DAEMON_GRACE_MS } from '../sidecar/daemon-watch.js';
+import type { Logger } from '../sidecar/log.js';
+import { SidecarClient } from '../sidecar/protocol.js';
+import { BatchSession } from './batch-session.js';
+import { WORKER_SOCKET_NAME } from './batch-socket.js';
+import { executeDatum, type ExecContext } from './datum-exec.js';
+import { workerEnv } from './env.js';
+import { InFlight } from './inflight.js';
+import { Reporter } from './reporter.js';
+import { Sandbox } from './sandbox.js';
+import { TaskSource, type TaskApi } from './task-source.js';
+
+export interface WorkerApi extends TaskApi {
+  register(pipeline: string, worker: string): Promise<RegisterResponse>;
+  report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
+}
+
+export interface WorkerConfig {
+  pipeline: string;
+  worker: string;
+  workerDir: string;
+  sidecarSocket: string;
+  /** Host path of the datum area. */
+  pfs: string;
+  sandbox: 'auto' | 'off';
+  /** Holds bin/tusk and dist/. */
+  packageRoot: string;
+  /** Working folder for code when the spec sets none. */
+  cwd: string;
+  processEnv: NodeJS.ProcessEnv;
+  /** How long the daemon may be unreachable before the worker exits. */
+  daemonGraceMs?: number;
+}
+
+export class Worker {
+  private stopped = false;
+  private readonly jobsSeen = new Set<string>();
+  private batch: BatchSession | undefined;
+  private readonly uploads = new InFlight(16);
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  /** Why the worker ended. */
+  endReason = '';
+  /** It ended because something broke (its sidecar or sandbox went away), not because it was asked to. */
+  failed = false;
+
+  private constructor(
+    private readonly cfg: WorkerConfig,
+    private readonly ctx: ExecContext,
+    private readonly source: TaskSource,
+    private readonly log: Logger,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Registers, connects to the sidecar and starts the sandbox. */
+  static async start(cfg: WorkerConfig, api: WorkerApi, log: Logger): Promise<Worker> {
+    const watch = new DaemonWatch(cfg.daemonGraceMs);
+    const registered = await register(api, cfg, watch, log);
+    let spec = JSON.parse(registered.specJson) as PipelineSpec;
+    const sidecar = await SidecarClient.connect(cfg.sidecarSocket);
+    let worker: Worker | undefined;
+    sidecar.onLost = (err) => void worker?.stop(err.message, true);
+    await sidecar.call('reset', {});
+    const socketDir = join(cfg.workerDir, 'sock');
+    await mkdir(socketDir, { recursive: true });
+    const sandbox = await Sandbox.start({ mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) });
+    const reporter = new Reporter((results) => api.report(cfg.pipeline, cfg.worker, results), log);
+    const ctx: ExecContext = {
+      pipeline: cfg.pipeline,
+      spec,
+      sidecar,
+      sandbox,
+      baseEnv: {},
+      cwd: cfg.cwd,
+      reporter,
+      log,
+      firstOfJob: (job) => worker!.firstOfJob(job),
+    };
+    const source = new TaskSource({
+      api,
+      sidecar,
+      pipeline: cfg.pipeline,
+      worker: cfg.worker,
+      reporter,
+      watch,
+      log,
+      version: registered.pipelineVersion,
+      onSpec: (version, json) => {
+        try {
+          spec = JSON.parse(json) as PipelineSpec;
+          worker!.setSpec(spec);
+          log.log('info', 'pipeline_updated', { version });
+        } catch (err) {
+          log.log('error', 'bad_spec', { version, message: (err as Error).message });
+        }
+      },
+      onGone: () => void worker?.stop(`the daemon has been unreachable for ${(cfg.daemonGraceMs ?? DAEMON_GRACE_MS) / 1000}s`),
+      batch: 8,
+      prefetch: 4,
+    });
+    worker = new Worker(cfg, ctx, source, log);
+    worker.setSpec(spec);
+    log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
+    return worker;
+  }
+
+  /** Runs datums until stopped. */
+  async run(): Promise<void> {
+    void this.loop().catch((err) => this.stop(`worker failed: ${(err as Error).message}`, true));
+    await this.done;
+  }
+
+  async stop(reason: string, failed = false): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.endReason = reason;
+    this.failed = failed;
+    this.log.log('info', 'worker_stopping', { reason });
+    this.source.stop();
+    this.batch?.stop();
+    this.ctx.sandbox.close();
+    await Promise.race([this.uploads.drain().then(() => this.ctx.reporter.flush()), new Promise((r) => setTimeout(r, 3_000))]);
+    this.ctx.reporter.stop();
+    this.ctx.sidecar.close();
+    this.resolveDone();
+  }
+
+  private setSpec(spec: PipelineSpec): void {
+    this.ctx.spec = spec;
+    const socket = spec.transform.datumBatching ? join(this.ctx.sandbox.socketDir, WORKER_SOCKET_NAME) : undefined;
+    this.ctx.baseEnv = workerEnv(this.cfg.processEnv, {
+      pipeline: this.cfg.pipeline,
+      pfs: this.ctx.sandbox.pfs,
+      binDir: join(this.cfg.packageRoot, 'bin'),
+      nodeDir: dirname(process.execPath),
+      transformEnv: spec.transform.env,
+      ...(socket ? { workerSocket: socket } : {}),
+    });
+  }
+
+  private firstOfJob(job: string): boolean {
+    if (this.jobsSeen.has(job)) return false;
+    if (this.jobsSeen.size > 1000) this.jobsSeen.clear();
+    this.jobsSeen.add(job);
+    return true;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (this.ctx.spec.transform.datumBatching) {
+        this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
+        await this.batch.run();
+        this.batch = undefined;
+        continue;
+      }
+      const p = await this.source.take();
+      if (!p) break;
+      if (this.ctx.spec.transform.datumBatching) {
+        this.source.unshift(p);
+        continue;
+      }
+      await this.uploads.room();
+      const { finished } = await executeDatum(this.ctx, p);
+      this.uploads.add(finished);
+    }
+  }
+}
+
+async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<RegisterResponse> {
+  for (;;) {
+    try {
+      const res = await api.register(cfg.pipeline, cfg.worker);
+      watch.reached();
+      return res;
+    } catch (err) {
+      if (!(isTuskError(err) && err.kind === 'unavailable')) throw err;
+      if (watch.unreachable()) throw err;
+      log.log('warn', 'register_retry', { message: err.message });
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
