@@ -1,9 +1,11 @@
 // Every `tusk` command, in the order --help lists them.
 import type { CommandDef } from '../command.js';
 import { createBranch } from './create-branch.js';
+import { createPipeline } from './create-pipeline.js';
 import { createRepo } from './create-repo.js';
 import { deleteBranch } from './delete-branch.js';
 import { deleteFile } from './delete-file.js';
+import { deletePipeline } from './delete-pipeline.js';
 import { deleteRepo } from './delete-repo.js';
 import { diffFile } from './diff-file.js';
 import { down } from './down.js';
@@ -12,16 +14,32 @@ import { getFile } from './get-file.js';
 import { globFile } from './glob-file.js';
 import { inspectBranch } from './inspect-branch.js';
 import { inspectCommit } from './inspect-commit.js';
+import { inspectDatum } from './inspect-datum.js';
+import { inspectJob } from './inspect-job.js';
+import { inspectPipeline } from './inspect-pipeline.js';
 import { inspectRepo } from './inspect-repo.js';
 import { listBranch } from './list-branch.js';
 import { listCommit } from './list-commit.js';
+import { listDatum } from './list-datum.js';
 import { listFile } from './list-file.js';
+import { listJob } from './list-job.js';
+import { listPipeline } from './list-pipeline.js';
 import { listRepo } from './list-repo.js';
+import { logs } from './logs.js';
+import { nextDatum } from './next-datum.js';
+import { provenance } from './provenance.js';
 import { putFile } from './put-file.js';
+import { restartDatum } from './restart-datum.js';
+import { runPipeline } from './run-pipeline.js';
 import { startCommit } from './start-commit.js';
+import { startPipeline } from './start-pipeline.js';
+import { stopPipeline } from './stop-pipeline.js';
+import { subvenance } from './subvenance.js';
 import { up } from './up.js';
+import { updatePipeline } from './update-pipeline.js';
 import { version } from './version.js';
 import { waitCommit } from './wait-commit.js';
+import { waitJob } from './wait-job.js';
 
 export const COMMANDS: readonly CommandDef[] = [
   up,
@@ -46,4 +64,22 @@ export const COMMANDS: readonly CommandDef[] = [
   listBranch,
   inspectBranch,
   deleteBranch,
+  createPipeline,
+  updatePipeline,
+  listPipeline,
+  inspectPipeline,
+  deletePipeline,
+  stopPipeline,
+  startPipeline,
+  runPipeline,
+  listJob,
+  inspectJob,
+  waitJob,
+  listDatum,
+  inspectDatum,
+  restartDatum,
+  logs,
+  provenance,
+  subvenance,
+  nextDatum,
 ];

@@ -1,0 +1,69 @@
+// tusk next datum — inside a pipeline with transform.datum_batching: reports
+// the datum handed out before as done (or failed, with --error) and waits for
+// the next one, then prints its variables as `export NAME='value'` lines, so
+// shell code loops with `eval "$(tusk next datum)"`, as with Pachyderm's
+// `pachctl next datum`. It talks to the worker over $TUSK_WORKER_SOCKET with
+// the worker socket protocol (worker/batch-socket.ts): one JSON line
+// `{"op":"next"}` (or with "error"), answered by `{"env":{...}}` or
+// `{"error":"..."}`. The worker puts the package's bin/ first on PATH, so
+// `tusk` is found inside the sandbox too.
+import { createConnection } from 'node:net';
+import { Option } from 'commander';
+import { FailedPrecondition, WorkerPeerUnavailable } from '../../errors/index.js';
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+
+/** Names a POSIX shell can `export`. */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function shellExports(env: Record<string, string>): { text: string; skipped: string[] } {
+  const lines: string[] = [];
+  const skipped: string[] = [];
+  for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!SHELL_NAME.test(name)) skipped.push(name);
+    else lines.push(`export ${name}='${value.replace(/'/g, `'\\''`)}'`);
+  }
+  return { text: lines.join('\n'), skipped };
+}
+
+function askWorker(socketPath: string, request: { op: 'next'; error?: string }): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      const end = buffered.indexOf('\n');
+      if (end < 0) return;
+      socket.destroy();
+      try {
+        const reply = JSON.parse(buffered.slice(0, end)) as { env?: Record<string, string>; error?: string };
+        if (reply.env) resolve(reply.env);
+        else reject(new FailedPrecondition('NextDatumRefused', reply.error ?? 'the worker gave no datum'));
+      } catch {
+        reject(new WorkerPeerUnavailable('worker socket', 'malformed answer'));
+      }
+    });
+    socket.on('error', (err) => reject(new WorkerPeerUnavailable('worker socket', `${socketPath}: ${err.message}`)));
+    socket.on('close', () => reject(new WorkerPeerUnavailable('worker socket', 'the worker closed the connection')));
+  });
+}
+
+export const nextDatum: CommandDef = {
+  words: ['next', 'datum'],
+  summary: 'Finish the current datum and wait for the next one (code of a pipeline with datum_batching).',
+  examples: ['while true; do eval "$(tusk next datum)"; cp "$images" /pfs/out/; done', 'tusk next datum --error "cannot parse $images"'],
+  define(cmd, ctx) {
+    cmd
+      .addOption(new Option('--error <message>', 'report the current datum as failed instead of done'))
+      .addOption(outputOption())
+      .action(async (opts: { error?: string; output?: string }) => {
+        const socketPath = ctx.env.TUSK_WORKER_SOCKET;
+        if (!socketPath) throw new FailedPrecondition('NotInDatumBatching', 'TUSK_WORKER_SOCKET is not set: `tusk next datum` works only inside a pipeline with transform.datum_batching');
+        const env = await askWorker(socketPath, opts.error !== undefined ? { op: 'next', error: opts.error } : { op: 'next' });
+        const exports = shellExports(env);
+        if (exports.skipped.length > 0 && formatOf(opts) !== 'json') ctx.stderr.write(`tusk: not exported (not shell names): ${exports.skipped.join(', ')}\n`);
+        emit(ctx, formatOf(opts), () => env, () => exports.text);
+      });
+  },
+};
