@@ -1,0 +1,172 @@
+// fakeCoordinator: a FAKE tuskd for worker tests — a real gRPC server on a free
+// loopback port that implements the WorkerApi (register, long-polled
+// NextTasks, Report, PutDatumOutput) over an in-memory task queue, and PfsApi's
+// GetFile over an in-memory map of files. It is not the daemon's coordinator:
+// it plans nothing, it serves the tasks a test hands it and records what the
+// worker sends back, so the real worker and sidecar processes can be checked
+// against the WorkerApi contract without the rest of Tusk.
+import { Server, ServerCredentials, status, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { PfsApiService, type ModifyFileRequest } from '../../src/gen/tusk/pfs.js';
+import { WorkerApiService, type DatumOutputResponse, type Task, type TaskResult } from '../../src/gen/tusk/pps.js';
+import { normalizePipelineSpec } from '../../src/pps/index.js';
+
+export interface StoredOutput {
+  target: string;
+  files: Map<string, Buffer>;
+}
+
+export class FakeCoordinator {
+  /** Files GetFile serves, by `repo@commit:/path`. */
+  readonly files = new Map<string, Buffer>();
+  readonly results: TaskResult[] = [];
+  readonly outputs = new Map<string, StoredOutput>();
+  readonly registrations: { pipeline: string; worker: string }[] = [];
+  reports = 0;
+  private queue: Task[] = [];
+  private version = 1;
+  private specJson: string;
+  private pollers: (() => void)[] = [];
+  private resultWaiters: (() => void)[] = [];
+  private outputs_ = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly address: string,
+    spec: object,
+  ) {
+    this.specJson = JSON.stringify(spec);
+  }
+
+  static async start(spec: object): Promise<FakeCoordinator> {
+    const server = new Server();
+    let fake!: FakeCoordinator;
+    server.addService(WorkerApiService, {
+      register: (call: { request: { pipeline: string; worker: string } }, cb: sendUnaryData<unknown>) => {
+        fake.registrations.push(call.request);
+        cb(null, { pipelineVersion: fake.version, specJson: fake.specJson });
+      },
+      nextTasks: (call: { request: { max: number; waitMs: number } }, cb: sendUnaryData<unknown>) => void fake.nextTasks(call.request.max, call.request.waitMs).then((r) => cb(null, r)),
+      report: (call: { request: { results: TaskResult[] } }, cb: sendUnaryData<unknown>) => {
+        fake.reports++;
+        fake.results.push(...call.request.results);
+        for (const w of fake.resultWaiters.splice(0)) w();
+        cb(null, {});
+      },
+      putDatumOutput: (call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>) => fake.putDatumOutput(call, cb),
+    });
+    server.addService(PfsApiService, {
+      getFile: (call: { request: { file: string }; write(m: unknown): boolean; end(): void; destroy(e: unknown): void }) => {
+        const data = fake.files.get(call.request.file);
+        if (!data) {
+          call.destroy({ code: status.NOT_FOUND, details: `no file ${call.request.file}` });
+          return;
+        }
+        for (let i = 0; i < data.length || i === 0; i += 64 * 1024) {
+          call.write({ data: data.subarray(i, i + 64 * 1024) });
+          if (data.length === 0) break;
+        }
+        call.end();
+      },
+    } as never);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    fake = new FakeCoordinator(server, `127.0.0.1:${port}`, spec);
+    return fake;
+  }
+
+  addTasks(tasks: Task[]): void {
+    this.queue.push(...tasks);
+    for (const p of this.pollers.splice(0)) p();
+  }
+
+  /** A new pipeline version, handed to the worker with its next NextTasks answer. */
+  updateSpec(spec: object): void {
+    this.version++;
+    this.specJson = JSON.stringify(spec);
+  }
+
+  /** Resolves once `n` results arrived (rejects after `timeoutMs`). */
+  async waitForResults(n: number, timeoutMs = 30_000): Promise<TaskResult[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.results.length < n) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`fakeCoordinator: ${this.results.length} of ${n} results after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.resultWaiters.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+    return this.results.slice(0, n);
+  }
+
+  result(datum: string): TaskResult | undefined {
+    return this.results.find((r) => r.datum === datum);
+  }
+
+  /** The files of a result's output, as text. */
+  outputText(datum: string): Record<string, string> {
+    const r = this.result(datum);
+    const out = r && this.outputs.get(r.output);
+    if (!out) return {};
+    return Object.fromEntries([...out.files].map(([p, b]) => [p, b.toString()]));
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.pollers.splice(0)) p();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+  }
+
+  private async nextTasks(max: number, waitMs: number): Promise<{ tasks: Task[]; pipelineVersion: number; specJson: string }> {
+    if (this.queue.length === 0 && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(waitMs, 2_000));
+        this.pollers.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+    const tasks = this.queue.splice(0, Math.max(1, max));
+    return { tasks, pipelineVersion: this.version, specJson: this.specJson };
+  }
+
+  private putDatumOutput(call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>): void {
+    let target = '';
+    let current: string | undefined;
+    const files = new Map<string, Buffer[]>();
+    call.on('data', (m: ModifyFileRequest) => {
+      if (m.open) target = m.open.target;
+      else if (m.putFile) {
+        current = m.putFile.path;
+        files.set(current, []);
+      } else if (m.data && current !== undefined) files.get(current)!.push(Buffer.from(m.data));
+      else if (m.endFile) current = undefined;
+    });
+    call.on('end', () => {
+      const id = `out${++this.outputs_}`;
+      const stored = new Map([...files].map(([p, parts]) => [p, Buffer.concat(parts)]));
+      this.outputs.set(id, { target, files: stored });
+      cb(null, { output: id, files: stored.size, bytes: [...stored.values()].reduce((n, b) => n + b.length, 0) });
+    });
+    call.on('error', () => {});
+  }
+}
+
+/** A spec whose transform sources the datum's input file as a shell script (`sh` with stdin `. "$in"`). */
+export function scriptSpec(extra: Record<string, unknown> = {}, transform: Record<string, unknown> = {}) {
+  return normalizePipelineSpec({
+    pipeline: { name: 'p' },
+    input: { pfs: { repo: 'in', glob: '/*' } },
+    transform: { cmd: ['sh'], stdin: ['. "$in"'], env: { GREETING: 'hello there' }, ...transform },
+    ...extra,
+  });
+}
+
+/** A task whose one input file (at `path` in repo `in`) holds `script`. */
+export function scriptTask(fake: FakeCoordinator, datum: string, script: string, path = `/${datum}.sh`): Task {
+  fake.files.set(`in@c1:${path}`, Buffer.from(script + '\n'));
+  return {
+    job: 'job1',
+    datum,
+    try: 0,
+    outputCommit: 'outcommit1',
+    inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: 'c1', path, files: [{ path, sizeBytes: script.length + 1, hash: 'h' }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }],
+  };
+}

@@ -1,0 +1,70 @@
+// A real worker for tests: the built sidecar (dist/sidecar/main.js) and worker
+// (dist/worker/main.js) started as the local runtime starts them — sidecar
+// first, both with TUSK_ADDRESS, TUSK_PIPELINE, TUSK_WORKER_ID,
+// TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS — against whatever answers
+// at `address` (a fakeCoordinator, or a real tuskd). Their stderr is kept for
+// the test to read. Also: whether bubblewrap works on this machine.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './daemon.js';
+
+export interface WorkerProcesses {
+  dir: string;
+  sidecar: ChildProcess;
+  worker: ChildProcess;
+  logs(): string;
+  /** Resolves with both exit codes once both processes have exited. */
+  exited(): Promise<[number | null, number | null]>;
+  /** SIGTERM both, wait, remove the worker folder. */
+  stop(): Promise<[number | null, number | null]>;
+}
+
+/** True when bwrap can start a sandbox here (the worker then runs code at /pfs); else the reason. */
+export function bwrapUsable(): true | string {
+  const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', 'true'], { encoding: 'utf8' });
+  if (probe.error) return `bwrap not found (${probe.error.message})`;
+  return probe.status === 0 ? true : `bwrap fails here: ${probe.stderr.trim()}`;
+}
+
+export async function startWorkerProcesses(address: string, options: { pipeline?: string; env?: Record<string, string> } = {}): Promise<WorkerProcesses> {
+  if (!existsSync(join(ROOT, 'dist/worker/main.js'))) throw new Error('the worker is not built: run `npm run build` first');
+  const dir = await mkdtemp(join(tmpdir(), 'tusk-worker-'));
+  const env = {
+    ...process.env,
+    TUSK_ADDRESS: address,
+    TUSK_PIPELINE: options.pipeline ?? 'p',
+    TUSK_WORKER_ID: 'w1',
+    TUSK_WORKER_DIR: dir,
+    TUSK_SIDECAR_SOCKET: join(dir, 'sidecar.sock'),
+    TUSK_PFS: join(dir, 'pfs'),
+    ...options.env,
+  };
+  let logs = '';
+  const start = (script: string) => {
+    const child = spawn(process.execPath, [join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+    return child;
+  };
+  const sidecar = start('dist/sidecar/main.js');
+  const worker = start('dist/worker/main.js');
+  const exitOf = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode) : new Promise<number | null>((r) => c.once('exit', (code) => r(code))));
+  const exited = () => Promise.all([exitOf(sidecar), exitOf(worker)]);
+  return {
+    dir,
+    sidecar,
+    worker,
+    logs: () => logs,
+    exited,
+    async stop() {
+      worker.kill('SIGTERM');
+      sidecar.kill('SIGTERM');
+      const codes = await exited();
+      await rm(dir, { recursive: true, force: true });
+      return codes;
+    },
+  };
+}
