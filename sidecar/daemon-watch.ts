@@ -6,6 +6,12 @@
 
 export const DAEMON_GRACE_MS = 30_000;
 
+/** The grace period: TUSK_DAEMON_GRACE_MS if set (tests shorten it), else 30 s. */
+export function daemonGraceMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.TUSK_DAEMON_GRACE_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : DAEMON_GRACE_MS;
+}
+
 export class DaemonWatch {
   private failingSince: number | undefined;
 

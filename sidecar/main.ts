@@ -2,12 +2,12 @@
 // it listens on $TUSK_SIDECAR_SOCKET for the worker's requests, fetches datum
 // inputs from tuskd ($TUSK_ADDRESS) into $TUSK_PFS and uploads what user code
 // wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM or
-// once the daemon has been unreachable for 30 s.
+// once the daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { TuskClient, WorkerClient } from '../src/client/index.js';
-import { DaemonWatch, probeChannel } from './daemon-watch.js';
+import { DaemonWatch, daemonGraceMs, probeChannel } from './daemon-watch.js';
 import { DatumArea } from './datum-area.js';
 import { jsonLogger } from './log.js';
 import { serveSidecar } from './protocol.js';
@@ -60,7 +60,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     rm(socketPath, { force: true }).finally(() => process.exit(code));
     setTimeout(() => process.exit(code), 2_000).unref();
   };
-  const stopProbe = probeChannel(outputs.worker, new DaemonWatch(), () => stop('daemon unreachable for 30s'));
+  const graceMs = daemonGraceMs(env);
+  const stopProbe = probeChannel(outputs.worker, new DaemonWatch(graceMs), () => stop(`daemon unreachable for ${graceMs / 1000}s`), Math.min(5_000, graceMs));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
