@@ -151,6 +151,27 @@ describe('content store', () => {
     await session.close();
   });
 
+  it('cuts the same chunks for the same files however their sources are split', async () => {
+    const store = await open(new MemoryStore(), { hashThread: false });
+    const layout = (c: FileContent) => c.refs!.map((r) => `${r.chunk.hash}:${r.start}:${r.length}`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ size: fc.nat({ max: 400_000 }), piece: fc.integer({ min: 1, max: 100_000 }) }), { minLength: 1, maxLength: 6 }),
+        async (files) => {
+          const datas = files.map((f, i) => bytes(1000 + i, f.size));
+          const whole = store.writer();
+          const a = datas.map((d) => whole.writeFile(d));
+          await whole.close();
+          const split = store.writer();
+          const b = datas.map((d, i) => split.writeFile(pieces(d, files[i]!.piece)));
+          await split.close();
+          for (let i = 0; i < files.length; i++) expect(layout(await b[i]!)).toEqual(layout(await a[i]!));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
   it('keeps a long file slice list in blobs and reads any range of it', async () => {
     const store = await open(new MemoryStore());
     const data = bytes(5, 6 << 20);

@@ -38,7 +38,7 @@ import { SlabPool, type Slab } from './slab-pool.js';
 export const INLINE_REFS = 32;
 const REFS_PER_BLOB = 1024;
 /** Bytes appended between hash batches (fewer messages to the worker vs. how soon it starts). */
-const BATCH_BYTES = 1024 * 1024;
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
