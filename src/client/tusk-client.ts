@@ -2,7 +2,8 @@
 // strings in the ref grammar, streams as async iterables, errors as the same
 // TuskErrors the daemon threw. The CLI, tests, the console and the S3 gateway
 // all go through it.
-import type { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { status, type Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import { fromServiceError } from '../rpc/errors.js';
 import { AdminApiClient } from '../gen/tusk/admin.js';
 import {
   PfsApiClient,
@@ -34,6 +35,16 @@ export class TuskClient {
   close(): void {
     this.pfs.close();
     this.admin.close();
+  }
+
+  /** Waits until the PFS channel is connected (rejects like a call would when the daemon cannot be reached). */
+  private ready(timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pfs.waitForReady(Date.now() + timeoutMs, (err) => {
+        if (!err) resolve();
+        else reject(fromServiceError({ code: status.UNAVAILABLE, details: err.message }));
+      });
+    });
   }
 
   version() {
@@ -91,11 +102,15 @@ export class TuskClient {
   // Files
   /** Opens a write to `repo@branch` or `repo@<open commit>`; nothing is visible until close(). */
   async modifyFile(target: string, options: { description?: string; onBytes?: (n: number) => void } = {}): Promise<FileWriter> {
+    // Connect first: until the channel is up, grpc-js accepts writes without
+    // back-pressure and holds them all, so a caller that reads files without
+    // yielding would read the whole folder into memory before sending a byte.
+    await this.ready();
     let call!: ReturnType<PfsApiClient['modifyFile']>;
     const result = new Promise<ModifyFileResponse>((resolve, reject) => {
       call = this.pfs.modifyFile((err, res) => (err ? reject(err) : resolve(res!)));
     });
-    const writer = new FileWriter(call, result, options.onBytes);
+    const writer = new FileWriter(call, result, { onBytes: options.onBytes, batch: true });
     call.write({ open: { target, description: options.description ?? '' } });
     return writer;
   }

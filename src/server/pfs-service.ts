@@ -89,10 +89,11 @@ const QUEUE_BYTES = 32 * 1024 * 1024;
 const QUEUE_FILES = 16 * 1024;
 
 /**
- * Reads a ModifyFile stream: open, then puts (header, data…, end) and deletes;
- * applies them when the stream ends cleanly. Small files are gathered and
- * queued (the next message is read while they are stored, many to one hash
- * batch); a larger file streams through, the reader waiting for it.
+ * Reads a ModifyFile stream: open, then puts (header, data…, end; or many
+ * whole files in one `files` message) and deletes; applies them when the
+ * stream ends cleanly. Small files are queued without waiting for each to be
+ * stored (the next message is read meanwhile, and many share a hash batch);
+ * a larger file streams through, the reader waiting for it.
  */
 async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
@@ -137,6 +138,11 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
         await upload.putFile(path, rest(), append);
       }
       if (!ended) throw new InvalidArgument('BadStream', `the stream ended in the middle of ${path}`);
+    } else if (msg.files) {
+      for (const f of msg.files.files) {
+        await queue.room(f.data.length);
+        queue.add(upload.putFile(f.path, f.data, f.append), f.data.length);
+      }
     } else if (msg.deleteFile) {
       upload.deleteFile(msg.deleteFile.path);
     } else {
