@@ -1,8 +1,9 @@
 // Everything a command needs from the outside world, passed in rather than
-// reached for: the standard streams, the environment, a clock, and a lazily
-// opened TuskClient (closed by main when the command ends).
+// reached for: the standard streams, the environment, a clock, and lazily
+// opened clients for the file system (TuskClient) and the pipeline system
+// (PpsClient), both at the same address and closed by main when the command ends.
 import type { Readable, Writable } from 'node:stream';
-import { TuskClient } from '../client/index.js';
+import { PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
 
 export interface CliIO {
@@ -18,26 +19,41 @@ export interface CliIO {
 export interface CliContext extends CliIO {
   /** The client for the daemon at TUSK_ADDRESS / $TUSK_HOME/tuskd.json / localhost:1650, opened on first use. */
   client(): TuskClient;
-  /** The address client() connects to. */
+  /** The pipeline client (PpsApi) for the same daemon, opened on first use. */
+  pps(): PpsClient;
+  /** The address client() and pps() connect to. */
   address(): string;
-  /** Closes the client if one was opened. */
+  /** Closes the clients that were opened. */
   close(): void;
 }
 
-export function createContext(io: CliIO, connect: (address: string) => TuskClient = (a) => new TuskClient(a)): CliContext {
+export function createContext(
+  io: CliIO,
+  connect: (address: string) => TuskClient = (a) => new TuskClient(a),
+  connectPps: (address: string) => PpsClient = (a) => new PpsClient(a),
+): CliContext {
   let client: TuskClient | undefined;
+  let pps: PpsClient | undefined;
+  let address: string | undefined;
+  const where = () => (address ??= client?.address ?? resolveAddress(io.env));
   return {
     ...io,
     client() {
-      client ??= connect(resolveAddress(io.env));
+      client ??= connect(where());
       return client;
     },
+    pps() {
+      pps ??= connectPps(where());
+      return pps;
+    },
     address() {
-      return client?.address ?? resolveAddress(io.env);
+      return where();
     },
     close() {
       client?.close();
+      pps?.close();
       client = undefined;
+      pps = undefined;
     },
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatFields, formatTable, humanSize, oneLine, relativeTime } from './output.js';
+import { elapsed, formatFields, formatTable, humanDuration, humanSize, oneLine, relativeTime } from './output.js';
 
 describe('humanSize', () => {
   it('prints sizes like pachctl, with binary units', () => {
@@ -54,5 +54,34 @@ describe('formatTable', () => {
 describe('oneLine', () => {
   it('joins lines so an error stays on one line', () => {
     expect(oneLine('first\n  second\r\nthird\n')).toBe('first second third');
+  });
+});
+
+describe('humanDuration', () => {
+  it('uses the coarsest unit that still says something', () => {
+    expect(humanDuration(0)).toBe('0 ms');
+    expect(humanDuration(850)).toBe('850 ms');
+    expect(humanDuration(1000)).toBe('1 s');
+    expect(humanDuration(3290)).toBe('3.2 s');
+    expect(humanDuration(42_900)).toBe('42 s');
+    expect(humanDuration(125_000)).toBe('2m 5s');
+    expect(humanDuration(3_720_000)).toBe('1h 2m');
+    expect(humanDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe('3d 4h');
+    expect(humanDuration(-1)).toBe('-');
+    expect(humanDuration(Number.NaN)).toBe('-');
+  });
+
+  it('never rounds a duration up into the next unit', () => {
+    expect(humanDuration(999.6)).toBe('999 ms');
+    expect(humanDuration(9_999)).toBe('9.9 s');
+    expect(humanDuration(59_999)).toBe('59 s');
+    expect(humanDuration(3_599_999)).toBe('59m 59s');
+  });
+
+  it('measures a running span up to now', () => {
+    const now = new Date('2025-06-01T12:00:10Z');
+    expect(elapsed('2025-06-01T12:00:00Z', '2025-06-01T12:00:01.500Z', now)).toBe('1.5 s');
+    expect(elapsed('2025-06-01T12:00:00Z', '', now)).toBe('10 s');
+    expect(elapsed('', '', now)).toBe('-');
   });
 });

@@ -81,3 +81,24 @@ function width(cell: string): number {
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
+
+/** `0 ms`, `850 ms`, `3.2 s`, `42 s`, `2m 5s`, `1h 2m`, `3d 4h`. Negative or not a number: `-`. */
+export function humanDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.floor(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 10) return `${(Math.floor(seconds * 10) / 10).toFixed(1).replace(/\.0$/, '')} s`;
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  const s = Math.floor(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** The time from `startIso` to `endIso` (or to `now` when it has not ended), for people; `-` if not started. */
+export function elapsed(startIso: string, endIso: string, now: Date): string {
+  if (!startIso) return '-';
+  const start = new Date(startIso).getTime();
+  const end = endIso ? new Date(endIso).getTime() : now.getTime();
+  return humanDuration(end - start);
+}

@@ -1,7 +1,9 @@
 // The little ref handling the CLI does itself. The daemon parses and checks
 // every ref (one grammar for every client); the CLI only splits the forms its
 // commands take apart: `REPO@REF:/PATH` into the ref and the path, a bare
-// global commit ID, `--head` given as a bare branch or commit.
+// global commit ID, `--head` given as a bare branch or commit, a job's
+// `PIPELINE@JOB_ID`.
+import { usageError } from './usage.js';
 
 /** `repo@branch:/a/b` → { ref: 'repo@branch', path: '/a/b' }; no ':' → path undefined. */
 export function splitFileRef(text: string): { ref: string; path?: string } {
@@ -26,4 +28,15 @@ export function isGlobalId(text: string): boolean {
 /** `--head master` on `repo@b` means `repo@master`; a full ref is kept. */
 export function headRef(repo: string, head: string): string {
   return head.includes('@') ? head : `${repo}@${head}`;
+}
+
+/** `edges@<32-hex ID>` → { pipeline, id }; a malformed one is a usage error (exit 2). */
+export function parseJobRef(text: string): { pipeline: string; id: string } {
+  const at = text.indexOf('@');
+  const pipeline = at < 0 ? '' : text.slice(0, at);
+  const id = at < 0 ? '' : text.slice(at + 1);
+  if (!pipeline || !isGlobalId(id)) {
+    throw usageError(`expected PIPELINE@JOB_ID (a job ID is 32 lowercase hex digits), got ${JSON.stringify(text)}`);
+  }
+  return { pipeline, id };
 }

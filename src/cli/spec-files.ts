@@ -1,0 +1,70 @@
+// Pipeline spec files as `create|update pipeline -f` reads them: the text of a
+// file or of standard input (`-f -`), and a file of several specs (YAML
+// documents separated by `---`, or JSON objects one after another, as pachctl
+// accepts) cut into one text per spec. The daemon parses and validates each.
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { Pipeline } from '../client/index.js';
+import { TuskError, isTuskError } from '../errors/index.js';
+import { parseSpecDocuments } from '../pps/spec-text.js';
+import { localError } from './local-files.js';
+
+/** Specs are small documents; this bounds what is read from a pipe by mistake. */
+const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+
+export async function readSpecText(file: string, stdin: Readable): Promise<string> {
+  if (file !== '-') {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw localError(file, err);
+    }
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > MAX_SPEC_BYTES) throw localError('standard input', new Error(`a spec larger than ${MAX_SPEC_BYTES} bytes`));
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One text per spec. A file of one spec, and text that does not parse (the
+ * daemon reports its syntax error with line numbers), are sent as they are;
+ * specs of a multi-spec file are sent one by one as JSON.
+ */
+export function splitSpecs(text: string): string[] {
+  const parsed = parseSpecDocuments(text);
+  if (!parsed.ok || parsed.docs.length <= 1) return [text];
+  return parsed.docs.map((doc) => JSON.stringify(doc));
+}
+
+/** The pipeline name a spec text gives, for messages; '' when it has none. */
+export function specName(text: string): string {
+  const parsed = parseSpecDocuments(text);
+  if (!parsed.ok || parsed.docs.length !== 1) return '';
+  const pipeline = (parsed.docs[0] as { pipeline?: { name?: unknown } } | null)?.pipeline;
+  return typeof pipeline?.name === 'string' ? pipeline.name : '';
+}
+
+/**
+ * Sends each spec of `text` in order (so a later spec may read an earlier one's
+ * output). An error in a multi-spec file names the spec; the ones before it
+ * stay created.
+ */
+export async function sendSpecs(texts: readonly string[], send: (text: string) => Promise<Pipeline>): Promise<Pipeline[]> {
+  const done: Pipeline[] = [];
+  for (const [i, text] of texts.entries()) {
+    try {
+      done.push(await send(text));
+    } catch (err) {
+      if (texts.length === 1 || !isTuskError(err)) throw err;
+      const name = specName(text);
+      throw new TuskError(err.kind, err.code, `spec ${i + 1} of ${texts.length}${name ? ` (${name})` : ''}: ${err.message}`, { ...err.data });
+    }
+  }
+  return done;
+}
