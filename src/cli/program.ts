@@ -8,22 +8,27 @@ import type { CommandDef } from './command.js';
 import type { CliContext } from './context.js';
 
 const VERBS: Record<string, string> = {
-  create: 'Create a repo or a branch.',
-  list: 'List repos, commits, branches or files.',
-  inspect: 'Show the details of a repo, commit or branch.',
-  delete: 'Delete a repo, branch or file.',
-  start: 'Open a commit.',
+  create: 'Create a repo, a branch or pipelines.',
+  update: 'Make a new version of a pipeline.',
+  list: 'List repos, commits, branches, files, pipelines, jobs or datums.',
+  inspect: 'Show the details of a repo, commit, branch, pipeline, job or datum.',
+  delete: 'Delete a repo, branch, file or pipeline.',
+  start: 'Open a commit, or restart a paused pipeline.',
+  stop: 'Pause a pipeline.',
+  run: 'Run a pipeline now.',
+  restart: 'Run a datum again.',
   finish: 'Finish an open commit.',
-  wait: 'Wait for a commit to finish.',
+  wait: 'Wait for a commit or a job to finish.',
   put: 'Put files into a repo.',
   get: 'Get a file out of a repo.',
   glob: 'Find files by pattern.',
   diff: 'Compare two commits.',
+  next: 'Ask for the next datum (from user code with datum_batching).',
 };
 
 export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): Command {
   const program = new Command('tusk')
-    .description('Version control for data: repos of files with commits and branches, served by tuskd.')
+    .description('Version control for data: repos of files with commits and branches, and pipelines that run on them, served by tuskd.')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void ctx.stdout.write(s),

@@ -1,0 +1,25 @@
+// tusk create pipeline -f SPEC.yaml|SPEC.json|-
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { pipelineJson } from '../pps-views.js';
+import { readSpecText, sendSpecs, splitSpecs } from '../spec-files.js';
+
+export const createPipeline: CommandDef = {
+  words: ['create', 'pipeline'],
+  summary: 'Create pipelines from a spec file (YAML or JSON, Pachyderm\'s field names); each gets an output repo of its name.',
+  examples: [
+    'tusk create pipeline -f edges.yaml',
+    'tusk create pipeline -f pipelines.yaml     # several specs separated by ---, created in order',
+    'cat edges.json | tusk create pipeline -f -',
+  ],
+  define(cmd, ctx) {
+    cmd
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .addOption(outputOption())
+      .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
+      .action(async (opts) => {
+        const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text));
+        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
+      });
+  },
+};

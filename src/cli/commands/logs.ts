@@ -1,0 +1,60 @@
+// tusk logs -p PIPELINE [--job ID] [--datum ID] [-f]
+// Lines are printed as they arrive, so a long log never sits in memory and
+// -f shows new lines live until interrupted (or until stdout goes away).
+import type { Writable } from 'node:stream';
+import { formatOf, outputOption, type CommandDef } from '../command.js';
+import { logJson } from '../pps-views.js';
+
+export const logs: CommandDef = {
+  words: ['logs'],
+  summary: 'Print the logs of a pipeline\'s user code (stdout and stderr) and of its workers, oldest first.',
+  examples: ['tusk logs -p edges', 'tusk logs -p edges --job 0f1e2d3c4b5a69788796a5b4c3d2e1f0 --datum 5c1a...', 'tusk logs -p edges -f'],
+  define(cmd, ctx) {
+    cmd
+      .requiredOption('-p, --pipeline <name>', 'the pipeline whose logs to print')
+      .option('--job <id>', 'only this job\'s lines')
+      .option('--datum <id>', 'only this datum\'s lines')
+      .option('-f, --follow', 'keep printing new lines as they are logged, until interrupted')
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nOutput: one log message per line. With -o json, one JSON array of {time, pipeline, job, datum, stream, message};\n' +
+          'with -o json and -f (a stream that never ends), one JSON object per line (newline-delimited JSON) instead.',
+      )
+      .action(async (opts) => {
+        const json = formatOf(opts) === 'json';
+        const follow = !!opts.follow;
+        const out = ctx.stdout;
+        const lines = ctx.pps().logs({ pipeline: opts.pipeline, job: opts.job, datum: opts.datum, follow });
+        let first = true;
+        if (json && !follow) await write(out, '[');
+        for await (const line of lines) {
+          let text: string;
+          if (!json) text = line.message.endsWith('\n') ? line.message : line.message + '\n';
+          else if (follow) text = JSON.stringify(logJson(line)) + '\n';
+          else text = `${first ? '\n' : ',\n'}${JSON.stringify(logJson(line))}`;
+          first = false;
+          if (!(await write(out, text))) return; // the reader went away (`| head`)
+        }
+        if (json && !follow) await write(out, first ? ']\n' : '\n]\n');
+      });
+  },
+};
+
+/** Writes with backpressure; false once the stream is closed or broken. */
+async function write(out: Writable, text: string): Promise<boolean> {
+  if (out.destroyed || out.writableEnded) return false;
+  if (out.write(text)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+    out.once('error', done);
+  });
+  return !out.destroyed;
+}

@@ -1,0 +1,22 @@
+// tusk update pipeline -f SPEC [--reprocess]
+import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { pipelineJson } from '../pps-views.js';
+import { readSpecText, sendSpecs, splitSpecs } from '../spec-files.js';
+
+export const updatePipeline: CommandDef = {
+  words: ['update', 'pipeline'],
+  summary: 'Make a new version of existing pipelines from a spec file; unchanged datums are reused unless --reprocess.',
+  examples: ['tusk update pipeline -f edges.yaml', 'tusk update pipeline -f edges.yaml --reprocess'],
+  define(cmd, ctx) {
+    cmd
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
+      .addOption(outputOption())
+      .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
+      .action(async (opts) => {
+        const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess }));
+        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
+      });
+  },
+};
