@@ -8,6 +8,12 @@
 // ObjectStore here does) that put() keeps no reference to its body after it
 // resolves.
 //
+// Up to four packs are written at once: on a local disk every put ends in an
+// fsync (twice per pack: the pack, then its index), whose latency rather than
+// bandwidth limits one writer. Measured with FsStore on this machine, 16 MiB
+// packs with their indexes: ~77 MiB/s one at a time, ~230 with two in flight,
+// ~350 with four (more did not help).
+//
 // Pack size: 16 MiB. Large enough that a GiB is 64 objects (few requests,
 // few files, a cheap index rebuild) and that S3 request costs and fsyncs are
 // amortized; small enough that a writer holds at most a few packs in memory
@@ -60,7 +66,7 @@ export class PackWriter {
 
   constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
     this.packSize = options.packSize ?? DEFAULT_PACK_SIZE;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? 4;
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
   }
@@ -93,6 +99,7 @@ export class PackWriter {
   async flush(): Promise<void> {
     if (this.used > 0) this.seal();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.spare.length = 0; // a flush usually ends a burst: give the memory back
     this.throwIfFailed();
   }
 
