@@ -1,7 +1,6 @@
 // tusk create pipeline -f SPEC.yaml|SPEC.json|-
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { pipelineJson } from '../pps-views.js';
-import { readSpecText, sendSpecs, splitSpecs } from '../spec-files.js';
 
 export const createPipeline: CommandDef = {
   words: ['create', 'pipeline'],
@@ -17,6 +16,8 @@ export const createPipeline: CommandDef = {
       .addOption(outputOption())
       .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
+        // Loaded here so that other commands do not pay for the YAML parser at start-up.
+        const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text));
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
