@@ -8,7 +8,7 @@
 // nodes line up again right after each change, so the diff costs
 // O(changes · log n) node loads, not O(n). Pure over a node lookup.
 import { withEmpty } from './codec.js';
-import type { FileEntry, NodeLoader, TreeId } from './node.js';
+import type { FileEntry, NodeLoader, TreeId, TreeNode } from './node.js';
 
 /** A change between two trees. Added: no `before`; deleted: no `after`; modified: both, and their size or hash differ. */
 export interface DiffEntry {
@@ -54,17 +54,62 @@ class Frontier {
     this.stack.pop();
   }
 
-  /** Replaces the subtree on top by its children (or entries). */
-  async open(): Promise<void> {
+  /** Replaces the subtree on top by its children (or entries); returns the node it opened. */
+  async open(): Promise<TreeNode> {
     const top = this.stack.pop() as Item & { ref: true };
     const node = await this.load(top.id);
     if (node.kind === 'leaf') {
       for (let i = node.entries.length - 1; i >= 0; i--) this.stack.push({ ref: false, entry: node.entries[i]! });
-      return;
+      return node;
     }
     const c = node.children;
     for (let i = c.length - 1; i >= 0; i--) {
       this.stack.push({ ref: true, id: c[i]!.id, level: node.level - 1, key: c[i]!.key, after: i === 0 ? top.after : c[i - 1]!.key });
+    }
+    return node;
+  }
+}
+
+/**
+ * Node reads for one diff: a read can be started early (prefetch) and is
+ * handed over once when the walk gets to it, so the reads of one level are in
+ * flight together instead of one after another.
+ */
+class Reads {
+  private readonly started = new Map<TreeId, Promise<TreeNode>>();
+  constructor(private readonly load: NodeLoader) {}
+
+  readonly take: NodeLoader = (id) => {
+    const p = this.started.get(id);
+    if (!p) return this.load(id);
+    this.started.delete(id);
+    return p;
+  };
+
+  /** Starts reading `id` (unless already started) and returns the read, which stays to be taken. */
+  start(id: TreeId): Promise<TreeNode> {
+    let p = this.started.get(id);
+    if (!p) {
+      p = this.load(id);
+      p.catch(() => undefined); // reported when taken
+      this.started.set(id, p);
+    }
+    return p;
+  }
+
+  /**
+   * Both sides opened a node at the same level: the children only one side has
+   * are the ones the walk will open next (those in the prefix's range).
+   */
+  prefetch(x: TreeNode, y: TreeNode, prefix: string): void {
+    if (x.kind !== 'internal' || y.kind !== 'internal') return;
+    for (const [one, other] of [[x, y], [y, x]] as const) {
+      const shared = new Set(other.children.map((c) => c.id));
+      one.children.forEach((c, i) => {
+        const after = i === 0 ? '' : one.children[i - 1]!.key;
+        if (shared.has(c.id) || c.key < prefix || (after >= prefix && !after.startsWith(prefix))) return;
+        this.start(c.id);
+      });
     }
   }
 }
@@ -73,9 +118,11 @@ class Frontier {
 export async function* diffTrees(loader: NodeLoader, a: TreeId, b: TreeId, prefix = ''): AsyncGenerator<DiffEntry> {
   if (a === b) return;
   const load = withEmpty(loader);
-  const [ra, rb] = await Promise.all([load(a), load(b)]);
-  const A = new Frontier(load, a, ra.level);
-  const B = new Frontier(load, b, rb.level);
+  const reads = new Reads(load);
+  const [ra, rb] = await Promise.all([reads.start(a), reads.start(b)]);
+  reads.prefetch(ra, rb, prefix);
+  const A = new Frontier(reads.take, a, ra.level);
+  const B = new Frontier(reads.take, b, rb.level);
   for (;;) {
     const x = A.head(prefix);
     const y = B.head(prefix);
@@ -86,7 +133,10 @@ export async function* diffTrees(loader: NodeLoader, a: TreeId, b: TreeId, prefi
         B.pop();
         continue;
       }
-      if (x.level === y.level) await Promise.all([A.open(), B.open()]); // two reads in flight
+      if (x.level === y.level) {
+        const [nx, ny] = await Promise.all([A.open(), B.open()]);
+        reads.prefetch(nx, ny, prefix);
+      }
       else if (x.level > y.level) await A.open();
       else await B.open();
       continue;
