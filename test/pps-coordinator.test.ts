@@ -134,6 +134,11 @@ describe('jobs through the worker API', () => {
   it('refuses specs with unknown inputs or cycles, naming the problem', async () => {
     await expect(pps.createPipeline(spec('orphan', 'nope'))).rejects.toMatchObject({ code: 'RepoNotFound' });
     await expect(pps.createPipeline(spec('loop', 'loop'))).rejects.toMatchObject({ code: 'PipelineCycle' });
+    // A cycle through two pipelines: the message (with an arrow) reaches the client and the daemon keeps serving.
+    await pps.createPipeline(spec('ping', 'letters'));
+    await pps.createPipeline(spec('pong', 'ping'));
+    await expect(pps.createPipeline(spec('ping', 'pong'), { update: true })).rejects.toMatchObject({ code: 'PipelineCycle', message: expect.stringMatching(/ping → pong → ping|pong → ping → pong/) });
+    expect((await pfs.listRepos()).length).toBeGreaterThan(0);
     await expect(pps.createPipeline('{"pipeline":{"name":"x"},"transform":{"cmd":["a"]},"input":{"pfs":{"repo":"letters","glob":"[a"}}}')).rejects.toMatchObject({ code: 'InvalidSpec' });
     await expect(pfs.deleteRepo('letters')).rejects.toMatchObject({ code: 'InUse' });
   });

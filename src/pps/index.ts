@@ -33,4 +33,4 @@ export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
-export { OutputCollision, DatumOutputUpload } from './datum-outputs.js';
+export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';

@@ -190,6 +190,8 @@ export class Jobs {
   }
 
   private async record(settled: [DatumTask, TaskOutcome][]): Promise<void> {
+    // Results point at stored outputs: make those durable before recording them.
+    if (settled.some(([, r]) => r.success)) await this.ctx.outputs.durable();
     const ops = [];
     const touched = new Set<ActiveJob>();
     for (const [task, r] of settled) {

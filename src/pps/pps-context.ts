@@ -6,6 +6,7 @@ import type { LogStore } from './logs.js';
 import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
 import { TaskQueue } from './task-queue.js';
+import { DatumOutputStore } from './datum-outputs.js';
 
 export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
 
@@ -22,8 +23,11 @@ export interface PpsDeps {
 
 export class PpsContext {
   readonly queue = new TaskQueue();
+  readonly outputs: DatumOutputStore;
 
-  constructor(readonly deps: PpsDeps) {}
+  constructor(readonly deps: PpsDeps) {
+    this.outputs = new DatumOutputStore(deps.pfs.ctx.deps.content, deps.tree);
+  }
 
   get pfs() {
     return this.deps.pfs;

@@ -7,7 +7,7 @@ import { InvalidArgument } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
-import { DatumOutputUpload } from './datum-outputs.js';
+import type { DatumOutputUpload } from './datum-outputs.js';
 import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
@@ -108,7 +108,7 @@ export class Pps {
     const [pipeline, job, datum, ...rest] = target.split('/');
     if (!pipeline || !job || !datum || rest.length > 0) throw new InvalidArgument('BadTarget', `datum output target "${target}" is not PIPELINE/JOB/DATUM`);
     await this.jobs.get(pipeline, job);
-    return new DatumOutputUpload(this.ctx.pfs.ctx.deps.content, this.ctx.deps.tree);
+    return this.ctx.outputs.open();
   }
 
   // --- what users ask --------------------------------------------------------

@@ -1,6 +1,6 @@
 // The one table that turns Tusk's error kinds into gRPC status codes, and the
 // way a TuskError crosses the wire: the status carries the one-line message,
-// the `tusk-error` trailer carries the JSON (code, kind, data) so the client
+// the `tusk-error-bin` trailer carries the JSON (code, kind, data) so the client
 // rebuilds the same typed error. Shared by src/server and src/client.
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { TuskError, toTuskError, type ErrorKind, type TuskErrorJSON } from '../errors/index.js';
@@ -17,13 +17,14 @@ const KIND_TO_STATUS: Record<ErrorKind, status> = {
   internal: status.INTERNAL,
 };
 
-const TRAILER = 'tusk-error';
+// A binary trailer: messages may hold any text (paths, '→'), and grpc-js throws on non-ASCII text metadata.
+const TRAILER = 'tusk-error-bin';
 
 /** Server side: any thrown value → a gRPC ServiceError with a status code and the typed error in a trailer. */
 export function toServiceError(err: unknown): Partial<ServiceError> {
   const e = toTuskError(err);
   const metadata = new Metadata();
-  metadata.set(TRAILER, JSON.stringify(e.toJSON()));
+  metadata.set(TRAILER, Buffer.from(JSON.stringify(e.toJSON()), 'utf8'));
   return { code: KIND_TO_STATUS[e.kind], details: e.message, metadata };
 }
 
@@ -31,9 +32,9 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
 export function fromServiceError(err: unknown): TuskError {
   const se = err as Partial<ServiceError>;
   const raw = se.metadata?.get(TRAILER)?.[0];
-  if (typeof raw === 'string') {
+  if (raw instanceof Uint8Array) {
     try {
-      return TuskError.fromJSON(JSON.parse(raw) as TuskErrorJSON);
+      return TuskError.fromJSON(JSON.parse(Buffer.from(raw).toString('utf8')) as TuskErrorJSON);
     } catch {
       // fall through to the status code
     }
