@@ -71,8 +71,29 @@ describe('the datum area', () => {
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
     expect(await area.upload('d1', 'p/j/d1')).toEqual({ output: 'o-p/j/d1', files: 1, bytes: 0 });
     expect(uploads[0]!.files).toEqual({ '/sub/r.txt': 'result' });
-    await area.discard('d1');
-    expect(await readdir(join(dir, 'stage'))).toEqual([]);
+    await area.release('d1');
+    expect(await readdir(join(dir, 'stage/s1/out'))).toEqual([]);
+    expect(await readdir(join(dir, 'stage/s1/in/images'))).toEqual([]);
+  });
+
+  test('a freed slot folder is reused for the next datum, holding only that datum\'s files', async () => {
+    files.set('a@c1:/x/1.txt', 'one').set('b@c1:/2.txt', 'two');
+    await area.prepare('d1', [input('a', ['/x/1.txt'])]);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/o1'), 'o');
+    await area.collect('d1');
+    await area.release('d1');
+    await area.prepare('d2', [input('b', ['/2.txt'])]);
+    await area.activate('d2');
+    expect(await readdir(join(dir, 'stage'))).toEqual(['s1']);
+    expect((await readdir(join(dir, 'pfs'))).sort()).toEqual(['b', 'out']);
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+    await area.collect('d2');
+    await area.release('d2');
+    // the same input again: nested folders are recreated after being emptied
+    await area.prepare('d3', [input('a', ['/x/1.txt'])]);
+    await area.activate('d3');
+    expect(await readFile(join(dir, 'pfs/a/x/1.txt'), 'utf8')).toBe('one');
   });
 
   test('empty_files inputs are created empty without fetching anything', async () => {

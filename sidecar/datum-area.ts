@@ -1,23 +1,41 @@
 // The datum area: $TUSK_PFS, where user code finds its inputs and writes its
 // output, and the staging folder beside it where datums are prepared ahead of
-// time. Each datum gets a slot (`<stage>/<slot>/in`, later `<stage>/<slot>/out`);
-// activating a slot renames its inputs into $TUSK_PFS and collecting it renames
-// them back together with what the code wrote to $TUSK_PFS/out, so switching
-// datums costs a few renames and the next datum's files are fetched, and the
-// last one's output uploaded, while the code runs. $TUSK_PFS/out itself is
-// never replaced, only emptied: a sandbox holds it bind-mounted for the
-// worker's whole life. The stage must be on the same file system as $TUSK_PFS.
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+// time. A datum named by the worker (its slot) is staged in a slot folder
+// (`<stage>/s<N>/in/<input>/...`); activating it renames its input folders
+// into $TUSK_PFS, and finishing it renames them back together with what the
+// code wrote to $TUSK_PFS/out (into `<stage>/s<N>/out`), uploads that if asked,
+// and empties the slot folder for the next datum. So switching datums costs a
+// few renames, the next datums' files are fetched and the last output uploaded
+// while the code runs, and folders are reused rather than created per datum
+// (creating a folder costs ~1 ms on some disks, more than a whole datum should).
+// $TUSK_PFS/out itself is never replaced, only emptied: a sandbox holds it
+// bind-mounted for the worker's whole life. The stage must be on the same file
+// system as $TUSK_PFS. Renames and small listings use the synchronous calls:
+// they take microseconds, where a trip through the thread pool per call cost
+// more than the rest of a trivial datum.
+import { readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FailedPrecondition, InvalidArgument } from '../src/errors/index.js';
+import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
 import { nodeOutputFs, walkOutput, SANDBOX_OUT } from './output-walk.js';
 import type { DatumInput } from './protocol.js';
 import type { Limit } from './serial.js';
 import { uploadOutput, type DatumOutput, type OutputSink } from './upload.js';
 
+/** A reusable slot folder and the folders known to exist in it. */
+interface SlotDir {
+  path: string;
+  made: Set<string>;
+  /** Input names of the datum staged in it. */
+  names: string[];
+}
+
 export class DatumArea {
-  private active: { slot: string; names: string[] } | undefined;
+  private readonly slots = new Map<string, SlotDir>();
+  private readonly free: SlotDir[] = [];
+  private created = 0;
+  private active: { slot: string; dir: SlotDir } | undefined;
   readonly out: string;
 
   constructor(
@@ -37,30 +55,34 @@ export class DatumArea {
     for (const name of await readdir(this.pfs)) if (name !== 'out') await rm(join(this.pfs, name), { recursive: true, force: true });
     await rm(this.stage, { recursive: true, force: true });
     await mkdir(this.stage, { recursive: true });
+    this.slots.clear();
+    this.free.length = 0;
     this.active = undefined;
   }
 
+  /** Fetches a datum's inputs into a slot folder. */
   async prepare(slot: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number }> {
-    const dir = join(this.slotDir(slot), 'in');
-    await mkdir(dir, { recursive: true });
-    return fetchInputs(this.source, this.fetchLimit, dir, inputs);
+    if (this.slots.has(slot)) throw new FailedPrecondition('SlotInUse', `datum slot ${slot} is already prepared`, { slot });
+    const dir = this.free.pop() ?? (await this.newSlotDir());
+    this.slots.set(slot, dir);
+    dir.names = [...new Set(inputs.map((i) => i.name))];
+    return fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made);
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
   async activate(slot: string): Promise<void> {
+    const dir = this.slotDir(slot);
     if (this.active) await this.collect(this.active.slot);
-    const dir = join(this.slotDir(slot), 'in');
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      throw new FailedPrecondition('SlotNotPrepared', `datum slot ${slot} was not prepared`, { slot });
+    for (const name of dir.names) {
+      const target = join(this.pfs, name);
+      try {
+        renameSync(join(dir.path, 'in', name), target);
+      } catch {
+        await rm(target, { recursive: true, force: true });
+        renameSync(join(dir.path, 'in', name), target);
+      }
     }
-    for (const name of names) {
-      await rm(join(this.pfs, name), { recursive: true, force: true });
-      await rename(join(dir, name), join(this.pfs, name));
-    }
-    this.active = { slot, names };
+    this.active = { slot, dir };
     await emptyDir(this.out);
   }
 
@@ -68,34 +90,72 @@ export class DatumArea {
     await emptyDir(this.out);
   }
 
-  /** Moves what the code wrote to `<slot>/out` and the inputs back to `<slot>/in`. */
+  /** Moves what the code wrote to the slot's out/ and the inputs back to its in/. */
   async collect(slot: string): Promise<void> {
-    const saved = join(this.slotDir(slot), 'out');
-    await mkdir(saved, { recursive: true });
-    for (const name of await readdir(this.out)) await rename(join(this.out, name), join(saved, name));
-    if (this.active?.slot === slot) {
-      const dir = join(this.slotDir(slot), 'in');
-      for (const name of this.active.names) await rename(join(this.pfs, name), join(dir, name)).catch(() => rm(join(this.pfs, name), { recursive: true, force: true }));
-      this.active = undefined;
+    if (this.active?.slot !== slot) return;
+    const { dir } = this.active;
+    this.active = undefined;
+    const saved = join(dir.path, 'out');
+    for (const name of readdirSync(this.out)) renameSync(join(this.out, name), join(saved, name));
+    for (const name of dir.names) {
+      try {
+        renameSync(join(this.pfs, name), join(dir.path, 'in', name));
+      } catch {
+        await rm(join(this.pfs, name), { recursive: true, force: true });
+      }
     }
   }
 
   /** Uploads the collected output of a slot as the datum output `target` (`pipeline/job/datum`). */
   upload(slot: string, target: string): Promise<DatumOutput> {
-    return uploadOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot), 'out'), [SANDBOX_OUT, this.out]));
+    return uploadOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out]));
   }
 
-  async discard(slot: string): Promise<void> {
-    if (this.active?.slot === slot) await this.collect(slot);
-    await rm(this.slotDir(slot), { recursive: true, force: true });
+  /** Forgets the slot, emptying its folder for another datum. */
+  async release(slot: string): Promise<void> {
+    const dir = this.slots.get(slot);
+    if (!dir) return;
+    await this.collect(slot);
+    this.slots.delete(slot);
+    try {
+      await emptyDir(join(dir.path, 'out'));
+      for (const name of readdirSync(join(dir.path, 'in'))) {
+        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name));
+        else {
+          await rm(join(dir.path, 'in', name), { recursive: true, force: true });
+          dir.made.delete(join(dir.path, 'in', name));
+        }
+      }
+      dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
+      this.free.push(dir);
+    } catch {
+      // A slot folder that cannot be emptied is dropped, not reused.
+      await rm(dir.path, { recursive: true, force: true }).catch(() => {});
+    }
   }
 
-  private slotDir(slot: string): string {
-    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(slot) || slot === '.' || slot === '..') throw new InvalidArgument('InvalidSlot', `invalid datum slot name ${JSON.stringify(slot)}`, { slot });
-    return join(this.stage, slot);
+  private slotDir(slot: string): SlotDir {
+    const dir = this.slots.get(slot);
+    if (!dir) throw new FailedPrecondition('SlotNotPrepared', `datum slot ${slot} was not prepared`, { slot });
+    return dir;
+  }
+
+  private async newSlotDir(): Promise<SlotDir> {
+    const path = join(this.stage, `s${++this.created}`);
+    await mkdir(join(path, 'in'), { recursive: true });
+    await mkdir(join(path, 'out'));
+    return { path, made: new Set([join(path, 'in')]), names: [] };
   }
 }
 
+/** Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background thread pool. */
 async function emptyDir(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
+  const entries = readdirSync(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
+    else unlinkSync(path);
+    // Yield now and then, so a huge output does not hold up every other request.
+    if (entries.length > 64) await new Promise((r) => setImmediate(r));
+  }
 }

@@ -22,8 +22,8 @@ export interface FileSource {
 /** Files up to this size are gathered and written in one call; larger ones are streamed. */
 const SMALL_FILE = 256 * 1024;
 
-export async function fetchInputs(source: FileSource, limit: Limit, dir: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number }> {
-  const made = new Set<string>();
+/** Fetches `inputs` into `dir`; `made` holds folders known to exist already (and learns the ones created). */
+export async function fetchInputs(source: FileSource, limit: Limit, dir: string, inputs: readonly DatumInput[], made = new Set<string>()): Promise<{ files: number; bytes: number }> {
   const ensureDir = async (path: string) => {
     if (made.has(path)) return;
     await mkdir(path, { recursive: true });

@@ -7,7 +7,8 @@
 // with a DatumOutputRejected naming the path. Links are resolved segment by
 // segment over a small file-system interface, so the rules are tested without
 // a disk, and absolute targets are read as the code saw them (/pfs/out/...).
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatumOutputRejected } from '../src/errors/index.js';
 
@@ -124,7 +125,7 @@ export const nodeOutputFs: OutputFs = {
   },
   readlink: (path) => readlink(path),
   async list(dir) {
-    return (await readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, kind: kindOf(d) }));
+    return readdirSync(dir, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }));
   },
 };
 

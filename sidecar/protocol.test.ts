@@ -57,10 +57,10 @@ describe('the worker ↔ sidecar protocol', () => {
 
   test('losing the sidecar rejects pending requests and tells the worker', async () => {
     let lost = '';
-    const path = await serve({ upload: () => new Promise(() => {}) });
+    const path = await serve({ finish: () => new Promise(() => {}) });
     const client = await SidecarClient.connect(path);
     client.onLost = (err) => (lost = err.code);
-    const pending = client.call('upload', { slot: 'd', target: 'p/j/d' });
+    const pending = client.call('finish', { slot: 'd', target: 'p/j/d' });
     await new Promise((r) => setTimeout(r, 20));
     server!.close();
     for (const s of sockets.splice(0)) s.destroy();

@@ -4,15 +4,15 @@
 // `{id, result}` or `{id, error}` (a TuskError as JSON), in any order, so
 // several requests can be in flight. The sidecar runs requests on one datum
 // slot in the order they arrived, and requests that touch $TUSK_PFS itself
-// (activate, collect, clearOut, reset) one at a time, so the worker can send
-// `collect` + `upload` + `discard` without waiting and still get them applied
-// in order.
+// (activate, clearOut, reset, and the first step of finish) one at a time, so
+// the worker need not wait for `finish` before it activates the next datum.
 //
 // A datum's life on the sidecar: prepare(slot) fetches its inputs into a
 // staging folder → activate(slot) moves them to $TUSK_PFS/<input> and gives an
-// empty $TUSK_PFS/out → (user code runs; clearOut between tries) → collect(slot)
-// moves what the code wrote out of $TUSK_PFS/out and the inputs back to the
-// slot → upload(slot, target) stores the output → discard(slot) deletes it.
+// empty $TUSK_PFS/out → (user code runs; clearOut between tries) →
+// finish(slot, target) moves what the code wrote out of $TUSK_PFS/out (and the
+// inputs back), uploads it as the datum output `target` (none without a
+// target: a failed datum) and frees the slot.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { TuskError, WorkerPeerUnavailable, toTuskError, type TuskErrorJSON } from '../src/errors/index.js';
 import { encodeFrame, readFrames } from './framing.js';
@@ -46,9 +46,8 @@ export interface SidecarOps {
   prepare: { args: { slot: string; inputs: DatumInput[] }; result: { files: number; bytes: number } };
   activate: { args: { slot: string }; result: Record<string, never> };
   clearOut: { args: Record<string, never>; result: Record<string, never> };
-  collect: { args: { slot: string }; result: Record<string, never> };
-  upload: { args: { slot: string; target: string }; result: { output: string; files: number; bytes: number } };
-  discard: { args: { slot: string }; result: Record<string, never> };
+  /** Without `target` the output is dropped and `output` is ''. */
+  finish: { args: { slot: string; target?: string }; result: { output: string; files: number; bytes: number } };
 }
 
 export type Op = keyof SidecarOps;

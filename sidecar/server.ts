@@ -36,16 +36,18 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
         await area.clearOut();
         return {};
       }),
-    collect: ({ slot: s }) =>
-      serial.run([slot(s), PFS], async () => {
-        await timed('collect', { slot: s }, () => area.collect(s));
-        return {};
-      }),
-    upload: ({ slot: s, target }) => serial.run([slot(s)], () => timed('upload', { slot: s, target }, () => area.upload(s, target))),
-    discard: ({ slot: s }) =>
-      serial.run([slot(s)], async () => {
-        await area.discard(s);
-        return {};
-      }),
+    finish: ({ slot: s, target }) => {
+      // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
+      const collected = serial.run([slot(s), PFS], () => area.collect(s));
+      return serial.run([slot(s)], async () => {
+        try {
+          await collected;
+          if (!target) return { output: '', files: 0, bytes: 0 };
+          return await timed('upload', { slot: s, target }, () => area.upload(s, target));
+        } finally {
+          await area.release(s);
+        }
+      });
+    },
   };
 }

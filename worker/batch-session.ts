@@ -12,7 +12,7 @@
 import type { Server } from 'node:net';
 import type { PipelineSpec } from '../src/pps/spec.js';
 import { listenWorkerSocket, type NextRequest } from './batch-socket.js';
-import { activate, datumReporter, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
+import { activate, datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
 import type { DatumLog } from './datum-log.js';
 import type { Env } from './env.js';
 import type { InFlight } from './inflight.js';
@@ -169,7 +169,7 @@ export class BatchSession {
       const cannot = await activate(this.ctx, p);
       if (!cannot) return { p, log, report, env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
       log.system(cannot);
-      void this.ctx.sidecar.call('discard', { slot: p.slot }).catch(() => {});
+      dropSlot(this.ctx, p.slot);
       report({ reason: cannot, tries: 0 });
     }
   }
@@ -196,7 +196,6 @@ export class BatchSession {
   }
 
   private succeed(h: Handed): void {
-    void this.ctx.sidecar.call('collect', { slot: h.p.slot }).catch(() => {});
     this.uploads.add(uploadAndReport(this.ctx, h.p.task, h.p.slot, h.log, h.report, h.tries));
   }
 
@@ -212,8 +211,7 @@ export class BatchSession {
       return;
     }
     const recovered = step === 'errCmd' && (await runErrCmd(this.ctx, { ...this.ctx.baseEnv, ...h.env }, h.log));
-    await this.ctx.sidecar.call('collect', { slot: h.p.slot }).catch(() => {});
-    void this.ctx.sidecar.call('discard', { slot: h.p.slot }).catch(() => {});
+    dropSlot(this.ctx, h.p.slot);
     h.report({ reason: why, recovered, tries: h.tries });
   }
 }

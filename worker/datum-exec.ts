@@ -1,8 +1,9 @@
 // Running one datum the ordinary way (one process per datum): its inputs are
 // activated in the datum area, the transform runs in the sandbox — again, with
 // out/ cleared, until it succeeds or datum_tries runs have failed, then err_cmd
-// if there is one — and the datum area is released at once. The output upload
-// and the report happen afterwards, while the next datum already runs.
+// if there is one — and the datum area is released at once (the sidecar's
+// `finish`). The output upload and the report happen afterwards, while the
+// next datum already runs.
 import type { Task, TaskResult } from '../src/client/index.js';
 import type { PipelineSpec } from '../src/pps/spec.js';
 import type { Logger } from '../sidecar/log.js';
@@ -91,18 +92,20 @@ export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, start
     ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
 }
 
-/** A datum that ran fine: its collected output is uploaded, then reported; resolves when reported. */
+/** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
 export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number): Promise<void> {
-  return ctx.sidecar
-    .call('upload', { slot, target: `${ctx.pipeline}/${task.job}/${task.datum}` })
-    .then(
-      (out) => report({ success: true, output: out.output, tries }),
-      (err: Error) => {
-        log.system(err.message);
-        report({ reason: err.message, tries });
-      },
-    )
-    .finally(() => ctx.sidecar.call('discard', { slot }).catch(() => {}));
+  return ctx.sidecar.call('finish', { slot, target: `${ctx.pipeline}/${task.job}/${task.datum}` }).then(
+    (out) => report({ success: true, output: out.output, tries }),
+    (err: Error) => {
+      log.system(err.message);
+      report({ reason: err.message, tries });
+    },
+  );
+}
+
+/** A datum without output (failed, recovered, or never started): its slot is freed. */
+export function dropSlot(ctx: ExecContext, slot: string): void {
+  void ctx.sidecar.call('finish', { slot }).catch(() => {});
 }
 
 /** The datum's inputs into $TUSK_PFS: undefined, or why it cannot run. */
@@ -134,18 +137,19 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
   const cannot = await activate(ctx, p);
   if (cannot) {
     log.system(cannot);
-    void ctx.sidecar.call('discard', { slot }).catch(() => {});
+    dropSlot(ctx, slot);
     report({ reason: cannot, tries: 0 });
     return { finished: Promise.resolve() };
   }
   let result: Attempts;
   try {
     result = await attempt(ctx, { ...ctx.baseEnv, ...envOf(ctx, task) }, log);
-  } finally {
-    void ctx.sidecar.call('collect', { slot }).catch(() => {});
+  } catch (err) {
+    dropSlot(ctx, slot);
+    throw err;
   }
   if (!result.success) {
-    void ctx.sidecar.call('discard', { slot }).catch(() => {});
+    dropSlot(ctx, slot);
     report({ reason: result.reason, recovered: result.recovered, tries: result.tries });
     return { finished: Promise.resolve() };
   }
