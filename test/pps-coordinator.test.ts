@@ -99,6 +99,23 @@ describe('jobs through the worker API', () => {
     expect(subv.children.map((c) => c.commit!.repo)).toEqual(['shout']);
   });
 
+  it('runs the DAG on an experiment branch, reusing every unchanged datum and leaving master alone', async () => {
+    await pfs.createBranch('letters@exp', 'letters@master');
+    const before = await text(pfs.getFile('shout@master:/a.txt'));
+    const exp = await pfs.putFile('letters@exp', '/a.txt', Buffer.from('ay'));
+    const ran = await work('shout', upper);
+    expect(ran.map((t) => t.inputs[0]!.files[0]!.path)).toEqual(['/a.txt']);
+    const job = await pps.inspectJob('shout', exp.commit!.id, true);
+    expect(job.branch).toBe('exp');
+    expect(job.datums).toMatchObject({ total: 3, processed: 1, skipped: 2 });
+    expect(await text(pfs.getFile('shout@exp:/a.txt'))).toBe('AY');
+    expect(await text(pfs.getFile('shout@exp:/b.txt'))).toBe('BEE');
+    expect(await text(pfs.getFile('shout@master:/a.txt'))).toBe(before);
+    const diff = [];
+    for await (const d of pfs.diffFile('shout@exp', 'shout@master')) diff.push([d.path, d.change]);
+    expect(diff).toEqual([['/a.txt', 'modified']]);
+  });
+
   it('fails a job whose datum failed and keeps the last good output', async () => {
     await pfs.createRepo('nums');
     await pps.createPipeline(spec('check', 'nums'));

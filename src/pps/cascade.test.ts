@@ -17,4 +17,8 @@ describe('downstream', () => {
     expect(downstream(dag, 'images', 'dev').map((x) => x.name)).toEqual(['a']);
     expect(downstream(dag, 'logs', 'master')).toEqual([]);
   });
+  it('with no branch, follows every pipeline reading the repo (an experiment runs the DAG below it)', () => {
+    const dag = [p('a', 'images@dev'), p('b', 'images'), p('c', 'b'), p('other', 'logs')];
+    expect(downstream(dag, 'images', undefined).map((x) => x.name)).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -11,17 +11,21 @@ export interface PipelineNode {
   outputBranch: string;
 }
 
-/** Pipelines downstream of `repo@branch`, each after all of its upstream pipelines in the set. */
-export function downstream(pipelines: readonly PipelineNode[], repo: string, branch: string): PipelineNode[] {
+/**
+ * Pipelines downstream of `repo@branch`, each after all of its upstream pipelines in the set.
+ * With no branch, a pipeline reading the repo at any branch counts, and so on below it
+ * (the DAG an experiment branch runs through).
+ */
+export function downstream(pipelines: readonly PipelineNode[], repo: string, branch: string | undefined): PipelineNode[] {
   const reached = new Map<string, PipelineNode>();
-  const frontier: { repo: string; branch: string }[] = [{ repo, branch }];
+  const frontier: { repo: string; branch: string | undefined }[] = [{ repo, branch }];
   while (frontier.length > 0) {
     const changed = frontier.pop()!;
     for (const p of pipelines) {
       if (reached.has(p.name)) continue;
-      if (p.inputs.some((i) => i.repo === changed.repo && i.branch === changed.branch)) {
+      if (p.inputs.some((i) => i.repo === changed.repo && (changed.branch === undefined || i.branch === changed.branch))) {
         reached.set(p.name, p);
-        frontier.push({ repo: p.name, branch: p.outputBranch });
+        frontier.push({ repo: p.name, branch: branch === undefined ? undefined : p.outputBranch });
       }
     }
   }

@@ -58,10 +58,17 @@ export class Jobs {
     return (await this.ctx.store.listPipelines()).map(nodeOf);
   }
 
-  /** A finished user commit on repo@branch: start the cascade of jobs below it, under its global ID. */
+  /**
+   * A finished user commit on repo@branch: start the cascade of jobs below it, under its global ID.
+   * A branch that no pipeline names as an input (an experiment, e.g. `exp`) runs the whole DAG
+   * below the repo on that branch: each pipeline reads its inputs at `exp` where that branch
+   * exists, else at the branch its spec names, and writes to `<output repo>@exp`.
+   */
   async onUserCommit(commit: CommitRecord): Promise<void> {
-    const order = downstream(await this.nodes(), commit.repo, commit.branch);
-    if (order.length > 0) await this.createCascade(order, commit.id, new Set([commit.repo]));
+    const nodes = await this.nodes();
+    const named = nodes.some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
+    const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(nodes, commit.repo, undefined);
+    if (order.length > 0) await this.createCascade(order, commit.id, new Set([commit.repo]), named ? undefined : commit.branch);
   }
 
   /** Runs `pipeline` (and everything downstream of it) on the current heads under a new global ID. */
@@ -78,9 +85,10 @@ export class Jobs {
   /**
    * Creates one job and one open output commit per pipeline in `order`, all with global ID `id`.
    * An input whose repo is in `inSet` (the changed repo, or an output repo of this cascade) is
-   * read at commit `id`; any other input at its branch's last finished commit.
+   * read at commit `id`; any other input at its branch's last finished commit. With `onBranch`,
+   * inputs are read at that branch where it exists and outputs go to that branch.
    */
-  async createCascade(order: PipelineNode[], id: string, inSet: Set<string>): Promise<JobRecord[]> {
+  async createCascade(order: PipelineNode[], id: string, inSet: Set<string>, onBranch?: string): Promise<JobRecord[]> {
     const created: JobRecord[] = [];
     const set = new Set(inSet);
     for (const node of order) {
@@ -88,21 +96,28 @@ export class Jobs {
       if (!pipeline) continue;
       const inputs: CommitRefRecord[] = [];
       for (const input of inputRepos(pipeline.spec)) {
-        if (inputs.some((i) => i.repo === input.repo && i.branch === input.branch)) continue;
-        if (set.has(input.repo)) inputs.push({ repo: input.repo, branch: input.branch, id });
+        const branch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.ctx.meta.getBranch(input.repo, onBranch))) ? onBranch : input.branch;
+        if (inputs.some((i) => i.repo === input.repo && i.branch === branch)) continue;
+        if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
         else {
-          const head = await this.ctx.pfs.commits.resolve({ repo: input.repo, name: input.branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
-          if (head) inputs.push({ repo: input.repo, branch: input.branch, id: head.id });
+          const head = await this.ctx.pfs.commits.resolve({ repo: input.repo, name: branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
+          if (head) inputs.push({ repo: input.repo, branch, id: head.id });
         }
       }
       if (await this.ctx.pfs.ctx.meta.getCommit(node.name, id)) continue;
-      await this.ctx.pfs.commits.start(node.name, pipeline.spec.outputBranch, { id, origin: 'auto', provenance: inputs, allowOpenParent: true });
+      const outputBranch = onBranch ?? pipeline.spec.outputBranch;
+      if (onBranch && !(await this.ctx.pfs.ctx.meta.getBranch(node.name, onBranch))) {
+        // The experiment's output branch starts where the main line's output is, so its history is shared.
+        const main = await this.ctx.pfs.ctx.meta.getBranch(node.name, pipeline.spec.outputBranch);
+        await this.ctx.pfs.branches.create(node.name, onBranch, main?.head ? `${node.name}@${main.head}` : undefined);
+      }
+      await this.ctx.pfs.commits.start(node.name, outputBranch, { id, origin: 'auto', provenance: inputs, allowOpenParent: true });
       const job: JobRecord = {
         id,
         pipeline: node.name,
         version: pipeline.version,
         state: 'created',
-        branch: pipeline.spec.outputBranch,
+        branch: outputBranch,
         inputs,
         datums: { total: 0, processed: 0, skipped: 0, failed: 0, recovered: 0 },
         started: this.ctx.now(),
@@ -328,7 +343,7 @@ export class Jobs {
 
   /** The commit a leaf input reads in this job, with its files from the commit's tree. */
   private async inputCommit(job: JobRecord, leaf: LeafInput): Promise<InputCommit> {
-    const ref = job.inputs.find((i) => i.repo === leaf.repo && i.branch === leaf.branch);
+    const ref = job.inputs.find((i) => i.repo === leaf.repo && i.branch === leaf.branch) ?? job.inputs.find((i) => i.repo === leaf.repo && i.branch === job.branch);
     const tree = this.ctx.deps.tree;
     if (!ref) return { repo: leaf.repo, branch: leaf.branch, commit: '', files: { files: async function* () {} } };
     const commit = await this.ctx.pfs.commits.mustGet(ref.repo, ref.id);
