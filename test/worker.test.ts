@@ -10,6 +10,7 @@ import { FakeCoordinator, scriptSpec, scriptTask } from './helpers/fake-coordina
 import { bwrapUsable, startWorkerProcesses, type WorkerProcesses } from './helpers/worker-processes.js';
 
 const bwrap = bwrapUsable();
+if (bwrap !== true) console.warn(`skipping the sandbox tests of the worker: ${bwrap}`);
 
 describe.skipIf(bwrap !== true)('a worker running code in its bubblewrap sandbox', () => {
   let fake: FakeCoordinator;
