@@ -43,6 +43,7 @@ export class PackedBlobStore implements BlobStore {
     await this.packs.backpressure();
   }
 
+  /** The blob's bytes (shared with the cache: do not modify them). */
   async get(id: string): Promise<Uint8Array> {
     const known = this.pending.get(id) ?? this.cache.get(id);
     if (known) return known;
