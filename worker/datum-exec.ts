@@ -3,7 +3,9 @@
 // out/ cleared, until it succeeds or datum_tries runs have failed, then err_cmd
 // if there is one — and the datum area is released at once (the sidecar's
 // `finish`). The output upload and the report happen afterwards, while the
-// next datum already runs.
+// next datum already runs. transform.image is for container runtimes and
+// transform.user is not applied here: the local runtime runs code as the
+// worker's own user.
 import type { Task, TaskResult } from '../src/client/index.js';
 import type { PipelineSpec } from '../src/pps/spec.js';
 import type { Logger } from '../sidecar/log.js';
