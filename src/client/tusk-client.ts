@@ -5,8 +5,10 @@
 import { status, type Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { fromServiceError } from '../rpc/errors.js';
 import { AdminApiClient } from '../gen/tusk/admin.js';
+import { makeGenericClientConstructor } from '@grpc/grpc-js';
 import {
   PfsApiClient,
+  PfsApiService,
   type Branch,
   type Commit,
   type DiffEntry,
@@ -20,6 +22,17 @@ import {
 } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, defaultAddress, insecure, serverStream, unary } from './connection.js';
 import { FileWriter } from './file-writer.js';
+import { decodeGetFileResponse, encodeModifyFileRequest } from '../rpc/file-wire.js';
+
+/** The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts). */
+const FastPfsApiClient = makeGenericClientConstructor(
+  {
+    ...PfsApiService,
+    modifyFile: { ...PfsApiService.modifyFile, requestSerialize: encodeModifyFileRequest },
+    getFile: { ...PfsApiService.getFile, responseDeserialize: decodeGetFileResponse },
+  },
+  'tusk.pfs.PfsApi',
+) as unknown as typeof PfsApiClient;
 
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger };
 
@@ -28,7 +41,7 @@ export class TuskClient {
   readonly admin: AdminApiClient;
 
   constructor(readonly address: string = defaultAddress()) {
-    this.pfs = new PfsApiClient(address, insecure(), CHANNEL_OPTIONS);
+    this.pfs = new FastPfsApiClient(address, insecure(), CHANNEL_OPTIONS);
     this.admin = new AdminApiClient(address, insecure(), CHANNEL_OPTIONS);
   }
 

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
-import { PfsApiService } from '../gen/tusk/pfs.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
@@ -23,7 +22,7 @@ import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { pfsService } from './pfs-service.js';
+import { pfsService, pfsServiceDefinition } from './pfs-service.js';
 import { ppsService } from './pps-service.js';
 import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
@@ -86,7 +85,7 @@ export class Daemon {
       });
 
       const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-      grpc.addService(PfsApiService, pfsService(pfs, log));
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
       grpc.addService(AdminApiService, {

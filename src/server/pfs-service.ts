@@ -4,11 +4,22 @@ import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/gr
 import { InvalidArgument } from '../errors/index.js';
 import type { Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import type { ModifyFileRequest, ModifyFileResponse, PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
+import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from './log.js';
+
+/** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
+export const pfsServiceDefinition: typeof PfsApiService = {
+  ...PfsApiService,
+  modifyFile: { ...PfsApiService.modifyFile, requestDeserialize: decodeModifyFileRequest },
+  getFile: { ...PfsApiService.getFile, responseSerialize: encodeGetFileResponse },
+};
+
+/** GetFile sends pieces of at least this size (many small chunk slices are gathered into one message). */
+const GET_MESSAGE = 1024 * 1024;
 
 export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
@@ -68,10 +79,21 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     getFile: (call) => {
       (async () => {
         const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
+        let parts: Uint8Array[] = [];
+        let bytes = 0;
+        const send = async () => {
+          const piece = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+          parts = [];
+          bytes = 0;
+          await write(call, { data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) });
+        };
         for await (const chunk of data) {
           if (call.cancelled) return;
-          await write(call, { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) });
+          parts.push(chunk);
+          bytes += chunk.length;
+          if (bytes >= GET_MESSAGE) await send();
         }
+        if (bytes > 0) await send();
         call.end();
       })().catch((err) => failStream(call, err));
     },
