@@ -213,7 +213,8 @@ export class Jobs {
       const aj = this.active.get(`${task.pipeline}/${task.job}`);
       if (!aj || !aj.outstanding.has(task.datum)) continue;
       const rec = aj.records.get(task.datum)!;
-      rec.tries += r.tries;
+      // Runs on workers that were lost before reporting count as tries too.
+      rec.tries = Math.max(0, task.attempts - 1) + r.tries;
       rec.durationMs = r.durationMs;
       rec.reason = r.reason;
       if (r.success) {

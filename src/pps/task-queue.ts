@@ -16,6 +16,7 @@ export interface DatumTask {
 }
 
 interface Waiter {
+  worker: string;
   max: number;
   resolve: (tasks: DatumTask[]) => void;
 }
@@ -25,6 +26,8 @@ export class TaskQueue {
   private readonly waiters = new Map<string, Waiter[]>();
   /** worker → key → task */
   private readonly leases = new Map<string, Map<string, DatumTask>>();
+  /** Workers declared lost: worker IDs are never reused, so they get no more tasks. */
+  private readonly lost = new Set<string>();
 
   push(pipeline: string, tasks: DatumTask[], front = false): void {
     if (tasks.length === 0) return;
@@ -36,10 +39,11 @@ export class TaskQueue {
 
   /** Up to `max` tasks for `worker`, waiting at most `waitMs` for the first one. */
   async take(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<DatumTask[]> {
+    if (this.lost.has(worker)) return [];
     let tasks = this.takeNow(pipeline, max);
     if (tasks.length === 0 && waitMs > 0 && !signal?.aborted) {
       tasks = await new Promise<DatumTask[]>((resolve) => {
-        const waiter: Waiter = { max, resolve };
+        const waiter: Waiter = { worker, max, resolve };
         const list = this.waiters.get(pipeline) ?? [];
         list.push(waiter);
         this.waiters.set(pipeline, list);
@@ -58,6 +62,11 @@ export class TaskQueue {
           resolve(t);
         };
       });
+    }
+    if (this.lost.has(worker)) {
+      // Lost while waiting (its process died before its call was cancelled): the tasks go back.
+      this.push(pipeline, tasks, true);
+      return [];
     }
     const leased = this.leases.get(worker) ?? new Map<string, DatumTask>();
     for (const t of tasks) {
@@ -78,6 +87,14 @@ export class TaskQueue {
 
   /** Ends every lease of a lost worker and returns its tasks (the caller re-queues or fails them). */
   releaseWorker(worker: string): DatumTask[] {
+    this.lost.add(worker);
+    for (const [pipeline, list] of this.waiters) {
+      for (const w of list.filter((x) => x.worker === worker)) {
+        list.splice(list.indexOf(w), 1);
+        w.resolve([]);
+      }
+      if (list.length === 0) this.waiters.delete(pipeline);
+    }
     const leased = [...(this.leases.get(worker)?.values() ?? [])];
     this.leases.delete(worker);
     return leased;

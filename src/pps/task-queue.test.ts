@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { TaskQueue, type DatumTask } from './task-queue.js';
+
+const task = (datum: string): DatumTask => ({ pipeline: 'p', job: 'j', datum, inputs: [], outputCommit: 'j', attempts: 0 });
+
+describe('TaskQueue', () => {
+  it('hands tasks out in batches and gives a lost worker’s leases back', async () => {
+    const q = new TaskQueue();
+    q.push('p', [task('a'), task('b'), task('c')]);
+    expect((await q.take('p', 'w1', 2, 0)).map((t) => t.datum)).toEqual(['a', 'b']);
+    const back = q.releaseWorker('w1');
+    expect(back.map((t) => t.datum)).toEqual(['a', 'b']);
+    q.push('p', back, true);
+    expect((await q.take('p', 'w2', 10, 0)).map((t) => [t.datum, t.attempts])).toEqual([['a', 2], ['b', 2], ['c', 1]]);
+  });
+
+  it('never leases to a worker that was lost while it waited, even if tasks arrive first', async () => {
+    const q = new TaskQueue();
+    const waiting = q.take('p', 'dead', 5, 10_000);
+    q.releaseWorker('dead');
+    q.push('p', [task('a')]);
+    expect(await waiting).toEqual([]);
+    expect(await q.take('p', 'dead', 5, 0)).toEqual([]);
+    expect((await q.take('p', 'alive', 5, 0)).map((t) => t.datum)).toEqual(['a']);
+  });
+
+  it('wakes a waiting worker when tasks arrive and ends the wait on abort', async () => {
+    const q = new TaskQueue();
+    const waiting = q.take('p', 'w', 5, 10_000);
+    q.push('p', [task('x')]);
+    expect((await waiting).map((t) => t.datum)).toEqual(['x']);
+    const abort = new AbortController();
+    const idle = q.take('p', 'w', 5, 10_000, abort.signal);
+    abort.abort();
+    expect(await idle).toEqual([]);
+  });
+});
