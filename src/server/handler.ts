@@ -1,14 +1,18 @@
 // Wrappers that turn async domain functions into grpc-js handlers: errors
 // become status codes with the typed error attached (src/rpc/errors.ts),
 // server streams respect back-pressure, and results stream in batches.
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+// A successful call's trailers carry `tusk-server-ms`: the time the daemon
+// spent on it, from the request to the last response (benchmarks read it to
+// tell the daemon's time from the transport's).
+import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { toServiceError } from '../rpc/errors.js';
 import type { Logger } from './log.js';
 
 export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const start = process.hrtime.bigint();
     fn(call.request, call).then(
-      (res) => callback(null, res),
+      (res) => callback(null, res, serverTime(start)),
       (err) => {
         logFailure(log, name, err);
         callback(toServiceError(err) as ServiceError);
@@ -20,6 +24,7 @@ export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req,
 /** Streams items from `fn`, grouped into messages of up to `batch` items by `wrap`. */
 export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item>, wrap: (items: Item[]) => Msg, batch = 1000) {
   return (call: ServerWritableStream<Req, Msg>) => {
+    const start = process.hrtime.bigint();
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
     (async () => {
@@ -33,12 +38,21 @@ export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (re
         }
       }
       if (items.length > 0) await write(call, wrap(items));
-      call.end();
+      call.end(serverTime(start));
     })().catch((err) => {
       logFailure(log, name, err);
       failStream(call, err);
     });
   };
+}
+
+export const SERVER_TIME_TRAILER = 'tusk-server-ms';
+
+/** Trailers saying how long the daemon spent on a call since `start` (milliseconds, 3 decimals). */
+export function serverTime(start: bigint): Metadata {
+  const metadata = new Metadata();
+  metadata.set(SERVER_TIME_TRAILER, (Number(process.hrtime.bigint() - start) / 1e6).toFixed(3));
+  return metadata;
 }
 
 /** Writes one message, waiting for the transport to drain when its buffer is full. */
