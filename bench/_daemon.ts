@@ -21,7 +21,8 @@ export interface BenchDaemon {
   env: NodeJS.ProcessEnv;
   process: ChildProcess;
   logs(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, wait for exit; removes the home unless it was given or keepHome is set. */
+  stop(options?: { keepHome?: boolean }): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -37,11 +38,12 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts tuskd on free ports with a fresh temp home (removed by stop()).
- * `nodeArgs` go to node before the script (e.g. --cpu-prof for profiling).
+ * Starts tuskd on free ports with a fresh temp home (removed by stop()), or on
+ * `home` (kept). `nodeArgs` go to node before the script (e.g. --cpu-prof).
  */
-export async function startDaemon(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<BenchDaemon> {
-  const home = await mkdtemp(join(tmpdir(), 'tusk-bench-home-'));
+export async function startDaemon(options: { nodeArgs?: string[]; env?: Record<string, string>; home?: string } = {}): Promise<BenchDaemon> {
+  const ownHome = options.home === undefined;
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'tusk-bench-home-')));
   const [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
   const args = [...(options.nodeArgs ?? []), TUSKD, '--home', home, '--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env, TUSK_HOME: home } });
@@ -66,10 +68,10 @@ export async function startDaemon(options: { nodeArgs?: string[]; env?: Record<s
     env: { ...process.env, TUSK_ADDRESS: address, TUSK_HOME: home },
     process: child,
     logs: () => stderr,
-    async stop() {
+    async stop({ keepHome = false } = {}) {
       if (!gone) child.kill('SIGTERM');
       await exited;
-      await rm(home, { recursive: true, force: true });
+      if (ownHome && !keepHome) await rm(home, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
