@@ -121,7 +121,9 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
     const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off' } });
     try {
       fake.addTasks([scriptTask(fake, 'd1', 'cat "$in" > "$TUSK_PFS/out/copy"; echo "$TUSK_PFS $PACH_PFS $in"'), scriptTask(fake, 'd2', 'true')]);
-      const [r1, r2] = await fake.waitForResults(2);
+      await fake.waitForResults(2);
+      // Results come in the order uploads finish, not the order datums ran.
+      const [r1, r2] = [fake.result('d1'), fake.result('d2')];
       const pfs = `${worker.dir}/pfs`;
       expect(r1).toMatchObject({ datum: 'd1', success: true });
       expect(r1!.logs[0]).toMatchObject({ stream: 'system' });
