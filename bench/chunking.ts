@@ -10,9 +10,9 @@
 // pages do not land on the next one. Each figure is the median of the runs.
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContentStore } from '../src/storage/content-store.js';
@@ -55,6 +55,8 @@ function seconds(fn: () => void): number {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
+/** The 1-minute load average: on a shared machine it says how much CPU the runs competed for. */
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mbps = (s: number) => size / 1e6 / s;
 
@@ -63,6 +65,7 @@ try {
   const src = join(dir, 'source.bin');
   const dst = join(dir, 'copy.bin');
   console.log(`creating ${values.mib} MiB of random data in ${dir}`);
+  const loadBefore = load();
   await makeRandomFile(src, size);
 
   const cpPlain: number[] = [];
@@ -78,17 +81,21 @@ try {
   rmSync(dst, { force: true });
 
   const ours: number[] = [];
+  const oursCpu: number[] = [];
   let stats: ReturnType<ReturnType<ContentStore['writer']>['stats']> | undefined;
   for (let r = 0; r < runs; r++) {
     const root = join(dir, `store-${r}`);
     if (r > 0) rmSync(join(dir, `store-${r - 1}`), { recursive: true, force: true });
     execFileSync('sync');
     const t = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const store = await ContentStore.open(new FsStore(root));
     const session = store.writer();
     const content = await session.writeFile(readFile(src));
     await session.close();
     ours.push(Number(process.hrtime.bigint() - t) / 1e9);
+    const used = process.cpuUsage(cpu);
+    oursCpu.push((used.user + used.system) / 1e6);
     stats = session.stats();
     await store.close();
     if (content.size !== size) throw new Error(`wrote ${content.size} bytes, expected ${size}`);
@@ -104,6 +111,7 @@ try {
   for (const [what, s] of rows) console.log(`${what.padEnd(62)} ${s.toFixed(2).padStart(8)} ${mbps(s).toFixed(0).padStart(8)}`);
   console.log('');
   console.log(`runs: ${runs} (median shown); all runs, seconds: cp ${cpPlain.map((s) => s.toFixed(2)).join(' ')}; cp+fsync ${cpSync.map((s) => s.toFixed(2)).join(' ')}; tusk ${ours.map((s) => s.toFixed(2)).join(' ')}`);
+  console.log(`tusk CPU time (all threads, user + system) per run: ${oursCpu.map((s) => s.toFixed(1)).join(' ')} s; 1-minute load average before/after: ${loadBefore} / ${load()} on ${cpus().length} cores`);
   if (stats) {
     const chunks = stats.chunksNew + stats.chunksDeduped;
     console.log(`tusk wrote ${chunks} chunks (mean ${(size / chunks / 1024).toFixed(1)} KiB) into ${stats.packs} packs, ${stats.objects} objects, ${(stats.bytesWritten / 1e6).toFixed(1)} MB`);
