@@ -53,9 +53,8 @@ export class Files {
     const entry = await this.ctx.deps.tree.get(commit.tree, path);
     if (entry) return fileInfo(entry, commit.id);
     if (path === '/' || (await this.ctx.deps.tree.isDir(commit.tree, path))) {
-      let size = 0;
-      for await (const e of this.ctx.deps.tree.scan(commit.tree, { prefix: path === '/' ? '/' : `${path}/` })) size += e.size;
-      return { path, type: 'dir', sizeBytes: size, hash: '', commit: commit.id };
+      const { bytes } = await this.ctx.deps.tree.dirStats(commit.tree, path);
+      return { path, type: 'dir', sizeBytes: bytes, hash: '', commit: commit.id };
     }
     throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
   }
