@@ -1,7 +1,8 @@
 // Materialising a datum's inputs: every file of every input goes to
 // `<dir>/<input name>/<its full path in the repo>`, read from the daemon with
 // getFile(`repo@commit:/path`) and written to disk as it streams in, a few
-// files at a time (the Limit is shared by all datums being prepared).
+// files at a time (the Limit is shared by all datums being prepared). Files
+// the coordinator sent inline (small ones) are written without a fetch.
 // `empty_files` inputs get the files created empty without fetching anything.
 // `lazy` inputs are fetched like any other: Tusk's local runtime has no lazy
 // (fetch-on-open) file system, so lazy behaves as non-lazy.
@@ -41,6 +42,12 @@ export async function fetchInputs(source: FileSource, limit: Limit, dir: string,
       files++;
       if (input.emptyFiles) {
         jobs.push(writeFile(target, ''));
+        continue;
+      }
+      if (file.data !== undefined) {
+        const data = Buffer.from(file.data, 'base64');
+        bytes += data.length;
+        jobs.push(writeFile(target, data));
         continue;
       }
       jobs.push(

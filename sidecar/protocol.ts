@@ -22,6 +22,8 @@ export interface DatumFile {
   path: string;
   sizeBytes: number;
   hash: string;
+  /** The file's bytes in base64 when the coordinator sent them inline (small files); else the sidecar fetches it. */
+  data?: string;
 }
 
 /** One input of a datum: the matched path of input `name` and the files under it (a Task's TaskInput). */

@@ -30,6 +30,8 @@ async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
   return Buffer.concat(parts).toString();
 }
 
+let inlined = 0;
+
 /** Runs every task available for `pipeline` with `fn` deciding each datum's output files (or a failure). */
 async function work(pipeline: string, fn: (task: Task, inputs: Record<string, string>) => Record<string, string> | Error): Promise<Task[]> {
   const done: Task[] = [];
@@ -39,7 +41,16 @@ async function work(pipeline: string, fn: (task: Task, inputs: Record<string, st
     const results = [];
     for (const task of tasks) {
       const inputs: Record<string, string> = {};
-      for (const input of task.inputs) for (const f of input.files) inputs[f.path] = await text(pfs.getFile(`${input.repo}@${input.commit}:${f.path}`));
+      for (const input of task.inputs) {
+        for (const f of input.files) {
+          inputs[f.path] = await text(pfs.getFile(`${input.repo}@${input.commit}:${f.path}`));
+          // Small files come inline with the task, the same bytes GetFile serves.
+          if (f.inline) {
+            expect(Buffer.from(f.data).toString()).toBe(inputs[f.path]);
+            inlined++;
+          }
+        }
+      }
       const out = fn(task, inputs);
       if (out instanceof Error) {
         results.push({ job: task.job, datum: task.datum, success: false, reason: out.message, durationMs: 1, output: '', logs: [{ time: new Date().toISOString(), pipeline, job: task.job, datum: task.datum, stream: 'stderr', message: out.message }], recovered: false, tries: 1 });
@@ -68,6 +79,7 @@ describe('jobs through the worker API', () => {
     await pps.createPipeline(spec('shout', 'letters'));
     // Creating the pipeline runs a job on the existing commit (a new global ID).
     expect((await work('shout', upper)).length).toBe(3);
+    expect(inlined).toBe(3);
     const [job1] = await pps.listJobs('shout');
     const done1 = await pps.inspectJob('shout', job1!.id, true);
     expect(done1.state).toBe('success');

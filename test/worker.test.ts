@@ -138,6 +138,27 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
     }
   }, 60_000);
 
+  test('small input files come inline with the task and need no GetFile; files sent without their bytes are fetched', async () => {
+    const fake = await FakeCoordinator.start(scriptSpec());
+    const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off' } });
+    try {
+      const big = 'x'.repeat(70 * 1024);
+      fake.addTasks([scriptTask(fake, 'small', 'cat "$in" > "$TUSK_PFS/out/copy"'), scriptTask(fake, 'big', `cat "$in" | wc -c > "$TUSK_PFS/out/size" # ${big}`)]);
+      await fake.waitForResults(2);
+      expect(fake.outputText('small')).toEqual({ '/copy': 'cat "$in" > "$TUSK_PFS/out/copy"\n' });
+      expect(fake.outputText('big')['/size']!.trim()).toBe(String(fake.files.get('in@c1:/big.sh')!.length));
+      expect(fake.getFiles).toBe(1);
+      fake.inline = false;
+      fake.addTasks([scriptTask(fake, 'fetched', 'cat "$in" > "$TUSK_PFS/out/copy"')]);
+      await fake.waitForResults(3);
+      expect(fake.outputText('fetched')).toEqual({ '/copy': 'cat "$in" > "$TUSK_PFS/out/copy"\n' });
+      expect(fake.getFiles).toBe(2);
+    } finally {
+      expect(await worker.stop()).toEqual([0, 0]);
+      await fake.stop();
+    }
+  }, 60_000);
+
   test('worker and sidecar exit by themselves once the daemon has been gone past the grace period', async () => {
     const fake = await FakeCoordinator.start(scriptSpec());
     const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off', TUSK_DAEMON_GRACE_MS: '1500' } });

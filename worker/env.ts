@@ -49,7 +49,7 @@ export interface DatumEnvOptions {
   job: string;
   datum: string;
   outputCommit: string;
-  inputs: readonly DatumInput[];
+  inputs: readonly Pick<DatumInput, 'name' | 'path' | 'commit' | 'joinOn' | 'groupBy'>[];
   pfs: string;
 }
 

@@ -100,7 +100,7 @@ export class TaskSource {
   }
 
   private prepare(q: { task: Task; slot: string; ready?: Promise<string | undefined> }): Promise<string | undefined> {
-    q.ready = this.o.sidecar.call('prepare', { slot: q.slot, inputs: q.task.inputs as DatumInput[] }).then(
+    q.ready = this.o.sidecar.call('prepare', { slot: q.slot, inputs: datumInputs(q.task) }).then(
       () => undefined,
       (err: Error) => `cannot fetch the inputs: ${err.message}`,
     );
@@ -140,4 +140,12 @@ export class TaskSource {
       if (this.queue.length > 0) this.topUp();
     })();
   }
+}
+
+/** A task's inputs as the sidecar takes them: inline file bytes in base64. */
+function datumInputs(task: Task): DatumInput[] {
+  return task.inputs.map((i) => ({
+    ...i,
+    files: i.files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes, hash: f.hash, ...(f.inline ? { data: Buffer.from(f.data).toString('base64') } : {}) })),
+  }));
 }

@@ -31,6 +31,7 @@ export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
 export { PipelineNotFound, PipelineExists } from './pipelines.js';
 export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';
+export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
 export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';

@@ -16,6 +16,7 @@ import { Crons } from './crons.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, PipelineRecord } from './records.js';
 import type { DatumTask } from './task-queue.js';
+import { inlineInputs, type TaskWithData } from './inline-inputs.js';
 import { NotFound } from '../errors/index.js';
 
 export class DatumNotFound extends NotFound {
@@ -91,6 +92,13 @@ export class Pps {
     }
     const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal);
     return { tasks, pipeline: await this.pipelines.get(pipeline) };
+  }
+
+  /** nextTasks, with the bytes of the tasks' small input files (inline-inputs.ts). */
+  async nextTasksWithData(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ tasks: TaskWithData[]; pipeline: PipelineRecord }> {
+    const { tasks, pipeline: p } = await this.nextTasks(pipeline, worker, max, waitMs, signal);
+    const withData = await inlineInputs({ pfs: this.ctx.pfs, tree: this.ctx.deps.tree, content: this.ctx.pfs.ctx.deps.content }, tasks);
+    return { tasks: withData, pipeline: p };
   }
 
   async report(pipeline: string, worker: string, results: TaskOutcome[], logs: LogEntry[]): Promise<void> {

@@ -2,7 +2,7 @@
 // results with their logs, and their sidecars upload datum outputs.
 import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import type { Pps } from '../pps/index.js';
-import type { DatumTask } from '../pps/index.js';
+import type { TaskWithData } from '../pps/index.js';
 import type { ModifyFileRequest } from '../gen/tusk/pfs.js';
 import type { DatumOutputResponse, Task, WorkerApiServer } from '../gen/tusk/pps.js';
 import { toServiceError } from '../rpc/errors.js';
@@ -19,7 +19,7 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
     nextTasks: unaryHandler(log, 'NextTasks', async (req, call) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      const { tasks, pipeline } = await pps.nextTasks(req.pipeline, req.worker, req.max, req.waitMs, abort.signal);
+      const { tasks, pipeline } = await pps.nextTasksWithData(req.pipeline, req.worker, req.max, req.waitMs, abort.signal);
       return { tasks: tasks.map(taskMsg), pipelineVersion: pipeline.version, specJson: JSON.stringify(pipeline.spec) };
     }),
     report: unaryHandler(log, 'Report', async (req) => {
@@ -50,19 +50,24 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
   };
 }
 
-function taskMsg(t: DatumTask): Task {
+const EMPTY = Buffer.alloc(0);
+
+function taskMsg({ task: t, data }: TaskWithData): Task {
   return {
     job: t.job,
     datum: t.datum,
     try: t.attempts,
     outputCommit: t.outputCommit,
-    inputs: t.inputs.map((i) => ({
+    inputs: t.inputs.map((i, n) => ({
       name: i.name,
       repo: i.repo,
       branch: i.branch,
       commit: i.commit,
       path: i.path,
-      files: i.files.map((f) => ({ path: f.path, sizeBytes: f.size, hash: f.hash })),
+      files: i.files.map((f, m) => {
+        const bytes = data[n]?.[m];
+        return { path: f.path, sizeBytes: f.size, hash: f.hash, data: bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : EMPTY, inline: bytes !== undefined };
+      }),
       joinOn: i.joinOn ?? '',
       groupBy: i.groupBy ?? '',
       emptyFiles: i.emptyFiles,

@@ -22,6 +22,10 @@ export class FakeCoordinator {
   readonly outputs = new Map<string, StoredOutput>();
   readonly registrations: { pipeline: string; worker: string }[] = [];
   reports = 0;
+  /** Like tuskd, send the bytes of files up to 64 KiB inline in NextTasks answers; false: the worker must GetFile every file. */
+  inline = true;
+  /** GetFile calls served. */
+  getFiles = 0;
   private queue: Task[] = [];
   private version = 1;
   private specJson: string;
@@ -56,6 +60,7 @@ export class FakeCoordinator {
     });
     server.addService(PfsApiService, {
       getFile: (call: { request: { file: string }; write(m: unknown): boolean; end(): void; destroy(e: unknown): void }) => {
+        fake.getFiles++;
         const data = fake.files.get(call.request.file);
         if (!data) {
           call.destroy({ code: status.NOT_FOUND, details: `no file ${call.request.file}` });
@@ -123,8 +128,21 @@ export class FakeCoordinator {
         this.pollers.push(() => (clearTimeout(t), resolve()));
       });
     }
-    const tasks = this.queue.splice(0, Math.max(1, max));
+    const tasks = this.queue.splice(0, Math.max(1, max)).map((t) => (this.inline ? this.withData(t) : t));
     return { tasks, pipelineVersion: this.version, specJson: this.specJson };
+  }
+
+  private withData(t: Task): Task {
+    return {
+      ...t,
+      inputs: t.inputs.map((i) => ({
+        ...i,
+        files: i.files.map((f) => {
+          const data = i.emptyFiles ? undefined : this.files.get(`${i.repo}@${i.commit}:${f.path}`);
+          return data && data.length <= 64 * 1024 ? { ...f, data, inline: true } : f;
+        }),
+      })),
+    };
   }
 
   private putDatumOutput(call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>): void {
@@ -167,6 +185,6 @@ export function scriptTask(fake: FakeCoordinator, datum: string, script: string,
     datum,
     try: 0,
     outputCommit: 'outcommit1',
-    inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: 'c1', path, files: [{ path, sizeBytes: script.length + 1, hash: 'h' }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }],
+    inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: 'c1', path, files: [{ path, sizeBytes: script.length + 1, hash: 'h', data: Buffer.alloc(0), inline: false }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }],
   };
 }

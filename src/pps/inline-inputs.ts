@@ -1,0 +1,72 @@
+// Small input files carried inside the tasks handed to a worker, so its
+// sidecar writes them straight to disk instead of asking for each one with a
+// GetFile call (one round trip per file costs more than running a trivial
+// datum). Files up to INLINE_FILE_MAX bytes are inlined, in task order, until
+// the response's budget is used; the rest (and any file whose lookup fails)
+// are left for the sidecar to fetch as before.
+import type { ContentStore, Pfs } from '../pfs/index.js';
+import type { FileTree } from '../tree/index.js';
+import type { DatumTask } from './task-queue.js';
+
+/** The largest file sent inline. */
+export const INLINE_FILE_MAX = 64 * 1024;
+/** The most file bytes inlined in one batch of tasks. */
+export const INLINE_BUDGET = 4 * 1024 * 1024;
+
+/** Per input, per file: the file's bytes, or undefined when the worker must fetch it. */
+export type InlineData = (Uint8Array | undefined)[][];
+
+export interface TaskWithData {
+  task: DatumTask;
+  data: InlineData;
+}
+
+export interface InlineSources {
+  pfs: Pfs;
+  tree: FileTree;
+  content: ContentStore;
+}
+
+/** Reads the small files of `tasks` within `budget` bytes; never throws (a failed read is just not inlined). */
+export async function inlineInputs(src: InlineSources, tasks: readonly DatumTask[], budget = INLINE_BUDGET): Promise<TaskWithData[]> {
+  const trees = new Map<string, Promise<string | undefined>>();
+  const treeOf = (repo: string, commit: string) => {
+    const key = `${repo}@${commit}`;
+    let t = trees.get(key);
+    if (!t) {
+      t = src.pfs.commits.mustGet(repo, commit).then((c) => c.tree, () => undefined);
+      trees.set(key, t);
+    }
+    return t;
+  };
+  const reads: (() => Promise<void>)[] = [];
+  const out = tasks.map((task) => {
+    const data: InlineData = task.inputs.map((input) => input.files.map(() => undefined));
+    task.inputs.forEach((input, i) => {
+      if (input.emptyFiles || !input.commit) return;
+      input.files.forEach((file, j) => {
+        if (file.size > INLINE_FILE_MAX || file.size > budget) return;
+        budget -= file.size;
+        reads.push(async () => {
+          data[i]![j] = await readSmall(src, await treeOf(input.repo, input.commit), file.path, file.hash);
+        });
+      });
+    });
+    return { task, data };
+  });
+  for (let i = 0; i < reads.length; i += 64) await Promise.all(reads.slice(i, i + 64).map((r) => r()));
+  return out;
+}
+
+async function readSmall(src: InlineSources, tree: string | undefined, path: string, hash: string): Promise<Uint8Array | undefined> {
+  if (tree === undefined) return undefined;
+  try {
+    const entry = await src.tree.get(tree, path);
+    if (!entry || entry.hash !== hash || entry.size > INLINE_FILE_MAX) return undefined;
+    const pieces: Uint8Array[] = [];
+    for await (const p of src.content.read(entry.content)) pieces.push(p);
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  } catch {
+    return undefined;
+  }
+}
