@@ -9,8 +9,11 @@
 // 1 MiB: a gRPC message costs tens of microseconds on each side, far more
 // than a KiB of data, so one message per file (or three: header, data, end)
 // would bound `put file -r` of tiny files. Order is kept: any other operation
-// sends the gathered files first.
+// sends the gathered files first. With `close`, close() sends the `close`
+// message that tells the server the client finished (a cancelled stream
+// looks ended to the server, so without it nothing is applied).
 import type { ClientWritableStream } from '@grpc/grpc-js';
+import { TuskError } from '../errors/index.js';
 import { fromServiceError } from '../rpc/errors.js';
 import type { ModifyFileRequest, ModifyFileResponse, WholeFile } from '../gen/tusk/pfs.js';
 
@@ -25,14 +28,18 @@ export interface FileWriterOptions {
   onBytes?: (n: number) => void;
   /** Send small files many to a message (the server must accept `files` messages). */
   batch?: boolean;
+  /** End with a `close` message, without which the server applies nothing (ModifyFile). */
+  close?: boolean;
 }
 
 export class FileWriter<Result = ModifyFileResponse> {
   private failed: unknown;
+  private aborted = false;
   private batch: WholeFile[] = [];
   private batchBytes = 0;
   private readonly onBytes?: (n: number) => void;
   private readonly batching: boolean;
+  private readonly sendClose: boolean;
 
   constructor(
     private readonly call: ClientWritableStream<ModifyFileRequest>,
@@ -41,6 +48,7 @@ export class FileWriter<Result = ModifyFileResponse> {
   ) {
     this.onBytes = options.onBytes;
     this.batching = options.batch ?? false;
+    this.sendClose = options.close ?? false;
     result.catch((err) => (this.failed = err));
   }
 
@@ -51,7 +59,7 @@ export class FileWriter<Result = ModifyFileResponse> {
   async putFile(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: { append?: boolean } = {}): Promise<void> {
     const append = options.append ?? false;
     if (this.batching && data instanceof Uint8Array && data.length <= PIECE) {
-      if (this.failed) throw fromServiceError(this.failed);
+      this.check();
       this.batch.push({ path, append, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
       this.batchBytes += data.length;
       if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_FILES) await this.sendBatch();
@@ -78,6 +86,7 @@ export class FileWriter<Result = ModifyFileResponse> {
   /** Applies everything sent and returns the server's answer (the resulting commit, for ModifyFile). */
   async close(): Promise<Result> {
     await this.sendBatch();
+    if (this.sendClose) await this.send({ close: {} });
     this.call.end();
     try {
       return await this.result;
@@ -88,6 +97,7 @@ export class FileWriter<Result = ModifyFileResponse> {
 
   /** Drops everything sent: the target is left as it was. */
   abort(): void {
+    this.aborted = true;
     this.batch = [];
     this.batchBytes = 0;
     this.call.cancel();
@@ -107,8 +117,14 @@ export class FileWriter<Result = ModifyFileResponse> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  private async send(msg: ModifyFileRequest): Promise<void> {
+  /** Throws if the write was aborted or the call failed. */
+  private check(): void {
+    if (this.aborted) throw new TuskError('aborted', 'Cancelled', 'the write was aborted; nothing was applied');
     if (this.failed) throw fromServiceError(this.failed);
+  }
+
+  private async send(msg: ModifyFileRequest): Promise<void> {
+    this.check();
     if (!this.call.write(msg)) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = () => { cleanup(); resolve(); };

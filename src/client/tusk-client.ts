@@ -123,7 +123,7 @@ export class TuskClient {
     const result = new Promise<ModifyFileResponse>((resolve, reject) => {
       call = this.pfs.modifyFile((err, res) => (err ? reject(err) : resolve(res!)));
     });
-    const writer = new FileWriter(call, result, { onBytes: options.onBytes, batch: true });
+    const writer = new FileWriter(call, result, { onBytes: options.onBytes, batch: true, close: true });
     call.write({ open: { target, description: options.description ?? '' } });
     return writer;
   }

@@ -112,8 +112,8 @@ const QUEUE_FILES = 16 * 1024;
 
 /**
  * Reads a ModifyFile stream: open, then puts (header, data…, end; or many
- * whole files in one `files` message) and deletes; applies them when the
- * stream ends cleanly. Small files are queued without waiting for each to be
+ * whole files in one `files` message) and deletes, then close; applies them
+ * when the stream ends after close. Small files are queued without waiting for each to be
  * stored (the next message is read meanwhile, and many share a hash batch);
  * a larger file streams through, the reader waiting for it.
  */
@@ -123,11 +123,15 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
   if (first.done || !first.value.open) throw new InvalidArgument('BadStream', 'a ModifyFile stream must start with an open message naming its target');
   const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined);
   const queue = new WriteWindow(QUEUE_BYTES, QUEUE_FILES);
+  let closed = false;
   for (;;) {
     const next = await messages.next();
     if (next.done) break;
     const msg = next.value;
-    if (msg.putFile) {
+    if (closed) throw new InvalidArgument('BadStream', 'a message after close in a ModifyFile stream');
+    if (msg.close) {
+      closed = true;
+    } else if (msg.putFile) {
       const { path, append } = msg.putFile;
       const pieces: Uint8Array[] = [];
       let bytes = 0;
@@ -171,7 +175,10 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
       throw new InvalidArgument('BadStream', 'unexpected message in a ModifyFile stream');
     }
   }
-  if (call.cancelled) throw new InvalidArgument('Cancelled', 'the client went away; nothing was written');
+  // Only a stream that ended after `close` is applied: a client that cancels
+  // (or whose connection dies) also ends the stream, before grpc-js says it
+  // was cancelled, and applying then would keep the whole files it had sent.
+  if (!closed || call.cancelled) throw new InvalidArgument('Cancelled', 'the stream ended without close: the client went away or cancelled; nothing was written');
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
 }
