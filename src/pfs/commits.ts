@@ -21,6 +21,12 @@ export interface StartOptions {
   parentId?: string | null;
   /** Let the new commit follow an open head (pipeline output commits queue up behind running jobs). */
   allowOpenParent?: boolean;
+  /**
+   * Create the commit already finished, holding this tree, in one durable
+   * write (put file without an open commit): a crash never leaves behind an
+   * open commit nobody opened.
+   */
+  finishedTree?: string;
 }
 
 export class Commits {
@@ -93,7 +99,13 @@ export class Commits {
       fileCount: parent?.fileCount ?? 0,
       seq: meta.nextSeq(),
     };
+    if (options.finishedTree !== undefined) {
+      await this.ctx.deps.content.blobs.flush();
+      const stats = await this.ctx.deps.tree.stats(options.finishedTree);
+      Object.assign(commit, { tree: options.finishedTree, finished: this.ctx.now(), sizeBytes: stats.bytes, fileCount: stats.files });
+    }
     await meta.write([{ putCommit: commit, putBranch: { ...(existing ?? { repo, name: branch }), head: commit.id } }], true);
+    if (commit.finished) await this.ctx.commitFinished(commit);
     return commit;
   }
 

@@ -114,9 +114,7 @@ export class Upload {
       const head = branch?.head ? await this.commits.mustGet(this.repo, branch.head) : undefined;
       if (head && !head.finished) return this.commits.setTreeLocked(head, await this.applyOps(head.tree, puts));
       const root = await this.applyOps(head?.tree, puts);
-      const started = await this.commits.startLocked(this.repo, this.branch!, { description: this.description });
-      const filled = await this.commits.setTreeLocked(started, root);
-      return this.commits.finishLocked(this.repo, filled.id, this.description);
+      return this.commits.startLocked(this.repo, this.branch!, { description: this.description, finishedTree: root });
     });
     return { commit: result, filesWritten: this.files, bytesWritten: this.bytes };
   }
