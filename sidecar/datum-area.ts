@@ -21,7 +21,7 @@ import { fetchInputs, type FileSource } from './fetch-inputs.js';
 import { nodeOutputFs, walkOutput, SANDBOX_OUT } from './output-walk.js';
 import type { DatumInput } from './protocol.js';
 import type { Limit } from './serial.js';
-import { uploadOutput, type DatumOutput, type OutputSink } from './upload.js';
+import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 
 /** A reusable slot folder and the folders known to exist in it. */
 interface SlotDir {
@@ -106,9 +106,9 @@ export class DatumArea {
     }
   }
 
-  /** Uploads the collected output of a slot as the datum output `target` (`pipeline/job/datum`). */
+  /** Uploads the collected output of a slot as the datum output `target` (`pipeline/job/datum`), or returns it inline when small. */
   upload(slot: string, target: string): Promise<DatumOutput> {
-    return uploadOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out]));
+    return storeOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out]));
   }
 
   /** Forgets the slot, emptying its folder for another datum. */

@@ -49,7 +49,8 @@ export interface SidecarOps {
   activate: { args: { slot: string }; result: Record<string, never> };
   clearOut: { args: Record<string, never>; result: Record<string, never> };
   /** Without `target` the output is dropped and `output` is ''. */
-  finish: { args: { slot: string; target?: string }; result: { output: string; files: number; bytes: number } };
+  /** A small output comes back `inline` (files in base64) with output '', for the worker to send with the result. */
+  finish: { args: { slot: string; target?: string }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
 }
 
 export type Op = keyof SidecarOps;

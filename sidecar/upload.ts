@@ -4,14 +4,29 @@
 // failed read aborts the upload, so nothing partial is kept. Files up to 1 MiB
 // are read in 64 KiB pieces with synchronous reads (a createReadStream costs
 // about a millisecond to set up, more than a trivial datum's whole budget);
-// larger ones through createReadStream.
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+// larger ones through createReadStream. An output of at most
+// INLINE_OUTPUT_MAX bytes in all is not uploaded: storeOutput returns its
+// files, which the worker sends with the datum's result (one call fewer per
+// datum; the coordinator stores them before it records the result).
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { OutputFile } from './output-walk.js';
 
+/** Outputs up to this many bytes in all travel inline with the datum's result. */
+export const INLINE_OUTPUT_MAX = 64 * 1024;
+
+/** One file of an inline output: its path in the output and its bytes in base64. */
+export interface InlineOutputFile {
+  path: string;
+  data: string;
+}
+
 export interface DatumOutput {
+  /** The output ID; '' when the output is `inline`. */
   output: string;
   files: number;
   bytes: number;
+  /** A small output's files, for the worker to send with the result instead of an upload. */
+  inline?: InlineOutputFile[];
 }
 
 /** One open upload (the client's FileWriter). */
@@ -24,6 +39,32 @@ export interface OutputWriter {
 /** Where outputs go (WorkerClient.putDatumOutput). */
 export interface OutputSink {
   putDatumOutput(target: string): OutputWriter;
+}
+
+/** A small output (INLINE_OUTPUT_MAX bytes at most) is read and returned inline; a larger one is uploaded as `target`. */
+export async function storeOutput(sink: OutputSink, target: string, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
+  const listed: OutputFile[] = [];
+  let total = 0;
+  const it = files[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    listed.push(next.value);
+    total += statSync(next.value.hostPath).size;
+    if (total > INLINE_OUTPUT_MAX) return uploadOutput(sink, target, resume(listed, it));
+  }
+  const inline = listed.map((f) => ({ path: f.path, data: readFileSync(f.hostPath) }));
+  return {
+    output: '',
+    files: inline.length,
+    bytes: inline.reduce((n, f) => n + f.data.length, 0),
+    inline: inline.map((f) => ({ path: f.path, data: f.data.toString('base64') })),
+  };
+}
+
+async function* resume(first: readonly OutputFile[], rest: AsyncIterator<OutputFile>): AsyncIterable<OutputFile> {
+  yield* first;
+  for (let n = await rest.next(); !n.done; n = await rest.next()) yield n.value;
 }
 
 export async function uploadOutput(sink: OutputSink, target: string, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {

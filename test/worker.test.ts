@@ -138,19 +138,28 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
     }
   }, 60_000);
 
-  test('small input files come inline with the task and need no GetFile; files sent without their bytes are fetched', async () => {
+  test('small input files come inline with the task and need no GetFile, files sent without their bytes are fetched; small outputs go back with the result', async () => {
     const fake = await FakeCoordinator.start(scriptSpec());
     const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off' } });
     try {
       const big = 'x'.repeat(70 * 1024);
-      fake.addTasks([scriptTask(fake, 'small', 'cat "$in" > "$TUSK_PFS/out/copy"'), scriptTask(fake, 'big', `cat "$in" | wc -c > "$TUSK_PFS/out/size" # ${big}`)]);
-      await fake.waitForResults(2);
+      fake.addTasks([
+        scriptTask(fake, 'small', 'cat "$in" > "$TUSK_PFS/out/copy"'),
+        scriptTask(fake, 'big', `cat "$in" | wc -c > "$TUSK_PFS/out/size" # ${big}`),
+        scriptTask(fake, 'bigout', 'head -c 70000 /dev/zero > "$TUSK_PFS/out/zeros"; echo x > "$TUSK_PFS/out/x"'),
+      ]);
+      await fake.waitForResults(3);
       expect(fake.outputText('small')).toEqual({ '/copy': 'cat "$in" > "$TUSK_PFS/out/copy"\n' });
+      // A small output comes with the result; one over 64 KiB is uploaded.
+      expect(fake.outputs.get(fake.result('small')!.output)).toMatchObject({ target: 'p/job1/small', inline: true });
+      const bigout = fake.outputs.get(fake.result('bigout')!.output)!;
+      expect(bigout).toMatchObject({ target: 'p/job1/bigout', inline: false });
+      expect([...bigout.files].map(([p, b]) => [p, b.length])).toEqual([['/x', 2], ['/zeros', 70000]]);
       expect(fake.outputText('big')['/size']!.trim()).toBe(String(fake.files.get('in@c1:/big.sh')!.length));
       expect(fake.getFiles).toBe(1);
       fake.inline = false;
       fake.addTasks([scriptTask(fake, 'fetched', 'cat "$in" > "$TUSK_PFS/out/copy"')]);
-      await fake.waitForResults(3);
+      await fake.waitForResults(4);
       expect(fake.outputText('fetched')).toEqual({ '/copy': 'cat "$in" > "$TUSK_PFS/out/copy"\n' });
       expect(fake.getFiles).toBe(2);
     } finally {

@@ -91,13 +91,13 @@ export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promis
 /** The report of one datum: a function that adds its result (with duration and logs) to the reporter. */
 export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, started: number): (r: Partial<TaskResult> & { tries: number }) => void {
   return (r) =>
-    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
+    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, inlineOutput: false, outputFiles: [], ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
 }
 
 /** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
 export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number): Promise<void> {
   return ctx.sidecar.call('finish', { slot, target: `${ctx.pipeline}/${task.job}/${task.datum}` }).then(
-    (out) => report({ success: true, output: out.output, tries }),
+    (out) => report({ success: true, output: out.output, tries, ...(out.inline ? { inlineOutput: true, outputFiles: out.inline.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') })) } : {}) }),
     (err: Error) => {
       log.system(err.message);
       report({ reason: err.message, tries });

@@ -96,6 +96,26 @@ export class DatumOutputUpload {
   }
 }
 
+/** A datum's output files held in memory (small outputs sent inline with a result). */
+export interface InlineOutputFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/** Stores a small output sent inline; returns its output ID (durable only after DatumOutputStore.durable()). */
+export async function storeInlineOutput(store: DatumOutputStore, files: readonly InlineOutputFile[]): Promise<TreeId> {
+  const upload = store.open();
+  for (const f of files) {
+    await upload.putFile(
+      f.path,
+      (async function* () {
+        yield f.data;
+      })(),
+    );
+  }
+  return (await upload.finish()).output;
+}
+
 /** The union of the datums' outputs as one tree; throws OutputCollision if two datums wrote one path. */
 export async function mergeOutputs(tree: FileTree, outputs: readonly { datum: string; output: TreeId }[]): Promise<TreeId> {
   const owner = new Map<string, string>();

@@ -7,7 +7,7 @@ import { InvalidArgument } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
-import type { DatumOutputUpload } from './datum-outputs.js';
+import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
 import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
@@ -101,9 +101,14 @@ export class Pps {
     return { tasks: withData, pipeline: p };
   }
 
-  async report(pipeline: string, worker: string, results: TaskOutcome[], logs: LogEntry[]): Promise<void> {
+  /** Records results; a result with `outputFiles` (a small output sent inline) has them stored as its output first. */
+  async report(pipeline: string, worker: string, results: (TaskOutcome & { outputFiles?: readonly InlineOutputFile[] })[], logs: LogEntry[]): Promise<void> {
     if (logs.length > 0) await this.ctx.deps.logs.append(logs.map((l) => ({ ...l, pipeline })));
-    await this.jobs.report(worker, results);
+    const outcomes: TaskOutcome[] = [];
+    for (const { outputFiles, ...r } of results) {
+      outcomes.push(outputFiles && r.success ? { ...r, output: await storeInlineOutput(this.ctx.outputs, outputFiles) } : r);
+    }
+    await this.jobs.report(worker, outcomes);
   }
 
   workerLost(pipeline: string, worker: string, reason: string): void {

@@ -32,6 +32,7 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
         durationMs: r.durationMs,
         output: r.output,
         tries: r.tries,
+        ...(r.inlineOutput ? { outputFiles: r.outputFiles } : {}),
       }));
       const logs = req.results.flatMap((r) =>
         r.logs.map((l) => ({ time: l.time, pipeline: req.pipeline, job: l.job || r.job, datum: l.datum || r.datum, stream: (l.stream || 'stdout') as 'stdout', message: l.message })),

@@ -13,6 +13,8 @@ import { normalizePipelineSpec } from '../../src/pps/index.js';
 export interface StoredOutput {
   target: string;
   files: Map<string, Buffer>;
+  /** Sent inline with the result rather than uploaded with PutDatumOutput. */
+  inline: boolean;
 }
 
 export class FakeCoordinator {
@@ -50,9 +52,9 @@ export class FakeCoordinator {
         cb(null, { pipelineVersion: fake.version, specJson: fake.specJson });
       },
       nextTasks: (call: { request: { max: number; waitMs: number } }, cb: sendUnaryData<unknown>) => void fake.nextTasks(call.request.max, call.request.waitMs).then((r) => cb(null, r)),
-      report: (call: { request: { results: TaskResult[] } }, cb: sendUnaryData<unknown>) => {
+      report: (call: { request: { pipeline: string; results: TaskResult[] } }, cb: sendUnaryData<unknown>) => {
         fake.reports++;
-        fake.results.push(...call.request.results);
+        fake.results.push(...call.request.results.map((r) => fake.storeInline(call.request.pipeline, r)));
         for (const w of fake.resultWaiters.splice(0)) w();
         cb(null, {});
       },
@@ -132,6 +134,14 @@ export class FakeCoordinator {
     return { tasks, pipelineVersion: this.version, specJson: this.specJson };
   }
 
+  /** Like tuskd, a result's inline output is stored as an output of its own. */
+  private storeInline(pipeline: string, r: TaskResult): TaskResult {
+    if (!r.inlineOutput) return r;
+    const id = `out${++this.outputs_}`;
+    this.outputs.set(id, { target: `${pipeline}/${r.job}/${r.datum}`, files: new Map(r.outputFiles.map((f) => [f.path, Buffer.from(f.data)])), inline: true });
+    return { ...r, output: id };
+  }
+
   private withData(t: Task): Task {
     return {
       ...t,
@@ -160,7 +170,7 @@ export class FakeCoordinator {
     call.on('end', () => {
       const id = `out${++this.outputs_}`;
       const stored = new Map([...files].map(([p, parts]) => [p, Buffer.concat(parts)]));
-      this.outputs.set(id, { target, files: stored });
+      this.outputs.set(id, { target, files: stored, inline: false });
       cb(null, { output: id, files: stored.size, bytes: [...stored.values()].reduce((n, b) => n + b.length, 0) });
     });
     call.on('error', () => {});
