@@ -6,48 +6,14 @@
 // the worker socket protocol (worker/batch-socket.ts): one JSON line
 // `{"op":"next"}` (or with "error"), answered by `{"env":{...}}` or
 // `{"error":"..."}`. The worker puts the package's bin/ first on PATH, so
-// `tusk` is found inside the sandbox too.
-import { createConnection } from 'node:net';
+// `tusk` is found inside the sandbox too. bin/tusk runs the plain forms through
+// next-datum-ask.ts without loading the CLI.
 import { Option } from 'commander';
-import { FailedPrecondition, WorkerPeerUnavailable } from '../../errors/index.js';
+import { FailedPrecondition } from '../../errors/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { askWorker, shellExports } from '../next-datum-ask.js';
 
-/** Names a POSIX shell can `export`. */
-const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function shellExports(env: Record<string, string>): { text: string; skipped: string[] } {
-  const lines: string[] = [];
-  const skipped: string[] = [];
-  for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!SHELL_NAME.test(name)) skipped.push(name);
-    else lines.push(`export ${name}='${value.replace(/'/g, `'\\''`)}'`);
-  }
-  return { text: lines.join('\n'), skipped };
-}
-
-function askWorker(socketPath: string, request: { op: 'next'; error?: string }): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath);
-    let buffered = '';
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      const end = buffered.indexOf('\n');
-      if (end < 0) return;
-      socket.destroy();
-      try {
-        const reply = JSON.parse(buffered.slice(0, end)) as { env?: Record<string, string>; error?: string };
-        if (reply.env) resolve(reply.env);
-        else reject(new FailedPrecondition('NextDatumRefused', reply.error ?? 'the worker gave no datum'));
-      } catch {
-        reject(new WorkerPeerUnavailable('worker socket', 'malformed answer'));
-      }
-    });
-    socket.on('error', (err) => reject(new WorkerPeerUnavailable('worker socket', `${socketPath}: ${err.message}`)));
-    socket.on('close', () => reject(new WorkerPeerUnavailable('worker socket', 'the worker closed the connection')));
-  });
-}
+export { shellExports };
 
 export const nextDatum: CommandDef = {
   words: ['next', 'datum'],
