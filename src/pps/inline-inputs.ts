@@ -13,6 +13,9 @@ export const INLINE_FILE_MAX = 64 * 1024;
 /** The most file bytes inlined in one batch of tasks. */
 export const INLINE_BUDGET = 4 * 1024 * 1024;
 
+/** The most files inlined in one batch of tasks (each costs a tree lookup and a read). */
+export const INLINE_FILES = 4096;
+
 /** Per input, per file: the file's bytes, or undefined when the worker must fetch it. */
 export type InlineData = (Uint8Array | undefined)[][];
 
@@ -27,8 +30,8 @@ export interface InlineSources {
   content: ContentStore;
 }
 
-/** Reads the small files of `tasks` within `budget` bytes; never throws (a failed read is just not inlined). */
-export async function inlineInputs(src: InlineSources, tasks: readonly DatumTask[], budget = INLINE_BUDGET): Promise<TaskWithData[]> {
+/** Reads the small files of `tasks` within `budget` bytes and `maxFiles` files; never throws (a failed read is just not inlined). */
+export async function inlineInputs(src: InlineSources, tasks: readonly DatumTask[], budget = INLINE_BUDGET, maxFiles = INLINE_FILES): Promise<TaskWithData[]> {
   const trees = new Map<string, Promise<string | undefined>>();
   const treeOf = (repo: string, commit: string) => {
     const key = `${repo}@${commit}`;
@@ -45,7 +48,7 @@ export async function inlineInputs(src: InlineSources, tasks: readonly DatumTask
     task.inputs.forEach((input, i) => {
       if (input.emptyFiles || !input.commit) return;
       input.files.forEach((file, j) => {
-        if (file.size > INLINE_FILE_MAX || file.size > budget) return;
+        if (file.size > INLINE_FILE_MAX || file.size > budget || reads.length >= maxFiles) return;
         budget -= file.size;
         reads.push(async () => {
           data[i]![j] = await readSmall(src, await treeOf(input.repo, input.commit), file.path, file.hash);
