@@ -1,10 +1,10 @@
 // The gRPC PfsApi: a thin translation between the wire and src/pfs. Each
 // handler parses nothing itself beyond the message; refs are handed to PFS.
-import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
+import type { ServerReadableStream, ServerWritableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import type { Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import { PfsApiService, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type GetFileResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
@@ -79,22 +79,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     getFile: (call) => {
       (async () => {
         const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
-        let parts: Uint8Array[] = [];
-        let bytes = 0;
-        const send = async () => {
-          const piece = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
-          parts = [];
-          bytes = 0;
-          await write(call, { data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) });
-        };
-        for await (const chunk of data) {
-          if (call.cancelled) return;
-          parts.push(chunk);
-          bytes += chunk.length;
-          if (bytes >= GET_MESSAGE) await send();
-        }
-        if (bytes > 0) await send();
-        call.end();
+        if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
     },
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
@@ -102,6 +87,33 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }) => pfs.files.glob(req.commit, req.pattern), (items) => ({ files: items.map(fileMsg) })),
     diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
   };
+}
+
+/**
+ * Sends a file's bytes in messages of at least GET_MESSAGE bytes. Slices that
+ * lie back to back in one buffer (chunks read from a pack with one ranged
+ * get) are joined as a view, without a copy. False if the client went away.
+ */
+async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, data: AsyncIterable<Uint8Array>): Promise<boolean> {
+  let parts: Uint8Array[] = [];
+  let bytes = 0;
+  const send = async () => {
+    const piece = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+    parts = [];
+    bytes = 0;
+    await write(call, { data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) });
+  };
+  for await (const chunk of data) {
+    if (call.cancelled) return false;
+    const last = parts[parts.length - 1];
+    if (last && last.buffer === chunk.buffer && last.byteOffset + last.byteLength === chunk.byteOffset) {
+      parts[parts.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + chunk.byteLength);
+    } else parts.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= GET_MESSAGE) await send();
+  }
+  if (bytes > 0) await send();
+  return true;
 }
 
 /** A file whose data ends within this many bytes is gathered whole and queued without waiting for it to be stored. */
