@@ -41,7 +41,10 @@ export class TuskClient {
   readonly admin: AdminApiClient;
 
   constructor(readonly address: string = defaultAddress()) {
-    this.pfs = new FastPfsApiClient(address, insecure(), CHANNEL_OPTIONS);
+    // A wide receive window: with the 64 KiB default a download stalls every
+    // 64 KiB until our window update reaches the daemon (measured, 512 MiB of
+    // GetFile: ~300 MB/s, 420-710 MB/s with 16 MiB, less CPU on both sides).
+    this.pfs = new FastPfsApiClient(address, insecure(), { ...CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 16 * 1024 * 1024 });
     this.admin = new AdminApiClient(address, insecure(), CHANNEL_OPTIONS);
   }
 

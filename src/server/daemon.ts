@@ -22,6 +22,7 @@ import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
 import { ppsService } from './pps-service.js';
 import { workerService } from './worker-service.js';
@@ -94,6 +95,7 @@ export class Daemon {
       const port = await new Promise<number>((resolve, reject) =>
         grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
       );
+      if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
       const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready).catch((err) => {
