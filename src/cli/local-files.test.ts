@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,19 @@ describe('walkFiles', () => {
     for await (const p of streamed as AsyncIterable<Uint8Array>) pieces.push(p);
     expect(pieces.every((p) => p.length <= 1024 * 1024)).toBe(true);
     expect(Buffer.concat(pieces).equals(large)).toBe(true);
+  });
+
+  it('reuses one buffer for every piece when asked, each piece right until the next is read', async () => {
+    const large = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(join(root, 'l'), large);
+    const hash = createHash('sha256');
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const p of readLocal(join(root, 'l'), { reuse: true })) {
+      hash.update(p);
+      buffers.add(p.buffer);
+    }
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(large).digest('hex'));
+    expect(buffers.size).toBe(1);
   });
 
   it('names the path of a file it cannot read', async () => {

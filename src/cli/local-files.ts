@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dataBuffer } from '../client/index.js';
 import { isTuskError, TuskError } from '../errors/index.js';
 
 export interface LocalFile {
@@ -66,9 +67,13 @@ const PIECE = 1024 * 1024;
 /**
  * A stream of the file's bytes in right-sized pieces of at most 1 MiB
  * (createReadStream would allocate a whole 1 MiB buffer per read, even for a
- * 1 KiB file). Read errors become one-line TuskErrors naming the path.
+ * 1 KiB file), read into buffers the client sends without copying
+ * (dataBuffer). With `reuse`, one buffer serves every read: a piece is valid
+ * only until the next one is asked for (as FileWriter.putFile consumes them),
+ * which spares allocating, and collecting as garbage, a buffer per MiB.
+ * Read errors become one-line TuskErrors naming the path.
  */
-export async function* readLocal(path: string): AsyncGenerator<Uint8Array> {
+export async function* readLocal(path: string, options: { reuse?: boolean } = {}): AsyncGenerator<Uint8Array> {
   const fh = await open(path, 'r').catch((err) => {
     throw localError(path, err);
   });
@@ -76,11 +81,12 @@ export async function* readLocal(path: string): AsyncGenerator<Uint8Array> {
     const { size } = await fh.stat();
     // Ask for one byte more than the size so a file that grew is read to its end.
     let want = Math.min(size + 1, PIECE);
+    let buf: Buffer | undefined;
     for (;;) {
-      const buf = Buffer.allocUnsafe(want);
+      if (!buf || !options.reuse || buf.length < want) buf = dataBuffer(want);
       const { bytesRead } = await fh.read(buf, 0, want, null);
       if (bytesRead === 0) return;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+      yield buf.subarray(0, bytesRead);
       want = PIECE;
     }
   } catch (err) {
@@ -92,11 +98,11 @@ export async function* readLocal(path: string): AsyncGenerator<Uint8Array> {
 
 /**
  * A small file (at most `limit` bytes) read whole, synchronously; a larger one
- * as a stream (readLocal). Reading many small files from the page cache with
+ * as a stream (readLocal, with `options`). Reading many small files from the page cache with
  * blocking calls costs a third of the CPU of open/stat/read/close as promises
  * (each a trip through the thread pool), and `put file -r` is bound by that.
  */
-export function loadLocal(path: string, limit: number): Uint8Array | AsyncIterable<Uint8Array> {
+export function loadLocal(path: string, limit: number, options: { reuse?: boolean } = {}): Uint8Array | AsyncIterable<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -105,7 +111,7 @@ export function loadLocal(path: string, limit: number): Uint8Array | AsyncIterab
   }
   try {
     const { size } = fstatSync(fd);
-    if (size > limit) return readLocal(path);
+    if (size > limit) return readLocal(path, options);
     const buf = Buffer.allocUnsafe(size + 1);
     let filled = 0;
     while (filled < buf.length) {
@@ -113,7 +119,7 @@ export function loadLocal(path: string, limit: number): Uint8Array | AsyncIterab
       if (n === 0) return buf.subarray(0, filled);
       filled += n;
     }
-    return readLocal(path); // it grew while we read: stream it instead
+    return readLocal(path, options); // it grew while we read: stream it instead
   } catch (err) {
     throw localError(path, err);
   } finally {

@@ -55,6 +55,8 @@ export class FileWriter<Result = ModifyFileResponse> {
   /**
    * Puts one file. Bytes given as a Uint8Array may be sent later (with other
    * small files, at the latest by close()); the caller must not change them.
+   * A stream's pieces are each written out before the next is asked for, so a
+   * source may reuse its buffer.
    */
   async putFile(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: { append?: boolean } = {}): Promise<void> {
     const append = options.append ?? false;
@@ -71,7 +73,7 @@ export class FileWriter<Result = ModifyFileResponse> {
     for await (const chunk of pieces) {
       for (let i = 0; i < chunk.length; i += PIECE) {
         const piece = chunk.subarray(i, Math.min(chunk.length, i + PIECE));
-        await this.send({ data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) });
+        await this.send({ data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) }, true);
         this.onBytes?.(piece.length);
       }
     }
@@ -123,17 +125,38 @@ export class FileWriter<Result = ModifyFileResponse> {
     if (this.failed) throw fromServiceError(this.failed);
   }
 
-  private async send(msg: ModifyFileRequest): Promise<void> {
+  /**
+   * Writes one message. With `written`, waits until the transport has taken
+   * it (serialized and written out), so the caller may reuse its bytes after;
+   * otherwise waits only when the transport's buffer is full.
+   */
+  private async send(msg: ModifyFileRequest, written = false): Promise<void> {
     this.check();
-    if (!this.call.write(msg)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => { cleanup(); resolve(); };
-        const onError = (err: unknown) => { cleanup(); reject(fromServiceError(err)); };
-        const cleanup = () => { this.call.off('drain', onDrain); this.call.off('error', onError); };
-        this.call.once('drain', onDrain);
-        this.call.once('error', onError);
-        this.result.catch(onError);
-      });
+    if (written) {
+      await this.wait(new Promise<void>((resolve, reject) => this.call.write(msg, (err?: Error | null) => (err ? reject(err) : resolve()))));
+    } else if (!this.call.write(msg)) {
+      let onDrain = () => {};
+      try {
+        await this.wait(new Promise<void>((resolve) => this.call.once('drain', (onDrain = resolve))));
+      } finally {
+        this.call.off('drain', onDrain);
+      }
     }
+  }
+
+  /** Waits for `ready`, failing with the call's error if the call fails first. */
+  private wait(ready: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: unknown) => {
+        this.call.off('error', onError);
+        reject(fromServiceError(err));
+      };
+      this.call.once('error', onError);
+      this.result.catch(onError);
+      ready.then(() => {
+        this.call.off('error', onError);
+        resolve();
+      }, onError);
+    });
   }
 }

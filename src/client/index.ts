@@ -3,6 +3,7 @@
 export { TuskClient } from './tusk-client.js';
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger } from './tusk-client.js';
 export { FileWriter } from './file-writer.js';
+export { dataBuffer } from '../rpc/file-wire.js';
 export { defaultAddress, DEFAULT_ADDRESS } from './connection.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
 export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult } from './pps-client.js';

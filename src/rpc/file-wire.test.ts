@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GetFileResponse, ModifyFileRequest } from '../gen/tusk/pfs.js';
-import { decodeGetFileResponse, decodeModifyFileRequest, encodeGetFileResponse, encodeModifyFileRequest } from './file-wire.js';
+import { dataBuffer, decodeGetFileResponse, decodeModifyFileRequest, encodeGetFileResponse, encodeModifyFileRequest } from './file-wire.js';
 
 const bytes = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
@@ -44,6 +44,28 @@ describe('ModifyFile messages', () => {
         expect(plain(decodeModifyFileRequest(encodeModifyFileRequest(msg)))).toEqual(expected);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('frame data read into a dataBuffer in place, and copy any other view without touching its buffer', () => {
+    fc.assert(
+      fc.property(bytes, fc.nat(5), (data, cut) => {
+        const buf = dataBuffer(data.length + cut);
+        buf.set(data);
+        const whole = buf.subarray(0, data.length);
+        const encoded = encodeModifyFileRequest({ data: whole });
+        expect(encoded.buffer).toBe(buf.buffer); // no copy
+        expect(hex(ModifyFileRequest.decode(encoded).data!)).toBe(hex(data));
+        if (cut > 0 && data.length > cut) {
+          const before = Buffer.from(buf.buffer).toString('hex');
+          const inner = buf.subarray(cut, data.length);
+          const copied = encodeModifyFileRequest({ data: inner });
+          expect(copied.buffer).not.toBe(buf.buffer);
+          expect(hex(ModifyFileRequest.decode(copied).data!)).toBe(hex(data.subarray(cut)));
+          expect(Buffer.from(buf.buffer).toString('hex')).toBe(before);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -4,8 +4,8 @@
 // out (encoder, then Buffer.from: measured 1.17 ms per MiB against 0.22 for
 // one copy) and once more on the way in (Buffer.from of the decoded field);
 // file transfer is bound by that, so these functions copy once when encoding
-// and not at all when decoding (the fields are views of the received
-// message). Anything unexpected falls back to the generated code, so the
+// (not at all for data read into a dataBuffer()) and not at all when
+// decoding (the fields are views of the received message). Anything unexpected falls back to the generated code, so the
 // result is always what the generated decoder would read (see the test).
 import { GetFileResponse, ModifyFileRequest, type WholeFile } from '../gen/tusk/pfs.js';
 
@@ -36,9 +36,31 @@ function writeVarint(buf: Buffer, at: number, n: number): number {
   return at;
 }
 
+/** Bytes reserved before file data in a dataBuffer(): room for a tag and a length of up to 5 bytes. */
+const HEADROOM = 8;
+const withHeadroom = new WeakSet<ArrayBufferLike>();
+
+/**
+ * A buffer for up to `size` bytes of file data with room reserved before
+ * it: a `data` message whose bytes are this buffer (or a view of it from
+ * its start) is framed in place, without allocating or copying.
+ */
+export function dataBuffer(size: number): Buffer {
+  const memory = new ArrayBuffer(size + HEADROOM);
+  withHeadroom.add(memory);
+  return Buffer.from(memory, HEADROOM, size);
+}
+
 /** One length-delimited field holding `data`, as a whole message. */
 function bytesMessage(tag: number, data: Uint8Array): Buffer {
-  const buf = Buffer.allocUnsafe(1 + varintLength(data.length) + data.length);
+  const head = 1 + varintLength(data.length);
+  if (data.byteOffset === HEADROOM && withHeadroom.has(data.buffer)) {
+    const framed = Buffer.from(data.buffer, HEADROOM - head, head + data.length);
+    framed[0] = tag;
+    writeVarint(framed, 1, data.length);
+    return framed;
+  }
+  const buf = Buffer.allocUnsafe(head + data.length);
   buf[0] = tag;
   buf.set(data, writeVarint(buf, 1, data.length));
   return buf;
