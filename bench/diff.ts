@@ -5,7 +5,8 @@
 // request to the last diff entry sent) and the gRPC round trip from a client
 // in this process, reading every entry. Warm: the daemon that wrote the
 // commits (median of --tries); cold: the first diff after restarting the
-// daemon on the same home (tree nodes read back from the object store).
+// daemon on the same home (tree nodes read back from the object store), and
+// the same after one unrelated call (a warm process, cold tree nodes).
 // The reference: `git diff-tree -r --name-status master~1 master` as a
 // process on a git repository of the same files and change (made with git
 // fast-import), measured here too.
@@ -55,6 +56,14 @@ try {
   daemon = await startDaemon({ home });
   client = new TuskClient(daemon.address);
   const cold = await diffOnce(client);
+  // Again on a fresh daemon, after one unrelated call: the process is warm (code compiled, commit records read), the tree nodes are not.
+  client.close();
+  await daemon.stop({ keepHome: true });
+  daemon = await startDaemon({ home });
+  client = new TuskClient(daemon.address);
+  await client.inspectCommit('bench@master^');
+  await client.inspectCommit('bench@master');
+  const coldTree = await diffOnce(client);
 
   const ms = (xs: number[]) => median(xs).toFixed(2);
   const warmServer = warm.map((t) => t.serverMs);
@@ -66,12 +75,13 @@ try {
       ['tusk diff, round trip, warm', ms(warmRtt)],
       ['tusk diff, in the daemon, cold (first after restart)', cold.serverMs.toFixed(2)],
       ['tusk diff, round trip, cold', cold.roundTripMs.toFixed(2)],
+      ['tusk diff, in the daemon, cold tree nodes only (after another call)', coldTree.serverMs.toFixed(2)],
       ['git diff-tree -r master~1 master (process)', ms(git)],
     ],
   );
   console.log(`warm: medians of ${TRIES}; ratio = git ms / tusk warm round trip ms`);
   console.log(
-    `diff: files=${FILES} changes=${CHANGES} daemon_ms=${ms(warmServer)} rtt_ms=${ms(warmRtt)} cold_daemon_ms=${cold.serverMs.toFixed(2)} cold_rtt_ms=${cold.roundTripMs.toFixed(2)} git_ms=${ms(git)} ratio=${(median(git) / median(warmRtt)).toFixed(2)}`,
+    `diff: files=${FILES} changes=${CHANGES} daemon_ms=${ms(warmServer)} rtt_ms=${ms(warmRtt)} cold_daemon_ms=${cold.serverMs.toFixed(2)} cold_rtt_ms=${cold.roundTripMs.toFixed(2)} cold_tree_daemon_ms=${coldTree.serverMs.toFixed(2)} git_ms=${ms(git)} ratio=${(median(git) / median(warmRtt)).toFixed(2)}`,
   );
 } finally {
   client.close();
