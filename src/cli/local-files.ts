@@ -69,8 +69,9 @@ const PIECE = 1024 * 1024;
  * (createReadStream would allocate a whole 1 MiB buffer per read, even for a
  * 1 KiB file), read into buffers the client sends without copying
  * (dataBuffer). With `reuse`, one buffer serves every read: a piece is valid
- * only until the next one is asked for (as FileWriter.putFile consumes them),
- * which spares allocating, and collecting as garbage, a buffer per MiB.
+ * only until the next one is asked for (FileWriter.putFile with
+ * `reusedBuffer` consumes them so), which spares allocating, and collecting
+ * as garbage, a buffer per MiB.
  * Read errors become one-line TuskErrors naming the path.
  */
 export async function* readLocal(path: string, options: { reuse?: boolean } = {}): AsyncGenerator<Uint8Array> {

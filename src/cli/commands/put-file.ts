@@ -103,7 +103,7 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
       totalFiles,
       async write(w, o, fileDone) {
         for await (const f of walkFiles(root)) {
-          await w.putFile(dirEntryDestination(repoPath, f.rel), loadLocal(f.abs, SMALL, { reuse: true }), o);
+          await w.putFile(dirEntryDestination(repoPath, f.rel), loadLocal(f.abs, SMALL, { reuse: true }), { ...o, reusedBuffer: true });
           fileDone();
         }
       },
@@ -111,5 +111,5 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
   }
   if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
   const dest = fileDestination(repoPath, opts.file);
-  return { totalBytes: st.size, totalFiles: 1, write: (w, o) => w.putFile(dest, readLocal(opts.file, { reuse: true }), o) };
+  return { totalBytes: st.size, totalFiles: 1, write: (w, o) => w.putFile(dest, readLocal(opts.file, { reuse: true }), { ...o, reusedBuffer: true }) };
 }
