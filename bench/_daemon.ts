@@ -4,10 +4,12 @@
 // CLI as a child process, timing, argument parsing and the result table.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/daemon.js';
+
+export { freePort };
 
 /** The repository root (dist/bench/_daemon.js → ../../). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,17 +27,6 @@ export interface BenchDaemon {
   stop(options?: { keepHome?: boolean }): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts tuskd on free ports with a fresh temp home (removed by stop()), or on

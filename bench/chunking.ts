@@ -17,25 +17,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContentStore } from '../src/storage/content-store.js';
 import { FsStore } from '../src/storage/fs-store.js';
+import { readFile } from './_files.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } } });
 const size = Number(values.mib) * 1024 * 1024;
 const runs = Number(values.runs);
-
-/** Reads a file in 1 MiB pieces into one reused buffer (the writer copies each piece before asking for the next). */
-async function* readFile(path: string): AsyncGenerator<Uint8Array> {
-  const handle = await open(path, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 async function makeRandomFile(path: string, bytes: number): Promise<void> {
   const handle = await open(path, 'w');

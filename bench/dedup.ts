@@ -14,25 +14,12 @@ import { parseArgs } from 'node:util';
 import { ContentStore } from '../src/storage/content-store.js';
 import { FsStore } from '../src/storage/fs-store.js';
 import { listAll, type ObjectStore } from '../src/storage/object-store.js';
+import { readFile } from './_files.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, inserts: { type: 'string', default: '100' } } });
 const size = Number(values.mib) * 1024 * 1024;
 const inserts = Number(values.inserts);
 const insertSize = Math.round((size * 0.01) / inserts);
-
-async function* readFile(path: string): AsyncGenerator<Uint8Array> {
-  const handle = await open(path, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Writes `original`, then the same bytes with `inserts` random blocks inserted at random places, as `changed`. */
 async function makeFiles(original: string, changed: string): Promise<void> {
