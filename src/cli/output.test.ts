@@ -11,6 +11,8 @@ describe('humanSize', () => {
     expect(humanSize(1024 * 1024 - 1)).toBe('1 MiB');
     expect(humanSize(150 * 1024 ** 3)).toBe('150 GiB');
     expect(humanSize(5 * 1024 ** 4 + 1)).toBe('5 TiB');
+    expect(humanSize(1000 * 1024 ** 4)).toBe('1 PiB');
+    expect(humanSize(999 * 1024)).toBe('999 KiB');
   });
 
   it('never prints more than three digits before the unit', () => {

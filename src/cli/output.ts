@@ -26,8 +26,12 @@ export function humanSize(bytes: number): string {
     unit++;
   }
   const text = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
-  // 1023.96 KiB rounds to "1024 KiB": show the next unit instead.
-  if (text === '1024' && unit < UNITS.length - 1) return `1 ${UNITS[unit + 1]}`;
+  // 999.5 to 1023.99 KiB would print four digits: show the next unit instead
+  // ("1000 KiB" reads as 1 MiB at a glance, 0.98 MiB shown as "1 MiB").
+  if (text.length > 3 && unit < UNITS.length - 1) {
+    const next = (value / 1024).toFixed(1).replace(/\.0$/, '');
+    return `${next} ${UNITS[unit + 1]}`;
+  }
   return `${text} ${UNITS[unit]}`;
 }
 
