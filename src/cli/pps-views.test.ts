@@ -24,6 +24,7 @@ const pipeline: Pipeline = {
   reason: '',
   outputBranch: 'master',
   workers: 2,
+  branchVersions: [{ branch: 'exp', version: 3, specJson: JSON.stringify(spec) }],
 };
 
 const job: Job = {
@@ -63,6 +64,7 @@ describe('pipeline views', () => {
       reason: null,
       outputBranch: 'master',
       workers: 2,
+      branchVersions: [{ branch: 'exp', version: 3, spec }],
     });
   });
 

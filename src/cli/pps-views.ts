@@ -23,6 +23,8 @@ export interface PipelineJson {
   reason: string | null;
   outputBranch: string;
   workers: number;
+  /** Versions that apply on one branch only (`update pipeline --branch`). */
+  branchVersions: { branch: string; version: number; spec: unknown }[];
 }
 
 export interface DatumCountsJson {
@@ -81,6 +83,7 @@ export function pipelineJson(p: Pipeline): PipelineJson {
     reason: p.reason || null,
     outputBranch: p.outputBranch,
     workers: p.workers,
+    branchVersions: p.branchVersions.map((b) => ({ branch: b.branch, version: b.version, spec: parseSpec(b.specJson) })),
   };
 }
 
@@ -169,6 +172,7 @@ export function pipelineFields(p: Pipeline, now: Date): string {
     ['Output', `${p.name}@${p.outputBranch}`],
     ['Workers', `${p.workers} running (parallelism ${spec?.parallelismSpec?.constant ?? 1})`],
     ['Datum tries', String(spec?.datumTries ?? '-')],
+    ...p.branchVersions.map((b): [string, string] => [`On ${b.branch}`, `version ${b.version} (output ${p.name}@${b.branch})`]),
   ]);
 }
 

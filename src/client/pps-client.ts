@@ -14,10 +14,11 @@ import {
   type Pipeline,
   type ProvenanceNode,
   type RegisterResponse,
+  type RunCronResponse,
   type Task,
   type TaskResult,
 } from '../gen/tusk/pps.js';
-import type { ModifyFileRequest } from '../gen/tusk/pfs.js';
+import type { CommitRef, ModifyFileRequest } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, insecure, serverStream, unary } from './connection.js';
 import { FileWriter } from './file-writer.js';
 
@@ -55,6 +56,10 @@ export class PpsClient {
   }
   runPipeline(name: string, branch = ''): Promise<Job> {
     return unary((cb) => this.pps.runPipeline({ name, branch }, cb));
+  }
+  /** Ticks a pipeline's cron inputs now (one of them with `input`); the tick commits. */
+  async runCron(name: string, input = ''): Promise<CommitRef[]> {
+    return (await unary<RunCronResponse>((cb) => this.pps.runCron({ name, input }, cb))).commits;
   }
 
   async listJobs(pipeline = ''): Promise<Job[]> {

@@ -30,13 +30,13 @@ export class Crons {
   }
 
   /** Commits one tick of `input` of `pipeline` now (all of its cron inputs when none is named). */
-  async tick(pipeline: string, inputName?: string): Promise<string[]> {
+  async tick(pipeline: string, inputName?: string): Promise<{ repo: string; branch: string; id: string }[]> {
     const p = await this.ctx.store.getPipeline(pipeline);
     const inputs = p ? cronInputs(p.spec.input).filter((i) => !inputName || i.name === inputName) : [];
     if (inputs.length === 0) throw new InvalidArgument('NoCronInput', `pipeline "${pipeline}" has no cron input${inputName ? ` named "${inputName}"` : ''}`);
-    const ids: string[] = [];
-    for (const input of inputs) ids.push(await this.commitTick(input, this.ctx.deps.clock()));
-    return ids;
+    const ticks = [];
+    for (const input of inputs) ticks.push({ repo: input.repo, branch: input.branch, id: await this.commitTick(input, this.ctx.deps.clock()) });
+    return ticks;
   }
 
   private schedule(pipeline: string, input: CronInput): void {

@@ -18,7 +18,7 @@ function sources(files: Record<string, string>): InlineSources {
 
 function task(datum: string, paths: string[], extra: { commit?: string; emptyFiles?: boolean; sizes?: number[] } = {}): DatumTask {
   const files = paths.map((path, i) => ({ path, size: extra.sizes?.[i] ?? 3, hash: `h${path}` }));
-  return { pipeline: 'p', job: 'j', datum, outputCommit: 'o', attempts: 0, inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: extra.commit ?? 'c1', glob: '/*', path: paths[0] ?? '/', files, lazy: false, emptyFiles: extra.emptyFiles ?? false }] };
+  return { pipeline: 'p', job: 'j', datum, outputCommit: 'o', version: 1, attempts: 0, inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: extra.commit ?? 'c1', glob: '/*', path: paths[0] ?? '/', files, lazy: false, emptyFiles: extra.emptyFiles ?? false }] };
 }
 
 const text = (d: Uint8Array | undefined) => (d === undefined ? undefined : Buffer.from(d).toString());

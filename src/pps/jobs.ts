@@ -53,9 +53,24 @@ export class Jobs {
 
   constructor(private readonly ctx: PpsContext) {}
 
-  /** Graph nodes of every pipeline, for cascades. */
-  async nodes(): Promise<PipelineNode[]> {
-    return (await this.ctx.store.listPipelines()).map(nodeOf);
+  /** Graph nodes of every pipeline, for cascades; on `branch`, each pipeline's version for that branch. */
+  async nodes(branch?: string): Promise<PipelineNode[]> {
+    const out: PipelineNode[] = [];
+    for (const p of await this.ctx.store.listPipelines()) {
+      const { spec } = branch ? await this.versionFor(p, branch) : { spec: p.spec };
+      out.push(nodeOf(p.name, spec));
+    }
+    return out;
+  }
+
+  /** The version a job of `pipeline` with its output on `branch` runs: the branch's own version, else the main line's. */
+  async versionFor(pipeline: PipelineRecord, branch: string): Promise<{ version: number; spec: PipelineSpec; reprocessNext: boolean }> {
+    const own = pipeline.branches?.[branch];
+    if (own) {
+      const spec = await this.ctx.store.getVersion(pipeline.name, own.version);
+      if (spec) return { version: own.version, spec, reprocessNext: own.reprocessNext };
+    }
+    return { version: pipeline.version, spec: pipeline.spec, reprocessNext: pipeline.reprocessNext };
   }
 
   /**
@@ -67,18 +82,25 @@ export class Jobs {
   async onUserCommit(commit: CommitRecord): Promise<void> {
     const nodes = await this.nodes();
     const named = nodes.some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
-    const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(nodes, commit.repo, undefined);
+    const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(await this.nodes(commit.branch), commit.repo, undefined);
     if (order.length > 0) await this.createCascade(order, commit.id, new Set([commit.repo]), named ? undefined : commit.branch);
   }
 
-  /** Runs `pipeline` (and everything downstream of it) on the current heads under a new global ID. */
-  async runNow(pipeline: string): Promise<JobRecord | undefined> {
-    const nodes = await this.nodes();
-    const root = nodes.find((n) => n.name === pipeline);
-    if (!root) return undefined;
-    const below = downstream(nodes, root.name, root.outputBranch);
+  /**
+   * Runs `pipeline` (and everything downstream of it) on the current heads under a new global ID.
+   * With a branch other than its output branch, it runs as on an experiment branch: inputs are
+   * read at `branch` where it exists, outputs go to `<repo>@branch`, and so on downstream.
+   */
+  async runNow(pipeline: string, branch?: string): Promise<JobRecord | undefined> {
+    const main = await this.nodes();
+    const mainRoot = main.find((n) => n.name === pipeline);
+    if (!mainRoot) return undefined;
+    const onBranch = branch && branch !== mainRoot.outputBranch ? branch : undefined;
+    const nodes = onBranch ? await this.nodes(onBranch) : main;
+    const root = nodes.find((n) => n.name === pipeline)!;
+    const below = downstream(nodes, root.name, onBranch ? undefined : root.outputBranch);
     const id = commitIdFrom(this.ctx.deps.random(16));
-    const jobs = await this.createCascade(topoOrder([root, ...below]), id, new Set());
+    const jobs = await this.createCascade(topoOrder([root, ...below]), id, new Set(), onBranch);
     return jobs.find((j) => j.pipeline === pipeline);
   }
 
@@ -94,8 +116,10 @@ export class Jobs {
     for (const node of order) {
       const pipeline = await this.ctx.store.getPipeline(node.name);
       if (!pipeline) continue;
+      const outputBranch = onBranch ?? pipeline.spec.outputBranch;
+      const { version, spec, reprocessNext } = await this.versionFor(pipeline, outputBranch);
       const inputs: CommitRefRecord[] = [];
-      for (const input of inputRepos(pipeline.spec)) {
+      for (const input of inputRepos(spec)) {
         const branch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.ctx.meta.getBranch(input.repo, onBranch))) ? onBranch : input.branch;
         if (inputs.some((i) => i.repo === input.repo && i.branch === branch)) continue;
         if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
@@ -105,7 +129,6 @@ export class Jobs {
         }
       }
       if (await this.ctx.pfs.ctx.meta.getCommit(node.name, id)) continue;
-      const outputBranch = onBranch ?? pipeline.spec.outputBranch;
       if (onBranch && !(await this.ctx.pfs.ctx.meta.getBranch(node.name, onBranch))) {
         // The experiment's output branch starts where the main line's output is, so its history is shared.
         const main = await this.ctx.pfs.ctx.meta.getBranch(node.name, pipeline.spec.outputBranch);
@@ -115,7 +138,7 @@ export class Jobs {
       const job: JobRecord = {
         id,
         pipeline: node.name,
-        version: pipeline.version,
+        version,
         state: 'created',
         branch: outputBranch,
         inputs,
@@ -123,11 +146,11 @@ export class Jobs {
         started: this.ctx.now(),
         finished: null,
         reason: '',
-        reprocess: pipeline.reprocessNext || pipeline.spec.reprocessSpec === 'every_job',
+        reprocess: reprocessNext || spec.reprocessSpec === 'every_job',
         seq: this.ctx.store.nextJobSeq(),
       };
       const ops = [...this.ctx.store.putJobOps(job), ...this.ctx.store.subvenanceOps(inputs, { repo: node.name, id })];
-      if (pipeline.reprocessNext) ops.push(...this.ctx.store.putPipelineOps({ ...pipeline, reprocessNext: false }));
+      if (reprocessNext) ops.push(this.ctx.store.pipelines.putOp(pipeline.name, withoutReprocess(pipeline, outputBranch)));
       await this.ctx.store.apply(ops);
       set.add(node.name);
       created.push(job);
@@ -279,7 +302,7 @@ export class Jobs {
       const rec: JobDatumRecord = { id: d.id, state: result ? 'skipped' : 'queued', files: filesOf(d), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' };
       records.set(d.id, rec);
       if (result) counts.skipped++;
-      else tasks.push({ pipeline: job.pipeline, job: job.id, datum: d.id, inputs: d.inputs, outputCommit: job.id, attempts: 0 });
+      else tasks.push({ pipeline: job.pipeline, job: job.id, datum: d.id, inputs: d.inputs, outputCommit: job.id, version: job.version, attempts: 0 });
       ops.push(this.ctx.store.datums.putOp(this.ctx.store.datumKey(job.pipeline, job.id, d.id), rec));
       if (ops.length >= 1000) {
         await this.ctx.store.apply(ops, false);
@@ -365,8 +388,15 @@ export class Jobs {
   }
 }
 
-function nodeOf(p: PipelineRecord): PipelineNode {
-  return { name: p.name, outputBranch: p.spec.outputBranch, inputs: inputRepos(p.spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
+function nodeOf(name: string, spec: PipelineSpec): PipelineNode {
+  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
+}
+
+/** The record once its next job (on `branch`) has taken the `--reprocess` request. */
+function withoutReprocess(p: PipelineRecord, branch: string): PipelineRecord {
+  const own = p.branches?.[branch];
+  if (own) return { ...p, branches: { ...p.branches, [branch]: { ...own, reprocessNext: false } } };
+  return { ...p, reprocessNext: false };
 }
 
 function filesOf(d: Datum) {

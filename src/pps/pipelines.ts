@@ -2,6 +2,7 @@
 // list, stop, start and delete. Creating or updating a pipeline whose inputs
 // have commits runs a job on them at once.
 import { AlreadyExists, BranchNotFound, InUse, InvalidArgument, NotFound, RepoExists } from '../errors/index.js';
+import { checkBranchName } from '../pfs/index.js';
 import { findCycle, inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
 import type { PpsContext } from './pps-context.js';
@@ -10,8 +11,8 @@ import { parsePipelineSpec } from './spec-parse.js';
 import type { PipelineSpec } from './spec.js';
 
 export class PipelineNotFound extends NotFound {
-  constructor(readonly pipeline: string) {
-    super('PipelineNotFound', `pipeline "${pipeline}" not found`, { pipeline });
+  constructor(readonly pipeline: string, message = `pipeline "${pipeline}" not found`) {
+    super('PipelineNotFound', message, { pipeline });
   }
 }
 
@@ -24,6 +25,8 @@ export class PipelineExists extends AlreadyExists {
 export interface CreateOptions {
   update?: boolean;
   reprocess?: boolean;
+  /** The new version applies on this branch only (an experiment); other branches keep theirs. */
+  branch?: string;
 }
 
 export class Pipelines {
@@ -34,21 +37,43 @@ export class Pipelines {
     const spec = parsePipelineSpec(text);
     const update = options.update || spec.update;
     const existing = await this.ctx.store.getPipeline(spec.name);
+    if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
     if (!existing && options.update) throw new PipelineNotFound(spec.name);
     await this.checkInputs(spec);
     await this.checkCycle(spec);
-    if (spec.dryRun) return record(spec, existing ? existing.version + 1 : 1, this.ctx.now(), existing);
+    const version = existing ? (await this.ctx.store.lastVersion(spec.name)) + 1 : 1;
+    if (spec.dryRun) return record(spec, version, this.ctx.now(), existing);
     if (!existing) await this.createOutputRepo(spec);
     const now = this.ctx.now();
     const pipeline: PipelineRecord = {
-      ...record(spec, existing ? existing.version + 1 : 1, now, existing),
+      ...record(spec, version, now, existing),
       reprocessNext: Boolean(options.reprocess || spec.reprocess),
     };
     await this.ctx.store.apply(this.ctx.store.putPipelineOps(pipeline));
     this.ctx.deps.log('info', existing ? 'pipeline_updated' : 'pipeline_created', { pipeline: spec.name, version: pipeline.version });
     if (pipeline.state === 'running') await this.ctx.deps.runtime.ensure(spec.name, spec.parallelismSpec.constant);
     if (await this.hasInputCommits(spec)) await this.jobs.runNow(spec.name);
+    await this.changed();
+    return (await this.ctx.store.getPipeline(spec.name))!;
+  }
+
+  /**
+   * `update pipeline --branch B`: a new version that jobs writing to branch B run; the main line
+   * keeps its version. The pipeline and everything below it run on B at once (inputs at B where
+   * that branch exists), reusing every datum whose ID is unchanged.
+   */
+  private async updateOnBranch(spec: PipelineSpec, branch: string, existing: PipelineRecord | undefined, reprocess: boolean): Promise<PipelineRecord> {
+    checkBranchName(branch);
+    if (!existing) throw new PipelineNotFound(spec.name, `pipeline "${spec.name}" not found; create it on the main line first, then \`tusk update pipeline --branch ${branch}\``);
+    await this.checkInputs(spec);
+    await this.checkCycle(spec, branch);
+    const version = (await this.ctx.store.lastVersion(spec.name)) + 1;
+    const pipeline: PipelineRecord = { ...existing, updated: this.ctx.now(), branches: { ...existing.branches, [branch]: { version, reprocessNext: reprocess } } };
+    if (spec.dryRun) return pipeline;
+    await this.ctx.store.apply([this.ctx.store.putVersionOp(spec.name, version, spec), this.ctx.store.pipelines.putOp(spec.name, pipeline)]);
+    this.ctx.deps.log('info', 'pipeline_updated', { pipeline: spec.name, version, branch });
+    if (pipeline.state === 'running') await this.jobs.runNow(spec.name, branch);
     await this.changed();
     return (await this.ctx.store.getPipeline(spec.name))!;
   }
@@ -113,11 +138,16 @@ export class Pipelines {
     }
   }
 
-  private async checkCycle(spec: PipelineSpec): Promise<void> {
-    const others = (await this.list()).filter((p) => p.name !== spec.name);
-    const graph = [...others, { spec }].map((p) => ({ name: p.spec.name, inputRepos: inputRepos(p.spec).map((i) => i.repo) }));
+  /** Refuses a spec that would close a cycle, among the main line's versions or, with `branch`, that branch's. */
+  private async checkCycle(spec: PipelineSpec, branch?: string): Promise<void> {
+    const graph = [{ name: spec.name, inputRepos: inputRepos(spec).map((i) => i.repo) }];
+    for (const p of await this.list()) {
+      if (p.name === spec.name) continue;
+      const other = branch ? (await this.jobs.versionFor(p, branch)).spec : p.spec;
+      graph.push({ name: p.name, inputRepos: inputRepos(other).map((i) => i.repo) });
+    }
     const cycle = findCycle(graph);
-    if (cycle) throw new InvalidArgument('PipelineCycle', `pipeline "${spec.name}" would create a cycle: ${cycle.join(' → ')}`);
+    if (cycle) throw new InvalidArgument('PipelineCycle', `pipeline "${spec.name}" would create a cycle${branch ? ` on branch ${branch}` : ''}: ${cycle.join(' → ')}`);
   }
 
   private async createOutputRepo(spec: PipelineSpec): Promise<void> {

@@ -64,6 +64,16 @@ export class PpsStore {
     return this.versions.get(`${name}/${String(version).padStart(8, '0')}`);
   }
 
+  /** The newest version number of a pipeline on any branch (0 if none). */
+  async lastVersion(name: string): Promise<number> {
+    const keys = await this.versions.keys(`${name}/`);
+    return keys.length === 0 ? 0 : Number(keys[keys.length - 1]!.slice(name.length + 1));
+  }
+
+  putVersionOp(name: string, version: number, spec: PipelineSpec): TableOp {
+    return this.versions.putOp(`${name}/${String(version).padStart(8, '0')}`, spec);
+  }
+
   getJob(pipeline: string, id: string): Promise<JobRecord | undefined> {
     return this.jobs.get(`${pipeline}/${id}`);
   }

@@ -3,7 +3,7 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
-import { InvalidArgument } from '../errors/index.js';
+import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
@@ -14,7 +14,8 @@ import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
-import type { JobDatumRecord, PipelineRecord } from './records.js';
+import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
+import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
 import { NotFound } from '../errors/index.js';
@@ -91,7 +92,12 @@ export class Pps {
       return { tasks: [], pipeline: p };
     }
     const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal);
-    return { tasks, pipeline: await this.pipelines.get(pipeline) };
+    const current = await this.pipelines.get(pipeline);
+    // The tasks are all of one version: the worker gets that version's spec (an older job's, or a branch's).
+    const version = tasks[0]?.version;
+    if (version === undefined || version === current.version) return { tasks, pipeline: current };
+    const spec = await this.ctx.store.getVersion(pipeline, version);
+    return { tasks, pipeline: spec ? { ...current, version, spec } : current };
   }
 
   /** nextTasks, with the bytes of the tasks' small input files (inline-inputs.ts). */
@@ -125,6 +131,35 @@ export class Pps {
   }
 
   // --- what users ask --------------------------------------------------------
+
+  /** A pipeline's versions that apply on one branch only, by branch name. */
+  async branchVersions(p: PipelineRecord): Promise<{ branch: string; version: number; spec: PipelineSpec }[]> {
+    const out = [];
+    for (const branch of Object.keys(p.branches ?? {}).sort()) {
+      const v = await this.jobs.versionFor(p, branch);
+      out.push({ branch, version: v.version, spec: v.spec });
+    }
+    return out;
+  }
+
+  /**
+   * `tusk run pipeline NAME [--branch B]`: a job now on the current heads (with B: on branch B
+   * of each input that has it, output to NAME@B, and everything below on B too).
+   */
+  async runPipeline(name: string, branch?: string): Promise<JobRecord> {
+    const p = await this.pipelines.get(name);
+    if (branch && branch !== p.spec.outputBranch) {
+      const { spec } = await this.jobs.versionFor(p, branch);
+      let found = Boolean(p.branches?.[branch]) || Boolean(await this.ctx.pfs.ctx.meta.getBranch(name, branch));
+      for (const input of inputRepos(spec)) if (await this.ctx.pfs.ctx.meta.getBranch(input.repo, branch)) found = true;
+      if (!found) {
+        throw new NotFound('BranchNotFound', `no input of pipeline ${name} has a branch "${branch}" (create one with \`tusk create branch REPO@${branch} --head master\`)`, { branch });
+      }
+    }
+    const job = await this.jobs.runNow(name, branch);
+    if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${name} has no job to run`);
+    return job;
+  }
 
   async listDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {
     await this.jobs.get(pipeline, job);

@@ -15,6 +15,16 @@ export interface PipelineRecord {
   reason: string;
   /** The next job ignores earlier datum results (`update pipeline --reprocess`). */
   reprocessNext: boolean;
+  /**
+   * Versions that apply on one branch only (`update pipeline --branch B`): jobs whose output
+   * goes to branch B run that version; every other branch keeps `version`.
+   */
+  branches?: Record<string, BranchVersion>;
+}
+
+export interface BranchVersion {
+  version: number;
+  reprocessNext: boolean;
 }
 
 export type JobState = 'created' | 'running' | 'finishing' | 'success' | 'failure' | 'killed';

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { TaskQueue, type DatumTask } from './task-queue.js';
 
-const task = (datum: string): DatumTask => ({ pipeline: 'p', job: 'j', datum, inputs: [], outputCommit: 'j', attempts: 0 });
+const task = (datum: string, version = 1): DatumTask => ({ pipeline: 'p', job: 'j', datum, inputs: [], outputCommit: 'j', version, attempts: 0 });
 
 describe('TaskQueue', () => {
+  it('hands out a batch of one pipeline version only, so a worker never runs one version\'s datum with another\'s code', async () => {
+    const q = new TaskQueue();
+    q.push('p', [task('a', 1), task('b', 1), task('c', 2), task('d', 1)]);
+    expect((await q.take('p', 'w', 10, 0)).map((t) => t.datum)).toEqual(['a', 'b']);
+    expect((await q.take('p', 'w', 10, 0)).map((t) => t.datum)).toEqual(['c']);
+    expect((await q.take('p', 'w', 10, 0)).map((t) => t.datum)).toEqual(['d']);
+  });
+
   it('hands tasks out in batches and gives a lost worker’s leases back', async () => {
     const q = new TaskQueue();
     q.push('p', [task('a'), task('b'), task('c')]);

@@ -11,6 +11,8 @@ export interface DatumTask {
   datum: string;
   inputs: readonly DatumInput[];
   outputCommit: string;
+  /** The pipeline version whose code runs it (jobs of several versions, e.g. on an experiment branch, share the queue). */
+  version: number;
   /** Runs started for this task so far (a lost worker's run counts). */
   attempts: number;
 }
@@ -111,8 +113,12 @@ export class TaskQueue {
     return this.queue(pipeline).length;
   }
 
+  /** Up to `max` tasks from the front, all of the first task's pipeline version (a worker runs one version's code at a time). */
   private takeNow(pipeline: string, max: number): DatumTask[] {
-    return this.queue(pipeline).splice(0, Math.max(1, max));
+    const q = this.queue(pipeline);
+    let n = 0;
+    while (n < Math.max(1, max) && n < q.length && q[n]!.version === q[0]!.version) n++;
+    return q.splice(0, n);
   }
 
   private wake(pipeline: string): void {

@@ -2,7 +2,7 @@
 import type { JobDatumRecord, JobRecord, LogEntry, PipelineRecord, ProvenanceNode } from '../pps/index.js';
 import type { Datum, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg } from '../gen/tusk/pps.js';
 
-export function pipelineMsg(p: PipelineRecord, workers: number): Pipeline {
+export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = []): Pipeline {
   return {
     name: p.name,
     version: p.version,
@@ -13,6 +13,7 @@ export function pipelineMsg(p: PipelineRecord, workers: number): Pipeline {
     reason: p.reason,
     outputBranch: p.spec.outputBranch,
     workers,
+    branchVersions: branchVersions.map((b) => ({ branch: b.branch, version: b.version, specJson: JSON.stringify(b.spec) })),
   };
 }
 

@@ -11,23 +11,22 @@ import type { WorkerRuntime } from '../pps/index.js';
 
 export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsApiServer {
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
-  const pipeline = (p: Parameters<typeof pipelineMsg>[0]) => pipelineMsg(p, runtime.running(p.name));
+  const pipeline = async (p: Parameters<typeof pipelineMsg>[0]) => pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p));
   return {
     createPipeline: u('CreatePipeline', async (req) => {
-      if (req.branch) throw new InvalidArgument('Unsupported', 'pipeline versions per branch (--branch) are not supported yet');
-      return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess }));
+      if (req.branch && !req.update) throw new InvalidArgument('BranchNeedsUpdate', `--branch applies to \`tusk update pipeline\`: create the pipeline on the main line first`);
+      return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess, branch: req.branch || undefined }));
     }),
     inspectPipeline: u('InspectPipeline', async (req) => pipeline(await pps.pipelines.get(req.name))),
-    listPipeline: u('ListPipeline', async () => ({ pipelines: (await pps.pipelines.list()).map(pipeline) })),
+    listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
     deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),
     stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),
     startPipeline: u('StartPipeline', async (req) => pipeline(await pps.pipelines.start(req.name))),
-    runPipeline: u('RunPipeline', async (req) => {
-      if (req.branch) throw new InvalidArgument('Unsupported', 'running a pipeline on another branch (--branch) is not supported yet');
+    runPipeline: u('RunPipeline', async (req) => jobMsg(await pps.runPipeline(req.name, req.branch || undefined))),
+    runCron: u('RunCron', async (req) => {
       await pps.pipelines.get(req.name);
-      const job = await pps.jobs.runNow(req.name);
-      if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${req.name} has no job to run`);
-      return jobMsg(job);
+      const ids = await pps.crons.tick(req.name, req.input || undefined);
+      return { commits: ids };
     }),
 
     listJob: u('ListJob', async (req) => {

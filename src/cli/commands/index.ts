@@ -30,6 +30,7 @@ import { nextDatum } from './next-datum.js';
 import { provenance } from './provenance.js';
 import { putFile } from './put-file.js';
 import { restartDatum } from './restart-datum.js';
+import { runCron } from './run-cron.js';
 import { runPipeline } from './run-pipeline.js';
 import { startCommit } from './start-commit.js';
 import { startPipeline } from './start-pipeline.js';
@@ -72,6 +73,7 @@ export const COMMANDS: readonly CommandDef[] = [
   stopPipeline,
   startPipeline,
   runPipeline,
+  runCron,
   listJob,
   inspectJob,
   waitJob,

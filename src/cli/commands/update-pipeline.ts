@@ -1,22 +1,23 @@
-// tusk update pipeline -f SPEC [--reprocess]
+// tusk update pipeline -f SPEC [--reprocess] [--branch B]
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { pipelineJson } from '../pps-views.js';
 
 export const updatePipeline: CommandDef = {
   words: ['update', 'pipeline'],
   summary: 'Make a new version of existing pipelines from a spec file; unchanged datums are reused unless --reprocess.',
-  examples: ['tusk update pipeline -f edges.yaml', 'tusk update pipeline -f edges.yaml --reprocess'],
+  examples: ['tusk update pipeline -f edges.yaml', 'tusk update pipeline -f edges.yaml --reprocess', 'tusk update pipeline -f edges-v2.yaml --branch exp'],
   define(cmd, ctx) {
     cmd
       .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
       .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
+      .option('-b, --branch <branch>', 'the new version applies on this branch only (an experiment): the pipeline and everything below it rerun on it; other branches keep their version')
       .addOption(outputOption())
       .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
         const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess }));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '' }));
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
       });
   },
