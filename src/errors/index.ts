@@ -12,3 +12,5 @@ export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUs
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';
 export { DatumOutputRejected, WorkerPeerUnavailable } from './worker.js';
+export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';
+export type { S3DeniedCode, S3InvalidCode } from './s3.js';

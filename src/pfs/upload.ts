@@ -14,6 +14,7 @@ import { checkBranchName } from './names.js';
 import { parseRef } from './ref.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
+import type { FileContent } from '../storage/content.js';
 import type { ContentWriter } from './deps.js';
 import type { CommitRecord } from './records.js';
 
@@ -77,6 +78,26 @@ export class Upload {
       return { path: p, size: c.size, hash: c.hash, content: c };
     });
     entry.catch(() => undefined); // the caller or commit() sees the error
+    this.pending.set(p, entry);
+    this.ops.push({ put: entry });
+    return entry;
+  }
+
+  /**
+   * Puts a file whose bytes are stored already (a copy of another file, or a
+   * multipart upload's parts joined): only the references move, no bytes.
+   * `content` must be durable (flushed) before commit().
+   */
+  putContent(path: string, content: FileContent): Promise<FileEntry> {
+    let p: string;
+    try {
+      p = normalizeFilePath(path);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.files++;
+    this.bytes += content.size;
+    const entry = Promise.resolve<FileEntry>({ path: p, size: content.size, hash: content.hash, content });
     this.pending.set(p, entry);
     this.ops.push({ put: entry });
     return entry;

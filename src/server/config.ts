@@ -17,6 +17,10 @@ export interface DaemonConfig {
   host: string;
   /** TUSK_RUNTIME: `local` (worker processes on this machine) or `none` (no workers: tests drive the worker API themselves). */
   runtime: 'local' | 'none';
+  /** TUSK_S3_ACCESS_KEY_ID / TUSK_S3_SECRET_ACCESS_KEY: the key pair the S3 gateway accepts (none: only anonymous, if allowed). */
+  s3Key?: { accessKeyId: string; secretAccessKey: string };
+  /** TUSK_S3_ANONYMOUS=true: the S3 gateway accepts unsigned requests. */
+  s3Anonymous: boolean;
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
@@ -47,7 +51,23 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     cacheBytes: env.TUSK_CACHE_BYTES ? Number(env.TUSK_CACHE_BYTES) : 1024 ** 3,
     host: values.host ?? env.TUSK_HOST ?? '127.0.0.1',
     runtime: runtimeOf(env.TUSK_RUNTIME),
+    s3Key: s3KeyOf(env),
+    s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
   };
+}
+
+function s3KeyOf(env: NodeJS.ProcessEnv): DaemonConfig['s3Key'] {
+  const id = env.TUSK_S3_ACCESS_KEY_ID ?? '';
+  const secret = env.TUSK_S3_SECRET_ACCESS_KEY ?? '';
+  if (!id && !secret) return undefined;
+  if (!id || !secret) throw new InvalidArgument('InvalidS3Key', 'set both TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY, or neither');
+  return { accessKeyId: id, secretAccessKey: secret };
+}
+
+function booleanOf(name: string, text: string | undefined): boolean {
+  if (!text || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  throw new InvalidArgument('InvalidBoolean', `${name}: "${text}" is not true or false`);
 }
 
 function port(flag: string, text: string | undefined, fallback: number): number {

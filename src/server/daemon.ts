@@ -20,6 +20,7 @@ import { openObjectStore } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
+import { MultipartStore, startS3Gateway } from './s3/index.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
@@ -47,6 +48,7 @@ export class Daemon {
     private readonly content: ContentStore,
     private readonly grpc: Server,
     private readonly http: HttpServer,
+    private readonly s3: HttpServer,
     private readonly log: Logger,
   ) {}
 
@@ -103,13 +105,31 @@ export class Daemon {
         throw portError('HTTP', config.httpPort, err);
       });
       const httpPort = (http.address() as { port: number }).port;
-      const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port: config.s3Port, home: config.home, storage: objects.describe() };
+      const s3 = await startS3Gateway(config.host, config.s3Port, {
+        pfs,
+        tree,
+        content,
+        uploads: new MultipartStore(meta),
+        credentials: {
+          keys: new Map(config.s3Key ? [[config.s3Key.accessKeyId, config.s3Key.secretAccessKey]] : []),
+          anonymous: config.s3Anonymous,
+        },
+        clock,
+        log,
+      }).catch((err) => {
+        grpc.forceShutdown();
+        http.close();
+        throw portError('S3', config.s3Port, err);
+      });
+      const s3Port = (s3.address() as { port: number }).port;
+      if (!config.s3Key && !config.s3Anonymous) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
+      const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       await pps.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, log);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
     } catch (err) {
       await meta.close();
       throw err;
@@ -130,6 +150,11 @@ export class Daemon {
     });
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections?.();
+    const s3Closed = new Promise<void>((resolve) => this.s3.close(() => resolve()));
+    this.s3.closeIdleConnections?.();
+    const s3Timer = setTimeout(() => this.s3.closeAllConnections?.(), 2000);
+    await s3Closed;
+    clearTimeout(s3Timer);
     await this.content.close();
     await this.meta.close();
     await rm(join(this.info.home, 'tuskd.pid'), { force: true });

@@ -1,0 +1,68 @@
+// A request's body as the operations see it: aws-chunked framing removed,
+// Content-MD5 checked, and (unless the caller checks it more cheaply itself,
+// from the content hash the store computes anyway) the signed
+// x-amz-content-sha256 checked, all while streaming. A mismatch throws at the
+// end of the stream, before any operation commits.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { S3Invalid } from '../../errors/index.js';
+import type { Identity } from './auth.js';
+import { decodeAwsChunked } from './aws-chunked.js';
+
+export interface BodyOptions {
+  /** Check a hex x-amz-content-sha256 here (default true). */
+  verifySha256?: boolean;
+}
+
+export function requestBody(req: IncomingMessage, id: Identity, options: BodyOptions = {}): AsyncIterable<Uint8Array> {
+  let body: AsyncIterable<Uint8Array> = req;
+  const p = id.payload;
+  if (p.kind === 'chunked') {
+    const decoded = req.headers['x-amz-decoded-content-length'];
+    body = decodeAwsChunked(req, {
+      signing: p.signed ? id.signing : undefined,
+      decodedLength: decoded !== undefined ? Number(decoded) : undefined,
+      trailer: header(req, 'x-amz-trailer'),
+    });
+  }
+  const md5 = header(req, 'content-md5');
+  if (md5 !== undefined) body = verifyDigest(body, 'md5', md5, 'base64', 'BadDigest', 'the Content-MD5 you specified did not match what we received');
+  if (p.kind === 'sha256' && options.verifySha256 !== false) {
+    body = verifyDigest(body, 'sha256', p.hash, 'hex', 'XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+  }
+  return body;
+}
+
+/** The decoded length when the client announced it (aws-chunked or plain), else undefined. */
+export function bodyLength(req: IncomingMessage): number | undefined {
+  const text = header(req, 'x-amz-decoded-content-length') ?? header(req, 'content-length');
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+async function* verifyDigest(source: AsyncIterable<Uint8Array>, algo: string, expected: string, encoding: 'hex' | 'base64', code: 'BadDigest' | 'XAmzContentSHA256Mismatch', message: string): AsyncGenerator<Uint8Array> {
+  const hash = createHash(algo);
+  for await (const piece of source) {
+    hash.update(piece);
+    yield piece;
+  }
+  if (hash.digest(encoding) !== expected) throw new S3Invalid(code, message);
+}
+
+/** A small body (an XML document) in memory, refused beyond `limit` bytes. */
+export async function readSmallBody(body: AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    size += piece.length;
+    if (size > limit) throw new S3Invalid('InvalidRequest', `the request body is larger than ${limit} bytes`);
+    parts.push(Buffer.from(piece));
+  }
+  return Buffer.concat(parts);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,34 @@
+// What every S3 operation is handed: the daemon's PFS and the layers under it,
+// the multipart upload records, a clock, and the request itself already parsed
+// (bucket, key, query, who signed it). Operations are functions of this.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Pfs } from '../../pfs/index.js';
+import type { ContentStore } from '../../storage/content-store.js';
+import type { FileTree } from '../../tree/index.js';
+import type { Logger } from '../log.js';
+import type { Identity, S3Credentials } from './auth.js';
+import type { MultipartStore } from './multipart-store.js';
+
+export interface GatewayDeps {
+  pfs: Pfs;
+  tree: FileTree;
+  content: ContentStore;
+  uploads: MultipartStore;
+  credentials: S3Credentials;
+  clock: () => Date;
+  log: Logger;
+}
+
+export interface S3Request {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The bucket named in the path ('' for the service: ListBuckets). */
+  bucket: string;
+  /** The object key, decoded ('' when none). */
+  key: string;
+  query: URLSearchParams;
+  identity: Identity;
+  requestId: string;
+}
+
+export type Operation = (deps: GatewayDeps, r: S3Request) => Promise<void>;

@@ -1,0 +1,86 @@
+// The S3 gateway: tuskd's S3-compatible HTTP API over PFS, so any S3 client
+// (aws CLI, SDKs, rclone, s3cmd) reads and writes versioned Tusk data.
+// Buckets are `BRANCH.REPO` (read/write) and `COMMITID.REPO` (read-only),
+// path-style (http://host:port/bucket/key). Each request is authenticated
+// (SigV4), routed to one operation (one file each under ops/), and any error
+// becomes an S3 XML error through the one table in error-table.ts. Bodies
+// and objects stream; nothing holds a whole object in memory.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { S3Invalid } from '../../errors/index.js';
+import { authenticate } from './auth.js';
+import type { GatewayDeps, S3Request } from './context.js';
+import { renderError } from './error-table.js';
+import { route } from './router.js';
+
+export type { GatewayDeps } from './context.js';
+export type { S3Credentials } from './auth.js';
+export { MultipartStore } from './multipart-store.js';
+
+/** Listens on host:port (0: any free port; read it from server.address()). */
+export function startS3Gateway(host: string, port: number, deps: GatewayDeps): Promise<Server> {
+  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('server', 'TuskS3');
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const method = req.method ?? 'GET';
+  let name = 'Unknown';
+  let bucket = '';
+  let key = '';
+  try {
+    const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
+    const query = new URLSearchParams(pairs);
+    const slash = rawPath.indexOf('/', 1);
+    bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
+    key = slash < 0 ? '' : decode(rawPath.slice(slash + 1));
+    const identity = authenticate(req, rawPath, pairs, deps.credentials, deps.clock());
+    const r = route(method, bucket, key, query, req.headers);
+    name = r.name;
+    const request: S3Request = { req, res, bucket, key, query, identity, requestId };
+    await r.op(deps, request);
+    deps.log.log('debug', 's3_request', { op: name, method, bucket, key, status: res.statusCode, ms: Date.now() - started, requestId });
+  } catch (err) {
+    const resource = rawPath;
+    const { status, code, body, error } = renderError(err, resource, requestId);
+    deps.log.log(status >= 500 ? 'error' : 'warn', 's3_error', { op: name, method, bucket, key, status, code, message: error.message, requestId });
+    if (res.headersSent) {
+      res.destroy(error); // mid-stream: the client sees a cut connection, never a truncated 200
+      return;
+    }
+    const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
+    if (!req.complete) headers.connection = 'close'; // do not read the rest of a refused upload
+    res.writeHead(status, headers);
+    res.end(method === 'HEAD' ? undefined : body);
+  }
+}
+
+/** Query pairs decoded exactly once (no '+' as space: SigV4 clients always percent-encode). */
+function parseQuery(text: string): [string, string][] {
+  if (!text) return [];
+  return text.split('&').filter(Boolean).map((part) => {
+    const i = part.indexOf('=');
+    return i < 0 ? [decode(part), ''] : [decode(part.slice(0, i)), decode(part.slice(i + 1))];
+  });
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new S3Invalid('InvalidArgument', `malformed percent-encoding in "${s.slice(0, 100)}"`);
+  }
+}

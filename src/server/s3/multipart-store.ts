@@ -1,0 +1,75 @@
+// Multipart uploads in progress, kept in the daemon's metadata database: one
+// record per upload and one per uploaded part. A part's bytes are already in
+// the content store (chunked and packed like any file); its record keeps the
+// part's data references, size and ETag, so completing an upload joins
+// references instead of copying bytes. Complete and abort drop the records;
+// chunks no commit reaches are left to the garbage collector.
+import { randomBytes } from 'node:crypto';
+import { NoSuchUpload } from '../../errors/index.js';
+import type { Metadata, Table } from '../../pfs/index.js';
+import type { FileContent } from '../../storage/content.js';
+
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  size: number;
+  /** The quoted ETag the client got back for this part. */
+  etag: string;
+  lastModified: string;
+  content: FileContent;
+}
+
+export class MultipartStore {
+  private readonly uploads: Table<UploadRecord>;
+  private readonly parts: Table<PartRecord>;
+
+  constructor(private readonly meta: Metadata) {
+    this.uploads = meta.table<UploadRecord>('s3-uploads');
+    this.parts = meta.table<PartRecord>('s3-parts');
+  }
+
+  async create(bucket: string, key: string, now: Date): Promise<UploadRecord> {
+    const record: UploadRecord = { uploadId: randomBytes(16).toString('hex'), bucket, key, initiated: now.toISOString() };
+    await this.meta.apply([this.uploads.putOp(`${bucket}/${record.uploadId}`, record)], true);
+    return record;
+  }
+
+  /** The upload, which must belong to this bucket and key; else NoSuchUpload. */
+  async get(bucket: string, key: string, uploadId: string): Promise<UploadRecord> {
+    const record = /^[0-9a-f]{32}$/.test(uploadId) ? await this.uploads.get(`${bucket}/${uploadId}`) : undefined;
+    if (!record || record.key !== key) throw new NoSuchUpload(uploadId);
+    return record;
+  }
+
+  async putPart(part: PartRecord): Promise<void> {
+    await this.meta.apply([this.parts.putOp(partKey(part.uploadId, part.partNumber), part)], true);
+  }
+
+  /** The parts uploaded so far, by part number. */
+  listParts(uploadId: string): Promise<PartRecord[]> {
+    return this.parts.values(`${uploadId}/`);
+  }
+
+  /** Uploads in progress in a bucket, by key then initiation time. */
+  async listUploads(bucket: string): Promise<UploadRecord[]> {
+    const all = await this.uploads.values(`${bucket}/`);
+    return all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated < b.initiated ? -1 : 1));
+  }
+
+  /** Drops the upload and all its part records. */
+  async remove(record: UploadRecord): Promise<void> {
+    const keys = await this.parts.keys(`${record.uploadId}/`);
+    await this.meta.apply([this.uploads.delOp(`${record.bucket}/${record.uploadId}`), ...keys.map((k) => this.parts.delOp(k))], true);
+  }
+}
+
+function partKey(uploadId: string, partNumber: number): string {
+  return `${uploadId}/${String(partNumber).padStart(5, '0')}`;
+}

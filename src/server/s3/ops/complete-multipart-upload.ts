@@ -1,0 +1,45 @@
+// CompleteMultipartUpload: the listed parts (ascending, each uploaded, with
+// the ETag it got) become one file in one commit, by joining their data
+// references (see join-parts.ts). Parts may be of any size: the 5 MiB
+// minimum of S3 is not enforced. The upload's records are dropped after.
+import { S3Invalid } from '../../../errors/index.js';
+import { keyToPath, parseBucket, writeTarget } from '../bucket.js';
+import { readSmallBody, requestBody } from '../body.js';
+import type { Operation } from '../context.js';
+import { joinContents } from '../join-parts.js';
+import { sendXml } from '../respond.js';
+import { childText, childrenNamed, parseXml } from '../xml.js';
+
+export const completeMultipartUpload: Operation = async (deps, r) => {
+  const bucket = parseBucket(r.bucket);
+  const target = await writeTarget(deps, bucket);
+  const path = keyToPath(r.key);
+  const upload = await deps.uploads.get(bucket.name, r.key, r.query.get('uploadId') ?? '');
+  const doc = parseXml((await readSmallBody(requestBody(r.req, r.identity), 2 * 1024 * 1024)).toString('utf8'));
+  if (doc.name !== 'CompleteMultipartUpload') throw new S3Invalid('MalformedXML', 'the root element must be <CompleteMultipartUpload>');
+  const listed = childrenNamed(doc, 'Part').map((p) => ({ number: Number(childText(p, 'PartNumber')), etag: childText(p, 'ETag') }));
+  if (listed.length === 0) throw new S3Invalid('MalformedXML', 'a CompleteMultipartUpload request lists at least one part');
+  const stored = new Map((await deps.uploads.listParts(upload.uploadId)).map((p) => [p.partNumber, p]));
+  let previous = 0;
+  const parts = [];
+  for (const { number, etag } of listed) {
+    if (!Number.isInteger(number) || number < 1 || number > 10000) throw new S3Invalid('MalformedXML', 'every <Part> needs a <PartNumber> from 1 to 10000');
+    if (number <= previous) throw new S3Invalid('InvalidPartOrder', 'the list of parts was not in ascending order; parts must be ordered by part number', { partNumber: number });
+    previous = number;
+    const part = stored.get(number);
+    if (!part) throw new S3Invalid('InvalidPart', `part ${number} was not uploaded`, { partNumber: number });
+    if (etag !== undefined && unquote(etag) !== unquote(part.etag)) throw new S3Invalid('InvalidPart', `the ETag given for part ${number} does not match the uploaded part's`, { partNumber: number });
+    parts.push(part);
+  }
+  const content = await joinContents(deps.content, parts.map((p) => p.content));
+  const writer = await deps.pfs.upload(target);
+  await writer.putContent(path, content);
+  const { commit } = await writer.commit();
+  await deps.uploads.remove(upload);
+  const etag = `"${content.hash}"`;
+  sendXml(r.res, 200, 'CompleteMultipartUploadResult', { Location: `/${bucket.name}/${r.key}`, Bucket: bucket.name, Key: r.key, ETag: etag }, { 'x-tusk-commit': commit.id });
+};
+
+function unquote(s: string): string {
+  return s.trim().replace(/^"|"$/g, '');
+}
