@@ -19,6 +19,10 @@ export interface S3ClientSettings {
 }
 
 export function makeS3Client(settings: S3ClientSettings): S3Client {
+  // The SDK warns once per process, on stderr, that its releases after January 2027 need Node 22. Our
+  // version is pinned in the lock file, and the text would break the CLI's one-line errors and the
+  // daemon's JSON log lines: switch it off (the SDK's documented switch) unless the user set it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { InvalidStorageUrl } from '../errors/index.js';
 import { FsStore } from './fs-store.js';
 import type { ObjectStore } from './object-store.js';
-import { makeS3Client, type S3Credentials } from './s3-client.js';
+import { makeS3Client, type S3ClientSettings } from './s3-client.js';
+import { checkEndpoint, credentialsFromEnv, s3Settings, type Env } from './s3-settings.js';
 import { S3Store } from './s3-store.js';
 
 const S3_PARAMS = new Set(['endpoint', 'region']);
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
 export function openObjectStore(url: string, env: Env = process.env): ObjectStore {
   const target = parseStorageUrl(url, env);
@@ -27,9 +28,23 @@ export function openObjectStore(url: string, env: Env = process.env): ObjectStor
   });
 }
 
+/**
+ * An S3Store over the bucket and key prefix of an s3:// URL outside Tusk's own
+ * storage (a pipeline's egress target): the URL's ?endpoint= and ?region= if
+ * given, else the AWS environment (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL,
+ * AWS_REGION, ...). close() releases the client's connections.
+ */
+export function openS3Prefix(url: string, env: Env = process.env): { store: S3Store; close(): void } {
+  const target = parseStorageUrl(url, env);
+  if (target.kind !== 's3') throw new InvalidStorageUrl(url, 'only s3://bucket/prefix URLs are supported here');
+  const settings = s3Settings(env, { endpoint: target.endpoint, region: target.region }, (reason) => new InvalidStorageUrl(url, reason));
+  const client = makeS3Client(settings);
+  return { store: new S3Store({ client, bucket: target.bucket, prefix: target.prefix }), close: () => client.destroy() };
+}
+
 export type StorageTarget =
   | { kind: 'file'; path: string }
-  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; credentials?: S3Credentials };
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; credentials?: S3ClientSettings['credentials'] };
 
 /** Parses and checks a storage URL without opening anything. */
 export function parseStorageUrl(url: string, env: Env = process.env): StorageTarget {
@@ -79,25 +94,5 @@ function parseS3Url(url: string, parsed: URL, env: Env, bad: (reason: string) =>
   if (endpoint !== undefined) checkEndpoint(endpoint, bad);
   const region = parsed.searchParams.get('region') ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1');
   if (!/^[a-z0-9-]+$/.test(region)) throw bad(`"${region}" is not a region name`);
-  return { kind: 's3', bucket, prefix, endpoint, region, credentials: credentialsFrom(env, bad) };
-}
-
-function checkEndpoint(endpoint: string, bad: (reason: string) => InvalidStorageUrl): void {
-  let e: URL;
-  try {
-    e = new URL(endpoint);
-  } catch {
-    throw bad(`endpoint "${endpoint}" is not a URL (e.g. http://127.0.0.1:9000)`);
-  }
-  if (e.protocol !== 'http:' && e.protocol !== 'https:') throw bad(`endpoint "${endpoint}" must be http:// or https://`);
-  if (!e.hostname) throw bad(`endpoint "${endpoint}" has no host`);
-  if ((e.pathname !== '/' && e.pathname !== '') || e.search || e.hash) throw bad(`endpoint "${endpoint}" must be just scheme, host and port (path-style addressing adds the bucket)`);
-}
-
-function credentialsFrom(env: Env, bad: (reason: string) => InvalidStorageUrl): S3Credentials | undefined {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId && !secretAccessKey) return undefined;
-  if (!accessKeyId || !secretAccessKey) throw bad(`AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only ${accessKeyId ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} is)`);
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+  return { kind: 's3', bucket, prefix, endpoint, region, credentials: credentialsFromEnv(env, bad) };
 }

@@ -1,7 +1,7 @@
-// tusk put file REPO@BRANCH[:/PATH] -f LOCAL|- [-r] [--append] [-m MSG]
+// tusk put file REPO@BRANCH[:/PATH] -f LOCAL|-|s3://BUCKET/KEY [-r] [--append] [-m MSG]
 // Everything goes through ONE ModifyFile stream, so a folder of 100,000 files
-// becomes one commit (or lands in the open commit); a local read error aborts
-// the stream and nothing is written.
+// (or every object under an S3 prefix) becomes one commit (or lands in the open
+// commit); a read error, local or S3, aborts the stream and nothing is written.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
@@ -10,6 +10,7 @@ import { loadLocal, readLocal, statLocal, walkFiles } from '../local-files.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
+import { isS3Url, planS3Put } from '../s3-put.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
@@ -23,24 +24,29 @@ interface PutOptions {
   append?: boolean;
   message?: string;
   output?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
 }
 
 export const putFile: CommandDef = {
   words: ['put', 'file'],
-  summary: 'Put a file, a folder (-r) or standard input (-f -) into a branch, as one commit; prints the commit ID.',
+  summary: 'Put a file, a folder (-r), standard input (-f -) or S3 objects (-f s3://...) into a branch, as one commit; prints the commit ID.',
   examples: [
     'tusk put file images@master:/cats/tabby.png -f tabby.png',
     'tusk put file images@master -f ./photos -r          # photos/a/b.png → /a/b.png',
     'tusk put file images@master:/2024 -f ./photos -r    # photos/a/b.png → /2024/a/b.png',
     'curl -s https://example.com/log | tusk put file logs@master:/today.log -f - --append',
+    'tusk put file images@master:/raw -f s3://bucket/photos -r   # s3://bucket/photos/a/b.png → /raw/a/b.png',
   ],
   define(cmd, ctx) {
     cmd
       .argument('<repo@branch[:/path]>', 'where to put it: a branch (or an open commit\'s ID) and an optional path')
-      .requiredOption('-f, --file <local>', 'local file or folder, or - for standard input', once)
-      .option('-r, --recursive', 'put a folder\'s contents')
+      .requiredOption('-f, --file <local>', 'local file or folder, - for standard input, or s3://bucket/key (an object; with -r, every object under the prefix)', once)
+      .option('-r, --recursive', 'put a folder\'s contents (or every object under an S3 prefix)')
       .option('-a, --append', 'append to existing files instead of replacing them')
       .option('-m, --message <text>', 'description of the commit, when one is made for this write')
+      .option('--s3-endpoint <url>', 'S3 endpoint for -f s3://... (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)')
+      .option('--s3-region <region>', 'S3 region for -f s3://... (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
       .addOption(outputOption())
       .action((target: string, opts: PutOptions, command: Command) => run(ctx, target, opts, command));
   },
@@ -55,17 +61,21 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
   const format = formatOf(opts);
   const { ref, path } = splitFileRef(target);
   const plan = await planPut(opts, path, format, ctx);
-  const progress = startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
-  const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n) });
   let response;
   try {
-    await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
-    response = await writer.close();
-  } catch (err) {
-    writer.abort();
-    throw err;
+    const progress = startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
+    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n) });
+    try {
+      await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
+      response = await writer.close();
+    } catch (err) {
+      writer.abort();
+      throw err;
+    } finally {
+      progress.stop();
+    }
   } finally {
-    progress.stop();
+    plan.close?.();
   }
   const commit = response.commit!;
   emit(ctx, format, () => ({ ...commitJson(commit), filesWritten: response.filesWritten, bytesWritten: response.bytesWritten }), () => commit.id);
@@ -75,6 +85,8 @@ interface PutPlan {
   totalBytes: number;
   totalFiles: number;
   write(writer: FileWriter, options: { append: boolean }, fileDone: () => void): Promise<void>;
+  /** Releases what the plan holds open (an S3 client). */
+  close?(): void;
 }
 
 async function planPut(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
@@ -86,6 +98,11 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
       write: (w, o) => w.putFile(dest, ctx.stdin as AsyncIterable<Uint8Array>, o),
     };
   }
+  if (isS3Url(opts.file)) {
+    const s3 = { url: opts.file, recursive: !!opts.recursive, endpoint: opts.s3Endpoint, region: opts.s3Region, wantTotals: progressWanted(ctx.stderrIsTTY, format) };
+    return planS3Put(s3, repoPath, ctx.env);
+  }
+  if (opts.s3Endpoint !== undefined || opts.s3Region !== undefined) throw usageError('--s3-endpoint and --s3-region go with -f s3://...');
   const st = await statLocal(opts.file);
   if (st.isDirectory()) {
     if (!opts.recursive) throw usageError(`${opts.file} is a folder: add -r to put its contents`);

@@ -1,0 +1,141 @@
+// Reading objects from any S3 endpoint for `tusk put file -f s3://...`: which
+// objects an s3:// URL names (one key, or every key under a prefix), and each
+// object's bytes as a stream, never whole in memory. Listing and opening are
+// retried with backoff on throttling, 5xx and dropped connections; a body cut
+// off mid-way is resumed with a ranged GET from the byte it stopped at. Errors
+// are one line naming the URL: S3SourceNotFound (no such bucket or key) or
+// S3TransferFailed.
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { S3SourceNotFound, S3TransferFailed } from '../errors/index.js';
+import { backoffDelay, DEFAULT_RETRY, withRetries, type RetryPolicy } from '../storage/retry.js';
+import { classifyS3Error, describeS3Error } from '../storage/s3-errors.js';
+
+export interface S3SourceObject {
+  key: string;
+  size: number;
+}
+
+/** What an s3:// URL names: one object, or the objects under a prefix (`prefix` ends in '/' unless it is ''). */
+export type S3Selection = { kind: 'object'; object: S3SourceObject } | { kind: 'prefix'; prefix: string };
+
+export interface S3SourceOptions {
+  client: S3Client;
+  bucket: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export class S3Source {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: S3SourceOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /** s3://bucket/key, for messages. */
+  url(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  /**
+   * What `key` names, like a local path: an object at exactly `key` (unless `preferPrefix`
+   * and there are objects under `key/`), else the prefix `key/` if any object is under it.
+   * Throws S3SourceNotFound naming the bucket or the key when neither exists.
+   */
+  async select(key: string, preferPrefix: boolean): Promise<S3Selection> {
+    const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+    const underPrefix = async () => (await this.listPage(prefix, undefined, 1)).objects.length > 0;
+    if (key !== prefix) {
+      if (preferPrefix && (await underPrefix())) return { kind: 'prefix', prefix };
+      const size = await this.head(key);
+      if (size !== undefined) return { kind: 'object', object: { key, size } };
+    }
+    if (await underPrefix()) return { kind: 'prefix', prefix };
+    throw new S3SourceNotFound(this.url(key), 'key', key === '' ? 'the bucket is empty' : key === prefix ? 'no objects under this prefix' : 'no such key');
+  }
+
+  /** The object's size, or undefined when there is none at `key`. */
+  async head(key: string): Promise<number | undefined> {
+    try {
+      const out = await this.send(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+      return out.ContentLength ?? 0;
+    } catch (err) {
+      if (err instanceof S3SourceNotFound && err.missing === 'key') return undefined;
+      throw err;
+    }
+  }
+
+  /** Every object under `prefix`, in key order; keys ending in '/' (folder markers) are left out. */
+  async *list(prefix: string): AsyncGenerator<S3SourceObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(prefix, token, 1000);
+      for (const o of page.objects) if (!o.key.endsWith('/')) yield o;
+      token = page.next;
+    } while (token);
+  }
+
+  /**
+   * The object's bytes as they arrive. A connection dropped mid-body is resumed
+   * from the next byte with a ranged GET (up to the retry policy's tries in a
+   * row without progress); `size` is what listing said, and a body of another
+   * length is an error (the object changed while it was read).
+   */
+  async *read(object: S3SourceObject): AsyncGenerator<Uint8Array> {
+    let offset = 0;
+    let failures = 0;
+    while (offset < object.size || (offset === 0 && object.size === 0)) {
+      const range = offset > 0 ? `bytes=${offset}-` : undefined;
+      const out = await this.send(object.key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key, Range: range })));
+      const body = out.Body as AsyncIterable<Uint8Array> | undefined;
+      if (!body) break;
+      try {
+        for await (const piece of body) {
+          offset += piece.length;
+          failures = 0;
+          yield piece;
+        }
+        break;
+      } catch (err) {
+        if (classifyS3Error(err) !== 'transient' || ++failures >= this.retry.attempts) throw this.failed(object.key, err, failures);
+        await this.retry.sleep(backoffDelay(this.retry, failures));
+      }
+    }
+    if (offset !== object.size) {
+      throw new S3TransferFailed(this.url(object.key), `read ${offset} bytes where the listing said ${object.size} (did the object change?)`, false);
+    }
+  }
+
+  private async listPage(prefix: string, token: string | undefined, max: number): Promise<{ objects: S3SourceObject[]; next?: string }> {
+    const out = await this.send(prefix, () =>
+      this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: max })),
+    );
+    const objects = (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0 }));
+    return { objects, next: out.IsTruncated ? out.NextContinuationToken : undefined };
+  }
+
+  /** One request with retries; S3's answers become S3SourceNotFound or S3TransferFailed. */
+  private async send<T>(key: string, request: () => Promise<T>): Promise<T> {
+    let tries = 1;
+    try {
+      return await withRetries(this.retry, request, (err) => classifyS3Error(err) === 'transient', (err, t) => {
+        tries = t;
+        return err as Error;
+      });
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name === 'NoSuchBucket') throw new S3SourceNotFound(`s3://${this.bucket}`, 'bucket', `no such bucket "${this.bucket}"`);
+      if (classifyS3Error(err) === 'not_found') throw new S3SourceNotFound(this.url(key), 'key', 'no such key');
+      throw this.failed(key, err, tries);
+    }
+  }
+
+  private failed(key: string, err: unknown, tries: number): S3TransferFailed {
+    const transient = classifyS3Error(err) === 'transient';
+    const reason = describeS3Error(err) + (transient && tries > 1 ? ` (gave up after ${tries} tries)` : '');
+    return new S3TransferFailed(this.url(key), reason, transient, { cause: err });
+  }
+}
