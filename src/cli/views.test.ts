@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Branch, Commit } from '../client/index.js';
-import { branchJson, commitJson, diffTable, fileJson, fileTable } from './views.js';
+import { branchJson, commitJson, diffTable, fileJson, fileTable, triggerText } from './views.js';
 
 const commit: Commit = {
   id: 'a'.repeat(32),
@@ -39,6 +39,14 @@ describe('JSON views', () => {
     const empty: Branch = { name: 'dev', repo: 'images', head: '', trigger: { branch: '', all: false, cronSpec: '', size: '', commits: 0 } };
     expect(branchJson(empty)).toEqual({ name: 'dev', repo: 'images', head: null, trigger: null });
     expect(branchJson({ ...empty, trigger: { branch: 'staging', all: false, cronSpec: '', size: '1MB', commits: 0 } }).trigger).toMatchObject({ branch: 'staging', size: '1MB' });
+  });
+
+  it('says when a triggered branch follows its source', () => {
+    const b = (trigger: Branch['trigger']): Branch => ({ name: 'master', repo: 'images', head: '', trigger });
+    expect(triggerText(b({ branch: 'staging', all: false, cronSpec: '', size: '', commits: 0 }))).toBe('staging (every commit)');
+    expect(triggerText(b({ branch: 'staging', all: false, cronSpec: '@daily', size: '100MB', commits: 1 }))).toBe('staging (+100MB or 1 commit or cron @daily)');
+    expect(triggerText(b({ branch: 'staging', all: true, cronSpec: '', size: '1GiB', commits: 10 }))).toBe('staging (+1GiB and 10 commits)');
+    expect(triggerText(b(undefined))).toBe('-');
   });
 
   it('gives folders a null hash', () => {

@@ -99,15 +99,15 @@ export function repoFields(r: Repo, now: Date): string {
   ]);
 }
 
-function triggerText(b: Branch): string {
+/** `staging (100MB or 10 commits)`, `staging (every commit)`: the source branch and when this branch follows it. */
+export function triggerText(b: Branch): string {
   const t = branchJson(b).trigger;
   if (!t) return '-';
-  const parts = [`on ${t.branch}`];
+  const parts: string[] = [];
+  if (t.size) parts.push(`+${t.size}`);
+  if (t.commits) parts.push(`${t.commits} commit${t.commits === 1 ? '' : 's'}`);
   if (t.cronSpec) parts.push(`cron ${t.cronSpec}`);
-  if (t.size) parts.push(`size ${t.size}`);
-  if (t.commits) parts.push(`${t.commits} commits`);
-  if (t.all) parts.push('all');
-  return parts.join(', ');
+  return `${t.branch} (${parts.length === 0 ? 'every commit' : parts.join(t.all ? ' and ' : ' or ')})`;
 }
 
 export function branchTable(branches: readonly Branch[]): string {

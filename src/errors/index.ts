@@ -6,6 +6,7 @@ export type { ErrorKind, TuskErrorJSON } from './tusk-error.js';
 export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound } from './not-found.js';
 export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey } from './invalid-argument.js';
 export { InvalidSpec } from './invalid-argument.js';
+export { InvalidTrigger, TriggerCycle } from './trigger.js';
 export type { SpecProblem } from './invalid-argument.js';
 export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already-exists.js';
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';

@@ -1,17 +1,24 @@
 // Branches: movable pointers to commits. Creating or moving one writes one
-// metadata record, whatever the size of the data (O(1)).
+// metadata record, whatever the size of the data (O(1)). A branch may carry a
+// trigger (it then follows another branch of its repo when the trigger's
+// conditions hold: triggers.ts, trigger-scheduler.ts); moving a branch to a
+// finished commit is announced through PfsContext.branchMoved.
 import { BranchExists, BranchNotFound, InUse, InvalidRef } from '../errors/index.js';
 import { checkBranchName } from './names.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
 import type { BranchRecord, TriggerRecord } from './records.js';
+import type { TriggerScheduler } from './trigger-scheduler.js';
 
 export class Branches {
-  constructor(private readonly ctx: PfsContext, private readonly commits: Commits) {}
+  constructor(private readonly ctx: PfsContext, private readonly commits: Commits, private readonly triggers: TriggerScheduler) {}
 
   /**
    * Creates `repo@name` pointing at `head` (a ref; none: an empty branch).
-   * An existing branch is moved when `head` is given; without it, BranchExists.
+   * An existing branch is moved when `head` is given; without it, BranchExists
+   * (unless a trigger is given: that sets or replaces the branch's trigger).
+   * A trigger is checked first (InvalidTrigger, TriggerCycle: nothing changes)
+   * and evaluated at once, so a branch whose conditions already hold moves now.
    */
   async create(repo: string, name: string, head?: string, trigger?: TriggerRecord): Promise<BranchRecord> {
     checkBranchName(name);
@@ -21,9 +28,17 @@ export class Branches {
     return this.ctx.locks.run(`repo:${repo}`, async () => {
       const existing = await this.ctx.meta.getBranch(repo, name);
       if (existing && !target && !trigger) throw new BranchExists(repo, name);
-      const record: BranchRecord = { repo, name, head: target?.id ?? existing?.head ?? '', ...(trigger ? { trigger } : existing?.trigger ? { trigger: existing.trigger } : {}) };
+      const checked = trigger ? await this.triggers.checkLocked(repo, name, trigger) : undefined;
+      const record: BranchRecord = { repo, name, head: target?.id ?? existing?.head ?? '' };
+      if (checked) Object.assign(record, { trigger: checked, triggeredAt: this.ctx.now() });
+      else if (existing?.trigger) Object.assign(record, { trigger: existing.trigger, ...(existing.triggeredAt && { triggeredAt: existing.triggeredAt }) });
       await this.ctx.meta.write([{ putBranch: record }], true);
-      return record;
+      if (target?.finished && target.id !== existing?.head) {
+        await this.ctx.branchMoved({ repo, branch: name, from: existing?.head ?? '', to: target, cause: 'user' });
+        await this.triggers.afterNewHeadLocked(repo, name);
+      }
+      if (checked) await this.triggers.evaluateLocked(repo, name);
+      return (await this.ctx.meta.getBranch(repo, name)) ?? record;
     });
   }
 
@@ -39,12 +54,15 @@ export class Branches {
     return this.ctx.meta.listBranches(repo);
   }
 
+  /** Deletes a branch; InUse if a pipeline reads it or another branch's trigger does (unless `force`). */
   async delete(repo: string, name: string, force = false): Promise<void> {
     await this.inspect(repo, name);
-    if (!force && this.ctx.deps.usage) {
-      const users = await this.ctx.deps.usage.branchUsers(repo, name);
+    if (!force) {
+      const users = this.ctx.deps.usage ? await this.ctx.deps.usage.branchUsers(repo, name) : [];
+      for (const b of await this.ctx.meta.listBranches(repo)) if (b.trigger?.branch === name) users.push(`the trigger of branch "${b.name}"`);
       if (users.length > 0) throw new InUse(`branch "${repo}@${name}"`, users);
     }
     await this.ctx.locks.run(`repo:${repo}`, () => this.ctx.meta.write([{ delBranch: { repo, name } }], true));
+    this.triggers.disarm(repo, name);
   }
 }

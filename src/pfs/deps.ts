@@ -35,4 +35,6 @@ export interface PfsDeps {
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
   usage?: UsageHook;
+  /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 }

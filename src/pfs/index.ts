@@ -9,6 +9,7 @@ import { PfsContext } from './context.js';
 import type { PfsDeps } from './deps.js';
 import { Files } from './files.js';
 import { Repos } from './repos.js';
+import { TriggerScheduler } from './trigger-scheduler.js';
 import { Upload } from './upload.js';
 
 export class Pfs {
@@ -17,12 +18,15 @@ export class Pfs {
   readonly commits: Commits;
   readonly branches: Branches;
   readonly files: Files;
+  /** Branch triggers: start() once the layers listening for branch moves are up, stop() on shutdown. */
+  readonly triggers: TriggerScheduler;
 
   constructor(deps: PfsDeps) {
     this.ctx = new PfsContext(deps);
     this.repos = new Repos(this.ctx);
     this.commits = new Commits(this.ctx);
-    this.branches = new Branches(this.ctx, this.commits);
+    this.triggers = new TriggerScheduler(this.ctx, this.commits);
+    this.branches = new Branches(this.ctx, this.commits, this.triggers);
     this.files = new Files(this.ctx, this.commits);
   }
 
@@ -37,6 +41,9 @@ export type { RepoInfo } from './repos.js';
 export type { FileInfo, FileDiff, Change } from './files.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
+export type { BranchMove } from './context.js';
+export type { TriggerScheduler } from './trigger-scheduler.js';
+export { parseSize } from './size.js';
 export { Metadata } from './metadata.js';
 export { Table, type TableOp } from './table.js';
 export { parseRef, formatRef, type Ref } from './ref.js';

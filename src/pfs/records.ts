@@ -17,6 +17,7 @@ export interface RepoRecord {
   created: string;
 }
 
+/** When a branch follows another branch of its repo (triggers.ts says how the fields combine). */
 export interface TriggerRecord {
   branch: string;
   all: boolean;
@@ -31,6 +32,8 @@ export interface BranchRecord {
   /** The branch's newest commit, open or finished; '' for a branch without commits. */
   head: string;
   trigger?: TriggerRecord;
+  /** When the trigger last moved the branch, or was set (ISO time): the cron condition counts ticks from here. */
+  triggeredAt?: string;
 }
 
 export interface CommitRecord {

@@ -16,7 +16,8 @@ export interface TestPfs {
   close(): Promise<void>;
 }
 
-export async function openTestPfs(): Promise<TestPfs> {
+/** `clock` replaces the default clock (which starts at 2026-01-01 and advances one second per call). */
+export async function openTestPfs(options: { clock?: () => Date } = {}): Promise<TestPfs> {
   const dir = await mkdtemp(join(tmpdir(), 'tusk-pfs-'));
   const meta = await Metadata.open(join(dir, 'meta'));
   const objects = new MemoryStore();
@@ -28,7 +29,7 @@ export async function openTestPfs(): Promise<TestPfs> {
     meta,
     content,
     tree,
-    clock: () => new Date((t += 1000)),
+    clock: options.clock ?? (() => new Date((t += 1000))),
     random: (bytes) => {
       const b = Buffer.alloc(bytes);
       b.writeUInt32BE(++n, bytes - 4);

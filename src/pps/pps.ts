@@ -4,7 +4,8 @@
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
 import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
-import type { CommitRecord } from '../pfs/index.js';
+import type { BranchMove, CommitRecord } from '../pfs/index.js';
+import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
@@ -32,9 +33,11 @@ export class Pps {
   readonly pipelines: Pipelines;
   readonly crons: Crons;
   private unhook?: () => void;
+  private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
+    if (await this.onlyFeedsTriggers(commit)) return;
     await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
 
@@ -45,8 +48,33 @@ export class Pps {
     this.pipelines = new Pipelines(this.ctx, this.jobs, () => this.crons.sync());
   }
 
+  /**
+   * A branch moved to an existing commit (its trigger fired, or `create branch --head`):
+   * the pipelines reading that branch run on it, as for a new commit, under the commit's global ID.
+   */
+  private readonly onMove = async (move: BranchMove): Promise<void> => {
+    try {
+      const order = downstream(await this.jobs.nodes(), move.repo, move.branch);
+      if (order.length > 0) await this.jobs.createCascade(order, move.to.id, new Set([move.repo]));
+    } catch (err) {
+      this.ctx.deps.log('error', 'branch_move_failed', { repo: move.repo, branch: move.branch, commit: move.to.id, message: (err as Error).message });
+    }
+  };
+
+  /**
+   * A commit to a branch that another branch's trigger reads and no pipeline reads
+   * (`staging` under `master --trigger staging`) runs nothing itself, not even an
+   * experiment: the trigger decides when the data moves on.
+   */
+  private async onlyFeedsTriggers(commit: CommitRecord): Promise<boolean> {
+    const branches = await this.ctx.pfs.ctx.meta.listBranches(commit.repo);
+    if (!branches.some((b) => b.trigger?.branch === commit.branch)) return false;
+    return !(await this.jobs.nodes()).some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
+  }
+
   async start(): Promise<void> {
     this.unhook = this.ctx.pfs.ctx.onFinish(this.onCommit);
+    this.unhookMoves = this.ctx.pfs.ctx.onBranchMoved(this.onMove);
     for (const p of await this.ctx.store.listPipelines()) {
       if (p.state === 'running') await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
     }
@@ -56,6 +84,7 @@ export class Pps {
 
   async stop(): Promise<void> {
     this.unhook?.();
+    this.unhookMoves?.();
     this.crons.clear();
     this.jobs.stop();
     await this.ctx.deps.runtime.stopAll();

@@ -67,7 +67,7 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage });
+      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
       const metrics = new Metrics();
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
@@ -127,6 +127,8 @@ export class Daemon {
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       await pps.start();
+      // After the pipeline system listens for branch moves: triggers that came due while down fire now.
+      await pfs.triggers.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION });
       return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
@@ -137,6 +139,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.pfs.triggers.stop();
     await this.pps.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

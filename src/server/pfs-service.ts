@@ -53,7 +53,8 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     createBranch: u('CreateBranch', async (req) => {
       const ref = branchRef(req.branch);
       const t = req.trigger;
-      const trigger = t && t.branch ? { branch: t.branch, all: t.all, cronSpec: t.cronSpec, size: t.size, commits: t.commits } : undefined;
+      // Any trigger field set makes a trigger (PFS then insists on its branch); none set: no trigger.
+      const trigger = t && (t.branch || t.all || t.cronSpec || t.size || t.commits) ? { branch: t.branch, all: t.all, cronSpec: t.cronSpec, size: t.size, commits: Number(t.commits) } : undefined;
       return branchMsg(await pfs.branches.create(ref.repo, ref.name, req.head || undefined, trigger));
     }),
     inspectBranch: u('InspectBranch', async (req) => {
