@@ -341,6 +341,10 @@ export class Jobs {
     try {
       const outputs = [...records.values()].filter((r) => r.output).map((r) => ({ datum: r.id, output: r.output }));
       const root = await mergeOutputs(this.ctx.deps.tree, outputs);
+      // egress.URL receives the output before the job succeeds; a failed egress fails the job (egress.ts).
+      const egressFailure = spec.egress ? await this.ctx.egress(job, spec.egress.url, root) : undefined;
+      if (this.stopped) return; // stopping: the job stays `finishing`, and its egress runs again on resume
+      if (egressFailure) return this.finish(job, 'failure', egressFailure);
       await this.finish(job, 'success', '', root);
     } catch (err) {
       if (err instanceof OutputCollision) return this.finish(job, 'failure', err.message);

@@ -1,5 +1,5 @@
 // The shared state of the pipeline system inside one daemon: its
-// dependencies, the task queue, and a structured log function.
+// dependencies, the task queue, a structured log function, and egress.
 import type { Pfs } from '../pfs/index.js';
 import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
@@ -7,6 +7,8 @@ import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
 import { TaskQueue } from './task-queue.js';
 import { DatumOutputStore } from './datum-outputs.js';
+import { egressJob, type EgressSinkFactory } from './egress.js';
+import type { TreeId } from '../tree/index.js';
 
 export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
 
@@ -19,6 +21,8 @@ export interface PpsDeps {
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
   log: SystemLog;
+  /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
+  egress?: EgressSinkFactory;
 }
 
 export class PpsContext {
@@ -37,5 +41,9 @@ export class PpsContext {
   }
   now(): string {
     return this.deps.clock().toISOString();
+  }
+  /** Copies a job's output tree to its egress URL; returns the reason the job fails, or undefined on success. */
+  egress(job: { pipeline: string; id: string }, url: string, root: TreeId): Promise<string | undefined> {
+    return egressJob(this, job, url, root);
   }
 }
