@@ -5,6 +5,11 @@ import {
   PpsApiClient,
   WorkerApiClient,
   type Datum,
+  type ExperimentDiffResponse,
+  type ExperimentRepo,
+  type ImpactResponse,
+  type ImpactRow,
+  type PromoteResponse,
   type DatumOutputResponse,
   type Job,
   type ListJobResponse,
@@ -56,6 +61,17 @@ export class PpsClient {
   }
   runPipeline(name: string, branch = ''): Promise<Job> {
     return unary((cb) => this.pps.runPipeline({ name, branch }, cb));
+  }
+  async experimentDiff(branch: string): Promise<ExperimentRepo[]> {
+    return (await unary<ExperimentDiffResponse>((cb) => this.pps.experimentDiff({ branch }, cb))).repos;
+  }
+  promoteExperiment(branch: string): Promise<PromoteResponse> {
+    return unary((cb) => this.pps.promoteExperiment({ branch }, cb));
+  }
+  /** What a change would run: `ref` (an open commit or a branch head) or `spec` (a spec file's text). */
+  async impact(change: { ref?: string; spec?: string; branch?: string; reprocess?: boolean }): Promise<ImpactRow[]> {
+    const req = { ref: change.ref ?? '', spec: change.spec ?? '', branch: change.branch ?? '', reprocess: change.reprocess ?? false };
+    return (await unary<ImpactResponse>((cb) => this.pps.impact(req, cb))).rows;
   }
   /** Ticks a pipeline's cron inputs now (one of them with `input`); the tick commits. */
   async runCron(name: string, input = ''): Promise<CommitRef[]> {

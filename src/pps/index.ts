@@ -35,3 +35,5 @@ export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
 export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
+export { ExperimentNotFound, NotFastForward, ExperimentRunning, type ExperimentRepo, type PromoteResult } from './experiments.js';
+export type { ImpactRow } from './impact.js';

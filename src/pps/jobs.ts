@@ -10,7 +10,8 @@ import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
 import { mergeOutputs, OutputCollision } from './datum-outputs.js';
 import { planDatums, type Datum } from './datums.js';
-import type { InputCommit, InputFile } from './input-files.js';
+import type { InputCommit } from './input-files.js';
+import { treeInputFiles } from './tree-input-files.js';
 import type { PpsContext } from './pps-context.js';
 import type { DatumCounts, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { LeafInput, PipelineSpec } from './spec.js';
@@ -124,7 +125,7 @@ export class Jobs {
         if (inputs.some((i) => i.repo === input.repo && i.branch === branch)) continue;
         if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
         else {
-          const head = await this.ctx.pfs.commits.resolve({ repo: input.repo, name: branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
+          const head = await this.inputHead(input.repo, branch);
           if (head) inputs.push({ repo: input.repo, branch, id: head.id });
         }
       }
@@ -157,6 +158,17 @@ export class Jobs {
       this.schedule(job);
     }
     return created;
+  }
+
+  /**
+   * The commit an input outside the cascade is read at: its branch's last finished commit, or
+   * the open output commit of an upstream job still running (the new job waits for it, so a
+   * pipeline created below a running one sees that job's output).
+   */
+  async inputHead(repo: string, branch: string): Promise<CommitRecord | undefined> {
+    const head = await this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, 'head').catch(() => undefined);
+    if (head && !head.finished && head.origin === 'auto') return head;
+    return this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
   }
 
   /** Re-runs every unfinished job after a restart, oldest first. */
@@ -375,20 +387,7 @@ export class Jobs {
     const tree = this.ctx.deps.tree;
     if (!ref) return { repo: leaf.repo, branch: leaf.branch, commit: '', files: { files: async function* () {} } };
     const commit = await this.ctx.pfs.commits.mustGet(ref.repo, ref.id);
-    return {
-      repo: ref.repo,
-      branch: ref.branch,
-      commit: ref.id,
-      files: {
-        async *files(under: string): AsyncIterable<InputFile> {
-          const prefix = under === '/' ? undefined : under;
-          for await (const e of tree.scan(commit.tree, prefix ? { prefix } : {})) {
-            if (prefix && e.path !== prefix && !e.path.startsWith(`${prefix}/`)) continue;
-            yield { path: e.path, size: e.size, hash: e.hash };
-          }
-        },
-      },
-    };
+    return { repo: ref.repo, branch: ref.branch, commit: ref.id, files: treeInputFiles(tree, commit.tree) };
   }
 }
 

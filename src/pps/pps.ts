@@ -8,12 +8,15 @@ import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
+import { parsePipelineSpec } from './spec-parse.js';
 import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
 import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
+import { Experiments } from './experiments.js';
+import { Impact } from './impact.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -32,6 +35,8 @@ export class Pps {
   readonly jobs: Jobs;
   readonly pipelines: Pipelines;
   readonly crons: Crons;
+  readonly experiments: Experiments;
+  readonly impact: Impact;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -46,6 +51,8 @@ export class Pps {
     this.jobs = new Jobs(this.ctx);
     this.crons = new Crons(this.ctx);
     this.pipelines = new Pipelines(this.ctx, this.jobs, () => this.crons.sync());
+    this.experiments = new Experiments(this.ctx, this.jobs);
+    this.impact = new Impact(this.ctx, this.jobs);
   }
 
   /**
@@ -208,6 +215,17 @@ export class Pps {
 
   async subvenance(ref: string): Promise<ProvenanceNode> {
     return subvenanceTree(this.lookups(), await this.resolveCommit(ref));
+  }
+
+  /** `tusk impact REPO@REF`: what finishing the open commit (or, for a finished head, committing it) would run. */
+  async impactOfRef(ref: string) {
+    const parsed = parseRef(ref);
+    return this.impact.ofCommit(await this.ctx.pfs.commits.resolve(parsed, 'head'));
+  }
+
+  /** `tusk impact -f SPEC [--branch B]`: what creating or updating the pipeline would run. */
+  async impactOfSpec(text: string, branch?: string, reprocess = false) {
+    return this.impact.ofSpec({ spec: parsePipelineSpec(text), ...(branch ? { branch } : {}), reprocess });
   }
 
   private async resolveCommit(ref: string): Promise<CommitRecord> {

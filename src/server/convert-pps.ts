@@ -1,6 +1,6 @@
 // Pipeline-system records → generated protobuf messages.
-import type { JobDatumRecord, JobRecord, LogEntry, PipelineRecord, ProvenanceNode } from '../pps/index.js';
-import type { Datum, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg } from '../gen/tusk/pps.js';
+import type { ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, ProvenanceNode } from '../pps/index.js';
+import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg } from '../gen/tusk/pps.js';
 
 export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = []): Pipeline {
   return {
@@ -58,4 +58,27 @@ export function provenanceMsg(n: ProvenanceNode): ProvenanceMsg {
     pipelineVersion: n.pipelineVersion ?? 0,
     children: n.children.map(provenanceMsg),
   };
+}
+
+export function experimentRepoMsg(r: ExperimentRepo): ExperimentRepoMsg {
+  return {
+    repo: r.repo,
+    branch: r.branch,
+    base: r.base,
+    head: r.head,
+    baseHead: r.baseHead,
+    isPipeline: Boolean(r.pipeline),
+    version: r.pipeline?.version ?? 0,
+    baseVersion: r.pipeline?.baseVersion ?? 0,
+    added: r.added,
+    modified: r.modified,
+    deleted: r.deleted,
+    bytesAdded: r.bytesAdded,
+    bytesModified: r.bytesModified,
+    bytesDeleted: r.bytesDeleted,
+  };
+}
+
+export function impactRowMsg(r: ImpactRow): ImpactRowMsg {
+  return { pipeline: r.pipeline, branch: r.branch, version: r.version, exact: r.exact, total: r.datums?.total ?? 0, run: r.datums?.run ?? 0, reused: r.datums?.reused ?? 0, note: r.note };
 }

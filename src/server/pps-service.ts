@@ -4,7 +4,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
 import type { Pps } from '../pps/index.js';
 import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
-import { datumMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
+import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from './log.js';
 import type { WorkerRuntime } from '../pps/index.js';
@@ -23,6 +23,13 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
     stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),
     startPipeline: u('StartPipeline', async (req) => pipeline(await pps.pipelines.start(req.name))),
     runPipeline: u('RunPipeline', async (req) => jobMsg(await pps.runPipeline(req.name, req.branch || undefined))),
+    experimentDiff: u('ExperimentDiff', async (req) => ({ repos: (await pps.experiments.diff(req.branch)).map(experimentRepoMsg) })),
+    promoteExperiment: u('PromoteExperiment', async (req) => pps.experiments.promote(req.branch)),
+    impact: u('Impact', async (req) => {
+      if (!req.ref === !req.spec) throw new InvalidArgument('BadImpactRequest', 'give either a commit or branch (REPO@REF) or a spec file (-f), not both');
+      const rows = req.ref ? await pps.impactOfRef(req.ref) : await pps.impactOfSpec(req.spec, req.branch || undefined, req.reprocess);
+      return { rows: rows.map(impactRowMsg) };
+    }),
     runCron: u('RunCron', async (req) => {
       await pps.pipelines.get(req.name);
       const ids = await pps.crons.tick(req.name, req.input || undefined);

@@ -31,6 +31,9 @@ import { provenance } from './provenance.js';
 import { putFile } from './put-file.js';
 import { restartDatum } from './restart-datum.js';
 import { runCron } from './run-cron.js';
+import { experimentDiff } from './experiment-diff.js';
+import { experimentPromote } from './experiment-promote.js';
+import { impact } from './impact.js';
 import { runPipeline } from './run-pipeline.js';
 import { startCommit } from './start-commit.js';
 import { startPipeline } from './start-pipeline.js';
@@ -74,6 +77,9 @@ export const COMMANDS: readonly CommandDef[] = [
   startPipeline,
   runPipeline,
   runCron,
+  impact,
+  experimentDiff,
+  experimentPromote,
   listJob,
   inspectJob,
   waitJob,

@@ -1,0 +1,187 @@
+// Experiments: a branch name (e.g. `exp`) that exists in some repos of the
+// DAG, with pipeline versions of its own. `diff` summarises, for every repo of
+// the DAG that has the branch, what the experiment changed against the main
+// line (files added / modified / deleted, with bytes); `promote` makes the
+// experiment the main line: each main-line branch fast-forwards to the
+// experiment's head and the branch's pipeline versions become the main ones.
+// A promote that is not a fast-forward everywhere changes nothing.
+import { FailedPrecondition, NotFound } from '../errors/index.js';
+import type { CommitRecord } from '../pfs/index.js';
+import { inputRepos } from './dag.js';
+import type { Jobs } from './jobs.js';
+import type { PpsContext } from './pps-context.js';
+import type { PipelineRecord } from './records.js';
+
+export interface ExperimentRepo {
+  repo: string;
+  /** The experiment branch. */
+  branch: string;
+  /** The main-line branch it is compared with (the branch the DAG reads or writes on the main line). */
+  base: string;
+  /** Last finished commits of both ('' where the branch has none). */
+  head: string;
+  baseHead: string;
+  /** Set for a pipeline's output repo: the version on each side. */
+  pipeline?: { version: number; baseVersion: number };
+  added: number;
+  modified: number;
+  deleted: number;
+  bytesAdded: number;
+  bytesModified: number;
+  bytesDeleted: number;
+}
+
+export interface PromoteResult {
+  /** Main-line branches moved: repo, branch, from, to. */
+  moved: { repo: string; branch: string; from: string; to: string }[];
+  /** Pipelines whose main-line version changed. */
+  pipelines: { name: string; from: number; to: number }[];
+}
+
+export class ExperimentNotFound extends NotFound {
+  constructor(readonly branch: string) {
+    super('ExperimentNotFound', `no repo of the pipeline graph has a branch "${branch}" and no pipeline has a version for it`, { branch });
+  }
+}
+
+export class NotFastForward extends FailedPrecondition {
+  constructor(readonly branch: string, readonly repos: string[]) {
+    super(
+      'NotFastForward',
+      `cannot promote ${branch}: the main line moved since the experiment branched in ${repos.join(', ')} (not a fast-forward); rerun the experiment on the new main line, e.g. \`tusk create branch REPO@${branch} --head master\``,
+      { branch, repos },
+    );
+  }
+}
+
+export class ExperimentRunning extends FailedPrecondition {
+  constructor(readonly branch: string, readonly repos: string[]) {
+    super('ExperimentRunning', `cannot promote ${branch}: it has open commits in ${repos.join(', ')}; wait for them (\`tusk wait commit REPO@${branch}\`)`, { branch, repos });
+  }
+}
+
+interface Member {
+  repo: string;
+  base: string;
+  pipeline?: PipelineRecord;
+}
+
+export class Experiments {
+  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs) {}
+
+  /** Per repo of the DAG with branch `branch`: what changed against its main-line branch. */
+  async diff(branch: string): Promise<ExperimentRepo[]> {
+    const members = await this.members(branch);
+    const out: ExperimentRepo[] = [];
+    for (const m of members) {
+      const head = await this.head(m.repo, branch, 'read');
+      const baseHead = await this.head(m.repo, m.base, 'read');
+      const row: ExperimentRepo = { repo: m.repo, branch, base: m.base, head: head?.id ?? '', baseHead: baseHead?.id ?? '', added: 0, modified: 0, deleted: 0, bytesAdded: 0, bytesModified: 0, bytesDeleted: 0 };
+      if (m.pipeline) row.pipeline = { version: (await this.jobs.versionFor(m.pipeline, branch)).version, baseVersion: m.pipeline.version };
+      if (head && head.id !== baseHead?.id) {
+        for await (const d of this.ctx.pfs.files.diff(`${m.repo}@${head.id}`, baseHead ? `${m.repo}@${baseHead.id}` : undefined)) {
+          if (d.change === 'added') (row.added++, (row.bytesAdded += d.sizeBytes));
+          else if (d.change === 'deleted') (row.deleted++, (row.bytesDeleted += d.oldSizeBytes));
+          else (row.modified++, (row.bytesModified += d.sizeBytes));
+        }
+        // Without a base commit the diff runs against the head's parent: count every file instead.
+        if (!baseHead) {
+          row.added = row.modified = row.deleted = row.bytesAdded = row.bytesModified = row.bytesDeleted = 0;
+          for await (const f of this.ctx.deps.tree.scan(head.tree)) (row.added++, (row.bytesAdded += f.size));
+        }
+      }
+      out.push(row);
+    }
+    return out;
+  }
+
+  /**
+   * Makes `branch` the main line: every main-line branch moves to the experiment's head (which
+   * must descend from it), then the branch's pipeline versions become the main line's. Checks
+   * everything first; on any refusal nothing changes. Running it again after an interruption
+   * finishes the job (moved branches are already fast-forwarded).
+   */
+  async promote(branch: string): Promise<PromoteResult> {
+    const members = await this.members(branch);
+    const open: string[] = [];
+    const diverged: string[] = [];
+    const moves: { repo: string; branch: string; from: string; to: string }[] = [];
+    for (const m of members) {
+      const head = await this.head(m.repo, branch, 'head');
+      if (!head) continue;
+      if (!head.finished) {
+        open.push(`${m.repo}@${branch}`);
+        continue;
+      }
+      const base = await this.head(m.repo, m.base, 'head');
+      if (base?.id === head.id) continue;
+      if (base && !(await this.descends(m.repo, head, base.id))) diverged.push(`${m.repo} (${m.base} is at ${base.id}, ${branch} at ${head.id})`);
+      else moves.push({ repo: m.repo, branch: m.base, from: base?.id ?? '', to: head.id });
+    }
+    if (open.length > 0) throw new ExperimentRunning(branch, open);
+    if (diverged.length > 0) throw new NotFastForward(branch, diverged);
+    for (const mv of moves) await this.ctx.pfs.branches.create(mv.repo, mv.branch, `${mv.repo}@${mv.to}`);
+    const promoted: PromoteResult['pipelines'] = [];
+    for (const p of await this.ctx.store.listPipelines()) {
+      const own = p.branches?.[branch];
+      if (!own) continue;
+      const spec = await this.ctx.store.getVersion(p.name, own.version);
+      if (!spec) continue;
+      const { [branch]: _gone, ...rest } = p.branches!;
+      const next: PipelineRecord = { ...p, version: own.version, spec: { ...spec, outputBranch: p.spec.outputBranch }, branches: rest, updated: this.ctx.now() };
+      await this.ctx.store.apply([this.ctx.store.pipelines.putOp(p.name, next), this.ctx.store.putVersionOp(p.name, own.version, next.spec)]);
+      promoted.push({ name: p.name, from: p.version, to: own.version });
+      this.ctx.deps.log('info', 'pipeline_promoted', { pipeline: p.name, branch, version: own.version });
+    }
+    return { moved: moves, pipelines: promoted };
+  }
+
+  /** The repos of the DAG that have `branch`, each with its main-line branch. */
+  private async members(branch: string): Promise<Member[]> {
+    const pipelines = await this.ctx.store.listPipelines();
+    const outputs = new Map(pipelines.map((p) => [p.name, p]));
+    const readAt = new Map<string, Set<string>>();
+    for (const p of pipelines) {
+      for (const spec of [p.spec, (await this.jobs.versionFor(p, branch)).spec]) {
+        for (const i of inputRepos(spec)) {
+          if (!readAt.has(i.repo)) readAt.set(i.repo, new Set());
+          readAt.get(i.repo)!.add(i.branch);
+        }
+      }
+    }
+    const repos = [...new Set([...readAt.keys(), ...outputs.keys()])].sort();
+    const out: Member[] = [];
+    for (const repo of repos) {
+      const pipeline = outputs.get(repo);
+      const base = pipeline ? pipeline.spec.outputBranch : mainBranch(readAt.get(repo)!);
+      if (base === branch) continue;
+      if (!(await this.ctx.pfs.ctx.meta.getBranch(repo, branch))) continue;
+      out.push({ repo, base, ...(pipeline ? { pipeline } : {}) });
+    }
+    if (out.length === 0 && !pipelines.some((p) => p.branches?.[branch])) throw new ExperimentNotFound(branch);
+    return out;
+  }
+
+  private async head(repo: string, branch: string, mode: 'head' | 'read'): Promise<CommitRecord | undefined> {
+    return this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, mode).catch((err) => {
+      const code = (err as { code?: string }).code;
+      if (code === 'CommitNotFound' || code === 'BranchNotFound') return undefined;
+      throw err;
+    });
+  }
+
+  /** True when `ancestor` is `commit` or one of its ancestors. */
+  private async descends(repo: string, commit: CommitRecord, ancestor: string): Promise<boolean> {
+    let c: CommitRecord | undefined = commit;
+    while (c) {
+      if (c.id === ancestor) return true;
+      c = c.parentId ? await this.ctx.pfs.ctx.meta.getCommit(repo, c.parentId) : undefined;
+    }
+    return false;
+  }
+}
+
+/** The main-line branch of an input repo: master if some pipeline reads it there, else the first in order. */
+function mainBranch(readAt: Set<string>): string {
+  return readAt.has('master') ? 'master' : [...readAt].sort()[0]!;
+}
