@@ -16,7 +16,7 @@ import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { openObjectStore } from '../storage/store-url.js';
+import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
@@ -85,6 +85,11 @@ export class Daemon {
         clock,
         random,
         log: (level, event, fields) => log.log(level, event, fields),
+        // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
+        egress: (url) => {
+          const { store, close } = openS3Prefix(url, process.env);
+          return { put: (key, data) => store.put(key, data), close };
+        },
       });
 
       const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
