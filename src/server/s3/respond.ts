@@ -9,8 +9,9 @@ export function sendXml(res: ServerResponse, status: number, root: string, body:
   res.end(text);
 }
 
+/** A response without a body; a HEAD answer passes the object's content-length in `headers`. */
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
-  res.writeHead(status, { ...headers, 'content-length': 0 });
+  res.writeHead(status, { 'content-length': 0, ...headers });
   res.end();
 }
 

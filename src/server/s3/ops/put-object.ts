@@ -4,12 +4,17 @@
 // sha256 against the content hash the store computes) before anything is
 // committed. A key ending in "/" is a directory marker: accepted and
 // ignored, since Tusk directories exist through their files.
+//
+// The answer's ETag is the MD5 of the body, because S3 clients (s3cmd,
+// rclone, boto's checks) compare a single PUT's ETag with the MD5 of what they
+// sent and retry or fail otherwise; every read (GET, HEAD, listings) reports
+// the file's sha256 content hash as its ETag.
+import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
-import { EMPTY_HASH } from '../../../storage/content.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { requestBody } from '../body.js';
 import type { Operation } from '../context.js';
-import { etagOf, sendEmpty } from '../respond.js';
+import { sendEmpty } from '../respond.js';
 
 export const putObject: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
@@ -20,14 +25,22 @@ export const putObject: Operation = async (deps, r) => {
     let bytes = 0;
     for await (const piece of body) bytes += piece.length;
     if (bytes > 0) throw new S3Invalid('InvalidArgument', `a key ending in "/" is a directory marker and must be empty; "${r.key}" has ${bytes} bytes`);
-    sendEmpty(r.res, 200, { etag: etagOf(EMPTY_HASH) });
+    sendEmpty(r.res, 200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"' }); // the MD5 of nothing
     return;
   }
   const upload = await deps.pfs.upload(target);
-  const entry = await upload.putFile(path, body);
+  const md5 = createHash('md5');
+  const entry = await upload.putFile(path, tap(body, (piece) => md5.update(piece)));
   if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
     throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
   }
   const { commit } = await upload.commit();
-  sendEmpty(r.res, 200, { etag: etagOf(entry.hash), 'x-tusk-commit': commit.id });
+  sendEmpty(r.res, 200, { etag: `"${md5.digest('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
+
+async function* tap(source: AsyncIterable<Uint8Array>, see: (piece: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  for await (const piece of source) {
+    see(piece);
+    yield piece;
+  }
+}
