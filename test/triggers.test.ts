@@ -117,6 +117,22 @@ describe('branch triggers', () => {
     expect(await jobIds('tally')).toEqual([commit]);
   });
 
+  it('gives the input branch the trigger a pipeline spec names (input.pfs.trigger)', async () => {
+    await pfs.createRepo('specd');
+    const first = await put('specd@staging', 'a', 1);
+    const withTrigger = JSON.stringify({ pipeline: { name: 'batched' }, transform: { cmd: ['true'] }, input: { pfs: { repo: 'specd', glob: '/', trigger: { branch: 'staging', commits: 2 } } } });
+    await pps.createPipeline(withTrigger);
+    expect(await tuskJson(['inspect', 'branch', 'specd@master'])).toEqual({ name: 'master', repo: 'specd', head: null, trigger: { branch: 'staging', size: '', commits: 2, cronSpec: '', all: false } });
+    expect(await jobIds('batched')).toEqual([]);
+    const second = await put('specd@staging', 'b', 1);
+    expect(await head('specd@master')).toBe(second);
+    expect(await jobIds('batched')).toEqual([second]);
+    expect(first).not.toBe(second);
+    const bad = JSON.stringify({ pipeline: { name: 'never' }, transform: { cmd: ['true'] }, input: { pfs: { repo: 'specd', branch: 'other', glob: '/', trigger: { branch: 'staging', size: '100XB' } } } });
+    await expect(pps.createPipeline(bad)).rejects.toThrow(/size "100XB" is not a size/);
+    expect((await pfs.listBranches('specd')).map((b) => b.name).sort()).toEqual(['master', 'staging']);
+  });
+
   it('refuses bad triggers with the value named, changing nothing', async () => {
     await pfs.createRepo('strict');
     const cases: [string[], RegExp][] = [
@@ -139,7 +155,7 @@ describe('branch triggers', () => {
 
     const usage = await tusk(['create', 'branch', 'strict@d', '--trigger-size', '1MB']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/--trigger-size need --trigger/);
+    expect(usage.stderr).toMatch(/--trigger-size needs --trigger/);
   });
 
   it('keeps triggers across a restart and fires a cron trigger that came due while down', async () => {

@@ -44,6 +44,7 @@ export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, T
 export type { BranchMove } from './context.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
+export { checkTrigger } from './triggers.js';
 export { Metadata } from './metadata.js';
 export { Table, type TableOp } from './table.js';
 export { parseRef, formatRef, type Ref } from './ref.js';

@@ -8,6 +8,7 @@ import type { Jobs } from './jobs.js';
 import type { PpsContext } from './pps-context.js';
 import type { PipelineRecord } from './records.js';
 import { parsePipelineSpec } from './spec-parse.js';
+import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
 
 export class PipelineNotFound extends NotFound {
@@ -40,10 +41,13 @@ export class Pipelines {
     if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
     if (!existing && options.update) throw new PipelineNotFound(spec.name);
-    await this.checkInputs(spec);
+    const triggers = specTriggers(spec);
+    await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
     const version = existing ? (await this.ctx.store.lastVersion(spec.name)) + 1 : 1;
     if (spec.dryRun) return record(spec, version, this.ctx.now(), existing);
+    // input.pfs.trigger: the input branch follows its trigger's branch (set before the pipeline exists, so a move now runs it once, below).
+    await applySpecTriggers(this.ctx.pfs, triggers);
     if (!existing) await this.createOutputRepo(spec);
     const now = this.ctx.now();
     const pipeline: PipelineRecord = {
@@ -121,7 +125,8 @@ export class Pipelines {
   }
 
   /** Every input repo must exist; a missing input branch is created empty only when it is master. */
-  private async checkInputs(spec: PipelineSpec): Promise<void> {
+  /** Input repos must exist; a missing input branch is created empty if it is master (or gets a trigger from the spec, later), else BranchNotFound. */
+  private async checkInputs(spec: PipelineSpec, triggers: readonly SpecTrigger[] = []): Promise<void> {
     for (const input of inputRepos(spec)) {
       if (input.kind === 'cron') {
         if (!(await this.ctx.pfs.ctx.meta.getRepo(input.repo))) await this.ctx.pfs.repos.create(input.repo, `cron ticks of pipeline ${spec.name}`);
@@ -132,6 +137,7 @@ export class Pipelines {
         throw new NotFound('RepoNotFound', `input "${input.name}" of pipeline "${spec.name}": repo "${input.repo}" not found`, { repo: input.repo });
       }
       if (!(await this.ctx.pfs.ctx.meta.getBranch(input.repo, input.branch))) {
+        if (triggers.some((t) => t.repo === input.repo && t.branch === input.branch)) continue;
         if (input.branch !== 'master') throw new BranchNotFound(input.repo, input.branch);
         await this.ctx.pfs.branches.create(input.repo, 'master');
       }

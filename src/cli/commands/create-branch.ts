@@ -38,7 +38,7 @@ export const createBranch: CommandDef = {
       .action(async (branch: string, opts: Options) => {
         const { repo, name } = splitRepoRef(branch);
         const conditions = [opts.triggerSize && '--trigger-size', opts.triggerCommits && '--trigger-commits', opts.triggerCron && '--trigger-cron', opts.triggerAll && '--trigger-all'].filter(Boolean);
-        if (!opts.trigger && conditions.length > 0) throw usageError(`${conditions.join(', ')} need --trigger <branch>`);
+        if (!opts.trigger && conditions.length > 0) throw usageError(`${conditions.join(', ')} need${conditions.length === 1 ? 's' : ''} --trigger <branch>`);
         const trigger = opts.trigger
           ? { branch: opts.trigger, size: opts.triggerSize ?? '', commits: commitsOf(name, opts.triggerCommits), cronSpec: opts.triggerCron ?? '', all: opts.triggerAll ?? false }
           : undefined;
