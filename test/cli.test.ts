@@ -7,13 +7,19 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { inS3Mode, startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { TUSK, tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let work: string;
 const ID = /^[0-9a-f]{32}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/**
+ * Tests whose subject never reaches the object store (argument checks, usage errors, terminal
+ * rendering) run in the `tusk` project only, not again in the `s3` one (vitest.config.ts).
+ */
+const storageAgnostic = inS3Mode() ? it.skip : it;
 
 const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, ...opts });
 const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, ...opts });
@@ -47,7 +53,7 @@ describe('repos', () => {
     const table = await tusk(['list', 'repo']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^NAME\s+CREATED\s+SIZE/);
-    expect(table.stdout).toMatch(/\nr1\s+just now\s+0 B/);
+    expect(table.stdout).toMatch(/\nr1\s+(just now|\d+ seconds ago)\s+0 B/); // a loaded machine takes seconds for the calls since
 
     expect(await tuskJson(['inspect', 'repo', 'r1'])).toMatchObject({ name: 'r1', sizeBytes: 0 });
 
@@ -61,7 +67,7 @@ describe('repos', () => {
     expect(gone.stderr).toMatch(/^tusk: .*r1.*not found\n$/);
   });
 
-  it('refuses an invalid repo name with the rule', async () => {
+  storageAgnostic('refuses an invalid repo name with the rule', async () => {
     const bad = await tusk(['create', 'repo', 'no/slashes']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^tusk: invalid repo name "no\/slashes"/);
@@ -263,7 +269,7 @@ describe('branches', () => {
 });
 
 describe('errors', () => {
-  it('exits 1 with one line for unknown repos and malformed refs', async () => {
+  storageAgnostic('exits 1 with one line for unknown repos and malformed refs', async () => {
     for (const args of [
       ['list', 'file', 'nosuchrepo@master'],
       ['list', 'commit', 'nosuchrepo'],
@@ -282,7 +288,7 @@ describe('errors', () => {
     }
   });
 
-  it('exits 2 on usage errors: unknown command or flag, missing argument, folder without -r, stdin without a path', async () => {
+  storageAgnostic('exits 2 on usage errors: unknown command or flag, missing argument, folder without -r, stdin without a path', async () => {
     const cases: string[][] = [
       ['frobnicate'],
       ['create', 'repository', 'x'],
@@ -304,7 +310,7 @@ describe('errors', () => {
     }
   });
 
-  it('names a missing local file', async () => {
+  storageAgnostic('names a missing local file', async () => {
     const r = await tusk(['put', 'file', 'x@master', '-f', join(work, 'missing.txt')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`tusk: ${join(work, 'missing.txt')}: no such file or directory\n`);
@@ -325,7 +331,7 @@ function onTerminal(args: string[]): Promise<string> {
 }
 
 describe('progress bars', () => {
-  it.skipIf(!existsSync('/usr/bin/script'))('are drawn for put and get on a terminal, never into pipes or JSON', async () => {
+  it.skipIf(!existsSync('/usr/bin/script') || inS3Mode())('are drawn for put and get on a terminal, never into pipes or JSON', async () => {
     await tuskJson(['create', 'repo', 'prog']);
     const file = join(work, 'five-mib.bin');
     await writeFile(file, randomBytes(5 * 1024 * 1024));

@@ -3,6 +3,10 @@
 // temporary TUSK_HOME, started in the foreground and ready once /healthz
 // answers 200. stop() sends SIGTERM and waits; kill() sends SIGKILL (crash
 // tests) and keeps the home so a new daemon can be started on it.
+// With TUSK_TEST_STORAGE=s3 (vitest's `s3` project), a daemon started without
+// an explicit storage keeps its content in a bucket of an s3rver shared by
+// the test file (one bucket per home, so a restart on the same home finds its
+// data again): the same tests then run once in S3 mode.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { startS3rver, type S3rverHandle } from './s3rver.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TUSKD = join(ROOT, 'bin/tuskd');
@@ -31,6 +37,8 @@ export interface DaemonHandle {
   port: number;
   httpPort: number;
   s3Port: number;
+  /** TUSK_STORAGE as the daemon got it (undefined: its home's local object store). */
+  storage?: string;
   /** Environment for a `tusk` child process that talks to this daemon. */
   env: NodeJS.ProcessEnv;
   process: ChildProcess;
@@ -59,6 +67,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   if (!existsSync(join(ROOT, 'dist/src/server/main.js'))) throw new Error('tuskd is not built: run `npm run build` first');
   const ownHome = options.home === undefined;
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'tusk-home-')));
+  if (options.storage === undefined && inS3Mode()) {
+    const s3 = await s3StorageFor(home);
+    options = { ...options, storage: s3.storage, env: { ...s3.env, ...options.env } };
+  }
   const [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
   const args = [TUSKD, '--home', home, '--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
   if (options.storage) args.push('--storage', options.storage);
@@ -91,6 +103,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   return {
     address,
     home,
+    storage: options.storage,
     port,
     httpPort,
     s3Port,
@@ -115,4 +128,44 @@ async function healthy(httpPort: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** True in the `s3` test project: daemons keep their content on an s3rver unless a test gives a storage. */
+export function inS3Mode(): boolean {
+  return process.env.TUSK_TEST_STORAGE === 's3';
+}
+
+let sharedS3: Promise<S3rverHandle> | undefined;
+const bucketOfHome = new Map<string, string>();
+
+/** The storage URL and AWS environment for a daemon on `home` in S3 mode: its own bucket, the same on a restart. */
+async function s3StorageFor(home: string): Promise<{ storage: string; env: Record<string, string> }> {
+  sharedS3 ??= startS3rver();
+  const s3 = await sharedS3;
+  let bucket = bucketOfHome.get(home);
+  if (bucket === undefined) {
+    bucket = await s3.createBucket();
+    bucketOfHome.set(home, bucket);
+  }
+  return { storage: `s3://${bucket}/tusk?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`, env: s3.env };
+}
+
+/**
+ * Stops the S3 mode's s3rver, if one was started (test/helpers/s3-mode-setup.ts calls it after each
+ * test file), and says how many buckets the daemons had and how many objects they wrote into them.
+ */
+export async function stopTestS3(): Promise<{ buckets: number; objects: number }> {
+  const started = sharedS3;
+  const buckets = [...bucketOfHome.values()];
+  sharedS3 = undefined;
+  bucketOfHome.clear();
+  if (!started) return { buckets: 0, objects: 0 };
+  const s3 = await started;
+  let objects = 0;
+  for (const bucket of buckets) {
+    const page = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+    objects += page.KeyCount ?? 0;
+  }
+  await s3.stop();
+  return { buckets: buckets.length, objects };
 }
