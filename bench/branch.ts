@@ -37,7 +37,7 @@ try {
     const rtt: number[] = [];
     const git: number[] = [];
     for (let k = 0; k < TRIES; k++) {
-      const t = await timeUnary((cb) => client.pfs.createBranch({ branch: `${repo}@b${k}`, head: `${repo}@master`, trigger: undefined }, cb));
+      const t = await timeUnary((cb) => client.pfs.createBranch({ branch: `${repo}@b${k}`, head: `${repo}@master`, trigger: undefined, removeTrigger: false }, cb));
       server.push(t.serverMs);
       rtt.push(t.roundTripMs);
       git.push((await seconds(() => run('git', ['branch', `b${k}`, 'master'], { cwd: gitDir }))) * 1000);

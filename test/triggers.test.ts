@@ -81,6 +81,14 @@ describe('branch triggers', () => {
     expect(list.stdout).toMatch(/^staging\s+[0-9a-f]{32}\s+-$/m);
     const inspected = await tusk(['inspect', 'branch', 'events@master']);
     expect(inspected.stdout).toMatch(/^Trigger:\s+staging \(3 commits\)$/m);
+
+    // Moving the branch by hand is a move like the trigger's: the pipeline runs on it.
+    await pfs.createBranch('events@master', `events@${first}`);
+    expect(await jobIds('digest')).toEqual([first, third, ...initial]);
+    // --no-trigger: master stays where it is and no longer follows staging.
+    expect(await tuskJson(['create', 'branch', 'events@master', '--no-trigger'])).toEqual({ name: 'master', repo: 'events', head: first, trigger: null });
+    for (const n of [5, 6, 7]) await put('events@staging', `e${n}`, 10);
+    expect(await head('events@master')).toBe(first);
   });
 
   it('moves when the source has grown by the size, and with --trigger-all only when every condition holds', async () => {

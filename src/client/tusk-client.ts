@@ -102,8 +102,9 @@ export class TuskClient {
   }
 
   // Branches
-  createBranch(branch: string, head = '', trigger?: Trigger): Promise<Branch> {
-    return unary((cb) => this.pfs.createBranch({ branch, head, trigger }, cb));
+  /** Creates or moves a branch; `trigger` sets its trigger, `removeTrigger` drops the one it has. */
+  createBranch(branch: string, head = '', trigger?: Trigger, removeTrigger = false): Promise<Branch> {
+    return unary((cb) => this.pfs.createBranch({ branch, head, trigger, removeTrigger }, cb));
   }
   inspectBranch(branch: string): Promise<Branch> {
     return unary((cb) => this.pfs.inspectBranch({ branch }, cb));

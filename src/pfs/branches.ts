@@ -3,7 +3,7 @@
 // trigger (it then follows another branch of its repo when the trigger's
 // conditions hold: triggers.ts, trigger-scheduler.ts); moving a branch to a
 // finished commit is announced through PfsContext.branchMoved.
-import { BranchExists, BranchNotFound, InUse, InvalidRef } from '../errors/index.js';
+import { BranchExists, BranchNotFound, InUse, InvalidArgument, InvalidRef } from '../errors/index.js';
 import { checkBranchName } from './names.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
@@ -19,20 +19,23 @@ export class Branches {
    * (unless a trigger is given: that sets or replaces the branch's trigger).
    * A trigger is checked first (InvalidTrigger, TriggerCycle: nothing changes)
    * and evaluated at once, so a branch whose conditions already hold moves now.
+   * `removeTrigger` drops the branch's trigger (it then stays where it is).
    */
-  async create(repo: string, name: string, head?: string, trigger?: TriggerRecord): Promise<BranchRecord> {
+  async create(repo: string, name: string, head?: string, trigger?: TriggerRecord, removeTrigger = false): Promise<BranchRecord> {
+    if (trigger && removeTrigger) throw new InvalidArgument('TriggerConflict', `branch "${name}": give a trigger or remove it, not both`, { branch: name });
     checkBranchName(name);
     const target = head ? await this.commits.resolve(head, 'head') : undefined;
     if (target && target.repo !== repo) throw new InvalidRef(head!, `the head must be a commit of repo "${repo}", not "${target.repo}"`);
     await this.ctx.requireRepo(repo);
     return this.ctx.locks.run(`repo:${repo}`, async () => {
       const existing = await this.ctx.meta.getBranch(repo, name);
-      if (existing && !target && !trigger) throw new BranchExists(repo, name);
+      if (existing && !target && !trigger && !removeTrigger) throw new BranchExists(repo, name);
       const checked = trigger ? await this.triggers.checkLocked(repo, name, trigger) : undefined;
       const record: BranchRecord = { repo, name, head: target?.id ?? existing?.head ?? '' };
       if (checked) Object.assign(record, { trigger: checked, triggeredAt: this.ctx.now() });
-      else if (existing?.trigger) Object.assign(record, { trigger: existing.trigger, ...(existing.triggeredAt && { triggeredAt: existing.triggeredAt }) });
+      else if (existing?.trigger && !removeTrigger) Object.assign(record, { trigger: existing.trigger, ...(existing.triggeredAt && { triggeredAt: existing.triggeredAt }) });
       await this.ctx.meta.write([{ putBranch: record }], true);
+      if (removeTrigger) this.triggers.disarm(repo, name);
       if (target?.finished && target.id !== existing?.head) {
         await this.ctx.branchMoved({ repo, branch: name, from: existing?.head ?? '', to: target, cause: 'user' });
         await this.triggers.afterNewHeadLocked(repo, name);

@@ -119,6 +119,17 @@ describe('branch triggers', () => {
     expect(moves).toEqual([`master:trigger:${c.id.slice(-4)}`]);
   });
 
+  it('stops following once the trigger is removed', async () => {
+    const { pfs } = await setup();
+    await pfs.branches.create('data', 'master', undefined, trig({}));
+    const a = await put(pfs, 'data@staging', '/a', 'a');
+    const removed = await pfs.branches.create('data', 'master', undefined, undefined, true);
+    expect(removed).toEqual({ repo: 'data', name: 'master', head: a.id });
+    await put(pfs, 'data@staging', '/b', 'b');
+    expect(await headOf(pfs, 'master')).toBe(a.id);
+    expect(await codeOf(pfs.branches.create('data', 'master', undefined, trig({}), true))).toBe('TriggerConflict');
+  });
+
   it('announces a user move of a branch to a finished commit', async () => {
     const { pfs, moves } = await setup();
     const a = await put(pfs, 'data@master', '/a', 'a');

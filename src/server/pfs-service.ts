@@ -55,7 +55,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
       const t = req.trigger;
       // Any trigger field set makes a trigger (PFS then insists on its branch); none set: no trigger.
       const trigger = t && (t.branch || t.all || t.cronSpec || t.size || t.commits) ? { branch: t.branch, all: t.all, cronSpec: t.cronSpec, size: t.size, commits: Number(t.commits) } : undefined;
-      return branchMsg(await pfs.branches.create(ref.repo, ref.name, req.head || undefined, trigger));
+      return branchMsg(await pfs.branches.create(ref.repo, ref.name, req.head || undefined, trigger, req.removeTrigger));
     }),
     inspectBranch: u('InspectBranch', async (req) => {
       const ref = branchRef(req.branch);

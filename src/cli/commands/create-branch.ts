@@ -1,4 +1,4 @@
-// tusk create branch REPO@BRANCH [--head REF] [--trigger SRC [--trigger-size S] [--trigger-commits N] [--trigger-cron SPEC] [--trigger-all]]
+// tusk create branch REPO@BRANCH [--head REF] [--trigger SRC [--trigger-size S] [--trigger-commits N] [--trigger-cron SPEC] [--trigger-all] | --no-trigger]
 import { InvalidTrigger } from '../../errors/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { headRef, splitRepoRef } from '../refs.js';
@@ -7,7 +7,8 @@ import { branchJson } from '../views.js';
 
 interface Options {
   head?: string;
-  trigger?: string;
+  /** false with --no-trigger. */
+  trigger?: string | false;
   triggerSize?: string;
   triggerCommits?: string;
   triggerCron?: string;
@@ -34,6 +35,7 @@ export const createBranch: CommandDef = {
       .option('--trigger-commits <n>', 'condition: at least <n> commits were made on <branch> since this branch\'s head')
       .option('--trigger-cron <spec>', 'condition: a tick of this schedule (UTC) has come since the branch last moved: 5 or 6 cron fields, @daily, @hourly, or @every <duration> such as @every 1h')
       .option('--trigger-all', 'move only when every condition holds (default: any one of them)')
+      .option('--no-trigger', 'remove the branch\'s trigger: it stays where it is and no longer follows')
       .addOption(outputOption())
       .action(async (branch: string, opts: Options) => {
         const { repo, name } = splitRepoRef(branch);
@@ -43,7 +45,7 @@ export const createBranch: CommandDef = {
           ? { branch: opts.trigger, size: opts.triggerSize ?? '', commits: commitsOf(name, opts.triggerCommits), cronSpec: opts.triggerCron ?? '', all: opts.triggerAll ?? false }
           : undefined;
         const head = opts.head ? headRef(repo, opts.head) : '';
-        const created = await ctx.client().createBranch(branch, head, trigger);
+        const created = await ctx.client().createBranch(branch, head, trigger, opts.trigger === false);
         emit(ctx, formatOf(opts), () => branchJson(created), () => '');
       });
   },
