@@ -109,10 +109,12 @@ describe('branch triggers', () => {
 
   it('fires a cron trigger by its timer when the source has something new', async () => {
     const { pfs, moves } = await setup(() => new Date());
+    const set = Date.now();
     await pfs.branches.create('data', 'master', undefined, trig({ cronSpec: '@every 300ms' }));
     const moved = once(pfs.ctx.events, 'branchMoved');
     const c = await put(pfs, 'data@staging', '/a', 'a');
-    expect(await headOf(pfs, 'master')).toBe('');
+    // Not due yet at the commit (unless this machine took that long to get here; then the commit moved it).
+    if (Date.now() - set < 250) expect(await headOf(pfs, 'master')).toBe('');
     const [move] = (await moved) as [BranchMove];
     expect(move).toMatchObject({ repo: 'data', branch: 'master', from: '', cause: 'trigger' });
     expect(move.to.id).toBe(c.id);
