@@ -24,6 +24,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { DaemonHandle } from './helpers/daemon.js';
@@ -237,6 +238,22 @@ describe('multipart uploads', () => {
     const mid = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', Range: `bytes=${part1.length - 10}-${part1.length + 9}` })));
     expect(mid.equals(whole.subarray(part1.length - 10, part1.length + 10))).toBe(true);
     expect((await failure(s3.send(new ListPartsCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', UploadId })))).code).toBe('NoSuchUpload');
+  });
+
+  it('UploadPartCopy makes parts from ranges of a stored file, by reference', async () => {
+    const whole = Buffer.concat([part1, part2, part3]);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin' }));
+    const cut = part1.length + 1000;
+    const ranges = [`bytes=0-${cut - 1}`, `bytes=${cut}-${whole.length - 1}`];
+    const Parts = [];
+    for (const [i, CopySourceRange] of ranges.entries()) {
+      const out = await s3.send(new UploadPartCopyCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin', UploadId, PartNumber: i + 1, CopySource: 'master.sdk/mp/joined.bin', CopySourceRange }));
+      Parts.push({ PartNumber: i + 1, ETag: out.CopyPartResult!.ETag });
+    }
+    expect(Parts[0]!.ETag).toBe(`"${sha256(whole.subarray(0, cut))}"`);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin', UploadId, MultipartUpload: { Parts } }));
+    const got = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin' })));
+    expect(sha256(got)).toBe(sha256(whole));
   });
 
   it('refuses parts out of order, missing parts and wrong ETags, writing nothing; abort forgets the upload', async () => {

@@ -38,7 +38,7 @@ const BY_CODE: Record<string, S3ErrorInfo> = {
   BranchNotFound: { code: 'NoSuchBucket', status: 404 },
   CommitNotFound: { code: 'NoSuchBucket', status: 404 },
   FileNotFound: { code: 'NoSuchKey', status: 404 },
-  NotAFile: { code: 'NoSuchKey', status: 404 },
+  NotAFile: { code: 'InvalidArgument', status: 400 }, // a put where a directory is, or under a file
   InvalidPath: { code: 'InvalidArgument', status: 400 },
   InvalidName: { code: 'InvalidBucketName', status: 400 },
   InvalidRef: { code: 'InvalidBucketName', status: 400 },

@@ -56,13 +56,16 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   } catch (err) {
     const resource = rawPath;
     const { status, code, body, error } = renderError(err, resource, requestId);
-    deps.log.log(status >= 500 ? 'error' : 'warn', 's3_error', { op: name, method, bucket, key, status, code, message: error.message, requestId });
+    // A 404 answering a HEAD is a client probing (aws s3 cp, rclone): not worth a warning.
+    const level = status >= 500 ? 'error' : status === 404 && method === 'HEAD' ? 'debug' : 'warn';
+    deps.log.log(level, 's3_error', { op: name, method, bucket, key, status, code, message: error.message, requestId });
     if (res.headersSent) {
       res.destroy(error); // mid-stream: the client sees a cut connection, never a truncated 200
       return;
     }
     const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
     if (!req.complete) headers.connection = 'close'; // do not read the rest of a refused upload
+    if (code === 'InvalidRange' && typeof error.data.size === 'number') headers['content-range'] = `bytes */${error.data.size}`;
     res.writeHead(status, headers);
     res.end(method === 'HEAD' ? undefined : body);
   }

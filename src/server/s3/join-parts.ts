@@ -1,8 +1,9 @@
-// Joins the parts of a multipart upload into one file's content without
-// copying bytes: the file's data references are the parts' references in
-// order. Only the whole file's sha256 (the content hash every file carries)
-// needs its bytes, read back once and hashed as they stream by. Long
-// reference lists go into ref-list blobs, as the write path stores them.
+// File contents made from stored ones without copying bytes: the parts of a
+// multipart upload joined, or a byte range of a file cut out (UploadPartCopy).
+// The result's data references point at the same chunks; only the content
+// hash (the sha256 every file carries) needs the bytes, read back once and
+// hashed as they stream by. Long reference lists go into ref-list blobs, as
+// the write path stores them.
 import { createHash } from 'node:crypto';
 import { EMPTY_HASH, type DataRef, type FileContent } from '../../storage/content.js';
 import type { ContentStore } from '../../storage/content-store.js';
@@ -11,14 +12,41 @@ import { INLINE_REFS } from '../../storage/file-writer.js';
 
 const REFS_PER_BLOB = 1024;
 
+async function refsOf(store: ContentStore, content: FileContent): Promise<DataRef[]> {
+  const refs = [...(content.refs ?? [])];
+  for (const id of content.indirect ?? []) refs.push(...decodeRefs(await store.blobs.get(id), `blob:${id}`));
+  return refs;
+}
+
 export async function joinContents(store: ContentStore, parts: FileContent[]): Promise<FileContent> {
   const refs: DataRef[] = [];
   let size = 0;
   for (const part of parts) {
     size += part.size;
-    if (part.refs) refs.push(...part.refs);
-    for (const id of part.indirect ?? []) refs.push(...decodeRefs(await store.blobs.get(id), `blob:${id}`));
+    refs.push(...(await refsOf(store, part)));
   }
+  return describe(store, refs, size);
+}
+
+/** Bytes [offset, offset + length) of `content` (clamped to it). */
+export async function sliceContent(store: ContentStore, content: FileContent, offset: number, length: number): Promise<FileContent> {
+  const end = Math.min(offset + length, content.size);
+  const out: DataRef[] = [];
+  let at = 0;
+  for (const ref of await refsOf(store, content)) {
+    const refEnd = at + ref.length;
+    if (refEnd > offset && at < end) {
+      const from = Math.max(offset, at) - at;
+      const to = Math.min(end, refEnd) - at;
+      out.push({ chunk: ref.chunk, start: ref.start + from, length: to - from });
+    }
+    at = refEnd;
+    if (at >= end) break;
+  }
+  return describe(store, out, Math.max(0, end - offset));
+}
+
+async function describe(store: ContentStore, refs: DataRef[], size: number): Promise<FileContent> {
   if (size === 0) return { size: 0, hash: EMPTY_HASH, refs: [] };
   const hash = createHash('sha256');
   for await (const piece of store.read({ size, hash: '', refs })) hash.update(piece);

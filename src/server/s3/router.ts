@@ -16,6 +16,7 @@ import { deleteObject } from './ops/delete-object.js';
 import { deleteObjects } from './ops/delete-objects.js';
 import { createMultipartUpload } from './ops/create-multipart-upload.js';
 import { uploadPart } from './ops/upload-part.js';
+import { uploadPartCopy } from './ops/upload-part-copy.js';
 import { completeMultipartUpload } from './ops/complete-multipart-upload.js';
 import { abortMultipartUpload } from './ops/abort-multipart-upload.js';
 import { listParts } from './ops/list-parts.js';
@@ -64,7 +65,7 @@ export function route(method: string, bucket: string, key: string, query: URLSea
       return { name: 'HeadObject', op: getObject };
     case 'PUT':
       if (query.has('partNumber') || query.has('uploadId')) {
-        if (headers['x-amz-copy-source']) throw new S3Unsupported('NotImplemented', 'UploadPartCopy is not implemented; use CopyObject, or download and upload the part');
+        if (headers['x-amz-copy-source']) return { name: 'UploadPartCopy', op: uploadPartCopy };
         return { name: 'UploadPart', op: uploadPart };
       }
       if (headers['x-amz-copy-source']) return { name: 'CopyObject', op: copyObject };
