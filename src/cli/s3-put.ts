@@ -61,8 +61,8 @@ export async function planS3Put(opts: S3PutOptions, repoPath: string | undefined
       totalFiles,
       close,
       async write(w, o, fileDone) {
-        for await (const object of source.list(prefix)) {
-          await w.putFile(dirEntryDestination(repoPath, object.key.slice(prefix.length)), source.read(object), o);
+        for await (const { object, data } of source.withBodies(source.list(prefix))) {
+          await w.putFile(dirEntryDestination(repoPath, object.key.slice(prefix.length)), data, o);
           fileDone();
         }
       },

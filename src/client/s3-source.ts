@@ -109,6 +109,46 @@ export class S3Source {
     }
   }
 
+  /**
+   * Each object of `objects` with its bytes, in order: an object of at most
+   * `small` bytes is fetched whole, up to `ahead` of them at once while the
+   * caller is busy with earlier ones (a GET per tiny object would otherwise
+   * cost a round trip each); a larger one comes as a stream, read only when
+   * the caller iterates it. Holds at most `ahead` × `small` bytes.
+   */
+  async *withBodies(objects: AsyncIterable<S3SourceObject>, options: { small?: number; ahead?: number } = {}): AsyncGenerator<{ object: S3SourceObject; data: Uint8Array | AsyncIterable<Uint8Array> }> {
+    const small = options.small ?? 256 * 1024;
+    const ahead = Math.max(1, options.ahead ?? 8);
+    const iterator = objects[Symbol.asyncIterator]();
+    const queue: { object: S3SourceObject; bytes?: Promise<Uint8Array> }[] = [];
+    let listed = false;
+    try {
+      for (;;) {
+        while (!listed && queue.length < ahead) {
+          const next = await iterator.next();
+          if (next.done) listed = true;
+          else {
+            const object = next.value;
+            const bytes = object.size <= small ? this.readWhole(object) : undefined;
+            bytes?.catch(() => undefined); // awaited in turn below; not an unhandled rejection meanwhile
+            queue.push({ object, bytes });
+          }
+        }
+        const head = queue.shift();
+        if (!head) return;
+        yield { object: head.object, data: head.bytes ? await head.bytes : this.read(head.object) };
+      }
+    } finally {
+      if (!listed) await iterator.return?.();
+    }
+  }
+
+  private async readWhole(object: S3SourceObject): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const piece of this.read(object)) parts.push(piece);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
   private async listPage(prefix: string, token: string | undefined, max: number): Promise<{ objects: S3SourceObject[]; next?: string }> {
     const out = await this.send(prefix, () =>
       this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: max })),

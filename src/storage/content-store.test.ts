@@ -151,6 +151,18 @@ describe('content store', () => {
     await session.close();
   });
 
+  it('resolves queued small files when an empty file is the last one queued (no flush needed)', async () => {
+    const store = await open(new MemoryStore());
+    const session = store.writer();
+    // Queued without awaiting, as `put file -r` does: a small file, then an empty one, then nothing.
+    const queued = [session.writeFile(bytes(3, 100)), session.writeFile(new Uint8Array(0))];
+    const [a, empty] = await Promise.all(queued);
+    expect(empty).toEqual({ size: 0, hash: EMPTY_HASH, refs: [] });
+    await session.flush();
+    expect(Buffer.compare(await store.readBytes(a!), bytes(3, 100))).toBe(0);
+    await session.close();
+  });
+
   it('cuts the same chunks for the same files however their sources are split', async () => {
     const store = await open(new MemoryStore(), { hashThread: false });
     const layout = (c: FileContent) => c.refs!.map((r) => `${r.chunk.hash}:${r.start}:${r.length}`);

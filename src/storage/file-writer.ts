@@ -260,6 +260,12 @@ export class WriteSession {
         this.counts.files++;
         file.resolve({ size: 0, hash: EMPTY_HASH, refs: [] });
       }
+      // Earlier small files wait for their last chunk to be cut by the data after them: if nothing
+      // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does).
+      if (this.waiting === 0 && this.pos > this.chunkStart) {
+        this.cutAt(this.pos);
+        this.postBatch();
+      }
       return;
     }
     if (file.mode === 'large' || this.waiting === 0) this.cutAt(this.pos);
