@@ -1,5 +1,5 @@
 // A request's body as the operations see it: aws-chunked framing removed,
-// Content-MD5 checked, and (unless the caller checks it more cheaply itself,
+// Content-MD5 checked (when no signed sha256 is), and (unless the caller checks it more cheaply itself,
 // from the content hash the store computes anyway) the signed
 // x-amz-content-sha256 checked, all while streaming. A mismatch throws at the
 // end of the stream, before any operation commits.
@@ -25,8 +25,10 @@ export function requestBody(req: IncomingMessage, id: Identity, options: BodyOpt
       trailer: header(req, 'x-amz-trailer'),
     });
   }
+  // Content-MD5 is checked unless a signed sha256 of the body is (that one is stronger, and costs nothing
+  // extra: the content store computes it anyway). The aws CLI sends both with every part.
   const md5 = header(req, 'content-md5');
-  if (md5 !== undefined) body = verifyDigest(body, 'md5', md5, 'base64', 'BadDigest', 'the Content-MD5 you specified did not match what we received');
+  if (md5 !== undefined && !(p.kind === 'sha256' && id.accessKey !== undefined)) body = verifyDigest(body, 'md5', md5, 'base64', 'BadDigest', 'the Content-MD5 you specified did not match what we received');
   if (p.kind === 'sha256' && options.verifySha256 !== false) {
     body = verifyDigest(body, 'sha256', p.hash, 'hex', 'XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
   }
