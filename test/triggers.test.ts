@@ -65,6 +65,7 @@ describe('branch triggers', () => {
     await put('events@staging', 'e2', 10);
     expect(await head('events@master')).toBe(first);
     expect(await jobIds('digest')).toEqual(initial); // commits to staging alone run nothing
+    expect(await tuskJson(['impact', 'events@staging'])).toEqual([]); // and the preview says so
     const third = await put('events@staging', 'e3', 10);
     expect(await head('events@master')).toBe(third);
     expect(await head('events@weekly')).toBe(third); // the chain fired in the same call

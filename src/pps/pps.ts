@@ -220,7 +220,10 @@ export class Pps {
   /** `tusk impact REPO@REF`: what finishing the open commit (or, for a finished head, committing it) would run. */
   async impactOfRef(ref: string) {
     const parsed = parseRef(ref);
-    return this.impact.ofCommit(await this.ctx.pfs.commits.resolve(parsed, 'head'));
+    const commit = await this.ctx.pfs.commits.resolve(parsed, 'head');
+    // A commit only a branch trigger reads runs nothing by itself (the trigger decides when data moves on).
+    if (await this.onlyFeedsTriggers(commit)) return [];
+    return this.impact.ofCommit(commit);
   }
 
   /** `tusk impact -f SPEC [--branch B]`: what creating or updating the pipeline would run. */
