@@ -85,9 +85,11 @@ describe.skipIf(!haveAws)('aws CLI', () => {
     expect(d.logs()).toContain('"op":"CompleteMultipartUpload"');
     await aws('s3', 'cp', '--only-show-errors', 's3://master.awscp/data/big.bin', join(work, 'big.back'));
     expect((await readFile(join(work, 'big.back'))).equals(data)).toBe(true);
-    expect(await aws('s3', 'ls', 's3://master.awscp/')).toMatch(/PRE data\//);
-    expect(await aws('s3', 'ls', 's3://master.awscp/data/')).toMatch(/12582912 big\.bin/);
-    expect(await aws('s3', 'ls')).toMatch(/master\.awscp/);
+    // Each aws call starts a Python interpreter (~1-2 s here): independent ones run side by side.
+    const [top, inData, buckets] = await Promise.all([aws('s3', 'ls', 's3://master.awscp/'), aws('s3', 'ls', 's3://master.awscp/data/'), aws('s3', 'ls')]);
+    expect(top).toMatch(/PRE data\//);
+    expect(inData).toMatch(/12582912 big\.bin/);
+    expect(buckets).toMatch(/master\.awscp/);
   });
 
   it('s3 sync of a 1,000-file folder into master.myrepo and back gives an identical tree; s3 rm removes', async () => {
@@ -121,12 +123,10 @@ describe.skipIf(!haveAws)('aws CLI', () => {
     const p2 = bytes(1000, 32);
     await writeFile(join(work, 'p1'), p1);
     await writeFile(join(work, 'p2'), p2);
-    const created = JSON.parse(await aws('s3api', 'create-multipart-upload', '--bucket', 'master.s3api', '--key', 'mp.bin')) as { UploadId: string };
-    const etags: string[] = [];
-    for (const [i, file] of ['p1', 'p2'].entries()) {
-      const out = JSON.parse(await aws('s3api', 'upload-part', '--bucket', 'master.s3api', '--key', 'mp.bin', '--upload-id', created.UploadId, '--part-number', String(i + 1), '--body', join(work, file))) as { ETag: string };
-      etags.push(out.ETag);
-    }
+    const [created, other] = (await Promise.all(['mp.bin', 'aborted.bin'].map((key) => aws('s3api', 'create-multipart-upload', '--bucket', 'master.s3api', '--key', key)))).map((out) => JSON.parse(out) as { UploadId: string }) as [{ UploadId: string }, { UploadId: string }];
+    const etags = await Promise.all(
+      ['p1', 'p2'].map(async (file, i) => (JSON.parse(await aws('s3api', 'upload-part', '--bucket', 'master.s3api', '--key', 'mp.bin', '--upload-id', created.UploadId, '--part-number', String(i + 1), '--body', join(work, file))) as { ETag: string }).ETag),
+    );
     const parts = JSON.parse(await aws('s3api', 'list-parts', '--bucket', 'master.s3api', '--key', 'mp.bin', '--upload-id', created.UploadId)) as { Parts: { PartNumber: number; ETag: string; Size: number }[] };
     expect(parts.Parts.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([[1, p1.length, etags[0]], [2, p2.length, etags[1]]]);
     await writeFile(join(work, 'parts.json'), JSON.stringify({ Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) }));
@@ -134,7 +134,6 @@ describe.skipIf(!haveAws)('aws CLI', () => {
     await aws('s3api', 'get-object', '--bucket', 'master.s3api', '--key', 'mp.bin', join(work, 'mp.back'));
     expect((await readFile(join(work, 'mp.back'))).equals(Buffer.concat([p1, p2]))).toBe(true);
 
-    const other = JSON.parse(await aws('s3api', 'create-multipart-upload', '--bucket', 'master.s3api', '--key', 'aborted.bin')) as { UploadId: string };
     await aws('s3api', 'upload-part', '--bucket', 'master.s3api', '--key', 'aborted.bin', '--upload-id', other.UploadId, '--part-number', '1', '--body', join(work, 'p2'));
     const listed = JSON.parse(await aws('s3api', 'list-multipart-uploads', '--bucket', 'master.s3api')) as { Uploads: { UploadId: string }[] };
     expect(listed.Uploads.map((u) => u.UploadId)).toEqual([other.UploadId]);
