@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
-import { TUSK, tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
+import { TUSK, tusk as run, tuskJson as runJson, type RunOptions, expectError } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let work: string;
@@ -43,13 +43,6 @@ async function put(repo: string, name: string, content: string): Promise<string>
   const res = await tusk(['put', 'file', `${repo}@master:/${name}`, '-f', '-'], { input: content });
   expect(res.code, res.stderr).toBe(0);
   return res.stdout.trim();
-}
-
-/** An error: exit 1 and exactly one line `tusk: ...` on stderr. */
-function expectError(res: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(res.code, res.stderr).toBe(1);
-  expect(res.stderr).toMatch(/^tusk: [^\n]+\n$/);
-  expect(res.stderr).toMatch(pattern);
 }
 
 describe('pipelines whose inputs have no commits yet', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
-import { tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
+import { tusk as run, tuskJson as runJson, type RunOptions, expectError } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let work: string;
@@ -41,12 +41,6 @@ async function specFile(name: string, text: string): Promise<string> {
 const UPPER = 'for f in /pfs/words/*; do tr a-z A-Z < "$f" > /pfs/out/$(basename "$f"); done';
 const UPPER_V2 = 'for f in /pfs/words/*; do { tr a-z A-Z < "$f"; printf "!"; } > /pfs/out/$(basename "$f"); done';
 const SIZES = 'for f in /pfs/upper/*; do wc -c < "$f" | tr -d " " > /pfs/out/$(basename "$f"); done';
-
-function expectError(res: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(res.code, res.stderr).toBe(1);
-  expect(res.stderr).toMatch(/^tusk: [^\n]+\n$/);
-  expect(res.stderr).toMatch(pattern);
-}
 
 /** path → content hash of every file of a commit. */
 async function hashes(ref: string): Promise<Record<string, string>> {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PpsClient, TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
-import { tusk as run, tuskJson as runJson } from './helpers/tusk-cli.js';
+import { tusk as run, tuskJson as runJson, expectError } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let pfs: TuskClient;
@@ -42,13 +42,6 @@ async function put(target: string, name: string, bytes: number): Promise<string>
 const head = async (branch: string) => (await pfs.inspectBranch(branch)).head;
 const jobIds = async (pipeline: string) => (await pps.listJobs(pipeline)).map((j) => j.id);
 const spec = (name: string, repo: string, branch = 'master') => JSON.stringify({ pipeline: { name }, transform: { cmd: ['true'] }, input: { pfs: { repo, branch, glob: '/' } } });
-
-/** An error: exit 1, one line on stderr matching `pattern`. */
-function expectError(res: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(res.code, res.stderr).toBe(1);
-  expect(res.stderr).toMatch(/^tusk: [^\n]+\n$/);
-  expect(res.stderr).toMatch(pattern);
-}
 
 describe('branch triggers', () => {
   it('moves on the Nth commit, starting the pipeline that reads the branch, and chains', async () => {

@@ -2,6 +2,7 @@
 // exit status and output, the way a user's shell would see them.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { ROOT } from './daemon.js';
 
 export const TUSK = join(ROOT, 'bin/tusk');
@@ -46,4 +47,11 @@ export async function tuskJson<T = any>(args: readonly string[], options: RunOpt
   const run = await tusk([...args, '-o', 'json'], options);
   if (run.code !== 0) throw new Error(`tusk ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
+}
+
+/** A failed command as users see it: exit 1 and exactly one line `tusk: ...` on stderr, matching `pattern`. */
+export function expectError(res: { code: number | null; stderr: string }, pattern: RegExp): void {
+  expect(res.code, res.stderr).toBe(1);
+  expect(res.stderr).toMatch(/^tusk: [^\n]+\n$/);
+  expect(res.stderr).toMatch(pattern);
 }
