@@ -134,6 +134,8 @@ describe('put file -f s3://...', () => {
       expect(r.code, url).toBe(2);
       expect(r.stderr).toMatch(/add -r/);
     }
+    const local = await tusk(['put', 'file', 'ingest@master', '-f', '-', '--s3-endpoint', s3.endpoint]);
+    expect(local).toMatchObject({ code: 2, stderr: 'tusk: --s3-endpoint and --s3-region go with -f s3://...\n' });
     expect(await commitCount('ingest@master')).toBe(before);
   });
 

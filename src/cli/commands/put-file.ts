@@ -90,6 +90,11 @@ interface PutPlan {
 }
 
 async function planPut(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+  if (isS3Url(opts.file)) {
+    const s3 = { url: opts.file, recursive: !!opts.recursive, endpoint: opts.s3Endpoint, region: opts.s3Region, wantTotals: progressWanted(ctx.stderrIsTTY, format) };
+    return planS3Put(s3, repoPath, ctx.env);
+  }
+  if (opts.s3Endpoint !== undefined || opts.s3Region !== undefined) throw usageError('--s3-endpoint and --s3-region go with -f s3://...');
   if (opts.file === '-') {
     const dest = stdinDestination(repoPath);
     return {
@@ -98,11 +103,6 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
       write: (w, o) => w.putFile(dest, ctx.stdin as AsyncIterable<Uint8Array>, o),
     };
   }
-  if (isS3Url(opts.file)) {
-    const s3 = { url: opts.file, recursive: !!opts.recursive, endpoint: opts.s3Endpoint, region: opts.s3Region, wantTotals: progressWanted(ctx.stderrIsTTY, format) };
-    return planS3Put(s3, repoPath, ctx.env);
-  }
-  if (opts.s3Endpoint !== undefined || opts.s3Region !== undefined) throw usageError('--s3-endpoint and --s3-region go with -f s3://...');
   const st = await statLocal(opts.file);
   if (st.isDirectory()) {
     if (!opts.recursive) throw usageError(`${opts.file} is a folder: add -r to put its contents`);
