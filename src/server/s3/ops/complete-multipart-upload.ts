@@ -2,13 +2,15 @@
 // the ETag it got) become one file in one commit, by joining their data
 // references (see join-parts.ts). Parts may be of any size: the 5 MiB
 // minimum of S3 is not enforced. The upload's records are dropped after.
+// Checks that need no data run before the answer starts, so they get a proper
+// status (400 InvalidPart, 404 NoSuchUpload...).
 import { S3Invalid } from '../../../errors/index.js';
 import { keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { readSmallBody, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
 import { joinContents } from '../join-parts.js';
-import { sendXml } from '../respond.js';
-import { childText, childrenNamed, parseXml } from '../xml.js';
+import { renderError } from '../error-table.js';
+import { childText, childrenNamed, parseXml, renderXml } from '../xml.js';
 
 export const completeMultipartUpload: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
@@ -31,14 +33,33 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
     if (etag !== undefined && unquote(etag) !== unquote(part.etag)) throw new S3Invalid('InvalidPart', `the ETag given for part ${number} does not match the uploaded part's`, { partNumber: number });
     parts.push(part);
   }
-  const content = await joinContents(deps.content, parts.map((p) => p.content));
-  const writer = await deps.pfs.upload(target);
-  await writer.putContent(path, content);
-  const { commit } = await writer.commit();
-  await deps.uploads.remove(upload);
-  const etag = `"${content.hash}"`;
-  sendXml(r.res, 200, 'CompleteMultipartUploadResult', { Location: `/${bucket.name}/${r.key}`, Bucket: bucket.name, Key: r.key, ETag: etag }, { 'x-tusk-commit': commit.id });
+  // Joining reads every byte once to hash it: for a file of many GiB that outlasts a client's read
+  // timeout, so, as S3 does, the 200 starts at once, whitespace keeps the connection busy, and a
+  // failure from here on is an <Error> document inside the 200 (SDKs look for one).
+  const res = r.res;
+  res.writeHead(200, { 'content-type': 'application/xml' });
+  res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
+  const keepAlive = setInterval(() => res.write(' '), 5000);
+  try {
+    const content = await joinContents(deps.content, parts.map((p) => p.content));
+    const writer = await deps.pfs.upload(target);
+    await writer.putContent(path, content);
+    const { commit } = await writer.commit();
+    await deps.uploads.remove(upload);
+    deps.log.log('debug', 's3_multipart_completed', { bucket: bucket.name, key: r.key, parts: parts.length, bytes: content.size, commit: commit.id, requestId: r.requestId });
+    res.end(withoutDeclaration(renderXml('CompleteMultipartUploadResult', { Location: `/${bucket.name}/${r.key}`, Bucket: bucket.name, Key: r.key, ETag: `"${content.hash}"` })));
+  } catch (err) {
+    const { body, code, error } = renderError(err, `/${bucket.name}/${r.key}`, r.requestId);
+    deps.log.log('warn', 's3_error', { op: 'CompleteMultipartUpload', bucket: bucket.name, key: r.key, status: 200, code, message: error.message, requestId: r.requestId });
+    res.end(withoutDeclaration(body));
+  } finally {
+    clearInterval(keepAlive);
+  }
 };
+
+function withoutDeclaration(xml: string): string {
+  return xml.startsWith('<?xml') ? xml.slice(xml.indexOf('\n') + 1) : xml;
+}
 
 function unquote(s: string): string {
   return s.trim().replace(/^"|"$/g, '');
