@@ -2,6 +2,7 @@
 // contract, then what only S3 can do wrong: retries on throttling, 5xx and
 // dropped connections (through a fault injector), no retries on refusals,
 // multipart uploads that are aborted on failure and keep memory bounded.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startS3rver, type S3rverHandle } from '../../test/helpers/s3rver.js';
 import {
@@ -12,6 +13,7 @@ import { getBytes } from './object-store.js';
 import { makeS3Client } from './s3-client.js';
 import { MIN_PART_SIZE, S3Store } from './s3-store.js';
 
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 
 let s3: S3rverHandle;
@@ -76,6 +78,23 @@ describe('S3Store', () => {
     injector.failNext(1, INTERNAL_ERROR);
     expect(await store.size('r')).toBe(1000);
     expect(injector.requests.filter((r) => r.fault).length).toBe(6);
+  });
+
+  it('goes on from the next byte with a ranged GET when a read is cut off mid-body', async () => {
+    const data = pseudoRandom(3 * 1024 * 1024 + 17, 5);
+    await store.put('cut', data);
+    injector.reset();
+    const isGet = ({ method, url }: { method: string; url: URL }) => method === 'GET' && url.pathname.endsWith('/p/cut');
+    injector.failNext(1, { kind: 'cut', afterBytes: 1024 * 1024 }, isGet).failNext(1, { kind: 'cut', afterBytes: 512 * 1024 }, isGet);
+    expect(sha(await getBytes(store, 'cut'))).toBe(sha(data));
+    expect(injector.requests.filter((r) => r.method === 'GET').length).toBe(3);
+
+    // A connection that keeps dropping without progress gives up after the policy's tries.
+    injector.reset();
+    injector.failNext(1, { kind: 'cut', afterBytes: 100_000 }, isGet).failAlways({ kind: 'cut', afterBytes: 0 }, isGet);
+    await expect(getBytes(store, 'cut')).rejects.toMatchObject({ code: 'StorageUnavailable' });
+    expect(injector.requests.filter((r) => r.method === 'GET').length).toBe(FAST_RETRY.attempts);
+    injector.reset();
   });
 
   it('gives up with StorageUnavailable after the last try', async () => {

@@ -4,7 +4,8 @@
 // sent with bounded concurrency, so at most `concurrency` parts are ever in
 // memory, and which is aborted if anything fails. Every request is retried
 // with backoff on throttling, 5xx and dropped connections (never on 4xx);
-// after the last try it fails with StorageUnavailable.
+// after the last try it fails with StorageUnavailable. A streamed get whose
+// connection drops mid-body goes on from the next byte with a ranged GET.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -15,12 +16,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
+  type GetObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidArgument, ObjectNotFound } from '../errors/index.js';
 import { checkObjectKey, checkRange, pageLimit } from './object-key.js';
 import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
-import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { backoffDelay, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { classifyS3Error, describeS3Error, httpStatus, rejected, unavailable } from './s3-errors.js';
 
 /** S3's smallest allowed part (all parts but the last). */
@@ -64,9 +66,42 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
-    const out = await this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })));
-    const body = out.Body as AsyncIterable<Uint8Array> | undefined;
-    return body ? guardStream(body, key) : emptyStream();
+    const fullKey = this.keyOf(key);
+    const open = (offset: number) =>
+      this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: offset > 0 ? `bytes=${offset}-` : undefined })));
+    const first = await open(0);
+    return first.Body ? this.resumable(key, first, open) : emptyStream();
+  }
+
+  /**
+   * The body of a GET; when its connection drops (or another transient error
+   * cuts it), a ranged GET goes on from the next byte, up to the retry
+   * policy's tries in a row without progress, then StorageUnavailable.
+   */
+  private async *resumable(key: string, first: GetObjectCommandOutput, open: (offset: number) => Promise<GetObjectCommandOutput>): AsyncGenerator<Uint8Array> {
+    const total = first.ContentLength;
+    let out = first;
+    let offset = 0;
+    let failures = 0;
+    for (;;) {
+      const body = out.Body as AsyncIterable<Uint8Array> | undefined;
+      if (!body) return;
+      try {
+        for await (const piece of body) {
+          offset += piece.length;
+          failures = 0;
+          yield piece;
+        }
+        return;
+      } catch (err) {
+        const kind = classifyS3Error(err);
+        if (kind === 'other') throw err;
+        if (kind !== 'transient' || ++failures >= this.retry.attempts) throw unavailable('get', key, err, Math.max(1, failures));
+        if (total !== undefined && offset >= total) return;
+        await this.retry.sleep(backoffDelay(this.retry, failures));
+        out = await open(offset);
+      }
+    }
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
@@ -276,13 +311,5 @@ async function* slices(bytes: Uint8Array, size: number): AsyncGenerator<Part> {
 
 async function* emptyStream(): AsyncGenerator<Uint8Array> {}
 
-/** A response body whose connection failures surface as StorageUnavailable (a body already half read is not retried). */
-async function* guardStream(body: AsyncIterable<Uint8Array>, key: string): AsyncGenerator<Uint8Array> {
-  try {
-    yield* body;
-  } catch (err) {
-    throw classifyS3Error(err) === 'other' ? err : unavailable('get', key, err, 1);
-  }
-}
 
 export { describeS3Error };

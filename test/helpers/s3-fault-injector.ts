@@ -10,7 +10,9 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'error'; status: number; code: string }
   /** Forwarded, but only once `until` settles: to hold requests in flight. */
-  | { kind: 'delay'; until: Promise<unknown> };
+  | { kind: 'delay'; until: Promise<unknown> }
+  /** Forwarded, but the connection is dropped after `afterBytes` bytes of the answer's body. */
+  | { kind: 'cut'; afterBytes: number };
 
 export const SLOW_DOWN: Fault = { kind: 'error', status: 503, code: 'SlowDown' };
 export const INTERNAL_ERROR: Fault = { kind: 'error', status: 500, code: 'InternalError' };
@@ -95,6 +97,11 @@ export class S3FaultInjector {
         rule.fault.until.then(go, go);
         return;
       }
+      if (rule.fault.kind === 'cut') {
+        this.enter();
+        this.forward(req, res, seen, rule.fault.afterBytes);
+        return;
+      }
       if (rule.fault.kind === 'reset') {
         seen.status = 0;
         req.socket.destroy();
@@ -121,7 +128,7 @@ export class S3FaultInjector {
   }
 
   /** Forwards to the real server; the caller has counted this request as active. */
-  private forward(req: IncomingMessage, res: ServerResponse, seen: SeenRequest): void {
+  private forward(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, cutAfter?: number): void {
     let left = false;
     const leave = (): void => {
       if (!left) this.active--;
@@ -132,8 +139,26 @@ export class S3FaultInjector {
       (answer) => {
         seen.status = answer.statusCode;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
         answer.on('end', leave);
+        if (cutAfter === undefined) {
+          answer.pipe(res);
+          return;
+        }
+        let sent = 0;
+        const cut = (): void => {
+          answer.destroy();
+          leave();
+          // Let the bytes so far go out, then drop the connection mid-body.
+          res.write('', () => res.socket?.destroy());
+        };
+        if (cutAfter === 0) return cut();
+        answer.on('data', (piece: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = piece.subarray(0, cutAfter - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= cutAfter) cut();
+        });
       },
     );
     upstream.on('error', () => {
