@@ -7,8 +7,9 @@
 // S3TransferFailed.
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { S3SourceNotFound, S3TransferFailed } from '../errors/index.js';
-import { backoffDelay, DEFAULT_RETRY, withRetries, type RetryPolicy } from '../storage/retry.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from '../storage/retry.js';
 import { classifyS3Error, describeS3Error } from '../storage/s3-errors.js';
+import { resumeBody } from '../storage/s3-resume.js';
 
 export interface S3SourceObject {
   key: string;
@@ -85,24 +86,12 @@ export class S3Source {
    * length is an error (the object changed while it was read).
    */
   async *read(object: S3SourceObject): AsyncGenerator<Uint8Array> {
+    const open = (offset: number) =>
+      this.send(object.key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key, Range: offset > 0 ? `bytes=${offset}-` : undefined })));
     let offset = 0;
-    let failures = 0;
-    while (offset < object.size || (offset === 0 && object.size === 0)) {
-      const range = offset > 0 ? `bytes=${offset}-` : undefined;
-      const out = await this.send(object.key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key, Range: range })));
-      const body = out.Body as AsyncIterable<Uint8Array> | undefined;
-      if (!body) break;
-      try {
-        for await (const piece of body) {
-          offset += piece.length;
-          failures = 0;
-          yield piece;
-        }
-        break;
-      } catch (err) {
-        if (classifyS3Error(err) !== 'transient' || ++failures >= this.retry.attempts) throw this.failed(object.key, err, failures);
-        await this.retry.sleep(backoffDelay(this.retry, failures));
-      }
+    for await (const piece of resumeBody(await open(0), open, this.retry, (err, tries) => this.failed(object.key, err, tries))) {
+      offset += piece.length;
+      yield piece;
     }
     if (offset !== object.size) {
       throw new S3TransferFailed(this.url(object.key), `read ${offset} bytes where the listing said ${object.size} (did the object change?)`, false);

@@ -16,14 +16,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
-  type GetObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidArgument, ObjectNotFound } from '../errors/index.js';
 import { checkObjectKey, checkRange, pageLimit } from './object-key.js';
 import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
-import { backoffDelay, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { classifyS3Error, describeS3Error, httpStatus, rejected, unavailable } from './s3-errors.js';
+import { resumeBody } from './s3-resume.js';
 
 /** S3's smallest allowed part (all parts but the last). */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -70,38 +70,7 @@ export class S3Store implements ObjectStore {
     const open = (offset: number) =>
       this.send('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: offset > 0 ? `bytes=${offset}-` : undefined })));
     const first = await open(0);
-    return first.Body ? this.resumable(key, first, open) : emptyStream();
-  }
-
-  /**
-   * The body of a GET; when its connection drops (or another transient error
-   * cuts it), a ranged GET goes on from the next byte, up to the retry
-   * policy's tries in a row without progress, then StorageUnavailable.
-   */
-  private async *resumable(key: string, first: GetObjectCommandOutput, open: (offset: number) => Promise<GetObjectCommandOutput>): AsyncGenerator<Uint8Array> {
-    const total = first.ContentLength;
-    let out = first;
-    let offset = 0;
-    let failures = 0;
-    for (;;) {
-      const body = out.Body as AsyncIterable<Uint8Array> | undefined;
-      if (!body) return;
-      try {
-        for await (const piece of body) {
-          offset += piece.length;
-          failures = 0;
-          yield piece;
-        }
-        return;
-      } catch (err) {
-        const kind = classifyS3Error(err);
-        if (kind === 'other') throw err;
-        if (kind !== 'transient' || ++failures >= this.retry.attempts) throw unavailable('get', key, err, Math.max(1, failures));
-        if (total !== undefined && offset >= total) return;
-        await this.retry.sleep(backoffDelay(this.retry, failures));
-        out = await open(offset);
-      }
-    }
+    return first.Body ? resumeBody(first, open, this.retry, (err, tries) => unavailable('get', key, err, tries)) : emptyStream();
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
