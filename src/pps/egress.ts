@@ -33,7 +33,7 @@ export interface EgressSource {
   read(entry: FileEntry): AsyncIterable<Uint8Array>;
 }
 
-/** Files written at once (each large one is itself uploaded in parallel parts by the sink). */
+/** Files written at once (each large one is itself uploaded in parallel parts by the sink: 2 parts of 8 MiB for S3, so at most 64 MiB in flight). */
 export const EGRESS_CONCURRENCY = 4;
 
 /**

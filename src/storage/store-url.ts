@@ -39,7 +39,8 @@ export function openS3Prefix(url: string, env: Env = process.env): { store: S3St
   if (target.kind !== 's3') throw new InvalidStorageUrl(url, 'only s3://bucket/prefix URLs are supported here');
   const settings = s3Settings(env, { endpoint: target.endpoint, region: target.region }, (reason) => new InvalidStorageUrl(url, reason));
   const client = makeS3Client(settings);
-  return { store: new S3Store({ client, bucket: target.bucket, prefix: target.prefix }), close: () => client.destroy() };
+  // Two parts in flight per object: a caller writing several objects at once (egress writes 4) holds at most 8 parts.
+  return { store: new S3Store({ client, bucket: target.bucket, prefix: target.prefix, concurrency: 2 }), close: () => client.destroy() };
 }
 
 export type StorageTarget =
