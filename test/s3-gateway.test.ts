@@ -2,6 +2,7 @@
 // operation, the SDK's default aws-chunked uploads, and the bad inputs a
 // client can send, each answered with the S3 error code and status a client
 // expects, with nothing written (commit counts checked through the CLI).
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -230,7 +231,11 @@ describe('multipart uploads', () => {
     const before = await commitCount(d, 'sdk');
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
     const whole = Buffer.concat([part1, part2, part3]);
-    expect(done.ETag).toBe(`"${sha256(whole)}"`);
+    // Writes answer with S3's ETags (part MD5s; the MD5 of those, "-3"), reads with the content hash.
+    expect(etags[0]).toBe(`"${createHash('md5').update(part1).digest('hex')}"`);
+    const partMd5s = Buffer.concat([part1, part2, part3].map((p) => createHash('md5').update(p).digest()));
+    expect(done.ETag).toBe(`"${createHash('md5').update(partMd5s).digest('hex')}-3"`);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin' }))).ETag).toBe(`"${sha256(whole)}"`);
     expect(await commitCount(d, 'sdk')).toBe(before + 1);
     const got = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin' })));
     expect(got.length).toBe(whole.length);

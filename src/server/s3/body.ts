@@ -12,6 +12,8 @@ import { decodeAwsChunked } from './aws-chunked.js';
 export interface BodyOptions {
   /** Check a hex x-amz-content-sha256 here (default true). */
   verifySha256?: boolean;
+  /** Check Content-MD5 here (default true); false when the caller computes the MD5 anyway (for the ETag). */
+  verifyMd5?: boolean;
 }
 
 export function requestBody(req: IncomingMessage, id: Identity, options: BodyOptions = {}): AsyncIterable<Uint8Array> {
@@ -28,7 +30,7 @@ export function requestBody(req: IncomingMessage, id: Identity, options: BodyOpt
   // Content-MD5 is checked unless a signed sha256 of the body is (that one is stronger, and costs nothing
   // extra: the content store computes it anyway). The aws CLI sends both with every part.
   const md5 = header(req, 'content-md5');
-  if (md5 !== undefined && !(p.kind === 'sha256' && id.accessKey !== undefined)) body = verifyDigest(body, 'md5', md5, 'base64', 'BadDigest', 'the Content-MD5 you specified did not match what we received');
+  if (md5 !== undefined && options.verifyMd5 !== false && !(p.kind === 'sha256' && id.accessKey !== undefined)) body = verifyDigest(body, 'md5', md5, 'base64', 'BadDigest', 'the Content-MD5 you specified did not match what we received');
   if (p.kind === 'sha256' && options.verifySha256 !== false) {
     body = verifyDigest(body, 'sha256', p.hash, 'hex', 'XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
   }
@@ -41,6 +43,32 @@ export function bodyLength(req: IncomingMessage): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Passes the body through while computing its MD5: the ETag S3 clients expect from a put or a part. */
+export function md5Tap(source: AsyncIterable<Uint8Array>): { body: AsyncIterable<Uint8Array>; digest(): Buffer } {
+  const hash = createHash('md5');
+  let digest: Buffer | undefined;
+  async function* body() {
+    for await (const piece of source) {
+      hash.update(piece);
+      yield piece;
+    }
+    digest = hash.digest();
+  }
+  return {
+    body: body(),
+    digest: () => {
+      if (!digest) throw new Error('md5Tap: the body was not read to its end');
+      return digest;
+    },
+  };
+}
+
+/** Throws BadDigest when the request's Content-MD5 is not `md5`. */
+export function checkContentMd5(req: IncomingMessage, md5: Buffer): void {
+  const claimed = header(req, 'content-md5');
+  if (claimed !== undefined && claimed !== md5.toString('base64')) throw new S3Invalid('BadDigest', 'the Content-MD5 you specified did not match what we received');
 }
 
 async function* verifyDigest(source: AsyncIterable<Uint8Array>, algo: string, expected: string, encoding: 'hex' | 'base64', code: 'BadDigest' | 'XAmzContentSHA256Mismatch', message: string): AsyncGenerator<Uint8Array> {

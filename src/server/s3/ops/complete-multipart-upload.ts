@@ -2,8 +2,11 @@
 // the ETag it got) become one file in one commit, by joining their data
 // references (see join-parts.ts). Parts may be of any size: the 5 MiB
 // minimum of S3 is not enforced. The upload's records are dropped after.
+// The answer's ETag is S3's multipart form (MD5 of the part MD5s, "-N");
+// reads of the file report its sha256 content hash.
 // Checks that need no data run before the answer starts, so they get a proper
 // status (400 InvalidPart, 404 NoSuchUpload...).
+import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
 import { keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { readSmallBody, requestBody } from '../body.js';
@@ -47,7 +50,7 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
     const { commit } = await writer.commit();
     await deps.uploads.remove(upload);
     deps.log.log('debug', 's3_multipart_completed', { bucket: bucket.name, key: r.key, parts: parts.length, bytes: content.size, commit: commit.id, requestId: r.requestId });
-    res.end(withoutDeclaration(renderXml('CompleteMultipartUploadResult', { Location: `/${bucket.name}/${r.key}`, Bucket: bucket.name, Key: r.key, ETag: `"${content.hash}"` })));
+    res.end(withoutDeclaration(renderXml('CompleteMultipartUploadResult', { Location: `/${bucket.name}/${r.key}`, Bucket: bucket.name, Key: r.key, ETag: multipartEtag(parts.map((p) => p.etag)) })));
   } catch (err) {
     const { body, code, error } = renderError(err, `/${bucket.name}/${r.key}`, r.requestId);
     deps.log.log('warn', 's3_error', { op: 'CompleteMultipartUpload', bucket: bucket.name, key: r.key, status: 200, code, message: error.message, requestId: r.requestId });
@@ -56,6 +59,13 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
     clearInterval(keepAlive);
   }
 };
+
+/** S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count. */
+function multipartEtag(etags: string[]): string {
+  const md5 = createHash('md5');
+  for (const etag of etags) md5.update(Buffer.from(unquote(etag), 'hex'));
+  return `"${md5.digest('hex')}-${etags.length}"`;
+}
 
 function withoutDeclaration(xml: string): string {
   return xml.startsWith('<?xml') ? xml.slice(xml.indexOf('\n') + 1) : xml;

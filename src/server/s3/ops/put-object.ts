@@ -9,10 +9,9 @@
 // rclone, boto's checks) compare a single PUT's ETag with the MD5 of what they
 // sent and retry or fail otherwise; every read (GET, HEAD, listings) reports
 // the file's sha256 content hash as its ETag.
-import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
-import { requestBody } from '../body.js';
+import { checkContentMd5, md5Tap, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
 
@@ -20,7 +19,7 @@ export const putObject: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
   const target = await writeTarget(deps, bucket);
   const path = keyToPath(r.key);
-  const body = requestBody(r.req, r.identity, { verifySha256: false });
+  const body = requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false });
   if (isDirMarker(r.key)) {
     let bytes = 0;
     for await (const piece of body) bytes += piece.length;
@@ -29,18 +28,12 @@ export const putObject: Operation = async (deps, r) => {
     return;
   }
   const upload = await deps.pfs.upload(target);
-  const md5 = createHash('md5');
-  const entry = await upload.putFile(path, tap(body, (piece) => md5.update(piece)));
+  const md5 = md5Tap(body);
+  const entry = await upload.putFile(path, md5.body);
+  checkContentMd5(r.req, md5.digest());
   if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
     throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
   }
   const { commit } = await upload.commit();
-  sendEmpty(r.res, 200, { etag: `"${md5.digest('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
+  sendEmpty(r.res, 200, { etag: `"${md5.digest().toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
-
-async function* tap(source: AsyncIterable<Uint8Array>, see: (piece: Uint8Array) => void): AsyncGenerator<Uint8Array> {
-  for await (const piece of source) {
-    see(piece);
-    yield piece;
-  }
-}

@@ -1,12 +1,12 @@
 // UploadPart: streams one part into the content store (chunked and packed
 // like any file, durable before the answer) and records its data references.
-// The part's ETag, which the client sends back on Complete, is its quoted
-// content hash.
+// The part's ETag, which the client sends back on Complete, is the MD5 of
+// its bytes, as in S3 (s3cmd compares them).
 import { S3Invalid } from '../../../errors/index.js';
 import { parseBucket } from '../bucket.js';
-import { requestBody } from '../body.js';
+import { checkContentMd5, md5Tap, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
-import { etagOf, sendEmpty } from '../respond.js';
+import { sendEmpty } from '../respond.js';
 
 export const uploadPart: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
@@ -14,15 +14,17 @@ export const uploadPart: Operation = async (deps, r) => {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new S3Invalid('InvalidArgument', 'partNumber must be an integer from 1 to 10000');
   const upload = await deps.uploads.get(bucket.name, r.key, r.query.get('uploadId') ?? '');
   const writer = deps.content.writer();
+  const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }));
   let content;
   try {
-    content = await writer.writeFile(requestBody(r.req, r.identity, { verifySha256: false }));
+    content = await writer.writeFile(md5.body);
   } finally {
     await writer.close().catch(() => undefined);
   }
   const p = r.identity.payload;
   if (p.kind === 'sha256' && content.hash !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
-  const etag = etagOf(content.hash);
+  checkContentMd5(r.req, md5.digest());
+  const etag = `"${md5.digest().toString('hex')}"`;
   await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content });
   sendEmpty(r.res, 200, { etag });
 };
