@@ -182,7 +182,9 @@ describe('snake_case and camelCase', () => {
   });
 
   it('egress accepts url as well as URL', () => {
-    expect(parsePipelineSpec(base({ egress: { url: 'file:///tmp/x' } })).egress).toEqual({ url: 'file:///tmp/x' });
+    expect(parsePipelineSpec(base({ egress: { url: 's3://b/x?endpoint=http://127.0.0.1:9000' } })).egress).toEqual({ url: 's3://b/x?endpoint=http://127.0.0.1:9000' });
+    expect(() => parsePipelineSpec(base({ egress: { URL: 'file:///tmp/x' } }))).toThrow(/egress\.URL: "file:\/\/\/tmp\/x" is not an s3:\/\/ URL/);
+    expect(() => parsePipelineSpec(base({ egress: { URL: 's3://' } }))).toThrow(/not an s3:\/\/ URL/);
   });
 
   it('null means unset, as in protojson', () => {

@@ -235,6 +235,11 @@ function readEgress(r: SpecReader, f: Field | undefined): { url: string } | unde
     r.add(urlField!.path, `${JSON.stringify(url)} is not a URL (e.g. s3://bucket/dir)`);
     return undefined;
   }
+  // Egress writes to S3 (or anything that speaks it): other schemes would only fail when a job ends.
+  if (!/^s3:\/\/[^/?#]+/i.test(url)) {
+    r.add(urlField!.path, `${JSON.stringify(url)} is not an s3:// URL (egress writes to S3 or an S3-compatible store, e.g. s3://bucket/dir)`);
+    return undefined;
+  }
   return { url };
 }
 
