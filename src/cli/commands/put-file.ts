@@ -10,7 +10,6 @@ import { loadLocal, readLocal, statLocal, walkFiles } from '../local-files.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
-import { isS3Url, planS3Put } from '../s3-put.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
@@ -90,7 +89,9 @@ interface PutPlan {
 }
 
 async function planPut(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
-  if (isS3Url(opts.file)) {
+  if (/^s3:\/\//i.test(opts.file)) {
+    // Loaded here so that other commands do not pay for the AWS SDK at start-up.
+    const { planS3Put } = await import('../s3-put.js');
     const s3 = { url: opts.file, recursive: !!opts.recursive, endpoint: opts.s3Endpoint, region: opts.s3Region, wantTotals: progressWanted(ctx.stderrIsTTY, format) };
     return planS3Put(s3, repoPath, ctx.env);
   }
