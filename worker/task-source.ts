@@ -1,7 +1,10 @@
 // Where a worker's datums come from: tasks leased from the coordinator with
 // NextTasks (a long poll, in batches), queued, and prepared ahead — the
 // sidecar fetches the inputs of the next few tasks while the current one runs.
-// A new pipeline version in a NextTasks answer is handed to `onSpec`. Pending
+// Each NextTasks answer holds tasks of one pipeline version and that version's
+// spec; a task's version is handed to `onSpec` when the task is taken, so a
+// task queued before an update (or of another branch's version) still runs
+// with the code of its own version. Pending
 // results are flushed before the worker waits for more tasks. A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
 import type { NextTasksResponse, Task } from '../src/client/pps-client.js';
@@ -42,7 +45,7 @@ export interface TaskSourceOptions {
 }
 
 export class TaskSource {
-  private readonly queue: { task: Task; slot: string; ready?: Promise<string | undefined> }[] = [];
+  private readonly queue: { task: Task; slot: string; version: number; specJson: string; ready?: Promise<string | undefined> }[] = [];
   private fetching: Promise<void> | undefined;
   private stopped = false;
   private slots = 0;
@@ -61,6 +64,10 @@ export class TaskSource {
     while (!this.stopped) {
       const head = this.queue.shift();
       if (head) {
+        if (head.version && head.version !== this.version && head.specJson) {
+          this.version = head.version;
+          this.o.onSpec(head.version, head.specJson);
+        }
         const ready = head.ready ?? this.prepare(head);
         this.topUp();
         return { task: head.task, slot: head.slot, ready };
@@ -92,7 +99,7 @@ export class TaskSource {
 
   /** Puts a task back at the head of the queue (its slot stays prepared). */
   unshift(p: PreparedTask): void {
-    this.queue.unshift({ task: p.task, slot: p.slot, ready: p.ready });
+    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, specJson: '', ready: p.ready });
   }
 
   stop(): void {
@@ -120,11 +127,12 @@ export class TaskSource {
       try {
         const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.batch, this.o.waitMs ?? 10_000);
         this.o.watch.reached();
-        if (res.pipelineVersion && res.pipelineVersion !== this.version && res.specJson) {
+        if (res.tasks.length === 0 && this.queue.length === 0 && res.pipelineVersion && res.pipelineVersion !== this.version && res.specJson) {
+          // Nothing queued: an update applies now (a batching process restarts with it before the next datum).
           this.version = res.pipelineVersion;
           this.o.onSpec(res.pipelineVersion, res.specJson);
         }
-        for (const task of res.tasks) this.queue.push({ task, slot: `d${++this.slots}` });
+        for (const task of res.tasks) this.queue.push({ task, slot: `d${++this.slots}`, version: res.pipelineVersion, specJson: res.specJson });
       } catch (err) {
         const unavailable = isTuskError(err) && err.kind === 'unavailable';
         this.o.log.log('warn', 'next_tasks_failed', { code: isTuskError(err) ? err.code : 'Internal', message: (err as Error).message });
