@@ -23,7 +23,7 @@ function tusk(...args) {
 }
 
 try {
-  tusk('up', '--port', '0');
+  tusk('up', '--port', '0', '--s3-port', '0', '--http-port', '0');
   tusk('create', 'repo', 'docs');
   tusk('create', 'pipeline', '-f', join(example, 'count.yaml'));
   tusk('create', 'pipeline', '-f', join(example, 'top.yaml'));
