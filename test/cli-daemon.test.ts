@@ -49,7 +49,7 @@ describe('tusk up / down', () => {
     const first = await tusk(['up', ...flags, '-o', 'json'], { env });
     expect(first.code, first.stderr).toBe(0);
     const started = JSON.parse(first.stdout);
-    expect(started).toMatchObject({ alreadyRunning: false, port, httpPort, address: `127.0.0.1:${port}`, home });
+    expect(started).toMatchObject({ alreadyRunning: false, port, httpPort, s3Port, address: `127.0.0.1:${port}`, home });
     expect(alive(started.pid)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
     expect(existsSync(join(home, 'tuskd.log'))).toBe(true);
@@ -58,6 +58,7 @@ describe('tusk up / down', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/already running \(pid \d+/);
     expect(second.stdout).toContain(`127.0.0.1:${port}`);
+    expect(second.stdout).toMatch(new RegExp(`^  S3: +http://127\\.0\\.0\\.1:${s3Port} `, 'm'));
 
     // No TUSK_ADDRESS: the CLI uses the port the daemon recorded in its home.
     const version = await tusk(['version', '-o', 'json'], { env });

@@ -28,6 +28,7 @@ export const up: CommandDef = {
             `${result.alreadyRunning ? 'tuskd is already running' : 'tuskd is running'} (pid ${r.pid}, version ${result.version})\n` +
             `  API:     ${result.address}\n` +
             (r.httpPort ? `  health:  http://127.0.0.1:${r.httpPort}/healthz\n` : '') +
+            (r.s3Port ? `  S3:      http://127.0.0.1:${r.s3Port} (buckets BRANCH.REPO)\n` : '') +
             `  home:    ${home}\n` +
             (r.storage ? `  storage: ${r.storage}\n` : '') +
             `  log:     ${result.log}`,
