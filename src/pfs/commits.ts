@@ -2,6 +2,7 @@
 // and commit sets (every commit that shares a global ID).
 // A branch's head may be open; readers of a branch see its last finished
 // commit (mode 'read'), writers and `inspect commit` see the head ('head').
+import { BranchCommitter } from './commit-group.js';
 import { BranchHasOpenCommit, BranchNotFound, CommitExists, CommitFinished, CommitNotFound } from '../errors/index.js';
 import { EMPTY_TREE } from '../tree/index.js';
 import { checkBranchName, commitIdFrom } from './names.js';
@@ -30,7 +31,17 @@ export interface StartOptions {
 }
 
 export class Commits {
-  constructor(private readonly ctx: PfsContext) {}
+  /** Commits writes to a branch that arrive together as a group (commit-group.ts). */
+  readonly group: BranchCommitter;
+
+  constructor(private readonly ctx: PfsContext) {
+    this.group = new BranchCommitter(ctx, this);
+  }
+
+  /** A fresh commit ID. */
+  newId(): string {
+    return commitIdFrom(this.ctx.deps.random(16));
+  }
 
   async resolve(ref: Ref | string, mode: ResolveMode = 'head'): Promise<CommitRecord> {
     const r = typeof ref === 'string' ? parseRef(ref) : ref;
@@ -85,7 +96,7 @@ export class Commits {
     if (options.parentId !== undefined) parent = options.parentId ? await this.mustGet(repo, options.parentId) : undefined;
     if (options.id && (await meta.getCommit(repo, options.id))) throw new CommitExists(repo, options.id);
     const commit: CommitRecord = {
-      id: options.id ?? commitIdFrom(this.ctx.deps.random(16)),
+      id: options.id ?? this.newId(),
       repo,
       branch,
       parentId: parent?.id ?? null,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommitRecord } from './records.js';
 import { bytesOf, collect, openTestPfs, readAll, type TestPfs } from './test-pfs.js';
 
 let t: TestPfs;
@@ -52,6 +53,34 @@ describe('commits', () => {
     expect(await codeOf(t.pfs.files.get(`r@${c1.id}:/b.txt`))).toBe('FileNotFound');
     const history = await t.pfs.commits.list('r', 'master');
     expect(history.map((c) => c.id)).toEqual([c2.id, c1.id]);
+  });
+
+  it('writes to a branch that arrive together become one chained commit each, made durable as a group', async () => {
+    await put('r@master', { '/base': 'b' });
+    const writes = Array.from({ length: 20 }, async (_, i) => {
+      const up = await t.pfs.upload('r@master', `write ${i}`);
+      if (i === 7) up.deleteFile('/missing'); // fails alone
+      else await up.putFile(`/f${i}`, bytesOf(`content ${i}`));
+      return (await up.commit()).commit;
+    });
+    const settled = await Promise.allSettled(writes);
+    expect(settled[7]).toMatchObject({ status: 'rejected', reason: { code: 'FileNotFound' } });
+    const made = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<CommitRecord>).value);
+    expect(made).toHaveLength(19);
+    // A linear history: every write is a finished commit whose tree holds everything before it.
+    const history = await t.pfs.commits.list('r', 'master');
+    expect(history).toHaveLength(20);
+    expect(new Set(history.map((c) => c.id)).size).toBe(20);
+    for (let i = 0; i < history.length - 1; i++) expect(history[i]!.parentId).toBe(history[i + 1]!.id);
+    expect(history.every((c) => c.finished)).toBe(true);
+    for (const c of made) {
+      const files = (await collect(t.pfs.files.list(`r@${c.id}`))).map((f) => f.path);
+      expect(files).toContain(`/f${c.description.split(' ')[1]}`);
+      expect(files).toHaveLength(c.fileCount);
+    }
+    const head = await t.pfs.commits.resolve('r@master', 'read');
+    expect(head.fileCount).toBe(20);
+    expect(await readAll((await t.pfs.files.get('r@master:/f12')).data)).toBe('content 12');
   });
 
   it('readers of a branch see its last finished commit while a commit is open', async () => {

@@ -125,19 +125,23 @@ export class Upload {
   async commit(): Promise<UploadResult> {
     const puts = await Promise.all(this.ops.map((op) => ('put' in op ? op.put : undefined)));
     await this.writer?.flush();
-    const result = await this.ctx.locks.run(`repo:${this.repo}`, async () => {
-      if (this.commitId) {
-        const open = await this.commits.mustGet(this.repo, this.commitId);
+    let commit: CommitRecord;
+    if (this.commitId) {
+      const id = this.commitId;
+      commit = await this.ctx.locks.run(`repo:${this.repo}`, async () => {
+        const open = await this.commits.mustGet(this.repo, id);
         if (open.finished) throw new CommitFinished(this.repo, open.id);
         return this.commits.setTreeLocked(open, await this.applyOps(open.tree, puts));
-      }
-      const branch = await this.ctx.meta.getBranch(this.repo, this.branch!);
-      const head = branch?.head ? await this.commits.mustGet(this.repo, branch.head) : undefined;
-      if (head && !head.finished) return this.commits.setTreeLocked(head, await this.applyOps(head.tree, puts));
-      const root = await this.applyOps(head?.tree, puts);
-      return this.commits.startLocked(this.repo, this.branch!, { description: this.description, finishedTree: root });
-    });
-    return { commit: result, filesWritten: this.files, bytesWritten: this.bytes };
+      });
+    } else {
+      // A branch: a new commit, made together with other writes to the branch that arrive meanwhile.
+      commit = await this.commits.group.submit(this.repo, this.branch!, {
+        apply: (base) => this.applyOps(base, puts),
+        ...(this.description !== undefined ? { description: this.description } : {}),
+        intoOpen: async (head) => this.commits.setTreeLocked(head, await this.applyOps(head.tree, puts)),
+      });
+    }
+    return { commit, filesWritten: this.files, bytesWritten: this.bytes };
   }
 
   /** The entry at `path` in the tree this upload will change (the open commit, or the branch's head). */
