@@ -40,21 +40,29 @@ export class BranchCommitter {
         return;
       }
       this.queues.set(key, [{ write, resolve, reject }]);
-      // Whoever finds no queue drains it: under the repo's lock, everything that queued meanwhile.
-      this.ctx.locks
-        .run(`repo:${repo}`, async () => {
-          for (;;) {
-            const group = this.queues.get(key)!.splice(0);
-            if (group.length === 0) break;
-            await this.commitGroupLocked(repo, branch, group);
-          }
-          this.queues.delete(key);
-        })
-        .catch((err) => {
-          for (const q of this.queues.get(key)?.splice(0) ?? []) q.reject(err);
-          this.queues.delete(key);
-        });
+      this.drain(repo, branch, key);
     });
+  }
+
+  /**
+   * Commits what is queued for the branch under the repo's lock, one group per turn of the lock
+   * (so other work on the repo is not starved by a steady stream of writes), until the queue is empty.
+   */
+  private drain(repo: string, branch: string, key: string): void {
+    let group: Queued[] = [];
+    this.ctx.locks
+      .run(`repo:${repo}`, () => {
+        // Everything that queued while the lock was busy joins this group.
+        group = this.queues.get(key)!.splice(0);
+        return this.commitGroupLocked(repo, branch, group);
+      })
+      .catch((err) => {
+        for (const q of group) q.reject(err);
+      })
+      .finally(() => {
+        if (this.queues.get(key)!.length > 0) this.drain(repo, branch, key);
+        else this.queues.delete(key);
+      });
   }
 
   private async commitGroupLocked(repo: string, branch: string, group: Queued[]): Promise<void> {
