@@ -149,7 +149,7 @@ export function pipelineTable(pipelines: readonly Pipeline[], lastJobs: Readonly
     ['NAME', 'VERSION', 'INPUT', 'CREATED', 'STATE / LAST JOB', 'DESCRIPTION'],
     pipelines.map((p) => [
       p.name,
-      String(p.version),
+      p.branchVersions.length > 0 ? `${p.version} (${p.branchVersions.map((b) => `${b.branch}: ${b.version}`).join(', ')})` : String(p.version),
       inputSummary(pipelineJson(p).spec),
       relativeTime(p.created, now),
       `${p.state} / ${lastJobs.get(p.name)?.state ?? '-'}`,
