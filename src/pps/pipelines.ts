@@ -124,7 +124,6 @@ export class Pipelines {
     await this.changed();
   }
 
-  /** Every input repo must exist; a missing input branch is created empty only when it is master. */
   /** Input repos must exist; a missing input branch is created empty if it is master (or gets a trigger from the spec, later), else BranchNotFound. */
   private async checkInputs(spec: PipelineSpec, triggers: readonly SpecTrigger[] = []): Promise<void> {
     for (const input of inputRepos(spec)) {
