@@ -9,31 +9,17 @@
 // printed for information. Every run starts with `sync` so earlier runs' dirty
 // pages do not land on the next one. Each figure is the median of the runs.
 import { execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContentStore } from '../src/storage/content-store.js';
 import { FsStore } from '../src/storage/fs-store.js';
-import { readFile } from './_files.js';
+import { makeRandomFile, readFile } from './_files.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' } } });
 const size = Number(values.mib) * 1024 * 1024;
 const runs = Number(values.runs);
-
-async function makeRandomFile(path: string, bytes: number): Promise<void> {
-  const handle = await open(path, 'w');
-  const block = Buffer.allocUnsafe(16 << 20);
-  for (let at = 0; at < bytes; at += block.length) {
-    const n = Math.min(block.length, bytes - at);
-    randomFillSync(block, 0, n);
-    await handle.write(block, 0, n);
-  }
-  await handle.sync();
-  await handle.close();
-}
 
 function seconds(fn: () => void): number {
   const t = process.hrtime.bigint();

@@ -8,26 +8,15 @@
 // for information, with its output compared byte for byte in the first run.
 // Each run uses a fresh daemon home (nothing deduplicated against an earlier
 // run); the source file is in the page cache for every reader.
-import { randomFillSync } from 'node:crypto';
-import { open, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, median, run, seconds, startDaemon, table, tusk } from './_daemon.js';
+import { makeRandomFile } from './_files.js';
 
 const MIB = Number(arg('mib', '1024'));
 const RUNS = Number(arg('runs', '3'));
 const SIZE = MIB * 1024 * 1024;
-
-async function makeRandomFile(path: string): Promise<void> {
-  const handle = await open(path, 'w');
-  const block = Buffer.allocUnsafe(16 << 20);
-  for (let at = 0; at < SIZE; at += block.length) {
-    const n = Math.min(block.length, SIZE - at);
-    randomFillSync(block, 0, n);
-    await handle.write(block, 0, n);
-  }
-  await handle.close();
-}
 
 const scratch = await mkdtemp(join(tmpdir(), 'tusk-bench-ingest-'));
 try {
@@ -35,7 +24,7 @@ try {
   const dst = join(scratch, 'copy.bin');
   const out = join(scratch, 'got.bin');
   console.log(`creating ${MIB} MiB of random data in ${src}`);
-  await makeRandomFile(src);
+  await makeRandomFile(src, SIZE);
   await run('sh', ['-c', 'cat "$1" > /dev/null', 'sh', src]); // into the page cache
   const put: number[] = [];
   const get: number[] = [];

@@ -10,28 +10,18 @@
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, run, seconds, startDaemon, table, tusk } from './_daemon.js';
+import { makeRandomFile } from './_files.js';
 
 const SIZE_MB = Number(process.env.TUSK_BENCH_SIZE_MB ?? '1024');
 const FILES = Number(process.env.TUSK_BENCH_FILES ?? '10000');
 const SIZE = SIZE_MB * 1024 * 1024;
 const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const KEY = { id: 'AKIDBENCH', secret: 'bench-secret' };
-
-async function makeRandomFile(path: string): Promise<void> {
-  const handle = await open(path, 'w');
-  const block = Buffer.allocUnsafe(16 << 20);
-  for (let at = 0; at < SIZE; at += block.length) {
-    const n = Math.min(block.length, SIZE - at);
-    randomFillSync(block, 0, n);
-    await handle.write(block, 0, n);
-  }
-  await handle.close();
-}
 
 async function makeSmallFiles(dir: string): Promise<number> {
   let bytes = 0;
@@ -102,7 +92,7 @@ try {
   const home = join(scratch, 'awshome');
   await mkdir(home);
   console.log(`creating ${SIZE_MB} MiB of random data and ${FILES} small files in ${scratch}`);
-  await makeRandomFile(big);
+  await makeRandomFile(big, SIZE);
   const smallBytes = await makeSmallFiles(small);
   await run('sh', ['-c', 'cat "$1" > /dev/null', 'sh', big]);
   const sides: Side[] = [];
