@@ -78,16 +78,14 @@ export class Experiments {
       const baseHead = await this.head(m.repo, m.base, 'read');
       const row: ExperimentRepo = { repo: m.repo, branch, base: m.base, head: head?.id ?? '', baseHead: baseHead?.id ?? '', added: 0, modified: 0, deleted: 0, bytesAdded: 0, bytesModified: 0, bytesDeleted: 0 };
       if (m.pipeline) row.pipeline = { version: (await this.jobs.versionFor(m.pipeline, branch)).version, baseVersion: m.pipeline.version };
-      if (head && head.id !== baseHead?.id) {
-        for await (const d of this.ctx.pfs.files.diff(`${m.repo}@${head.id}`, baseHead ? `${m.repo}@${baseHead.id}` : undefined)) {
+      if (head && !baseHead) {
+        // Nothing on the main line yet: every file of the experiment is added.
+        for await (const f of this.ctx.deps.tree.scan(head.tree)) (row.added++, (row.bytesAdded += f.size));
+      } else if (head && baseHead && head.id !== baseHead.id) {
+        for await (const d of this.ctx.pfs.files.diff(`${m.repo}@${head.id}`, `${m.repo}@${baseHead.id}`)) {
           if (d.change === 'added') (row.added++, (row.bytesAdded += d.sizeBytes));
           else if (d.change === 'deleted') (row.deleted++, (row.bytesDeleted += d.oldSizeBytes));
           else (row.modified++, (row.bytesModified += d.sizeBytes));
-        }
-        // Without a base commit the diff runs against the head's parent: count every file instead.
-        if (!baseHead) {
-          row.added = row.modified = row.deleted = row.bytesAdded = row.bytesModified = row.bytesDeleted = 0;
-          for await (const f of this.ctx.deps.tree.scan(head.tree)) (row.added++, (row.bytesAdded += f.size));
         }
       }
       out.push(row);

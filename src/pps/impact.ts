@@ -13,7 +13,7 @@ import type { CommitRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
 import { planDatums } from './datums.js';
-import { memoryInputFiles, type InputCommit, type InputFile } from './input-files.js';
+import { memoryInputFiles, type InputCommit, type InputFile, type InputFiles } from './input-files.js';
 import type { Jobs } from './jobs.js';
 import type { PpsContext } from './pps-context.js';
 import type { PipelineSpec } from './spec.js';
@@ -30,8 +30,8 @@ export interface ImpactRow {
   note: string;
 }
 
-/** What an upstream pipeline's output would hold: known files, or unknown until it runs. */
-type Predicted = { files: InputFile[]; id: string } | { unknown: string };
+/** What an input repo would hold at the change: known files, or unknown until its pipeline runs. */
+type Predicted = { files: InputFiles; id: string } | { unknown: string };
 
 /** A proposed spec for one pipeline (new or a new version), on its output branch or on `branch`. */
 export interface SpecChange {
@@ -48,9 +48,8 @@ export class Impact {
     const nodes = await this.jobs.nodes();
     const named = nodes.some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
     const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(await this.jobs.nodes(commit.branch), commit.repo, undefined);
-    const files: InputFile[] = [];
-    for await (const e of this.ctx.deps.tree.scan(commit.tree)) files.push({ path: e.path, size: e.size, hash: e.hash });
-    return this.walk(order, new Map([[commit.repo, { files, id: commit.id }]]), named ? undefined : commit.branch);
+    const changed = { files: treeInputFiles(this.ctx.deps.tree, commit.tree), id: commit.id };
+    return this.walk(order, new Map([[commit.repo, changed]]), named ? undefined : commit.branch);
   }
 
   /** What `update pipeline -f` (or `create pipeline -f`) with this spec would run. */
@@ -92,7 +91,7 @@ export class Impact {
         const readBranch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.ctx.meta.getBranch(input.repo, onBranch))) ? onBranch : input.branch;
         const predicted = set.get(input.repo);
         if (predicted && 'unknown' in predicted) unknown ??= `${predicted.unknown}, which would run new datums`;
-        else if (predicted) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: predicted.id, files: memoryInputFiles(predicted.files) });
+        else if (predicted) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: predicted.id, files: predicted.files });
         else {
           const head = await this.jobs.inputHead(input.repo, readBranch);
           if (head && !head.finished) unknown ??= `${input.repo} (its job ${head.id} is still running)`;
@@ -114,7 +113,7 @@ export class Impact {
       }
       rows.push({ pipeline: node.name, branch, version, datums: { total: datums.length, run, reused: datums.length - run }, exact: true, note: reprocess ? 'reprocess: every datum runs' : '' });
       if (run > 0) set.set(node.name, { unknown: node.name });
-      else set.set(node.name, { files: await this.union(outputs), id: '' });
+      else set.set(node.name, { files: memoryInputFiles(await this.union(outputs)), id: '' });
     }
     return rows;
   }
