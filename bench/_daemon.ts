@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/helpers/daemon.js';
+import { freePort, healthy } from '../test/helpers/daemon.js';
 
 export { freePort };
 
@@ -65,16 +65,6 @@ export async function startDaemon(options: { nodeArgs?: string[]; env?: Record<s
       if (ownHome && !keepHome) await rm(home, { recursive: true, force: true, maxRetries: 5 });
     },
   };
-}
-
-async function healthy(httpPort: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs a command to completion; rejects on a non-zero exit with its stderr. Resolves with stdout. */

@@ -120,7 +120,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   };
 }
 
-async function healthy(httpPort: number): Promise<boolean> {
+/** True once tuskd's /healthz on `httpPort` answers 200 (the test and benchmark daemon starters poll it). */
+export async function healthy(httpPort: number): Promise<boolean> {
   try {
     const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, { signal: AbortSignal.timeout(1000) });
     await res.arrayBuffer();
