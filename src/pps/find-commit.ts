@@ -5,7 +5,7 @@
 import { BranchNotFound, CommitNotFound, RepoNotFound } from '../errors/index.js';
 import type { CommitRecord, ResolveMode } from '../pfs/index.js';
 import type { PfsCommits } from './pfs-access.js';
-import type { SystemLog } from './pps-context.js';
+import type { PpsDeps } from './pps-context.js';
 
 /** True for the errors that mean the ref names nothing (yet). */
 export function isMissing(err: unknown): boolean {
@@ -13,7 +13,7 @@ export function isMissing(err: unknown): boolean {
 }
 
 /** The commit `repo@branch` resolves to in `mode`, or undefined when there is none. */
-export async function findBranchCommit(commits: PfsCommits, repo: string, branch: string, mode: ResolveMode, log: SystemLog): Promise<CommitRecord | undefined> {
+export async function findBranchCommit(commits: PfsCommits, repo: string, branch: string, mode: ResolveMode, log: PpsDeps['log']): Promise<CommitRecord | undefined> {
   try {
     return await commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, mode);
   } catch (err) {

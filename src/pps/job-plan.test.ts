@@ -9,6 +9,8 @@ import { branchKey, planCascade, planReuse, type CascadeFacts, type PipelineVers
 import type { DatumResultRecord, DatumState, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import { normalizePipelineSpec } from './spec-parse.js';
 
+/** Each property's number of cases: enough for these small worlds, cheap on a loaded CI machine. */
+const RUNS = { numRuns: 50 };
 const ID = 'cafe0000000000000000000000000001';
 const SOURCES = ['a', 'b'];
 const BRANCHES = ['master', 'exp'];
@@ -64,6 +66,7 @@ describe('planCascade', () => {
         const { order, facts, plans } = build(world);
         expect(plans.map((p) => p.pipeline)).toEqual(order.map((n) => n.name).filter((n) => facts.pipelines.has(n) && !facts.taken.has(n)));
       }),
+      RUNS,
     );
   });
 
@@ -84,6 +87,7 @@ describe('planCascade', () => {
           inCascade.add(plan.pipeline);
         }
       }),
+      RUNS,
     );
   });
 
@@ -98,6 +102,7 @@ describe('planCascade', () => {
           for (const input of plan.inputs) expect(named.has(branchKey(input.repo, input.branch))).toBe(true);
         }
       }),
+      RUNS,
     );
   });
 
@@ -117,6 +122,7 @@ describe('planCascade', () => {
           inCascade.add(plan.pipeline);
         }
       }),
+      RUNS,
     );
   });
 
@@ -131,6 +137,7 @@ describe('planCascade', () => {
           else expect(plan.reprocessTaken).toBeUndefined();
         }
       }),
+      RUNS,
     );
   });
 });
@@ -170,6 +177,7 @@ describe('planReuse', () => {
         expect(c.failed).toBe(0);
         expect(c.processed + c.skipped + c.recovered + plan.tasks.length).toBe(c.total);
       }),
+      RUNS,
     );
   });
 
@@ -195,6 +203,7 @@ describe('planReuse', () => {
         expect(plan.tasks.map((t) => t.datum)).toEqual(toRun);
         for (const t of plan.tasks) expect(t).toMatchObject({ pipeline: 'p', job: ID, outputCommit: ID, version: 3, attempts: 0 });
       }),
+      RUNS,
     );
   });
 });
