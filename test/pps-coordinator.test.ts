@@ -64,7 +64,7 @@ async function work(pipeline: string, fn: (task: Task, inputs: Record<string, st
         done.push(task);
         continue;
       }
-      const upload = worker.putDatumOutput(`${pipeline}/${task.job}/${task.datum}`);
+      const upload = worker.putDatumOutput({ pipeline, job: task.job, datum: task.datum });
       for (const [path, content] of Object.entries(out)) await upload.putFile(path, Buffer.from(content));
       const { output } = await upload.close();
       results.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output, logs: [], recovered: false, tries: 1, inlineOutput: false, outputFiles: [] });

@@ -1,13 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import type { NextTasksResponse, Task } from '../src/client/index.js';
-import { DaemonWatch } from '../sidecar/daemon-watch.js';
-import { silentLogger } from '../sidecar/log.js';
-import type { SidecarClient } from '../sidecar/protocol.js';
+import type { NextTasksResponse, Task, WorkerSpec } from '../src/client/index.js';
+import { DaemonWatch, silentLogger, type SidecarClient } from '../src/worker-protocol/index.js';
 import { Reporter } from './reporter.js';
 import { TaskSource } from './task-source.js';
 
 const task = (datum: string): Task => ({ job: 'j', datum, inputs: [], try: 0, outputCommit: 'j' });
-const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, specJson: `{"v":${version}}` });
+const spec = (version: number): WorkerSpec => ({ cmd: [`v${version}`], stdin: [], env: {}, errCmd: [], errStdin: [], acceptReturnCode: [], workingDir: '', datumBatching: false, datumTries: 1, datumTimeoutMs: 0 });
+const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, spec: spec(version) });
 
 describe('TaskSource', () => {
   test('hands each task over with its own version: tasks queued before a newer batch keep their code', async () => {

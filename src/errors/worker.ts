@@ -1,6 +1,6 @@
 // Errors of a pipeline worker and its sidecar: a datum whose output cannot be
-// stored as it stands, and a local process (sidecar, sandbox, worker socket)
-// that does not answer.
+// stored as it stands, a local process (sidecar, sandbox, worker socket) that
+// does not answer, and a message that breaks the worker protocol.
 import { TuskError } from './tusk-error.js';
 
 /** What user code left in /pfs/out cannot become a datum output (a symlink out of it, a device, a FIFO...). */
@@ -14,5 +14,19 @@ export class DatumOutputRejected extends TuskError {
 export class WorkerPeerUnavailable extends TuskError {
   constructor(readonly peer: string, readonly reason: string) {
     super('unavailable', 'WorkerPeerUnavailable', `${peer} unavailable: ${reason}`, { peer, reason });
+  }
+}
+
+/** A message between Tusk processes (worker, sidecar, coordinator) that breaks the worker protocol. */
+export class BadWorkerMessage extends TuskError {
+  constructor(readonly what: string, readonly problem: string) {
+    super('invalid_argument', 'BadWorkerMessage', `bad ${what}: ${problem}`, { what, problem });
+  }
+}
+
+/** A request for a sidecar operation that does not exist. */
+export class UnknownOperation extends TuskError {
+  constructor(readonly op: string) {
+    super('invalid_argument', 'UnknownOperation', `unknown sidecar operation ${JSON.stringify(op)}`, { op });
   }
 }

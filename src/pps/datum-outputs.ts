@@ -83,9 +83,9 @@ export class DatumOutputUpload {
 
   constructor(private readonly store: DatumOutputStore, private readonly tree: FileTree) {}
 
-  async putFile(path: string, data: AsyncIterable<Uint8Array>): Promise<void> {
+  async putFile(path: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<void> {
     const p = normalizeFilePath(path);
-    const content = await this.store.store(data);
+    const content = await this.store.store(data instanceof Uint8Array ? oneChunk(data) : data);
     this.entries.set(p, { path: p, size: content.size, hash: content.hash, content });
   }
 
@@ -105,15 +105,12 @@ export interface InlineOutputFile {
 /** Stores a small output sent inline; returns its output ID (durable only after DatumOutputStore.durable()). */
 export async function storeInlineOutput(store: DatumOutputStore, files: readonly InlineOutputFile[]): Promise<TreeId> {
   const upload = store.open();
-  for (const f of files) {
-    await upload.putFile(
-      f.path,
-      (async function* () {
-        yield f.data;
-      })(),
-    );
-  }
+  for (const f of files) await upload.putFile(f.path, f.data);
   return (await upload.finish()).output;
+}
+
+async function* oneChunk(data: Uint8Array): AsyncIterable<Uint8Array> {
+  yield data;
 }
 
 /** The union of the datums' outputs as one tree; throws OutputCollision if two datums wrote one path. */

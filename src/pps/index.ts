@@ -11,7 +11,7 @@ export { parsePipelineSpec, parsePipelineSpecs, normalizePipelineSpec } from './
 export type { SpecFormat } from './spec-text.js';
 export { validatePipelineSpec } from './spec-validate.js';
 export { cronProblem } from './spec-input.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration } from './duration.js';
 export { compileDatumGlob, normalizeGlob, globProblem, expandCaptures, captureRefs } from './glob.js';
 export type { DatumGlob } from './glob.js';
 export { planDatums } from './datums.js';
@@ -24,7 +24,7 @@ export { inputRepos, findCycle } from './dag.js';
 export type { InputRepo } from './dag.js';
 // The runtime side: jobs, workers' tasks, logs and provenance inside the daemon.
 export { Pps, DatumNotFound, JobNotFound } from './pps.js';
-export type { PpsDeps, SystemLog } from './pps-context.js';
+export type { PpsDeps } from './pps-context.js';
 export { PpsStore } from './pps-store.js';
 export { LogStore, type LogEntry } from './logs.js';
 export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';

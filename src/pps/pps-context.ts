@@ -9,8 +9,7 @@ import { TaskQueue } from './task-queue.js';
 import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
 import type { TreeId } from '../tree/index.js';
-
-export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
+import type { LogFn } from '../log/logger.js';
 
 export interface PpsDeps {
   pfs: Pfs;
@@ -20,7 +19,7 @@ export interface PpsDeps {
   tree: FileTree;
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
-  log: SystemLog;
+  log: LogFn;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

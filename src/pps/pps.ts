@@ -3,7 +3,7 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
-import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
+import { FailedPrecondition } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
@@ -158,11 +158,9 @@ export class Pps {
     this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }
 
-  /** Starts receiving one datum's output files; the target is `pipeline/job/datum`. */
-  async datumOutput(target: string): Promise<DatumOutputUpload> {
-    const [pipeline, job, datum, ...rest] = target.split('/');
-    if (!pipeline || !job || !datum || rest.length > 0) throw new InvalidArgument('BadTarget', `datum output target "${target}" is not PIPELINE/JOB/DATUM`);
-    await this.jobs.get(pipeline, job);
+  /** Starts receiving the output files of a datum of a job (JobNotFound if there is no such job). */
+  async datumOutput(ref: { pipeline: string; job: string; datum: string }): Promise<DatumOutputUpload> {
+    await this.jobs.get(ref.pipeline, ref.job);
     return this.ctx.outputs.open();
   }
 

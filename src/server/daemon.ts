@@ -21,7 +21,7 @@ import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
@@ -67,14 +67,14 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: log.log });
       const metrics = new Metrics();
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
       });
       pps = new Pps({
         pfs,
@@ -84,7 +84,7 @@ export class Daemon {
         tree,
         clock,
         random,
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
         egress: (url) => {
           const { store, close } = openS3Prefix(url, process.env);
