@@ -10,7 +10,7 @@
 // spec that does not call `tusk next datum` cannot spin. A new pipeline
 // version restarts the process at the next datum boundary.
 import type { Server } from 'node:net';
-import type { WorkerSpec } from '../src/client/index.js';
+import { NextDatumRefused, type WorkerSpec } from '../src/client/index.js';
 import { listenWorkerSocket, type NextRequest } from './batch-socket.js';
 import { activate, datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
 import type { DatumLog } from './datum-log.js';
@@ -129,14 +129,14 @@ export class BatchSession {
     if (this.stopped || this.ctx.spec !== this.runSpec) {
       this.restarting = true;
       setImmediate(() => this.proc?.kill());
-      throw new Error(this.stopped ? 'the worker is stopping' : 'the pipeline was updated: the code is restarted with the new version');
+      throw new NextDatumRefused(this.stopped ? 'the worker is stopping' : 'the pipeline was updated: the code is restarted with the new version');
     }
     const h = await this.handOut();
-    if (!h) throw new Error('the worker is stopping');
+    if (!h) throw new NextDatumRefused('the worker is stopping');
     if (generation !== this.generation || !this.proc) {
       // The asking process is gone: keep the datum for the next one, this hand-out does not count.
       this.retry = h;
-      throw new Error('the process that asked is gone');
+      throw new NextDatumRefused('the process that asked is gone');
     }
     h.tries++;
     h.timedOut = false;

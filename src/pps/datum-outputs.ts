@@ -2,16 +2,10 @@
 // file tree (its root ID is the output's ID), and the merge of many datums'
 // outputs into a job's output tree. Two datums writing the same path fail the
 // merge with an error naming the path and both datums.
-import { FailedPrecondition } from '../errors/index.js';
+import { OutputCollision } from '../errors/index.js';
 import type { ContentStore, ContentWriter } from '../pfs/index.js';
 import type { FileContent } from '../storage/content.js';
 import { EMPTY_TREE, normalizeFilePath, type FileEntry, type FileTree, type TreeId } from '../tree/index.js';
-
-export class OutputCollision extends FailedPrecondition {
-  constructor(readonly path: string, readonly datums: [string, string]) {
-    super('OutputCollision', `datums ${datums[0]} and ${datums[1]} both wrote ${path}`, { path, datums });
-  }
-}
 
 /** Files up to this size are buffered and share one write session; larger ones stream through their own. */
 const SMALL_FILE = 1024 * 1024;

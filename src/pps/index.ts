@@ -23,17 +23,18 @@ export type { DatumElementKey } from './datum-id.js';
 export { inputRepos, findCycle } from './dag.js';
 export type { InputRepo } from './dag.js';
 // The runtime side: jobs, workers' tasks, logs and provenance inside the daemon.
-export { Pps, DatumNotFound, JobNotFound } from './pps.js';
+export { Pps } from './pps.js';
+// The pipeline system's errors live with the others (src/errors); re-exported for its callers.
+export { DatumNotFound, JobNotFound, PipelineNotFound, PipelineExists, OutputCollision, ExperimentNotFound, NotFastForward, ExperimentRunning } from '../errors/index.js';
 export type { PpsDeps } from './pps-context.js';
 export { PpsStore } from './pps-store.js';
 export { LogStore, type LogEntry } from './logs.js';
 export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
-export { PipelineNotFound, PipelineExists } from './pipelines.js';
 export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';
 export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
-export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
-export { ExperimentNotFound, NotFastForward, ExperimentRunning, type ExperimentRepo, type PromoteResult } from './experiments.js';
+export { DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
+export type { ExperimentRepo, PromoteResult } from './experiments.js';
 export type { ImpactRow } from './impact.js';

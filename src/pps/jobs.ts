@@ -4,11 +4,11 @@
 // one after another; each waits for its input commits, plans its datums,
 // reuses every datum whose ID already has a result, hands the rest to the
 // workers, merges all datum outputs into its output commit and finishes it.
-import { NotFound } from '../errors/index.js';
+import { JobNotFound, OutputCollision } from '../errors/index.js';
 import { commitIdFrom, type CommitRecord, type CommitRefRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
-import { mergeOutputs, OutputCollision } from './datum-outputs.js';
+import { mergeOutputs } from './datum-outputs.js';
 import { planDatums, type Datum } from './datums.js';
 import type { InputCommit } from './input-files.js';
 import { treeInputFiles } from './tree-input-files.js';
@@ -16,12 +16,6 @@ import type { PpsContext } from './pps-context.js';
 import type { DatumCounts, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { LeafInput, PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
-
-export class JobNotFound extends NotFound {
-  constructor(readonly pipeline: string, readonly job: string) {
-    super('JobNotFound', `job ${pipeline}@${job} not found`, { pipeline, job });
-  }
-}
 
 interface ActiveJob {
   job: JobRecord;

@@ -3,14 +3,14 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
-import { FailedPrecondition } from '../errors/index.js';
+import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
-import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
+import { Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
@@ -22,13 +22,6 @@ import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
-import { NotFound } from '../errors/index.js';
-
-export class DatumNotFound extends NotFound {
-  constructor(readonly pipeline: string, readonly job: string, readonly datum: string) {
-    super('DatumNotFound', `datum ${datum} not found in job ${pipeline}@${job}`, { pipeline, job, datum });
-  }
-}
 
 export class Pps {
   readonly ctx: PpsContext;
@@ -246,4 +239,3 @@ export class Pps {
   }
 }
 
-export { JobNotFound };

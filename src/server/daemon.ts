@@ -175,8 +175,9 @@ async function openMetadata(dir: string, home: string): Promise<Metadata> {
   try {
     return await Metadata.open(dir);
   } catch (err) {
+    // classic-level fails the open with LEVEL_DATABASE_NOT_OPEN, caused by LEVEL_LOCKED when another process holds the LOCK file.
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
+    if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
     throw err;
