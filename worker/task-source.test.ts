@@ -38,4 +38,35 @@ describe('TaskSource', () => {
     expect(taken).toEqual([['a', 3], ['b', 3], ['c', 2]]);
     expect(specs).toEqual([3, 2]);
   });
+
+  test("gets a version's spec once: it tells the coordinator which version it has, and an answer of that version comes without one", async () => {
+    const known: number[] = [];
+    const answers: NextTasksResponse[] = [answer(3, ['a']), { ...answer(3, ['b']), spec: undefined }, answer(3, [])];
+    const specs: [number, string][] = [];
+    const source = new TaskSource({
+      api: {
+        nextTasks: async (_p, _w, _max, _wait, knownVersion) => {
+          known.push(knownVersion);
+          return answers.shift() ?? { ...answer(3, []), spec: undefined };
+        },
+      },
+      sidecar: { call: async () => ({}) } as unknown as SidecarClient,
+      pipeline: 'p',
+      worker: 'w',
+      reporter: new Reporter(async () => {}, silentLogger, 10, 10),
+      watch: new DaemonWatch(),
+      log: silentLogger,
+      version: 2,
+      onSpec: (version, s) => void specs.push([version, s.cmd[0]!]),
+      onGone: () => {},
+      batch: 1,
+      prefetch: 0,
+      waitMs: 0,
+    });
+    expect((await source.take())!.task.datum).toBe('a');
+    expect((await source.take())!.task.datum).toBe('b');
+    source.stop();
+    expect(known.slice(0, 2)).toEqual([2, 3]);
+    expect(specs).toEqual([[3, 'v3']]);
+  });
 });
