@@ -5,7 +5,7 @@
 // (from any NextTasks answer) takes effect from the next datum on.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isTuskError, type RegisterResponse, type TaskResult, type WorkerSpec } from '../src/client/index.js';
+import { isTuskError, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
 import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
@@ -17,7 +17,7 @@ import { Sandbox } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 
 export interface WorkerApi extends TaskApi {
-  register(pipeline: string, worker: string): Promise<RegisterResponse & { spec: WorkerSpec }>;
+  register(pipeline: string, worker: string): Promise<Registration>;
   report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
 }
 
@@ -168,7 +168,7 @@ export class Worker {
   }
 }
 
-async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<RegisterResponse & { spec: WorkerSpec }> {
+async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<Registration> {
   for (;;) {
     try {
       const res = await api.register(cfg.pipeline, cfg.worker);

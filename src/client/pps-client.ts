@@ -33,6 +33,9 @@ import { checkWorkerSpec } from './worker-spec.js';
 
 export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
 
+/** A worker's registration: the pipeline version and its spec (always there, checked). */
+export type Registration = RegisterResponse & { spec: WorkerSpec };
+
 export class PpsClient {
   readonly pps: PpsApiClient;
 
@@ -122,7 +125,7 @@ export class WorkerClient {
   }
 
   /** Registers a worker; the answer's spec is checked (BadWorkerMessage). */
-  async register(pipeline: string, worker: string): Promise<RegisterResponse & { spec: WorkerSpec }> {
+  async register(pipeline: string, worker: string): Promise<Registration> {
     const res = await unary<RegisterResponse>((cb) => this.worker.register({ pipeline, worker }, cb));
     return { ...res, spec: checkWorkerSpec(res.spec) };
   }
