@@ -136,7 +136,8 @@ export class TaskSource {
       } catch (err) {
         const unavailable = isTuskError(err) && err.kind === 'unavailable';
         this.o.log.log('warn', 'next_tasks_failed', { code: isTuskError(err) ? err.code : 'Internal', message: (err as Error).message });
-        if (unavailable && this.o.watch.unreachable()) {
+        // A daemon that did not start this worker (it outlived an earlier one) gives it no work: it ends.
+        if ((unavailable && this.o.watch.unreachable()) || (isTuskError(err) && err.code === 'UnknownWorker')) {
           this.stopped = true;
           this.o.onGone();
           return;

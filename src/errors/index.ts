@@ -12,7 +12,7 @@ export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';
-export { DatumOutputRejected, WorkerPeerUnavailable } from './worker.js';
+export { DatumOutputRejected, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';
 export { S3SourceNotFound, S3TransferFailed, EgressFailed } from './s3-transfer.js';
 export type { S3DeniedCode, S3InvalidCode } from './s3.js';

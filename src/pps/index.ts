@@ -28,6 +28,7 @@ export type { PpsDeps, SystemLog } from './pps-context.js';
 export { PpsStore } from './pps-store.js';
 export { LogStore, type LogEntry } from './logs.js';
 export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
+export { defaultWorkerLimits, checkParallelism, type WorkerLimits } from './worker-limits.js';
 export { PipelineNotFound, PipelineExists } from './pipelines.js';
 export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';

@@ -224,13 +224,16 @@ export class Jobs {
     await this.record(settled);
   }
 
-  /** A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often. */
+  /**
+   * A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often.
+   * Only the datums it had started running count that try; the others were only fetched ahead and go back untouched.
+   */
   async workerLost(worker: string, reason: string): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];
-    for (const task of this.ctx.queue.releaseWorker(worker)) {
+    for (const { task, started } of this.ctx.queue.releaseWorker(worker)) {
       const aj = this.active.get(`${task.pipeline}/${task.job}`);
       if (!aj) continue;
-      if (task.attempts >= aj.spec.datumTries) {
+      if (started && task.attempts >= aj.spec.datumTries) {
         failed.push([task, { job: task.job, datum: task.datum, success: false, recovered: false, reason: `the worker was lost ${task.attempts} times while running it (${reason})`, durationMs: 0, output: '', tries: 0 }]);
       } else {
         this.ctx.queue.push(task.pipeline, [task], true);

@@ -5,6 +5,7 @@ import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
 import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
+import type { WorkerLimits } from './worker-limits.js';
 import { TaskQueue } from './task-queue.js';
 import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
@@ -21,6 +22,8 @@ export interface PpsDeps {
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
   log: SystemLog;
+  /** Most workers per pipeline and in all (default: no limit). */
+  workerLimits?: WorkerLimits;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

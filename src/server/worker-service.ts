@@ -40,6 +40,10 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
       await pps.report(req.pipeline, req.worker, outcomes, logs);
       return {};
     }),
+    started: unaryHandler(log, 'Started', async (req) => {
+      pps.started(req.pipeline, req.worker, req.job, req.datum);
+      return {};
+    }),
     putDatumOutput: (call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
       readFileStream(call, (target) => pps.datumOutput(target))
         .then((upload) => upload.finish())
