@@ -18,6 +18,8 @@ export type Env = Record<string, string>;
 /** The worker's variables user code gets: what programs need to run, nothing of the daemon's. */
 const PASSED = new Set(['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'USER', 'LOGNAME', 'SHELL']);
 
+const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
+
 /** True for a variable of the worker's own environment that user code may see. */
 export function passedToCode(name: string): boolean {
   return PASSED.has(name) || name.startsWith('LC_');
@@ -45,6 +47,8 @@ export function workerEnv(processEnv: Readonly<Record<string, string | undefined
   if (o.home) env.HOME = o.home;
   const path = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((p) => p !== '' && p !== o.binDir);
   if (!path.includes(o.nodeDir)) path.push(o.nodeDir);
+  // The system's programs, wherever the worker's own PATH pointed (its folders may not exist in the sandbox).
+  for (const dir of SYSTEM_PATH) if (!path.includes(dir)) path.push(dir);
   env.PATH = [o.binDir, ...path].join(':');
   Object.assign(env, o.transformEnv);
   env.TUSK_PFS = o.pfs;

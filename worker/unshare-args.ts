@@ -31,7 +31,7 @@ export function unshareArgs(layout: SandboxLayout, o: UnshareOptions, command: r
 /** The script that builds the root and starts `command` in it. */
 export function mountScript(layout: SandboxLayout, rootDir: string, command: readonly string[]): string {
   const r = (p: string) => q(posix.join(rootDir, p));
-  const lines = ['set -e', `mkdir -p ${q(rootDir)}`, `mount -t tmpfs -o mode=755 tusk-root ${q(rootDir)}`];
+  const lines = ['set -e', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH', `mkdir -p ${q(rootDir)}`, `mount -t tmpfs -o mode=755 tusk-root ${q(rootDir)}`];
   const roBind = (host: string, at: string, file = false) => {
     lines.push(file ? `mkdir -p ${q(posix.dirname(posix.join(rootDir, at)))} && touch ${r(at)}` : `mkdir -p ${r(at)}`);
     lines.push(`mount --rbind ${q(host)} ${r(at)}`, `mount -o remount,bind,ro ${r(at)}`);
