@@ -57,7 +57,7 @@ export class Daemon {
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
       const objects = await openStore(config);
-      const content = await ContentStore.open(objects);
+      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
       let pps: Pps | undefined;
