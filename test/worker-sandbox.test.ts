@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeCoordinator, scriptSpec, scriptTask } from './helpers/fake-coordinator.js';
 import { startWorkerProcesses } from './helpers/worker-processes.js';
 
@@ -29,11 +29,14 @@ function unshareWorks(): boolean {
 const folders: string[] = [];
 let fake: FakeCoordinator;
 
-beforeAll(async () => {
+// A coordinator per test: a stopped worker's long poll could otherwise take the next test's task.
+beforeEach(async () => {
   fake = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
 });
-afterAll(async () => {
+afterEach(async () => {
   await fake?.stop();
+});
+afterAll(async () => {
   for (const f of folders) await rm(f, { recursive: true, force: true });
 });
 
@@ -65,9 +68,8 @@ describe('user code without bubblewrap', () => {
     folders.push(path);
     const worker = await startWorkerProcesses(fake.address, { env: { PATH: path } });
     try {
-      const before = fake.results.length;
       fake.addTasks([scriptTask(fake, 'nowhere', 'echo ran > "$TUSK_PFS/out/ran"')]);
-      await fake.waitForResults(before + 1).catch((err: Error) => {
+      await fake.waitForResults(1).catch((err: Error) => {
         throw new Error(`${err.message}\n${worker.logs()}`);
       });
       const r = fake.result('nowhere')!;
