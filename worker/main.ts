@@ -8,8 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerClient } from '../src/client/index.js';
-import { daemonGraceMs, watchLifeline } from '../sidecar/daemon-watch.js';
-import { jsonLogger } from '../sidecar/log.js';
+import { daemonGraceMs, jsonLogger, watchLifeline } from '../src/worker-protocol/index.js';
 import type { SandboxMode } from './sandbox.js';
 import { Worker } from './worker.js';
 
@@ -34,7 +33,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   const client = new WorkerClient(env.TUSK_ADDRESS!);
   const api = {
     register: (p: string, w: string) => client.register(p, w),
-    nextTasks: (p: string, w: string, max: number, waitMs: number) => client.nextTasks(p, w, max, waitMs),
+    nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
     report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2]) => client.report(p, w, results),
     started: (p: string, w: string, job: string, datum: string) => client.started(p, w, job, datum),
   };

@@ -18,6 +18,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LogFn } from '../log/logger.js';
 import type { WorkerLimits, WorkerLost, WorkerRuntime } from '../pps/index.js';
 import { StartPacer } from './start-pacer.js';
 
@@ -27,7 +28,7 @@ export interface LocalRuntimeOptions {
   /** The daemon's gRPC address as workers should dial it. */
   address: () => string;
   onLost: WorkerLost;
-  log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+  log: LogFn;
   /** Most workers per pipeline and in all (default: no limit). */
   limits?: WorkerLimits;
   /** tuskd --isolate-network: code of every pipeline runs without network. */
