@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`'s last step: bundles the CLI (entry src/cli/main.ts, plus the
 // `tusk next datum` fast path) into dist/bundle/cli/, which bin/tusk runs.
-// One file instead of ~150 modules resolved and read one by one is most of a
+// One file instead of ~200 modules resolved and read one by one is most of a
 // fast start; modules the code imports with `await import()` (gRPC, the AWS
 // SDK, YAML, progress bars) become chunks loaded only by the commands that
 // need them. Every output file sits at the same depth as dist/src/cli/, so
