@@ -40,6 +40,7 @@ export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (re
       if (items.length > 0) await write(call, wrap(items));
       call.end(serverTime(start));
     })().catch((err) => {
+      if (abort.signal.aborted) return; // the caller is gone: the work stopped on purpose
       logFailure(log, name, err);
       failStream(call, err);
     });
