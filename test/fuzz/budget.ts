@@ -1,16 +1,18 @@
 // How long the fuzzing suite runs, and what it saw. In the normal suite
 // (`npm test`) every property gets a few seconds; `npm run fuzz` sets
-// TUSK_FUZZ_SECONDS (default 600) and each file spends that long in total,
-// shared among its properties. TUSK_FUZZ_SEED replays one run. Each file
+// TUSK_FUZZ_SECONDS (default 600) for the whole run: the fuzz files run one
+// after another, each spending its part, shared among its properties. TUSK_FUZZ_SEED replays one run. Each file
 // prints one line per area: inputs tried, crashes (a wrong answer or a daemon
 // that fell over), stalls (an answer slower than STALL_MS, or /healthz not
 // answering) and the slowest answer seen.
 import { appendFileSync } from 'node:fs';
 
-/** Seconds one fuzz file runs in all under `npm run fuzz`; unset in the normal suite. */
+/** Seconds the whole fuzz run takes under `npm run fuzz`; unset in the normal suite. */
 export const FUZZ_SECONDS = Number(process.env.TUSK_FUZZ_SECONDS ?? 0);
+/** The fuzz files (test/fuzz/*.fuzz.test.ts): each gets this share of FUZZ_SECONDS. */
+const FUZZ_FILES = 2;
 const LONG = FUZZ_SECONDS > 0;
-/** Seconds one fuzz file runs in the normal suite (CI's budget: < 60 s for the whole fuzz suite, files run in parallel). */
+/** Seconds one fuzz file runs in the normal suite (CI's budget: < 60 s for the whole fuzz suite). */
 const CI_SECONDS = 24;
 /** An answer slower than this is a stall (generous: the machine is shared and loaded). */
 export const STALL_MS = 10_000;
@@ -24,7 +26,7 @@ export interface Budget {
 
 /** The share (0–1) of this file's time one property gets. */
 export function budget(share: number): Budget {
-  const ms = Math.round((LONG ? FUZZ_SECONDS : CI_SECONDS) * 1000 * share);
+  const ms = Math.round((LONG ? FUZZ_SECONDS / FUZZ_FILES : CI_SECONDS) * 1000 * share);
   const seed = process.env.TUSK_FUZZ_SEED ? Number(process.env.TUSK_FUZZ_SEED) : undefined;
   return {
     params: { numRuns: LONG ? 1_000_000_000 : 100_000, interruptAfterTimeLimit: ms, markInterruptAsFailure: false, endOnFailure: true, ...(seed !== undefined ? { seed } : {}) },

@@ -20,14 +20,14 @@ afterAll(() => {
 /** Glob pieces, built so that every pattern parses; `ext` nests them. */
 const piece: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
   p: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
+    { maxDepth: 2, withCrossShrink: true }, // deeper nesting makes the backtracking reference exponential
     fc.constantFrom('a', 'b', 'ab', '/', '*', '?', '**', '[ab]', '[!a]', '[a-c]', '.', '\\*', 'é'),
     fc.tuple(fc.constantFrom('@(', '?(', '*(', '+(', '!(', '('), fc.array(tie('p'), { minLength: 1, maxLength: 2 }), fc.array(tie('p'), { maxLength: 2 })).map(([open, a, b]) => `${open}${a.join('')}${b.length ? '|' + b.join('') : ''})`),
     fc.tuple(fc.array(tie('p'), { maxLength: 2 }), fc.array(tie('p'), { maxLength: 2 })).map(([a, b]) => `{${a.join('')},${b.join('')}}`),
   ),
 })).p;
 const pattern = fc.array(piece, { minLength: 1, maxLength: 4 }).map((ps) => '/' + ps.join(''));
-const path = fc.array(fc.constantFrom('a', 'b', 'c', '/', '.', '*', 'é'), { minLength: 0, maxLength: 7 }).map((cs) => '/' + cs.join('')); // short: the reference backtracks
+const path = fc.array(fc.constantFrom('a', 'b', 'c', '/', '.', '*', 'é'), { minLength: 0, maxLength: 6 }).map((cs) => '/' + cs.join('')); // short: the reference backtracks
 
 describe('glob automaton against references', () => {
   const b = budget(0.35);
