@@ -159,12 +159,11 @@ describe('the daemon under random input', () => {
     await watchingHealth(() =>
       fc.assert(
         fc.asyncProperty(spec, async (s) => {
-          let created = false;
+          let created: string | undefined;
           await answered(specs, s, async () => {
-            await pps.createPipeline(s);
-            created = true;
+            created = (await pps.createPipeline(s)).name;
           });
-          if (created) await pps.deletePipeline('fz', true);
+          if (created) await pps.deletePipeline(created, true);
         }),
         b3.params,
       ),
