@@ -10,18 +10,19 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
-import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
+import { Pfs, type UsageHook } from '../pfs/index.js';
+import { LogStore, NoWorkers, Pps, PpsStore, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
+import { LevelMetadataStore } from '../storage/level-metadata-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
@@ -44,7 +45,7 @@ export class Daemon {
     readonly info: DaemonInfo,
     readonly pfs: Pfs,
     readonly pps: Pps,
-    private readonly meta: Metadata,
+    private readonly meta: LevelMetadataStore,
     private readonly content: ContentStore,
     private readonly grpc: Server,
     private readonly http: HttpServer,
@@ -67,24 +68,26 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
       const metrics = new Metrics();
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
       });
       pps = new Pps({
         pfs,
         store: new PpsStore(meta),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
+        content,
         tree,
         clock,
+        timers: systemTimers,
         random,
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
         egress: (url) => {
           const { store, close } = openS3Prefix(url, process.env);
@@ -171,12 +174,13 @@ export class Daemon {
   }
 }
 
-async function openMetadata(dir: string, home: string): Promise<Metadata> {
+async function openMetadata(dir: string, home: string): Promise<LevelMetadataStore> {
   try {
-    return await Metadata.open(dir);
+    return await LevelMetadataStore.open(dir);
   } catch (err) {
+    // classic-level fails the open with LEVEL_DATABASE_NOT_OPEN, caused by LEVEL_LOCKED when another process holds the LOCK file.
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
+    if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
     // LevelDB's own reason (permission denied, read-only file system, not a directory) is in the cause.

@@ -17,5 +17,5 @@ export { parseGlobSyntax, MAX_GLOB_LENGTH, MAX_GLOB_NESTING, type GlobNode, type
 export { compileGlobMachine, type GlobMachine } from './glob-machine.js';
 export type { MatchStats } from './glob-steps.js';
 export { TimeSlice } from './time-slice.js';
-export { InvalidFileEntry } from './entry.js';
+export { InvalidFileEntry } from '../errors/index.js';
 export { normalizePath, normalizeFilePath, joinPath, parentDir, baseName, dirPrefix } from './path.js';
