@@ -116,13 +116,6 @@ describe('errors that say what is wrong (point 6)', () => {
     expect(await healthz()).toBe(200);
   });
 
-  it('a refused request still sending a small body gets its answer, not a reset (found by the fuzz suite)', async () => {
-    // seed 'wrong-secret DELETE /master.fz/a%00b' with an 800 KB <Delete> body: the gateway closed the connection under the sender
-    const body = '<Delete>' + '<Object>'.repeat(50_000) + '</Object>'.repeat(50_000) + '</Delete>';
-    const res = await signedFetch(d, { method: 'POST', path: '/master.xml', query: { delete: '' }, body, headers: { 'x-amz-content-sha256': sha256(body) } }, { secret: 'wrong' });
-    expect(await s3Error(res)).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
-  });
-
   it('a key with %00 is refused for its NUL, not for "an empty, . or .. segment"', async () => {
     const res = await signedFetch(d, { method: 'PUT', path: '/master.xml/a%00b', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } });
     const err = await s3Error(res);

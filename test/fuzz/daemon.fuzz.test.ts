@@ -229,7 +229,11 @@ describe('the daemon under random input', () => {
         let res: Response;
         try {
           if (sig === 'good' || sig === 'wrong-secret') {
-            res = await signedFetch(d, { method, path, query: q, body: method === 'GET' || method === 'HEAD' ? undefined : b, headers: { ...h, 'x-amz-content-sha256': sha256(method === 'GET' || method === 'HEAD' ? '' : b) } }, sig === 'wrong-secret' ? { secret: 'wrong' } : {});
+            // node's client frames a DELETE body only with an explicit Content-Length (without one the body
+            // bytes would reach the daemon as a second, malformed request: the client's fault, not the daemon's)
+            const sent = method === 'GET' || method === 'HEAD' ? undefined : b;
+            const framing = sent === undefined ? {} : { 'content-length': String(Buffer.byteLength(sent)) };
+            res = await signedFetch(d, { method, path, query: q, body: sent, headers: { ...h, ...framing, 'x-amz-content-sha256': sha256(sent ?? '') } }, sig === 'wrong-secret' ? { secret: 'wrong' } : {});
           } else {
             const url = `${endpointOf(d)}${path}?${new URLSearchParams(q).toString()}`;
             res = await fetch(url, { method, headers: { ...h, ...(sig === 'garbage' ? { authorization: 'AWS4-HMAC-SHA256 Credential=x/y, Signature=zz' } : {}) }, body: method === 'GET' || method === 'HEAD' ? undefined : b, signal: AbortSignal.timeout(STALL_MS * 3) });
@@ -237,8 +241,8 @@ describe('the daemon under random input', () => {
         } catch (err) {
           // a request node's own HTTP client refuses to send is not the daemon's doing
           if (/ERR_UNESCAPED_CHARACTERS|ERR_INVALID_CHAR|ERR_INVALID_URL/.test(String((err as { code?: string }).code ?? (err as Error).cause ?? err))) return;
-          // a refused upload over 1 MiB is not read: the connection closes under the sender, as S3 does
-          if (Buffer.byteLength(b) > 1024 * 1024 && /ECONNRESET|EPIPE/.test(String(err))) return;
+          // a refused upload is not read: the connection closes under a sender still sending, as S3 does
+          if (Buffer.byteLength(b) > 64 * 1024 && /ECONNRESET|EPIPE/.test(String(err))) return;
           s3.crashes++;
           throw new Error(`S3 ${input}: no answer: ${String(err)}`);
         }

@@ -64,32 +64,10 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
       return;
     }
     const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
-    // The rest of a refused request's body: a small one is read and dropped, so the client, still
-    // sending, gets to read the answer; a large upload is not worth reading, and the connection closes.
-    if (!req.complete && !(await drainSmallBody(req))) headers.connection = 'close';
+    if (!req.complete) headers.connection = 'close'; // do not read the rest of a refused upload
     if (code === 'InvalidRange' && typeof error.data.size === 'number') headers['content-range'] = `bytes */${error.data.size}`;
     res.writeHead(status, headers);
     res.end(method === 'HEAD' ? undefined : body);
-  }
-}
-
-/** Bodies up to this size are read and dropped after an error rather than cut off. */
-const DRAIN_LIMIT = 1024 * 1024;
-
-/** Reads and drops the rest of a request body if it is at most DRAIN_LIMIT bytes and arrives within 5 s; false when it did not. */
-async function drainSmallBody(req: IncomingMessage): Promise<boolean> {
-  const announced = Number(req.headers['content-length'] ?? 0);
-  if (!Number.isFinite(announced) || announced > DRAIN_LIMIT) return false;
-  const timeout = AbortSignal.timeout(5000);
-  let read = 0;
-  try {
-    for await (const piece of req as AsyncIterable<Buffer>) {
-      read += piece.length;
-      if (timeout.aborted || read > DRAIN_LIMIT) return false;
-    }
-    return true;
-  } catch {
-    return false;
   }
 }
 
