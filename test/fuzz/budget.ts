@@ -13,7 +13,7 @@ export const FUZZ_SECONDS = Number(process.env.TUSK_FUZZ_SECONDS ?? 0);
 const FUZZ_FILES = 2;
 const LONG = FUZZ_SECONDS > 0;
 /** Seconds one fuzz file runs in the normal suite (CI's budget: < 60 s for the whole fuzz suite). */
-const CI_SECONDS = 24;
+const CI_SECONDS = 18;
 /** An answer slower than this is a stall (generous: the machine is shared and loaded). */
 export const STALL_MS = 10_000;
 
