@@ -186,7 +186,9 @@ async function openMetadata(dir: string, home: string): Promise<LevelMetadataSto
     if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
-    throw err;
+    // LevelDB's own reason (permission denied, read-only file system, not a directory) is in the cause.
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new TuskError('failed_precondition', 'MetadataUnavailable', `cannot open the metadata database ${dir}: ${cause}`, { path: dir, reason: cause });
   }
 }
 
