@@ -2,7 +2,6 @@
 // uses, its jobs with progress, its datum figures from /metrics, and
 // "run pipeline".
 import { useState } from 'preact/hooks';
-import { stringify } from 'yaml';
 import { api, metricsText } from '../api';
 import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
 import { ago, duration, short, span } from '../format';
@@ -14,15 +13,16 @@ export function PipelineView(props: { name: string }) {
   const { name } = props;
   const data = useLive(
     async () => {
-      const [pipeline, jobs, text] = await Promise.all([api.inspectPipeline(name), api.listJob(name), metricsText()]);
-      return { pipeline, jobs, figures: figures(text, name) };
+      // The YAML printer is loaded with the first pipeline view, not with the console.
+      const [pipeline, jobs, text, yaml] = await Promise.all([api.inspectPipeline(name), api.listJob(name), metricsText(), import('yaml')]);
+      const specYaml = yaml.stringify(trimDefaults(JSON.parse(pipeline.specJson)), { lineWidth: 0 });
+      return { pipeline, jobs, figures: figures(text, name), specYaml };
     },
     [name],
     (c) => c.pipeline === name && c.kind !== 'datum',
   );
   if (!data.data) return <Page title={<>Pipeline {name}</>}>{data.error ? <ErrorBox error={data.error} /> : <Loading />}</Page>;
-  const { pipeline: p, jobs, figures: f } = data.data;
-  const spec = JSON.parse(p.specJson) as Record<string, unknown>;
+  const { pipeline: p, jobs, figures: f, specYaml } = data.data;
   return (
     <Page
       title={<>Pipeline {name} {p.state === 'running' ? <span class="badge state-success">running</span> : <State state={p.state} />}</>}
@@ -69,7 +69,7 @@ export function PipelineView(props: { name: string }) {
         </div>
         <div>
           <h2>Spec</h2>
-          <pre class="spec" data-testid="spec">{stringify(trimDefaults(spec), { lineWidth: 0 })}</pre>
+          <pre class="spec" data-testid="spec">{specYaml}</pre>
         </div>
       </div>
     </Page>
