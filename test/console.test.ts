@@ -73,7 +73,7 @@ describe('console API', () => {
     const set = (await api<{ commits: any[] }>('tusk.pfs.PfsApi/InspectCommitSet', { id })).json.commits;
     expect(set.map((c) => c.repo).sort()).toEqual(['counts', 'docs', 'top']);
 
-    const file = await fetch(`${base}/api/tusk.pfs.PfsApi/GetFile`, { method: 'POST', body: JSON.stringify({ file: 'top@master:/top.txt' }) });
+    const file = await fetch(`${base}/api/tusk.pfs.PfsApi/GetFile`, { method: 'POST', body: JSON.stringify({ file: 'top@master:/top.txt' }), headers: { 'content-type': 'application/json' } });
     const cliFile = await tusk(['get', 'file', 'top@master:/top.txt'], { env: daemon.env });
     expect(await file.text()).toBe(cliFile.stdout);
   });
@@ -86,6 +86,16 @@ describe('console API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({ code: 'UnknownField' });
     expect((await api('tusk.pfs.PfsApi/NoSuchThing')).status).toBe(404);
+  });
+
+  it('refuses calls another web site could make through a browser', async () => {
+    const body = JSON.stringify({ name: 'csrf' });
+    const plain = await fetch(`${base}/api/tusk.pfs.PfsApi/CreateRepo`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    expect(plain.status).toBe(400);
+    expect(await plain.json()).toMatchObject({ code: 'BadContentType' });
+    const foreign = await fetch(`${base}/api/tusk.pfs.PfsApi/CreateRepo`, { method: 'POST', body, headers: { 'content-type': 'application/json', origin: 'http://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect((await cli(['list', 'repo'])).map((r: any) => r.name)).not.toContain('csrf');
   });
 
   it('serves the console with caching headers and /metrics with job, datum and request series', async () => {
@@ -167,6 +177,23 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.waitForURL(`${base}/commits/${id}/top`);
     for (const repo of ['docs', 'counts', 'top']) await page.locator(`[data-testid="provenance"] [data-node="${repo}@${id}"]`).waitFor();
     await shot('provenance');
+  });
+
+  it('renders Markdown without running its markup, and shows the line diff of a changed text file', async () => {
+    const env = daemon.env;
+    await tusk(['create', 'repo', 'notes'], { env });
+    await tusk(['put', 'file', 'notes@master:/README.md', '-f', '-'], { env, input: '# Field notes\n\nAnts carry **grain**.\n\n<script>document.title = "owned"</script>\n' });
+    await tusk(['put', 'file', 'notes@master:/README.md', '-f', '-'], { env, input: '# Field notes\n\nAnts carry **seeds**.\n\n<script>document.title = "owned"</script>\n' });
+    await page.goto(`${base}/repos/notes/files/master/README.md`);
+    await page.locator('[data-testid="preview"] h1', { hasText: 'Field notes' }).waitFor();
+    await expect(page.locator('[data-testid="preview"] strong').innerText()).resolves.toBe('seeds');
+    await expect(page.locator('[data-testid="preview"] script').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid="preview"]').innerText()).resolves.toContain('<script>');
+    await page.goto(`${base}/repos/notes/diff/master/master^`);
+    await page.getByRole('button', { name: 'text diff' }).click();
+    await page.locator('[data-testid="text-diff"] .removed', { hasText: '- Ants carry **grain**.' }).waitFor();
+    await page.locator('[data-testid="text-diff"] .added', { hasText: '+ Ants carry **seeds**.' }).waitFor();
+    await shot('text-diff');
   });
 
   it('finds the failed datum of a failing pipeline and its error', async () => {

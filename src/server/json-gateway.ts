@@ -9,6 +9,11 @@
 // bytes; ModifyFile takes the bytes of one file as the body, with `target`,
 // `path` and `description` in the query. Errors answer with an HTTP status
 // for the error's kind and the typed error as JSON ({code, kind, message, data}).
+// Other web sites must not drive the daemon through a visitor's browser: a
+// call must say `content-type: application/json` (ModifyFile:
+// application/octet-stream), which a page of another origin cannot send
+// without a CORS preflight that is never granted, and a request whose Origin
+// is not the daemon's own is refused.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
@@ -71,6 +76,13 @@ export class JsonGateway {
       const entry = this.methods.get(path);
       if (!entry) throw new NotFound('NoSuchMethod', `no API method ${path}`);
       if (req.method !== 'POST') throw new InvalidArgument('MethodNotAllowed', `${path} takes POST, not ${req.method}`);
+      const origin = req.headers.origin;
+      if (origin && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+        return sendJson(res, 403, { code: 'CrossOrigin', kind: 'permission_denied', message: `calls from ${origin} are not accepted: the API serves the console of its own origin`, data: { origin } });
+      }
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const wanted = entry.definition.requestStream ? 'application/octet-stream' : 'application/json';
+      if (type !== wanted) throw new InvalidArgument('BadContentType', `${path} takes content-type ${wanted}, not ${type || 'none'}`);
       const metadata = new Metadata();
       for (const h of FORWARDED_HEADERS) {
         const v = req.headers[h];

@@ -1,5 +1,7 @@
 // A file's preview by its extension: CSV/TSV as a table, JSON pretty-printed,
-// images as images, text and Markdown as text. Reads at most PREVIEW_BYTES.
+// Markdown rendered (markdown-it with raw HTML off, so a file cannot put
+// markup or scripts into the console), images as images, other text as text.
+// Reads at most PREVIEW_BYTES.
 import { useEffect, useState } from 'preact/hooks';
 import { fileBytes } from '../api';
 import { bytes } from '../format';
@@ -8,9 +10,9 @@ import { ErrorBox, Loading } from './bits';
 const PREVIEW_BYTES = 1024 * 1024;
 const IMAGE = /\.(png|jpe?g|gif|webp|svg|bmp)$/i;
 const TABLE = /\.(csv|tsv)$/i;
-const TEXT = /\.(txt|md|markdown|json|jsonl|ya?ml|log|py|js|ts|sh|html|css|xml|toml|ini|cfg)$|^[^.]*$/i;
+export const TEXT = /\.(txt|md|markdown|json|jsonl|ya?ml|log|py|js|ts|sh|html|css|xml|toml|ini|cfg)$|^[^.]*$/i;
 
-type Shown = { kind: 'image'; url: string } | { kind: 'table'; rows: string[][] } | { kind: 'text'; text: string } | { kind: 'none' };
+type Shown = { kind: 'image'; url: string } | { kind: 'markdown'; html: string } | { kind: 'table'; rows: string[][] } | { kind: 'text'; text: string } | { kind: 'none' };
 
 export function Preview(props: { file: string; path: string; size: number }) {
   const [shown, setShown] = useState<Shown>();
@@ -28,6 +30,10 @@ export function Preview(props: { file: string; path: string; size: number }) {
       }
       const text = await blob.text();
       if (TABLE.test(path)) return setShown({ kind: 'table', rows: parseTable(text, path.toLowerCase().endsWith('.tsv') ? '\t' : ',') });
+      if (/\.(md|markdown)$/i.test(path)) {
+        const { default: MarkdownIt } = await import('markdown-it');
+        return setShown({ kind: 'markdown', html: new MarkdownIt({ html: false }).render(text) });
+      }
       if (/\.json$/i.test(path)) {
         try {
           return setShown({ kind: 'text', text: JSON.stringify(JSON.parse(text), null, 2) });
@@ -44,6 +50,7 @@ export function Preview(props: { file: string; path: string; size: number }) {
   const cut = props.size > PREVIEW_BYTES && shown.kind !== 'image' ? <p class="muted">First {bytes(PREVIEW_BYTES)} of {bytes(props.size)}.</p> : null;
   if (shown.kind === 'none') return <p class="muted">No preview for this kind of file; download it instead.</p>;
   if (shown.kind === 'image') return <img class="preview-image" src={shown.url} alt={props.path} />;
+  if (shown.kind === 'markdown') return <>{cut}<div class="markdown" data-testid="preview" dangerouslySetInnerHTML={{ __html: shown.html }} /></>;
   if (shown.kind === 'text') return <>{cut}<pre class="preview-text" data-testid="preview">{shown.text}</pre></>;
   const [head = [], ...rows] = shown.rows;
   return (

@@ -1,9 +1,10 @@
 // The file browser at any ref (branch, commit, ancestor): breadcrumbs, a
 // folder's entries with sizes, a file's preview and download, and the diff
-// of two refs.
+// of two refs with a line diff of small text files.
+import { useState } from 'preact/hooks';
 import { api, fileBytes } from '../api';
 import { ErrorBox, Loading, Page } from '../components/bits';
-import { Preview } from '../components/Preview';
+import { Preview, TEXT } from '../components/Preview';
 import { bytes, short } from '../format';
 import { useLive } from '../live';
 import { Link, paths } from '../router';
@@ -80,25 +81,60 @@ export function DiffView(props: { repo: string; newRef: string; oldRef: string }
   const { repo, newRef, oldRef } = props;
   const data = useLive(() => api.diffFile(`${repo}@${newRef}`, `${repo}@${oldRef}`), [repo, newRef, oldRef], () => false);
   const label = (r: string) => (/^[0-9a-f]{32}$/.test(r) ? short(r) : r);
+  const [open, setOpen] = useState<string>();
   return (
     <Page title={<>Diff of {repo}: {label(newRef)} against {label(oldRef)}</>}>
       {!data.data ? (data.error ? <ErrorBox error={data.error} /> : <Loading />) : data.data.length === 0 ? (
         <p class="muted">No differences.</p>
       ) : (
         <table data-testid="diff">
-          <thead><tr><th>Path</th><th>Change</th><th>Old size</th><th>New size</th></tr></thead>
+          <thead><tr><th>Path</th><th>Change</th><th>Old size</th><th>New size</th><th></th></tr></thead>
           <tbody>
-            {data.data.map((d) => (
+            {data.data.flatMap((d) => [
               <tr key={d.path} class={`change-${d.change}`}>
                 <td>{d.change === 'deleted' ? d.path : <Link href={paths.files(repo, newRef, d.path)}>{d.path}</Link>}</td>
                 <td>{d.change}</td>
                 <td>{d.change === 'added' ? '' : bytes(d.oldSizeBytes)}</td>
                 <td>{d.change === 'deleted' ? '' : bytes(d.sizeBytes)}</td>
-              </tr>
-            ))}
+                <td>
+                  {d.change === 'modified' && TEXT.test(d.path) && Math.max(d.sizeBytes, d.oldSizeBytes) <= TEXT_DIFF_BYTES && (
+                    <button type="button" class="link" onClick={() => setOpen(open === d.path ? undefined : d.path)}>{open === d.path ? 'hide' : 'text diff'}</button>
+                  )}
+                </td>
+              </tr>,
+              open === d.path && (
+                <tr key={`${d.path}-diff`}>
+                  <td colSpan={5}><TextDiff oldFile={`${repo}@${oldRef}:${d.path}`} newFile={`${repo}@${newRef}:${d.path}`} /></td>
+                </tr>
+              ),
+            ])}
           </tbody>
         </table>
       )}
     </Page>
+  );
+}
+
+/** Text files up to this size get a line diff. */
+const TEXT_DIFF_BYTES = 256 * 1024;
+
+function TextDiff(props: { oldFile: string; newFile: string }) {
+  const data = useLive(
+    async () => {
+      const [{ diffLines }, before, after] = await Promise.all([import('diff'), fileBytes(props.oldFile).then((b) => b.text()), fileBytes(props.newFile).then((b) => b.text())]);
+      return diffLines(before, after);
+    },
+    [props.oldFile, props.newFile],
+    () => false,
+  );
+  if (!data.data) return data.error ? <ErrorBox error={data.error} /> : <Loading />;
+  return (
+    <pre class="text-diff" data-testid="text-diff">
+      {data.data.flatMap((part, i) =>
+        part.value.replace(/\n$/, '').split('\n').map((line, j) => (
+          <div key={`${i}-${j}`} class={part.added ? 'added' : part.removed ? 'removed' : ''}>{part.added ? '+ ' : part.removed ? '- ' : '  '}{line}</div>
+        )),
+      )}
+    </pre>
   );
 }

@@ -7,6 +7,7 @@ import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
 import { ago, duration, short, span } from '../format';
 import { useLive } from '../live';
 import { Link, navigate, paths } from '../router';
+import type { Job } from '../types';
 import { parseMetrics } from './Metrics';
 
 export function PipelineView(props: { name: string }) {
@@ -23,6 +24,7 @@ export function PipelineView(props: { name: string }) {
   );
   if (!data.data) return <Page title={<>Pipeline {name}</>}>{data.error ? <ErrorBox error={data.error} /> : <Loading />}</Page>;
   const { pipeline: p, jobs, figures: f, specYaml } = data.data;
+  const hour = lastHour(jobs);
   return (
     <Page
       title={<>Pipeline {name} {p.state === 'running' ? <span class="badge state-success">running</span> : <State state={p.state} />}</>}
@@ -49,13 +51,15 @@ export function PipelineView(props: { name: string }) {
               ))}
             </tbody>
           </table>
-          <h2>Since the daemon started</h2>
+          <h2>Datums</h2>
           <table class="figures" data-testid="pipeline-metrics">
+            <thead><tr><th></th><th>Jobs of the last hour</th><th>Since the daemon started</th></tr></thead>
             <tbody>
-              <tr><th>Datums processed</th><td>{f.success}</td></tr>
-              <tr><th>Datums skipped (reused)</th><td>{f.skipped}</td></tr>
-              <tr><th>Datums failed</th><td>{f.failed}</td></tr>
-              <tr><th>Mean datum duration</th><td>{f.count > 0 ? duration((1000 * f.seconds) / f.count) : '–'}</td></tr>
+              <tr><th>Jobs</th><td>{hour.jobs}</td><td></td></tr>
+              <tr><th>Processed</th><td>{hour.processed}</td><td>{f.success}</td></tr>
+              <tr><th>Skipped (reused)</th><td>{hour.skipped}</td><td>{f.skipped}</td></tr>
+              <tr><th>Failed</th><td>{hour.failed}</td><td>{f.failed}</td></tr>
+              <tr><th>Mean datum duration</th><td></td><td>{f.count > 0 ? duration((1000 * f.seconds) / f.count) : '–'}</td></tr>
             </tbody>
           </table>
           <h2>Versions by branch</h2>
@@ -74,6 +78,20 @@ export function PipelineView(props: { name: string }) {
       </div>
     </Page>
   );
+}
+
+/** Datum counts of the jobs that started in the last hour. */
+function lastHour(jobs: Job[]) {
+  const since = Date.now() - 3600_000;
+  const h = { jobs: 0, processed: 0, skipped: 0, failed: 0 };
+  for (const j of jobs) {
+    if (Date.parse(j.started) < since) continue;
+    h.jobs++;
+    h.processed += (j.datums?.processed ?? 0) + (j.datums?.recovered ?? 0);
+    h.skipped += j.datums?.skipped ?? 0;
+    h.failed += j.datums?.failed ?? 0;
+  }
+  return h;
 }
 
 /** The datum figures /metrics holds for one pipeline. */
