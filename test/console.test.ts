@@ -118,7 +118,35 @@ describe('console API', () => {
     expect(metrics).toMatch(/^tusk_grpc_requests_total\{method="tusk.pfs.PfsApi\/ModifyFile",code="OK"\} 1$/m);
     expect(metrics).toMatch(/^tusk_object_store_requests_total\{op="put",outcome="ok"\} \d+$/m);
   });
+
+  it('streams changes and a followed job log as server-sent events while a job runs', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+    const events = await fetch(`${base}/api/events`, { headers: { accept: 'text/event-stream' } });
+    expect(events.headers.get('content-type')).toBe('text/event-stream');
+    const logs = await fetch(`${base}/api/tusk.pps.PpsApi/GetLogs`, { method: 'POST', body: JSON.stringify({ pipeline: 'counts', follow: true }), headers });
+    const put = await tusk(['put', 'file', 'docs@master:/owl.txt', '-f', '-'], { env: daemon.env, input: 'The owl saw the owl.\n' });
+    const id2 = put.stdout.trim();
+    const changes = await readUntil(events, (t) => t.includes(`"kind":"job","pipeline":"counts","id":"${id2}","state":"success"`));
+    expect(changes).toMatch(/^event: change$/m);
+    const followed = await readUntil(logs, (t) => t.includes('owl: '));
+    const line = JSON.parse(/^data: (.*owl: .*)$/m.exec(followed)![1]!);
+    expect(line).toMatchObject({ pipeline: 'counts', job: id2, stream: 'stdout', message: 'owl: 3 distinct words' });
+    await cli(['wait', 'commit', `top@${id2}`]);
+  });
 });
+
+/** Reads a streamed response until `done(textSoFar)` holds. */
+async function readUntil(res: Response, done: (text: string) => boolean): Promise<string> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  while (!done(text)) {
+    const { value, done: ended } = await reader.read();
+    if (ended) throw new Error(`stream ended before the expected text:\n${text}`);
+    text += value;
+  }
+  await reader.cancel();
+  return text;
+}
 
 describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
   let browser: Browser;
@@ -148,9 +176,14 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await expect(page.locator('[data-pipeline="counts"] .badge').innerText()).resolves.toBe('success');
     await expect(page.locator('[data-pipeline="top"] .badge').innerText()).resolves.toBe('success');
     await shot('dag');
+    // From the keyboard: Tab reaches the graph's nodes, Enter opens one.
+    for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.getAttribute('data-node'))) !== 'counts'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/pipelines/counts`);
   });
 
   it('follows a pipeline to its job, the job to its datums and a datum to its log line', async () => {
+    await page.goto(base);
     await page.locator('svg.graph [data-node="counts"]').click();
     await page.waitForURL(`${base}/pipelines/counts`);
     await page.locator(`[data-testid="jobs"] a[href="/pipelines/counts/jobs/${id}"]`).click();
@@ -174,8 +207,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.locator('[data-testid="preview"]').filter({ hasText: top.split('\n')[0]!.trim() }).waitFor();
     await shot('file');
     await page.locator('a', { hasText: 'provenance' }).first().click();
-    await page.waitForURL(`${base}/commits/${id}/top`);
-    for (const repo of ['docs', 'counts', 'top']) await page.locator(`[data-testid="provenance"] [data-node="${repo}@${id}"]`).waitFor();
+    await page.waitForURL(/\/commits\/[0-9a-f]{32}\/top$/);
+    const head = page.url().split('/').at(-2)!;
+    expect(head).toBe((await cli(['inspect', 'commit', 'top@master'])).id);
+    for (const repo of ['docs', 'counts', 'top']) await page.locator(`[data-testid="provenance"] [data-node="${repo}@${head}"]`).waitFor();
     await shot('provenance');
   });
 

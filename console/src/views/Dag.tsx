@@ -1,10 +1,10 @@
 // The DAG: every repo and pipeline as a graph, pipelines coloured by their
 // last job's state on the chosen branch, live while jobs run; below it the
 // same as a table, and a form to create a repo.
-import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
+import { OneFieldForm } from '../components/OneFieldForm';
 import { bytes, inputRepos } from '../format';
 import { useLive } from '../live';
 import { Link, navigate, paths } from '../router';
@@ -65,30 +65,7 @@ export function DagView(props: { branch: string }) {
           })}
         </tbody>
       </table>
-      <CreateRepo onCreated={data.reload} />
+      <OneFieldForm title="Create a repo" label="New repo name" placeholder="name" button="Create repo" required run={async (name) => (await api.createRepo(name, ''), data.reload())} />
     </Page>
-  );
-}
-
-function CreateRepo(props: { onCreated: () => void }) {
-  const [name, setName] = useState('');
-  const [error, setError] = useState<Error>();
-  return (
-    <form
-      class="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setError(undefined);
-        api.createRepo(name.trim(), '').then(() => {
-          setName('');
-          props.onCreated();
-        }, setError);
-      }}
-    >
-      <h2>Create a repo</h2>
-      <input value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} placeholder="name" aria-label="New repo name" required />
-      <button type="submit">Create repo</button>
-      <ErrorBox error={error} />
-    </form>
   );
 }

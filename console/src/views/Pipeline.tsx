@@ -1,9 +1,9 @@
 // A pipeline: state, workers, its spec as YAML, the versions each branch
 // uses, its jobs with progress, its datum figures from /metrics, and
 // "run pipeline".
-import { useState } from 'preact/hooks';
 import { api, metricsText } from '../api';
 import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
+import { OneFieldForm } from '../components/OneFieldForm';
 import { ago, duration, short, span } from '../format';
 import { useLive } from '../live';
 import { Link, navigate, paths } from '../router';
@@ -29,7 +29,7 @@ export function PipelineView(props: { name: string }) {
     <Page
       title={<>Pipeline {name} {p.state === 'running' ? <span class="badge state-success">running</span> : <State state={p.state} />}</>}
       sub={`version ${p.version} · ${p.workers} worker${p.workers === 1 ? '' : 's'} running · output on ${p.outputBranch}${p.description ? ` · ${p.description}` : ''}`}
-      actions={<RunPipeline name={name} />}
+      actions={<OneFieldForm label="Branch to run on" placeholder="branch (default: main line)" button="Run pipeline" run={async (branch) => navigate(paths.job(name, (await api.runPipeline(name, branch)).id))} />}
     >
       {p.reason && <div class="error">{p.reason}</div>}
       <div class="columns">
@@ -120,23 +120,4 @@ function trimDefaults(value: unknown): unknown {
     out[k] = trimDefaults(v);
   }
   return out;
-}
-
-function RunPipeline(props: { name: string }) {
-  const [branch, setBranch] = useState('');
-  const [error, setError] = useState<Error>();
-  return (
-    <form
-      class="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setError(undefined);
-        api.runPipeline(props.name, branch.trim()).then((job) => navigate(paths.job(props.name, job.id)), setError);
-      }}
-    >
-      <input value={branch} onInput={(e) => setBranch((e.currentTarget as HTMLInputElement).value)} placeholder="branch (default: main line)" aria-label="Branch to run on" />
-      <button type="submit">Run pipeline</button>
-      <ErrorBox error={error} />
-    </form>
-  );
 }
