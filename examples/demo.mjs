@@ -45,8 +45,11 @@ try {
 
   // On a terminal, keep the daemon up so the DAG can be looked at in the web console.
   if (consoleUrl && process.stdin.isTTY) {
-    console.log(`\n# The web console shows this DAG at ${consoleUrl}\n# Press Enter to stop the daemon and remove the demo's home.`);
-    await new Promise((resolve) => process.stdin.once('data', resolve));
+    console.log(`\n# The web console shows this DAG at ${consoleUrl}\n# Press Enter (or Ctrl-C) to stop the daemon and remove the demo's home.`);
+    await new Promise((resolve) => {
+      process.stdin.once('data', resolve);
+      process.once('SIGINT', resolve);
+    });
     process.stdin.pause();
   } else if (consoleUrl) {
     console.log(`\n# The web console was at ${consoleUrl} (run the demo on a terminal to keep it up)`);
