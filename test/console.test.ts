@@ -7,6 +7,7 @@
 // Screenshots go to test-artifacts/console/ (git-ignored). Without
 // /usr/bin/chromium the browser part is skipped and says so.
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,24 @@ describe('console API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({ code: 'UnknownField' });
     expect((await api('tusk.pfs.PfsApi/NoSuchThing')).status).toBe(404);
+  });
+
+  it('uploads a file into a new commit, and writes nothing when the upload is cut short', async () => {
+    const q = (path: string) => `${base}/api/tusk.pfs.PfsApi/ModifyFile?target=notes-up@master&path=${path}&description=from+the+console`;
+    await api('tusk.pfs.PfsApi/CreateRepo', { name: 'notes-up' });
+    const res = await fetch(q('/a.txt'), { method: 'POST', body: 'hello', headers: { 'content-type': 'application/octet-stream' } });
+    expect(res.status).toBe(200);
+    const { commit } = (await res.json()) as { commit: { id: string } };
+    expect(await cli(['inspect', 'commit', `notes-up@${commit.id}`])).toMatchObject({ description: 'from the console', sizeBytes: 5 });
+    // Promise a long body, send a little, hang up.
+    await new Promise<void>((resolve) => {
+      const req = request(q('/cut.txt'), { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': '100000' } });
+      req.on('error', () => resolve());
+      req.write('x'.repeat(1000), () => setTimeout(() => (req.destroy(), resolve()), 200));
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await cli(['list', 'file', 'notes-up@master:/'])).map((f: any) => f.path)).toEqual(['/a.txt']);
+    expect(await cli(['list', 'commit', 'notes-up@master'])).toHaveLength(1);
   });
 
   it('refuses calls another web site could make through a browser', async () => {

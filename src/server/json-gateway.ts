@@ -116,7 +116,10 @@ export class JsonGateway {
         else if (mode === 'events') res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
         else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).write('[');
       };
-      req.socket.on('close', () => call.cancel());
+      // 'close' on the response: it ended, or the browser went away before (a socket may serve many requests).
+      res.on('close', () => {
+        if (!res.writableFinished) call.cancel();
+      });
       call.onWrite = (msg) => {
         start();
         if (mode === 'bytes') return res.write((msg as { data: Uint8Array }).data);
@@ -150,12 +153,14 @@ export class JsonGateway {
       yield { open: { target, description: query.get('description') ?? '' } };
       yield { putFile: { path, append: false } };
       for await (const chunk of req) yield { data: chunk as Buffer };
+      // A body cut short must not become a shorter file.
+      if (!req.complete) throw new InvalidArgument('Cancelled', 'the upload ended before its body did; nothing was written');
       yield { endFile: {} };
       yield { close: {} };
     };
     const call = Object.assign(new EventEmitter(), { metadata, cancelled: false, [Symbol.asyncIterator]: () => messages()[Symbol.asyncIterator]() });
-    req.socket.on('close', () => {
-      if (!res.writableEnded) call.cancelled = true;
+    res.on('close', () => {
+      if (!res.writableFinished) call.cancelled = true;
     });
     const value = await new Promise<unknown>((resolve, reject) => handler(call, (err, v) => (err ? reject(err) : resolve(v))));
     sendJson(res, 200, value);
