@@ -134,7 +134,7 @@ describe('console API', () => {
     expect(metrics).toMatch(/^tusk_datums_total\{pipeline="counts",state="success"\} 3$/m);
     expect(metrics).toMatch(/^tusk_datum_duration_seconds_count\{pipeline="counts",state="success"\} 3$/m);
     expect(metrics).toMatch(/^tusk_workers_running\{pipeline="counts"\} \d+$/m);
-    expect(metrics).toMatch(/^tusk_grpc_requests_total\{method="tusk.pfs.PfsApi\/ModifyFile",code="OK"\} 1$/m);
+    expect(metrics).toMatch(/^tusk_grpc_requests_total\{method="tusk.pfs.PfsApi\/ModifyFile",code="OK"\} 2$/m); // tusk put file and the console upload
     expect(metrics).toMatch(/^tusk_object_store_requests_total\{op="put",outcome="ok"\} \d+$/m);
   });
 

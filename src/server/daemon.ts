@@ -57,6 +57,7 @@ export class Daemon {
     private readonly s3: HttpServer,
     private readonly log: Logger,
     private readonly events: ConsoleEvents,
+    private readonly api: JsonGateway,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
@@ -134,7 +135,8 @@ export class Daemon {
       if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
-      const api = new JsonGateway(publicServices);
+      // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
+      const api = new JsonGateway(`${loopback(config.host)}:${port}`, publicServices.map((s) => s.definition));
       const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
@@ -170,7 +172,7 @@ export class Daemon {
       await pfs.triggers.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api);
     } catch (err) {
       await meta.close();
       throw err;
@@ -179,6 +181,9 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.pfs.triggers.stop();
+    // Console calls in flight (a followed log) would hold the gRPC server open.
+    this.api.close();
+    this.events.close();
     await this.pps.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -190,7 +195,6 @@ export class Daemon {
         resolve();
       });
     });
-    this.events.close();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections?.();
     const s3Closed = new Promise<void>((resolve) => this.s3.close(() => resolve()));
@@ -227,6 +231,12 @@ async function openStore(config: DaemonConfig, meter: StoreMeter): Promise<Objec
 
 function portError(what: string, port: number, err: unknown): TuskError {
   return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${(err as Error).message}`);
+}
+
+/** Where the daemon reaches its own gRPC server: loopback when it listens on every interface. */
+function loopback(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function countJobs(jobs: readonly { pipeline: string; state: string }[]): { pipeline: string; state: string; count: number }[] {

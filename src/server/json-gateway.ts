@@ -1,23 +1,25 @@
 // The console's JSON API: every method of the public gRPC services at
-// POST /api/<package.Service>/<Method>, handled by the very handler objects the
-// gRPC server runs (so no behaviour exists twice). The body is the request
-// message as JSON (field names as in the .proto, camelCase; missing fields take
-// their proto defaults), the answer the response message as JSON. A server
-// stream answers with a JSON array of its messages, or, when asked with
-// `accept: text/event-stream`, one server-sent `message` event per message
-// until it ends (`tusk logs -f` in a browser). GetFile answers with the file's
-// bytes; ModifyFile takes the bytes of one file as the body, with `target`,
-// `path` and `description` in the query. Errors answer with an HTTP status
-// for the error's kind and the typed error as JSON ({code, kind, message, data}).
+// POST /api/<package.Service>/<Method>, passed on to the daemon's own gRPC
+// server over loopback, so a console call runs the very handlers and
+// interceptors (access control, metrics) a `tusk` call runs and no behaviour
+// exists twice. The body is the request message as JSON (field names as in
+// the .proto, camelCase; missing fields take their proto defaults), the
+// answer the response message as JSON. A server stream answers with a JSON
+// array of its messages, or, when asked with `accept: text/event-stream`, one
+// server-sent `message` event per message until it ends (`tusk logs -f` in a
+// browser). GetFile answers with the file's bytes; ModifyFile takes the bytes
+// of one file as the body, with `target`, `path` and `description` in the
+// query. Header `authn-token` goes on as gRPC metadata. Errors answer with an
+// HTTP status for the error's kind and the typed error as JSON
+// ({code, kind, message, data}).
 // Other web sites must not drive the daemon through a visitor's browser: a
 // call must say `content-type: application/json` (ModifyFile:
 // application/octet-stream), which a page of another origin cannot send
 // without a CORS preflight that is never granted, and a request whose Origin
 // is not the daemon's own is refused.
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { InvalidArgument, NotFound, type ErrorKind } from '../errors/index.js';
+import { Client, credentials, Metadata, status, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { InvalidArgument, NotFound } from '../errors/index.js';
 import { fromServiceError, toServiceError } from '../rpc/errors.js';
 
 /** One method of a ts-proto grpc-js service definition. */
@@ -25,21 +27,19 @@ interface MethodDefinition {
   path: string;
   requestStream: boolean;
   responseStream: boolean;
+  requestSerialize(value: never): Buffer;
   requestDeserialize(bytes: Buffer): unknown;
+  responseDeserialize(bytes: Buffer): unknown;
 }
 
-type Handler = (call: unknown, callback?: (err: ServiceError | null, value?: unknown) => void) => void;
-
-export interface GatewayService {
-  definition: Record<string, MethodDefinition>;
-  implementation: Record<string, unknown>;
-}
-
-const KIND_TO_HTTP: Record<ErrorKind, number> = {
+/** HTTP status by error kind; a kind not listed answers 500. */
+const KIND_TO_HTTP: Record<string, number> = {
   not_found: 404,
   already_exists: 409,
   invalid_argument: 400,
   failed_precondition: 412,
+  unauthenticated: 401,
+  permission_denied: 403,
   data_loss: 500,
   unavailable: 503,
   deadline_exceeded: 504,
@@ -49,20 +49,22 @@ const KIND_TO_HTTP: Record<ErrorKind, number> = {
 
 /** Request bodies above this size are refused (file uploads stream and have no limit). */
 const MAX_JSON_BODY = 4 * 1024 * 1024;
-/** Metadata headers passed on to the handlers, as gRPC metadata. */
+/** Headers passed on to the gRPC server as metadata. */
 const FORWARDED_HEADERS = ['authn-token'];
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+type Serialize = (value: unknown) => Buffer;
 
 export class JsonGateway {
-  private readonly methods = new Map<string, { definition: MethodDefinition; handler: Handler }>();
+  private readonly methods = new Map<string, MethodDefinition>();
+  private readonly client: Client;
+  /** Calls in flight, cancelled by close() (a followed log would otherwise hold the gRPC server open). */
+  private readonly active = new Set<{ cancel(): void }>();
 
-  constructor(services: GatewayService[]) {
-    for (const { definition, implementation } of services) {
-      for (const [name, method] of Object.entries(definition)) {
-        const handler = implementation[name];
-        if (typeof handler !== 'function') throw new Error(`no handler for ${method.path}`);
-        this.methods.set(method.path, { definition: method, handler: handler as Handler });
-      }
-    }
+  /** `address`: the daemon's gRPC server as seen from the daemon (loopback); `services`: the definitions it serves. */
+  constructor(address: string, services: Record<string, MethodDefinition>[]) {
+    this.client = new Client(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+    for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
   }
 
   /** The method paths served ('/tusk.pfs.PfsApi/ListRepo', ...). */
@@ -70,147 +72,138 @@ export class JsonGateway {
     return [...this.methods.keys()];
   }
 
+  close(): void {
+    for (const call of this.active) call.cancel();
+    this.client.close();
+  }
+
   /** Serves a request under /api; `path` is what follows it ('/tusk.pfs.PfsApi/ListRepo'). */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     try {
-      const entry = this.methods.get(path);
-      if (!entry) throw new NotFound('NoSuchMethod', `no API method ${path}`);
+      const method = this.methods.get(path);
+      if (!method) throw new NotFound('NoSuchMethod', `no API method ${path}`);
       if (req.method !== 'POST') throw new InvalidArgument('MethodNotAllowed', `${path} takes POST, not ${req.method}`);
       const origin = req.headers.origin;
       if (origin && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
         return sendJson(res, 403, { code: 'CrossOrigin', kind: 'permission_denied', message: `calls from ${origin} are not accepted: the API serves the console of its own origin`, data: { origin } });
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      const wanted = entry.definition.requestStream ? 'application/octet-stream' : 'application/json';
+      const wanted = method.requestStream ? 'application/octet-stream' : 'application/json';
       if (type !== wanted) throw new InvalidArgument('BadContentType', `${path} takes content-type ${wanted}, not ${type || 'none'}`);
       const metadata = new Metadata();
       for (const h of FORWARDED_HEADERS) {
         const v = req.headers[h];
         if (typeof v === 'string') metadata.set(h, v);
       }
-      const { definition, handler } = entry;
-      if (definition.requestStream) {
+      if (method.requestStream) {
         if (!path.endsWith('/ModifyFile')) throw new InvalidArgument('NotOverHttp', `${path} is not available over HTTP`);
-        return await this.upload(req, res, handler, metadata, query);
+        return sendJson(res, 200, await this.upload(req, res, method, metadata, query));
       }
-      const request = await readRequest(req, definition);
-      if (!definition.responseStream) {
-        const value = await new Promise<unknown>((resolve, reject) => handler(unaryCall(request, metadata), (err, v) => (err ? reject(err) : resolve(v))));
-        return sendJson(res, 200, value);
-      }
-      await this.stream(req, res, handler, request, metadata, path.endsWith('/GetFile') ? 'bytes' : req.headers.accept === 'text/event-stream' ? 'events' : 'array');
+      const request = await readRequest(req, method);
+      if (!method.responseStream) return sendJson(res, 200, await this.unary(method, request, metadata));
+      await this.stream(res, method, request, metadata, path.endsWith('/GetFile') ? 'bytes' : req.headers.accept === 'text/event-stream' ? 'events' : 'array');
     } catch (err) {
       sendError(res, err);
     }
   }
 
-  /** Runs a server-streaming handler, forwarding its messages as a JSON array, events or raw bytes. */
-  private stream(req: IncomingMessage, res: ServerResponse, handler: Handler, request: unknown, metadata: Metadata, mode: 'array' | 'events' | 'bytes'): Promise<void> {
+  private unary(method: MethodDefinition, request: unknown, metadata: Metadata): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const call = new StreamCall(request, metadata);
-      let first = true;
+      const call = this.client.makeUnaryRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, request, metadata, (err, value) => {
+        this.active.delete(call);
+        if (err) reject(err);
+        else resolve(value);
+      });
+      this.active.add(call);
+    });
+  }
+
+  /** Forwards a server stream's messages as a JSON array, events or raw bytes, pausing it while the browser is slow. */
+  private stream(res: ServerResponse, method: MethodDefinition, request: unknown, metadata: Metadata, mode: 'array' | 'events' | 'bytes'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call: ClientReadableStream<unknown> = this.client.makeServerStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, request, metadata);
+      this.active.add(call);
+      let started = false;
+      let count = 0;
       const start = () => {
-        if (!first) return;
-        first = false;
-        if (mode === 'bytes') res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
-        else if (mode === 'events') res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-        else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).write('[');
+        if (started) return;
+        started = true;
+        const type = mode === 'bytes' ? 'application/octet-stream' : mode === 'events' ? 'text/event-stream' : 'application/json';
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+        if (mode === 'array') res.write('[');
       };
-      // 'close' on the response: it ended, or the browser went away before (a socket may serve many requests).
+      // 'close' on the response: it ended, or the browser went away first.
       res.on('close', () => {
         if (!res.writableFinished) call.cancel();
       });
-      call.onWrite = (msg) => {
+      res.on('drain', () => call.resume());
+      call.on('data', (msg: unknown) => {
         start();
-        if (mode === 'bytes') return res.write((msg as { data: Uint8Array }).data);
-        if (mode === 'events') return res.write(`data: ${JSON.stringify(msg)}\n\n`);
-        const ok = res.write((call.written > 1 ? ',' : '') + JSON.stringify(msg));
-        return ok;
-      };
-      res.on('drain', () => call.emit('drain'));
-      call.onEnd = () => {
+        const ok =
+          mode === 'bytes' ? res.write((msg as { data: Uint8Array }).data)
+          : mode === 'events' ? res.write(`data: ${JSON.stringify(msg)}\n\n`)
+          : res.write((count++ > 0 ? ',' : '') + JSON.stringify(msg));
+        if (!ok) call.pause();
+      });
+      call.on('end', () => {
+        this.active.delete(call);
         start();
         res.end(mode === 'array' ? ']' : undefined);
         resolve();
-      };
-      call.onError = (err) => {
-        if (first) return reject(err);
-        // Headers are out: tell an event stream why it ended, cut anything else short.
+      });
+      call.on('error', (err: ServiceError) => {
+        this.active.delete(call);
+        if (err.code === status.CANCELLED && res.destroyed) return resolve();
+        if (!started) return reject(err);
+        // The answer has begun: tell an event stream why it ended, cut anything else short.
         if (mode === 'events') res.end(`event: error\ndata: ${JSON.stringify(fromServiceError(err).toJSON())}\n\n`);
         else res.destroy();
         resolve();
-      };
-      handler(call);
+      });
     });
   }
 
-  /** ModifyFile with one file: the body's bytes go to `path` in the commit the target names. */
-  private async upload(req: IncomingMessage, res: ServerResponse, handler: Handler, metadata: Metadata, query: URLSearchParams): Promise<void> {
+  /** ModifyFile with one file: the body's bytes go to `path` in a new commit on `target` (or its open one). */
+  private async upload(req: IncomingMessage, res: ServerResponse, method: MethodDefinition, metadata: Metadata, query: URLSearchParams): Promise<unknown> {
     const target = query.get('target') ?? '';
     const path = query.get('path') ?? '';
     if (!target || !path) throw new InvalidArgument('BadUpload', 'an upload needs ?target=REPO@BRANCH&path=/PATH');
-    const messages = async function* () {
-      yield { open: { target, description: query.get('description') ?? '' } };
-      yield { putFile: { path, append: false } };
-      for await (const chunk of req) yield { data: chunk as Buffer };
-      // A body cut short must not become a shorter file.
-      if (!req.complete) throw new InvalidArgument('Cancelled', 'the upload ended before its body did; nothing was written');
-      yield { endFile: {} };
-      yield { close: {} };
-    };
-    const call = Object.assign(new EventEmitter(), { metadata, cancelled: false, [Symbol.asyncIterator]: () => messages()[Symbol.asyncIterator]() });
-    res.on('close', () => {
-      if (!res.writableFinished) call.cancelled = true;
+    let call!: ClientWritableStream<unknown>;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      call = this.client.makeClientStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, metadata, (err, value) => {
+        this.active.delete(call);
+        if (err) reject(err);
+        else resolve(value);
+      });
     });
-    const value = await new Promise<unknown>((resolve, reject) => handler(call, (err, v) => (err ? reject(err) : resolve(v))));
-    sendJson(res, 200, value);
+    this.active.add(call);
+    res.on('close', () => {
+      if (!res.writableFinished) call.cancel();
+    });
+    const send = async (msg: unknown) => {
+      if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
+    };
+    try {
+      await send({ open: { target, description: query.get('description') ?? '' } });
+      await send({ putFile: { path, append: false } });
+      for await (const chunk of req) await send({ data: chunk as Buffer });
+      // A body cut short must not become a shorter file: cancelling writes nothing.
+      if (!req.complete) throw new InvalidArgument('Cancelled', 'the upload ended before its body did; nothing was written');
+      await send({ endFile: {} });
+      await send({ close: {} });
+      call.end();
+    } catch (err) {
+      call.cancel();
+      await answer.catch(() => undefined);
+      throw err;
+    }
+    return answer;
   }
-}
-
-/** A stand-in for grpc-js's ServerWritableStream: what the stream handlers use of it. */
-class StreamCall extends EventEmitter {
-  cancelled = false;
-  written = 0;
-  onWrite: (msg: unknown) => boolean = () => true;
-  onEnd: () => void = () => {};
-  onError: (err: ServiceError) => void = () => {};
-
-  constructor(readonly request: unknown, readonly metadata: Metadata) {
-    super();
-    // grpc-js reports a failed stream by emitting 'error' on the call.
-    this.on('error', (err: ServiceError) => this.onError(err));
-  }
-
-  write(msg: unknown): boolean {
-    if (this.cancelled) return true;
-    this.written++;
-    return this.onWrite(msg);
-  }
-
-  end(): void {
-    if (!this.cancelled) this.onEnd();
-  }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.emit('cancelled');
-    this.emit('drain');
-  }
-
-  sendMetadata(): void {}
-  getPeer(): string {
-    return 'console';
-  }
-}
-
-function unaryCall(request: unknown, metadata: Metadata) {
-  return Object.assign(new EventEmitter(), { request, metadata, cancelled: false, getPeer: () => 'console', sendMetadata: () => {} });
 }
 
 /** The request message: the proto defaults (decoding no bytes), overlaid by the JSON body's fields. */
-async function readRequest(req: IncomingMessage, definition: MethodDefinition): Promise<unknown> {
-  const defaults = definition.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
+async function readRequest(req: IncomingMessage, method: MethodDefinition): Promise<unknown> {
+  const defaults = method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
   let text = '';
   for await (const chunk of req) {
     text += (chunk as Buffer).toString('utf8');
@@ -225,9 +218,9 @@ async function readRequest(req: IncomingMessage, definition: MethodDefinition): 
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgument('BadJson', 'the request body must be a JSON object');
   for (const [key, value] of Object.entries(body)) {
-    if (!(key in defaults)) throw new InvalidArgument('UnknownField', `${definition.path}: unknown field "${key}"`);
+    if (!(key in defaults)) throw new InvalidArgument('UnknownField', `${method.path}: unknown field "${key}"`);
     const expected = typeof defaults[key];
-    if (expected !== 'object' && defaults[key] !== undefined && typeof value !== expected) throw new InvalidArgument('BadField', `${definition.path}: field "${key}" must be a ${expected}`);
+    if (expected !== 'object' && defaults[key] !== undefined && typeof value !== expected) throw new InvalidArgument('BadField', `${method.path}: field "${key}" must be a ${expected}`);
   }
   return { ...defaults, ...body };
 }
@@ -237,8 +230,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  // Errors from handlers arrive as ServiceErrors; our own checks throw TuskErrors.
+  // Errors from the gRPC server arrive as ServiceErrors; the gateway's own checks throw TuskErrors.
   const e = fromServiceError('metadata' in Object(err) ? err : toServiceError(err));
   if (res.headersSent) return void res.destroy();
-  sendJson(res, KIND_TO_HTTP[e.kind], e.toJSON());
+  sendJson(res, KIND_TO_HTTP[e.kind] ?? 500, e.toJSON());
 }
