@@ -10,11 +10,12 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
-import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, type WorkerRuntime } from '../pps/index.js';
+import { Pfs, type UsageHook } from '../pfs/index.js';
+import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
+import { LevelMetadataStore } from '../storage/level-metadata-store.js';
 import { MeteredStore, type StoreMeter } from '../storage/metered-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
@@ -50,7 +51,7 @@ export class Daemon {
     readonly info: DaemonInfo,
     readonly pfs: Pfs,
     readonly pps: Pps,
-    private readonly meta: Metadata,
+    private readonly meta: LevelMetadataStore,
     private readonly content: ContentStore,
     private readonly grpc: Server,
     private readonly http: HttpServer,
@@ -68,7 +69,7 @@ export class Daemon {
       let pps: Pps | undefined;
       let runtime: WorkerRuntime | undefined;
       const metrics = new Metrics({
-        jobCounts: async () => countJobs((await pps?.ctx.store.listJobs()) ?? []),
+        jobCounts: async () => countJobs((await pps?.listJobs()) ?? []),
         workers: async () => ((await pps?.pipelines.list()) ?? []).map((p) => ({ pipeline: p.name, count: runtime?.running(p.name) ?? 0 })),
       });
       const objects = await openStore(config, metrics.storeMeter());
@@ -82,10 +83,11 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
       const events = new ConsoleEvents();
-      pfs.ctx.events.on('commitFinished', (c: { repo: string; id: string }) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
-      pfs.ctx.events.on('branchMoved', (m: { repo: string; branch: string }) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
+      pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
+      pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
       runtime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
@@ -105,8 +107,10 @@ export class Daemon {
         }),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
+        content,
         tree,
         clock,
+        timers: systemTimers,
         random,
         log: (level, event, fields) => log.log(level, event, fields),
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
@@ -121,14 +125,12 @@ export class Daemon {
         'grpc.max_send_message_length': 64 * 1024 * 1024,
         interceptors: [grpcMetricsInterceptor(metrics)],
       });
-      // The public services' handlers, served over gRPC and, for the console, as JSON over HTTP.
-      const publicServices = [
-        { definition: pfsServiceDefinition, implementation: pfsService(pfs, log) },
-        { definition: PpsApiService, implementation: ppsService(pps, runtime, log) },
-        { definition: AdminApiService, implementation: { version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })) } },
-      ];
-      for (const s of publicServices) grpc.addService(s.definition, s.implementation);
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
+      grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
+      grpc.addService(AdminApiService, {
+        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })),
+      });
       const port = await new Promise<number>((resolve, reject) =>
         grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
       );
@@ -136,7 +138,7 @@ export class Daemon {
       let ready = false;
       grpcPort = port;
       // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
-      const api = new JsonGateway(`${loopback(config.host)}:${port}`, publicServices.map((s) => s.definition));
+      const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService]);
       const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
@@ -210,9 +212,9 @@ export class Daemon {
   }
 }
 
-async function openMetadata(dir: string, home: string): Promise<Metadata> {
+async function openMetadata(dir: string, home: string): Promise<LevelMetadataStore> {
   try {
-    return await Metadata.open(dir);
+    return await LevelMetadataStore.open(dir);
   } catch (err) {
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
     if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {

@@ -2,8 +2,8 @@
 // before, then the jobs, datums and pipelines it wrote are handed to a
 // listener. The console's live updates and the datum metrics come from here,
 // so the pipeline system itself knows nothing of either.
-import type { Metadata, TableOp } from '../pfs/index.js';
 import { PpsStore, type JobDatumRecord, type JobRecord, type PipelineRecord } from '../pps/index.js';
+import type { MetadataOp, MetadataStore } from '../storage/metadata-store.js';
 
 export interface StoreListener {
   job(job: JobRecord): void;
@@ -13,18 +13,18 @@ export interface StoreListener {
 }
 
 export class ObservedPpsStore extends PpsStore {
-  constructor(meta: Metadata, private readonly listener: StoreListener) {
+  constructor(meta: MetadataStore, private readonly listener: StoreListener) {
     super(meta);
   }
 
-  override async apply(ops: TableOp[], sync = true): Promise<void> {
+  override async apply(ops: MetadataOp[], sync = true): Promise<void> {
     await super.apply(ops, sync);
     for (const op of ops) {
-      if (op.sublevel === this.jobs.sublevel && op.type === 'put') this.listener.job(op.value as JobRecord);
-      else if (op.sublevel === this.datums.sublevel && op.type === 'put') {
+      if (op.table === this.jobs.name && op.type === 'put') this.listener.job(op.value as JobRecord);
+      else if (op.table === this.datums.name && op.type === 'put') {
         const [pipeline = '', job = ''] = op.key.split('/');
         this.listener.datum(pipeline, job, op.value as JobDatumRecord);
-      } else if (op.sublevel === this.pipelines.sublevel) this.listener.pipeline(op.key, op.type === 'put' ? (op.value as PipelineRecord) : undefined);
+      } else if (op.table === this.pipelines.name) this.listener.pipeline(op.key, op.type === 'put' ? (op.value as PipelineRecord) : undefined);
     }
   }
 }
