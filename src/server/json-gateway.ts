@@ -72,6 +72,26 @@ export class JsonGateway {
     return [...this.methods.keys()];
   }
 
+  /**
+   * Whether the caller of `req` may watch the daemon's changes: whoever may
+   * list repos (the gRPC server's own checks decide; with access control off,
+   * everyone). Answers with the refusal when not.
+   */
+  async mayWatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const method = this.methods.get('/tusk.pfs.PfsApi/ListRepo');
+    if (!method) return true;
+    try {
+      await this.unary(method, method.requestDeserialize(Buffer.alloc(0)), forwardedMetadata(req));
+      return true;
+    } catch (err) {
+      // Kinds of access control (named as strings: they join ErrorKind with access control).
+      const kind: string = fromServiceError(err).kind;
+      if (kind !== 'unauthenticated' && kind !== 'permission_denied') return true;
+      sendError(res, err);
+      return false;
+    }
+  }
+
   close(): void {
     for (const call of this.active) call.cancel();
     this.client.close();
@@ -90,11 +110,7 @@ export class JsonGateway {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       const wanted = method.requestStream ? 'application/octet-stream' : 'application/json';
       if (type !== wanted) throw new InvalidArgument('BadContentType', `${path} takes content-type ${wanted}, not ${type || 'none'}`);
-      const metadata = new Metadata();
-      for (const h of FORWARDED_HEADERS) {
-        const v = req.headers[h];
-        if (typeof v === 'string') metadata.set(h, v);
-      }
+      const metadata = forwardedMetadata(req);
       if (method.requestStream) {
         if (!path.endsWith('/ModifyFile')) throw new InvalidArgument('NotOverHttp', `${path} is not available over HTTP`);
         return sendJson(res, 200, await this.upload(req, res, method, metadata, query));
@@ -199,6 +215,15 @@ export class JsonGateway {
     }
     return answer;
   }
+}
+
+function forwardedMetadata(req: IncomingMessage): Metadata {
+  const metadata = new Metadata();
+  for (const h of FORWARDED_HEADERS) {
+    const v = req.headers[h];
+    if (typeof v === 'string') metadata.set(h, v);
+  }
+  return metadata;
 }
 
 /** The request message: the proto defaults (decoding no bytes), overlaid by the JSON body's fields. */
