@@ -213,6 +213,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.waitForURL(`${base}/pipelines/counts`);
     await page.locator(`[data-testid="jobs"] a[href="/pipelines/counts/jobs/${id}"]`).click();
     await page.waitForURL(`${base}/pipelines/counts/jobs/${id}`);
+    await page.locator('[data-testid="datums"] tbody tr').first().waitFor(); // the view loads after the URL changes
     await expect(page.locator('[data-testid="datums"] tbody tr').count()).resolves.toBe(3);
     await page.locator('[data-testid="logs"]').filter({ hasText: 'distinct words' }).waitFor();
     await shot('job');
@@ -278,6 +279,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.waitForURL(/\/pipelines\/picky\/jobs\/[0-9a-f]{32}$/);
     await page.getByLabel('failed only').check();
     await page.waitForURL(/\?failed=1$/);
+    await page.locator('[data-testid="datums"] tbody tr[data-state="failed"]').waitFor();
     await expect(page.locator('[data-testid="datums"] tbody tr').count()).resolves.toBe(1);
     await page.locator('[data-testid="datums"] tbody tr a').click();
     await page.locator('[data-testid="datum"]').filter({ hasText: 'no crows allowed' }).waitFor();
