@@ -1,0 +1,42 @@
+// tusk render pipeline -f SPEC [-o yaml|json] [--version N]: the Kubernetes
+// objects the kubernetes runtime would apply for a spec, without a cluster or
+// a daemon, so they can be reviewed (or piped into kubectl) and validated.
+import { InvalidArgument } from '../../errors/index.js';
+import type { CommandDef } from '../command.js';
+
+export const renderPipeline: CommandDef = {
+  words: ['render', 'pipeline'],
+  summary: 'Print the Kubernetes objects the kubernetes runtime would apply for a spec (no cluster or daemon needed).',
+  examples: [
+    'tusk render pipeline -f edges.yaml',
+    'tusk render pipeline -f edges.yaml -o json --version 3',
+    'TUSK_IMAGE=registry.example.com/tusk:0.1.0 tusk render pipeline -f edges.yaml | kubectl diff -f -',
+  ],
+  define(cmd, ctx) {
+    cmd
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .option('-o, --output <format>', 'yaml or json', 'yaml')
+      .option('--version <n>', 'the pipeline version the objects are named after', '1')
+      .addHelpText('after', '\nThe tusk image, namespace, instance label and the address pods dial come from TUSK_IMAGE, TUSK_NAMESPACE,\nTUSK_INSTANCE and TUSK_WORKER_ADDRESS, as for tuskd --runtime kubernetes. Several specs print one List.')
+      .action(async (opts: { file: string; output: string; version: string }) => {
+        if (opts.output !== 'yaml' && opts.output !== 'json') throw new InvalidArgument('InvalidFormat', `-o: "${opts.output}" is not a format of render pipeline (use yaml or json)`);
+        const version = Number(opts.version);
+        if (!Number.isSafeInteger(version) || version < 1) throw new InvalidArgument('InvalidVersion', `--version: "${opts.version}" is not a pipeline version (1, 2, ...)`);
+        // Loaded here so that other commands do not pay for the YAML parser and the renderer at start-up.
+        const { readSpecText } = await import('../spec-files.js');
+        const { parsePipelineSpecs } = await import('../../pps/index.js');
+        const { renderWorkload } = await import('../../runtime/kubernetes/workload.js');
+        const { kubernetesSettings } = await import('../../runtime/kubernetes/settings.js');
+        const specs = parsePipelineSpecs(await readSpecText(opts.file, ctx.stdin));
+        const settings = kubernetesSettings(ctx.env);
+        const objects = specs.map((spec) => renderWorkload(spec, version, settings));
+        const doc = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
+        if (opts.output === 'json') ctx.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+        else {
+          // YAML 1.1 as kubectl reads it: "off", "yes" and the like are quoted, not booleans.
+          const { stringify } = await import('yaml');
+          ctx.stdout.write(objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n'));
+        }
+      });
+  },
+};
