@@ -28,6 +28,11 @@ export function validateObject(obj: unknown): void {
   const key = `${o.apiVersion}/${o.kind}`;
   const Model = KINDS[key];
   if (!Model) throw new Error(`no schema for ${key} (${o.metadata?.name})`);
+  // kustomize folds long base64 Secret values over lines; the API server's decoder skips the newlines.
+  if (key === 'v1/Secret' && (obj as { data?: Record<string, string> }).data) {
+    const data = Object.fromEntries(Object.entries((obj as { data: Record<string, string> }).data).map(([k, v]) => [k, v.replace(/\s+/g, '')]));
+    obj = { ...(obj as object), data };
+  }
   try {
     new Model(obj as never).validate();
   } catch (err) {
