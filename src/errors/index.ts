@@ -11,7 +11,7 @@ export type { SpecProblem } from './invalid-argument.js';
 export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already-exists.js';
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
-export { StorageUnavailable } from './unavailable.js';
+export { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 export { DatumOutputRejected, WorkerPeerUnavailable } from './worker.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';
 export { S3SourceNotFound, S3TransferFailed, EgressFailed } from './s3-transfer.js';

@@ -224,6 +224,22 @@ export class Jobs {
     await this.record(settled);
   }
 
+  /** True while a job of the pipeline still has datums to run (autoscaling keeps workers then). */
+  hasActive(pipeline: string): boolean {
+    for (const aj of this.active.values()) if (aj.job.pipeline === pipeline) return true;
+    return false;
+  }
+
+  /** Fails every running job of a pipeline with `reason` (its workers cannot run: a bad image, no node fits). */
+  failActive(pipeline: string, reason: string): void {
+    for (const aj of this.active.values()) {
+      if (aj.job.pipeline !== pipeline) continue;
+      this.ctx.queue.dropJob(pipeline, aj.job.id);
+      aj.firstFailure = reason;
+      aj.done();
+    }
+  }
+
   /** A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often. */
   async workerLost(worker: string, reason: string): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];

@@ -158,6 +158,34 @@ export class Pps {
     this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }
 
+  /**
+   * A worker pod is gone or restarted (Kubernetes runtime): every worker that ran in it
+   * (IDs `POD/...`, one per container start) is lost.
+   */
+  podLost(pipeline: string, pod: string, reason: string): void {
+    for (const worker of this.ctx.queue.workers()) if (worker.startsWith(`${pod}/`)) this.workerLost(pipeline, worker, reason);
+  }
+
+  /** True while the pipeline has a job with datums left (the Kubernetes runtime scales autoscaling pipelines to zero otherwise). */
+  hasWork(pipeline: string): boolean {
+    return this.jobs.hasActive(pipeline);
+  }
+
+  /**
+   * The runtime cannot run the pipeline's workers (`reason` names Kubernetes' reason: ImagePullBackOff,
+   * CrashLoopBackOff, Unschedulable, ...): it becomes the pipeline's reason and fails its running jobs,
+   * instead of leaving them waiting. `reason` '' clears it once workers run.
+   */
+  async workersTrouble(pipeline: string, reason: string): Promise<void> {
+    const p = await this.ctx.store.getPipeline(pipeline);
+    if (!p || p.state !== 'running') return;
+    if (p.reason !== reason) {
+      await this.ctx.store.apply([this.ctx.store.pipelines.putOp(pipeline, { ...p, reason, updated: this.ctx.now() })]);
+      this.ctx.deps.log(reason ? 'warn' : 'info', reason ? 'workers_trouble' : 'workers_running', { pipeline, reason });
+    }
+    if (reason) this.jobs.failActive(pipeline, `the workers of pipeline ${pipeline} cannot run: ${reason}`);
+  }
+
   /** Starts receiving one datum's output files; the target is `pipeline/job/datum`. */
   async datumOutput(target: string): Promise<DatumOutputUpload> {
     const [pipeline, job, datum, ...rest] = target.split('/');

@@ -12,6 +12,7 @@ import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
+import { openKubernetesRuntime, type KubernetesRuntime } from '../runtime/kubernetes/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
@@ -70,12 +71,19 @@ export class Daemon {
       const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
       const metrics = new Metrics();
       let grpcPort = config.port;
-      const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
-        home: config.home,
-        address: () => `127.0.0.1:${grpcPort}`,
-        onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-        log: (level, event, fields) => log.log(level, event, fields),
-      });
+      const systemLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => log.log(level, event, fields);
+      let kubernetes: KubernetesRuntime | undefined;
+      let runtime: WorkerRuntime;
+      if (config.runtime === 'none') runtime = new NoWorkers();
+      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, systemLog);
+      else {
+        runtime = new LocalRuntime({
+          home: config.home,
+          address: () => `127.0.0.1:${grpcPort}`,
+          onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+          log: systemLog,
+        });
+      }
       pps = new Pps({
         pfs,
         store: new PpsStore(meta),
@@ -131,6 +139,8 @@ export class Daemon {
       const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      // Adopts the workloads this tuskd left running before the pipeline system asks for workers.
+      await kubernetes?.start();
       await pps.start();
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();

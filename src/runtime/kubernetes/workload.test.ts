@@ -70,7 +70,7 @@ describe('the workload of a pipeline version', () => {
     const env = Object.fromEntries(user.env!.map((e) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({
       TUSK_ADDRESS: 'tusk.data.svc:1650', PACH_ADDRESS: 'tusk.data.svc:1650', TUSK_PIPELINE: 'Edges_v2', PACH_PIPELINE: 'Edges_v2',
-      TUSK_PFS: '/pfs', TUSK_WORKER_ID: { fieldRef: { fieldPath: 'metadata.name' } }, PACH_WORKER_ID: { fieldRef: { fieldPath: 'metadata.name' } },
+      TUSK_PFS: '/pfs', TUSK_WORKER_POD: { fieldRef: { fieldPath: 'metadata.name' } }, PACH_WORKER_POD: { fieldRef: { fieldPath: 'metadata.name' } },
       AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 's3creds', key: 'access' } }, EXTRA: '1',
     });
     expect(user.volumeMounts).toContainEqual({ name: 'secret-1', mountPath: '/certs', readOnly: true });

@@ -107,7 +107,8 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     { name: 'TUSK_ADDRESS', value: o.address },
     { name: 'TUSK_PIPELINE', value: spec.name },
     { name: 'TUSK_PIPELINE_VERSION', value: String(version) },
-    { name: 'TUSK_WORKER_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    // The worker's ID is TUSK_WORKER_POD/<random>, new at each container start (worker/main.ts).
+    { name: 'TUSK_WORKER_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'TUSK_WORKER_DIR', value: WORKER_DIR },
     { name: 'TUSK_SIDECAR_SOCKET', value: `${WORKER_DIR}/sidecar.sock` },
     { name: 'TUSK_PFS', value: PFS },
