@@ -195,8 +195,10 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
       { name: 'alpine', extra: { transform: { image: 'alpine:3.20', cmd: ['true'] } }, reason: /CrashLoopBackOff.*image alpine:3.20 cannot run the Node runtime.*glibc/ },
       { name: 'nogpu', extra: { transform: { cmd: ['true'] }, resource_limits: { gpu: { type: 'nvidia.com/gpu', number: 1 } } }, reason: /Unschedulable.*Insufficient nvidia.com\/gpu/ },
     ];
+    await tusk(['create', 'repo', 'inputs'], { env: daemon.env });
+    await tusk(['put', 'file', 'inputs@master:/a', '-f', '-'], { env: daemon.env, input: 'a\n' });
     for (const c of cases) {
-      await writeFile(join(dir, `${c.name}.json`), JSON.stringify({ pipeline: { name: c.name }, input: { pfs: { repo: 'docs', glob: '/' } }, ...c.extra }));
+      await writeFile(join(dir, `${c.name}.json`), JSON.stringify({ pipeline: { name: c.name }, input: { pfs: { repo: 'inputs', glob: '/' } }, ...c.extra }));
       expect((await tusk(['create', 'pipeline', '-f', join(dir, `${c.name}.json`)], { env: daemon.env })).code).toBe(0);
     }
     for (const c of cases) {
@@ -206,7 +208,8 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
       });
       expect(p.reason).toMatch(c.reason);
       const [job] = await tuskJson<any[]>(['list', 'job', '-p', c.name], { env: daemon.env });
-      const done = await tuskJson(['wait', 'job', `${c.name}@${job.id}`], { env: daemon.env, timeoutMs: 60_000 });
+      await tusk(['wait', 'job', `${c.name}@${job.id}`], { env: daemon.env, timeoutMs: 60_000 });
+      const done = await tuskJson(['inspect', 'job', `${c.name}@${job.id}`], { env: daemon.env });
       expect(done.state).toBe('failure');
       expect(done.reason).toMatch(c.reason);
     }

@@ -169,8 +169,12 @@ export class KubernetesRuntime implements WorkerRuntime {
     }
   }
 
-  /** Autoscaling pipelines: to zero when idle, back to their parallelism when a job has datums. */
+  /**
+   * Autoscaling pipelines: to zero when idle, back to their parallelism when a job has datums.
+   * Trouble is reported again, so a job created after its pods got stuck fails too.
+   */
   private checkIdle(): void {
+    for (const [pipeline, reason] of this.troubled) this.o.onTrouble(pipeline, reason);
     for (const [pipeline, w] of this.workloads) {
       if (!w.autoscaling || !this.wanted.has(pipeline)) continue;
       const replicas = this.o.hasWork(pipeline) ? this.wanted.get(pipeline)! : 0;
