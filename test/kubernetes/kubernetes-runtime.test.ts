@@ -214,6 +214,27 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
       expect(done.reason).toMatch(c.reason);
     }
   });
+
+  it('a container over its memory limit is OOMKilled: the datum is retried, then fails naming OOMKilled', async () => {
+    const spec = {
+      pipeline: { name: 'hungry' },
+      input: { pfs: { repo: 'mem', glob: '/' } },
+      transform: { cmd: ['node', '-e', 'const b = Buffer.alloc(400e6, 1); setTimeout(() => console.log(b.length), 3000)'] },
+      resource_limits: { memory: '300Mi' },
+      datum_tries: 2,
+    };
+    await tusk(['create', 'repo', 'mem'], { env: daemon.env });
+    await tusk(['put', 'file', 'mem@master:/a', '-f', '-'], { env: daemon.env, input: 'a\n' });
+    await writeFile(join(dir, 'hungry.json'), JSON.stringify(spec));
+    expect((await tusk(['create', 'pipeline', '-f', join(dir, 'hungry.json')], { env: daemon.env })).code).toBe(0);
+    const [job] = await tuskJson<any[]>(['list', 'job', '-p', 'hungry'], { env: daemon.env });
+    await tusk(['wait', 'job', `hungry@${job.id}`], { env: daemon.env, timeoutMs: 60_000 });
+    const done = await tuskJson(['inspect', 'job', `hungry@${job.id}`], { env: daemon.env });
+    expect(done.state).toBe('failure');
+    expect(done.reason).toMatch(/lost 2 times.*container user: OOMKilled \(exit code 137\)/);
+    const [pod] = pods('tusk-hungry-v1');
+    expect(pod!.status.containerStatuses.find((c: any) => c.name === 'user').lastState.terminated.reason).toBe('OOMKilled');
+  });
 });
 
 async function postRc(port: number, body: unknown): Promise<void> {

@@ -10,10 +10,12 @@
 // It reports what a kubelet reports: phases, PodScheduled=False/Unschedulable
 // (node selector or GPUs that the node lacks), ErrImagePull/ImagePullBackOff
 // for images said to be missing, StartError for images said to lack glibc,
-// container restarts with their exit codes, CrashLoopBackOff, and deletion.
+// container restarts with their exit codes, CrashLoopBackOff, deletion, and
+// OOMKilled when a container's processes together use more resident memory
+// than its memory limit (polled from /proc, where a kubelet has cgroups).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IMAGE_APP, IMAGE_NODE } from '../../src/runtime/kubernetes/workload.js';
 import type { KObject, StandInApiServer } from './stand-in-api-server.js';
@@ -44,6 +46,7 @@ interface Container {
   lastState: Record<string, unknown>;
   timer?: NodeJS.Timeout;
   failedAt?: number;
+  oomKilled?: boolean;
 }
 
 interface PodRun {
@@ -151,9 +154,14 @@ export class StandInKubelet {
     }
     c.proc = this.spawnContainer(run, c);
     c.state = { running: { startedAt: new Date().toISOString() } };
+    const limit = memoryBytes(c.spec.resources?.limits?.memory);
+    const watch = limit === undefined ? undefined : setInterval(() => void this.checkMemory(c, limit), 100);
     c.proc.on('exit', (code, signal) => {
+      clearInterval(watch);
       if (run.stopping) return;
-      this.ended(run, c, code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), code === 0 ? 'Completed' : 'Error', '');
+      const oom = c.oomKilled;
+      c.oomKilled = false;
+      this.ended(run, c, code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error', '');
     });
     this.report(run);
   }
@@ -187,6 +195,19 @@ export class StandInKubelet {
     proc.on('error', (err) => log.write(`stand-in kubelet: cannot start: ${err.message}\n`));
     proc.on('exit', () => log.end());
     return proc;
+  }
+
+  /** The container's processes (its process and their descendants) over the limit: killed, as the kernel's OOM killer would. */
+  private async checkMemory(c: Container, limit: number): Promise<void> {
+    const pid = c.proc?.pid;
+    if (!pid || c.oomKilled || c.proc!.exitCode !== null) return;
+    if ((await treeRss(pid)) <= limit) return;
+    c.oomKilled = true;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 
   /** Container paths → this pod's folders: mount paths to volume folders, the tusk image's paths to the checkout. */
@@ -249,4 +270,40 @@ export class StandInKubelet {
     this.pods.delete(run.name);
     await rm(run.dir, { recursive: true, force: true });
   }
+}
+
+/** A Kubernetes memory quantity in bytes (the forms specs use: 64Mi, 1G, 500000). */
+function memoryBytes(q: string | undefined): number | undefined {
+  if (!q) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i?)?$/.exec(q);
+  if (!m) return undefined;
+  const units: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return Number(m[1]) * units[m[2] ?? '']!;
+}
+
+/** Resident bytes of a process and all its descendants, from /proc. */
+async function treeRss(root: number): Promise<number> {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(entry);
+      const ppid = Number(fields[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      rss.set(pid, Number(fields[21]) * 4096);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += rss.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
