@@ -81,5 +81,5 @@ function port(flag: string, text: string | undefined, fallback: number): number 
 function runtimeOf(text: string | undefined): 'local' | 'kubernetes' | 'none' {
   if (!text || text === 'local') return 'local';
   if (text === 'none' || text === 'kubernetes') return text;
-  throw new InvalidArgument('InvalidRuntime', `TUSK_RUNTIME: "${text}" is not a runtime (use local, kubernetes or none)`);
+  throw new InvalidArgument('InvalidRuntime', `--runtime / TUSK_RUNTIME: "${text}" is not a runtime (use local, kubernetes or none)`);
 }

@@ -29,11 +29,22 @@ export const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/service
 export async function connectCluster(namespace: string | undefined): Promise<Cluster> {
   const k8s = await import('@kubernetes/client-node');
   const { readFile } = await import('node:fs/promises');
+  const { existsSync } = await import('node:fs');
+  const { homedir } = await import('node:os');
   const kc = new k8s.KubeConfig();
   const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
-  if (inCluster) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  if (!kc.getCurrentCluster()) throw new KubernetesUnavailable('no cluster credentials (not in a pod, and no kubeconfig at $KUBECONFIG or ~/.kube/config)');
+  const kubeconfig = process.env.KUBECONFIG || `${homedir()}/.kube/config`;
+  // Without a file, client-node would fall back to http://localhost:8080: say what is missing instead.
+  if (!inCluster && !process.env.KUBECONFIG?.includes(':') && !existsSync(kubeconfig)) {
+    throw new KubernetesUnavailable(`no cluster credentials: not in a pod, and no kubeconfig at ${kubeconfig}`);
+  }
+  try {
+    if (inCluster) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new KubernetesUnavailable(`cannot read ${inCluster ? 'the in-cluster credentials' : `the kubeconfig ${kubeconfig}`}: ${(err as Error).message}`);
+  }
+  if (!kc.getCurrentCluster()) throw new KubernetesUnavailable(`the kubeconfig ${kubeconfig} names no current cluster`);
   const ns = namespace || (inCluster ? (await readFile(IN_CLUSTER_NAMESPACE_FILE, 'utf8')).trim() : '') || kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const watch = new k8s.Watch(kc);
