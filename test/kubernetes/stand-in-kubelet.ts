@@ -14,8 +14,8 @@
 // OOMKilled when a container's processes together use more resident memory
 // than its memory limit (polled from /proc, where a kubelet has cgroups).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IMAGE_APP, IMAGE_NODE } from '../../src/runtime/kubernetes/workload.js';
 import type { KObject, StandInApiServer } from './stand-in-api-server.js';
@@ -155,7 +155,7 @@ export class StandInKubelet {
     c.proc = this.spawnContainer(run, c);
     c.state = { running: { startedAt: new Date().toISOString() } };
     const limit = memoryBytes(c.spec.resources?.limits?.memory);
-    const watch = limit === undefined ? undefined : setInterval(() => void this.checkMemory(c, limit), 100);
+    const watch = limit === undefined ? undefined : setInterval(() => this.checkMemory(c, limit), 100);
     c.proc.on('exit', (code, signal) => {
       clearInterval(watch);
       if (run.stopping) return;
@@ -198,10 +198,10 @@ export class StandInKubelet {
   }
 
   /** The container's processes (its process and their descendants) over the limit: killed, as the kernel's OOM killer would. */
-  private async checkMemory(c: Container, limit: number): Promise<void> {
+  private checkMemory(c: Container, limit: number): void {
     const pid = c.proc?.pid;
     if (!pid || c.oomKilled || c.proc!.exitCode !== null) return;
-    if ((await treeRss(pid)) <= limit) return;
+    if (treeRss(pid) <= limit) return;
     c.oomKilled = true;
     try {
       process.kill(-pid, 'SIGKILL');
@@ -281,14 +281,14 @@ function memoryBytes(q: string | undefined): number | undefined {
   return Number(m[1]) * units[m[2] ?? '']!;
 }
 
-/** Resident bytes of a process and all its descendants, from /proc. */
-async function treeRss(root: number): Promise<number> {
+/** Resident bytes of a process and all its descendants, from /proc (read synchronously: one quick pass). */
+function treeRss(root: number): number {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const pid = Number(entry);
       const ppid = Number(fields[1]);
