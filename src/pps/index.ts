@@ -37,3 +37,4 @@ export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, 
 export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
 export { ExperimentNotFound, NotFastForward, ExperimentRunning, type ExperimentRepo, type PromoteResult } from './experiments.js';
 export type { ImpactRow } from './impact.js';
+export { summarizeUsage, proposeRequests, percentiles, type DatumUsageSummary, type Percentiles } from './datum-usage.js';

@@ -44,6 +44,9 @@ export interface TaskOutcome {
   durationMs: number;
   output: string;
   tries: number;
+  /** CPU time and peak memory of the code, as the worker measured them (0: not measured). */
+  cpuMs?: number;
+  peakMemoryBytes?: number;
 }
 
 export class Jobs {
@@ -268,6 +271,8 @@ export class Jobs {
       rec.tries = Math.max(0, task.attempts - 1) + r.tries;
       rec.durationMs = r.durationMs;
       rec.reason = r.reason;
+      if (r.cpuMs) rec.cpuMs = r.cpuMs;
+      if (r.peakMemoryBytes) rec.peakMemoryBytes = r.peakMemoryBytes;
       if (r.success) {
         rec.state = 'success';
         rec.output = r.output;

@@ -3,6 +3,7 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
+import { summarizeUsage, type DatumUsageSummary } from './datum-usage.js';
 import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
@@ -223,6 +224,13 @@ export class Pps {
     const job = await this.jobs.runNow(name, branch);
     if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${name} has no job to run`);
     return job;
+  }
+
+  /** What the datums of the pipeline's current version used, over its newest 10 jobs (right-sizing). */
+  async datumUsage(p: PipelineRecord): Promise<DatumUsageSummary | undefined> {
+    const jobs = (await this.ctx.store.listJobs(p.name)).filter((j) => j.version === p.version).sort((a, b) => (a.started < b.started ? 1 : -1)).slice(0, 10);
+    const records = (await Promise.all(jobs.map((j) => this.ctx.store.listJobDatums(p.name, j.id)))).flat();
+    return summarizeUsage(records);
   }
 
   async listDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {

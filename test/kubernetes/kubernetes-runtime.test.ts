@@ -63,6 +63,26 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     expect(k.api.requests).toContain('GET /api/v1/namespaces/tusk-test/pods?watch');
   });
 
+  it('right-sizing: the peak memory and CPU time of every datum are measured, summarised by inspect pipeline and proposed by render --right-size', async () => {
+    const [job] = await tuskJson<any[]>(['list', 'job', '-p', 'counts'], { env: k.daemon.env });
+    const datums = await tuskJson<any[]>(['list', 'datum', `counts@${job.id}`], { env: k.daemon.env });
+    const d = await tuskJson(['inspect', 'datum', `counts@${job.id}`, datums[0].id], { env: k.daemon.env });
+    // The user code is a Node process: tens of MB resident, some CPU.
+    expect(d.peakMemoryBytes).toBeGreaterThan(10e6);
+    expect(d.cpuMs).toBeGreaterThan(0);
+    const p = await tuskJson(['inspect', 'pipeline', 'counts'], { env: k.daemon.env });
+    expect(p.datumUsage.datums).toBe(3);
+    expect(p.datumUsage.peakMemoryBytes.max).toBeGreaterThanOrEqual(p.datumUsage.peakMemoryBytes.p50);
+    const table = await tusk(['inspect', 'pipeline', 'counts'], { env: k.daemon.env });
+    expect(table.stdout).toMatch(/Datum memory: +p50 [\d.]+ MiB, p95 [\d.]+ MiB, max [\d.]+ MiB \(3 datums\)/);
+    const render = await tusk(['render', 'pipeline', '-f', join(WORDCOUNT, 'count.yaml'), '--right-size', '-o', 'json'], { env: k.daemon.env });
+    expect(render.code, render.stderr).toBe(0);
+    const requests = JSON.parse(render.stdout).spec.template.spec.containers[0].resources.requests;
+    expect(requests.memory).toBe(`${Math.max(16, Math.ceil((p.datumUsage.peakMemoryBytes.p95 * 1.25) / 1024 ** 2))}Mi`);
+    expect(Number(requests.cpu)).toBeGreaterThan(0);
+    expect(render.stderr).toMatch(/^counts: resource_requests cpu [\d.]+, memory \d+Mi \(from 3 datums/);
+  });
+
   it('a pod killed mid-datum loses only that run: the datum is retried in the new pod and the job succeeds', async () => {
     const spec = {
       pipeline: { name: 'slow' },
