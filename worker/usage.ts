@@ -71,6 +71,11 @@ export class UsageMeter {
   }
 }
 
+/** Resident bytes of a process and its descendants now (sum of VmRSS). */
+export function treeResidentBytes(root: number): number {
+  return descendants(root).reduce((sum, pid) => sum + memory(pid).rss, 0);
+}
+
 /** The process and its descendants (by ppid, from one pass over /proc). */
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();

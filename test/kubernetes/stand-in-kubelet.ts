@@ -12,12 +12,13 @@
 // for images said to be missing, StartError for images said to lack glibc,
 // container restarts with their exit codes, CrashLoopBackOff, deletion, and
 // OOMKilled when a container's processes together use more resident memory
-// than its memory limit (polled from /proc, where a kubelet has cgroups).
+// than its memory limit (polled from /proc with the worker's own meter, where a kubelet has cgroups).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IMAGE_APP, IMAGE_NODE } from '../../src/runtime/kubernetes/workload.js';
+import { treeResidentBytes } from '../../worker/usage.js';
 import type { KObject, StandInApiServer } from './stand-in-api-server.js';
 
 export interface StandInKubeletOptions {
@@ -201,7 +202,7 @@ export class StandInKubelet {
   private checkMemory(c: Container, limit: number): void {
     const pid = c.proc?.pid;
     if (!pid || c.oomKilled || c.proc!.exitCode !== null) return;
-    if (treeRss(pid) <= limit) return;
+    if (treeResidentBytes(pid) <= limit) return;
     c.oomKilled = true;
     try {
       process.kill(-pid, 'SIGKILL');
@@ -279,31 +280,4 @@ function memoryBytes(q: string | undefined): number | undefined {
   if (!m) return undefined;
   const units: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
   return Number(m[1]) * units[m[2] ?? '']!;
-}
-
-/** Resident bytes of a process and all its descendants, from /proc (read synchronously: one quick pass). */
-function treeRss(root: number): number {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const pid = Number(entry);
-      const ppid = Number(fields[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-      rss.set(pid, Number(fields[21]) * 4096);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length) {
-    const pid = todo.pop()!;
-    total += rss.get(pid) ?? 0;
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return total;
 }
