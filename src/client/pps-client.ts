@@ -124,9 +124,9 @@ export class WorkerClient {
   nextTasks(pipeline: string, worker: string, max: number, waitMs: number): Promise<NextTasksResponse> {
     return unary((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs }, cb));
   }
-  /** Results without an inline output may leave out `inlineOutput` and `outputFiles`. */
-  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles'>>)[]): Promise<void> {
-    const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [] }));
+  /** Results without an inline output may leave out `inlineOutput` and `outputFiles`; unmeasured ones `cpuMs` and `peakMemoryBytes`. */
+  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[]): Promise<void> {
+    const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [], cpuMs: r.cpuMs ?? 0, peakMemoryBytes: r.peakMemoryBytes ?? 0 }));
     await unary((cb) => this.worker.report({ pipeline, worker, results: full }, cb));
   }
   /** Opens an upload of one datum's output files (`pipeline/job/datum`); close() returns the output ID. */
