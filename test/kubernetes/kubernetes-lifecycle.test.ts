@@ -5,9 +5,12 @@
 // memory limit) shows Kubernetes' reason instead of a hang.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tusk, tuskJson } from '../helpers/tusk-cli.js';
 import { hasBwrap, StandInCluster, until } from './stand-in-cluster.js';
+
+// Each test runs whole jobs in pods (the first one the word-count DAG twice): slow when the machine is busy.
+vi.setConfig({ testTimeout: 240_000 });
 
 if (!hasBwrap) console.warn('kubernetes-lifecycle.test: skipped, the stand-in kubelet needs a working bubblewrap to give user code a literal /pfs');
 

@@ -6,10 +6,13 @@
 // networking) is listed in the README's "Run on Kubernetes".
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT, startDaemon } from '../helpers/daemon.js';
 import { tusk, tuskJson } from '../helpers/tusk-cli.js';
 import { hasBwrap, IMAGE, StandInCluster, until } from './stand-in-cluster.js';
+
+// Each test runs whole jobs in pods (the first one the word-count DAG twice): slow when the machine is busy.
+vi.setConfig({ testTimeout: 240_000 });
 
 if (!hasBwrap) console.warn('kubernetes-runtime.test: skipped, the stand-in kubelet needs a working bubblewrap to give user code a literal /pfs');
 
