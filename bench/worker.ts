@@ -9,12 +9,20 @@
 // `eval "$(tusk next datum)"` (one CLI start per datum). The fakeCoordinator
 // runs in this process, so its share of the work (serving GetFile,
 // PutDatumOutput, Report, NextTasks) is in the figures, as the daemon's would be.
+// Also the same datums through a worker pod of the kubernetes runtime's
+// workload, run by the STAND-IN kubelet (test/kubernetes): the injected worker
+// and the sidecar as a pod's containers, with the pod's volumes and env — what
+// a real cluster adds (container runtime, overlay file systems, pod network)
+// is not in it.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderWorkload } from '../src/runtime/kubernetes/workload.js';
 import { FakeCoordinator, scriptSpec, scriptTask } from '../test/helpers/fake-coordinator.js';
 import { bwrapUsable, startWorkerProcesses } from '../test/helpers/worker-processes.js';
+import { StandInApiServer } from '../test/kubernetes/stand-in-api-server.js';
+import { StandInKubelet } from '../test/kubernetes/stand-in-kubelet.js';
 import { ROOT, arg, table } from './_daemon.js';
 
 const DATUMS = Number(arg('datums', '1000'));
@@ -25,10 +33,35 @@ const env: Record<string, string> = bwrap === true ? {} : { TUSK_SANDBOX: 'off' 
 const OUT = bwrap === true ? '/pfs/out' : '"$TUSK_PFS/out"';
 let batchNo = 0;
 
-/** ms per datum for `n` datums through a worker running `transform`. */
-async function throughWorker(transform: Record<string, unknown>, n: number): Promise<number> {
+interface Workers {
+  stop(): Promise<unknown>;
+  logs(): string;
+}
+
+/** The worker of a one-pod workload (the kubernetes runtime's), run by the stand-in kubelet. */
+async function podWorkers(address: string, transform: Record<string, unknown>): Promise<Workers> {
+  const dir = await mkdtemp(join(tmpdir(), 'tusk-bench-pod-'));
+  const api = new StandInApiServer();
+  await api.start();
+  const kubelet = new StandInKubelet({ api, root: dir, packageRoot: ROOT.replace(/\/$/, ''), tuskImage: 'tusk:bench', env });
+  await kubelet.start();
+  const rc = renderWorkload(scriptSpec({}, { stdin: [], ...transform }), 1, { tuskImage: 'tusk:bench', address, instance: 'bench', namespace: 'bench', replicas: 1 });
+  const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/namespaces/bench/replicationcontrollers`, { method: 'POST', body: JSON.stringify(rc) });
+  if (res.status !== 201) throw new Error(`stand-in API server: ${res.status}`);
+  return {
+    async stop() {
+      await kubelet.stop();
+      await api.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    logs: () => '',
+  };
+}
+
+/** ms per datum for `n` datums through a worker running `transform` (local processes, or a pod). */
+async function throughWorker(transform: Record<string, unknown>, n: number, inPod = false): Promise<number> {
   const fake = await FakeCoordinator.start(scriptSpec({}, { stdin: [], ...transform }));
-  const worker = await startWorkerProcesses(fake.address, { env });
+  const worker: Workers = inPod ? await podWorkers(fake.address, transform) : await startWorkerProcesses(fake.address, { env });
   try {
     const batch = (count: number) => Array.from({ length: count }, (_, i) => scriptTask(fake, `b${++batchNo}-${i}`, `${i}`));
     fake.addTasks(batch(10)); // warm-up: sandbox, connections, JIT
@@ -68,9 +101,11 @@ async function xargs(n: number): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const plain: number[] = [];
+const pod: number[] = [];
 const ref: number[] = [];
 for (let r = 0; r < RUNS; r++) {
   plain.push(await throughWorker({ cmd: ['sh', '-c', `cp "$in" ${OUT}/`] }, DATUMS));
+  pod.push(await throughWorker({ cmd: ['sh', '-c', `cp "$in" ${OUT}/`] }, DATUMS, true));
   ref.push(await xargs(DATUMS));
 }
 const nodeLoop = `import('${join(ROOT, 'dist/worker/next-datum-client.js')}').then(async ({ NextDatumClient }) => {
@@ -82,16 +117,18 @@ const batched = await throughWorker({ cmd: ['node', '-e', nodeLoop], datum_batch
 const cli = await throughWorker({ cmd: ['sh', '-c', `while true; do eval "$(tusk next datum)" || exit 1; cp "$in" ${OUT}/; done`], datum_batching: true }, CLI_DATUMS);
 
 const w = median(plain);
+const p = median(pod);
 const x = median(ref);
 table(
   ['run', 'datums', 'ms/datum'],
   [
     ['worker, one process per datum' + (bwrap === true ? ' (bwrap)' : ' (no sandbox)'), DATUMS, w.toFixed(2)],
+    ['worker pod (stand-in kubelet), one process per datum', DATUMS, p.toFixed(2)],
     ['xargs -n1 sh -c cp', DATUMS, x.toFixed(2)],
     ['worker, datum_batching, Node loop on the worker socket', DATUMS, batched.toFixed(3)],
     ['worker, datum_batching, shell loop on `tusk next datum`', CLI_DATUMS, cli.toFixed(1)],
   ],
 );
 console.log(
-  `worker: datums=${DATUMS} sandbox=${bwrap === true ? 'bwrap' : 'off'} worker_ms_per_datum=${w.toFixed(2)} xargs_ms_per_datum=${x.toFixed(2)} ratio=${(w / x).toFixed(2)} batching_ms_per_datum=${batched.toFixed(3)} cli_loop_ms_per_datum=${cli.toFixed(1)}`,
+  `worker: datums=${DATUMS} sandbox=${bwrap === true ? 'bwrap' : 'off'} worker_ms_per_datum=${w.toFixed(2)} pod_ms_per_datum=${p.toFixed(2)} xargs_ms_per_datum=${x.toFixed(2)} ratio=${(w / x).toFixed(2)} batching_ms_per_datum=${batched.toFixed(3)} cli_loop_ms_per_datum=${cli.toFixed(1)}`,
 );

@@ -35,7 +35,8 @@ const MAY_USE: Record<string, readonly string[]> = {
   'src/rpc': ['src/gen'],
   'src/server': [...CORE, 'src/runtime', 'src/rpc', 'src/gen', 'src/worker-protocol'],
   'src/client': [...CORE, 'src/rpc', 'src/gen', 'src/worker-protocol'],
-  'src/cli': [...CORE, 'src/client', 'src/rpc', 'src/gen', 'src/worker-protocol'],
+  // src/runtime: `tusk render pipeline` prints the kubernetes runtime's workload from its pure renderer, with no daemon.
+  'src/cli': [...CORE, 'src/client', 'src/rpc', 'src/gen', 'src/worker-protocol', 'src/runtime'],
   // worker/ and sidecar/: the daemon through src/client only, plus the shared worker protocol.
   worker: ['src/client', 'src/worker-protocol', 'sidecar'],
   sidecar: ['src/client', 'src/worker-protocol'],

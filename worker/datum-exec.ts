@@ -13,6 +13,7 @@ import { datumEnv, type Env } from './env.js';
 import { afterErrCmd, afterTry, failureReason, type RetryPolicy } from './outcome.js';
 import type { Reporter } from './reporter.js';
 import type { RunHandle, Sandbox } from './sandbox.js';
+import type { DatumUsage } from './usage.js';
 import type { PreparedTask } from './task-source.js';
 
 export interface ExecContext {
@@ -47,6 +48,8 @@ export interface Attempts {
   recovered: boolean;
   reason: string;
   tries: number;
+  /** Over every try: CPU time summed, peak memory the highest. */
+  usage: DatumUsage;
 }
 
 /** Runs `cmd` for a datum in the sandbox with its env, its output going to the datum's log. */
@@ -74,24 +77,27 @@ export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promis
   const t = ctx.spec;
   const timeoutMs = ctx.spec.datumTimeoutMs;
   const policy = retryPolicy(ctx.spec);
+  const usage: DatumUsage = { cpuMs: 0, peakMemoryBytes: 0 };
   for (let tries = 1; ; tries++) {
     if (tries > 1) await ctx.sidecar.call('clearOut', {});
     const r = await runCommand(ctx, env, log, t.cmd, t.stdin, timeoutMs).done;
     log.end();
+    usage.cpuMs += r.usage?.cpuMs ?? 0;
+    usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes, r.usage?.peakMemoryBytes ?? 0);
     const step = afterTry(r, tries, policy);
-    if (step === 'succeed') return { success: true, recovered: false, reason: '', tries };
+    if (step === 'succeed') return { success: true, recovered: false, reason: '', tries, usage };
     const reason = failureReason(r, timeoutMs, log.lastStderr);
     log.system(`try ${tries} of ${policy.datumTries} failed: ${reason}`);
     if (step === 'retry') continue;
     const recovered = step === 'errCmd' && (await runErrCmd(ctx, env, log));
-    return { success: false, recovered, reason, tries };
+    return { success: false, recovered, reason, tries, usage };
   }
 }
 
 /** The report of one datum: a function that adds its result (with duration and logs) to the reporter. */
 export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, started: number): (r: Partial<TaskResult> & { tries: number }) => void {
   return (r) =>
-    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, inlineOutput: false, outputFiles: [], ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
+    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, inlineOutput: false, outputFiles: [], cpuMs: 0, peakMemoryBytes: 0, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
 }
 
 /** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
@@ -151,10 +157,12 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
     dropSlot(ctx, slot);
     throw err;
   }
+  const usage = result.usage;
+  const reportWithUsage: typeof report = (r) => report({ ...r, ...usage });
   if (!result.success) {
     dropSlot(ctx, slot);
-    report({ reason: result.reason, recovered: result.recovered, tries: result.tries });
+    reportWithUsage({ reason: result.reason, recovered: result.recovered, tries: result.tries });
     return { finished: Promise.resolve() };
   }
-  return { finished: uploadAndReport(ctx, task, slot, log, report, result.tries) };
+  return { finished: uploadAndReport(ctx, task, slot, log, reportWithUsage, result.tries) };
 }

@@ -1,10 +1,12 @@
 // The worker process (`node dist/worker/main.js`), started by the runtime after
 // its sidecar, with TUSK_ADDRESS, TUSK_PIPELINE, TUSK_WORKER_ID,
-// TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS (TUSK_SANDBOX picks the
+// TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS (in a pod, TUSK_WORKER_POD
+// instead of TUSK_WORKER_ID; TUSK_SANDBOX picks the
 // sandbox: auto, bwrap, unshare or off; TUSK_ISOLATE_NETWORK=true gives code no
 // network; TUSK_DAEMON_GRACE_MS shortens the 30 s grace, for tests). Logs JSON lines on stderr; exits on SIGTERM, when the daemon is
 // gone for 30 s, or with status 1 when its sidecar or sandbox is lost (the
 // runtime then starts it again and the coordinator re-queues its tasks).
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerClient } from '../src/client/index.js';
@@ -15,6 +17,9 @@ import { Worker } from './worker.js';
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function main(env: NodeJS.ProcessEnv): Promise<number> {
+  // In a Kubernetes pod the worker is named after the pod plus a fresh suffix per container start:
+  // worker IDs are never reused, and the runtime reports a lost pod, which covers all of them.
+  if (!env.TUSK_WORKER_ID && env.TUSK_WORKER_POD) env = { ...env, TUSK_WORKER_ID: `${env.TUSK_WORKER_POD}/${randomBytes(4).toString('hex')}` };
   const missing = ['TUSK_ADDRESS', 'TUSK_PIPELINE', 'TUSK_WORKER_ID', 'TUSK_WORKER_DIR'].filter((n) => !env[n]);
   const log = jsonLogger(undefined, { process: 'worker', pipeline: env.TUSK_PIPELINE ?? '', worker: env.TUSK_WORKER_ID ?? '' });
   if (missing.length > 0) {

@@ -4,6 +4,7 @@
 // one-line reason a failed datum carries ("exit code 3: <last stderr line>",
 // "datum timed out after 5s"). Pure.
 import { formatDuration } from '../src/worker-protocol/index.js';
+import type { DatumUsage } from './usage.js';
 
 export interface RunResult {
   /** Exit code, or null when killed by a signal or never started. */
@@ -12,6 +13,8 @@ export interface RunResult {
   timedOut: boolean;
   /** Why the command could not be started at all (ENOENT, bad working dir). */
   error?: string;
+  /** CPU time and peak memory of the code (usage.ts). */
+  usage?: DatumUsage;
 }
 
 export interface RetryPolicy {

@@ -4,6 +4,7 @@
 // worker asks for in a process group of its own, streams its output back, and
 // reports how it ended. Killing (a timeout, or the worker's `kill`) signals the
 // whole group with SIGKILL.
+import type { DatumUsage } from './usage.js';
 
 export interface RunCommand {
   op: 'run';
@@ -29,4 +30,4 @@ export type RunnerCommand = RunCommand | KillCommand;
 export type RunnerEvent =
   | { ev: 'ready'; pid: number }
   | { ev: 'out'; id: number; stream: 'stdout' | 'stderr'; data: string }
-  | { ev: 'exit'; id: number; code: number | null; signal: string | null; timedOut: boolean; error?: string };
+  | { ev: 'exit'; id: number; code: number | null; signal: string | null; timedOut: boolean; error?: string; usage?: DatumUsage };

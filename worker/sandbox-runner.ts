@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
+import { UsageMeter } from './usage.js';
+import type { DatumUsage } from './usage.js';
 
 const running = new Map<number, { child: ChildProcess; kill(): void }>();
 
@@ -53,6 +55,8 @@ function run(cmd: RunCommand): void {
       killGroup(child.pid);
     }, cmd.timeoutMs);
   }
+  const meter = child.pid === undefined ? undefined : new UsageMeter(child.pid);
+  let usage: DatumUsage | undefined;
   running.set(cmd.id, { child, kill: () => killGroup(child.pid) });
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream]!.setEncoding('utf8');
@@ -60,10 +64,16 @@ function run(cmd: RunCommand): void {
   }
   child.stdin!.on('error', () => {}); // the code may exit without reading its stdin
   child.stdin!.end(cmd.stdin ?? undefined);
-  child.on('error', (err) => finish({ code: null, signal: null, timedOut, error: err.message }));
+  child.on('error', (err) => {
+    meter?.stop();
+    finish({ code: null, signal: null, timedOut, error: err.message });
+  });
   // Whatever the code left running in its group goes with it; then 'close' comes once its pipes are shut.
-  child.on('exit', () => killGroup(child.pid));
-  child.on('close', (code, signal) => finish({ code, signal, timedOut }));
+  child.on('exit', () => {
+    usage = meter?.stop();
+    killGroup(child.pid);
+  });
+  child.on('close', (code, signal) => finish({ code, signal, timedOut, ...(usage && { usage }) }));
 }
 
 readFrames(process.stdin, (frame) => {

@@ -170,7 +170,7 @@ export class Sandbox {
     else if (e.ev === 'exit') {
       const run = this.runs.get(e.id);
       this.runs.delete(e.id);
-      run?.resolve({ code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}) });
+      run?.resolve({ code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.usage && { usage: e.usage }) });
     }
   }
 }

@@ -13,12 +13,14 @@ describe('humanSize', () => {
     expect(humanSize(5 * 1024 ** 4 + 1)).toBe('5 TiB');
     expect(humanSize(1000 * 1024 ** 4)).toBe('1 PiB');
     expect(humanSize(999 * 1024)).toBe('999 KiB');
+    expect(humanSize(45e6)).toBe('42.9 MiB');
   });
 
   it('never prints more than three digits before the unit', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1024, max: Number.MAX_SAFE_INTEGER }), (n) => {
         expect(humanSize(n)).toMatch(/^\d{1,3}(\.\d)? [KMGTPE]iB$/);
+        expect(humanSize(n)).not.toMatch(/^0 /);
       }),
     );
   });

@@ -28,7 +28,7 @@ export function humanSize(bytes: number): string {
   const text = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
   // 999.5 to 1023.99 KiB would print four digits: show the next unit instead
   // ("1000 KiB" reads as 1 MiB at a glance, 0.98 MiB shown as "1 MiB").
-  if (text.length > 3 && unit < UNITS.length - 1) {
+  if (text.split('.')[0]!.length > 3 && unit < UNITS.length - 1) {
     const next = (value / 1024).toFixed(1).replace(/\.0$/, '');
     return `${next} ${UNITS[unit + 1]}`;
   }

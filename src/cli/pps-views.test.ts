@@ -65,6 +65,7 @@ describe('pipeline views', () => {
       outputBranch: 'master',
       workers: 2,
       branchVersions: [{ branch: 'exp', version: 3, spec }],
+      datumUsage: null,
     });
   });
 

@@ -25,6 +25,14 @@ export interface PipelineJson {
   workers: number;
   /** Versions that apply on one branch only (`update pipeline --branch`). */
   branchVersions: { branch: string; version: number; spec: unknown }[];
+  /** What the current version's datums used (newest 10 jobs; inspect only; null: nothing measured). */
+  datumUsage: { datums: number; peakMemoryBytes: PercentilesJson; cpuMs: PercentilesJson; cpuMillicores: PercentilesJson } | null;
+}
+
+export interface PercentilesJson {
+  p50: number;
+  p95: number;
+  max: number;
 }
 
 export interface DatumCountsJson {
@@ -60,6 +68,9 @@ export interface DatumJson {
   inputFiles: { input: string; path: string; sizeBytes: number; hash: string }[];
   tries: number;
   durationMs: number;
+  /** CPU time of the code over its tries, and its peak resident memory, as the worker measured them (null: not measured). */
+  cpuMs: number | null;
+  peakMemoryBytes: number | null;
   reason: string | null;
 }
 
@@ -84,7 +95,15 @@ export function pipelineJson(p: Pipeline): PipelineJson {
     outputBranch: p.outputBranch,
     workers: p.workers,
     branchVersions: p.branchVersions.map((b) => ({ branch: b.branch, version: b.version, spec: parseSpec(b.specJson) })),
+    datumUsage: usageJson(p),
   };
+}
+
+function usageJson(p: Pipeline): PipelineJson['datumUsage'] {
+  const u = p.datumUsage;
+  if (!u || u.datums === 0) return null;
+  const pct = (x: { p50: number; p95: number; max: number } | undefined) => ({ p50: x?.p50 ?? 0, p95: x?.p95 ?? 0, max: x?.max ?? 0 });
+  return { datums: u.datums, peakMemoryBytes: pct(u.peakMemoryBytes), cpuMs: pct(u.cpuMs), cpuMillicores: pct(u.cpuMillicores) };
 }
 
 export function jobJson(j: Job): JobJson {
@@ -114,6 +133,8 @@ export function datumJson(d: Datum): DatumJson {
     inputFiles: d.files.map((f) => ({ input: f.input, path: f.path, sizeBytes: f.sizeBytes, hash: f.hash })),
     tries: d.tries,
     durationMs: d.durationMs,
+    cpuMs: d.peakMemoryBytes ? d.cpuMs : null,
+    peakMemoryBytes: d.peakMemoryBytes || null,
     reason: d.reason || null,
   };
 }
@@ -173,7 +194,19 @@ export function pipelineFields(p: Pipeline, now: Date): string {
     ['Workers', `${p.workers} running (parallelism ${spec?.parallelismSpec?.constant ?? 1})`],
     ['Datum tries', String(spec?.datumTries ?? '-')],
     ...p.branchVersions.map((b): [string, string] => [`On ${b.branch}`, `version ${b.version} (output ${p.name}@${b.branch})`]),
+    ...usageFields(usageJson(p)),
   ]);
+}
+
+/** `Datum memory  p50 12.0 MiB, p95 30.1 MiB, max 31.0 MiB (40 datums)`, and the same for CPU. */
+function usageFields(u: PipelineJson['datumUsage']): [string, string][] {
+  if (!u) return [];
+  const line = (x: PercentilesJson, f: (n: number) => string) => `p50 ${f(x.p50)}, p95 ${f(x.p95)}, max ${f(x.max)} (${u.datums} datums)`;
+  return [
+    ['Datum memory', line(u.peakMemoryBytes, humanSize)],
+    ['Datum CPU time', line(u.cpuMs, humanDuration)],
+    ['Datum CPU rate', line(u.cpuMillicores, (m) => `${(m / 1000).toFixed(2)} cores`)],
+  ];
 }
 
 /** Quotes a word only when a shell would need it. */
@@ -229,6 +262,7 @@ export function datumFields(d: Datum): string {
     ['State', stateWithReason(d.state, d.reason)],
     ['Tries', String(d.tries)],
     ['Time', datumTime(d)],
+    ...(d.peakMemoryBytes ? ([['Peak memory', humanSize(d.peakMemoryBytes)], ['CPU time', humanDuration(d.cpuMs)]] as [string, string][]) : []),
   ];
   if (d.files.length === 0) return formatFields([...fields, ['Files', '-']]);
   return formatFields(fields) + '\n' + formatTable(['INPUT', 'PATH', 'SIZE', 'HASH'], d.files.map((f) => [f.input, f.path, humanSize(f.sizeBytes), f.hash || '-']));

@@ -14,7 +14,7 @@ export type { SpecProblem } from './invalid-argument.js';
 export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already-exists.js';
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
-export { StorageUnavailable } from './unavailable.js';
+export { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound } from './pps.js';
 export { InternalError } from './internal.js';

@@ -13,7 +13,7 @@ import { NoSuchUpload } from './s3.js';
 import { EgressFailed, S3SourceNotFound, S3TransferFailed } from './s3-transfer.js';
 import { InvalidTrigger, TriggerCycle } from './trigger.js';
 import { knownErrors, type ErrorKind, type TuskErrorClass } from './tusk-error.js';
-import { StorageUnavailable } from './unavailable.js';
+import { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 import { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 
 /** Classes by the literal code each one throws with. */
@@ -28,7 +28,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   NoSuchUpload,
   S3SourceNotFound, S3TransferFailed, EgressFailed,
   InvalidTrigger, TriggerCycle,
-  StorageUnavailable,
+  StorageUnavailable, KubernetesUnavailable,
   DatumOutputRejected, WorkerPeerUnavailable, BadWorkerMessage, UnknownOperation, NextDatumRefused, UnknownWorker,
 };
 

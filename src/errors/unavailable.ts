@@ -6,3 +6,10 @@ export class StorageUnavailable extends TuskError {
     super('unavailable', 'StorageUnavailable', `object store unavailable during ${operation}: ${reason}`, { operation, reason }, options);
   }
 }
+
+/** The Kubernetes runtime has no cluster to talk to (no in-cluster credentials, no kubeconfig). */
+export class KubernetesUnavailable extends TuskError {
+  constructor(readonly reason: string) {
+    super('unavailable', 'KubernetesUnavailable', `TUSK_RUNTIME=kubernetes: ${reason}`, { reason });
+  }
+}

@@ -5,7 +5,7 @@
 // the pipeline graph. Jobs, workers and the daemon build on it.
 export type {
   PipelineSpec, Input, LeafInput, PfsInput, CronInput, CrossInput, UnionInput, JoinInput, GroupInput,
-  Transform, Secret, Resources, Gpu, DatumSetSpec, ReprocessSpec, Trigger,
+  Transform, Secret, Resources, Gpu, DatumSetSpec, ReprocessSpec, Trigger, PodOptions, Toleration, JsonPatchOp,
 } from './spec.js';
 export { parsePipelineSpec, parsePipelineSpecs, normalizePipelineSpec } from './spec-parse.js';
 export type { SpecFormat } from './spec-text.js';
@@ -41,3 +41,4 @@ export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, 
 export { DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
 export type { ExperimentRepo, PromoteResult } from './experiments.js';
 export type { ImpactRow } from './impact.js';
+export { summarizeUsage, proposeRequests, percentiles, type DatumUsageSummary, type Percentiles } from './datum-usage.js';

@@ -17,6 +17,9 @@ export interface TaskOutcome {
   durationMs: number;
   output: string;
   tries: number;
+  /** CPU time and peak memory of the code, as the worker measured them (0: not measured). */
+  cpuMs?: number;
+  peakMemoryBytes?: number;
 }
 
 export class ResultIntake {
@@ -60,6 +63,8 @@ export class ResultIntake {
       // Runs on workers that were lost before reporting count as tries too.
       rec.tries = Math.max(0, task.attempts - 1) + r.tries;
       rec.durationMs = r.durationMs;
+      if (r.cpuMs) rec.cpuMs = r.cpuMs;
+      if (r.peakMemoryBytes) rec.peakMemoryBytes = r.peakMemoryBytes;
       rec.reason = r.reason;
       if (r.success) {
         rec.state = 'success';

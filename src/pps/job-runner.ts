@@ -96,6 +96,22 @@ export class JobRunner {
     if (job.state === 'failure' || job.state === 'killed') await this.closeOutput(job);
   }
 
+  /** True while a job of the pipeline still has datums with the workers. */
+  hasActive(pipeline: string): boolean {
+    for (const aj of this.active.values()) if (aj.job.pipeline === pipeline) return true;
+    return false;
+  }
+
+  /** Fails every running job of the pipeline with `reason` (its workers cannot run: a bad image, no node fits). */
+  failActive(pipeline: string, reason: string): void {
+    for (const aj of this.active.values()) {
+      if (aj.job.pipeline !== pipeline) continue;
+      this.ctx.queue.dropJob(pipeline, aj.job.id);
+      aj.firstFailure = reason;
+      aj.done();
+    }
+  }
+
   /** Stops running jobs where they are (they resume after a restart). */
   stop(): void {
     this.stopped = true;

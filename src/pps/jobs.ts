@@ -223,6 +223,16 @@ export class Jobs {
     }
   }
 
+  /** True while a job of the pipeline still has datums to run (autoscaling keeps workers then). */
+  hasActive(pipeline: string): boolean {
+    return this.runner.hasActive(pipeline);
+  }
+
+  /** Fails every running job of a pipeline with `reason` (its workers cannot run). */
+  failActive(pipeline: string, reason: string): void {
+    this.runner.failActive(pipeline, reason);
+  }
+
   /** A worker's results (job-results.ts). */
   report(worker: string, results: TaskOutcome[]): Promise<void> {
     return this.results.report(worker, results);

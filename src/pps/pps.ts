@@ -3,6 +3,7 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
+import { summarizeUsage, type DatumUsageSummary } from './datum-usage.js';
 import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound, RepoNotFound, UnknownWorker } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
@@ -170,6 +171,34 @@ export class Pps {
     this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }
 
+  /**
+   * A worker pod is gone or restarted (Kubernetes runtime): every worker that ran in it
+   * (IDs `POD/...`, one per container start) is lost.
+   */
+  podLost(pipeline: string, pod: string, reason: string): void {
+    for (const worker of this.ctx.queue.workers()) if (worker.startsWith(`${pod}/`)) this.workerLost(pipeline, worker, reason);
+  }
+
+  /** True while the pipeline has a job with datums left (the Kubernetes runtime scales autoscaling pipelines to zero otherwise). */
+  hasWork(pipeline: string): boolean {
+    return this.jobs.hasActive(pipeline);
+  }
+
+  /**
+   * The runtime cannot run the pipeline's workers (`reason` names Kubernetes' reason: ImagePullBackOff,
+   * CrashLoopBackOff, Unschedulable, ...): it becomes the pipeline's reason and fails its running jobs,
+   * instead of leaving them waiting. `reason` '' clears it once workers run.
+   */
+  async workersTrouble(pipeline: string, reason: string): Promise<void> {
+    const p = await this.ctx.store.getPipeline(pipeline);
+    if (!p || p.state !== 'running') return;
+    if (p.reason !== reason) {
+      await this.ctx.store.apply([this.ctx.store.pipelines.putOp(pipeline, { ...p, reason, updated: this.ctx.now() })]);
+      this.ctx.deps.log(reason ? 'warn' : 'info', reason ? 'workers_trouble' : 'workers_running', { pipeline, reason });
+    }
+    if (reason) this.jobs.failActive(pipeline, `the workers of pipeline ${pipeline} cannot run: ${reason}`);
+  }
+
   /** Starts receiving the output files of a datum of a job (JobNotFound if there is no such job). */
   async datumOutput(ref: { pipeline: string; job: string; datum: string }): Promise<DatumOutputUpload> {
     await this.jobs.get(ref.pipeline, ref.job);
@@ -205,6 +234,13 @@ export class Pps {
     const job = await this.jobs.runNow(name, branch);
     if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${name} has no job to run`);
     return job;
+  }
+
+  /** What the datums of the pipeline's current version used, over its newest 10 jobs (right-sizing). */
+  async datumUsage(p: PipelineRecord): Promise<DatumUsageSummary | undefined> {
+    const jobs = (await this.ctx.store.listJobs(p.name)).filter((j) => j.version === p.version).sort((a, b) => (a.started < b.started ? 1 : -1)).slice(0, 10);
+    const records = (await Promise.all(jobs.map((j) => this.ctx.store.listJobDatums(p.name, j.id)))).flat();
+    return summarizeUsage(records);
   }
 
   /** Jobs newest first, of one pipeline or of all (a pipeline that does not exist has none). */

@@ -69,6 +69,10 @@ export interface JobDatumRecord {
   files: DatumFileRecord[];
   tries: number;
   durationMs: number;
+  /** CPU time of the code over its tries (ms), when the worker measured it. */
+  cpuMs?: number;
+  /** Peak resident memory of the code (bytes), when the worker measured it. */
+  peakMemoryBytes?: number;
   reason: string;
   /** The datum's output (a file tree root) once it succeeded or was reused. */
   output: string;

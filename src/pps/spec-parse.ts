@@ -2,9 +2,9 @@
 // field names in snake_case or camelCase; fills defaults; reports every problem
 // at once as one InvalidSpec whose entries name their field paths.
 //
-// Real Pachyderm fields fall in three groups: used (the PipelineSpec fields);
-// accepted and ignored because they only tune Kubernetes scheduling (listed in
-// `ignoredFields` so callers can warn); refused with "not supported by Tusk"
+// Real Pachyderm fields fall in three groups: used (the PipelineSpec fields,
+// the Kubernetes placement ones read in spec-pod.ts); accepted and ignored
+// (listed in `ignoredFields` so callers can warn); refused with "not supported by Tusk"
 // because ignoring them would change what the pipeline does (s3_out, service,
 // spout, tf_job, determined, pfs.s3, egress to object storage or SQL). Any other
 // field is "unknown field".
@@ -12,6 +12,7 @@ import { InvalidSpec, type SpecProblem } from '../errors/index.js';
 import type { DatumSetSpec, Input, PipelineSpec, Resources, Secret, Transform } from './spec.js';
 import { type Field, type Fields, SpecReader } from './spec-fields.js';
 import { checkName, readInput, readProject } from './spec-input.js';
+import { POD_FIELDS, readPodOptions } from './spec-pod.js';
 import { parseSpecDocuments, type SpecFormat } from './spec-text.js';
 import { validatePipelineSpec } from './spec-validate.js';
 
@@ -20,16 +21,13 @@ const USED = [
   'datum_timeout', 'datum_tries', 'job_timeout', 'output_branch', 'egress', 'reprocess_spec', 'datum_set_spec',
   'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec',
 ];
-const IGNORED = [
-  'sidecar_resource_requests', 'sidecar_resource_limits', 'tolerations', 'pod_spec', 'pod_patch', 'scheduling_spec',
-  'spec_commit', 'maximum_expected_uptime',
-];
+const IGNORED = ['spec_commit', 'maximum_expected_uptime'];
 const UNSUPPORTED = ['s3_out', 'service', 'spout', 'tf_job', 'determined'];
 const TRANSFORM_FIELDS = [
   'image', 'cmd', 'stdin', 'env', 'secrets', 'image_pull_secrets', 'err_cmd', 'err_stdin', 'accept_return_code',
   'debug', 'user', 'working_dir', 'dockerfile', 'memory_volume', 'datum_batching',
 ];
-const TRANSFORM_IGNORED = ['image_pull_secrets', 'dockerfile', 'memory_volume'];
+const TRANSFORM_IGNORED = ['dockerfile'];
 const RESOURCE_FIELDS = ['cpu', 'memory', 'gpu', 'disk'];
 const QUANTITY = /^\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
 
@@ -78,7 +76,7 @@ export function normalizePipelineSpec(raw: unknown): PipelineSpec {
 
 function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
   const r = new SpecReader();
-  const top = r.object(raw, '', [...USED, ...IGNORED, ...UNSUPPORTED]);
+  const top = r.object(raw, '', [...USED, ...POD_FIELDS, ...IGNORED, ...UNSUPPORTED]);
   if (!top) return r.problems;
 
   const pipelineField = r.required(top, 'pipeline', '');
@@ -118,12 +116,12 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
   const datumTimeoutMs = r.duration(top.get('datum_timeout'));
   const jobTimeoutMs = r.duration(top.get('job_timeout'));
   const datumTries = r.integer(top.get('datum_tries'), 0);
+  const pod = readPodOptions(r, top, (f) => readResources(r, f));
   const outputBranch = top.has('output_branch') ? checkName(r, top.get('output_branch'), 'branch') : 'master';
 
   for (const key of IGNORED) {
     const f = top.get(key);
     if (!f) continue;
-    if (key.startsWith('sidecar_resource')) readResources(r, f);
     if (key === 'maximum_expected_uptime') r.duration(f);
     ignoredFields.push(f.path);
   }
@@ -152,6 +150,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     standby: r.boolean(top.get('standby')) ?? false,
     salt: r.string(top.get('salt')) ?? '',
     ...(metadata && { metadata }),
+    ...(pod && { pod }),
     update: r.boolean(top.get('update')) ?? false,
     reprocess: r.boolean(top.get('reprocess')) ?? false,
     dryRun: r.boolean(top.get('dry_run')) ?? false,
@@ -179,6 +178,8 @@ function readTransform(r: SpecReader, f: Field, ignoredFields: string[]): Transf
   const cmdField = r.required(t, 'cmd', f.path);
   const cmd = r.stringList(cmdField);
   if (cmd && cmd.length === 0) r.add(cmdField!.path, 'must name the command to run');
+  const imagePullSecrets = r.stringList(t.get('image_pull_secrets'));
+  const memoryVolume = r.boolean(t.get('memory_volume'));
   return {
     image: r.string(t.get('image')) ?? '',
     cmd: cmd ?? [],
@@ -192,6 +193,8 @@ function readTransform(r: SpecReader, f: Field, ignoredFields: string[]): Transf
     workingDir: r.string(t.get('working_dir')) ?? '',
     datumBatching: r.boolean(t.get('datum_batching')) ?? false,
     debug: r.boolean(t.get('debug')) ?? false,
+    ...(imagePullSecrets && imagePullSecrets.length > 0 && { imagePullSecrets }),
+    ...(memoryVolume && { memoryVolume }),
   };
 }
 

@@ -103,6 +103,10 @@ export interface Transform {
   /** One user process loops over datums (`tusk next datum`). */
   readonly datumBatching: boolean;
   readonly debug: boolean;
+  /** Secrets the kubelet pulls `image` with (Kubernetes runtime only). */
+  readonly imagePullSecrets?: readonly string[];
+  /** /pfs on a memory-backed volume (Kubernetes runtime only). */
+  readonly memoryVolume?: boolean;
 }
 
 export interface Gpu {
@@ -115,6 +119,41 @@ export interface Resources {
   readonly memory?: string;
   readonly gpu?: Gpu;
   readonly disk?: string;
+}
+
+/** A Kubernetes toleration, in Kubernetes' spelling (Pachyderm's enum names are translated). */
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value: string;
+  /** '' tolerates every effect. */
+  readonly effect: '' | 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly tolerationSeconds?: number;
+}
+
+/** One RFC 6902 JSON patch operation over the generated worker pod spec. */
+export interface JsonPatchOp {
+  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  readonly path: string;
+  readonly from?: string;
+  readonly value?: unknown;
+}
+
+/**
+ * How the Kubernetes runtime places a pipeline's worker pods. Every field is
+ * optional; the local runtime ignores all of them.
+ */
+export interface PodOptions {
+  readonly sidecarResourceRequests?: Resources;
+  readonly sidecarResourceLimits?: Resources;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly priorityClassName?: string;
+  readonly tolerations?: readonly Toleration[];
+  readonly serviceAccount?: string;
+  /** pod_patch: a JSON patch applied to the generated pod spec. */
+  readonly podPatch?: readonly JsonPatchOp[];
+  /** pod_spec: a JSON merge patch applied to the generated pod spec (before pod_patch). */
+  readonly podSpec?: Readonly<Record<string, unknown>>;
 }
 
 export interface DatumSetSpec {
@@ -153,6 +192,8 @@ export interface PipelineSpec {
   /** Changes every datum ID (Pachyderm's salt): a way to force reprocessing. */
   readonly salt: string;
   readonly metadata?: { readonly annotations: Readonly<Record<string, string>>; readonly labels: Readonly<Record<string, string>> };
+  /** Kubernetes placement (sidecar resources, scheduling, patches); absent when the spec sets none. */
+  readonly pod?: PodOptions;
   /** The spec asks to update an existing pipeline (`"update": true`). */
   readonly update: boolean;
   /** The spec asks to reprocess every datum (`"reprocess": true`). */
@@ -161,7 +202,7 @@ export interface PipelineSpec {
   readonly dryRun: boolean;
   /**
    * Paths of real Pachyderm fields the spec set that Tusk accepts but does not use
-   * (tolerations, pod_patch, scheduling_spec, ...), so a caller can warn about them.
+   * (spec_commit, maximum_expected_uptime, transform.dockerfile), so a caller can warn about them.
    */
   readonly ignoredFields: readonly string[];
 }

@@ -123,6 +123,13 @@ export class TaskQueue {
     for (const leased of this.leases.values()) for (const [k, { task: t }] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
   }
 
+  /** Workers that hold leases or wait for tasks, by ID (to find a lost pod's workers by prefix). */
+  workers(): string[] {
+    const ids = new Set(this.leases.keys());
+    for (const list of this.waiters.values()) for (const w of list) ids.add(w.worker);
+    return [...ids];
+  }
+
   pending(pipeline: string): number {
     return this.queue(pipeline).length;
   }

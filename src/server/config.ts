@@ -16,8 +16,8 @@ export interface DaemonConfig {
   /** Bytes of local disk for the read cache in front of a remote object store. */
   cacheBytes: number;
   host: string;
-  /** TUSK_RUNTIME: `local` (worker processes on this machine) or `none` (no workers: tests drive the worker API themselves). */
-  runtime: 'local' | 'none';
+  /** --runtime / TUSK_RUNTIME: `local` (worker processes on this machine), `kubernetes` (worker pods) or `none` (no workers: tests drive the worker API themselves). */
+  runtime: 'local' | 'kubernetes' | 'none';
   /** TUSK_S3_ACCESS_KEY_ID / TUSK_S3_SECRET_ACCESS_KEY: the key pair the S3 gateway accepts (none: only anonymous, if allowed). */
   s3Key?: { accessKeyId: string; secretAccessKey: string };
   /** TUSK_S3_ANONYMOUS=true: the S3 gateway accepts unsigned requests. */
@@ -30,7 +30,7 @@ export interface DaemonConfig {
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
 
-export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--runtime local|kubernetes] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values } = parseArgs({
@@ -45,6 +45,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
       'max-workers': { type: 'string' },
       'max-workers-per-pipeline': { type: 'string' },
       'isolate-network': { type: 'boolean' },
+      runtime: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -58,7 +59,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     storage: values.storage ?? env.TUSK_STORAGE ?? `file://${join(home, 'objects')}`,
     cacheBytes: env.TUSK_CACHE_BYTES ? Number(env.TUSK_CACHE_BYTES) : 1024 ** 3,
     host: values.host ?? env.TUSK_HOST ?? '127.0.0.1',
-    runtime: runtimeOf(env.TUSK_RUNTIME),
+    runtime: runtimeOf(values.runtime ?? env.TUSK_RUNTIME),
     s3Key: s3KeyOf(env),
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
     workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
@@ -102,9 +103,8 @@ function port(flag: string, text: string | undefined, fallback: number): number 
   return n;
 }
 
-function runtimeOf(text: string | undefined): 'local' | 'none' {
+function runtimeOf(text: string | undefined): 'local' | 'kubernetes' | 'none' {
   if (!text || text === 'local') return 'local';
-  if (text === 'none') return 'none';
-  if (text === 'kubernetes') throw new InvalidArgument('UnsupportedRuntime', 'TUSK_RUNTIME=kubernetes is not available in this build yet; use local');
-  throw new InvalidArgument('InvalidRuntime', `TUSK_RUNTIME: "${text}" is not a runtime (use local or none)`);
+  if (text === 'none' || text === 'kubernetes') return text;
+  throw new InvalidArgument('InvalidRuntime', `--runtime / TUSK_RUNTIME: "${text}" is not a runtime (use local, kubernetes or none)`);
 }

@@ -1,8 +1,8 @@
 // Pipeline-system records → generated protobuf messages.
-import type { ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
+import type { DatumUsageSummary, ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
 import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
 
-export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = []): Pipeline {
+export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
   return {
     name: p.name,
     version: p.version,
@@ -14,6 +14,7 @@ export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: 
     outputBranch: p.spec.outputBranch,
     workers,
     branchVersions: branchVersions.map((b) => ({ branch: b.branch, version: b.version, specJson: JSON.stringify(b.spec) })),
+    datumUsage,
   };
 }
 
@@ -42,6 +43,8 @@ export function datumMsg(pipeline: string, job: string, d: JobDatumRecord): Datu
     files: d.files.map((f) => ({ input: f.input, path: f.path, sizeBytes: f.size, hash: f.hash })),
     tries: d.tries,
     durationMs: d.durationMs,
+    cpuMs: d.cpuMs ?? 0,
+    peakMemoryBytes: d.peakMemoryBytes ?? 0,
     reason: d.reason,
   };
 }

@@ -12,6 +12,7 @@ import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Pfs, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
+import { openKubernetesRuntime, type KubernetesRuntime } from '../runtime/kubernetes/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
@@ -89,14 +90,19 @@ export class Daemon {
       pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
       pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
-      runtime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
-        home: config.home,
-        address: () => `127.0.0.1:${grpcPort}`,
-        onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-        log: log.log,
-        limits: config.workerLimits,
-        isolateNetwork: config.isolateNetwork,
-      });
+      let kubernetes: KubernetesRuntime | undefined;
+      if (config.runtime === 'none') runtime = new NoWorkers();
+      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log);
+      else {
+        runtime = new LocalRuntime({
+          home: config.home,
+          address: () => `127.0.0.1:${grpcPort}`,
+          onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+          log: log.log,
+          limits: config.workerLimits,
+          isolateNetwork: config.isolateNetwork,
+        });
+      }
       pps = new Pps({
         workerLimits: config.workerLimits,
         pfs,
@@ -172,6 +178,8 @@ export class Daemon {
       const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      // Adopts the workloads this tuskd left running before the pipeline system asks for workers.
+      await kubernetes?.start();
       await pps.start();
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();

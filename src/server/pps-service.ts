@@ -17,7 +17,10 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
       if (req.branch && !req.update) throw new InvalidArgument('BranchNeedsUpdate', `--branch applies to \`tusk update pipeline\`: create the pipeline on the main line first`);
       return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess, branch: req.branch || undefined }));
     }),
-    inspectPipeline: u('InspectPipeline', async (req) => pipeline(await pps.pipelines.get(req.name))),
+    inspectPipeline: u('InspectPipeline', async (req) => {
+      const p = await pps.pipelines.get(req.name);
+      return pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p), await pps.datumUsage(p));
+    }),
     listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
     deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),
     stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),

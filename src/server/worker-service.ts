@@ -36,6 +36,8 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
         durationMs: r.durationMs,
         output: r.output,
         tries: r.tries,
+        cpuMs: r.cpuMs,
+        peakMemoryBytes: r.peakMemoryBytes,
         ...(r.inlineOutput ? { outputFiles: r.outputFiles } : {}),
       }));
       const logs = req.results.flatMap((r) =>

@@ -28,6 +28,8 @@ export interface DaemonOptions {
   /** Extra environment for the daemon (e.g. AWS_* for S3 storage). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The gRPC port (default: a free one), when something must know it before the daemon starts. */
+  port?: number;
 }
 
 export interface DaemonHandle {
@@ -73,7 +75,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     const s3 = await s3StorageFor(home);
     options = { ...options, storage: s3.storage, env: { ...s3.env, ...options.env } };
   }
-  const [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
+  const [port, httpPort, s3Port] = [options.port ?? (await freePort()), await freePort(), await freePort()];
   const args = [TUSKD, '--home', home, '--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
   if (options.storage) args.push('--storage', options.storage);
   const child = spawn(process.execPath, args, {

@@ -29,6 +29,7 @@ import { logs } from './logs.js';
 import { nextDatum } from './next-datum.js';
 import { provenance } from './provenance.js';
 import { putFile } from './put-file.js';
+import { renderPipeline } from './render-pipeline.js';
 import { restartDatum } from './restart-datum.js';
 import { runCron } from './run-cron.js';
 import { experimentDiff } from './experiment-diff.js';
@@ -77,6 +78,7 @@ export const COMMANDS: readonly CommandDef[] = [
   startPipeline,
   runPipeline,
   runCron,
+  renderPipeline,
   impact,
   experimentDiff,
   experimentPromote,

@@ -1,0 +1,198 @@
+// The Kubernetes workload of one pipeline version: a ReplicationController
+// whose pods hold an init container (the tusk image) that copies a Node
+// runtime and the built worker into a shared emptyDir, the user container
+// (`transform.image`) running that injected worker as its entry point, and the
+// sidecar container (the tusk image) sharing /pfs with it. Pure: spec in,
+// object out; `tusk render pipeline` prints it and the runtime applies it.
+//
+// Why a ReplicationController and not a Deployment: every pipeline version
+// gets its own workload, created once and deleted when a newer version takes
+// over, so a Deployment's rollout machinery (and its extra ReplicaSet level)
+// would never be used; the RC owns its pods directly, as in Pachyderm, so
+// "which pods belong to this version" is one label selector away.
+import type { V1Container, V1EnvVar, V1PodSpec, V1ReplicationController, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { InvalidSpec } from '../../errors/index.js';
+import type { PipelineSpec, Resources } from '../../pps/index.js';
+import { applyJsonPatch, applyMergePatch, PatchError } from './json-patch.js';
+
+export interface WorkloadOptions {
+  /** The tusk image: init container and sidecar. */
+  tuskImage: string;
+  /** tuskd's gRPC address as pods dial it (`tusk.NAMESPACE.svc:1650`). */
+  address: string;
+  /** The tuskd instance that owns the workload: its objects carry this label and it touches no others. */
+  instance: string;
+  namespace: string;
+  /** Number of pods; parallelism_spec.constant unless the runtime scales it (to zero when idle). */
+  replicas?: number;
+}
+
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  component: 'app.kubernetes.io/component',
+  instance: 'tusk.io/instance',
+  pipeline: 'tusk.io/pipeline',
+  version: 'tusk.io/pipeline-version',
+} as const;
+/** The exact pipeline name (a label value cannot hold every pipeline name). */
+export const PIPELINE_ANNOTATION = 'tusk.io/pipeline-name';
+export const MANAGED_BY = 'tuskd';
+
+/** Where the init container puts the Node runtime and the worker, in every container that mounts it. */
+export const RUNTIME_DIR = '/tusk/runtime';
+/** The worker's folder (sidecar socket), shared by the user and sidecar containers. */
+export const WORKER_DIR = '/tusk/worker';
+export const PFS = '/pfs';
+/** Where the tusk image holds the package (dist/, node_modules/) and its Node binary. */
+export const IMAGE_APP = '/app';
+export const IMAGE_NODE = '/usr/local/bin/node';
+
+export const CONTAINERS = { init: 'tusk-init', user: 'user', sidecar: 'tusk-sidecar' } as const;
+
+/** A name usable in Kubernetes names and label values: lowercase, [a-z0-9-], a hash suffix when that changed it. */
+export function pipelineKey(pipeline: string): string {
+  const clean = pipeline.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  if (clean === pipeline && clean.length <= 40) return clean;
+  const hash = createHash('sha256').update(pipeline).digest('hex').slice(0, 8);
+  return `${clean.slice(0, 40).replace(/-+$/, '') || 'p'}-${hash}`;
+}
+
+export function workloadName(pipeline: string, version: number): string {
+  return `tusk-${pipelineKey(pipeline)}-v${version}`;
+}
+
+/** The labels every object of the instance carries: what adoption selects on. */
+export function instanceLabels(instance: string): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.instance]: instance };
+}
+
+export function versionLabels(instance: string, pipeline: string, version: number): Record<string, string> {
+  return { ...instanceLabels(instance), [LABELS.pipeline]: pipelineKey(pipeline), [LABELS.version]: String(version) };
+}
+
+/** The workload of `spec` at `version`. Throws InvalidSpec naming pod_spec or pod_patch when a patch does not apply. */
+export function renderWorkload(spec: PipelineSpec, version: number, o: WorkloadOptions): V1ReplicationController {
+  const labels = versionLabels(o.instance, spec.name, version);
+  const podLabels = { ...spec.metadata?.labels, ...labels, [LABELS.component]: 'worker' };
+  return {
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name: workloadName(spec.name, version), namespace: o.namespace, labels, annotations: { [PIPELINE_ANNOTATION]: spec.name } },
+    spec: {
+      replicas: o.replicas ?? spec.parallelismSpec.constant,
+      selector: labels,
+      template: {
+        metadata: { labels: podLabels, annotations: { ...spec.metadata?.annotations, [PIPELINE_ANNOTATION]: spec.name } },
+        spec: patchPodSpec(spec, podSpec(spec, version, o)),
+      },
+    },
+  };
+}
+
+function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1PodSpec {
+  const t = spec.transform;
+  const pod = spec.pod ?? {};
+  const secretVolumes: V1Volume[] = [];
+  const secretMounts: V1VolumeMount[] = [];
+  const secretEnv: V1EnvVar[] = [];
+  t.secrets.forEach((s, i) => {
+    if (s.mountPath) {
+      secretVolumes.push({ name: `secret-${i}`, secret: { secretName: s.name } });
+      secretMounts.push({ name: `secret-${i}`, mountPath: s.mountPath, readOnly: true });
+    }
+    if (s.envVar) secretEnv.push({ name: s.envVar, valueFrom: { secretKeyRef: { name: s.name, key: s.key } } });
+  });
+  const env: V1EnvVar[] = [
+    { name: 'TUSK_ADDRESS', value: o.address },
+    { name: 'TUSK_PIPELINE', value: spec.name },
+    { name: 'TUSK_PIPELINE_VERSION', value: String(version) },
+    // The worker's ID is TUSK_WORKER_POD/<random>, new at each container start (worker/main.ts).
+    { name: 'TUSK_WORKER_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'TUSK_WORKER_DIR', value: WORKER_DIR },
+    { name: 'TUSK_SIDECAR_SOCKET', value: `${WORKER_DIR}/sidecar.sock` },
+    { name: 'TUSK_PFS', value: PFS },
+  ];
+  // Pachyderm's names for what user code may read (the worker adds the per-datum ones).
+  const pachEnv = env.slice(0, 4).map((e) => ({ ...e, name: `PACH_${e.name.slice(5)}` }));
+  const shared: V1VolumeMount[] = [
+    { name: 'pfs', mountPath: PFS },
+    { name: 'tusk-worker', mountPath: WORKER_DIR },
+  ];
+  const init: V1Container = {
+    name: CONTAINERS.init,
+    image: o.tuskImage,
+    command: ['/bin/sh', '-c', `cp -a ${IMAGE_NODE} ${RUNTIME_DIR}/node && cp -a ${IMAGE_APP} ${RUNTIME_DIR}/app`],
+    volumeMounts: [{ name: 'tusk-runtime', mountPath: RUNTIME_DIR }],
+  };
+  const user: V1Container = {
+    name: CONTAINERS.user,
+    image: t.image || 'node:20-bookworm-slim',
+    // The worker runs transform.cmd itself; the container is its sandbox, so it does not start bubblewrap.
+    command: [`${RUNTIME_DIR}/node`, `${RUNTIME_DIR}/app/dist/worker/main.js`],
+    env: [...env, ...pachEnv, { name: 'TUSK_SANDBOX', value: 'off' }, ...secretEnv],
+    volumeMounts: [...shared, { name: 'tusk-runtime', mountPath: RUNTIME_DIR, readOnly: true }, ...secretMounts],
+    ...resources(spec.resourceRequests, spec.resourceLimits),
+    ...(t.workingDir && { workingDir: t.workingDir }),
+    ...(t.user && /^\d+$/.test(t.user) && { securityContext: { runAsUser: Number(t.user) } }),
+  };
+  const sidecar: V1Container = {
+    name: CONTAINERS.sidecar,
+    image: o.tuskImage,
+    command: ['node', `${IMAGE_APP}/dist/sidecar/main.js`],
+    env,
+    volumeMounts: shared,
+    ...resources(pod.sidecarResourceRequests, pod.sidecarResourceLimits),
+  };
+  return {
+    initContainers: [init],
+    containers: [user, sidecar],
+    volumes: [
+      { name: 'tusk-runtime', emptyDir: {} },
+      { name: 'tusk-worker', emptyDir: {} },
+      { name: 'pfs', emptyDir: t.memoryVolume ? { medium: 'Memory' } : {} },
+      ...secretVolumes,
+    ],
+    restartPolicy: 'Always',
+    ...(pod.nodeSelector && { nodeSelector: { ...pod.nodeSelector } }),
+    ...(pod.priorityClassName && { priorityClassName: pod.priorityClassName }),
+    ...(pod.tolerations && { tolerations: pod.tolerations.map((x) => ({ ...x, ...(x.effect === '' && { effect: undefined }), ...(x.operator === 'Exists' && { value: undefined }) })).map(dropUndefined) }),
+    ...(pod.serviceAccount && { serviceAccountName: pod.serviceAccount }),
+    ...(t.imagePullSecrets && { imagePullSecrets: t.imagePullSecrets.map((name) => ({ name })) }),
+  };
+}
+
+function resources(requests: Resources | undefined, limits: Resources | undefined): { resources?: V1ResourceRequirements } {
+  const r = { ...(requests && { requests: quantities(requests) }), ...(limits && { limits: quantities(limits) }) };
+  return Object.keys(r).length ? { resources: r } : {};
+}
+
+function quantities(r: Resources): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (r.cpu !== undefined) out.cpu = String(r.cpu);
+  if (r.memory !== undefined) out.memory = r.memory;
+  if (r.disk !== undefined) out['ephemeral-storage'] = r.disk;
+  if (r.gpu && r.gpu.number > 0) out[r.gpu.type || 'nvidia.com/gpu'] = String(r.gpu.number);
+  return out;
+}
+
+/** pod_spec (merge patch), then pod_patch (JSON patch), over the generated pod spec. */
+function patchPodSpec(spec: PipelineSpec, generated: V1PodSpec): V1PodSpec {
+  let out: unknown = dropUndefined(generated);
+  const pod = spec.pod ?? {};
+  if (pod.podSpec) out = applyMergePatch(out, pod.podSpec);
+  if (pod.podPatch) {
+    try {
+      out = applyJsonPatch(out, pod.podPatch);
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      throw new InvalidSpec([{ path: `pod_patch[${err.index}]`, problem: `does not apply to the generated pod spec: ${err.message}` }]);
+    }
+  }
+  if (typeof out !== 'object' || out === null || Array.isArray(out)) throw new InvalidSpec([{ path: pod.podPatch ? 'pod_patch' : 'pod_spec', problem: 'must leave the pod spec an object' }]);
+  return out as V1PodSpec;
+}
+
+function dropUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
