@@ -38,8 +38,9 @@ export const renderPipeline: CommandDef = {
         if (opts.output === 'json') ctx.stdout.write(JSON.stringify(doc, null, 2) + '\n');
         else {
           // YAML 1.1 as kubectl reads it: "off", "yes" and the like are quoted, not booleans.
-          const { stringify } = await import('yaml');
-          ctx.stdout.write(objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n'));
+          // `default` is the CommonJS module: the bundled CLI's chunk of yaml exports nothing else.
+          const { default: YAML } = await import('yaml');
+          ctx.stdout.write(objects.map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })).join('---\n'));
         }
       });
   },
