@@ -14,7 +14,7 @@ import type { DatumInput } from '../sidecar/protocol.js';
 export type Env = Record<string, string>;
 
 /** Variables of the worker process that are its plumbing, not the user's business. */
-const INTERNAL = new Set(['TUSK_SIDECAR_SOCKET', 'TUSK_WORKER_DIR', 'TUSK_SANDBOX', 'TUSK_DAEMON_GRACE_MS', 'NODE_OPTIONS']);
+const INTERNAL = new Set(['TUSK_SIDECAR_SOCKET', 'TUSK_WORKER_DIR', 'TUSK_SANDBOX', 'TUSK_DAEMON_GRACE_MS', 'NODE_OPTIONS', 'TUSK_AUTH_TOKEN', 'TUSK_AUTH_TOKEN_STDIN', 'TUSK_AUTH_TOKEN_FILE']);
 
 export interface WorkerEnvOptions {
   pipeline: string;

@@ -3,8 +3,9 @@
 // opened clients for the file system (TuskClient) and the pipeline system
 // (PpsClient), both at the same address and closed by main when the command ends.
 import type { Readable, Writable } from 'node:stream';
-import { PpsClient, TuskClient } from '../client/index.js';
+import { AuthClient, PpsClient, TuskClient, type ConnectOptions } from '../client/index.js';
 import { resolveAddress } from './address.js';
+import { storedToken } from './config-file.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -21,6 +22,8 @@ export interface CliContext extends CliIO {
   client(): TuskClient;
   /** The pipeline client (PpsApi) for the same daemon, opened on first use. */
   pps(): PpsClient;
+  /** The access-control client (AuthApi) for the same daemon, opened on first use; `token` overrides the stored one. */
+  auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
   /** Closes the clients that were opened. */
@@ -29,22 +32,29 @@ export interface CliContext extends CliIO {
 
 export function createContext(
   io: CliIO,
-  connect: (address: string) => TuskClient = (a) => new TuskClient(a),
-  connectPps: (address: string) => PpsClient = (a) => new PpsClient(a),
+  connect: (address: string, options: ConnectOptions) => TuskClient = (a, o) => new TuskClient(a, o),
+  connectPps: (address: string, options: ConnectOptions) => PpsClient = (a, o) => new PpsClient(a, o),
 ): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
+  const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
+  const options = (): ConnectOptions => ({ token: storedToken(io.env) });
   return {
     ...io,
     client() {
-      client ??= connect(where());
+      client ??= connect(where(), options());
       return client;
     },
     pps() {
-      pps ??= connectPps(where());
+      pps ??= connectPps(where(), options());
       return pps;
+    },
+    auth(token) {
+      const auth = new AuthClient(where(), token === undefined ? options() : { token });
+      auths.push(auth);
+      return auth;
     },
     address() {
       return where();
@@ -52,6 +62,7 @@ export function createContext(
     close() {
       client?.close();
       pps?.close();
+      for (const a of auths.splice(0)) a.close();
       client = undefined;
       pps = undefined;
     },

@@ -1,7 +1,7 @@
 // Where and how the client reaches tuskd: the address (TUSK_ADDRESS, default
 // localhost:1650), channel options (message sizes, keepalive), and the helper
 // that turns a unary callback call into a promise with typed errors.
-import { credentials, type ChannelOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { credentials, InterceptingCall, type ChannelOptions, type ClientUnaryCall, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../rpc/errors.js';
 
 export const DEFAULT_ADDRESS = 'localhost:1650';
@@ -18,6 +18,27 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 export const insecure = () => credentials.createInsecure();
+
+/** How to connect beyond the address: the token sent with every call (access control). */
+export interface ConnectOptions {
+  token?: string;
+}
+
+/** Metadata `authn-token` on every call of the channel. */
+function tokenInterceptor(token: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authn-token', token);
+        next(metadata, listener);
+      },
+    });
+}
+
+/** Channel options with the token interceptor when a token is given. */
+export function channelOptions(base: ChannelOptions, options: ConnectOptions = {}): ChannelOptions {
+  return options.token ? { ...base, interceptors: [tokenInterceptor(options.token)] } : base;
+}
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 

@@ -5,5 +5,8 @@ export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Tri
 export { FileWriter } from './file-writer.js';
 export { dataBuffer } from '../rpc/file-wire.js';
 export { defaultAddress, DEFAULT_ADDRESS } from './connection.js';
+export type { ConnectOptions } from './connection.js';
+export { AuthClient } from './auth-client.js';
+export { runtimeToken } from './runtime-token.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
 export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult } from './pps-client.js';

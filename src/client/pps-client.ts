@@ -24,7 +24,7 @@ import {
   type TaskResult,
 } from '../gen/tusk/pps.js';
 import type { CommitRef, ModifyFileRequest } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, insecure, serverStream, unary } from './connection.js';
+import { CHANNEL_OPTIONS, channelOptions, insecure, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 
 export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse };
@@ -32,8 +32,8 @@ export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, N
 export class PpsClient {
   readonly pps: PpsApiClient;
 
-  constructor(address: string) {
-    this.pps = new PpsApiClient(address, insecure(), CHANNEL_OPTIONS);
+  constructor(address: string, options: ConnectOptions = {}) {
+    this.pps = new PpsApiClient(address, insecure(), channelOptions(CHANNEL_OPTIONS, options));
   }
 
   close(): void {
@@ -109,8 +109,8 @@ export class PpsClient {
 export class WorkerClient {
   readonly worker: WorkerApiClient;
 
-  constructor(address: string) {
-    this.worker = new WorkerApiClient(address, insecure(), CHANNEL_OPTIONS);
+  constructor(address: string, options: ConnectOptions = {}) {
+    this.worker = new WorkerApiClient(address, insecure(), channelOptions(CHANNEL_OPTIONS, options));
   }
 
   close(): void {

@@ -16,6 +16,8 @@ export interface LocalRuntimeOptions {
   /** The daemon's gRPC address as workers should dial it. */
   address: () => string;
   onLost: WorkerLost;
+  /** The pipeline's token (access control on), handed to its worker and sidecar on stdin: never in an environment user code inherits. */
+  token?: (pipeline: string) => string | undefined;
   log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -72,7 +74,8 @@ export class LocalRuntime implements WorkerRuntime {
     await mkdir(join(dir, 'pfs'), { recursive: true });
     const logs = join(this.options.home, 'logs', 'workers');
     await mkdir(logs, { recursive: true });
-    const env = {
+    const token = this.options.token?.(slot.pipeline);
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       TUSK_ADDRESS: this.options.address(),
       TUSK_PIPELINE: slot.pipeline,
@@ -80,10 +83,16 @@ export class LocalRuntime implements WorkerRuntime {
       TUSK_WORKER_DIR: dir,
       TUSK_SIDECAR_SOCKET: join(dir, 'sidecar.sock'),
       TUSK_PFS: join(dir, 'pfs'),
+      ...(token ? { TUSK_AUTH_TOKEN_STDIN: '1' } : {}),
     };
+    delete env.TUSK_AUTH_TOKEN; // the daemon's own shell may hold one: workers speak only as their pipeline
     const open = (name: string) => createWriteStream(join(logs, `${slot.pipeline}-${slot.index}.${name}.log`), { flags: 'a' });
     const start = (main: string, name: string) => {
-      const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [main], { env, stdio: [token ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      if (token) {
+        child.stdin!.on('error', () => {}); // a child that died at once: its exit is reported below
+        child.stdin!.end(`${token}\n`);
+      }
       const out = open(name);
       child.stdout!.pipe(out, { end: false });
       child.stderr!.pipe(out, { end: false });

@@ -8,7 +8,9 @@ import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
+import { AuthFile, Authority } from '../auth/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
+import { AuthApiService } from '../gen/tusk/auth.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
@@ -29,6 +31,11 @@ import { ppsService } from './pps-service.js';
 import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
+import { AccessGate } from './access-gate.js';
+import { accessLookups } from './access-lookups.js';
+import { authInterceptor } from './auth-interceptor.js';
+import { authService } from './auth-service.js';
+import { exposureWarning } from './listen-address.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -69,11 +76,21 @@ export class Daemon {
       const random = (n: number) => randomBytes(n);
       const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
       const metrics = new Metrics();
+      const authFile = new AuthFile(join(config.home, 'auth'));
+      const saved = await authFile.load();
+      const authority = new Authority(
+        { clock, random, save: (state) => authFile.save(state), createKey: () => authFile.createKey(), audit: (action, fields) => log.log('info', 'audit', { action, ...fields }) },
+        saved?.state,
+        saved?.key,
+      );
+      const gate = new AccessGate(authority, accessLookups(pfs, () => pps), log);
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+        // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
+        token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
         log: (level, event, fields) => log.log(level, event, fields),
       });
       pps = new Pps({
@@ -92,12 +109,14 @@ export class Daemon {
         },
       });
 
-      const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+      const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024, interceptors: [authInterceptor(gate)] });
+      const warning = () => (authority.active ? '' : exposureWarning(config.host));
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
+      grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
-        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })),
+        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid, warning: warning(), authActive: authority.active })),
       });
       const port = await new Promise<number>((resolve, reject) =>
         grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
@@ -121,13 +140,15 @@ export class Daemon {
         },
         clock,
         log,
+        gate,
       }).catch((err) => {
         grpc.forceShutdown();
         http.close();
         throw portError('S3', config.s3Port, err);
       });
       const s3Port = (s3.address() as { port: number }).port;
-      if (!config.s3Key && !config.s3Anonymous) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
+      if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
+      if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);

@@ -9,8 +9,8 @@ import { S3Denied, S3Invalid } from '../../errors/index.js';
 import { ALGORITHM, canonicalRequest, signingKey, sign, stringToSign, uriEncode } from './sigv4.js';
 
 export interface S3Credentials {
-  /** Access key ID → secret access key. */
-  keys: ReadonlyMap<string, string>;
+  /** Access key ID → secret access key (a Map, or the issued keys once access control is on). */
+  keys: { get(accessKeyId: string): string | undefined };
   /** Accept unsigned requests (and signatures made with keys we do not know). */
   anonymous: boolean;
 }

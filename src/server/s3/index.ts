@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { S3Invalid } from '../../errors/index.js';
+import { afterSuccess, authorize, credentialsOf } from './access.js';
 import { authenticate } from './auth.js';
 import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
@@ -47,11 +48,14 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const slash = rawPath.indexOf('/', 1);
     bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     key = slash < 0 ? '' : decode(rawPath.slice(slash + 1));
-    const identity = authenticate(req, rawPath, pairs, deps.credentials, deps.clock());
+    const identity = authenticate(req, rawPath, pairs, credentialsOf(deps), deps.clock());
     const r = route(method, bucket, key, query, req.headers);
     name = r.name;
+    const call = { bucket, key, headers: req.headers };
+    const subject = await authorize(deps, r.name, call, identity);
     const request: S3Request = { req, res, bucket, key, query, identity, requestId };
     await r.op(deps, request);
+    await afterSuccess(deps, r.name, call, subject);
     deps.log.log('debug', 's3_request', { op: name, method, bucket, key, status: res.statusCode, ms: Date.now() - started, requestId });
   } catch (err) {
     const resource = rawPath;
