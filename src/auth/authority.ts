@@ -114,12 +114,18 @@ export class Authority implements Bindings {
     return 1;
   }
 
-  /** Revokes every token of a subject. */
+  /** Revokes every token and S3 key of a subject; returns how many tokens. */
   async revokeSubject(subject: string, by: string): Promise<number> {
     const state = this.need();
     const hashes = Object.entries(state.tokens).filter(([, r]) => r.subject === subject).map(([h]) => h);
-    if (hashes.length > 0) await this.change(() => hashes.forEach((h) => delete state.tokens[h]));
-    this.deps.audit('revoke_subject', { by, subject, revoked: hashes.length });
+    const keys = Object.entries(state.s3Keys).filter(([, k]) => k.subject === subject).map(([id]) => id);
+    if (hashes.length > 0 || keys.length > 0) {
+      await this.change(() => {
+        hashes.forEach((h) => delete state.tokens[h]);
+        keys.forEach((id) => delete state.s3Keys[id]);
+      });
+    }
+    this.deps.audit('revoke_subject', { by, subject, revoked: hashes.length, s3Keys: keys.length });
     return hashes.length;
   }
 
