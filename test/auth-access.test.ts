@@ -35,10 +35,14 @@ let daemon: DaemonHandle;
 const tokens = new Map<Caller, string | undefined>();
 const s3keys = new Map<Caller, { id: string; secret: string }>();
 let finishedCommit = '';
+let exposedBefore = '';
+let exposedAfter = '';
 
 beforeAll(async () => {
-  daemon = await startDaemon({ env: { TUSK_RUNTIME: 'none' } });
+  daemon = await startDaemon({ env: { TUSK_RUNTIME: 'none', TUSK_HOST: '0.0.0.0' } });
+  exposedBefore = (await new TuskClient(daemon.address).version()).warning;
   const root = (await new AuthClient(daemon.address).activate()).rootToken;
+  exposedAfter = (await new TuskClient(daemon.address).version()).warning;
   const as = (token: string) => ({ pfs: new TuskClient(daemon.address, { token }), pps: new PpsClient(daemon.address, { token }), auth: new AuthClient(daemon.address, { token }) });
   const admin = as(root);
   // The expired token first, so its second has passed by the time the calls run.
@@ -163,6 +167,14 @@ function invoke(client: Client, method: string, def: { requestStream: boolean; r
     }
   });
 }
+
+describe('a daemon listening beyond loopback', () => {
+  it('warns at start and in its version while access control is off, and stops warning once it is on', () => {
+    expect(daemon.logs()).toMatch(/"event":"listening_without_auth".*"host":"0\.0\.0\.0"/);
+    expect(exposedBefore).toMatch(/^tuskd listens on 0\.0\.0\.0, beyond loopback, with access control off/);
+    expect(exposedAfter).toBe('');
+  });
+});
 
 describe('every gRPC method, as every kind of caller', () => {
   it('is refused exactly when the caller holds less than the access table says it needs', async () => {
