@@ -6,7 +6,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { TuskClient, WorkerClient, runtimeToken } from '../src/client/index.js';
+import { TuskClient, WorkerClient, runtimeToken, tlsCa } from '../src/client/index.js';
 import { DaemonWatch, daemonGraceMs, probeChannel } from './daemon-watch.js';
 import { DatumArea } from './datum-area.js';
 import { jsonLogger } from './log.js';
@@ -34,8 +34,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const log = jsonLogger(undefined, { process: 'sidecar', pipeline: env.TUSK_PIPELINE ?? '', worker: env.TUSK_WORKER_ID ?? '' });
 
   const token = await runtimeToken(env, process.stdin);
-  const files = new TuskClient(address, { token });
-  const outputs = new WorkerClient(address, { token });
+  const ca = tlsCa(env);
+  const files = new TuskClient(address, { token, ca });
+  const outputs = new WorkerClient(address, { token, ca });
   const area = new DatumArea(pfs, join(workerDir, 'stage'), files, outputs, new Limit(FETCH_PARALLEL));
   await mkdir(dirname(socketPath), { recursive: true });
   await area.reset();

@@ -6,7 +6,7 @@
 // runtime then starts it again and the coordinator re-queues its tasks).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WorkerClient, runtimeToken } from '../src/client/index.js';
+import { WorkerClient, runtimeToken, tlsCa } from '../src/client/index.js';
 import { daemonGraceMs } from '../sidecar/daemon-watch.js';
 import { jsonLogger } from '../sidecar/log.js';
 import { Worker } from './worker.js';
@@ -21,7 +21,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
   const workerDir = env.TUSK_WORKER_DIR!;
-  const client = new WorkerClient(env.TUSK_ADDRESS!, { token: await runtimeToken(env, process.stdin) });
+  const client = new WorkerClient(env.TUSK_ADDRESS!, { token: await runtimeToken(env, process.stdin), ca: tlsCa(env) });
   const api = {
     register: (p: string, w: string) => client.register(p, w),
     nextTasks: (p: string, w: string, max: number, waitMs: number) => client.nextTasks(p, w, max, waitMs),

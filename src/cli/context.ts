@@ -3,7 +3,7 @@
 // opened clients for the file system (TuskClient) and the pipeline system
 // (PpsClient), both at the same address and closed by main when the command ends.
 import type { Readable, Writable } from 'node:stream';
-import { AuthClient, PpsClient, TuskClient, type ConnectOptions } from '../client/index.js';
+import { AuthClient, PpsClient, TuskClient, tlsCa, type ConnectOptions } from '../client/index.js';
 import { resolveAddress } from './address.js';
 import { storedToken } from './config-file.js';
 
@@ -40,7 +40,7 @@ export function createContext(
   const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
-  const options = (): ConnectOptions => ({ token: storedToken(io.env) });
+  const options = (): ConnectOptions => ({ token: storedToken(io.env), ca: tlsCa(io.env) });
   return {
     ...io,
     client() {
@@ -52,7 +52,7 @@ export function createContext(
       return pps;
     },
     auth(token) {
-      const auth = new AuthClient(where(), token === undefined ? options() : { token });
+      const auth = new AuthClient(where(), token === undefined ? options() : { token, ca: tlsCa(io.env) });
       auths.push(auth);
       return auth;
     },

@@ -4,7 +4,7 @@ export { TuskClient } from './tusk-client.js';
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger } from './tusk-client.js';
 export { FileWriter } from './file-writer.js';
 export { dataBuffer } from '../rpc/file-wire.js';
-export { defaultAddress, DEFAULT_ADDRESS } from './connection.js';
+export { defaultAddress, DEFAULT_ADDRESS, tlsCa } from './connection.js';
 export type { ConnectOptions } from './connection.js';
 export { AuthClient } from './auth-client.js';
 export { runtimeToken } from './runtime-token.js';

@@ -24,7 +24,7 @@ import {
   type TaskResult,
 } from '../gen/tusk/pps.js';
 import type { CommitRef, ModifyFileRequest } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, channelOptions, insecure, serverStream, unary, type ConnectOptions } from './connection.js';
+import { CHANNEL_OPTIONS, connect, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 
 export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse };
@@ -33,7 +33,7 @@ export class PpsClient {
   readonly pps: PpsApiClient;
 
   constructor(address: string, options: ConnectOptions = {}) {
-    this.pps = new PpsApiClient(address, insecure(), channelOptions(CHANNEL_OPTIONS, options));
+    this.pps = new PpsApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {
@@ -110,7 +110,7 @@ export class WorkerClient {
   readonly worker: WorkerApiClient;
 
   constructor(address: string, options: ConnectOptions = {}) {
-    this.worker = new WorkerApiClient(address, insecure(), channelOptions(CHANNEL_OPTIONS, options));
+    this.worker = new WorkerApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {

@@ -15,6 +15,8 @@ export interface LocalRuntimeOptions {
   home: string;
   /** The daemon's gRPC address as workers should dial it. */
   address: () => string;
+  /** Extra environment for workers and sidecars (e.g. TUSK_TLS_CA). */
+  env?: Record<string, string>;
   onLost: WorkerLost;
   /** The pipeline's token (access control on), handed to its worker and sidecar on stdin: never in an environment user code inherits. */
   token?: (pipeline: string) => string | undefined;
@@ -77,6 +79,7 @@ export class LocalRuntime implements WorkerRuntime {
     const token = this.options.token?.(slot.pipeline);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...this.options.env,
       TUSK_ADDRESS: this.options.address(),
       TUSK_PIPELINE: slot.pipeline,
       TUSK_WORKER_ID: slot.workerId,

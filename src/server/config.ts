@@ -21,11 +21,13 @@ export interface DaemonConfig {
   s3Key?: { accessKeyId: string; secretAccessKey: string };
   /** TUSK_S3_ANONYMOUS=true: the S3 gateway accepts unsigned requests. */
   s3Anonymous: boolean;
+  /** --tls-cert / --tls-key (TUSK_TLS_CERT / TUSK_TLS_KEY): PEM files; gRPC, S3 and HTTP are then served over TLS. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
 
-export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR]';
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--tls-cert PEM --tls-key PEM]';
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values } = parseArgs({
@@ -37,6 +39,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
       'http-port': { type: 'string' },
       storage: { type: 'string' },
       host: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -53,7 +57,14 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     runtime: runtimeOf(env.TUSK_RUNTIME),
     s3Key: s3KeyOf(env),
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
+    tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
   };
+}
+
+function tlsOf(cert: string | undefined, key: string | undefined): DaemonConfig['tls'] {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new InvalidArgument('InvalidTls', 'give both --tls-cert and --tls-key (or TUSK_TLS_CERT and TUSK_TLS_KEY), or neither');
+  return { certFile: resolve(cert), keyFile: resolve(key) };
 }
 
 function s3KeyOf(env: NodeJS.ProcessEnv): DaemonConfig['s3Key'] {

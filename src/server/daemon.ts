@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AuthFile, Authority } from '../auth/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
@@ -36,10 +36,13 @@ import { accessLookups } from './access-lookups.js';
 import { authInterceptor } from './auth-interceptor.js';
 import { authService } from './auth-service.js';
 import { exposureWarning } from './listen-address.js';
+import { grpcCredentials, loadTls } from './tls.js';
 
 export interface DaemonInfo {
   pid: number;
   port: number;
+  /** Where clients reach the gRPC API (grpcs://… with TLS). */
+  address: string;
   httpPort: number;
   s3Port: number;
   home: string;
@@ -61,6 +64,7 @@ export class Daemon {
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
     await mkdir(config.home, { recursive: true });
+    const tls = await loadTls(config.tls);
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
       const objects = await openStore(config);
@@ -87,7 +91,9 @@ export class Daemon {
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
-        address: () => `127.0.0.1:${grpcPort}`,
+        address: () => `${tls ? 'grpcs://' : ''}127.0.0.1:${grpcPort}`,
+        // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
+        env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
         // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
         token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
@@ -119,12 +125,12 @@ export class Daemon {
         version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid, warning: warning(), authActive: authority.active })),
       });
       const port = await new Promise<number>((resolve, reject) =>
-        grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
+        grpc.bindAsync(`${config.host}:${config.port}`, grpcCredentials(tls), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
       );
       if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
-      const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready).catch((err) => {
+      const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready, tls).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
       });
@@ -141,7 +147,7 @@ export class Daemon {
         clock,
         log,
         gate,
-      }).catch((err) => {
+      }, tls).catch((err) => {
         grpc.forceShutdown();
         http.close();
         throw portError('S3', config.s3Port, err);
@@ -149,7 +155,7 @@ export class Daemon {
       const s3Port = (s3.address() as { port: number }).port;
       if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
-      const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
+      const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       await pps.start();

@@ -1,10 +1,11 @@
 // The daemon's HTTP side port: /healthz for liveness and /metrics in the
 // Prometheus text format. (The web console will live here too.)
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Metrics } from './metrics.js';
+import { createListener, type TlsFiles } from './tls.js';
 
-export function startHttpServer(host: string, port: number, metrics: Metrics, healthy: () => boolean): Promise<Server> {
-  const server = createServer((req, res) => {
+export function startHttpServer(host: string, port: number, metrics: Metrics, healthy: () => boolean, tls?: TlsFiles): Promise<Server> {
+  const server = createListener(tls, {}, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/healthz') {
       const ok = healthy();

@@ -6,7 +6,8 @@
 // becomes an S3 XML error through the one table in error-table.ts. Bodies
 // and objects stream; nothing holds a whole object in memory.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createListener, type TlsFiles } from '../tls.js';
 import { S3Invalid } from '../../errors/index.js';
 import { afterSuccess, authorize, credentialsOf } from './access.js';
 import { authenticate } from './auth.js';
@@ -19,8 +20,8 @@ export type { S3Credentials } from './auth.js';
 export { MultipartStore } from './multipart-store.js';
 
 /** Listens on host:port (0: any free port; read it from server.address()). */
-export function startS3Gateway(host: string, port: number, deps: GatewayDeps): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
+export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
+  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
