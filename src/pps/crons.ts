@@ -5,6 +5,7 @@
 // accumulate. `tick()` also serves on-demand ticks (`tusk run cron`).
 import { InvalidArgument } from '../errors/index.js';
 import { nextTick } from './cron.js';
+import { findBranchCommit } from './find-commit.js';
 import type { PpsContext } from './pps-context.js';
 import type { CronInput, Input } from './spec.js';
 
@@ -60,7 +61,7 @@ export class Crons {
   private async commitTick(input: CronInput, at: Date): Promise<string> {
     const upload = await this.ctx.pfs.upload(`${input.repo}@${input.branch}`, `cron tick ${at.toISOString()}`);
     if (input.overwrite) {
-      const head = await this.ctx.pfs.commits.resolve({ repo: input.repo, name: input.branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
+      const head = await findBranchCommit(this.ctx.pfs.commits, input.repo, input.branch, 'read', this.ctx.deps.log);
       if (head) for await (const e of this.ctx.deps.tree.scan(head.tree)) upload.deleteFile(e.path);
     }
     const stamp = at.toISOString();

@@ -12,11 +12,12 @@ import { AuthFile, Authority } from '../auth/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { AuthApiService } from '../gen/tusk/auth.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
-import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
+import { Pfs, type UsageHook } from '../pfs/index.js';
+import { LogStore, NoWorkers, Pps, PpsStore, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
+import { LevelMetadataStore } from '../storage/level-metadata-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
@@ -54,7 +55,7 @@ export class Daemon {
     readonly info: DaemonInfo,
     readonly pfs: Pfs,
     readonly pps: Pps,
-    private readonly meta: Metadata,
+    private readonly meta: LevelMetadataStore,
     private readonly content: ContentStore,
     private readonly grpc: Server,
     private readonly http: HttpServer,
@@ -78,7 +79,7 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
       const metrics = new Metrics();
       const authFile = new AuthFile(join(config.home, 'auth'));
       const saved = await authFile.load();
@@ -104,8 +105,10 @@ export class Daemon {
         store: new PpsStore(meta),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
+        content,
         tree,
         clock,
+        timers: systemTimers,
         random,
         log: (level, event, fields) => log.log(level, event, fields),
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
@@ -198,9 +201,9 @@ export class Daemon {
   }
 }
 
-async function openMetadata(dir: string, home: string): Promise<Metadata> {
+async function openMetadata(dir: string, home: string): Promise<LevelMetadataStore> {
   try {
-    return await Metadata.open(dir);
+    return await LevelMetadataStore.open(dir);
   } catch (err) {
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
     if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
