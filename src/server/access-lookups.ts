@@ -29,7 +29,7 @@ export function accessLookups(pfs: Pfs, pps: () => Pps | undefined): AccessLooku
       return (await pfs.repos.inspect(repo).catch(notFound)) !== undefined;
     },
     async pipelineRepos(pipeline) {
-      const record = await pps()?.ctx.store.getPipeline(pipeline);
+      const record = await pps()?.pipelines.get(pipeline).catch(notFound);
       if (!record) return undefined;
       return { inputs: [...new Set(inputRepos(record.spec).map((i) => i.repo))], output: record.name };
     },
