@@ -195,5 +195,7 @@ describe('with access control on', () => {
     expect(audit).toContainEqual(expect.objectContaining({ action: 'denied', call: 'CreatePipeline', subject: 'user:mallory', repo: 'docs' }));
     expect(audit).toContainEqual(expect.objectContaining({ action: 'set_repo_role', by: 'user:root', repo: 'docs', subject: 'user:rita', role: 'repoReader' }));
     expect(audit).toContainEqual(expect.objectContaining({ action: 'revoke_token', by: 'user:root', subject: 'robot:tmp' }));
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'denied', call: 'ListBuckets', reason: 'SignatureDoesNotMatch' }));
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'denied', call: 'ListRepo', reason: 'unknown or revoked token' }));
   });
 });

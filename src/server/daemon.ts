@@ -34,7 +34,7 @@ import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
 import { AccessGate } from './access-gate.js';
 import { accessLookups } from './access-lookups.js';
-import { authInterceptor } from './auth-interceptor.js';
+import { authInterceptor, SUBJECT_HEADER } from './auth-interceptor.js';
 import { authService } from './auth-service.js';
 import { exposureWarning } from './listen-address.js';
 import { grpcCredentials, loadTls } from './tls.js';
@@ -125,7 +125,11 @@ export class Daemon {
       grpc.addService(WorkerApiService, workerService(pps, log));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
-        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid, warning: warning(), authActive: authority.active })),
+        // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.
+        version: unaryHandler(log, 'Version', async (_req, call) => {
+          const known = !authority.active || call.metadata.get(SUBJECT_HEADER).length > 0;
+          return { version: VERSION, storage: known ? objects.describe() : '', home: known ? config.home : '', pid: known ? process.pid : 0, warning: warning(), authActive: authority.active };
+        }),
       });
       const port = await new Promise<number>((resolve, reject) =>
         grpc.bindAsync(`${config.host}:${config.port}`, grpcCredentials(tls), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),

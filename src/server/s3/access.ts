@@ -38,3 +38,9 @@ export async function afterSuccess(deps: GatewayDeps, op: S3OperationName, call:
   if (!after || !deps.gate?.active || !subject) return;
   await after(call, { authority: deps.gate.authority, caller: subject });
 }
+
+/** One audit line for a request refused for its credentials (unknown key, bad signature): the key ID, never the secret. */
+export function auditRefusal(deps: GatewayDeps, op: string, code: string, accessKey: unknown): void {
+  if (!deps.gate?.active || (code !== 'InvalidAccessKeyId' && code !== 'SignatureDoesNotMatch')) return;
+  deps.gate.audit('denied', { call: op, reason: code, ...(typeof accessKey === 'string' ? { accessKey } : {}) });
+}

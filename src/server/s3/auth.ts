@@ -119,7 +119,7 @@ function verify(req: IncomingMessage, rawPath: string, query: [string, string][]
     const expected = sign(key, stringToSign(c.amzDate, scope, canonical));
     if (safeEqual(expected, c.signature)) return { accessKey, signing: { key, amzDate: c.amzDate, scope, signature: c.signature } };
   }
-  throw new S3Denied('SignatureDoesNotMatch', 'the request signature we calculated does not match the signature you provided; check your secret access key and signing method');
+  throw new S3Denied('SignatureDoesNotMatch', 'the request signature we calculated does not match the signature you provided; check your secret access key and signing method', { accessKey });
 }
 
 /** The encoded path as clients sign it: re-encoded strictly, or exactly as sent. */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createListener, type TlsFiles } from '../tls.js';
 import { S3Invalid } from '../../errors/index.js';
-import { afterSuccess, authorize, credentialsOf } from './access.js';
+import { afterSuccess, auditRefusal, authorize, credentialsOf } from './access.js';
 import { authenticate } from './auth.js';
 import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
@@ -43,9 +43,10 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   let name = 'Unknown';
   let bucket = '';
   let key = '';
+  let query = new URLSearchParams();
   try {
     const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
-    const query = new URLSearchParams(pairs);
+    query = new URLSearchParams(pairs);
     const slash = rawPath.indexOf('/', 1);
     bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     key = slash < 0 ? '' : decode(rawPath.slice(slash + 1));
@@ -64,6 +65,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     // A 404 answering a HEAD is a client probing (aws s3 cp, rclone): not worth a warning.
     const level = status >= 500 ? 'error' : status === 404 && method === 'HEAD' ? 'debug' : 'warn';
     deps.log.log(level, 's3_error', { op: name, method, bucket, key, status, code, message: error.message, requestId });
+    // Refused before routing (bad credentials): name the operation it would have been.
+    auditRefusal(deps, name !== 'Unknown' ? name : routeName(method, bucket, key, query, req.headers), code, error.data.accessKey);
     if (res.headersSent) {
       res.destroy(error); // mid-stream: the client sees a cut connection, never a truncated 200
       return;
@@ -73,6 +76,14 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     if (code === 'InvalidRange' && typeof error.data.size === 'number') headers['content-range'] = `bytes */${error.data.size}`;
     res.writeHead(status, headers);
     res.end(method === 'HEAD' ? undefined : body);
+  }
+}
+
+function routeName(...args: Parameters<typeof route>): string {
+  try {
+    return route(...args).name;
+  } catch {
+    return 'Unknown';
   }
 }
 
