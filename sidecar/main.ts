@@ -1,16 +1,15 @@
 // The sidecar process (`node dist/sidecar/main.js`), one beside each worker:
 // it listens on $TUSK_SIDECAR_SOCKET for the worker's requests, fetches datum
 // inputs from tuskd ($TUSK_ADDRESS) into $TUSK_PFS and uploads what user code
-// wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM or
-// once the daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
+// wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM,
+// when the daemon's pipe on its stdin ends (TUSK_LIFELINE=stdin), or once the
+// daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { TuskClient, WorkerClient, runtimeToken, tlsCa } from '../src/client/index.js';
-import { DaemonWatch, daemonGraceMs, probeChannel } from './daemon-watch.js';
+import { DaemonWatch, daemonGraceMs, jsonLogger, probeChannel, serveSidecar, watchLifeline } from '../src/worker-protocol/index.js';
 import { DatumArea } from './datum-area.js';
-import { jsonLogger } from './log.js';
-import { serveSidecar } from './protocol.js';
 import { Limit } from './serial.js';
 import { sidecarHandlers } from './server.js';
 
@@ -33,7 +32,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const pfs = env.TUSK_PFS || join(workerDir, 'pfs');
   const log = jsonLogger(undefined, { process: 'sidecar', pipeline: env.TUSK_PIPELINE ?? '', worker: env.TUSK_WORKER_ID ?? '' });
 
-  const token = await runtimeToken(env, process.stdin);
+  const token = await runtimeToken(env);
   const ca = tlsCa(env);
   const files = new TuskClient(address, { token, ca });
   const outputs = new WorkerClient(address, { token, ca });
@@ -66,6 +65,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const stopProbe = probeChannel(outputs.worker, new DaemonWatch(graceMs), () => stop(`daemon unreachable for ${graceMs / 1000}s`), Math.min(5_000, graceMs));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  watchLifeline(env, () => stop('the daemon is gone (its pipe closed)', 1));
 }
 
 main(process.env).catch((err) => {

@@ -5,24 +5,20 @@
 // (from any NextTasks answer) takes effect from the next datum on.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { TaskResult } from '../src/client/index.js';
-import type { RegisterResponse } from '../src/client/pps-client.js';
-import { isTuskError } from '../src/errors/index.js';
-import type { PipelineSpec } from '../src/pps/spec.js';
-import { DaemonWatch, DAEMON_GRACE_MS } from '../sidecar/daemon-watch.js';
-import type { Logger } from '../sidecar/log.js';
-import { SidecarClient } from '../sidecar/protocol.js';
+import { isTuskError, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
+import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
 import { executeDatum, type ExecContext } from './datum-exec.js';
 import { workerEnv } from './env.js';
 import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
-import { Sandbox } from './sandbox.js';
+import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 
 export interface WorkerApi extends TaskApi {
-  register(pipeline: string, worker: string): Promise<RegisterResponse>;
+  register(pipeline: string, worker: string): Promise<Registration>;
+  started(pipeline: string, worker: string, job: string, datum: string): Promise<void>;
   report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
 }
 
@@ -33,7 +29,9 @@ export interface WorkerConfig {
   sidecarSocket: string;
   /** Host path of the datum area. */
   pfs: string;
-  sandbox: 'auto' | 'off';
+  sandbox: SandboxMode;
+  /** tuskd --isolate-network: every pipeline's code gets a network namespace of its own. */
+  isolateNetwork?: boolean;
   /** Holds bin/tusk and dist/. */
   packageRoot: string;
   /** Working folder for code when the spec sets none. */
@@ -45,6 +43,8 @@ export interface WorkerConfig {
 
 export class Worker {
   private stopped = false;
+  /** Whether the running sandbox isolates the network. */
+  private isolated: boolean;
   private readonly jobsSeen = new Set<string>();
   private batch: BatchSession | undefined;
   private readonly uploads = new InFlight(16);
@@ -60,7 +60,9 @@ export class Worker {
     private readonly ctx: ExecContext,
     private readonly source: TaskSource,
     private readonly log: Logger,
+    private readonly sandboxOptions: SandboxOptions,
   ) {
+    this.isolated = isolatesNetwork(cfg, ctx.spec);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -68,14 +70,15 @@ export class Worker {
   static async start(cfg: WorkerConfig, api: WorkerApi, log: Logger): Promise<Worker> {
     const watch = new DaemonWatch(cfg.daemonGraceMs);
     const registered = await register(api, cfg, watch, log);
-    let spec = JSON.parse(registered.specJson) as PipelineSpec;
+    const spec = registered.spec;
     const sidecar = await SidecarClient.connect(cfg.sidecarSocket);
     let worker: Worker | undefined;
     sidecar.onLost = (err) => void worker?.stop(err.message, true);
     await sidecar.call('reset', {});
     const socketDir = join(cfg.workerDir, 'sock');
     await mkdir(socketDir, { recursive: true });
-    const sandbox = await Sandbox.start({ mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) });
+    const sandboxOptions: SandboxOptions = { mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) };
+    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec) });
     const reporter = new Reporter((results) => api.report(cfg.pipeline, cfg.worker, results), log);
     const ctx: ExecContext = {
       pipeline: cfg.pipeline,
@@ -87,6 +90,8 @@ export class Worker {
       reporter,
       log,
       firstOfJob: (job) => worker!.firstOfJob(job),
+      started: (task) =>
+        api.started(cfg.pipeline, cfg.worker, task.job, task.datum).catch((err: Error) => log.log('warn', 'started_not_told', { job: task.job, datum: task.datum, message: err.message })),
     };
     const source = new TaskSource({
       api,
@@ -97,20 +102,15 @@ export class Worker {
       watch,
       log,
       version: registered.pipelineVersion,
-      onSpec: (version, json) => {
-        try {
-          spec = JSON.parse(json) as PipelineSpec;
-          worker!.setSpec(spec);
-          log.log('info', 'pipeline_updated', { version });
-        } catch (err) {
-          log.log('error', 'bad_spec', { version, message: (err as Error).message });
-        }
+      onSpec: (version, next) => {
+        worker!.setSpec(next);
+        log.log('info', 'pipeline_updated', { version });
       },
       onGone: () => void worker?.stop(`the daemon has been unreachable for ${(cfg.daemonGraceMs ?? DAEMON_GRACE_MS) / 1000}s`),
       batch: 8,
       prefetch: 4,
     });
-    worker = new Worker(cfg, ctx, source, log);
+    worker = new Worker(cfg, ctx, source, log, sandboxOptions);
     worker.setSpec(spec);
     log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
     return worker;
@@ -137,15 +137,16 @@ export class Worker {
     this.resolveDone();
   }
 
-  private setSpec(spec: PipelineSpec): void {
+  private setSpec(spec: WorkerSpec): void {
     this.ctx.spec = spec;
-    const socket = spec.transform.datumBatching ? join(this.ctx.sandbox.socketDir, WORKER_SOCKET_NAME) : undefined;
+    const socket = spec.datumBatching ? join(this.ctx.sandbox.socketDir, WORKER_SOCKET_NAME) : undefined;
     this.ctx.baseEnv = workerEnv(this.cfg.processEnv, {
       pipeline: this.cfg.pipeline,
       pfs: this.ctx.sandbox.pfs,
+      ...(this.ctx.sandbox.sandboxed ? { home: '/tmp' } : {}),
       binDir: join(this.cfg.packageRoot, 'bin'),
       nodeDir: dirname(process.execPath),
-      transformEnv: spec.transform.env,
+      transformEnv: spec.env,
       ...(socket ? { workerSocket: socket } : {}),
     });
   }
@@ -157,9 +158,20 @@ export class Worker {
     return true;
   }
 
+  /** A new pipeline version that changes sandbox_spec.network gets a sandbox to match before its code runs. */
+  private async matchSandbox(): Promise<void> {
+    const want = isolatesNetwork(this.cfg, this.ctx.spec);
+    if (want === this.isolated || this.stopped) return;
+    this.ctx.sandbox.close();
+    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: want });
+    this.isolated = want;
+    this.setSpec(this.ctx.spec);
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.ctx.spec.transform.datumBatching) {
+      await this.matchSandbox();
+      if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
         this.batch = undefined;
@@ -167,10 +179,11 @@ export class Worker {
       }
       const p = await this.source.take();
       if (!p) break;
-      if (this.ctx.spec.transform.datumBatching) {
+      if (this.ctx.spec.datumBatching) {
         this.source.unshift(p);
         continue;
       }
+      await this.matchSandbox();
       await this.uploads.room();
       const { finished } = await executeDatum(this.ctx, p);
       this.uploads.add(finished);
@@ -178,7 +191,11 @@ export class Worker {
   }
 }
 
-async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<RegisterResponse> {
+function isolatesNetwork(cfg: WorkerConfig, spec: WorkerSpec): boolean {
+  return Boolean(cfg.isolateNetwork) || spec.isolateNetwork;
+}
+
+async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<Registration> {
   for (;;) {
     try {
       const res = await api.register(cfg.pipeline, cfg.worker);

@@ -1,7 +1,7 @@
 // Pipelines: create (with its output repo), update (a new version), inspect,
 // list, stop, start and delete. Creating or updating a pipeline whose inputs
 // have commits runs a job on them at once.
-import { AlreadyExists, BranchNotFound, InUse, InvalidArgument, NotFound, RepoExists, RepoNotFound } from '../errors/index.js';
+import { BranchNotFound, InUse, InvalidArgument, NotFound, PipelineExists, PipelineNotFound, RepoExists, RepoNotFound } from '../errors/index.js';
 import { checkBranchName } from '../pfs/index.js';
 import { findCycle, inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -10,18 +10,7 @@ import type { PipelineRecord } from './records.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
-
-export class PipelineNotFound extends NotFound {
-  constructor(readonly pipeline: string, message = `pipeline "${pipeline}" not found`) {
-    super('PipelineNotFound', message, { pipeline });
-  }
-}
-
-export class PipelineExists extends AlreadyExists {
-  constructor(readonly pipeline: string) {
-    super('PipelineExists', `pipeline "${pipeline}" already exists; use \`tusk update pipeline\` to change it`, { pipeline });
-  }
-}
+import { checkParallelism } from './worker-limits.js';
 
 export interface CreateOptions {
   update?: boolean;
@@ -41,6 +30,7 @@ export class Pipelines {
     if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
     if (!existing && options.update) throw new PipelineNotFound(spec.name);
+    await this.checkWorkers(spec.name, spec.parallelismSpec.constant);
     const triggers = specTriggers(spec);
     await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
@@ -103,6 +93,7 @@ export class Pipelines {
 
   async start(name: string): Promise<PipelineRecord> {
     const p = await this.get(name);
+    await this.checkWorkers(name, p.spec.parallelismSpec.constant);
     const running = { ...p, state: 'running' as const, reason: '', updated: this.ctx.now() };
     await this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, running)]);
     await this.ctx.deps.runtime.ensure(name, p.spec.parallelismSpec.constant);
@@ -122,6 +113,14 @@ export class Pipelines {
     });
     await this.ctx.deps.logs.remove(name);
     await this.changed();
+  }
+
+  /** Refuses a parallelism over the daemon's worker limits (worker-limits.ts). */
+  private async checkWorkers(name: string, parallelism: number): Promise<void> {
+    const limits = this.ctx.deps.workerLimits;
+    if (!limits) return;
+    const running = (await this.list()).filter((p) => p.state === 'running').map((p) => ({ name: p.name, parallelism: p.spec.parallelismSpec.constant }));
+    checkParallelism(name, parallelism, limits, running);
   }
 
   /** Input repos must exist; a missing input branch is created empty if it is master (or gets a trigger from the spec, later), else BranchNotFound. */

@@ -6,13 +6,13 @@ import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
 import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
+import type { WorkerLimits } from './worker-limits.js';
 import { TaskQueue } from './task-queue.js';
 import type { Timers } from './timers.js';
 import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
 import type { TreeId } from '../tree/index.js';
-
-export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
+import type { LogFn } from '../log/logger.js';
 
 export interface PpsDeps {
   pfs: PfsAccess;
@@ -26,7 +26,9 @@ export interface PpsDeps {
   /** Where timeouts are scheduled (job_timeout): systemTimers in the daemon, a FakeClock in tests. */
   timers: Timers;
   random: (bytes: number) => Uint8Array;
-  log: SystemLog;
+  log: LogFn;
+  /** Most workers per pipeline and in all (default: no limit). */
+  workerLimits?: WorkerLimits;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

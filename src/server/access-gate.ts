@@ -6,7 +6,7 @@
 import { decide, pipelineOf, type Authenticated, type Authority, type Need } from '../auth/index.js';
 import { PermissionDenied, Unauthenticated } from '../errors/index.js';
 import type { AccessLookups } from './access-lookups.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 
 export class AccessGate {
   constructor(

@@ -8,7 +8,7 @@ import { AuthNotActive, InvalidArgument, PermissionDenied } from '../errors/inde
 import type { AuthApiServer } from '../gen/tusk/auth.js';
 import { EXPIRES_HEADER, SUBJECT_HEADER } from './auth-interceptor.js';
 import { unaryHandler } from './handler.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 
 /** `onActivated`: restarts running pipelines' workers so they pick up their pipeline identities. */
 export function authService(authority: Authority, log: Logger, onActivated: () => Promise<void>): AuthApiServer {

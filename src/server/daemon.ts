@@ -24,7 +24,7 @@ import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
@@ -69,7 +69,7 @@ export class Daemon {
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
       const objects = await openStore(config);
-      const content = await ContentStore.open(objects);
+      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
       let pps: Pps | undefined;
@@ -79,7 +79,7 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
       const metrics = new Metrics();
       const authFile = new AuthFile(join(config.home, 'auth'));
       const saved = await authFile.load();
@@ -98,9 +98,12 @@ export class Daemon {
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
         // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
         token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
+        limits: config.workerLimits,
+        isolateNetwork: config.isolateNetwork,
       });
       pps = new Pps({
+        workerLimits: config.workerLimits,
         pfs,
         store: new PpsStore(meta),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
@@ -110,7 +113,7 @@ export class Daemon {
         clock,
         timers: systemTimers,
         random,
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
         egress: (url) => {
           const { store, close } = openS3Prefix(url, process.env);
@@ -169,7 +172,7 @@ export class Daemon {
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();
       ready = true;
-      log.log('info', 'daemon_started', { ...info, version: VERSION });
+      log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
       return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
     } catch (err) {
       await meta.close();
@@ -209,8 +212,9 @@ async function openMetadata(dir: string, home: string): Promise<LevelMetadataSto
   try {
     return await LevelMetadataStore.open(dir);
   } catch (err) {
+    // classic-level fails the open with LEVEL_DATABASE_NOT_OPEN, caused by LEVEL_LOCKED when another process holds the LOCK file.
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
+    if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
     throw err;
