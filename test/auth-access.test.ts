@@ -139,7 +139,8 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.WorkerApi/Register': ['admin', { pipeline: 'ghost', worker: 'w' }],
     '/tusk.pps.WorkerApi/NextTasks': ['admin', { pipeline: 'ghost', worker: 'w', max: 1, waitMs: 0 }],
     '/tusk.pps.WorkerApi/Report': ['admin', { pipeline: 'ghost', worker: 'w' }],
-    '/tusk.pps.WorkerApi/PutDatumOutput': ['admin', [open('ghost/nope/nope')]],
+    '/tusk.pps.WorkerApi/Started': ['admin', { pipeline: 'ghost', worker: 'w', job: 'nope', datum: 'nope' }],
+    '/tusk.pps.WorkerApi/PutDatumOutput': ['admin', [{ open: { pipeline: 'ghost', job: 'nope', datum: 'nope' } }]],
   };
 }
 

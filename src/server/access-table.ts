@@ -118,7 +118,8 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pps.WorkerApi/Register': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
   '/tusk.pps.WorkerApi/NextTasks': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
   '/tusk.pps.WorkerApi/Report': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
-  '/tusk.pps.WorkerApi/PutDatumOutput': { stream: true, need: (m) => (m.open ? { kind: 'pipeline', pipeline: String(m.open.target).split('/')[0] ?? '' } : undefined) },
+  '/tusk.pps.WorkerApi/Started': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
+  '/tusk.pps.WorkerApi/PutDatumOutput': { stream: true, need: (m) => (m.open ? { kind: 'pipeline', pipeline: m.open.pipeline } : undefined) },
 };
 
 export interface S3Call {
