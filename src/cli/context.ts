@@ -2,8 +2,10 @@
 // reached for: the standard streams, the environment, a clock, and lazily
 // opened clients for the file system (TuskClient) and the pipeline system
 // (PpsClient), both at the same address and closed by main when the command ends.
+// The client module (gRPC, protobuf) is imported only when a command is about
+// to run (clientConnectors().load), so `--help` and usage errors start fast.
 import type { Readable, Writable } from 'node:stream';
-import { AuthClient, PpsClient, TuskClient, tlsCa, type ConnectOptions } from '../client/index.js';
+import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
 import { storedToken } from './config-file.js';
 
@@ -22,7 +24,7 @@ export interface CliContext extends CliIO {
   client(): TuskClient;
   /** The pipeline client (PpsApi) for the same daemon, opened on first use. */
   pps(): PpsClient;
-  /** The access-control client (AuthApi) for the same daemon, opened on first use; `token` overrides the stored one. */
+  /** The access-control client (AuthApi) for the same daemon, opened on each use; `token` overrides the stored one. */
   auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
@@ -30,29 +32,58 @@ export interface CliContext extends CliIO {
   close(): void;
 }
 
-export function createContext(
-  io: CliIO,
-  connect: (address: string, options: ConnectOptions) => TuskClient = (a, o) => new TuskClient(a, o),
-  connectPps: (address: string, options: ConnectOptions) => PpsClient = (a, o) => new PpsClient(a, o),
-): CliContext {
+/** The token calls carry and the environment naming the TLS CA (TUSK_TLS_CA). */
+export interface Credentials {
+  token?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Opens the real clients, once `load` has imported the client module. */
+export interface ClientConnectors {
+  load(): Promise<void>;
+  tusk(address: string, creds: Credentials): TuskClient;
+  pps(address: string, creds: Credentials): PpsClient;
+  auth(address: string, creds: Credentials): AuthClient;
+}
+
+export function clientConnectors(): ClientConnectors {
+  let loaded: typeof import('../client/index.js') | undefined;
+  const client = () => {
+    if (!loaded) throw new Error('the client module is used before it was loaded');
+    return loaded;
+  };
+  return {
+    async load() {
+      loaded ??= await import('../client/index.js');
+    },
+    tusk: (address, creds) => new (client().TuskClient)(address, options(creds)),
+    pps: (address, creds) => new (client().PpsClient)(address, options(creds)),
+    auth: (address, creds) => new (client().AuthClient)(address, options(creds)),
+  };
+  function options(creds: Credentials): ConnectOptions {
+    return { token: creds.token, ca: client().tlsCa(creds.env) };
+  }
+}
+
+export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'load'>): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
   const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
-  const options = (): ConnectOptions => ({ token: storedToken(io.env), ca: tlsCa(io.env) });
+  const creds = (): Credentials => ({ token: storedToken(io.env), env: io.env });
   return {
     ...io,
     client() {
-      client ??= connect(where(), options());
+      client ??= connectors.tusk(where(), creds());
       return client;
     },
     pps() {
-      pps ??= connectPps(where(), options());
+      pps ??= connectors.pps(where(), creds());
       return pps;
     },
     auth(token) {
-      const auth = new AuthClient(where(), token === undefined ? options() : { token, ca: tlsCa(io.env) });
+      const auth = connectors.auth(where(), token === undefined ? creds() : { token, env: io.env });
       auths.push(auth);
       return auth;
     },
