@@ -13,16 +13,22 @@ import { AdminApiService } from '../gen/tusk/admin.js';
 import { AuthApiService } from '../gen/tusk/auth.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, PpsStore, systemTimers, type WorkerRuntime } from '../pps/index.js';
+import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
 import { LevelMetadataStore } from '../storage/level-metadata-store.js';
+import { MeteredStore, type StoreMeter } from '../storage/metered-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
+import { ConsoleEvents } from './console-events.js';
+import { ConsoleFiles } from './console-static.js';
+import { grpcMetricsInterceptor } from './grpc-metrics.js';
 import { startHttpServer } from './http-server.js';
+import { JsonGateway } from './json-gateway.js';
+import { ObservedPpsStore } from './observed-pps-store.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
@@ -61,6 +67,8 @@ export class Daemon {
     private readonly http: HttpServer,
     private readonly s3: HttpServer,
     private readonly log: Logger,
+    private readonly events: ConsoleEvents,
+    private readonly api: JsonGateway,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
@@ -68,11 +76,18 @@ export class Daemon {
     const tls = await loadTls(config.tls);
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
-      const objects = await openStore(config);
+      // Scrape-time figures read the pipeline system and runtime, bound below once they exist.
+      let pps: Pps | undefined;
+      let runtime: WorkerRuntime | undefined;
+      const metrics = new Metrics({
+        jobCounts: async () => countJobs((await pps?.listJobs()) ?? []),
+        workers: async () => ((await pps?.pipelines.list()) ?? []).map((p) => ({ pipeline: p.name, count: runtime?.running(p.name) ?? 0 })),
+      });
+      const objects = await openStore(config, metrics.storeMeter());
+      if (objects instanceof CacheStore) metrics.watchCache(() => objects.stats());
       const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
-      let pps: Pps | undefined;
       const usage: UsageHook = {
         repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
         branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
@@ -80,7 +95,6 @@ export class Daemon {
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
       const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
-      const metrics = new Metrics();
       const authFile = new AuthFile(join(config.home, 'auth'));
       const saved = await authFile.load();
       const authority = new Authority(
@@ -89,8 +103,12 @@ export class Daemon {
         saved?.key,
       );
       const gate = new AccessGate(authority, accessLookups(pfs, () => pps), log);
+      // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
+      const events = new ConsoleEvents();
+      pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
+      pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
-      const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
+      runtime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `${tls ? 'grpcs://' : ''}127.0.0.1:${grpcPort}`,
         // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
@@ -105,7 +123,14 @@ export class Daemon {
       pps = new Pps({
         workerLimits: config.workerLimits,
         pfs,
-        store: new PpsStore(meta),
+        store: new ObservedPpsStore(meta, {
+          job: (j) => events.publish({ kind: 'job', pipeline: j.pipeline, id: j.id, state: j.state }),
+          datum: (pipeline, job, d) => {
+            if (d.state !== 'running' && d.state !== 'queued') metrics.datumEnded(pipeline, d.state, d.durationMs);
+            events.publish({ kind: 'datum', pipeline, id: job });
+          },
+          pipeline: (name, p) => events.publish({ kind: 'pipeline', pipeline: name, state: p?.state ?? 'deleted' }),
+        }),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
         content,
@@ -121,7 +146,11 @@ export class Daemon {
         },
       });
 
-      const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024, interceptors: [authInterceptor(gate)] });
+      const grpc = new Server({
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
+        'grpc.max_send_message_length': 64 * 1024 * 1024,
+        interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
+      });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
@@ -140,7 +169,9 @@ export class Daemon {
       if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
-      const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready, tls).catch((err) => {
+      // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
+      const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService]);
+      const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }, tls).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
       });
@@ -163,6 +194,10 @@ export class Daemon {
         throw portError('S3', config.s3Port, err);
       });
       const s3Port = (s3.address() as { port: number }).port;
+      s3.on('request', (req: { method?: string }, res: { statusCode: number; once(e: 'finish', f: () => void): void }) => {
+        const start = process.hrtime.bigint();
+        res.once('finish', () => metrics.s3Request(req.method ?? '', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
+      });
       if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
@@ -173,7 +208,7 @@ export class Daemon {
       await pfs.triggers.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api);
     } catch (err) {
       await meta.close();
       throw err;
@@ -182,6 +217,9 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.pfs.triggers.stop();
+    // Console calls in flight (a followed log) would hold the gRPC server open.
+    this.api.close();
+    this.events.close();
     await this.pps.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -217,16 +255,36 @@ async function openMetadata(dir: string, home: string): Promise<LevelMetadataSto
     if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
-    throw err;
+    // LevelDB's own reason (permission denied, read-only file system, not a directory) is in the cause.
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new TuskError('failed_precondition', 'MetadataUnavailable', `cannot open the metadata database ${dir}: ${cause}`, { path: dir, reason: cause });
   }
 }
 
-async function openStore(config: DaemonConfig): Promise<ObjectStore> {
-  const store = openObjectStore(config.storage);
+/** The configured store, metered (the remote one, behind the local cache, so hits cost no request). */
+async function openStore(config: DaemonConfig, meter: StoreMeter): Promise<ObjectStore> {
+  const store = new MeteredStore(openObjectStore(config.storage), meter);
   if (config.storage.startsWith('file:')) return store;
   return new CacheStore(store, join(config.home, 'cache'), config.cacheBytes);
 }
 
 function portError(what: string, port: number, err: unknown): TuskError {
   return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${(err as Error).message}`);
+}
+
+/** Where the daemon reaches its own gRPC server: loopback when it listens on every interface. */
+function loopback(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function countJobs(jobs: readonly { pipeline: string; state: string }[]): { pipeline: string; state: string; count: number }[] {
+  const counts = new Map<string, { pipeline: string; state: string; count: number }>();
+  for (const j of jobs) {
+    const key = `${j.pipeline}/${j.state}`;
+    const c = counts.get(key) ?? { pipeline: j.pipeline, state: j.state, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  return [...counts.values()];
 }
