@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { TuskClient, WorkerClient } from '../src/client/index.js';
+import { TuskClient, WorkerClient, runtimeToken, tlsCa } from '../src/client/index.js';
 import { DaemonWatch, daemonGraceMs, jsonLogger, probeChannel, serveSidecar, watchLifeline } from '../src/worker-protocol/index.js';
 import { DatumArea } from './datum-area.js';
 import { Limit } from './serial.js';
@@ -32,8 +32,10 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const pfs = env.TUSK_PFS || join(workerDir, 'pfs');
   const log = jsonLogger(undefined, { process: 'sidecar', pipeline: env.TUSK_PIPELINE ?? '', worker: env.TUSK_WORKER_ID ?? '' });
 
-  const files = new TuskClient(address);
-  const outputs = new WorkerClient(address);
+  const token = await runtimeToken(env);
+  const ca = tlsCa(env);
+  const files = new TuskClient(address, { token, ca });
+  const outputs = new WorkerClient(address, { token, ca });
   const area = new DatumArea(pfs, join(workerDir, 'stage'), files, outputs, new Limit(FETCH_PARALLEL));
   await mkdir(dirname(socketPath), { recursive: true });
   await area.reset();

@@ -28,15 +28,17 @@ const MAY_USE: Record<string, readonly string[]> = {
   'src/gen': [],
   'src/worker-protocol': [],
   'src/storage': [],
+  // Access control's pure decisions and its token/key storage: nothing but errors below it.
+  'src/auth': [],
   'src/tree': ['src/storage'],
   'src/pfs': ['src/storage', 'src/tree'],
   'src/pps': ['src/storage', 'src/tree', 'src/pfs', 'src/worker-protocol'],
   'src/runtime': [...CORE, 'src/worker-protocol'],
   'src/rpc': ['src/gen'],
-  'src/server': [...CORE, 'src/runtime', 'src/rpc', 'src/gen', 'src/worker-protocol'],
+  'src/server': [...CORE, 'src/runtime', 'src/rpc', 'src/gen', 'src/worker-protocol', 'src/auth'],
   'src/client': [...CORE, 'src/rpc', 'src/gen', 'src/worker-protocol'],
   // src/runtime: `tusk render pipeline` prints the kubernetes runtime's workload from its pure renderer, with no daemon.
-  'src/cli': [...CORE, 'src/client', 'src/rpc', 'src/gen', 'src/worker-protocol', 'src/runtime'],
+  'src/cli': [...CORE, 'src/client', 'src/rpc', 'src/gen', 'src/worker-protocol', 'src/runtime', 'src/auth'],
   // worker/ and sidecar/: the daemon through src/client only, plus the shared worker protocol.
   worker: ['src/client', 'src/worker-protocol', 'sidecar'],
   sidecar: ['src/client', 'src/worker-protocol'],

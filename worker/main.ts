@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WorkerClient } from '../src/client/index.js';
+import { WorkerClient, runtimeToken, tlsCa } from '../src/client/index.js';
 import { daemonGraceMs, jsonLogger, watchLifeline } from '../src/worker-protocol/index.js';
 import type { SandboxMode } from './sandbox.js';
 import { Worker } from './worker.js';
@@ -35,7 +35,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     if (worker) void worker.stop('the daemon is gone (its pipe closed)', true);
     else process.exit(1);
   });
-  const client = new WorkerClient(env.TUSK_ADDRESS!);
+  const client = new WorkerClient(env.TUSK_ADDRESS!, { token: await runtimeToken(env), ca: tlsCa(env) });
   const api = {
     register: (p: string, w: string) => client.register(p, w),
     nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),

@@ -6,8 +6,8 @@ import type { CliContext } from './context.js';
 import { FORMATS, printJson, type Format } from './output.js';
 
 export interface CommandDef {
-  /** `['create', 'repo']`, or `['up']` for a command of one word. */
-  words: readonly [string] | readonly [string, string];
+  /** `['create', 'repo']`, `['up']` for a command of one word, `['auth', 'set', 'repo']` for three. */
+  words: readonly [string] | readonly [string, string] | readonly [string, string, string];
   /** One line for --help and the command list. */
   summary: string;
   /** Example invocations shown by --help. */

@@ -5,8 +5,9 @@
 // The client module (gRPC, protobuf) is imported only when a command is about
 // to run (clientConnectors().load), so `--help` and usage errors start fast.
 import type { Readable, Writable } from 'node:stream';
-import type { PpsClient, TuskClient } from '../client/index.js';
+import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
+import { storedToken } from './config-file.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -23,17 +24,26 @@ export interface CliContext extends CliIO {
   client(): TuskClient;
   /** The pipeline client (PpsApi) for the same daemon, opened on first use. */
   pps(): PpsClient;
+  /** The access-control client (AuthApi) for the same daemon, opened on each use; `token` overrides the stored one. */
+  auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
   /** Closes the clients that were opened. */
   close(): void;
 }
 
+/** The token calls carry and the environment naming the TLS CA (TUSK_TLS_CA). */
+export interface Credentials {
+  token?: string;
+  env: NodeJS.ProcessEnv;
+}
+
 /** Opens the real clients, once `load` has imported the client module. */
 export interface ClientConnectors {
   load(): Promise<void>;
-  tusk(address: string): TuskClient;
-  pps(address: string): PpsClient;
+  tusk(address: string, creds: Credentials): TuskClient;
+  pps(address: string, creds: Credentials): PpsClient;
+  auth(address: string, creds: Credentials): AuthClient;
 }
 
 export function clientConnectors(): ClientConnectors {
@@ -46,25 +56,36 @@ export function clientConnectors(): ClientConnectors {
     async load() {
       loaded ??= await import('../client/index.js');
     },
-    tusk: (address) => new (client().TuskClient)(address),
-    pps: (address) => new (client().PpsClient)(address),
+    tusk: (address, creds) => new (client().TuskClient)(address, options(creds)),
+    pps: (address, creds) => new (client().PpsClient)(address, options(creds)),
+    auth: (address, creds) => new (client().AuthClient)(address, options(creds)),
   };
+  function options(creds: Credentials): ConnectOptions {
+    return { token: creds.token, ca: client().tlsCa(creds.env) };
+  }
 }
 
-export function createContext(io: CliIO, connect: (address: string) => TuskClient, connectPps: (address: string) => PpsClient): CliContext {
+export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'load'>): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
+  const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
+  const creds = (): Credentials => ({ token: storedToken(io.env), env: io.env });
   return {
     ...io,
     client() {
-      client ??= connect(where());
+      client ??= connectors.tusk(where(), creds());
       return client;
     },
     pps() {
-      pps ??= connectPps(where());
+      pps ??= connectors.pps(where(), creds());
       return pps;
+    },
+    auth(token) {
+      const auth = connectors.auth(where(), token === undefined ? creds() : { token, env: io.env });
+      auths.push(auth);
+      return auth;
     },
     address() {
       return where();
@@ -72,6 +93,7 @@ export function createContext(io: CliIO, connect: (address: string) => TuskClien
     close() {
       client?.close();
       pps?.close();
+      for (const a of auths.splice(0)) a.close();
       client = undefined;
       pps = undefined;
     },

@@ -123,8 +123,8 @@ export function isAlive(pid: number): boolean {
 
 /** The daemon's version when its gRPC API answers within `timeoutMs`, else undefined. */
 export async function versionAt(address: string, timeoutMs = 2000): Promise<string | undefined> {
-  const { TuskClient } = await import('../client/index.js'); // gRPC is loaded only by the commands that talk to tuskd
-  const client = new TuskClient(address);
+  const { TuskClient, tlsCa } = await import('../client/index.js'); // gRPC is loaded only by the commands that talk to tuskd
+  const client = new TuskClient(address, { ca: tlsCa() });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));

@@ -15,7 +15,7 @@ export const EXIT_USAGE = 2;
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const clients = clientConnectors();
-  const ctx = createContext(io, clients.tusk, clients.pps);
+  const ctx = createContext(io, clients);
   const program = buildProgram(ctx, COMMANDS);
   program.hook('preAction', () => clients.load()); // gRPC only for a command that runs, not for --help
   try {

@@ -25,6 +25,9 @@ const VERBS: Record<string, string> = {
   glob: 'Find files by pattern.',
   diff: 'Compare two commits.',
   next: 'Ask for the next datum (from user code with datum_batching).',
+  auth: 'Access control: activate it, log in, tokens, roles and S3 keys.',
+  'auth set': 'Bind a role on a repo or cluster-wide.',
+  'auth get': 'Show the roles bound on a repo.',
 };
 
 export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): Command {
@@ -46,14 +49,15 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
   const verbs = new Map<string, Command>();
   for (const def of commands) {
     let parent = program;
-    if (def.words.length === 2) {
-      const [verb] = def.words;
-      let verbCmd = verbs.get(verb);
-      if (!verbCmd) {
-        verbCmd = program.command(verb).description(VERBS[verb] ?? '');
-        verbs.set(verb, verbCmd);
+    // Every word but the last is a group (`create`, `auth`, `auth set`), made on first use.
+    for (let i = 0; i < def.words.length - 1; i++) {
+      const path = def.words.slice(0, i + 1).join(' ');
+      let group = verbs.get(path);
+      if (!group) {
+        group = parent.command(def.words[i]!).description(VERBS[path] ?? '');
+        verbs.set(path, group);
       }
-      parent = verbCmd;
+      parent = group;
     }
     const cmd = parent.command(def.words[def.words.length - 1]!).description(def.summary);
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
@@ -61,7 +65,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
   }
   for (const [verb, cmd] of verbs) {
     const nouns = cmd.commands.map((c) => c.name());
-    cmd.addHelpText('after', `\nExample:\n  $ tusk ${verb} ${nouns[0]} --help`);
+    if (!verb.includes(' ') && !cmd.commands[0]?.commands.length) cmd.addHelpText('after', `\nExample:\n  $ tusk ${verb} ${nouns[0]} --help`);
   }
   return program;
 }

@@ -27,7 +27,7 @@ import {
   type WorkerSpec,
 } from '../gen/tusk/pps.js';
 import type { CommitRef } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, insecure, serverStream, unary } from './connection.js';
+import { CHANNEL_OPTIONS, connect, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import { checkWorkerSpec } from './worker-spec.js';
 
@@ -39,8 +39,8 @@ export type Registration = RegisterResponse & { spec: WorkerSpec };
 export class PpsClient {
   readonly pps: PpsApiClient;
 
-  constructor(address: string) {
-    this.pps = new PpsApiClient(address, insecure(), CHANNEL_OPTIONS);
+  constructor(address: string, options: ConnectOptions = {}) {
+    this.pps = new PpsApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {
@@ -116,8 +116,8 @@ export class PpsClient {
 export class WorkerClient {
   readonly worker: WorkerApiClient;
 
-  constructor(address: string) {
-    this.worker = new WorkerApiClient(address, insecure(), CHANNEL_OPTIONS);
+  constructor(address: string, options: ConnectOptions = {}) {
+    this.worker = new WorkerApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {

@@ -20,7 +20,7 @@ import {
   type Repo,
   type Trigger,
 } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, defaultAddress, insecure, serverStream, unary } from './connection.js';
+import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import { decodeGetFileResponse, encodeModifyFileRequest } from '../rpc/file-wire.js';
 
@@ -40,12 +40,12 @@ export class TuskClient {
   readonly pfs: PfsApiClient;
   readonly admin: AdminApiClient;
 
-  constructor(readonly address: string = defaultAddress()) {
+  constructor(readonly address: string = defaultAddress(), options: ConnectOptions = {}) {
     // A wide receive window: with the 64 KiB default a download stalls every
     // 64 KiB until our window update reaches the daemon (measured, 512 MiB of
     // GetFile: ~300 MB/s, 420-710 MB/s with 16 MiB, less CPU on both sides).
-    this.pfs = new FastPfsApiClient(address, insecure(), { ...CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 16 * 1024 * 1024 });
-    this.admin = new AdminApiClient(address, insecure(), CHANNEL_OPTIONS);
+    this.pfs = new FastPfsApiClient(...connect(address, { ...CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 16 * 1024 * 1024 }, options));
+    this.admin = new AdminApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {

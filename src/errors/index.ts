@@ -21,3 +21,4 @@ export { InternalError } from './internal.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';
 export { S3SourceNotFound, S3TransferFailed, EgressFailed } from './s3-transfer.js';
 export type { S3DeniedCode, S3InvalidCode } from './s3.js';
+export { Unauthenticated, PermissionDenied, AuthNotActive } from './access.js';

@@ -12,6 +12,8 @@ export type ErrorKind =
   | 'unavailable'
   | 'deadline_exceeded'
   | 'aborted'
+  | 'unauthenticated'
+  | 'permission_denied'
   | 'internal';
 
 export interface TuskErrorJSON {

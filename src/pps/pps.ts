@@ -86,6 +86,15 @@ export class Pps {
     await this.crons.sync();
   }
 
+  /** Stops and starts every running pipeline's workers (access control was activated: they need their tokens). */
+  async restartWorkers(): Promise<void> {
+    for (const p of await this.ctx.store.listPipelines()) {
+      if (p.state !== 'running') continue;
+      await this.ctx.deps.runtime.stop(p.name);
+      await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
+    }
+  }
+
   async stop(): Promise<void> {
     this.unhook?.();
     this.unhookMoves?.();

@@ -14,6 +14,8 @@ const KIND_TO_STATUS: Record<ErrorKind, status> = {
   unavailable: status.UNAVAILABLE,
   deadline_exceeded: status.DEADLINE_EXCEEDED,
   aborted: status.ABORTED,
+  unauthenticated: status.UNAUTHENTICATED,
+  permission_denied: status.PERMISSION_DENIED,
   internal: status.INTERNAL,
 };
 

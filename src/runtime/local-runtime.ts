@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
 import type { WorkerLimits, WorkerLost, WorkerRuntime } from '../pps/index.js';
@@ -27,7 +28,11 @@ export interface LocalRuntimeOptions {
   home: string;
   /** The daemon's gRPC address as workers should dial it. */
   address: () => string;
+  /** Extra environment for workers and sidecars (e.g. TUSK_TLS_CA). */
+  env?: Record<string, string>;
   onLost: WorkerLost;
+  /** The pipeline's token (access control on), handed to its worker and sidecar on file descriptor 3: never in an environment user code inherits. */
+  token?: (pipeline: string) => string | undefined;
   log: LogFn;
   /** Most workers per pipeline and in all (default: no limit). */
   limits?: WorkerLimits;
@@ -122,9 +127,11 @@ export class LocalRuntime implements WorkerRuntime {
     await mkdir(join(dir, 'pfs'), { recursive: true });
     const logs = join(this.options.home, 'logs', 'workers');
     await mkdir(logs, { recursive: true });
+    const token = this.options.token?.(slot.pipeline);
     if (slot.stopping) return;
     const env = {
       ...workerProcessEnv(process.env),
+      ...this.options.env,
       TUSK_ADDRESS: this.options.address(),
       TUSK_PIPELINE: slot.pipeline,
       TUSK_WORKER_ID: slot.workerId,
@@ -133,12 +140,18 @@ export class LocalRuntime implements WorkerRuntime {
       TUSK_PFS: join(dir, 'pfs'),
       TUSK_LIFELINE: 'stdin',
       ...(this.options.isolateNetwork ? { TUSK_ISOLATE_NETWORK: 'true' } : {}),
+      ...(token ? { TUSK_AUTH_TOKEN_FD: '3' } : {}),
     };
     const open = (name: string) => createWriteStream(join(logs, `${slot.pipeline}-${slot.index}.${name}.log`), { flags: 'a' });
     const start = (main: string, name: string) => {
-      // stdin is the lifeline: never written, it ends when the daemon does.
-      const child = spawn(process.execPath, [main], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      // stdin is the lifeline: never written, it ends when the daemon does. fd 3 carries the pipeline's token, once.
+      const child = spawn(process.execPath, [main], { env, stdio: ['pipe', 'pipe', 'pipe', ...(token ? (['pipe'] as const) : [])] });
       child.stdin!.on('error', () => {});
+      if (token) {
+        const channel = child.stdio[3] as Writable;
+        channel.on('error', () => {}); // a child that died at once: its exit is reported below
+        channel.end(`${token}\n`);
+      }
       const out = open(name);
       child.stdout!.pipe(out, { end: false });
       child.stderr!.pipe(out, { end: false });

@@ -22,6 +22,8 @@ export interface DaemonConfig {
   s3Key?: { accessKeyId: string; secretAccessKey: string };
   /** TUSK_S3_ANONYMOUS=true: the S3 gateway accepts unsigned requests. */
   s3Anonymous: boolean;
+  /** --tls-cert / --tls-key (TUSK_TLS_CERT / TUSK_TLS_KEY): PEM files; gRPC, S3 and HTTP are then served over TLS. */
+  tls?: { certFile: string; keyFile: string };
   /** --max-workers / --max-workers-per-pipeline (TUSK_MAX_WORKERS, TUSK_MAX_WORKERS_PER_PIPELINE); defaults from cores and memory. */
   workerLimits: WorkerLimits;
   /** --isolate-network (TUSK_ISOLATE_NETWORK=true): every pipeline's code runs without network (loopback only). */
@@ -30,7 +32,7 @@ export interface DaemonConfig {
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
 
-export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--runtime local|kubernetes] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--runtime local|kubernetes] [--tls-cert PEM --tls-key PEM] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values } = parseArgs({
@@ -42,6 +44,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
       'http-port': { type: 'string' },
       storage: { type: 'string' },
       host: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'max-workers': { type: 'string' },
       'max-workers-per-pipeline': { type: 'string' },
       'isolate-network': { type: 'boolean' },
@@ -64,6 +68,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
     workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
     isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
+    tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
   };
 }
 
@@ -80,6 +85,12 @@ function count(flag: string, text: string | undefined): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgument('InvalidCount', `${flag}: "${text}" is not a whole number of at least 1`);
   return n;
+}
+
+function tlsOf(cert: string | undefined, key: string | undefined): DaemonConfig['tls'] {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new InvalidArgument('InvalidTls', 'give both --tls-cert and --tls-key (or TUSK_TLS_CERT and TUSK_TLS_KEY), or neither');
+  return { certFile: resolve(cert), keyFile: resolve(key) };
 }
 
 function s3KeyOf(env: NodeJS.ProcessEnv): DaemonConfig['s3Key'] {

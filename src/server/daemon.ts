@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
+import { AuthFile, Authority } from '../auth/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
+import { AuthApiService } from '../gen/tusk/auth.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Pfs, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
@@ -37,10 +39,18 @@ import { ppsService } from './pps-service.js';
 import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
+import { AccessGate } from './access-gate.js';
+import { accessLookups } from './access-lookups.js';
+import { authInterceptor, SUBJECT_HEADER } from './auth-interceptor.js';
+import { authService } from './auth-service.js';
+import { exposureWarning } from './listen-address.js';
+import { grpcCredentials, loadTls } from './tls.js';
 
 export interface DaemonInfo {
   pid: number;
   port: number;
+  /** Where clients reach the gRPC API (grpcs://… with TLS). */
+  address: string;
   httpPort: number;
   s3Port: number;
   home: string;
@@ -64,6 +74,7 @@ export class Daemon {
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
     await mkdir(config.home, { recursive: true });
+    const tls = await loadTls(config.tls);
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
       // Scrape-time figures read the pipeline system and runtime, bound below once they exist.
@@ -85,6 +96,14 @@ export class Daemon {
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
       const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
+      const authFile = new AuthFile(join(config.home, 'auth'));
+      const saved = await authFile.load();
+      const authority = new Authority(
+        { clock, random, save: (state) => authFile.save(state), createKey: () => authFile.createKey(), audit: (action, fields) => log.log('info', 'audit', { action, ...fields }) },
+        saved?.state,
+        saved?.key,
+      );
+      const gate = new AccessGate(authority, accessLookups(pfs, () => pps), log);
       // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
       const events = new ConsoleEvents();
       pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
@@ -96,8 +115,12 @@ export class Daemon {
       else {
         runtime = new LocalRuntime({
           home: config.home,
-          address: () => `127.0.0.1:${grpcPort}`,
+          address: () => `${tls ? 'grpcs://' : ''}127.0.0.1:${grpcPort}`,
+          // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
+          env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
           onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+          // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
+          token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
           log: log.log,
           limits: config.workerLimits,
           isolateNetwork: config.isolateNetwork,
@@ -132,23 +155,29 @@ export class Daemon {
       const grpc = new Server({
         'grpc.max_receive_message_length': 64 * 1024 * 1024,
         'grpc.max_send_message_length': 64 * 1024 * 1024,
-        interceptors: [grpcMetricsInterceptor(metrics)],
+        interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
       });
+      const warning = () => (authority.active ? '' : exposureWarning(config.host));
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
+      grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
-        version: unaryHandler(log, 'Version', async () => ({ version: VERSION, storage: objects.describe(), home: config.home, pid: process.pid })),
+        // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.
+        version: unaryHandler(log, 'Version', async (_req, call) => {
+          const known = !authority.active || call.metadata.get(SUBJECT_HEADER).length > 0;
+          return { version: VERSION, storage: known ? objects.describe() : '', home: known ? config.home : '', pid: known ? process.pid : 0, warning: warning(), authActive: authority.active };
+        }),
       });
       const port = await new Promise<number>((resolve, reject) =>
-        grpc.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
+        grpc.bindAsync(`${config.host}:${config.port}`, grpcCredentials(tls), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
       );
       if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
       // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
       const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService]);
-      const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }).catch((err) => {
+      const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }, tls).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
       });
@@ -164,7 +193,8 @@ export class Daemon {
         },
         clock,
         log,
-      }).catch((err) => {
+        gate,
+      }, tls).catch((err) => {
         grpc.forceShutdown();
         http.close();
         throw portError('S3', config.s3Port, err);
@@ -174,8 +204,9 @@ export class Daemon {
         const start = process.hrtime.bigint();
         res.once('finish', () => metrics.s3Request(req.method ?? '', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
       });
-      if (!config.s3Key && !config.s3Anonymous) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
-      const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
+      if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
+      if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
+      const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
       await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       // Adopts the workloads this tuskd left running before the pipeline system asks for workers.

@@ -2,7 +2,8 @@
 // Prometheus text format, and the web console: its JSON API under /api
 // (src/server/json-gateway.ts), its live updates at /api/events and its
 // files everywhere else.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createListener, type TlsFiles } from './tls.js';
 import type { ConsoleEvents } from './console-events.js';
 import type { ConsoleFiles } from './console-static.js';
 import type { JsonGateway } from './json-gateway.js';
@@ -16,8 +17,8 @@ export interface HttpRoutes {
   files: ConsoleFiles;
 }
 
-export function startHttpServer(host: string, port: number, routes: HttpRoutes): Promise<Server> {
-  const server = createServer((req, res) => {
+export function startHttpServer(host: string, port: number, routes: HttpRoutes, tls?: TlsFiles): Promise<Server> {
+  const server = createListener(tls, {}, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     if (path === '/healthz') {

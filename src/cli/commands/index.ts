@@ -1,5 +1,12 @@
 // Every `tusk` command, in the order --help lists them.
 import type { CommandDef } from '../command.js';
+import { authActivate } from './auth-activate.js';
+import { authCreateS3Key } from './auth-create-s3-key.js';
+import { authGetRobotToken } from './auth-get-robot-token.js';
+import { authLogin } from './auth-login.js';
+import { authRevoke } from './auth-revoke.js';
+import { authGetRepo, authSetCluster, authSetRepo } from './auth-roles.js';
+import { authWhoami } from './auth-whoami.js';
 import { createBranch } from './create-branch.js';
 import { createPipeline } from './create-pipeline.js';
 import { createRepo } from './create-repo.js';
@@ -92,4 +99,13 @@ export const COMMANDS: readonly CommandDef[] = [
   provenance,
   subvenance,
   nextDatum,
+  authActivate,
+  authLogin,
+  authWhoami,
+  authRevoke,
+  authGetRobotToken,
+  authCreateS3Key,
+  authSetRepo,
+  authGetRepo,
+  authSetCluster,
 ];

@@ -8,6 +8,9 @@ interface DaemonVersion {
   storage: string;
   home: string;
   pid: number;
+  /** Set when the daemon listens beyond loopback with access control off. */
+  warning: string;
+  authActive: boolean;
 }
 
 export const version: CommandDef = {
@@ -29,9 +32,10 @@ export const version: CommandDef = {
       emit(
         ctx,
         format,
-        () => ({ client: CLIENT_VERSION, daemon: { version: daemon.version, address: client.address, storage: daemon.storage, home: daemon.home, pid: daemon.pid } }),
+        () => ({ client: CLIENT_VERSION, daemon: { version: daemon.version, address: client.address, storage: daemon.storage, home: daemon.home, pid: daemon.pid, auth: daemon.authActive, warning: daemon.warning || null } }),
         () => formatFields([['tusk', CLIENT_VERSION], ['tuskd', `${daemon.version} at ${client.address}`]]),
       );
+      if (daemon.warning) ctx.stderr.write(`tusk: warning: ${daemon.warning}\n`);
     });
   },
 };

@@ -9,8 +9,8 @@ import { S3Denied, S3Invalid } from '../../errors/index.js';
 import { ALGORITHM, canonicalRequest, signingKey, sign, stringToSign, uriEncode } from './sigv4.js';
 
 export interface S3Credentials {
-  /** Access key ID → secret access key. */
-  keys: ReadonlyMap<string, string>;
+  /** Access key ID → secret access key (a Map, or the issued keys once access control is on). */
+  keys: { get(accessKeyId: string): string | undefined };
   /** Accept unsigned requests (and signatures made with keys we do not know). */
   anonymous: boolean;
 }
@@ -119,7 +119,7 @@ function verify(req: IncomingMessage, rawPath: string, query: [string, string][]
     const expected = sign(key, stringToSign(c.amzDate, scope, canonical));
     if (safeEqual(expected, c.signature)) return { accessKey, signing: { key, amzDate: c.amzDate, scope, signature: c.signature } };
   }
-  throw new S3Denied('SignatureDoesNotMatch', 'the request signature we calculated does not match the signature you provided; check your secret access key and signing method');
+  throw new S3Denied('SignatureDoesNotMatch', 'the request signature we calculated does not match the signature you provided; check your secret access key and signing method', { accessKey });
 }
 
 /** The encoded path as clients sign it: re-encoded strictly, or exactly as sent. */

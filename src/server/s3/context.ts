@@ -8,6 +8,7 @@ import type { FileTree } from '../../tree/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { Identity, S3Credentials } from './auth.js';
 import type { MultipartStore } from './multipart-store.js';
+import type { AccessGate } from '../access-gate.js';
 
 export interface GatewayDeps {
   pfs: Pfs;
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   content: ContentStore;
   uploads: MultipartStore;
   credentials: S3Credentials;
+  /** Access control: once active, only keys it issued are accepted and each operation is checked against the access table. */
+  gate?: AccessGate;
   clock: () => Date;
   log: Logger;
 }

@@ -61,6 +61,8 @@ const BY_KIND: Record<ErrorKind, S3ErrorInfo> = {
   unavailable: { code: 'ServiceUnavailable', status: 503 },
   deadline_exceeded: { code: 'RequestTimeout', status: 400 },
   aborted: { code: 'OperationAborted', status: 409 },
+  unauthenticated: { code: 'AccessDenied', status: 403 },
+  permission_denied: { code: 'AccessDenied', status: 403 },
   internal: { code: 'InternalError', status: 500 },
 };
 

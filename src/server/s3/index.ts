@@ -6,8 +6,10 @@
 // becomes an S3 XML error through the one table in error-table.ts. Bodies
 // and objects stream; nothing holds a whole object in memory.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createListener, type TlsFiles } from '../tls.js';
 import { S3Invalid } from '../../errors/index.js';
+import { afterSuccess, auditRefusal, authorize, credentialsOf } from './access.js';
 import { authenticate } from './auth.js';
 import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
@@ -18,8 +20,8 @@ export type { S3Credentials } from './auth.js';
 export { MultipartStore } from './multipart-store.js';
 
 /** Listens on host:port (0: any free port; read it from server.address()). */
-export function startS3Gateway(host: string, port: number, deps: GatewayDeps): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
+export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
+  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -41,17 +43,21 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   let name = 'Unknown';
   let bucket = '';
   let key = '';
+  let query = new URLSearchParams();
   try {
     const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
-    const query = new URLSearchParams(pairs);
+    query = new URLSearchParams(pairs);
     const slash = rawPath.indexOf('/', 1);
     bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     key = slash < 0 ? '' : decode(rawPath.slice(slash + 1));
-    const identity = authenticate(req, rawPath, pairs, deps.credentials, deps.clock());
+    const identity = authenticate(req, rawPath, pairs, credentialsOf(deps), deps.clock());
     const r = route(method, bucket, key, query, req.headers);
     name = r.name;
+    const call = { bucket, key, headers: req.headers };
+    const subject = await authorize(deps, r.name, call, identity);
     const request: S3Request = { req, res, bucket, key, query, identity, requestId };
     await r.op(deps, request);
+    await afterSuccess(deps, r.name, call, subject);
     deps.log.log('debug', 's3_request', { op: name, method, bucket, key, status: res.statusCode, ms: Date.now() - started, requestId });
   } catch (err) {
     const resource = rawPath;
@@ -59,6 +65,8 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     // A 404 answering a HEAD is a client probing (aws s3 cp, rclone): not worth a warning.
     const level = status >= 500 ? 'error' : status === 404 && method === 'HEAD' ? 'debug' : 'warn';
     deps.log.log(level, 's3_error', { op: name, method, bucket, key, status, code, message: error.message, requestId });
+    // Refused before routing (bad credentials): name the operation it would have been.
+    auditRefusal(deps, name !== 'Unknown' ? name : routeName(method, bucket, key, query, req.headers), code, error.data.accessKey);
     if (res.headersSent) {
       res.destroy(error); // mid-stream: the client sees a cut connection, never a truncated 200
       return;
@@ -68,6 +76,14 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     if (code === 'InvalidRange' && typeof error.data.size === 'number') headers['content-range'] = `bytes */${error.data.size}`;
     res.writeHead(status, headers);
     res.end(method === 'HEAD' ? undefined : body);
+  }
+}
+
+function routeName(...args: Parameters<typeof route>): string {
+  try {
+    return route(...args).name;
+  } catch {
+    return 'Unknown';
   }
 }
 

@@ -22,8 +22,16 @@ import { abortMultipartUpload } from './ops/abort-multipart-upload.js';
 import { listParts } from './ops/list-parts.js';
 import { listMultipartUploads } from './ops/list-multipart-uploads.js';
 
+/** Every operation the gateway serves, by the name route() gives it (the access table has one entry each). */
+export const S3_OPERATIONS = [
+  'ListBuckets', 'CreateBucket', 'DeleteBucket', 'HeadBucket', 'GetBucketLocation', 'ListObjects', 'ListObjectsV2',
+  'ListMultipartUploads', 'GetObject', 'HeadObject', 'ListParts', 'PutObject', 'DeleteObject', 'DeleteObjects',
+  'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'CopyObject', 'UploadPartCopy',
+] as const;
+export type S3OperationName = (typeof S3_OPERATIONS)[number];
+
 export interface Route {
-  name: string;
+  name: S3OperationName;
   op: Operation;
 }
 

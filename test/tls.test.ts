@@ -1,0 +1,84 @@
+// TLS end to end: tuskd with --tls-cert/--tls-key serves gRPC, S3 and HTTP
+// over TLS; `tusk` reaches it at a grpcs:// address trusting TUSK_TLS_CA, and
+// refuses it without that CA or in plaintext; a pipeline's workers and
+// sidecars connect over TLS too. The certificate is made here with openssl.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, TUSKD } from './helpers/daemon.js';
+import { expectError, tusk, type RunOptions } from './helpers/tusk-cli.js';
+
+const haveOpenssl = existsSync('/usr/bin/openssl');
+if (!haveOpenssl) console.warn('skipping test/tls.test.ts: /usr/bin/openssl is not installed');
+
+let work: string;
+let daemon: ChildProcess;
+let ports: { port: number; s3Port: number; httpPort: number };
+let ca: Buffer;
+let env: NodeJS.ProcessEnv;
+const run = (args: string[], opts: RunOptions = {}) => tusk(args, { env, timeoutMs: 60_000, ...opts });
+
+describe.skipIf(!haveOpenssl)('with --tls-cert and --tls-key', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tusk-tls-'));
+    const cert = join(work, 'cert.pem');
+    const key = join(work, 'key.pem');
+    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    ca = await readFile(cert);
+    ports = { port: await freePort(), s3Port: await freePort(), httpPort: await freePort() };
+    const home = join(work, 'home');
+    daemon = spawn(process.execPath, [TUSKD, '--home', home, '--port', String(ports.port), '--s3-port', String(ports.s3Port), '--http-port', String(ports.httpPort), '--tls-cert', cert, '--tls-key', key], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, TUSK_HOME: home, TUSK_S3_ACCESS_KEY_ID: 'tls', TUSK_S3_SECRET_ACCESS_KEY: 'tls-secret' },
+    });
+    for (let i = 0; i < 600 && !existsSync(join(home, 'tuskd.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    env = { ...process.env, TUSK_HOME: join(work, 'cli'), TUSK_ADDRESS: `grpcs://127.0.0.1:${ports.port}`, TUSK_TLS_CA: cert };
+  }, 60_000);
+
+  afterAll(async () => {
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.once('exit', r));
+    }
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('serves gRPC over TLS to a grpcs:// address with the CA, and refuses without it or in plaintext', async () => {
+    const ok = await run(['version']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`at grpcs://127.0.0.1:${ports.port}`);
+    expectError(await run(['list', 'repo'], { env: { ...env, TUSK_TLS_CA: '' } }), /cannot reach tuskd/);
+    expectError(await run(['list', 'repo'], { env: { ...env, TUSK_ADDRESS: `127.0.0.1:${ports.port}` } }), /cannot reach tuskd/);
+  });
+
+  it('serves health and S3 over HTTPS', async () => {
+    const agent = new Agent({ ca });
+    const body = await new Promise<string>((resolve, reject) =>
+      get({ host: '127.0.0.1', port: ports.httpPort, path: '/healthz', agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+      }).on('error', reject),
+    );
+    expect(body).toBe('ok\n');
+    const s3 = new S3Client({ endpoint: `https://127.0.0.1:${ports.s3Port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'tls', secretAccessKey: 'tls-secret' }, requestHandler: new NodeHttpHandler({ httpsAgent: agent }), maxAttempts: 1 });
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
+    s3.destroy();
+    agent.destroy();
+  });
+
+  it('runs a pipeline whose workers and sidecars reach the daemon over TLS', async () => {
+    await writeFile(join(work, 'p.json'), JSON.stringify({ pipeline: { name: 'upper' }, input: { pfs: { repo: 'words', glob: '/*' } }, transform: { cmd: ['sh', '-c', 'tr a-z A-Z < "$words" > /pfs/out/$(basename "$words")'] } }));
+    expect((await run(['create', 'repo', 'words'])).code).toBe(0);
+    expect((await run(['create', 'pipeline', '-f', join(work, 'p.json')])).code).toBe(0);
+    const id = (await run(['put', 'file', 'words@master:/a.txt', '-f', '-'], { input: 'hello\n' })).stdout.trim();
+    const waited = await run(['wait', 'commit', `upper@${id}`], { timeoutMs: 90_000 });
+    expect(waited.code, waited.stderr).toBe(0);
+    expect((await run(['get', 'file', `upper@${id}:/a.txt`])).stdout).toBe('HELLO\n');
+  }, 120_000);
+});
