@@ -1,5 +1,5 @@
-// Pipeline spec files as `create|update pipeline -f` reads them: the text of a
-// file or of standard input (`-f -`), and a file of several specs (YAML
+// Pipeline spec files as `create|update|validate pipeline -f` reads them: the
+// text of a file, of an http(s) URL, or of standard input (`-f -`), and a file of several specs (YAML
 // documents separated by `---`, or JSON objects one after another, as pachctl
 // accepts) cut into one text per spec. The daemon parses and validates each.
 import { readFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { localError } from './local-files.js';
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 
 export async function readSpecText(file: string, stdin: Readable): Promise<string> {
+  if (/^https?:\/\//i.test(file)) return fetchSpec(file);
   if (file !== '-') {
     try {
       return await readFile(file, 'utf8');
@@ -29,6 +30,22 @@ export async function readSpecText(file: string, stdin: Readable): Promise<strin
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A spec at an http(s) URL (as pachctl reads its examples from GitHub); a status other than 2xx is an error naming it. */
+async function fetchSpec(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow' });
+  } catch (err) {
+    throw localError(url, new Error(`cannot fetch: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`));
+  }
+  if (!res.ok) throw localError(url, new Error(`HTTP ${res.status} ${res.statusText}`));
+  const length = Number(res.headers.get('content-length') ?? 0);
+  if (length > MAX_SPEC_BYTES) throw localError(url, new Error(`a spec larger than ${MAX_SPEC_BYTES} bytes`));
+  const text = await res.text();
+  if (text.length > MAX_SPEC_BYTES) throw localError(url, new Error(`a spec larger than ${MAX_SPEC_BYTES} bytes`));
+  return text;
 }
 
 /**

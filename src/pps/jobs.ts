@@ -4,7 +4,7 @@
 // one after another; each waits for its input commits, plans its datums,
 // reuses every datum whose ID already has a result, hands the rest to the
 // workers, merges all datum outputs into its output commit and finishes it.
-import { NotFound } from '../errors/index.js';
+import { FailedPrecondition, NotFound } from '../errors/index.js';
 import { commitIdFrom, type CommitRecord, type CommitRefRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
@@ -28,6 +28,8 @@ interface ActiveJob {
   spec: PipelineSpec;
   records: Map<string, JobDatumRecord>;
   outstanding: Set<string>;
+  /** The queued task of each datum that runs in this job (`restart datum` queues it again). */
+  tasks: Map<string, DatumTask>;
   firstFailure?: string;
   done: () => void;
 }
@@ -50,6 +52,8 @@ export class Jobs {
   private readonly active = new Map<string, ActiveJob>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, (() => void)[]>();
+  /** Jobs stopped (`stop job`) before they ran datums: run() skips them. */
+  private readonly stoppedJobs = new Set<string>();
   private stopped = false;
 
   constructor(private readonly ctx: PpsContext) {}
@@ -214,6 +218,55 @@ export class Jobs {
     }
   }
 
+  /**
+   * `stop job`: a job not yet ended ends `killed`; its output commit keeps the last good output.
+   * @throws FailedPrecondition when it has already ended or is finishing (merging its output).
+   */
+  async kill(pipeline: string, id: string, reason: string): Promise<JobRecord> {
+    const job = await this.get(pipeline, id);
+    if (FINAL.has(job.state) || job.state === 'finishing') throw new FailedPrecondition('JobEnded', `job ${pipeline}@${id} is ${job.state}: there is nothing to stop`, { pipeline, job: id });
+    const key = `${pipeline}/${id}`;
+    this.ctx.queue.dropJob(pipeline, id);
+    const aj = this.active.get(key);
+    if (aj) {
+      aj.firstFailure = reason;
+      aj.job.state = 'killed';
+      aj.done();
+      return this.wait(pipeline, id);
+    }
+    this.stoppedJobs.add(key);
+    await this.finish(job, 'killed', reason);
+    return job;
+  }
+
+  /**
+   * `restart datum` on a job that is running datums: the datum (failed, queued or running) goes
+   * back to the front of the queue with its tries reset; a late report of its earlier run is ignored.
+   * Undefined when the job is not running datums (not started yet, or ended).
+   * @throws FailedPrecondition when the datum has a result in this job already.
+   */
+  async restartDatum(pipeline: string, id: string, datum: string): Promise<JobRecord | undefined> {
+    const aj = this.active.get(`${pipeline}/${id}`);
+    if (!aj) return undefined;
+    const rec = aj.records.get(datum);
+    const task = aj.tasks.get(datum);
+    if (!rec || !task || !(rec.state === 'failed' || rec.state === 'queued' || rec.state === 'running')) {
+      throw new FailedPrecondition('DatumDone', `datum ${datum} of job ${pipeline}@${id} is ${rec?.state ?? 'not run in this job'}: only a failed, queued or running datum restarts`, { pipeline, job: id, datum });
+    }
+    this.ctx.queue.revoke(pipeline, id, datum);
+    if (rec.state === 'failed') {
+      aj.job.datums.failed--;
+      aj.outstanding.add(datum);
+      const other = [...aj.records.values()].find((r) => r.state === 'failed' && r.id !== datum);
+      aj.firstFailure = other ? `datum ${other.id} failed: ${other.reason}` : undefined;
+    }
+    Object.assign(rec, { state: 'queued', tries: 0, reason: '', durationMs: 0 });
+    task.attempts = 0;
+    await this.ctx.store.apply([this.ctx.store.datums.putOp(this.ctx.store.datumKey(pipeline, id, datum), rec), ...this.ctx.store.putJobOps(aj.job)]);
+    this.ctx.queue.push(pipeline, [task], true);
+    return aj.job;
+  }
+
   /** A worker's results. Late or duplicate reports (no lease) are ignored. */
   async report(worker: string, results: TaskOutcome[]): Promise<void> {
     const settled: [DatumTask, TaskOutcome][] = [];
@@ -283,11 +336,11 @@ export class Jobs {
   }
 
   private async run(job: JobRecord): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
     const spec = await this.ctx.store.getVersion(job.pipeline, job.version);
     if (!spec) return this.finish(job, 'killed', `pipeline ${job.pipeline} version ${job.version} no longer exists`);
     for (const input of job.inputs) await this.ctx.pfs.commits.waitFor(input.repo, input.id);
-    if (this.stopped) return;
+    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
     for (const input of job.inputs) {
       const upstream = await this.ctx.store.getJob(input.repo, input.id);
       if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {
@@ -324,7 +377,7 @@ export class Jobs {
     job.datums = counts;
     await this.ctx.store.apply([...ops, ...this.ctx.store.putJobOps(job)]);
 
-    const aj: ActiveJob = { job, spec, records, outstanding: new Set(tasks.map((t) => t.datum)), done: () => {} };
+    const aj: ActiveJob = { job, spec, records, outstanding: new Set(tasks.map((t) => t.datum)), tasks: new Map(tasks.map((t) => [t.datum, t])), done: () => {} };
     if (tasks.length > 0) {
       const finished = new Promise<void>((resolve) => (aj.done = resolve));
       this.active.set(`${job.pipeline}/${job.id}`, aj);

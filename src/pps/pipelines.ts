@@ -28,6 +28,8 @@ export interface CreateOptions {
   reprocess?: boolean;
   /** The new version applies on this branch only (an experiment); other branches keep theirs. */
   branch?: string;
+  /** Check the spec (and, for an existing pipeline, treat it as an update) without creating anything: `validate pipeline`. */
+  dryRun?: boolean;
 }
 
 export class Pipelines {
@@ -36,16 +38,16 @@ export class Pipelines {
 
   async create(text: string, options: CreateOptions = {}): Promise<PipelineRecord> {
     const spec = parsePipelineSpec(text);
-    const update = options.update || spec.update;
+    const update = options.update || spec.update || options.dryRun;
     const existing = await this.ctx.store.getPipeline(spec.name);
     if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
-    if (!existing && options.update) throw new PipelineNotFound(spec.name);
+    if (!existing && options.update && !options.dryRun) throw new PipelineNotFound(spec.name);
     const triggers = specTriggers(spec);
     await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
     const version = existing ? (await this.ctx.store.lastVersion(spec.name)) + 1 : 1;
-    if (spec.dryRun) return record(spec, version, this.ctx.now(), existing);
+    if (spec.dryRun || options.dryRun) return record(spec, version, this.ctx.now(), existing);
     // input.pfs.trigger: the input branch follows its trigger's branch (set before the pipeline exists, so a move now runs it once, below).
     await applySpecTriggers(this.ctx.pfs, triggers);
     if (!existing) await this.createOutputRepo(spec);

@@ -17,6 +17,7 @@ import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
+import { JobControl } from './job-control.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -37,6 +38,7 @@ export class Pps {
   readonly crons: Crons;
   readonly experiments: Experiments;
   readonly impact: Impact;
+  readonly control: JobControl;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -53,6 +55,7 @@ export class Pps {
     this.pipelines = new Pipelines(this.ctx, this.jobs, () => this.crons.sync());
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
+    this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
   }
 
   /**

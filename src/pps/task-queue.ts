@@ -109,6 +109,21 @@ export class TaskQueue {
     for (const leased of this.leases.values()) for (const [k, t] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
   }
 
+  /** Takes one task of a job off the queue or out of its worker's lease (`restart datum`); a late report for it is then ignored. */
+  revoke(pipeline: string, job: string, datum: string): DatumTask | undefined {
+    const q = this.queue(pipeline);
+    const i = q.findIndex((t) => t.job === job && t.datum === datum);
+    if (i >= 0) return q.splice(i, 1)[0];
+    for (const leased of this.leases.values()) {
+      const task = leased.get(key(job, datum));
+      if (task && task.pipeline === pipeline) {
+        leased.delete(key(job, datum));
+        return task;
+      }
+    }
+    return undefined;
+  }
+
   pending(pipeline: string): number {
     return this.queue(pipeline).length;
   }

@@ -9,10 +9,11 @@ export const createPipeline: CommandDef = {
     'tusk create pipeline -f edges.yaml',
     'tusk create pipeline -f pipelines.yaml     # several specs separated by ---, created in order',
     'cat edges.json | tusk create pipeline -f -',
+    'tusk create pipeline -f https://raw.githubusercontent.com/pachyderm/pachyderm/master/examples/opencv/edges.json',
   ],
   define(cmd, ctx) {
     cmd
-      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .addOption(outputOption())
       .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {

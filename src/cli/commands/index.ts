@@ -1,10 +1,16 @@
 // Every `tusk` command, in the order --help lists them.
 import type { CommandDef } from '../command.js';
+import { completion } from './completion.js';
+import { configListContext, configSetContext, configUseContext } from './config-context.js';
 import { createBranch } from './create-branch.js';
 import { createPipeline } from './create-pipeline.js';
 import { createRepo } from './create-repo.js';
 import { deleteBranch } from './delete-branch.js';
 import { deleteFile } from './delete-file.js';
+import { deleteJob } from './delete-job.js';
+import { editPipeline } from './edit-pipeline.js';
+import { stopJob } from './stop-job.js';
+import { validatePipeline } from './validate-pipeline.js';
 import { deletePipeline } from './delete-pipeline.js';
 import { deleteRepo } from './delete-repo.js';
 import { diffFile } from './diff-file.js';
@@ -70,6 +76,8 @@ export const COMMANDS: readonly CommandDef[] = [
   deleteBranch,
   createPipeline,
   updatePipeline,
+  validatePipeline,
+  editPipeline,
   listPipeline,
   inspectPipeline,
   deletePipeline,
@@ -83,6 +91,8 @@ export const COMMANDS: readonly CommandDef[] = [
   listJob,
   inspectJob,
   waitJob,
+  stopJob,
+  deleteJob,
   listDatum,
   inspectDatum,
   restartDatum,
@@ -90,4 +100,8 @@ export const COMMANDS: readonly CommandDef[] = [
   provenance,
   subvenance,
   nextDatum,
+  completion,
+  configSetContext,
+  configUseContext,
+  configListContext,
 ];

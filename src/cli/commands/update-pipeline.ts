@@ -8,7 +8,7 @@ export const updatePipeline: CommandDef = {
   examples: ['tusk update pipeline -f edges.yaml', 'tusk update pipeline -f edges.yaml --reprocess', 'tusk update pipeline -f edges-v2.yaml --branch exp'],
   define(cmd, ctx) {
     cmd
-      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
       .option('-b, --branch <branch>', 'the new version applies on this branch only (an experiment): the pipeline and everything below it rerun on it; other branches keep their version')
       .addOption(outputOption())
