@@ -148,6 +148,10 @@ export class TuskClient {
     const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0 });
     for await (const msg of serverStream(stream)) yield msg.data;
   }
+  /** Copies a file or folder by reference (no bytes move); one commit, or into the destination's open commit. */
+  copyFile(src: string, dst: string, description = ''): Promise<ModifyFileResponse> {
+    return unary((cb) => this.pfs.copyFile({ src, dst, description }, cb));
+  }
   inspectFile(file: string): Promise<FileInfo> {
     return unary((cb) => this.pfs.inspectFile({ file }, cb));
   }

@@ -10,7 +10,8 @@ import type { PfsDeps } from './deps.js';
 import { Files } from './files.js';
 import { Repos } from './repos.js';
 import { TriggerScheduler } from './trigger-scheduler.js';
-import { Upload } from './upload.js';
+import { Upload, type UploadResult } from './upload.js';
+import { copyFiles } from './copy.js';
 
 export class Pfs {
   readonly ctx: PfsContext;
@@ -33,6 +34,11 @@ export class Pfs {
   /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
   upload(target: string, description?: string): Promise<Upload> {
     return Upload.open(this.ctx, this.commits, target, description);
+  }
+
+  /** `copy file`: by reference, no bytes copied (copy.ts). */
+  copy(src: string, dst: string, description?: string): Promise<UploadResult> {
+    return copyFiles(this, src, dst, description);
   }
 }
 

@@ -83,6 +83,10 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
         if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
     },
+    copyFile: u('CopyFile', async (req) => {
+      const result = await pfs.copy(req.src, req.dst, req.description || undefined);
+      return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+    }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
     listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
     globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }) => pfs.files.glob(req.commit, req.pattern), (items) => ({ files: items.map(fileMsg) })),

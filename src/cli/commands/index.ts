@@ -1,6 +1,8 @@
 // Every `tusk` command, in the order --help lists them.
 import type { CommandDef } from '../command.js';
 import { completion } from './completion.js';
+import { copyFile } from './copy-file.js';
+import { inspectFile } from './inspect-file.js';
 import { configListContext, configSetContext, configUseContext } from './config-context.js';
 import { createBranch } from './create-branch.js';
 import { createPipeline } from './create-pipeline.js';
@@ -68,6 +70,8 @@ export const COMMANDS: readonly CommandDef[] = [
   getFile,
   listFile,
   globFile,
+  inspectFile,
+  copyFile,
   deleteFile,
   diffFile,
   createBranch,
