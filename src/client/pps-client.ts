@@ -141,7 +141,7 @@ export class WorkerClient {
     const done = new Promise<DatumOutputResponse>((resolve, reject) => {
       call = this.worker.putDatumOutput((err, res) => (err ? reject(err) : resolve(res!)));
     });
-    call.write({ open: { target, description: '' } });
+    call.write({ open: { target, description: '', force: false } });
     return new FileWriter(call, done);
   }
 }

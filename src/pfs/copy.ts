@@ -12,7 +12,7 @@ import type { Upload, UploadResult } from './upload.js';
 export interface CopyDeps {
   ctx: PfsContext;
   files: Files;
-  upload(target: string, description?: string): Promise<Upload>;
+  upload(target: string, description?: string, force?: boolean): Promise<Upload>;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface CopyDeps {
  * destination path ending in '/' (or none) receives the source under its base name.
  * @throws FileNotFound when the source does not exist.
  */
-export async function copyFiles(deps: CopyDeps, src: string, dst: string, description?: string): Promise<UploadResult> {
+export async function copyFiles(deps: CopyDeps, src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
   const { commit, path } = await deps.files.target(src);
   const tree = deps.ctx.deps.tree;
   const to = parseRef(dst);
@@ -40,7 +40,7 @@ export async function copyFiles(deps: CopyDeps, src: string, dst: string, descri
       if (entry) pairs.push([`${dstPath}/${m.path.slice(prefix.length + 1)}`.replace(/\/+/g, '/'), entry]);
     }
   }
-  const upload = await deps.upload(`${to.repo}@${to.name}`, description);
+  const upload = await deps.upload(`${to.repo}@${to.name}`, description, force);
   for (const [p, entry] of pairs) await upload.putContent(p, entry.content);
   return upload.commit();
 }

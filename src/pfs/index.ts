@@ -32,13 +32,13 @@ export class Pfs {
   }
 
   /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
-  upload(target: string, description?: string): Promise<Upload> {
-    return Upload.open(this.ctx, this.commits, target, description);
+  upload(target: string, description?: string, force = false): Promise<Upload> {
+    return Upload.open(this.ctx, this.commits, target, description, force);
   }
 
   /** `copy file`: by reference, no bytes copied (copy.ts). */
-  copy(src: string, dst: string, description?: string): Promise<UploadResult> {
-    return copyFiles(this, src, dst, description);
+  copy(src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
+    return copyFiles(this, src, dst, description, force);
   }
 }
 
@@ -50,6 +50,7 @@ export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, T
 export type { BranchMove } from './context.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
+export { OutputBranch } from './write-guard.js';
 export { checkTrigger } from './triggers.js';
 export { Metadata } from './metadata.js';
 export { Table, type TableOp } from './table.js';

@@ -445,7 +445,8 @@ export class Jobs {
 }
 
 function nodeOf(name: string, spec: PipelineSpec): PipelineNode {
-  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
+  // A reference input is read by every job but its commits start none.
+  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).filter((i) => !i.reference).map((i) => ({ repo: i.repo, branch: i.branch })) };
 }
 
 /** The record once its next job (on `branch`) has taken the `--reprocess` request. */

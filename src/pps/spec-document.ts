@@ -70,6 +70,7 @@ function pfsDocument(i: PfsInput): Doc {
     branch: i.branch !== 'master' ? i.branch : undefined,
     commit: i.commit,
     glob: i.glob,
+    reference: i.reference || undefined,
     lazy: i.lazy || undefined,
     empty_files: i.emptyFiles || undefined,
     join_on: i.joinOn,

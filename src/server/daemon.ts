@@ -64,6 +64,7 @@ export class Daemon {
       const usage: UsageHook = {
         repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
         branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
+        outputPipeline: async (repo) => (pps ? ((await pps.ctx.store.getPipeline(repo))?.name) : undefined),
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);

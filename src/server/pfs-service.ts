@@ -36,7 +36,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
 
     startCommit: u('StartCommit', async (req) => {
       const ref = branchRef(req.branch);
-      return commitMsg(await pfs.commits.start(ref.repo, ref.name, { description: req.description }));
+      return commitMsg(await pfs.commits.start(ref.repo, ref.name, { description: req.description, force: req.force }));
     }),
     finishCommit: u('FinishCommit', async (req) => commitMsg(await pfs.commits.finish(req.commit, req.hasDescription ? req.description : undefined))),
     inspectCommit: u('InspectCommit', async (req) => commitMsg(req.wait ? await pfs.commits.wait(req.commit) : await pfs.commits.resolve(req.commit, 'head'))),
@@ -84,7 +84,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
       })().catch((err) => failStream(call, err));
     },
     copyFile: u('CopyFile', async (req) => {
-      const result = await pfs.copy(req.src, req.dst, req.description || undefined);
+      const result = await pfs.copy(req.src, req.dst, req.description || undefined, req.force);
       return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
     }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
@@ -138,7 +138,7 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const first = await messages.next();
   if (first.done || !first.value.open) throw new InvalidArgument('BadStream', 'a ModifyFile stream must start with an open message naming its target');
-  const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined);
+  const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined, first.value.open.force);
   const queue = new WriteWindow(QUEUE_BYTES, QUEUE_FILES);
   let closed = false;
   for (;;) {

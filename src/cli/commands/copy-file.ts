@@ -17,10 +17,11 @@ export const copyFile: CommandDef = {
       .argument('<src>', 'the source: REPO@REF:/PATH (a file or a folder)')
       .argument('<dst>', 'the destination: REPO@BRANCH:/PATH (a path ending in / receives the source under its name), or an open commit')
       .option('-m, --message <text>', 'description of the commit, when one is made for this copy')
+      .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
       .addOption(outputOption())
       .action(async (src: string, dst: string, opts) => {
         if (!splitFileRef(src).path) throw usageError(`copy file needs a source path: ${src}:/PATH`);
-        const res = await ctx.client().copyFile(src, dst, opts.message ?? '');
+        const res = await ctx.client().copyFile(src, dst, opts.message ?? '', !!opts.force);
         const commit = res.commit!;
         emit(ctx, formatOf(opts), () => ({ ...commitJson(commit), filesWritten: res.filesWritten, bytesWritten: res.bytesWritten }), () => commit.id);
       });

@@ -24,6 +24,7 @@ interface PutOptions {
   inputFile?: string;
   untar?: boolean;
   overwrite?: boolean;
+  force?: boolean;
   recursive?: boolean;
   append?: boolean;
   message?: string;
@@ -54,6 +55,7 @@ export const putFile: CommandDef = {
       .option('-r, --recursive', 'put a folder\'s contents (or every object under an S3 prefix)')
       .option('--untar', 'the source is a tar archive (gzipped or not): put its files under PATH')
       .option('-a, --append', 'append to existing files instead of replacing them')
+      .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
       .option('--overwrite', 'replace existing files (the default; pachctl\'s -o, which is the output format here)')
       .option('-m, --message <text>', 'description of the commit, when one is made for this write')
       .option('--s3-endpoint <url>', 'S3 endpoint for -f s3://... (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)')
@@ -78,7 +80,7 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
   let response;
   try {
     const progress = startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
-    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n) });
+    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
     try {
       await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
       response = await writer.close();
