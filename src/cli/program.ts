@@ -26,6 +26,8 @@ const VERBS: Record<string, string> = {
   get: 'Get a file out of a repo.',
   glob: 'Find files by pattern.',
   copy: 'Copy files by reference.',
+  subscribe: 'Follow a branch\'s new commits.',
+  find: 'Find the commits that changed a path.',
   diff: 'Compare two commits.',
   config: 'Save and choose contexts: the daemons this CLI talks to.',
   next: 'Ask for the next datum (from user code with datum_batching).',

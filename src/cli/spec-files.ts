@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Pipeline } from '../client/index.js';
 import { TuskError, isTuskError } from '../errors/index.js';
 import { parseSpecDocuments } from '../pps/spec-text.js';
+import type { PipelineSpec } from '../pps/spec.js';
+import { specWarnings } from '../pps/spec-warnings.js';
 import { localError } from './local-files.js';
 
 /** Specs are small documents; this bounds what is read from a pipe by mistake. */
@@ -84,4 +86,11 @@ export async function sendSpecs(texts: readonly string[], send: (text: string) =
     }
   }
   return done;
+}
+
+/** One stderr line per spec field this runtime accepts but does not honour (spec-warnings.ts). */
+export function warnIgnored(stderr: { write(s: string): unknown }, pipelines: readonly Pipeline[]): void {
+  for (const p of pipelines) {
+    for (const line of specWarnings(JSON.parse(p.specJson) as PipelineSpec)) stderr.write(`tusk: warning: pipeline ${p.name}: ${line}\n`);
+  }
 }

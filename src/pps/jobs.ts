@@ -127,7 +127,8 @@ export class Jobs {
       for (const input of inputRepos(spec)) {
         const branch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.ctx.meta.getBranch(input.repo, onBranch))) ? onBranch : input.branch;
         if (inputs.some((i) => i.repo === input.repo && i.branch === branch)) continue;
-        if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
+        if (input.commit) inputs.push({ repo: input.repo, branch: input.branch, id: input.commit }); // pinned
+        else if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
         else {
           const head = await this.inputHead(input.repo, branch);
           if (head) inputs.push({ repo: input.repo, branch, id: head.id });
@@ -446,7 +447,7 @@ export class Jobs {
 
 function nodeOf(name: string, spec: PipelineSpec): PipelineNode {
   // A reference input is read by every job but its commits start none.
-  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).filter((i) => !i.reference).map((i) => ({ repo: i.repo, branch: i.branch })) };
+  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).filter((i) => !i.reference && !i.commit).map((i) => ({ repo: i.repo, branch: i.branch })) };
 }
 
 /** The record once its next job (on `branch`) has taken the `--reprocess` request. */

@@ -142,6 +142,11 @@ export class Pipelines {
         if (input.branch !== 'master') throw new BranchNotFound(input.repo, input.branch);
         await this.ctx.pfs.branches.create(input.repo, 'master');
       }
+      if (input.commit) {
+        const pinned = await this.ctx.pfs.ctx.meta.getCommit(input.repo, input.commit);
+        if (!pinned) throw new NotFound('CommitNotFound', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} not found in repo "${input.repo}"`, { repo: input.repo, commit: input.commit });
+        if (!pinned.finished) throw new InvalidArgument('CommitOpen', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} in repo "${input.repo}" is not finished`, { repo: input.repo, commit: input.commit });
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 // Every `tusk` command, in the order --help lists them.
 import type { CommandDef } from '../command.js';
 import { completion } from './completion.js';
+import { findCommit } from './find-commit.js';
+import { subscribeCommit } from './subscribe-commit.js';
 import { copyFile } from './copy-file.js';
 import { inspectFile } from './inspect-file.js';
 import { configListContext, configSetContext, configUseContext } from './config-context.js';
@@ -66,6 +68,8 @@ export const COMMANDS: readonly CommandDef[] = [
   listCommit,
   inspectCommit,
   waitCommit,
+  subscribeCommit,
+  findCommit,
   putFile,
   getFile,
   listFile,

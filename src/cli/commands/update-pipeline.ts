@@ -15,9 +15,10 @@ export const updatePipeline: CommandDef = {
       .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
-        const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
+        const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '' }));
+        warnIgnored(ctx.stderr, pipelines);
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
       });
   },

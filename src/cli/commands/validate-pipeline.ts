@@ -11,9 +11,10 @@ export const validatePipeline: CommandDef = {
       .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .addOption(outputOption())
       .action(async (opts) => {
-        const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
+        const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { dryRun: true }));
+        warnIgnored(ctx.stderr, pipelines);
         emit(
           ctx,
           formatOf(opts),
