@@ -110,6 +110,32 @@ describe('put file as pachctl users type it', () => {
   });
 });
 
+describe('commits as pachctl follows and searches them', () => {
+  it('subscribes to a branch (existing commits first, or only new ones) and finds the commits that changed a path', async () => {
+    await tuskJson(['create', 'repo', 'sc']);
+    const c1 = (await tusk(['put', 'file', 'sc@master:/a'], { input: '1' })).stdout.trim();
+    const c2 = (await tusk(['put', 'file', 'sc@master:/b'], { input: '2' })).stdout.trim();
+    const all = tusk(['subscribe', 'commit', 'sc@master', '--limit', '3']);
+    const c3 = (await tusk(['put', 'file', 'sc@master:/a'], { input: '3' })).stdout.trim();
+    expect((await all).stdout).toBe(`sc@master ${c1}\nsc@master ${c2}\nsc@master ${c3}\n`);
+
+    const fresh = tusk(['subscribe', 'commit', 'sc@master', '--new', '--limit', '1', '-o', 'json']);
+    let done = false;
+    void fresh.then(() => (done = true));
+    const later: string[] = [];
+    while (!done) later.push((await tusk(['put', 'file', 'sc@master:/c'], { input: String(later.length) })).stdout.trim());
+    const got = JSON.parse((await fresh).stdout);
+    expect(later).toContain(got.id);
+    expectError(await tusk(['subscribe', 'commit', 'sc@nope']), /not found/);
+
+    const found = await tuskJson<any[]>(['find', 'commit', 'sc@master', '--path', '/a']);
+    expect(found.map((c) => c.id)).toEqual([c3, c1]);
+    expect(found[0].changes).toEqual([{ path: '/a', change: 'modified', sizeBytes: 1 }]);
+    expect((await tuskJson<any[]>(['find', 'commit', `sc@${c2}`, '--path', '/a', '-n', '5'])).map((c) => c.id)).toEqual([c1]);
+    expect((await tusk(['find', 'commit', 'sc@master', '--path', '/b'])).stdout).toContain(c2);
+  });
+});
+
 describe('output and ergonomics', () => {
   it('prints YAML with -o yaml, takes plural nouns and filters logs by --since', async () => {
     await tuskJson(['create', 'repo', 'ya']);
@@ -169,7 +195,7 @@ describe('output and ergonomics', () => {
   it('has --help with an example for every new command', async () => {
     const commands = [
       ['restart', 'datum'], ['stop', 'job'], ['delete', 'job'], ['validate', 'pipeline'], ['edit', 'pipeline'], ['inspect', 'file'], ['copy', 'file'],
-      ['completion'], ['config', 'set'], ['config', 'use'], ['config', 'list'],
+      ['completion'], ['config', 'set'], ['config', 'use'], ['config', 'list'], ['subscribe', 'commit'], ['find', 'commit'],
     ];
     for (const c of commands) {
       const help = await tusk([...c, '--help']);

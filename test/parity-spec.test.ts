@@ -3,8 +3,10 @@
 // Pachyderm names them with missed ticks caught up, reference and pinned
 // inputs, and a warning per field the local runtime does not honour. Specs
 // are written as Pachyderm's docs write them (JSON camelCase, YAML snake_case).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { ROOT, startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
@@ -105,5 +107,29 @@ describe('cron, reference and pinned inputs, warnings', () => {
     expect((await tuskJson<any[]>(['list', 'job', '-p', 'pinned'])).length).toBe(1);
     const unknown = { ...pinned, pipeline: { name: 'ghost' }, input: { pfs: { repo: 'model', glob: '/', commit: '0123456789abcdef0123456789abcdef' } } };
     expectError(await tusk(['validate', 'pipeline', '-f', '-'], { input: JSON.stringify(unknown) }), /commit 0123456789abcdef0123456789abcdef not found in repo "model"/);
+  });
+});
+
+describe('pachctl inside a datum', () => {
+  it('answers pachctl next datum in a batching loop, maps read-only commands to tusk and refuses the rest', async () => {
+    await tuskJson(['create', 'repo', 'batch']);
+    const spec = [
+      'pipeline:', '  name: looped', 'input:', '  pfs:', '    repo: batch', '    glob: "/*"', 'transform:',
+      '  cmd: [sh, -c, \'while true; do eval "$(pachctl next datum)" || exit 1; cp "$batch" /pfs/out/; done\']', '  datum_batching: true', '',
+    ].join('\n');
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: spec })).code).toBe(0);
+    await tusk(['start', 'commit', 'batch@master']);
+    for (const n of ['one', 'two']) await tusk(['put', 'file', `batch@master:/${n}`], { input: n });
+    const id = (await tuskJson(['finish', 'commit', 'batch@master'])).id;
+    expect(await tuskJson(['wait', 'job', `looped@${id}`])).toMatchObject({ state: 'success', datums: { processed: 2 } });
+    expect((await tusk(['get', 'file', 'looped@master:/two'])).stdout).toBe('two');
+
+    const pachctl = join(ROOT, 'bin/sandbox/pachctl');
+    const listed = spawnSync(process.execPath, [pachctl, 'list', 'repo', '-o', 'json'], { env: daemon.env });
+    expect(JSON.parse(listed.stdout.toString()).map((r: any) => r.name)).toContain('batch');
+    const refused = spawnSync(process.execPath, [pachctl, 'delete', 'repo', 'batch'], { env: daemon.env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.toString()).toMatch(/not available inside a Tusk datum/);
+    await tuskJson(['delete', 'pipeline', 'looped']);
   });
 });

@@ -1,6 +1,7 @@
 // The environment user code sees, as Pachyderm code expects it. Per worker:
 // the worker's own environment (PATH etc., minus its internal variables) with
-// the package's bin folder first on PATH (so `tusk next datum` is found, also
+// the package's bin folder first on PATH, then its sandbox folder holding a
+// `pachctl` for Pachyderm code (so `tusk next datum` and `pachctl next datum` are found, also
 // inside the sandbox, where host folders are bound read-only at the same
 // paths), transform.env, TUSK_PFS and, with datum batching,
 // TUSK_WORKER_SOCKET. Per datum: TUSK_JOB_ID, TUSK_DATUM_ID,
@@ -35,7 +36,8 @@ export function workerEnv(processEnv: Readonly<Record<string, string | undefined
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && !INTERNAL.has(k)) env[k] = v;
   const path = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((p) => p !== '' && p !== o.binDir);
   if (!path.includes(o.nodeDir)) path.push(o.nodeDir);
-  env.PATH = [o.binDir, ...path].join(':');
+  // bin/sandbox holds the `pachctl` that maps Pachyderm code's calls to tusk (bin/sandbox/pachctl).
+  env.PATH = [o.binDir, posix.join(o.binDir, 'sandbox'), ...path.filter((p) => p !== posix.join(o.binDir, 'sandbox'))].join(':');
   Object.assign(env, o.transformEnv);
   env.TUSK_PFS = o.pfs;
   env.TUSK_PIPELINE_NAME = o.pipeline;
