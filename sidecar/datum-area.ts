@@ -108,7 +108,8 @@ export class DatumArea {
 
   /** Uploads the collected output of a slot as the datum output `target` (`pipeline/job/datum`), or returns it inline when small. */
   upload(slot: string, target: string): Promise<DatumOutput> {
-    return storeOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out]));
+    const inputs = { aliases: ['/pfs', this.pfs], root: join(this.slotDir(slot).path, 'in') };
+    return storeOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out], inputs));
   }
 
   /** Forgets the slot, emptying its folder for another datum. */

@@ -1,6 +1,7 @@
-// End to end, for Pachyderm specs brought as they are (issue 16, points 3, 6,
-// 7 and 8): output repos written by their pipeline only, cron ticks named as
-// Pachyderm names them with missed ticks caught up, reference and pinned
+// End to end, for Pachyderm specs brought as they are (issue 16, points 2, 3,
+// 6, 7, 8 and 9): output repos written by their pipeline only, cron ticks named as
+// Pachyderm names them with missed ticks caught up, links in /pfs/out to
+// input files stored as those files, `pachctl next datum`, reference and pinned
 // inputs, and a warning per field the local runtime does not honour. Specs
 // are written as Pachyderm's docs write them (JSON camelCase, YAML snake_case).
 import { spawnSync } from 'node:child_process';
@@ -31,9 +32,9 @@ async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean): Promise<
 }
 
 describe('output repos', () => {
-  it('refuse writes from users unless --force, and the pipeline still writes them', async () => {
+  it('refuse writes from users unless --force; the pipeline writes them, storing links to inputs as the files', async () => {
     await tuskJson(['create', 'repo', 'raw']);
-    await tusk(['create', 'pipeline', '-f', '-'], { input: 'pipeline:\n  name: cooked\ninput:\n  pfs:\n    repo: raw\n    glob: "/*"\ntransform:\n  cmd: [sh, -c, "cp $raw /pfs/out/"]\n' });
+    await tusk(['create', 'pipeline', '-f', '-'], { input: 'pipeline:\n  name: cooked\ninput:\n  pfs:\n    repo: raw\n    glob: "/*"\ntransform:\n  cmd: [sh, -c, "ln -s $raw $TUSK_PFS/out/"]\n' });
     const id = (await tusk(['put', 'file', 'raw@master:/a.txt'], { input: 'a' })).stdout.trim();
     expect((await tusk(['wait', 'commit', `cooked@${id}`])).code).toBe(0);
     expect((await tusk(['get', 'file', 'cooked@master:/a.txt'])).stdout).toBe('a');
