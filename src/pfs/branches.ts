@@ -45,6 +45,11 @@ export class Branches {
     });
   }
 
+  /** The branch, or undefined when the repo or the branch does not exist. */
+  find(repo: string, name: string): Promise<BranchRecord | undefined> {
+    return this.ctx.meta.getBranch(repo, name);
+  }
+
   async inspect(repo: string, name: string): Promise<BranchRecord> {
     await this.ctx.requireRepo(repo);
     const branch = await this.ctx.meta.getBranch(repo, name);

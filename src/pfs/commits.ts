@@ -73,6 +73,11 @@ export class Commits {
     return commit;
   }
 
+  /** The commit, or undefined when the repo or the commit does not exist. */
+  find(repo: string, id: string): Promise<CommitRecord | undefined> {
+    return this.ctx.meta.getCommit(repo, id);
+  }
+
   async mustGet(repo: string, id: string): Promise<CommitRecord> {
     const commit = await this.ctx.meta.getCommit(repo, id);
     if (!commit) throw new CommitNotFound(repo, id);

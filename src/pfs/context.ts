@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { RepoNotFound } from '../errors/index.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { PfsDeps } from './deps.js';
+import type { Metadata } from './metadata.js';
 import type { CommitRecord, RepoRecord } from './records.js';
 
 /** A branch pointed at another existing commit without a new commit on it: by its trigger, or by `create branch --head`. */
@@ -21,16 +22,12 @@ export class PfsContext {
   readonly locks = new KeyedMutex();
   readonly events = new EventEmitter();
 
-  constructor(readonly deps: PfsDeps) {
+  constructor(readonly deps: PfsDeps, readonly meta: Metadata) {
     this.events.setMaxListeners(0);
   }
 
-  get meta() {
-    return this.deps.meta;
-  }
-
   async requireRepo(name: string): Promise<RepoRecord> {
-    const repo = await this.deps.meta.getRepo(name);
+    const repo = await this.meta.getRepo(name);
     if (!repo) throw new RepoNotFound(name);
     return repo;
   }

@@ -4,13 +4,13 @@
 // all of it lands in one commit (or in the destination's open commit).
 import { FileNotFound, InvalidArgument } from '../errors/index.js';
 import { baseName, type FileEntry } from '../tree/index.js';
+import type { PfsDeps } from './deps.js';
 import type { Files } from './files.js';
-import type { PfsContext } from './context.js';
 import { parseRef } from './ref.js';
 import type { Upload, UploadResult } from './upload.js';
 
 export interface CopyDeps {
-  ctx: PfsContext;
+  tree: PfsDeps['tree'];
   files: Files;
   upload(target: string, description?: string, force?: boolean): Promise<Upload>;
 }
@@ -22,7 +22,7 @@ export interface CopyDeps {
  */
 export async function copyFiles(deps: CopyDeps, src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
   const { commit, path } = await deps.files.target(src);
-  const tree = deps.ctx.deps.tree;
+  const tree = deps.tree;
   const to = parseRef(dst);
   if (to.isId && to.ancestors > 0) throw new InvalidArgument('BadCopyTarget', `${dst}: copy into a branch or an open commit`);
   const rawPath = dst.includes(':') ? dst.slice(dst.indexOf(':') + 1) : '';

@@ -1,11 +1,11 @@
 // What PFS needs from the layers below and from the outside world, declared
-// here where it is used: content storage, the file tree, metadata, a clock,
+// here where it is used: content storage, the file tree, the metadata store, a clock,
 // randomness, and a hook through which higher layers (pipelines) say which
 // repos and branches they use.
 import type { BlobStore } from '../storage/blob-store.js';
 import type { FileContent } from '../storage/content.js';
 import type { FileTree } from '../tree/index.js';
-import type { Metadata } from './metadata.js';
+import type { MetadataStore } from '../storage/metadata-store.js';
 
 /** A write session of the content store: many files through one chunk stream. */
 export interface ContentWriter {
@@ -31,7 +31,8 @@ export interface UsageHook {
 }
 
 export interface PfsDeps {
-  meta: Metadata;
+  /** Where repos, branches and commits are recorded (PFS owns its tables there). */
+  meta: MetadataStore;
   content: ContentStore;
   tree: FileTree;
   clock: () => Date;

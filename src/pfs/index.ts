@@ -1,20 +1,24 @@
 // PFS, the versioned file system: repos hold commits (immutable snapshots of
 // a file tree, open until finished), branches point at commits, refs name
 // them (`repo@branch^2:/path`), and every commit carries a global ID shared
-// by the commits it caused. Metadata lives in LevelDB, content and trees in
-// the object store. This index composes the entity modules into one facade.
+// by the commits it caused. Metadata lives in the metadata store, content and
+// trees in the object store. This index composes the entity modules into one
+// facade, `Pfs`: the only door into the versioned file system (its context,
+// metadata tables and locks stay inside this folder).
 import { Branches } from './branches.js';
 import { Commits } from './commits.js';
-import { PfsContext } from './context.js';
+import { PfsContext, type BranchMove } from './context.js';
 import type { PfsDeps } from './deps.js';
 import { Files } from './files.js';
+import { Metadata } from './metadata.js';
+import type { CommitRecord } from './records.js';
 import { Repos } from './repos.js';
 import { TriggerScheduler } from './trigger-scheduler.js';
 import { Upload, type UploadResult } from './upload.js';
 import { copyFiles } from './copy.js';
 
 export class Pfs {
-  readonly ctx: PfsContext;
+  private readonly ctx: PfsContext;
   readonly repos: Repos;
   readonly commits: Commits;
   readonly branches: Branches;
@@ -22,13 +26,37 @@ export class Pfs {
   /** Branch triggers: start() once the layers listening for branch moves are up, stop() on shutdown. */
   readonly triggers: TriggerScheduler;
 
-  constructor(deps: PfsDeps) {
-    this.ctx = new PfsContext(deps);
+  private constructor(deps: PfsDeps, meta: Metadata) {
+    this.ctx = new PfsContext(deps, meta);
     this.repos = new Repos(this.ctx);
     this.commits = new Commits(this.ctx);
     this.triggers = new TriggerScheduler(this.ctx, this.commits);
     this.branches = new Branches(this.ctx, this.commits, this.triggers);
     this.files = new Files(this.ctx, this.commits);
+  }
+
+  /** A PFS over `deps`, continuing from what its metadata store holds. */
+  static async open(deps: PfsDeps): Promise<Pfs> {
+    return new Pfs(deps, await Metadata.open(deps.meta));
+  }
+
+  /**
+   * Registers work that must happen before a finish call returns (the pipeline
+   * system opens the downstream commits of the set, so `wait commit` on them
+   * works the moment `put file` returns). Returns the function that removes it.
+   */
+  onFinish(hook: (commit: CommitRecord) => Promise<void>): () => void {
+    return this.ctx.onFinish(hook);
+  }
+
+  /**
+   * Registers work that must happen when a branch moves to an existing commit
+   * (by its trigger or `create branch --head`), before the call that moved it
+   * returns. The hook runs under the repo's lock: it must not write to that
+   * repo through the locking calls. Returns the function that removes it.
+   */
+  onBranchMoved(hook: (move: BranchMove) => Promise<void>): () => void {
+    return this.ctx.onBranchMoved(hook);
   }
 
   /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
@@ -38,10 +66,11 @@ export class Pfs {
 
   /** `copy file`: by reference, no bytes copied (copy.ts). */
   copy(src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
-    return copyFiles(this, src, dst, description, force);
+    return copyFiles({ tree: this.ctx.deps.tree, files: this.files, upload: (t, d, f) => this.upload(t, d, f) }, src, dst, description, force);
   }
 }
 
+export type { ResolveMode, StartOptions } from './commits.js';
 export type { PfsDeps, ContentStore, ContentWriter, UsageHook } from './deps.js';
 export type { RepoInfo } from './repos.js';
 export type { FileInfo, FileDiff, Change } from './files.js';
@@ -52,7 +81,5 @@ export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
 export { OutputBranch } from './write-guard.js';
 export { checkTrigger } from './triggers.js';
-export { Metadata } from './metadata.js';
-export { Table, type TableOp } from './table.js';
 export { parseRef, formatRef, type Ref } from './ref.js';
 export { isCommitId, checkRepoName, checkBranchName, commitIdFrom } from './names.js';

@@ -1,5 +1,6 @@
-// PFS metadata on LevelDB: repos, branches, commits and the global-ID index,
-// in key layouts that make the common listings prefix scans:
+// PFS metadata: repos, branches, commits and the global-ID index, as tables
+// of the daemon's metadata store, in key layouts that make the common listings
+// prefix scans:
 //   repos    name
 //   branches repo/branch
 //   commits  repo/id
@@ -7,9 +8,8 @@
 //   sets     id/repo                  -> '' (every commit sharing a global ID)
 // Writes that finish a commit are synced before they return. Nothing here
 // holds file content.
-import { ClassicLevel } from 'classic-level';
+import type { MetadataOp, MetadataStore, MetadataTable } from '../storage/metadata-store.js';
 import type { BranchRecord, CommitRecord, RepoRecord } from './records.js';
-import { Table, type TableOp } from './table.js';
 
 export interface WriteOp {
   putRepo?: RepoRecord;
@@ -28,32 +28,27 @@ function invSeq(seq: number): string {
 
 export class Metadata {
   private seq = 0;
-  private readonly repos: Table<RepoRecord>;
-  private readonly branches: Table<BranchRecord>;
-  private readonly commits: Table<CommitRecord>;
-  private readonly log: Table<string>;
-  private readonly sets: Table<string>;
-  private readonly meta: Table<number>;
+  private readonly repos: MetadataTable<RepoRecord>;
+  private readonly branches: MetadataTable<BranchRecord>;
+  private readonly commits: MetadataTable<CommitRecord>;
+  private readonly log: MetadataTable<string>;
+  private readonly sets: MetadataTable<string>;
+  private readonly meta: MetadataTable<number>;
 
-  private constructor(private readonly db: ClassicLevel<string, unknown>) {
-    this.repos = new Table(db, 'repos');
-    this.branches = new Table(db, 'branches');
-    this.commits = new Table(db, 'commits');
-    this.log = new Table(db, 'log');
-    this.sets = new Table(db, 'sets');
-    this.meta = new Table(db, 'meta');
+  private constructor(private readonly store: MetadataStore) {
+    this.repos = store.table('repos');
+    this.branches = store.table('branches');
+    this.commits = store.table('commits');
+    this.log = store.table('log');
+    this.sets = store.table('sets');
+    this.meta = store.table('meta');
   }
 
-  static async open(dir: string): Promise<Metadata> {
-    const db = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
-    await db.open();
-    const md = new Metadata(db);
+  /** The PFS tables of `store`, with the sequence number where the last run left it. */
+  static async open(store: MetadataStore): Promise<Metadata> {
+    const md = new Metadata(store);
     md.seq = (await md.meta.get(SEQ_KEY)) ?? 0;
     return md;
-  }
-
-  async close(): Promise<void> {
-    await this.db.close();
   }
 
   /** The next creation sequence number (persisted with the commit that uses it). */
@@ -94,19 +89,9 @@ export class Metadata {
     return (await this.sets.keys(`${id}/`)).map((k) => k.slice(id.length + 1));
   }
 
-  /** Another typed table in the same database, for the metadata of higher layers (pipelines, jobs). */
-  table<V>(name: string): Table<V> {
-    return new Table<V>(this.db, name);
-  }
-
-  /** Applies operations built with Table.putOp/delOp atomically. */
-  async apply(ops: TableOp[], sync: boolean): Promise<void> {
-    if (ops.length > 0) await this.db.batch(ops as never, { sync } as never);
-  }
-
   /** Applies all operations atomically; `sync` makes them durable before returning. */
   async write(ops: WriteOp[], sync: boolean): Promise<void> {
-    const batch: unknown[] = [];
+    const batch: MetadataOp[] = [];
     for (const op of ops) {
       if (op.putRepo) batch.push(this.repos.putOp(op.putRepo.name, op.putRepo));
       if (op.putBranch) batch.push(this.branches.putOp(`${op.putBranch.repo}/${op.putBranch.name}`, op.putBranch));
@@ -126,6 +111,6 @@ export class Metadata {
         batch.push(this.sets.delOp(`${c.id}/${c.repo}`));
       }
     }
-    await this.db.batch(batch as never, { sync } as never);
+    await this.store.batch(batch, { sync });
   }
 }

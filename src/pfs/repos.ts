@@ -24,6 +24,16 @@ export class Repos {
     });
   }
 
+  /** The repo's record, or undefined when there is none. */
+  find(name: string): Promise<RepoRecord | undefined> {
+    return this.ctx.meta.getRepo(name);
+  }
+
+  /** Every repo's record, by name, without the sizes list() adds. */
+  records(): Promise<RepoRecord[]> {
+    return this.ctx.meta.listRepos();
+  }
+
   async get(name: string): Promise<RepoRecord> {
     const repo = await this.ctx.meta.getRepo(name);
     if (!repo) throw new RepoNotFound(name);

@@ -1,31 +1,31 @@
-// A PFS over an in-memory object store and a temporary LevelDB, for the unit
-// tests of this layer and the ones above it. A fixed clock and a counter for
-// randomness keep results reproducible.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// A PFS over an in-memory object store and an in-memory metadata store, for
+// the unit tests of this layer and the ones above it (no disk, no LevelDB).
+// A fixed clock and a counter for randomness keep results reproducible.
 import { ContentStore } from '../storage/content-store.js';
+import { MemoryMetadataStore } from '../storage/memory-metadata-store.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { FileTree } from '../tree/index.js';
-import { Metadata } from './metadata.js';
 import { Pfs } from './index.js';
 
 export interface TestPfs {
   pfs: Pfs;
   objects: MemoryStore;
+  /** The metadata store PFS keeps its tables in; the layers above add theirs to it. */
+  meta: MemoryMetadataStore;
+  content: ContentStore;
+  tree: FileTree;
   close(): Promise<void>;
 }
 
 /** `clock` replaces the default clock (which starts at 2026-01-01 and advances one second per call). */
 export async function openTestPfs(options: { clock?: () => Date } = {}): Promise<TestPfs> {
-  const dir = await mkdtemp(join(tmpdir(), 'tusk-pfs-'));
-  const meta = await Metadata.open(join(dir, 'meta'));
+  const meta = new MemoryMetadataStore();
   const objects = new MemoryStore();
   const content = await ContentStore.open(objects);
   const tree = new FileTree(content.blobs);
   let n = 0;
   let t = Date.parse('2026-01-01T00:00:00Z');
-  const pfs = new Pfs({
+  const pfs = await Pfs.open({
     meta,
     content,
     tree,
@@ -39,9 +39,11 @@ export async function openTestPfs(options: { clock?: () => Date } = {}): Promise
   return {
     pfs,
     objects,
+    meta,
+    content,
+    tree,
     async close() {
       await meta.close();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BranchMove } from './context.js';
 import type { TriggerRecord } from './records.js';
@@ -15,7 +14,7 @@ afterEach(async () => {
 async function setup(clock?: () => Date) {
   t = await openTestPfs(clock ? { clock } : {});
   const moves: string[] = [];
-  t.pfs.ctx.onBranchMoved(async (m: BranchMove) => void moves.push(`${m.branch}:${m.cause}:${m.to.id.slice(-4)}`));
+  t.pfs.onBranchMoved(async (m: BranchMove) => void moves.push(`${m.branch}:${m.cause}:${m.to.id.slice(-4)}`));
   await t.pfs.repos.create('data');
   await t.pfs.triggers.start();
   return { pfs: t.pfs, moves };
@@ -111,7 +110,7 @@ describe('branch triggers', () => {
     const { pfs, moves } = await setup(() => new Date());
     const set = Date.now();
     await pfs.branches.create('data', 'master', undefined, trig({ cronSpec: '@every 300ms' }));
-    const moved = once(pfs.ctx.events, 'branchMoved');
+    const moved = new Promise<[BranchMove]>((resolve) => pfs.onBranchMoved(async (m) => resolve([m])));
     const c = await put(pfs, 'data@staging', '/a', 'a');
     // Not due yet at the commit (unless this machine took that long to get here; then the commit moved it).
     if (Date.now() - set < 250) expect(await headOf(pfs, 'master')).toBe('');

@@ -9,6 +9,7 @@
 // on-demand ticks (`tusk run cron`).
 import { InvalidArgument } from '../errors/index.js';
 import { missedTicks, nextTick, tickName } from './cron.js';
+import { findBranchCommit } from './find-commit.js';
 import type { PpsContext } from './pps-context.js';
 import type { CronInput, Input } from './spec.js';
 
@@ -81,7 +82,7 @@ export class Crons {
   }
 
   private async tickFiles(input: CronInput): Promise<string[]> {
-    const head = await this.ctx.pfs.commits.resolve({ repo: input.repo, name: input.branch, isId: false, ancestors: 0 }, 'read').catch(() => undefined);
+    const head = await findBranchCommit(this.ctx.pfs.commits, input.repo, input.branch, 'read', this.ctx.deps.log);
     const paths: string[] = [];
     if (head) for await (const e of this.ctx.deps.tree.scan(head.tree)) paths.push(e.path);
     return paths;

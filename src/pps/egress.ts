@@ -100,7 +100,7 @@ export async function egressJob(ctx: PpsContext, job: { pipeline: string; id: st
   const started = Date.now();
   try {
     const tree = ctx.deps.tree;
-    const content = ctx.pfs.ctx.deps.content;
+    const content = ctx.deps.content;
     const done = await copyToSink(url, { files: tree.scan(root), read: (entry) => content.read(entry.content) }, sink);
     ctx.deps.log('info', 'egress_done', { pipeline: job.pipeline, job: job.id, url, ...done, ms: Date.now() - started });
     await say(`egress: wrote ${done.files} file(s), ${done.bytes} bytes, to ${url}`);

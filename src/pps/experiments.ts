@@ -5,7 +5,7 @@
 // experiment the main line: each main-line branch fast-forwards to the
 // experiment's head and the branch's pipeline versions become the main ones.
 // A promote that is not a fast-forward everywhere changes nothing.
-import { FailedPrecondition, NotFound } from '../errors/index.js';
+import { BranchNotFound, CommitNotFound, FailedPrecondition, NotFound } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -153,7 +153,7 @@ export class Experiments {
       const pipeline = outputs.get(repo);
       const base = pipeline ? pipeline.spec.outputBranch : mainBranch(readAt.get(repo)!);
       if (base === branch) continue;
-      if (!(await this.ctx.pfs.ctx.meta.getBranch(repo, branch))) continue;
+      if (!(await this.ctx.pfs.branches.find(repo, branch))) continue;
       out.push({ repo, base, ...(pipeline ? { pipeline } : {}) });
     }
     if (out.length === 0 && !pipelines.some((p) => p.branches?.[branch])) throw new ExperimentNotFound(branch);
@@ -161,9 +161,8 @@ export class Experiments {
   }
 
   private async head(repo: string, branch: string, mode: 'head' | 'read'): Promise<CommitRecord | undefined> {
-    return this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, mode).catch((err) => {
-      const code = (err as { code?: string }).code;
-      if (code === 'CommitNotFound' || code === 'BranchNotFound') return undefined;
+    return this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, mode).catch((err: unknown) => {
+      if (err instanceof CommitNotFound || err instanceof BranchNotFound) return undefined;
       throw err;
     });
   }
@@ -173,7 +172,7 @@ export class Experiments {
     let c: CommitRecord | undefined = commit;
     while (c) {
       if (c.id === ancestor) return true;
-      c = c.parentId ? await this.ctx.pfs.ctx.meta.getCommit(repo, c.parentId) : undefined;
+      c = c.parentId ? await this.ctx.pfs.commits.find(repo, c.parentId) : undefined;
     }
     return false;
   }

@@ -57,7 +57,7 @@ export class Impact {
     const name = change.spec.name;
     const existing = await this.ctx.store.getPipeline(name);
     for (const input of inputRepos(change.spec)) {
-      if (input.kind === 'pfs' && !(await this.ctx.pfs.ctx.meta.getRepo(input.repo))) {
+      if (input.kind === 'pfs' && !(await this.ctx.pfs.repos.find(input.repo))) {
         throw new NotFound('RepoNotFound', `input "${input.name}" of pipeline "${name}": repo "${input.repo}" not found`, { repo: input.repo });
       }
     }
@@ -88,7 +88,7 @@ export class Impact {
       const inputs = new Map<string, InputCommit>();
       let unknown: string | undefined;
       for (const input of inputRepos(spec)) {
-        const readBranch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.ctx.meta.getBranch(input.repo, onBranch))) ? onBranch : input.branch;
+        const readBranch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.branches.find(input.repo, onBranch))) ? onBranch : input.branch;
         const predicted = set.get(input.repo);
         if (predicted && 'unknown' in predicted) unknown ??= `${predicted.unknown}, which would run new datums`;
         else if (predicted) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: predicted.id, files: predicted.files });

@@ -4,7 +4,8 @@
 // datum). Files up to INLINE_FILE_MAX bytes are inlined, in task order, until
 // the response's budget is used; the rest (and any file whose lookup fails)
 // are left for the sidecar to fetch as before.
-import type { ContentStore, Pfs } from '../pfs/index.js';
+import type { ContentStore } from '../pfs/index.js';
+import type { PfsCommits } from './pfs-access.js';
 import type { FileTree } from '../tree/index.js';
 import type { DatumTask } from './task-queue.js';
 
@@ -25,7 +26,7 @@ export interface TaskWithData {
 }
 
 export interface InlineSources {
-  pfs: Pfs;
+  pfs: { commits: Pick<PfsCommits, 'mustGet'> };
   tree: FileTree;
   content: ContentStore;
 }

@@ -1,7 +1,7 @@
 // Pipelines: create (with its output repo), update (a new version), inspect,
 // list, stop, start and delete. Creating or updating a pipeline whose inputs
 // have commits runs a job on them at once.
-import { AlreadyExists, BranchNotFound, InUse, InvalidArgument, NotFound, RepoExists } from '../errors/index.js';
+import { AlreadyExists, BranchNotFound, InUse, InvalidArgument, NotFound, RepoExists, RepoNotFound } from '../errors/index.js';
 import { checkBranchName } from '../pfs/index.js';
 import { findCycle, inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -119,8 +119,8 @@ export class Pipelines {
     await this.ctx.deps.runtime.stop(name);
     await this.jobs.killAll(name, `pipeline ${name} was deleted`);
     await this.ctx.store.apply(await this.ctx.store.deletePipelineOps(name));
-    await this.ctx.pfs.repos.delete(name, true).catch((err) => {
-      if ((err as { code?: string }).code !== 'RepoNotFound') throw err;
+    await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
+      if (!(err instanceof RepoNotFound)) throw err;
     });
     await this.ctx.deps.logs.remove(name);
     await this.changed();
@@ -130,20 +130,20 @@ export class Pipelines {
   private async checkInputs(spec: PipelineSpec, triggers: readonly SpecTrigger[] = []): Promise<void> {
     for (const input of inputRepos(spec)) {
       if (input.kind === 'cron') {
-        if (!(await this.ctx.pfs.ctx.meta.getRepo(input.repo))) await this.ctx.pfs.repos.create(input.repo, `cron ticks of pipeline ${spec.name}`);
+        if (!(await this.ctx.pfs.repos.find(input.repo))) await this.ctx.pfs.repos.create(input.repo, `cron ticks of pipeline ${spec.name}`);
         continue;
       }
       if (input.repo === spec.name) throw new InvalidArgument('PipelineCycle', `pipeline "${spec.name}" cannot read its own output repo`);
-      if (!(await this.ctx.pfs.ctx.meta.getRepo(input.repo))) {
+      if (!(await this.ctx.pfs.repos.find(input.repo))) {
         throw new NotFound('RepoNotFound', `input "${input.name}" of pipeline "${spec.name}": repo "${input.repo}" not found`, { repo: input.repo });
       }
-      if (!(await this.ctx.pfs.ctx.meta.getBranch(input.repo, input.branch))) {
+      if (!(await this.ctx.pfs.branches.find(input.repo, input.branch))) {
         if (triggers.some((t) => t.repo === input.repo && t.branch === input.branch)) continue;
         if (input.branch !== 'master') throw new BranchNotFound(input.repo, input.branch);
         await this.ctx.pfs.branches.create(input.repo, 'master');
       }
       if (input.commit) {
-        const pinned = await this.ctx.pfs.ctx.meta.getCommit(input.repo, input.commit);
+        const pinned = await this.ctx.pfs.commits.find(input.repo, input.commit);
         if (!pinned) throw new NotFound('CommitNotFound', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} not found in repo "${input.repo}"`, { repo: input.repo, commit: input.commit });
         if (!pinned.finished) throw new InvalidArgument('CommitOpen', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} in repo "${input.repo}" is not finished`, { repo: input.repo, commit: input.commit });
       }
@@ -163,7 +163,7 @@ export class Pipelines {
   }
 
   private async createOutputRepo(spec: PipelineSpec): Promise<void> {
-    if (await this.ctx.pfs.ctx.meta.getRepo(spec.name)) {
+    if (await this.ctx.pfs.repos.find(spec.name)) {
       throw new RepoExists(spec.name);
     }
     await this.ctx.pfs.repos.create(spec.name, `output of pipeline ${spec.name}`);
@@ -172,7 +172,7 @@ export class Pipelines {
 
   private async hasInputCommits(spec: PipelineSpec): Promise<boolean> {
     for (const input of inputRepos(spec)) {
-      const branch = await this.ctx.pfs.ctx.meta.getBranch(input.repo, input.branch);
+      const branch = await this.ctx.pfs.branches.find(input.repo, input.branch);
       if (branch?.head) return true;
     }
     return false;

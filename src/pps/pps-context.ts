@@ -1,11 +1,13 @@
 // The shared state of the pipeline system inside one daemon: its
 // dependencies, the task queue, a structured log function, and egress.
-import type { Pfs } from '../pfs/index.js';
+import type { ContentStore } from '../pfs/index.js';
+import type { PfsAccess } from './pfs-access.js';
 import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
 import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
 import { TaskQueue } from './task-queue.js';
+import type { Timers } from './timers.js';
 import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
 import type { TreeId } from '../tree/index.js';
@@ -13,12 +15,16 @@ import type { TreeId } from '../tree/index.js';
 export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
 
 export interface PpsDeps {
-  pfs: Pfs;
+  pfs: PfsAccess;
+  /** Where datum outputs are stored and egress reads output files from (the content store PFS writes to). */
+  content: ContentStore;
   store: PpsStore;
   logs: LogStore;
   runtime: WorkerRuntime;
   tree: FileTree;
   clock: () => Date;
+  /** Where timeouts are scheduled (job_timeout): systemTimers in the daemon, a FakeClock in tests. */
+  timers: Timers;
   random: (bytes: number) => Uint8Array;
   log: SystemLog;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
@@ -30,7 +36,7 @@ export class PpsContext {
   readonly outputs: DatumOutputStore;
 
   constructor(readonly deps: PpsDeps) {
-    this.outputs = new DatumOutputStore(deps.pfs.ctx.deps.content, deps.tree);
+    this.outputs = new DatumOutputStore(deps.content, deps.tree);
   }
 
   get pfs() {

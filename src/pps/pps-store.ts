@@ -1,5 +1,5 @@
-// Pipeline metadata on the daemon's LevelDB, in key layouts made for the
-// common look-ups:
+// Pipeline metadata as tables of the daemon's metadata store, in key layouts
+// made for the common look-ups:
 //   pipelines  name
 //   versions   name/<version>              -> spec of each version
 //   jobs       pipeline/id
@@ -8,7 +8,8 @@
 //   datums     pipeline/job/datumId        -> the datum's state in that job
 //   results    pipeline/datumId            -> reusable output of a datum ID
 //   subv       repo/id/downRepo/downId     -> '' (what was computed from a commit)
-import type { CommitRefRecord, Metadata, Table, TableOp } from '../pfs/index.js';
+import type { CommitRefRecord } from '../pfs/index.js';
+import type { MetadataOp, MetadataStore, MetadataTable } from '../storage/metadata-store.js';
 import type { DatumResultRecord, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 
@@ -17,17 +18,17 @@ function invSeq(seq: number): string {
 }
 
 export class PpsStore {
-  readonly pipelines: Table<PipelineRecord>;
-  readonly versions: Table<PipelineSpec>;
-  readonly jobs: Table<JobRecord>;
-  private readonly joblog: Table<string>;
-  private readonly alljobs: Table<string>;
-  readonly datums: Table<JobDatumRecord>;
-  readonly results: Table<DatumResultRecord>;
-  private readonly subv: Table<string>;
+  readonly pipelines: MetadataTable<PipelineRecord>;
+  readonly versions: MetadataTable<PipelineSpec>;
+  readonly jobs: MetadataTable<JobRecord>;
+  private readonly joblog: MetadataTable<string>;
+  private readonly alljobs: MetadataTable<string>;
+  readonly datums: MetadataTable<JobDatumRecord>;
+  readonly results: MetadataTable<DatumResultRecord>;
+  private readonly subv: MetadataTable<string>;
   private seq = Date.now();
 
-  constructor(private readonly meta: Metadata) {
+  constructor(private readonly meta: MetadataStore) {
     this.pipelines = meta.table('pps-pipelines');
     this.versions = meta.table('pps-versions');
     this.jobs = meta.table('pps-jobs');
@@ -44,8 +45,8 @@ export class PpsStore {
     return this.seq;
   }
 
-  apply(ops: TableOp[], sync = true): Promise<void> {
-    return this.meta.apply(ops, sync);
+  apply(ops: MetadataOp[], sync = true): Promise<void> {
+    return this.meta.batch(ops, { sync });
   }
 
   getPipeline(name: string): Promise<PipelineRecord | undefined> {
@@ -56,7 +57,7 @@ export class PpsStore {
     return this.pipelines.values('');
   }
 
-  putPipelineOps(p: PipelineRecord): TableOp[] {
+  putPipelineOps(p: PipelineRecord): MetadataOp[] {
     return [this.pipelines.putOp(p.name, p), this.versions.putOp(`${p.name}/${String(p.version).padStart(8, '0')}`, p.spec)];
   }
 
@@ -70,7 +71,7 @@ export class PpsStore {
     return keys.length === 0 ? 0 : Number(keys[keys.length - 1]!.slice(name.length + 1));
   }
 
-  putVersionOp(name: string, version: number, spec: PipelineSpec): TableOp {
+  putVersionOp(name: string, version: number, spec: PipelineSpec): MetadataOp {
     return this.versions.putOp(`${name}/${String(version).padStart(8, '0')}`, spec);
   }
 
@@ -78,7 +79,7 @@ export class PpsStore {
     return this.jobs.get(`${pipeline}/${id}`);
   }
 
-  putJobOps(job: JobRecord): TableOp[] {
+  putJobOps(job: JobRecord): MetadataOp[] {
     return [
       this.jobs.putOp(`${job.pipeline}/${job.id}`, job),
       this.joblog.putOp(`${job.pipeline}/${invSeq(job.seq)}`, job.id),
@@ -100,14 +101,14 @@ export class PpsStore {
   }
 
   /** A job's records and its datums' (`delete job`); results stay, for reuse. */
-  async deleteJobOps(job: JobRecord): Promise<TableOp[]> {
-    const ops: TableOp[] = [this.jobs.delOp(`${job.pipeline}/${job.id}`), this.joblog.delOp(`${job.pipeline}/${invSeq(job.seq)}`), this.alljobs.delOp(invSeq(job.seq))];
+  async deleteJobOps(job: JobRecord): Promise<MetadataOp[]> {
+    const ops: MetadataOp[] = [this.jobs.delOp(`${job.pipeline}/${job.id}`), this.joblog.delOp(`${job.pipeline}/${invSeq(job.seq)}`), this.alljobs.delOp(invSeq(job.seq))];
     for (const k of await this.datums.keys(`${job.pipeline}/${job.id}/`)) ops.push(this.datums.delOp(k));
     return ops;
   }
 
-  async deletePipelineOps(name: string): Promise<TableOp[]> {
-    const ops: TableOp[] = [this.pipelines.delOp(name)];
+  async deletePipelineOps(name: string): Promise<MetadataOp[]> {
+    const ops: MetadataOp[] = [this.pipelines.delOp(name)];
     for (const k of await this.versions.keys(`${name}/`)) ops.push(this.versions.delOp(k));
     for (const job of await this.listJobs(name)) {
       ops.push(this.jobs.delOp(`${name}/${job.id}`), this.joblog.delOp(`${name}/${invSeq(job.seq)}`), this.alljobs.delOp(invSeq(job.seq)));
@@ -129,11 +130,11 @@ export class PpsStore {
     return this.results.get(`${pipeline}/${datum}`);
   }
 
-  resultOp(pipeline: string, datum: string, result: DatumResultRecord): TableOp {
+  resultOp(pipeline: string, datum: string, result: DatumResultRecord): MetadataOp {
     return this.results.putOp(`${pipeline}/${datum}`, result);
   }
 
-  subvenanceOps(from: CommitRefRecord[], to: { repo: string; id: string }): TableOp[] {
+  subvenanceOps(from: CommitRefRecord[], to: { repo: string; id: string }): MetadataOp[] {
     return from.map((f) => this.subv.putOp(`${f.repo}/${f.id}/${to.repo}/${to.id}`, ''));
   }
 

@@ -11,7 +11,7 @@ import { inputRepos } from './dag.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
 import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
-import type { LogEntry } from './logs.js';
+import type { LogEntry, LogFilter } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
@@ -23,7 +23,7 @@ import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
-import { NotFound } from '../errors/index.js';
+import { NotFound, RepoNotFound } from '../errors/index.js';
 
 export class DatumNotFound extends NotFound {
   constructor(readonly pipeline: string, readonly job: string, readonly datum: string) {
@@ -32,7 +32,7 @@ export class DatumNotFound extends NotFound {
 }
 
 export class Pps {
-  readonly ctx: PpsContext;
+  private readonly ctx: PpsContext;
   readonly jobs: Jobs;
   readonly pipelines: Pipelines;
   readonly crons: Crons;
@@ -77,14 +77,17 @@ export class Pps {
    * experiment: the trigger decides when the data moves on.
    */
   private async onlyFeedsTriggers(commit: CommitRecord): Promise<boolean> {
-    const branches = await this.ctx.pfs.ctx.meta.listBranches(commit.repo);
+    const branches = await this.ctx.pfs.branches.list(commit.repo).catch((err: unknown) => {
+      if (err instanceof RepoNotFound) return []; // deleted meanwhile: no branch of it has a trigger
+      throw err;
+    });
     if (!branches.some((b) => b.trigger?.branch === commit.branch)) return false;
     return !(await this.jobs.nodes()).some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
   }
 
   async start(): Promise<void> {
-    this.unhook = this.ctx.pfs.ctx.onFinish(this.onCommit);
-    this.unhookMoves = this.ctx.pfs.ctx.onBranchMoved(this.onMove);
+    this.unhook = this.ctx.pfs.onFinish(this.onCommit);
+    this.unhookMoves = this.ctx.pfs.onBranchMoved(this.onMove);
     for (const p of await this.ctx.store.listPipelines()) {
       if (p.state === 'running') await this.ctx.deps.runtime.ensure(p.name, p.spec.parallelismSpec.constant);
     }
@@ -108,6 +111,11 @@ export class Pps {
       else if (inputRepos(p.spec).some((i) => i.repo === repo)) users.push(`pipeline ${p.name}`);
     }
     return users;
+  }
+
+  /** The pipeline whose output repo `repo` is: PFS refuses users' writes there. */
+  async outputPipeline(repo: string): Promise<string | undefined> {
+    return (await this.ctx.store.getPipeline(repo))?.name;
   }
 
   async branchUsers(repo: string, branch: string): Promise<string[]> {
@@ -142,7 +150,7 @@ export class Pps {
   /** nextTasks, with the bytes of the tasks' small input files (inline-inputs.ts). */
   async nextTasksWithData(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ tasks: TaskWithData[]; pipeline: PipelineRecord }> {
     const { tasks, pipeline: p } = await this.nextTasks(pipeline, worker, max, waitMs, signal);
-    const withData = await inlineInputs({ pfs: this.ctx.pfs, tree: this.ctx.deps.tree, content: this.ctx.pfs.ctx.deps.content }, tasks);
+    const withData = await inlineInputs({ pfs: this.ctx.pfs, tree: this.ctx.deps.tree, content: this.ctx.deps.content }, tasks);
     return { tasks: withData, pipeline: p };
   }
 
@@ -189,8 +197,8 @@ export class Pps {
     const p = await this.pipelines.get(name);
     if (branch && branch !== p.spec.outputBranch) {
       const { spec } = await this.jobs.versionFor(p, branch);
-      let found = Boolean(p.branches?.[branch]) || Boolean(await this.ctx.pfs.ctx.meta.getBranch(name, branch));
-      for (const input of inputRepos(spec)) if (await this.ctx.pfs.ctx.meta.getBranch(input.repo, branch)) found = true;
+      let found = Boolean(p.branches?.[branch]) || Boolean(await this.ctx.pfs.branches.find(name, branch));
+      for (const input of inputRepos(spec)) if (await this.ctx.pfs.branches.find(input.repo, branch)) found = true;
       if (!found) {
         throw new NotFound('BranchNotFound', `no input of pipeline ${name} has a branch "${branch}" (create one with \`tusk create branch REPO@${branch} --head master\`)`, { branch });
       }
@@ -198,6 +206,21 @@ export class Pps {
     const job = await this.jobs.runNow(name, branch);
     if (!job) throw new FailedPrecondition('NothingToRun', `pipeline ${name} has no job to run`);
     return job;
+  }
+
+  /** Jobs newest first, of one pipeline or of all (a pipeline that does not exist has none). */
+  listJobs(pipeline?: string): Promise<JobRecord[]> {
+    return this.ctx.store.listJobs(pipeline);
+  }
+
+  /** A pipeline's logged lines matching the filter, oldest first. */
+  readLogs(filter: LogFilter): AsyncIterable<LogEntry> {
+    return this.ctx.deps.logs.read(filter);
+  }
+
+  /** Calls `fn` with each line logged from now on that matches the filter; returns the function that stops it. */
+  followLogs(filter: LogFilter, fn: (e: LogEntry) => void): () => void {
+    return this.ctx.deps.logs.follow(filter, fn);
   }
 
   async listDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {
@@ -241,7 +264,7 @@ export class Pps {
 
   private lookups(): ProvenanceLookups {
     return {
-      commit: (repo, id) => this.ctx.pfs.ctx.meta.getCommit(repo, id),
+      commit: (repo, id) => this.ctx.pfs.commits.find(repo, id),
       job: async (repo, id) => {
         const job = await this.ctx.store.getJob(repo, id);
         return job ? { pipeline: job.pipeline, version: job.version } : undefined;

@@ -4,7 +4,8 @@
 // trigger fires instead of on every commit. Pachyderm's later name for the
 // cron condition, `rate_limit_spec`, counts as `cron_spec`. The triggers are
 // checked (without I/O) before anything is created, then set on the branches.
-import type { Pfs, TriggerRecord } from '../pfs/index.js';
+import type { TriggerRecord } from '../pfs/index.js';
+import type { PfsBranches } from './pfs-access.js';
 import { checkTrigger } from '../pfs/index.js';
 import type { Input, PfsInput, PipelineSpec } from './spec.js';
 
@@ -27,7 +28,7 @@ export function specTriggers(spec: Pick<PipelineSpec, 'input'>): SpecTrigger[] {
 }
 
 /** Sets each trigger on its branch (creating the branch, empty, if needed); TriggerCycle if one would close a loop. */
-export async function applySpecTriggers(pfs: Pfs, triggers: readonly SpecTrigger[]): Promise<void> {
+export async function applySpecTriggers(pfs: { branches: PfsBranches }, triggers: readonly SpecTrigger[]): Promise<void> {
   for (const t of triggers) await pfs.branches.create(t.repo, t.branch, undefined, t.trigger);
 }
 

@@ -10,11 +10,12 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
-import { Metadata, Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, PpsStore, type WorkerRuntime } from '../pps/index.js';
+import { Pfs, type UsageHook } from '../pfs/index.js';
+import { LogStore, NoWorkers, Pps, PpsStore, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
+import { LevelMetadataStore } from '../storage/level-metadata-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
@@ -44,7 +45,7 @@ export class Daemon {
     readonly info: DaemonInfo,
     readonly pfs: Pfs,
     readonly pps: Pps,
-    private readonly meta: Metadata,
+    private readonly meta: LevelMetadataStore,
     private readonly content: ContentStore,
     private readonly grpc: Server,
     private readonly http: HttpServer,
@@ -64,11 +65,11 @@ export class Daemon {
       const usage: UsageHook = {
         repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
         branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
-        outputPipeline: async (repo) => (pps ? ((await pps.ctx.store.getPipeline(repo))?.name) : undefined),
+        outputPipeline: (repo) => pps?.outputPipeline(repo) ?? Promise.resolve(undefined),
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = new Pfs({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
       const metrics = new Metrics();
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
@@ -82,8 +83,10 @@ export class Daemon {
         store: new PpsStore(meta),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
+        content,
         tree,
         clock,
+        timers: systemTimers,
         random,
         log: (level, event, fields) => log.log(level, event, fields),
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
@@ -172,9 +175,9 @@ export class Daemon {
   }
 }
 
-async function openMetadata(dir: string, home: string): Promise<Metadata> {
+async function openMetadata(dir: string, home: string): Promise<LevelMetadataStore> {
   try {
-    return await Metadata.open(dir);
+    return await LevelMetadataStore.open(dir);
   } catch (err) {
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
     if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {

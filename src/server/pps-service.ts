@@ -38,7 +38,7 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
 
     listJob: u('ListJob', async (req) => {
       if (req.pipeline) await pps.pipelines.get(req.pipeline);
-      return { jobs: (await pps.ctx.store.listJobs(req.pipeline || undefined)).map(jobMsg) };
+      return { jobs: (await pps.listJobs(req.pipeline || undefined)).map(jobMsg) };
     }),
     inspectJob: u('InspectJob', async (req) => jobMsg(req.wait ? await pps.jobs.wait(req.pipeline, req.id) : await pps.jobs.get(req.pipeline, req.id))),
     listDatum: streamHandler(log, 'ListDatum', (req: { pipeline: string; job: string }) => datums(req.pipeline, req.job), (items) => ({ datums: items })),
@@ -53,8 +53,8 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
         const filter = { pipeline: req.pipeline, job: req.job || undefined, datum: req.datum || undefined };
         let unfollow: (() => void) | undefined;
         const live: LogLine[] = [];
-        if (req.follow) unfollow = pps.ctx.deps.logs.follow(filter, (e) => live.push(logMsg(e)));
-        for await (const e of pps.ctx.deps.logs.read(filter)) {
+        if (req.follow) unfollow = pps.followLogs(filter, (e) => live.push(logMsg(e)));
+        for await (const e of pps.readLogs(filter)) {
           if (call.cancelled) return unfollow?.();
           await write(call, logMsg(e));
         }

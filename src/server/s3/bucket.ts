@@ -2,7 +2,7 @@
 // branch's last finished commit and writes land on the branch; `COMMITID.REPO`
 // (32 hex digits) reads one commit and refuses writes. This module parses
 // bucket names and object keys and resolves a bucket to the tree it shows.
-import { BranchNotFound, S3Denied, S3Invalid, isTuskError } from '../../errors/index.js';
+import { S3Denied, S3Invalid, isTuskError } from '../../errors/index.js';
 import { checkBranchName, checkRepoName, isCommitId, type CommitRecord } from '../../pfs/index.js';
 import { EMPTY_TREE, type TreeId } from '../../tree/index.js';
 import type { GatewayDeps } from './context.js';
@@ -46,8 +46,7 @@ export async function readView(deps: GatewayDeps, bucket: Bucket): Promise<Bucke
     const commit = await pfs.commits.mustGet(bucket.repo, bucket.commit);
     return { tree: commit.tree, commit, time: new Date(commit.finished ?? commit.started) };
   }
-  const branch = await pfs.ctx.meta.getBranch(bucket.repo, bucket.branch!);
-  if (!branch) throw new BranchNotFound(bucket.repo, bucket.branch!);
+  const branch = await pfs.branches.inspect(bucket.repo, bucket.branch!);
   let id = branch.head;
   while (id) {
     const c = await pfs.commits.mustGet(bucket.repo, id);

@@ -1,4 +1,4 @@
-// Multipart uploads in progress, kept in the daemon's metadata database: one
+// Multipart uploads in progress, kept in the daemon's metadata store: one
 // record per upload and one per uploaded part. A part's bytes are already in
 // the content store (chunked and packed like any file); its record keeps the
 // part's data references, size and ETag, so completing an upload joins
@@ -6,8 +6,8 @@
 // chunks no commit reaches are left to the garbage collector.
 import { randomBytes } from 'node:crypto';
 import { NoSuchUpload } from '../../errors/index.js';
-import type { Metadata, Table } from '../../pfs/index.js';
 import type { FileContent } from '../../storage/content.js';
+import type { MetadataStore, MetadataTable } from '../../storage/metadata-store.js';
 
 export interface UploadRecord {
   uploadId: string;
@@ -27,17 +27,17 @@ export interface PartRecord {
 }
 
 export class MultipartStore {
-  private readonly uploads: Table<UploadRecord>;
-  private readonly parts: Table<PartRecord>;
+  private readonly uploads: MetadataTable<UploadRecord>;
+  private readonly parts: MetadataTable<PartRecord>;
 
-  constructor(private readonly meta: Metadata) {
+  constructor(private readonly meta: MetadataStore) {
     this.uploads = meta.table<UploadRecord>('s3-uploads');
     this.parts = meta.table<PartRecord>('s3-parts');
   }
 
   async create(bucket: string, key: string, now: Date): Promise<UploadRecord> {
     const record: UploadRecord = { uploadId: randomBytes(16).toString('hex'), bucket, key, initiated: now.toISOString() };
-    await this.meta.apply([this.uploads.putOp(`${bucket}/${record.uploadId}`, record)], true);
+    await this.meta.batch([this.uploads.putOp(`${bucket}/${record.uploadId}`, record)], { sync: true });
     return record;
   }
 
@@ -49,7 +49,7 @@ export class MultipartStore {
   }
 
   async putPart(part: PartRecord): Promise<void> {
-    await this.meta.apply([this.parts.putOp(partKey(part.uploadId, part.partNumber), part)], true);
+    await this.meta.batch([this.parts.putOp(partKey(part.uploadId, part.partNumber), part)], { sync: true });
   }
 
   /** The parts uploaded so far, by part number. */
@@ -66,7 +66,7 @@ export class MultipartStore {
   /** Drops the upload and all its part records. */
   async remove(record: UploadRecord): Promise<void> {
     const keys = await this.parts.keys(`${record.uploadId}/`);
-    await this.meta.apply([this.uploads.delOp(`${record.bucket}/${record.uploadId}`), ...keys.map((k) => this.parts.delOp(k))], true);
+    await this.meta.batch([this.uploads.delOp(`${record.bucket}/${record.uploadId}`), ...keys.map((k) => this.parts.delOp(k))], { sync: true });
   }
 }
 

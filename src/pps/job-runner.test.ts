@@ -1,0 +1,69 @@
+// The job state machine on the in-memory PFS and metadata store, with a fake
+// clock for job_timeout: no daemon, no sleeping.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commitFiles, copyNames, openTestPps, specText, work, type TestPps } from './test-pps.js';
+
+let t: TestPps;
+beforeEach(async () => {
+  t = await openTestPps();
+  await t.pfs.repos.create('data');
+  await commitFiles(t, 'data@master', { '/a': '1', '/b': '2' });
+});
+afterEach(async () => t.close());
+
+describe('job_timeout', () => {
+  it('fails a job whose datums are not all in when its job_timeout passes on the clock', async () => {
+    await t.pps.pipelines.create(specText('slow', { pfs: { repo: 'data', glob: '/*' } }, { job_timeout: '10m' }));
+    const [job] = await t.pps.listJobs('slow');
+    // A worker takes one datum and never reports it.
+    const { tasks } = await t.pps.nextTasks('slow', 'stuck-worker', 1, 60_000);
+    expect(tasks).toHaveLength(1);
+    t.clock.advance(10 * 60_000 - 1);
+    expect((await t.pps.jobs.get('slow', job!.id)).state).toBe('running');
+    t.clock.advance(1);
+    const done = await t.pps.jobs.wait('slow', job!.id);
+    expect(done.state).toBe('failure');
+    expect(done.reason).toBe('job timed out after 600000 ms');
+    expect((await t.pfs.commits.mustGet('slow', job!.id)).finished).not.toBeNull();
+    expect(t.logged).toContain('warn job_finished');
+  });
+
+  it('cancels the timeout of a job that finishes in time', async () => {
+    await t.pps.pipelines.create(specText('quick', { pfs: { repo: 'data', glob: '/*' } }, { job_timeout: '10m' }));
+    const [job] = await t.pps.listJobs('quick');
+    const done = await work(t.pps, 'quick', t.pps.jobs.wait('quick', job!.id), copyNames);
+    expect(done.state).toBe('success');
+    expect(done.datums).toMatchObject({ total: 2, processed: 2 });
+    expect(t.clock.waiting).toBe(0);
+    t.clock.advance(60 * 60_000);
+    expect((await t.pps.jobs.get('quick', job!.id)).state).toBe('success');
+  });
+});
+
+describe('a job', () => {
+  it('reuses the results of unchanged datums in the next job and runs only the new ones', async () => {
+    await t.pps.pipelines.create(specText('copy', { pfs: { repo: 'data', glob: '/*' } }));
+    const [first] = await t.pps.listJobs('copy');
+    await work(t.pps, 'copy', t.pps.jobs.wait('copy', first!.id), copyNames);
+    const id = await commitFiles(t, 'data@master', { '/c': '3' });
+    const second = await work(t.pps, 'copy', t.pps.jobs.wait('copy', id), copyNames);
+    expect(second.datums).toMatchObject({ total: 3, processed: 1, skipped: 2, failed: 0 });
+    const out = await t.pfs.commits.mustGet('copy', id);
+    expect(out.fileCount).toBe(3);
+  });
+
+  it('fails when a datum fails, naming the datum, and finishes its output commit unchanged', async () => {
+    await t.pfs.repos.create('raw');
+    await t.pps.pipelines.create(specText('first', { pfs: { repo: 'raw', glob: '/' } }));
+    const id = await commitFiles(t, 'raw@master', { '/c': '3' });
+    const { tasks } = await t.pps.nextTasks('first', 'w', 10, 60_000);
+    const failing = tasks.find((task) => task.job === id)!;
+    await t.pps.report('first', 'w', [{ job: id, datum: failing.datum, success: false, recovered: false, reason: 'exit 1', durationMs: 1, output: '', tries: 3 }], []);
+    const failed = await t.pps.jobs.wait('first', id);
+    expect(failed.state).toBe('failure');
+    expect(failed.reason).toBe(`datum ${failing.datum} failed: exit 1`);
+    const out = await t.pfs.commits.mustGet('first', id);
+    expect(out.finished).not.toBeNull();
+    expect(out.fileCount).toBe(0);
+  });
+});

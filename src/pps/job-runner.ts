@@ -1,0 +1,172 @@
+// Running jobs: the state machine of one job, created → running → finishing →
+// success | failure | killed, with the jobs of one pipeline run one after
+// another. A job waits for its input commits, plans its datums (job-plan.ts),
+// hands the datums to run to the workers, waits until every one has a result
+// (job-results.ts), a kill, or its job_timeout, merges the datum outputs into
+// its output commit and finishes it. Time comes from the Timers handed in.
+import { mergeOutputs, OutputCollision } from './datum-outputs.js';
+import { planDatums } from './datums.js';
+import type { InputCommit } from './input-files.js';
+import { isKept, planReuse } from './job-plan.js';
+import type { PpsContext } from './pps-context.js';
+import type { DatumResultRecord, JobDatumRecord, JobRecord } from './records.js';
+import type { LeafInput, PipelineSpec } from './spec.js';
+import type { DatumTask } from './task-queue.js';
+import { treeInputFiles } from './tree-input-files.js';
+
+/** A job whose datums are with the workers. */
+export interface ActiveJob {
+  job: JobRecord;
+  spec: PipelineSpec;
+  records: Map<string, JobDatumRecord>;
+  outstanding: Set<string>;
+  /** The queued task of each datum that runs in this job (`restart datum` queues it again). */
+  tasks: Map<string, DatumTask>;
+  firstFailure?: string;
+  done: () => void;
+}
+
+export const FINAL_STATES: ReadonlySet<string> = new Set(['success', 'failure', 'killed']);
+
+/** Datum records are written in batches of this many while a job is planned. */
+const WRITE_BATCH = 1000;
+
+export class JobRunner {
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Jobs stopped (`stop job`) before they ran datums: run() skips them. */
+  private readonly stoppedJobs = new Set<string>();
+  private stopped = false;
+
+  /** `ended` is told of every job that reached a final state. */
+  constructor(private readonly ctx: PpsContext, private readonly ended: (job: JobRecord) => void) {}
+
+  /** The job while its datums are with the workers. */
+  activeJob(pipeline: string, id: string): ActiveJob | undefined {
+    return this.active.get(`${pipeline}/${id}`);
+  }
+
+  /** Runs the job after the pipeline's earlier jobs; a crash is logged. */
+  schedule(job: JobRecord): void {
+    const previous = this.chains.get(job.pipeline) ?? Promise.resolve();
+    const next = previous.then(() => this.run(job)).catch((err) => {
+      this.ctx.deps.log('error', 'job_crashed', { pipeline: job.pipeline, job: job.id, message: (err as Error).message, stack: (err as Error).stack });
+    });
+    this.chains.set(job.pipeline, next);
+  }
+
+  /** Kills a running job: it stops waiting for its datums and ends `killed` with `reason`. */
+  kill(pipeline: string, id: string, reason: string): void {
+    const aj = this.activeJob(pipeline, id);
+    if (!aj) return;
+    aj.firstFailure = reason;
+    aj.job.state = 'killed';
+    aj.done();
+  }
+
+  /** Ends a job that is not running datums yet (waiting for its inputs or its turn) `killed`; run() then skips it. */
+  async killBeforeRun(job: JobRecord, reason: string): Promise<void> {
+    this.stoppedJobs.add(`${job.pipeline}/${job.id}`);
+    await this.finish(job, 'killed', reason);
+  }
+
+  /** Stops running jobs where they are (they resume after a restart). */
+  stop(): void {
+    this.stopped = true;
+    for (const aj of this.active.values()) aj.done();
+  }
+
+  private async run(job: JobRecord): Promise<void> {
+    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
+    const spec = await this.ctx.store.getVersion(job.pipeline, job.version);
+    if (!spec) return this.finish(job, 'killed', `pipeline ${job.pipeline} version ${job.version} no longer exists`);
+    for (const input of job.inputs) await this.ctx.pfs.commits.waitFor(input.repo, input.id);
+    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
+    for (const input of job.inputs) {
+      const upstream = await this.ctx.store.getJob(input.repo, input.id);
+      if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {
+        return this.finish(job, 'killed', `input ${input.repo}@${input.id} comes from a job that did not succeed (${upstream.state})`);
+      }
+    }
+    job.state = 'running';
+    await this.ctx.store.putJob(job);
+
+    const datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf));
+    const existing = new Map((await this.ctx.store.listJobDatums(job.pipeline, job.id)).map((d) => [d.id, d]));
+    const results = new Map<string, DatumResultRecord>();
+    if (!job.reprocess) {
+      for (const d of datums) {
+        if (isKept(existing.get(d.id))) continue;
+        const result = await this.ctx.store.getResult(job.pipeline, d.id);
+        if (result) results.set(d.id, result);
+      }
+    }
+    const plan = planReuse(job, datums, existing, results);
+    const writes = plan.changed.map((rec) => this.ctx.store.datums.putOp(this.ctx.store.datumKey(job.pipeline, job.id, rec.id), rec));
+    while (writes.length > WRITE_BATCH) await this.ctx.store.apply(writes.splice(0, WRITE_BATCH), false);
+    job.datums = plan.counts;
+    await this.ctx.store.apply([...writes, ...this.ctx.store.putJobOps(job)]);
+
+    const aj: ActiveJob = { job, spec, records: plan.records, outstanding: new Set(plan.tasks.map((t) => t.datum)), tasks: new Map(plan.tasks.map((t) => [t.datum, t])), done: () => {} };
+    if (plan.tasks.length > 0) {
+      const finished = new Promise<void>((resolve) => (aj.done = resolve));
+      this.active.set(`${job.pipeline}/${job.id}`, aj);
+      this.ctx.queue.push(job.pipeline, plan.tasks);
+      const cancelTimeout = spec.jobTimeoutMs
+        ? this.ctx.deps.timers.after(spec.jobTimeoutMs, () => {
+            aj.firstFailure = `job timed out after ${spec.jobTimeoutMs} ms`;
+            this.ctx.queue.dropJob(job.pipeline, job.id);
+            aj.done();
+          })
+        : undefined;
+      await finished;
+      cancelTimeout?.();
+      this.active.delete(`${job.pipeline}/${job.id}`);
+      this.ctx.queue.dropJob(job.pipeline, job.id);
+      if (this.stopped) return;
+    }
+    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed');
+    if (aj.firstFailure) {
+      const failed = job.datums.failed;
+      return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure);
+    }
+    job.state = 'finishing';
+    await this.ctx.store.putJob(job);
+    try {
+      const outputs = [...plan.records.values()].filter((r) => r.output).map((r) => ({ datum: r.id, output: r.output }));
+      const root = await mergeOutputs(this.ctx.deps.tree, outputs);
+      // egress.URL receives the output before the job succeeds; a failed egress fails the job (egress.ts).
+      const egressFailure = spec.egress ? await this.ctx.egress(job, spec.egress.url, root) : undefined;
+      if (this.stopped) return; // stopping: the job stays `finishing`, and its egress runs again on resume
+      if (egressFailure) return this.finish(job, 'failure', egressFailure);
+      await this.finish(job, 'success', '', root);
+    } catch (err) {
+      if (err instanceof OutputCollision) return this.finish(job, 'failure', err.message);
+      throw err;
+    }
+  }
+
+  /** Ends a job: its output commit is finished (with `tree`, or unchanged from its last good ancestor). */
+  private async finish(job: JobRecord, state: 'success' | 'failure' | 'killed', reason: string, tree?: string): Promise<void> {
+    const commit = await this.ctx.pfs.commits.find(job.pipeline, job.id);
+    if (commit && !commit.finished) await this.ctx.pfs.commits.finishWithTree(job.pipeline, job.id, state === 'success' ? tree : undefined);
+    job.state = state;
+    job.reason = reason;
+    job.finished = this.ctx.now();
+    await this.ctx.store.putJob(job);
+    this.ctx.deps.log(state === 'success' ? 'info' : 'warn', 'job_finished', { pipeline: job.pipeline, job: job.id, state, reason, datums: job.datums });
+    if (state !== 'success') {
+      await this.ctx.deps.logs.append([{ time: job.finished, pipeline: job.pipeline, job: job.id, datum: '', stream: 'system', message: `job ${state}: ${reason}` }]);
+    }
+    this.ended(job);
+  }
+
+  /** The commit a leaf input reads in this job, with its files from the commit's tree. */
+  private async inputCommit(job: JobRecord, leaf: LeafInput): Promise<InputCommit> {
+    const ref = job.inputs.find((i) => i.repo === leaf.repo && i.branch === leaf.branch) ?? job.inputs.find((i) => i.repo === leaf.repo && i.branch === job.branch);
+    const tree = this.ctx.deps.tree;
+    if (!ref) return { repo: leaf.repo, branch: leaf.branch, commit: '', files: { files: async function* () {} } };
+    const commit = await this.ctx.pfs.commits.mustGet(ref.repo, ref.id);
+    return { repo: ref.repo, branch: ref.branch, commit: ref.id, files: treeInputFiles(tree, commit.tree) };
+  }
+}

@@ -1,0 +1,79 @@
+// What the pipeline system needs from the versioned file system, declared
+// here where it is used (as lakeFS graveler's RefManager is declared by its
+// core): finding and creating repos, branches and commits, resolving refs,
+// opening, finishing and waiting for output commits, diffs, uploads, and the
+// hooks through which PFS tells PPS that a commit finished or a branch moved.
+// `Pfs` (src/pfs) implements it; nothing in pps reaches further into PFS.
+// Each method's comment names the errors it throws (src/errors); a method
+// that names none throws only on a storage failure.
+import type { BranchMove, BranchRecord, CommitRecord, FileDiff, Ref, RepoRecord, ResolveMode, StartOptions, TriggerRecord, Upload } from '../pfs/index.js';
+
+export interface PfsRepos {
+  /** The repo, or undefined when there is none. */
+  find(name: string): Promise<RepoRecord | undefined>;
+  /** Creates a repo. Throws InvalidArgument (a bad name) and RepoExists. */
+  create(name: string, description?: string): Promise<unknown>;
+  /** Deletes a repo with its branches and commits; with `force`, even when a pipeline reads it. Throws RepoNotFound and (without force) InUse. */
+  delete(name: string, force?: boolean): Promise<void>;
+}
+
+export interface PfsBranches {
+  /** The branch, or undefined when the repo or the branch does not exist. */
+  find(repo: string, name: string): Promise<BranchRecord | undefined>;
+  /** The branches of a repo, by name. Throws RepoNotFound. */
+  list(repo: string): Promise<BranchRecord[]>;
+  /**
+   * Creates `repo@name` at `head` (a ref; none: empty), or moves it there when it exists; with a
+   * trigger, sets the branch's trigger. Throws RepoNotFound, InvalidArgument (a bad name),
+   * BranchExists (exists, and neither head nor trigger given), InvalidRef, BranchNotFound and
+   * CommitNotFound (for `head`), InvalidTrigger and TriggerCycle.
+   */
+  create(repo: string, name: string, head?: string, trigger?: TriggerRecord): Promise<BranchRecord>;
+}
+
+export interface PfsCommits {
+  /** The commit, or undefined when the repo or the commit does not exist. */
+  find(repo: string, id: string): Promise<CommitRecord | undefined>;
+  /** The commit. Throws CommitNotFound. */
+  mustGet(repo: string, id: string): Promise<CommitRecord>;
+  /**
+   * The commit `ref` names: with mode 'head' a branch's newest commit (open or not), with 'read'
+   * its last finished one. Throws RepoNotFound, BranchNotFound, and CommitNotFound (no such
+   * commit, a branch without (finished) commits, or ancestors past the first commit).
+   */
+  resolve(ref: Ref, mode: ResolveMode): Promise<CommitRecord>;
+  /**
+   * Opens a commit on `repo@branch` (creating the branch). Throws InvalidArgument (a bad branch
+   * name), RepoNotFound, BranchHasOpenCommit (unless allowOpenParent), CommitNotFound (parentId)
+   * and CommitExists (options.id taken).
+   */
+  start(repo: string, branch: string, options: StartOptions): Promise<CommitRecord>;
+  /**
+   * Sets an open commit's whole tree and finishes it; without a tree it keeps its last finished
+   * ancestor's content. Finish hooks run before it returns. Throws CommitNotFound and CommitFinished.
+   */
+  finishWithTree(repo: string, id: string, tree?: string): Promise<CommitRecord>;
+  /** Resolves once the commit is finished. Throws CommitNotFound, or the signal's reason when aborted. */
+  waitFor(repo: string, id: string, signal?: AbortSignal): Promise<CommitRecord>;
+}
+
+export interface PfsFiles {
+  /** What changed from `oldRef` to `newRef` (refs as `repo@id`), in path order. Throws what resolve() throws. */
+  diff(newRef: string, oldRef?: string): AsyncIterable<FileDiff>;
+}
+
+export interface PfsAccess {
+  readonly repos: PfsRepos;
+  readonly branches: PfsBranches;
+  readonly commits: PfsCommits;
+  readonly files: PfsFiles;
+  /**
+   * Starts a write to `repo@branch`; nothing is visible until its commit(). Throws
+   * InvalidRef, RepoNotFound, BranchNotFound (for a commit ID target), CommitNotFound, CommitFinished.
+   */
+  upload(target: string, description?: string): Promise<Upload>;
+  /** Runs `hook` on every commit finished, before the finishing call returns; returns the unhook. */
+  onFinish(hook: (commit: CommitRecord) => Promise<void>): () => void;
+  /** Runs `hook` when a branch moves to an existing commit, under that repo's lock; returns the unhook. */
+  onBranchMoved(hook: (move: BranchMove) => Promise<void>): () => void;
+}

@@ -1,0 +1,85 @@
+// Creating, updating, stopping, starting and deleting pipelines, on the
+// in-memory PFS and metadata store (no daemon, no workers).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commitFiles, copyNames, openTestPps, specText, work, type TestPps } from './test-pps.js';
+
+let t: TestPps;
+beforeEach(async () => {
+  t = await openTestPps();
+  await t.pfs.repos.create('data');
+});
+afterEach(async () => t.close());
+
+const reads = (repo: string, glob = '/*') => ({ pfs: { repo, glob } });
+
+describe('create and update', () => {
+  it('creates a pipeline at version 1 with its output repo and branch, and refuses a second create', async () => {
+    const p = await t.pps.pipelines.create(specText('edges', reads('data')));
+    expect(p).toMatchObject({ name: 'edges', version: 1, state: 'running' });
+    expect((await t.pfs.branches.list('edges')).map((b) => b.name)).toEqual(['master']);
+    expect((await t.pfs.branches.list('data')).map((b) => b.name)).toEqual(['master']);
+    await expect(t.pps.pipelines.create(specText('edges', reads('data')))).rejects.toMatchObject({ code: 'PipelineExists' });
+    expect((await t.pps.pipelines.list()).map((x) => x.name)).toEqual(['edges']);
+  });
+
+  it('makes a new version on update, and refuses to update a pipeline that does not exist', async () => {
+    await t.pps.pipelines.create(specText('edges', reads('data')));
+    const updated = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true });
+    expect(updated.version).toBe(2);
+    expect(updated.spec.input).toMatchObject({ type: 'pfs', glob: '/' });
+    await expect(t.pps.pipelines.create(specText('other', reads('data')), { update: true })).rejects.toMatchObject({ code: 'PipelineNotFound' });
+  });
+
+  it('refuses a missing input repo, a missing non-master input branch, its own output and a cycle, creating nothing', async () => {
+    await expect(t.pps.pipelines.create(specText('p', reads('nope')))).rejects.toMatchObject({ code: 'RepoNotFound' });
+    await expect(t.pps.pipelines.create(specText('p', { pfs: { repo: 'data', branch: 'dev', glob: '/*' } }))).rejects.toMatchObject({ code: 'BranchNotFound' });
+    await expect(t.pps.pipelines.create(specText('p', reads('p')))).rejects.toMatchObject({ code: 'PipelineCycle' });
+    await t.pps.pipelines.create(specText('a', reads('data')));
+    await t.pps.pipelines.create(specText('b', reads('a')));
+    await expect(t.pps.pipelines.create(specText('a', reads('b')), { update: true })).rejects.toMatchObject({ code: 'PipelineCycle' });
+    expect((await t.pps.pipelines.get('a')).version).toBe(1);
+    expect(await t.pfs.repos.find('p')).toBeUndefined();
+  });
+
+  it('runs a job at once on the input commits there are, then one per new commit', async () => {
+    const first = await commitFiles(t, 'data@master', { '/x': '1', '/y': '2' });
+    await t.pps.pipelines.create(specText('copy', reads('data')));
+    const jobs = await t.pps.listJobs('copy');
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.inputs).toEqual([{ repo: 'data', branch: 'master', id: first }]);
+    const done = await work(t.pps, 'copy', t.pps.jobs.wait('copy', jobs[0]!.id), copyNames);
+    expect(done).toMatchObject({ state: 'success', datums: { total: 2, processed: 2 } });
+    const second = await commitFiles(t, 'data@master', { '/z': '3' });
+    expect((await t.pps.listJobs('copy')).map((j) => j.id)).toEqual([second, jobs[0]!.id]);
+    expect((await t.pfs.commits.mustGet('copy', second)).provenance).toEqual([{ repo: 'data', branch: 'master', id: second }]);
+  });
+
+  it('with dry_run checks the spec and stores nothing', async () => {
+    const p = await t.pps.pipelines.create(specText('dry', reads('data'), { dry_run: true }));
+    expect(p.version).toBe(1);
+    await expect(t.pps.pipelines.get('dry')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+    expect(await t.pfs.repos.find('dry')).toBeUndefined();
+  });
+});
+
+describe('stop, start and delete', () => {
+  it('pauses and restarts a pipeline', async () => {
+    await t.pps.pipelines.create(specText('edges', reads('data')));
+    expect((await t.pps.pipelines.stop('edges')).state).toBe('paused');
+    expect((await t.pps.pipelines.get('edges')).state).toBe('paused');
+    expect((await t.pps.pipelines.start('edges')).state).toBe('running');
+    await expect(t.pps.pipelines.stop('nope')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+  });
+
+  it('deletes a pipeline with its output repo; refuses while another pipeline reads it, unless forced', async () => {
+    await commitFiles(t, 'data@master', { '/x': '1' });
+    await t.pps.pipelines.create(specText('a', reads('data')));
+    await t.pps.pipelines.create(specText('b', reads('a')));
+    await expect(t.pps.pipelines.delete('a')).rejects.toMatchObject({ code: 'InUse' });
+    await t.pps.pipelines.delete('b');
+    expect(await t.pfs.repos.find('b')).toBeUndefined();
+    await t.pps.pipelines.delete('a');
+    expect(await t.pfs.repos.find('a')).toBeUndefined();
+    await expect(t.pps.pipelines.delete('a')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+  });
+});

@@ -1,0 +1,75 @@
+// The metadata store on LevelDB (classic-level): one sublevel per table, JSON
+// values, batches through LevelDB's atomic write batch. The directory is
+// locked while open: a second daemon on the same home fails to open it.
+import { ClassicLevel } from 'classic-level';
+import { delOp, PREFIX_END, putOp, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
+
+type Db = ClassicLevel<string, unknown>;
+type Sublevel = ReturnType<Db['sublevel']>;
+
+export class LevelMetadataStore implements MetadataStore {
+  private readonly tables = new Map<string, LevelTable<unknown>>();
+
+  private constructor(private readonly db: Db) {}
+
+  /** Opens (creating it if needed) the database in `dir`; fails when another process holds it. */
+  static async open(dir: string): Promise<LevelMetadataStore> {
+    const db = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
+    await db.open();
+    return new LevelMetadataStore(db);
+  }
+
+  table<V>(name: string): MetadataTable<V> {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = new LevelTable(name, this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sublevel);
+      this.tables.set(name, table);
+    }
+    return table as MetadataTable<V>;
+  }
+
+  async batch(ops: readonly MetadataOp[], options: { sync: boolean }): Promise<void> {
+    if (ops.length === 0) return;
+    const batch = ops.map((op) => {
+      const sublevel = (this.table(op.table) as LevelTable<unknown>).sublevel;
+      return op.type === 'put' ? { type: 'put' as const, sublevel, key: op.key, value: op.value } : { type: 'del' as const, sublevel, key: op.key };
+    });
+    await this.db.batch(batch as never, { sync: options.sync } as never);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+class LevelTable<V> implements MetadataTable<V> {
+  constructor(readonly name: string, readonly sublevel: Sublevel) {}
+
+  async get(key: string): Promise<V | undefined> {
+    return (await this.sublevel.get(key)) as V | undefined;
+  }
+
+  async values(prefix: string): Promise<V[]> {
+    return (await this.sublevel.values(range(prefix)).all()) as V[];
+  }
+
+  async *iterateValues(prefix: string): AsyncIterable<V> {
+    for await (const v of this.sublevel.values(range(prefix))) yield v as V;
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return (await this.sublevel.keys(range(prefix)).all()) as string[];
+  }
+
+  putOp(key: string, value: V): MetadataOp {
+    return putOp(this.name, key, value);
+  }
+
+  delOp(key: string): MetadataOp {
+    return delOp(this.name, key);
+  }
+}
+
+function range(prefix: string): { gte?: string; lt?: string } {
+  return prefix === '' ? {} : { gte: prefix, lt: prefix + PREFIX_END };
+}
