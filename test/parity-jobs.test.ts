@@ -4,13 +4,15 @@
 // real tuskd with real workers. Specs are written as Pachyderm's docs write
 // them (JSON in camelCase, YAML in snake_case). User code waits on marker files
 // under /var/tmp, which the sandbox shows read-only, so the test decides when a
-// datum may fail, succeed or finish.
+// datum may fail, succeed or finish. Each test drives a dozen CLI calls and real
+// workers: under a loaded machine they need more than the default minute.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
+import { until } from './helpers/until.js';
 
 let daemon: DaemonHandle;
 let marks: string;
@@ -58,19 +60,11 @@ async function put(repo: string, files: Record<string, string>): Promise<string>
   return open;
 }
 
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await what();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in 60 s');
-}
 
 const datums = (ref: string) => tuskJson<any[]>(['list', 'datum', ref]);
 const byFile = (list: any[], file: string) => list.find((d) => d.files.some((f: string) => f.endsWith(file)));
 
-describe('restart datum', () => {
+describe('restart datum', { timeout: 180_000 }, () => {
   it('puts a failed datum of a running job back in the queue with its tries reset', async () => {
     await tuskJson(['create', 'repo', 'rin']);
     // Pachyderm's docs write JSON specs in camelCase. /bad fails until "fix" exists; /slow waits for "go".
@@ -135,7 +129,7 @@ describe('restart datum', () => {
   });
 });
 
-describe('stop job and delete job', () => {
+describe('stop job and delete job', { timeout: 180_000 }, () => {
   it('stops a running job (killed, output unchanged) and deletes it', async () => {
     await tuskJson(['create', 'repo', 'sin']);
     await tuskJson(['create', 'pipeline', '-f', await specFile('stuck.yaml',
@@ -156,7 +150,7 @@ describe('stop job and delete job', () => {
   });
 });
 
-describe('validate, edit, and create from a URL', () => {
+describe('validate, edit, and create from a URL', { timeout: 180_000 }, () => {
   it('validates specs without creating anything', async () => {
     await tuskJson(['create', 'repo', 'vin']);
     const good = await specFile('v.json', JSON.stringify({ pipeline: { name: 'valid' }, input: { pfs: { repo: 'vin', glob: '/*' } }, transform: { cmd: ['true'] } }));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
+import { until } from './helpers/until.js';
 
 let daemon: DaemonHandle;
 const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
@@ -22,14 +23,6 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await what();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not met in 60 s');
-}
 
 describe('output repos', () => {
   it('refuse writes from users unless --force; the pipeline writes them, storing links to inputs as the files', async () => {

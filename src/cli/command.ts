@@ -1,7 +1,7 @@
 // The shape of one CLI command (a file under commands/) and the small helpers
 // they share: the `-o table|json|yaml` option every command takes, reading it
 // back, and printing a result as JSON, YAML or for people.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { FORMATS, printJson, printYaml, type Format } from './output.js';
 
@@ -39,4 +39,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** commander's parser for options that take a count (`-n 5`, `--limit 5`). */
+export function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
 }

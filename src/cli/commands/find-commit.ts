@@ -1,9 +1,8 @@
 // tusk find commit REPO@REF --path P [-n N]
 // Walks back from REF, parent by parent, and lists the commits whose change
 // (against their parent) touched P or anything under it, newest first.
-import { InvalidArgumentError } from 'commander';
 import type { Commit } from '../../client/index.js';
-import { collect, emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { collect, emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { splitRepoRef } from '../refs.js';
 import { commitJson, commitTable } from '../views.js';
 
@@ -18,11 +17,7 @@ export const findCommit: CommandDef = {
     cmd
       .argument('<repo@ref>', 'where to start: a branch or commit')
       .requiredOption('--path <path>', 'the file or folder')
-      .option('-n, --number <n>', 'stop after n commits', (text: string) => {
-        const n = Number(text);
-        if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-        return n;
-      })
+      .option('-n, --number <n>', 'stop after n commits', positiveInt)
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         const { repo } = splitRepoRef(ref);

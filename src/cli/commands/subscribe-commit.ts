@@ -2,9 +2,8 @@
 // Prints each finished commit of a branch as it appears, oldest first, until
 // interrupted or until --limit commits were printed. The daemon is asked every
 // POLL_MS for the branch's newest commits (a listing bounded by PAGE).
-import { InvalidArgumentError } from 'commander';
 import type { Commit } from '../../client/index.js';
-import { outputOption, formatOf, type CommandDef } from '../command.js';
+import { formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { printYaml } from '../output.js';
 import { splitRepoRef } from '../refs.js';
 import { usageError } from '../usage.js';
@@ -21,11 +20,7 @@ export const subscribeCommit: CommandDef = {
     cmd
       .argument('<repo@branch>', 'the branch to follow')
       .option('--new', 'only commits finished from now on')
-      .option('--limit <n>', 'stop after n commits', (text: string) => {
-        const n = Number(text);
-        if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-        return n;
-      })
+      .option('--limit <n>', 'stop after n commits', positiveInt)
       .addOption(outputOption())
       .addHelpText('after', '\nOutput: one line per commit (REPO@BRANCH ID); with -o json one JSON object per line, with -o yaml one YAML document each.')
       .action(async (ref: string, opts) => {
