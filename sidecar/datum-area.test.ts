@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DatumArea } from './datum-area.js';
-import type { DatumInput } from './protocol.js';
+import type { DatumInput } from '../src/worker-protocol/index.js';
 import { Limit } from './serial.js';
 import type { OutputSink } from './upload.js';
 
@@ -17,9 +17,12 @@ const source = {
     yield Buffer.from(text);
   },
 };
+/** The datum whose output the tests upload. */
+const D1 = { pipeline: 'p', job: 'j', datum: 'd1' };
 const uploads: { target: string; files: Record<string, string>; aborted: boolean }[] = [];
 const sink: OutputSink = {
-  putDatumOutput(target) {
+  putDatumOutput(ref) {
+    const target = `${ref.pipeline}/${ref.job}/${ref.datum}`;
     const up = { target, files: {} as Record<string, string>, aborted: false };
     uploads.push(up);
     return {
@@ -70,7 +73,7 @@ describe('the datum area', () => {
     expect((await readdir(join(dir, 'pfs'))).sort()).toEqual(['out']);
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
     // A small output comes back inline, for the worker to send with the result.
-    expect(await area.upload('d1', 'p/j/d1')).toEqual({ output: '', files: 1, bytes: 6, inline: [{ path: '/sub/r.txt', data: Buffer.from('result').toString('base64') }] });
+    expect(await area.upload('d1', D1)).toEqual({ output: '', files: 1, bytes: 6, inline: [{ path: '/sub/r.txt', data: Buffer.from('result').toString('base64') }] });
     expect(uploads).toEqual([]);
     await area.release('d1');
     expect(await readdir(join(dir, 'stage/s1/out'))).toEqual([]);
@@ -83,7 +86,7 @@ describe('the datum area', () => {
     await writeFile(join(dir, 'pfs/out/small'), 's');
     await writeFile(join(dir, 'pfs/out/big'), 'b'.repeat(70_000));
     await area.collect('d1');
-    expect(await area.upload('d1', 'p/j/d1')).toEqual({ output: 'o-p/j/d1', files: 2, bytes: 0 });
+    expect(await area.upload('d1', D1)).toEqual({ output: 'o-p/j/d1', files: 2, bytes: 0 });
     expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/big', 70_000], ['/small', 1]]);
   });
 
@@ -140,7 +143,7 @@ describe('the datum area', () => {
     await writeFile(join(dir, 'pfs/out/a'), 'a');
     await symlink('/etc/passwd', join(dir, 'pfs/out/x'));
     await area.collect('d1');
-    await expect(area.upload('d1', 'p/j/d1')).rejects.toThrow('output /x is a symlink pointing outside /pfs/out');
+    await expect(area.upload('d1', D1)).rejects.toThrow('output /x is a symlink pointing outside /pfs/out');
     expect(uploads.every((u) => u.aborted)).toBe(true);
   });
 

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
 import { nodeOutputFs, walkOutput, SANDBOX_OUT } from './output-walk.js';
-import type { DatumInput } from './protocol.js';
+import type { DatumInput, DatumRef } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 
@@ -106,10 +106,10 @@ export class DatumArea {
     }
   }
 
-  /** Uploads the collected output of a slot as the datum output `target` (`pipeline/job/datum`), or returns it inline when small. */
-  upload(slot: string, target: string): Promise<DatumOutput> {
+  /** Uploads the collected output of a slot as the output of `datum`, or returns it inline when small. */
+  upload(slot: string, datum: DatumRef): Promise<DatumOutput> {
     const inputs = { aliases: ['/pfs', this.pfs], root: join(this.slotDir(slot).path, 'in') };
-    return storeOutput(this.sink, target, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out], inputs));
+    return storeOutput(this.sink, datum, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out], inputs));
   }
 
   /** Forgets the slot, emptying its folder for another datum. */

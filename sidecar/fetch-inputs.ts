@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkInputName, inputFileTarget } from './paths.js';
-import type { DatumInput } from './protocol.js';
+import type { DatumInput } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 
 /** Where file bytes come from (TuskClient.getFile). */

@@ -7,10 +7,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { TuskClient, WorkerClient } from '../src/client/index.js';
-import { DaemonWatch, daemonGraceMs, probeChannel } from './daemon-watch.js';
+import { DaemonWatch, daemonGraceMs, jsonLogger, probeChannel, serveSidecar } from '../src/worker-protocol/index.js';
 import { DatumArea } from './datum-area.js';
-import { jsonLogger } from './log.js';
-import { serveSidecar } from './protocol.js';
 import { Limit } from './serial.js';
 import { sidecarHandlers } from './server.js';
 

@@ -2,8 +2,7 @@
 // datum area, ordered as protocol.ts promises — operations on one slot run in
 // arrival order, and those that touch $TUSK_PFS itself run one at a time.
 import type { DatumArea } from './datum-area.js';
-import type { Logger } from './log.js';
-import type { Handlers } from './protocol.js';
+import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
 
 const PFS = '\0pfs';
@@ -36,14 +35,14 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
         await area.clearOut();
         return {};
       }),
-    finish: ({ slot: s, target }) => {
+    finish: ({ slot: s, datum }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
       const collected = serial.run([slot(s), PFS], () => area.collect(s));
       return serial.run([slot(s)], async () => {
         try {
           await collected;
-          if (!target) return { output: '', files: 0, bytes: 0 };
-          return await timed('upload', { slot: s, target }, () => area.upload(s, target));
+          if (!datum) return { output: '', files: 0, bytes: 0 };
+          return await timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
         } finally {
           await area.release(s);
         }

@@ -9,6 +9,7 @@
 // files, which the worker sends with the datum's result (one call fewer per
 // datum; the coordinator stores them before it records the result).
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import type { DatumRef } from '../src/worker-protocol/index.js';
 import type { OutputFile } from './output-walk.js';
 
 /** Outputs up to this many bytes in all travel inline with the datum's result. */
@@ -38,11 +39,11 @@ export interface OutputWriter {
 
 /** Where outputs go (WorkerClient.putDatumOutput). */
 export interface OutputSink {
-  putDatumOutput(target: string): OutputWriter;
+  putDatumOutput(datum: DatumRef): OutputWriter;
 }
 
-/** A small output (INLINE_OUTPUT_MAX bytes at most) is read and returned inline; a larger one is uploaded as `target`. */
-export async function storeOutput(sink: OutputSink, target: string, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
+/** A small output (INLINE_OUTPUT_MAX bytes at most) is read and returned inline; a larger one is uploaded as the output of `datum`. */
+export async function storeOutput(sink: OutputSink, datum: DatumRef, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
   const listed: OutputFile[] = [];
   let total = 0;
   const it = files[Symbol.asyncIterator]();
@@ -51,7 +52,7 @@ export async function storeOutput(sink: OutputSink, target: string, files: Async
     if (next.done) break;
     listed.push(next.value);
     total += statSync(next.value.hostPath).size;
-    if (total > INLINE_OUTPUT_MAX) return uploadOutput(sink, target, resume(listed, it));
+    if (total > INLINE_OUTPUT_MAX) return uploadOutput(sink, datum, resume(listed, it));
   }
   const inline = listed.map((f) => ({ path: f.path, data: readFileSync(f.hostPath) }));
   return {
@@ -67,8 +68,8 @@ async function* resume(first: readonly OutputFile[], rest: AsyncIterator<OutputF
   for (let n = await rest.next(); !n.done; n = await rest.next()) yield n.value;
 }
 
-export async function uploadOutput(sink: OutputSink, target: string, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
-  const writer = sink.putDatumOutput(target);
+export async function uploadOutput(sink: OutputSink, datum: DatumRef, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
+  const writer = sink.putDatumOutput(datum);
   try {
     for await (const file of files) await writer.putFile(file.path, readPieces(file.hostPath));
   } catch (err) {

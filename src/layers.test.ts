@@ -41,18 +41,6 @@ const MAY_USE: Record<string, readonly string[]> = {
   sidecar: ['src/client', 'src/worker-protocol'],
 };
 
-/**
- * Imports that break the rules today and are being removed on another branch: arch-wire moves
- * what worker/ takes from src/pps (the spec type, formatDuration) into src/worker-protocol.
- * Delete these lines when arch-wire lands; nothing else may be added here.
- */
-const PENDING: readonly string[] = [
-  'worker/batch-session.ts -> src/pps/spec.ts',
-  'worker/datum-exec.ts -> src/pps/spec.ts',
-  'worker/outcome.ts -> src/pps/duration.ts',
-  'worker/worker.ts -> src/pps/spec.ts',
-];
-
 interface SourceFile {
   /** Relative to the repository root, with forward slashes. */
   path: string;
@@ -136,7 +124,7 @@ describe('layers', () => {
 
   it('has no import running against the layers', () => {
     const violations = importViolations(files);
-    expect(violations.filter((v) => !PENDING.includes(v))).toEqual([]);
+    expect(violations).toEqual([]);
   });
 
   it('has no reach into another object\'s ctx', () => {

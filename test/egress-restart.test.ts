@@ -55,7 +55,7 @@ describe('a daemon killed mid-egress', () => {
     expect(tasks.length).toBe(names.length);
     const results = [];
     for (const task of tasks) {
-      const up = c.worker.putDatumOutput(`echo/${task.job}/${task.datum}`);
+      const up = c.worker.putDatumOutput({ pipeline: 'echo', job: task.job, datum: task.datum });
       await up.putFile(`/words${task.inputs[0]!.files[0]!.path}.txt`, Buffer.from(`done ${task.inputs[0]!.files[0]!.path}`));
       results.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output: (await up.close()).output, logs: [], recovered: false, tries: 1 });
     }

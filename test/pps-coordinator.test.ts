@@ -3,7 +3,7 @@
 // worker processes), so job planning, datum reuse, output merging, failures
 // and provenance are checked independently of the worker and sidecar code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PpsClient, TuskClient, WorkerClient, type Task } from '../src/client/index.js';
+import { JobNotFound, PpsClient, TuskClient, WorkerClient, type Task } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 
 let daemon: DaemonHandle;
@@ -64,7 +64,7 @@ async function work(pipeline: string, fn: (task: Task, inputs: Record<string, st
         done.push(task);
         continue;
       }
-      const upload = worker.putDatumOutput(`${pipeline}/${task.job}/${task.datum}`);
+      const upload = worker.putDatumOutput({ pipeline, job: task.job, datum: task.datum });
       for (const [path, content] of Object.entries(out)) await upload.putFile(path, Buffer.from(content));
       const { output } = await upload.close();
       results.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output, logs: [], recovered: false, tries: 1, inlineOutput: false, outputFiles: [] });
@@ -194,5 +194,15 @@ describe('jobs through the worker API', () => {
     expect(files[0]).toMatch(/^\/\d{4}-\d\d-\d\dT/);
     await pps.stopPipeline('clock');
   });
-});
 
+  it('hands a worker the spec of a pipeline version only when it does not have it yet, and refuses an output of an unknown job', async () => {
+    await pfs.createRepo('specs-in');
+    await pps.createPipeline(JSON.stringify({ pipeline: { name: 'specs' }, transform: { cmd: ['sh', '-c', 'cp -r /pfs/specs-in/* /pfs/out/'], env: { A: '1' } }, input: { pfs: { repo: 'specs-in', glob: '/*' } }, datum_tries: 2 }));
+    const registered = await worker.register('specs', 'w-spec');
+    expect(registered.spec).toMatchObject({ cmd: ['sh', '-c', 'cp -r /pfs/specs-in/* /pfs/out/'], env: { A: '1' }, datumTries: 2, datumTimeoutMs: 0, datumBatching: false });
+    expect((await worker.nextTasks('specs', 'w-spec', 1, 0, 0)).spec).toEqual(registered.spec);
+    expect((await worker.nextTasks('specs', 'w-spec', 1, 0, registered.pipelineVersion)).spec).toBeUndefined();
+    const upload = worker.putDatumOutput({ pipeline: 'specs', job: 'nosuchjob', datum: 'd' });
+    await expect(upload.close()).rejects.toBeInstanceOf(JobNotFound);
+  });
+});

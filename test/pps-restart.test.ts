@@ -34,7 +34,7 @@ describe('a daemon killed mid-job', () => {
     expect(tasks.length).toBe(4);
     const results = [];
     for (const task of tasks.slice(0, 2)) {
-      const up = c.worker.putDatumOutput(`echo/${task.job}/${task.datum}`);
+      const up = c.worker.putDatumOutput({ pipeline: 'echo', job: task.job, datum: task.datum });
       await up.putFile(task.inputs[0]!.files[0]!.path, Buffer.from('done'));
       results.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output: (await up.close()).output, logs: [], recovered: false, tries: 1 });
     }
@@ -50,7 +50,7 @@ describe('a daemon killed mid-job', () => {
     expect(again.tasks.some((t) => finishedFirst.has(t.datum))).toBe(false);
     const rest = [];
     for (const task of again.tasks) {
-      const up = c.worker.putDatumOutput(`echo/${task.job}/${task.datum}`);
+      const up = c.worker.putDatumOutput({ pipeline: 'echo', job: task.job, datum: task.datum });
       await up.putFile(task.inputs[0]!.files[0]!.path, Buffer.from('done'));
       rest.push({ job: task.job, datum: task.datum, success: true, reason: '', durationMs: 1, output: (await up.close()).output, logs: [], recovered: false, tries: 1 });
     }

@@ -10,7 +10,7 @@
 // spec that does not call `tusk next datum` cannot spin. A new pipeline
 // version restarts the process at the next datum boundary.
 import type { Server } from 'node:net';
-import type { PipelineSpec } from '../src/pps/spec.js';
+import { NextDatumRefused, type WorkerSpec } from '../src/client/index.js';
 import { listenWorkerSocket, type NextRequest } from './batch-socket.js';
 import { activate, datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
 import type { DatumLog } from './datum-log.js';
@@ -45,7 +45,7 @@ export class BatchSession {
   private stopped = false;
   private restarting = false;
   private chain: Promise<unknown> = Promise.resolve();
-  private runSpec: PipelineSpec | undefined;
+  private runSpec: WorkerSpec | undefined;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -59,9 +59,9 @@ export class BatchSession {
   async run(): Promise<void> {
     const server: Server = await listenWorkerSocket(this.socketPath, (req) => this.serialised(() => this.next(req)));
     try {
-      while (!this.stopped && this.ctx.spec.transform.datumBatching) {
+      while (!this.stopped && this.ctx.spec.datumBatching) {
         if (!this.retry) await this.source.waitForTask();
-        if (this.stopped || !this.ctx.spec.transform.datumBatching) break;
+        if (this.stopped || !this.ctx.spec.datumBatching) break;
         await this.runProcess();
       }
     } finally {
@@ -88,7 +88,7 @@ export class BatchSession {
     this.asked = false;
     this.restarting = false;
     this.generation++;
-    const t = spec.transform;
+    const t = spec;
     const proc = this.ctx.sandbox.run(
       { cmd: t.cmd, env: this.ctx.baseEnv, stdin: stdinText(t.stdin), cwd: t.workingDir || this.ctx.cwd, cwdRequired: !!t.workingDir, timeoutMs: 0 },
       (stream, data) => this.output(stream, data),
@@ -129,20 +129,20 @@ export class BatchSession {
     if (this.stopped || this.ctx.spec !== this.runSpec) {
       this.restarting = true;
       setImmediate(() => this.proc?.kill());
-      throw new Error(this.stopped ? 'the worker is stopping' : 'the pipeline was updated: the code is restarted with the new version');
+      throw new NextDatumRefused(this.stopped ? 'the worker is stopping' : 'the pipeline was updated: the code is restarted with the new version');
     }
     const h = await this.handOut();
-    if (!h) throw new Error('the worker is stopping');
+    if (!h) throw new NextDatumRefused('the worker is stopping');
     if (generation !== this.generation || !this.proc) {
       // The asking process is gone: keep the datum for the next one, this hand-out does not count.
       this.retry = h;
-      throw new Error('the process that asked is gone');
+      throw new NextDatumRefused('the process that asked is gone');
     }
     h.tries++;
     h.timedOut = false;
     this.adoptBetween(h);
     this.current = h;
-    const timeoutMs = this.ctx.spec.datumTimeoutMs ?? 0;
+    const timeoutMs = this.ctx.spec.datumTimeoutMs;
     if (timeoutMs > 0) {
       h.timer = setTimeout(() => {
         h.timedOut = true;
@@ -180,7 +180,7 @@ export class BatchSession {
     if (h) {
       clearTimeout(h.timer);
       h.log.end();
-      if (!h.timedOut && accepted(r, this.ctx.spec.transform.acceptReturnCode)) this.succeed(h);
+      if (!h.timedOut && accepted(r, this.ctx.spec.acceptReturnCode)) this.succeed(h);
       else await this.failTry(h, h.timedOut ? { ...r, timedOut: true } : r);
       return;
     }
@@ -201,7 +201,7 @@ export class BatchSession {
 
   /** A failed try: keep the datum for another, or run err_cmd and report it. */
   private async failTry(h: Handed, r: RunResult, reason?: string): Promise<void> {
-    const timeoutMs = this.ctx.spec.datumTimeoutMs ?? 0;
+    const timeoutMs = this.ctx.spec.datumTimeoutMs;
     const why = reason ?? failureReason(r, timeoutMs, h.log.lastStderr);
     const policy = retryPolicy(this.ctx.spec);
     h.log.system(`try ${h.tries} of ${policy.datumTries} failed: ${why}`);

@@ -1,6 +1,6 @@
 // The worker socket of datum batching ($TUSK_WORKER_SOCKET; /run/tusk/worker.sock
 // in the sandbox): how a long-running user process asks for its next datum.
-// Protocol (frames as in sidecar/framing.ts; any number per connection, answered
+// Protocol (frames as in src/worker-protocol/framing.ts; any number per connection, answered
 // in order): the code sends `{"op":"next"}` — meaning "the datum I was given
 // before, if any, succeeded" — or `{"op":"next","error":"why"}` to fail it; the
 // worker answers once the next datum's inputs are in place with
@@ -10,7 +10,7 @@
 // wants to skip a process start per datum.
 import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame, readFrames } from '../sidecar/framing.js';
+import { encodeFrame, readFrames } from '../src/worker-protocol/index.js';
 import type { Env } from './env.js';
 
 export const WORKER_SOCKET_NAME = 'worker.sock';

@@ -6,10 +6,8 @@
 // next datum already runs. transform.image is for container runtimes and
 // transform.user is not applied here: the local runtime runs code as the
 // worker's own user.
-import type { Task, TaskResult } from '../src/client/index.js';
-import type { PipelineSpec } from '../src/pps/spec.js';
-import type { Logger } from '../sidecar/log.js';
-import type { SidecarClient } from '../sidecar/protocol.js';
+import type { Task, TaskResult, WorkerSpec } from '../src/client/index.js';
+import type { Logger, SidecarClient } from '../src/worker-protocol/index.js';
 import { DatumLog } from './datum-log.js';
 import { datumEnv, type Env } from './env.js';
 import { afterErrCmd, afterTry, failureReason, type RetryPolicy } from './outcome.js';
@@ -19,7 +17,7 @@ import type { PreparedTask } from './task-source.js';
 
 export interface ExecContext {
   pipeline: string;
-  spec: PipelineSpec;
+  spec: WorkerSpec;
   sidecar: SidecarClient;
   sandbox: Sandbox;
   /** The environment every datum shares (workerEnv). */
@@ -51,18 +49,18 @@ export interface Attempts {
 
 /** Runs `cmd` for a datum in the sandbox with its env, its output going to the datum's log. */
 export function runCommand(ctx: ExecContext, env: Env, log: DatumLog, cmd: readonly string[], stdin: readonly string[], timeoutMs: number): RunHandle {
-  const t = ctx.spec.transform;
-  return ctx.sandbox.run({ cmd, env, stdin: stdinText(stdin), cwd: t.workingDir || ctx.cwd, cwdRequired: !!t.workingDir, timeoutMs }, (s, d) => log.write(s, d));
+  const { workingDir } = ctx.spec;
+  return ctx.sandbox.run({ cmd, env, stdin: stdinText(stdin), cwd: workingDir || ctx.cwd, cwdRequired: !!workingDir, timeoutMs }, (s, d) => log.write(s, d));
 }
 
-export function retryPolicy(spec: PipelineSpec): RetryPolicy {
-  return { datumTries: spec.datumTries, acceptReturnCode: spec.transform.acceptReturnCode, hasErrCmd: spec.transform.errCmd.length > 0 };
+export function retryPolicy(spec: WorkerSpec): RetryPolicy {
+  return { datumTries: spec.datumTries, acceptReturnCode: spec.acceptReturnCode, hasErrCmd: spec.errCmd.length > 0 };
 }
 
 /** After the last failed try: runs err_cmd (with err_stdin); true when it exits 0 (the datum is recovered). */
 export async function runErrCmd(ctx: ExecContext, env: Env, log: DatumLog): Promise<boolean> {
-  const timeoutMs = ctx.spec.datumTimeoutMs ?? 0;
-  const e = await runCommand(ctx, env, log, ctx.spec.transform.errCmd, ctx.spec.transform.errStdin, timeoutMs).done;
+  const timeoutMs = ctx.spec.datumTimeoutMs;
+  const e = await runCommand(ctx, env, log, ctx.spec.errCmd, ctx.spec.errStdin, timeoutMs).done;
   log.end();
   const recovered = afterErrCmd(e) === 'recovered';
   log.system(recovered ? 'err_cmd exited 0: the datum is recovered' : `err_cmd failed too: ${failureReason(e, timeoutMs, log.lastStderr)}`);
@@ -71,8 +69,8 @@ export async function runErrCmd(ctx: ExecContext, env: Env, log: DatumLog): Prom
 
 /** Runs the datum's code until it succeeds or its tries are used up, then err_cmd; the datum's inputs must be active. */
 export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promise<Attempts> {
-  const t = ctx.spec.transform;
-  const timeoutMs = ctx.spec.datumTimeoutMs ?? 0;
+  const t = ctx.spec;
+  const timeoutMs = ctx.spec.datumTimeoutMs;
   const policy = retryPolicy(ctx.spec);
   for (let tries = 1; ; tries++) {
     if (tries > 1) await ctx.sidecar.call('clearOut', {});
@@ -96,7 +94,7 @@ export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, start
 
 /** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
 export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number): Promise<void> {
-  return ctx.sidecar.call('finish', { slot, target: `${ctx.pipeline}/${task.job}/${task.datum}` }).then(
+  return ctx.sidecar.call('finish', { slot, datum: { pipeline: ctx.pipeline, job: task.job, datum: task.datum } }).then(
     (out) => report({ success: true, output: out.output, tries, ...(out.inline ? { inlineOutput: true, outputFiles: out.inline.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') })) } : {}) }),
     (err: Error) => {
       log.system(err.message);

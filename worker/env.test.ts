@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DatumInput } from '../sidecar/protocol.js';
+import type { DatumInput } from '../src/worker-protocol/index.js';
 import { datumEnv, workerEnv } from './env.js';
 
 function input(name: string, path: string, extra: Partial<DatumInput> = {}): DatumInput {

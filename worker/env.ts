@@ -10,7 +10,7 @@
 // groups TUSK_DATUM_<name>_JOIN_ON / _GROUP_BY. Every TUSK_ variable is also
 // set under Pachyderm's PACH_ name. Pure functions of their arguments.
 import { posix } from 'node:path';
-import type { DatumInput } from '../sidecar/protocol.js';
+import type { DatumInput } from '../src/worker-protocol/index.js';
 
 export type Env = Record<string, string>;
 

@@ -7,8 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerClient } from '../src/client/index.js';
-import { daemonGraceMs } from '../sidecar/daemon-watch.js';
-import { jsonLogger } from '../sidecar/log.js';
+import { daemonGraceMs, jsonLogger } from '../src/worker-protocol/index.js';
 import { Worker } from './worker.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,7 +23,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   const client = new WorkerClient(env.TUSK_ADDRESS!);
   const api = {
     register: (p: string, w: string) => client.register(p, w),
-    nextTasks: (p: string, w: string, max: number, waitMs: number) => client.nextTasks(p, w, max, waitMs),
+    nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
     report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2]) => client.report(p, w, results),
   };
   const worker = await Worker.start(

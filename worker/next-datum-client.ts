@@ -8,7 +8,7 @@
 //
 // next() also copies the datum's variables into process.env.
 import { createConnection, type Socket } from 'node:net';
-import { encodeFrame, readFrames } from '../sidecar/framing.js';
+import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 
 export class NextDatumClient {
   private readonly waiting: { resolve: (env: Record<string, string>) => void; reject: (err: Error) => void }[] = [];

@@ -3,7 +3,7 @@
 // failed try (its exit 0 makes the datum "recovered"), or failure — and the
 // one-line reason a failed datum carries ("exit code 3: <last stderr line>",
 // "datum timed out after 5s"). Pure.
-import { formatDuration } from '../src/pps/duration.js';
+import { formatDuration } from '../src/worker-protocol/index.js';
 
 export interface RunResult {
   /** Exit code, or null when killed by a signal or never started. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { TaskResult } from '../src/client/index.js';
-import { silentLogger } from '../sidecar/log.js';
+import { silentLogger } from '../src/worker-protocol/index.js';
 import { Reporter } from './reporter.js';
 
 const result = (datum: string): TaskResult => ({ job: 'j', datum, success: true, reason: '', durationMs: 1, output: 'o', logs: [], recovered: false, tries: 1 });

@@ -4,7 +4,7 @@
 // more tasks). Reports go out one at a time in order; a failed one is kept and
 // sent again, so no result is lost while the daemon is briefly away.
 import type { TaskResult } from '../src/client/index.js';
-import type { Logger } from '../sidecar/log.js';
+import type { Logger } from '../src/worker-protocol/index.js';
 
 export type SendResults = (results: TaskResult[]) => Promise<void>;
 

@@ -1,4 +1,4 @@
-// The worker ↔ sandbox runner protocol: frames (sidecar/framing.ts) on the
+// The worker ↔ sandbox runner protocol: frames (src/worker-protocol/framing.ts) on the
 // runner's stdin (commands) and stdout (events). The runner is one long-lived
 // process per worker, started inside the sandbox; it spawns each command the
 // worker asks for in a process group of its own, streams its output back, and

@@ -6,7 +6,7 @@
 // worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { encodeFrame, readFrames } from '../sidecar/framing.js';
+import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
 
 const running = new Map<number, { child: ChildProcess; kill(): void }>();

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeFrame, readFrames } from '../sidecar/framing.js';
-import type { Logger } from '../sidecar/log.js';
+import { WorkerPeerUnavailable } from '../src/client/index.js';
+import { encodeFrame, readFrames, type Logger } from '../src/worker-protocol/index.js';
 import type { Env } from './env.js';
 import type { RunResult } from './outcome.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
@@ -95,7 +95,7 @@ export class Sandbox {
     o.log.log('warn', 'sandbox_unavailable', { reason });
     const child = spawn(process.execPath, [RUNNER], { stdio: ['pipe', 'pipe', 'inherit'] });
     const started = await awaitReady(child);
-    if (!started.ok) throw new Error(`cannot start the command runner: ${started.reason}`);
+    if (!started.ok) throw new WorkerPeerUnavailable('command runner', `cannot start it: ${started.reason}`);
     return new Sandbox(child, false, o.pfs, o.socketDir, reason, o.onDeath);
   }
 

@@ -1,13 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import type { NextTasksResponse, Task } from '../src/client/index.js';
-import { DaemonWatch } from '../sidecar/daemon-watch.js';
-import { silentLogger } from '../sidecar/log.js';
-import type { SidecarClient } from '../sidecar/protocol.js';
+import type { NextTasksResponse, Task, WorkerSpec } from '../src/client/index.js';
+import { DaemonWatch, silentLogger, type SidecarClient } from '../src/worker-protocol/index.js';
 import { Reporter } from './reporter.js';
 import { TaskSource } from './task-source.js';
 
 const task = (datum: string): Task => ({ job: 'j', datum, inputs: [], try: 0, outputCommit: 'j' });
-const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, specJson: `{"v":${version}}` });
+const spec = (version: number): WorkerSpec => ({ cmd: [`v${version}`], stdin: [], env: {}, errCmd: [], errStdin: [], acceptReturnCode: [], workingDir: '', datumBatching: false, datumTries: 1, datumTimeoutMs: 0 });
+const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, spec: spec(version) });
 
 describe('TaskSource', () => {
   test('hands each task over with its own version: tasks queued before a newer batch keep their code', async () => {
@@ -38,5 +37,36 @@ describe('TaskSource', () => {
     // The batch of version 2 was fetched while a and b (version 3) were still queued: they ran as version 3.
     expect(taken).toEqual([['a', 3], ['b', 3], ['c', 2]]);
     expect(specs).toEqual([3, 2]);
+  });
+
+  test("gets a version's spec once: it tells the coordinator which version it has, and an answer of that version comes without one", async () => {
+    const known: number[] = [];
+    const answers: NextTasksResponse[] = [answer(3, ['a']), { ...answer(3, ['b']), spec: undefined }, answer(3, [])];
+    const specs: [number, string][] = [];
+    const source = new TaskSource({
+      api: {
+        nextTasks: async (_p, _w, _max, _wait, knownVersion) => {
+          known.push(knownVersion);
+          return answers.shift() ?? { ...answer(3, []), spec: undefined };
+        },
+      },
+      sidecar: { call: async () => ({}) } as unknown as SidecarClient,
+      pipeline: 'p',
+      worker: 'w',
+      reporter: new Reporter(async () => {}, silentLogger, 10, 10),
+      watch: new DaemonWatch(),
+      log: silentLogger,
+      version: 2,
+      onSpec: (version, s) => void specs.push([version, s.cmd[0]!]),
+      onGone: () => {},
+      batch: 1,
+      prefetch: 0,
+      waitMs: 0,
+    });
+    expect((await source.take())!.task.datum).toBe('a');
+    expect((await source.take())!.task.datum).toBe('b');
+    source.stop();
+    expect(known.slice(0, 2)).toEqual([2, 3]);
+    expect(specs).toEqual([[3, 'v3']]);
   });
 });

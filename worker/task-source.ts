@@ -1,21 +1,20 @@
 // Where a worker's datums come from: tasks leased from the coordinator with
 // NextTasks (a long poll, in batches), queued, and prepared ahead — the
 // sidecar fetches the inputs of the next few tasks while the current one runs.
-// Each NextTasks answer holds tasks of one pipeline version and that version's
+// Each NextTasks answer holds tasks of one pipeline version and, unless it is
+// the version whose spec the worker got last (`knownVersion`), that version's
 // spec; a task's version is handed to `onSpec` when the task is taken, so a
 // task queued before an update (or of another branch's version) still runs
 // with the code of its own version. Pending
 // results are flushed before the worker waits for more tasks. A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
-import type { NextTasksResponse, Task } from '../src/client/pps-client.js';
-import { isTuskError } from '../src/errors/index.js';
-import type { DaemonWatch } from '../sidecar/daemon-watch.js';
-import type { Logger } from '../sidecar/log.js';
-import type { DatumInput, SidecarClient } from '../sidecar/protocol.js';
+import { isTuskError, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
+import type { DaemonWatch, DatumInput, Logger, SidecarClient } from '../src/worker-protocol/index.js';
 import type { Reporter } from './reporter.js';
 
 export interface TaskApi {
-  nextTasks(pipeline: string, worker: string, max: number, waitMs: number): Promise<NextTasksResponse>;
+  /** The answer leaves out the spec when it is of `knownVersion`. */
+  nextTasks(pipeline: string, worker: string, max: number, waitMs: number, knownVersion: number): Promise<NextTasksResponse>;
 }
 
 export interface PreparedTask {
@@ -35,7 +34,7 @@ export interface TaskSourceOptions {
   watch: DaemonWatch;
   log: Logger;
   version: number;
-  onSpec(version: number, specJson: string): void;
+  onSpec(version: number, spec: WorkerSpec): void;
   onGone(): void;
   /** Tasks asked for per call. */
   batch?: number;
@@ -45,16 +44,19 @@ export interface TaskSourceOptions {
 }
 
 export class TaskSource {
-  private readonly queue: { task: Task; slot: string; version: number; specJson: string; ready?: Promise<string | undefined> }[] = [];
+  private readonly queue: { task: Task; slot: string; version: number; spec: WorkerSpec | undefined; ready?: Promise<string | undefined> }[] = [];
   private fetching: Promise<void> | undefined;
   private stopped = false;
   private slots = 0;
   private version: number;
+  /** The spec received last and its version: an answer without a spec is of this version. */
+  private latest: { version: number; spec?: WorkerSpec };
   private readonly batch: number;
   private readonly prefetch: number;
 
   constructor(private readonly o: TaskSourceOptions) {
     this.version = o.version;
+    this.latest = { version: o.version };
     this.batch = o.batch ?? 16;
     this.prefetch = o.prefetch ?? 4;
   }
@@ -64,9 +66,9 @@ export class TaskSource {
     while (!this.stopped) {
       const head = this.queue.shift();
       if (head) {
-        if (head.version && head.version !== this.version && head.specJson) {
+        if (head.version && head.version !== this.version && head.spec) {
           this.version = head.version;
-          this.o.onSpec(head.version, head.specJson);
+          this.o.onSpec(head.version, head.spec);
         }
         const ready = head.ready ?? this.prepare(head);
         this.topUp();
@@ -99,7 +101,7 @@ export class TaskSource {
 
   /** Puts a task back at the head of the queue (its slot stays prepared). */
   unshift(p: PreparedTask): void {
-    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, specJson: '', ready: p.ready });
+    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, spec: undefined, ready: p.ready });
   }
 
   stop(): void {
@@ -125,14 +127,16 @@ export class TaskSource {
   private fetch(): void {
     this.fetching = (async () => {
       try {
-        const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.batch, this.o.waitMs ?? 10_000);
+        const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.batch, this.o.waitMs ?? 10_000, this.latest.version);
         this.o.watch.reached();
-        if (res.tasks.length === 0 && this.queue.length === 0 && res.pipelineVersion && res.pipelineVersion !== this.version && res.specJson) {
+        if (res.spec) this.latest = { version: res.pipelineVersion, spec: res.spec };
+        const spec = res.pipelineVersion === this.latest.version ? this.latest.spec : undefined;
+        if (res.tasks.length === 0 && this.queue.length === 0 && res.pipelineVersion && res.pipelineVersion !== this.version && spec) {
           // Nothing queued: an update applies now (a batching process restarts with it before the next datum).
           this.version = res.pipelineVersion;
-          this.o.onSpec(res.pipelineVersion, res.specJson);
+          this.o.onSpec(res.pipelineVersion, spec);
         }
-        for (const task of res.tasks) this.queue.push({ task, slot: `d${++this.slots}`, version: res.pipelineVersion, specJson: res.specJson });
+        for (const task of res.tasks) this.queue.push({ task, slot: `d${++this.slots}`, version: res.pipelineVersion, spec });
       } catch (err) {
         const unavailable = isTuskError(err) && err.kind === 'unavailable';
         this.o.log.log('warn', 'next_tasks_failed', { code: isTuskError(err) ? err.code : 'Internal', message: (err as Error).message });

@@ -5,13 +5,8 @@
 // (from any NextTasks answer) takes effect from the next datum on.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { TaskResult } from '../src/client/index.js';
-import type { RegisterResponse } from '../src/client/pps-client.js';
-import { isTuskError } from '../src/errors/index.js';
-import type { PipelineSpec } from '../src/pps/spec.js';
-import { DaemonWatch, DAEMON_GRACE_MS } from '../sidecar/daemon-watch.js';
-import type { Logger } from '../sidecar/log.js';
-import { SidecarClient } from '../sidecar/protocol.js';
+import { isTuskError, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
+import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
 import { executeDatum, type ExecContext } from './datum-exec.js';
@@ -22,7 +17,7 @@ import { Sandbox } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 
 export interface WorkerApi extends TaskApi {
-  register(pipeline: string, worker: string): Promise<RegisterResponse>;
+  register(pipeline: string, worker: string): Promise<Registration>;
   report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
 }
 
@@ -68,7 +63,7 @@ export class Worker {
   static async start(cfg: WorkerConfig, api: WorkerApi, log: Logger): Promise<Worker> {
     const watch = new DaemonWatch(cfg.daemonGraceMs);
     const registered = await register(api, cfg, watch, log);
-    let spec = JSON.parse(registered.specJson) as PipelineSpec;
+    const spec = registered.spec;
     const sidecar = await SidecarClient.connect(cfg.sidecarSocket);
     let worker: Worker | undefined;
     sidecar.onLost = (err) => void worker?.stop(err.message, true);
@@ -97,14 +92,9 @@ export class Worker {
       watch,
       log,
       version: registered.pipelineVersion,
-      onSpec: (version, json) => {
-        try {
-          spec = JSON.parse(json) as PipelineSpec;
-          worker!.setSpec(spec);
-          log.log('info', 'pipeline_updated', { version });
-        } catch (err) {
-          log.log('error', 'bad_spec', { version, message: (err as Error).message });
-        }
+      onSpec: (version, next) => {
+        worker!.setSpec(next);
+        log.log('info', 'pipeline_updated', { version });
       },
       onGone: () => void worker?.stop(`the daemon has been unreachable for ${(cfg.daemonGraceMs ?? DAEMON_GRACE_MS) / 1000}s`),
       batch: 8,
@@ -137,15 +127,15 @@ export class Worker {
     this.resolveDone();
   }
 
-  private setSpec(spec: PipelineSpec): void {
+  private setSpec(spec: WorkerSpec): void {
     this.ctx.spec = spec;
-    const socket = spec.transform.datumBatching ? join(this.ctx.sandbox.socketDir, WORKER_SOCKET_NAME) : undefined;
+    const socket = spec.datumBatching ? join(this.ctx.sandbox.socketDir, WORKER_SOCKET_NAME) : undefined;
     this.ctx.baseEnv = workerEnv(this.cfg.processEnv, {
       pipeline: this.cfg.pipeline,
       pfs: this.ctx.sandbox.pfs,
       binDir: join(this.cfg.packageRoot, 'bin'),
       nodeDir: dirname(process.execPath),
-      transformEnv: spec.transform.env,
+      transformEnv: spec.env,
       ...(socket ? { workerSocket: socket } : {}),
     });
   }
@@ -159,7 +149,7 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.ctx.spec.transform.datumBatching) {
+      if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
         this.batch = undefined;
@@ -167,7 +157,7 @@ export class Worker {
       }
       const p = await this.source.take();
       if (!p) break;
-      if (this.ctx.spec.transform.datumBatching) {
+      if (this.ctx.spec.datumBatching) {
         this.source.unshift(p);
         continue;
       }
@@ -178,7 +168,7 @@ export class Worker {
   }
 }
 
-async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<RegisterResponse> {
+async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<Registration> {
   for (;;) {
     try {
       const res = await api.register(cfg.pipeline, cfg.worker);

@@ -17,6 +17,9 @@ import { TuskError } from '../errors/index.js';
 import { fromServiceError } from '../rpc/errors.js';
 import type { ModifyFileRequest, ModifyFileResponse, WholeFile } from '../gen/tusk/pfs.js';
 
+/** What a FileWriter sends after the stream's opening message: ModifyFile's file operations (PutDatumOutput takes the same, without deletes). */
+export type FileOp = Omit<ModifyFileRequest, 'open'>;
+
 const PIECE = 1024 * 1024;
 /** Gathered small files are sent once they hold this many bytes. */
 const BATCH_BYTES = 1024 * 1024;
@@ -42,7 +45,7 @@ export class FileWriter<Result = ModifyFileResponse> {
   private readonly sendClose: boolean;
 
   constructor(
-    private readonly call: ClientWritableStream<ModifyFileRequest>,
+    private readonly call: ClientWritableStream<FileOp>,
     private readonly result: Promise<Result>,
     options: FileWriterOptions = {},
   ) {
@@ -132,7 +135,7 @@ export class FileWriter<Result = ModifyFileResponse> {
    * it (serialized and written out), so the caller may reuse its bytes after;
    * otherwise waits only when the transport's buffer is full.
    */
-  private async send(msg: ModifyFileRequest, written = false): Promise<void> {
+  private async send(msg: FileOp, written = false): Promise<void> {
     this.check();
     if (written) {
       await this.wait(new Promise<void>((resolve, reject) => this.call.write(msg, (err?: Error | null) => (err ? reject(err) : resolve()))));

@@ -6,4 +6,7 @@ export { FileWriter } from './file-writer.js';
 export { dataBuffer } from '../rpc/file-wire.js';
 export { defaultAddress, DEFAULT_ADDRESS } from './connection.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
-export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult } from './pps-client.js';
+export type { Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec } from './pps-client.js';
+export { checkWorkerSpec } from './worker-spec.js';
+// Errors come back as the classes thrown in the daemon (TuskError.fromJSON): callers use instanceof or `code`.
+export * from '../errors/index.js';

@@ -10,7 +10,9 @@ import {
   type ImpactResponse,
   type ImpactRow,
   type PromoteResponse,
+  type DatumOutputRequest,
   type DatumOutputResponse,
+  type DatumRef,
   type Job,
   type ListJobResponse,
   type ListPipelineResponse,
@@ -22,12 +24,17 @@ import {
   type RunCronResponse,
   type Task,
   type TaskResult,
+  type WorkerSpec,
 } from '../gen/tusk/pps.js';
-import type { CommitRef, ModifyFileRequest } from '../gen/tusk/pfs.js';
+import type { CommitRef } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, insecure, serverStream, unary } from './connection.js';
 import { FileWriter } from './file-writer.js';
+import { checkWorkerSpec } from './worker-spec.js';
 
-export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse };
+export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
+
+/** A worker's registration: the pipeline version and its spec (always there, checked). */
+export type Registration = RegisterResponse & { spec: WorkerSpec };
 
 export class PpsClient {
   readonly pps: PpsApiClient;
@@ -123,25 +130,31 @@ export class WorkerClient {
     this.worker.close();
   }
 
-  register(pipeline: string, worker: string): Promise<RegisterResponse> {
-    return unary((cb) => this.worker.register({ pipeline, worker }, cb));
+  /** Registers a worker; the answer's spec is checked (BadWorkerMessage). */
+  async register(pipeline: string, worker: string): Promise<Registration> {
+    const res = await unary<RegisterResponse>((cb) => this.worker.register({ pipeline, worker }, cb));
+    return { ...res, spec: checkWorkerSpec(res.spec) };
   }
-  /** Long-polls for up to `max` tasks, waiting at most `waitMs` when none is ready. */
-  nextTasks(pipeline: string, worker: string, max: number, waitMs: number): Promise<NextTasksResponse> {
-    return unary((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs }, cb));
+  /**
+   * Long-polls for up to `max` tasks, waiting at most `waitMs` when none is ready. The answer
+   * carries its version's spec (checked) unless that version is `knownVersion`.
+   */
+  async nextTasks(pipeline: string, worker: string, max: number, waitMs: number, knownVersion = 0): Promise<NextTasksResponse> {
+    const res = await unary<NextTasksResponse>((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs, knownVersion }, cb));
+    return res.spec ? { ...res, spec: checkWorkerSpec(res.spec) } : res;
   }
   /** Results without an inline output may leave out `inlineOutput` and `outputFiles`. */
   async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles'>>)[]): Promise<void> {
     const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [] }));
     await unary((cb) => this.worker.report({ pipeline, worker, results: full }, cb));
   }
-  /** Opens an upload of one datum's output files (`pipeline/job/datum`); close() returns the output ID. */
-  putDatumOutput(target: string): FileWriter<DatumOutputResponse> {
-    let call!: ClientWritableStream<ModifyFileRequest>;
+  /** Opens an upload of one datum's output files; close() stores them and returns the output ID (abort() stores nothing). */
+  putDatumOutput(datum: DatumRef): FileWriter<DatumOutputResponse> {
+    let call!: ClientWritableStream<DatumOutputRequest>;
     const done = new Promise<DatumOutputResponse>((resolve, reject) => {
       call = this.worker.putDatumOutput((err, res) => (err ? reject(err) : resolve(res!)));
     });
-    call.write({ open: { target, description: '', force: false } });
-    return new FileWriter(call, done);
+    call.write({ open: datum });
+    return new FileWriter(call, done, { close: true });
   }
 }

@@ -44,6 +44,13 @@ export class InvalidObjectKey extends InvalidArgument {
   }
 }
 
+/** A file entry whose size, hash or content descriptor is malformed or inconsistent (before it enters a tree). */
+export class InvalidFileEntry extends InvalidArgument {
+  constructor(readonly path: string, readonly reason: string) {
+    super('InvalidFileEntry', `invalid file entry for ${JSON.stringify(path)}: ${reason}`, { path, reason });
+  }
+}
+
 /** One thing wrong in a pipeline spec: the field path as the user wrote it (`input.cross[1].pfs.glob`) and the problem. */
 export interface SpecProblem {
   path: string;

@@ -38,11 +38,28 @@ export class TuskError extends Error {
     return { code: this.code, kind: this.kind, message: this.message, data: { ...this.data } };
   }
 
-  /** Rebuilds an error that crossed a process boundary; `instanceof TuskError` and `.code` survive. */
+  /**
+   * Rebuilds an error that crossed a process boundary as the class it was
+   * thrown as (`instanceof RepoNotFound`, its context fields), or, for a code
+   * no class owns, as the class of its kind (`instanceof NotFound`).
+   */
   static fromJSON(json: TuskErrorJSON): TuskError {
-    return new TuskError(json.kind, json.code, json.message, json.data);
+    const cls = knownErrors.byCode.get(json.code) ?? knownErrors.byKind.get(json.kind) ?? TuskError;
+    // Runs TuskError's constructor for an object of `cls`: subclass constructors take other arguments.
+    const err = Reflect.construct(TuskError, [json.kind, json.code, json.message, json.data], cls) as TuskError;
+    for (const [key, value] of Object.entries(json.data ?? {})) if (!(key in err)) Object.defineProperty(err, key, { value, enumerable: true });
+    return err;
   }
 }
+
+/** A class of the error family, as fromJSON restores it. */
+export type TuskErrorClass = abstract new (...args: never[]) => TuskError;
+
+/** The classes fromJSON restores, by code and, for codes no class owns, by kind (filled by known-errors.ts). */
+export const knownErrors = {
+  byCode: new Map<string, TuskErrorClass>(),
+  byKind: new Map<ErrorKind, TuskErrorClass>(),
+};
 
 /** True for any TuskError, also one created by another copy of this module (duplicate bundles). */
 export function isTuskError(err: unknown): err is TuskError {

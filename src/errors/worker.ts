@@ -1,6 +1,7 @@
 // Errors of a pipeline worker and its sidecar: a datum whose output cannot be
-// stored as it stands, and a local process (sidecar, sandbox, worker socket)
-// that does not answer.
+// stored as it stands, a local process (sidecar, sandbox, worker socket) that
+// does not answer, a message that breaks the worker protocol, and a datum
+// request the worker turns down.
 import { TuskError } from './tusk-error.js';
 
 /** What user code left in /pfs/out cannot become a datum output (a symlink out of it, a device, a FIFO...). */
@@ -14,5 +15,26 @@ export class DatumOutputRejected extends TuskError {
 export class WorkerPeerUnavailable extends TuskError {
   constructor(readonly peer: string, readonly reason: string) {
     super('unavailable', 'WorkerPeerUnavailable', `${peer} unavailable: ${reason}`, { peer, reason });
+  }
+}
+
+/** A message between Tusk processes (worker, sidecar, coordinator) that breaks the worker protocol. */
+export class BadWorkerMessage extends TuskError {
+  constructor(readonly what: string, readonly problem: string) {
+    super('invalid_argument', 'BadWorkerMessage', `bad ${what}: ${problem}`, { what, problem });
+  }
+}
+
+/** A request for a sidecar operation that does not exist. */
+export class UnknownOperation extends TuskError {
+  constructor(readonly op: string) {
+    super('invalid_argument', 'UnknownOperation', `unknown sidecar operation ${JSON.stringify(op)}`, { op });
+  }
+}
+
+/** `tusk next datum` gets no datum: the worker is stopping, the pipeline was updated, or the asking process is gone. */
+export class NextDatumRefused extends TuskError {
+  constructor(readonly reason: string) {
+    super('aborted', 'NextDatumRefused', reason, { reason });
   }
 }

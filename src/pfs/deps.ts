@@ -6,6 +6,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { FileContent } from '../storage/content.js';
 import type { FileTree } from '../tree/index.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
+import type { LogFn } from '../log/logger.js';
 
 /** A write session of the content store: many files through one chunk stream. */
 export interface ContentWriter {
@@ -39,5 +40,5 @@ export interface PfsDeps {
   random: (bytes: number) => Uint8Array;
   usage?: UsageHook;
   /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+  log?: LogFn;
 }

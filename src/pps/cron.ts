@@ -2,6 +2,7 @@
 // and 5- or 6-field cron expressions (via cron-parser), always in UTC as
 // Pachyderm does. Pure: the current time is passed in.
 import { CronExpressionParser } from 'cron-parser';
+import { InvalidArgument } from '../errors/index.js';
 import { parseDuration } from './duration.js';
 
 const MACROS: Record<string, string> = {
@@ -19,7 +20,7 @@ export function nextTick(spec: string, after: Date, start?: Date): Date {
   const s = spec.trim();
   if (s.startsWith('@every')) {
     const every = parseDuration(s.slice('@every'.length).trim());
-    if (!every) throw new Error(`bad @every duration in ${JSON.stringify(spec)}`);
+    if (!every) throw new InvalidArgument('InvalidCron', `bad @every duration in ${JSON.stringify(spec)}`, { spec });
     const anchor = start?.getTime() ?? after.getTime();
     if (after.getTime() < anchor) return new Date(anchor);
     const n = Math.floor((after.getTime() - anchor) / every) + 1;

@@ -2,16 +2,10 @@
 // file tree (its root ID is the output's ID), and the merge of many datums'
 // outputs into a job's output tree. Two datums writing the same path fail the
 // merge with an error naming the path and both datums.
-import { FailedPrecondition } from '../errors/index.js';
+import { OutputCollision } from '../errors/index.js';
 import type { ContentStore, ContentWriter } from '../pfs/index.js';
 import type { FileContent } from '../storage/content.js';
 import { EMPTY_TREE, normalizeFilePath, type FileEntry, type FileTree, type TreeId } from '../tree/index.js';
-
-export class OutputCollision extends FailedPrecondition {
-  constructor(readonly path: string, readonly datums: [string, string]) {
-    super('OutputCollision', `datums ${datums[0]} and ${datums[1]} both wrote ${path}`, { path, datums });
-  }
-}
 
 /** Files up to this size are buffered and share one write session; larger ones stream through their own. */
 const SMALL_FILE = 1024 * 1024;
@@ -83,9 +77,9 @@ export class DatumOutputUpload {
 
   constructor(private readonly store: DatumOutputStore, private readonly tree: FileTree) {}
 
-  async putFile(path: string, data: AsyncIterable<Uint8Array>): Promise<void> {
+  async putFile(path: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<void> {
     const p = normalizeFilePath(path);
-    const content = await this.store.store(data);
+    const content = await this.store.store(data instanceof Uint8Array ? oneChunk(data) : data);
     this.entries.set(p, { path: p, size: content.size, hash: content.hash, content });
   }
 
@@ -105,15 +99,12 @@ export interface InlineOutputFile {
 /** Stores a small output sent inline; returns its output ID (durable only after DatumOutputStore.durable()). */
 export async function storeInlineOutput(store: DatumOutputStore, files: readonly InlineOutputFile[]): Promise<TreeId> {
   const upload = store.open();
-  for (const f of files) {
-    await upload.putFile(
-      f.path,
-      (async function* () {
-        yield f.data;
-      })(),
-    );
-  }
+  for (const f of files) await upload.putFile(f.path, f.data);
   return (await upload.finish()).output;
+}
+
+async function* oneChunk(data: Uint8Array): AsyncIterable<Uint8Array> {
+  yield data;
 }
 
 /** The union of the datums' outputs as one tree; throws OutputCollision if two datums wrote one path. */

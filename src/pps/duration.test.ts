@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration } from '../worker-protocol/duration.js';
+import { parseDuration } from './duration.js';
 
 describe('durations', () => {
   it('reads Go and protobuf duration strings as milliseconds', () => {

@@ -1,6 +1,7 @@
 // Durations as pipeline specs write them: Go / protobuf duration strings
 // ("60s", "5m", "1h30m", "1.5s", "300ms") turned into milliseconds.
-// Pure; rejects anything else with a reason a person can act on.
+// Pure; rejects anything else with a reason a person can act on. Rendering
+// them back is the worker's (src/worker-protocol/duration.ts).
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -42,17 +43,4 @@ export function parseDuration(text: string): number | undefined {
 /** The message used when a spec field holds something that is not a duration. */
 export function durationProblem(value: unknown): string {
   return `${JSON.stringify(value)} is not a duration (use e.g. 60s, 5m, 1h30m)`;
-}
-
-/** Renders milliseconds back as a Go duration string ("1h30m", "1.5s", "0s"). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let out = '';
-  const h = Math.floor(rest / 3_600_000);
-  if (h) { out += `${h}h`; rest -= h * 3_600_000; }
-  const m = Math.floor(rest / 60_000);
-  if (m) { out += `${m}m`; rest -= m * 60_000; }
-  if (rest) out += rest % 1000 === 0 ? `${rest / 1000}s` : `${Number((rest / 1000).toFixed(3))}s`;
-  return out;
 }

@@ -5,7 +5,7 @@
 // experiment the main line: each main-line branch fast-forwards to the
 // experiment's head and the branch's pipeline versions become the main ones.
 // A promote that is not a fast-forward everywhere changes nothing.
-import { BranchNotFound, CommitNotFound, FailedPrecondition, NotFound } from '../errors/index.js';
+import { BranchNotFound, CommitNotFound, ExperimentNotFound, ExperimentRunning, NotFastForward } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -36,28 +36,6 @@ export interface PromoteResult {
   moved: { repo: string; branch: string; from: string; to: string }[];
   /** Pipelines whose main-line version changed. */
   pipelines: { name: string; from: number; to: number }[];
-}
-
-export class ExperimentNotFound extends NotFound {
-  constructor(readonly branch: string) {
-    super('ExperimentNotFound', `no repo of the pipeline graph has a branch "${branch}" and no pipeline has a version for it`, { branch });
-  }
-}
-
-export class NotFastForward extends FailedPrecondition {
-  constructor(readonly branch: string, readonly repos: string[]) {
-    super(
-      'NotFastForward',
-      `cannot promote ${branch}: the main line moved since the experiment branched in ${repos.join(', ')} (not a fast-forward); rerun the experiment on the new main line, e.g. \`tusk create branch REPO@${branch} --head master\``,
-      { branch, repos },
-    );
-  }
-}
-
-export class ExperimentRunning extends FailedPrecondition {
-  constructor(readonly branch: string, readonly repos: string[]) {
-    super('ExperimentRunning', `cannot promote ${branch}: it has open commits in ${repos.join(', ')}; wait for them (\`tusk wait commit REPO@${branch}\`)`, { branch, repos });
-  }
 }
 
 interface Member {

@@ -11,7 +11,7 @@ export { parsePipelineSpec, parsePipelineSpecs, normalizePipelineSpec } from './
 export type { SpecFormat } from './spec-text.js';
 export { validatePipelineSpec } from './spec-validate.js';
 export { cronProblem } from './spec-input.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration } from './duration.js';
 export { compileDatumGlob, normalizeGlob, globProblem, expandCaptures, captureRefs } from './glob.js';
 export type { DatumGlob } from './glob.js';
 export { planDatums } from './datums.js';
@@ -23,19 +23,20 @@ export type { DatumElementKey } from './datum-id.js';
 export { inputRepos, findCycle } from './dag.js';
 export type { InputRepo } from './dag.js';
 // The runtime side: jobs, workers' tasks, logs and provenance inside the daemon.
-export { Pps, DatumNotFound, JobNotFound } from './pps.js';
-export type { PpsDeps, SystemLog } from './pps-context.js';
+export { Pps } from './pps.js';
+// The pipeline system's errors live with the others (src/errors); re-exported for its callers.
+export { DatumNotFound, JobNotFound, PipelineNotFound, PipelineExists, OutputCollision, ExperimentNotFound, NotFastForward, ExperimentRunning } from '../errors/index.js';
+export type { PpsDeps } from './pps-context.js';
 export { PpsStore } from './pps-store.js';
 export { systemTimers, type Timers } from './timers.js';
 export { LogStore, type LogEntry, type LogFilter } from './logs.js';
 export type { PfsAccess, PfsRepos, PfsBranches, PfsCommits, PfsFiles } from './pfs-access.js';
 export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
-export { PipelineNotFound, PipelineExists } from './pipelines.js';
 export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';
 export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
-export { OutputCollision, DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
-export { ExperimentNotFound, NotFastForward, ExperimentRunning, type ExperimentRepo, type PromoteResult } from './experiments.js';
+export { DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
+export type { ExperimentRepo, PromoteResult } from './experiments.js';
 export type { ImpactRow } from './impact.js';

@@ -4,7 +4,8 @@
 // hands the datums to run to the workers, waits until every one has a result
 // (job-results.ts), a kill, or its job_timeout, merges the datum outputs into
 // its output commit and finishes it. Time comes from the Timers handed in.
-import { mergeOutputs, OutputCollision } from './datum-outputs.js';
+import { OutputCollision } from '../errors/index.js';
+import { mergeOutputs } from './datum-outputs.js';
 import { planDatums } from './datums.js';
 import type { InputCommit } from './input-files.js';
 import { isKept, planReuse } from './job-plan.js';

@@ -4,7 +4,7 @@
 // cascades (gathering what the pure planner in job-plan.ts decides on), looks
 // jobs up and waits for them; job-runner.ts runs each job and job-results.ts
 // takes in its datum results.
-import { FailedPrecondition, NotFound } from '../errors/index.js';
+import { FailedPrecondition, JobNotFound } from '../errors/index.js';
 import { commitIdFrom, type CommitRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
@@ -17,12 +17,6 @@ import type { JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 
 export type { TaskOutcome };
-
-export class JobNotFound extends NotFound {
-  constructor(readonly pipeline: string, readonly job: string) {
-    super('JobNotFound', `job ${pipeline}@${job} not found`, { pipeline, job });
-  }
-}
 
 export class Jobs {
   private readonly waiters = new Map<string, (() => void)[]>();

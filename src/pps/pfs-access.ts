@@ -68,8 +68,9 @@ export interface PfsAccess {
   readonly commits: PfsCommits;
   readonly files: PfsFiles;
   /**
-   * Starts a write to `repo@branch`; nothing is visible until its commit(). Throws
-   * InvalidRef, RepoNotFound, BranchNotFound (for a commit ID target), CommitNotFound, CommitFinished.
+   * Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until its
+   * commit(). Throws InvalidRef, RepoNotFound, InvalidArgument (a bad branch name), CommitNotFound,
+   * and CommitFinished (a finished commit, or a target with ancestors).
    */
   upload(target: string, description?: string): Promise<Upload>;
   /** Runs `hook` on every commit finished, before the finishing call returns; returns the unhook. */

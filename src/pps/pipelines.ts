@@ -1,7 +1,7 @@
 // Pipelines: create (with its output repo), update (a new version), inspect,
 // list, stop, start and delete. Creating or updating a pipeline whose inputs
 // have commits runs a job on them at once.
-import { AlreadyExists, BranchNotFound, InUse, InvalidArgument, NotFound, RepoExists, RepoNotFound } from '../errors/index.js';
+import { BranchNotFound, InUse, InvalidArgument, NotFound, PipelineExists, PipelineNotFound, RepoExists, RepoNotFound } from '../errors/index.js';
 import { checkBranchName } from '../pfs/index.js';
 import { findCycle, inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -10,18 +10,6 @@ import type { PipelineRecord } from './records.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
-
-export class PipelineNotFound extends NotFound {
-  constructor(readonly pipeline: string, message = `pipeline "${pipeline}" not found`) {
-    super('PipelineNotFound', message, { pipeline });
-  }
-}
-
-export class PipelineExists extends AlreadyExists {
-  constructor(readonly pipeline: string) {
-    super('PipelineExists', `pipeline "${pipeline}" already exists; use \`tusk update pipeline\` to change it`, { pipeline });
-  }
-}
 
 export interface CreateOptions {
   update?: boolean;

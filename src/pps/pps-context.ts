@@ -11,8 +11,7 @@ import type { Timers } from './timers.js';
 import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
 import type { TreeId } from '../tree/index.js';
-
-export type SystemLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
+import type { LogFn } from '../log/logger.js';
 
 export interface PpsDeps {
   pfs: PfsAccess;
@@ -26,7 +25,7 @@ export interface PpsDeps {
   /** Where timeouts are scheduled (job_timeout): systemTimers in the daemon, a FakeClock in tests. */
   timers: Timers;
   random: (bytes: number) => Uint8Array;
-  log: SystemLog;
+  log: LogFn;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

@@ -3,14 +3,14 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
-import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
+import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound, RepoNotFound } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { storeInlineOutput, type DatumOutputUpload, type InlineOutputFile } from './datum-outputs.js';
-import { JobNotFound, Jobs, type TaskOutcome } from './jobs.js';
+import { Jobs, type TaskOutcome } from './jobs.js';
 import type { LogEntry, LogFilter } from './logs.js';
 import { PpsContext, type PpsDeps } from './pps-context.js';
 import { Pipelines } from './pipelines.js';
@@ -23,13 +23,6 @@ import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
-import { NotFound, RepoNotFound } from '../errors/index.js';
-
-export class DatumNotFound extends NotFound {
-  constructor(readonly pipeline: string, readonly job: string, readonly datum: string) {
-    super('DatumNotFound', `datum ${datum} not found in job ${pipeline}@${job}`, { pipeline, job, datum });
-  }
-}
 
 export class Pps {
   private readonly ctx: PpsContext;
@@ -169,11 +162,9 @@ export class Pps {
     this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }
 
-  /** Starts receiving one datum's output files; the target is `pipeline/job/datum`. */
-  async datumOutput(target: string): Promise<DatumOutputUpload> {
-    const [pipeline, job, datum, ...rest] = target.split('/');
-    if (!pipeline || !job || !datum || rest.length > 0) throw new InvalidArgument('BadTarget', `datum output target "${target}" is not PIPELINE/JOB/DATUM`);
-    await this.jobs.get(pipeline, job);
+  /** Starts receiving the output files of a datum of a job (JobNotFound if there is no such job). */
+  async datumOutput(ref: { pipeline: string; job: string; datum: string }): Promise<DatumOutputUpload> {
+    await this.jobs.get(ref.pipeline, ref.job);
     return this.ctx.outputs.open();
   }
 
@@ -274,4 +265,3 @@ export class Pps {
   }
 }
 
-export { JobNotFound };

@@ -1,6 +1,7 @@
 // Provenance ("where did this commit come from?") and subvenance ("what was
 // computed from it?") as trees of commits. The walk is pure over two look-ups
 // handed in, so it is tested without I/O.
+import { InternalError } from '../errors/index.js';
 import type { CommitRecord, CommitRefRecord } from '../pfs/index.js';
 
 export interface ProvenanceNode {
@@ -30,7 +31,7 @@ export async function provenanceTree(lookups: ProvenanceLookups, commit: CommitR
 /** The tree of commits computed from `commit`, transitively. */
 export async function subvenanceTree(lookups: ProvenanceLookups, commit: CommitRecord): Promise<ProvenanceNode> {
   const below = lookups.below;
-  if (!below) throw new Error('subvenance needs the `below` look-up');
+  if (!below) throw new InternalError('subvenance needs the `below` look-up');
   return walk(lookups, commit, (c) => below(c.repo, c.id), 0);
 }
 

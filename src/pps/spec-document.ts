@@ -4,7 +4,7 @@
 // Defaults and empty fields are left out so the document reads like one a
 // person wrote. Fields Tusk ignores (ignoredFields) are not kept, so they are
 // not written back.
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../worker-protocol/duration.js';
 import type { Input, PfsInput, PipelineSpec, Resources } from './spec.js';
 
 type Doc = Record<string, unknown>;

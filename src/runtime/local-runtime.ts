@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LogFn } from '../log/logger.js';
 import type { WorkerLost, WorkerRuntime } from '../pps/index.js';
 
 export interface LocalRuntimeOptions {
@@ -16,7 +17,7 @@ export interface LocalRuntimeOptions {
   /** The daemon's gRPC address as workers should dial it. */
   address: () => string;
   onLost: WorkerLost;
-  log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+  log: LogFn;
 }
 
 const WORKER_MAIN = fileURLToPath(new URL('../../worker/main.js', import.meta.url));

@@ -1,6 +1,6 @@
 // Pipeline-system records → generated protobuf messages.
-import type { ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, ProvenanceNode } from '../pps/index.js';
-import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg } from '../gen/tusk/pps.js';
+import type { ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
+import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
 
 export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = []): Pipeline {
   return {
@@ -81,4 +81,21 @@ export function experimentRepoMsg(r: ExperimentRepo): ExperimentRepoMsg {
 
 export function impactRowMsg(r: ImpactRow): ImpactRowMsg {
   return { pipeline: r.pipeline, branch: r.branch, version: r.version, exact: r.exact, total: r.datums?.total ?? 0, run: r.datums?.run ?? 0, reused: r.datums?.reused ?? 0, note: r.note };
+}
+
+/** What a worker runs by, out of a pipeline spec (transform.image, user and secrets are the runtime's). */
+export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
+  const t = spec.transform;
+  return {
+    cmd: [...t.cmd],
+    stdin: [...t.stdin],
+    env: { ...t.env },
+    errCmd: [...t.errCmd],
+    errStdin: [...t.errStdin],
+    acceptReturnCode: [...t.acceptReturnCode],
+    workingDir: t.workingDir,
+    datumBatching: t.datumBatching,
+    datumTries: spec.datumTries,
+    datumTimeoutMs: spec.datumTimeoutMs ?? 0,
+  };
 }

@@ -22,7 +22,7 @@ import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
@@ -69,14 +69,14 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: (level, event, fields) => log.log(level, event, fields) });
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
       const metrics = new Metrics();
       let grpcPort = config.port;
       const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
       });
       pps = new Pps({
         pfs,
@@ -88,7 +88,7 @@ export class Daemon {
         clock,
         timers: systemTimers,
         random,
-        log: (level, event, fields) => log.log(level, event, fields),
+        log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
         egress: (url) => {
           const { store, close } = openS3Prefix(url, process.env);
@@ -179,8 +179,9 @@ async function openMetadata(dir: string, home: string): Promise<LevelMetadataSto
   try {
     return await LevelMetadataStore.open(dir);
   } catch (err) {
+    // classic-level fails the open with LEVEL_DATABASE_NOT_OPEN, caused by LEVEL_LOCKED when another process holds the LOCK file.
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message))) {
+    if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
     throw err;

@@ -6,7 +6,7 @@
 // tell the daemon's time from the transport's).
 import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { toServiceError } from '../rpc/errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 
 export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {

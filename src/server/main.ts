@@ -4,7 +4,7 @@
 import { isTuskError } from '../errors/index.js';
 import { resolveConfig, USAGE } from './config.js';
 import { Daemon } from './daemon.js';
-import { jsonLogger } from './log.js';
+import { jsonLogger } from '../log/logger.js';
 
 const log = jsonLogger();
 

@@ -1,5 +1,6 @@
 // The gRPC PfsApi: a thin translation between the wire and src/pfs. Each
-// handler parses nothing itself beyond the message; refs are handed to PFS.
+// handler parses nothing itself beyond the message; refs are handed to PFS,
+// ModifyFile streams to modify-file-stream.ts.
 import type { ServerReadableStream, ServerWritableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import type { Pfs } from '../pfs/index.js';
@@ -9,7 +10,8 @@ import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
-import type { Logger } from './log.js';
+import { MODIFY_FILE_WINDOW, openingMessage, readFileOps } from './modify-file-stream.js';
+import type { Logger } from '../log/logger.js';
 
 /** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
 export const pfsServiceDefinition: typeof PfsApiService = {
@@ -121,114 +123,12 @@ async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, da
   return true;
 }
 
-/** A file whose data ends within this many bytes is gathered whole and queued without waiting for it to be stored. */
-const SMALL_FILE = 1024 * 1024;
-/** How much queued small-file data may wait for the content store before reading pauses. */
-const QUEUE_BYTES = 32 * 1024 * 1024;
-const QUEUE_FILES = 16 * 1024;
-
-/**
- * Reads a ModifyFile stream: open, then puts (header, data…, end; or many
- * whole files in one `files` message) and deletes, then close; applies them
- * when the stream ends after close. Small files are queued without waiting for each to be
- * stored (the next message is read meanwhile, and many share a hash batch);
- * a larger file streams through, the reader waiting for it.
- */
+/** ModifyFile: open names a branch or open commit; the files are applied as one commit once the stream ended after close. */
 async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
-  const first = await messages.next();
-  if (first.done || !first.value.open) throw new InvalidArgument('BadStream', 'a ModifyFile stream must start with an open message naming its target');
-  const upload = await pfs.upload(first.value.open.target, first.value.open.description || undefined, first.value.open.force);
-  const queue = new WriteWindow(QUEUE_BYTES, QUEUE_FILES);
-  let closed = false;
-  for (;;) {
-    const next = await messages.next();
-    if (next.done) break;
-    const msg = next.value;
-    if (closed) throw new InvalidArgument('BadStream', 'a message after close in a ModifyFile stream');
-    if (msg.close) {
-      closed = true;
-    } else if (msg.putFile) {
-      const { path, append } = msg.putFile;
-      const pieces: Uint8Array[] = [];
-      let bytes = 0;
-      let ended = false;
-      const part = async (): Promise<Uint8Array | undefined> => {
-        const m = await messages.next();
-        if (m.done) return undefined;
-        if (m.value.endFile) {
-          ended = true;
-          return undefined;
-        }
-        if (!m.value.data) throw new InvalidArgument('BadStream', 'expected file data or end_file after put_file');
-        return m.value.data;
-      };
-      for (let data = await part(); data; data = bytes > SMALL_FILE ? undefined : await part()) {
-        pieces.push(data);
-        bytes += data.length;
-      }
-      if (ended) {
-        await queue.room(bytes);
-        queue.add(upload.putFile(path, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), append), bytes);
-        continue;
-      }
-      if (bytes > SMALL_FILE) {
-        const rest = async function* () {
-          yield* pieces;
-          pieces.length = 0;
-          for (let data = await part(); data; data = await part()) yield data;
-        };
-        await upload.putFile(path, rest(), append);
-      }
-      if (!ended) throw new InvalidArgument('BadStream', `the stream ended in the middle of ${path}`);
-    } else if (msg.files) {
-      for (const f of msg.files.files) {
-        await queue.room(f.data.length);
-        queue.add(upload.putFile(f.path, f.data, f.append), f.data.length);
-      }
-    } else if (msg.deleteFile) {
-      upload.deleteFile(msg.deleteFile.path);
-    } else {
-      throw new InvalidArgument('BadStream', 'unexpected message in a ModifyFile stream');
-    }
-  }
-  // Only a stream that ended after `close` is applied: a client that cancels
-  // (or whose connection dies) also ends the stream, before grpc-js says it
-  // was cancelled, and applying then would keep the whole files it had sent.
-  if (!closed || call.cancelled) throw new InvalidArgument('Cancelled', 'the stream ended without close: the client went away or cancelled; nothing was written');
+  const open = await openingMessage(messages, 'ModifyFile');
+  const upload = await pfs.upload(open.target, open.description || undefined, open.force);
+  await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile');
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
-}
-
-/** Bounds the writes queued but not yet stored; the first failure is thrown by the next room(). */
-class WriteWindow {
-  private bytes = 0;
-  private files = 0;
-  private failure: unknown;
-  private wake?: () => void;
-
-  constructor(private readonly maxBytes: number, private readonly maxFiles: number) {}
-
-  add(write: Promise<unknown>, bytes: number): void {
-    this.bytes += bytes;
-    this.files++;
-    const settle = () => {
-      this.bytes -= bytes;
-      this.files--;
-      this.wake?.();
-    };
-    write.then(settle, (err) => {
-      this.failure ??= err;
-      settle();
-    });
-  }
-
-  /** Waits until `bytes` more fit (always lets one write through when nothing is queued). */
-  async room(bytes: number): Promise<void> {
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files < this.maxFiles)) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-  }
 }

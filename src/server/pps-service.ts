@@ -6,7 +6,7 @@ import type { Pps } from '../pps/index.js';
 import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
 import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 import type { WorkerRuntime } from '../pps/index.js';
 
 export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsApiServer {

@@ -1,26 +1,30 @@
 // The gRPC WorkerApi: workers register, long-poll for datum tasks, report
-// results with their logs, and their sidecars upload datum outputs.
+// results with their logs, and their sidecars upload datum outputs. A worker
+// gets the WorkerSpec of a pipeline version once: NextTasks leaves it out
+// when the worker says it already has that version's.
 import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import type { Pps } from '../pps/index.js';
 import type { TaskWithData } from '../pps/index.js';
-import type { ModifyFileRequest } from '../gen/tusk/pfs.js';
-import type { DatumOutputResponse, Task, WorkerApiServer } from '../gen/tusk/pps.js';
+import type { DatumOutputRequest, DatumOutputResponse, Task, WorkerApiServer } from '../gen/tusk/pps.js';
 import { toServiceError } from '../rpc/errors.js';
-import { readFileStream } from './file-stream.js';
+import { checkDatumRef } from '../worker-protocol/index.js';
+import { workerSpecMsg } from './convert-pps.js';
 import { unaryHandler } from './handler.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
+import { openingMessage, readFileOps } from './modify-file-stream.js';
 
 export function workerService(pps: Pps, log: Logger): WorkerApiServer {
   return {
     register: unaryHandler(log, 'Register', async (req) => {
       const p = await pps.register(req.pipeline, req.worker);
-      return { pipelineVersion: p.version, specJson: JSON.stringify(p.spec) };
+      return { pipelineVersion: p.version, spec: workerSpecMsg(p.spec) };
     }),
     nextTasks: unaryHandler(log, 'NextTasks', async (req, call) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       const { tasks, pipeline } = await pps.nextTasksWithData(req.pipeline, req.worker, req.max, req.waitMs, abort.signal);
-      return { tasks: tasks.map(taskMsg), pipelineVersion: pipeline.version, specJson: JSON.stringify(pipeline.spec) };
+      const known = pipeline.version === req.knownVersion;
+      return { tasks: tasks.map(taskMsg), pipelineVersion: pipeline.version, spec: known ? undefined : workerSpecMsg(pipeline.spec) };
     }),
     report: unaryHandler(log, 'Report', async (req) => {
       const outcomes = req.results.map((r) => ({
@@ -40,15 +44,21 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
       await pps.report(req.pipeline, req.worker, outcomes, logs);
       return {};
     }),
-    putDatumOutput: (call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
-      readFileStream(call, (target) => pps.datumOutput(target))
-        .then((upload) => upload.finish())
-        .then(
+    putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
+      putDatumOutput(pps, call).then(
           (res) => callback(null, res),
           (err) => callback(toServiceError(err) as ServiceError),
         );
     },
   };
+}
+
+/** PutDatumOutput: one datum's output files, stored one at a time and kept only if the stream ended after close. */
+async function putDatumOutput(pps: Pps, call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>): Promise<DatumOutputResponse> {
+  const messages = call[Symbol.asyncIterator]() as AsyncIterator<DatumOutputRequest>;
+  const upload = await pps.datumOutput(checkDatumRef(await openingMessage(messages, 'PutDatumOutput')));
+  await readFileOps(messages, upload, () => call.cancelled, { bytes: 0, files: 0 }, 'PutDatumOutput');
+  return upload.finish();
 }
 
 const EMPTY = Buffer.alloc(0);

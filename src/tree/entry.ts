@@ -1,7 +1,7 @@
 // The checks a file entry passes before it enters a tree: a normalised path
 // that is well-formed Unicode (tree keys are stored as UTF-8), a size, a sha256
 // content hash, and a content descriptor that agrees with both.
-import { InvalidArgument, InvalidPath } from '../errors/index.js';
+import { InvalidFileEntry, InvalidPath } from '../errors/index.js';
 import { normalizeFilePath } from './path.js';
 import type { FileEntry } from './node.js';
 
@@ -15,13 +15,6 @@ function isHex64(s: unknown): boolean {
   return true;
 }
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Thrown for an entry whose size, hash or content descriptor is malformed or inconsistent. */
-export class InvalidFileEntry extends InvalidArgument {
-  constructor(readonly path: string, readonly reason: string) {
-    super('InvalidFileEntry', `invalid file entry for ${JSON.stringify(path)}: ${reason}`, { path, reason });
-  }
-}
 
 function isNormalFilePath(p: string): boolean {
   return (

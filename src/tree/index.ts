@@ -13,5 +13,5 @@ export type { TreeItem } from './list.js';
 export { EMPTY_TREE } from './codec.js';
 export { FileTree, type FileTreeOptions } from './file-tree.js';
 export { compileGlob } from './glob.js';
-export { InvalidFileEntry } from './entry.js';
+export { InvalidFileEntry } from '../errors/index.js';
 export { normalizePath, normalizeFilePath, joinPath, parentDir, baseName, dirPrefix } from './path.js';

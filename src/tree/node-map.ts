@@ -1,5 +1,6 @@
 // A Map of encoded nodes with a NodeLoader and NodeSink over it, counting loads:
 // lets tests run the pure tree algorithms with no BlobStore and no I/O.
+import { InternalError } from '../errors/index.js';
 import { decodeNode, type EncodedNode } from './codec.js';
 import type { NodeSink } from './mutate.js';
 import type { NodeLoader, TreeId, TreeNode } from './node.js';
@@ -17,7 +18,7 @@ export class NodeMap {
     let node = this.decoded.get(id);
     if (node) return node;
     const bytes = this.nodes.get(id);
-    if (!bytes) throw new Error(`test node map: no node ${id}`);
+    if (!bytes) throw new InternalError(`test node map: no node ${id}`);
     node = decodeNode(bytes, id);
     this.decoded.set(id, node);
     return node;

@@ -6,9 +6,10 @@
 // worker sends back, so the real worker and sidecar processes can be checked
 // against the WorkerApi contract without the rest of Tusk.
 import { Server, ServerCredentials, status, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
-import { PfsApiService, type ModifyFileRequest } from '../../src/gen/tusk/pfs.js';
-import { WorkerApiService, type DatumOutputResponse, type Task, type TaskResult } from '../../src/gen/tusk/pps.js';
-import { normalizePipelineSpec } from '../../src/pps/index.js';
+import { PfsApiService } from '../../src/gen/tusk/pfs.js';
+import { WorkerApiService, type DatumOutputRequest, type DatumOutputResponse, type Task, type TaskResult, type WorkerSpec } from '../../src/gen/tusk/pps.js';
+import { normalizePipelineSpec, type PipelineSpec } from '../../src/pps/index.js';
+import { workerSpecMsg } from '../../src/server/convert-pps.js';
 
 export interface StoredOutput {
   target: string;
@@ -30,7 +31,7 @@ export class FakeCoordinator {
   getFiles = 0;
   private queue: Task[] = [];
   private version = 1;
-  private specJson: string;
+  private spec: WorkerSpec;
   private pollers: (() => void)[] = [];
   private resultWaiters: (() => void)[] = [];
   private outputs_ = 0;
@@ -38,27 +39,28 @@ export class FakeCoordinator {
   private constructor(
     private readonly server: Server,
     readonly address: string,
-    spec: object,
+    spec: PipelineSpec,
   ) {
-    this.specJson = JSON.stringify(spec);
+    this.spec = workerSpecMsg(spec);
   }
 
-  static async start(spec: object): Promise<FakeCoordinator> {
+  static async start(spec: PipelineSpec): Promise<FakeCoordinator> {
     const server = new Server();
     let fake!: FakeCoordinator;
     server.addService(WorkerApiService, {
       register: (call: { request: { pipeline: string; worker: string } }, cb: sendUnaryData<unknown>) => {
         fake.registrations.push(call.request);
-        cb(null, { pipelineVersion: fake.version, specJson: fake.specJson });
+        cb(null, { pipelineVersion: fake.version, spec: fake.spec });
       },
-      nextTasks: (call: { request: { max: number; waitMs: number } }, cb: sendUnaryData<unknown>) => void fake.nextTasks(call.request.max, call.request.waitMs).then((r) => cb(null, r)),
+      nextTasks: (call: { request: { max: number; waitMs: number; knownVersion: number } }, cb: sendUnaryData<unknown>) =>
+        void fake.nextTasks(call.request.max, call.request.waitMs, call.request.knownVersion).then((r) => cb(null, r)),
       report: (call: { request: { pipeline: string; results: TaskResult[] } }, cb: sendUnaryData<unknown>) => {
         fake.reports++;
         fake.results.push(...call.request.results.map((r) => fake.storeInline(call.request.pipeline, r)));
         for (const w of fake.resultWaiters.splice(0)) w();
         cb(null, {});
       },
-      putDatumOutput: (call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>) => fake.putDatumOutput(call, cb),
+      putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>) => fake.putDatumOutput(call, cb),
     });
     server.addService(PfsApiService, {
       getFile: (call: { request: { file: string }; write(m: unknown): boolean; end(): void; destroy(e: unknown): void }) => {
@@ -86,9 +88,9 @@ export class FakeCoordinator {
   }
 
   /** A new pipeline version, handed to the worker with its next NextTasks answer. */
-  updateSpec(spec: object): void {
+  updateSpec(spec: PipelineSpec): void {
     this.version++;
-    this.specJson = JSON.stringify(spec);
+    this.spec = workerSpecMsg(spec);
   }
 
   /** Resolves once `n` results arrived (rejects after `timeoutMs`). */
@@ -123,7 +125,7 @@ export class FakeCoordinator {
     this.server.forceShutdown();
   }
 
-  private async nextTasks(max: number, waitMs: number): Promise<{ tasks: Task[]; pipelineVersion: number; specJson: string }> {
+  private async nextTasks(max: number, waitMs: number, knownVersion: number): Promise<{ tasks: Task[]; pipelineVersion: number; spec: WorkerSpec | undefined }> {
     if (this.queue.length === 0 && waitMs > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(waitMs, 2_000));
@@ -131,7 +133,7 @@ export class FakeCoordinator {
       });
     }
     const tasks = this.queue.splice(0, Math.max(1, max)).map((t) => (this.inline ? this.withData(t) : t));
-    return { tasks, pipelineVersion: this.version, specJson: this.specJson };
+    return { tasks, pipelineVersion: this.version, spec: knownVersion === this.version ? undefined : this.spec };
   }
 
   /** Like tuskd, a result's inline output is stored as an output of its own. */
@@ -155,12 +157,12 @@ export class FakeCoordinator {
     };
   }
 
-  private putDatumOutput(call: ServerReadableStream<ModifyFileRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>): void {
+  private putDatumOutput(call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>): void {
     let target = '';
     let current: string | undefined;
     const files = new Map<string, Buffer[]>();
-    call.on('data', (m: ModifyFileRequest) => {
-      if (m.open) target = m.open.target;
+    call.on('data', (m: DatumOutputRequest) => {
+      if (m.open) target = `${m.open.pipeline}/${m.open.job}/${m.open.datum}`;
       else if (m.putFile) {
         current = m.putFile.path;
         files.set(current, []);

@@ -5,7 +5,7 @@
 // end of the stream, before any operation commits.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { S3Invalid } from '../../errors/index.js';
+import { InternalError, S3Invalid } from '../../errors/index.js';
 import type { Identity } from './auth.js';
 import { decodeAwsChunked } from './aws-chunked.js';
 
@@ -59,7 +59,7 @@ export function md5Tap(source: AsyncIterable<Uint8Array>): { body: AsyncIterable
   return {
     body: body(),
     digest: () => {
-      if (!digest) throw new Error('md5Tap: the body was not read to its end');
+      if (!digest) throw new InternalError('md5Tap: the body was not read to its end');
       return digest;
     },
   };

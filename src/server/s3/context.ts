@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pfs } from '../../pfs/index.js';
 import type { ContentStore } from '../../storage/content-store.js';
 import type { FileTree } from '../../tree/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log/logger.js';
 import type { Identity, S3Credentials } from './auth.js';
 import type { MultipartStore } from './multipart-store.js';
 

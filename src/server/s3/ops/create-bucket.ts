@@ -1,7 +1,7 @@
 // CreateBucket `BRANCH.REPO`: creates the repo if it does not exist, then the
 // (empty) branch. A commit bucket cannot be created. An existing branch is
 // BucketAlreadyOwnedByYou, which clients such as rclone take as success.
-import { S3Denied, isTuskError } from '../../../errors/index.js';
+import { RepoExists, S3Denied } from '../../../errors/index.js';
 import { parseBucket } from '../bucket.js';
 import type { Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
@@ -14,7 +14,7 @@ export const createBucket: Operation = async (deps, r) => {
   try {
     await deps.pfs.repos.create(bucket.repo);
   } catch (err) {
-    if (!isTuskError(err) || err.code !== 'RepoExists') throw err;
+    if (!(err instanceof RepoExists)) throw err;
   }
   await deps.pfs.branches.create(bucket.repo, bucket.branch!);
   sendEmpty(r.res, 200, { location: `/${bucket.name}` });

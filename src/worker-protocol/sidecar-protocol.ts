@@ -10,11 +10,14 @@
 // A datum's life on the sidecar: prepare(slot) fetches its inputs into a
 // staging folder → activate(slot) moves them to $TUSK_PFS/<input> and gives an
 // empty $TUSK_PFS/out → (user code runs; clearOut between tries) →
-// finish(slot, target) moves what the code wrote out of $TUSK_PFS/out (and the
-// inputs back), uploads it as the datum output `target` (none without a
-// target: a failed datum) and frees the slot.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { TuskError, WorkerPeerUnavailable, toTuskError, type TuskErrorJSON } from '../src/errors/index.js';
+// finish(slot, datum) moves what the code wrote out of $TUSK_PFS/out (and the
+// inputs back), uploads it as the output of `datum` (none without one: a
+// failed datum) and frees the slot. Every request is checked on receipt
+// (checkRequest): a frame that is not one of these operations is answered
+// with an error, never handed on as something it is not.
+import { type Server, type Socket, createConnection } from 'node:net';
+import { BadWorkerMessage, TuskError, UnknownOperation, WorkerPeerUnavailable, toTuskError, type TuskErrorJSON } from '../errors/index.js';
+import { checkDatumRef, type DatumRef } from './datum-ref.js';
 import { encodeFrame, readFrames } from './framing.js';
 
 /** One file of a datum input, as the coordinator listed it. */
@@ -48,9 +51,9 @@ export interface SidecarOps {
   prepare: { args: { slot: string; inputs: DatumInput[] }; result: { files: number; bytes: number } };
   activate: { args: { slot: string }; result: Record<string, never> };
   clearOut: { args: Record<string, never>; result: Record<string, never> };
-  /** Without `target` the output is dropped and `output` is ''. */
+  /** Without `datum` the output is dropped and `output` is ''. */
   /** A small output comes back `inline` (files in base64) with output '', for the worker to send with the result. */
-  finish: { args: { slot: string; target?: string }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
+  finish: { args: { slot: string; datum?: DatumRef }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
 }
 
 export type Op = keyof SidecarOps;
@@ -149,17 +152,45 @@ export function serveSidecar(server: Server, handlers: Handlers, onBadFrame: (li
     readFrames(
       socket,
       (raw) => {
-        const frame = raw as RequestFrame;
-        const handler = handlers[frame.op] as ((args: unknown) => Promise<unknown>) | undefined;
-        const done = handler ? handler(frame.args ?? {}) : Promise.reject(new TuskError('invalid_argument', 'UnknownOperation', `unknown sidecar operation ${JSON.stringify(frame.op)}`));
+        const id = typeof raw === 'object' && raw !== null && Number.isSafeInteger((raw as RequestFrame).id) ? (raw as RequestFrame).id : 0;
+        let done: Promise<unknown>;
+        try {
+          const frame = checkRequest(raw);
+          const handler = handlers[frame.op] as ((args: unknown) => Promise<unknown>) | undefined;
+          done = handler ? handler(frame.args) : Promise.reject(new UnknownOperation(frame.op));
+        } catch (err) {
+          done = Promise.reject(err);
+        }
         done.then(
-          (result) => reply(socket, { id: frame.id, result }),
-          (err) => reply(socket, { id: frame.id, error: toTuskError(err).toJSON() }),
+          (result) => reply(socket, { id, result }),
+          (err) => reply(socket, { id, error: toTuskError(err).toJSON() }),
         );
       },
       onBadFrame,
     );
   });
+}
+
+const OPS: readonly string[] = ['ping', 'reset', 'prepare', 'activate', 'clearOut', 'finish'] satisfies Op[];
+
+/** A request frame as it arrived, checked: a known op whose arguments have the fields its handler reads. */
+export function checkRequest(raw: unknown): RequestFrame {
+  const frame = object(raw, 'sidecar request');
+  if (!Number.isSafeInteger(frame.id)) throw new BadWorkerMessage('sidecar request', 'no numeric id');
+  if (typeof frame.op !== 'string') throw new BadWorkerMessage('sidecar request', 'no op');
+  if (!OPS.includes(frame.op)) throw new UnknownOperation(frame.op);
+  const args = object(frame.args ?? {}, `${frame.op} arguments`);
+  if (frame.op === 'prepare' || frame.op === 'activate' || frame.op === 'finish') {
+    if (typeof args.slot !== 'string' || args.slot === '') throw new BadWorkerMessage(`${frame.op} arguments`, 'no slot');
+  }
+  if (frame.op === 'prepare' && !Array.isArray(args.inputs)) throw new BadWorkerMessage('prepare arguments', 'inputs is not a list');
+  if (frame.op === 'finish' && args.datum !== undefined) checkDatumRef(args.datum as DatumRef);
+  return { id: frame.id as number, op: frame.op as Op, args };
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadWorkerMessage(what, 'not an object');
+  return value as Record<string, unknown>;
 }
 
 function reply(socket: Socket, frame: ResponseFrame): void {

@@ -3,8 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { InvalidPath, isTuskError } from '../src/errors/index.js';
-import { serveSidecar, SidecarClient, type Handlers } from './protocol.js';
+import { InvalidPath, isTuskError } from '../errors/index.js';
+import { serveSidecar, SidecarClient, type Handlers } from './sidecar-protocol.js';
 
 let dir: string | undefined;
 let server: Server | undefined;
@@ -55,12 +55,22 @@ describe('the worker ↔ sidecar protocol', () => {
     client.close();
   });
 
+  test('a request that breaks the protocol is answered with an error naming what is wrong', async () => {
+    const path = await serve({ finish: async () => ({ output: 'o', files: 0, bytes: 0 }) });
+    const client = await SidecarClient.connect(path);
+    const err = await client.call('finish', { slot: 'd', datum: { pipeline: 'p', job: '', datum: 'x' } }).catch((e: unknown) => e);
+    expect(isTuskError(err) && err.code).toBe('BadWorkerMessage');
+    expect((err as Error).message).toBe('bad datum reference: no job');
+    await expect(client.call('prepare', { slot: '', inputs: [] })).rejects.toThrow('bad prepare arguments: no slot');
+    client.close();
+  });
+
   test('losing the sidecar rejects pending requests and tells the worker', async () => {
     let lost = '';
     const path = await serve({ finish: () => new Promise(() => {}) });
     const client = await SidecarClient.connect(path);
     client.onLost = (err) => (lost = err.code);
-    const pending = client.call('finish', { slot: 'd', target: 'p/j/d' });
+    const pending = client.call('finish', { slot: 'd', datum: { pipeline: 'p', job: 'j', datum: 'd' } });
     await new Promise((r) => setTimeout(r, 20));
     server!.close();
     for (const s of sockets.splice(0)) s.destroy();

@@ -1,0 +1,17 @@
+// The worker protocol: everything a pipeline worker and its sidecar share with
+// each other and with the coordinator, apart from the gRPC client itself
+// (src/client). Newline-delimited JSON framing for local channels, the
+// worker ↔ sidecar operations (checked on receipt), a datum's identity as a
+// typed DatumRef, the daemon-gone watch, and the one structured logger. This
+// module, src/client and src/errors are all a worker needs; a container
+// runtime ships them into user images, so keep it small and free of daemon code.
+export { encodeFrame, LineSplitter, readFrames } from './framing.js';
+export { checkRequest, serveSidecar, SidecarClient } from './sidecar-protocol.js';
+export type { DatumFile, DatumInput, Handlers, Op, SidecarOps } from './sidecar-protocol.js';
+export { checkDatumRef } from './datum-ref.js';
+export type { DatumRef } from './datum-ref.js';
+export { DaemonWatch, DAEMON_GRACE_MS, daemonGraceMs, probeChannel } from './daemon-watch.js';
+export type { ChannelOwner } from './daemon-watch.js';
+export { formatDuration } from './duration.js';
+export { jsonLogger, silentLogger } from '../log/logger.js';
+export type { Level, LogFn, Logger } from '../log/logger.js';
