@@ -1,13 +1,14 @@
 // The sidecar process (`node dist/sidecar/main.js`), one beside each worker:
 // it listens on $TUSK_SIDECAR_SOCKET for the worker's requests, fetches datum
 // inputs from tuskd ($TUSK_ADDRESS) into $TUSK_PFS and uploads what user code
-// wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM or
-// once the daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
+// wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM,
+// when the daemon's pipe on its stdin ends (TUSK_LIFELINE=stdin), or once the
+// daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { TuskClient, WorkerClient } from '../src/client/index.js';
-import { DaemonWatch, daemonGraceMs, jsonLogger, probeChannel, serveSidecar } from '../src/worker-protocol/index.js';
+import { DaemonWatch, daemonGraceMs, jsonLogger, probeChannel, serveSidecar, watchLifeline } from '../src/worker-protocol/index.js';
 import { DatumArea } from './datum-area.js';
 import { Limit } from './serial.js';
 import { sidecarHandlers } from './server.js';
@@ -62,6 +63,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const stopProbe = probeChannel(outputs.worker, new DaemonWatch(graceMs), () => stop(`daemon unreachable for ${graceMs / 1000}s`), Math.min(5_000, graceMs));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  watchLifeline(env, () => stop('the daemon is gone (its pipe closed)', 1));
 }
 
 main(process.env).catch((err) => {

@@ -167,7 +167,10 @@ export class BatchSession {
       const log = newDatumLog(this.ctx, p.task);
       const report = datumReporter(this.ctx, p.task, log, started);
       const cannot = await activate(this.ctx, p);
-      if (!cannot) return { p, log, report, env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
+      if (!cannot) {
+        await this.ctx.started(p.task);
+        return { p, log, report, env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
+      }
       log.system(cannot);
       dropSlot(this.ctx, p.slot);
       report({ reason: cannot, tries: 0 });

@@ -26,6 +26,8 @@ export interface ExecContext {
   cwd: string;
   reporter: Reporter;
   log: Logger;
+  /** Tells the coordinator the datum's code is about to run (never throws: a datum runs even if the call fails). */
+  started(task: Task): Promise<void>;
   /** True the first time this worker sees a job (its first datum carries the sandbox fallback note). */
   firstOfJob(job: string): boolean;
 }
@@ -141,6 +143,7 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
     report({ reason: cannot, tries: 0 });
     return { finished: Promise.resolve() };
   }
+  await ctx.started(task);
   let result: Attempts;
   try {
     result = await attempt(ctx, { ...ctx.baseEnv, ...envOf(ctx, task) }, log);

@@ -38,15 +38,23 @@ describe('datum environment', () => {
 });
 
 describe('worker environment', () => {
-  const base = { PATH: '/usr/bin:/bin', HOME: '/root', TUSK_SIDECAR_SOCKET: '/w/sidecar.sock', TUSK_WORKER_DIR: '/w', TUSK_PFS: '/w/pfs', TUSK_ADDRESS: 'h:1' };
+  const base = { PATH: '/usr/bin:/bin', HOME: '/root', TUSK_SIDECAR_SOCKET: '/w/sidecar.sock', TUSK_WORKER_DIR: '/w', TUSK_PFS: '/w/pfs', TUSK_ADDRESS: 'h:1', LANG: 'C.UTF-8', LC_ALL: 'C' };
   const opts = { pipeline: 'edges', pfs: '/pfs', binDir: '/pkg/bin', nodeDir: '/opt/node/bin', transformEnv: { MODE: 'fast', PATH_EXTRA: 'x' } };
+
+  test('passes only the system basics of the worker environment: never the daemon address, home, storage or keys', () => {
+    const env = workerEnv({ ...base, TUSK_HOME: '/root/.tusk', TUSK_S3_SECRET_ACCESS_KEY: 's3cr3t', TUSK_STORAGE: 's3://b', AWS_SECRET_ACCESS_KEY: 'k', AWS_ACCESS_KEY_ID: 'i', NODE_OPTIONS: '--x', GITHUB_TOKEN: 't' }, { ...opts, home: '/tmp' });
+    for (const name of ['TUSK_HOME', 'TUSK_S3_SECRET_ACCESS_KEY', 'TUSK_STORAGE', 'TUSK_ADDRESS', 'PACH_ADDRESS', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'NODE_OPTIONS', 'GITHUB_TOKEN']) expect(env[name], name).toBeUndefined();
+    expect(env.LANG).toBe('C.UTF-8');
+    expect(env.LC_ALL).toBe('C');
+    expect(env.HOME).toBe('/tmp');
+  });
 
   test('keeps the worker environment but its plumbing, puts tusk first on PATH, adds transform.env and TUSK_PFS=/pfs', () => {
     const env = workerEnv(base, opts);
     expect(env.HOME).toBe('/root');
     expect(env.TUSK_SIDECAR_SOCKET).toBeUndefined();
     expect(env.TUSK_WORKER_DIR).toBeUndefined();
-    expect(env.PATH).toBe('/pkg/bin:/pkg/bin/sandbox:/usr/bin:/bin:/opt/node/bin');
+    expect(env.PATH).toBe('/pkg/bin:/pkg/bin/sandbox:/usr/bin:/bin:/opt/node/bin:/usr/local/bin');
     expect(env.MODE).toBe('fast');
     expect(env.TUSK_PFS).toBe('/pfs');
     expect(env.PACH_PFS).toBe('/pfs');

@@ -1,5 +1,7 @@
 // The environment user code sees, as Pachyderm code expects it. Per worker:
-// the worker's own environment (PATH etc., minus its internal variables) with
+// an allow-list of the worker's own variables (the system basics: PATH, LANG,
+// LC_*, TZ, TERM, USER, ...; never the daemon's address, home, storage or
+// keys), HOME (/tmp in the sandbox: the host's homes are not there), with
 // the package's bin folder first on PATH, then its sandbox folder holding a
 // `pachctl` for Pachyderm code (so `tusk next datum` and `pachctl next datum` are found, also
 // inside the sandbox, where host folders are bound read-only at the same
@@ -14,13 +16,22 @@ import type { DatumInput } from '../src/worker-protocol/index.js';
 
 export type Env = Record<string, string>;
 
-/** Variables of the worker process that are its plumbing, not the user's business. */
-const INTERNAL = new Set(['TUSK_SIDECAR_SOCKET', 'TUSK_WORKER_DIR', 'TUSK_SANDBOX', 'TUSK_DAEMON_GRACE_MS', 'NODE_OPTIONS']);
+/** The worker's variables user code gets: what programs need to run, nothing of the daemon's. */
+const PASSED = new Set(['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'USER', 'LOGNAME', 'SHELL']);
+
+const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
+
+/** True for a variable of the worker's own environment that user code may see. */
+export function passedToCode(name: string): boolean {
+  return PASSED.has(name) || name.startsWith('LC_');
+}
 
 export interface WorkerEnvOptions {
   pipeline: string;
   /** Where the code finds the datum area: '/pfs' in the sandbox, the host path without one. */
   pfs: string;
+  /** HOME for the code (the sandbox has no host homes); default: the worker's. */
+  home?: string;
   /** Prepended to PATH: the folder holding the `tusk` command. */
   binDir: string;
   /** Appended to PATH when missing: the folder of the node binary (`tusk` is a node script). */
@@ -33,11 +44,15 @@ export interface WorkerEnvOptions {
 /** The variables every datum of this worker shares. */
 export function workerEnv(processEnv: Readonly<Record<string, string | undefined>>, o: WorkerEnvOptions): Env {
   const env: Env = {};
-  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && !INTERNAL.has(k)) env[k] = v;
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined && passedToCode(k)) env[k] = v;
+  if (o.home) env.HOME = o.home;
   const path = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((p) => p !== '' && p !== o.binDir);
   if (!path.includes(o.nodeDir)) path.push(o.nodeDir);
+  // The system's programs, wherever the worker's own PATH pointed (its folders may not exist in the sandbox).
+  for (const dir of SYSTEM_PATH) if (!path.includes(dir)) path.push(dir);
   // bin/sandbox holds the `pachctl` that maps Pachyderm code's calls to tusk (bin/sandbox/pachctl).
-  env.PATH = [o.binDir, posix.join(o.binDir, 'sandbox'), ...path.filter((p) => p !== posix.join(o.binDir, 'sandbox'))].join(':');
+  const sandboxBin = posix.join(o.binDir, 'sandbox');
+  env.PATH = [o.binDir, sandboxBin, ...path.filter((p) => p !== sandboxBin)].join(':');
   Object.assign(env, o.transformEnv);
   env.TUSK_PFS = o.pfs;
   env.TUSK_PIPELINE_NAME = o.pipeline;

@@ -1,13 +1,15 @@
 // The worker process (`node dist/worker/main.js`), started by the runtime after
 // its sidecar, with TUSK_ADDRESS, TUSK_PIPELINE, TUSK_WORKER_ID,
-// TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS (TUSK_SANDBOX=off skips
-// bubblewrap; TUSK_DAEMON_GRACE_MS shortens the 30 s grace, for tests). Logs JSON lines on stderr; exits on SIGTERM, when the daemon is
+// TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS (TUSK_SANDBOX picks the
+// sandbox: auto, bwrap, unshare or off; TUSK_ISOLATE_NETWORK=true gives code no
+// network; TUSK_DAEMON_GRACE_MS shortens the 30 s grace, for tests). Logs JSON lines on stderr; exits on SIGTERM, when the daemon is
 // gone for 30 s, or with status 1 when its sidecar or sandbox is lost (the
 // runtime then starts it again and the coordinator re-queues its tasks).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerClient } from '../src/client/index.js';
-import { daemonGraceMs, jsonLogger } from '../src/worker-protocol/index.js';
+import { daemonGraceMs, jsonLogger, watchLifeline } from '../src/worker-protocol/index.js';
+import type { SandboxMode } from './sandbox.js';
 import { Worker } from './worker.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,20 +22,30 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
   const workerDir = env.TUSK_WORKER_DIR!;
+  // The daemon is gone (even by kill -9): stop now, and exit whatever is still in flight shortly after.
+  let worker: Worker | undefined;
+  watchLifeline(env, () => {
+    log.log('info', 'worker_orphaned', { reason: 'the daemon is gone (its pipe closed)' });
+    setTimeout(() => process.exit(1), 4_000).unref();
+    if (worker) void worker.stop('the daemon is gone (its pipe closed)', true);
+    else process.exit(1);
+  });
   const client = new WorkerClient(env.TUSK_ADDRESS!);
   const api = {
     register: (p: string, w: string) => client.register(p, w),
     nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
     report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2]) => client.report(p, w, results),
+    started: (p: string, w: string, job: string, datum: string) => client.started(p, w, job, datum),
   };
-  const worker = await Worker.start(
+  worker = await Worker.start(
     {
       pipeline: env.TUSK_PIPELINE!,
       worker: env.TUSK_WORKER_ID!,
       workerDir,
       sidecarSocket: env.TUSK_SIDECAR_SOCKET || join(workerDir, 'sidecar.sock'),
       pfs: env.TUSK_PFS || join(workerDir, 'pfs'),
-      sandbox: env.TUSK_SANDBOX === 'off' ? 'off' : 'auto',
+      sandbox: sandboxMode(env.TUSK_SANDBOX),
+      isolateNetwork: env.TUSK_ISOLATE_NETWORK === 'true',
       packageRoot: PACKAGE_ROOT.replace(/\/$/, ''),
       cwd: process.cwd(),
       processEnv: env,
@@ -42,12 +54,17 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     api,
     log,
   );
-  process.on('SIGTERM', () => void worker.stop('SIGTERM'));
-  process.on('SIGINT', () => void worker.stop('SIGINT'));
-  await worker.run();
+  const started = worker;
+  process.on('SIGTERM', () => void started.stop('SIGTERM'));
+  process.on('SIGINT', () => void started.stop('SIGINT'));
+  await started.run();
   client.close();
-  log.log('info', 'worker_stopped', { reason: worker.endReason });
-  return worker.failed ? 1 : 0;
+  log.log('info', 'worker_stopped', { reason: started.endReason });
+  return started.failed ? 1 : 0;
+}
+
+function sandboxMode(text: string | undefined): SandboxMode {
+  return text === 'off' || text === 'bwrap' || text === 'unshare' ? text : 'auto';
 }
 
 main(process.env).then(

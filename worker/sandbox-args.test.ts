@@ -9,6 +9,10 @@ const root: RootEntry[] = [
   { name: 'proc', kind: 'dir' },
   { name: 'run', kind: 'dir' },
   { name: 'work', kind: 'dir' },
+  { name: 'root', kind: 'dir' },
+  { name: 'home', kind: 'dir' },
+  { name: 'srv', kind: 'dir' },
+  { name: 'lib64', kind: 'symlink', target: 'usr/lib64' },
   { name: '.dockerenv', kind: 'other' },
 ];
 
@@ -32,8 +36,20 @@ describe('the bubblewrap command line', () => {
     expect(args.indexOf('/pfs/out')).toBeGreaterThan(args.indexOf('/pfs'));
   });
 
+  test('binds only the folders programs need: never /root, /home or other host folders; /etc secrets are masked', () => {
+    const args = bwrapArgs({ root, pfs: '/w/pfs', masked: [{ path: '/etc/shadow', kind: 'file' }, { path: '/etc/ssl/private', kind: 'dir' }] }, ['x']);
+    const text = args.join(' ');
+    for (const hidden of ['/root', '/home', '/work', '/srv']) expect(text).not.toContain(`--ro-bind ${hidden} `);
+    expect(text).toContain('--symlink usr/lib64 /lib64');
+    expect(text).toContain('--ro-bind /dev/null /etc/shadow');
+    expect(text).toContain('--tmpfs /etc/ssl/private');
+    expect(args.indexOf('/etc/shadow')).toBeGreaterThan(args.indexOf('/etc'));
+    expect(text).not.toContain('--unshare-net');
+    expect(bwrapArgs({ root, pfs: '/w/pfs', isolateNetwork: true }, ['x'])).toContain('--unshare-net');
+  });
+
   test('a package under a folder the sandbox replaces is bound in explicitly', () => {
-    expect(visibleInSandbox('/work/main', { root })).toBe(true);
+    expect(visibleInSandbox('/work/main', { root })).toBe(false);
     expect(visibleInSandbox('/bin/sh', { root })).toBe(true);
     expect(visibleInSandbox('/tmp/pkg', { root })).toBe(false);
     expect(visibleInSandbox('/tmp/pkg/bin', { root, extraReadOnly: ['/tmp/pkg'] })).toBe(true);

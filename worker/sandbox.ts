@@ -1,19 +1,23 @@
 // A worker's sandbox: the sandbox runner (sandbox-runner.ts) started once,
-// under bubblewrap when it works here, so each datum costs one spawn inside an
-// existing sandbox rather than a new sandbox. Without a usable bwrap (missing,
-// or its start fails) — or with TUSK_SANDBOX=off — the same runner is started
-// directly: code then runs unconfined and finds the datum area at its host path
-// ($TUSK_PFS), not at /pfs; `fallbackReason` says why, for the job's log.
+// under bubblewrap when it works here, else in a private mount namespace made
+// with util-linux's unshare (unshare-args.ts), so each datum costs one spawn
+// inside an existing sandbox and code always finds its inputs at /pfs. Where
+// neither works, every run fails with an error saying why and how to fix it
+// (install bubblewrap) rather than running code where /pfs does not exist.
+// TUSK_SANDBOX picks one (auto | bwrap | unshare | off); with `off` the runner
+// is started directly: code then runs unconfined and finds the datum area at
+// its host path ($TUSK_PFS); `fallbackReason` says so, for the job's log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerPeerUnavailable } from '../src/client/index.js';
 import { encodeFrame, readFrames, type Logger } from '../src/worker-protocol/index.js';
 import type { Env } from './env.js';
 import type { RunResult } from './outcome.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
-import { bwrapArgs, visibleInSandbox, SANDBOX_PFS, SANDBOX_SOCKET_DIR, type RootEntry, type SandboxLayout } from './sandbox-args.js';
+import { unshareArgs } from './unshare-args.js';
+import { bwrapArgs, visibleInSandbox, ETC_SECRETS, SANDBOX_PFS, SANDBOX_SOCKET_DIR, type RootEntry, type SandboxLayout } from './sandbox-args.js';
 
 const RUNNER = fileURLToPath(new URL('./sandbox-runner.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -34,9 +38,13 @@ export interface RunHandle {
 
 export type OutputHandler = (stream: 'stdout' | 'stderr', data: string) => void;
 
+/** TUSK_SANDBOX: auto (bwrap, else unshare), one of them only, or off (no sandbox, code at $TUSK_PFS). */
+export type SandboxMode = 'auto' | 'bwrap' | 'unshare' | 'off';
+
 export interface SandboxOptions {
-  /** 'off' skips bubblewrap (TUSK_SANDBOX=off). */
-  mode: 'auto' | 'off';
+  mode: SandboxMode;
+  /** A network namespace of its own for the code (sandbox_spec.network: false, or tuskd --isolate-network). */
+  isolateNetwork?: boolean;
   /** Host path of the datum area. */
   pfs: string;
   /** Host folder of the worker socket (datum batching). */
@@ -55,7 +63,7 @@ export class Sandbox {
   private closing = false;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: ChildProcess | undefined,
     /** True when code runs under bubblewrap. */
     readonly sandboxed: boolean,
     /** The datum area as code sees it. */
@@ -65,7 +73,10 @@ export class Sandbox {
     /** Why code runs without a sandbox (undefined when it has one). */
     readonly fallbackReason: string | undefined,
     private readonly onDeath: (reason: string) => void,
+    unavailable?: string,
   ) {
+    this.dead = unavailable;
+    if (!child) return;
     readFrames(child.stdout!, (frame) => this.onEvent(frame as RunnerEvent));
     child.on('exit', (code, signal) => {
       this.dead = `sandbox runner exited (${signal ?? `code ${code}`})`;
@@ -76,27 +87,59 @@ export class Sandbox {
   }
 
   static async start(o: SandboxOptions): Promise<Sandbox> {
-    let reason = 'TUSK_SANDBOX=off';
-    if (o.mode !== 'off') {
+    if (o.mode === 'off') {
+      if (o.isolateNetwork) return Sandbox.unavailable(o, 'the pipeline asks for an isolated network, which needs a sandbox, but TUSK_SANDBOX=off');
+      return Sandbox.direct(o, 'TUSK_SANDBOX=off');
+    }
+    const layout = sandboxLayout(o.pfs, o.socketDir, o.packageRoot, o.isolateNetwork);
+    const failures: string[] = [];
+    if (o.mode !== 'unshare') {
       const bwrap = findOnPath('bwrap');
-      if (!bwrap) reason = 'bwrap (Debian package bubblewrap) is not installed';
+      if (!bwrap) failures.push('bwrap (Debian package bubblewrap) is not installed');
       else {
-        const layout = sandboxLayout(o.pfs, o.socketDir, o.packageRoot);
-        const child = spawn(bwrap, bwrapArgs(layout, [process.execPath, RUNNER]), { stdio: ['pipe', 'pipe', 'pipe'] });
-        const started = await awaitReady(child);
-        if (started.ok) {
-          child.stderr!.on('data', (d: Buffer) => o.log.log('warn', 'sandbox_stderr', { text: d.toString().trim() }));
-          o.log.log('info', 'sandbox_started', { bwrap, pid: child.pid });
-          return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath);
-        }
-        reason = `bwrap does not work here: ${started.reason}`;
+        const started = await Sandbox.confined(o, 'bwrap', bwrap, bwrapArgs(layout, [process.execPath, RUNNER]));
+        if (started instanceof Sandbox) return started;
+        failures.push(`bwrap does not work here: ${started}`);
       }
     }
-    o.log.log('warn', 'sandbox_unavailable', { reason });
+    if (o.mode !== 'bwrap') {
+      const unshare = findOnPath('unshare');
+      if (!unshare) failures.push('unshare (util-linux) is not installed');
+      else {
+        const rootDir = join(dirname(o.socketDir), 'root');
+        const userNamespace = process.getuid?.() !== 0;
+        const [, ...args] = unshareArgs(layout, { userNamespace, rootDir }, [process.execPath, RUNNER]);
+        const started = await Sandbox.confined(o, 'unshare', unshare, args);
+        if (started instanceof Sandbox) return started;
+        failures.push(`unshare cannot make a private mount namespace here${userNamespace ? ' (not root, and user namespaces are not allowed)' : ''}: ${started}`);
+      }
+    }
+    return Sandbox.unavailable(o, `user code cannot be given /pfs on this machine: ${failures.join('; ')}. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or set TUSK_SANDBOX=off on tuskd to run code unconfined with its inputs at $TUSK_PFS instead of /pfs`);
+  }
+
+  /** The runner under bwrap or unshare; a Sandbox, or why it did not start. */
+  private static async confined(o: SandboxOptions, kind: string, program: string, args: string[]): Promise<Sandbox | string> {
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const started = await awaitReady(child);
+    if (!started.ok) return started.reason;
+    child.stderr!.on('data', (d: Buffer) => o.log.log('warn', 'sandbox_stderr', { text: d.toString().trim() }));
+    o.log.log('info', 'sandbox_started', { kind, pid: child.pid, isolatedNetwork: Boolean(o.isolateNetwork) });
+    return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath);
+  }
+
+  /** The runner without a sandbox (TUSK_SANDBOX=off): code finds its inputs at the host path $TUSK_PFS. */
+  private static async direct(o: SandboxOptions, reason: string): Promise<Sandbox> {
+    o.log.log('warn', 'sandbox_off', { reason });
     const child = spawn(process.execPath, [RUNNER], { stdio: ['pipe', 'pipe', 'inherit'] });
     const started = await awaitReady(child);
     if (!started.ok) throw new WorkerPeerUnavailable('command runner', `cannot start it: ${started.reason}`);
     return new Sandbox(child, false, o.pfs, o.socketDir, reason, o.onDeath);
+  }
+
+  /** No way to run code as asked: every run fails with `reason` (the datum's error says why and how to fix it). */
+  private static unavailable(o: SandboxOptions, reason: string): Sandbox {
+    o.log.log('error', 'sandbox_unavailable', { reason });
+    return new Sandbox(undefined, false, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath, reason);
   }
 
   /** Runs one command; `onOutput` gets its output as it comes. */
@@ -112,12 +155,14 @@ export class Sandbox {
   /** Stops the runner and everything it runs. */
   close(): void {
     this.closing = true;
-    this.child.stdin!.end();
-    setTimeout(() => this.child.kill('SIGKILL'), 2_000).unref();
+    const child = this.child;
+    if (!child) return;
+    child.stdin!.end();
+    setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
   }
 
   private send(cmd: RunnerCommand): void {
-    if (!this.dead) this.child.stdin!.write(encodeFrame(cmd));
+    if (!this.dead) this.child?.stdin!.write(encodeFrame(cmd));
   }
 
   private onEvent(e: RunnerEvent): void {
@@ -159,13 +204,13 @@ function awaitReady(child: ChildProcess): Promise<{ ok: true } | { ok: false; re
 }
 
 /** The layout of this host for bwrapArgs. */
-export function sandboxLayout(pfs: string, socketDir: string, packageRoot: string): SandboxLayout {
+export function sandboxLayout(pfs: string, socketDir: string, packageRoot: string, isolateNetwork = false): SandboxLayout {
   const root: RootEntry[] = readdirSync('/', { withFileTypes: true }).map((d) => {
     if (d.isSymbolicLink()) return { name: d.name, kind: 'symlink', target: readlinkSync(join('/', d.name)) };
     return { name: d.name, kind: d.isDirectory() ? 'dir' : 'other' };
   });
   const extraReadOnly: string[] = [];
-  for (const p of [packageRoot, dirname(process.execPath)]) if (!visibleInSandbox(p, { root, extraReadOnly })) extraReadOnly.push(p);
+  for (const p of [...packageParts(packageRoot), dirname(process.execPath)]) if (!visibleInSandbox(p, { root, extraReadOnly })) extraReadOnly.push(p);
   let resolvConf: string | undefined;
   try {
     const real = realpathSync('/etc/resolv.conf');
@@ -173,7 +218,34 @@ export function sandboxLayout(pfs: string, socketDir: string, packageRoot: strin
   } catch {
     // no resolv.conf: no DNS config to carry over
   }
-  return { root, pfs, socketDir, extraReadOnly, ...(resolvConf ? { resolvConf } : {}) };
+  return { root, pfs, socketDir, extraReadOnly, masked: etcSecrets(), isolateNetwork, ...(resolvConf ? { resolvConf } : {}) };
+}
+
+/** What of the package code needs inside the sandbox (the runner, `tusk`): never the whole checkout with its .git or test data. */
+function packageParts(packageRoot: string): string[] {
+  if (basename(dirname(packageRoot)) === 'node_modules') return [dirname(packageRoot)]; // installed as a dependency: its siblings are its dependencies
+  return ['dist', 'bin', 'node_modules', 'package.json'].map((p) => join(packageRoot, p)).filter((p) => existsSync(p));
+}
+
+/** The secrets of this host's /etc that exist (ETC_SECRETS, and the SSH host keys). */
+function etcSecrets(): { path: string; kind: 'file' | 'dir' }[] {
+  const paths = [...ETC_SECRETS];
+  try {
+    for (const name of readdirSync('/etc/ssh')) if (/^ssh_host_.*_key$/.test(name)) paths.push(join('/etc/ssh', name));
+  } catch {
+    // no /etc/ssh
+  }
+  const out: { path: string; kind: 'file' | 'dir' }[] = [];
+  for (const path of paths) {
+    try {
+      const st = lstatSync(path);
+      if (st.isDirectory()) out.push({ path, kind: 'dir' });
+      else if (st.isFile()) out.push({ path, kind: 'file' });
+    } catch {
+      // not on this host
+    }
+  }
+  return out;
 }
 
 function findOnPath(name: string): string | undefined {

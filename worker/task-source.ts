@@ -8,7 +8,7 @@
 // with the code of its own version. Pending
 // results are flushed before the worker waits for more tasks. A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
-import { isTuskError, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
+import { isTuskError, UnknownWorker, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
 import type { DaemonWatch, DatumInput, Logger, SidecarClient } from '../src/worker-protocol/index.js';
 import type { Reporter } from './reporter.js';
 
@@ -140,7 +140,8 @@ export class TaskSource {
       } catch (err) {
         const unavailable = isTuskError(err) && err.kind === 'unavailable';
         this.o.log.log('warn', 'next_tasks_failed', { code: isTuskError(err) ? err.code : 'Internal', message: (err as Error).message });
-        if (unavailable && this.o.watch.unreachable()) {
+        // A daemon that did not start this worker (it outlived an earlier one) gives it no work: it ends.
+        if ((unavailable && this.o.watch.unreachable()) || err instanceof UnknownWorker) {
           this.stopped = true;
           this.o.onGone();
           return;

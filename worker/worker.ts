@@ -13,11 +13,12 @@ import { executeDatum, type ExecContext } from './datum-exec.js';
 import { workerEnv } from './env.js';
 import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
-import { Sandbox } from './sandbox.js';
+import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 
 export interface WorkerApi extends TaskApi {
   register(pipeline: string, worker: string): Promise<Registration>;
+  started(pipeline: string, worker: string, job: string, datum: string): Promise<void>;
   report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
 }
 
@@ -28,7 +29,9 @@ export interface WorkerConfig {
   sidecarSocket: string;
   /** Host path of the datum area. */
   pfs: string;
-  sandbox: 'auto' | 'off';
+  sandbox: SandboxMode;
+  /** tuskd --isolate-network: every pipeline's code gets a network namespace of its own. */
+  isolateNetwork?: boolean;
   /** Holds bin/tusk and dist/. */
   packageRoot: string;
   /** Working folder for code when the spec sets none. */
@@ -40,6 +43,8 @@ export interface WorkerConfig {
 
 export class Worker {
   private stopped = false;
+  /** Whether the running sandbox isolates the network. */
+  private isolated: boolean;
   private readonly jobsSeen = new Set<string>();
   private batch: BatchSession | undefined;
   private readonly uploads = new InFlight(16);
@@ -55,7 +60,9 @@ export class Worker {
     private readonly ctx: ExecContext,
     private readonly source: TaskSource,
     private readonly log: Logger,
+    private readonly sandboxOptions: SandboxOptions,
   ) {
+    this.isolated = isolatesNetwork(cfg, ctx.spec);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -70,7 +77,8 @@ export class Worker {
     await sidecar.call('reset', {});
     const socketDir = join(cfg.workerDir, 'sock');
     await mkdir(socketDir, { recursive: true });
-    const sandbox = await Sandbox.start({ mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) });
+    const sandboxOptions: SandboxOptions = { mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) };
+    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec) });
     const reporter = new Reporter((results) => api.report(cfg.pipeline, cfg.worker, results), log);
     const ctx: ExecContext = {
       pipeline: cfg.pipeline,
@@ -82,6 +90,8 @@ export class Worker {
       reporter,
       log,
       firstOfJob: (job) => worker!.firstOfJob(job),
+      started: (task) =>
+        api.started(cfg.pipeline, cfg.worker, task.job, task.datum).catch((err: Error) => log.log('warn', 'started_not_told', { job: task.job, datum: task.datum, message: err.message })),
     };
     const source = new TaskSource({
       api,
@@ -100,7 +110,7 @@ export class Worker {
       batch: 8,
       prefetch: 4,
     });
-    worker = new Worker(cfg, ctx, source, log);
+    worker = new Worker(cfg, ctx, source, log, sandboxOptions);
     worker.setSpec(spec);
     log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
     return worker;
@@ -133,6 +143,7 @@ export class Worker {
     this.ctx.baseEnv = workerEnv(this.cfg.processEnv, {
       pipeline: this.cfg.pipeline,
       pfs: this.ctx.sandbox.pfs,
+      ...(this.ctx.sandbox.sandboxed ? { home: '/tmp' } : {}),
       binDir: join(this.cfg.packageRoot, 'bin'),
       nodeDir: dirname(process.execPath),
       transformEnv: spec.env,
@@ -147,8 +158,19 @@ export class Worker {
     return true;
   }
 
+  /** A new pipeline version that changes sandbox_spec.network gets a sandbox to match before its code runs. */
+  private async matchSandbox(): Promise<void> {
+    const want = isolatesNetwork(this.cfg, this.ctx.spec);
+    if (want === this.isolated || this.stopped) return;
+    this.ctx.sandbox.close();
+    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: want });
+    this.isolated = want;
+    this.setSpec(this.ctx.spec);
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      await this.matchSandbox();
       if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
@@ -161,11 +183,16 @@ export class Worker {
         this.source.unshift(p);
         continue;
       }
+      await this.matchSandbox();
       await this.uploads.room();
       const { finished } = await executeDatum(this.ctx, p);
       this.uploads.add(finished);
     }
   }
+}
+
+function isolatesNetwork(cfg: WorkerConfig, spec: WorkerSpec): boolean {
+  return Boolean(cfg.isolateNetwork) || spec.isolateNetwork;
 }
 
 async function register(api: WorkerApi, cfg: WorkerConfig, watch: DaemonWatch, log: Logger): Promise<Registration> {

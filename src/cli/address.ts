@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_ADDRESS } from '../client/index.js';
+import { DEFAULT_ADDRESS } from '../client/default-address.js';
 import { activeContext } from './contexts.js';
 
 /** What tuskd records in $TUSK_HOME/tuskd.json once it answers. */

@@ -2,8 +2,10 @@
 // reached for: the standard streams, the environment, a clock, and lazily
 // opened clients for the file system (TuskClient) and the pipeline system
 // (PpsClient), both at the same address and closed by main when the command ends.
+// The client module (gRPC, protobuf) is imported only when a command is about
+// to run (clientConnectors().load), so `--help` and usage errors start fast.
 import type { Readable, Writable } from 'node:stream';
-import { PpsClient, TuskClient } from '../client/index.js';
+import type { PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
 
 export interface CliIO {
@@ -27,11 +29,29 @@ export interface CliContext extends CliIO {
   close(): void;
 }
 
-export function createContext(
-  io: CliIO,
-  connect: (address: string) => TuskClient = (a) => new TuskClient(a),
-  connectPps: (address: string) => PpsClient = (a) => new PpsClient(a),
-): CliContext {
+/** Opens the real clients, once `load` has imported the client module. */
+export interface ClientConnectors {
+  load(): Promise<void>;
+  tusk(address: string): TuskClient;
+  pps(address: string): PpsClient;
+}
+
+export function clientConnectors(): ClientConnectors {
+  let loaded: typeof import('../client/index.js') | undefined;
+  const client = () => {
+    if (!loaded) throw new Error('the client module is used before it was loaded');
+    return loaded;
+  };
+  return {
+    async load() {
+      loaded ??= await import('../client/index.js');
+    },
+    tusk: (address) => new (client().TuskClient)(address),
+    pps: (address) => new (client().PpsClient)(address),
+  };
+}
+
+export function createContext(io: CliIO, connect: (address: string) => TuskClient, connectPps: (address: string) => PpsClient): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
   let address: string | undefined;

@@ -7,7 +7,6 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TuskClient } from '../client/index.js';
 import { TuskError } from '../errors/index.js';
 import { readDaemonRecord, recordAddress, type DaemonRecord } from './address.js';
 
@@ -124,6 +123,7 @@ export function isAlive(pid: number): boolean {
 
 /** The daemon's version when its gRPC API answers within `timeoutMs`, else undefined. */
 export async function versionAt(address: string, timeoutMs = 2000): Promise<string | undefined> {
+  const { TuskClient } = await import('../client/index.js'); // gRPC is loaded only by the commands that talk to tuskd
   const client = new TuskClient(address);
   let timer: NodeJS.Timeout | undefined;
   try {

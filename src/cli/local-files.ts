@@ -5,7 +5,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataBuffer } from '../client/index.js';
 import { isTuskError, TuskError } from '../errors/index.js';
 
 export interface LocalFile {
@@ -79,6 +78,7 @@ export async function* readLocal(path: string, options: { reuse?: boolean } = {}
     throw localError(path, err);
   });
   try {
+    const { dataBuffer } = await import('../client/index.js'); // loaded by the command that reads files, not by every `tusk` start
     const { size } = await fh.stat();
     // Ask for one byte more than the size so a file that grew is read to its end.
     let want = Math.min(size + 1, PIECE);

@@ -4,7 +4,7 @@
 import { CommanderError } from 'commander';
 import { isTuskError } from '../errors/index.js';
 import { COMMANDS } from './commands/index.js';
-import { createContext, processIO, type CliIO } from './context.js';
+import { clientConnectors, createContext, processIO, type CliIO } from './context.js';
 import { oneLine } from './output.js';
 import { buildProgram } from './program.js';
 import { isUsageError } from './usage.js';
@@ -14,8 +14,10 @@ export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const ctx = createContext(io);
+  const clients = clientConnectors();
+  const ctx = createContext(io, clients.tusk, clients.pps);
   const program = buildProgram(ctx, COMMANDS);
+  program.hook('preAction', () => clients.load()); // gRPC only for a command that runs, not for --help
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

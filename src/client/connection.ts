@@ -4,11 +4,7 @@
 import { credentials, type ChannelOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../rpc/errors.js';
 
-export const DEFAULT_ADDRESS = 'localhost:1650';
-
-export function defaultAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TUSK_ADDRESS || DEFAULT_ADDRESS;
-}
+export { DEFAULT_ADDRESS, defaultAddress } from './default-address.js';
 
 export const CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.max_receive_message_length': 64 * 1024 * 1024,

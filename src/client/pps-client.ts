@@ -143,6 +143,10 @@ export class WorkerClient {
     const res = await unary<NextTasksResponse>((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs, knownVersion }, cb));
     return res.spec ? { ...res, spec: checkWorkerSpec(res.spec) } : res;
   }
+  /** Says the worker is about to run the code of a leased datum (only such datums count a try if the worker is lost). */
+  async started(pipeline: string, worker: string, job: string, datum: string): Promise<void> {
+    await unary((cb) => this.worker.started({ pipeline, worker, job, datum }, cb));
+  }
   /** Results without an inline output may leave out `inlineOutput` and `outputFiles`. */
   async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles'>>)[]): Promise<void> {
     const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [] }));

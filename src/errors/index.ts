@@ -15,7 +15,7 @@ export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject } from './data-loss.js';
 export { StorageUnavailable } from './unavailable.js';
-export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, WorkerPeerUnavailable } from './worker.js';
+export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound } from './pps.js';
 export { InternalError } from './internal.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';

@@ -14,7 +14,7 @@ import { EgressFailed, S3SourceNotFound, S3TransferFailed } from './s3-transfer.
 import { InvalidTrigger, TriggerCycle } from './trigger.js';
 import { knownErrors, type ErrorKind, type TuskErrorClass } from './tusk-error.js';
 import { StorageUnavailable } from './unavailable.js';
-import { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, WorkerPeerUnavailable } from './worker.js';
+import { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 
 /** Classes by the literal code each one throws with. */
 export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
@@ -29,7 +29,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   S3SourceNotFound, S3TransferFailed, EgressFailed,
   InvalidTrigger, TriggerCycle,
   StorageUnavailable,
-  DatumOutputRejected, WorkerPeerUnavailable, BadWorkerMessage, UnknownOperation, NextDatumRefused,
+  DatumOutputRejected, WorkerPeerUnavailable, BadWorkerMessage, UnknownOperation, NextDatumRefused, UnknownWorker,
 };
 
 /** Family classes by kind, for codes no class owns. */

@@ -1,7 +1,7 @@
 // Errors of a pipeline worker and its sidecar: a datum whose output cannot be
 // stored as it stands, a local process (sidecar, sandbox, worker socket) that
-// does not answer, a message that breaks the worker protocol, and a datum
-// request the worker turns down.
+// does not answer, a message that breaks the worker protocol, a datum
+// request the worker turns down, and a worker the daemon did not start.
 import { TuskError } from './tusk-error.js';
 
 /** What user code left in /pfs/out cannot become a datum output (a symlink out of it, a device, a FIFO...). */
@@ -15,6 +15,13 @@ export class DatumOutputRejected extends TuskError {
 export class WorkerPeerUnavailable extends TuskError {
   constructor(readonly peer: string, readonly reason: string) {
     super('unavailable', 'WorkerPeerUnavailable', `${peer} unavailable: ${reason}`, { peer, reason });
+  }
+}
+
+/** A worker process the daemon did not start (left over from an earlier daemon): it gets no work and should exit. */
+export class UnknownWorker extends TuskError {
+  constructor(readonly pipeline: string, readonly worker: string) {
+    super('failed_precondition', 'UnknownWorker', `worker ${worker} of pipeline ${pipeline} was not started by this daemon`, { pipeline, worker });
   }
 }
 

@@ -35,10 +35,11 @@ export class ResultIntake {
   /** A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often. */
   async workerLost(worker: string, reason: string): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];
-    for (const task of this.ctx.queue.releaseWorker(worker)) {
+    // Only the datums the worker had started count that try; the others were only fetched ahead and go back untouched.
+    for (const { task, started } of this.ctx.queue.releaseWorker(worker)) {
       const aj = this.activeJob(task.pipeline, task.job);
       if (!aj) continue;
-      if (task.attempts >= aj.spec.datumTries) {
+      if (started && task.attempts >= aj.spec.datumTries) {
         failed.push([task, { job: task.job, datum: task.datum, success: false, recovered: false, reason: `the worker was lost ${task.attempts} times while running it (${reason})`, durationMs: 0, output: '', tries: 0 }]);
       } else {
         this.ctx.queue.push(task.pipeline, [task], true);

@@ -10,6 +10,7 @@ import type { PipelineRecord } from './records.js';
 import { parsePipelineSpec } from './spec-parse.js';
 import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
+import { checkParallelism } from './worker-limits.js';
 
 export interface CreateOptions {
   update?: boolean;
@@ -31,6 +32,7 @@ export class Pipelines {
     if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
     if (!existing && options.update && !options.dryRun) throw new PipelineNotFound(spec.name);
+    await this.checkWorkers(spec.name, spec.parallelismSpec.constant);
     const triggers = specTriggers(spec);
     await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
@@ -93,6 +95,7 @@ export class Pipelines {
 
   async start(name: string): Promise<PipelineRecord> {
     const p = await this.get(name);
+    await this.checkWorkers(name, p.spec.parallelismSpec.constant);
     const running = { ...p, state: 'running' as const, reason: '', updated: this.ctx.now() };
     await this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, running)]);
     await this.ctx.deps.runtime.ensure(name, p.spec.parallelismSpec.constant);
@@ -112,6 +115,14 @@ export class Pipelines {
     });
     await this.ctx.deps.logs.remove(name);
     await this.changed();
+  }
+
+  /** Refuses a parallelism over the daemon's worker limits (worker-limits.ts). */
+  private async checkWorkers(name: string, parallelism: number): Promise<void> {
+    const limits = this.ctx.deps.workerLimits;
+    if (!limits) return;
+    const running = (await this.list()).filter((p) => p.state === 'running').map((p) => ({ name: p.name, parallelism: p.spec.parallelismSpec.constant }));
+    checkParallelism(name, parallelism, limits, running);
   }
 
   /** Input repos must exist; a missing input branch is created empty if it is master (or gets a trigger from the spec, later), else BranchNotFound. */

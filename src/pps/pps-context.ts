@@ -6,6 +6,7 @@ import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
 import type { PpsStore } from './pps-store.js';
 import type { WorkerRuntime } from './runtime.js';
+import type { WorkerLimits } from './worker-limits.js';
 import { TaskQueue } from './task-queue.js';
 import type { Timers } from './timers.js';
 import { DatumOutputStore } from './datum-outputs.js';
@@ -26,6 +27,8 @@ export interface PpsDeps {
   timers: Timers;
   random: (bytes: number) => Uint8Array;
   log: LogFn;
+  /** Most workers per pipeline and in all (default: no limit). */
+  workerLimits?: WorkerLimits;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

@@ -3,7 +3,7 @@
 // running pipeline's workers up, and serves what workers ask for (tasks,
 // results, datum outputs) and what users ask about (jobs, datums, logs,
 // provenance).
-import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound, RepoNotFound } from '../errors/index.js';
+import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound, RepoNotFound, UnknownWorker } from '../errors/index.js';
 import type { BranchMove, CommitRecord } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
@@ -120,12 +120,14 @@ export class Pps {
   // --- the worker side -----------------------------------------------------
 
   async register(pipeline: string, worker: string): Promise<PipelineRecord> {
+    this.checkOwned(pipeline, worker);
     const p = await this.pipelines.get(pipeline);
     this.ctx.deps.log('info', 'worker_registered', { pipeline, worker });
     return p;
   }
 
   async nextTasks(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ tasks: DatumTask[]; pipeline: PipelineRecord }> {
+    this.checkOwned(pipeline, worker);
     const p = await this.pipelines.get(pipeline);
     if (p.state !== 'running') {
       await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
@@ -138,6 +140,20 @@ export class Pps {
     if (version === undefined || version === current.version) return { tasks, pipeline: current };
     const spec = await this.ctx.store.getVersion(pipeline, version);
     return { tasks, pipeline: spec ? { ...current, version, spec } : current };
+  }
+
+  /** The worker is about to run a leased datum's code: from now on, losing the worker costs the datum a try. */
+  started(pipeline: string, worker: string, job: string, datum: string): void {
+    this.checkOwned(pipeline, worker);
+    this.ctx.queue.start(worker, job, datum);
+  }
+
+  /** Throws UnknownWorker for a worker the runtime did not start: a previous daemon's process is never adopted. */
+  private checkOwned(pipeline: string, worker: string): void {
+    const runtime = this.ctx.deps.runtime;
+    if (!runtime.owns || runtime.owns(worker)) return;
+    this.ctx.deps.log('warn', 'worker_refused', { pipeline, worker, reason: 'not started by this daemon' });
+    throw new UnknownWorker(pipeline, worker);
   }
 
   /** nextTasks, with the bytes of the tasks' small input files (inline-inputs.ts). */

@@ -10,6 +10,11 @@ export interface WorkerRuntime {
   stopAll(): Promise<void>;
   /** Number of running workers of the pipeline. */
   running(pipeline: string): number;
+  /**
+   * False for a worker ID this runtime did not start (a process left over from an earlier daemon, or
+   * a stranger): it is refused work. A runtime without the method accepts every worker.
+   */
+  owns?(worker: string): boolean;
 }
 
 /** The callback a runtime calls when a worker process or pod is gone. */

@@ -18,7 +18,7 @@ import { validatePipelineSpec } from './spec-validate.js';
 const USED = [
   'pipeline', 'description', 'input', 'transform', 'parallelism_spec', 'resource_requests', 'resource_limits',
   'datum_timeout', 'datum_tries', 'job_timeout', 'output_branch', 'egress', 'reprocess_spec', 'datum_set_spec',
-  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run',
+  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec',
 ];
 const IGNORED = [
   'sidecar_resource_requests', 'sidecar_resource_limits', 'tolerations', 'pod_spec', 'pod_patch', 'scheduling_spec',
@@ -94,6 +94,12 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     const n = f && r.integer(f.get('constant'), 0);
     if (n) parallelism = n;
   }
+  let network = true;
+  const ss = top.get('sandbox_spec');
+  if (ss) {
+    const f = r.object(ss.value, ss.path, ['network']);
+    network = (f && r.boolean(f.get('network'))) ?? true;
+  }
   const egress = readEgress(r, top.get('egress'));
   const datumSetSpec = readDatumSetSpec(r, top.get('datum_set_spec'));
   const metadata = readMetadata(r, top.get('metadata'));
@@ -122,6 +128,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     input: input ?? { type: 'union', inputs: [] },
     transform: transform ?? emptyTransform(),
     parallelismSpec: { constant: parallelism },
+    ...(!network && { sandboxSpec: { network } }),
     ...(resourceRequests && { resourceRequests }),
     ...(resourceLimits && { resourceLimits }),
     ...(datumTimeoutMs !== undefined && { datumTimeoutMs }),

@@ -136,6 +136,8 @@ export interface PipelineSpec {
   readonly transform: Transform;
   /** parallelism_spec.constant; default 1. */
   readonly parallelismSpec: { readonly constant: number };
+  /** Tusk's own: `sandbox_spec.network: false` gives the code a network namespace of its own (no network but loopback). */
+  readonly sandboxSpec?: { readonly network: boolean };
   readonly resourceRequests?: Resources;
   readonly resourceLimits?: Resources;
   readonly datumTimeoutMs?: number;

@@ -17,9 +17,20 @@ describe('TaskQueue', () => {
     q.push('p', [task('a'), task('b'), task('c')]);
     expect((await q.take('p', 'w1', 2, 0)).map((t) => t.datum)).toEqual(['a', 'b']);
     const back = q.releaseWorker('w1');
-    expect(back.map((t) => t.datum)).toEqual(['a', 'b']);
-    q.push('p', back, true);
-    expect((await q.take('p', 'w2', 10, 0)).map((t) => [t.datum, t.attempts])).toEqual([['a', 2], ['b', 2], ['c', 1]]);
+    expect(back.map((l) => l.task.datum)).toEqual(['a', 'b']);
+    q.push('p', back.map((l) => l.task), true);
+    expect((await q.take('p', 'w2', 10, 0)).map((t) => t.datum)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('counts an attempt only for a task its worker started; tasks fetched ahead come back untouched', async () => {
+    const q = new TaskQueue();
+    q.push('p', [task('a'), task('b'), task('c')]);
+    await q.take('p', 'w1', 3, 0);
+    expect(q.start('w1', 'j', 'a')).toBe(true);
+    expect(q.start('w1', 'j', 'a')).toBe(false);
+    expect(q.start('w2', 'j', 'b')).toBe(false);
+    const back = q.releaseWorker('w1');
+    expect(back.map((l) => [l.task.datum, l.started, l.task.attempts])).toEqual([['a', true, 1], ['b', false, 0], ['c', false, 0]]);
   });
 
   it('never leases to a worker that was lost while it waited, even if tasks arrive first', async () => {

@@ -1,6 +1,8 @@
 // The queue between jobs and workers: each pipeline has a FIFO of datum tasks;
 // a worker long-polls for a batch, which it then holds on lease until it
-// reports. A lost worker's leases go back to the front of the queue. Held in
+// reports, and says when it starts running each one. A lost worker's leases go
+// back to the front of the queue; only those it had started count a try (the
+// rest were merely fetched ahead). Held in
 // memory: after a daemon restart, running jobs re-plan and re-queue whatever
 // has no result yet.
 import type { DatumInput } from './datums.js';
@@ -17,6 +19,12 @@ export interface DatumTask {
   attempts: number;
 }
 
+/** A leased task, and whether its worker started running it. */
+export interface Lease {
+  task: DatumTask;
+  started: boolean;
+}
+
 interface Waiter {
   worker: string;
   max: number;
@@ -26,8 +34,8 @@ interface Waiter {
 export class TaskQueue {
   private readonly queues = new Map<string, DatumTask[]>();
   private readonly waiters = new Map<string, Waiter[]>();
-  /** worker → key → task */
-  private readonly leases = new Map<string, Map<string, DatumTask>>();
+  /** worker → key → lease */
+  private readonly leases = new Map<string, Map<string, Lease>>();
   /** Workers declared lost: worker IDs are never reused, so they get no more tasks. */
   private readonly lost = new Set<string>();
 
@@ -70,25 +78,31 @@ export class TaskQueue {
       this.push(pipeline, tasks, true);
       return [];
     }
-    const leased = this.leases.get(worker) ?? new Map<string, DatumTask>();
-    for (const t of tasks) {
-      t.attempts++;
-      leased.set(key(t.job, t.datum), t);
-    }
+    const leased = this.leases.get(worker) ?? new Map<string, Lease>();
+    for (const t of tasks) leased.set(key(t.job, t.datum), { task: t, started: false });
     if (tasks.length > 0) this.leases.set(worker, leased);
     return tasks;
+  }
+
+  /** The worker starts running a leased task: it counts an attempt. False when the worker holds no such lease. */
+  start(worker: string, job: string, datum: string): boolean {
+    const lease = this.leases.get(worker)?.get(key(job, datum));
+    if (!lease || lease.started) return false;
+    lease.started = true;
+    lease.task.attempts++;
+    return true;
   }
 
   /** Ends the lease of a reported task; undefined when the worker held no such lease (a late or duplicate report). */
   complete(worker: string, job: string, datum: string): DatumTask | undefined {
     const leased = this.leases.get(worker);
-    const task = leased?.get(key(job, datum));
-    if (task) leased!.delete(key(job, datum));
-    return task;
+    const lease = leased?.get(key(job, datum));
+    if (lease) leased!.delete(key(job, datum));
+    return lease?.task;
   }
 
-  /** Ends every lease of a lost worker and returns its tasks (the caller re-queues or fails them). */
-  releaseWorker(worker: string): DatumTask[] {
+  /** Ends every lease of a lost worker and returns them (the caller re-queues or fails them). */
+  releaseWorker(worker: string): Lease[] {
     this.lost.add(worker);
     for (const [pipeline, list] of this.waiters) {
       for (const w of list.filter((x) => x.worker === worker)) {
@@ -106,7 +120,7 @@ export class TaskQueue {
   dropJob(pipeline: string, job: string): void {
     const q = this.queue(pipeline);
     this.queues.set(pipeline, q.filter((t) => t.job !== job));
-    for (const leased of this.leases.values()) for (const [k, t] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
+    for (const leased of this.leases.values()) for (const [k, { task: t }] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
   }
 
   /** Takes one task of a job off the queue or out of its worker's lease (`restart datum`); a late report for it is then ignored. */
@@ -115,10 +129,10 @@ export class TaskQueue {
     const i = q.findIndex((t) => t.job === job && t.datum === datum);
     if (i >= 0) return q.splice(i, 1)[0];
     for (const leased of this.leases.values()) {
-      const task = leased.get(key(job, datum));
-      if (task && task.pipeline === pipeline) {
+      const lease = leased.get(key(job, datum));
+      if (lease && lease.task.pipeline === pipeline) {
         leased.delete(key(job, datum));
-        return task;
+        return lease.task;
       }
     }
     return undefined;

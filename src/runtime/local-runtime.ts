@@ -3,13 +3,24 @@
 // worker pod), started once and kept while the pipeline runs. A worker that
 // dies is reported lost (its datums go back to the queue) and restarted with
 // a back-off; stop() ends both processes cleanly.
+//
+// Bounds: at most `limits.perPipeline` workers per pipeline and `limits.total`
+// in all, started one at a time at a bounded rate (StartPacer). Containment:
+// both processes get only the system basics of the daemon's environment (no
+// home, storage or keys), and a pipe from the daemon on their stdin
+// (TUSK_LIFELINE=stdin) whose end they watch, so they die with the daemon
+// even after a kill -9. Worker IDs carry a random ID of this runtime, and
+// owns() knows only the current ones: a process left by an earlier daemon is
+// refused work.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
-import type { WorkerLost, WorkerRuntime } from '../pps/index.js';
+import type { WorkerLimits, WorkerLost, WorkerRuntime } from '../pps/index.js';
+import { StartPacer } from './start-pacer.js';
 
 export interface LocalRuntimeOptions {
   /** $TUSK_HOME: worker folders go under workers/, process logs under logs/workers/. */
@@ -18,6 +29,12 @@ export interface LocalRuntimeOptions {
   address: () => string;
   onLost: WorkerLost;
   log: LogFn;
+  /** Most workers per pipeline and in all (default: no limit). */
+  limits?: WorkerLimits;
+  /** tuskd --isolate-network: code of every pipeline runs without network. */
+  isolateNetwork?: boolean;
+  /** Least time between two process starts (default 200 ms). */
+  startIntervalMs?: number;
 }
 
 const WORKER_MAIN = fileURLToPath(new URL('../../worker/main.js', import.meta.url));
@@ -37,17 +54,31 @@ interface Slot {
 
 export class LocalRuntime implements WorkerRuntime {
   private readonly slots = new Map<string, Slot[]>();
+  /** Tells this daemon's workers from an earlier daemon's (a PID can repeat, e.g. in a container). */
+  private readonly instance = randomBytes(4).toString('hex');
+  private readonly pacer: StartPacer;
+  private capWarned = false;
 
-  constructor(private readonly options: LocalRuntimeOptions) {}
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.pacer = new StartPacer(options.startIntervalMs ?? 200);
+  }
 
+  /** Sets the pipeline's number of workers; new ones start in the background, at the pacer's rate. */
   async ensure(pipeline: string, count: number): Promise<void> {
+    const limits = this.options.limits;
+    const wanted = limits ? Math.min(count, limits.perPipeline) : count;
     const slots = this.slots.get(pipeline) ?? [];
     this.slots.set(pipeline, slots);
-    while (slots.length > count) await this.stopSlot(slots.pop()!);
-    while (slots.length < count) {
+    while (slots.length > wanted) await this.stopSlot(slots.pop()!);
+    while (slots.length < wanted) {
+      if (limits && this.total() >= limits.total) {
+        if (!this.capWarned) this.options.log('warn', 'worker_limit_reached', { pipeline, wanted, running: slots.length, limit: limits.total });
+        this.capWarned = true;
+        break;
+      }
       const slot: Slot = { pipeline, index: slots.length, generation: 0, workerId: '', stopping: false, restartDelay: 500 };
       slots.push(slot);
-      await this.startSlot(slot);
+      void this.startPaced(slot);
     }
   }
 
@@ -65,26 +96,49 @@ export class LocalRuntime implements WorkerRuntime {
     return (this.slots.get(pipeline) ?? []).filter((s) => s.worker && s.worker.exitCode === null && s.worker.signalCode === null).length;
   }
 
+  owns(worker: string): boolean {
+    for (const slots of this.slots.values()) if (slots.some((s) => s.workerId === worker && !s.stopping)) return true;
+    return false;
+  }
+
+  private total(): number {
+    let n = 0;
+    for (const slots of this.slots.values()) n += slots.length;
+    return n;
+  }
+
+  /** Starts (or restarts) a slot when the pacer allows, unless it was stopped meanwhile. */
+  private async startPaced(slot: Slot): Promise<void> {
+    await this.pacer.turn();
+    if (slot.stopping) return;
+    await this.startSlot(slot).catch((err) => this.options.log('error', 'worker_start_failed', { pipeline: slot.pipeline, message: (err as Error).message }));
+  }
+
   private async startSlot(slot: Slot): Promise<void> {
     slot.generation++;
-    slot.workerId = `${slot.pipeline}-${slot.index}-${slot.generation}-${process.pid}`;
+    slot.workerId = `${slot.pipeline}-${slot.index}-${slot.generation}-${this.instance}`;
     const dir = join(this.options.home, 'workers', slot.pipeline, String(slot.index));
     await rm(dir, { recursive: true, force: true });
     await mkdir(join(dir, 'pfs'), { recursive: true });
     const logs = join(this.options.home, 'logs', 'workers');
     await mkdir(logs, { recursive: true });
+    if (slot.stopping) return;
     const env = {
-      ...process.env,
+      ...workerProcessEnv(process.env),
       TUSK_ADDRESS: this.options.address(),
       TUSK_PIPELINE: slot.pipeline,
       TUSK_WORKER_ID: slot.workerId,
       TUSK_WORKER_DIR: dir,
       TUSK_SIDECAR_SOCKET: join(dir, 'sidecar.sock'),
       TUSK_PFS: join(dir, 'pfs'),
+      TUSK_LIFELINE: 'stdin',
+      ...(this.options.isolateNetwork ? { TUSK_ISOLATE_NETWORK: 'true' } : {}),
     };
     const open = (name: string) => createWriteStream(join(logs, `${slot.pipeline}-${slot.index}.${name}.log`), { flags: 'a' });
     const start = (main: string, name: string) => {
-      const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // stdin is the lifeline: never written, it ends when the daemon does.
+      const child = spawn(process.execPath, [main], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin!.on('error', () => {});
       const out = open(name);
       child.stdout!.pipe(out, { end: false });
       child.stderr!.pipe(out, { end: false });
@@ -102,14 +156,12 @@ export class LocalRuntime implements WorkerRuntime {
       slot.sidecar?.kill('SIGKILL');
       slot.workerId = '';
       this.options.onLost(slot.pipeline, workerId, reason);
-      slot.timer = setTimeout(() => {
-        if (!slot.stopping) this.startSlot(slot).catch((err) => this.options.log('error', 'worker_restart_failed', { pipeline: slot.pipeline, message: (err as Error).message }));
-      }, slot.restartDelay);
+      slot.timer = setTimeout(() => void this.startPaced(slot), slot.restartDelay);
       slot.restartDelay = Math.min(slot.restartDelay * 2, 30_000);
     };
     slot.worker.on('exit', onExit('worker'));
     slot.sidecar.on('exit', onExit('sidecar'));
-    this.options.log('info', 'worker_started', { pipeline: slot.pipeline, worker: workerId, pid: slot.worker.pid });
+    this.options.log('info', 'worker_started', { pipeline: slot.pipeline, worker: workerId, pid: slot.worker.pid, sidecarPid: slot.sidecar.pid });
   }
 
   private async stopSlot(slot: Slot): Promise<void> {
@@ -118,6 +170,15 @@ export class LocalRuntime implements WorkerRuntime {
     await Promise.all([terminate(slot.worker), terminate(slot.sidecar)]);
   }
 }
+
+/** The daemon's variables its workers and sidecars get: the system basics and the worker settings, never the daemon's home, storage or keys. */
+export function workerProcessEnv(daemonEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(daemonEnv)) if (v !== undefined && (PASSED_TO_WORKERS.has(k) || k.startsWith('LC_'))) out[k] = v;
+  return out;
+}
+
+const PASSED_TO_WORKERS = new Set(['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'NODE_OPTIONS', 'TUSK_SANDBOX', 'TUSK_DAEMON_GRACE_MS']);
 
 /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
 function terminate(child: ChildProcess | undefined): Promise<void> {

@@ -1,9 +1,10 @@
 // tuskd's configuration: command-line flags over environment variables over
 // defaults, as DESIGN.md lists them (TUSK_HOME, TUSK_STORAGE, ports).
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../errors/index.js';
+import { defaultWorkerLimits, type WorkerLimits } from '../pps/index.js';
 
 export interface DaemonConfig {
   home: string;
@@ -21,11 +22,15 @@ export interface DaemonConfig {
   s3Key?: { accessKeyId: string; secretAccessKey: string };
   /** TUSK_S3_ANONYMOUS=true: the S3 gateway accepts unsigned requests. */
   s3Anonymous: boolean;
+  /** --max-workers / --max-workers-per-pipeline (TUSK_MAX_WORKERS, TUSK_MAX_WORKERS_PER_PIPELINE); defaults from cores and memory. */
+  workerLimits: WorkerLimits;
+  /** --isolate-network (TUSK_ISOLATE_NETWORK=true): every pipeline's code runs without network (loopback only). */
+  isolateNetwork: boolean;
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
 
-export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR]';
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values } = parseArgs({
@@ -37,6 +42,9 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
       'http-port': { type: 'string' },
       storage: { type: 'string' },
       host: { type: 'string' },
+      'max-workers': { type: 'string' },
+      'max-workers-per-pipeline': { type: 'string' },
+      'isolate-network': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -53,7 +61,24 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     runtime: runtimeOf(env.TUSK_RUNTIME),
     s3Key: s3KeyOf(env),
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
+    workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
+    isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
   };
+}
+
+/** The worker limits: given ones over the machine's defaults; a per-pipeline limit never exceeds the total. */
+function workerLimitsOf(total: string | undefined, perPipeline: string | undefined): WorkerLimits {
+  const defaults = defaultWorkerLimits(availableParallelism(), totalmem());
+  const t = count('--max-workers', total) ?? defaults.total;
+  const p = count('--max-workers-per-pipeline', perPipeline) ?? defaults.perPipeline;
+  return { total: t, perPipeline: Math.min(p, t) };
+}
+
+function count(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgument('InvalidCount', `${flag}: "${text}" is not a whole number of at least 1`);
+  return n;
 }
 
 function s3KeyOf(env: NodeJS.ProcessEnv): DaemonConfig['s3Key'] {

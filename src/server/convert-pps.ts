@@ -97,5 +97,6 @@ export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
     datumBatching: t.datumBatching,
     datumTries: spec.datumTries,
     datumTimeoutMs: spec.datumTimeoutMs ?? 0,
+    isolateNetwork: spec.sandboxSpec?.network === false,
   };
 }

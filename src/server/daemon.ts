@@ -58,7 +58,7 @@ export class Daemon {
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
       const objects = await openStore(config);
-      const content = await ContentStore.open(objects);
+      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
       let pps: Pps | undefined;
@@ -77,8 +77,11 @@ export class Daemon {
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
         log: log.log,
+        limits: config.workerLimits,
+        isolateNetwork: config.isolateNetwork,
       });
       pps = new Pps({
+        workerLimits: config.workerLimits,
         pfs,
         store: new PpsStore(meta),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
@@ -139,7 +142,7 @@ export class Daemon {
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();
       ready = true;
-      log.log('info', 'daemon_started', { ...info, version: VERSION });
+      log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
       return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
     } catch (err) {
       await meta.close();

@@ -44,6 +44,10 @@ export function workerService(pps: Pps, log: Logger): WorkerApiServer {
       await pps.report(req.pipeline, req.worker, outcomes, logs);
       return {};
     }),
+    started: unaryHandler(log, 'Started', async (req) => {
+      pps.started(req.pipeline, req.worker, req.job, req.datum);
+      return {};
+    }),
     putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
       putDatumOutput(pps, call).then(
           (res) => callback(null, res),

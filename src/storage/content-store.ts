@@ -9,7 +9,7 @@
 //   for await (const part of store.read(await a)) ...
 //   await store.blobs.put(id, bytes); await store.blobs.flush();
 import type { BlobStore } from './blob-store.js';
-import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex } from './chunk-index.js';
+import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
 import type { FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
@@ -27,6 +27,8 @@ export interface ContentStoreOptions {
   packSize?: number;
   /** Memory for recently read chunks and for recently read blobs (default 32 MiB each). */
   cacheBytes?: number;
+  /** Where rebuilding the index reports the pack indexes it repaired and the packs it could not read. */
+  log?: StorageLog;
 }
 
 export class ContentStore {
@@ -34,19 +36,20 @@ export class ContentStore {
   private readonly reader: FileReader;
   private hasher?: Hasher;
 
-  private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions) {
-    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes });
+  private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
+    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable });
     this.blobs = blobs;
     this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes });
   }
 
   static async open(objects: ObjectStore, options: ContentStoreOptions = {}): Promise<ContentStore> {
     let index = options.index;
+    let unreadable: UnreadablePack[] = [];
     if (!index) {
       index = new MemoryChunkIndex();
-      await rebuildChunkIndex(objects, index);
+      ({ unreadable } = await rebuildChunkIndex(objects, index, 8, options.log));
     }
-    return new ContentStore(objects, index, options);
+    return new ContentStore(objects, index, options, unreadable);
   }
 
   /** A new write session. Sessions are independent; several may run at once. */

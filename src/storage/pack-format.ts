@@ -1,8 +1,14 @@
-// The layout of packs in the object store. A pack (`packs/<id>`) is nothing but
-// the bytes of its entries (chunks and blobs) one after another; beside it, its
-// index object (`packs/<id>.idx`) lists every entry so the chunk index can be
-// rebuilt from the object store alone. A pack is written first and its index
-// after it, so an index never names a pack that is not there.
+// The layout of packs in the object store. A pack (`packs/<id>`) is the bytes
+// of its entries (chunks and blobs) one after another, then a trailer holding a
+// copy of its index; beside it, its index object (`packs/<id>.idx`) lists
+// every entry so the chunk index can be rebuilt from the object store alone.
+// A pack is written first and its index after it, so an index never names a
+// pack that is not there. The index object is derived data: a damaged or
+// missing one is rebuilt from the pack's trailer (pack-recovery.ts). Packs
+// written before trailers existed end with their last entry.
+//
+// Pack trailer: the index object's bytes, then u32 their length, then
+// "TUSKPKT1" (8 bytes). Entry offsets count from the pack's first byte.
 //
 // Index object format (all integers big-endian):
 //   "TUSKPIX1"                               8 bytes magic
@@ -32,6 +38,9 @@ const KIND_CODE: Record<EntryKind, number> = { chunk: 0, blob: 1 };
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export const PACK_PREFIX = 'packs/';
+const TRAILER_MAGIC = Buffer.from('TUSKPKT1', 'latin1');
+/** Bytes at the very end of a pack with a trailer: the index length and the magic. */
+export const TRAILER_FOOTER_BYTES = 4 + TRAILER_MAGIC.length;
 export const INDEX_SUFFIX = '.idx';
 
 export function packKey(packId: string): string {
@@ -125,4 +134,19 @@ export function decodePackIndex(bytes: Uint8Array, packId: string, key = packInd
   }
   if (at !== body.length) throw new CorruptObject(key, 'pack index has trailing bytes');
   return entries;
+}
+
+/** What follows a pack's entries: its index, the index's length and the trailer magic. */
+export function encodePackTrailer(index: Uint8Array): Uint8Array {
+  const footer = Buffer.allocUnsafe(TRAILER_FOOTER_BYTES);
+  footer.writeUInt32BE(index.length, 0);
+  TRAILER_MAGIC.copy(footer, 4);
+  return Buffer.concat([index, footer]);
+}
+
+/** The index length a pack's last TRAILER_FOOTER_BYTES announce, or undefined when they are not a trailer footer. */
+export function decodeTrailerFooter(footer: Uint8Array): number | undefined {
+  const buf = Buffer.from(footer.buffer, footer.byteOffset, footer.byteLength);
+  if (buf.length !== TRAILER_FOOTER_BYTES || !buf.subarray(4).equals(TRAILER_MAGIC)) return undefined;
+  return buf.readUInt32BE(0);
 }

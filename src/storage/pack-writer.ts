@@ -1,6 +1,7 @@
 // Appends chunks and blobs into pack objects. Entries are copied into an open
 // pack buffer; when the next entry would take it past the target size the pack
-// is sealed: written in one put, then its index object, then reported durable
+// is sealed: written in one put (its entries, then a trailer with a copy of
+// its index), then its index object, then reported durable
 // (the caller adds the entries to the chunk index). A reference to an entry is
 // final the moment it is added, because pack IDs are chosen up front.
 //
@@ -22,7 +23,7 @@
 // affect read cost.
 import type { ChunkRef } from './content.js';
 import type { ObjectStore } from './object-store.js';
-import { encodePackIndex, newPackId, packIndexKey, packKey, type EntryKind, type PackEntry } from './pack-format.js';
+import { encodePackIndex, encodePackTrailer, newPackId, packIndexKey, packKey, type EntryKind, type PackEntry } from './pack-format.js';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const FIRST_BUFFER = 1024 * 1024;
@@ -125,11 +126,12 @@ export class PackWriter {
 
   private async write(id: string, body: Uint8Array, entries: PackEntry[]): Promise<void> {
     const index = encodePackIndex(entries);
-    await this.store.put(packKey(id), body);
+    const trailer = encodePackTrailer(index);
+    await this.store.put(packKey(id), parts(body, trailer));
     await this.store.put(packIndexKey(id), index);
     this.stats.packs++;
     this.stats.objects += 2;
-    this.stats.bytes += body.length + index.length;
+    this.stats.bytes += body.length + trailer.length + index.length;
     await this.onDurable?.(id, entries);
   }
 
@@ -148,4 +150,9 @@ export class PackWriter {
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
+}
+
+/** A pack's bytes as a stream of its parts, so the entries are not copied to append the trailer. */
+async function* parts(...chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* chunks;
 }

@@ -4,10 +4,10 @@
 // Blobs put but not yet flushed are served from memory; recently read ones
 // from an LRU.
 import { createHash } from 'node:crypto';
-import { ObjectNotFound } from '../errors/index.js';
+import { CorruptObject, ObjectNotFound } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
 import { ByteLru } from './byte-lru.js';
-import type { ChunkIndex } from './chunk-index.js';
+import type { ChunkIndex, UnreadablePack } from './chunk-index.js';
 import type { ObjectStore } from './object-store.js';
 import { readEntries } from './pack-reader.js';
 import { PackWriter } from './pack-writer.js';
@@ -16,6 +16,8 @@ export interface PackedBlobStoreOptions {
   packSize?: number;
   /** Bytes of recently read blobs kept in memory (default 32 MiB). */
   cacheBytes?: number;
+  /** Packs whose index could not be rebuilt: a blob not found may be in one of them, and its error names them. */
+  unreadable?: readonly UnreadablePack[];
 }
 
 export class PackedBlobStore implements BlobStore {
@@ -24,7 +26,10 @@ export class PackedBlobStore implements BlobStore {
   private readonly pending = new Map<string, Uint8Array>();
   private readonly cache: ByteLru;
 
+  private readonly unreadable: readonly UnreadablePack[];
+
   constructor(private readonly objects: ObjectStore, private readonly index: ChunkIndex, options: PackedBlobStoreOptions = {}) {
+    this.unreadable = options.unreadable ?? [];
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
@@ -48,10 +53,17 @@ export class PackedBlobStore implements BlobStore {
     const known = this.pending.get(id) ?? this.cache.get(id);
     if (known) return known;
     const ref = await this.index.lookup('blob', id);
-    if (!ref) throw new ObjectNotFound(`blob:${id}`);
+    if (!ref) throw this.notFound(id);
     const [bytes] = await readEntries(this.objects, [ref]);
     this.cache.set(id, bytes!);
     return bytes!;
+  }
+
+  /** ObjectNotFound, or CorruptObject naming the unreadable packs that may hold the blob. */
+  private notFound(id: string): Error {
+    if (this.unreadable.length === 0) return new ObjectNotFound(`blob:${id}`);
+    const packs = this.unreadable.map((u) => u.pack);
+    return new CorruptObject(packs[0]!, `blob ${id} is in none of the readable packs; it may be in ${packs.join(', ')}, whose index could not be read or rebuilt (${this.unreadable[0]!.reason})`);
   }
 
   async has(id: string): Promise<boolean> {

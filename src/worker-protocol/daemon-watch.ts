@@ -1,6 +1,9 @@
-// Knowing when the daemon is gone for good: a worker or sidecar whose calls to
-// tuskd have failed with `unavailable` for longer than a grace period (30 s)
-// exits by itself, so an orphaned process never lingers after the daemon died.
+// Knowing when the daemon is gone for good. Started by the local runtime, a
+// worker or sidecar has a pipe from the daemon on its stdin (TUSK_LIFELINE=
+// stdin) and exits as soon as it ends: the daemon died, even by kill -9.
+// Whatever started it (a pod, a test), a process whose calls to tuskd have
+// failed with `unavailable` for longer than a grace period (30 s) exits too,
+// so an orphaned process never lingers after the daemon died.
 // DaemonWatch is the pure clock logic; probeChannel drives it from a gRPC
 // client's connection state for a process that makes no calls of its own.
 
@@ -61,4 +64,20 @@ export function probeChannel(client: ChannelOwner, watch: DaemonWatch, onGone: (
     stopped = true;
     if (timer) clearTimeout(timer);
   };
+}
+
+/** With TUSK_LIFELINE=stdin, calls `onGone` once stdin ends (the daemon that holds its other end is gone); false without one. */
+export function watchLifeline(env: NodeJS.ProcessEnv, onGone: () => void, stdin: NodeJS.ReadableStream = process.stdin): boolean {
+  if (env.TUSK_LIFELINE !== 'stdin') return false;
+  let gone = false;
+  const end = () => {
+    if (gone) return;
+    gone = true;
+    onGone();
+  };
+  stdin.on('end', end);
+  stdin.on('close', end);
+  stdin.on('error', end);
+  stdin.resume();
+  return true;
 }

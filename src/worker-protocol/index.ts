@@ -10,7 +10,7 @@ export { checkRequest, serveSidecar, SidecarClient } from './sidecar-protocol.js
 export type { DatumFile, DatumInput, Handlers, Op, SidecarOps } from './sidecar-protocol.js';
 export { checkDatumRef } from './datum-ref.js';
 export type { DatumRef } from './datum-ref.js';
-export { DaemonWatch, DAEMON_GRACE_MS, daemonGraceMs, probeChannel } from './daemon-watch.js';
+export { DaemonWatch, DAEMON_GRACE_MS, daemonGraceMs, probeChannel, watchLifeline } from './daemon-watch.js';
 export type { ChannelOwner } from './daemon-watch.js';
 export { formatDuration } from './duration.js';
 export { jsonLogger, silentLogger } from '../log/logger.js';

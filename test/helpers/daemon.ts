@@ -39,6 +39,8 @@ export interface DaemonHandle {
   s3Port: number;
   /** TUSK_STORAGE as the daemon got it (undefined: its home's local object store). */
   storage?: string;
+  /** The environment that opens `storage` (AWS_* for an s3rver bucket), for tests that reach into the object store. */
+  storageEnv: Record<string, string>;
   /** Environment for a `tusk` child process that talks to this daemon. */
   env: NodeJS.ProcessEnv;
   process: ChildProcess;
@@ -104,6 +106,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     address,
     home,
     storage: options.storage,
+    storageEnv: options.env ?? {},
     port,
     httpPort,
     s3Port,

@@ -25,6 +25,8 @@ export class FakeCoordinator {
   readonly outputs = new Map<string, StoredOutput>();
   readonly registrations: { pipeline: string; worker: string }[] = [];
   reports = 0;
+  /** `job/datum` of every Started call, in order. */
+  readonly started: string[] = [];
   /** Like tuskd, send the bytes of files up to 64 KiB inline in NextTasks answers; false: the worker must GetFile every file. */
   inline = true;
   /** GetFile calls served. */
@@ -58,6 +60,10 @@ export class FakeCoordinator {
         fake.reports++;
         fake.results.push(...call.request.results.map((r) => fake.storeInline(call.request.pipeline, r)));
         for (const w of fake.resultWaiters.splice(0)) w();
+        cb(null, {});
+      },
+      started: (call: { request: { job: string; datum: string } }, cb: sendUnaryData<unknown>) => {
+        fake.started.push(`${call.request.job}/${call.request.datum}`);
         cb(null, {});
       },
       putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>) => fake.putDatumOutput(call, cb),

@@ -60,7 +60,7 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
   const existing = await stat(local).catch(() => undefined);
   if (existing?.isDirectory()) dest = join(local, basename(repoPath));
   const info = ctx.stderrIsTTY ? await ctx.client().inspectFile(file) : undefined;
-  const progress = startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
+  const progress = await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
   const temp = `${dest}.tusk-partial-${process.pid}`;
   // Interrupted (Ctrl-C): leave no partial file behind.
   const onSignal = (signal: NodeJS.Signals) => {

@@ -79,7 +79,7 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
   const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
   let response;
   try {
-    const progress = startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
+    const progress = await startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
     const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
     try {
       await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
