@@ -3,7 +3,7 @@
 // `validate pipeline`, `edit pipeline` and `create pipeline -f URL`, against a
 // real tuskd with real workers. Specs are written as Pachyderm's docs write
 // them (JSON in camelCase, YAML in snake_case). User code waits on marker files
-// under /var/tmp, which the sandbox shows read-only, so the test decides when a
+// under /opt, which the sandbox shows read-only, so the test decides when a
 // datum may fail, succeed or finish. Each test drives a dozen CLI calls and real
 // workers: under a loaded machine they need more than the default minute.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,7 +23,8 @@ const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(
 
 beforeAll(async () => {
   daemon = await startDaemon();
-  marks = await mkdtemp('/var/tmp/tusk-parity-');
+  // The sandbox shows only the system folders (usr, etc, opt, ...) of the host: markers live under /opt.
+  marks = await mkdtemp('/opt/tusk-parity-');
   http = createServer((req, res) => {
     if (req.url === '/specs/copy.json') {
       res.setHeader('content-type', 'application/json');

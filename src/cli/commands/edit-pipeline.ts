@@ -2,6 +2,7 @@
 // Opens the pipeline's spec (in Pachyderm's field names) in $EDITOR, and
 // when the editor exits 0 with the file changed, updates the pipeline to it.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,8 @@ export const editPipeline: CommandDef = {
       .addOption(outputOption())
       .addHelpText('after', '\nQuitting the editor without a change, or with a non-zero exit, leaves the pipeline as it is.\n-o json prints the pipeline (updated or not).')
       .action(async (name: string, opts) => {
-        const [{ specDocument }, { stringify }] = await Promise.all([import('../../pps/spec-document.js'), import('yaml')]);
+        const { specDocument } = await import('../../pps/spec-document.js');
+        const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
         const current = await ctx.pps().inspectPipeline(name);
         const doc = specDocument(JSON.parse(current.specJson) as PipelineSpec);
         const text = opts.editorFormat === 'json' ? JSON.stringify(doc, null, 2) + '\n' : stringify(doc, { lineWidth: 0 });
