@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'tusk',
-          include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'sidecar/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'sidecar/**/*.test.ts', 'console/**/*.test.ts', 'test/**/*.test.ts'],
         },
       },
       {

@@ -23,7 +23,8 @@ function tusk(...args) {
 }
 
 try {
-  tusk('up', '--port', '0', '--s3-port', '0', '--http-port', '0');
+  const up = tusk('up', '--port', '0', '--s3-port', '0', '--http-port', '0');
+  const consoleUrl = /console: (\S+)/.exec(up)?.[1];
   tusk('create', 'repo', 'docs');
   tusk('create', 'pipeline', '-f', join(example, 'count.yaml'));
   tusk('create', 'pipeline', '-f', join(example, 'top.yaml'));
@@ -41,6 +42,18 @@ try {
   tusk('list', 'datum', `counts@${id2}`);
   tusk('diff', 'file', 'counts@master');
   tusk('get', 'file', 'top@master:/top.txt');
+
+  // On a terminal, keep the daemon up so the DAG can be looked at in the web console.
+  if (consoleUrl && process.stdin.isTTY) {
+    console.log(`\n# The web console shows this DAG at ${consoleUrl}\n# Press Enter (or Ctrl-C) to stop the daemon and remove the demo's home.`);
+    await new Promise((resolve) => {
+      process.stdin.once('data', resolve);
+      process.once('SIGINT', resolve);
+    });
+    process.stdin.pause();
+  } else if (consoleUrl) {
+    console.log(`\n# The web console was at ${consoleUrl} (run the demo on a terminal to keep it up)`);
+  }
 } finally {
   try {
     execFileSync(process.execPath, [join(root, 'bin', 'tusk'), 'down'], { env, stdio: 'ignore' });

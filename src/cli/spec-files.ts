@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Pipeline } from '../client/index.js';
-import { TuskError, isTuskError } from '../errors/index.js';
-import { parseSpecDocuments } from '../pps/spec-text.js';
+import { InvalidSpec, TuskError, isTuskError } from '../errors/index.js';
+import { parseSpecDocuments, specTextProblem } from '../pps/spec-text.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { specWarnings } from '../pps/spec-warnings.js';
 import { localError } from './local-files.js';
@@ -14,7 +14,15 @@ import { localError } from './local-files.js';
 /** Specs are small documents; this bounds what is read from a pipe by mistake. */
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 
+/** The text of a spec file (or of standard input for "-"). Throws InvalidSpec naming the file when it cannot be a spec (binary, too large, nested too deeply). */
 export async function readSpecText(file: string, stdin: Readable): Promise<string> {
+  const text = await readText(file, stdin);
+  const problem = specTextProblem(text);
+  if (problem) throw new InvalidSpec([{ path: '', problem: `${file === '-' ? 'standard input' : file}: ${problem}` }]);
+  return text;
+}
+
+async function readText(file: string, stdin: Readable): Promise<string> {
   if (/^https?:\/\//i.test(file)) return fetchSpec(file);
   if (file !== '-') {
     try {

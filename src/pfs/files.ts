@@ -74,9 +74,10 @@ export class Files {
     }
   }
 
-  async *glob(ref: string, pattern: string): AsyncIterable<FileInfo> {
+  /** Files and directories matching `pattern`; stops (throwing the signal's reason) once `signal` aborts. */
+  async *glob(ref: string, pattern: string, signal?: AbortSignal): AsyncIterable<FileInfo> {
     const { commit } = await this.target(ref);
-    for await (const m of this.ctx.deps.tree.glob(commit.tree, pattern)) {
+    for await (const m of this.ctx.deps.tree.glob(commit.tree, pattern, signal ? { signal } : {})) {
       yield { path: m.path, type: m.type, sizeBytes: m.size, hash: m.hash ?? '', commit: commit.id };
     }
   }

@@ -32,7 +32,7 @@ export function parseRef(text: string, defaultBranch = 'master'): Ref {
   }
   const at = rest.indexOf('@');
   const repo = at >= 0 ? rest.slice(0, at) : rest;
-  if (!REPO.test(repo)) throw new InvalidRef(text, `"${repo}" is not a valid repo name`);
+  if (!REPO.test(repo)) throw new InvalidRef(text, `${JSON.stringify(repo)} is not a valid repo name`);
   if (at < 0) return { repo, name: defaultBranch, isId: false, ancestors: 0, path };
   let spec = rest.slice(at + 1);
   let ancestors = 0;
@@ -41,7 +41,7 @@ export function parseRef(text: string, defaultBranch = 'master'): Ref {
     ancestors = parseAncestors(text, spec.slice(caret));
     spec = spec.slice(0, caret);
   }
-  if (!NAME.test(spec)) throw new InvalidRef(text, spec === '' ? 'nothing after "@"' : `"${spec}" is not a branch name or commit ID`);
+  if (!NAME.test(spec)) throw new InvalidRef(text, spec === '' ? 'nothing after "@"' : `${JSON.stringify(spec)} is not a branch name or commit ID`);
   return { repo, name: spec, isId: isCommitId(spec), ancestors, path };
 }
 
@@ -53,7 +53,7 @@ function parseAncestors(text: string, carets: string): number {
   while (i < carets.length) {
     re.lastIndex = i;
     const m = re.exec(carets);
-    if (!m) throw new InvalidRef(text, `"${carets}" is not a valid ancestry suffix (use ^ or ^N)`);
+    if (!m) throw new InvalidRef(text, `${JSON.stringify(carets)} is not a valid ancestry suffix (use ^ or ^N)`);
     total += m[1] === '' ? 1 : Number(m[1]);
     i = re.lastIndex;
   }

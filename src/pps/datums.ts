@@ -12,6 +12,7 @@
 // listed once.
 import { datumIdFromDigests, elementDigest, transformHash } from './datum-id.js';
 import { compileDatumGlob, expandCaptures } from './glob.js';
+import { TimeSlice } from '../tree/index.js';
 import type { InputFile, ResolveInput } from './input-files.js';
 import type { Input, LeafInput, PfsInput, PipelineSpec } from './spec.js';
 
@@ -145,10 +146,13 @@ async function elementsOf(input: LeafInput, ctx: Planning): Promise<Element[]> {
   const glob = compileDatumGlob(input.glob);
   const matched = new Map<string, { captures: string[]; files: InputFile[] }>();
   const tried = new Map<string, string[] | null>();
-  const tryPath = (p: string, file: InputFile) => {
+  const slice = new TimeSlice();
+  const pause = () => slice.pause();
+  const tryPath = async (p: string, file: InputFile) => {
     let captures = tried.get(p);
     if (captures === undefined) {
-      captures = glob.match(p) ?? null;
+      await slice.pause();
+      captures = (await glob.matchAsync(p, pause)) ?? null;
       tried.set(p, captures);
     }
     if (!captures) return;
@@ -158,18 +162,18 @@ async function elementsOf(input: LeafInput, ctx: Planning): Promise<Element[]> {
   };
   for await (const file of commit.files.files(glob.base)) {
     if (glob.isRoot) {
-      tryPath('/', file);
+      await tryPath('/', file);
       continue;
     }
     if (glob.depth !== undefined) {
       const p = prefixOf(file.path, glob.depth);
-      if (p !== undefined) tryPath(p, file);
+      if (p !== undefined) await tryPath(p, file);
       continue;
     }
     for (let d = 1; ; d++) {
       const p = prefixOf(file.path, d);
       if (p === undefined) break;
-      tryPath(p, file);
+      await tryPath(p, file);
       if (p.length === file.path.length) break;
     }
   }

@@ -66,4 +66,26 @@ describe('a job', () => {
     expect(out.finished).not.toBeNull();
     expect(out.fileCount).toBe(0);
   });
+
+  it('that fails keeps the last good output and kills the job below it, which keeps its own', async () => {
+    await t.pfs.repos.create('raw');
+    await t.pps.pipelines.create(specText('first', { pfs: { repo: 'raw', glob: '/*' } }));
+    await t.pps.pipelines.create(specText('second', { pfs: { repo: 'first', glob: '/*' } }));
+    const good = await commitFiles(t, 'raw@master', { '/a': '1' });
+    await work(t.pps, 'second', work(t.pps, 'first', t.pps.jobs.wait('first', good), copyNames).then(() => t.pps.jobs.wait('second', good)), copyNames);
+    const id = await commitFiles(t, 'raw@master', { '/b': '2' });
+    const { tasks } = await t.pps.nextTasks('first', 'w', 10, 60_000);
+    const failing = tasks.find((task) => task.job === id)!;
+    await t.pps.report('first', 'w', [{ job: id, datum: failing.datum, success: false, recovered: false, reason: 'exit 1', durationMs: 1, output: '', tries: 1 }], []);
+    // A worker of `second` stands ready: the job below the failed one must not run anyway.
+    const below = await work(t.pps, 'second', t.pps.jobs.wait('second', id), copyNames);
+    expect((await t.pps.jobs.get('first', id)).state).toBe('failure');
+    expect(below.state).toBe('killed');
+    expect(below.reason).toBe(`input first@${id} comes from a job that did not succeed (failure)`);
+    for (const repo of ['first', 'second']) {
+      const out = await t.pfs.commits.mustGet(repo, id);
+      expect(out.finished).not.toBeNull();
+      expect(out.tree).toBe((await t.pfs.commits.mustGet(repo, good)).tree);
+    }
+  });
 });

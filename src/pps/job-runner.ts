@@ -4,7 +4,11 @@
 // hands the datums to run to the workers, waits until every one has a result
 // (job-results.ts), a kill, or its job_timeout, merges the datum outputs into
 // its output commit and finishes it. Time comes from the Timers handed in.
+// A job that does not succeed is saved as such before its output commit is
+// finished, since finishing that commit wakes the jobs below it. A job whose
+// pipeline is deleted is dropped: it stops and is never written again.
 import { OutputCollision } from '../errors/index.js';
+import type { MetadataOp } from '../storage/metadata-store.js';
 import { mergeOutputs } from './datum-outputs.js';
 import { planDatums } from './datums.js';
 import type { InputCommit } from './input-files.js';
@@ -37,10 +41,18 @@ export class JobRunner {
   private readonly chains = new Map<string, Promise<void>>();
   /** Jobs stopped (`stop job`) before they ran datums: run() skips them. */
   private readonly stoppedJobs = new Set<string>();
+  /** Jobs scheduled whose run has not returned yet (running), and those of them dropped. */
+  private readonly pending = new Set<string>();
+  private readonly dropped = new Set<string>();
   private stopped = false;
 
-  /** `ended` is told of every job that reached a final state. */
+  /** `ended` is told of every job whose run returned (after its output commit is finished). */
   constructor(private readonly ctx: PpsContext, private readonly ended: (job: JobRecord) => void) {}
+
+  /** Whether the job's run has not returned yet: a job saved `failure` may still be finishing its output commit. */
+  running(pipeline: string, id: string): boolean {
+    return this.pending.has(`${pipeline}/${id}`);
+  }
 
   /** The job while its datums are with the workers. */
   activeJob(pipeline: string, id: string): ActiveJob | undefined {
@@ -49,20 +61,53 @@ export class JobRunner {
 
   /** Runs the job after the pipeline's earlier jobs; a crash is logged. */
   schedule(job: JobRecord): void {
+    const key = keyOf(job);
+    this.pending.add(key);
     const previous = this.chains.get(job.pipeline) ?? Promise.resolve();
-    const next = previous.then(() => this.run(job)).catch((err) => {
-      this.ctx.deps.log('error', 'job_crashed', { pipeline: job.pipeline, job: job.id, message: (err as Error).message, stack: (err as Error).stack });
-    });
+    const next = previous
+      .then(() => this.run(job))
+      .catch((err) => {
+        this.ctx.deps.log('error', 'job_crashed', { pipeline: job.pipeline, job: job.id, message: (err as Error).message, stack: (err as Error).stack });
+      })
+      .finally(() => {
+        this.pending.delete(key);
+        this.dropped.delete(key);
+        this.ended(job);
+      });
     this.chains.set(job.pipeline, next);
   }
 
-  /** Kills a running job: it stops waiting for its datums and ends `killed` with `reason`. */
+  /** Kills a running job (`stop job`): it stops waiting for its datums and ends `killed` with `reason`. */
   kill(pipeline: string, id: string, reason: string): void {
     const aj = this.activeJob(pipeline, id);
     if (!aj) return;
     aj.firstFailure = reason;
     aj.job.state = 'killed';
     aj.done();
+  }
+
+  /**
+   * Drops a job whose pipeline is being deleted: it stops where it is (waiting for its inputs or
+   * its datums), its results are no longer taken, and it is never written again, so the
+   * deletion of its records is final.
+   */
+  drop(pipeline: string, id: string): void {
+    const key = `${pipeline}/${id}`;
+    if (!this.pending.has(key)) return;
+    this.dropped.add(key);
+    // Jobs of a pipeline created again under the name do not wait behind this one.
+    this.chains.delete(pipeline);
+    const aj = this.active.get(key);
+    this.active.delete(key);
+    aj?.done();
+  }
+
+  /**
+   * Finishes the output commit of a job that did not succeed and was saved so, unchanged from its
+   * last good ancestor, if a crash came between the two (finish).
+   */
+  async closeFailed(job: JobRecord): Promise<void> {
+    if (job.state === 'failure' || job.state === 'killed') await this.closeOutput(job);
   }
 
   /** Ends a job that is not running datums yet (waiting for its inputs or its turn) `killed`; run() then skips it. */
@@ -78,7 +123,7 @@ export class JobRunner {
   }
 
   private async run(job: JobRecord): Promise<void> {
-    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
+    if (this.stopped || this.dropped.has(keyOf(job)) || this.stoppedJobs.delete(keyOf(job))) return;
     const spec = await this.ctx.store.getVersion(job.pipeline, job.version);
     if (!spec) return this.finish(job, 'killed', `pipeline ${job.pipeline} version ${job.version} no longer exists`);
     for (const input of job.inputs) await this.ctx.pfs.commits.waitFor(input.repo, input.id);
@@ -90,7 +135,7 @@ export class JobRunner {
       }
     }
     job.state = 'running';
-    await this.ctx.store.putJob(job);
+    if (!(await this.save(job))) return;
 
     const datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf));
     const existing = new Map((await this.ctx.store.listJobDatums(job.pipeline, job.id)).map((d) => [d.id, d]));
@@ -104,9 +149,10 @@ export class JobRunner {
     }
     const plan = planReuse(job, datums, existing, results);
     const writes = plan.changed.map((rec) => this.ctx.store.datums.putOp(this.ctx.store.datumKey(job.pipeline, job.id, rec.id), rec));
-    while (writes.length > WRITE_BATCH) await this.ctx.store.apply(writes.splice(0, WRITE_BATCH), false);
+    while (writes.length > WRITE_BATCH) if (!(await this.save(job, writes.splice(0, WRITE_BATCH), false))) return;
     job.datums = plan.counts;
-    await this.ctx.store.apply([...writes, ...this.ctx.store.putJobOps(job)]);
+    if (!(await this.save(job, [...writes, ...this.ctx.store.putJobOps(job)]))) return;
+    if (this.dropped.has(keyOf(job))) return; // dropped while saving: no tasks for a deleted pipeline
 
     const aj: ActiveJob = { job, spec, records: plan.records, outstanding: new Set(plan.tasks.map((t) => t.datum)), tasks: new Map(plan.tasks.map((t) => [t.datum, t])), done: () => {} };
     if (plan.tasks.length > 0) {
@@ -124,15 +170,14 @@ export class JobRunner {
       cancelTimeout?.();
       this.active.delete(`${job.pipeline}/${job.id}`);
       this.ctx.queue.dropJob(job.pipeline, job.id);
-      if (this.stopped) return;
+      if (this.stopped || this.dropped.has(keyOf(job))) return;
     }
-    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed');
     if (aj.firstFailure) {
       const failed = job.datums.failed;
       return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure);
     }
     job.state = 'finishing';
-    await this.ctx.store.putJob(job);
+    if (!(await this.save(job))) return;
     try {
       const outputs = [...plan.records.values()].filter((r) => r.output).map((r) => ({ datum: r.id, output: r.output }));
       const root = await mergeOutputs(this.ctx.deps.tree, outputs);
@@ -147,19 +192,38 @@ export class JobRunner {
     }
   }
 
-  /** Ends a job: its output commit is finished (with `tree`, or unchanged from its last good ancestor). */
+  /**
+   * Ends a job: its output commit is finished (with `tree`, or unchanged from its last good
+   * ancestor) and its final state saved. A success finishes the commit first: a crash between
+   * the two leaves the job `finishing`, to end again on resume. Any other end is saved first:
+   * finishing the commit wakes the jobs below, which must then see that this one failed (a
+   * crash between the two leaves the commit open, for resume to finish: closeFailed).
+   */
   private async finish(job: JobRecord, state: 'success' | 'failure' | 'killed', reason: string, tree?: string): Promise<void> {
-    const commit = await this.ctx.pfs.commits.find(job.pipeline, job.id);
-    if (commit && !commit.finished) await this.ctx.pfs.commits.finishWithTree(job.pipeline, job.id, state === 'success' ? tree : undefined);
+    if (this.dropped.has(keyOf(job))) return;
+    if (state === 'success') await this.closeOutput(job, tree);
     job.state = state;
     job.reason = reason;
     job.finished = this.ctx.now();
-    await this.ctx.store.putJob(job);
+    if (!(await this.save(job))) return;
+    if (state !== 'success') await this.closeOutput(job);
     this.ctx.deps.log(state === 'success' ? 'info' : 'warn', 'job_finished', { pipeline: job.pipeline, job: job.id, state, reason, datums: job.datums });
     if (state !== 'success') {
       await this.ctx.deps.logs.append([{ time: job.finished, pipeline: job.pipeline, job: job.id, datum: '', stream: 'system', message: `job ${state}: ${reason}` }]);
     }
-    this.ended(job);
+  }
+
+  /** Finishes the job's output commit if it is open: with `tree`, or unchanged from its last good ancestor. */
+  private async closeOutput(job: JobRecord, tree?: string): Promise<void> {
+    const commit = await this.ctx.pfs.commits.find(job.pipeline, job.id);
+    if (commit && !commit.finished) await this.ctx.pfs.commits.finishWithTree(job.pipeline, job.id, tree);
+  }
+
+  /** Writes `ops` (the job's record by default) unless the job was dropped; false then. */
+  private async save(job: JobRecord, ops: MetadataOp[] = this.ctx.store.putJobOps(job), sync = true): Promise<boolean> {
+    if (this.dropped.has(keyOf(job))) return false;
+    await this.ctx.store.apply(ops, sync);
+    return true;
   }
 
   /** The commit a leaf input reads in this job, with its files from the commit's tree. */
@@ -170,4 +234,8 @@ export class JobRunner {
     const commit = await this.ctx.pfs.commits.mustGet(ref.repo, ref.id);
     return { repo: ref.repo, branch: ref.branch, commit: ref.id, files: treeInputFiles(tree, commit.tree) };
   }
+}
+
+function keyOf(job: JobRecord): string {
+  return `${job.pipeline}/${job.id}`;
 }

@@ -173,10 +173,11 @@ export class Jobs {
     return findBranchCommit(this.ctx.pfs.commits, repo, branch, 'read', this.ctx.deps.log);
   }
 
-  /** Re-runs every unfinished job after a restart, oldest first. */
+  /** Re-runs every unfinished job after a restart, oldest first, and finishes what failed jobs left open. */
   async resume(): Promise<void> {
-    const jobs = (await this.ctx.store.listJobs()).filter((j) => !FINAL_STATES.has(j.state)).reverse();
-    for (const job of jobs) this.runner.schedule(job);
+    const all = await this.ctx.store.listJobs();
+    for (const job of all) await this.runner.closeFailed(job);
+    for (const job of all.filter((j) => !FINAL_STATES.has(j.state)).reverse()) this.runner.schedule(job);
   }
 
   stop(): void {
@@ -189,11 +190,11 @@ export class Jobs {
     return this.runner.activeJob(pipeline, id)?.job ?? job;
   }
 
-  /** Waits until the job is in a final state. */
+  /** Waits until the job is in a final state and its output commit is finished. */
   async wait(pipeline: string, id: string): Promise<JobRecord> {
     for (;;) {
       const job = await this.get(pipeline, id);
-      if (FINAL_STATES.has(job.state)) return job;
+      if (FINAL_STATES.has(job.state) && !this.runner.running(pipeline, id)) return job;
       await new Promise<void>((resolve) => {
         const key = `${pipeline}/${id}`;
         this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]);
@@ -201,12 +202,24 @@ export class Jobs {
     }
   }
 
-  /** Kills every unfinished job of a pipeline (it is being deleted). */
-  async killAll(pipeline: string, reason: string): Promise<void> {
+  /**
+   * Drops every unfinished job of a pipeline that is being deleted: they stop and are never
+   * written again (job-runner.ts), so deleting their records next is final.
+   */
+  async dropAll(pipeline: string): Promise<void> {
     for (const job of await this.ctx.store.listJobs(pipeline)) {
       if (FINAL_STATES.has(job.state)) continue;
       this.ctx.queue.dropJob(pipeline, job.id);
-      this.runner.kill(pipeline, job.id, reason);
+      this.runner.drop(pipeline, job.id);
+    }
+  }
+
+  /** The pipeline's records are deleted: whoever waits for one of its jobs learns it is gone. */
+  deleted(pipeline: string): void {
+    for (const [key, wakers] of this.waiters) {
+      if (!key.startsWith(`${pipeline}/`)) continue;
+      this.waiters.delete(key);
+      for (const w of wakers) w();
     }
   }
 

@@ -82,4 +82,31 @@ describe('stop, start and delete', () => {
     expect(await t.pfs.repos.find('a')).toBeUndefined();
     await expect(t.pps.pipelines.delete('a')).rejects.toMatchObject({ code: 'PipelineNotFound' });
   });
+
+  it('deletes a pipeline with a running job without leaving its job behind', async () => {
+    await commitFiles(t, 'data@master', { '/x': '1' });
+    await t.pps.pipelines.create(specText('copy', reads('data')));
+    const [job] = await t.pps.listJobs('copy');
+    // A worker takes the datum and never reports it: the job is running when the pipeline goes.
+    expect((await t.pps.nextTasks('copy', 'stuck-worker', 1, 60_000)).tasks).toHaveLength(1);
+    const waiting = expect(t.pps.jobs.wait('copy', job!.id)).rejects.toMatchObject({ code: 'JobNotFound' });
+    await t.pps.pipelines.delete('copy');
+    await waiting;
+    expect(await t.pps.listJobs('copy')).toEqual([]);
+    expect(await t.pps.listJobs()).toEqual([]);
+    await t.pps.pipelines.create(specText('copy', reads('data')));
+    expect(await t.pps.listJobs('copy')).toHaveLength(1);
+  });
+
+  it('deletes a pipeline whose job waits for its input without writing that job back later', async () => {
+    await commitFiles(t, 'data@master', { '/x': '1' });
+    await t.pps.pipelines.create(specText('a', reads('data')));
+    await t.pps.pipelines.create(specText('b', reads('a')));
+    const [upstream] = await t.pps.listJobs('a');
+    await t.pps.pipelines.delete('b');
+    // The job of `b` was waiting for the output of `a`'s job; that job now ends.
+    await work(t.pps, 'a', t.pps.jobs.wait('a', upstream!.id), copyNames);
+    await t.pps.pipelines.delete('a');
+    expect(await t.pps.listJobs()).toEqual([]);
+  });
 });

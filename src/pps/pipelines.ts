@@ -108,8 +108,9 @@ export class Pipelines {
     const readers = (await this.list()).filter((p) => p.name !== name && inputRepos(p.spec).some((i) => i.repo === name));
     if (readers.length > 0 && !force) throw new InUse(`the output of pipeline "${name}"`, readers.map((p) => `pipeline ${p.name}`));
     await this.ctx.deps.runtime.stop(name);
-    await this.jobs.killAll(name, `pipeline ${name} was deleted`);
+    await this.jobs.dropAll(name);
     await this.ctx.store.apply(await this.ctx.store.deletePipelineOps(name));
+    this.jobs.deleted(name);
     await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
       if (!(err instanceof RepoNotFound)) throw err;
     });

@@ -42,6 +42,16 @@ export function parsePipelineSpec(text: string, format?: SpecFormat): PipelineSp
 
 /** Parses a file of one or more specs (YAML documents separated by "---", or JSON objects one after another). */
 export function parsePipelineSpecs(text: string, format?: SpecFormat): PipelineSpec[] {
+  try {
+    return readPipelineSpecs(text, format);
+  } catch (err) {
+    // specTextProblem bounds nesting before parsing; this is the net under it, never a bare stack overflow.
+    if (err instanceof RangeError) throw new InvalidSpec([{ path: '', problem: `the spec cannot be read: ${err.message}` }]);
+    throw err;
+  }
+}
+
+function readPipelineSpecs(text: string, format?: SpecFormat): PipelineSpec[] {
   const parsed = parseSpecDocuments(text, format);
   if (!parsed.ok) throw new InvalidSpec(parsed.problems);
   const specs: PipelineSpec[] = [];

@@ -1,6 +1,9 @@
 // Spec files as text: YAML (one or more documents separated by "---") or JSON
 // (one object, or several objects one after another as `pachctl create pipeline`
 // accepts). Turns the text into plain objects, or syntax problems with positions.
+// Before parsing, the text is bounded: at most MAX_SPEC_BYTES, text rather than
+// binary, and nested at most MAX_SPEC_NESTING levels (brackets and indentation),
+// so no spec can exhaust the parsers' stack.
 import { parseAllDocuments } from 'yaml';
 import type { SpecProblem } from '../errors/index.js';
 
@@ -8,8 +11,15 @@ export type SpecFormat = 'yaml' | 'json';
 
 export type ParsedDocuments = { ok: true; docs: unknown[] } | { ok: false; problems: SpecProblem[] };
 
+/** Specs are small documents: a few KiB. */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+/** A cross of crosses 20 inputs deep is 40 levels; deeper is a mistake or an attack. */
+export const MAX_SPEC_NESTING = 64;
+
 /** Parses spec text. Without `format`, text that starts with "{" is read as JSON, falling back to YAML. */
 export function parseSpecDocuments(text: string, format?: SpecFormat): ParsedDocuments {
+  const problem = specTextProblem(text);
+  if (problem) return { ok: false, problems: [{ path: '', problem }] };
   if (format === 'json') return parseJsonStream(text);
   if (format === 'yaml') return parseYaml(text);
   if (/^\s*\{/.test(text)) {
@@ -28,7 +38,7 @@ function parseYaml(text: string): ParsedDocuments {
     for (const err of doc.errors) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-      problems.push({ path: '', problem: `YAML syntax error${where}: ${firstLine(err.message).replace(/ at line \d+, column \d+:?$/, '')}` });
+      if (problems.length < MAX_SYNTAX_PROBLEMS) problems.push({ path: '', problem: `YAML syntax error${where}: ${clip(firstLine(err.message).replace(/ at line \d+, column \d+:?$/, ''))}` });
     }
     if (doc.errors.length === 0 && doc.contents !== null) docs.push(doc.toJS({ maxAliasCount: 100 }));
   }
@@ -85,6 +95,75 @@ function lineCol(text: string, offset: number): string {
   return `line ${line}, column ${col}`;
 }
 
+/** Syntax problems reported at once: the first ones say what is wrong; hundreds say nothing more. */
+const MAX_SYNTAX_PROBLEMS = 5;
+
+/** A parser's message quotes the input it choked on; a line of it is enough. */
+function clip(s: string): string {
+  return s.length > 160 ? s.slice(0, 160) + '…' : s;
+}
+
 function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
+}
+
+/** Why `text` cannot be a spec before it is even parsed: too large, binary, or nested too deeply. */
+export function specTextProblem(text: string): string | undefined {
+  if (text.length > MAX_SPEC_BYTES) return `the spec is ${text.length} characters long; at most ${MAX_SPEC_BYTES} are accepted`;
+  const binary = /[\u0000-\u0008\u000e-\u001f\ufffd]/.exec(text);
+  if (binary) {
+    const what = binary[0] === '\ufffd' ? 'bytes that are not UTF-8' : `the control character U+${binary[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+    return `the spec is not text (${what} at ${lineCol(text, binary.index)}); is it a binary file?`;
+  }
+  const deep = deepestNesting(text);
+  if (deep) return `the spec nests deeper than ${MAX_SPEC_NESTING} levels at ${lineCol(text, deep)}`;
+  return undefined;
+}
+
+/**
+ * The offset where nesting first passes MAX_SPEC_NESTING, or 0. Counts JSON and
+ * YAML flow brackets outside quoted strings, plus YAML block levels (each
+ * deeper indentation, and each "- " that opens a list item on the same line).
+ */
+function deepestNesting(text: string): number {
+  const indents: number[] = [];
+  let brackets = 0;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      else if (c === '\n' && quote === "'") quote = ''; // a YAML single quote is a plain character at the end of a line
+      continue;
+    }
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      if (c === '#' || c === '\r') continue;
+      lineStart = false;
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+      let j = i;
+      while (text[j] === '-' && text[j + 1] === ' ') {
+        indents.push(indent + j - i + 1);
+        j += 2;
+      }
+      if (indents.length + brackets > MAX_SPEC_NESTING) return i;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '{' || c === '[') {
+      if (++brackets + indents.length > MAX_SPEC_NESTING) return i;
+    } else if (c === '}' || c === ']') brackets = Math.max(0, brackets - 1);
+  }
+  return 0;
 }

@@ -11,16 +11,22 @@ import { TuskError } from '../errors/index.js';
 import { AdminApiService } from '../gen/tusk/admin.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
 import { Pfs, type UsageHook } from '../pfs/index.js';
-import { LogStore, NoWorkers, Pps, PpsStore, systemTimers, type WorkerRuntime } from '../pps/index.js';
+import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
 import { LevelMetadataStore } from '../storage/level-metadata-store.js';
+import { MeteredStore, type StoreMeter } from '../storage/metered-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore, openS3Prefix } from '../storage/store-url.js';
 import { FileTree } from '../tree/index.js';
 import type { DaemonConfig } from './config.js';
+import { ConsoleEvents } from './console-events.js';
+import { ConsoleFiles } from './console-static.js';
+import { grpcMetricsInterceptor } from './grpc-metrics.js';
 import { startHttpServer } from './http-server.js';
+import { JsonGateway } from './json-gateway.js';
+import { ObservedPpsStore } from './observed-pps-store.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
@@ -51,17 +57,26 @@ export class Daemon {
     private readonly http: HttpServer,
     private readonly s3: HttpServer,
     private readonly log: Logger,
+    private readonly events: ConsoleEvents,
+    private readonly api: JsonGateway,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
     await mkdir(config.home, { recursive: true });
     const meta = await openMetadata(join(config.home, 'meta'), config.home);
     try {
-      const objects = await openStore(config);
+      // Scrape-time figures read the pipeline system and runtime, bound below once they exist.
+      let pps: Pps | undefined;
+      let runtime: WorkerRuntime | undefined;
+      const metrics = new Metrics({
+        jobCounts: async () => countJobs((await pps?.listJobs()) ?? []),
+        workers: async () => ((await pps?.pipelines.list()) ?? []).map((p) => ({ pipeline: p.name, count: runtime?.running(p.name) ?? 0 })),
+      });
+      const objects = await openStore(config, metrics.storeMeter());
+      if (objects instanceof CacheStore) metrics.watchCache(() => objects.stats());
       const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
-      let pps: Pps | undefined;
       const usage: UsageHook = {
         repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
         branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
@@ -70,9 +85,12 @@ export class Daemon {
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
       const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
-      const metrics = new Metrics();
+      // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
+      const events = new ConsoleEvents();
+      pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
+      pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
-      const runtime: WorkerRuntime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
+      runtime = config.runtime === 'none' ? new NoWorkers() : new LocalRuntime({
         home: config.home,
         address: () => `127.0.0.1:${grpcPort}`,
         onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
@@ -83,7 +101,14 @@ export class Daemon {
       pps = new Pps({
         workerLimits: config.workerLimits,
         pfs,
-        store: new PpsStore(meta),
+        store: new ObservedPpsStore(meta, {
+          job: (j) => events.publish({ kind: 'job', pipeline: j.pipeline, id: j.id, state: j.state }),
+          datum: (pipeline, job, d) => {
+            if (d.state !== 'running' && d.state !== 'queued') metrics.datumEnded(pipeline, d.state, d.durationMs);
+            events.publish({ kind: 'datum', pipeline, id: job });
+          },
+          pipeline: (name, p) => events.publish({ kind: 'pipeline', pipeline: name, state: p?.state ?? 'deleted' }),
+        }),
         logs: new LogStore(join(config.home, 'logs', 'pipelines')),
         runtime,
         content,
@@ -99,7 +124,11 @@ export class Daemon {
         },
       });
 
-      const grpc = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+      const grpc = new Server({
+        'grpc.max_receive_message_length': 64 * 1024 * 1024,
+        'grpc.max_send_message_length': 64 * 1024 * 1024,
+        interceptors: [grpcMetricsInterceptor(metrics)],
+      });
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
@@ -112,7 +141,9 @@ export class Daemon {
       if (!widenFlowControl(grpc)) log.log('warn', 'http2_defaults', { message: 'could not widen HTTP/2 flow control windows; transfers will be slower' });
       let ready = false;
       grpcPort = port;
-      const http = await startHttpServer(config.host, config.httpPort, metrics, () => ready).catch((err) => {
+      // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
+      const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService]);
+      const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);
       });
@@ -134,6 +165,10 @@ export class Daemon {
         throw portError('S3', config.s3Port, err);
       });
       const s3Port = (s3.address() as { port: number }).port;
+      s3.on('request', (req: { method?: string }, res: { statusCode: number; once(e: 'finish', f: () => void): void }) => {
+        const start = process.hrtime.bigint();
+        res.once('finish', () => metrics.s3Request(req.method ?? '', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
+      });
       if (!config.s3Key && !config.s3Anonymous) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
@@ -143,7 +178,7 @@ export class Daemon {
       await pfs.triggers.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api);
     } catch (err) {
       await meta.close();
       throw err;
@@ -152,6 +187,9 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.pfs.triggers.stop();
+    // Console calls in flight (a followed log) would hold the gRPC server open.
+    this.api.close();
+    this.events.close();
     await this.pps.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -187,16 +225,36 @@ async function openMetadata(dir: string, home: string): Promise<LevelMetadataSto
     if (code === 'LEVEL_LOCKED') {
       throw new TuskError('failed_precondition', 'HomeInUse', `another tuskd is already using ${home}`);
     }
-    throw err;
+    // LevelDB's own reason (permission denied, read-only file system, not a directory) is in the cause.
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new TuskError('failed_precondition', 'MetadataUnavailable', `cannot open the metadata database ${dir}: ${cause}`, { path: dir, reason: cause });
   }
 }
 
-async function openStore(config: DaemonConfig): Promise<ObjectStore> {
-  const store = openObjectStore(config.storage);
+/** The configured store, metered (the remote one, behind the local cache, so hits cost no request). */
+async function openStore(config: DaemonConfig, meter: StoreMeter): Promise<ObjectStore> {
+  const store = new MeteredStore(openObjectStore(config.storage), meter);
   if (config.storage.startsWith('file:')) return store;
   return new CacheStore(store, join(config.home, 'cache'), config.cacheBytes);
 }
 
 function portError(what: string, port: number, err: unknown): TuskError {
   return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${(err as Error).message}`);
+}
+
+/** Where the daemon reaches its own gRPC server: loopback when it listens on every interface. */
+function loopback(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function countJobs(jobs: readonly { pipeline: string; state: string }[]): { pipeline: string; state: string; count: number }[] {
+  const counts = new Map<string, { pipeline: string; state: string; count: number }>();
+  for (const j of jobs) {
+    const key = `${j.pipeline}/${j.state}`;
+    const c = counts.get(key) ?? { pipeline: j.pipeline, state: j.state, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  return [...counts.values()];
 }

@@ -30,7 +30,7 @@ export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (re
     (async () => {
       let items: Item[] = [];
       for await (const item of fn(call.request, abort.signal)) {
-        if (abort.signal.aborted) return;
+        if (abort.signal.aborted) return cancelled(log, name, start);
         items.push(item);
         if (items.length >= batch) {
           await write(call, wrap(items));
@@ -40,6 +40,7 @@ export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (re
       if (items.length > 0) await write(call, wrap(items));
       call.end(serverTime(start));
     })().catch((err) => {
+      if (abort.signal.aborted) return cancelled(log, name, start); // the caller is gone: the work stopped on purpose
       logFailure(log, name, err);
       failStream(call, err);
     });
@@ -58,6 +59,11 @@ export function serverTime(start: bigint): Metadata {
 /** Writes one message, waiting for the transport to drain when its buffer is full. */
 export async function write<Msg>(call: ServerWritableStream<unknown, Msg>, msg: Msg): Promise<void> {
   if (!call.write(msg)) await new Promise<void>((resolve) => call.once('drain', resolve));
+}
+
+/** Logs that a stream's work stopped because its caller cancelled the call. */
+function cancelled(log: Logger, name: string, start: bigint): void {
+  log.log('info', 'rpc_cancelled', { rpc: name, ms: Number(process.hrtime.bigint() - start) / 1e6 });
 }
 
 function logFailure(log: Logger, name: string, err: unknown): void {

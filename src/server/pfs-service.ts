@@ -91,7 +91,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
     listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
-    globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }) => pfs.files.glob(req.commit, req.pattern), (items) => ({ files: items.map(fileMsg) })),
+    globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }, signal) => pfs.files.glob(req.commit, req.pattern, signal), (items) => ({ files: items.map(fileMsg) })),
     diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
   };
 }

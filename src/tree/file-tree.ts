@@ -8,7 +8,7 @@ import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode } from './codec.js
 import { getEntry, rangeStats, scanFrom, treeStats } from './cursor.js';
 import { diffTrees, type DiffEntry } from './diff.js';
 import { checkEntry, treePath } from './entry.js';
-import { globTree } from './glob.js';
+import { globTree, type GlobWalkOptions } from './glob.js';
 import { isDir, listDir, type TreeItem } from './list.js';
 import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } from './mutate.js';
 import { NodeCache } from './node-cache.js';
@@ -81,9 +81,9 @@ export class FileTree {
     return isDir(this.load, root, normalizePath(path));
   }
 
-  /** Files and implied directories matching a Pachyderm-style glob, in path order. Throws InvalidGlob. */
-  glob(root: TreeId, pattern: string): AsyncIterable<TreeItem> {
-    return globTree(this.load, root, pattern);
+  /** Files and implied directories matching a Pachyderm-style glob, in path order. Throws InvalidGlob, or the signal's reason once it aborts. */
+  glob(root: TreeId, pattern: string, options: GlobWalkOptions = {}): AsyncIterable<TreeItem> {
+    return globTree(this.load, root, pattern, options);
   }
 
   /** Changes from `a` to `b`, sorted by path, optionally only for paths starting with `prefix`. */

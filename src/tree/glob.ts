@@ -1,16 +1,22 @@
-// Glob patterns over tree paths, with Pachyderm's semantics: patterns are
-// absolute ('/' is added in front if missing), '*' and '?' never cross '/',
-// '**' does, brace alternatives and character classes work, '(...)' groups,
-// and a pattern matches implied directories as well as files ('/*' yields the
-// top-level files and directories). Matching is picomatch's, with dotfiles
-// treated like any other name. The walk scans only the keys that start with
-// the pattern's literal prefix, and for patterns of fixed depth (no '**',
-// braces or groups) it seeks past everything deeper than the pattern reaches.
-import picomatch from 'picomatch';
+// Glob patterns over tree paths, as `glob file` takes them: patterns are
+// absolute ('/' is added in front if missing), '*' and '?' never cross '/', a
+// '**' segment matches zero or more whole segments ('/a/**' matches '/a' too,
+// '/a/**/b' matches '/a/b'), brace alternatives, character classes and groups
+// work, and a pattern matches implied directories as well as files ('/*' yields
+// the top-level files and directories). Dotfiles are like any other name. The
+// syntax is the datum globs' (src/tree/glob-syntax.ts); matching runs on a
+// non-backtracking automaton (src/tree/glob-machine.ts), linear in the path's
+// length. The walk scans only the keys that start with the pattern's literal
+// prefix, for patterns of fixed depth (no '**', braces or groups) it seeks past
+// everything deeper than the pattern reaches, it gives the event loop back at
+// least every few milliseconds, and it stops when its caller's signal aborts.
 import { InvalidGlob } from '../errors/index.js';
 import { getEntry, TreeCursor, treeStats } from './cursor.js';
+import { compileGlobMachine } from './glob-machine.js';
+import { parseGlobSyntax, type GlobNode } from './glob-syntax.js';
 import { dirItem, fileItem, isDir, type TreeItem } from './list.js';
 import { dirRange, type NodeLoader, type TreeId } from './node.js';
+import { TimeSlice } from './time-slice.js';
 
 const SPECIAL = /[*?[\]{}()!@+\\]/;
 
@@ -18,6 +24,8 @@ export interface ParsedGlob {
   /** The pattern as matched: absolute, no repeated or trailing '/'. */
   pattern: string;
   match: (path: string) => boolean;
+  /** As match, giving the event loop back (awaiting `pause`) during a long match. */
+  matchAsync: (path: string, pause: () => Promise<void>) => Promise<boolean>;
   /**
    * Every match starts with this, except `literal` minus its trailing '/' (which
    * 'dir/**' matches too).
@@ -33,19 +41,48 @@ export function parseGlob(input: string): ParsedGlob {
   if (input.includes('\0')) throw new InvalidGlob(input, 'contains a NUL byte');
   let pattern = ('/' + input).replace(/\/{2,}/g, '/');
   if (pattern.length > 1 && pattern.endsWith('/')) pattern = pattern.slice(0, -1);
-  let match: (path: string) => boolean;
-  try {
-    const matcher = picomatch(pattern, { dot: true, posix: true, nonegate: true, strictBrackets: true });
-    match = (path) => matcher(path); // one argument: picomatch's second one asks for a result object
-  } catch (err) {
-    throw new InvalidGlob(input, err instanceof Error ? err.message : String(err));
-  }
+  const syntax = parseGlobSyntax(pattern, input);
+  const machine = compileGlobMachine(segmentGlobstars(syntax.nodes), 0);
+  const match = (path: string) => machine.test(path);
+  const matchAsync = (path: string, pause: () => Promise<void>) => machine.testAsync(path, pause);
   const special = SPECIAL.exec(pattern);
   // up to the '/' before the first segment with a wildcard
   const literal = special ? pattern.slice(0, pattern.lastIndexOf('/', special.index) + 1) : pattern;
   const varies = /\*\*|[{(]/.test(pattern) || /\[[^\]]*\//.test(pattern);
   const depth = varies ? Infinity : pattern.split('/').length - 1;
-  return { pattern, match, literal, depth };
+  return { pattern, match, matchAsync, literal, depth };
+}
+
+/**
+ * Gives '**' its path meaning: as a whole segment it is zero or more segments
+ * ("/a" + optional "/…"), elsewhere ('a**') it is a plain '*'.
+ */
+function segmentGlobstars(nodes: GlobNode[]): GlobNode[] {
+  const out: GlobNode[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.t !== 'globstar') {
+      out.push(n);
+      continue;
+    }
+    const prev = out[out.length - 1];
+    const next = nodes[i + 1];
+    const whole = prev?.t === 'lit' && prev.s.endsWith('/') && (next === undefined || (next.t === 'lit' && next.s.startsWith('/')));
+    if (!whole) {
+      out.push({ t: 'star' });
+      continue;
+    }
+    const before = prev.s.slice(0, -1);
+    out.pop();
+    if (before) out.push({ t: 'lit', s: before });
+    out.push({ t: 'alt', alts: [[{ t: 'lit', s: '/' }, { t: 'globstar' }], []] });
+  }
+  return out;
+}
+
+export interface GlobWalkOptions {
+  /** Stops the walk (it throws the signal's reason) once aborted: the caller is gone. */
+  signal?: AbortSignal;
 }
 
 /** A matcher for normalised paths. Throws InvalidGlob. */
@@ -58,8 +95,11 @@ export function compileGlob(pattern: string): (path: string) => boolean {
  * order (a directory comes right before its contents). The root directory is
  * matched only by the pattern '/', and only when the tree holds files.
  */
-export async function* globTree(load: NodeLoader, root: TreeId, pattern: string): AsyncGenerator<TreeItem> {
+export async function* globTree(load: NodeLoader, root: TreeId, pattern: string, options: GlobWalkOptions = {}): AsyncGenerator<TreeItem> {
   const g = parseGlob(pattern);
+  const slice = new TimeSlice(options.signal);
+  const pause = () => slice.pause();
+  const matches = (path: string) => g.matchAsync(path, pause);
   if (g.pattern === '/') {
     const { files, bytes } = await treeStats(load, root);
     if (files > 0) yield { path: '/', type: 'dir', size: bytes };
@@ -67,7 +107,7 @@ export async function* globTree(load: NodeLoader, root: TreeId, pattern: string)
   }
   if (g.literal.length > 1 && g.literal.endsWith('/')) {
     const dir = g.literal.slice(0, -1); // 'dir/**' matches 'dir', as a file or as a directory
-    if (g.match(dir)) {
+    if (await matches(dir)) {
       const file = await getEntry(load, root, dir);
       if (file) yield fileItem(file);
       if (await isDir(load, root, dir)) yield await dirItem(load, root, dir);
@@ -78,6 +118,7 @@ export async function* globTree(load: NodeLoader, root: TreeId, pattern: string)
   let prev = '';
   next: for (let batch = await cursor.nextBatch(); batch; batch = await cursor.nextBatch()) {
     for (const e of batch) {
+      await slice.pause();
       const k = e.path;
       if (!k.startsWith(g.literal)) return;
       let depth = 0;
@@ -86,7 +127,7 @@ export async function* globTree(load: NodeLoader, root: TreeId, pattern: string)
         // an ancestor directory seen for the first time, long enough to match
         if (j >= g.literal.length && !(prev.length > j && prev.charCodeAt(j) === 47 && prev.startsWith(k.slice(0, j)))) {
           const dir = k.slice(0, j);
-          if (g.match(dir)) yield await dirItem(load, root, dir);
+          if (await matches(dir)) yield await dirItem(load, root, dir);
         }
         if (depth === g.depth) {
           prev = k;
@@ -95,7 +136,7 @@ export async function* globTree(load: NodeLoader, root: TreeId, pattern: string)
         }
       }
       prev = k;
-      if (g.match(k)) yield fileItem(e);
+      if (await matches(k)) yield fileItem(e);
     }
   }
 }

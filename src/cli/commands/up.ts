@@ -23,11 +23,11 @@ export const up: CommandDef = {
         emit(
           ctx,
           formatOf(opts),
-          () => ({ alreadyRunning: result.alreadyRunning, pid: r.pid, address: result.address, port: r.port, httpPort: r.httpPort ?? null, s3Port: r.s3Port ?? null, home, storage: r.storage ?? null, version: result.version, log: result.log }),
+          () => ({ alreadyRunning: result.alreadyRunning, pid: r.pid, address: result.address, port: r.port, httpPort: r.httpPort ?? null, console: r.httpPort ? `http://127.0.0.1:${r.httpPort}/` : null, s3Port: r.s3Port ?? null, home, storage: r.storage ?? null, version: result.version, log: result.log }),
           () =>
             `${result.alreadyRunning ? 'tuskd is already running' : 'tuskd is running'} (pid ${r.pid}, version ${result.version})\n` +
             `  API:     ${result.address}\n` +
-            (r.httpPort ? `  health:  http://127.0.0.1:${r.httpPort}/healthz\n` : '') +
+            (r.httpPort ? `  console: http://127.0.0.1:${r.httpPort}/\n  health:  http://127.0.0.1:${r.httpPort}/healthz\n` : '') +
             (r.s3Port ? `  S3:      http://127.0.0.1:${r.s3Port} (buckets BRANCH.REPO)\n` : '') +
             `  home:    ${home}\n` +
             (r.storage ? `  storage: ${r.storage}\n` : '') +

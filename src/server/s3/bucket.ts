@@ -71,9 +71,10 @@ export async function writeTarget(deps: GatewayDeps, bucket: Bucket): Promise<st
 export function keyToPath(key: string): string {
   if (key === '') throw new S3Invalid('InvalidArgument', 'an object key is required');
   if (Buffer.byteLength(key) > 1024) throw new S3Invalid('KeyTooLongError', 'your key is too long (more than 1024 bytes)');
+  if (key.includes('\0')) throw new S3Invalid('InvalidArgument', `object key ${JSON.stringify(key)} holds a NUL character (%00); Tusk keys are file paths, which cannot`, { key });
   const body = key.endsWith('/') ? key.slice(0, -1) : key;
   for (const seg of body.split('/')) {
-    if (seg === '' || seg === '.' || seg === '..' || seg.includes('\0')) {
+    if (seg === '' || seg === '.' || seg === '..') {
       throw new S3Invalid('InvalidArgument', `object key ${JSON.stringify(key)} has an empty, "." or ".." segment; Tusk keys are file paths`, { key });
     }
   }

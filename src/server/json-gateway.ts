@@ -1,0 +1,262 @@
+// The console's JSON API: every method of the public gRPC services at
+// POST /api/<package.Service>/<Method>, passed on to the daemon's own gRPC
+// server over loopback, so a console call runs the very handlers and
+// interceptors (access control, metrics) a `tusk` call runs and no behaviour
+// exists twice. The body is the request message as JSON (field names as in
+// the .proto, camelCase; missing fields take their proto defaults), the
+// answer the response message as JSON. A server stream answers with a JSON
+// array of its messages, or, when asked with `accept: text/event-stream`, one
+// server-sent `message` event per message until it ends (`tusk logs -f` in a
+// browser). GetFile answers with the file's bytes; ModifyFile takes the bytes
+// of one file as the body, with `target`, `path` and `description` in the
+// query. Header `authn-token` goes on as gRPC metadata. Errors answer with an
+// HTTP status for the error's kind and the typed error as JSON
+// ({code, kind, message, data}).
+// Other web sites must not drive the daemon through a visitor's browser: a
+// call must say `content-type: application/json` (ModifyFile:
+// application/octet-stream), which a page of another origin cannot send
+// without a CORS preflight that is never granted, and a request whose Origin
+// is not the daemon's own is refused.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Client, credentials, Metadata, status, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { InvalidArgument, NotFound } from '../errors/index.js';
+import { fromServiceError, toServiceError } from '../rpc/errors.js';
+
+/** One method of a ts-proto grpc-js service definition. */
+interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize(value: never): Buffer;
+  requestDeserialize(bytes: Buffer): unknown;
+  responseDeserialize(bytes: Buffer): unknown;
+}
+
+/** HTTP status by error kind; a kind not listed answers 500. */
+const KIND_TO_HTTP: Record<string, number> = {
+  not_found: 404,
+  already_exists: 409,
+  invalid_argument: 400,
+  failed_precondition: 412,
+  unauthenticated: 401,
+  permission_denied: 403,
+  data_loss: 500,
+  unavailable: 503,
+  deadline_exceeded: 504,
+  aborted: 409,
+  internal: 500,
+};
+
+/** Request bodies above this size are refused (file uploads stream and have no limit). */
+const MAX_JSON_BODY = 4 * 1024 * 1024;
+/** Headers passed on to the gRPC server as metadata. */
+const FORWARDED_HEADERS = ['authn-token'];
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+type Serialize = (value: unknown) => Buffer;
+
+export class JsonGateway {
+  private readonly methods = new Map<string, MethodDefinition>();
+  private readonly client: Client;
+  /** Calls in flight, cancelled by close() (a followed log would otherwise hold the gRPC server open). */
+  private readonly active = new Set<{ cancel(): void }>();
+
+  /** `address`: the daemon's gRPC server as seen from the daemon (loopback); `services`: the definitions it serves. */
+  constructor(address: string, services: Record<string, MethodDefinition>[]) {
+    this.client = new Client(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+    for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
+  }
+
+  /** The method paths served ('/tusk.pfs.PfsApi/ListRepo', ...). */
+  paths(): string[] {
+    return [...this.methods.keys()];
+  }
+
+  /**
+   * Whether the caller of `req` may watch the daemon's changes: whoever may
+   * list repos (the gRPC server's own checks decide; with access control off,
+   * everyone). Answers with the refusal when not.
+   */
+  async mayWatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const method = this.methods.get('/tusk.pfs.PfsApi/ListRepo');
+    if (!method) return true;
+    try {
+      await this.unary(method, method.requestDeserialize(Buffer.alloc(0)), forwardedMetadata(req));
+      return true;
+    } catch (err) {
+      // Kinds of access control (named as strings: they join ErrorKind with access control).
+      const kind: string = fromServiceError(err).kind;
+      if (kind !== 'unauthenticated' && kind !== 'permission_denied') return true;
+      sendError(res, err);
+      return false;
+    }
+  }
+
+  close(): void {
+    for (const call of this.active) call.cancel();
+    this.client.close();
+  }
+
+  /** Serves a request under /api; `path` is what follows it ('/tusk.pfs.PfsApi/ListRepo'). */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    try {
+      const method = this.methods.get(path);
+      if (!method) throw new NotFound('NoSuchMethod', `no API method ${path}`);
+      if (req.method !== 'POST') throw new InvalidArgument('MethodNotAllowed', `${path} takes POST, not ${req.method}`);
+      const origin = req.headers.origin;
+      if (origin && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+        return sendJson(res, 403, { code: 'CrossOrigin', kind: 'permission_denied', message: `calls from ${origin} are not accepted: the API serves the console of its own origin`, data: { origin } });
+      }
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const wanted = method.requestStream ? 'application/octet-stream' : 'application/json';
+      if (type !== wanted) throw new InvalidArgument('BadContentType', `${path} takes content-type ${wanted}, not ${type || 'none'}`);
+      const metadata = forwardedMetadata(req);
+      if (method.requestStream) {
+        if (!path.endsWith('/ModifyFile')) throw new InvalidArgument('NotOverHttp', `${path} is not available over HTTP`);
+        return sendJson(res, 200, await this.upload(req, res, method, metadata, query));
+      }
+      const request = await readRequest(req, method);
+      if (!method.responseStream) return sendJson(res, 200, await this.unary(method, request, metadata));
+      await this.stream(res, method, request, metadata, path.endsWith('/GetFile') ? 'bytes' : req.headers.accept === 'text/event-stream' ? 'events' : 'array');
+    } catch (err) {
+      sendError(res, err);
+    }
+  }
+
+  private unary(method: MethodDefinition, request: unknown, metadata: Metadata): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.makeUnaryRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, request, metadata, (err, value) => {
+        this.active.delete(call);
+        if (err) reject(err);
+        else resolve(value);
+      });
+      this.active.add(call);
+    });
+  }
+
+  /** Forwards a server stream's messages as a JSON array, events or raw bytes, pausing it while the browser is slow. */
+  private stream(res: ServerResponse, method: MethodDefinition, request: unknown, metadata: Metadata, mode: 'array' | 'events' | 'bytes'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call: ClientReadableStream<unknown> = this.client.makeServerStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, request, metadata);
+      this.active.add(call);
+      let started = false;
+      let count = 0;
+      const start = () => {
+        if (started) return;
+        started = true;
+        const type = mode === 'bytes' ? 'application/octet-stream' : mode === 'events' ? 'text/event-stream' : 'application/json';
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+        if (mode === 'array') res.write('[');
+      };
+      // 'close' on the response: it ended, or the browser went away first.
+      res.on('close', () => {
+        if (!res.writableFinished) call.cancel();
+      });
+      res.on('drain', () => call.resume());
+      call.on('data', (msg: unknown) => {
+        start();
+        const ok =
+          mode === 'bytes' ? res.write((msg as { data: Uint8Array }).data)
+          : mode === 'events' ? res.write(`data: ${JSON.stringify(msg)}\n\n`)
+          : res.write((count++ > 0 ? ',' : '') + JSON.stringify(msg));
+        if (!ok) call.pause();
+      });
+      call.on('end', () => {
+        this.active.delete(call);
+        start();
+        res.end(mode === 'array' ? ']' : undefined);
+        resolve();
+      });
+      call.on('error', (err: ServiceError) => {
+        this.active.delete(call);
+        if (err.code === status.CANCELLED && res.destroyed) return resolve();
+        if (!started) return reject(err);
+        // The answer has begun: tell an event stream why it ended, cut anything else short.
+        if (mode === 'events') res.end(`event: error\ndata: ${JSON.stringify(fromServiceError(err).toJSON())}\n\n`);
+        else res.destroy();
+        resolve();
+      });
+    });
+  }
+
+  /** ModifyFile with one file: the body's bytes go to `path` in a new commit on `target` (or its open one). */
+  private async upload(req: IncomingMessage, res: ServerResponse, method: MethodDefinition, metadata: Metadata, query: URLSearchParams): Promise<unknown> {
+    const target = query.get('target') ?? '';
+    const path = query.get('path') ?? '';
+    if (!target || !path) throw new InvalidArgument('BadUpload', 'an upload needs ?target=REPO@BRANCH&path=/PATH');
+    let call!: ClientWritableStream<unknown>;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      call = this.client.makeClientStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, metadata, (err, value) => {
+        this.active.delete(call);
+        if (err) reject(err);
+        else resolve(value);
+      });
+    });
+    this.active.add(call);
+    res.on('close', () => {
+      if (!res.writableFinished) call.cancel();
+    });
+    const send = async (msg: unknown) => {
+      if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
+    };
+    try {
+      await send({ open: { target, description: query.get('description') ?? '' } });
+      await send({ putFile: { path, append: false } });
+      for await (const chunk of req) await send({ data: chunk as Buffer });
+      // A body cut short must not become a shorter file: cancelling writes nothing.
+      if (!req.complete) throw new InvalidArgument('Cancelled', 'the upload ended before its body did; nothing was written');
+      await send({ endFile: {} });
+      await send({ close: {} });
+      call.end();
+    } catch (err) {
+      call.cancel();
+      await answer.catch(() => undefined);
+      throw err;
+    }
+    return answer;
+  }
+}
+
+function forwardedMetadata(req: IncomingMessage): Metadata {
+  const metadata = new Metadata();
+  for (const h of FORWARDED_HEADERS) {
+    const v = req.headers[h];
+    if (typeof v === 'string') metadata.set(h, v);
+  }
+  return metadata;
+}
+
+/** The request message: the proto defaults (decoding no bytes), overlaid by the JSON body's fields. */
+async function readRequest(req: IncomingMessage, method: MethodDefinition): Promise<unknown> {
+  const defaults = method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
+  let text = '';
+  for await (const chunk of req) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > MAX_JSON_BODY) throw new InvalidArgument('BodyTooLarge', `a request body may hold at most ${MAX_JSON_BODY} bytes`);
+  }
+  if (!text.trim()) return defaults;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgument('BadJson', `the request body is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgument('BadJson', 'the request body must be a JSON object');
+  for (const [key, value] of Object.entries(body)) {
+    if (!(key in defaults)) throw new InvalidArgument('UnknownField', `${method.path}: unknown field "${key}"`);
+    const expected = typeof defaults[key];
+    if (expected !== 'object' && defaults[key] !== undefined && typeof value !== expected) throw new InvalidArgument('BadField', `${method.path}: field "${key}" must be a ${expected}`);
+  }
+  return { ...defaults, ...body };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(value));
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  // Errors from the gRPC server arrive as ServiceErrors; the gateway's own checks throw TuskErrors.
+  const e = fromServiceError('metadata' in Object(err) ? err : toServiceError(err));
+  if (res.headersSent) return void res.destroy();
+  sendJson(res, KIND_TO_HTTP[e.kind] ?? 500, e.toJSON());
+}

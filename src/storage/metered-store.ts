@@ -1,0 +1,78 @@
+// An ObjectStore wrapper that reports each request (operation, outcome,
+// latency), the bytes read and written and the objects written and deleted
+// to a meter the caller hands in (the daemon's /metrics). It changes nothing
+// about the requests themselves.
+import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
+
+export interface StoreMeter {
+  request(op: string, ok: boolean, seconds: number): void;
+  bytes(direction: 'read' | 'written', n: number): void;
+  objects(op: 'put' | 'delete'): void;
+}
+
+export class MeteredStore implements ObjectStore {
+  constructor(readonly inner: ObjectStore, private readonly meter: StoreMeter) {}
+
+  async get(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const data = await this.time('get', () => this.inner.get(key));
+    const meter = this.meter;
+    return (async function* () {
+      for await (const chunk of data) {
+        meter.bytes('read', chunk.length);
+        yield chunk;
+      }
+    })();
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const bytes = await this.time('getRange', () => this.inner.getRange(key, offset, length));
+    this.meter.bytes('read', bytes.length);
+    return bytes;
+  }
+
+  async put(key: string, body: Body): Promise<void> {
+    const meter = this.meter;
+    const counted: Body = body instanceof Uint8Array ? body : (async function* () {
+      for await (const chunk of body) {
+        meter.bytes('written', chunk.length);
+        yield chunk;
+      }
+    })();
+    await this.time('put', () => this.inner.put(key, counted));
+    if (body instanceof Uint8Array) meter.bytes('written', body.length);
+    meter.objects('put');
+  }
+
+  list(prefix: string, options?: ListOptions): Promise<ListPage> {
+    return this.time('list', () => this.inner.list(prefix, options));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.time('delete', () => this.inner.delete(key));
+    this.meter.objects('delete');
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.time('exists', () => this.inner.exists(key));
+  }
+
+  size(key: string): Promise<number | undefined> {
+    return this.time('size', () => this.inner.size(key));
+  }
+
+  describe(): string {
+    return this.inner.describe();
+  }
+
+  private async time<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const start = process.hrtime.bigint();
+    let ok = false;
+    try {
+      const result = await fn();
+      ok = true;
+      return result;
+    } finally {
+      this.meter.request(op, ok, Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  }
+}
