@@ -172,6 +172,7 @@ export class JobRunner {
       this.ctx.queue.dropJob(job.pipeline, job.id);
       if (this.stopped || this.dropped.has(keyOf(job))) return;
     }
+    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed'); // stop job
     if (aj.firstFailure) {
       const failed = job.datums.failed;
       return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure);
