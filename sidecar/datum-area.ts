@@ -108,7 +108,8 @@ export class DatumArea {
 
   /** Uploads the collected output of a slot as the output of `datum`, or returns it inline when small. */
   upload(slot: string, datum: DatumRef): Promise<DatumOutput> {
-    return storeOutput(this.sink, datum, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out]));
+    const inputs = { aliases: ['/pfs', this.pfs], root: join(this.slotDir(slot).path, 'in') };
+    return storeOutput(this.sink, datum, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out], inputs));
   }
 
   /** Forgets the slot, emptying its folder for another datum. */

@@ -95,3 +95,34 @@ describe('walking an output folder', () => {
     expect(await resolveLink(fs, '/out', ['l'], ['/pfs/out'])).toEqual({ problem: 'is a symlink pointing outside /pfs/out' });
   });
 });
+
+describe('links from the output to input files', () => {
+  const inputs = { aliases: ['/pfs', '/w/pfs'], root: '/slot/in' };
+  const aliases = ['/pfs/out', '/w/pfs/out'];
+  const walkSlot = async (out: Record<string, Node>) => {
+    const files: { path: string; hostPath: string }[] = [];
+    const fs = memFs({ '/slot/out': { dir: true }, '/slot/in/images': { dir: true }, '/slot/in/images/a.png': { file: 'png' }, ...out });
+    for await (const f of walkOutput(fs, '/slot/out', aliases, inputs)) files.push(f);
+    return files;
+  };
+
+  test('are stored as the input file they point at, absolute, relative or by host path', async () => {
+    const files = await walkSlot({
+      '/slot/out/abs': { link: '/pfs/images/a.png' },
+      '/slot/out/sub': { dir: true },
+      '/slot/out/sub/rel': { link: '../../images/a.png' },
+      '/slot/out/host': { link: '/w/pfs/images/a.png' },
+    });
+    expect(files).toEqual([
+      { path: '/abs', hostPath: '/slot/in/images/a.png' },
+      { path: '/host', hostPath: '/slot/in/images/a.png' },
+      { path: '/sub/rel', hostPath: '/slot/in/images/a.png' },
+    ]);
+  });
+
+  test('still refuse links to input folders, missing input files and anything outside the datum', async () => {
+    for (const target of ['/pfs/images', '/pfs/images/b.png', '/etc/passwd', '../../../etc/passwd']) {
+      await expect(walkSlot({ '/slot/out/l': { link: target } })).rejects.toThrow(/pointing outside \/pfs\/out/);
+    }
+  });
+});

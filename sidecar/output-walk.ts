@@ -1,7 +1,9 @@
 // What user code left in /pfs/out, as the files of a datum output: a walk of
 // the output folder in sorted order that yields each regular file with its
-// path relative to out ('/sub/x.txt'). A symlink is followed only while it
-// stays inside out and ends at a regular file; anything else — a symlink
+// path relative to out ('/sub/x.txt'). A symlink is followed while it stays
+// inside out and ends at a regular file, or when it points straight at a
+// regular file among the datum's inputs (/pfs/<input>/..., stored as that
+// file, as Pachyderm stores such links); anything else — a symlink
 // pointing outside out (relative `../..` or absolute), a dangling symlink, a
 // symlink to a folder, a FIFO, a socket, a device — rejects the whole output
 // with a DatumOutputRejected naming the path. Links are resolved segment by
@@ -9,7 +11,7 @@
 // a disk, and absolute targets are read as the code saw them (/pfs/out/...).
 import { readdirSync } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { DatumOutputRejected } from '../src/errors/index.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -38,11 +40,21 @@ const MAX_HOPS = 40;
  * absolute paths under which the code saw that folder (/pfs/out, and the host
  * path when it ran unsandboxed); absolute symlink targets under them stay inside.
  */
-export async function* walkOutput(fs: OutputFs, root: string, aliases: readonly string[] = [SANDBOX_OUT]): AsyncIterable<OutputFile> {
-  yield* walkDir(fs, root, [], aliases);
+export async function* walkOutput(fs: OutputFs, root: string, aliases: readonly string[] = [SANDBOX_OUT], inputs?: InputArea): AsyncIterable<OutputFile> {
+  yield* walkDir(fs, root, [], aliases, inputs);
 }
 
-async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: readonly string[]): AsyncIterable<OutputFile> {
+/**
+ * Where the datum's inputs are, for links from the output to an input file (Pachyderm's shuffle
+ * example links inputs into /pfs/out): `aliases` are the folders under which the code saw the
+ * inputs (/pfs, and the host folder when unsandboxed), `root` where they are now (root/<input>/...).
+ */
+export interface InputArea {
+  aliases: readonly string[];
+  root: string;
+}
+
+async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: readonly string[], inputs?: InputArea): AsyncIterable<OutputFile> {
   const entries = await fs.list(join(root, ...dir));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -53,11 +65,18 @@ async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: read
         yield { path, hostPath: join(root, ...segments) };
         break;
       case 'dir':
-        yield* walkDir(fs, root, segments, aliases);
+        yield* walkDir(fs, root, segments, aliases, inputs);
         break;
       case 'symlink': {
         const resolved = await resolveLink(fs, root, segments, aliases);
-        if ('problem' in resolved) throw new DatumOutputRejected(path, resolved.problem);
+        if ('problem' in resolved) {
+          const input = inputs && (await resolveInputLink(fs, root, segments, aliases, inputs));
+          if (input) {
+            yield { path, hostPath: input };
+            break;
+          }
+          throw new DatumOutputRejected(path, resolved.problem);
+        }
         yield { path, hostPath: join(root, ...resolved.segments) };
         break;
       }
@@ -68,6 +87,29 @@ async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: read
 }
 
 export type Resolution = { segments: string[] } | { problem: string };
+
+/**
+ * A link from the output straight to a regular file among the datum's inputs (`/pfs/images/a.png`,
+ * or `../images/a.png` from /pfs/out): the input file's path now, else undefined. The file is stored
+ * as the link's content, as Pachyderm stores such links.
+ */
+export async function resolveInputLink(fs: OutputFs, root: string, link: readonly string[], aliases: readonly string[], inputs: InputArea): Promise<string | undefined> {
+  const target = await fs.readlink(join(root, ...link));
+  let seen: string; // the target as the code saw it, under the first input alias
+  const pfs = inputs.aliases[0] ?? '/pfs';
+  if (target.startsWith('/')) {
+    const alias = inputs.aliases.find((a) => target.startsWith(a.endsWith('/') ? a : a + '/'));
+    if (alias === undefined) return undefined;
+    seen = posix.join(pfs, target.slice(alias.length));
+  } else {
+    const outAlias = aliases.find((a) => a.startsWith(pfs + '/')) ?? SANDBOX_OUT;
+    seen = posix.resolve(posix.join(outAlias, ...link.slice(0, -1)), target);
+  }
+  const rest = seen.startsWith(pfs + '/') ? seen.slice(pfs.length + 1).split('/') : [];
+  if (rest.length < 2 || rest[0] === 'out' || rest.some((s) => s === '..' || s === '')) return undefined;
+  const host = join(inputs.root, ...rest);
+  return (await fs.kind(host)) === 'file' ? host : undefined;
+}
 
 /** Resolves the symlink at `link` (segments under root) to a regular file under root, or says why it cannot be. */
 export async function resolveLink(fs: OutputFs, root: string, link: readonly string[], aliases: readonly string[]): Promise<Resolution> {

@@ -54,7 +54,7 @@ describe('worker environment', () => {
     expect(env.HOME).toBe('/root');
     expect(env.TUSK_SIDECAR_SOCKET).toBeUndefined();
     expect(env.TUSK_WORKER_DIR).toBeUndefined();
-    expect(env.PATH).toBe('/pkg/bin:/usr/bin:/bin:/opt/node/bin:/usr/local/bin');
+    expect(env.PATH).toBe('/pkg/bin:/pkg/bin/sandbox:/usr/bin:/bin:/opt/node/bin:/usr/local/bin');
     expect(env.MODE).toBe('fast');
     expect(env.TUSK_PFS).toBe('/pfs');
     expect(env.PACH_PFS).toBe('/pfs');

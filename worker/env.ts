@@ -2,7 +2,8 @@
 // an allow-list of the worker's own variables (the system basics: PATH, LANG,
 // LC_*, TZ, TERM, USER, ...; never the daemon's address, home, storage or
 // keys), HOME (/tmp in the sandbox: the host's homes are not there), with
-// the package's bin folder first on PATH (so `tusk next datum` is found, also
+// the package's bin folder first on PATH, then its sandbox folder holding a
+// `pachctl` for Pachyderm code (so `tusk next datum` and `pachctl next datum` are found, also
 // inside the sandbox, where host folders are bound read-only at the same
 // paths), transform.env, TUSK_PFS and, with datum batching,
 // TUSK_WORKER_SOCKET. Per datum: TUSK_JOB_ID, TUSK_DATUM_ID,
@@ -49,7 +50,9 @@ export function workerEnv(processEnv: Readonly<Record<string, string | undefined
   if (!path.includes(o.nodeDir)) path.push(o.nodeDir);
   // The system's programs, wherever the worker's own PATH pointed (its folders may not exist in the sandbox).
   for (const dir of SYSTEM_PATH) if (!path.includes(dir)) path.push(dir);
-  env.PATH = [o.binDir, ...path].join(':');
+  // bin/sandbox holds the `pachctl` that maps Pachyderm code's calls to tusk (bin/sandbox/pachctl).
+  const sandboxBin = posix.join(o.binDir, 'sandbox');
+  env.PATH = [o.binDir, sandboxBin, ...path.filter((p) => p !== sandboxBin)].join(':');
   Object.assign(env, o.transformEnv);
   env.TUSK_PFS = o.pfs;
   env.TUSK_PIPELINE_NAME = o.pipeline;

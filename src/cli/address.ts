@@ -1,12 +1,14 @@
 // Where the CLI finds things: TUSK_HOME (default ~/.tusk), the daemon record
 // tuskd writes there when it is ready ($TUSK_HOME/tuskd.json), and the gRPC
-// address commands talk to: TUSK_ADDRESS first, else the port recorded in
-// $TUSK_HOME/tuskd.json (so `tusk up --port N` is found by later commands),
+// address commands talk to: TUSK_ADDRESS first, else the active context's
+// address (`tusk config use context NAME`, contexts.ts), else the port recorded
+// in $TUSK_HOME/tuskd.json (so `tusk up --port N` is found by later commands),
 // else localhost:1650.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_ADDRESS } from '../client/default-address.js';
+import { activeContext } from './contexts.js';
 
 /** What tuskd records in $TUSK_HOME/tuskd.json once it answers. */
 export interface DaemonRecord {
@@ -50,8 +52,14 @@ export function recordAddress(record: DaemonRecord): string {
   return record.address || `127.0.0.1:${record.port}`;
 }
 
-export function resolveAddress(env: NodeJS.ProcessEnv, readRecord: (home: string) => DaemonRecord | undefined = readDaemonRecord): string {
+export function resolveAddress(
+  env: NodeJS.ProcessEnv,
+  readRecord: (home: string) => DaemonRecord | undefined = readDaemonRecord,
+  context: (env: NodeJS.ProcessEnv) => { address: string } | undefined = activeContext,
+): string {
   if (env.TUSK_ADDRESS) return env.TUSK_ADDRESS;
+  const active = context(env);
+  if (active?.address) return active.address;
   const record = readRecord(tuskHome(env));
   return record ? recordAddress(record) : DEFAULT_ADDRESS;
 }

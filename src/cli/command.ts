@@ -1,9 +1,9 @@
 // The shape of one CLI command (a file under commands/) and the small helpers
-// they share: the `-o json` option every command takes, reading it back, and
-// printing a result as JSON or for people.
-import { Option, type Command } from 'commander';
+// they share: the `-o table|json|yaml` option every command takes, reading it
+// back, and printing a result as JSON, YAML or for people.
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
-import { FORMATS, printJson, type Format } from './output.js';
+import { FORMATS, printJson, printYaml, type Format } from './output.js';
 
 export interface CommandDef {
   /** `['create', 'repo']`, `['up']` for a command of one word, `['auth', 'set', 'repo']` for three. */
@@ -21,12 +21,13 @@ export function outputOption(): Option {
 }
 
 export function formatOf(opts: { output?: string }): Format {
-  return opts.output === 'json' ? 'json' : 'table';
+  return opts.output === 'json' || opts.output === 'yaml' ? opts.output : 'table';
 }
 
-/** Prints `json()` for `-o json`, else `human()` (nothing when it returns ''). */
+/** Prints `json()` for `-o json` (as YAML for `-o yaml`), else `human()` (nothing when it returns ''). */
 export function emit(ctx: CliContext, format: Format, json: () => unknown, human: () => string): void {
   if (format === 'json') printJson(ctx.stdout, json());
+  else if (format === 'yaml') printYaml(ctx.stdout, json());
   else {
     const text = human();
     if (text) ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
@@ -38,4 +39,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** commander's parser for options that take a count (`-n 5`, `--limit 5`). */
+export function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
 }

@@ -1,10 +1,13 @@
-// How the CLI prints: one JSON document for `-o json`, aligned tables and
+// How the CLI prints: one JSON document for `-o json` (one YAML document for
+// `-o yaml`, the same object), aligned tables and
 // key/value blocks for people, human-readable sizes (`1.2 KiB`) and relative
 // times (`3 minutes ago`). Every command prints through these helpers; the
 // per-object views (what a commit looks like) are in views.ts.
 
-export type Format = 'table' | 'json';
-export const FORMATS: readonly Format[] = ['table', 'json'];
+import { createRequire } from 'node:module';
+
+export type Format = 'table' | 'json' | 'yaml';
+export const FORMATS: readonly Format[] = ['table', 'json', 'yaml'];
 
 export interface Out {
   write(chunk: string): unknown;
@@ -12,6 +15,13 @@ export interface Out {
 
 export function printJson(out: Out, value: unknown): void {
   out.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** The object `-o json` prints, as YAML (the parser is loaded only when asked for: most commands never need it). */
+export function printYaml(out: Out, value: unknown): void {
+  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  // Through JSON first, so YAML shows exactly what -o json shows (no undefined fields, dates as strings).
+  out.write(stringify(JSON.parse(JSON.stringify(value ?? null)), { lineWidth: 0 }));
 }
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];

@@ -11,10 +11,12 @@ const VERBS: Record<string, string> = {
   create: 'Create a repo, a branch or pipelines.',
   update: 'Make a new version of a pipeline.',
   list: 'List repos, commits, branches, files, pipelines, jobs or datums.',
-  inspect: 'Show the details of a repo, commit, branch, pipeline, job or datum.',
-  delete: 'Delete a repo, branch, file or pipeline.',
+  inspect: 'Show the details of a repo, commit, branch, file, pipeline, job or datum.',
+  delete: 'Delete a repo, branch, file, pipeline or job.',
   start: 'Open a commit, or restart a paused pipeline.',
-  stop: 'Pause a pipeline.',
+  stop: 'Pause a pipeline, or stop a job.',
+  validate: 'Check a pipeline spec without creating anything.',
+  edit: 'Edit a pipeline\'s spec in $EDITOR.',
   run: 'Run a pipeline now, or tick its cron inputs.',
   experiment: 'Compare an experiment branch with the main line, or promote it.',
   restart: 'Run a datum again.',
@@ -23,7 +25,11 @@ const VERBS: Record<string, string> = {
   put: 'Put files into a repo.',
   get: 'Get a file out of a repo.',
   glob: 'Find files by pattern.',
+  copy: 'Copy files by reference.',
+  subscribe: 'Follow a branch\'s new commits.',
+  find: 'Find the commits that changed a path.',
   diff: 'Compare two commits.',
+  config: 'Save and choose contexts: the daemons this CLI talks to.',
   next: 'Ask for the next datum (from user code with datum_batching).',
   auth: 'Access control: activate it, log in, tokens, roles and S3 keys.',
   'auth set': 'Bind a role on a repo or cluster-wide.',
@@ -43,7 +49,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
     .addHelpText(
       'after',
       '\nThe daemon is found at $TUSK_ADDRESS, else at the port recorded by `tusk up` in $TUSK_HOME (default ~/.tusk), else localhost:1650.\n' +
-        'Every command takes -o json. Exit status: 0 success, 1 error, 2 usage error.\n\n' +
+        'Every command takes -o json and -o yaml (get file: -o is the local file). Plural nouns work too (list repos). Exit status: 0 success, 1 error, 2 usage error.\n\n' +
         'Example:\n  $ tusk up && tusk create repo images && tusk put file images@master -f ./photos -r',
     );
   const verbs = new Map<string, Command>();
@@ -59,7 +65,10 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
       }
       parent = group;
     }
-    const cmd = parent.command(def.words[def.words.length - 1]!).description(def.summary);
+    const noun = def.words[def.words.length - 1]!;
+    const cmd = parent.command(noun).description(def.summary);
+    // Plural nouns are aliases, as in pachctl (`list repos`, `list branches`).
+    if (def.words.length === 2 && def.words[0] !== 'config') cmd.alias(pluralOf(noun));
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
     def.define(cmd, ctx);
   }
@@ -68,4 +77,9 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
     if (!verb.includes(' ') && !cmd.commands[0]?.commands.length) cmd.addHelpText('after', `\nExample:\n  $ tusk ${verb} ${nouns[0]} --help`);
   }
   return program;
+}
+
+function pluralOf(noun: string): string {
+  if (/(s|x|ch|sh)$/.test(noun)) return noun + 'es';
+  return noun + 's';
 }

@@ -16,7 +16,7 @@ export interface Progress {
 const NONE: Progress = { add() {}, fileDone() {}, stop() {} };
 
 export function progressWanted(stderrIsTTY: boolean, format: Format): boolean {
-  return stderrIsTTY && format !== 'json';
+  return stderrIsTTY && format === 'table';
 }
 
 /** A bar over `totalBytes` (unknown: 0, then only the count and rate are shown). */

@@ -1,5 +1,5 @@
-// Pipeline spec files as `create|update pipeline -f` reads them: the text of a
-// file or of standard input (`-f -`), and a file of several specs (YAML
+// Pipeline spec files as `create|update|validate pipeline -f` reads them: the
+// text of a file, of an http(s) URL, or of standard input (`-f -`), and a file of several specs (YAML
 // documents separated by `---`, or JSON objects one after another, as pachctl
 // accepts) cut into one text per spec. The daemon parses and validates each.
 import { readFile } from 'node:fs/promises';
@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Pipeline } from '../client/index.js';
 import { InvalidSpec, TuskError, isTuskError } from '../errors/index.js';
 import { parseSpecDocuments, specTextProblem } from '../pps/spec-text.js';
+import type { PipelineSpec } from '../pps/spec.js';
+import { specWarnings } from '../pps/spec-warnings.js';
 import { localError } from './local-files.js';
 
 /** Specs are small documents; this bounds what is read from a pipe by mistake. */
@@ -21,6 +23,7 @@ export async function readSpecText(file: string, stdin: Readable): Promise<strin
 }
 
 async function readText(file: string, stdin: Readable): Promise<string> {
+  if (/^https?:\/\//i.test(file)) return fetchSpec(file);
   if (file !== '-') {
     try {
       return await readFile(file, 'utf8');
@@ -37,6 +40,22 @@ async function readText(file: string, stdin: Readable): Promise<string> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A spec at an http(s) URL (as pachctl reads its examples from GitHub); a status other than 2xx is an error naming it. */
+async function fetchSpec(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow' });
+  } catch (err) {
+    throw localError(url, new Error(`cannot fetch: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`));
+  }
+  if (!res.ok) throw localError(url, new Error(`HTTP ${res.status} ${res.statusText}`));
+  const length = Number(res.headers.get('content-length') ?? 0);
+  if (length > MAX_SPEC_BYTES) throw localError(url, new Error(`a spec larger than ${MAX_SPEC_BYTES} bytes`));
+  const text = await res.text();
+  if (text.length > MAX_SPEC_BYTES) throw localError(url, new Error(`a spec larger than ${MAX_SPEC_BYTES} bytes`));
+  return text;
 }
 
 /**
@@ -75,4 +94,11 @@ export async function sendSpecs(texts: readonly string[], send: (text: string) =
     }
   }
   return done;
+}
+
+/** One stderr line per spec field this runtime accepts but does not honour (spec-warnings.ts). */
+export function warnIgnored(stderr: { write(s: string): unknown }, pipelines: readonly Pipeline[]): void {
+  for (const p of pipelines) {
+    for (const line of specWarnings(JSON.parse(p.specJson) as PipelineSpec)) stderr.write(`tusk: warning: pipeline ${p.name}: ${line}\n`);
+  }
 }

@@ -48,8 +48,8 @@ export class PpsClient {
   }
 
   /** Creates (or with `update`, updates) a pipeline from a YAML or JSON spec text. */
-  createPipeline(spec: string, options: { update?: boolean; reprocess?: boolean; branch?: string } = {}): Promise<Pipeline> {
-    return unary((cb) => this.pps.createPipeline({ spec, update: options.update ?? false, reprocess: options.reprocess ?? false, branch: options.branch ?? '' }, cb));
+  createPipeline(spec: string, options: { update?: boolean; reprocess?: boolean; branch?: string; dryRun?: boolean } = {}): Promise<Pipeline> {
+    return unary((cb) => this.pps.createPipeline({ spec, update: options.update ?? false, reprocess: options.reprocess ?? false, branch: options.branch ?? '', dryRun: options.dryRun ?? false }, cb));
   }
   inspectPipeline(name: string): Promise<Pipeline> {
     return unary((cb) => this.pps.inspectPipeline({ name, force: false }, cb));
@@ -99,6 +99,12 @@ export class PpsClient {
   }
   restartDatum(pipeline: string, job: string, datum: string): Promise<Job> {
     return unary((cb) => this.pps.restartDatum({ pipeline, job, datum }, cb));
+  }
+  stopJob(pipeline: string, id: string): Promise<Job> {
+    return unary((cb) => this.pps.stopJob({ pipeline, id, wait: false }, cb));
+  }
+  async deleteJob(pipeline: string, id: string): Promise<void> {
+    await unary((cb) => this.pps.deleteJob({ pipeline, id, wait: false }, cb));
   }
   async *logs(options: { pipeline: string; job?: string; datum?: string; follow?: boolean }): AsyncIterable<LogLine> {
     yield* serverStream(this.pps.getLogs({ pipeline: options.pipeline, job: options.job ?? '', datum: options.datum ?? '', follow: options.follow ?? false }));

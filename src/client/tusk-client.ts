@@ -82,8 +82,8 @@ export class TuskClient {
   }
 
   // Commits
-  startCommit(branch: string, options: { description?: string; parent?: string } = {}): Promise<Commit> {
-    return unary((cb) => this.pfs.startCommit({ branch, description: options.description ?? '', parent: options.parent ?? '' }, cb));
+  startCommit(branch: string, options: { description?: string; parent?: string; force?: boolean } = {}): Promise<Commit> {
+    return unary((cb) => this.pfs.startCommit({ branch, description: options.description ?? '', parent: options.parent ?? '', force: options.force ?? false }, cb));
   }
   finishCommit(commit: string, description?: string): Promise<Commit> {
     return unary((cb) => this.pfs.finishCommit({ commit, description: description ?? '', hasDescription: description !== undefined }, cb));
@@ -118,7 +118,7 @@ export class TuskClient {
 
   // Files
   /** Opens a write to `repo@branch` or `repo@<open commit>`; nothing is visible until close(). */
-  async modifyFile(target: string, options: { description?: string; onBytes?: (n: number) => void } = {}): Promise<FileWriter> {
+  async modifyFile(target: string, options: { description?: string; onBytes?: (n: number) => void; force?: boolean } = {}): Promise<FileWriter> {
     // Connect first: until the channel is up, grpc-js accepts writes without
     // back-pressure and holds them all, so a caller that reads files without
     // yielding would read the whole folder into memory before sending a byte.
@@ -128,7 +128,7 @@ export class TuskClient {
       call = this.pfs.modifyFile((err, res) => (err ? reject(err) : resolve(res!)));
     });
     const writer = new FileWriter(call, result, { onBytes: options.onBytes, batch: true, close: true });
-    call.write({ open: { target, description: options.description ?? '' } });
+    call.write({ open: { target, description: options.description ?? '', force: options.force ?? false } });
     return writer;
   }
 
@@ -147,6 +147,10 @@ export class TuskClient {
   async *getFile(file: string, range: { offset?: number; length?: number } = {}): AsyncIterable<Uint8Array> {
     const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0 });
     for await (const msg of serverStream(stream)) yield msg.data;
+  }
+  /** Copies a file or folder by reference (no bytes move); one commit, or into the destination's open commit. */
+  copyFile(src: string, dst: string, description = '', force = false): Promise<ModifyFileResponse> {
+    return unary((cb) => this.pfs.copyFile({ src, dst, description, force }, cb));
   }
   inspectFile(file: string): Promise<FileInfo> {
     return unary((cb) => this.pfs.inspectFile({ file }, cb));

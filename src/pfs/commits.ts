@@ -2,6 +2,7 @@
 // and commit sets (every commit that shares a global ID).
 // A branch's head may be open; readers of a branch see its last finished
 // commit (mode 'read'), writers and `inspect commit` see the head ('head').
+import { checkWritable } from './write-guard.js';
 import { BranchCommitter } from './commit-group.js';
 import { BranchHasOpenCommit, BranchNotFound, CommitExists, CommitFinished, CommitNotFound } from '../errors/index.js';
 import { EMPTY_TREE } from '../tree/index.js';
@@ -20,6 +21,8 @@ export interface StartOptions {
   provenance?: CommitRefRecord[];
   /** Start from this commit's tree instead of the branch head's. */
   parentId?: string | null;
+  /** A user's commit on a pipeline's output repo (refused otherwise: write-guard.ts). */
+  force?: boolean;
   /** Let the new commit follow an open head (pipeline output commits queue up behind running jobs). */
   allowOpenParent?: boolean;
   /**
@@ -84,6 +87,7 @@ export class Commits {
   /** Opens a commit on `repo@branch` (creating the branch if needed). The caller holds no lock. */
   async start(repo: string, branch: string, options: StartOptions = {}): Promise<CommitRecord> {
     checkBranchName(branch);
+    if ((options.origin ?? 'user') === 'user') await checkWritable(this.ctx, repo, branch, options.force);
     return this.ctx.locks.run(`repo:${repo}`, () => this.startLocked(repo, branch, options));
   }
 

@@ -27,6 +27,8 @@ export interface ContentStore {
 export interface UsageHook {
   repoUsers(repo: string): Promise<string[]>;
   branchUsers(repo: string, branch: string): Promise<string[]>;
+  /** The pipeline whose output repo `repo` is, if any: users may not write there (write-guard.ts). */
+  outputPipeline?(repo: string): Promise<string | undefined>;
 }
 
 export interface PfsDeps {

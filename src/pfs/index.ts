@@ -14,7 +14,8 @@ import { Metadata } from './metadata.js';
 import type { CommitRecord } from './records.js';
 import { Repos } from './repos.js';
 import { TriggerScheduler } from './trigger-scheduler.js';
-import { Upload } from './upload.js';
+import { Upload, type UploadResult } from './upload.js';
+import { copyFiles } from './copy.js';
 
 export class Pfs {
   private readonly ctx: PfsContext;
@@ -59,8 +60,13 @@ export class Pfs {
   }
 
   /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
-  upload(target: string, description?: string): Promise<Upload> {
-    return Upload.open(this.ctx, this.commits, target, description);
+  upload(target: string, description?: string, force = false): Promise<Upload> {
+    return Upload.open(this.ctx, this.commits, target, description, force);
+  }
+
+  /** `copy file`: by reference, no bytes copied (copy.ts). */
+  copy(src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
+    return copyFiles({ tree: this.ctx.deps.tree, files: this.files, upload: (t, d, f) => this.upload(t, d, f) }, src, dst, description, force);
   }
 }
 
@@ -73,6 +79,7 @@ export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, T
 export type { BranchMove } from './context.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
+export { OutputBranch } from './write-guard.js';
 export { checkTrigger } from './triggers.js';
 export { parseRef, formatRef, type Ref } from './ref.js';
 export { isCommitId, checkRepoName, checkBranchName, commitIdFrom } from './names.js';

@@ -7,6 +7,7 @@
 // Puts need not be awaited one by one: putFile() hands the bytes to the write
 // session at once (so many small files flow through one chunk stream and one
 // hash batch instead of one round trip each) and commit() waits for them all.
+import { checkWritable } from './write-guard.js';
 import { CommitFinished, FileNotFound, NotAFile } from '../errors/index.js';
 import { normalizeFilePath, parentDir } from '../tree/path.js';
 import { EMPTY_TREE, type FileEntry, type Mutation, type TreeId } from '../tree/index.js';
@@ -44,16 +45,18 @@ export class Upload {
   ) {}
 
   /** Checks the target (`repo@branch` or `repo@<open commit>`) before any data is sent. */
-  static async open(ctx: PfsContext, commits: Commits, target: string, description?: string): Promise<Upload> {
+  static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false): Promise<Upload> {
     const ref = parseRef(target);
     await ctx.requireRepo(ref.repo);
     if (ref.ancestors > 0) throw new CommitFinished(ref.repo, `${ref.name}^${ref.ancestors}`);
     if (ref.isId) {
       const commit = await commits.mustGet(ref.repo, ref.name);
       if (commit.finished) throw new CommitFinished(ref.repo, commit.id);
+      await checkWritable(ctx, ref.repo, commit.branch, force);
       return new Upload(ctx, commits, ref.repo, undefined, commit.id, description);
     }
     checkBranchName(ref.name);
+    await checkWritable(ctx, ref.repo, ref.name, force);
     return new Upload(ctx, commits, ref.repo, ref.name, undefined, description);
   }
 

@@ -29,3 +29,25 @@ export function nextTick(spec: string, after: Date, start?: Date): Date {
   const expr = CronExpressionParser.parse(MACROS[s] ?? s, { currentDate: after, tz: 'UTC' });
   return expr.next().toDate();
 }
+
+/** A tick's file name, as Pachyderm names it: RFC 3339 in UTC, whole seconds (`2026-12-06T05:39:00Z`). */
+export function tickName(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The ticks a cron input missed: those after `last` (the newest tick committed, else just
+ * before `start`) up to `now`, oldest first, at most the newest `max` of them (a start long
+ * ago on a fast schedule would otherwise be millions).
+ */
+export function missedTicks(spec: string, start: Date, last: Date | undefined, now: Date, max: number): Date[] {
+  const out: Date[] = [];
+  let after = last && last.getTime() >= start.getTime() ? last : new Date(start.getTime() - 1);
+  for (;;) {
+    const next = nextTick(spec, after, start);
+    if (next.getTime() > now.getTime()) return out;
+    out.push(next);
+    if (out.length > max) out.shift();
+    after = next;
+  }
+}

@@ -9,13 +9,17 @@ export interface InputRepo {
   /** The input's name (several inputs may read one repo). */
   readonly name: string;
   readonly kind: 'pfs' | 'cron';
+  /** Read by every job but never starts one (`reference: true`). */
+  readonly reference?: boolean;
+  /** Pinned (`input.pfs.commit`): every job reads this commit, and new commits start no job. */
+  readonly commit?: string;
 }
 
 /** Every pfs and cron input of a spec, in the order they appear. */
 export function inputRepos(spec: Pick<PipelineSpec, 'input'>): InputRepo[] {
   const out: InputRepo[] = [];
   const walk = (input: Input) => {
-    if (input.type === 'pfs' || input.type === 'cron') out.push({ repo: input.repo, branch: input.branch, name: input.name, kind: input.type });
+    if (input.type === 'pfs' || input.type === 'cron') out.push({ repo: input.repo, branch: input.branch, name: input.name, kind: input.type, ...(input.type === 'pfs' && input.reference && { reference: true }), ...(input.type === 'pfs' && input.commit && { commit: input.commit }) });
     else for (const child of input.inputs) walk(child);
   };
   walk(spec.input);

@@ -63,7 +63,8 @@ export function planCascade(order: readonly PipelineNode[], id: string, inSet: R
     for (const input of inputRepos(p.spec)) {
       const branch = onBranch && (set.has(input.repo) || facts.branches.has(branchKey(input.repo, onBranch))) ? onBranch : input.branch;
       if (inputs.some((i) => i.repo === input.repo && i.branch === branch)) continue;
-      if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
+      if (input.commit) inputs.push({ repo: input.repo, branch: input.branch, id: input.commit }); // pinned (input.pfs.commit)
+      else if (set.has(input.repo)) inputs.push({ repo: input.repo, branch, id });
       else {
         const head = facts.inputHeads.get(branchKey(input.repo, branch));
         if (head) inputs.push({ repo: input.repo, branch, id: head });

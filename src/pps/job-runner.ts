@@ -16,6 +16,7 @@ import { isKept, planReuse } from './job-plan.js';
 import type { PpsContext } from './pps-context.js';
 import type { DatumResultRecord, JobDatumRecord, JobRecord } from './records.js';
 import type { LeafInput, PipelineSpec } from './spec.js';
+import type { DatumTask } from './task-queue.js';
 import { treeInputFiles } from './tree-input-files.js';
 
 /** A job whose datums are with the workers. */
@@ -24,6 +25,8 @@ export interface ActiveJob {
   spec: PipelineSpec;
   records: Map<string, JobDatumRecord>;
   outstanding: Set<string>;
+  /** The queued task of each datum that runs in this job (`restart datum` queues it again). */
+  tasks: Map<string, DatumTask>;
   firstFailure?: string;
   done: () => void;
 }
@@ -36,6 +39,8 @@ const WRITE_BATCH = 1000;
 export class JobRunner {
   private readonly active = new Map<string, ActiveJob>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Jobs stopped (`stop job`) before they ran datums: run() skips them. */
+  private readonly stoppedJobs = new Set<string>();
   /** Jobs scheduled whose run has not returned yet (running), and those of them dropped. */
   private readonly pending = new Set<string>();
   private readonly dropped = new Set<string>();
@@ -70,6 +75,15 @@ export class JobRunner {
         this.ended(job);
       });
     this.chains.set(job.pipeline, next);
+  }
+
+  /** Kills a running job (`stop job`): it stops waiting for its datums and ends `killed` with `reason`. */
+  kill(pipeline: string, id: string, reason: string): void {
+    const aj = this.activeJob(pipeline, id);
+    if (!aj) return;
+    aj.firstFailure = reason;
+    aj.job.state = 'killed';
+    aj.done();
   }
 
   /**
@@ -112,6 +126,12 @@ export class JobRunner {
     }
   }
 
+  /** Ends a job that is not running datums yet (waiting for its inputs or its turn) `killed`; run() then skips it. */
+  async killBeforeRun(job: JobRecord, reason: string): Promise<void> {
+    this.stoppedJobs.add(`${job.pipeline}/${job.id}`);
+    await this.finish(job, 'killed', reason);
+  }
+
   /** Stops running jobs where they are (they resume after a restart). */
   stop(): void {
     this.stopped = true;
@@ -119,11 +139,11 @@ export class JobRunner {
   }
 
   private async run(job: JobRecord): Promise<void> {
-    if (this.stopped || this.dropped.has(keyOf(job))) return;
+    if (this.stopped || this.dropped.has(keyOf(job)) || this.stoppedJobs.delete(keyOf(job))) return;
     const spec = await this.ctx.store.getVersion(job.pipeline, job.version);
     if (!spec) return this.finish(job, 'killed', `pipeline ${job.pipeline} version ${job.version} no longer exists`);
     for (const input of job.inputs) await this.ctx.pfs.commits.waitFor(input.repo, input.id);
-    if (this.stopped) return;
+    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
     for (const input of job.inputs) {
       const upstream = await this.ctx.store.getJob(input.repo, input.id);
       if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {
@@ -150,7 +170,7 @@ export class JobRunner {
     if (!(await this.save(job, [...writes, ...this.ctx.store.putJobOps(job)]))) return;
     if (this.dropped.has(keyOf(job))) return; // dropped while saving: no tasks for a deleted pipeline
 
-    const aj: ActiveJob = { job, spec, records: plan.records, outstanding: new Set(plan.tasks.map((t) => t.datum)), done: () => {} };
+    const aj: ActiveJob = { job, spec, records: plan.records, outstanding: new Set(plan.tasks.map((t) => t.datum)), tasks: new Map(plan.tasks.map((t) => [t.datum, t])), done: () => {} };
     if (plan.tasks.length > 0) {
       const finished = new Promise<void>((resolve) => (aj.done = resolve));
       this.active.set(`${job.pipeline}/${job.id}`, aj);
@@ -168,6 +188,7 @@ export class JobRunner {
       this.ctx.queue.dropJob(job.pipeline, job.id);
       if (this.stopped || this.dropped.has(keyOf(job))) return;
     }
+    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed'); // stop job
     if (aj.firstFailure) {
       const failed = job.datums.failed;
       return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure);

@@ -4,7 +4,7 @@
 // cascades (gathering what the pure planner in job-plan.ts decides on), looks
 // jobs up and waits for them; job-runner.ts runs each job and job-results.ts
 // takes in its datum results.
-import { JobNotFound } from '../errors/index.js';
+import { FailedPrecondition, JobNotFound } from '../errors/index.js';
 import { commitIdFrom, type CommitRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
@@ -233,6 +233,50 @@ export class Jobs {
     this.runner.failActive(pipeline, reason);
   }
 
+  /**
+   * `stop job`: a job not yet ended ends `killed`; its output commit keeps the last good output.
+   * @throws FailedPrecondition when it has already ended or is finishing (merging its output).
+   */
+  async kill(pipeline: string, id: string, reason: string): Promise<JobRecord> {
+    const job = await this.get(pipeline, id);
+    if (FINAL_STATES.has(job.state) || job.state === 'finishing') throw new FailedPrecondition('JobEnded', `job ${pipeline}@${id} is ${job.state}: there is nothing to stop`, { pipeline, job: id });
+    this.ctx.queue.dropJob(pipeline, id);
+    if (this.runner.activeJob(pipeline, id)) {
+      this.runner.kill(pipeline, id, reason);
+      return this.wait(pipeline, id);
+    }
+    await this.runner.killBeforeRun(job, reason);
+    return job;
+  }
+
+  /**
+   * `restart datum` on a job that is running datums: the datum (failed, queued or running) goes
+   * back to the front of the queue with its tries reset; a late report of its earlier run is ignored.
+   * Undefined when the job is not running datums (not started yet, or ended).
+   * @throws FailedPrecondition when the datum has a result in this job already.
+   */
+  async restartDatum(pipeline: string, id: string, datum: string): Promise<JobRecord | undefined> {
+    const aj = this.runner.activeJob(pipeline, id);
+    if (!aj) return undefined;
+    const rec = aj.records.get(datum);
+    const task = aj.tasks.get(datum);
+    if (!rec || !task || !(rec.state === 'failed' || rec.state === 'queued' || rec.state === 'running')) {
+      throw new FailedPrecondition('DatumDone', `datum ${datum} of job ${pipeline}@${id} is ${rec?.state ?? 'not run in this job'}: only a failed, queued or running datum restarts`, { pipeline, job: id, datum });
+    }
+    this.ctx.queue.revoke(pipeline, id, datum);
+    if (rec.state === 'failed') {
+      aj.job.datums.failed--;
+      aj.outstanding.add(datum);
+      const other = [...aj.records.values()].find((r) => r.state === 'failed' && r.id !== datum);
+      aj.firstFailure = other ? `datum ${other.id} failed: ${other.reason}` : undefined;
+    }
+    Object.assign(rec, { state: 'queued', tries: 0, reason: '', durationMs: 0 });
+    task.attempts = 0;
+    await this.ctx.store.apply([this.ctx.store.datums.putOp(this.ctx.store.datumKey(pipeline, id, datum), rec), ...this.ctx.store.putJobOps(aj.job)]);
+    this.ctx.queue.push(pipeline, [task], true);
+    return aj.job;
+  }
+
   /** A worker's results (job-results.ts). */
   report(worker: string, results: TaskOutcome[]): Promise<void> {
     return this.results.report(worker, results);
@@ -252,5 +296,6 @@ export class Jobs {
 }
 
 function nodeOf(name: string, spec: PipelineSpec): PipelineNode {
-  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
+  // A reference or pinned input is read by every job but its new commits start none.
+  return { name, outputBranch: spec.outputBranch, inputs: inputRepos(spec).filter((i) => !i.reference && !i.commit).map((i) => ({ repo: i.repo, branch: i.branch })) };
 }

@@ -17,6 +17,8 @@ export interface CreateOptions {
   reprocess?: boolean;
   /** The new version applies on this branch only (an experiment); other branches keep theirs. */
   branch?: string;
+  /** Check the spec (and, for an existing pipeline, treat it as an update) without creating anything: `validate pipeline`. */
+  dryRun?: boolean;
 }
 
 export class Pipelines {
@@ -25,17 +27,17 @@ export class Pipelines {
 
   async create(text: string, options: CreateOptions = {}): Promise<PipelineRecord> {
     const spec = parsePipelineSpec(text);
-    const update = options.update || spec.update;
+    const update = options.update || spec.update || options.dryRun;
     const existing = await this.ctx.store.getPipeline(spec.name);
     if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
     if (existing && !update) throw new PipelineExists(spec.name);
-    if (!existing && options.update) throw new PipelineNotFound(spec.name);
+    if (!existing && options.update && !options.dryRun) throw new PipelineNotFound(spec.name);
     await this.checkWorkers(spec.name, spec.parallelismSpec.constant);
     const triggers = specTriggers(spec);
     await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
     const version = existing ? (await this.ctx.store.lastVersion(spec.name)) + 1 : 1;
-    if (spec.dryRun) return record(spec, version, this.ctx.now(), existing);
+    if (spec.dryRun || options.dryRun) return record(spec, version, this.ctx.now(), existing);
     // input.pfs.trigger: the input branch follows its trigger's branch (set before the pipeline exists, so a move now runs it once, below).
     await applySpecTriggers(this.ctx.pfs, triggers);
     if (!existing) await this.createOutputRepo(spec);
@@ -139,6 +141,11 @@ export class Pipelines {
         if (triggers.some((t) => t.repo === input.repo && t.branch === input.branch)) continue;
         if (input.branch !== 'master') throw new BranchNotFound(input.repo, input.branch);
         await this.ctx.pfs.branches.create(input.repo, 'master');
+      }
+      if (input.commit) {
+        const pinned = await this.ctx.pfs.commits.find(input.repo, input.commit);
+        if (!pinned) throw new NotFound('CommitNotFound', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} not found in repo "${input.repo}"`, { repo: input.repo, commit: input.commit });
+        if (!pinned.finished) throw new InvalidArgument('CommitOpen', `input "${input.name}" of pipeline "${spec.name}": commit ${input.commit} in repo "${input.repo}" is not finished`, { repo: input.repo, commit: input.commit });
       }
     }
   }

@@ -100,6 +100,13 @@ export class PpsStore {
     return jobs.filter((j): j is JobRecord => j !== undefined);
   }
 
+  /** A job's records and its datums' (`delete job`); results stay, for reuse. */
+  async deleteJobOps(job: JobRecord): Promise<MetadataOp[]> {
+    const ops: MetadataOp[] = [this.jobs.delOp(`${job.pipeline}/${job.id}`), this.joblog.delOp(`${job.pipeline}/${invSeq(job.seq)}`), this.alljobs.delOp(invSeq(job.seq))];
+    for (const k of await this.datums.keys(`${job.pipeline}/${job.id}/`)) ops.push(this.datums.delOp(k));
+    return ops;
+  }
+
   async deletePipelineOps(name: string): Promise<MetadataOp[]> {
     const ops: MetadataOp[] = [this.pipelines.delOp(name)];
     for (const k of await this.versions.keys(`${name}/`)) ops.push(this.versions.delOp(k));

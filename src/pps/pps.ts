@@ -18,6 +18,7 @@ import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
+import { JobControl } from './job-control.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -31,6 +32,7 @@ export class Pps {
   readonly crons: Crons;
   readonly experiments: Experiments;
   readonly impact: Impact;
+  readonly control: JobControl;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -47,6 +49,7 @@ export class Pps {
     this.pipelines = new Pipelines(this.ctx, this.jobs, () => this.crons.sync());
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
+    this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
   }
 
   /**
@@ -111,6 +114,11 @@ export class Pps {
       else if (inputRepos(p.spec).some((i) => i.repo === repo)) users.push(`pipeline ${p.name}`);
     }
     return users;
+  }
+
+  /** The pipeline whose output repo `repo` is: PFS refuses users' writes there. */
+  async outputPipeline(repo: string): Promise<string | undefined> {
+    return (await this.ctx.store.getPipeline(repo))?.name;
   }
 
   async branchUsers(repo: string, branch: string): Promise<string[]> {

@@ -7,7 +7,8 @@ import type { CronInput, Input, PfsInput, Trigger } from './spec.js';
 import { childPath, type Field, type SpecReader } from './spec-fields.js';
 
 const INPUT_KINDS = ['pfs', 'cross', 'union', 'join', 'group', 'cron'] as const;
-const PFS_FIELDS = ['name', 'project', 'repo', 'repo_type', 'branch', 'commit', 'glob', 'lazy', 'empty_files', 'join_on', 'outer_join', 'group_by', 'trigger', 's3'];
+const PFS_FIELDS = ['name', 'project', 'repo', 'repo_type', 'branch', 'commit', 'glob', 'lazy', 'empty_files', 'join_on', 'outer_join', 'group_by', 'trigger', 's3', 'reference', 'propagation_spec'];
+const PROPAGATION_FIELDS = ['never_skip'];
 const CRON_FIELDS = ['name', 'project', 'repo', 'commit', 'spec', 'overwrite', 'start'];
 const TRIGGER_FIELDS = ['branch', 'all', 'rate_limit_spec', 'cron_spec', 'size', 'commits'];
 
@@ -135,6 +136,10 @@ function readPfs(r: SpecReader, f: Field, within: Within): PfsInput | undefined 
     }
   }
   const trigger = readTrigger(r, fields.get('trigger'));
+  // reference: true (Pachyderm 2.8+): the repo is mounted whole in every datum and its commits start no job.
+  const reference = r.boolean(fields.get('reference')) ?? false;
+  // propagation_spec: Pachyderm's choice of whether an unchanged input still runs a job; accepted (Tusk runs on every commit).
+  if (fields.has('propagation_spec')) r.object(fields.get('propagation_spec')!.value, fields.get('propagation_spec')!.path, PROPAGATION_FIELDS);
   const input: PfsInput = {
     type: 'pfs',
     name: name ?? '',
@@ -142,7 +147,8 @@ function readPfs(r: SpecReader, f: Field, within: Within): PfsInput | undefined 
     repoType: r.string(fields.get('repo_type')) ?? 'user',
     branch: branch ?? 'master',
     ...(commit !== undefined && { commit }),
-    glob: glob ?? '/',
+    glob: reference ? '/' : (glob ?? '/'),
+    ...(reference && { reference }),
     lazy: r.boolean(fields.get('lazy')) ?? false,
     emptyFiles: r.boolean(fields.get('empty_files')) ?? false,
     ...(within === 'join' && joinOn !== undefined && { joinOn }),

@@ -296,3 +296,22 @@ describe('files with several specs', () => {
     expect(normalizePipelineSpec(JSON.parse(EDGES))).toEqual(parsePipelineSpec(EDGES));
   });
 });
+
+describe('Pachyderm 2 input fields and where JSON errors are', () => {
+  it('accepts propagation_spec and reference (a reference input is mounted whole)', () => {
+    const spec = parsePipelineSpec(JSON.stringify({
+      pipeline: { name: 'p' }, transform: { cmd: ['true'] },
+      input: { cross: [{ pfs: { repo: 'a', glob: '/*', propagationSpec: { neverSkip: true } } }, { pfs: { repo: 'model', glob: '/*', reference: true } }] },
+    }));
+    const [a, model] = (spec.input as { inputs: any[] }).inputs;
+    expect(a).toMatchObject({ repo: 'a', glob: '/*' });
+    expect(a.reference).toBeUndefined();
+    expect(model).toMatchObject({ repo: 'model', glob: '/', reference: true });
+    expect(() => parsePipelineSpec('pipeline: {name: p}\ntransform: {cmd: ["true"]}\ninput: {pfs: {repo: a, glob: "/*", propagation_spec: {sometimes: 1}}}\n')).toThrow(/input\.pfs\.propagation_spec\.sometimes: unknown field/);
+  });
+
+  it('points a JSON syntax error at its line and column', () => {
+    const text = '{\n  "pipeline": {"name": "a"},\n  "input": {"pfs": {"repo": "r" "glob": "/*"}}\n}';
+    expect(() => parsePipelineSpec(text)).toThrow(/JSON syntax error at line 3, column 33/);
+  });
+});

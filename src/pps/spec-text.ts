@@ -71,7 +71,11 @@ function parseJsonStream(text: string): ParsedDocuments {
         try {
           docs.push(JSON.parse(piece));
         } catch (e) {
-          return { ok: false, problems: [{ path: '', problem: `JSON syntax error at ${lineCol(text, start)}: ${firstLine((e as Error).message)}` }] };
+          // JSON.parse says where it stopped ("at position N" in this object): point there, not at the object's start.
+          const message = firstLine((e as Error).message);
+          const at = /at position (\d+)/.exec(message);
+          const where = at ? start + Number(at[1]) : start;
+          return { ok: false, problems: [{ path: '', problem: `JSON syntax error at ${lineCol(text, where)}: ${message.replace(/ in JSON at position \d+.*$/, '')}` }] };
         }
         start = -1;
       }

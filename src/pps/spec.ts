@@ -17,6 +17,8 @@ export interface PfsInput {
   readonly branch: string;
   /** A pinned commit, if the spec names one. */
   readonly commit?: string;
+  /** Mounted whole in every datum (glob "/"), and its commits start no job (Pachyderm's `reference: true`). */
+  readonly reference?: boolean;
   /** Normalized glob: leading '/', no trailing '/'. */
   readonly glob: string;
   readonly lazy: boolean;

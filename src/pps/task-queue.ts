@@ -130,6 +130,21 @@ export class TaskQueue {
     return [...ids];
   }
 
+  /** Takes one task of a job off the queue or out of its worker's lease (`restart datum`); a late report for it is then ignored. */
+  revoke(pipeline: string, job: string, datum: string): DatumTask | undefined {
+    const q = this.queue(pipeline);
+    const i = q.findIndex((t) => t.job === job && t.datum === datum);
+    if (i >= 0) return q.splice(i, 1)[0];
+    for (const leased of this.leases.values()) {
+      const lease = leased.get(key(job, datum));
+      if (lease && lease.task.pipeline === pipeline) {
+        leased.delete(key(job, datum));
+        return lease.task;
+      }
+    }
+    return undefined;
+  }
+
   pending(pipeline: string): number {
     return this.queue(pipeline).length;
   }

@@ -92,6 +92,7 @@ export class Daemon {
       const usage: UsageHook = {
         repoUsers: (repo) => pps?.repoUsers(repo) ?? Promise.resolve([]),
         branchUsers: (repo, branch) => pps?.branchUsers(repo, branch) ?? Promise.resolve([]),
+        outputPipeline: (repo) => pps?.outputPipeline(repo) ?? Promise.resolve(undefined),
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);

@@ -38,7 +38,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
 
     startCommit: u('StartCommit', async (req) => {
       const ref = branchRef(req.branch);
-      return commitMsg(await pfs.commits.start(ref.repo, ref.name, { description: req.description }));
+      return commitMsg(await pfs.commits.start(ref.repo, ref.name, { description: req.description, force: req.force }));
     }),
     finishCommit: u('FinishCommit', async (req) => commitMsg(await pfs.commits.finish(req.commit, req.hasDescription ? req.description : undefined))),
     inspectCommit: u('InspectCommit', async (req) => commitMsg(req.wait ? await pfs.commits.wait(req.commit) : await pfs.commits.resolve(req.commit, 'head'))),
@@ -85,6 +85,10 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
         if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
     },
+    copyFile: u('CopyFile', async (req) => {
+      const result = await pfs.copy(req.src, req.dst, req.description || undefined, req.force);
+      return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+    }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
     listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
     globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }, signal) => pfs.files.glob(req.commit, req.pattern, signal), (items) => ({ files: items.map(fileMsg) })),
@@ -123,7 +127,7 @@ async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, da
 async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const open = await openingMessage(messages, 'ModifyFile');
-  const upload = await pfs.upload(open.target, open.description || undefined);
+  const upload = await pfs.upload(open.target, open.description || undefined, open.force);
   await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile');
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };

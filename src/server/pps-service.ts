@@ -1,7 +1,7 @@
 // The gRPC PpsApi: pipelines, jobs, datums, logs and provenance, translated
 // to and from src/pps.
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { FailedPrecondition, InvalidArgument } from '../errors/index.js';
+import { InvalidArgument } from '../errors/index.js';
 import type { Pps } from '../pps/index.js';
 import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
 import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
@@ -15,7 +15,7 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
   return {
     createPipeline: u('CreatePipeline', async (req) => {
       if (req.branch && !req.update) throw new InvalidArgument('BranchNeedsUpdate', `--branch applies to \`tusk update pipeline\`: create the pipeline on the main line first`);
-      return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess, branch: req.branch || undefined }));
+      return pipeline(await pps.pipelines.create(req.spec, { update: req.update, reprocess: req.reprocess, branch: req.branch || undefined, dryRun: req.dryRun }));
     }),
     inspectPipeline: u('InspectPipeline', async (req) => {
       const p = await pps.pipelines.get(req.name);
@@ -46,11 +46,9 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
     inspectJob: u('InspectJob', async (req) => jobMsg(req.wait ? await pps.jobs.wait(req.pipeline, req.id) : await pps.jobs.get(req.pipeline, req.id))),
     listDatum: streamHandler(log, 'ListDatum', (req: { pipeline: string; job: string }) => datums(req.pipeline, req.job), (items) => ({ datums: items })),
     inspectDatum: u('InspectDatum', async (req) => datumMsg(req.pipeline, req.job, await pps.inspectDatum(req.pipeline, req.job, req.datum))),
-    restartDatum: u('RestartDatum', async (req) => {
-      const job = await pps.jobs.get(req.pipeline, req.job);
-      await pps.inspectDatum(req.pipeline, req.job, req.datum);
-      throw new FailedPrecondition('JobFinished', `job ${req.pipeline}@${job.id} is ${job.state}; \`tusk run pipeline ${req.pipeline}\` reruns its failed datums and reuses every other result`);
-    }),
+    restartDatum: u('RestartDatum', async (req) => jobMsg(await pps.control.restartDatum(req.pipeline, req.job, req.datum))),
+    stopJob: u('StopJob', async (req) => jobMsg(await pps.control.stop(req.pipeline, req.id))),
+    deleteJob: u('DeleteJob', async (req) => (await pps.control.delete(req.pipeline, req.id), {})),
     getLogs: (call: ServerWritableStream<LogsRequest, LogLine>) => {
       const req = call.request;
       (async () => {

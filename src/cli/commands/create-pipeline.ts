@@ -9,17 +9,19 @@ export const createPipeline: CommandDef = {
     'tusk create pipeline -f edges.yaml',
     'tusk create pipeline -f pipelines.yaml     # several specs separated by ---, created in order',
     'cat edges.json | tusk create pipeline -f -',
+    'tusk create pipeline -f https://raw.githubusercontent.com/pachyderm/pachyderm/master/examples/opencv/edges.json',
   ],
   define(cmd, ctx) {
     cmd
-      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .addOption(outputOption())
       .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
-        const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
+        const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text));
+        warnIgnored(ctx.stderr, pipelines);
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
       });
   },

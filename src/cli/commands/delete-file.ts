@@ -12,11 +12,12 @@ export const deleteFile: CommandDef = {
     cmd
       .argument('<repo@branch:/path>', 'a branch (or an open commit\'s ID) and the path to delete')
       .option('-m, --message <text>', 'description of the commit, when one is made for this change')
+      .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
       .addOption(outputOption())
       .action(async (text: string, opts) => {
         const { ref, path } = splitFileRef(text);
         if (!path) throw usageError(`delete file needs a path: ${text}:/PATH`);
-        const writer = await ctx.client().modifyFile(ref, { description: opts.message });
+        const writer = await ctx.client().modifyFile(ref, { description: opts.message, force: !!opts.force });
         let response;
         try {
           await writer.deleteFile(path);

@@ -1,18 +1,30 @@
-// tusk delete pipeline NAME [--force]
+// tusk delete pipeline NAME [--force] | --all
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { confirm } from '../confirm.js';
+import { usageError } from '../usage.js';
 
 export const deletePipeline: CommandDef = {
   words: ['delete', 'pipeline'],
-  summary: 'Delete a pipeline, its jobs and its output repo (refused while another pipeline reads that repo, unless --force).',
-  examples: ['tusk delete pipeline edges', 'tusk delete pipeline edges --force'],
+  summary: 'Delete a pipeline, its jobs and its output repo (refused while another pipeline reads that repo, unless --force); --all deletes every pipeline.',
+  examples: ['tusk delete pipeline edges', 'tusk delete pipeline edges --force', 'tusk delete pipeline --all'],
   define(cmd, ctx) {
     cmd
-      .argument('<name>', 'pipeline name')
+      .argument('[name]', 'pipeline name')
       .option('-f, --force', 'delete even if other pipelines read its output repo')
+      .option('--all', 'delete every pipeline (asks first on a terminal)')
       .addOption(outputOption())
-      .action(async (name: string, opts) => {
-        await ctx.pps().deletePipeline(name, !!opts.force);
-        emit(ctx, formatOf(opts), () => ({ pipeline: name, deleted: true }), () => '');
+      .action(async (name: string | undefined, opts) => {
+        if (!name === !opts.all) throw usageError('give a pipeline name or --all');
+        if (name) {
+          await ctx.pps().deletePipeline(name, !!opts.force);
+          emit(ctx, formatOf(opts), () => ({ pipeline: name, deleted: true }), () => '');
+          return;
+        }
+        const names = (await ctx.pps().listPipelines()).map((p) => p.name);
+        if (names.length > 0) await confirm(ctx, `delete all ${names.length} pipelines (${names.join(', ')}) with their jobs and output repos?`);
+        // All of them go, so another pipeline reading an output is no reason to stop.
+        for (const n of names) await ctx.pps().deletePipeline(n, true);
+        emit(ctx, formatOf(opts), () => names.map((n) => ({ pipeline: n, deleted: true })), () => '');
       });
   },
 };

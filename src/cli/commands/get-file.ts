@@ -1,9 +1,9 @@
-// tusk get file REPO@REF:/PATH [-o LOCAL]
+// tusk get file REPO@REF:/PATH [-o LOCAL] [-r]
 // Streams the file to standard output, or to LOCAL through a temporary file
 // that is renamed into place only when every byte arrived.
 import { createWriteStream, rmSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandDef } from '../command.js';
@@ -15,16 +15,20 @@ import { usageError } from '../usage.js';
 
 export const getFile: CommandDef = {
   words: ['get', 'file'],
-  summary: 'Write a file\'s content to standard output or to a local file (-o).',
-  examples: ['tusk get file images@master:/cats/tabby.png -o tabby.png', 'tusk get file logs@master^:/today.log | tail'],
+  summary: 'Write a file\'s content to standard output or to a local file (-o); with -r, a folder\'s files into a local folder.',
+  examples: ['tusk get file images@master:/cats/tabby.png -o tabby.png', 'tusk get file logs@master^:/today.log | tail', 'tusk get file images@master:/cats -r -o ./cats   # /cats/a/b.png → ./cats/a/b.png'],
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref:/path>', 'the file: a branch or commit and a path')
-      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output')
-      .action(async (file: string, opts: { output?: string }) => {
+      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output (as in pachctl, -o is the file here, not a format)')
+      .option('-r, --recursive', 'get every file under a folder into the local folder -o (created if needed)')
+      .action(async (file: string, opts: { output?: string; recursive?: boolean }) => {
         const { path } = splitFileRef(file);
         if (path === undefined || path === '') throw usageError(`get file needs a path: ${file}:/PATH`);
-        if (opts.output === undefined) {
+        if (opts.recursive) {
+          if (opts.output === undefined) throw usageError('get file -r needs a local folder: -o DIR');
+          await downloadTree(ctx, file, opts.output);
+        } else if (opts.output === undefined) {
           await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
         } else {
           await download(ctx, file, path, opts.output);
@@ -32,6 +36,24 @@ export const getFile: CommandDef = {
       });
   },
 };
+
+/** Every file under the path of `file` (read at one commit, so the copy is consistent) into `dir`, keeping the relative layout. */
+async function downloadTree(ctx: CliContext, file: string, dir: string): Promise<void> {
+  const { ref } = splitFileRef(file);
+  const at = await ctx.client().inspectFile(file);
+  const repo = ref.slice(0, ref.indexOf('@') < 0 ? ref.length : ref.indexOf('@'));
+  const root = at.path === '/' ? '' : at.path;
+  const files = at.type === 'file' ? [at] : [];
+  if (at.type === 'dir') for await (const f of ctx.client().globFile(`${repo}@${at.commit}`, `${root}/**`)) if (f.type === 'file') files.push(f);
+  for (const f of files) {
+    const rel = at.type === 'file' ? basename(f.path) : f.path.slice(root.length + 1);
+    const dest = join(dir, ...rel.split('/'));
+    await mkdir(dirname(dest), { recursive: true }).catch((err) => {
+      throw localError(dirname(dest), err);
+    });
+    await download(ctx, `${repo}@${at.commit}:${f.path}`, f.path, dest);
+  }
+}
 
 async function download(ctx: CliContext, file: string, repoPath: string, local: string): Promise<void> {
   let dest = local;

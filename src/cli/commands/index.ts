@@ -7,11 +7,21 @@ import { authLogin } from './auth-login.js';
 import { authRevoke } from './auth-revoke.js';
 import { authGetRepo, authSetCluster, authSetRepo } from './auth-roles.js';
 import { authWhoami } from './auth-whoami.js';
+import { completion } from './completion.js';
+import { findCommit } from './find-commit.js';
+import { subscribeCommit } from './subscribe-commit.js';
+import { copyFile } from './copy-file.js';
+import { inspectFile } from './inspect-file.js';
+import { configListContext, configSetContext, configUseContext } from './config-context.js';
 import { createBranch } from './create-branch.js';
 import { createPipeline } from './create-pipeline.js';
 import { createRepo } from './create-repo.js';
 import { deleteBranch } from './delete-branch.js';
 import { deleteFile } from './delete-file.js';
+import { deleteJob } from './delete-job.js';
+import { editPipeline } from './edit-pipeline.js';
+import { stopJob } from './stop-job.js';
+import { validatePipeline } from './validate-pipeline.js';
 import { deletePipeline } from './delete-pipeline.js';
 import { deleteRepo } from './delete-repo.js';
 import { diffFile } from './diff-file.js';
@@ -66,10 +76,14 @@ export const COMMANDS: readonly CommandDef[] = [
   listCommit,
   inspectCommit,
   waitCommit,
+  subscribeCommit,
+  findCommit,
   putFile,
   getFile,
   listFile,
   globFile,
+  inspectFile,
+  copyFile,
   deleteFile,
   diffFile,
   createBranch,
@@ -78,6 +92,8 @@ export const COMMANDS: readonly CommandDef[] = [
   deleteBranch,
   createPipeline,
   updatePipeline,
+  validatePipeline,
+  editPipeline,
   listPipeline,
   inspectPipeline,
   deletePipeline,
@@ -92,6 +108,8 @@ export const COMMANDS: readonly CommandDef[] = [
   listJob,
   inspectJob,
   waitJob,
+  stopJob,
+  deleteJob,
   listDatum,
   inspectDatum,
   restartDatum,
@@ -108,4 +126,8 @@ export const COMMANDS: readonly CommandDef[] = [
   authSetRepo,
   authGetRepo,
   authSetCluster,
+  completion,
+  configSetContext,
+  configUseContext,
+  configListContext,
 ];

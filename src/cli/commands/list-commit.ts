@@ -1,6 +1,5 @@
 // tusk list commit REPO[@BRANCH] [-n N]
-import { InvalidArgumentError } from 'commander';
-import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { splitRepoRef } from '../refs.js';
 import { commitJson, commitTable } from '../views.js';
 
@@ -20,9 +19,3 @@ export const listCommit: CommandDef = {
       });
   },
 };
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}

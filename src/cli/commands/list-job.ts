@@ -1,18 +1,23 @@
-// tusk list job [-p PIPELINE]
+// tusk list job [-p PIPELINE] [--state STATE]
+import { Option } from 'commander';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { jobJson, jobTable } from '../pps-views.js';
 
+const STATES = ['created', 'running', 'finishing', 'success', 'failure', 'killed'];
+
 export const listJob: CommandDef = {
   words: ['list', 'job'],
-  summary: 'List jobs, newest first (-p: of one pipeline). DATUMS reads processed+skipped/total.',
-  examples: ['tusk list job', 'tusk list job -p edges -o json'],
+  summary: 'List jobs, newest first (-p: of one pipeline; --state: in one state). DATUMS reads processed+skipped/total.',
+  examples: ['tusk list job', 'tusk list job -p edges -o json', 'tusk list jobs --state failed'],
   define(cmd, ctx) {
     cmd
       .option('-p, --pipeline <name>', 'only this pipeline\'s jobs')
+      .addOption(new Option('--state <state>', 'only jobs in this state (failed = failure, as pachctl writes it)').choices([...STATES, 'failed', 'succeeded']))
       .addOption(outputOption())
       .action(async (opts) => {
         // The daemon lists jobs newest first.
-        const jobs = await ctx.pps().listJobs(opts.pipeline ?? '');
+        const state: string | undefined = opts.state === 'failed' ? 'failure' : opts.state === 'succeeded' ? 'success' : opts.state;
+        const jobs = (await ctx.pps().listJobs(opts.pipeline ?? '')).filter((j) => !state || j.state === state);
         emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now()));
       });
   },

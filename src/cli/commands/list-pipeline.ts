@@ -15,7 +15,7 @@ export const listPipeline: CommandDef = {
         const format = formatOf(opts);
         const pipelines = name ? [await ctx.pps().inspectPipeline(name)] : await ctx.pps().listPipelines();
         const lastJobs = new Map<string, Job>();
-        if (format !== 'json' && pipelines.length > 0) {
+        if (format === 'table' && pipelines.length > 0) {
           // Jobs come newest first: the first one seen per pipeline is its last.
           for (const job of await ctx.pps().listJobs(name ?? '')) if (!lastJobs.has(job.pipeline)) lastJobs.set(job.pipeline, job);
         }

@@ -1,9 +1,12 @@
-// tusk logs -p PIPELINE [--job ID] [--datum ID] [-f]
+// tusk logs -p PIPELINE [--job ID] [--datum ID] [--since 10m] [-f]
 // Lines are printed as they arrive, so a long log never sits in memory and
 // -f shows new lines live until interrupted (or until stdout goes away).
 import type { Writable } from 'node:stream';
 import { formatOf, outputOption, type CommandDef } from '../command.js';
+import { parseDuration } from '../../pps/duration.js';
+import { printYaml } from '../output.js';
 import { logJson } from '../pps-views.js';
+import { usageError } from '../usage.js';
 
 export const logs: CommandDef = {
   words: ['logs'],
@@ -14,23 +17,37 @@ export const logs: CommandDef = {
       .requiredOption('-p, --pipeline <name>', 'the pipeline whose logs to print')
       .option('--job <id>', 'only this job\'s lines')
       .option('--datum <id>', 'only this datum\'s lines')
+      .option('--since <duration>', 'only lines logged in this last span of time (e.g. 30s, 10m, 1h30m)')
       .option('-f, --follow', 'keep printing new lines as they are logged, until interrupted')
       .addOption(outputOption())
       .addHelpText(
         'after',
         '\nOutput: one log message per line. With -o json, one JSON array of {time, pipeline, job, datum, stream, message};\n' +
-          'with -o json and -f (a stream that never ends), one JSON object per line (newline-delimited JSON) instead.',
+          'with -o json and -f (a stream that never ends), one JSON object per line (newline-delimited JSON) instead.\n' +
+          'With -o yaml, one YAML document per line (separated by ---).',
       )
       .action(async (opts) => {
-        const json = formatOf(opts) === 'json';
+        const format = formatOf(opts);
+        const json = format === 'json';
         const follow = !!opts.follow;
+        let since = '';
+        if (opts.since !== undefined) {
+          const ms = parseDuration(opts.since);
+          if (ms === undefined) throw usageError(`--since ${opts.since}: not a duration (e.g. 30s, 10m, 1h30m)`);
+          since = new Date(ctx.now().getTime() - ms).toISOString();
+        }
         const out = ctx.stdout;
         const lines = ctx.pps().logs({ pipeline: opts.pipeline, job: opts.job, datum: opts.datum, follow });
         let first = true;
         if (json && !follow) await write(out, '[');
         for await (const line of lines) {
+          if (since && line.time < since) continue;
           let text: string;
-          if (!json) text = line.message.endsWith('\n') ? line.message : line.message + '\n';
+          if (format === 'yaml') {
+            const doc: string[] = [];
+            printYaml({ write: (s: string) => doc.push(s) }, logJson(line));
+            text = `---\n${doc.join('')}`;
+          } else if (!json) text = line.message.endsWith('\n') ? line.message : line.message + '\n';
           else if (follow) text = JSON.stringify(logJson(line)) + '\n';
           else text = `${first ? '\n' : ',\n'}${JSON.stringify(logJson(line))}`;
           first = false;

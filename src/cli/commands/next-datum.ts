@@ -28,7 +28,7 @@ export const nextDatum: CommandDef = {
         if (!socketPath) throw new FailedPrecondition('NotInDatumBatching', 'TUSK_WORKER_SOCKET is not set: `tusk next datum` works only inside a pipeline with transform.datum_batching');
         const env = await askWorker(socketPath, opts.error !== undefined ? { op: 'next', error: opts.error } : { op: 'next' });
         const exports = shellExports(env);
-        if (exports.skipped.length > 0 && formatOf(opts) !== 'json') ctx.stderr.write(`tusk: not exported (not shell names): ${exports.skipped.join(', ')}\n`);
+        if (exports.skipped.length > 0 && formatOf(opts) === 'table') ctx.stderr.write(`tusk: not exported (not shell names): ${exports.skipped.join(', ')}\n`);
         emit(ctx, formatOf(opts), () => env, () => exports.text);
       });
   },

@@ -1,12 +1,14 @@
-// tusk put file REPO@BRANCH[:/PATH] -f LOCAL|-|s3://BUCKET/KEY [-r] [--append] [-m MSG]
+// tusk put file REPO@BRANCH[:/PATH] [-f LOCAL|-|URL|s3://BUCKET/KEY | -i LIST] [-r] [--untar] [--append|--overwrite] [-m MSG]
 // Everything goes through ONE ModifyFile stream, so a folder of 100,000 files
 // (or every object under an S3 prefix) becomes one commit (or lands in the open
 // commit); a read error, local or S3, aborts the stream and nothing is written.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
-import { loadLocal, readLocal, statLocal, walkFiles } from '../local-files.js';
+import { loadLocal, localError, readLocal, statLocal, walkFiles } from '../local-files.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
@@ -18,7 +20,11 @@ import { commitJson } from '../views.js';
 const SMALL = 256 * 1024;
 
 interface PutOptions {
-  file: string;
+  file?: string;
+  inputFile?: string;
+  untar?: boolean;
+  overwrite?: boolean;
+  force?: boolean;
   recursive?: boolean;
   append?: boolean;
   message?: string;
@@ -29,24 +35,33 @@ interface PutOptions {
 
 export const putFile: CommandDef = {
   words: ['put', 'file'],
-  summary: 'Put a file, a folder (-r), standard input (-f -) or S3 objects (-f s3://...) into a branch, as one commit; prints the commit ID.',
+  summary: 'Put a file, a folder (-r), standard input (no -f, or -f -), a URL or S3 objects into a branch, as one commit; prints the commit ID.',
   examples: [
     'tusk put file images@master:/cats/tabby.png -f tabby.png',
     'tusk put file images@master -f ./photos -r          # photos/a/b.png → /a/b.png',
     'tusk put file images@master:/2024 -f ./photos -r    # photos/a/b.png → /2024/a/b.png',
     'curl -s https://example.com/log | tusk put file logs@master:/today.log -f - --append',
     'tusk put file images@master:/raw -f s3://bucket/photos -r   # s3://bucket/photos/a/b.png → /raw/a/b.png',
+    'tusk put file images@master:/raw/ -f https://example.com/data/cat.png   # → /raw/cat.png',
+    'tusk put file images@master:/raw -i urls.txt                # each line a path, URL or s3:// object, → /raw/<its name>',
+    'tusk put file images@master:/2024 -f photos.tar.gz --untar  # the archive\'s files under /2024',
+    'echo hello | tusk put file notes@master:/hello.txt',
   ],
   define(cmd, ctx) {
     cmd
       .argument('<repo@branch[:/path]>', 'where to put it: a branch (or an open commit\'s ID) and an optional path')
-      .requiredOption('-f, --file <local>', 'local file or folder, - for standard input, or s3://bucket/key (an object; with -r, every object under the prefix)', once)
+      .option('-f, --file <local>', 'local file or folder, - for standard input (the default), an http(s) URL, or s3://bucket/key (an object; with -r, every object under the prefix)', once)
+      .option('-i, --input-file <list>', 'a file (- for standard input) listing one source per line: local paths, URLs or s3:// objects; each goes to PATH/<its name>')
       .option('-r, --recursive', 'put a folder\'s contents (or every object under an S3 prefix)')
+      .option('--untar', 'the source is a tar archive (gzipped or not): put its files under PATH')
       .option('-a, --append', 'append to existing files instead of replacing them')
+      .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
+      .option('--overwrite', 'replace existing files (the default; pachctl\'s -o, which is the output format here)')
       .option('-m, --message <text>', 'description of the commit, when one is made for this write')
       .option('--s3-endpoint <url>', 'S3 endpoint for -f s3://... (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)')
       .option('--s3-region <region>', 'S3 region for -f s3://... (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
       .addOption(outputOption())
+      .addHelpText('after', '\nWithout -f or -i, standard input is read (REPO@BRANCH:/PATH names the file). -o is the output format (table, json, yaml),\nnot pachctl\'s --overwrite: replacing is the default here, --append appends.')
       .action((target: string, opts: PutOptions, command: Command) => run(ctx, target, opts, command));
   },
 };
@@ -59,11 +74,13 @@ function once(value: string, previous: string | undefined): string {
 async function run(ctx: CliContext, target: string, opts: PutOptions, _command: Command): Promise<void> {
   const format = formatOf(opts);
   const { ref, path } = splitFileRef(target);
-  const plan = await planPut(opts, path, format, ctx);
+  if (opts.append && opts.overwrite) throw usageError('--append and --overwrite contradict each other');
+  if (opts.file !== undefined && opts.inputFile !== undefined) throw usageError('give -f or -i, not both');
+  const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
   let response;
   try {
     const progress = await startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
-    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n) });
+    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
     try {
       await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
       response = await writer.close();
@@ -88,7 +105,40 @@ interface PutPlan {
   close?(): void;
 }
 
-async function planPut(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+/** `-i LIST`: every source the list names, each to PATH/<its name> (or under PATH with -r / --untar), in one commit. */
+async function planList(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+  const list = opts.inputFile === '-' ? await readAll(ctx.stdin) : await readFile(opts.inputFile!, 'utf8').catch((err) => {
+    throw localError(opts.inputFile!, err);
+  });
+  const sources = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (sources.length === 0) throw usageError(`${opts.inputFile}: lists no source`);
+  if (sources.includes('-')) throw usageError(`${opts.inputFile}: standard input (-) cannot be a listed source`);
+  const folder = repoPath === undefined || repoPath === '' || repoPath.endsWith('/') ? repoPath : `${repoPath}/`;
+  const plans: PutPlan[] = [];
+  for (const file of sources) plans.push(await planPut({ ...opts, file }, opts.recursive || opts.untar ? repoPath : folder, format, ctx));
+  return {
+    totalBytes: plans.reduce((n, p) => n + p.totalBytes, 0),
+    totalFiles: plans.reduce((n, p) => n + p.totalFiles, 0),
+    async write(w, o, fileDone) {
+      for (const p of plans) await p.write(w, o, fileDone);
+    },
+    close: () => plans.forEach((p) => p.close?.()),
+  };
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}
+
+async function planPut(opts: PutOptions & { file: string }, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+  if (opts.untar) return planUntar(opts, repoPath, ctx);
+  if (/^https?:\/\//i.test(opts.file)) {
+    if (opts.recursive) throw usageError(`${opts.file}: -r goes with folders and S3 prefixes, not URLs`);
+    const dest = fileDestination(repoPath, urlName(opts.file));
+    return { totalBytes: 0, totalFiles: 1, write: async (w, o) => w.putFile(dest, await fetchBody(opts.file), o) };
+  }
   if (/^s3:\/\//i.test(opts.file)) {
     // Loaded here so that other commands do not pay for the AWS SDK at start-up.
     const { planS3Put } = await import('../s3-put.js');
@@ -130,4 +180,48 @@ async function planPut(opts: PutOptions, repoPath: string | undefined, format: F
   if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
   const dest = fileDestination(repoPath, opts.file);
   return { totalBytes: st.size, totalFiles: 1, write: (w, o) => w.putFile(dest, readLocal(opts.file, { reuse: true }), { ...o, reusedBuffer: true }) };
+}
+
+/** `--untar`: the archive (a local file, standard input or a URL) is unpacked into PATH as it streams. */
+async function planUntar(opts: PutOptions & { file: string }, repoPath: string | undefined, ctx: CliContext): Promise<PutPlan> {
+  if (opts.recursive) throw usageError('--untar reads one archive: drop -r');
+  if (/^s3:\/\//i.test(opts.file)) throw usageError('--untar reads a local file, standard input or an http(s) URL');
+  const { untar } = await import('../untar.js');
+  const open = async (): Promise<AsyncIterable<Uint8Array>> => {
+    if (opts.file === '-') return ctx.stdin as AsyncIterable<Uint8Array>;
+    if (/^https?:\/\//i.test(opts.file)) return fetchBody(opts.file);
+    const st = await statLocal(opts.file);
+    if (!st.isFile()) throw usageError(`${opts.file}: --untar needs an archive file`);
+    return readLocal(opts.file);
+  };
+  return {
+    totalBytes: 0,
+    totalFiles: 0,
+    async write(w, o, fileDone) {
+      const skip = (path: string, why: string) => void ctx.stderr.write(`tusk: ${opts.file}: skipped ${path}: ${why}\n`);
+      for await (const entry of untar(await open(), skip)) {
+        await w.putFile(dirEntryDestination(repoPath, entry.path), entry.data, o);
+        fileDone();
+      }
+    },
+  };
+}
+
+/** The last segment of a URL's path, decoded (`https://h/a/cat%201.png?x=1` → `cat 1.png`). */
+function urlName(url: string): string {
+  const name = basename(decodeURIComponent(new URL(url).pathname));
+  if (!name || name === '/') throw usageError(`${url} names no file: give the path, REPO@BRANCH:/PATH`);
+  return name;
+}
+
+/** A URL's body, streamed; a failure or a status other than 2xx names the URL (nothing is committed). */
+async function fetchBody(url: string): Promise<AsyncIterable<Uint8Array>> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow' });
+  } catch (err) {
+    throw localError(url, new Error(`cannot fetch: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`));
+  }
+  if (!res.ok || !res.body) throw localError(url, new Error(`HTTP ${res.status} ${res.statusText}`));
+  return res.body as unknown as AsyncIterable<Uint8Array>;
 }

@@ -11,9 +11,10 @@ export const startCommit: CommandDef = {
       .argument('<repo@branch>', 'the branch the commit goes on')
       .option('-m, --message <text>', 'a description of the commit')
       .option('-p, --parent <commit>', 'the parent commit (default: the branch head)')
+      .option('--force', 'start a commit on a pipeline\'s output repo anyway (a repair by hand)')
       .addOption(outputOption())
       .action(async (branch: string, opts) => {
-        const commit = await ctx.client().startCommit(branch, { description: opts.message, parent: opts.parent });
+        const commit = await ctx.client().startCommit(branch, { description: opts.message, parent: opts.parent, force: !!opts.force });
         emit(ctx, formatOf(opts), () => commitJson(commit), () => commit.id);
       });
   },

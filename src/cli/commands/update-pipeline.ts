@@ -8,16 +8,17 @@ export const updatePipeline: CommandDef = {
   examples: ['tusk update pipeline -f edges.yaml', 'tusk update pipeline -f edges.yaml --reprocess', 'tusk update pipeline -f edges-v2.yaml --branch exp'],
   define(cmd, ctx) {
     cmd
-      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), or - for standard input')
+      .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
       .option('-b, --branch <branch>', 'the new version applies on this branch only (an experiment): the pipeline and everything below it rerun on it; other branches keep their version')
       .addOption(outputOption())
       .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
-        const { readSpecText, sendSpecs, splitSpecs } = await import('../spec-files.js');
+        const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '' }));
+        warnIgnored(ctx.stderr, pipelines);
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
       });
   },

@@ -26,7 +26,7 @@ export const version: CommandDef = {
         daemon = (await client.version()) as DaemonVersion;
       } catch (err) {
         // The client's version is still worth printing before the error.
-        if (format !== 'json') ctx.stdout.write(formatFields([['tusk', CLIENT_VERSION]]));
+        if (format === 'table') ctx.stdout.write(formatFields([['tusk', CLIENT_VERSION]]));
         throw err;
       }
       emit(

@@ -1,0 +1,42 @@
+// What `create pipeline` tells a Pachyderm user about fields this runtime
+// accepts but does not honour (or honours differently): one line per field,
+// naming the field and what happens to it, so nothing is silently ignored.
+// Pure: the normalized spec in, lines out.
+import type { Input, LeafInput, PipelineSpec } from './spec.js';
+
+const IGNORED_WHY: Record<string, string> = {
+  tolerations: 'Kubernetes scheduling: ignored by the local runtime',
+  pod_spec: 'Kubernetes pod fields: ignored by the local runtime',
+  pod_patch: 'Kubernetes pod fields: ignored by the local runtime',
+  scheduling_spec: 'Kubernetes scheduling: ignored by the local runtime',
+  sidecar_resource_requests: 'the sidecar runs unconstrained on the local runtime',
+  sidecar_resource_limits: 'the sidecar runs unconstrained on the local runtime',
+  spec_commit: 'Tusk keeps its own pipeline versions: ignored',
+  maximum_expected_uptime: 'ignored (no spouts or services)',
+  'transform.image_pull_secrets': 'no images are pulled by the local runtime: ignored',
+  'transform.dockerfile': 'no images are built: ignored',
+  'transform.memory_volume': '/pfs is a folder on local disk: ignored',
+};
+
+export function specWarnings(spec: PipelineSpec): string[] {
+  const out: string[] = [];
+  const t = spec.transform;
+  if (t.user) out.push(`transform.user: the local runtime runs the code as the daemon's user, not "${t.user}"`);
+  if (t.secrets.length > 0) out.push('transform.secrets: not available on the local runtime (no secret store): the code gets neither the variables nor the files');
+  if (spec.resourceRequests) out.push('resource_requests: recorded; the local runtime does not reserve resources (the kubernetes runtime sets them on the pod)');
+  if (spec.resourceLimits) out.push('resource_limits: recorded; the local runtime does not cap the code (the kubernetes runtime sets them on the pod)');
+  if (spec.autoscaling) out.push('autoscaling: the local runtime keeps parallelism_spec workers running');
+  if (spec.standby) out.push('standby: the local runtime keeps its workers running between jobs');
+  if (spec.datumSetSpec) out.push('datum_set_spec: workers take datums in batches of their own choosing; the sizes are ignored');
+  for (const lazy of leaves(spec.input).filter((i) => i.type === 'pfs' && i.lazy)) out.push(`input.pfs.lazy (${lazy.name}): inputs are always copied into /pfs before the code runs`);
+  for (const path of spec.ignoredFields) {
+    const key = path.replace(/^\./, '');
+    out.push(`${key}: ${IGNORED_WHY[key] ?? 'accepted and ignored by Tusk'}`);
+  }
+  return out;
+}
+
+function leaves(input: Input): LeafInput[] {
+  if (input.type === 'pfs' || input.type === 'cron') return [input];
+  return (input.inputs as Input[]).flatMap(leaves);
+}

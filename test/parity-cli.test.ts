@@ -1,0 +1,207 @@
+// End to end, for pachctl habits on files and output (issue 16, points 10 and
+// 14): put file from standard input, URLs, lists and tar archives; get file -r,
+// inspect file, copy file by reference, list file --history; -o yaml, plural
+// nouns, completion scripts, delete --all, contexts, logs --since and --help of
+// every new command, against one real tuskd.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
+
+let daemon: DaemonHandle;
+let work: string;
+let http: Server;
+let base: string;
+const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
+const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
+
+beforeAll(async () => {
+  daemon = await startDaemon();
+  work = await mkdtemp(join(tmpdir(), 'tusk-parity-cli-'));
+  http = createServer((req, res) => {
+    if (req.url === '/data/cat%201.txt') res.end('meow');
+    else if (req.url === '/data/dog.txt') res.end('woof');
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await new Promise((r) => http?.close(r));
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('put file as pachctl users type it', () => {
+  it('reads standard input without -f, URLs, a list of sources, and tar archives', async () => {
+    await tuskJson(['create', 'repo', 'pf']);
+    const stdin = await tusk(['put', 'file', 'pf@master:/notes/hello.txt'], { input: 'hello\n' });
+    expect(stdin.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    expect((await tusk(['get', 'file', 'pf@master:/notes/hello.txt'])).stdout).toBe('hello\n');
+    expectError(await tusk(['put', 'file', 'pf@master'], { input: 'x' }).then((r) => ({ ...r, code: r.code === 2 ? 1 : r.code })), /needs a path/);
+
+    expect(await tuskJson(['put', 'file', 'pf@master:/web/', '-f', `${base}/data/cat%201.txt`])).toMatchObject({ filesWritten: 1 });
+    expect((await tusk(['get', 'file', 'pf@master:/web/cat 1.txt'])).stdout).toBe('meow');
+    expectError(await tusk(['put', 'file', 'pf@master:/web/x', '-f', `${base}/nope`]), /nope: HTTP 404/);
+
+    await writeFile(join(work, 'local.txt'), 'local');
+    await writeFile(join(work, 'list.txt'), `# sources\n${base}/data/dog.txt\n${join(work, 'local.txt')}\n`);
+    expect(await tuskJson(['put', 'file', 'pf@master:/listed', '-i', join(work, 'list.txt')])).toMatchObject({ filesWritten: 2 });
+    expect((await tuskJson<any[]>(['list', 'file', 'pf@master:/listed'])).map((f) => f.path)).toEqual(['/listed/dog.txt', '/listed/local.txt']);
+
+    const src = join(work, 'tree');
+    await mkdir(join(src, 'a'), { recursive: true });
+    await writeFile(join(src, 'a', 'one.txt'), '1');
+    await writeFile(join(src, 'two.txt'), '22');
+    execFileSync('tar', ['-C', src, '-czf', join(work, 'tree.tgz'), '.']);
+    expect(await tuskJson(['put', 'file', 'pf@master:/unpacked', '-f', join(work, 'tree.tgz'), '--untar'])).toMatchObject({ filesWritten: 2 });
+    expect((await tusk(['get', 'file', 'pf@master:/unpacked/a/one.txt'])).stdout).toBe('1');
+    const piped = await tusk(['put', 'file', 'pf@master:/piped', '--untar'], { input: execFileSync('tar', ['-C', src, '-cf', '-', 'two.txt']) });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect((await tusk(['get', 'file', 'pf@master:/piped/two.txt'])).stdout).toBe('22');
+
+    const help = await tusk(['put', 'file', '--help']);
+    expect(help.stdout).toMatch(/--overwrite/);
+    expect(help.stdout).toMatch(/-o is the output format/);
+    expect((await tusk(['put', 'file', 'pf@master:/notes/hello.txt', '--overwrite', '--append'], { input: 'x' })).code).toBe(2);
+    await tusk(['put', 'file', 'pf@master:/notes/hello.txt', '--overwrite'], { input: 'bye\n' });
+    expect((await tusk(['get', 'file', 'pf@master:/notes/hello.txt'])).stdout).toBe('bye\n');
+  });
+
+  it('gets a folder with -r, inspects a file, copies by reference and lists a file\'s history', async () => {
+    await tuskJson(['create', 'repo', 'gf']);
+    await tusk(['put', 'file', 'gf@master:/d/a.txt'], { input: 'v1' });
+    await tusk(['put', 'file', 'gf@master:/d/sub/b.txt'], { input: 'b' });
+    await tusk(['put', 'file', 'gf@master:/d/a.txt'], { input: 'version 2' });
+    const out = join(work, 'got');
+    expect((await tusk(['get', 'file', 'gf@master:/d', '-r', '-o', out])).code).toBe(0);
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('version 2');
+    expect(await readFile(join(out, 'sub', 'b.txt'), 'utf8')).toBe('b');
+    expect((await tusk(['get', 'file', 'gf@master:/d', '-r'])).code).toBe(2);
+
+    const info = await tuskJson(['inspect', 'file', 'gf@master:/d/a.txt']);
+    expect(info).toMatchObject({ path: '/d/a.txt', type: 'file', sizeBytes: 9, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await tusk(['inspect', 'file', 'gf@master:/d/a.txt'])).stdout).toMatch(/^Path:\s+\/d\/a\.txt\nType:\s+file\nSize:\s+9 B\n/);
+    expectError(await tusk(['inspect', 'file', 'gf@master:/nope']), /not found/);
+
+    await tuskJson(['create', 'repo', 'gcopy']);
+    const copied = await tuskJson(['copy', 'file', 'gf@master:/d', 'gcopy@master:/backup/']);
+    expect(copied).toMatchObject({ filesWritten: 2, repo: 'gcopy' });
+    const copyInfo = await tuskJson(['inspect', 'file', 'gcopy@master:/backup/d/a.txt']);
+    expect(copyInfo.hash).toBe(info.hash);
+    await tusk(['copy', 'file', 'gf@master:/d/a.txt', 'gf@master:/a-copy.txt']);
+    expect((await tusk(['get', 'file', 'gf@master:/a-copy.txt'])).stdout).toBe('version 2');
+
+    const hist = await tuskJson<any[]>(['list', 'file', 'gf@master:/d', '--history', '2']);
+    const a = hist.filter((f) => f.path === '/d/a.txt');
+    expect(a.map((f) => f.sizeBytes)).toEqual([9, 2]);
+    expect(a[0].commit).not.toBe(a[1].commit);
+    expect(hist.filter((f) => f.path === '/d/sub').length).toBe(1);
+    expect((await tusk(['list', 'file', 'gf@master:/d', '--history', '-1'])).stdout).toMatch(/^NAME\s+TYPE\s+SIZE\s+COMMIT\n/);
+  });
+});
+
+describe('commits as pachctl follows and searches them', () => {
+  it('subscribes to a branch (existing commits first, or only new ones) and finds the commits that changed a path', async () => {
+    await tuskJson(['create', 'repo', 'sc']);
+    const c1 = (await tusk(['put', 'file', 'sc@master:/a'], { input: '1' })).stdout.trim();
+    const c2 = (await tusk(['put', 'file', 'sc@master:/b'], { input: '2' })).stdout.trim();
+    const all = tusk(['subscribe', 'commit', 'sc@master', '--limit', '3']);
+    const c3 = (await tusk(['put', 'file', 'sc@master:/a'], { input: '3' })).stdout.trim();
+    expect((await all).stdout).toBe(`sc@master ${c1}\nsc@master ${c2}\nsc@master ${c3}\n`);
+
+    const fresh = tusk(['subscribe', 'commit', 'sc@master', '--new', '--limit', '1', '-o', 'json']);
+    let done = false;
+    void fresh.then(() => (done = true));
+    const later: string[] = [];
+    while (!done) later.push((await tusk(['put', 'file', 'sc@master:/c'], { input: String(later.length) })).stdout.trim());
+    const got = JSON.parse((await fresh).stdout);
+    expect(later).toContain(got.id);
+    expectError(await tusk(['subscribe', 'commit', 'sc@nope']), /not found/);
+
+    const found = await tuskJson<any[]>(['find', 'commit', 'sc@master', '--path', '/a']);
+    expect(found.map((c) => c.id)).toEqual([c3, c1]);
+    expect(found[0].changes).toEqual([{ path: '/a', change: 'modified', sizeBytes: 1 }]);
+    expect((await tuskJson<any[]>(['find', 'commit', `sc@${c2}`, '--path', '/a', '-n', '5'])).map((c) => c.id)).toEqual([c1]);
+    expect((await tusk(['find', 'commit', 'sc@master', '--path', '/b'])).stdout).toContain(c2);
+  });
+});
+
+describe('output and ergonomics', () => {
+  it('prints YAML with -o yaml, takes plural nouns and filters logs by --since', async () => {
+    await tuskJson(['create', 'repo', 'ya']);
+    const yaml = parseYaml((await tusk(['list', 'repos', '-o', 'yaml'])).stdout);
+    expect(yaml).toEqual(await tuskJson(['list', 'repo']));
+    expect(parseYaml((await tusk(['inspect', 'repo', 'ya', '-o', 'yaml'])).stdout)).toMatchObject({ name: 'ya' });
+    expect((await tusk(['list', 'branches', 'ya'])).code).toBe(0);
+    expect((await tusk(['list', 'repo', '-o', 'xml'])).code).toBe(2);
+
+    await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify({ pipeline: { name: 'talk' }, input: { pfs: { repo: 'ya', glob: '/' } }, transform: { cmd: ['sh', '-c', 'echo said-it'] } }) });
+    const id = (await tusk(['put', 'file', 'ya@master:/f'], { input: 'x' })).stdout.trim();
+    expect((await tusk(['wait', 'job', `talk@${id}`])).code).toBe(0);
+    expect((await tusk(['logs', '-p', 'talk', '--since', '1h'])).stdout).toContain('said-it');
+    expect((await tusk(['logs', '-p', 'talk', '--since', '1ms'])).stdout).not.toContain('said-it');
+    expect((await tusk(['logs', '-p', 'talk', '--since', 'soon'])).code).toBe(2);
+    expect((await tusk(['logs', '-p', 'talk', '-o', 'yaml'])).stdout).toMatch(/^---\n/);
+  });
+
+  it('prints completion scripts that bash accepts', async () => {
+    const bash = await tusk(['completion', 'bash']);
+    const file = join(work, 'c.sh');
+    await writeFile(file, bash.stdout);
+    const words = execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(tusk list re); COMP_CWORD=2; _tusk_complete; echo "\${COMPREPLY[@]}"`]).toString();
+    expect(words.trim()).toBe('repo repos');
+    expect((await tusk(['completion', 'zsh'])).stdout).toMatch(/^#compdef tusk/);
+    expect((await tusk(['completion', 'fish'])).stdout).toMatch(/complete -c tusk/);
+    expect((await tuskJson(['completion', 'fish'])).shell).toBe('fish');
+    expect((await tusk(['completion', 'tcsh'])).code).toBe(2);
+  });
+
+  it('saves and uses contexts', async () => {
+    const home = await mkdtemp(join(work, 'home-'));
+    const env = { ...daemon.env, TUSK_HOME: home, TUSK_ADDRESS: '' };
+    const set = await tuskJson(['config', 'set', 'context', 'laptop', '--address', daemon.address, '--token', 'secret-token'], { env });
+    expect(set).toEqual({ name: 'laptop', address: daemon.address, token: true, active: false });
+    await tuskJson(['config', 'set', 'context', 'nowhere', '--address', '127.0.0.1:1'], { env });
+    expect((await tusk(['config', 'use', 'context', 'laptop'], { env })).stdout).toBe(`using context laptop (${daemon.address})\n`);
+    expect((await tuskJson<any[]>(['list', 'repo'], { env })).map((r) => r.name)).toContain('ya');
+    const listed = await tusk(['config', 'list', 'contexts'], { env });
+    expect(listed.stdout).toMatch(/^\*\s+laptop\s+\S+\s+set$/m);
+    expect(listed.stdout).not.toContain('secret-token');
+    expectError(await tusk(['config', 'use', 'context', 'gone'], { env }), /context "gone" not found/);
+    await tusk(['config', 'use', 'context', 'nowhere'], { env });
+    expectError(await tusk(['list', 'repo'], { env, timeoutMs: 30_000 }), /cannot reach tuskd at 127\.0\.0\.1:1/);
+    expect((await readdir(home))).toContain('config.json');
+  });
+
+  it('deletes every pipeline and then every repo with --all', async () => {
+    expect((await tusk(['delete', 'repo', '--all'])).stderr).toMatch(/pipelines exist \(talk\)/);
+    expect((await tusk(['delete', 'pipeline'])).code).toBe(2);
+    expect(await tuskJson(['delete', 'pipeline', '--all'])).toEqual([{ pipeline: 'talk', deleted: true }]);
+    const deleted = await tuskJson<any[]>(['delete', 'repos', '--all']);
+    expect(deleted.map((r) => r.repo)).toContain('ya');
+    expect(await tuskJson(['list', 'repo'])).toEqual([]);
+  });
+
+  it('has --help with an example for every new command', async () => {
+    const commands = [
+      ['restart', 'datum'], ['stop', 'job'], ['delete', 'job'], ['validate', 'pipeline'], ['edit', 'pipeline'], ['inspect', 'file'], ['copy', 'file'],
+      ['completion'], ['config', 'set'], ['config', 'use'], ['config', 'list'], ['subscribe', 'commit'], ['find', 'commit'],
+    ];
+    for (const c of commands) {
+      const help = await tusk([...c, '--help']);
+      expect(help.code, c.join(' ')).toBe(0);
+      expect(help.stdout, c.join(' ')).toMatch(/Example/);
+      expect(help.stdout, c.join(' ')).toMatch(/-o, --output/);
+    }
+  });
+});
