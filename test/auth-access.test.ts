@@ -112,6 +112,7 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pfs.PfsApi/ListBranch': ['reader', { repo: 'sales' }],
     '/tusk.pfs.PfsApi/DeleteBranch': ['writer', { branch: 'sales@nosuchbranch' }],
     '/tusk.pfs.PfsApi/ModifyFile': ['writer', [open(`sales@${finishedCommit}`), { deleteFile: { path: '/a.txt' } }]], // a finished commit
+    '/tusk.pfs.PfsApi/CopyFile': ['writer', { src: 'sales@master:/a.txt', dst: `sales@${finishedCommit}:/b.txt` }], // into a finished commit
     '/tusk.pfs.PfsApi/GetFile': ['reader', { file: 'sales@master:/a.txt' }],
     '/tusk.pfs.PfsApi/InspectFile': ['reader', { file: 'sales@master:/a.txt' }],
     '/tusk.pfs.PfsApi/ListFile': ['reader', { dir: 'sales@master:/' }],
@@ -126,6 +127,8 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.PpsApi/RunPipeline': ['writer', { name: 'ghost' }],
     '/tusk.pps.PpsApi/ListJob': ['reader', { pipeline: 'report' }],
     '/tusk.pps.PpsApi/InspectJob': ['reader', { pipeline: 'report', id: finishedCommit }],
+    '/tusk.pps.PpsApi/StopJob': ['writer', { pipeline: 'report', id: finishedCommit }], // ended already
+    '/tusk.pps.PpsApi/DeleteJob': ['writer', { pipeline: 'report', id: 'nope' }],
     '/tusk.pps.PpsApi/ListDatum': ['reader', { pipeline: 'report', job: finishedCommit }],
     '/tusk.pps.PpsApi/InspectDatum': ['reader', { pipeline: 'report', job: finishedCommit, datum: 'nope' }],
     '/tusk.pps.PpsApi/RestartDatum': ['writer', { pipeline: 'report', job: 'nope', datum: 'nope' }],

@@ -2,6 +2,7 @@
 // code under that code, and the family classes whose code varies
 // (`new NotFound('BranchNotFound', ...)`) under their kind. A class added to
 // src/errors is added here too (known-errors.test.ts checks every export).
+import { AuthNotActive, PermissionDenied, Unauthenticated } from './access.js';
 import { AlreadyExists, BranchExists, CommitExists, RepoExists } from './already-exists.js';
 import { CorruptObject } from './data-loss.js';
 import { BranchHasOpenCommit, CommitFinished, FailedPrecondition, InUse, NotAFile, StorageRejected } from './failed-precondition.js';
@@ -29,6 +30,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   S3SourceNotFound, S3TransferFailed, EgressFailed,
   InvalidTrigger, TriggerCycle,
   StorageUnavailable, KubernetesUnavailable,
+  Unauthenticated, PermissionDenied, AuthNotActive,
   DatumOutputRejected, WorkerPeerUnavailable, BadWorkerMessage, UnknownOperation, NextDatumRefused, UnknownWorker,
 };
 
