@@ -5,7 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, get } from 'node:https';
+import { Agent, get, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -69,6 +69,20 @@ describe.skipIf(!haveOpenssl)('with --tls-cert and --tls-key', () => {
     const s3 = new S3Client({ endpoint: `https://127.0.0.1:${ports.s3Port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'tls', secretAccessKey: 'tls-secret' }, requestHandler: new NodeHttpHandler({ httpsAgent: agent }), maxAttempts: 1 });
     expect((await s3.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
     s3.destroy();
+    agent.destroy();
+  });
+
+  it("serves the console's API over HTTPS, passing its calls to the gRPC server over TLS", async () => {
+    const agent = new Agent({ ca });
+    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: ports.httpPort, path: '/api/tusk.pfs.PfsApi/ListRepo', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(reply.status, reply.text).toBe(200);
     agent.destroy();
   });
 

@@ -44,7 +44,7 @@ import { accessLookups } from './access-lookups.js';
 import { authInterceptor, SUBJECT_HEADER } from './auth-interceptor.js';
 import { authService } from './auth-service.js';
 import { exposureWarning } from './listen-address.js';
-import { grpcCredentials, loadTls } from './tls.js';
+import { grpcCredentials, loadTls, loopbackCredentials } from './tls.js';
 
 export interface DaemonInfo {
   pid: number;
@@ -177,7 +177,7 @@ export class Daemon {
       let ready = false;
       grpcPort = port;
       // The console's API reaches the gRPC server the way `tusk` does, so its interceptors apply too.
-      const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService]);
+      const api = new JsonGateway(`${loopback(config.host)}:${port}`, [pfsServiceDefinition, PpsApiService, AdminApiService], loopbackCredentials(tls));
       const http = await startHttpServer(config.host, config.httpPort, { metrics, healthy: () => ready, api, events, files: new ConsoleFiles() }, tls).catch((err) => {
         grpc.forceShutdown();
         throw portError('HTTP', config.httpPort, err);

@@ -18,7 +18,7 @@
 // without a CORS preflight that is never granted, and a request whose Origin
 // is not the daemon's own is refused.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Client, credentials, Metadata, status, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ChannelCredentials, status, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument, NotFound } from '../errors/index.js';
 import { fromServiceError, toServiceError } from '../rpc/errors.js';
 
@@ -61,9 +61,12 @@ export class JsonGateway {
   /** Calls in flight, cancelled by close() (a followed log would otherwise hold the gRPC server open). */
   private readonly active = new Set<{ cancel(): void }>();
 
-  /** `address`: the daemon's gRPC server as seen from the daemon (loopback); `services`: the definitions it serves. */
-  constructor(address: string, services: Record<string, MethodDefinition>[]) {
-    this.client = new Client(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+  /**
+   * `address`: the daemon's gRPC server as seen from the daemon (loopback); `services`: the definitions it serves;
+   * `channel`: how to reach it (TLS when the daemon serves TLS).
+   */
+  constructor(address: string, services: Record<string, MethodDefinition>[], channel: ChannelCredentials = credentials.createInsecure()) {
+    this.client = new Client(address, channel, { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
     for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
   }
 

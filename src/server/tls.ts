@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import { ServerCredentials } from '@grpc/grpc-js';
+import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 
 export interface TlsFiles {
@@ -23,6 +23,14 @@ export async function loadTls(files: { certFile: string; keyFile: string } | und
 
 export function grpcCredentials(tls: TlsFiles | undefined): ServerCredentials {
   return tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+}
+
+/**
+ * Credentials for the daemon's own calls to its gRPC server over loopback (the console's JSON gateway):
+ * with TLS it trusts the daemon's certificate, which must name 127.0.0.1 or localhost, as for local workers.
+ */
+export function loopbackCredentials(tls: TlsFiles | undefined): ChannelCredentials {
+  return tls ? credentials.createSsl(tls.cert) : credentials.createInsecure();
 }
 
 /** An HTTPS server when TLS is configured, else plain HTTP. */
