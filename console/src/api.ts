@@ -21,12 +21,17 @@ export function setToken(token: string): void {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
+/** The event the console's shell listens to: the daemon wants a (valid) token, so it shows the sign-in page. */
+export const UNAUTHENTICATED_EVENT = 'tusk-unauthenticated';
+
 async function send(path: string, body: BodyInit | undefined, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   const token = localStorage.getItem(TOKEN_KEY);
   const res = await fetch(path, { method: 'POST', body, signal, headers: { ...headers, ...(token ? { 'authn-token': token } : {}) } });
   if (!res.ok) {
     const e = (await res.json().catch(() => ({}))) as { code?: string; kind?: string; message?: string };
-    throw new ApiError(e.code ?? 'HttpError', e.kind ?? 'internal', e.message ?? `${res.status} ${res.statusText}`, res.status);
+    const error = new ApiError(e.code ?? 'HttpError', e.kind ?? 'internal', e.message ?? `${res.status} ${res.statusText}`, res.status);
+    if (error.unauthenticated) window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT, { detail: error.message }));
+    throw error;
   }
   return res;
 }

@@ -1,8 +1,8 @@
 // The Tusk web console: a header with the main sections, and the view the
 // URL names. Served by tuskd on its HTTP port; talks to it through ./api.
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
-import { setToken } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { setToken, UNAUTHENTICATED_EVENT } from './api';
 import { Link, paths, useLocation } from './router';
 import { CommitView } from './views/Commit';
 import { DagView } from './views/Dag';
@@ -30,6 +30,15 @@ function route(path: string, query: URLSearchParams) {
 
 function App() {
   const { path, query } = useLocation();
+  // Once any call answers Unauthenticated (access control is on and the token is missing, expired or revoked),
+  // the console shows its sign-in page instead of a view that cannot load.
+  const [signIn, setSignIn] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    const onUnauthenticated = (e: Event) => setSignIn((e as CustomEvent<string>).detail);
+    window.addEventListener(UNAUTHENTICATED_EVENT, onUnauthenticated);
+    return () => window.removeEventListener(UNAUTHENTICATED_EVENT, onUnauthenticated);
+  }, []);
+  if (signIn !== undefined) return <SignIn reason={signIn} />;
   const section = path.startsWith('/experiments') ? 'experiments' : path === '/stats' ? 'metrics' : 'dag';
   return (
     <>
@@ -44,6 +53,31 @@ function App() {
       </header>
       <main>{route(path, query)}</main>
     </>
+  );
+}
+
+/** The sign-in page: access control is on and the daemon wants a token (`tusk auth get-robot-token user:NAME` makes one). */
+function SignIn({ reason }: { reason: string }) {
+  const [value, setValue] = useState('');
+  return (
+    <main class="sign-in">
+      <h1>Sign in to Tusk</h1>
+      <p>Access control is on for this daemon: give an access token ({reason}).</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setToken(value.trim());
+          location.reload();
+        }}
+      >
+        <label>
+          Access token{' '}
+          <input type="password" autoFocus value={value} onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} />
+        </label>{' '}
+        <button type="submit">Sign in</button>
+      </form>
+      <p class="muted">A token comes from <code>tusk auth activate</code> (the root token) or <code>tusk auth get-robot-token user:NAME</code>.</p>
+    </main>
   );
 }
 
