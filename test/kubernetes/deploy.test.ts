@@ -24,7 +24,7 @@ function render(overlay: string): Obj[] {
 const find = (objs: Obj[], kind: string, name?: string) => objs.filter((o) => o.kind === kind && (!name || o.metadata.name === name || o.metadata.name.startsWith(`${name}-`)));
 
 describe.skipIf(!kubectl)('kubectl kustomize deploy/overlays/*', () => {
-  for (const overlay of ['minio', 's3']) {
+  for (const overlay of ['minio', 's3', 'minio-tls']) {
     it(`${overlay}: every object is valid and tuskd's install holds together`, () => {
       const objs = render(overlay);
       for (const o of objs) validateObject(o);
@@ -38,8 +38,12 @@ describe.skipIf(!kubectl)('kubectl kustomize deploy/overlays/*', () => {
       expect(tuskd.image).toBe('tusk:0.1.0');
       const env = Object.fromEntries(tuskd.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
       expect(env).toMatchObject({ TUSK_HOST: '0.0.0.0', TUSK_RUNTIME: 'kubernetes', TUSK_HOME: '/data' });
-      expect(tuskd.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-      expect(tuskd.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      const scheme = overlay.endsWith('-tls') ? { scheme: 'HTTPS' } : {};
+      expect(tuskd.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http', ...scheme });
+      expect(tuskd.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http', ...scheme });
+      // TUSK_WORKER_ADDRESS refers to TUSK_NAMESPACE, which Kubernetes expands only when it comes earlier.
+      const names = tuskd.env.map((e: Obj) => e.name);
+      expect(names.indexOf('TUSK_NAMESPACE')).toBeLessThan(names.indexOf('TUSK_WORKER_ADDRESS'));
       expect(tuskd.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
 
       // The Service selects tuskd's pod and maps 1650, 1600 and 1680 onto its named ports.
@@ -64,6 +68,26 @@ describe.skipIf(!kubectl)('kubectl kustomize deploy/overlays/*', () => {
       expect(find(objs, 'ClusterRole')).toEqual([]);
     });
   }
+
+  it('minio-tls: tuskd serves TLS from the tusk-tls Secret, probes use HTTPS and workers dial grpcs:// trusting it', () => {
+    const objs = render('minio-tls');
+    const [sts] = find(objs, 'StatefulSet', 'tusk');
+    const pod = sts.spec.template.spec;
+    const [tuskd] = pod.containers;
+    const env = Object.fromEntries(tuskd.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      TUSK_TLS_CERT: '/etc/tusk/tls/tls.crt', TUSK_TLS_KEY: '/etc/tusk/tls/tls.key',
+      TUSK_WORKER_ADDRESS: 'grpcs://tusk.$(TUSK_NAMESPACE).svc:1650', TUSK_WORKER_TLS_SECRET: 'tusk-tls',
+    });
+    // Each name once: the patch replaced the base's plaintext address rather than adding a second one.
+    expect(new Set(tuskd.env.map((e: Obj) => e.name)).size).toBe(tuskd.env.length);
+    expect(tuskd.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/tusk/tls', readOnly: true });
+    // The Secret is the user's (not generated, so its name has no hash suffix), and it is the one workers trust.
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'tusk-tls' } });
+    expect(find(objs, 'Secret', 'tusk-tls')).toEqual([]);
+    // Everything else is the minio install, unchanged.
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(render('minio').map((o) => `${o.kind}/${o.metadata.name}`));
+  });
 
   it('minio: MinIO with its volume, and a Job creating the bucket tuskd stores into, with the same credentials', () => {
     const objs = render('minio');
