@@ -20,7 +20,7 @@ export const renderPipeline: CommandDef = {
       .option('-o, --output <format>', 'yaml or json', 'yaml')
       .option('--version <n>', 'the pipeline version the objects are named after', '1')
       .option('--right-size', 'set resource_requests from what the pipeline\'s datums used (asks the daemon; see inspect pipeline)')
-      .addHelpText('after', '\nThe tusk image, namespace, instance label and the address pods dial come from TUSK_IMAGE, TUSK_NAMESPACE,\nTUSK_INSTANCE and TUSK_WORKER_ADDRESS, as for tuskd --runtime kubernetes. Several specs print one List.')
+      .addHelpText('after', '\nThe tusk image, namespace, instance label, the address pods dial and the TLS Secret they trust come from\nTUSK_IMAGE, TUSK_NAMESPACE, TUSK_INSTANCE, TUSK_WORKER_ADDRESS and TUSK_WORKER_TLS_SECRET, as for\ntuskd --runtime kubernetes. Several specs print one List.')
       .action(async (opts: { file: string; output: string; version: string; rightSize?: boolean }) => {
         if (opts.output !== 'yaml' && opts.output !== 'json') throw new InvalidArgument('InvalidFormat', `-o: "${opts.output}" is not a format of render pipeline (use yaml or json)`);
         const version = Number(opts.version);

@@ -41,8 +41,8 @@ const EVERY_FIELD = {
   metadata: { labels: { team: 'vision' }, annotations: { owner: 'ana' } },
 };
 
-function render(raw: object, version = 4): { rc: V1ReplicationController; pod: V1PodSpec; user: V1Container; sidecar: V1Container } {
-  const rc = renderWorkload(normalizePipelineSpec(raw), version, OPTIONS);
+function render(raw: object, version = 4, options = OPTIONS): { rc: V1ReplicationController; pod: V1PodSpec; user: V1Container; sidecar: V1Container } {
+  const rc = renderWorkload(normalizePipelineSpec(raw), version, options);
   validateObject(rc);
   const pod = rc.spec!.template!.spec!;
   return { rc, pod, user: pod.containers.find((c) => c.name === 'user')!, sidecar: pod.containers.find((c) => c.name === 'tusk-sidecar')! };
@@ -105,6 +105,20 @@ describe('the workload of a pipeline version', () => {
     expect(user.resources).toBeUndefined();
     expect(pod.volumes).toContainEqual({ name: 'pfs', emptyDir: {} });
     expect(pod.tolerations).toBeUndefined();
+    expect(JSON.stringify(pod)).not.toContain('TUSK_TLS_CA');
+  });
+
+  it('with a TLS Secret: worker and sidecar mount only its certificate, read-only, and trust it to dial grpcs://', () => {
+    const { pod, user, sidecar } = render(EVERY_FIELD, 4, { ...OPTIONS, address: 'grpcs://tusk.data.svc:1650', tlsSecret: 'tusk-tls' });
+    expect(pod.volumes).toContainEqual({ name: 'tusk-tls-ca', secret: { secretName: 'tusk-tls', items: [{ key: 'tls.crt', path: 'ca.crt' }] } });
+    for (const c of [user, sidecar]) {
+      expect(c.volumeMounts).toContainEqual({ name: 'tusk-tls-ca', mountPath: '/tusk/tls', readOnly: true });
+      const env = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({ TUSK_ADDRESS: 'grpcs://tusk.data.svc:1650', TUSK_TLS_CA: '/tusk/tls/ca.crt' });
+    }
+    // The init container copies the runtime and needs neither; user secrets still mount beside it.
+    expect(pod.initContainers![0]!.volumeMounts).toEqual([{ name: 'tusk-runtime', mountPath: '/tusk/runtime' }]);
+    expect(user.volumeMounts).toContainEqual({ name: 'secret-1', mountPath: '/certs', readOnly: true });
   });
 
   it('pod_spec merges (null deletes) before pod_patch applies', () => {
@@ -169,5 +183,17 @@ describe('tusk render pipeline', () => {
     for (const o of objects) validateObject(o);
     expect(objects[1]!.spec!.template!.spec!.initContainers![0]!.image).toBe('me/tusk:1');
     expect(JSON.stringify(objects[0])).toContain('"TUSK_SANDBOX","value":"off"');
+  });
+
+  it('honours TUSK_WORKER_TLS_SECRET as tuskd does: pods trust that Secret\'s certificate', () => {
+    const bin = join(import.meta.dirname, '../../../bin/tusk');
+    const env = { ...process.env, TUSK_NAMESPACE: 'ns', TUSK_WORKER_ADDRESS: 'grpcs://tusk.ns.svc:1650', TUSK_WORKER_TLS_SECRET: 'my-tls' };
+    const spec = 'pipeline: {name: top}\ninput: {pfs: {repo: counts, glob: /}}\ntransform: {cmd: [sh]}\n';
+    const rc = JSON.parse(execFileSync(bin, ['render', 'pipeline', '-f', '-', '-o', 'json'], { encoding: 'utf8', env, input: spec })) as V1ReplicationController;
+    validateObject(rc);
+    const pod = rc.spec!.template!.spec!;
+    expect(pod.volumes).toContainEqual({ name: 'tusk-tls-ca', secret: { secretName: 'my-tls', items: [{ key: 'tls.crt', path: 'ca.crt' }] } });
+    const sidecar = pod.containers.find((c) => c.name === 'tusk-sidecar')!;
+    expect(sidecar.env).toEqual(expect.arrayContaining([{ name: 'TUSK_ADDRESS', value: 'grpcs://tusk.ns.svc:1650' }, { name: 'TUSK_TLS_CA', value: '/tusk/tls/ca.crt' }]));
   });
 });

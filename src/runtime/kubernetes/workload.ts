@@ -24,6 +24,11 @@ export interface WorkloadOptions {
   /** The tuskd instance that owns the workload: its objects carry this label and it touches no others. */
   instance: string;
   namespace: string;
+  /**
+   * The kubernetes.io/tls Secret of tuskd's certificate (TUSK_WORKER_TLS_SECRET): when set, the worker and
+   * sidecar mount its tls.crt and trust it (TUSK_TLS_CA) to dial a grpcs:// address.
+   */
+  tlsSecret?: string;
   /** Number of pods; parallelism_spec.constant unless the runtime scales it (to zero when idle). */
   replicas?: number;
 }
@@ -46,6 +51,8 @@ export const WORKER_DIR = '/tusk/worker';
 export const PFS = '/pfs';
 /** Where the tusk image holds the package (dist/, node_modules/) and its Node binary. */
 export const IMAGE_APP = '/app';
+/** Where the worker and sidecar find tuskd's certificate (tls.crt of TUSK_WORKER_TLS_SECRET) when it serves TLS. */
+export const TLS_CA_DIR = '/tusk/tls';
 export const IMAGE_NODE = '/usr/local/bin/node';
 
 export const CONTAINERS = { init: 'tusk-init', user: 'user', sidecar: 'tusk-sidecar' } as const;
@@ -112,12 +119,14 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     { name: 'TUSK_WORKER_DIR', value: WORKER_DIR },
     { name: 'TUSK_SIDECAR_SOCKET', value: `${WORKER_DIR}/sidecar.sock` },
     { name: 'TUSK_PFS', value: PFS },
+    ...(o.tlsSecret ? [{ name: 'TUSK_TLS_CA', value: `${TLS_CA_DIR}/ca.crt` }] : []),
   ];
   // Pachyderm's names for what user code may read (the worker adds the per-datum ones).
   const pachEnv = env.slice(0, 4).map((e) => ({ ...e, name: `PACH_${e.name.slice(5)}` }));
   const shared: V1VolumeMount[] = [
     { name: 'pfs', mountPath: PFS },
     { name: 'tusk-worker', mountPath: WORKER_DIR },
+    ...(o.tlsSecret ? [{ name: 'tusk-tls-ca', mountPath: TLS_CA_DIR, readOnly: true }] : []),
   ];
   const init: V1Container = {
     name: CONTAINERS.init,
@@ -151,6 +160,8 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
       { name: 'tusk-runtime', emptyDir: {} },
       { name: 'tusk-worker', emptyDir: {} },
       { name: 'pfs', emptyDir: t.memoryVolume ? { medium: 'Memory' } : {} },
+      // Only the certificate: the key stays in tuskd's pod.
+      ...(o.tlsSecret ? [{ name: 'tusk-tls-ca', secret: { secretName: o.tlsSecret, items: [{ key: 'tls.crt', path: 'ca.crt' }] } }] : []),
       ...secretVolumes,
     ],
     restartPolicy: 'Always',
