@@ -295,7 +295,7 @@ describe('errors', () => {
       ['list', 'repo', '--bogus'],
       ['create', 'repo'],
       ['put', 'file', 'x@master'],
-      ['list', 'repo', '-o', 'yaml'],
+      ['list', 'repo', '-o', 'xml'],
       ['put', 'file', 'x@master', '-f', work],
       ['put', 'file', 'x@master', '-f', '-'],
       ['list', 'commit', 'x', '-n', 'many'],
