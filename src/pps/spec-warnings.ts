@@ -28,6 +28,20 @@ export function specWarnings(spec: PipelineSpec): string[] {
   if (spec.autoscaling) out.push('autoscaling: the local runtime keeps parallelism_spec workers running');
   if (spec.standby) out.push('standby: the local runtime keeps its workers running between jobs');
   if (spec.datumSetSpec) out.push('datum_set_spec: workers take datums in batches of their own choosing; the sizes are ignored');
+  // Kubernetes fields the spec reader now keeps for the kubernetes runtime (tusk render pipeline shows them on the pod).
+  const pod = spec.pod ?? {};
+  const kube: [string, unknown][] = [
+    ['scheduling_spec', pod.nodeSelector ?? pod.priorityClassName],
+    ['tolerations', pod.tolerations],
+    ['sidecar_resource_requests', pod.sidecarResourceRequests],
+    ['sidecar_resource_limits', pod.sidecarResourceLimits],
+    ['service_account', pod.serviceAccount],
+    ['pod_spec', pod.podSpec],
+    ['pod_patch', pod.podPatch],
+    ['transform.image_pull_secrets', t.imagePullSecrets?.length ? t.imagePullSecrets : undefined],
+    ['transform.memory_volume', t.memoryVolume || undefined],
+  ];
+  for (const [field, value] of kube) if (value !== undefined) out.push(`${field}: ${IGNORED_WHY[field] ?? 'applied by the kubernetes runtime only: ignored by the local runtime'}`);
   for (const lazy of leaves(spec.input).filter((i) => i.type === 'pfs' && i.lazy)) out.push(`input.pfs.lazy (${lazy.name}): inputs are always copied into /pfs before the code runs`);
   for (const path of spec.ignoredFields) {
     const key = path.replace(/^\./, '');
