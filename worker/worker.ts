@@ -15,6 +15,7 @@ import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
 import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
+import { sandboxSetup, setupKey, type SandboxSetup } from './sandbox-setup.js';
 
 export interface WorkerApi extends TaskApi {
   register(pipeline: string, worker: string): Promise<Registration>;
@@ -43,8 +44,8 @@ export interface WorkerConfig {
 
 export class Worker {
   private stopped = false;
-  /** Whether the running sandbox isolates the network. */
-  private isolated: boolean;
+  /** The setup the running sandbox was made for (sandbox-setup.ts key). */
+  private sandboxKey: string;
   private readonly jobsSeen = new Set<string>();
   private batch: BatchSession | undefined;
   private readonly uploads = new InFlight(16);
@@ -61,8 +62,9 @@ export class Worker {
     private readonly source: TaskSource,
     private readonly log: Logger,
     private readonly sandboxOptions: SandboxOptions,
+    setup: SandboxSetup,
   ) {
-    this.isolated = isolatesNetwork(cfg, ctx.spec);
+    this.sandboxKey = setup.key;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -78,7 +80,8 @@ export class Worker {
     const socketDir = join(cfg.workerDir, 'sock');
     await mkdir(socketDir, { recursive: true });
     const sandboxOptions: SandboxOptions = { mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) };
-    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec) });
+    const setup = await setupFor(cfg, spec);
+    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec), binds: setup.binds, switchUser: setup.switchUser });
     const reporter = new Reporter((results) => api.report(cfg.pipeline, cfg.worker, results), log);
     const ctx: ExecContext = {
       pipeline: cfg.pipeline,
@@ -87,6 +90,9 @@ export class Worker {
       sandbox,
       baseEnv: {},
       cwd: cfg.cwd,
+      hostOut: join(cfg.pfs, 'out'),
+      ...(setup.runAs ? { runAs: setup.runAs } : {}),
+      ...(setup.userNote ? { userNote: setup.userNote } : {}),
       reporter,
       log,
       firstOfJob: (job) => worker!.firstOfJob(job),
@@ -110,7 +116,7 @@ export class Worker {
       batch: 8,
       prefetch: 4,
     });
-    worker = new Worker(cfg, ctx, source, log, sandboxOptions);
+    worker = new Worker(cfg, ctx, source, log, sandboxOptions, setup);
     worker.setSpec(spec);
     log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
     return worker;
@@ -149,6 +155,8 @@ export class Worker {
       transformEnv: spec.env,
       ...(socket ? { workerSocket: socket } : {}),
     });
+    // transform.secrets with env_var: set last, so nothing else overrides them (never logged).
+    for (const e of spec.secretEnv) this.ctx.baseEnv[e.name] = e.value;
   }
 
   private firstOfJob(job: string): boolean {
@@ -158,13 +166,19 @@ export class Worker {
     return true;
   }
 
-  /** A new pipeline version that changes sandbox_spec.network gets a sandbox to match before its code runs. */
+  /** A new pipeline version that changes sandbox_spec.network, transform.user or mounted secrets gets a sandbox to match before its code runs. */
   private async matchSandbox(): Promise<void> {
-    const want = isolatesNetwork(this.cfg, this.ctx.spec);
-    if (want === this.isolated || this.stopped) return;
+    if (this.stopped) return;
+    const want = sandboxKey(this.cfg, this.ctx.spec);
+    if (want === this.sandboxKey) return;
     this.ctx.sandbox.close();
-    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: want });
-    this.isolated = want;
+    const setup = await setupFor(this.cfg, this.ctx.spec);
+    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: isolatesNetwork(this.cfg, this.ctx.spec), binds: setup.binds, switchUser: setup.switchUser });
+    this.sandboxKey = setup.key;
+    if (setup.runAs) this.ctx.runAs = setup.runAs;
+    else delete this.ctx.runAs;
+    if (setup.userNote) this.ctx.userNote = setup.userNote;
+    else delete this.ctx.userNote;
     this.setSpec(this.ctx.spec);
   }
 
@@ -189,6 +203,14 @@ export class Worker {
       this.uploads.add(finished);
     }
   }
+}
+
+function setupFor(cfg: WorkerConfig, spec: WorkerSpec): Promise<SandboxSetup> {
+  return sandboxSetup(spec, join(cfg.workerDir, 'secrets'), { uid: process.getuid?.(), sandboxed: cfg.sandbox !== 'off', isolateNetwork: isolatesNetwork(cfg, spec) });
+}
+
+function sandboxKey(cfg: WorkerConfig, spec: WorkerSpec): string {
+  return setupKey(spec, isolatesNetwork(cfg, spec), process.getuid?.());
 }
 
 function isolatesNetwork(cfg: WorkerConfig, spec: WorkerSpec): boolean {
