@@ -5,7 +5,7 @@
 // when tuskd is root), resource_limits.memory (a datum that runs out fails
 // with a reason naming the limit). One daemon, real workers; specs written as
 // Pachyderm's docs write them.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
@@ -105,5 +105,33 @@ describe('transform.user and resource_limits.memory', () => {
     expect(datum.state).toBe('failed');
     expect(datum.reason).toMatch(/out of memory: the code exceeded resource_limits\.memory 64Mi \(exit code 1: MemoryError\)/);
     await tuskJson(['delete', 'pipeline', 'hungry']);
+  });
+});
+
+describe('input.pfs.s3 and s3_out', () => {
+  it.skipIf(!existsSync('/usr/bin/aws'))('serves the input and the output as S3 buckets that `aws s3 cp` reads and writes, as in Pachyderm\'s example', async () => {
+    await tuskJson(['create', 'repo', 'labresults']);
+    await tusk(['put', 'file', 'labresults@master:/t1/result.csv'], { input: 'patient,value\n1,42\n' });
+    // Pachyderm's S3-enabled pipeline example, as its docs write it.
+    const spec = {
+      pipeline: { name: 's3_protocol_enabled_pipeline' },
+      input: { pfs: { glob: '/', repo: 'labresults', name: 'labresults', s3: true } },
+      transform: {
+        cmd: ['sh'],
+        stdin: ['set -x && mkdir -p /tmp/result && aws --endpoint-url $S3_ENDPOINT s3 ls && aws --endpoint-url $S3_ENDPOINT s3 cp s3://labresults/ /tmp/result/ --recursive && aws --endpoint-url $S3_ENDPOINT s3 cp /tmp/result/ s3://out --recursive'],
+        image: 'pachyderm/ubuntu-with-s3-clients:v0.0.1',
+      },
+      s3_out: true,
+    };
+    const created = await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) });
+    expect(created.code, created.stderr).toBe(0);
+    const job = (await tuskJson<any[]>(['list', 'job', '-p', 's3_protocol_enabled_pipeline']))[0];
+    const waited = await tusk(['wait', 'job', `s3_protocol_enabled_pipeline@${job.id}`]);
+    expect(waited.code, waited.stderr + (await tusk(['logs', '-p', 's3_protocol_enabled_pipeline'])).stdout).toBe(0);
+    expect((await tusk(['get', 'file', 's3_protocol_enabled_pipeline@master:/t1/result.csv'])).stdout).toBe('patient,value\n1,42\n');
+
+    const wrongGlob = { ...spec, pipeline: { name: 'globbed' }, input: { pfs: { glob: '/*', repo: 'labresults', s3: true } } };
+    expectError(await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(wrongGlob) }), /its glob must be "\/"/);
+    await tuskJson(['delete', 'pipeline', 's3_protocol_enabled_pipeline']);
   });
 });

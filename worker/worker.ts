@@ -47,6 +47,9 @@ export class Worker {
   /** The setup the running sandbox was made for (sandbox-setup.ts key). */
   private sandboxKey: string;
   private readonly jobsSeen = new Set<string>();
+  /** input.pfs.s3 / s3_out: what the sidecar serves, and the variables that tell the code where. */
+  private s3Key = '';
+  private s3Env: Record<string, string> = {};
   private batch: BatchSession | undefined;
   private readonly uploads = new InFlight(16);
   private readonly done: Promise<void>;
@@ -155,8 +158,25 @@ export class Worker {
       transformEnv: spec.env,
       ...(socket ? { workerSocket: socket } : {}),
     });
+    // The sidecar's S3 endpoint (input.pfs.s3, s3_out), as Pachyderm's S3 sidecar gives it.
+    Object.assign(this.ctx.baseEnv, this.s3Env);
+    if (this.s3Env.S3_ENDPOINT && !spec.env.AWS_DEFAULT_REGION) this.ctx.baseEnv.AWS_DEFAULT_REGION = 'us-east-1';
     // transform.secrets with env_var: set last, so nothing else overrides them (never logged).
     for (const e of spec.secretEnv) this.ctx.baseEnv[e.name] = e.value;
+  }
+
+  /** A spec with S3 inputs or s3_out has the sidecar serve them before its code runs. */
+  private async matchS3(): Promise<void> {
+    const spec = this.ctx.spec;
+    const key = JSON.stringify({ inputs: spec.s3Inputs, out: spec.s3Out });
+    if (key === this.s3Key || this.stopped) return;
+    this.s3Env = {};
+    if (spec.s3Inputs.length > 0 || spec.s3Out) {
+      const e = await this.ctx.sidecar.call('serveS3', { inputs: [...spec.s3Inputs], out: spec.s3Out });
+      this.s3Env = { S3_ENDPOINT: e.endpoint, AWS_ACCESS_KEY_ID: e.accessKeyId, AWS_SECRET_ACCESS_KEY: e.secretAccessKey };
+    }
+    this.s3Key = key;
+    this.setSpec(spec);
   }
 
   private firstOfJob(job: string): boolean {
@@ -185,6 +205,7 @@ export class Worker {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       await this.matchSandbox();
+      await this.matchS3();
       if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
@@ -198,6 +219,7 @@ export class Worker {
         continue;
       }
       await this.matchSandbox();
+      await this.matchS3();
       await this.uploads.room();
       const { finished } = await executeDatum(this.ctx, p);
       this.uploads.add(finished);

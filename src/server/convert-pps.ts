@@ -1,6 +1,6 @@
 // Pipeline-system records → generated protobuf messages.
 import { quantityBytes } from '../pps/index.js';
-import type { DatumUsageSummary, ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
+import type { DatumUsageSummary, ExperimentRepo, ImpactRow, Input, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
 import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
 
 export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
@@ -108,7 +108,14 @@ export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
     user: t.user,
     memoryLimitBytes: memory ? (quantityBytes(memory) ?? 0) : 0,
     memoryLimit: memory ?? '',
-    s3Inputs: [],
-    s3Out: false,
+    s3Inputs: s3Inputs(spec.input),
+    s3Out: Boolean(spec.s3Out),
   };
+}
+
+/** The names of the inputs served as S3 buckets (input.pfs.s3). */
+function s3Inputs(input: Input): string[] {
+  if (input.type === 'pfs') return input.s3 ? [input.name] : [];
+  if (input.type === 'cron') return [];
+  return (input.inputs as Input[]).flatMap(s3Inputs);
 }

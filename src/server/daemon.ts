@@ -164,7 +164,7 @@ export class Daemon {
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets));
-      grpc.addService(WorkerApiService, workerService(pps, log, secrets));
+      grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes'));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
         // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.

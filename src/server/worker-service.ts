@@ -15,9 +15,12 @@ import { unaryHandler } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import { openingMessage, readFileOps } from './modify-file-stream.js';
 
-/** `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get). */
-export function workerService(pps: Pps, log: Logger, secrets: SecretStore): WorkerApiServer {
-  const specOf = (spec: PipelineSpec) => workerSpecWithSecrets(spec, secrets);
+/**
+ * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
+ * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
+ */
+export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false): WorkerApiServer {
+  const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
       const p = await pps.register(req.pipeline, req.worker);
