@@ -37,6 +37,7 @@ export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';
 export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
+export type { RemovalAction, RemovalOptions, RemovalResult } from './commit-removal.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
 export { DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
 export type { ExperimentRepo, PromoteResult } from './experiments.js';

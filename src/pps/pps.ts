@@ -19,6 +19,7 @@ import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
 import { JobControl } from './job-control.js';
+import { CommitRemoval } from './commit-removal.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -33,6 +34,8 @@ export class Pps {
   readonly experiments: Experiments;
   readonly impact: Impact;
   readonly control: JobControl;
+  /** `delete commit` and `squash commit` with their dependants and jobs (commit-removal.ts). */
+  readonly removal: CommitRemoval;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -50,6 +53,7 @@ export class Pps {
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
+    this.removal = new CommitRemoval(this.ctx, this.jobs);
   }
 
   /**

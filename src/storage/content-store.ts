@@ -11,10 +11,11 @@
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
-import type { FileContent } from './content.js';
+import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
 import { WriteSession } from './file-writer.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
+import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 
@@ -66,6 +67,11 @@ export class ContentStore {
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
   read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
     return this.reader.read(content, range);
+  }
+
+  /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */
+  verify(refs: Iterable<ChunkRef>): Promise<EntryCheck> {
+    return checkEntries(this.objects, this.index, refs);
   }
 
   /** A whole file in memory: for small files only. */

@@ -59,6 +59,14 @@ export class PackedBlobStore implements BlobStore {
     return bytes!;
   }
 
+  /** The blob as stored in its pack (no cache, no pending copy), verified against its sha256. Throws ObjectNotFound, CorruptObject. */
+  async getStored(id: string): Promise<Uint8Array> {
+    const ref = await this.index.lookup('blob', id);
+    if (!ref) throw this.notFound(id);
+    const [bytes] = await readEntries(this.objects, [ref]);
+    return bytes!;
+  }
+
   /** ObjectNotFound, or CorruptObject naming the unreadable packs that may hold the blob. */
   private notFound(id: string): Error {
     if (this.unreadable.length === 0) return new ObjectNotFound(`blob:${id}`);
