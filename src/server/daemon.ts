@@ -86,7 +86,7 @@ export class Daemon {
       });
       const objects = await openStore(config, metrics.storeMeter());
       if (objects instanceof CacheStore) metrics.watchCache(() => objects.stats());
-      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
+      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields), direct: objects instanceof CacheStore ? objects.inner : objects });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
       const usage: UsageHook = {

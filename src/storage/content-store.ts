@@ -28,6 +28,8 @@ export interface ContentStoreOptions {
   packSize?: number;
   /** Memory for recently read chunks and for recently read blobs (default 32 MiB each). */
   cacheBytes?: number;
+  /** The object store beneath any read cache (CacheStore.inner): fsck reads what is really stored from it. Default: `objects`. */
+  direct?: ObjectStore;
   /** Where rebuilding the index reports the pack indexes it repaired and the packs it could not read. */
   log?: StorageLog;
 }
@@ -38,7 +40,7 @@ export class ContentStore {
   private hasher?: Hasher;
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
-    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable });
+    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, direct: options.direct });
     this.blobs = blobs;
     this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes });
   }
@@ -71,7 +73,7 @@ export class ContentStore {
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */
   verify(refs: Iterable<ChunkRef>): Promise<EntryCheck> {
-    return checkEntries(this.objects, this.index, refs);
+    return checkEntries(this.options.direct ?? this.objects, this.index, refs);
   }
 
   /** A whole file in memory: for small files only. */
