@@ -38,6 +38,8 @@ export type { DatumTask } from './task-queue.js';
 export type { TaskWithData, InlineData } from './inline-inputs.js';
 export type { ProvenanceNode } from './provenance.js';
 export type { RemovalAction, RemovalOptions, RemovalResult } from './commit-removal.js';
+export { DEFAULT_RETENTION, decideRetention, type RetentionRule } from './datum-retention.js';
+export type { KeptResult } from './result-pruner.js';
 export type { PipelineRecord, JobRecord, JobDatumRecord, DatumCounts, JobState, DatumState, PipelineState } from './records.js';
 export { DatumOutputUpload, DatumOutputStore } from './datum-outputs.js';
 export type { ExperimentRepo, PromoteResult } from './experiments.js';

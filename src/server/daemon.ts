@@ -144,6 +144,8 @@ export class Daemon {
         tree,
         clock,
         timers: systemTimers,
+        retention: config.retention,
+        retentionIntervalMs: config.retentionIntervalMs,
         random,
         log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
