@@ -1,37 +1,31 @@
-// The reachability walk: every tree node, ref-list blob and chunk slice that
-// a set of trees (or a bare file content) reaches, reported through a
-// visitor. fsck checks what it reaches; the garbage collector (branch `gc`
-// writes the same interface) marks with it, so both agree on what
-// "reachable" means. Reads go through the loaders the caller passes (fsck
-// passes ones that bypass every cache). A node or ref-list blob already in
-// `seen` is not walked again: many commits sharing most nodes cost about one.
+// The reachability walk: every tree node, ref-list blob and chunk that a set
+// of trees (or bare file contents) reaches. The garbage collector marks with
+// it and fsck checks with it, so both agree on what "reachable" means. Reads
+// go through the two loaders the caller passes; a node or ref-list blob seen
+// once (in `seen`, shared across calls) is not walked again, so the walk over
+// many commits that share most of their nodes costs about one tree.
 import type { ChunkRef, FileContent } from '../storage/content.js';
 import { decodeRefs } from '../storage/ref-codec.js';
 import { EMPTY_TREE } from './codec.js';
 import type { TreeId, TreeNode } from './node.js';
 
-/** How the walk reads: tree nodes by ID, and ref-list blobs (FileContent.indirect) by ID. */
+/** How the walk reads: a node loader (FileTree-style) and BlobStore.get for ref-list blobs. */
 export interface ReachableSource {
-  /** Throws ObjectNotFound or CorruptObject. */
   loadNode(id: TreeId): Promise<TreeNode>;
-  /** Throws ObjectNotFound or CorruptObject. */
   loadBlob(id: string): Promise<Uint8Array>;
 }
 
-/** What the walk reports; every callback is optional. */
+/** What the walk reports; each node and ref-list blob once per `seen` set. */
 export interface ReachableVisitor {
   node?(id: TreeId, node: TreeNode): void;
   refList?(id: string, path: string): void;
-  /** Each chunk a file's bytes use, with the file's path (a chunk used twice is reported twice). */
+  /** Every chunk slice a file's bytes use (a chunk used twice is reported twice). */
   chunk?(ref: ChunkRef, path: string): void;
-  /**
-   * A node or ref-list blob that could not be read; `path` is the file (ref lists) or the last
-   * path the node holds ('/' for a root). Without this callback the walk throws.
-   */
+  /** A node or ref-list blob that could not be loaded; without this callback the walk throws. */
   missing?(what: { kind: 'node' | 'refList'; id: string; path: string; error: Error }): void;
 }
 
-/** Walks every tree reachable from `roots`, skipping nodes and blobs already in `seen` (which it fills). */
+/** Walks every tree reachable from `roots`, skipping nodes already in `seen` (which it fills). */
 export async function walkReachable(source: ReachableSource, roots: Iterable<TreeId>, visit: ReachableVisitor, seen: Set<string> = new Set()): Promise<void> {
   for (const root of roots) await walkNode(source, root, '/', visit, seen);
 }
@@ -55,7 +49,7 @@ async function walkNode(source: ReachableSource, id: TreeId, path: string, visit
   for (const entry of node.entries) await walkContent(source, entry.content, entry.path, visit, seen);
 }
 
-/** Walks one file's content: its inline slices, or its ref-list blobs and the slices they list. */
+/** Walks one file's content: its inline slices, or its ref-list blobs and the slices they hold. */
 export async function walkContent(source: ReachableSource, content: FileContent, path: string, visit: ReachableVisitor, seen: Set<string> = new Set()): Promise<void> {
   for (const ref of content.refs ?? []) visit.chunk?.(ref.chunk, path);
   for (const id of content.indirect ?? []) {
