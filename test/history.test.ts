@@ -65,6 +65,9 @@ describe('delete commit and squash commit', () => {
     expect(plan.commits.map((c: any) => [c.repo, c.id, c.action]).sort()).toEqual([['hin', a2, 'deleted'], ['hout', a2, 'deleted']]);
     expect(plan.branches.sort((x: any, y: any) => x.repo.localeCompare(y.repo))).toEqual([{ repo: 'hin', name: 'master', head: a1 }, { repo: 'hout', name: 'master', head: a1 }]);
     expect(await ids('hin')).toEqual([a2, a1]); // a dry run changes nothing
+    const help = await tusk(['squash', 'commit', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--recursive[\s\S]*--dry-run[\s\S]*-o, --output/);
 
     const done = await tusk(['delete', 'commit', `hin@${a2}`, '--recursive']);
     expect(done.code, done.stderr).toBe(0);
