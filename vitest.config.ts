@@ -15,7 +15,7 @@ import { defineConfig } from 'vitest/config';
 const workers = Number(process.env.TUSK_TEST_WORKERS) || Math.max(2, availableParallelism());
 
 /** End-to-end tests of PFS (repos, commits, files through a real daemon) that also run in S3 mode. */
-export const PFS_E2E = ['test/cli.test.ts', 'test/crash.test.ts', 'test/disconnect.test.ts', 'test/pack-index.test.ts'];
+export const PFS_E2E = ['test/cli.test.ts', 'test/crash.test.ts', 'test/disconnect.test.ts', 'test/pack-index.test.ts', 'test/fsck.test.ts'];
 
 export default defineConfig({
   test: {
