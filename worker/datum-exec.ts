@@ -32,8 +32,8 @@ export interface ExecContext {
   hostOut: string;
   /** transform.user, when applied. */
   runAs?: RunAs;
-  /** Why transform.user is not applied (written to each job's first datum log). */
-  userNote?: string;
+  /** What of the spec is not applied, and why (written to each job's first datum log). */
+  notes?: readonly string[];
   reporter: Reporter;
   log: Logger;
   /** Tells the coordinator the datum's code is about to run (never throws: a datum runs even if the call fails). */
@@ -146,7 +146,7 @@ export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
   const log = new DatumLog({ pipeline: ctx.pipeline, job: task.job, datum: task.datum });
   if (ctx.firstOfJob(task.job)) {
     if (ctx.sandbox.fallbackReason) log.system(fallbackNote(ctx.sandbox));
-    if (ctx.userNote) log.system(ctx.userNote);
+    for (const note of ctx.notes ?? []) log.system(note);
   }
   return log;
 }

@@ -17,18 +17,18 @@ export interface SandboxSetup {
   binds: { host: string; at: string }[];
   switchUser: boolean;
   runAs?: RunAs;
-  /** Why transform.user is not applied (for the datum log), when it is not. */
-  userNote?: string;
+  /** What of the spec is not applied, and why (for each job's first datum log). */
+  notes: string[];
 }
 
 /** The sandbox's needs for `spec`, writing the secret files under `dir` (emptied first). */
 export async function sandboxSetup(spec: WorkerSpec, dir: string, o: { uid: number | undefined; sandboxed: boolean; isolateNetwork: boolean }): Promise<SandboxSetup> {
   let runAs: RunAs | undefined;
-  let userNote: string | undefined;
+  const notes: string[] = [];
   if (spec.user) {
     const blocker = switchBlocker(o.uid);
     const found = blocker ? blocker : resolveUser(spec.user, readPasswd());
-    if (typeof found === 'string') userNote = `transform.user "${spec.user}" is not applied: ${found}; the code runs as uid ${o.uid ?? 'unknown'}`;
+    if (typeof found === 'string') notes.push(`transform.user "${spec.user}" is not applied: ${found}; the code runs as uid ${o.uid ?? 'unknown'}`);
     else runAs = found;
   }
   await rm(dir, { recursive: true, force: true });
@@ -44,7 +44,8 @@ export async function sandboxSetup(spec: WorkerSpec, dir: string, o: { uid: numb
     await chmod(host, 0o500);
     binds.push({ host, at: m.path });
   }
-  return { key: setupKey(spec, o.isolateNetwork, o.uid), binds, switchUser: Boolean(runAs), ...(runAs ? { runAs } : {}), ...(userNote ? { userNote } : {}) };
+  if (binds.length > 0 && !o.sandboxed) notes.push(`transform.secrets: without a sandbox (TUSK_SANDBOX=off) nothing can be mounted at ${binds.map((b) => b.at).join(', ')}; the files are at ${binds.map((b) => b.host).join(', ')}`);
+  return { key: setupKey(spec, o.isolateNetwork, o.uid), binds, switchUser: Boolean(runAs), ...(runAs ? { runAs } : {}), notes };
 }
 
 /** The sandbox key of a spec: what sandboxSetup would make, without writing anything. */

@@ -95,7 +95,7 @@ export class Worker {
       cwd: cfg.cwd,
       hostOut: join(cfg.pfs, 'out'),
       ...(setup.runAs ? { runAs: setup.runAs } : {}),
-      ...(setup.userNote ? { userNote: setup.userNote } : {}),
+      notes: setup.notes,
       reporter,
       log,
       firstOfJob: (job) => worker!.firstOfJob(job),
@@ -197,8 +197,7 @@ export class Worker {
     this.sandboxKey = setup.key;
     if (setup.runAs) this.ctx.runAs = setup.runAs;
     else delete this.ctx.runAs;
-    if (setup.userNote) this.ctx.userNote = setup.userNote;
-    else delete this.ctx.userNote;
+    this.ctx.notes = setup.notes;
     this.setSpec(this.ctx.spec);
   }
 
