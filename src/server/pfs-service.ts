@@ -10,7 +10,8 @@ import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
-import { MODIFY_FILE_WINDOW, openingMessage, readFileOps } from './modify-file-stream.js';
+import { openLocalFile, refuseLocalFile } from './local-file.js';
+import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
 
 /** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
@@ -23,7 +24,20 @@ export const pfsServiceDefinition: typeof PfsApiService = {
 /** GetFile sends pieces of at least this size (many small chunk slices are gathered into one message). */
 const GET_MESSAGE = 1024 * 1024;
 
-export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
+export interface PfsServiceOptions {
+  /** Read files a caller on this machine names (ModifyFile's local_file; see local-file.ts). Default true. */
+  localFiles?: boolean;
+}
+
+export function pfsService(pfs: Pfs, log: Logger, options: PfsServiceOptions = {}): PfsApiServer {
+  const openLocal: LocalFileOpener =
+    options.localFiles === false
+      ? refuseLocalFile
+      : async (req) => {
+          const data = await openLocalFile(req);
+          log.log('info', 'local_file_read', { source: req.source, path: req.path });
+          return data;
+        };
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const branchRef = (text: string) => {
     const ref = parseRef(text);
@@ -71,7 +85,7 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
     }),
 
     modifyFile: (call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>, callback: sendUnaryData<ModifyFileResponse>) => {
-      modifyFile(pfs, call).then(
+      modifyFile(pfs, call, openLocal).then(
         (res) => callback(null, res),
         (err) => {
           if (!call.cancelled) log.log('debug', 'rpc_failed', { rpc: 'ModifyFile', code: (err as { code?: string }).code, message: (err as Error).message });
@@ -124,11 +138,11 @@ async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, da
 }
 
 /** ModifyFile: open names a branch or open commit; the files are applied as one commit once the stream ended after close. */
-async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
+async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>, openLocal: LocalFileOpener): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const open = await openingMessage(messages, 'ModifyFile');
   const upload = await pfs.upload(open.target, open.description || undefined, open.force);
-  await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile');
+  await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile', openLocal);
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
 }
