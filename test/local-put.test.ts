@@ -1,10 +1,11 @@
 // `tusk put file` of a large local file to a daemon on this machine hands the
-// daemon the path instead of the bytes (it reads the file itself), and falls
-// back to sending the bytes when the daemon refuses (here: TUSK_LOCAL_FILES=false);
-// either way the commit holds exactly the file. A caller without a valid
+// daemon the path instead of the bytes (it reads the file itself), and `get
+// file -o` lets it write the output file itself; both fall back to moving the
+// bytes over gRPC when the daemon refuses (here: TUSK_LOCAL_FILES=false);
+// either way the commit, and the file got back, hold exactly the bytes. A caller without a valid
 // proof gets LocalFileRefused and nothing is applied.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ async function read(client: TuskClient, path: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe('put file to a daemon on this machine', () => {
+describe('put file and get file -o with a daemon on this machine', () => {
   it('lets the daemon read the file itself, and refuses a caller without a proof', async () => {
     const daemon = await startDaemon();
     daemons.push(daemon);
@@ -45,6 +46,11 @@ describe('put file to a daemon on this machine', () => {
       expect(put.code).toBe(0);
       expect((await read(client, 'data@master:/big.bin')).equals(bytes)).toBe(true);
       expect(daemon.logs()).toContain('local_file_read');
+      const out = join(scratch, 'got-local.bin');
+      const get = await tusk(['get', 'file', 'data@master:/big.bin', '-o', out], { env: daemon.env });
+      expect(get.stderr).toBe('');
+      expect((await readFile(out)).equals(bytes)).toBe(true);
+      expect(daemon.logs()).toContain('local_file_written');
 
       const head = (await client.inspectCommit('data@master')).id;
       const writer = await client.modifyFile('data@master');
@@ -67,6 +73,11 @@ describe('put file to a daemon on this machine', () => {
       expect(put.code).toBe(0);
       expect((await read(client, 'data@master:/big.bin')).equals(bytes)).toBe(true);
       expect(daemon.logs()).not.toContain('local_file_read');
+      const out = join(scratch, 'got-streamed.bin');
+      const get = await tusk(['get', 'file', 'data@master:/big.bin', '-o', out], { env: daemon.env });
+      expect(get.stderr).toBe('');
+      expect((await readFile(out)).equals(bytes)).toBe(true);
+      expect(daemon.logs()).not.toContain('local_file_written');
     } finally {
       client.close();
     }

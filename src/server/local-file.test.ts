@@ -2,12 +2,12 @@
 // runs as the daemon's user; anything else is refused before a byte is read.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalProof, isLoopbackAddress, type LocalProof } from '../client/local-proof.js';
-import { checkProof, openLocalFile } from './local-file.js';
+import { checkProof, openLocalFile, openLocalOutput, writeLocalOutput } from './local-file.js';
 
 let dir: string;
 let proof: LocalProof;
@@ -64,6 +64,18 @@ describe('the local file path', () => {
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     await expect(openLocalFile(req(join(dir, 'fifo')))).rejects.toEqual(refused(/not a regular file/));
     await expect(openLocalFile(req(join(dir, 'missing')))).rejects.toEqual(refused(/ENOENT/));
+  });
+
+  it('writes a file into an existing output and refuses one reached through a link', async () => {
+    const out = join(dir, 'out.bin');
+    await writeFile(out, 'old content, longer than nothing');
+    const n = await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), [bytes.subarray(0, 5), bytes.subarray(5)]);
+    expect(n).toBe(bytes.length);
+    expect((await readFile(out)).equals(bytes)).toBe(true);
+    const link = join(dir, 'out-link');
+    await symlink(out, link);
+    await expect(openLocalOutput({ path: link, proof: proof.proof, nonce: proof.nonce })).rejects.toEqual(refused(/cannot open the output/));
+    await expect(openLocalOutput({ path: out, proof: proof.proof, nonce: 'y'.repeat(48) })).rejects.toEqual(refused(/nonce/));
   });
 
   it('is tried only for daemons on this machine', () => {

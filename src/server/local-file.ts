@@ -1,13 +1,14 @@
-// The local fast path of `put file`: a CLI on the daemon's own machine names a
-// file (ModifyFile's `local_file`) instead of streaming its bytes over gRPC,
-// and the daemon reads it itself: no copies through the CLI, the gRPC frames
-// and the HTTP/2 windows, and the CLI's core is free for the chunk scan.
+// The local fast path of `put file` and `get file -o`: a CLI on the daemon's
+// own machine names a file (ModifyFile's `local_file`, GetFile's
+// `local_output`) instead of streaming its bytes over gRPC, and the daemon
+// reads (or writes) it itself: no copies through the CLI, the gRPC frames and
+// the HTTP/2 windows, and the CLI's core is free for the daemon's work.
 //
 // Security: the daemon must never read, on a caller's behalf, a file that the
 // caller could not read itself (a user on the same machine naming another
 // user's file, or /proc/<pid>/fd/N of a process of the daemon's user). So the
 // path is taken only from a caller that proves it runs as the daemon's own
-// user: `proof` must be a regular file (not followed through a link) owned by
+// user (and write only into a file the caller made and names): `proof` must be a regular file (not followed through a link) owned by
 // the daemon's uid, readable by nobody else, holding exactly `nonce`. Only a
 // process of that uid (or root) can create such a file, and such a process can
 // read whatever the daemon can, so reading `source` for it grants nothing new.
@@ -20,11 +21,13 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { FailedPrecondition } from '../errors/index.js';
-import type { LocalFile } from '../gen/tusk/pfs.js';
+import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
 
 /** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
 const PIECE = 4 * 1024 * 1024;
 const MIN_NONCE = 32;
+/** Bytes gathered per write of a local output. */
+const WRITE_BYTES = 8 * 1024 * 1024;
 
 function refuse(reason: string): FailedPrecondition {
   return new FailedPrecondition('LocalFileRefused', `the daemon does not read this file itself: ${reason}; send its bytes instead`, { reason });
@@ -75,6 +78,58 @@ export async function openLocalFile(req: LocalFile): Promise<AsyncIterable<Uint8
     throw refuse(`cannot open the source (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return readPieces(fh);
+}
+
+/**
+ * Opens the existing regular file `req.path` (not through a link) for the
+ * daemon to write a file's bytes into, after checking the proof; truncated.
+ */
+export async function openLocalOutput(req: LocalOutput): Promise<FileHandle> {
+  await checkProof(req.proof, req.nonce);
+  if (!isAbsolute(req.path)) throw refuse('the output path is not absolute');
+  let fh: FileHandle;
+  try {
+    fh = await open(req.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw refuse(`cannot open the output (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    if (!(await fh.stat()).isFile()) throw refuse('the output is not a regular file');
+    await fh.truncate(0);
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Writes `data` into `fh` in writes of about WRITE_BYTES (pieces gathered with writev), then closes it. Resolves with the byte count. */
+export async function writeLocalOutput(fh: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
+  let total = 0;
+  try {
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      for (let at = 0; at < batch.length; at += 1024) {
+        const part = batch.slice(at, at + 1024); // writev takes at most IOV_MAX buffers
+        const want = part.reduce((n, b) => n + b.length, 0);
+        const { bytesWritten } = await fh.writev(part);
+        if (bytesWritten !== want) await fh.write(Buffer.concat(part).subarray(bytesWritten)); // a short write: finish it
+      }
+      batch = [];
+      bytes = 0;
+    };
+    for await (const piece of data) {
+      batch.push(piece);
+      bytes += piece.length;
+      total += piece.length;
+      if (bytes >= WRITE_BYTES) await flush();
+    }
+    await flush();
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  return total;
 }
 
 /** The opener of a daemon told not to read local files (TUSK_LOCAL_FILES=false). */

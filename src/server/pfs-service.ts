@@ -10,7 +10,7 @@ import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
-import { openLocalFile, refuseLocalFile } from './local-file.js';
+import { openLocalFile, openLocalOutput, refuseLocalFile, writeLocalOutput } from './local-file.js';
 import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
 
@@ -96,7 +96,14 @@ export function pfsService(pfs: Pfs, log: Logger, options: PfsServiceOptions = {
     getFile: (call) => {
       (async () => {
         const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
-        if (await sendData(call, data)) call.end();
+        const local = call.request.localOutput;
+        if (local?.path) {
+          // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
+          const fh = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local);
+          const bytes = await writeLocalOutput(fh, data);
+          log.log('info', 'local_file_written', { path: local.path, bytes });
+          call.end();
+        } else if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
     },
     copyFile: u('CopyFile', async (req) => {

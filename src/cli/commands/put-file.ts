@@ -5,11 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { FileWriter, LocalProof } from '../../client/index.js';
-import { createLocalProof, isLoopbackAddress } from '../../client/local-proof.js';
+import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { loadLocal, localError, readLocal, statLocal, walkFiles } from '../local-files.js';
+import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
@@ -78,7 +78,7 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
   if (opts.append && opts.overwrite) throw usageError('--append and --overwrite contradict each other');
   if (opts.file !== undefined && opts.inputFile !== undefined) throw usageError('give -f or -i, not both');
   const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
-  const local = localPutWanted(ctx) ? new LazyProof() : undefined;
+  const local = localTransferWanted(ctx) ? new LazyProof() : undefined;
   let response;
   try {
     const write = async (via: LazyProof | undefined) => {
@@ -98,7 +98,7 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
       response = await write(local);
     } catch (err) {
       // The daemon may not read our files (another user, machine or container): nothing was applied; send the bytes.
-      if (!local?.used || (err as { code?: string }).code !== 'LocalFileRefused') throw err;
+      if (!local?.used || !isLocalRefusal(err)) throw err;
       response = await write(undefined);
     }
   } finally {
@@ -111,26 +111,6 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
 
 /** Files at least this large are handed to a daemon on this machine by path (below, sending them costs little). */
 const LOCAL_MIN = 4 * 1024 * 1024;
-
-/** The local path is tried when the daemon is on this machine, unless TUSK_LOCAL_PUT=false. */
-function localPutWanted(ctx: CliContext): boolean {
-  const off = ctx.env.TUSK_LOCAL_PUT;
-  return off !== 'false' && off !== '0' && isLoopbackAddress(ctx.address());
-}
-
-/** The proof for the local path, made when the first large file needs it. */
-class LazyProof {
-  private proof?: Promise<LocalProof>;
-  get used(): boolean {
-    return this.proof !== undefined;
-  }
-  get(): Promise<LocalProof> {
-    return (this.proof ??= createLocalProof());
-  }
-  async dispose(): Promise<void> {
-    await (await this.proof?.catch(() => undefined))?.dispose();
-  }
-}
 
 /** A local file: by path to a daemon that may read it (large files), else its bytes. */
 async function putLocal(w: FileWriter, dest: string, file: string, o: WriteOptions, size?: number): Promise<void> {
