@@ -5,7 +5,7 @@ import type { ServerReadableStream, ServerWritableStream, sendUnaryData, Service
 import { InvalidArgument } from '../errors/index.js';
 import type { Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import { PfsApiService, type GetFileResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type GetFileResponse, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
@@ -13,6 +13,7 @@ import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import { openLocalFile, openLocalOutput, refuseLocalFile, writeLocalOutput } from './local-file.js';
 import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
+import type { RemovalResult } from '../pps/index.js';
 
 /** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
 export const pfsServiceDefinition: typeof PfsApiService = {
@@ -24,12 +25,17 @@ export const pfsServiceDefinition: typeof PfsApiService = {
 /** GetFile sends pieces of at least this size (many small chunk slices are gathered into one message). */
 const GET_MESSAGE = 1024 * 1024;
 
+/** `delete commit` / `squash commit` across the DAG (the pipeline system's CommitRemoval: it knows jobs and provenance). */
+export interface CommitRemovalApi {
+  remove(action: 'delete' | 'squash', ref: string, options: { recursive?: boolean; dryRun?: boolean; force?: boolean }): Promise<RemovalResult>;
+}
+
 export interface PfsServiceOptions {
   /** Read files a caller on this machine names (ModifyFile's local_file; see local-file.ts). Default true. */
   localFiles?: boolean;
 }
 
-export function pfsService(pfs: Pfs, log: Logger, options: PfsServiceOptions = {}): PfsApiServer {
+export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, options: PfsServiceOptions = {}): PfsApiServer {
   const openLocal: LocalFileOpener =
     options.localFiles === false
       ? refuseLocalFile
@@ -62,8 +68,11 @@ export function pfsService(pfs: Pfs, log: Logger, options: PfsServiceOptions = {
       if (req.wait) commits = await Promise.all(commits.map((c) => pfs.commits.waitFor(c.repo, c.id)));
       return { commits: commits.map(commitMsg) };
     }),
-    deleteCommit: u('DeleteCommit', async () => {
-      throw new InvalidArgument('Unimplemented', 'delete commit is not supported yet');
+    deleteCommit: u('DeleteCommit', async (req) => removedMsg(await removal.remove('delete', req.commit, { recursive: req.recursive, dryRun: req.dryRun, force: req.force }))),
+    squashCommit: u('SquashCommit', async (req) => removedMsg(await removal.remove('squash', req.commit, { recursive: req.recursive, dryRun: req.dryRun, force: req.force }))),
+    fsck: u('Fsck', async (req) => {
+      const report = await pfs.fsck(req.scope);
+      return { commits: report.commits, nodes: report.nodes, chunks: report.chunks, bytes: report.bytes, problems: report.problems };
     }),
 
     createBranch: u('CreateBranch', async (req) => {
@@ -152,4 +161,8 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
   await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile', openLocal);
   const result = await upload.commit();
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+}
+
+function removedMsg(r: RemovalResult): RemoveCommitResponse {
+  return { commits: r.commits, jobs: r.jobs, branches: r.branches.map((b) => ({ repo: b.repo, name: b.name, head: b.head, trigger: undefined })), dryRun: r.dryRun };
 }
