@@ -164,7 +164,7 @@ export class Daemon {
         interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
       });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
-      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal));
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal, { localFiles: config.localFiles }));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets));
       grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes'));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
