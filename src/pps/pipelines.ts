@@ -49,7 +49,11 @@ export class Pipelines {
     await this.ctx.store.apply(this.ctx.store.putPipelineOps(pipeline));
     this.ctx.deps.log('info', existing ? 'pipeline_updated' : 'pipeline_created', { pipeline: spec.name, version: pipeline.version });
     if (pipeline.state === 'running') await this.ctx.deps.runtime.ensure(spec.name, spec.parallelismSpec.constant);
-    if (await this.hasInputCommits(spec)) await this.jobs.runNow(spec.name);
+    if (await this.hasInputCommits(spec)) {
+      const deferred = this.ctx.deferred.getStore();
+      if (deferred) deferred.pipelines.add(spec.name); // in a transaction: it runs once, after (transactions.ts)
+      else await this.jobs.runNow(spec.name);
+    }
     await this.changed();
     return (await this.ctx.store.getPipeline(spec.name))!;
   }

@@ -18,6 +18,7 @@ import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
+import { Transactions } from './transactions.js';
 import { JobControl } from './job-control.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
@@ -33,12 +34,15 @@ export class Pps {
   readonly experiments: Experiments;
   readonly impact: Impact;
   readonly control: JobControl;
+  readonly transactions: Transactions;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
     if (await this.onlyFeedsTriggers(commit)) return;
+    const deferred = this.ctx.deferred.getStore();
+    if (deferred) return void deferred.commits.push({ repo: commit.repo, branch: commit.branch, id: commit.id });
     await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
 
@@ -50,6 +54,7 @@ export class Pps {
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
+    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines);
   }
 
   /**
@@ -57,6 +62,8 @@ export class Pps {
    * the pipelines reading that branch run on it, as for a new commit, under the commit's global ID.
    */
   private readonly onMove = async (move: BranchMove): Promise<void> => {
+    const deferred = this.ctx.deferred.getStore();
+    if (deferred) return void deferred.moves.push({ repo: move.repo, branch: move.branch, to: move.to.id });
     try {
       const order = downstream(await this.jobs.nodes(), move.repo, move.branch);
       if (order.length > 0) await this.jobs.createCascade(order, move.to.id, new Set([move.repo]));
