@@ -174,9 +174,9 @@ export class WorkerClient {
     await unary((cb) => this.worker.started({ pipeline, worker, job, datum }, cb));
   }
   /** Results without an inline output may leave out `inlineOutput` and `outputFiles`; unmeasured ones `cpuMs` and `peakMemoryBytes`. */
-  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[]): Promise<void> {
+  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[], logs: LogLine[] = []): Promise<void> {
     const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [], cpuMs: r.cpuMs ?? 0, peakMemoryBytes: r.peakMemoryBytes ?? 0 }));
-    await unary((cb) => this.worker.report({ pipeline, worker, results: full }, cb));
+    await unary((cb) => this.worker.report({ pipeline, worker, results: full, logs }, cb));
   }
   /** Opens an upload of one datum's output files; close() stores them and returns the output ID (abort() stores nothing). */
   putDatumOutput(datum: DatumRef): FileWriter<DatumOutputResponse> {

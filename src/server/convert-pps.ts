@@ -103,6 +103,8 @@ export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
     datumTries: spec.datumTries,
     datumTimeoutMs: spec.datumTimeoutMs ?? 0,
     isolateNetwork: spec.sandboxSpec?.network === false,
+    spout: Boolean(spec.spout),
+    spoutOverwrite: spec.spout?.overwrite ?? false,
   };
 }
 
