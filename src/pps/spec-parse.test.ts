@@ -268,9 +268,17 @@ describe('spec errors name the field path and the problem', () => {
 
   it('real Pachyderm fields that would change behaviour if ignored are refused', () => {
     expect(problemsOf(base({ s3_out: true }))).toEqual(['s3_out: not supported by Tusk']);
-    expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['spout: not supported by Tusk']);
+    expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['input: a spout pipeline has no input (its code brings the data in)']);
     expect(problemsOf(base({ input: { pfs: { repo: 'r', glob: '/', s3: true } } }))).toEqual(['input.pfs.s3: not supported by Tusk (inputs are files under /pfs)']);
     expect(parsePipelineSpec(base({ s3_out: false })).name).toBe('p');
+  });
+
+  it('a spout has no input and one process', () => {
+    const spout = parsePipelineSpec(JSON.stringify({ pipeline: { name: 'feed' }, spout: { overwrite: true }, transform: { cmd: ['sh'] } }));
+    expect(spout.spout).toEqual({ overwrite: true });
+    expect(spout.input).toEqual({ type: 'union', inputs: [] });
+    expect(parsePipelineSpec('pipeline: {name: feed}\nspout: {}\ntransform: {cmd: [sh]}\n').spout).toEqual({ overwrite: false });
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 'feed' }, spout: {}, transform: { cmd: ['sh'] }, parallelismSpec: { constant: 2 } }))).toEqual(['parallelismSpec: a spout runs one process: parallelism_spec.constant must be 1']);
   });
 
   it('syntax errors carry a position', () => {
