@@ -8,25 +8,33 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PpsClient, TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let dir: string;
+// Checks and set-up go through the client (fewer CLI starts); the commands under test through the CLI.
+let pfs: TuskClient;
+let pps: PpsClient;
+const missing = (p: Promise<unknown>) => p.then(() => 'found', (err: { kind?: string }) => err.kind);
 const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 
 beforeAll(async () => {
   daemon = await startDaemon();
   dir = await mkdtemp(join(tmpdir(), 'tusk-txn-'));
+  pfs = new TuskClient(daemon.address);
+  pps = new PpsClient(daemon.address);
   for (const repo of ['left', 'right']) {
-    await tuskJson(['create', 'repo', repo]);
-    const res = await tusk(['put', 'file', `${repo}@staging:/data`, '-f', '-'], { input: `${repo} data\n` });
-    expect(res.code, res.stderr).toBe(0);
+    await pfs.createRepo(repo);
+    await pfs.putFile(`${repo}@staging`, '/data', Buffer.from(`${repo} data\n`));
   }
 }, 60_000);
 
 afterAll(async () => {
+  pfs?.close();
+  pps?.close();
   await daemon?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -60,19 +68,19 @@ describe('transactions', { timeout: 120_000 }, () => {
     expect(first.stdout).toBe(`added to transaction ${started.id}: create branch left@master --head left@staging\n`);
     await tuskJson(['create', 'branch', 'right@master', '--head', 'staging']);
     // Recorded, not applied: master is still empty and nothing ran.
-    expect((await tuskJson(['inspect', 'branch', 'left@master'])).head).toBeFalsy();
-    expect(await tuskJson(['list', 'job', '-p', 'joined'])).toEqual([]);
+    expect((await pfs.inspectBranch('left@master')).head).toBeFalsy();
+    expect(await pps.listJobs('joined')).toEqual([]);
     const shown = await tuskJson(['inspect', 'transaction']);
     expect(shown.ops.map((o: any) => o.summary)).toEqual(['create branch left@master --head left@staging', 'create branch right@master --head right@staging']);
 
     const done = await tuskJson(['finish', 'transaction']);
     expect(done.jobs.map((j: any) => j.pipeline)).toEqual(['joined']);
-    const job = await tuskJson(['wait', 'job', `joined@${done.jobs[0].id}`]);
+    const job = await pps.inspectJob('joined', done.jobs[0].id, true);
     expect(job.state).toBe('success');
-    expect(await tuskJson(['list', 'job', '-p', 'joined'])).toHaveLength(1);
+    expect(await pps.listJobs('joined')).toHaveLength(1);
     expect((await tusk(['get', 'file', 'joined@master:/joined'])).stdout).toBe('left data\nright data\n');
     // The transaction is gone and no longer active: commands apply directly again.
-    expect(await tuskJson(['list', 'transaction'])).toEqual([]);
+    expect(await pps.listTransactions()).toEqual([]);
     expect((await tuskJson(['create', 'branch', 'left@direct', '--head', 'staging'])).head).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -87,9 +95,9 @@ describe('transactions', { timeout: 120_000 }, () => {
     expect(again.stderr).toMatch(/transaction [0-9a-f]{32} is active already/);
 
     expect((await tusk(['delete', 'transaction'])).stdout).toBe(`deleted transaction ${t.id}\n`);
-    expect(await tuskJson(['list', 'transaction'])).toEqual([]);
-    expectError(await tusk(['inspect', 'branch', 'left@discarded']), /not found/);
-    expectError(await tusk(['inspect', 'branch', 'right@discarded']), /not found/);
+    expect(await pps.listTransactions()).toEqual([]);
+    expect(await missing(pfs.inspectBranch('left@discarded'))).toBe('not_found');
+    expect(await missing(pfs.inspectBranch('right@discarded'))).toBe('not_found');
     expectError(await tusk(['finish', 'transaction', t.id]), new RegExp(`transaction ${t.id} not found`));
   });
 
@@ -103,21 +111,21 @@ describe('transactions', { timeout: 120_000 }, () => {
 
     const res = await tusk(['finish', 'transaction']);
     expectError(res, /transaction [0-9a-f]{32} rolled back: create branch right@later --head right@nosuchbranch: .*nosuchbranch/);
-    expectError(await tusk(['inspect', 'branch', 'left@rolled']), /not found/);
-    expectError(await tusk(['inspect', 'pipeline', 'rolled']), /pipeline "rolled" not found/);
-    expectError(await tusk(['inspect', 'repo', 'rolled']), /not found/);
-    expect(await tuskJson(['list', 'job', '-p', 'joined'])).toHaveLength(1);
-    expect(await tuskJson(['list', 'transaction'])).toEqual([]);
+    expect(await missing(pfs.inspectBranch('left@rolled'))).toBe('not_found');
+    expect(await missing(pps.inspectPipeline('rolled'))).toBe('not_found');
+    expect(await missing(pfs.inspectRepo('rolled'))).toBe('not_found');
+    expect(await pps.listJobs('joined')).toHaveLength(1);
+    expect(await pps.listTransactions()).toEqual([]);
   });
 
   it('start commit and finish commit in a transaction apply when it is finished', async () => {
     await tuskJson(['start', 'transaction']);
     await tuskJson(['start', 'commit', 'right@txn', '-m', 'from a transaction']);
     await tuskJson(['finish', 'commit', 'right@txn']);
-    expectError(await tusk(['inspect', 'branch', 'right@txn']), /not found/);
+    expect(await missing(pfs.inspectBranch('right@txn'))).toBe('not_found');
     await tuskJson(['finish', 'transaction']);
-    const commit = await tuskJson(['inspect', 'commit', 'right@txn']);
-    expect(commit.finished).not.toBeNull();
+    const commit = await pfs.inspectCommit('right@txn');
+    expect(commit.finished).toBeTruthy();
     expect(commit.description).toBe('from a transaction');
   });
 });
