@@ -128,4 +128,14 @@ describe('transactions', { timeout: 120_000 }, () => {
     expect(commit.finished).toBeTruthy();
     expect(commit.description).toBe('from a transaction');
   });
+
+  it('has --help with an example and -o for each transaction command, and the recording commands say so', async () => {
+    for (const verb of ['start', 'finish', 'delete', 'list', 'inspect']) {
+      const help = await tusk([verb, 'transaction', '--help']);
+      expect(help.code, verb).toBe(0);
+      expect(help.stdout, verb).toMatch(new RegExp(`Examples?:\\n  \\$ tusk ${verb} transaction`));
+      expect(help.stdout, verb).toMatch(/-o, --output/);
+    }
+    expect((await tusk(['create', 'branch', '--help'])).stdout).toMatch(/While a transaction is active/);
+  });
 });
