@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineNode } from './cascade.js';
-import { newDeferredTriggers, planDeferred } from './deferred-triggers.js';
+import { newDeferredTriggers, openDeferred, planDeferred } from './deferred-triggers.js';
 
 const node = (name: string, ...inputs: string[]): PipelineNode => ({ name, outputBranch: 'master', inputs: inputs.map((i) => ({ repo: i.split('@')[0]!, branch: i.split('@')[1] ?? 'master' })) });
 const nodes = [node('joined', 'a', 'b'), node('report', 'joined'), node('other', 'c')];
@@ -38,5 +38,13 @@ describe('planDeferred', () => {
     const d = newDeferredTriggers();
     d.moves.push({ repo: 'zzz', branch: 'master', to: '5'.repeat(32) });
     expect(planDeferred(nodes, d, () => 'f'.repeat(32)).order).toEqual([]);
+  });
+
+  it('stops collecting once the transaction is applied (a cron armed inside it ticks as usual later)', () => {
+    const d = newDeferredTriggers();
+    expect(openDeferred(d)).toBe(d);
+    d.closed = true;
+    expect(openDeferred(d)).toBeUndefined();
+    expect(openDeferred(undefined)).toBeUndefined();
   });
 });

@@ -14,10 +14,21 @@ export interface DeferredTriggers {
   readonly moves: { repo: string; branch: string; to: string }[];
   /** Pipelines created or updated (they run on their inputs' heads). */
   readonly pipelines: Set<string>;
+  /**
+   * Set once the transaction is applied. Timers and process handlers armed while it was
+   * applied (a cron, a worker's restart) keep its async context: what they set off later
+   * must run as usual, not be collected.
+   */
+  closed: boolean;
 }
 
 export function newDeferredTriggers(): DeferredTriggers {
-  return { commits: [], moves: [], pipelines: new Set() };
+  return { commits: [], moves: [], pipelines: new Set(), closed: false };
+}
+
+/** The transaction being applied in this async context, if any (not one applied earlier). */
+export function openDeferred(d: DeferredTriggers | undefined): DeferredTriggers | undefined {
+  return d && !d.closed ? d : undefined;
 }
 
 export interface DeferredPlan {

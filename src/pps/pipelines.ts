@@ -11,6 +11,7 @@ import { parsePipelineSpec } from './spec-parse.js';
 import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
 import { checkParallelism } from './worker-limits.js';
+import { openDeferred } from './deferred-triggers.js';
 
 export interface CreateOptions {
   update?: boolean;
@@ -50,7 +51,7 @@ export class Pipelines {
     this.ctx.deps.log('info', existing ? 'pipeline_updated' : 'pipeline_created', { pipeline: spec.name, version: pipeline.version });
     if (pipeline.state === 'running') await this.ctx.deps.runtime.ensure(spec.name, spec.parallelismSpec.constant);
     if (await this.hasInputCommits(spec)) {
-      const deferred = this.ctx.deferred.getStore();
+      const deferred = openDeferred(this.ctx.deferred.getStore());
       if (deferred) deferred.pipelines.add(spec.name); // in a transaction: it runs once, after (transactions.ts)
       else await this.jobs.runNow(spec.name);
     }

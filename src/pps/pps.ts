@@ -18,6 +18,7 @@ import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
+import { openDeferred } from './deferred-triggers.js';
 import { Transactions } from './transactions.js';
 import { JobControl } from './job-control.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
@@ -41,7 +42,7 @@ export class Pps {
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
     if (await this.onlyFeedsTriggers(commit)) return;
-    const deferred = this.ctx.deferred.getStore();
+    const deferred = openDeferred(this.ctx.deferred.getStore());
     if (deferred) return void deferred.commits.push({ repo: commit.repo, branch: commit.branch, id: commit.id });
     await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
@@ -62,7 +63,7 @@ export class Pps {
    * the pipelines reading that branch run on it, as for a new commit, under the commit's global ID.
    */
   private readonly onMove = async (move: BranchMove): Promise<void> => {
-    const deferred = this.ctx.deferred.getStore();
+    const deferred = openDeferred(this.ctx.deferred.getStore());
     if (deferred) return void deferred.moves.push({ repo: move.repo, branch: move.branch, to: move.to.id });
     try {
       const order = downstream(await this.jobs.nodes(), move.repo, move.branch);

@@ -81,10 +81,12 @@ export class Transactions {
             break;
           }
         }
-        if (!failure) return;
-        for (const u of undo) {
-          await u().catch((err: Error) => this.ctx.deps.log('error', 'transaction_undo_failed', { transaction: id, message: err.message }));
+        if (failure) {
+          for (const u of undo) {
+            await u().catch((err: Error) => this.ctx.deps.log('error', 'transaction_undo_failed', { transaction: id, message: err.message }));
+          }
         }
+        batch.closed = true;
       });
       await this.ctx.store.apply([this.ctx.store.transactions.delOp(id)]);
       if (failure) {
