@@ -21,6 +21,9 @@ import { Impact } from './impact.js';
 import { openDeferred } from './deferred-triggers.js';
 import { Transactions } from './transactions.js';
 import { JobControl } from './job-control.js';
+import { CommitRemoval } from './commit-removal.js';
+import { DEFAULT_RETENTION } from './datum-retention.js';
+import { ResultPruner } from './result-pruner.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -36,6 +39,10 @@ export class Pps {
   readonly impact: Impact;
   readonly control: JobControl;
   readonly transactions: Transactions;
+  /** `delete commit` and `squash commit` with their dependants and jobs (commit-removal.ts). */
+  readonly removal: CommitRemoval;
+  /** Datum result retention: kept() tells the garbage collector which datum outputs the reuse index holds (result-pruner.ts). */
+  readonly results: ResultPruner;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -56,6 +63,8 @@ export class Pps {
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
     this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines);
+    this.removal = new CommitRemoval(this.ctx, this.jobs);
+    this.results = new ResultPruner(this.ctx, deps.retention ?? DEFAULT_RETENTION);
   }
 
   /**
@@ -95,6 +104,7 @@ export class Pps {
     }
     await this.jobs.resume();
     await this.crons.sync();
+    if (this.ctx.deps.retentionIntervalMs) this.results.start(this.ctx.deps.retentionIntervalMs);
   }
 
   /** Stops and starts every running pipeline's workers (access control was activated: they need their tokens). */
@@ -110,6 +120,7 @@ export class Pps {
     this.unhook?.();
     this.unhookMoves?.();
     this.crons.clear();
+    await this.results.stop();
     this.jobs.stop();
     await this.ctx.deps.runtime.stopAll();
   }

@@ -82,6 +82,8 @@ export interface JobDatumRecord {
 export interface DatumResultRecord {
   output: string;
   job: string;
+  /** When it was recorded (ISO time); absent in results recorded before retention existed (datum-retention.ts). */
+  recorded?: string;
 }
 
 /**
