@@ -5,34 +5,28 @@
 // `tusk logs`), and `spout.overwrite` replaces the output instead of adding to
 // it. Specs are written as Pachyderm's docs write them (JSON in camelCase,
 // YAML in snake_case).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { specDir, type SpecDir } from './helpers/spec-dir.js';
 import { tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
 import { until } from './helpers/until.js';
 
 let daemon: DaemonHandle;
-let dir: string;
+let specs: SpecDir;
 const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 
 beforeAll(async () => {
   daemon = await startDaemon();
-  dir = await mkdtemp(join(tmpdir(), 'tusk-spout-'));
+  specs = await specDir('tusk-spout-');
 }, 60_000);
 
 afterAll(async () => {
   await daemon?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await specs?.remove();
 });
 
-async function specFile(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
+const specFile = (name: string, text: string) => specs.write(name, text);
 
 describe('spouts', { timeout: 150_000 }, () => {
   it('commits with pachctl put file, runs the pipeline below on each commit, and is restarted when it exits', async () => {

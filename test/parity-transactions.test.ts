@@ -4,16 +4,14 @@
 // once), `delete transaction` discarding what was recorded, and a failing op
 // rolling back everything the transaction had done. Specs are written as
 // Pachyderm's docs write them (YAML in snake_case, JSON in camelCase).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PpsClient, TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { specDir, type SpecDir } from './helpers/spec-dir.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
-let dir: string;
+let specs: SpecDir;
 // Checks and set-up go through the client (fewer CLI starts); the commands under test through the CLI.
 let pfs: TuskClient;
 let pps: PpsClient;
@@ -23,7 +21,7 @@ const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(
 
 beforeAll(async () => {
   daemon = await startDaemon();
-  dir = await mkdtemp(join(tmpdir(), 'tusk-txn-'));
+  specs = await specDir('tusk-txn-');
   pfs = new TuskClient(daemon.address);
   pps = new PpsClient(daemon.address);
   for (const repo of ['left', 'right']) {
@@ -36,14 +34,10 @@ afterAll(async () => {
   pfs?.close();
   pps?.close();
   await daemon?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await specs?.remove();
 });
 
-async function specFile(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
+const specFile = (name: string, text: string) => specs.write(name, text);
 
 describe('transactions', { timeout: 120_000 }, () => {
   it('moves two input branches at once: the pipeline reading both runs one job, on both moves', async () => {
