@@ -96,8 +96,10 @@ describe('transactions', { timeout: 120_000 }, () => {
   });
 
   it('a failing op rolls back every op before it, and the error names the op', async () => {
+    const commitsBefore = (await pfs.listCommits('right')).length;
     await tuskJson(['start', 'transaction']);
     await tuskJson(['create', 'branch', 'left@rolled', '--head', 'staging']);
+    await tuskJson(['start', 'commit', 'right@staging']);
     // Pachyderm's docs write JSON specs in camelCase.
     const json = JSON.stringify({ pipeline: { name: 'rolled' }, input: { pfs: { repo: 'left', glob: '/*' } }, transform: { cmd: ['sh', '-c', 'cp -r /pfs/left/. /pfs/out/'] }, parallelismSpec: { constant: 1 } });
     await tuskJson(['create', 'pipeline', '-f', await specFile('rolled.json', json)]);
@@ -106,6 +108,9 @@ describe('transactions', { timeout: 120_000 }, () => {
     const res = await tusk(['finish', 'transaction']);
     expectError(res, /transaction [0-9a-f]{32} rolled back: create branch right@later --head right@nosuchbranch: .*nosuchbranch/);
     expect(await missing(pfs.inspectBranch('left@rolled'))).toBe('not_found');
+    // The commit it started is deleted and the branch is back on its finished head.
+    expect((await pfs.listCommits('right')).length).toBe(commitsBefore);
+    expect((await pfs.listCommits('right', 'staging')).map((c) => Boolean(c.finished))).toEqual([true]);
     expect(await missing(pps.inspectPipeline('rolled'))).toBe('not_found');
     expect(await missing(pfs.inspectRepo('rolled'))).toBe('not_found');
     expect(await pps.listJobs('joined')).toHaveLength(1);

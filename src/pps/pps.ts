@@ -62,8 +62,8 @@ export class Pps {
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
-    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines);
     this.removal = new CommitRemoval(this.ctx, this.jobs);
+    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines, this.removal);
     this.results = new ResultPruner(this.ctx, deps.retention ?? DEFAULT_RETENTION);
   }
 

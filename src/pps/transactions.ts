@@ -8,10 +8,11 @@
 // pipeline in one transaction runs it once. An op that fails undoes the ops
 // before it (in reverse order) and the error names the op. Commits are
 // finished after every other op, so that a failing op never leaves a commit
-// finished that the transaction meant to roll back.
+// finished that the transaction meant to roll back; a commit it started is deleted.
 import { InvalidArgument, PipelineNotFound, TransactionFailed, TransactionNotFound } from '../errors/index.js';
 import { checkBranchName, commitIdFrom, parseRef } from '../pfs/index.js';
 import { newDeferredTriggers, planDeferred } from './deferred-triggers.js';
+import type { CommitRemoval } from './commit-removal.js';
 import type { Jobs } from './jobs.js';
 import type { Pipelines } from './pipelines.js';
 import type { PpsContext } from './pps-context.js';
@@ -23,7 +24,7 @@ type Undo = () => Promise<void>;
 export class Transactions {
   private readonly finishing = new Set<string>();
 
-  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly pipelines: Pipelines) {}
+  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly pipelines: Pipelines, private readonly removal: CommitRemoval) {}
 
   async start(): Promise<TransactionRecord> {
     const record: TransactionRecord = { id: commitIdFrom(this.ctx.deps.random(16)), started: this.ctx.now(), ops: [] };
@@ -116,9 +117,12 @@ export class Transactions {
       case 'start_commit': {
         const { repo, name } = branchRef(op.branch);
         const restore = await this.branchRestorer(repo, name);
-        await pfs.commits.start(repo, name, { description: op.description });
-        // The opened commit stays in the repo's history, unreachable from the branch (and open).
-        return restore;
+        const opened = await pfs.commits.start(repo, name, { description: op.description });
+        return async () => {
+          // Deleted (delete commit moves the branch back); if that is refused, the branch is put back and the open commit stays, on no branch.
+          const deleted = await this.removal.remove('delete', `${repo}@${opened.id}`).then(() => true, () => false);
+          if (!deleted) await restore();
+        };
       }
       case 'finish_commit':
         await pfs.commits.finish(op.commit, op.description || undefined);
