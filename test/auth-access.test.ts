@@ -145,6 +145,12 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.PpsApi/ListSecret': ['admin', {}],
     '/tusk.pps.PpsApi/InspectSecret': ['admin', { name: 'nope' }],
     '/tusk.pps.PpsApi/DeleteSecret': ['admin', { name: 'nope' }],
+    '/tusk.pps.PpsApi/StartTransaction': ['anyone', {}],
+    '/tusk.pps.PpsApi/AddTransactionOp': ['writer', { id: 'nope', op: { kind: 'create_branch', branch: 'sales@side', head: 'sales@master' } }], // no such transaction
+    '/tusk.pps.PpsApi/FinishTransaction': ['anyone', { id: 'nope' }],
+    '/tusk.pps.PpsApi/DeleteTransaction': ['anyone', { id: 'nope' }],
+    '/tusk.pps.PpsApi/ListTransaction': ['anyone', {}],
+    '/tusk.pps.PpsApi/InspectTransaction': ['anyone', { id: 'nope' }],
     '/tusk.pps.WorkerApi/Register': ['admin', { pipeline: 'ghost', worker: 'w' }],
     '/tusk.pps.WorkerApi/NextTasks': ['admin', { pipeline: 'ghost', worker: 'w', max: 1, waitMs: 0 }],
     '/tusk.pps.WorkerApi/Report': ['admin', { pipeline: 'ghost', worker: 'w' }],

@@ -35,11 +35,12 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     if (worker) void worker.stop('the daemon is gone (its pipe closed)', true);
     else process.exit(1);
   });
-  const client = new WorkerClient(env.TUSK_ADDRESS!, { token: await runtimeToken(env), ca: tlsCa(env) });
+  const token = await runtimeToken(env);
+  const client = new WorkerClient(env.TUSK_ADDRESS!, { token, ca: tlsCa(env) });
   const api = {
     register: (p: string, w: string) => client.register(p, w),
     nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
-    report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2]) => client.report(p, w, results),
+    report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2], logs?: Parameters<WorkerClient['report']>[3]) => client.report(p, w, results, logs),
     started: (p: string, w: string, job: string, datum: string) => client.started(p, w, job, datum),
   };
   worker = await Worker.start(
@@ -55,6 +56,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       cwd: process.cwd(),
       processEnv: env,
       daemonGraceMs: daemonGraceMs(env),
+      // Only a spout's code gets these (its pachctl put file talks to the daemon as the pipeline).
+      spoutEnv: { TUSK_ADDRESS: env.TUSK_ADDRESS!, ...(token ? { TUSK_AUTH_TOKEN: token } : {}) },
     },
     api,
     log,

@@ -5,7 +5,7 @@
 // (from any NextTasks answer) takes effect from the next datum on.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isTuskError, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
+import { isTuskError, type LogLine, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
 import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
@@ -14,13 +14,14 @@ import { workerEnv } from './env.js';
 import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
 import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
+import { Spout } from './spout.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 import { sandboxSetup, setupKey, type SandboxSetup } from './sandbox-setup.js';
 
 export interface WorkerApi extends TaskApi {
   register(pipeline: string, worker: string): Promise<Registration>;
   started(pipeline: string, worker: string, job: string, datum: string): Promise<void>;
-  report(pipeline: string, worker: string, results: TaskResult[]): Promise<void>;
+  report(pipeline: string, worker: string, results: TaskResult[], logs?: LogLine[]): Promise<void>;
 }
 
 export interface WorkerConfig {
@@ -40,6 +41,8 @@ export interface WorkerConfig {
   processEnv: NodeJS.ProcessEnv;
   /** How long the daemon may be unreachable before the worker exits. */
   daemonGraceMs?: number;
+  /** What a spout's code gets to reach the daemon (its address; the pipeline's token when access control is on). */
+  spoutEnv?: Record<string, string>;
 }
 
 export class Worker {
@@ -51,6 +54,7 @@ export class Worker {
   private s3Key = '';
   private s3Env: Record<string, string> = {};
   private batch: BatchSession | undefined;
+  private spout: Spout | undefined;
   private readonly uploads = new InFlight(16);
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -66,6 +70,7 @@ export class Worker {
     private readonly log: Logger,
     private readonly sandboxOptions: SandboxOptions,
     setup: SandboxSetup,
+    private readonly api: WorkerApi,
   ) {
     this.sandboxKey = setup.key;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -119,7 +124,7 @@ export class Worker {
       batch: 8,
       prefetch: 4,
     });
-    worker = new Worker(cfg, ctx, source, log, sandboxOptions, setup);
+    worker = new Worker(cfg, ctx, source, log, sandboxOptions, setup, api);
     worker.setSpec(spec);
     log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
     return worker;
@@ -139,6 +144,7 @@ export class Worker {
     this.log.log('info', 'worker_stopping', { reason });
     this.source.stop();
     this.batch?.stop();
+    this.spout?.stop();
     this.ctx.sandbox.close();
     await Promise.race([this.uploads.drain().then(() => this.ctx.reporter.flush()), new Promise((r) => setTimeout(r, 3_000))]);
     this.ctx.reporter.stop();
@@ -205,6 +211,17 @@ export class Worker {
     while (!this.stopped) {
       await this.matchSandbox();
       await this.matchS3();
+      if (this.ctx.spec.spout) {
+        // No datums: one long-running process (spout.ts), until the worker stops.
+        this.spout = new Spout(this.ctx, {
+          pfsHost: this.cfg.pfs,
+          env: this.cfg.spoutEnv ?? {},
+          sendLogs: (lines) => this.api.report(this.cfg.pipeline, this.cfg.worker, [], lines),
+          log: this.log,
+        });
+        await this.spout.run();
+        break;
+      }
       if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();

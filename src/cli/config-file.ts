@@ -36,8 +36,25 @@ export function storedToken(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Stores the token (mode 0600, written whole then renamed into place). */
 export function storeToken(env: NodeJS.ProcessEnv, token: string): string {
+  return writeKeys(env, { token });
+}
+
+/** The active transaction (`tusk start transaction`), whose ops commands record instead of applying. */
+export function activeTransaction(env: NodeJS.ProcessEnv): string | undefined {
+  const id = readConfig(configPath(env)).transaction;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/** Sets (or with undefined, clears) the active transaction. */
+export function storeTransaction(env: NodeJS.ProcessEnv, id: string | undefined): string {
+  return writeKeys(env, { transaction: id });
+}
+
+/** Sets keys of the config file, keeping the others (undefined removes a key). */
+function writeKeys(env: NodeJS.ProcessEnv, keys: Record<string, string | undefined>): string {
   const path = configPath(env);
-  const config = { ...readConfig(path), token };
+  const config: Record<string, unknown> = { ...readConfig(path), ...keys };
+  for (const [k, v] of Object.entries(keys)) if (v === undefined) delete config[k];
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });

@@ -64,6 +64,7 @@ describe('pipeline views', () => {
       reason: null,
       outputBranch: 'master',
       workers: 2,
+      type: 'standard',
       branchVersions: [{ branch: 'exp', version: 3, spec }],
       datumUsage: null,
     });

@@ -23,6 +23,8 @@ export interface PipelineJson {
   reason: string | null;
   outputBranch: string;
   workers: number;
+  /** `spout` for a spout (one long-running process, no input), else `standard`. */
+  type: 'spout' | 'standard';
   /** Versions that apply on one branch only (`update pipeline --branch`). */
   branchVersions: { branch: string; version: number; spec: unknown }[];
   /** What the current version's datums used (newest 10 jobs; inspect only; null: nothing measured). */
@@ -94,6 +96,7 @@ export function pipelineJson(p: Pipeline): PipelineJson {
     reason: p.reason || null,
     outputBranch: p.outputBranch,
     workers: p.workers,
+    type: (parseSpec(p.specJson) as { spout?: unknown } | null)?.spout ? 'spout' : 'standard',
     branchVersions: p.branchVersions.map((b) => ({ branch: b.branch, version: b.version, spec: parseSpec(b.specJson) })),
     datumUsage: usageJson(p),
   };
@@ -180,7 +183,7 @@ export function pipelineTable(pipelines: readonly Pipeline[], lastJobs: Readonly
 }
 
 export function pipelineFields(p: Pipeline, now: Date): string {
-  const spec = pipelineJson(p).spec as { transform?: { cmd?: unknown; stdin?: unknown }; parallelismSpec?: { constant?: number }; datumTries?: number } | null;
+  const spec = pipelineJson(p).spec as { transform?: { cmd?: unknown; stdin?: unknown }; parallelismSpec?: { constant?: number }; datumTries?: number; spout?: { overwrite?: boolean } } | null;
   const cmd = Array.isArray(spec?.transform?.cmd) ? (spec.transform.cmd as unknown[]).map(String) : [];
   return formatFields([
     ['Name', p.name],
@@ -188,7 +191,9 @@ export function pipelineFields(p: Pipeline, now: Date): string {
     ['State', stateWithReason(p.state, p.reason)],
     ['Created', p.created ? `${p.created} (${relativeTime(p.created, now)})` : '-'],
     ['Description', oneLine(p.description) || '-'],
-    ['Input', inputSummary(spec)],
+    ...(spec?.spout
+      ? [['Type', `spout${spec.spout.overwrite ? ' (overwrite: each commit replaces the output)' : ''}: one long-running process, restarted when it exits`] as [string, string]]
+      : [['Input', inputSummary(spec)] as [string, string]]),
     ['Transform', cmd.length ? cmd.map(shellWord).join(' ') : '-'],
     ['Output', `${p.name}@${p.outputBranch}`],
     ['Workers', `${p.workers} running (parallelism ${spec?.parallelismSpec?.constant ?? 1})`],

@@ -27,12 +27,17 @@ import {
   type Task,
   type TaskResult,
   type WorkerSpec,
+  type FinishTransactionResponse,
+  type ListTransactionResponse,
+  type TransactionInfo,
+  type TransactionOp,
 } from '../gen/tusk/pps.js';
 import type { CommitRef } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, connect, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import { checkWorkerSpec } from './worker-spec.js';
 
+export type { TransactionInfo, TransactionOp, FinishTransactionResponse };
 export type { SecretInfo, Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
 
 /** A worker's registration: the pipeline version and its spec (always there, checked). */
@@ -131,6 +136,27 @@ export class PpsClient {
   subvenance(ref: string): Promise<ProvenanceNode> {
     return unary((cb) => this.pps.subvenance({ ref }, cb));
   }
+
+  startTransaction(): Promise<TransactionInfo> {
+    return unary((cb) => this.pps.startTransaction({}, cb));
+  }
+  /** Records an op in transaction `id` (fields its kind does not use may be left out). */
+  addTransactionOp(id: string, op: Partial<TransactionOp> & { kind: string }): Promise<TransactionInfo> {
+    const full: TransactionOp = { branch: '', head: '', commit: '', description: '', spec: '', update: false, reprocess: false, summary: '', ...op };
+    return unary((cb) => this.pps.addTransactionOp({ id, op: full }, cb));
+  }
+  finishTransaction(id: string): Promise<FinishTransactionResponse> {
+    return unary((cb) => this.pps.finishTransaction({ id }, cb));
+  }
+  async deleteTransaction(id: string): Promise<void> {
+    await unary((cb) => this.pps.deleteTransaction({ id }, cb));
+  }
+  async listTransactions(): Promise<TransactionInfo[]> {
+    return (await unary<ListTransactionResponse>((cb) => this.pps.listTransaction({}, cb))).transactions;
+  }
+  inspectTransaction(id: string): Promise<TransactionInfo> {
+    return unary((cb) => this.pps.inspectTransaction({ id }, cb));
+  }
 }
 
 /** What a worker (and its sidecar) says to the coordinator. */
@@ -163,9 +189,9 @@ export class WorkerClient {
     await unary((cb) => this.worker.started({ pipeline, worker, job, datum }, cb));
   }
   /** Results without an inline output may leave out `inlineOutput` and `outputFiles`; unmeasured ones `cpuMs` and `peakMemoryBytes`. */
-  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[]): Promise<void> {
+  async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[], logs: LogLine[] = []): Promise<void> {
     const full = results.map((r) => ({ ...r, inlineOutput: r.inlineOutput ?? false, outputFiles: r.outputFiles ?? [], cpuMs: r.cpuMs ?? 0, peakMemoryBytes: r.peakMemoryBytes ?? 0 }));
-    await unary((cb) => this.worker.report({ pipeline, worker, results: full }, cb));
+    await unary((cb) => this.worker.report({ pipeline, worker, results: full, logs }, cb));
   }
   /** Opens an upload of one datum's output files; close() stores them and returns the output ID (abort() stores nothing). */
   putDatumOutput(datum: DatumRef): FileWriter<DatumOutputResponse> {

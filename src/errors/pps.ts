@@ -57,3 +57,16 @@ export class ExperimentRunning extends FailedPrecondition {
     super('ExperimentRunning', `cannot promote ${branch}: it has open commits in ${repos.join(', ')}; wait for them (\`tusk wait commit REPO@${branch}\`)`, { branch, repos });
   }
 }
+
+export class TransactionNotFound extends NotFound {
+  constructor(readonly transaction: string) {
+    super('TransactionNotFound', `transaction ${transaction} not found (finished or deleted already? \`tusk list transaction\` shows the open ones)`, { transaction });
+  }
+}
+
+/** An op of a transaction failed at `finish transaction`: everything the transaction did was rolled back. */
+export class TransactionFailed extends FailedPrecondition {
+  constructor(readonly transaction: string, readonly op: string, readonly reason: string) {
+    super('TransactionFailed', `transaction ${transaction} rolled back: ${op}: ${reason}`, { transaction, op, reason });
+  }
+}

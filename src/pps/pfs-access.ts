@@ -29,6 +29,8 @@ export interface PfsBranches {
    * CommitNotFound (for `head`), InvalidTrigger and TriggerCycle.
    */
   create(repo: string, name: string, head?: string, trigger?: TriggerRecord): Promise<BranchRecord>;
+  /** Deletes a branch; with `force`, even when a pipeline or a trigger reads it. Throws RepoNotFound, BranchNotFound and (without force) InUse. */
+  delete(repo: string, name: string, force?: boolean): Promise<void>;
 }
 
 export interface PfsCommits {
@@ -53,6 +55,8 @@ export interface PfsCommits {
    * ancestor's content. Finish hooks run before it returns. Throws CommitNotFound and CommitFinished.
    */
   finishWithTree(repo: string, id: string, tree?: string): Promise<CommitRecord>;
+  /** Finishes a user's open commit (`ref`: a branch or commit ID). Finish hooks run before it returns. Throws what resolve() throws, and CommitFinished. */
+  finish(ref: string, description?: string): Promise<CommitRecord>;
   /** Resolves once the commit is finished. Throws CommitNotFound, or the signal's reason when aborted. */
   waitFor(repo: string, id: string, signal?: AbortSignal): Promise<CommitRecord>;
 }

@@ -11,6 +11,7 @@ import { parsePipelineSpec } from './spec-parse.js';
 import { applySpecTriggers, specTriggers, type SpecTrigger } from './spec-triggers.js';
 import type { PipelineSpec } from './spec.js';
 import { checkParallelism } from './worker-limits.js';
+import { openDeferred } from './deferred-triggers.js';
 
 export interface CreateOptions {
   update?: boolean;
@@ -50,7 +51,11 @@ export class Pipelines {
     await this.ctx.store.apply(this.ctx.store.putPipelineOps(pipeline));
     this.ctx.deps.log('info', existing ? 'pipeline_updated' : 'pipeline_created', { pipeline: spec.name, version: pipeline.version });
     if (pipeline.state === 'running') await this.ctx.deps.runtime.ensure(spec.name, spec.parallelismSpec.constant);
-    if (await this.hasInputCommits(spec)) await this.jobs.runNow(spec.name);
+    if (await this.hasInputCommits(spec)) {
+      const deferred = openDeferred(this.ctx.deferred.getStore());
+      if (deferred) deferred.pipelines.add(spec.name); // in a transaction: it runs once, after (transactions.ts)
+      else await this.jobs.runNow(spec.name);
+    }
     await this.changed();
     return (await this.ctx.store.getPipeline(spec.name))!;
   }

@@ -1,6 +1,8 @@
 // The shared state of the pipeline system inside one daemon: its
 // dependencies, the task queue, a structured log function, and egress.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ContentStore } from '../pfs/index.js';
+import type { DeferredTriggers } from './deferred-triggers.js';
 import type { PfsAccess } from './pfs-access.js';
 import type { FileTree } from '../tree/index.js';
 import type { LogStore } from './logs.js';
@@ -48,6 +50,11 @@ export interface PpsDeps {
 export class PpsContext {
   readonly queue = new TaskQueue();
   readonly outputs: DatumOutputStore;
+  /**
+   * Set while a transaction is applied (transactions.ts): finished commits, branch moves and new
+   * pipelines made within it are collected here instead of starting jobs, which start once, after.
+   */
+  readonly deferred = new AsyncLocalStorage<DeferredTriggers>();
 
   constructor(readonly deps: PpsDeps) {
     this.outputs = new DatumOutputStore(deps.content, deps.tree);

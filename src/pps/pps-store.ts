@@ -8,9 +8,10 @@
 //   datums     pipeline/job/datumId        -> the datum's state in that job
 //   results    pipeline/datumId            -> reusable output of a datum ID
 //   subv       repo/id/downRepo/downId     -> '' (what was computed from a commit)
+//   txns       id                          -> an open transaction's ops (transactions.ts)
 import type { CommitRefRecord } from '../pfs/index.js';
 import type { MetadataOp, MetadataStore, MetadataTable } from '../storage/metadata-store.js';
-import type { DatumResultRecord, JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
+import type { DatumResultRecord, JobDatumRecord, JobRecord, PipelineRecord, TransactionRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 
 function invSeq(seq: number): string {
@@ -26,6 +27,7 @@ export class PpsStore {
   readonly datums: MetadataTable<JobDatumRecord>;
   readonly results: MetadataTable<DatumResultRecord>;
   private readonly subv: MetadataTable<string>;
+  readonly transactions: MetadataTable<TransactionRecord>;
   private seq = Date.now();
 
   constructor(private readonly meta: MetadataStore) {
@@ -37,6 +39,7 @@ export class PpsStore {
     this.datums = meta.table('pps-datums');
     this.results = meta.table('pps-results');
     this.subv = meta.table('pps-subv');
+    this.transactions = meta.table('pps-txns');
   }
 
   /** A creation order for jobs that survives restarts (time-based, strictly increasing). */

@@ -18,6 +18,8 @@ import { Pipelines } from './pipelines.js';
 import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
+import { openDeferred } from './deferred-triggers.js';
+import { Transactions } from './transactions.js';
 import { JobControl } from './job-control.js';
 import { CommitRemoval } from './commit-removal.js';
 import { DEFAULT_RETENTION } from './datum-retention.js';
@@ -36,6 +38,7 @@ export class Pps {
   readonly experiments: Experiments;
   readonly impact: Impact;
   readonly control: JobControl;
+  readonly transactions: Transactions;
   /** `delete commit` and `squash commit` with their dependants and jobs (commit-removal.ts). */
   readonly removal: CommitRemoval;
   /** Datum result retention: kept() tells the garbage collector which datum outputs the reuse index holds (result-pruner.ts). */
@@ -46,6 +49,8 @@ export class Pps {
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
     if (await this.onlyFeedsTriggers(commit)) return;
+    const deferred = openDeferred(this.ctx.deferred.getStore());
+    if (deferred) return void deferred.commits.push({ repo: commit.repo, branch: commit.branch, id: commit.id });
     await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
 
@@ -58,6 +63,7 @@ export class Pps {
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
     this.removal = new CommitRemoval(this.ctx, this.jobs);
+    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines, this.removal);
     this.results = new ResultPruner(this.ctx, deps.retention ?? DEFAULT_RETENTION);
   }
 
@@ -66,6 +72,8 @@ export class Pps {
    * the pipelines reading that branch run on it, as for a new commit, under the commit's global ID.
    */
   private readonly onMove = async (move: BranchMove): Promise<void> => {
+    const deferred = openDeferred(this.ctx.deferred.getStore());
+    if (deferred) return void deferred.moves.push({ repo: move.repo, branch: move.branch, to: move.to.id });
     try {
       const order = downstream(await this.jobs.nodes(), move.repo, move.branch);
       if (order.length > 0) await this.jobs.createCascade(order, move.to.id, new Set([move.repo]));

@@ -85,3 +85,19 @@ export interface DatumResultRecord {
   /** When it was recorded (ISO time); absent in results recorded before retention existed (datum-retention.ts). */
   recorded?: string;
 }
+
+/**
+ * One recorded op of a transaction, applied by `finish transaction`. `branch` and `commit` are
+ * refs (`repo@branch`, `repo@branch|id`); `spec` is the pipeline spec's text.
+ */
+export type TransactionOp =
+  | { readonly kind: 'create_branch'; readonly branch: string; readonly head: string }
+  | { readonly kind: 'start_commit'; readonly branch: string; readonly description: string }
+  | { readonly kind: 'finish_commit'; readonly commit: string; readonly description: string }
+  | { readonly kind: 'create_pipeline'; readonly spec: string; readonly update: boolean; readonly reprocess: boolean };
+
+export interface TransactionRecord {
+  readonly id: string;
+  readonly started: string;
+  readonly ops: readonly TransactionOp[];
+}

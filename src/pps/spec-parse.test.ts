@@ -267,7 +267,8 @@ describe('spec errors name the field path and the problem', () => {
   });
 
   it('real Pachyderm fields that would change behaviour if ignored are refused', () => {
-    expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['spout: not supported by Tusk']);
+    expect(problemsOf(base({ service: { internal_port: 8080 } }))).toEqual(['service: not supported by Tusk']);
+    expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['input: a spout pipeline has no input (its code brings the data in)']);
   });
 
   it('takes s3_out and input.pfs.s3 (served whole: glob "/")', () => {
@@ -276,6 +277,14 @@ describe('spec errors name the field path and the problem', () => {
     expect(spec.input).toMatchObject({ type: 'pfs', name: 'r', s3: true });
     expect(parsePipelineSpec(base({ s3_out: false })).s3Out).toBeUndefined();
     expect(problemsOf(base({ input: { pfs: { repo: 'r', glob: '/*', s3: true } } }))).toEqual(['input.pfs.s3: an S3 input is served whole as one bucket: its glob must be "/" (as Pachyderm requires), not "/*"']);
+  });
+
+  it('a spout has no input and one process', () => {
+    const spout = parsePipelineSpec(JSON.stringify({ pipeline: { name: 'feed' }, spout: { overwrite: true }, transform: { cmd: ['sh'] } }));
+    expect(spout.spout).toEqual({ overwrite: true });
+    expect(spout.input).toEqual({ type: 'union', inputs: [] });
+    expect(parsePipelineSpec('pipeline: {name: feed}\nspout: {}\ntransform: {cmd: [sh]}\n').spout).toEqual({ overwrite: false });
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 'feed' }, spout: {}, transform: { cmd: ['sh'] }, parallelismSpec: { constant: 2 } }))).toEqual(['parallelismSpec: a spout runs one process: parallelism_spec.constant must be 1']);
   });
 
   it('syntax errors carry a position', () => {

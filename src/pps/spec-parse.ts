@@ -19,10 +19,10 @@ import { validatePipelineSpec } from './spec-validate.js';
 const USED = [
   'pipeline', 'description', 'input', 'transform', 'parallelism_spec', 'resource_requests', 'resource_limits',
   'datum_timeout', 'datum_tries', 'job_timeout', 'output_branch', 'egress', 'reprocess_spec', 'datum_set_spec',
-  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec', 's3_out',
+  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec', 's3_out', 'spout',
 ];
 const IGNORED = ['spec_commit', 'maximum_expected_uptime'];
-const UNSUPPORTED = ['service', 'spout', 'tf_job', 'determined'];
+const UNSUPPORTED = ['service', 'tf_job', 'determined'];
 const TRANSFORM_FIELDS = [
   'image', 'cmd', 'stdin', 'env', 'secrets', 'image_pull_secrets', 'err_cmd', 'err_stdin', 'accept_return_code',
   'debug', 'user', 'working_dir', 'dockerfile', 'memory_volume', 'datum_batching',
@@ -89,7 +89,12 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
       project = readProject(r, p.get('project'));
     }
   }
-  const inputField = r.required(top, 'input', '');
+  // A spout has no input: its one long-running process brings the data in (pachctl put file).
+  const spoutField = top.get('spout');
+  const spoutFields = spoutField && r.object(spoutField.value, spoutField.path, ['overwrite']);
+  const spout = spoutFields ? { overwrite: r.boolean(spoutFields.get('overwrite')) ?? false } : undefined;
+  if (spout && top.has('input')) r.add(top.get('input')!.path, 'a spout pipeline has no input (its code brings the data in)');
+  const inputField = spout ? undefined : r.required(top, 'input', '');
   const input: Input | undefined = inputField && readInput(r, inputField.value, inputField.path, name ?? '');
   const transformField = r.required(top, 'transform', '');
   const ignoredFields: string[] = [];
@@ -102,6 +107,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     const n = f && r.integer(f.get('constant'), 0);
     if (n) parallelism = n;
   }
+  if (spout && parallelism !== 1) r.add(top.get('parallelism_spec')!.path, 'a spout runs one process: parallelism_spec.constant must be 1');
   let network = true;
   const ss = top.get('sandbox_spec');
   if (ss) {
@@ -134,6 +140,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     ...(project !== undefined && { project }),
     description: r.string(top.get('description')) ?? '',
     input: input ?? { type: 'union', inputs: [] },
+    ...(spout && { spout }),
     transform: transform ?? emptyTransform(),
     parallelismSpec: { constant: parallelism },
     ...(!network && { sandboxSpec: { network } }),
@@ -157,7 +164,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     dryRun: r.boolean(top.get('dry_run')) ?? false,
     ignoredFields,
   };
-  if (input) r.problems.push(...validatePipelineSpec(spec));
+  if (input || spout) r.problems.push(...validatePipelineSpec(spec));
   return r.problems.length ? r.problems : spec;
 }
 

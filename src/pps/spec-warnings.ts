@@ -12,7 +12,7 @@ const IGNORED_WHY: Record<string, string> = {
   sidecar_resource_requests: 'the sidecar runs unconstrained on the local runtime',
   sidecar_resource_limits: 'the sidecar runs unconstrained on the local runtime',
   spec_commit: 'Tusk keeps its own pipeline versions: ignored',
-  maximum_expected_uptime: 'ignored (no spouts or services)',
+  maximum_expected_uptime: 'ignored (no services; a spout runs until stopped)',
   'transform.image_pull_secrets': 'no images are pulled by the local runtime: ignored',
   'transform.dockerfile': 'no images are built: ignored',
   'transform.memory_volume': '/pfs is a folder on local disk: ignored',

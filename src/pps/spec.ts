@@ -173,7 +173,13 @@ export interface PipelineSpec {
   /** Pachyderm project; accepted and ignored (Tusk has one namespace). */
   readonly project?: string;
   readonly description: string;
+  /** No input (an empty union) for a spout. */
   readonly input: Input;
+  /**
+   * A spout: one long-running process, restarted when it exits, that commits to its output repo
+   * with `pachctl put file` (overwrite: each commit replaces the repo's content instead of adding to it).
+   */
+  readonly spout?: { readonly overwrite: boolean };
   readonly transform: Transform;
   /** parallelism_spec.constant; default 1. */
   readonly parallelismSpec: { readonly constant: number };

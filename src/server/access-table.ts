@@ -39,6 +39,28 @@ async function owns(repo: string, done: AfterSuccess): Promise<void> {
   if (done.authority.repoRoles(repo).length === 0) await done.authority.setRepoRole(repo, done.caller, 'repoOwner', done.caller);
 }
 
+/** Creating or updating a pipeline: writer on its output repo when it exists, reader on its inputs. */
+async function pipelineNeed(specText: string, l: AccessLookups): Promise<Need> {
+  const spec = l.specRepos(specText);
+  if (!spec) return ANYONE; // the handler refuses the spec and says why
+  if (await l.repoExists(spec.name)) return on('repoWriter', spec.name, ...spec.inputs);
+  return on('repoReader', ...spec.inputs);
+}
+
+function transactionOpNeed(op: Req, l: AccessLookups): Need | Promise<Need> {
+  switch (op?.kind) {
+    case 'create_branch':
+    case 'start_commit':
+      return on('repoWriter', repoOf(op.branch));
+    case 'finish_commit':
+      return on('repoWriter', repoOf(op.commit));
+    case 'create_pipeline':
+      return pipelineNeed(op.spec, l);
+    default:
+      return ANYONE; // the handler refuses the op and says why
+  }
+}
+
 export const RPC_ACCESS: Record<string, RpcRule> = {
   // AdminApi
   '/tusk.admin.AdminApi/Version': rule(() => PUBLIC),
@@ -87,12 +109,7 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
 
   // PpsApi: a pipeline's jobs, datums and logs are read with its output repo; changing it needs that repo.
   '/tusk.pps.PpsApi/CreatePipeline': rule(
-    async (r, l) => {
-      const spec = l.specRepos(r.spec);
-      if (!spec) return ANYONE; // the handler refuses the spec and says why
-      if (await l.repoExists(spec.name)) return on('repoWriter', spec.name, ...spec.inputs);
-      return on('repoReader', ...spec.inputs);
-    },
+    (r, l) => pipelineNeed(r.spec, l),
     async (r, done, l) => {
       const spec = l.specRepos(r.spec);
       if (!spec) return;
@@ -124,6 +141,14 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pps.PpsApi/ListSecret': rule(() => CLUSTER),
   '/tusk.pps.PpsApi/InspectSecret': rule(() => CLUSTER),
   '/tusk.pps.PpsApi/DeleteSecret': rule(() => CLUSTER),
+
+  // Transactions: recording an op needs what the op itself needs (so finishing applies only ops their recorders may do).
+  '/tusk.pps.PpsApi/StartTransaction': rule(() => ANYONE),
+  '/tusk.pps.PpsApi/AddTransactionOp': rule((r, l) => transactionOpNeed(r.op, l)),
+  '/tusk.pps.PpsApi/FinishTransaction': rule(() => ANYONE),
+  '/tusk.pps.PpsApi/DeleteTransaction': rule(() => ANYONE),
+  '/tusk.pps.PpsApi/ListTransaction': rule(() => ANYONE),
+  '/tusk.pps.PpsApi/InspectTransaction': rule(() => ANYONE),
 
   // WorkerApi: a pipeline's own workers and sidecars (or a clusterAdmin).
   '/tusk.pps.WorkerApi/Register': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),

@@ -1,7 +1,8 @@
 // Pipeline-system records → generated protobuf messages.
-import { quantityBytes } from '../pps/index.js';
-import type { DatumUsageSummary, ExperimentRepo, ImpactRow, Input, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
-import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
+import { describeOp, quantityBytes } from '../pps/index.js';
+import type { DatumUsageSummary, ExperimentRepo, ImpactRow, Input, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode, TransactionOp, TransactionRecord } from '../pps/index.js';
+import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, TransactionInfo, TransactionOp as TransactionOpMsg, WorkerSpec } from '../gen/tusk/pps.js';
+import { InvalidArgument } from '../errors/index.js';
 
 export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
   return {
@@ -110,7 +111,31 @@ export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
     memoryLimit: memory ?? '',
     s3Inputs: s3Inputs(spec.input),
     s3Out: Boolean(spec.s3Out),
+    spout: Boolean(spec.spout),
+    spoutOverwrite: spec.spout?.overwrite ?? false,
   };
+}
+
+const NO_OP: TransactionOpMsg = { kind: '', branch: '', head: '', commit: '', description: '', spec: '', update: false, reprocess: false, summary: '' };
+
+export function transactionMsg(t: TransactionRecord): TransactionInfo {
+  return { id: t.id, started: t.started, ops: t.ops.map((op) => ({ ...NO_OP, ...op, summary: describeOp(op) })) };
+}
+
+/** The op a client sent, with only the fields its kind uses. Throws InvalidArgument for an unknown kind. */
+export function transactionOpOf(m: TransactionOpMsg | undefined): TransactionOp {
+  switch (m?.kind) {
+    case 'create_branch':
+      return { kind: m.kind, branch: m.branch, head: m.head };
+    case 'start_commit':
+      return { kind: m.kind, branch: m.branch, description: m.description };
+    case 'finish_commit':
+      return { kind: m.kind, commit: m.commit, description: m.description };
+    case 'create_pipeline':
+      return { kind: m.kind, spec: m.spec, update: m.update, reprocess: m.reprocess };
+    default:
+      throw new InvalidArgument('UnknownTransactionOp', `a transaction records create_branch, start_commit, finish_commit and create_pipeline ops, not "${m?.kind ?? ''}"`, { kind: m?.kind ?? '' });
+  }
 }
 
 /** The names of the inputs served as S3 buckets (input.pfs.s3). */

@@ -4,7 +4,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import type { Pps } from '../pps/index.js';
 import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
-import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg } from './convert-pps.js';
+import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg, transactionMsg, transactionOpOf } from './convert-pps.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerRuntime } from '../pps/index.js';
@@ -85,6 +85,16 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
 
     provenance: u('Provenance', async (req) => provenanceMsg(await pps.provenance(req.ref))),
     subvenance: u('Subvenance', async (req) => provenanceMsg(await pps.subvenance(req.ref))),
+
+    startTransaction: u('StartTransaction', async () => transactionMsg(await pps.transactions.start())),
+    addTransactionOp: u('AddTransactionOp', async (req) => transactionMsg(await pps.transactions.add(req.id, transactionOpOf(req.op)))),
+    finishTransaction: u('FinishTransaction', async (req) => {
+      const done = await pps.transactions.finish(req.id);
+      return { transaction: transactionMsg(done.transaction), jobs: done.jobs.map(jobMsg) };
+    }),
+    deleteTransaction: u('DeleteTransaction', async (req) => (await pps.transactions.delete(req.id), {})),
+    listTransaction: u('ListTransaction', async () => ({ transactions: (await pps.transactions.list()).map(transactionMsg) })),
+    inspectTransaction: u('InspectTransaction', async (req) => transactionMsg(await pps.transactions.get(req.id))),
   };
 
   async function* datums(pipelineName: string, job: string) {

@@ -50,6 +50,8 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
       const logs = req.results.flatMap((r) =>
         r.logs.map((l) => ({ time: l.time, pipeline: req.pipeline, job: l.job || r.job, datum: l.datum || r.datum, stream: (l.stream || 'stdout') as 'stdout', message: l.message })),
       );
+      // Lines of no datum: a spout's code.
+      for (const l of req.logs) logs.push({ time: l.time, pipeline: req.pipeline, job: '', datum: '', stream: (l.stream || 'stdout') as 'stdout', message: l.message });
       await pps.report(req.pipeline, req.worker, outcomes, logs);
       return {};
     }),

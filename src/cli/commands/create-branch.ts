@@ -3,6 +3,7 @@ import { InvalidTrigger } from '../../errors/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { headRef, splitRepoRef } from '../refs.js';
 import { usageError } from '../usage.js';
+import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 import { branchJson } from '../views.js';
 
 interface Options {
@@ -37,8 +38,11 @@ export const createBranch: CommandDef = {
       .option('--trigger-all', 'move only when every condition holds (default: any one of them)')
       .option('--no-trigger', 'remove the branch\'s trigger: it stays where it is and no longer follows')
       .addOption(outputOption())
+      .addHelpText('after', TRANSACTION_HELP)
       .action(async (branch: string, opts: Options) => {
         const { repo, name } = splitRepoRef(branch);
+        const txn = inTransaction(ctx, [opts.trigger !== undefined && (opts.trigger === false ? '--no-trigger' : '--trigger')]);
+        if (txn) return recordOp(ctx, txn, { kind: 'create_branch', branch, head: opts.head ? headRef(repo, opts.head) : '' }, opts);
         const conditions = [opts.triggerSize && '--trigger-size', opts.triggerCommits && '--trigger-commits', opts.triggerCron && '--trigger-cron', opts.triggerAll && '--trigger-all'].filter(Boolean);
         if (!opts.trigger && conditions.length > 0) throw usageError(`${conditions.join(', ')} need${conditions.length === 1 ? 's' : ''} --trigger <branch>`);
         const trigger = opts.trigger

@@ -1,6 +1,7 @@
 // tusk create pipeline -f SPEC.yaml|SPEC.json|-
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { pipelineJson } from '../pps-views.js';
+import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 
 export const createPipeline: CommandDef = {
   words: ['create', 'pipeline'],
@@ -15,11 +16,17 @@ export const createPipeline: CommandDef = {
     cmd
       .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .addOption(outputOption())
+      .addHelpText('after', TRANSACTION_HELP)
       .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
         const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
+        const txn = inTransaction(ctx);
+        if (txn) {
+          for (const spec of texts) await recordOp(ctx, txn, { kind: 'create_pipeline', spec, update: false, reprocess: false }, opts);
+          return;
+        }
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text));
         warnIgnored(ctx.stderr, pipelines);
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');

@@ -1,6 +1,7 @@
 // tusk finish commit REPO@BRANCH|REPO@ID [-m MSG]
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { commitJson } from '../views.js';
+import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 
 export const finishCommit: CommandDef = {
   words: ['finish', 'commit'],
@@ -11,7 +12,10 @@ export const finishCommit: CommandDef = {
       .argument('<repo@ref>', 'the branch with the open commit, or the commit\'s ID')
       .option('-m, --message <text>', 'set the commit\'s description')
       .addOption(outputOption())
+      .addHelpText('after', TRANSACTION_HELP)
       .action(async (ref: string, opts) => {
+        const txn = inTransaction(ctx);
+        if (txn) return recordOp(ctx, txn, { kind: 'finish_commit', commit: ref, description: opts.message ?? '' }, opts);
         const commit = await ctx.client().finishCommit(ref, opts.message);
         emit(ctx, formatOf(opts), () => commitJson(commit), () => '');
       });

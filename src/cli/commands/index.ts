@@ -57,6 +57,7 @@ import { experimentPromote } from './experiment-promote.js';
 import { impact } from './impact.js';
 import { runPipeline } from './run-pipeline.js';
 import { startCommit } from './start-commit.js';
+import { deleteTransaction, finishTransaction, inspectTransaction, listTransaction, startTransaction } from './transaction.js';
 import { startPipeline } from './start-pipeline.js';
 import { stopPipeline } from './stop-pipeline.js';
 import { subvenance } from './subvenance.js';
@@ -96,6 +97,11 @@ export const COMMANDS: readonly CommandDef[] = [
   listBranch,
   inspectBranch,
   deleteBranch,
+  startTransaction,
+  finishTransaction,
+  deleteTransaction,
+  listTransaction,
+  inspectTransaction,
   createPipeline,
   updatePipeline,
   validatePipeline,

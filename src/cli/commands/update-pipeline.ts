@@ -1,6 +1,7 @@
 // tusk update pipeline -f SPEC [--reprocess] [--branch B]
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { pipelineJson } from '../pps-views.js';
+import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 
 export const updatePipeline: CommandDef = {
   words: ['update', 'pipeline'],
@@ -12,11 +13,17 @@ export const updatePipeline: CommandDef = {
       .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
       .option('-b, --branch <branch>', 'the new version applies on this branch only (an experiment): the pipeline and everything below it rerun on it; other branches keep their version')
       .addOption(outputOption())
+      .addHelpText('after', TRANSACTION_HELP)
       .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
       .action(async (opts) => {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
         const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
+        const txn = inTransaction(ctx, [opts.branch && '--branch']);
+        if (txn) {
+          for (const spec of texts) await recordOp(ctx, txn, { kind: 'create_pipeline', spec, update: true, reprocess: !!opts.reprocess }, opts);
+          return;
+        }
         const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '' }));
         warnIgnored(ctx.stderr, pipelines);
         emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
