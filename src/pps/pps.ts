@@ -190,9 +190,11 @@ export class Pps {
 
   /**
    * A worker pod is gone or restarted (Kubernetes runtime): every worker that ran in it
-   * (IDs `POD/...`, one per container start) is lost.
+   * (IDs `POD/...`, one per container start) is lost. A pod that is `gone` (deleted, evicted, ended)
+   * gets no tasks ever again: its worker may still ask while it terminates, or may not have asked yet.
    */
-  podLost(pipeline: string, pod: string, reason: string): void {
+  podLost(pipeline: string, pod: string, reason: string, gone = false): void {
+    if (gone) this.ctx.queue.losePrefix(`${pod}/`);
     for (const worker of this.ctx.queue.workers()) if (worker.startsWith(`${pod}/`)) this.workerLost(pipeline, worker, reason);
   }
 

@@ -43,6 +43,15 @@ describe('TaskQueue', () => {
     expect((await q.take('p', 'alive', 5, 0)).map((t) => t.datum)).toEqual(['a']);
   });
 
+  it('gives no task to any worker of a lost prefix (a gone pod), even one that never asked before', async () => {
+    const q = new TaskQueue();
+    q.losePrefix('pod-a/');
+    q.push('p', [task('a')]);
+    expect(await q.take('p', 'pod-a/late', 5, 0)).toEqual([]);
+    const waiting = q.take('p', 'pod-ab/1', 5, 0);
+    expect((await waiting).map((t) => t.datum)).toEqual(['a']);
+  });
+
   it('wakes a waiting worker when tasks arrive and ends the wait on abort', async () => {
     const q = new TaskQueue();
     const waiting = q.take('p', 'w', 5, 10_000);

@@ -38,6 +38,11 @@ export class TaskQueue {
   private readonly leases = new Map<string, Map<string, Lease>>();
   /** Workers declared lost: worker IDs are never reused, so they get no more tasks. */
   private readonly lost = new Set<string>();
+  /**
+   * Prefixes of worker IDs that are all lost, now and later: a Kubernetes pod that is gone (`POD/`),
+   * whose workers may still call in while it terminates, or before they ever held a lease.
+   */
+  private readonly lostPrefixes = new Set<string>();
 
   push(pipeline: string, tasks: DatumTask[], front = false): void {
     if (tasks.length === 0) return;
@@ -49,7 +54,7 @@ export class TaskQueue {
 
   /** Up to `max` tasks for `worker`, waiting at most `waitMs` for the first one. */
   async take(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<DatumTask[]> {
-    if (this.lost.has(worker)) return [];
+    if (this.isLost(worker)) return [];
     let tasks = this.takeNow(pipeline, max);
     if (tasks.length === 0 && waitMs > 0 && !signal?.aborted) {
       tasks = await new Promise<DatumTask[]>((resolve) => {
@@ -73,7 +78,7 @@ export class TaskQueue {
         };
       });
     }
-    if (this.lost.has(worker)) {
+    if (this.isLost(worker)) {
       // Lost while waiting (its process died before its call was cancelled): the tasks go back.
       this.push(pipeline, tasks, true);
       return [];
@@ -114,6 +119,20 @@ export class TaskQueue {
     const leased = [...(this.leases.get(worker)?.values() ?? [])];
     this.leases.delete(worker);
     return leased;
+  }
+
+  /**
+   * From now on no worker whose ID starts with `prefix` gets tasks, those not seen yet included (a pod
+   * that is gone: pod names are never reused). Leases they hold stay until releaseWorker.
+   */
+  losePrefix(prefix: string): void {
+    this.lostPrefixes.add(prefix);
+  }
+
+  private isLost(worker: string): boolean {
+    if (this.lost.has(worker)) return true;
+    for (const prefix of this.lostPrefixes) if (worker.startsWith(prefix)) return true;
+    return false;
   }
 
   /** Forgets every queued and leased task of a job (killed or finished). */

@@ -32,7 +32,7 @@ export async function openKubernetesRuntime(env: NodeJS.ProcessEnv, pps: () => P
       return p && { spec: p.spec, version: p.version };
     },
     hasWork: (pipeline) => pps()?.hasWork(pipeline) ?? false,
-    onLost: (pipeline, pod, reason) => pps()?.podLost(pipeline, pod, reason),
+    onLost: (pipeline, pod, reason, gone) => pps()?.podLost(pipeline, pod, reason, gone),
     onTrouble: (pipeline, reason) => {
       pps()?.workersTrouble(pipeline, reason).catch((err) => log('error', 'workers_trouble_failed', { pipeline, message: (err as Error).message }));
     },

@@ -28,8 +28,11 @@ export interface KubernetesRuntimeOptions {
   lookup(pipeline: string): Promise<PipelineVersion | undefined>;
   /** True while the pipeline has datums to run. */
   hasWork(pipeline: string): boolean;
-  /** A worker pod is gone or restarted: the workers that ran in it are lost. */
-  onLost(pipeline: string, pod: string, reason: string): void;
+  /**
+   * A worker pod is gone (`gone`: deleted, evicted or ended, for good) or restarted a container:
+   * the workers that ran in it are lost; a gone pod's workers get no more work.
+   */
+  onLost(pipeline: string, pod: string, reason: string, gone: boolean): void;
   /** The pipeline's pods cannot run (Kubernetes' reason); '' once they do. */
   onTrouble(pipeline: string, reason: string): void;
   log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
@@ -207,14 +210,16 @@ export class KubernetesRuntime implements WorkerRuntime {
     const verdict = podVerdict(pod);
     const state: PodState = { pipeline, version: Number(pod.metadata?.labels?.[LABELS.version]), verdict };
     if (type === 'DELETED' || verdict.gone) {
-      if (prev) this.podGone(name, state, type === 'DELETED' ? 'was deleted' : `ended (${pod.status?.phase}${pod.status?.reason ? `: ${pod.status.reason}` : ''})`);
+      if (prev) this.podGone(name, state, type === 'DELETED' ? 'was deleted' : verdict.terminating ? 'is terminating' : `ended (${pod.status?.phase}${pod.status?.reason ? `: ${pod.status.reason}` : ''})`);
+      // Its containers are gone now: anything its worker leased while the pod terminated goes back too.
+      else if (type === 'DELETED') this.o.onLost(pipeline, name, `pod ${name} was deleted`, true);
       return;
     }
     this.pods.set(name, state);
     if (prev && verdict.restarts > prev.verdict.restarts) {
       const reason = `pod ${name} restarted a container: ${verdict.lastEnd ?? 'unknown reason'}`;
       this.o.log('warn', 'worker_pod_restarted', { pipeline, pod: name, reason });
-      this.o.onLost(pipeline, name, reason);
+      this.o.onLost(pipeline, name, reason, false);
     }
     if (verdict.problem) this.setTrouble(pipeline, verdict.problem);
     else if (verdict.running && state.version === this.workloads.get(pipeline)?.version) this.setTrouble(pipeline, '');
@@ -224,7 +229,7 @@ export class KubernetesRuntime implements WorkerRuntime {
     this.pods.delete(name);
     const reason = `pod ${name} ${what}${state.verdict.lastEnd ? `; ${state.verdict.lastEnd}` : ''}`;
     this.o.log('warn', 'worker_pod_gone', { pipeline: state.pipeline, pod: name, reason });
-    this.o.onLost(state.pipeline, name, reason);
+    this.o.onLost(state.pipeline, name, reason, true);
   }
 
   private setTrouble(pipeline: string, reason: string): void {

@@ -1,0 +1,87 @@
+// The kubernetes runtime's reading of pod events, over an in-memory Cluster
+// (the calls the runtime makes, recorded): a pod that terminates or is
+// deleted is lost for good, a container restart only loses the workers
+// that ran in it. The end-to-end behaviour against the stand-in API server
+// and kubelet is in test/kubernetes/.
+import type { V1Pod, V1ReplicationController } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { normalizePipelineSpec } from '../../pps/index.js';
+import type { Cluster, PodEvent } from './cluster.js';
+import { KubernetesRuntime } from './kubernetes-runtime.js';
+import { kubernetesSettings } from './settings.js';
+import { LABELS, PIPELINE_ANNOTATION, versionLabels } from './workload.js';
+
+class MemoryCluster implements Cluster {
+  readonly namespace = 'ns';
+  readonly rcs: V1ReplicationController[] = [];
+  emit: (type: PodEvent, pod: V1Pod) => void = () => {};
+  async listWorkloads(): Promise<V1ReplicationController[]> {
+    return this.rcs;
+  }
+  async createWorkload(rc: V1ReplicationController): Promise<void> {
+    this.rcs.push(rc);
+  }
+  async scaleWorkload(): Promise<void> {}
+  async deleteWorkload(name: string): Promise<void> {
+    this.rcs.splice(this.rcs.findIndex((r) => r.metadata?.name === name), 1);
+  }
+  async listPods(): Promise<{ pods: V1Pod[]; resourceVersion: string }> {
+    return { pods: [], resourceVersion: '1' };
+  }
+  async watchPods(_s: string, _rv: string, onEvent: (type: PodEvent, pod: V1Pod) => void): Promise<() => void> {
+    this.emit = onEvent;
+    return () => {};
+  }
+  async getPod(): Promise<V1Pod | undefined> {
+    return undefined;
+  }
+}
+
+function pod(name: string, o: { restarts?: number; deleting?: boolean } = {}): V1Pod {
+  const running = (c: string) => ({ name: c, image: 'x', imageID: '', ready: true, restartCount: o.restarts ?? 0, state: { running: {} } });
+  return {
+    metadata: { name, labels: { ...versionLabels('tusk', 'edges', 1) }, annotations: { [PIPELINE_ANNOTATION]: 'edges' }, ...(o.deleting && { deletionTimestamp: new Date() }) },
+    status: { phase: 'Running', containerStatuses: [running('user'), running('tusk-sidecar')] },
+  };
+}
+
+async function started() {
+  const cluster = new MemoryCluster();
+  const lost: [string, boolean][] = [];
+  const spec = normalizePipelineSpec({ pipeline: { name: 'edges' }, input: { pfs: { repo: 'images', glob: '/*' } }, transform: { cmd: ['true'] } });
+  const runtime = new KubernetesRuntime({
+    cluster,
+    settings: kubernetesSettings({ TUSK_NAMESPACE: 'ns' }),
+    lookup: async () => ({ spec, version: 1 }),
+    hasWork: () => true,
+    onLost: (_p, name, _reason, gone) => lost.push([name, gone]),
+    onTrouble: () => {},
+    log: () => {},
+  });
+  await runtime.start();
+  await runtime.ensure('edges', 1);
+  return { cluster, runtime, lost };
+}
+
+describe('KubernetesRuntime pod events', () => {
+  it('a terminating pod is lost for good, and again once deleted (its worker may have leased work meanwhile)', async () => {
+    const { cluster, runtime, lost } = await started();
+    expect(cluster.rcs.map((r) => r.metadata?.labels?.[LABELS.version])).toEqual(['1']);
+    cluster.emit('ADDED', pod('edges-a'));
+    expect(runtime.running('edges')).toBe(1);
+    cluster.emit('MODIFIED', pod('edges-a', { deleting: true }));
+    cluster.emit('DELETED', pod('edges-a', { deleting: true }));
+    expect(lost).toEqual([['edges-a', true], ['edges-a', true]]);
+    expect(runtime.running('edges')).toBe(0);
+    await runtime.stopAll();
+  });
+
+  it('a container restart loses the workers that ran in it, not the pod', async () => {
+    const { cluster, runtime, lost } = await started();
+    cluster.emit('ADDED', pod('edges-b'));
+    cluster.emit('MODIFIED', pod('edges-b', { restarts: 1 }));
+    expect(lost).toEqual([['edges-b', false]]);
+    expect(runtime.running('edges')).toBe(1);
+    await runtime.stopAll();
+  });
+});
