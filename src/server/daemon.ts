@@ -111,8 +111,10 @@ export class Daemon {
       pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
       let kubernetes: KubernetesRuntime | undefined;
+      // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
+      const pipelineToken = (pipeline: string) => (authority.active ? authority.pipelineToken(pipeline) : undefined);
       if (config.runtime === 'none') runtime = new NoWorkers();
-      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log);
+      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log, pipelineToken);
       else {
         runtime = new LocalRuntime({
           home: config.home,
@@ -120,8 +122,7 @@ export class Daemon {
           // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
           env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
           onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-          // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
-          token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
+          token: pipelineToken,
           log: log.log,
           limits: config.workerLimits,
           isolateNetwork: config.isolateNetwork,

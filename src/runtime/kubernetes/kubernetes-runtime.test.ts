@@ -1,9 +1,10 @@
-// The kubernetes runtime's reading of pod events, over an in-memory Cluster
-// (the calls the runtime makes, recorded): a pod that terminates or is
-// deleted is lost for good, a container restart only loses the workers
-// that ran in it. The end-to-end behaviour against the stand-in API server
-// and kubelet is in test/kubernetes/.
-import type { V1Pod, V1ReplicationController } from '@kubernetes/client-node';
+// The kubernetes runtime over an in-memory Cluster (the calls it makes,
+// recorded): a pod that terminates or is deleted is lost for good, a container
+// restart only loses the workers that ran in it, and under access control the
+// pipeline token goes to a Secret before the workload that names it. The
+// end-to-end behaviour against the stand-in API server and kubelet is in
+// test/kubernetes/.
+import type { V1Pod, V1ReplicationController, V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { normalizePipelineSpec } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
@@ -14,15 +15,20 @@ import { LABELS, PIPELINE_ANNOTATION, versionLabels } from './workload.js';
 class MemoryCluster implements Cluster {
   readonly namespace = 'ns';
   readonly rcs: V1ReplicationController[] = [];
+  readonly secrets = new Map<string, V1Secret>();
+  /** Writes in order, as `create rc NAME`, `apply secret NAME`, ... */
+  readonly calls: string[] = [];
   emit: (type: PodEvent, pod: V1Pod) => void = () => {};
   async listWorkloads(): Promise<V1ReplicationController[]> {
     return this.rcs;
   }
   async createWorkload(rc: V1ReplicationController): Promise<void> {
+    this.calls.push(`create rc ${rc.metadata?.name}`);
     this.rcs.push(rc);
   }
   async scaleWorkload(): Promise<void> {}
   async deleteWorkload(name: string): Promise<void> {
+    this.calls.push(`delete rc ${name}`);
     this.rcs.splice(this.rcs.findIndex((r) => r.metadata?.name === name), 1);
   }
   async listPods(): Promise<{ pods: V1Pod[]; resourceVersion: string }> {
@@ -35,6 +41,14 @@ class MemoryCluster implements Cluster {
   async getPod(): Promise<V1Pod | undefined> {
     return undefined;
   }
+  async applySecret(secret: V1Secret): Promise<void> {
+    this.calls.push(`apply secret ${secret.metadata?.name}`);
+    this.secrets.set(secret.metadata!.name!, secret);
+  }
+  async deleteSecret(name: string): Promise<void> {
+    this.calls.push(`delete secret ${name}`);
+    this.secrets.delete(name);
+  }
 }
 
 function pod(name: string, o: { restarts?: number; deleting?: boolean } = {}): V1Pod {
@@ -45,7 +59,7 @@ function pod(name: string, o: { restarts?: number; deleting?: boolean } = {}): V
   };
 }
 
-async function started() {
+async function started(token?: string) {
   const cluster = new MemoryCluster();
   const lost: [string, boolean][] = [];
   const spec = normalizePipelineSpec({ pipeline: { name: 'edges' }, input: { pfs: { repo: 'images', glob: '/*' } }, transform: { cmd: ['true'] } });
@@ -54,6 +68,7 @@ async function started() {
     settings: kubernetesSettings({ TUSK_NAMESPACE: 'ns' }),
     lookup: async () => ({ spec, version: 1 }),
     hasWork: () => true,
+    token: () => token,
     onLost: (_p, name, _reason, gone) => lost.push([name, gone]),
     onTrouble: () => {},
     log: () => {},
@@ -82,6 +97,24 @@ describe('KubernetesRuntime pod events', () => {
     cluster.emit('MODIFIED', pod('edges-b', { restarts: 1 }));
     expect(lost).toEqual([['edges-b', false]]);
     expect(runtime.running('edges')).toBe(1);
+    await runtime.stopAll();
+  });
+
+  it('under access control, writes the pipeline token to a Secret before the workload (which only names it) and deletes it with the pipeline', async () => {
+    const { cluster, runtime } = await started('tuskp.secret-token');
+    expect(cluster.calls).toEqual(['apply secret tusk-edges-auth', 'create rc tusk-edges-v1']);
+    expect(cluster.secrets.get('tusk-edges-auth')?.stringData).toEqual({ token: 'tuskp.secret-token' });
+    expect(JSON.stringify(cluster.rcs)).not.toContain('tuskp.secret-token');
+    expect(JSON.stringify(cluster.rcs)).toContain('"secretName":"tusk-edges-auth"');
+    await runtime.stop('edges');
+    expect(cluster.calls.slice(2)).toEqual(['delete rc tusk-edges-v1', 'delete secret tusk-edges-auth']);
+    await runtime.stopAll();
+  });
+
+  it('without access control, leaves no token Secret behind', async () => {
+    const { cluster, runtime } = await started(undefined);
+    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'create rc tusk-edges-v1']);
+    expect(cluster.secrets.size).toBe(0);
     await runtime.stopAll();
   });
 });

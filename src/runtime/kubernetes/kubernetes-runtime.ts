@@ -8,13 +8,16 @@
 // cannot run (bad image, crash loop, no node fits) as the pipeline's trouble.
 // On start it adopts the workloads labelled with its instance and deletes
 // those of pipelines that no longer exist; it never touches other objects.
+// While access control is on, each pipeline's token is in a Secret of its own
+// that its pods mount (workload.ts), written before the workload is created
+// and deleted with the pipeline's last workload.
 import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidSpec } from '../../errors/index.js';
 import type { PipelineSpec, WorkerRuntime } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { podVerdict, type PodVerdict } from './pod-status.js';
 import type { KubernetesSettings } from './settings.js';
-import { instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderWorkload } from './workload.js';
+import { authSecretName, instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderAuthSecret, renderWorkload } from './workload.js';
 
 export interface PipelineVersion {
   spec: PipelineSpec;
@@ -28,6 +31,8 @@ export interface KubernetesRuntimeOptions {
   lookup(pipeline: string): Promise<PipelineVersion | undefined>;
   /** True while the pipeline has datums to run. */
   hasWork(pipeline: string): boolean;
+  /** The pipeline's token while access control is on (kept in a Secret its pods mount), else undefined. */
+  token?(pipeline: string): string | undefined;
   /**
    * A worker pod is gone (`gone`: deleted, evicted or ended, for good) or restarted a container:
    * the workers that ran in it are lost; a gone pod's workers get no more work.
@@ -83,6 +88,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       if (!pipeline || !current || current.version !== version || this.workloads.has(pipeline)) {
         this.o.log('info', 'workload_deleted', { workload: name, pipeline, reason: current ? 'an older version' : 'the pipeline no longer exists' });
         await this.o.cluster.deleteWorkload(name);
+        if (pipeline && !current) await this.o.cluster.deleteSecret(authSecretName(pipeline));
         continue;
       }
       this.workloads.set(pipeline, { name, version, replicas: rc.spec?.replicas ?? 0, autoscaling: current.spec.autoscaling });
@@ -139,6 +145,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       for (const rc of await this.o.cluster.listWorkloads(`${this.selector},${LABELS.pipeline}=${key}`)) {
         if (rc.metadata?.annotations?.[PIPELINE_ANNOTATION] === pipeline) await this.o.cluster.deleteWorkload(rc.metadata.name!);
       }
+      await this.o.cluster.deleteSecret(authSecretName(pipeline));
       this.workloads.delete(pipeline);
       this.setTrouble(pipeline, '');
       return;
@@ -162,6 +169,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       return;
     }
     const name = rc.metadata!.name!;
+    await this.applyToken(pipeline);
     await this.o.cluster.createWorkload(rc);
     this.workloads.set(pipeline, { name, version: current.version, replicas, autoscaling: current.spec.autoscaling });
     this.o.log('info', 'workload_created', { workload: name, pipeline, version: current.version, replicas });
@@ -170,6 +178,16 @@ export class KubernetesRuntime implements WorkerRuntime {
       await this.o.cluster.deleteWorkload(existing.name);
       this.o.log('info', 'workload_deleted', { workload: existing.name, pipeline, reason: `version ${current.version} replaces it` });
     }
+  }
+
+  /**
+   * The pipeline's token Secret, before its pods start (they mount it as an optional volume): written
+   * while access control is on, deleted while it is off. The token never appears in the workload.
+   */
+  private async applyToken(pipeline: string): Promise<void> {
+    const token = this.o.token?.(pipeline);
+    if (token) await this.o.cluster.applySecret(renderAuthSecret(pipeline, token, this.o.settings));
+    else await this.o.cluster.deleteSecret(authSecretName(pipeline));
   }
 
   /**
