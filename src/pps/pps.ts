@@ -143,7 +143,9 @@ export class Pps {
       await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
       return { tasks: [], pipeline: p };
     }
-    const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal);
+    const runtime = this.ctx.deps.runtime;
+    const accepts = runtime.accepts ? (version: number) => runtime.accepts!(pipeline, worker, version) : undefined;
+    const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal, accepts);
     const current = await this.pipelines.get(pipeline);
     // The tasks are all of one version: the worker gets that version's spec (an older job's, or a branch's).
     const version = tasks[0]?.version;
@@ -201,6 +203,21 @@ export class Pps {
   /** True while the pipeline has a job with datums left (the Kubernetes runtime scales autoscaling pipelines to zero otherwise). */
   hasWork(pipeline: string): boolean {
     return this.jobs.hasActive(pipeline);
+  }
+
+  /** The pipeline versions whose jobs have datums left (a branch version may need workers of its own). */
+  activeVersions(pipeline: string): number[] {
+    return this.jobs.activeVersions(pipeline);
+  }
+
+  /** The spec of one version of a pipeline (a branch's, or an earlier one), or undefined. */
+  versionSpec(pipeline: string, version: number): Promise<PipelineSpec | undefined> {
+    return this.ctx.store.getVersion(pipeline, version);
+  }
+
+  /** Which workers accept which versions changed (the runtime started workers for one): waiting workers look again. */
+  workersChanged(pipeline: string): void {
+    this.ctx.queue.rewake(pipeline);
   }
 
   /**

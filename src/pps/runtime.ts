@@ -15,6 +15,11 @@ export interface WorkerRuntime {
    * a stranger): it is refused work. A runtime without the method accepts every worker.
    */
   owns?(worker: string): boolean;
+  /**
+   * Whether the worker can run a task of the pipeline's `version` (a pod runs only the versions its
+   * pod spec serves). A runtime without the method runs every version on every worker.
+   */
+  accepts?(pipeline: string, worker: string, version: number): boolean;
 }
 
 /** The callback a runtime calls when a worker process or pod is gone. */

@@ -33,6 +33,9 @@ export async function openKubernetesRuntime(env: NodeJS.ProcessEnv, pps: () => P
       return p && { spec: p.spec, version: p.version };
     },
     hasWork: (pipeline) => pps()?.hasWork(pipeline) ?? false,
+    activeVersions: (pipeline) => pps()?.activeVersions(pipeline) ?? [],
+    lookupVersion: async (pipeline, version) => pps()?.versionSpec(pipeline, version),
+    workersChanged: (pipeline) => pps()?.workersChanged(pipeline),
     ...(token && { token }),
     onLost: (pipeline, pod, reason, gone) => pps()?.podLost(pipeline, pod, reason, gone),
     onTrouble: (pipeline, reason) => {

@@ -5,7 +5,7 @@
 // end-to-end behaviour against the stand-in API server and kubelet is in
 // test/kubernetes/.
 import type { V1Pod, V1ReplicationController, V1Secret } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { normalizePipelineSpec } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
@@ -51,23 +51,30 @@ class MemoryCluster implements Cluster {
   }
 }
 
-function pod(name: string, o: { restarts?: number; deleting?: boolean } = {}): V1Pod {
+function pod(name: string, o: { restarts?: number; deleting?: boolean; version?: number } = {}): V1Pod {
   const running = (c: string) => ({ name: c, image: 'x', imageID: '', ready: true, restartCount: o.restarts ?? 0, state: { running: {} } });
   return {
-    metadata: { name, labels: { ...versionLabels('tusk', 'edges', 1) }, annotations: { [PIPELINE_ANNOTATION]: 'edges' }, ...(o.deleting && { deletionTimestamp: new Date() }) },
+    metadata: { name, labels: { ...versionLabels('tusk', 'edges', o.version ?? 1) }, annotations: { [PIPELINE_ANNOTATION]: 'edges' }, ...(o.deleting && { deletionTimestamp: new Date() }) },
     status: { phase: 'Running', containerStatuses: [running('user'), running('tusk-sidecar')] },
   };
 }
 
-async function started(token?: string) {
+const SPEC = { pipeline: { name: 'edges' }, input: { pfs: { repo: 'images', glob: '/*' } }, transform: { cmd: ['true'] } };
+
+async function started(token?: string, versions: Record<number, object> = {}, active: number[] = []) {
   const cluster = new MemoryCluster();
   const lost: [string, boolean][] = [];
-  const spec = normalizePipelineSpec({ pipeline: { name: 'edges' }, input: { pfs: { repo: 'images', glob: '/*' } }, transform: { cmd: ['true'] } });
+  const spec = normalizePipelineSpec(SPEC);
+  const changed: string[] = [];
   const runtime = new KubernetesRuntime({
     cluster,
     settings: kubernetesSettings({ TUSK_NAMESPACE: 'ns' }),
     lookup: async () => ({ spec, version: 1 }),
     hasWork: () => true,
+    activeVersions: () => active,
+    lookupVersion: async (_p, v) => (v === 1 ? spec : versions[v] && normalizePipelineSpec(versions[v])),
+    workersChanged: (p) => changed.push(p),
+    idleCheckMs: 10,
     token: () => token,
     onLost: (_p, name, _reason, gone) => lost.push([name, gone]),
     onTrouble: () => {},
@@ -75,7 +82,7 @@ async function started(token?: string) {
   });
   await runtime.start();
   await runtime.ensure('edges', 1);
-  return { cluster, runtime, lost };
+  return { cluster, runtime, lost, active, changed };
 }
 
 describe('KubernetesRuntime pod events', () => {
@@ -115,6 +122,25 @@ describe('KubernetesRuntime pod events', () => {
     const { cluster, runtime } = await started(undefined);
     expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'create rc tusk-edges-v1']);
     expect(cluster.secrets.size).toBe(0);
+    await runtime.stopAll();
+  });
+
+  it('a version with another pod (a branch\'s image) gets a workload of its own while it has datums; each pod takes only its versions', async () => {
+    const versions = { 2: { ...SPEC, transform: { image: 'python:3.12-slim', cmd: ['true'] } }, 3: { ...SPEC, transform: { cmd: ['false'] } } };
+    const { cluster, runtime, active, changed } = await started(undefined, versions, [2, 3]);
+    await vi.waitFor(() => expect(cluster.rcs.map((r) => r.metadata?.name)).toEqual(['tusk-edges-v1', 'tusk-edges-v2']));
+    expect(cluster.rcs[1]!.spec?.template?.spec?.containers[0]?.image).toBe('python:3.12-slim');
+    cluster.emit('ADDED', pod('edges-main'));
+    cluster.emit('ADDED', pod('edges-branch', { version: 2 }));
+    // Version 3 changes only the command: the main line's pods run it, and no workload is made for it.
+    expect([1, 2, 3].map((v) => runtime.accepts('edges', 'edges-main/w1', v))).toEqual([true, false, true]);
+    expect([1, 2, 3].map((v) => runtime.accepts('edges', 'edges-branch/w1', v))).toEqual([false, true, false]);
+    expect(runtime.accepts('edges', 'unknown-pod/w1', 1)).toBe(false);
+    // A version not seen yet is worked out, then waiting workers are told to look again.
+    expect(runtime.accepts('edges', 'edges-main/w1', 4)).toBe(false);
+    await vi.waitFor(() => expect(changed).toEqual(['edges']));
+    active.splice(0);
+    await vi.waitFor(() => expect(cluster.rcs.map((r) => r.metadata?.name)).toEqual(['tusk-edges-v1']));
     await runtime.stopAll();
   });
 });

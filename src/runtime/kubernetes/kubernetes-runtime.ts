@@ -6,6 +6,12 @@
 // back up when a job has datums. A watch on the pods reports a pod that is
 // gone or restarted as lost (its datums go back to the queue) and a pod that
 // cannot run (bad image, crash loop, no node fits) as the pipeline's trouble.
+// A version that runs beside the main line's (a branch's version, or an
+// earlier one whose job is still running) runs in the main line's pods when
+// its pod would be the same (it changes only what the worker gets from the
+// coordinator: cmd, stdin, env, ...); when its pod differs (transform.image,
+// resources, pod_patch, ...) it gets a workload of its own while it has
+// datums to run, and accepts() keeps each pod to the versions it serves.
 // On start it adopts the workloads labelled with its instance and deletes
 // those of pipelines that no longer exist; it never touches other objects.
 // While access control is on, each pipeline's token is in a Secret of its own
@@ -31,6 +37,12 @@ export interface KubernetesRuntimeOptions {
   lookup(pipeline: string): Promise<PipelineVersion | undefined>;
   /** True while the pipeline has datums to run. */
   hasWork(pipeline: string): boolean;
+  /** The versions of the pipeline whose jobs have datums left (default: none beside the main line's). */
+  activeVersions?(pipeline: string): number[];
+  /** The spec of a version of the pipeline, or undefined. */
+  lookupVersion?(pipeline: string, version: number): Promise<PipelineSpec | undefined>;
+  /** Which versions some workers accept changed: waiting workers should look at the queue again. */
+  workersChanged?(pipeline: string): void;
   /** The pipeline's token while access control is on (kept in a Secret its pods mount), else undefined. */
   token?(pipeline: string): string | undefined;
   /**
@@ -54,6 +66,13 @@ interface Workload {
   autoscaling: boolean;
 }
 
+/** A workload beside the main line's, for a version whose pod differs. */
+interface ExtraWorkload {
+  name: string;
+  version: number;
+  podKey: string;
+}
+
 interface PodState {
   pipeline: string;
   version: number;
@@ -65,6 +84,9 @@ export class KubernetesRuntime implements WorkerRuntime {
   private readonly wanted = new Map<string, number>();
   private readonly pods = new Map<string, PodState>();
   private readonly troubled = new Map<string, string>();
+  /** `pipeline/version` → what its pod is (podKey()): versions with equal keys run in the same pods. */
+  private readonly podKeys = new Map<string, string>();
+  private readonly extra = new Map<string, ExtraWorkload[]>();
   /** One reconcile at a time per pipeline. */
   private readonly turns = new Map<string, Promise<void>>();
   private stopWatch?: () => void;
@@ -118,6 +140,20 @@ export class KubernetesRuntime implements WorkerRuntime {
     await Promise.all([...this.turns.values()]);
   }
 
+  /** A pod's worker runs a task when the task's version has the pod of the pod's own version. */
+  accepts(pipeline: string, worker: string, version: number): boolean {
+    const pod = this.pods.get(worker.split('/')[0]!);
+    if (!pod || pod.pipeline !== pipeline) return false;
+    const mine = this.podKeys.get(`${pipeline}/${pod.version}`);
+    const theirs = this.podKeys.get(`${pipeline}/${version}`);
+    if (theirs === undefined) {
+      // Not known yet: worked out now, then the waiting workers look again.
+      void this.learnPodKey(pipeline, version).then(() => this.o.workersChanged?.(pipeline), (err) => this.o.log('error', 'pod_key_failed', { pipeline, version, message: (err as Error).message }));
+      return false;
+    }
+    return mine === theirs;
+  }
+
   running(pipeline: string): number {
     const w = this.workloads.get(pipeline);
     if (!w) return 0;
@@ -125,8 +161,8 @@ export class KubernetesRuntime implements WorkerRuntime {
   }
 
   /** Brings the pipeline's workloads to what `wanted` and its spec say; serialized per pipeline. */
-  private reconcile(pipeline: string): Promise<void> {
-    const turn = (this.turns.get(pipeline) ?? Promise.resolve()).then(() => this.reconcileNow(pipeline));
+  private reconcile(pipeline: string, step: () => Promise<void> = () => this.reconcileNow(pipeline)): Promise<void> {
+    const turn = (this.turns.get(pipeline) ?? Promise.resolve()).then(step);
     const settled = turn.catch(() => {});
     this.turns.set(pipeline, settled);
     void settled.then(() => {
@@ -147,9 +183,11 @@ export class KubernetesRuntime implements WorkerRuntime {
       }
       await this.o.cluster.deleteSecret(authSecretName(pipeline));
       this.workloads.delete(pipeline);
+      this.extra.delete(pipeline);
       this.setTrouble(pipeline, '');
       return;
     }
+    this.podKeys.set(`${pipeline}/${current.version}`, podKey(current.spec));
     const replicas = current.spec.autoscaling && !this.o.hasWork(pipeline) ? 0 : count;
     if (existing && existing.version === current.version) {
       existing.autoscaling = current.spec.autoscaling;
@@ -180,6 +218,59 @@ export class KubernetesRuntime implements WorkerRuntime {
     }
   }
 
+  /** Works out what the pod of a version of the pipeline is (podKey), once. */
+  private async learnPodKey(pipeline: string, version: number): Promise<string | undefined> {
+    const key = `${pipeline}/${version}`;
+    if (!this.podKeys.has(key)) {
+      const spec = await this.o.lookupVersion?.(pipeline, version);
+      if (spec) this.podKeys.set(key, podKey(spec));
+    }
+    return this.podKeys.get(key);
+  }
+
+  /**
+   * Workloads beside the main line's: one for each pod key of a version with datums left that the main
+   * line's pods do not serve, deleted once no such version has datums left.
+   */
+  private async reconcileExtra(pipeline: string): Promise<void> {
+    const main = this.workloads.get(pipeline);
+    if (!main || !this.wanted.has(pipeline)) return;
+    const mainKey = this.podKeys.get(`${pipeline}/${main.version}`);
+    const wanted = new Map<string, number>();
+    for (const version of (this.o.activeVersions?.(pipeline) ?? []).sort((a, b) => a - b)) {
+      const key = await this.learnPodKey(pipeline, version);
+      if (key !== undefined && key !== mainKey && !wanted.has(key)) wanted.set(key, version);
+    }
+    const have = this.extra.get(pipeline) ?? [];
+    const kept: ExtraWorkload[] = [];
+    for (const w of have) {
+      if (wanted.has(w.podKey)) {
+        kept.push(w);
+        wanted.delete(w.podKey);
+        continue;
+      }
+      await this.o.cluster.deleteWorkload(w.name);
+      this.o.log('info', 'workload_deleted', { workload: w.name, pipeline, reason: `version ${w.version} has no datums left` });
+    }
+    for (const [key, version] of wanted) {
+      const spec = await this.o.lookupVersion!(pipeline, version);
+      if (!spec) continue;
+      let rc;
+      try {
+        rc = renderWorkload(spec, version, { ...this.o.settings, replicas: spec.parallelismSpec.constant });
+      } catch (err) {
+        if (!(err instanceof InvalidSpec)) throw err;
+        this.setTrouble(pipeline, `version ${version}: ${err.message}`);
+        continue;
+      }
+      await this.o.cluster.createWorkload(rc);
+      kept.push({ name: rc.metadata!.name!, version, podKey: key });
+      this.o.log('info', 'workload_created', { workload: rc.metadata!.name, pipeline, version, replicas: spec.parallelismSpec.constant, beside: main.name });
+    }
+    if (kept.length > 0) this.extra.set(pipeline, kept);
+    else this.extra.delete(pipeline);
+  }
+
   /**
    * The pipeline's token Secret, before its pods start (they mount it as an optional volume): written
    * while access control is on, deleted while it is off. The token never appears in the workload.
@@ -196,6 +287,11 @@ export class KubernetesRuntime implements WorkerRuntime {
    */
   private checkIdle(): void {
     for (const [pipeline, reason] of this.troubled) this.o.onTrouble(pipeline, reason);
+    for (const pipeline of this.workloads.keys()) {
+      const active = this.o.activeVersions?.(pipeline) ?? [];
+      if (active.length === 0 && !this.extra.has(pipeline)) continue;
+      this.reconcile(pipeline, () => this.reconcileExtra(pipeline)).catch((err) => this.o.log('error', 'workload_sync_failed', { pipeline, message: (err as Error).message }));
+    }
     for (const [pipeline, w] of this.workloads) {
       if (!w.autoscaling || !this.wanted.has(pipeline)) continue;
       const replicas = this.o.hasWork(pipeline) ? this.wanted.get(pipeline)! : 0;
@@ -256,5 +352,18 @@ export class KubernetesRuntime implements WorkerRuntime {
     else this.troubled.delete(pipeline);
     // Reported again while it lasts, so jobs created since fail too; cleared once.
     if (reason || before) this.o.onTrouble(pipeline, reason);
+  }
+}
+
+/**
+ * What a version's pod is: its rendered pod template with the version itself left out. Versions with
+ * the same key run in the same pods (they differ only in what the worker gets from the coordinator).
+ */
+export function podKey(spec: PipelineSpec): string {
+  try {
+    return JSON.stringify(renderWorkload(spec, 0, { tuskImage: '', address: '', instance: '', namespace: '', replicas: 1 }).spec?.template);
+  } catch (err) {
+    if (!(err instanceof InvalidSpec)) throw err;
+    return `invalid: ${err.message}`;
   }
 }
