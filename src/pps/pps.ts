@@ -23,6 +23,7 @@ import { provenanceTree, subvenanceTree, type ProvenanceLookups, type Provenance
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
+import type { WorkerState } from './runtime.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
 
 export class Pps {
@@ -198,6 +199,18 @@ export class Pps {
   podLost(pipeline: string, pod: string, reason: string, gone = false): void {
     if (gone) this.ctx.queue.losePrefix(`${pod}/`);
     for (const worker of this.ctx.queue.workers()) if (worker.startsWith(`${pod}/`)) this.workerLost(pipeline, worker, reason);
+  }
+
+  /**
+   * The pipeline's workers as its runtime sees them, each with the datum it runs now (a pod's, by the
+   * IDs of its workers, `POD/...`).
+   */
+  workers(pipeline: string): (WorkerState & { job: string; datum: string })[] {
+    const running = this.ctx.queue.startedLeases().filter((l) => l.task.pipeline === pipeline);
+    return (this.ctx.deps.runtime.workers?.(pipeline) ?? []).map((w) => {
+      const lease = running.find((l) => l.worker === w.id || (w.pod && l.worker.startsWith(`${w.pod}/`)));
+      return { ...w, job: lease?.task.job ?? '', datum: lease?.task.datum ?? '' };
+    });
   }
 
   /** True while the pipeline has a job with datums left (the Kubernetes runtime scales autoscaling pipelines to zero otherwise). */

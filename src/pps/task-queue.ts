@@ -154,6 +154,13 @@ export class TaskQueue {
     for (const leased of this.leases.values()) for (const [k, { task: t }] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
   }
 
+  /** The leased tasks their workers have started: what each worker runs now. */
+  startedLeases(): { worker: string; task: DatumTask }[] {
+    const out: { worker: string; task: DatumTask }[] = [];
+    for (const [worker, leased] of this.leases) for (const { task, started } of leased.values()) if (started) out.push({ worker, task });
+    return out;
+  }
+
   /** Workers that hold leases or wait for tasks, by ID (to find a lost pod's workers by prefix). */
   workers(): string[] {
     const ids = new Set(this.leases.keys());

@@ -1,8 +1,8 @@
 // Pipeline-system records → generated protobuf messages.
 import type { DatumUsageSummary, ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
-import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
+import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, Worker as WorkerMsg, WorkerSpec } from '../gen/tusk/pps.js';
 
-export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
+export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary, workerList: readonly WorkerMsg[] = []): Pipeline {
   return {
     name: p.name,
     version: p.version,
@@ -15,6 +15,7 @@ export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: 
     workers,
     branchVersions: branchVersions.map((b) => ({ branch: b.branch, version: b.version, specJson: JSON.stringify(b.spec) })),
     datumUsage,
+    workerList: [...workerList],
   };
 }
 

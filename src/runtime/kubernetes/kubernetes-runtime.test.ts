@@ -136,6 +136,12 @@ describe('KubernetesRuntime pod events', () => {
     expect([1, 2, 3].map((v) => runtime.accepts('edges', 'edges-main/w1', v))).toEqual([true, false, true]);
     expect([1, 2, 3].map((v) => runtime.accepts('edges', 'edges-branch/w1', v))).toEqual([false, true, false]);
     expect(runtime.accepts('edges', 'unknown-pod/w1', 1)).toBe(false);
+    // The console's worker list: each pod, its state, version and restarts.
+    cluster.emit('MODIFIED', pod('edges-branch', { version: 2, restarts: 1 })); // user and sidecar once each
+    expect(runtime.workers('edges')).toEqual([
+      { id: 'edges-branch', state: 'running', pod: 'edges-branch', restarts: 2, version: 2 },
+      { id: 'edges-main', state: 'running', pod: 'edges-main', restarts: 0, version: 1 },
+    ]);
     // A version not seen yet is worked out, then waiting workers are told to look again.
     expect(runtime.accepts('edges', 'edges-main/w1', 4)).toBe(false);
     await vi.waitFor(() => expect(changed).toEqual(['edges']));

@@ -19,7 +19,7 @@
 // and deleted with the pipeline's last workload.
 import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidSpec } from '../../errors/index.js';
-import type { PipelineSpec, WorkerRuntime } from '../../pps/index.js';
+import type { PipelineSpec, WorkerRuntime, WorkerState } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { podVerdict, type PodVerdict } from './pod-status.js';
 import type { KubernetesSettings } from './settings.js';
@@ -152,6 +152,17 @@ export class KubernetesRuntime implements WorkerRuntime {
       return false;
     }
     return mine === theirs;
+  }
+
+  /** The pipeline's pods, by name. */
+  workers(pipeline: string): WorkerState[] {
+    const out: WorkerState[] = [];
+    for (const [name, p] of this.pods) {
+      if (p.pipeline !== pipeline) continue;
+      const state = p.verdict.running ? 'running' : p.verdict.problem ? 'failing' : 'pending';
+      out.push({ id: name, state, pod: name, restarts: p.verdict.restarts, version: p.version });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   running(pipeline: string): number {
