@@ -211,6 +211,13 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.goto(base);
     await page.locator('svg.graph [data-node="counts"]').click();
     await page.waitForURL(`${base}/pipelines/counts`);
+    // Its worker (one local worker: parallelism 1) and the right-sizing figures inspect pipeline shows.
+    await page.locator('[data-testid="workers"] tbody tr').first().waitFor();
+    await expect(page.locator('[data-testid="workers"] tbody tr').allInnerTexts()).resolves.toEqual([expect.stringMatching(/^counts-0-\S+\s+running\s+0\s+idle$/)]);
+    const usage = (await cli(['inspect', 'pipeline', 'counts'])).datumUsage;
+    await expect(page.locator('[data-testid="right-sizing"] thead').innerText()).resolves.toContain(`(${usage.datums} datums)`);
+    await expect(page.locator('[data-testid="right-sizing"] tbody tr').allInnerTexts()).resolves.toEqual([expect.stringMatching(/^Peak memory\s+\d/), expect.stringMatching(/^CPU time\s+\d/), expect.stringMatching(/^CPU rate\s+\d/)]);
+    await shot('pipeline');
     await page.locator(`[data-testid="jobs"] a[href="/pipelines/counts/jobs/${id}"]`).click();
     await page.waitForURL(`${base}/pipelines/counts/jobs/${id}`);
     await page.locator('[data-testid="datums"] tbody tr').first().waitFor(); // the view loads after the URL changes

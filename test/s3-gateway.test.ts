@@ -208,6 +208,20 @@ describe('objects', () => {
   });
 });
 
+describe('metrics', () => {
+  it('/metrics counts S3 requests by operation, not by HTTP method', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'metrics/a.txt', Body: 'a' }));
+    await s3.send(new ListObjectsV2Command({ Bucket: 'master.sdk', Prefix: 'metrics/' }));
+    await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'metrics/a.txt' }));
+    expect((await failure(s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'metrics/none' })))).status).toBe(404);
+    const text = await (await fetch(`http://127.0.0.1:${d.httpPort}/metrics`)).text();
+    const count = (op: string, code: number) => Number(new RegExp(`^tusk_s3_requests_total\\{operation="${op}",code="${code}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    for (const [op, code] of [['PutObject', 200], ['ListObjectsV2', 200], ['GetObject', 200], ['GetObject', 404], ['CreateBucket', 200]] as const) expect(count(op, code), `${op} ${code}`).toBeGreaterThan(0);
+    expect(text).not.toMatch(/tusk_s3_requests_total\{method=/);
+    expect(text).toMatch(/^tusk_s3_request_duration_seconds_count\{operation="GetObject",code="200"\} \d+$/m);
+  });
+});
+
 describe('multipart uploads', () => {
   const part1 = bytes(5 * 1024 * 1024, 11);
   const part2 = bytes(5 * 1024 * 1024, 12);

@@ -15,7 +15,12 @@ export interface BranchVersion { branch: string; version: number; specJson: stri
 export interface Pipeline {
   name: string; version: number; state: string; specJson: string; created: string; description: string; reason: string;
   outputBranch: string; workers: number; branchVersions: BranchVersion[];
+  /** Inspect only: each worker and what it runs, and what the current version's datums used. */
+  workerList?: Worker[]; datumUsage?: DatumUsage;
 }
+export interface Worker { id: string; state: string; pod: string; restarts: number; version: number; job: string; datum: string }
+export interface Percentiles { p50: number; p95: number; max: number }
+export interface DatumUsage { datums: number; peakMemoryBytes?: Percentiles; cpuMs?: Percentiles; cpuMillicores?: Percentiles }
 export interface DatumCounts { total: number; processed: number; skipped: number; failed: number; recovered: number }
 export interface Job {
   id: string; pipeline: string; pipelineVersion: number; state: string; datums?: DatumCounts; outputCommit: string;

@@ -32,7 +32,7 @@ export { PpsStore } from './pps-store.js';
 export { systemTimers, type Timers } from './timers.js';
 export { LogStore, type LogEntry, type LogFilter } from './logs.js';
 export type { PfsAccess, PfsRepos, PfsBranches, PfsCommits, PfsFiles } from './pfs-access.js';
-export { NoWorkers, type WorkerRuntime, type WorkerLost } from './runtime.js';
+export { NoWorkers, type WorkerRuntime, type WorkerLost, type WorkerState } from './runtime.js';
 export { defaultWorkerLimits, checkParallelism, type WorkerLimits } from './worker-limits.js';
 export type { TaskOutcome } from './jobs.js';
 export type { DatumTask } from './task-queue.js';

@@ -118,6 +118,13 @@ export class JobRunner {
     return false;
   }
 
+  /** The versions of the pipeline's jobs that still have datums with the workers. */
+  activeVersions(pipeline: string): number[] {
+    const versions = new Set<number>();
+    for (const aj of this.active.values()) if (aj.job.pipeline === pipeline) versions.add(aj.job.version);
+    return [...versions];
+  }
+
   /** Fails every running job of the pipeline with `reason` (its workers cannot run: a bad image, no node fits). */
   failActive(pipeline: string, reason: string): void {
     for (const aj of this.active.values()) {

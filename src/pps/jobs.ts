@@ -245,6 +245,11 @@ export class Jobs {
     return this.runner.hasActive(pipeline);
   }
 
+  /** The versions of the pipeline's jobs that still have datums with the workers. */
+  activeVersions(pipeline: string): number[] {
+    return this.runner.activeVersions(pipeline);
+  }
+
   /** Fails every running job of a pipeline with `reason` (its workers cannot run). */
   failActive(pipeline: string, reason: string): void {
     this.runner.failActive(pipeline, reason);

@@ -28,6 +28,7 @@ import { provenanceTree, subvenanceTree, type ProvenanceLookups, type Provenance
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
+import type { WorkerState } from './runtime.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
 
 export class Pps {
@@ -162,7 +163,9 @@ export class Pps {
       await new Promise((r) => setTimeout(r, Math.min(waitMs, 1000)));
       return { tasks: [], pipeline: p };
     }
-    const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal);
+    const runtime = this.ctx.deps.runtime;
+    const accepts = runtime.accepts ? (version: number) => runtime.accepts!(pipeline, worker, version) : undefined;
+    const tasks = await this.ctx.queue.take(pipeline, worker, Math.max(1, Math.min(max, 1000)), Math.min(waitMs, 60_000), signal, accepts);
     const current = await this.pipelines.get(pipeline);
     // The tasks are all of one version: the worker gets that version's spec (an older job's, or a branch's).
     const version = tasks[0]?.version;
@@ -209,15 +212,44 @@ export class Pps {
 
   /**
    * A worker pod is gone or restarted (Kubernetes runtime): every worker that ran in it
-   * (IDs `POD/...`, one per container start) is lost.
+   * (IDs `POD/...`, one per container start) is lost. A pod that is `gone` (deleted, evicted, ended)
+   * gets no tasks ever again: its worker may still ask while it terminates, or may not have asked yet.
    */
-  podLost(pipeline: string, pod: string, reason: string): void {
+  podLost(pipeline: string, pod: string, reason: string, gone = false): void {
+    if (gone) this.ctx.queue.losePrefix(`${pod}/`);
     for (const worker of this.ctx.queue.workers()) if (worker.startsWith(`${pod}/`)) this.workerLost(pipeline, worker, reason);
+  }
+
+  /**
+   * The pipeline's workers as its runtime sees them, each with the datum it runs now (a pod's, by the
+   * IDs of its workers, `POD/...`).
+   */
+  workers(pipeline: string): (WorkerState & { job: string; datum: string })[] {
+    const running = this.ctx.queue.startedLeases().filter((l) => l.task.pipeline === pipeline);
+    return (this.ctx.deps.runtime.workers?.(pipeline) ?? []).map((w) => {
+      const lease = running.find((l) => l.worker === w.id || (w.pod && l.worker.startsWith(`${w.pod}/`)));
+      return { ...w, job: lease?.task.job ?? '', datum: lease?.task.datum ?? '' };
+    });
   }
 
   /** True while the pipeline has a job with datums left (the Kubernetes runtime scales autoscaling pipelines to zero otherwise). */
   hasWork(pipeline: string): boolean {
     return this.jobs.hasActive(pipeline);
+  }
+
+  /** The pipeline versions whose jobs have datums left (a branch version may need workers of its own). */
+  activeVersions(pipeline: string): number[] {
+    return this.jobs.activeVersions(pipeline);
+  }
+
+  /** The spec of one version of a pipeline (a branch's, or an earlier one), or undefined. */
+  versionSpec(pipeline: string, version: number): Promise<PipelineSpec | undefined> {
+    return this.ctx.store.getVersion(pipeline, version);
+  }
+
+  /** Which workers accept which versions changed (the runtime started workers for one): waiting workers look again. */
+  workersChanged(pipeline: string): void {
+    this.ctx.queue.rewake(pipeline);
   }
 
   /**

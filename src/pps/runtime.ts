@@ -10,11 +10,30 @@ export interface WorkerRuntime {
   stopAll(): Promise<void>;
   /** Number of running workers of the pipeline. */
   running(pipeline: string): number;
+  /** Each worker of the pipeline and its state (the console's pipeline view). A runtime without it lists none. */
+  workers?(pipeline: string): WorkerState[];
   /**
    * False for a worker ID this runtime did not start (a process left over from an earlier daemon, or
    * a stranger): it is refused work. A runtime without the method accepts every worker.
    */
   owns?(worker: string): boolean;
+  /**
+   * Whether the worker can run a task of the pipeline's `version` (a pod runs only the versions its
+   * pod spec serves). A runtime without the method runs every version on every worker.
+   */
+  accepts?(pipeline: string, worker: string, version: number): boolean;
+}
+
+/** One worker as its runtime sees it. */
+export interface WorkerState {
+  /** The worker ID (local) or the pod name (kubernetes: its workers' IDs start with `POD/`). */
+  id: string;
+  state: 'starting' | 'running' | 'restarting' | 'pending' | 'failing';
+  /** The pod's name, or '' for local processes. */
+  pod: string;
+  restarts: number;
+  /** The pipeline version it was started for (0: any). */
+  version: number;
 }
 
 /** The callback a runtime calls when a worker process or pod is gone. */

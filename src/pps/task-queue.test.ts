@@ -43,6 +43,27 @@ describe('TaskQueue', () => {
     expect((await q.take('p', 'alive', 5, 0)).map((t) => t.datum)).toEqual(['a']);
   });
 
+  it('gives no task to any worker of a lost prefix (a gone pod), even one that never asked before', async () => {
+    const q = new TaskQueue();
+    q.losePrefix('pod-a/');
+    q.push('p', [task('a')]);
+    expect(await q.take('p', 'pod-a/late', 5, 0)).toEqual([]);
+    const waiting = q.take('p', 'pod-ab/1', 5, 0);
+    expect((await waiting).map((t) => t.datum)).toEqual(['a']);
+  });
+
+  it('gives a worker only the versions it accepts, keeping the others in their places, and wakes it when one arrives', async () => {
+    const q = new TaskQueue();
+    q.push('p', [task('a', 1), task('b', 2), task('c', 1), task('d', 2)]);
+    const onlyTwo = (v: number) => v === 2;
+    expect((await q.take('p', 'w2', 10, 0, undefined, onlyTwo)).map((t) => t.datum)).toEqual(['b', 'd']);
+    expect(await q.take('p', 'w2', 10, 0, undefined, onlyTwo)).toEqual([]);
+    const waiting = q.take('p', 'w2', 10, 10_000, undefined, onlyTwo);
+    q.push('p', [task('e', 1), task('f', 2)]);
+    expect((await waiting).map((t) => t.datum)).toEqual(['f']);
+    expect((await q.take('p', 'w1', 10, 0)).map((t) => t.datum)).toEqual(['a', 'c', 'e']);
+  });
+
   it('wakes a waiting worker when tasks arrive and ends the wait on abort', async () => {
     const q = new TaskQueue();
     const waiting = q.take('p', 'w', 5, 10_000);

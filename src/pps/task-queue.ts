@@ -28,8 +28,15 @@ export interface Lease {
 interface Waiter {
   worker: string;
   max: number;
+  accepts: TaskFilter | undefined;
   resolve: (tasks: DatumTask[]) => void;
 }
+
+/**
+ * Which tasks a worker can run, by their pipeline version (a Kubernetes pod runs only the versions
+ * whose pod it is: a branch version with another image has pods of its own). None: every task.
+ */
+export type TaskFilter = (version: number) => boolean;
 
 export class TaskQueue {
   private readonly queues = new Map<string, DatumTask[]>();
@@ -38,6 +45,11 @@ export class TaskQueue {
   private readonly leases = new Map<string, Map<string, Lease>>();
   /** Workers declared lost: worker IDs are never reused, so they get no more tasks. */
   private readonly lost = new Set<string>();
+  /**
+   * Prefixes of worker IDs that are all lost, now and later: a Kubernetes pod that is gone (`POD/`),
+   * whose workers may still call in while it terminates, or before they ever held a lease.
+   */
+  private readonly lostPrefixes = new Set<string>();
 
   push(pipeline: string, tasks: DatumTask[], front = false): void {
     if (tasks.length === 0) return;
@@ -47,13 +59,13 @@ export class TaskQueue {
     this.wake(pipeline);
   }
 
-  /** Up to `max` tasks for `worker`, waiting at most `waitMs` for the first one. */
-  async take(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal): Promise<DatumTask[]> {
-    if (this.lost.has(worker)) return [];
-    let tasks = this.takeNow(pipeline, max);
+  /** Up to `max` tasks for `worker` (of those it `accepts`), waiting at most `waitMs` for the first one. */
+  async take(pipeline: string, worker: string, max: number, waitMs: number, signal?: AbortSignal, accepts?: TaskFilter): Promise<DatumTask[]> {
+    if (this.isLost(worker)) return [];
+    let tasks = this.takeNow(pipeline, max, accepts);
     if (tasks.length === 0 && waitMs > 0 && !signal?.aborted) {
       tasks = await new Promise<DatumTask[]>((resolve) => {
-        const waiter: Waiter = { worker, max, resolve };
+        const waiter: Waiter = { worker, max, accepts, resolve };
         const list = this.waiters.get(pipeline) ?? [];
         list.push(waiter);
         this.waiters.set(pipeline, list);
@@ -73,7 +85,7 @@ export class TaskQueue {
         };
       });
     }
-    if (this.lost.has(worker)) {
+    if (this.isLost(worker)) {
       // Lost while waiting (its process died before its call was cancelled): the tasks go back.
       this.push(pipeline, tasks, true);
       return [];
@@ -116,11 +128,37 @@ export class TaskQueue {
     return leased;
   }
 
+  /**
+   * From now on no worker whose ID starts with `prefix` gets tasks, those not seen yet included (a pod
+   * that is gone: pod names are never reused). Leases they hold stay until releaseWorker.
+   */
+  losePrefix(prefix: string): void {
+    this.lostPrefixes.add(prefix);
+  }
+
+  private isLost(worker: string): boolean {
+    if (this.lost.has(worker)) return true;
+    for (const prefix of this.lostPrefixes) if (worker.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Offers the queued tasks to waiting workers again (what some of them accept has changed). */
+  rewake(pipeline: string): void {
+    this.wake(pipeline);
+  }
+
   /** Forgets every queued and leased task of a job (killed or finished). */
   dropJob(pipeline: string, job: string): void {
     const q = this.queue(pipeline);
     this.queues.set(pipeline, q.filter((t) => t.job !== job));
     for (const leased of this.leases.values()) for (const [k, { task: t }] of leased) if (t.pipeline === pipeline && t.job === job) leased.delete(k);
+  }
+
+  /** The leased tasks their workers have started: what each worker runs now. */
+  startedLeases(): { worker: string; task: DatumTask }[] {
+    const out: { worker: string; task: DatumTask }[] = [];
+    for (const [worker, leased] of this.leases) for (const { task, started } of leased.values()) if (started) out.push({ worker, task });
+    return out;
   }
 
   /** Workers that hold leases or wait for tasks, by ID (to find a lost pod's workers by prefix). */
@@ -149,19 +187,36 @@ export class TaskQueue {
     return this.queue(pipeline).length;
   }
 
-  /** Up to `max` tasks from the front, all of the first task's pipeline version (a worker runs one version's code at a time). */
-  private takeNow(pipeline: string, max: number): DatumTask[] {
+  /**
+   * Up to `max` tasks from the front, all of the pipeline version of the first task the worker
+   * accepts (a worker runs one version's code at a time); the others keep their places.
+   */
+  private takeNow(pipeline: string, max: number, accepts?: TaskFilter): DatumTask[] {
     const q = this.queue(pipeline);
-    let n = 0;
-    while (n < Math.max(1, max) && n < q.length && q[n]!.version === q[0]!.version) n++;
-    return q.splice(0, n);
+    const first = q.findIndex((t) => !accepts || accepts(t.version));
+    if (first < 0) return [];
+    const version = q[first]!.version;
+    if (!accepts) {
+      let n = first;
+      while (n - first < Math.max(1, max) && n < q.length && q[n]!.version === version) n++;
+      return q.splice(first, n - first);
+    }
+    const taken: DatumTask[] = [];
+    const kept: DatumTask[] = [];
+    for (const t of q) (taken.length < Math.max(1, max) && t.version === version ? taken : kept).push(t);
+    this.queues.set(pipeline, kept);
+    return taken;
   }
 
+  /** Hands queued tasks to waiting workers, each the first it accepts. */
   private wake(pipeline: string): void {
     const list = this.waiters.get(pipeline) ?? [];
-    while (list.length > 0 && this.queue(pipeline).length > 0) {
-      const w = list.shift()!;
-      w.resolve(this.takeNow(pipeline, w.max));
+    for (const w of [...list]) {
+      if (this.queue(pipeline).length === 0) break;
+      const tasks = this.takeNow(pipeline, w.max, w.accepts);
+      if (tasks.length === 0) continue;
+      list.splice(list.indexOf(w), 1);
+      w.resolve(tasks);
     }
   }
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
-import type { WorkerLimits, WorkerLost, WorkerRuntime } from '../pps/index.js';
+import type { WorkerLimits, WorkerLost, WorkerRuntime, WorkerState } from '../pps/index.js';
 import { StartPacer } from './start-pacer.js';
 
 export interface LocalRuntimeOptions {
@@ -99,6 +99,14 @@ export class LocalRuntime implements WorkerRuntime {
 
   running(pipeline: string): number {
     return (this.slots.get(pipeline) ?? []).filter((s) => s.worker && s.worker.exitCode === null && s.worker.signalCode === null).length;
+  }
+
+  workers(pipeline: string): WorkerState[] {
+    return (this.slots.get(pipeline) ?? []).map((s) => {
+      const alive = Boolean(s.worker && s.worker.exitCode === null && s.worker.signalCode === null);
+      const state = alive && s.workerId ? 'running' : s.generation === 0 ? 'starting' : 'restarting';
+      return { id: s.workerId || `${s.pipeline}-${s.index}`, state, pod: '', restarts: Math.max(0, s.generation - 1), version: 0 };
+    });
   }
 
   owns(worker: string): boolean {

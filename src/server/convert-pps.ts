@@ -1,10 +1,10 @@
 // Pipeline-system records → generated protobuf messages.
 import { describeOp, quantityBytes } from '../pps/index.js';
 import type { DatumUsageSummary, ExperimentRepo, ImpactRow, Input, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode, TransactionOp, TransactionRecord } from '../pps/index.js';
-import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, TransactionInfo, TransactionOp as TransactionOpMsg, WorkerSpec } from '../gen/tusk/pps.js';
+import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, TransactionInfo, TransactionOp as TransactionOpMsg, Worker as WorkerMsg, WorkerSpec } from '../gen/tusk/pps.js';
 import { InvalidArgument } from '../errors/index.js';
 
-export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
+export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary, workerList: readonly WorkerMsg[] = []): Pipeline {
   return {
     name: p.name,
     version: p.version,
@@ -17,6 +17,7 @@ export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: 
     workers,
     branchVersions: branchVersions.map((b) => ({ branch: b.branch, version: b.version, specJson: JSON.stringify(b.spec) })),
     datumUsage,
+    workerList: [...workerList],
   };
 }
 

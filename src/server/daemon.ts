@@ -113,8 +113,10 @@ export class Daemon {
       pfs.onBranchMoved(async (m) => events.publish({ kind: 'branch', repo: m.repo, id: m.branch }));
       let grpcPort = config.port;
       let kubernetes: KubernetesRuntime | undefined;
+      // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
+      const pipelineToken = (pipeline: string) => (authority.active ? authority.pipelineToken(pipeline) : undefined);
       if (config.runtime === 'none') runtime = new NoWorkers();
-      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log);
+      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log, pipelineToken);
       else {
         runtime = new LocalRuntime({
           home: config.home,
@@ -122,8 +124,7 @@ export class Daemon {
           // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
           env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
           onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
-          // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
-          token: (pipeline) => (authority.active ? authority.pipelineToken(pipeline) : undefined),
+          token: pipelineToken,
           log: log.log,
           limits: config.workerLimits,
           isolateNetwork: config.isolateNetwork,
@@ -200,16 +201,13 @@ export class Daemon {
         clock,
         log,
         gate,
+        observe: (operation, status, seconds) => metrics.s3Request(operation, status, seconds),
       }, tls).catch((err) => {
         grpc.forceShutdown();
         http.close();
         throw portError('S3', config.s3Port, err);
       });
       const s3Port = (s3.address() as { port: number }).port;
-      s3.on('request', (req: { method?: string }, res: { statusCode: number; once(e: 'finish', f: () => void): void }) => {
-        const start = process.hrtime.bigint();
-        res.once('finish', () => metrics.s3Request(req.method ?? '', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
-      });
       if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };

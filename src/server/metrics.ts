@@ -23,8 +23,8 @@ export class Metrics {
   private readonly datumSeconds: Histogram<'pipeline' | 'state'>;
   private readonly grpc: Counter<'method' | 'code'>;
   private readonly grpcSeconds: Histogram<'method' | 'code'>;
-  private readonly s3: Counter<'method' | 'code'>;
-  private readonly s3Seconds: Histogram<'method' | 'code'>;
+  private readonly s3: Counter<'operation' | 'code'>;
+  private readonly s3Seconds: Histogram<'operation' | 'code'>;
   private readonly storeRequests: Counter<'op' | 'outcome'>;
   private readonly storeSeconds: Histogram<'op'>;
   private readonly storeBytes: Counter<'direction'>;
@@ -54,8 +54,8 @@ export class Metrics {
     this.datumSeconds = new Histogram({ name: 'tusk_datum_duration_seconds', help: 'Time user code ran for a datum.', labelNames: ['pipeline', 'state'], buckets: DATUM_BUCKETS, registers });
     this.grpc = new Counter({ name: 'tusk_grpc_requests_total', help: 'gRPC calls by method and status code.', labelNames: ['method', 'code'], registers });
     this.grpcSeconds = new Histogram({ name: 'tusk_grpc_request_duration_seconds', help: 'gRPC call latency by method and status code.', labelNames: ['method', 'code'], buckets: LATENCY_BUCKETS, registers });
-    this.s3 = new Counter({ name: 'tusk_s3_requests_total', help: 'S3 gateway requests by HTTP method and status code.', labelNames: ['method', 'code'], registers });
-    this.s3Seconds = new Histogram({ name: 'tusk_s3_request_duration_seconds', help: 'S3 gateway request latency by HTTP method and status code.', labelNames: ['method', 'code'], buckets: LATENCY_BUCKETS, registers });
+    this.s3 = new Counter({ name: 'tusk_s3_requests_total', help: 'S3 gateway requests by S3 operation (GetObject, PutObject, ListObjectsV2, ...) and HTTP status code.', labelNames: ['operation', 'code'], registers });
+    this.s3Seconds = new Histogram({ name: 'tusk_s3_request_duration_seconds', help: 'S3 gateway request latency by S3 operation and HTTP status code.', labelNames: ['operation', 'code'], buckets: LATENCY_BUCKETS, registers });
     this.storeRequests = new Counter({ name: 'tusk_object_store_requests_total', help: 'Object-store requests by operation and outcome.', labelNames: ['op', 'outcome'], registers });
     this.storeSeconds = new Histogram({ name: 'tusk_object_store_request_duration_seconds', help: 'Object-store request latency by operation.', labelNames: ['op'], buckets: LATENCY_BUCKETS, registers });
     this.storeBytes = new Counter({ name: 'tusk_object_store_bytes_total', help: 'Bytes read from and written to the object store.', labelNames: ['direction'], registers });
@@ -80,9 +80,9 @@ export class Metrics {
     this.grpcSeconds.observe({ method, code }, seconds);
   }
 
-  s3Request(method: string, code: number, seconds: number): void {
-    this.s3.inc({ method, code: String(code) });
-    this.s3Seconds.observe({ method, code: String(code) }, seconds);
+  s3Request(operation: string, code: number, seconds: number): void {
+    this.s3.inc({ operation, code: String(code) });
+    this.s3Seconds.observe({ operation, code: String(code) }, seconds);
   }
 
   /** The object-store side, for a MeteredStore. */

@@ -20,7 +20,7 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
     }),
     inspectPipeline: u('InspectPipeline', async (req) => {
       const p = await pps.pipelines.get(req.name);
-      return pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p), await pps.datumUsage(p));
+      return pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p), await pps.datumUsage(p), pps.workers(p.name));
     }),
     listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
     deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),

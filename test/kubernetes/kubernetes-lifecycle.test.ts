@@ -34,8 +34,11 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     expect((await tusk(['update', 'pipeline', '-f', join(k.dir, 'roll.json')], { env: k.daemon.env })).code).toBe(0);
     await until('roll v2 replaces v1', () => (k.runningPods('tusk-roll-v2').length === 1 && k.pods('tusk-roll-v1').length === 0 ? true : undefined));
     expect(k.rcs().filter((r) => r.startsWith('tusk-roll'))).toEqual(['tusk-roll-v2 x1']);
-    await tusk(['wait', 'commit', 'roll@master'], { env: k.daemon.env, timeoutMs: 120_000 });
-    expect((await tusk(['get', 'file', 'roll@master:/list'], { env: k.daemon.env })).stdout.trim()).toBe('3');
+    // The update's own job (version 2), not whatever job of version 1 may still be running on the old pods.
+    const rolled = (await tuskJson<any[]>(['list', 'job', '-p', 'roll'], { env: k.daemon.env })).find((j) => j.pipelineVersion === 2);
+    expect(rolled).toBeDefined();
+    await waitJob(k, `roll@${rolled.id}`);
+    expect(await getFile(k, `roll@${rolled.id}:/list`)).toBe('3');
 
     // tuskd stops; a workload of a pipeline it does not know and one of another instance appear meanwhile.
     const before = k.pods('tusk-roll-v2').map((p) => p.metadata.name);
@@ -48,9 +51,9 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     expect(k.rcs()).toContain('someone-else x0');
     expect(k.daemon.logs()).toMatch(/"workload_adopted".*"workload":"tusk-roll-v2"/);
     // The same pods keep serving: new data is processed without new pods.
-    await tusk(['put', 'file', 'letters@master:/extra.txt', '-f', '-'], { env: k.daemon.env, input: 'x\n' });
-    await tusk(['wait', 'commit', 'roll@master'], { env: k.daemon.env, timeoutMs: 120_000 });
-    expect((await tusk(['get', 'file', 'roll@master:/list'], { env: k.daemon.env })).stdout.trim()).toBe('4');
+    const extra = (await tusk(['put', 'file', 'letters@master:/extra.txt', '-f', '-'], { env: k.daemon.env, input: 'x\n' })).stdout.trim();
+    await waitJob(k, `roll@${extra}`);
+    expect(await getFile(k, `roll@${extra}:/list`)).toBe('4');
     expect(k.pods('tusk-roll-v2').map((p) => p.metadata.name)).toEqual(before);
     // Deleting the pipeline deletes its workload and pods.
     expect((await tusk(['delete', 'pipeline', 'roll'], { env: k.daemon.env })).code).toBe(0);
@@ -105,6 +108,20 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     expect(pod!.status.containerStatuses.find((c: any) => c.name === 'user').lastState.terminated.reason).toBe('OOMKilled');
   });
 });
+
+/** Waits for a job and expects it to succeed (a timeout or a failure says so, with the job's reason). */
+async function waitJob(k: StandInCluster, job: string): Promise<void> {
+  const run = await tusk(['wait', 'job', job, '-o', 'json'], { env: k.daemon.env, timeoutMs: 150_000 });
+  expect(run.code, `wait job ${job}: ${run.stderr || 'timed out'}`).toBe(0);
+  const done = JSON.parse(run.stdout);
+  expect(done.state, `job ${job}: ${done.reason}`).toBe('success');
+}
+
+async function getFile(k: StandInCluster, ref: string): Promise<string> {
+  const run = await tusk(['get', 'file', ref], { env: k.daemon.env });
+  expect(run.code, `get file ${ref}: ${run.stderr}`).toBe(0);
+  return run.stdout.trim();
+}
 
 async function postRc(port: number, body: unknown): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/tusk-test/replicationcontrollers`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });

@@ -1,7 +1,8 @@
 // A STAND-IN for the Kubernetes API server (no real one can run on these
 // machines): the REST and watch subset @kubernetes/client-node uses for the
 // kubernetes runtime — ReplicationControllers (list, get, create, JSON/merge
-// patch, delete with its pods) and pods (list, get, watch, delete) — over HTTP
+// patch, delete with its pods), pods (list, get, watch, delete) and Secrets
+// (create, replace, delete; the kubelet reads them for secret volumes) — over HTTP
 // on loopback, plus the replication controller's loop (an RC's replicas become
 // pods). It keeps objects in memory, assigns resourceVersions, replays watch
 // events from a given resourceVersion, and matches equality label selectors.
@@ -24,14 +25,14 @@ interface Event {
   object: KObject;
 }
 
-const KINDS = { pods: 'Pod', replicationcontrollers: 'ReplicationController' } as const;
+const KINDS = { pods: 'Pod', replicationcontrollers: 'ReplicationController', secrets: 'Secret' } as const;
 type Resource = keyof typeof KINDS;
 
 export class StandInApiServer {
   private server?: Server;
   private rv = 1;
-  private readonly objects: Record<Resource, Map<string, KObject>> = { pods: new Map(), replicationcontrollers: new Map() };
-  private readonly history: Record<Resource, Event[]> = { pods: [], replicationcontrollers: [] };
+  private readonly objects: Record<Resource, Map<string, KObject>> = { pods: new Map(), replicationcontrollers: new Map(), secrets: new Map() };
+  private readonly history: Record<Resource, Event[]> = { pods: [], replicationcontrollers: [], secrets: [] };
   /** Pod events, for the stand-in kubelet (in-process). */
   readonly podEvents = new EventEmitter();
   /** Every request, as `METHOD path`, for tests that check what the client called. */
@@ -136,7 +137,7 @@ export class StandInApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url!, 'http://x');
     this.requests.push(`${req.method} ${url.pathname}${url.searchParams.get('watch') === 'true' ? '?watch' : ''}`);
-    const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|replicationcontrollers)(?:\/([^/]+))?$/);
+    const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/(pods|replicationcontrollers|secrets)(?:\/([^/]+))?$/);
     if (!m) return send(res, 404, status(404, 'NotFound', `the stand-in API server does not serve ${req.method} ${url.pathname}`));
     const [, namespace, resource, name] = m as unknown as [string, string, Resource, string | undefined];
     const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
@@ -167,6 +168,20 @@ export class StandInApiServer {
       this.objects.replicationcontrollers.delete(name!);
       this.record('replicationcontrollers', 'DELETED', existing!);
       this.replicate(name!); // background propagation: its pods go too
+      return send(res, 200, status(200, 'Success', ''));
+    }
+    if (resource === 'secrets' && ((req.method === 'POST' && !name) || req.method === 'PUT')) {
+      const body = JSON.parse(await readBody(req)) as KObject & { stringData?: Record<string, string>; data?: Record<string, string> };
+      if (req.method === 'POST' && this.objects.secrets.has(body.metadata.name)) return send(res, 409, status(409, 'AlreadyExists', `secrets "${body.metadata.name}" already exists`));
+      // As the API server does: stringData is folded into data (base64) and never stored as such.
+      const data = { ...body.data, ...Object.fromEntries(Object.entries(body.stringData ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+      const { stringData: _plain, ...rest } = body;
+      const secret = this.put('secrets', { ...rest, data, metadata: { ...body.metadata, namespace } } as KObject, req.method === 'POST' ? 'ADDED' : 'MODIFIED');
+      return send(res, req.method === 'POST' ? 201 : 200, secret);
+    }
+    if (req.method === 'DELETE' && resource === 'secrets') {
+      this.objects.secrets.delete(name!);
+      this.record('secrets', 'DELETED', existing!);
       return send(res, 200, status(200, 'Success', ''));
     }
     if (req.method === 'DELETE' && resource === 'pods') {

@@ -7,6 +7,7 @@
 // and this Node; a user image is this machine. A process has no mount
 // namespace of its own, so TUSK_SANDBOX=off is dropped and the worker gives
 // user code a literal /pfs with bubblewrap, as the local runtime does.
+// Secret volumes get the files of the Secret the stand-in API server holds.
 // It reports what a kubelet reports: phases, PodScheduled=False/Unschedulable
 // (node selector or GPUs that the node lacks), ErrImagePull/ImagePullBackOff
 // for images said to be missing, StartError for images said to lack glibc,
@@ -15,7 +16,7 @@
 // than its memory limit (polled from /proc with the worker's own meter, where a kubelet has cgroups).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IMAGE_APP, IMAGE_NODE } from '../../src/runtime/kubernetes/workload.js';
 import { treeResidentBytes } from '../../worker/usage.js';
@@ -118,7 +119,15 @@ export class StandInKubelet {
       return this.report(run, 'Pending');
     }
     run.conditions = [{ type: 'PodScheduled', status: 'True' }];
-    for (const v of pod.spec.volumes ?? []) await mkdir(join(dir, 'volumes', v.name), { recursive: true });
+    for (const v of pod.spec.volumes ?? []) {
+      await mkdir(join(dir, 'volumes', v.name), { recursive: true });
+      const missing = v.secret && (await this.writeSecretVolume(join(dir, 'volumes', v.name), v.secret));
+      if (missing) {
+        // What a kubelet shows while a required Secret is missing: the pod does not start.
+        for (const c of run.containers) c.state = { waiting: { reason: 'CreateContainerConfigError', message: missing } };
+        return this.report(run, 'Pending');
+      }
+    }
     await mkdir(join(dir, 'logs'), { recursive: true });
     const all = [...(run.init ? [run.init] : []), ...run.containers];
     for (const c of all) this.images.push(c.spec.image);
@@ -196,6 +205,19 @@ export class StandInKubelet {
     proc.on('error', (err) => log.write(`stand-in kubelet: cannot start: ${err.message}\n`));
     proc.on('exit', () => log.end());
     return proc;
+  }
+
+  /** A secret volume's files from the Secret the API server holds; why not, when a required one is missing. */
+  private async writeSecretVolume(dir: string, source: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] }): Promise<string | undefined> {
+    const secret = this.o.api.list('secrets').find((x) => x.metadata.name === source.secretName) as (KObject & { data?: Record<string, string> }) | undefined;
+    if (!secret) return source.optional ? undefined : `secret "${source.secretName}" not found`;
+    const items = source.items ?? Object.keys(secret.data ?? {}).map((key) => ({ key, path: key }));
+    for (const { key, path } of items) {
+      const value = secret.data?.[key];
+      if (value === undefined) return source.optional ? undefined : `couldn't find key ${key} in Secret ${source.secretName}`;
+      await writeFile(join(dir, path), Buffer.from(value, 'base64'), { mode: 0o644 });
+    }
+    return undefined;
   }
 
   /** The container's processes (its process and their descendants) over the limit: killed, as the kernel's OOM killer would. */

@@ -1,13 +1,14 @@
-// A pipeline: state, workers, its spec as YAML, the versions each branch
-// uses, its jobs with progress, its datum figures from /metrics, and
-// "run pipeline".
+// A pipeline: state, its workers (local processes or pods) and the datum
+// each runs, its spec as YAML, the versions each branch uses, its jobs with
+// progress, its datum figures from /metrics, the right-sizing figures of its
+// datums, and "run pipeline".
 import { api, metricsText } from '../api';
 import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
 import { OneFieldForm } from '../components/OneFieldForm';
-import { ago, duration, short, span } from '../format';
+import { ago, bytes, duration, short, span } from '../format';
 import { useLive } from '../live';
 import { Link, navigate, paths } from '../router';
-import type { Job } from '../types';
+import type { DatumUsage, Job, Worker } from '../types';
 import { parseMetrics } from './Metrics';
 
 export function PipelineView(props: { name: string }) {
@@ -62,6 +63,10 @@ export function PipelineView(props: { name: string }) {
               <tr><th>Mean datum duration</th><td></td><td>{f.count > 0 ? duration((1000 * f.seconds) / f.count) : '–'}</td></tr>
             </tbody>
           </table>
+          <h2>Workers</h2>
+          <Workers workers={p.workerList ?? []} pipeline={name} />
+          <h2>Right-sizing</h2>
+          <RightSizing usage={p.datumUsage} />
           <h2>Versions by branch</h2>
           <table>
             <thead><tr><th>Branch</th><th>Version</th></tr></thead>
@@ -77,6 +82,46 @@ export function PipelineView(props: { name: string }) {
         </div>
       </div>
     </Page>
+  );
+}
+
+/** Each worker: its state, pod and restarts, and the datum it runs now (a link to its job). */
+function Workers(props: { workers: Worker[]; pipeline: string }) {
+  if (props.workers.length === 0) return <p class="muted" data-testid="workers">No workers.</p>;
+  return (
+    <table data-testid="workers">
+      <thead><tr><th>Worker</th><th>State</th><th>Version</th><th>Restarts</th><th>Running</th></tr></thead>
+      <tbody>
+        {props.workers.map((w) => (
+          <tr key={w.id}>
+            <td><code>{w.pod || w.id}</code></td>
+            <td><State state={w.state} /></td>
+            <td>{w.version ? `v${w.version}` : ''}</td>
+            <td>{w.restarts}</td>
+            <td>{w.datum ? <Link href={paths.job(props.pipeline, w.job)}><code>{short(w.datum)}</code></Link> : 'idle'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** p50 / p95 / max of what the current version's recent datums used (what `tusk inspect pipeline` shows). */
+function RightSizing(props: { usage: DatumUsage | undefined }) {
+  const u = props.usage;
+  if (!u || !u.datums) return <p class="muted" data-testid="right-sizing">No measured datums yet.</p>;
+  const row = (label: string, p: { p50: number; p95: number; max: number } | undefined, fmt: (n: number) => string) => (
+    <tr><th>{label}</th><td>{p ? fmt(p.p50) : '–'}</td><td>{p ? fmt(p.p95) : '–'}</td><td>{p ? fmt(p.max) : '–'}</td></tr>
+  );
+  return (
+    <table class="figures" data-testid="right-sizing">
+      <thead><tr><th>Per datum ({u.datums} datums)</th><th>p50</th><th>p95</th><th>max</th></tr></thead>
+      <tbody>
+        {row('Peak memory', u.peakMemoryBytes, bytes)}
+        {row('CPU time', u.cpuMs, (n) => duration(n))}
+        {row('CPU rate', u.cpuMillicores, (n) => `${(n / 1000).toFixed(2)} cores`)}
+      </tbody>
+    </table>
   );
 }
 

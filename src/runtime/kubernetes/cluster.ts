@@ -2,7 +2,7 @@
 // RBAC rules), declared here as the narrow interface the runtime uses, and
 // implemented over @kubernetes/client-node with in-cluster credentials when
 // tuskd runs in a pod, else the kubeconfig ($KUBECONFIG or ~/.kube/config).
-import type { V1Pod, V1ReplicationController } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicationController, V1Secret } from '@kubernetes/client-node';
 import { KubernetesUnavailable } from '../../errors/index.js';
 
 export type PodEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -20,6 +20,10 @@ export interface Cluster {
   watchPods(selector: string, resourceVersion: string, onEvent: (type: PodEvent, pod: V1Pod) => void, done: (err?: Error) => void): Promise<() => void>;
   /** A pod by name, or undefined. */
   getPod(name: string): Promise<V1Pod | undefined>;
+  /** Creates the Secret, or replaces the one of that name. */
+  applySecret(secret: V1Secret): Promise<void>;
+  /** Deletes the Secret; a missing one is not an error. */
+  deleteSecret(name: string): Promise<void>;
 }
 
 /** The namespace tuskd's own pod runs in (in a cluster), from the service account mount. */
@@ -91,6 +95,21 @@ export async function connectCluster(namespace: string | undefined): Promise<Clu
         finished = true;
         controller.abort();
       };
+    },
+    async applySecret(secret) {
+      try {
+        await core.createNamespacedSecret({ namespace: ns, body: secret });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+        await core.replaceNamespacedSecret({ namespace: ns, name: secret.metadata!.name!, body: secret });
+      }
+    },
+    async deleteSecret(name) {
+      try {
+        await core.deleteNamespacedSecret({ namespace: ns, name });
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
     },
     async getPod(name) {
       try {

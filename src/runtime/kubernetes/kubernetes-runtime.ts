@@ -6,15 +6,24 @@
 // back up when a job has datums. A watch on the pods reports a pod that is
 // gone or restarted as lost (its datums go back to the queue) and a pod that
 // cannot run (bad image, crash loop, no node fits) as the pipeline's trouble.
+// A version that runs beside the main line's (a branch's version, or an
+// earlier one whose job is still running) runs in the main line's pods when
+// its pod would be the same (it changes only what the worker gets from the
+// coordinator: cmd, stdin, env, ...); when its pod differs (transform.image,
+// resources, pod_patch, ...) it gets a workload of its own while it has
+// datums to run, and accepts() keeps each pod to the versions it serves.
 // On start it adopts the workloads labelled with its instance and deletes
 // those of pipelines that no longer exist; it never touches other objects.
+// While access control is on, each pipeline's token is in a Secret of its own
+// that its pods mount (workload.ts), written before the workload is created
+// and deleted with the pipeline's last workload.
 import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidSpec } from '../../errors/index.js';
-import type { PipelineSpec, WorkerRuntime } from '../../pps/index.js';
+import type { PipelineSpec, WorkerRuntime, WorkerState } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { podVerdict, type PodVerdict } from './pod-status.js';
 import type { KubernetesSettings } from './settings.js';
-import { instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderWorkload } from './workload.js';
+import { authSecretName, instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderAuthSecret, renderWorkload } from './workload.js';
 
 export interface PipelineVersion {
   spec: PipelineSpec;
@@ -28,8 +37,19 @@ export interface KubernetesRuntimeOptions {
   lookup(pipeline: string): Promise<PipelineVersion | undefined>;
   /** True while the pipeline has datums to run. */
   hasWork(pipeline: string): boolean;
-  /** A worker pod is gone or restarted: the workers that ran in it are lost. */
-  onLost(pipeline: string, pod: string, reason: string): void;
+  /** The versions of the pipeline whose jobs have datums left (default: none beside the main line's). */
+  activeVersions?(pipeline: string): number[];
+  /** The spec of a version of the pipeline, or undefined. */
+  lookupVersion?(pipeline: string, version: number): Promise<PipelineSpec | undefined>;
+  /** Which versions some workers accept changed: waiting workers should look at the queue again. */
+  workersChanged?(pipeline: string): void;
+  /** The pipeline's token while access control is on (kept in a Secret its pods mount), else undefined. */
+  token?(pipeline: string): string | undefined;
+  /**
+   * A worker pod is gone (`gone`: deleted, evicted or ended, for good) or restarted a container:
+   * the workers that ran in it are lost; a gone pod's workers get no more work.
+   */
+  onLost(pipeline: string, pod: string, reason: string, gone: boolean): void;
   /** The pipeline's pods cannot run (Kubernetes' reason); '' once they do. */
   onTrouble(pipeline: string, reason: string): void;
   log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
@@ -46,6 +66,13 @@ interface Workload {
   autoscaling: boolean;
 }
 
+/** A workload beside the main line's, for a version whose pod differs. */
+interface ExtraWorkload {
+  name: string;
+  version: number;
+  podKey: string;
+}
+
 interface PodState {
   pipeline: string;
   version: number;
@@ -57,6 +84,9 @@ export class KubernetesRuntime implements WorkerRuntime {
   private readonly wanted = new Map<string, number>();
   private readonly pods = new Map<string, PodState>();
   private readonly troubled = new Map<string, string>();
+  /** `pipeline/version` → what its pod is (podKey()): versions with equal keys run in the same pods. */
+  private readonly podKeys = new Map<string, string>();
+  private readonly extra = new Map<string, ExtraWorkload[]>();
   /** One reconcile at a time per pipeline. */
   private readonly turns = new Map<string, Promise<void>>();
   private stopWatch?: () => void;
@@ -80,6 +110,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       if (!pipeline || !current || current.version !== version || this.workloads.has(pipeline)) {
         this.o.log('info', 'workload_deleted', { workload: name, pipeline, reason: current ? 'an older version' : 'the pipeline no longer exists' });
         await this.o.cluster.deleteWorkload(name);
+        if (pipeline && !current) await this.o.cluster.deleteSecret(authSecretName(pipeline));
         continue;
       }
       this.workloads.set(pipeline, { name, version, replicas: rc.spec?.replicas ?? 0, autoscaling: current.spec.autoscaling });
@@ -109,6 +140,31 @@ export class KubernetesRuntime implements WorkerRuntime {
     await Promise.all([...this.turns.values()]);
   }
 
+  /** A pod's worker runs a task when the task's version has the pod of the pod's own version. */
+  accepts(pipeline: string, worker: string, version: number): boolean {
+    const pod = this.pods.get(worker.split('/')[0]!);
+    if (!pod || pod.pipeline !== pipeline) return false;
+    const mine = this.podKeys.get(`${pipeline}/${pod.version}`);
+    const theirs = this.podKeys.get(`${pipeline}/${version}`);
+    if (theirs === undefined) {
+      // Not known yet: worked out now, then the waiting workers look again.
+      void this.learnPodKey(pipeline, version).then(() => this.o.workersChanged?.(pipeline), (err) => this.o.log('error', 'pod_key_failed', { pipeline, version, message: (err as Error).message }));
+      return false;
+    }
+    return mine === theirs;
+  }
+
+  /** The pipeline's pods, by name. */
+  workers(pipeline: string): WorkerState[] {
+    const out: WorkerState[] = [];
+    for (const [name, p] of this.pods) {
+      if (p.pipeline !== pipeline) continue;
+      const state = p.verdict.running ? 'running' : p.verdict.problem ? 'failing' : 'pending';
+      out.push({ id: name, state, pod: name, restarts: p.verdict.restarts, version: p.version });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
   running(pipeline: string): number {
     const w = this.workloads.get(pipeline);
     if (!w) return 0;
@@ -116,8 +172,8 @@ export class KubernetesRuntime implements WorkerRuntime {
   }
 
   /** Brings the pipeline's workloads to what `wanted` and its spec say; serialized per pipeline. */
-  private reconcile(pipeline: string): Promise<void> {
-    const turn = (this.turns.get(pipeline) ?? Promise.resolve()).then(() => this.reconcileNow(pipeline));
+  private reconcile(pipeline: string, step: () => Promise<void> = () => this.reconcileNow(pipeline)): Promise<void> {
+    const turn = (this.turns.get(pipeline) ?? Promise.resolve()).then(step);
     const settled = turn.catch(() => {});
     this.turns.set(pipeline, settled);
     void settled.then(() => {
@@ -136,10 +192,13 @@ export class KubernetesRuntime implements WorkerRuntime {
       for (const rc of await this.o.cluster.listWorkloads(`${this.selector},${LABELS.pipeline}=${key}`)) {
         if (rc.metadata?.annotations?.[PIPELINE_ANNOTATION] === pipeline) await this.o.cluster.deleteWorkload(rc.metadata.name!);
       }
+      await this.o.cluster.deleteSecret(authSecretName(pipeline));
       this.workloads.delete(pipeline);
+      this.extra.delete(pipeline);
       this.setTrouble(pipeline, '');
       return;
     }
+    this.podKeys.set(`${pipeline}/${current.version}`, podKey(current.spec));
     const replicas = current.spec.autoscaling && !this.o.hasWork(pipeline) ? 0 : count;
     if (existing && existing.version === current.version) {
       existing.autoscaling = current.spec.autoscaling;
@@ -159,6 +218,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       return;
     }
     const name = rc.metadata!.name!;
+    await this.applyToken(pipeline);
     await this.o.cluster.createWorkload(rc);
     this.workloads.set(pipeline, { name, version: current.version, replicas, autoscaling: current.spec.autoscaling });
     this.o.log('info', 'workload_created', { workload: name, pipeline, version: current.version, replicas });
@@ -169,12 +229,80 @@ export class KubernetesRuntime implements WorkerRuntime {
     }
   }
 
+  /** Works out what the pod of a version of the pipeline is (podKey), once. */
+  private async learnPodKey(pipeline: string, version: number): Promise<string | undefined> {
+    const key = `${pipeline}/${version}`;
+    if (!this.podKeys.has(key)) {
+      const spec = await this.o.lookupVersion?.(pipeline, version);
+      if (spec) this.podKeys.set(key, podKey(spec));
+    }
+    return this.podKeys.get(key);
+  }
+
+  /**
+   * Workloads beside the main line's: one for each pod key of a version with datums left that the main
+   * line's pods do not serve, deleted once no such version has datums left.
+   */
+  private async reconcileExtra(pipeline: string): Promise<void> {
+    const main = this.workloads.get(pipeline);
+    if (!main || !this.wanted.has(pipeline)) return;
+    const mainKey = this.podKeys.get(`${pipeline}/${main.version}`);
+    const wanted = new Map<string, number>();
+    for (const version of (this.o.activeVersions?.(pipeline) ?? []).sort((a, b) => a - b)) {
+      const key = await this.learnPodKey(pipeline, version);
+      if (key !== undefined && key !== mainKey && !wanted.has(key)) wanted.set(key, version);
+    }
+    const have = this.extra.get(pipeline) ?? [];
+    const kept: ExtraWorkload[] = [];
+    for (const w of have) {
+      if (wanted.has(w.podKey)) {
+        kept.push(w);
+        wanted.delete(w.podKey);
+        continue;
+      }
+      await this.o.cluster.deleteWorkload(w.name);
+      this.o.log('info', 'workload_deleted', { workload: w.name, pipeline, reason: `version ${w.version} has no datums left` });
+    }
+    for (const [key, version] of wanted) {
+      const spec = await this.o.lookupVersion!(pipeline, version);
+      if (!spec) continue;
+      let rc;
+      try {
+        rc = renderWorkload(spec, version, { ...this.o.settings, replicas: spec.parallelismSpec.constant });
+      } catch (err) {
+        if (!(err instanceof InvalidSpec)) throw err;
+        this.setTrouble(pipeline, `version ${version}: ${err.message}`);
+        continue;
+      }
+      await this.o.cluster.createWorkload(rc);
+      kept.push({ name: rc.metadata!.name!, version, podKey: key });
+      this.o.log('info', 'workload_created', { workload: rc.metadata!.name, pipeline, version, replicas: spec.parallelismSpec.constant, beside: main.name });
+    }
+    if (kept.length > 0) this.extra.set(pipeline, kept);
+    else this.extra.delete(pipeline);
+  }
+
+  /**
+   * The pipeline's token Secret, before its pods start (they mount it as an optional volume): written
+   * while access control is on, deleted while it is off. The token never appears in the workload.
+   */
+  private async applyToken(pipeline: string): Promise<void> {
+    const token = this.o.token?.(pipeline);
+    if (token) await this.o.cluster.applySecret(renderAuthSecret(pipeline, token, this.o.settings));
+    else await this.o.cluster.deleteSecret(authSecretName(pipeline));
+  }
+
   /**
    * Autoscaling pipelines: to zero when idle, back to their parallelism when a job has datums.
    * Trouble is reported again, so a job created after its pods got stuck fails too.
    */
   private checkIdle(): void {
     for (const [pipeline, reason] of this.troubled) this.o.onTrouble(pipeline, reason);
+    for (const pipeline of this.workloads.keys()) {
+      const active = this.o.activeVersions?.(pipeline) ?? [];
+      if (active.length === 0 && !this.extra.has(pipeline)) continue;
+      this.reconcile(pipeline, () => this.reconcileExtra(pipeline)).catch((err) => this.o.log('error', 'workload_sync_failed', { pipeline, message: (err as Error).message }));
+    }
     for (const [pipeline, w] of this.workloads) {
       if (!w.autoscaling || !this.wanted.has(pipeline)) continue;
       const replicas = this.o.hasWork(pipeline) ? this.wanted.get(pipeline)! : 0;
@@ -207,14 +335,16 @@ export class KubernetesRuntime implements WorkerRuntime {
     const verdict = podVerdict(pod);
     const state: PodState = { pipeline, version: Number(pod.metadata?.labels?.[LABELS.version]), verdict };
     if (type === 'DELETED' || verdict.gone) {
-      if (prev) this.podGone(name, state, type === 'DELETED' ? 'was deleted' : `ended (${pod.status?.phase}${pod.status?.reason ? `: ${pod.status.reason}` : ''})`);
+      if (prev) this.podGone(name, state, type === 'DELETED' ? 'was deleted' : verdict.terminating ? 'is terminating' : `ended (${pod.status?.phase}${pod.status?.reason ? `: ${pod.status.reason}` : ''})`);
+      // Its containers are gone now: anything its worker leased while the pod terminated goes back too.
+      else if (type === 'DELETED') this.o.onLost(pipeline, name, `pod ${name} was deleted`, true);
       return;
     }
     this.pods.set(name, state);
     if (prev && verdict.restarts > prev.verdict.restarts) {
       const reason = `pod ${name} restarted a container: ${verdict.lastEnd ?? 'unknown reason'}`;
       this.o.log('warn', 'worker_pod_restarted', { pipeline, pod: name, reason });
-      this.o.onLost(pipeline, name, reason);
+      this.o.onLost(pipeline, name, reason, false);
     }
     if (verdict.problem) this.setTrouble(pipeline, verdict.problem);
     else if (verdict.running && state.version === this.workloads.get(pipeline)?.version) this.setTrouble(pipeline, '');
@@ -224,7 +354,7 @@ export class KubernetesRuntime implements WorkerRuntime {
     this.pods.delete(name);
     const reason = `pod ${name} ${what}${state.verdict.lastEnd ? `; ${state.verdict.lastEnd}` : ''}`;
     this.o.log('warn', 'worker_pod_gone', { pipeline: state.pipeline, pod: name, reason });
-    this.o.onLost(state.pipeline, name, reason);
+    this.o.onLost(state.pipeline, name, reason, true);
   }
 
   private setTrouble(pipeline: string, reason: string): void {
@@ -233,5 +363,18 @@ export class KubernetesRuntime implements WorkerRuntime {
     else this.troubled.delete(pipeline);
     // Reported again while it lasts, so jobs created since fail too; cleared once.
     if (reason || before) this.o.onTrouble(pipeline, reason);
+  }
+}
+
+/**
+ * What a version's pod is: its rendered pod template with the version itself left out. Versions with
+ * the same key run in the same pods (they differ only in what the worker gets from the coordinator).
+ */
+export function podKey(spec: PipelineSpec): string {
+  try {
+    return JSON.stringify(renderWorkload(spec, 0, { tuskImage: '', address: '', instance: '', namespace: '', replicas: 1 }).spec?.template);
+  } catch (err) {
+    if (!(err instanceof InvalidSpec)) throw err;
+    return `invalid: ${err.message}`;
   }
 }

@@ -10,7 +10,7 @@ const waiting = (name: string, reason: string, message = '', lastState: V1Contai
 
 describe('podVerdict', () => {
   it('a pod whose worker and sidecar run is running, without a problem', () => {
-    expect(podVerdict(pod({ phase: 'Running', containerStatuses: [running('user'), running('tusk-sidecar')] }))).toEqual({ running: true, restarts: 0, gone: false });
+    expect(podVerdict(pod({ phase: 'Running', containerStatuses: [running('user'), running('tusk-sidecar')] }))).toEqual({ running: true, restarts: 0, gone: false, terminating: false });
   });
 
   it('counts restarts and says how the container last ended (OOMKilled)', () => {

@@ -18,6 +18,8 @@ export interface PodVerdict {
   problem?: string;
   /** The pod is gone for good (Failed, Succeeded, or being deleted). */
   gone: boolean;
+  /** It is being deleted (its containers may still run for their grace period). */
+  terminating: boolean;
 }
 
 /** Waiting reasons that do not go away by waiting. */
@@ -30,9 +32,10 @@ export function podVerdict(pod: V1Pod): PodVerdict {
   const sidecar = containers.find((c) => c.name === CONTAINERS.sidecar);
   const restarts = (user?.restartCount ?? 0) + (sidecar?.restartCount ?? 0);
   const running = status.phase === 'Running' && Boolean(user?.state?.running) && Boolean(sidecar?.state?.running);
-  const gone = status.phase === 'Failed' || status.phase === 'Succeeded' || Boolean(pod.metadata?.deletionTimestamp);
+  const terminating = Boolean(pod.metadata?.deletionTimestamp);
+  const gone = status.phase === 'Failed' || status.phase === 'Succeeded' || terminating;
   const lastEnd = [user, sidecar].map((c) => c && ended(c)).find(Boolean);
-  return { running, restarts, gone, ...(lastEnd && { lastEnd }), ...withProblem(pod) };
+  return { running, restarts, gone, terminating, ...(lastEnd && { lastEnd }), ...withProblem(pod) };
 }
 
 /** The last end of a container, as "container user: OOMKilled (exit code 137)". */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { isTuskError } from '../../errors/index.js';
 import { normalizePipelineSpec } from '../../pps/index.js';
 import { validateObject } from '../../../test/helpers/kubernetes-schemas.js';
-import { pipelineKey, renderWorkload, workloadName, type WorkloadOptions } from './workload.js';
+import { pipelineKey, renderAuthSecret, renderWorkload, workloadName, type WorkloadOptions } from './workload.js';
 
 const OPTIONS: WorkloadOptions = { tuskImage: 'registry.example.com/tusk:0.1.0', address: 'tusk.data.svc:1650', instance: 'tusk', namespace: 'data' };
 
@@ -119,6 +119,19 @@ describe('the workload of a pipeline version', () => {
     // The init container copies the runtime and needs neither; user secrets still mount beside it.
     expect(pod.initContainers![0]!.volumeMounts).toEqual([{ name: 'tusk-runtime', mountPath: '/tusk/runtime' }]);
     expect(user.volumeMounts).toContainEqual({ name: 'secret-1', mountPath: '/certs', readOnly: true });
+  });
+
+  it('names the pipeline token Secret as an optional volume for worker and sidecar, never a token', () => {
+    const { pod, user, sidecar } = render({ pipeline: { name: 'counts' }, input: { pfs: { repo: 'docs', glob: '/*' } }, transform: { cmd: ['sh'] } }, 1);
+    expect(pod.volumes).toContainEqual({ name: 'tusk-auth', secret: { secretName: 'tusk-counts-auth', optional: true, items: [{ key: 'token', path: 'token' }] } });
+    for (const c of [user, sidecar]) {
+      expect(c.volumeMounts).toContainEqual({ name: 'tusk-auth', mountPath: '/tusk/auth', readOnly: true });
+      expect(c.env).toContainEqual({ name: 'TUSK_AUTH_TOKEN_FILE', value: '/tusk/auth/token' });
+    }
+    expect(pod.initContainers![0]!.volumeMounts).toEqual([{ name: 'tusk-runtime', mountPath: '/tusk/runtime' }]);
+    const secret = renderAuthSecret('counts', 'tuskp.x', OPTIONS);
+    expect(secret.metadata).toMatchObject({ name: 'tusk-counts-auth', namespace: 'data', labels: { 'tusk.io/instance': 'tusk', 'tusk.io/pipeline': 'counts' } });
+    validateObject(secret);
   });
 
   it('pod_spec merges (null deletes) before pod_patch applies', () => {

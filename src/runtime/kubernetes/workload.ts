@@ -10,7 +10,7 @@
 // over, so a Deployment's rollout machinery (and its extra ReplicaSet level)
 // would never be used; the RC owns its pods directly, as in Pachyderm, so
 // "which pods belong to this version" is one label selector away.
-import type { V1Container, V1EnvVar, V1PodSpec, V1ReplicationController, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PodSpec, V1ReplicationController, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { InvalidSpec } from '../../errors/index.js';
 import type { PipelineSpec, Resources } from '../../pps/index.js';
@@ -54,6 +54,12 @@ export const IMAGE_APP = '/app';
 /** Where the worker and sidecar find tuskd's certificate (tls.crt of TUSK_WORKER_TLS_SECRET) when it serves TLS. */
 export const TLS_CA_DIR = '/tusk/tls';
 export const IMAGE_NODE = '/usr/local/bin/node';
+/**
+ * Where the worker and sidecar find the pipeline's token (access control on): the Secret of
+ * authSecretName(), mounted as an optional volume, so the same pod spec serves with auth on and off.
+ */
+export const AUTH_DIR = '/tusk/auth';
+export const AUTH_TOKEN_KEY = 'token';
 
 export const CONTAINERS = { init: 'tusk-init', user: 'user', sidecar: 'tusk-sidecar' } as const;
 
@@ -67,6 +73,27 @@ export function pipelineKey(pipeline: string): string {
 
 export function workloadName(pipeline: string, version: number): string {
   return `tusk-${pipelineKey(pipeline)}-v${version}`;
+}
+
+/** The Secret holding the pipeline's token: one per pipeline (its token does not change with its versions). */
+export function authSecretName(pipeline: string): string {
+  return `tusk-${pipelineKey(pipeline)}-auth`;
+}
+
+/** The pipeline's token Secret (the runtime applies it; `render pipeline` shows only the reference to it). */
+export function renderAuthSecret(pipeline: string, token: string, o: Pick<WorkloadOptions, 'instance' | 'namespace'>): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: authSecretName(pipeline),
+      namespace: o.namespace,
+      labels: { ...instanceLabels(o.instance), [LABELS.pipeline]: pipelineKey(pipeline), [LABELS.component]: 'pipeline-token' },
+      annotations: { [PIPELINE_ANNOTATION]: pipeline },
+    },
+    stringData: { [AUTH_TOKEN_KEY]: token },
+  };
 }
 
 /** The labels every object of the instance carries: what adoption selects on. */
@@ -120,6 +147,8 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     { name: 'TUSK_SIDECAR_SOCKET', value: `${WORKER_DIR}/sidecar.sock` },
     { name: 'TUSK_PFS', value: PFS },
     ...(o.tlsSecret ? [{ name: 'TUSK_TLS_CA', value: `${TLS_CA_DIR}/ca.crt` }] : []),
+    // A path, not the token: the file is there only while access control is on (optional volume).
+    { name: 'TUSK_AUTH_TOKEN_FILE', value: `${AUTH_DIR}/${AUTH_TOKEN_KEY}` },
   ];
   // Pachyderm's names for what user code may read (the worker adds the per-datum ones).
   const pachEnv = env.slice(0, 4).map((e) => ({ ...e, name: `PACH_${e.name.slice(5)}` }));
@@ -127,6 +156,7 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     { name: 'pfs', mountPath: PFS },
     { name: 'tusk-worker', mountPath: WORKER_DIR },
     ...(o.tlsSecret ? [{ name: 'tusk-tls-ca', mountPath: TLS_CA_DIR, readOnly: true }] : []),
+    { name: 'tusk-auth', mountPath: AUTH_DIR, readOnly: true },
   ];
   const init: V1Container = {
     name: CONTAINERS.init,
@@ -162,6 +192,8 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
       { name: 'pfs', emptyDir: t.memoryVolume ? { medium: 'Memory' } : {} },
       // Only the certificate: the key stays in tuskd's pod.
       ...(o.tlsSecret ? [{ name: 'tusk-tls-ca', secret: { secretName: o.tlsSecret, items: [{ key: 'tls.crt', path: 'ca.crt' }] } }] : []),
+      // The pipeline's token, by reference: tuskd creates the Secret while access control is on.
+      { name: 'tusk-auth', secret: { secretName: authSecretName(spec.name), optional: true, items: [{ key: AUTH_TOKEN_KEY, path: AUTH_TOKEN_KEY }] } },
       ...secretVolumes,
     ],
     restartPolicy: 'Always',

@@ -20,6 +20,8 @@ export interface GatewayDeps {
   gate?: AccessGate;
   clock: () => Date;
   log: Logger;
+  /** Told of every answered request: its S3 operation (`GetObject`, `ListObjectsV2`, ...; `Unknown`), HTTP status and seconds. */
+  observe?: (operation: string, status: number, seconds: number) => void;
 }
 
 export interface S3Request {

@@ -44,6 +44,9 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
   let bucket = '';
   let key = '';
   let query = new URLSearchParams();
+  const start = process.hrtime.bigint();
+  // By operation, also for a request refused before routing (bad credentials): the one it would have been.
+  res.once('finish', () => deps.observe?.(name !== 'Unknown' ? name : routeName(method, bucket, key, query, req.headers), res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
   try {
     const pairs = parseQuery(q < 0 ? '' : url.slice(q + 1));
     query = new URLSearchParams(pairs);
