@@ -5,7 +5,7 @@
 // need what was written to be durable.
 import type { BlobStore } from '../storage/blob-store.js';
 import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode } from './codec.js';
-import { getEntry, rangeStats, scanFrom, treeStats } from './cursor.js';
+import { getEntry, lastPath, rangeStats, scanFrom, treeStats } from './cursor.js';
 import { diffTrees, type DiffEntry } from './diff.js';
 import { checkEntry, treePath } from './entry.js';
 import { globTree, type GlobWalkOptions } from './glob.js';
@@ -98,6 +98,11 @@ export class FileTree {
   /** Changes from `a` to `b`, sorted by path, optionally only for paths starting with `prefix`. */
   diff(a: TreeId, b: TreeId, options: { prefix?: string } = {}): AsyncIterable<DiffEntry> {
     return diffTrees(this.load, a, b, options.prefix ?? '');
+  }
+
+  /** The greatest path in the tree (undefined when it is empty), from the root node alone. */
+  lastPath(root: TreeId): Promise<string | undefined> {
+    return lastPath(this.load, root);
   }
 
   /** Files and total bytes in the tree, from the root node alone. */
