@@ -117,15 +117,7 @@ export class Upload {
       this.ops.pop();
       overlay = last.run;
     }
-    const run = overlay.then(async (root) => {
-      const next = await this.putBatch(root, await entriesOf(puts));
-      // Durable now rather than at commit: the stores then let go of what they keep for their
-      // not-yet-durable packs (every new chunk's location, every overlay node's bytes). A cancelled
-      // upload leaves these unreachable, for gc, as it already does with full packs.
-      await this.writer?.flush();
-      await this.ctx.deps.content.blobs.flush();
-      return next;
-    });
+    const run = overlay.then(async (root) => this.putBatch(root, await entriesOf(puts)));
     run.catch(() => undefined); // commit() sees the error
     this.ops.push({ run });
   }
