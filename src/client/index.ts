@@ -3,6 +3,7 @@
 export { TuskClient, type FilePage } from './tusk-client.js';
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger } from './tusk-client.js';
 export { FileWriter } from './file-writer.js';
+export { createLocalProof, isLoopbackAddress, type LocalProof } from './local-proof.js';
 export { dataBuffer } from '../rpc/file-wire.js';
 export { defaultAddress, DEFAULT_ADDRESS, tlsCa } from './connection.js';
 export type { ConnectOptions } from './connection.js';

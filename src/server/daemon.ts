@@ -161,7 +161,7 @@ export class Daemon {
         interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
       });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
-      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal));
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal, { localFiles: config.localFiles }));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
