@@ -69,7 +69,9 @@ export function relativeTime(iso: string, now: Date): string {
 /** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [headers, ...rows];
-  const widths = headers.map((_, i) => Math.max(...all.map((row) => width(row[i] ?? ''))));
+  // a loop, not Math.max(...cells): a spread of a million cells overflows the call stack
+  const widths = headers.map(() => 0);
+  for (const row of all) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(row[i] ?? ''));
   return all
     .map((row) =>
       row

@@ -1,6 +1,6 @@
 // The Tusk client: a typed connection to tuskd's gRPC API. Everything outside
 // the daemon (CLI, tests, workers, sidecars, gateway) talks to Tusk through it.
-export { TuskClient } from './tusk-client.js';
+export { TuskClient, type FilePage } from './tusk-client.js';
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger } from './tusk-client.js';
 export { FileWriter } from './file-writer.js';
 export { createLocalProof, isLoopbackAddress, type LocalProof } from './local-proof.js';

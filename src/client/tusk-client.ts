@@ -180,15 +180,29 @@ export class TuskClient {
   inspectFile(file: string): Promise<FileInfo> {
     return unary((cb) => this.pfs.inspectFile({ file }, cb));
   }
-  async *listFile(dir: string): AsyncIterable<FileInfo> {
-    for await (const batch of serverStream(this.pfs.listFile({ dir }))) yield* batch.files;
+  /** A folder's entries in listing order (a folder sorts as `NAME/`), as the daemon sends them; `page` asks for one page. */
+  async *listFileBatches(dir: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
+    for await (const batch of serverStream(this.pfs.listFile({ dir, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
   }
-  async *globFile(commit: string, pattern: string): AsyncIterable<FileInfo> {
-    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern }))) yield* batch.files;
+  async *listFile(dir: string, page: FilePage = {}): AsyncIterable<FileInfo> {
+    for await (const batch of this.listFileBatches(dir, page)) yield* batch;
+  }
+  /** Matches in listing order, as the daemon sends them; `page` asks for one page. */
+  async *globFileBatches(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
+    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
+  }
+  async *globFile(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo> {
+    for await (const batch of this.globFileBatches(commit, pattern, page)) yield* batch;
   }
   async *diffFile(newRef: string, oldRef = ''): AsyncIterable<DiffEntry> {
     for await (const batch of serverStream(this.pfs.diffFile({ newRef, oldRef }))) yield* batch.entries;
   }
+}
+
+/** One page of a listing: at most `limit` entries, those after the path `startAfter`. */
+export interface FilePage {
+  limit?: number;
+  startAfter?: string;
 }
 
 export type { GrpcMetadata };

@@ -44,4 +44,6 @@ export interface PfsDeps {
   usage?: UsageHook;
   /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
   log?: LogFn;
+  /** Puts an upload holds in memory before folding them into a tree (default 50,000; tests use a few). */
+  uploadFoldFiles?: number;
 }

@@ -1,7 +1,7 @@
 // Reading files of a commit: get (streamed), inspect, list a directory, glob,
 // and diff two commits. All reads of a branch see its last finished commit.
 import { FileDataLoss, FileNotFound, isTuskError, NotAFile } from '../errors/index.js';
-import { EMPTY_TREE, type FileEntry } from '../tree/index.js';
+import { EMPTY_TREE, joinPath, normalizePath, type FileEntry, type TreeItem } from '../tree/index.js';
 import { parseRef } from './ref.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
@@ -59,27 +59,66 @@ export class Files {
     throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
   }
 
-  /** The children of a directory (a file lists as itself), in path order. */
-  async *list(ref: string): AsyncIterable<FileInfo> {
+  /**
+   * The children of a directory (a file lists as itself) in listing order (a
+   * folder sorts as `NAME/`), in batches as the tree's leaves give them, one
+   * page of them with `page`. Throws FileNotFound, InvalidPath.
+   */
+  async *listBatches(ref: string, page: Page = {}): AsyncIterable<FileInfo[]> {
     const { commit, path } = await this.target(ref);
     const tree = this.ctx.deps.tree;
     const entry = path === '/' ? undefined : await tree.get(commit.tree, path);
     if (entry) {
-      yield fileInfo(entry, commit.id);
+      const after = await this.afterKey(commit, path, page.startAfter);
+      if ((page.limit ?? 1) > 0 && (after === undefined || entry.path > after)) yield [fileInfo(entry, commit.id)];
       return;
     }
     if (path !== '/' && !(await tree.isDir(commit.tree, path))) throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
-    for await (const child of tree.listDir(commit.tree, path)) {
-      yield { path: child.path, type: child.type, sizeBytes: child.size, hash: child.hash ?? '', commit: commit.id };
+    let left = page.limit ?? Infinity;
+    if (left <= 0) return;
+    const after = await this.afterKey(commit, path, page.startAfter);
+    for await (const items of tree.listDirBatches(commit.tree, path, after === undefined ? {} : { after })) {
+      const batch = (items.length > left ? items.slice(0, left) : items).map((item) => itemInfo(item, commit.id));
+      yield batch;
+      left -= batch.length;
+      if (left <= 0) return;
     }
   }
 
-  /** Files and directories matching `pattern`; stops (throwing the signal's reason) once `signal` aborts. */
-  async *glob(ref: string, pattern: string, signal?: AbortSignal): AsyncIterable<FileInfo> {
+  /** As listBatches, one entry at a time. */
+  async *list(ref: string, page: Page = {}): AsyncIterable<FileInfo> {
+    for await (const batch of this.listBatches(ref, page)) yield* batch;
+  }
+
+  /**
+   * Files and directories matching `pattern` in listing order, one page of them
+   * with `page`; stops (throwing the signal's reason) once `signal` aborts.
+   * Throws InvalidGlob, InvalidPath.
+   */
+  async *glob(ref: string, pattern: string, signal?: AbortSignal, page: Page = {}): AsyncIterable<FileInfo> {
     const { commit } = await this.target(ref);
-    for await (const m of this.ctx.deps.tree.glob(commit.tree, pattern, signal ? { signal } : {})) {
-      yield { path: m.path, type: m.type, sizeBytes: m.size, hash: m.hash ?? '', commit: commit.id };
+    let left = page.limit ?? Infinity;
+    if (left <= 0) return;
+    const after = await this.afterKey(commit, '/', page.startAfter);
+    for await (const m of this.ctx.deps.tree.glob(commit.tree, pattern, { ...(signal ? { signal } : {}), ...(after === undefined ? {} : { after }) })) {
+      yield itemInfo(m, commit.id);
+      if (--left <= 0) return;
     }
+  }
+
+  /**
+   * The tree key a listing starts after: `startAfter` (relative to `dir` unless
+   * absolute) as a path, with '/' after it when it names a folder (given with
+   * a trailing '/', or a folder that is not also a file). Throws InvalidPath.
+   */
+  private async afterKey(commit: CommitRecord, dir: string, startAfter: string | undefined): Promise<string | undefined> {
+    if (!startAfter) return undefined;
+    const path = startAfter.startsWith('/') ? normalizePath(startAfter) : joinPath(dir, startAfter);
+    if (path === '/') return '/';
+    if (startAfter.endsWith('/')) return path + '/';
+    const tree = this.ctx.deps.tree;
+    if (!(await tree.get(commit.tree, path)) && (await tree.isDir(commit.tree, path))) return path + '/';
+    return path;
   }
 
   /** What changed from `oldRef` (default: the new commit's parent) to `newRef`. */
@@ -95,6 +134,16 @@ export class Files {
       yield { path: d.path, change, sizeBytes: d.after?.size ?? 0, oldSizeBytes: d.before?.size ?? 0 };
     }
   }
+}
+
+/** One page of a listing: at most `limit` entries (none: all), those after the path `startAfter`. */
+export interface Page {
+  limit?: number;
+  startAfter?: string;
+}
+
+function itemInfo(item: TreeItem, commit: string): FileInfo {
+  return { path: item.path, type: item.type, sizeBytes: item.size, hash: item.hash ?? '', commit };
 }
 
 export function fileInfo(entry: FileEntry, commit: string): FileInfo {

@@ -83,7 +83,7 @@ export class Pfs {
 export type { ResolveMode, StartOptions } from './commits.js';
 export type { PfsDeps, ContentStore, ContentWriter, UsageHook } from './deps.js';
 export type { RepoInfo } from './repos.js';
-export type { FileInfo, FileDiff, Change } from './files.js';
+export type { FileInfo, FileDiff, Change, Page } from './files.js';
 export type { FsckProblem, FsckReport } from './fsck.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';

@@ -17,8 +17,11 @@ export interface TestPfs {
   close(): Promise<void>;
 }
 
-/** `clock` replaces the default clock (which starts at 2026-01-01 and advances one second per call). */
-export async function openTestPfs(options: { clock?: () => Date } = {}): Promise<TestPfs> {
+/**
+ * `clock` replaces the default clock (which starts at 2026-01-01 and advances one second per call);
+ * `uploadFoldFiles` makes uploads fold their puts into a tree every that many files.
+ */
+export async function openTestPfs(options: { clock?: () => Date; uploadFoldFiles?: number } = {}): Promise<TestPfs> {
   const meta = new MemoryMetadataStore();
   const objects = new MemoryStore();
   const content = await ContentStore.open(objects);
@@ -30,6 +33,7 @@ export async function openTestPfs(options: { clock?: () => Date } = {}): Promise
     content,
     tree,
     clock: options.clock ?? (() => new Date((t += 1000))),
+    ...(options.uploadFoldFiles ? { uploadFoldFiles: options.uploadFoldFiles } : {}),
     random: (bytes) => {
       const b = Buffer.alloc(bytes);
       b.writeUInt32BE(++n, bytes - 4);

@@ -7,6 +7,14 @@
 // Puts need not be awaited one by one: putFile() hands the bytes to the write
 // session at once (so many small files flow through one chunk stream and one
 // hash batch instead of one round trip each) and commit() waits for them all.
+//
+// Memory stays bounded by a batch, not by the number of files: every
+// `foldFiles` puts are folded into a tree of this upload's own files (an
+// overlay, built in the background as the next puts arrive), so a put of a
+// million files holds one overlay root and at most a batch of entries. At
+// commit the overlay becomes the new tree outright when the target is empty,
+// else it is merged into it a batch at a time. Overlay nodes that the commit
+// does not keep are left for gc, like any unreachable node.
 import { checkWritable } from './write-guard.js';
 import { CommitFinished, FileNotFound, NotAFile } from '../errors/index.js';
 import { normalizeFilePath, parentDir } from '../tree/path.js';
@@ -19,7 +27,12 @@ import type { FileContent } from '../storage/content.js';
 import type { ContentWriter } from './deps.js';
 import type { CommitRecord } from './records.js';
 
-type Op = { put: Promise<FileEntry> } | { delete: string };
+/** A put (its stored entry), a delete, or puts already folded into an overlay tree of their own. */
+type Op = { path: string; put: Promise<FileEntry> } | { delete: string } | { run: Promise<TreeId> };
+type PutOp = Extract<Op, { put: unknown }>;
+
+/** Puts held before they are folded into the overlay tree (ctx.deps.uploadFoldFiles overrides it). */
+const FOLD_FILES = 50_000;
 
 export interface UploadResult {
   commit: CommitRecord;
@@ -29,8 +42,10 @@ export interface UploadResult {
 
 export class Upload {
   private readonly ops: Op[] = [];
-  /** The latest put (or, undefined, delete) of each path, for appends. */
+  /** The latest unfolded put (or, undefined, delete) of each path, for appends. */
   private readonly pending = new Map<string, Promise<FileEntry | undefined>>();
+  /** Put ops at the end of `ops`, not folded yet. */
+  private unfolded = 0;
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
@@ -81,9 +96,30 @@ export class Upload {
       return { path: p, size: c.size, hash: c.hash, content: c };
     });
     entry.catch(() => undefined); // the caller or commit() sees the error
-    this.pending.set(p, entry);
-    this.ops.push({ put: entry });
+    this.addPut(p, entry);
     return entry;
+  }
+
+  private addPut(path: string, entry: Promise<FileEntry>): void {
+    this.pending.set(path, entry);
+    this.ops.push({ path, put: entry });
+    if (++this.unfolded >= (this.ctx.deps.uploadFoldFiles ?? FOLD_FILES)) this.fold();
+  }
+
+  /** Folds the unfolded puts into the overlay tree they follow (a new one after a delete), in the background. */
+  private fold(): void {
+    const puts = this.ops.splice(this.ops.length - this.unfolded, this.unfolded) as PutOp[];
+    this.unfolded = 0;
+    for (const op of puts) if (this.pending.get(op.path) === op.put) this.pending.delete(op.path);
+    const last = this.ops[this.ops.length - 1];
+    let overlay: Promise<TreeId> = Promise.resolve(EMPTY_TREE);
+    if (last && 'run' in last) {
+      this.ops.pop();
+      overlay = last.run;
+    }
+    const run = overlay.then(async (root) => this.putBatch(root, await entriesOf(puts)));
+    run.catch(() => undefined); // commit() sees the error
+    this.ops.push({ run });
   }
 
   /**
@@ -101,14 +137,13 @@ export class Upload {
     this.files++;
     this.bytes += content.size;
     const entry = Promise.resolve<FileEntry>({ path: p, size: content.size, hash: content.hash, content });
-    this.pending.set(p, entry);
-    this.ops.push({ put: entry });
+    this.addPut(p, entry);
     return entry;
   }
 
   /** What to write for an append to `path`: the bytes it holds now, then `data`. */
   private async appendSource(path: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<AsyncIterable<Uint8Array> | Uint8Array> {
-    const earlier = this.pending.get(path);
+    const earlier = this.pending.get(path) ?? (await this.foldedEntry(path));
     let base: FileEntry | undefined;
     if (earlier) {
       base = await earlier;
@@ -118,15 +153,36 @@ export class Upload {
     return concat(this.ctx.deps.content.read(base.content), data instanceof Uint8Array ? [data] : data);
   }
 
+  /**
+   * What this upload wrote at `path` before its unfolded puts: the entry in the
+   * latest overlay holding it (undefined in the promise: deleted since, itself
+   * or a folder above it), or undefined when the upload has not touched it.
+   */
+  private async foldedEntry(path: string): Promise<Promise<FileEntry | undefined> | undefined> {
+    for (let i = this.ops.length - 1; i >= 0; i--) {
+      const op = this.ops[i]!;
+      if ('delete' in op && (op.delete === path || path.startsWith(`${op.delete}/`))) return Promise.resolve(undefined);
+      if ('run' in op) {
+        const entry = await this.ctx.deps.tree.get(await op.run, path);
+        if (entry) return Promise.resolve(entry);
+      }
+    }
+    return undefined;
+  }
+
   deleteFile(path: string): void {
     const p = normalizeFilePath(path);
     this.pending.set(p, Promise.resolve(undefined));
     this.ops.push({ delete: p });
+    this.unfolded = 0;
   }
 
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
-    const puts = await Promise.all(this.ops.map((op) => ('put' in op ? op.put : undefined)));
+    for (const op of this.ops) {
+      if ('put' in op) await op.put;
+      else if ('run' in op) await op.run;
+    }
     await this.writer?.flush();
     let commit: CommitRecord;
     if (this.commitId) {
@@ -134,14 +190,14 @@ export class Upload {
       commit = await this.ctx.locks.run(`repo:${this.repo}`, async () => {
         const open = await this.commits.mustGet(this.repo, id);
         if (open.finished) throw new CommitFinished(this.repo, open.id);
-        return this.commits.setTreeLocked(open, await this.applyOps(open.tree, puts));
+        return this.commits.setTreeLocked(open, await this.applyOps(open.tree));
       });
     } else {
       // A branch: a new commit, made together with other writes to the branch that arrive meanwhile.
       commit = await this.commits.group.submit(this.repo, this.branch!, {
-        apply: (base) => this.applyOps(base, puts),
+        apply: (base) => this.applyOps(base),
         ...(this.description !== undefined ? { description: this.description } : {}),
-        intoOpen: async (head) => this.commits.setTreeLocked(head, await this.applyOps(head.tree, puts)),
+        intoOpen: async (head) => this.commits.setTreeLocked(head, await this.applyOps(head.tree)),
       });
     }
     return { commit, filesWritten: this.files, bytesWritten: this.bytes };
@@ -158,27 +214,27 @@ export class Upload {
     return tree ? this.ctx.deps.tree.get(tree, path) : undefined;
   }
 
-  /** Applies the ops in order to `base` (undefined: empty) and returns the new root; `puts[i]` is op i's stored entry. */
-  private async applyOps(base: TreeId | undefined, puts: (FileEntry | undefined)[]): Promise<TreeId> {
+  /** Applies the ops in order to `base` (undefined: empty) and returns the new root. */
+  private async applyOps(base: TreeId | undefined): Promise<TreeId> {
     const tree = this.ctx.deps.tree;
     let root = base ?? EMPTY_TREE;
     let batch = new Map<string, FileEntry>();
     const flush = async () => {
       if (batch.size === 0) return;
-      await this.checkPuts(root, batch);
-      // Building is a third cheaper than applying to an empty tree (100k files: ~180 vs ~270 ms), and gives the same root.
-      if (root === EMPTY_TREE) root = await tree.build(batch.values());
-      else root = (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
+      root = await this.putBatch(root, batch);
       batch = new Map();
     };
-    for (let i = 0; i < this.ops.length; i++) {
-      const op = this.ops[i]!;
+    for (const op of this.ops) {
       if ('put' in op) {
-        const entry = puts[i]!;
+        const entry = await op.put;
         batch.set(entry.path, entry);
         continue;
       }
       await flush();
+      if ('run' in op) {
+        root = await this.mergeOverlay(root, await op.run);
+        continue;
+      }
       const path = op.delete;
       let mutation: Mutation;
       if (await tree.get(root, path)) mutation = { path, delete: true };
@@ -190,20 +246,57 @@ export class Upload {
     return root;
   }
 
+  /** Puts a batch of entries (one per path) into `root`. */
+  private async putBatch(root: TreeId, batch: Map<string, FileEntry>): Promise<TreeId> {
+    const tree = this.ctx.deps.tree;
+    await this.checkPuts(root, batch);
+    // Building is a third cheaper than applying to an empty tree (100k files: ~180 vs ~270 ms), and gives the same root.
+    if (root === EMPTY_TREE) return tree.build(batch.values());
+    return (await tree.apply(root, [...batch.values()].map((entry) => ({ path: entry.path, entry })))).root;
+  }
+
+  /** `root` with every file of the overlay tree put into it: the overlay itself into an empty tree, else a batch at a time. */
+  private async mergeOverlay(root: TreeId, overlay: TreeId): Promise<TreeId> {
+    if (root === EMPTY_TREE) return overlay;
+    const size = this.ctx.deps.uploadFoldFiles ?? FOLD_FILES;
+    let batch = new Map<string, FileEntry>();
+    for await (const entry of this.ctx.deps.tree.scan(overlay)) {
+      batch.set(entry.path, entry);
+      if (batch.size >= size) {
+        root = await this.putBatch(root, batch);
+        batch = new Map();
+      }
+    }
+    return batch.size > 0 ? this.putBatch(root, batch) : root;
+  }
+
   /** A file cannot be put where a directory is, nor under a path that is a file (in the tree or in this batch). */
   private async checkPuts(root: TreeId, batch: Map<string, FileEntry>): Promise<void> {
     const tree = this.ctx.deps.tree;
-    const empty = root === EMPTY_TREE;
+    // Nothing in the tree sorts after `last`: a path beyond it has nothing under it there (the common case
+    // when a sorted folder walk is folded batch after batch), so only paths up to it need a lookup.
+    const last = await tree.lastPath(root);
+    const inTree = (path: string) => last !== undefined && path <= last;
     const checkedDirs = new Set<string>();
     for (const path of batch.keys()) {
-      if (!empty && (await tree.isDir(root, path))) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
+      if (inTree(path) && (await tree.isDir(root, path))) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
       for (let dir = parentDir(path); dir !== '/' && !checkedDirs.has(dir); dir = parentDir(dir)) {
         checkedDirs.add(dir);
         if (batch.has(dir)) throw new NotAFile(dir, `cannot be both a file and the directory of ${path}`);
-        if (!empty && (await tree.get(root, dir))) throw new NotAFile(dir, `is a file, so ${path} cannot be created under it`);
+        if (inTree(dir) && (await tree.get(root, dir))) throw new NotAFile(dir, `is a file, so ${path} cannot be created under it`);
       }
     }
   }
+}
+
+/** The stored entries of some puts, one per path (the later put of a path wins). */
+async function entriesOf(puts: readonly PutOp[]): Promise<Map<string, FileEntry>> {
+  const batch = new Map<string, FileEntry>();
+  for (const op of puts) {
+    const entry = await op.put;
+    batch.set(entry.path, entry);
+  }
+  return batch;
 }
 
 async function* concat(...sources: (AsyncIterable<Uint8Array> | Iterable<Uint8Array>)[]): AsyncIterable<Uint8Array> {

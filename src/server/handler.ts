@@ -23,16 +23,33 @@ export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req,
 
 /** Streams items from `fn`, grouped into messages of up to `batch` items by `wrap`. */
 export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item>, wrap: (items: Item[]) => Msg, batch = 1000) {
+  return batchStreamHandler(log, name, (req: Req, signal) => single(fn(req, signal)), wrap, batch);
+}
+
+async function* single<Item>(items: AsyncIterable<Item>): AsyncIterable<Item[]> {
+  for await (const item of items) yield [item];
+}
+
+/**
+ * As streamHandler, for a source that yields items in batches (a tree leaf's
+ * worth): batches are joined until a message holds at least `batch` items, the
+ * first message goes out as soon as it has any (so the first line shows at
+ * once), and a slow source never holds back what it already gave.
+ */
+export function batchStreamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item[]>, wrap: (items: Item[]) => Msg, batch = 1000) {
   return (call: ServerWritableStream<Req, Msg>) => {
     const start = process.hrtime.bigint();
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
     (async () => {
       let items: Item[] = [];
-      for await (const item of fn(call.request, abort.signal)) {
+      let first = true;
+      for await (const some of fn(call.request, abort.signal)) {
         if (abort.signal.aborted) return cancelled(log, name, start);
-        items.push(item);
-        if (items.length >= batch) {
+        if (items.length === 0) items = some;
+        else for (const item of some) items.push(item);
+        if (items.length >= batch || (first && items.length > 0)) {
+          first = false;
           await write(call, wrap(items));
           items = [];
         }

@@ -3,13 +3,13 @@
 // ModifyFile streams to modify-file-stream.ts.
 import type { ServerReadableStream, ServerWritableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
-import type { Pfs } from '../pfs/index.js';
+import type { Page, Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import { PfsApiService, type GetFileResponse, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type GetFileResponse, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
-import { failStream, streamHandler, unaryHandler, write } from './handler.js';
+import { batchStreamHandler, failStream, streamHandler, unaryHandler, write } from './handler.js';
 import { openLocalFile, openLocalOutput, refuseLocalFile, writeLocalOutput } from './local-file.js';
 import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
@@ -21,6 +21,12 @@ export const pfsServiceDefinition: typeof PfsApiService = {
   modifyFile: { ...PfsApiService.modifyFile, requestDeserialize: decodeModifyFileRequest },
   getFile: { ...PfsApiService.getFile, responseSerialize: encodeGetFileResponse },
 };
+
+/** A listing request's paging fields (0 and '' mean none). */
+function page(req: { limit: number; startAfter: string }): Page {
+  if (req.limit < 0) throw new InvalidArgument('InvalidLimit', `limit ${req.limit}: a positive number, or 0 for all`);
+  return { ...(req.limit > 0 ? { limit: req.limit } : {}), ...(req.startAfter ? { startAfter: req.startAfter } : {}) };
+}
 
 /** GetFile sends pieces of at least this size (many small chunk slices are gathered into one message). */
 const GET_MESSAGE = 1024 * 1024;
@@ -120,8 +126,8 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
       return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
     }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
-    listFile: streamHandler(log, 'ListFile', (req: { dir: string }) => pfs.files.list(req.dir), (items) => ({ files: items.map(fileMsg) })),
-    globFile: streamHandler(log, 'GlobFile', (req: { commit: string; pattern: string }, signal) => pfs.files.glob(req.commit, req.pattern, signal), (items) => ({ files: items.map(fileMsg) })),
+    listFile: batchStreamHandler(log, 'ListFile', (req: ListFileRequest) => pfs.files.listBatches(req.dir, page(req)), (items) => ({ files: items.map(fileMsg) })),
+    globFile: streamHandler(log, 'GlobFile', (req: GlobFileRequest, signal) => pfs.files.glob(req.commit, req.pattern, signal, page(req)), (items) => ({ files: items.map(fileMsg) })),
     diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
   };
 }

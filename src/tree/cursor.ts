@@ -17,6 +17,12 @@ export async function getEntry(loader: NodeLoader, root: TreeId, path: string): 
   return e && e.path === path ? e : undefined;
 }
 
+/** The greatest path in the tree, or undefined for an empty tree: one node load (an internal node's last key is its subtree's). */
+export async function lastPath(loader: NodeLoader, root: TreeId): Promise<string | undefined> {
+  const node = await withEmpty(loader)(root);
+  return node.kind === 'internal' ? node.children[node.children.length - 1]?.key : node.entries[node.entries.length - 1]?.path;
+}
+
 export async function treeStats(loader: NodeLoader, root: TreeId): Promise<{ files: number; bytes: number }> {
   return nodeStats(await withEmpty(loader)(root));
 }

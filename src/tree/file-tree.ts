@@ -5,11 +5,11 @@
 // need what was written to be durable.
 import type { BlobStore } from '../storage/blob-store.js';
 import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode } from './codec.js';
-import { getEntry, rangeStats, scanFrom, treeStats } from './cursor.js';
+import { getEntry, lastPath, rangeStats, scanFrom, treeStats } from './cursor.js';
 import { diffTrees, type DiffEntry } from './diff.js';
 import { checkEntry, treePath } from './entry.js';
 import { globTree, type GlobWalkOptions } from './glob.js';
-import { isDir, listDir, type TreeItem } from './list.js';
+import { isDir, listDir, listDirBatches, type TreeItem } from './list.js';
 import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } from './mutate.js';
 import { NodeCache } from './node-cache.js';
 import { dirRange, type FileEntry, type NodeLoader, type TreeId, type TreeNode } from './node.js';
@@ -65,9 +65,18 @@ export class FileTree {
     else yield* scanFrom(this.load, root, prefix, prefix, false);
   }
 
-  /** The files and implied subdirectories directly in `dir`; nothing if it does not exist. Throws InvalidPath. */
-  listDir(root: TreeId, dir: string): AsyncIterable<TreeItem> {
-    return listDir(this.load, root, normalizePath(dir));
+  /**
+   * The files and implied subdirectories directly in `dir`, in key order (a
+   * directory sorts as `name/`), one leaf's worth per batch; with `after`, only
+   * those whose key is greater. Nothing if `dir` does not exist. Throws InvalidPath.
+   */
+  listDirBatches(root: TreeId, dir: string, options: { after?: string } = {}): AsyncIterable<TreeItem[]> {
+    return listDirBatches(this.load, root, normalizePath(dir), options.after);
+  }
+
+  /** As listDirBatches, one item at a time. Throws InvalidPath. */
+  listDir(root: TreeId, dir: string, options: { after?: string } = {}): AsyncIterable<TreeItem> {
+    return listDir(this.load, root, normalizePath(dir), options.after);
   }
 
   /** Files and total bytes under directory `dir`, from node counts in O(log n). Throws InvalidPath. */
@@ -89,6 +98,11 @@ export class FileTree {
   /** Changes from `a` to `b`, sorted by path, optionally only for paths starting with `prefix`. */
   diff(a: TreeId, b: TreeId, options: { prefix?: string } = {}): AsyncIterable<DiffEntry> {
     return diffTrees(this.load, a, b, options.prefix ?? '');
+  }
+
+  /** The greatest path in the tree (undefined when it is empty), from the root node alone. */
+  lastPath(root: TreeId): Promise<string | undefined> {
+    return lastPath(this.load, root);
   }
 
   /** Files and total bytes in the tree, from the root node alone. */

@@ -6,15 +6,17 @@
 // the top-level files and directories). Dotfiles are like any other name. The
 // syntax is the datum globs' (src/tree/glob-syntax.ts); matching runs on a
 // non-backtracking automaton (src/tree/glob-machine.ts), linear in the path's
-// length. The walk scans only the keys that start with the pattern's literal
-// prefix, for patterns of fixed depth (no '**', braces or groups) it seeks past
+// length. The walk seeks to the pattern's literal prefix ('/f00001' of
+// '/f00001*') and scans only the keys that start with it, for patterns of fixed depth (no '**', braces or groups) it seeks past
 // everything deeper than the pattern reaches, it gives the event loop back at
 // least every few milliseconds, and it stops when its caller's signal aborts.
+// Matches come in listing order (a directory sorts as `name/`, right before
+// its contents); a walk can start after any key (paging), seeking to it.
 import { InvalidGlob } from '../errors/index.js';
 import { getEntry, TreeCursor, treeStats } from './cursor.js';
 import { compileGlobMachine } from './glob-machine.js';
 import { parseGlobSyntax, type GlobNode } from './glob-syntax.js';
-import { dirItem, fileItem, isDir, type TreeItem } from './list.js';
+import { dirItem, fileItem, isDir, itemKey, type TreeItem } from './list.js';
 import { dirRange, type NodeLoader, type TreeId } from './node.js';
 import { TimeSlice } from './time-slice.js';
 
@@ -31,6 +33,8 @@ export interface ParsedGlob {
    * 'dir/**' matches too).
    */
   literal: string;
+  /** Every match except `literal` minus its trailing '/' starts with this: the pattern up to its first special character. */
+  prefix: string;
   /** Number of '/' in every match, or Infinity when it varies. */
   depth: number;
 }
@@ -48,9 +52,10 @@ export function parseGlob(input: string): ParsedGlob {
   const special = SPECIAL.exec(pattern);
   // up to the '/' before the first segment with a wildcard
   const literal = special ? pattern.slice(0, pattern.lastIndexOf('/', special.index) + 1) : pattern;
+  const prefix = special ? pattern.slice(0, special.index) : pattern;
   const varies = /\*\*|[{(]/.test(pattern) || /\[[^\]]*\//.test(pattern);
   const depth = varies ? Infinity : pattern.split('/').length - 1;
-  return { pattern, match, matchAsync, literal, depth };
+  return { pattern, match, matchAsync, literal, prefix, depth };
 }
 
 /**
@@ -83,6 +88,8 @@ function segmentGlobstars(nodes: GlobNode[]): GlobNode[] {
 export interface GlobWalkOptions {
   /** Stops the walk (it throws the signal's reason) once aborted: the caller is gone. */
   signal?: AbortSignal;
+  /** Only matches whose key (a directory's path with '/' after it) is greater than this. */
+  after?: string;
 }
 
 /** A matcher for normalised paths. Throws InvalidGlob. */
@@ -97,30 +104,40 @@ export function compileGlob(pattern: string): (path: string) => boolean {
  */
 export async function* globTree(load: NodeLoader, root: TreeId, pattern: string, options: GlobWalkOptions = {}): AsyncGenerator<TreeItem> {
   const g = parseGlob(pattern);
+  const after = options.after;
+  const later = (item: TreeItem) => after === undefined || itemKey(item) > after;
   const slice = new TimeSlice(options.signal);
   const pause = () => slice.pause();
   const matches = (path: string) => g.matchAsync(path, pause);
   if (g.pattern === '/') {
     const { files, bytes } = await treeStats(load, root);
-    if (files > 0) yield { path: '/', type: 'dir', size: bytes };
+    const item: TreeItem = { path: '/', type: 'dir', size: bytes };
+    if (files > 0 && later(item)) yield item;
     return;
   }
   if (g.literal.length > 1 && g.literal.endsWith('/')) {
     const dir = g.literal.slice(0, -1); // 'dir/**' matches 'dir', as a file or as a directory
     if (await matches(dir)) {
       const file = await getEntry(load, root, dir);
-      if (file) yield fileItem(file);
-      if (await isDir(load, root, dir)) yield await dirItem(load, root, dir);
+      if (file && later(fileItem(file))) yield fileItem(file);
+      if (await isDir(load, root, dir)) {
+        const item = await dirItem(load, root, dir);
+        if (later(item)) yield item;
+      }
     }
   }
   const cursor = new TreeCursor(load, root);
-  await cursor.seek(g.literal);
+  // `prev`: the last key walked past; its ancestor directories have been seen (or, before `after`, were on earlier pages)
   let prev = '';
+  if (after !== undefined && after >= g.prefix) {
+    await cursor.seek(after, true);
+    prev = after;
+  } else await cursor.seek(g.prefix);
   next: for (let batch = await cursor.nextBatch(); batch; batch = await cursor.nextBatch()) {
     for (const e of batch) {
       await slice.pause();
       const k = e.path;
-      if (!k.startsWith(g.literal)) return;
+      if (!k.startsWith(g.prefix)) return;
       let depth = 0;
       for (let j = k.indexOf('/', 1); j >= 0; j = k.indexOf('/', j + 1)) {
         depth++;

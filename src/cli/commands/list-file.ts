@@ -1,11 +1,12 @@
-// tusk list file REPO@REF[:/DIR] [--history N]
+// tusk list file REPO@REF[:/DIR] [--limit N] [--start-after PATH] [--history N]
 import type { FileInfo } from '../../client/index.js';
-import { collect, emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { collect, emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
+import { printListing } from '../file-listing.js';
 import { formatTable, humanSize } from '../output.js';
 import { splitFileRef, splitRepoRef } from '../refs.js';
 import { usageError } from '../usage.js';
 import type { CliContext } from '../context.js';
-import { fileJson, fileTable } from '../views.js';
+import { fileJson } from '../views.js';
 
 /** How far back --history looks, at most (commits), so a long history with few changes stays bounded. */
 const MAX_HISTORY_COMMITS = 1000;
@@ -13,19 +14,28 @@ const MAX_HISTORY_COMMITS = 1000;
 export const listFile: CommandDef = {
   words: ['list', 'file'],
   summary: 'List the files and folders in a folder of a commit (default: the root); --history N also lists earlier versions.',
-  examples: ['tusk list file images@master', 'tusk list file images@master:/cats', 'tusk list file images@master^2:/ -o json', 'tusk list file images@master:/cats --history 3   # each file and its 2 earlier versions'],
+  examples: [
+    'tusk list file images@master',
+    'tusk list file images@master:/cats',
+    'tusk list file images@master^2:/ -o json',
+    'tusk list file images@master:/cats --limit 1000 --start-after /cats/f0000999   # one page',
+    'tusk list file images@master:/cats --history 3   # each file and its 2 earlier versions',
+  ],
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref[:/dir]>', 'a branch or commit, and a folder')
       .option('--history <n>', 'up to N versions of each entry, newest first, from the commits before REF that changed it (-1: all)')
+      .option('--limit <n>', 'at most N entries (one page)', positiveInt)
+      .option('--start-after <path>', 'only entries after PATH in listing order (a folder sorts as NAME/): the next page after PATH')
       .addOption(outputOption())
       .action(async (dir: string, opts) => {
         const target = dir.includes(':') ? dir : `${dir}:/`;
         if (opts.history === undefined) {
-          const files = await collect(ctx.client().listFile(target));
-          emit(ctx, formatOf(opts), () => files.map(fileJson), () => fileTable(files));
+          const page = { limit: opts.limit as number | undefined, startAfter: opts.startAfter as string | undefined };
+          await printListing(ctx, formatOf(opts), ctx.client().listFileBatches(target, page), page.limit);
           return;
         }
+        if (opts.limit !== undefined || opts.startAfter !== undefined) throw usageError('--history lists every entry: drop --limit and --start-after');
         const n = Number(opts.history);
         if (!Number.isInteger(n) || n === 0 || n < -1) throw usageError(`--history ${opts.history}: a positive number, or -1 for all`);
         const versions = await history(ctx, target, n === -1 ? Infinity : n);

@@ -1,0 +1,89 @@
+// Printing a file listing (`list file`, `glob file`) as it streams in, so the
+// first line shows while the daemon is still reading the tree and a folder of
+// a million files never sits in the CLI's memory: the table's column widths
+// come from the first page (a later, longer name pushes its row out rather
+// than holding every row back), `-o json` writes the same array `emit` would,
+// one element at a time, and only `-o yaml` (one document) collects first.
+// With --limit, a full page ends with a hint on stderr naming the
+// --start-after that fetches the next one.
+import { once } from 'node:events';
+import type { FileInfo } from '../client/index.js';
+import type { CliContext } from './context.js';
+import { printYaml, type Format } from './output.js';
+import { fileJson, fileRow } from './views.js';
+
+const HEADERS = ['NAME', 'TYPE', 'SIZE'] as const;
+
+/** Prints the batches as they arrive; returns the number of entries printed. */
+export async function printListing(ctx: CliContext, format: Format, batches: AsyncIterable<FileInfo[]>, limit?: number): Promise<number> {
+  let count = 0;
+  let last: FileInfo | undefined;
+  if (format === 'yaml') {
+    const all: ReturnType<typeof fileJson>[] = [];
+    for await (const batch of batches) for (const f of batch) all.push(fileJson(f));
+    printYaml(ctx.stdout, all);
+    return all.length;
+  }
+  let widths: number[] | undefined;
+  for await (const batch of batches) {
+    if (batch.length === 0) continue;
+    let text: string;
+    if (format === 'json') {
+      text = count === 0 ? '[\n' : ',\n';
+      text += batch.map((f) => indent(JSON.stringify(fileJson(f), null, 2))).join(',\n');
+    } else {
+      const rows = batch.map(fileRow);
+      text = '';
+      if (!widths) {
+        widths = columnWidths(rows);
+        text = tableLine(HEADERS, widths);
+      }
+      for (const row of rows) text += tableLine(row, widths);
+    }
+    count += batch.length;
+    last = batch[batch.length - 1];
+    await write(ctx, text);
+  }
+  if (format === 'json') await write(ctx, count === 0 ? '[]\n' : '\n]\n');
+  else if (count === 0) await write(ctx, tableLine(HEADERS, columnWidths([])));
+  if (limit !== undefined && count === limit && last && format === 'table') {
+    ctx.stderr.write(`(${limit} shown; the next page: --start-after ${listingKey(last)})\n`);
+  }
+  return count;
+}
+
+/** Where an entry sits in listing order: a folder as `NAME/`. */
+function listingKey(f: FileInfo): string {
+  return f.type === 'dir' && f.path !== '/' ? `${f.path}/` : f.path;
+}
+
+function indent(json: string): string {
+  return '  ' + json.replace(/\n/g, '\n  ');
+}
+
+/** Widths of every column but the last (it is never padded), from the header and these rows. */
+function columnWidths(rows: readonly (readonly string[])[]): number[] {
+  const widths = HEADERS.map((h) => h.length);
+  for (const row of rows) for (let i = 0; i < widths.length - 1; i++) widths[i] = Math.max(widths[i]!, cellWidth(row[i] ?? ''));
+  return widths;
+}
+
+function tableLine(row: readonly string[], widths: readonly number[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) {
+    const cell = row[i]!;
+    line += i === row.length - 1 ? cell : cell + ' '.repeat(Math.max(0, widths[i]! - cellWidth(cell))) + '  ';
+  }
+  return line.trimEnd() + '\n';
+}
+
+/** Code points (a surrogate pair counts once), as formatTable counts them. */
+function cellWidth(cell: string): number {
+  let n = cell.length;
+  for (let i = 0; i < cell.length; i++) if ((cell.charCodeAt(i) & 0xfc00) === 0xdc00) n--;
+  return n;
+}
+
+async function write(ctx: CliContext, text: string): Promise<void> {
+  if (!ctx.stdout.write(text)) await once(ctx.stdout, 'drain');
+}
