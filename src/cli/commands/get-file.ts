@@ -93,8 +93,10 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let streamed = 0;
   const counted = async function* (chunks: AsyncIterable<Uint8Array>) {
     for await (const chunk of chunks) {
+      streamed += chunk.length;
       progress.add(chunk.length);
       yield chunk;
     }
@@ -110,6 +112,8 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
     await pipeline(Readable.from(counted(ctx.client().getFile(file, { local: target }))), out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
     });
+    // Written by the daemon itself (`via`): the bytes did not pass through here, so the bar catches up at once.
+    if (target) progress.add((await stat(temp)).size - streamed);
     await rename(temp, dest).catch((err) => {
       throw localError(dest, err);
     });
