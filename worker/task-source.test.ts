@@ -69,4 +69,39 @@ describe('TaskSource', () => {
     expect(known.slice(0, 2)).toEqual([2, 3]);
     expect(specs).toEqual([[3, 'v3']]);
   });
+
+  test('asks for more tasks per call while datums go fast, and for the base batch again once they slow down', async () => {
+    let clock = 0;
+    const asked: number[] = [];
+    let n = 0;
+    const source = new TaskSource({
+      api: {
+        nextTasks: async (_p, _w, max) => {
+          asked.push(max);
+          return { ...answer(3, Array.from({ length: max }, () => `d${n++}`)), spec: undefined };
+        },
+      },
+      sidecar: { call: async () => ({}) } as unknown as SidecarClient,
+      pipeline: 'p',
+      worker: 'w',
+      reporter: new Reporter(async () => {}, silentLogger, 10, 10),
+      watch: new DaemonWatch(),
+      log: silentLogger,
+      version: 3,
+      onSpec: () => {},
+      onGone: () => {},
+      batch: 2,
+      maxBatch: 16,
+      prefetch: 0,
+      waitMs: 0,
+      now: () => clock,
+    });
+    for (let i = 0; i < 40; i++) await source.take(); // 40 tasks within one (fake) millisecond
+    expect(source.askFor()).toBe(16);
+    clock += 5_000; // then nothing for five seconds
+    expect(source.askFor()).toBe(2);
+    source.stop();
+    expect(asked[0]).toBe(2);
+    expect(Math.max(...asked)).toBe(16);
+  });
 });
