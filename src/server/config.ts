@@ -4,7 +4,7 @@ import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../errors/index.js';
-import { defaultWorkerLimits, type WorkerLimits } from '../pps/index.js';
+import { DEFAULT_RETENTION, defaultWorkerLimits, parseDuration, type RetentionRule, type WorkerLimits } from '../pps/index.js';
 
 export interface DaemonConfig {
   home: string;
@@ -28,6 +28,10 @@ export interface DaemonConfig {
   workerLimits: WorkerLimits;
   /** --isolate-network (TUSK_ISOLATE_NETWORK=true): every pipeline's code runs without network (loopback only). */
   isolateNetwork: boolean;
+  /** TUSK_DATUM_KEEP_JOBS / TUSK_DATUM_KEEP_AGE: datum results stay reusable while one of the newest N jobs of a pipeline branch used them, or while younger than the age (src/pps/datum-retention.ts). */
+  retention: RetentionRule;
+  /** TUSK_DATUM_PRUNE_INTERVAL: how often results outside the retention rule are pruned (default 1h). */
+  retentionIntervalMs: number;
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
@@ -69,6 +73,11 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
     isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
     tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
+    retention: {
+      keepJobs: count('TUSK_DATUM_KEEP_JOBS', env.TUSK_DATUM_KEEP_JOBS) ?? DEFAULT_RETENTION.keepJobs,
+      keepAgeMs: durationOf('TUSK_DATUM_KEEP_AGE', env.TUSK_DATUM_KEEP_AGE) ?? DEFAULT_RETENTION.keepAgeMs,
+    },
+    retentionIntervalMs: durationOf('TUSK_DATUM_PRUNE_INTERVAL', env.TUSK_DATUM_PRUNE_INTERVAL) ?? 60 * 60 * 1000,
   };
 }
 
@@ -85,6 +94,14 @@ function count(flag: string, text: string | undefined): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgument('InvalidCount', `${flag}: "${text}" is not a whole number of at least 1`);
   return n;
+}
+
+/** A Go-style duration (`24h`, `90m`) in ms, or undefined when not set. */
+function durationOf(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgument('InvalidDuration', `${name}: "${text}" is not a duration (such as 24h, 90m, 30s)`);
+  return ms;
 }
 
 function tlsOf(cert: string | undefined, key: string | undefined): DaemonConfig['tls'] {

@@ -18,6 +18,8 @@ export interface PackedBlobStoreOptions {
   cacheBytes?: number;
   /** Packs whose index could not be rebuilt: a blob not found may be in one of them, and its error names them. */
   unreadable?: readonly UnreadablePack[];
+  /** The object store beneath any read cache, for getStored() (default: the store given). */
+  direct?: ObjectStore;
 }
 
 export class PackedBlobStore implements BlobStore {
@@ -27,9 +29,11 @@ export class PackedBlobStore implements BlobStore {
   private readonly cache: ByteLru;
 
   private readonly unreadable: readonly UnreadablePack[];
+  private readonly direct: ObjectStore;
 
   constructor(private readonly objects: ObjectStore, private readonly index: ChunkIndex, options: PackedBlobStoreOptions = {}) {
     this.unreadable = options.unreadable ?? [];
+    this.direct = options.direct ?? objects;
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
@@ -56,6 +60,14 @@ export class PackedBlobStore implements BlobStore {
     if (!ref) throw this.notFound(id);
     const [bytes] = await readEntries(this.objects, [ref]);
     this.cache.set(id, bytes!);
+    return bytes!;
+  }
+
+  /** The blob as stored in its pack (no cache, no pending copy), verified against its sha256. Throws ObjectNotFound, CorruptObject. */
+  async getStored(id: string): Promise<Uint8Array> {
+    const ref = await this.index.lookup('blob', id);
+    if (!ref) throw this.notFound(id);
+    const [bytes] = await readEntries(this.direct, [ref]);
     return bytes!;
   }
 
