@@ -28,6 +28,8 @@ export interface DaemonConfig {
   workerLimits: WorkerLimits;
   /** --isolate-network (TUSK_ISOLATE_NETWORK=true): every pipeline's code runs without network (loopback only). */
   isolateNetwork: boolean;
+  /** TUSK_LOCAL_FILES=false: never read a file a local caller names (put file then always streams its bytes). */
+  localFiles: boolean;
   /** TUSK_DATUM_KEEP_JOBS / TUSK_DATUM_KEEP_AGE: datum results stay reusable while one of the newest N jobs of a pipeline branch used them, or while younger than the age (src/pps/datum-retention.ts). */
   retention: RetentionRule;
   /** TUSK_DATUM_PRUNE_INTERVAL: how often results outside the retention rule are pruned (default 1h). */
@@ -72,6 +74,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
     workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
     isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
+    localFiles: env.TUSK_LOCAL_FILES === undefined ? true : booleanOf('TUSK_LOCAL_FILES', env.TUSK_LOCAL_FILES),
     tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
     retention: {
       keepJobs: count('TUSK_DATUM_KEEP_JOBS', env.TUSK_DATUM_KEEP_JOBS) ?? DEFAULT_RETENTION.keepJobs,

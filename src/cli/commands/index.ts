@@ -60,6 +60,7 @@ import { startCommit } from './start-commit.js';
 import { startPipeline } from './start-pipeline.js';
 import { stopPipeline } from './stop-pipeline.js';
 import { subvenance } from './subvenance.js';
+import { createSecret, deleteSecret, inspectSecret, listSecret } from './secrets.js';
 import { up } from './up.js';
 import { updatePipeline } from './update-pipeline.js';
 import { version } from './version.js';
@@ -107,6 +108,10 @@ export const COMMANDS: readonly CommandDef[] = [
   runPipeline,
   runCron,
   renderPipeline,
+  createSecret,
+  listSecret,
+  inspectSecret,
+  deleteSecret,
   impact,
   experimentDiff,
   experimentPromote,
