@@ -168,7 +168,6 @@ export class BatchSession {
       const report = datumReporter(this.ctx, p.task, log, started);
       const cannot = await activate(this.ctx, p);
       if (!cannot) {
-        await this.ctx.started(p.task);
         return { p, log, report, env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
       }
       log.system(cannot);

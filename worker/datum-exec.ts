@@ -132,14 +132,24 @@ export function dropSlot(ctx: ExecContext, slot: string): void {
   void ctx.sidecar.call('finish', { slot }).catch(() => {});
 }
 
-/** The datum's inputs into $TUSK_PFS: undefined, or why it cannot run. */
+/**
+ * The datum's inputs into $TUSK_PFS, and the coordinator told that its code
+ * starts (from then on, losing this worker costs the datum a try): both are
+ * done before the code runs, side by side rather than one after the other, as
+ * each is a round trip to another process. Undefined, or why it cannot run
+ * (a datum whose area could not be set up is reported with tries 0).
+ */
 export async function activate(ctx: ExecContext, p: PreparedTask): Promise<string | undefined> {
   const notFetched = await p.ready;
   if (notFetched) return notFetched;
-  return ctx.sidecar.call('activate', { slot: p.slot }).then(
-    () => undefined,
-    (err: Error) => `cannot set up the datum area: ${err.message}`,
-  );
+  const [cannot] = await Promise.all([
+    ctx.sidecar.call('activate', { slot: p.slot }).then(
+      () => undefined,
+      (err: Error) => `cannot set up the datum area: ${err.message}`,
+    ),
+    ctx.started(p.task),
+  ]);
+  return cannot;
 }
 
 export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
@@ -168,7 +178,6 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
     report({ reason: cannot, tries: 0 });
     return { finished: Promise.resolve() };
   }
-  await ctx.started(task);
   let result: Attempts;
   try {
     result = await attempt(ctx, { ...ctx.baseEnv, ...envOf(ctx, task) }, log);

@@ -1,5 +1,7 @@
 // Sending datum results to the coordinator in batches: a result waits at most
-// `delayMs` (or until `maxBatch` are pending) before a Report call carries it,
+// `delayMs` (or until `maxBatch` are pending) before a Report call carries it
+// (each Report costs the coordinator a sync of the outputs it points at, so
+// fast datums must share one),
 // and flush() sends everything at once (the worker calls it before it waits for
 // more tasks). Reports go out one at a time in order; a failed one is kept and
 // sent again, so no result is lost while the daemon is briefly away.
@@ -18,8 +20,8 @@ export class Reporter {
   constructor(
     private readonly send: SendResults,
     private readonly log: Logger,
-    private readonly maxBatch = 32,
-    private readonly delayMs = 50,
+    private readonly maxBatch = 256,
+    private readonly delayMs = 200,
   ) {}
 
   add(result: TaskResult): void {

@@ -8,6 +8,16 @@ const task = (datum: string): Task => ({ job: 'j', datum, inputs: [], try: 0, ou
 const spec = (version: number): WorkerSpec => ({ cmd: [`v${version}`], stdin: [], env: {}, errCmd: [], errStdin: [], acceptReturnCode: [], workingDir: '', datumBatching: false, datumTries: 1, datumTimeoutMs: 0 });
 const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, spec: spec(version) });
 
+/** The options every test here shares: a sidecar that does nothing, no reports, no logs. */
+const fixedParts = () => ({
+  sidecar: { call: async () => ({}) } as unknown as SidecarClient,
+  pipeline: 'p',
+  worker: 'w',
+  reporter: new Reporter(async () => {}, silentLogger, 10, 10),
+  watch: new DaemonWatch(),
+  log: silentLogger,
+});
+
 describe('TaskSource', () => {
   test('hands each task over with its own version: tasks queued before a newer batch keep their code', async () => {
     const answers = [answer(3, ['a', 'b']), answer(2, ['c']), answer(2, [])];
@@ -50,12 +60,7 @@ describe('TaskSource', () => {
           return answers.shift() ?? { ...answer(3, []), spec: undefined };
         },
       },
-      sidecar: { call: async () => ({}) } as unknown as SidecarClient,
-      pipeline: 'p',
-      worker: 'w',
-      reporter: new Reporter(async () => {}, silentLogger, 10, 10),
-      watch: new DaemonWatch(),
-      log: silentLogger,
+      ...fixedParts(),
       version: 2,
       onSpec: (version, s) => void specs.push([version, s.cmd[0]!]),
       onGone: () => {},
@@ -68,5 +73,35 @@ describe('TaskSource', () => {
     source.stop();
     expect(known.slice(0, 2)).toEqual([2, 3]);
     expect(specs).toEqual([[3, 'v3']]);
+  });
+
+  test('asks for more tasks per call while datums go fast, and for the base batch again once they slow down', async () => {
+    let clock = 0;
+    const asked: number[] = [];
+    let n = 0;
+    const source = new TaskSource({
+      api: {
+        nextTasks: async (_p, _w, max) => {
+          asked.push(max);
+          return { ...answer(3, Array.from({ length: max }, () => `d${n++}`)), spec: undefined };
+        },
+      },
+      ...fixedParts(),
+      version: 3,
+      onSpec: () => {},
+      onGone: () => {},
+      batch: 2,
+      maxBatch: 16,
+      prefetch: 0,
+      waitMs: 0,
+      now: () => clock,
+    });
+    for (let i = 0; i < 40; i++) await source.take(); // 40 tasks within one (fake) millisecond
+    expect(source.askFor()).toBe(16);
+    clock += 5_000; // then nothing for five seconds
+    expect(source.askFor()).toBe(2);
+    source.stop();
+    expect(asked[0]).toBe(2);
+    expect(Math.max(...asked)).toBe(16);
   });
 });

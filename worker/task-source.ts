@@ -36,12 +36,18 @@ export interface TaskSourceOptions {
   version: number;
   onSpec(version: number, spec: WorkerSpec): void;
   onGone(): void;
-  /** Tasks asked for per call. */
+  /** Tasks asked for per call, at least. */
   batch?: number;
+  /** Tasks asked for per call at most: as many as were taken in the last second, when datums go fast (default: batch). */
+  maxBatch?: number;
+  /** Milliseconds, for the rate above (default performance.now). */
+  now?: () => number;
   /** Tasks whose inputs are fetched ahead. */
   prefetch?: number;
   waitMs?: number;
 }
+
+const RATE_WINDOW_MS = 1_000;
 
 export class TaskSource {
   private readonly queue: { task: Task; slot: string; version: number; spec: WorkerSpec | undefined; ready?: Promise<string | undefined> }[] = [];
@@ -52,12 +58,16 @@ export class TaskSource {
   /** The spec received last and its version: an answer without a spec is of this version. */
   private latest: { version: number; spec?: WorkerSpec };
   private readonly batch: number;
+  private readonly maxBatch: number;
   private readonly prefetch: number;
+  /** When the last tasks (up to maxBatch) were taken. */
+  private readonly takenAt: number[] = [];
 
   constructor(private readonly o: TaskSourceOptions) {
     this.version = o.version;
     this.latest = { version: o.version };
     this.batch = o.batch ?? 16;
+    this.maxBatch = Math.max(this.batch, o.maxBatch ?? this.batch);
     this.prefetch = o.prefetch ?? 4;
   }
 
@@ -71,6 +81,8 @@ export class TaskSource {
           this.o.onSpec(head.version, head.spec);
         }
         const ready = head.ready ?? this.prepare(head);
+        this.takenAt.push(this.now());
+        if (this.takenAt.length > this.maxBatch) this.takenAt.shift();
         this.topUp();
         return { task: head.task, slot: head.slot, ready };
       }
@@ -124,10 +136,25 @@ export class TaskSource {
     if (!this.fetching && this.queue.length < this.prefetch && !this.stopped) this.fetch();
   }
 
+  private now(): number {
+    return this.o.now ? this.o.now() : performance.now();
+  }
+
+  /**
+   * How many tasks to ask for: `batch`, or as many as were taken in the last
+   * second (up to maxBatch) — fast datums come in fewer, larger answers, slow
+   * ones are not held on lease away from other workers.
+   */
+  askFor(): number {
+    const since = this.now() - RATE_WINDOW_MS;
+    const recent = this.takenAt.filter((t) => t > since).length;
+    return Math.min(this.maxBatch, Math.max(this.batch, recent));
+  }
+
   private fetch(): void {
     this.fetching = (async () => {
       try {
-        const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.batch, this.o.waitMs ?? 10_000, this.latest.version);
+        const res = await this.o.api.nextTasks(this.o.pipeline, this.o.worker, this.askFor(), this.o.waitMs ?? 10_000, this.latest.version);
         this.o.watch.reached();
         if (res.spec) this.latest = { version: res.pipelineVersion, spec: res.spec };
         const spec = res.pipelineVersion === this.latest.version ? this.latest.spec : undefined;

@@ -122,6 +122,7 @@ export class Worker {
       },
       onGone: () => void worker?.stop(`the daemon has been unreachable for ${(cfg.daemonGraceMs ?? DAEMON_GRACE_MS) / 1000}s`),
       batch: 8,
+      maxBatch: 128,
       prefetch: 4,
     });
     worker = new Worker(cfg, ctx, source, log, sandboxOptions, setup, api);

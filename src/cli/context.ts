@@ -73,7 +73,14 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
   const creds = (): Credentials => ({ token: storedToken(io.env), env: io.env });
   return {
-    ...io,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    get stdin() {
+      return io.stdin;
+    },
+    env: io.env,
+    stderrIsTTY: io.stderrIsTTY,
+    now: io.now,
     client() {
       client ??= connectors.tusk(where(), creds());
       return client;
@@ -100,11 +107,14 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
   };
 }
 
+/** The process's streams; stdin is opened only when a command reads it (setting it up costs a few ms of every start). */
 export function processIO(): CliIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     stderrIsTTY: !!process.stderr.isTTY,
     now: () => new Date(),

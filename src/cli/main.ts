@@ -6,7 +6,7 @@ import { isTuskError } from '../errors/index.js';
 import { COMMANDS } from './commands/index.js';
 import { clientConnectors, createContext, processIO, type CliIO } from './context.js';
 import { oneLine } from './output.js';
-import { buildProgram } from './program.js';
+import { buildProgram, reachableCommands } from './program.js';
 import { isUsageError } from './usage.js';
 
 export const EXIT_OK = 0;
@@ -16,7 +16,7 @@ export const EXIT_USAGE = 2;
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const clients = clientConnectors();
   const ctx = createContext(io, clients);
-  const program = buildProgram(ctx, COMMANDS);
+  const program = buildProgram(ctx, reachableCommands(argv, COMMANDS));
   program.hook('preAction', () => clients.load()); // gRPC only for a command that runs, not for --help
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -79,6 +79,22 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
   return program;
 }
 
+/** First words whose command needs the whole tree: `tusk help ...`, and `completion`, which prints it. */
+const WHOLE_TREE = new Set(['help', 'completion']);
+
+/**
+ * The commands a command line can reach: those under its first word when that
+ * names a command or a group (`tusk version --help` builds one command, not the
+ * ~60 of the tree: that took ~10 ms of every start); else all of them, for
+ * `tusk --help`, `tusk help ...`, completion, and the suggestion after a typo.
+ */
+export function reachableCommands(argv: readonly string[], commands: readonly CommandDef[]): readonly CommandDef[] {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || WHOLE_TREE.has(first)) return commands;
+  const reached = commands.filter((def) => def.words[0] === first);
+  return reached.length > 0 ? reached : commands;
+}
+
 function pluralOf(noun: string): string {
   if (/(s|x|ch|sh)$/.test(noun)) return noun + 'es';
   return noun + 's';

@@ -1,7 +1,6 @@
 // tusk down [--home DIR]
 import { tuskHome } from '../address.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
-import { daemonDown } from '../daemon-control.js';
 
 export const down: CommandDef = {
   words: ['down'],
@@ -13,6 +12,7 @@ export const down: CommandDef = {
       .addOption(outputOption())
       .action(async (opts) => {
         const home = tuskHome(ctx.env, opts.home);
+        const { daemonDown } = await import('../daemon-control.js'); // node:child_process only for up and down
         const result = await daemonDown(home);
         emit(
           ctx,

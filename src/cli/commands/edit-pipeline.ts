@@ -1,7 +1,6 @@
 // tusk edit pipeline NAME [--reprocess] [--editor-format yaml|json]
 // Opens the pipeline's spec (in Pachyderm's field names) in $EDITOR, and
 // when the editor exits 0 with the file changed, updates the pipeline to it.
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,7 +48,8 @@ export const editPipeline: CommandDef = {
 };
 
 /** Runs `$EDITOR FILE` through the shell (EDITOR may hold arguments, as `code --wait`) on the terminal. */
-function runEditor(env: NodeJS.ProcessEnv, file: string): Promise<void> {
+async function runEditor(env: NodeJS.ProcessEnv, file: string): Promise<void> {
+  const { spawn } = await import('node:child_process'); // not loaded by every `tusk` start
   const editor = env.EDITOR || env.VISUAL || 'vi';
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit', env });

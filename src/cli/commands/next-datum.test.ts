@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { shellExports } from './next-datum.js';
+import { shellExports } from '../next-datum-ask.js';
 
 describe('tusk next datum output', () => {
   test('a shell that evals the exports gets every value back exactly, quotes and newlines included', () => {

@@ -11,9 +11,6 @@
 import { Option } from 'commander';
 import { FailedPrecondition } from '../../errors/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
-import { askWorker, shellExports } from '../next-datum-ask.js';
-
-export { shellExports };
 
 export const nextDatum: CommandDef = {
   words: ['next', 'datum'],
@@ -26,6 +23,7 @@ export const nextDatum: CommandDef = {
       .action(async (opts: { error?: string; output?: string }) => {
         const socketPath = ctx.env.TUSK_WORKER_SOCKET;
         if (!socketPath) throw new FailedPrecondition('NotInDatumBatching', 'TUSK_WORKER_SOCKET is not set: `tusk next datum` works only inside a pipeline with transform.datum_batching');
+        const { askWorker, shellExports } = await import('../next-datum-ask.js'); // node:net only for this command
         const env = await askWorker(socketPath, opts.error !== undefined ? { op: 'next', error: opts.error } : { op: 'next' });
         const exports = shellExports(env);
         if (exports.skipped.length > 0 && formatOf(opts) === 'table') ctx.stderr.write(`tusk: not exported (not shell names): ${exports.skipped.join(', ')}\n`);

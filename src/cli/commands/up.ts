@@ -2,7 +2,6 @@
 import { InvalidArgumentError } from 'commander';
 import { tuskHome } from '../address.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
-import { daemonUp } from '../daemon-control.js';
 
 export const up: CommandDef = {
   words: ['up'],
@@ -18,6 +17,7 @@ export const up: CommandDef = {
       .addOption(outputOption())
       .action(async (opts) => {
         const home = tuskHome(ctx.env, opts.home);
+        const { daemonUp } = await import('../daemon-control.js'); // node:child_process only for up and down
         const result = await daemonUp({ home, port: opts.port, s3Port: opts.s3Port, httpPort: opts.httpPort, storage: opts.storage, env: ctx.env });
         const r = result.record;
         emit(
