@@ -7,6 +7,7 @@ import type { FileContent } from '../storage/content.js';
 import type { FileTree } from '../tree/index.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { LogFn } from '../log/logger.js';
+import type { GcRoot } from './gc.js';
 
 /** A write session of the content store: many files through one chunk stream. */
 export interface ContentWriter {
@@ -21,6 +22,13 @@ export interface ContentStore {
   /** Streams a file's bytes (a range of them), verifying each chunk; throws CorruptObject on damage. */
   read(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
   readonly blobs: BlobStore;
+  /**
+   * Holds what a piece of work writes against garbage collection until it is reachable from a
+   * root (storage/gc-journal.ts); absent in stores without a collector.
+   */
+  lease?(what: string): { release(): void };
+  /** Keeps a content that is referenced without being written (a copy) from a collection running now; under a lease. */
+  pin?(content: FileContent): Promise<void>;
 }
 
 /** Who uses a repo or branch (pipelines reading it), so PFS can refuse to delete it. */
@@ -39,6 +47,8 @@ export interface PfsDeps {
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
   usage?: UsageHook;
+  /** Roots of garbage collection that higher layers keep outside PFS (datum results, multipart parts): gc.ts. */
+  gcRoots?: () => AsyncIterable<GcRoot>;
   /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
   log?: LogFn;
 }

@@ -16,6 +16,7 @@ import { Repos } from './repos.js';
 import { TriggerScheduler } from './trigger-scheduler.js';
 import { Upload, type UploadResult } from './upload.js';
 import { copyFiles } from './copy.js';
+import { Gc } from './gc.js';
 
 export class Pfs {
   private readonly ctx: PfsContext;
@@ -23,6 +24,8 @@ export class Pfs {
   readonly commits: Commits;
   readonly branches: Branches;
   readonly files: Files;
+  /** What garbage collection keeps: roots, the mark, a repo's usage (gc.ts). */
+  readonly gc: Gc;
   /** Branch triggers: start() once the layers listening for branch moves are up, stop() on shutdown. */
   readonly triggers: TriggerScheduler;
 
@@ -33,6 +36,7 @@ export class Pfs {
     this.triggers = new TriggerScheduler(this.ctx, this.commits);
     this.branches = new Branches(this.ctx, this.commits, this.triggers);
     this.files = new Files(this.ctx, this.commits);
+    this.gc = new Gc(this.ctx);
   }
 
   /** A PFS over `deps`, continuing from what its metadata store holds. */
@@ -77,6 +81,7 @@ export type { FileInfo, FileDiff, Change } from './files.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
 export type { BranchMove } from './context.js';
+export type { GcRoot, RepoUsage } from './gc.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
 export { OutputBranch } from './write-guard.js';

@@ -34,6 +34,8 @@ export class Upload {
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
+  /** Keeps what this upload stores from garbage collection until its commit is recorded (or it is abandoned). */
+  private readonly lease: { release(): void } | undefined;
 
   private constructor(
     private readonly ctx: PfsContext,
@@ -42,7 +44,14 @@ export class Upload {
     readonly branch: string | undefined,
     readonly commitId: string | undefined,
     readonly description: string | undefined,
-  ) {}
+  ) {
+    this.lease = ctx.deps.content.lease?.(`upload to ${repo}@${branch ?? commitId}`);
+  }
+
+  /** Gives up: nothing is committed, and what was stored becomes collectable. commit() does this itself. */
+  abandon(): void {
+    this.lease?.release();
+  }
 
   /** Checks the target (`repo@branch` or `repo@<open commit>`) before any data is sent. */
   static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false): Promise<Upload> {
@@ -100,7 +109,9 @@ export class Upload {
     }
     this.files++;
     this.bytes += content.size;
-    const entry = Promise.resolve<FileEntry>({ path: p, size: content.size, hash: content.hash, content });
+    const pinned = this.ctx.deps.content.pin?.(content) ?? Promise.resolve();
+    const entry = pinned.then((): FileEntry => ({ path: p, size: content.size, hash: content.hash, content }));
+    entry.catch(() => undefined); // commit() sees the error
     this.pending.set(p, entry);
     this.ops.push({ put: entry });
     return entry;
@@ -126,6 +137,14 @@ export class Upload {
 
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
+    try {
+      return await this.commitOnce();
+    } finally {
+      this.lease?.release();
+    }
+  }
+
+  private async commitOnce(): Promise<UploadResult> {
     const puts = await Promise.all(this.ops.map((op) => ('put' in op ? op.put : undefined)));
     await this.writer?.flush();
     let commit: CommitRecord;

@@ -12,6 +12,7 @@ export type { DiffEntry } from './diff.js';
 export type { TreeItem } from './list.js';
 export { EMPTY_TREE } from './codec.js';
 export { FileTree, type FileTreeOptions } from './file-tree.js';
+export { walkReachable, walkContent, type ReachableSource, type ReachableVisitor } from './reachable.js';
 export { compileGlob, type GlobWalkOptions } from './glob.js';
 export { parseGlobSyntax, MAX_GLOB_LENGTH, MAX_GLOB_NESTING, type GlobNode, type GlobAlts } from './glob-syntax.js';
 export { compileGlobMachine, type GlobMachine } from './glob-machine.js';
