@@ -61,7 +61,7 @@ async function storedObjects(objects: MemoryStore): Promise<Buffer[]> {
 }
 
 type Op =
-  | { op: 'put'; repo: number; branch: number; path: number; datum: number }
+  | { op: 'put'; repo: number; branch: number; path: number; datum: number; extra: number }
   | { op: 'deleteFile'; repo: number; branch: number; path: number }
   | { op: 'branch'; repo: number; from: number; to: number }
   | { op: 'deleteBranch'; repo: number; branch: number }
@@ -70,7 +70,7 @@ type Op =
 
 const small = (n: number) => fc.integer({ min: 0, max: n - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('put' as const), repo: small(3), branch: small(2), path: small(4), datum: small(12) }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('put' as const), repo: small(3), branch: small(2), path: small(4), datum: small(12), extra: fc.integer({ min: -1, max: 11 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteFile' as const), repo: small(3), branch: small(2), path: small(4) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('branch' as const), repo: small(3), from: small(2), to: small(2) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteBranch' as const), repo: small(3), branch: small(2) }) },
@@ -133,8 +133,13 @@ describe('garbage collection against a model of what is reachable', () => {
             if (o.op === 'deleteFile' && !files.has(path)) continue;
             const upload = await pfs.upload(`${repo}@${branch}`);
             if (o.op === 'put') {
+              // Two files in one upload share a pack: one may die while the other lives on (a rewrite).
               await upload.putFile(path, data(o.datum, sizes(o.datum)));
               files.set(path, o.datum);
+              if (o.extra >= 0) {
+                await upload.putFile(`${path}x`, data(o.extra, sizes(o.extra)));
+                files.set(`${path}x`, o.extra);
+              }
             } else {
               upload.deleteFile(path);
               files.delete(path);
