@@ -18,6 +18,8 @@ export interface ChunkIndex {
   addPack(packId: string, entries: readonly PackEntry[]): Promise<void>;
   /** True once addPack was called for this pack (lets a rebuild skip packs already loaded). */
   hasPack(packId: string): Promise<boolean>;
+  /** Says a writer is about to put this pack (before addPack): the garbage collector's journal listens (touching-index.ts). */
+  announce?(packId: string): void;
   /** Forgets a pack the collector removes: each of `entries` whose recorded location is in this pack. */
   forgetPack(packId: string, entries: readonly PackEntry[]): Promise<void>;
 }

@@ -126,6 +126,7 @@ export class WriteSession {
     this.scanner = new ChunkScanner(chunking, this.slabs.kernel);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
+      onSeal: (id) => options.index.announce?.(id),
       onDurable: (id, entries) => this.durable(id, entries),
     });
   }

@@ -9,8 +9,10 @@
 // released once what it wrote is reachable from a root or abandoned.
 //
 // A collection must keep every pack touched in its own epoch (writers that ran
-// while it marked) and, if leases are held, every pack touched since the epoch
-// the oldest of them began in. With nothing in flight, it keeps nothing extra:
+// while it marked) and, if leases are held (or were, at any time since it
+// began: a lease released after the mark read the roots made its work visible
+// too late for that mark), every pack touched since the epoch the oldest of
+// them began in. With nothing in flight, it keeps nothing extra:
 // a delete followed by a collection frees the bytes at once. Pure: no I/O, no clock.
 
 export interface Lease {
@@ -25,6 +27,8 @@ export class GcJournal {
   /** Pack ID → the last epoch in which it was touched. */
   private readonly touched = new Map<string, number>();
   private readonly leases = new Set<Lease>();
+  /** Start epochs of leases released since the current epoch began: a collection that marked while one was held must still honour it. */
+  private readonly released: number[] = [];
 
   /** Records that a writer stored into or re-used an entry of this pack just now. */
   touch(pack: string): void {
@@ -33,19 +37,21 @@ export class GcJournal {
 
   /** Starts a lease in the current epoch; release it once what it wrote is reachable or abandoned. */
   lease(what: string): Lease {
-    const leases = this.leases;
     const lease: Lease = {
       what,
       epoch: this.epoch,
-      release: () => void leases.delete(lease),
+      release: () => {
+        if (this.leases.delete(lease)) this.released.push(lease.epoch);
+      },
     };
-    leases.add(lease);
+    this.leases.add(lease);
     return lease;
   }
 
   /** Starts a collection: a new epoch, and touches no lease or collection needs any more are forgotten. Returns the epoch. */
   begin(): number {
     this.epoch++;
+    this.released.length = 0;
     const from = this.protectFrom(this.epoch);
     for (const [pack, epoch] of this.touched) if (epoch < from) this.touched.delete(pack);
     return this.epoch;
@@ -55,6 +61,7 @@ export class GcJournal {
   protectFrom(gcEpoch: number): number {
     let from = gcEpoch;
     for (const lease of this.leases) from = Math.min(from, lease.epoch);
+    for (const epoch of this.released) from = Math.min(from, epoch);
     return from;
   }
 

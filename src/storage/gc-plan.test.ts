@@ -80,8 +80,19 @@ describe('GcJournal', () => {
     expect(j.protectedPacks(gc2)).toEqual(new Set(['before', 'written', 'meanwhile']));
     lease.release();
     lease.release();
-    expect(j.protectedPacks(gc2)).toEqual(new Set());
+    expect(j.active()).toEqual([]);
     const gc3 = j.begin();
     expect(j.protectedPacks(gc3)).toEqual(new Set());
+  });
+
+  it('still protects what a lease held when the collection began, after the lease is released mid-run', () => {
+    const j = new GcJournal();
+    const lease = j.lease('upload to a@master');
+    j.touch('written');
+    const gc = j.begin();
+    lease.release(); // the commit became visible after this collection's mark read the roots
+    expect(j.isProtected('written', gc)).toBe(true);
+    const next = j.begin();
+    expect(j.isProtected('written', next)).toBe(false);
   });
 });

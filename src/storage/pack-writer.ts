@@ -34,6 +34,8 @@ export interface PackWriterOptions {
   /** Packs being written at once before `backpressure()` waits. */
   maxInFlight?: number;
   newId?: () => string;
+  /** Called when a pack is sealed, before any of it is written (the collector must know of it before it can be listed). */
+  onSeal?: (packId: string) => void;
   /** Called after a pack and its index are durable, before `flush()` resolves. */
   onDurable?: (packId: string, entries: PackEntry[]) => Promise<void> | void;
 }
@@ -54,6 +56,7 @@ export class PackWriter {
   private readonly maxInFlight: number;
   private readonly newId: () => string;
   private readonly onDurable?: PackWriterOptions['onDurable'];
+  private readonly onSeal?: PackWriterOptions['onSeal'];
   private id = '';
   private buf: Uint8Array = new Uint8Array(0);
   private used = 0;
@@ -70,6 +73,7 @@ export class PackWriter {
     this.maxInFlight = options.maxInFlight ?? 4;
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
+    this.onSeal = options.onSeal;
   }
 
   /**
@@ -106,6 +110,7 @@ export class PackWriter {
 
   private seal(): void {
     const id = this.id;
+    this.onSeal?.(id);
     const body = this.buf.subarray(0, this.used);
     const entries = this.entries;
     this.lastCapacity = this.buf.length;

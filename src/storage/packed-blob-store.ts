@@ -37,6 +37,7 @@ export class PackedBlobStore implements BlobStore {
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
+      onSeal: (packId) => index.announce?.(packId),
       onDurable: async (packId, entries) => {
         await index.addPack(packId, entries);
         for (const e of entries) this.pending.delete(e.key);

@@ -1,5 +1,5 @@
 // A chunk index as writers see it: every dedup question answered "yes"
-// (lookup, has) and every pack added touches that pack in the collector's
+// (lookup, has), every pack announced before it is written, and every pack added touches that pack in the collector's
 // journal, so a collection running meanwhile keeps it (gc-journal.ts). Readers
 // use the plain index: reading a pack is not a reason to keep it.
 import type { ChunkIndex } from './chunk-index.js';
@@ -23,6 +23,10 @@ export class TouchingIndex implements ChunkIndex {
   async addPack(packId: string, entries: readonly PackEntry[]): Promise<void> {
     this.journal.touch(packId);
     await this.inner.addPack(packId, entries);
+  }
+
+  announce(packId: string): void {
+    this.journal.touch(packId);
   }
 
   hasPack(packId: string): Promise<boolean> {
