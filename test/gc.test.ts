@@ -62,7 +62,6 @@ for (const backend of ['local', 's3rver'] as const) {
     });
 
     afterAll(async () => {
-      if (process.env.GC_DEBUG) console.log(daemon.logs().split("\n").filter((l) => /ObjectNotFound|error/.test(l) && !l.includes("gc_finished")).slice(0, 30).join("\n"));
       client?.close();
       await daemon?.stop();
       await s3?.stop();
