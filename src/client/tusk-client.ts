@@ -18,6 +18,8 @@ import {
   type ListRepoResponse,
   type ModifyFileResponse,
   type Repo,
+  type FsckResponse,
+  type RemoveCommitResponse,
   type Trigger,
 } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
@@ -84,6 +86,20 @@ export class TuskClient {
   }
   async deleteRepo(name: string, force = false): Promise<void> {
     await unary((cb) => this.pfs.deleteRepo({ name, force }, cb));
+  }
+
+  // History and integrity
+  /** `delete commit`: see src/pps/commit-removal.ts for the rules; dryRun says what would go. */
+  deleteCommit(commit: string, options: { recursive?: boolean; dryRun?: boolean; force?: boolean } = {}): Promise<RemoveCommitResponse> {
+    return unary((cb) => this.pfs.deleteCommit({ commit, recursive: !!options.recursive, dryRun: !!options.dryRun, force: !!options.force }, cb));
+  }
+  /** `squash commit`: folds the commit into its children. */
+  squashCommit(commit: string, options: { recursive?: boolean; dryRun?: boolean; force?: boolean } = {}): Promise<RemoveCommitResponse> {
+    return unary((cb) => this.pfs.squashCommit({ commit, recursive: !!options.recursive, dryRun: !!options.dryRun, force: !!options.force }, cb));
+  }
+  /** `fsck`: '' every repo, REPO, or REPO@REF. */
+  fsck(scope = ''): Promise<FsckResponse> {
+    return unary((cb) => this.pfs.fsck({ scope }, cb));
   }
 
   // Commits

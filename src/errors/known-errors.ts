@@ -4,7 +4,8 @@
 // src/errors is added here too (known-errors.test.ts checks every export).
 import { AuthNotActive, PermissionDenied, Unauthenticated } from './access.js';
 import { AlreadyExists, BranchExists, CommitExists, RepoExists } from './already-exists.js';
-import { CorruptObject } from './data-loss.js';
+import { CorruptObject, FileDataLoss } from './data-loss.js';
+import { CommitHasChildren, CommitHasDependants, CommitNotRemovable } from './history.js';
 import { BranchHasOpenCommit, CommitFinished, FailedPrecondition, InUse, NotAFile, StorageRejected } from './failed-precondition.js';
 import { InternalError } from './internal.js';
 import { InvalidArgument, InvalidFileEntry, InvalidGlob, InvalidName, InvalidObjectKey, InvalidPath, InvalidRef, InvalidSpec, InvalidStorageUrl } from './invalid-argument.js';
@@ -20,7 +21,8 @@ import { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperati
 /** Classes by the literal code each one throws with. */
 export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   RepoExists, BranchExists, CommitExists,
-  CorruptObject,
+  CorruptObject, DataLoss: FileDataLoss,
+  CommitHasChildren, CommitHasDependants, CommitNotRemovable,
   CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected,
   Internal: InternalError,
   InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey, InvalidFileEntry, InvalidSpec,

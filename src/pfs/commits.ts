@@ -209,12 +209,18 @@ export class Commits {
     return this.waitFor(commit.repo, commit.id, signal);
   }
 
+  /** Resolves once the commit is finished; rejects with CommitNotFound when it does not exist or is removed meanwhile. */
   async waitFor(repo: string, id: string, signal?: AbortSignal): Promise<CommitRecord> {
     const event = `finished:${repo}/${id}`;
+    const removed = `removed:${repo}/${id}`;
     return new Promise<CommitRecord>((resolve, reject) => {
       const onDone = (c: CommitRecord) => {
         cleanup();
         resolve(c);
+      };
+      const onRemoved = () => {
+        cleanup();
+        reject(new CommitNotFound(repo, id, `commit ${repo}@${id} was deleted while waiting for it to finish`));
       };
       const onAbort = () => {
         cleanup();
@@ -222,9 +228,11 @@ export class Commits {
       };
       const cleanup = () => {
         this.ctx.events.off(event, onDone);
+        this.ctx.events.off(removed, onRemoved);
         signal?.removeEventListener('abort', onAbort);
       };
       this.ctx.events.on(event, onDone);
+      this.ctx.events.on(removed, onRemoved);
       signal?.addEventListener('abort', onAbort);
       // Check after subscribing, so a finish between resolve and subscribe is not missed.
       this.mustGet(repo, id).then((c) => c.finished && onDone(c), (err) => { cleanup(); reject(err); });

@@ -3,7 +3,8 @@
 // randomness, and a hook through which higher layers (pipelines) say which
 // repos and branches they use.
 import type { BlobStore } from '../storage/blob-store.js';
-import type { FileContent } from '../storage/content.js';
+import type { ChunkRef, FileContent } from '../storage/content.js';
+import type { EntryCheck } from '../storage/integrity.js';
 import type { FileTree } from '../tree/index.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { LogFn } from '../log/logger.js';
@@ -29,6 +30,8 @@ export interface ContentStore {
   lease?(what: string): { release(): void };
   /** Keeps a content that is referenced without being written (a copy) from a collection running now; under a lease. */
   pin?(content: FileContent): Promise<void>;
+  /** Reads back every chunk in `refs` past the caches and reports the missing and corrupt ones (fsck). */
+  verify(refs: Iterable<ChunkRef>): Promise<EntryCheck>;
 }
 
 /** Who uses a repo or branch (pipelines reading it), so PFS can refuse to delete it. */

@@ -1,6 +1,6 @@
 // Reading files of a commit: get (streamed), inspect, list a directory, glob,
 // and diff two commits. All reads of a branch see its last finished commit.
-import { FileNotFound, NotAFile } from '../errors/index.js';
+import { FileDataLoss, FileNotFound, isTuskError, NotAFile } from '../errors/index.js';
 import { EMPTY_TREE, type FileEntry } from '../tree/index.js';
 import { parseRef } from './ref.js';
 import type { Commits } from './commits.js';
@@ -45,7 +45,7 @@ export class Files {
   async get(ref: string, range?: { offset: number; length: number }): Promise<{ entry: FileEntry; data: AsyncIterable<Uint8Array> }> {
     const { commit, path } = await this.target(ref);
     const entry = await this.entry(commit, path);
-    return { entry, data: this.ctx.deps.content.read(entry.content, range) };
+    return { entry, data: namingLoss(this.ctx.deps.content.read(entry.content, range), `${commit.repo}@${commit.id}:${entry.path}`) };
   }
 
   async inspect(ref: string): Promise<FileInfo> {
@@ -99,4 +99,19 @@ export class Files {
 
 export function fileInfo(entry: FileEntry, commit: string): FileInfo {
   return { path: entry.path, type: 'file', sizeBytes: entry.size, hash: entry.hash, commit };
+}
+
+/**
+ * A committed file's bytes, where a chunk that is damaged (CorruptObject) or whose pack is gone
+ * (ObjectNotFound) fails as FileDataLoss naming the file, not the pack alone.
+ */
+async function* namingLoss(data: AsyncIterable<Uint8Array>, file: string): AsyncIterable<Uint8Array> {
+  try {
+    yield* data;
+  } catch (err) {
+    if (isTuskError(err) && (err.kind === 'data_loss' || err.code === 'ObjectNotFound')) {
+      throw new FileDataLoss(file, typeof err.data.key === 'string' ? err.data.key : 'unknown object', typeof err.data.reason === 'string' ? err.data.reason : err.message);
+    }
+    throw err;
+  }
 }

@@ -10,6 +10,7 @@ import { Commits } from './commits.js';
 import { PfsContext, type BranchMove } from './context.js';
 import type { PfsDeps } from './deps.js';
 import { Files } from './files.js';
+import { History } from './history.js';
 import { Metadata } from './metadata.js';
 import type { CommitRecord } from './records.js';
 import { Repos } from './repos.js';
@@ -17,6 +18,7 @@ import { TriggerScheduler } from './trigger-scheduler.js';
 import { Upload, type UploadResult } from './upload.js';
 import { copyFiles } from './copy.js';
 import { Gc } from './gc.js';
+import { fsck, type FsckReport } from './fsck.js';
 
 export class Pfs {
   private readonly ctx: PfsContext;
@@ -26,6 +28,8 @@ export class Pfs {
   readonly files: Files;
   /** What garbage collection keeps: roots, the mark, a repo's usage (gc.ts). */
   readonly gc: Gc;
+  /** `delete commit` and `squash commit` (history.ts). */
+  readonly history: History;
   /** Branch triggers: start() once the layers listening for branch moves are up, stop() on shutdown. */
   readonly triggers: TriggerScheduler;
 
@@ -37,6 +41,7 @@ export class Pfs {
     this.branches = new Branches(this.ctx, this.commits, this.triggers);
     this.files = new Files(this.ctx, this.commits);
     this.gc = new Gc(this.ctx);
+    this.history = new History(this.ctx);
   }
 
   /** A PFS over `deps`, continuing from what its metadata store holds. */
@@ -68,6 +73,11 @@ export class Pfs {
     return Upload.open(this.ctx, this.commits, target, description, force);
   }
 
+  /** `tusk fsck [REPO[@REF]]`: checks every tree node and chunk the scope's commits reach (fsck.ts). */
+  fsck(scope: string): Promise<FsckReport> {
+    return fsck(this.ctx, this.commits, scope);
+  }
+
   /** `copy file`: by reference, no bytes copied (copy.ts). */
   copy(src: string, dst: string, description?: string, force = false): Promise<UploadResult> {
     return copyFiles({ tree: this.ctx.deps.tree, files: this.files, upload: (t, d, f) => this.upload(t, d, f) }, src, dst, description, force);
@@ -78,10 +88,13 @@ export type { ResolveMode, StartOptions } from './commits.js';
 export type { PfsDeps, ContentStore, ContentWriter, UsageHook } from './deps.js';
 export type { RepoInfo } from './repos.js';
 export type { FileInfo, FileDiff, Change } from './files.js';
+export type { FsckProblem, FsckReport } from './fsck.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
 export type { BranchMove } from './context.js';
 export type { GcRoot, RepoUsage } from './gc.js';
+export type { CommitKey, RemovalPlan, RemovalRequest } from './history-plan.js';
+export { commitName } from './history-plan.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
 export { OutputBranch } from './write-guard.js';

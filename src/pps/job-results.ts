@@ -70,7 +70,7 @@ export class ResultIntake {
         rec.state = 'success';
         rec.output = r.output;
         aj.job.datums.processed++;
-        ops.push(this.ctx.store.resultOp(task.pipeline, task.datum, { output: r.output, job: task.job }));
+        ops.push(this.ctx.store.resultOp(task.pipeline, task.datum, { output: r.output, job: task.job, recorded: this.ctx.now() }));
       } else if (r.recovered) {
         rec.state = 'recovered';
         aj.job.datums.recovered++;

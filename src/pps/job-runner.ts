@@ -75,6 +75,7 @@ export class JobRunner {
         }
       })
       .catch((err) => {
+        if (this.dropped.has(key)) return; // dropped (its commits removed): what it was doing no longer matters
         this.ctx.deps.log('error', 'job_crashed', { pipeline: job.pipeline, job: job.id, message: (err as Error).message, stack: (err as Error).stack });
       })
       .finally(() => {
@@ -95,16 +96,17 @@ export class JobRunner {
   }
 
   /**
-   * Drops a job whose pipeline is being deleted: it stops where it is (waiting for its inputs or
+   * Drops a job whose pipeline is being deleted, or whose commits are removed: it stops where it is (waiting for its inputs or
    * its datums), its results are no longer taken, and it is never written again, so the
    * deletion of its records is final.
    */
-  drop(pipeline: string, id: string): void {
+  drop(pipeline: string, id: string, keepChain = false): void {
     const key = `${pipeline}/${id}`;
     if (!this.pending.has(key)) return;
     this.dropped.add(key);
-    // Jobs of a pipeline created again under the name do not wait behind this one.
-    this.chains.delete(pipeline);
+    // Jobs of a pipeline created again under the name do not wait behind this one
+    // (a job dropped because its commit is removed keeps the pipeline's order: keepChain).
+    if (!keepChain) this.chains.delete(pipeline);
     const aj = this.active.get(key);
     this.active.delete(key);
     aj?.done();

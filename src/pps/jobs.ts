@@ -214,6 +214,23 @@ export class Jobs {
     }
   }
 
+  /**
+   * Drops one unfinished job whose output commit is being removed (`delete commit --recursive`):
+   * it stops and is never written again, and the pipeline's later jobs still run after it.
+   */
+  discard(pipeline: string, id: string): void {
+    this.ctx.queue.dropJob(pipeline, id);
+    this.runner.drop(pipeline, id, true);
+  }
+
+  /** A job's records are deleted: whoever waits for it learns it is gone. */
+  forget(pipeline: string, id: string): void {
+    const key = `${pipeline}/${id}`;
+    const wakers = this.waiters.get(key) ?? [];
+    this.waiters.delete(key);
+    for (const w of wakers) w();
+  }
+
   /** The pipeline's records are deleted: whoever waits for one of its jobs learns it is gone. */
   deleted(pipeline: string): void {
     for (const [key, wakers] of this.waiters) {

@@ -6,7 +6,7 @@
 // `Pfs` (src/pfs) implements it; nothing in pps reaches further into PFS.
 // Each method's comment names the errors it throws (src/errors); a method
 // that names none throws only on a storage failure.
-import type { BranchMove, BranchRecord, CommitRecord, FileDiff, Ref, RepoRecord, ResolveMode, StartOptions, TriggerRecord, Upload } from '../pfs/index.js';
+import type { BranchMove, BranchRecord, CommitRecord, FileDiff, Ref, RemovalPlan, RemovalRequest, RepoRecord, ResolveMode, StartOptions, TriggerRecord, Upload } from '../pfs/index.js';
 
 export interface PfsRepos {
   /** The repo, or undefined when there is none. */
@@ -62,8 +62,19 @@ export interface PfsFiles {
   diff(newRef: string, oldRef?: string): AsyncIterable<FileDiff>;
 }
 
+export interface PfsHistory {
+  /**
+   * What deleting and squashing these commits would do, changing nothing. Throws RepoNotFound,
+   * CommitHasChildren (a deleted commit with children that stay) and CommitNotRemovable.
+   */
+  plan(request: RemovalRequest): Promise<RemovalPlan>;
+  /** Deletes and squashes the commits in one atomic write; waiters for them get CommitNotFound. Throws as plan(). */
+  remove(request: RemovalRequest): Promise<RemovalPlan>;
+}
+
 export interface PfsAccess {
   readonly repos: PfsRepos;
+  readonly history: PfsHistory;
   readonly branches: PfsBranches;
   readonly commits: PfsCommits;
   readonly files: PfsFiles;

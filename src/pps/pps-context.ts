@@ -13,6 +13,7 @@ import { DatumOutputStore } from './datum-outputs.js';
 import { egressJob, type EgressSinkFactory } from './egress.js';
 import type { TreeId } from '../tree/index.js';
 import type { LogFn } from '../log/logger.js';
+import type { RetentionRule } from './datum-retention.js';
 
 export interface PpsDeps {
   pfs: PfsAccess;
@@ -29,6 +30,9 @@ export interface PpsDeps {
   log: LogFn;
   /** Most workers per pipeline and in all (default: no limit). */
   workerLimits?: WorkerLimits;
+  /** Which datum results stay reusable (datum-retention.ts; default DEFAULT_RETENTION), and how often the rest is pruned (none: never; the daemon prunes hourly). */
+  retention?: RetentionRule;
+  retentionIntervalMs?: number;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
 }

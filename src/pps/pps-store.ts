@@ -138,6 +138,13 @@ export class PpsStore {
     return from.map((f) => this.subv.putOp(`${f.repo}/${f.id}/${to.repo}/${to.id}`, ''));
   }
 
+  /** Forgets the subvenance records of a removed commit: what was computed from it, and its own entries under its inputs. */
+  async forgetCommitOps(commit: { repo: string; id: string; provenance: readonly CommitRefRecord[] }): Promise<MetadataOp[]> {
+    const ops = (await this.subv.keys(`${commit.repo}/${commit.id}/`)).map((k) => this.subv.delOp(k));
+    for (const p of commit.provenance) ops.push(this.subv.delOp(`${p.repo}/${p.id}/${commit.repo}/${commit.id}`));
+    return ops;
+  }
+
   /** The commits computed directly from `repo@id`. */
   async subvenance(repo: string, id: string): Promise<{ repo: string; id: string }[]> {
     return (await this.subv.keys(`${repo}/${id}/`)).map((k) => {

@@ -19,6 +19,9 @@ import { Crons } from './crons.js';
 import { Experiments } from './experiments.js';
 import { Impact } from './impact.js';
 import { JobControl } from './job-control.js';
+import { CommitRemoval } from './commit-removal.js';
+import { DEFAULT_RETENTION } from './datum-retention.js';
+import { ResultPruner } from './result-pruner.js';
 import { provenanceTree, subvenanceTree, type ProvenanceLookups, type ProvenanceNode } from './provenance.js';
 import type { JobDatumRecord, JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
@@ -33,6 +36,10 @@ export class Pps {
   readonly experiments: Experiments;
   readonly impact: Impact;
   readonly control: JobControl;
+  /** `delete commit` and `squash commit` with their dependants and jobs (commit-removal.ts). */
+  readonly removal: CommitRemoval;
+  /** Datum result retention: kept() tells the garbage collector which datum outputs the reuse index holds (result-pruner.ts). */
+  readonly results: ResultPruner;
   private unhook?: () => void;
   private unhookMoves?: () => void;
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
@@ -50,6 +57,8 @@ export class Pps {
     this.experiments = new Experiments(this.ctx, this.jobs);
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
+    this.removal = new CommitRemoval(this.ctx, this.jobs);
+    this.results = new ResultPruner(this.ctx, deps.retention ?? DEFAULT_RETENTION);
   }
 
   /**
@@ -87,6 +96,7 @@ export class Pps {
     }
     await this.jobs.resume();
     await this.crons.sync();
+    if (this.ctx.deps.retentionIntervalMs) this.results.start(this.ctx.deps.retentionIntervalMs);
   }
 
   /** Stops and starts every running pipeline's workers (access control was activated: they need their tokens). */
@@ -102,6 +112,7 @@ export class Pps {
     this.unhook?.();
     this.unhookMoves?.();
     this.crons.clear();
+    await this.results.stop();
     this.jobs.stop();
     await this.ctx.deps.runtime.stopAll();
   }

@@ -82,4 +82,6 @@ export interface JobDatumRecord {
 export interface DatumResultRecord {
   output: string;
   job: string;
+  /** When it was recorded (ISO time); absent in results recorded before retention existed (datum-retention.ts). */
+  recorded?: string;
 }

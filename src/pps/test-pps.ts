@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesOf, openTestPfs, type TestPfs } from '../pfs/test-pfs.js';
 import type { InlineOutputFile } from './datum-outputs.js';
+import type { RetentionRule } from './datum-retention.js';
 import { FakeClock } from './fake-clock.js';
 import { LogStore } from './logs.js';
 import { PpsStore } from './pps-store.js';
@@ -22,7 +23,7 @@ export interface TestPps extends TestPfs {
   logged: string[];
 }
 
-export async function openTestPps(): Promise<TestPps> {
+export async function openTestPps(options: { retention?: RetentionRule } = {}): Promise<TestPps> {
   const clock = new FakeClock();
   const t = await openTestPfs({ clock: () => clock.now() });
   const logDir = await mkdtemp(join(tmpdir(), 'tusk-pps-logs-'));
@@ -43,6 +44,7 @@ export async function openTestPps(): Promise<TestPps> {
       return b;
     },
     log: (level, event) => void logged.push(`${level} ${event}`),
+    ...(options.retention ? { retention: options.retention } : {}),
   });
   await pps.start();
   return {

@@ -70,7 +70,10 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pfs.PfsApi/InspectCommit': rule((r) => on('repoReader', repoOf(r.commit))),
   '/tusk.pfs.PfsApi/ListCommit': rule((r) => on('repoReader', r.repo)),
   '/tusk.pfs.PfsApi/InspectCommitSet': rule(async (r, l) => on('repoReader', ...(await l.commitSetRepos(r.id)))),
-  '/tusk.pfs.PfsApi/DeleteCommit': rule((r) => on('repoWriter', repoOf(r.commit))),
+  // Removing dependants (--recursive) or an output commit (--force) reaches into other repos: clusterAdmin.
+  '/tusk.pfs.PfsApi/DeleteCommit': rule((r) => (r.recursive || r.force ? CLUSTER : on('repoWriter', repoOf(r.commit)))),
+  '/tusk.pfs.PfsApi/SquashCommit': rule((r) => (r.recursive || r.force ? CLUSTER : on('repoWriter', repoOf(r.commit)))),
+  '/tusk.pfs.PfsApi/Fsck': rule((r) => (r.scope ? on('repoReader', repoOf(r.scope)) : CLUSTER)),
   '/tusk.pfs.PfsApi/CreateBranch': rule((r) => on('repoWriter', repoOf(r.branch))),
   '/tusk.pfs.PfsApi/InspectBranch': rule((r) => on('repoReader', repoOf(r.branch))),
   '/tusk.pfs.PfsApi/ListBranch': rule((r) => on('repoReader', r.repo)),

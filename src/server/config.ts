@@ -4,7 +4,7 @@ import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../errors/index.js';
-import { defaultWorkerLimits, parseDuration, type WorkerLimits } from '../pps/index.js';
+import { DEFAULT_RETENTION, defaultWorkerLimits, parseDuration, type RetentionRule, type WorkerLimits } from '../pps/index.js';
 import { DEFAULT_PACK_THRESHOLD } from '../storage/collector.js';
 
 export interface DaemonConfig {
@@ -33,6 +33,10 @@ export interface DaemonConfig {
   gcIntervalMs: number;
   /** --gc-pack-threshold (TUSK_GC_PACK_THRESHOLD): dead share of a pack at which it is rewritten (0..1, default 0.5). */
   gcPackThreshold: number;
+  /** TUSK_DATUM_KEEP_JOBS / TUSK_DATUM_KEEP_AGE: datum results stay reusable while one of the newest N jobs of a pipeline branch used them, or while younger than the age (src/pps/datum-retention.ts). */
+  retention: RetentionRule;
+  /** TUSK_DATUM_PRUNE_INTERVAL: how often results outside the retention rule are pruned (default 1h). */
+  retentionIntervalMs: number;
 }
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
@@ -78,6 +82,11 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
     gcIntervalMs: gcIntervalOf(values['gc-interval'] ?? env.TUSK_GC_INTERVAL),
     gcPackThreshold: shareOf('--gc-pack-threshold', values['gc-pack-threshold'] ?? env.TUSK_GC_PACK_THRESHOLD, DEFAULT_PACK_THRESHOLD),
+    retention: {
+      keepJobs: count('TUSK_DATUM_KEEP_JOBS', env.TUSK_DATUM_KEEP_JOBS) ?? DEFAULT_RETENTION.keepJobs,
+      keepAgeMs: durationOf('TUSK_DATUM_KEEP_AGE', env.TUSK_DATUM_KEEP_AGE) ?? DEFAULT_RETENTION.keepAgeMs,
+    },
+    retentionIntervalMs: durationOf('TUSK_DATUM_PRUNE_INTERVAL', env.TUSK_DATUM_PRUNE_INTERVAL) ?? 60 * 60 * 1000,
   };
 }
 
@@ -108,6 +117,14 @@ function count(flag: string, text: string | undefined): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgument('InvalidCount', `${flag}: "${text}" is not a whole number of at least 1`);
   return n;
+}
+
+/** A Go-style duration (`24h`, `90m`) in ms, or undefined when not set. */
+function durationOf(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgument('InvalidDuration', `${name}: "${text}" is not a duration (such as 24h, 90m, 30s)`);
+  return ms;
 }
 
 function tlsOf(cert: string | undefined, key: string | undefined): DaemonConfig['tls'] {

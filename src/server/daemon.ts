@@ -88,7 +88,7 @@ export class Daemon {
       });
       const objects = await openStore(config, metrics.storeMeter());
       if (objects instanceof CacheStore) metrics.watchCache(() => objects.stats());
-      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields) });
+      const content = await ContentStore.open(objects, { log: (level, event, fields) => log.log(level, event, fields), direct: objects instanceof CacheStore ? objects.inner : objects });
       const tree = new FileTree(content.blobs);
       // PFS asks the pipeline system who uses a repo before deleting it; the hook is bound once both exist.
       const usage: UsageHook = {
@@ -153,6 +153,8 @@ export class Daemon {
         tree,
         clock,
         timers: systemTimers,
+        retention: config.retention,
+        retentionIntervalMs: config.retentionIntervalMs,
         random,
         log: log.log,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
@@ -168,7 +170,7 @@ export class Daemon {
         interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
       });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
-      grpc.addService(pfsServiceDefinition, pfsService(pfs, log));
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal));
       grpc.addService(PpsApiService, ppsService(pps, runtime, log));
       grpc.addService(WorkerApiService, workerService(pps, log));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));

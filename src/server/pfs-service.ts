@@ -5,13 +5,14 @@ import type { ServerReadableStream, ServerWritableStream, sendUnaryData, Service
 import { InvalidArgument } from '../errors/index.js';
 import type { Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import { PfsApiService, type GetFileResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type GetFileResponse, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import { MODIFY_FILE_WINDOW, openingMessage, readFileOps } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
+import type { RemovalResult } from '../pps/index.js';
 
 /** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
 export const pfsServiceDefinition: typeof PfsApiService = {
@@ -23,7 +24,12 @@ export const pfsServiceDefinition: typeof PfsApiService = {
 /** GetFile sends pieces of at least this size (many small chunk slices are gathered into one message). */
 const GET_MESSAGE = 1024 * 1024;
 
-export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
+/** `delete commit` / `squash commit` across the DAG (the pipeline system's CommitRemoval: it knows jobs and provenance). */
+export interface CommitRemovalApi {
+  remove(action: 'delete' | 'squash', ref: string, options: { recursive?: boolean; dryRun?: boolean; force?: boolean }): Promise<RemovalResult>;
+}
+
+export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi): PfsApiServer {
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const branchRef = (text: string) => {
     const ref = parseRef(text);
@@ -48,8 +54,11 @@ export function pfsService(pfs: Pfs, log: Logger): PfsApiServer {
       if (req.wait) commits = await Promise.all(commits.map((c) => pfs.commits.waitFor(c.repo, c.id)));
       return { commits: commits.map(commitMsg) };
     }),
-    deleteCommit: u('DeleteCommit', async () => {
-      throw new InvalidArgument('Unimplemented', 'delete commit is not supported yet');
+    deleteCommit: u('DeleteCommit', async (req) => removedMsg(await removal.remove('delete', req.commit, { recursive: req.recursive, dryRun: req.dryRun, force: req.force }))),
+    squashCommit: u('SquashCommit', async (req) => removedMsg(await removal.remove('squash', req.commit, { recursive: req.recursive, dryRun: req.dryRun, force: req.force }))),
+    fsck: u('Fsck', async (req) => {
+      const report = await pfs.fsck(req.scope);
+      return { commits: report.commits, nodes: report.nodes, chunks: report.chunks, bytes: report.bytes, problems: report.problems };
     }),
 
     createBranch: u('CreateBranch', async (req) => {
@@ -136,4 +145,8 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
     upload.abandon(); // the client went away or sent bad input: what it stored becomes collectable
   }
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
+}
+
+function removedMsg(r: RemovalResult): RemoveCommitResponse {
+  return { commits: r.commits, jobs: r.jobs, branches: r.branches.map((b) => ({ repo: b.repo, name: b.name, head: b.head, trigger: undefined })), dryRun: r.dryRun };
 }

@@ -10,6 +10,8 @@ export interface BlobStore {
   /** The bytes stored under `id`. Throws ObjectNotFound if there is none; CorruptObject if the stored bytes are damaged. */
   get(id: string): Promise<Uint8Array>;
   has(id: string): Promise<boolean>;
+  /** As get(), but read from the object store past every cache (fsck): what is stored, verified. Optional: stores without caches need not. */
+  getStored?(id: string): Promise<Uint8Array>;
   /** Makes every blob put so far durable in the object store. */
   flush(): Promise<void>;
 }

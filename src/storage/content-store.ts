@@ -11,12 +11,13 @@
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
-import type { FileContent } from './content.js';
+import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
 import { WriteSession } from './file-writer.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
+import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 import { decodeRefs } from './ref-codec.js';
@@ -30,6 +31,8 @@ export interface ContentStoreOptions {
   packSize?: number;
   /** Memory for recently read chunks and for recently read blobs (default 32 MiB each). */
   cacheBytes?: number;
+  /** The object store beneath any read cache (CacheStore.inner): fsck reads what is really stored from it. Default: `objects`. */
+  direct?: ObjectStore;
   /** Where rebuilding the index reports the pack indexes it repaired and the packs it could not read. */
   log?: StorageLog;
 }
@@ -45,7 +48,7 @@ export class ContentStore {
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
-    const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index });
+    const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
     this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash) });
   }
@@ -97,6 +100,11 @@ export class ContentStore {
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
   read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
     return this.reader.read(content, range);
+  }
+
+  /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */
+  verify(refs: Iterable<ChunkRef>): Promise<EntryCheck> {
+    return checkEntries(this.options.direct ?? this.objects, this.index, refs);
   }
 
   /** A whole file in memory: for small files only. */

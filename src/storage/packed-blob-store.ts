@@ -20,6 +20,8 @@ export interface PackedBlobStoreOptions {
   unreadable?: readonly UnreadablePack[];
   /** The index get() looks blobs up in (default: the one puts use); reads must not count as a writer's touch (gc-journal.ts). */
   readIndex?: ChunkIndex;
+  /** The object store beneath any read cache, for getStored() (default: the store given). */
+  direct?: ObjectStore;
 }
 
 export class PackedBlobStore implements BlobStore {
@@ -30,10 +32,12 @@ export class PackedBlobStore implements BlobStore {
 
   private readonly unreadable: readonly UnreadablePack[];
   private readonly readIndex: ChunkIndex;
+  private readonly direct: ObjectStore;
 
   constructor(private readonly objects: ObjectStore, private readonly index: ChunkIndex, options: PackedBlobStoreOptions = {}) {
     this.unreadable = options.unreadable ?? [];
     this.readIndex = options.readIndex ?? index;
+    this.direct = options.direct ?? objects;
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
@@ -70,6 +74,14 @@ export class PackedBlobStore implements BlobStore {
     }
     this.cache.set(id, bytes);
     return bytes;
+  }
+
+  /** The blob as stored in its pack (no cache, no pending copy), verified against its sha256. Throws ObjectNotFound, CorruptObject. */
+  async getStored(id: string): Promise<Uint8Array> {
+    const ref = await this.readIndex.lookup('blob', id);
+    if (!ref) throw this.notFound(id);
+    const [bytes] = await readEntries(this.direct, [ref]);
+    return bytes!;
   }
 
   /** ObjectNotFound, or CorruptObject naming the unreadable packs that may hold the blob. */

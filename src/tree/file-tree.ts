@@ -129,6 +129,20 @@ export class FileTree {
     };
   }
 
+  /**
+   * The node as stored, past every cache (fsck): read from the object store and checked against
+   * its ID. Throws ObjectNotFound if no node has this ID, CorruptObject if its bytes do not match it.
+   */
+  async storedNode(id: TreeId): Promise<TreeNode> {
+    if (id === EMPTY_TREE) return EMPTY_NODE;
+    return decodeNode(await (this.blobs.getStored ? this.blobs.getStored(id) : this.blobs.get(id)), id);
+  }
+
+  /** A ref-list blob as stored, past every cache (fsck). Throws ObjectNotFound, CorruptObject. */
+  storedBlob(id: string): Promise<Uint8Array> {
+    return this.blobs.getStored ? this.blobs.getStored(id) : this.blobs.get(id);
+  }
+
   /** Throws ObjectNotFound if no node has this ID, CorruptObject if its bytes do not match it. */
   private async loadNode(id: TreeId): Promise<TreeNode> {
     if (id === EMPTY_TREE) return EMPTY_NODE;

@@ -10,6 +10,7 @@ export type { TreeId, FileEntry } from './node.js';
 export type { Mutation } from './mutate.js';
 export type { DiffEntry } from './diff.js';
 export type { TreeItem } from './list.js';
+export type { TreeNode } from './node.js';
 export { EMPTY_TREE } from './codec.js';
 export { FileTree, type FileTreeOptions } from './file-tree.js';
 export { walkReachable, walkContent, type ReachableSource, type ReachableVisitor } from './reachable.js';

@@ -17,6 +17,9 @@ import { createBranch } from './create-branch.js';
 import { createPipeline } from './create-pipeline.js';
 import { createRepo } from './create-repo.js';
 import { deleteBranch } from './delete-branch.js';
+import { deleteCommit } from './delete-commit.js';
+import { squashCommit } from './squash-commit.js';
+import { fsckCommand } from './fsck.js';
 import { deleteFile } from './delete-file.js';
 import { deleteJob } from './delete-job.js';
 import { editPipeline } from './edit-pipeline.js';
@@ -79,6 +82,8 @@ export const COMMANDS: readonly CommandDef[] = [
   waitCommit,
   subscribeCommit,
   findCommit,
+  deleteCommit,
+  squashCommit,
   putFile,
   getFile,
   listFile,
@@ -118,6 +123,7 @@ export const COMMANDS: readonly CommandDef[] = [
   provenance,
   subvenance,
   nextDatum,
+  fsckCommand,
   authActivate,
   authLogin,
   authWhoami,
