@@ -75,6 +75,7 @@ try {
   const full = await gc();
   const marked = full.entriesScanned;
   const rate = (marked / full.durationMs) * 1000;
+  const filesRate = (files / full.durationMs) * 1000; // file entries walked in the mark (each names its chunks)
 
   await pfs.repos.delete('doomed');
   const dry = await gc(true);
@@ -85,14 +86,14 @@ try {
   console.log('');
   console.log(`store: ${keys} objects, ${mb(storeBefore)} MB (filled in ${fillSeconds.toFixed(1)} s); keep: ${files} files, ${mb(keepUsage.storedBytes)} MB stored; doomed: ${mb(doomedUsage.storedBytes)} MB stored, ${mb(doomedUsage.uniqueBytes)} MB held only by it`);
   console.log(`${''.padEnd(44)} ${'ms'.padStart(8)} ${'objects/s'.padStart(12)}`);
-  console.log(`${'tusk gc (nothing to free: mark + sweep plan)'.padEnd(44)} ${String(full.durationMs).padStart(8)} ${rate.toFixed(0).padStart(12)}   (${marked} chunks and tree nodes in ${full.packsScanned} packs)`);
+  console.log(`${'tusk gc (nothing to free: mark + sweep plan)'.padEnd(44)} ${String(full.durationMs).padStart(8)} ${rate.toFixed(0).padStart(12)}   (${marked} stored chunks and tree nodes in ${full.packsScanned} packs; ${filesRate.toFixed(0)} file entries/s walked)`);
   console.log(`${'du -sb objects/ (reference)'.padEnd(44)} ${String(duMs).padStart(8)}`);
   console.log(`${'list every object key (reference)'.padEnd(44)} ${String(listMs).padStart(8)}`);
   console.log('');
   console.log(`delete repo doomed, gc --dry-run: would free ${mb(dry.bytesFreed)} MB; gc: freed ${mb(freed.bytesFreed)} MB in ${freed.durationMs} ms (${freed.packsRemoved} packs removed, ${freed.packsRewritten} rewritten); store shrank ${mb(shrank)} MB`);
   console.log(`expected (doomed's unique bytes): ${mb(doomedUsage.uniqueBytes)} MB; freed/expected = ${(shrank / doomedUsage.uniqueBytes).toFixed(3)}`);
   console.log(
-    `gc: files=${files} gc_ms=${full.durationMs} objects_per_s=${rate.toFixed(0)} du_ms=${duMs} list_ms=${listMs} expected_mb=${mb(doomedUsage.uniqueBytes)} freed_mb=${mb(shrank)} freed_ratio=${(shrank / doomedUsage.uniqueBytes).toFixed(3)}`,
+    `gc: files=${files} gc_ms=${full.durationMs} objects_per_s=${rate.toFixed(0)} files_per_s=${filesRate.toFixed(0)} du_ms=${duMs} list_ms=${listMs} expected_mb=${mb(doomedUsage.uniqueBytes)} freed_mb=${mb(shrank)} freed_ratio=${(shrank / doomedUsage.uniqueBytes).toFixed(3)}`,
   );
   await content.close();
 } finally {
