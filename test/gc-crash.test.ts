@@ -10,26 +10,11 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { readAll as read, seededBytes as bytes } from './helpers/gc-data.js';
 
 const TRIALS = Number(process.env.TUSK_GC_CRASH_TRIALS ?? 2);
 
-function bytes(seed: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let s = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.writeInt32LE(s | 0, Math.min(i, size - 4));
-  }
-  return out;
-}
 
-async function read(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of it) parts.push(Buffer.from(p));
-  return Buffer.concat(parts);
-}
 
 let home = '';
 let daemon: DaemonHandle | undefined;

@@ -10,30 +10,14 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObject
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { readAll as read, seededBytes as bytes } from './helpers/gc-data.js';
 import { KEY_ID, SECRET, sdkClient } from './helpers/s3-gateway.js';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 import { tusk } from './helpers/tusk-cli.js';
 
 const MB = Number(process.env.TUSK_GC_TEST_MB ?? 20);
 
-/** Deterministic pseudo-random bytes (incompressible, no chunk shared with another seed). */
-function bytes(seed: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let s = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i += 4) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.writeInt32LE(s | 0, Math.min(i, size - 4));
-  }
-  return out;
-}
 
-async function read(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of it) parts.push(Buffer.from(p));
-  return Buffer.concat(parts);
-}
 
 async function duBytes(dir: string): Promise<number> {
   let total = 0;

@@ -4,21 +4,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { formatFields, humanSize } from '../output.js';
 
 export function gcJson(r: GcResponse) {
-  return {
-    dryRun: r.dryRun,
-    packsScanned: r.packsScanned,
-    entriesScanned: r.entriesScanned,
-    entriesLive: r.entriesLive,
-    packsRemoved: r.packsRemoved,
-    packsRewritten: r.packsRewritten,
-    packsWritten: r.packsWritten,
-    packsProtected: r.packsProtected,
-    objectsRemoved: r.objectsRemoved,
-    bytesFreed: r.bytesFreed,
-    bytesCopied: r.bytesCopied,
-    leases: [...r.leases],
-    durationMs: r.durationMs,
-  };
+  return { ...r, leases: [...r.leases] };
 }
 
 export function gcFields(r: GcResponse): string {
