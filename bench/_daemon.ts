@@ -4,7 +4,8 @@
 // CLI as a child process, timing, argument parsing and the result table.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, healthy } from '../test/helpers/daemon.js';
@@ -86,6 +87,25 @@ export function run(cmd: string, args: readonly string[], options: { env?: NodeJ
 /** Runs the built `tusk` CLI against a daemon. */
 export function tusk(daemon: BenchDaemon, args: readonly string[]): Promise<string> {
   return run(process.execPath, [TUSK, ...args], { env: daemon.env });
+}
+
+/** CPU seconds (user + system, all threads) a running process has used so far, from /proc (Linux). */
+export function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** CPU seconds used by this process's children that have exited and been waited for (the CLI runs, `cp`). */
+export function cpuOfChildren(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux this runs on
+
+/** The 1-minute load average: on a shared machine it says how much CPU the runs competed for. */
+export function loadAverage(): string {
+  return loadavg()[0]!.toFixed(2);
 }
 
 /** Seconds an async function takes. */

@@ -4,11 +4,13 @@
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
+import { startS3Endpoint, type S3Endpoint } from './s3-endpoint.js';
 
 const PFS = '\0pfs';
 
 export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
   const serial = new KeyedSerial();
+  let s3: { key: string; endpoint: Promise<S3Endpoint> } | undefined;
   const slot = (name: string) => `slot:${name}`;
   const timed = async <T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -35,6 +37,15 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
         await area.clearOut();
         return {};
       }),
+    serveS3: async ({ inputs, out }) => {
+      const key = JSON.stringify({ inputs: [...inputs].sort(), out });
+      if (s3?.key !== key) {
+        if (s3) void s3.endpoint.then((e) => e.close(), () => {});
+        s3 = { key, endpoint: startS3Endpoint({ pfs: area.pfs, inputs, out, log }) };
+      }
+      const { endpoint, accessKeyId, secretAccessKey } = await s3.endpoint;
+      return { endpoint, accessKeyId, secretAccessKey };
+    },
     finish: ({ slot: s, datum }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
       const collected = serial.run([slot(s), PFS], () => area.collect(s));

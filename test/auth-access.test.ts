@@ -142,6 +142,10 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.PpsApi/ExperimentDiff': ['reader', { branch: 'open' }],
     '/tusk.pps.PpsApi/PromoteExperiment': ['anyone', { branch: 'nosuchbranch' }], // no repo has it: nothing to hold a role on
     '/tusk.pps.PpsApi/Impact': ['reader', { ref: 'sales@master' }],
+    '/tusk.pps.PpsApi/CreateSecret': ['admin', { name: 'db' }], // no keys: refused after the check
+    '/tusk.pps.PpsApi/ListSecret': ['admin', {}],
+    '/tusk.pps.PpsApi/InspectSecret': ['admin', { name: 'nope' }],
+    '/tusk.pps.PpsApi/DeleteSecret': ['admin', { name: 'nope' }],
     '/tusk.pps.WorkerApi/Register': ['admin', { pipeline: 'ghost', worker: 'w' }],
     '/tusk.pps.WorkerApi/NextTasks': ['admin', { pipeline: 'ghost', worker: 'w', max: 1, waitMs: 0 }],
     '/tusk.pps.WorkerApi/Report': ['admin', { pipeline: 'ghost', worker: 'w' }],

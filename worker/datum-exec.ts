@@ -3,14 +3,17 @@
 // out/ cleared, until it succeeds or datum_tries runs have failed, then err_cmd
 // if there is one — and the datum area is released at once (the sidecar's
 // `finish`). The output upload and the report happen afterwards, while the
-// next datum already runs. transform.image is for container runtimes and
-// transform.user is not applied here: the local runtime runs code as the
-// worker's own user.
+// next datum already runs. transform.image is for container runtimes;
+// transform.user applies when the worker may switch users (run-as.ts), and
+// resource_limits.memory caps the code's address space (a failure that looks
+// like memory running out names the limit).
 import type { Task, TaskResult, WorkerSpec } from '../src/client/index.js';
 import type { Logger, SidecarClient } from '../src/worker-protocol/index.js';
 import { DatumLog } from './datum-log.js';
 import { datumEnv, type Env } from './env.js';
-import { afterErrCmd, afterTry, failureReason, type RetryPolicy } from './outcome.js';
+import { chown } from 'node:fs/promises';
+import { afterErrCmd, afterTry, failureReason, memoryReason, type RetryPolicy } from './outcome.js';
+import type { RunAs } from './run-as.js';
 import type { Reporter } from './reporter.js';
 import type { RunHandle, Sandbox } from './sandbox.js';
 import type { DatumUsage } from './usage.js';
@@ -25,6 +28,12 @@ export interface ExecContext {
   baseEnv: Env;
   /** Working folder when the spec sets none. */
   cwd: string;
+  /** Host path of the datum area's out/ (handed to transform.user before each run). */
+  hostOut: string;
+  /** transform.user, when applied. */
+  runAs?: RunAs;
+  /** What of the spec is not applied, and why (written to each job's first datum log). */
+  notes?: readonly string[];
   reporter: Reporter;
   log: Logger;
   /** Tells the coordinator the datum's code is about to run (never throws: a datum runs even if the call fails). */
@@ -55,7 +64,13 @@ export interface Attempts {
 /** Runs `cmd` for a datum in the sandbox with its env, its output going to the datum's log. */
 export function runCommand(ctx: ExecContext, env: Env, log: DatumLog, cmd: readonly string[], stdin: readonly string[], timeoutMs: number): RunHandle {
   const { workingDir } = ctx.spec;
-  return ctx.sandbox.run({ cmd, env, stdin: stdinText(stdin), cwd: workingDir || ctx.cwd, cwdRequired: !!workingDir, timeoutMs }, (s, d) => log.write(s, d));
+  const limits = { ...(ctx.runAs ? { runAs: ctx.runAs } : {}), memoryLimitBytes: Number(ctx.spec.memoryLimitBytes) };
+  return ctx.sandbox.run({ cmd, env, stdin: stdinText(stdin), cwd: workingDir || ctx.cwd, cwdRequired: !!workingDir, timeoutMs, ...limits }, (s, d) => log.write(s, d));
+}
+
+/** transform.user may write /pfs/out (the worker, as root, hands the folder over before each run). */
+export async function handOverOut(ctx: ExecContext): Promise<void> {
+  if (ctx.runAs) await chown(ctx.hostOut, ctx.runAs.uid, ctx.runAs.gid).catch(() => {});
 }
 
 export function retryPolicy(spec: WorkerSpec): RetryPolicy {
@@ -80,13 +95,14 @@ export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promis
   const usage: DatumUsage = { cpuMs: 0, peakMemoryBytes: 0 };
   for (let tries = 1; ; tries++) {
     if (tries > 1) await ctx.sidecar.call('clearOut', {});
+    await handOverOut(ctx);
     const r = await runCommand(ctx, env, log, t.cmd, t.stdin, timeoutMs).done;
     log.end();
     usage.cpuMs += r.usage?.cpuMs ?? 0;
     usage.peakMemoryBytes = Math.max(usage.peakMemoryBytes, r.usage?.peakMemoryBytes ?? 0);
     const step = afterTry(r, tries, policy);
     if (step === 'succeed') return { success: true, recovered: false, reason: '', tries, usage };
-    const reason = failureReason(r, timeoutMs, log.lastStderr);
+    const reason = memoryReason(r, failureReason(r, timeoutMs, log.lastStderr), log.lastStderr, ctx.spec.memoryLimit);
     log.system(`try ${tries} of ${policy.datumTries} failed: ${reason}`);
     if (step === 'retry') continue;
     const recovered = step === 'errCmd' && (await runErrCmd(ctx, env, log));
@@ -128,7 +144,10 @@ export async function activate(ctx: ExecContext, p: PreparedTask): Promise<strin
 
 export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
   const log = new DatumLog({ pipeline: ctx.pipeline, job: task.job, datum: task.datum });
-  if (ctx.sandbox.fallbackReason && ctx.firstOfJob(task.job)) log.system(fallbackNote(ctx.sandbox));
+  if (ctx.firstOfJob(task.job)) {
+    if (ctx.sandbox.fallbackReason) log.system(fallbackNote(ctx.sandbox));
+    for (const note of ctx.notes ?? []) log.system(note);
+  }
   return log;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { afterErrCmd, afterTry, failureReason, type RunResult } from './outcome.js';
+import { afterErrCmd, afterTry, failureReason, memoryReason, type RunResult } from './outcome.js';
 
 const exit = (code: number): RunResult => ({ code, signal: null, timedOut: false });
 const timedOut: RunResult = { code: null, signal: 'SIGKILL', timedOut: true };
@@ -36,5 +36,15 @@ describe('what a run means', () => {
     expect(failureReason(timedOut, 90_000, '')).toBe('datum timed out after 1m30s');
     expect(failureReason({ code: null, signal: 'SIGSEGV', timedOut: false }, undefined, '')).toBe('killed by signal SIGSEGV');
     expect(failureReason({ code: null, signal: null, timedOut: false, error: 'spawn nope ENOENT' }, undefined, '')).toBe('cannot run the command: spawn nope ENOENT');
+  });
+});
+
+describe('resource_limits.memory in the reason', () => {
+  test('a failure that looks like memory running out names the limit; others keep their reason', () => {
+    expect(memoryReason(exit(1), 'exit code 1: MemoryError', 'MemoryError', '64Mi')).toBe('out of memory: the code exceeded resource_limits.memory 64Mi (exit code 1: MemoryError)');
+    expect(memoryReason({ code: null, signal: 'SIGSEGV', timedOut: false }, 'killed by signal SIGSEGV', '', '64Mi')).toMatch(/^out of memory: .*64Mi/);
+    expect(memoryReason(exit(2), 'exit code 2: no such file', 'no such file', '64Mi')).toBe('exit code 2: no such file');
+    expect(memoryReason(exit(1), 'exit code 1: MemoryError', 'MemoryError', '')).toBe('exit code 1: MemoryError');
+    expect(memoryReason(timedOut, 'datum timed out after 1s', '', '64Mi')).toBe('datum timed out after 1s');
   });
 });

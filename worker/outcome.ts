@@ -41,6 +41,20 @@ export function afterErrCmd(r: RunResult): 'recovered' | 'fail' {
   return !r.timedOut && r.error === undefined && r.code === 0 ? 'recovered' : 'fail';
 }
 
+/** Signs in a failed run that the code ran out of memory (malloc failing under RLIMIT_AS, or a kill). */
+const OOM_TEXT = /out of memory|MemoryError|Cannot allocate memory|bad_alloc|ENOMEM|allocation fail|memory exhausted|Killed/i;
+
+/**
+ * With resource_limits.memory set, the reason of a failed run that looks like memory running out
+ * names the limit (`out of memory: the code exceeded resource_limits.memory 64Mi (...)`); else `reason`.
+ */
+export function memoryReason(r: RunResult, reason: string, lastStderr: string, limit: string): string {
+  if (!limit || r.timedOut || r.error !== undefined) return reason;
+  const killed = r.code === null && (r.signal === 'SIGKILL' || r.signal === 'SIGSEGV' || r.signal === 'SIGABRT' || r.signal === 'SIGBUS');
+  if (!killed && !OOM_TEXT.test(lastStderr)) return reason;
+  return `out of memory: the code exceeded resource_limits.memory ${limit} (${reason})`;
+}
+
 /** The reason a failed run gives. */
 export function failureReason(r: RunResult, timeoutMs: number | undefined, lastStderr: string): string {
   const tail = lastStderr ? `: ${lastStderr}` : '';

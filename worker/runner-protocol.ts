@@ -18,6 +18,11 @@ export interface RunCommand {
   cwdRequired: boolean;
   /** 0: no limit. */
   timeoutMs: number;
+  /** transform.user: spawn the command as this uid/gid (the runner must hold CAP_SETUID/CAP_SETGID). */
+  uid?: number;
+  gid?: number;
+  /** resource_limits.memory: the command's address space is capped at this many bytes (RLIMIT_AS). */
+  memoryLimitBytes?: number;
 }
 
 export interface KillCommand {

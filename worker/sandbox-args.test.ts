@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { bwrapArgs, visibleInSandbox, type RootEntry } from './sandbox-args.js';
+import { mountScript } from './unshare-args.js';
 
 const root: RootEntry[] = [
   { name: 'usr', kind: 'dir' },
@@ -55,5 +56,22 @@ describe('the bubblewrap command line', () => {
     expect(visibleInSandbox('/tmp/pkg/bin', { root, extraReadOnly: ['/tmp/pkg'] })).toBe(true);
     const args = bwrapArgs({ root, pfs: '/w/pfs', extraReadOnly: ['/tmp/pkg'] }, ['x']);
     expect(args.join(' ')).toContain('--tmpfs /tmp --tmpfs /run --ro-bind /tmp/pkg /tmp/pkg');
+  });
+});
+
+describe('transform.secrets and transform.user in the sandbox', () => {
+  test('binds secret folders read-only at mount_path and keeps only CAP_SETUID/CAP_SETGID when switching users', () => {
+    const args = bwrapArgs({ root, pfs: '/w/pfs', binds: [{ host: '/w/secrets/0', at: '/var/secrets/api' }], switchUser: true }, ['x']).join(' ');
+    expect(args).toContain('--ro-bind /w/secrets/0 /var/secrets/api');
+    expect(args).toContain('--cap-add CAP_SETUID --cap-add CAP_SETGID');
+    expect(bwrapArgs({ root, pfs: '/w/pfs' }, ['x']).join(' ')).not.toContain('--cap-add');
+  });
+
+  test('the unshare script does the same with mounts and setpriv', () => {
+    const script = mountScript({ root, pfs: '/w/pfs', binds: [{ host: '/w/secrets/0', at: '/var/secrets/api' }], switchUser: true }, '/w/root', ['x']);
+    expect(script).toContain("mount --rbind '/w/secrets/0' '/w/root/var/secrets/api'");
+    expect(script).toContain("mount -o remount,bind,ro '/w/root/var/secrets/api'");
+    expect(script).toContain('setpriv --bounding-set -all,+setuid,+setgid');
+    expect(mountScript({ root, pfs: '/w/pfs' }, '/w/root', ['x'])).toContain('setpriv --bounding-set -all --inh-caps');
   });
 });

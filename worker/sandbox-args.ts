@@ -11,7 +11,9 @@
 // /pfs/<input>, writes to /pfs/out and /tmp, and gets "Read-only file system"
 // anywhere else. --die-with-parent ties the sandbox to the worker; with
 // `isolateNetwork` the code gets a network namespace of its own (loopback
-// only). Pure.
+// only). transform.secrets' mount_path folders are bound read-only where the
+// spec says; with `switchUser` the runner keeps CAP_SETUID/CAP_SETGID to start
+// code as transform.user. Pure.
 import { posix } from 'node:path';
 
 export interface RootEntry {
@@ -36,6 +38,10 @@ export interface SandboxLayout {
   masked?: readonly { path: string; kind: 'file' | 'dir' }[];
   /** A network namespace of its own: no network but loopback. */
   isolateNetwork?: boolean;
+  /** Host folders bound read-only at other paths (transform.secrets' mount_path). */
+  binds?: readonly { host: string; at: string }[];
+  /** The runner keeps CAP_SETUID and CAP_SETGID (transform.user); every other capability is dropped. */
+  switchUser?: boolean;
 }
 
 export const SANDBOX_PFS = '/pfs';
@@ -64,6 +70,8 @@ export function bwrapArgs(layout: SandboxLayout, command: readonly string[]): st
   for (const p of layout.extraReadOnly ?? []) args.push('--ro-bind', p, p);
   args.push('--ro-bind', layout.pfs, SANDBOX_PFS, '--bind', posix.join(layout.pfs, 'out'), posix.join(SANDBOX_PFS, 'out'));
   if (layout.socketDir) args.push('--ro-bind', layout.socketDir, SANDBOX_SOCKET_DIR);
+  for (const b of layout.binds ?? []) args.push('--ro-bind', b.host, b.at);
+  if (layout.switchUser) args.push('--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID');
   args.push('--unshare-pid', ...(layout.isolateNetwork ? ['--unshare-net'] : []), '--die-with-parent', '--chdir', '/', '--', ...command);
   return args;
 }

@@ -1,7 +1,8 @@
 // The sandbox runner (`node dist/worker/sandbox-runner.js`): the one process a
 // worker starts inside its long-lived sandbox (or directly, without one). It
 // reads RunCommands on stdin and spawns each in its own process group with the
-// given environment, stdin, working folder and time limit, and writes output
+// given environment, stdin, working folder, time limit, user (transform.user)
+// and address-space limit (resource_limits.memory, by `ulimit -v`), and writes output
 // and exit events on stdout (runner-protocol.ts). When its stdin closes (the
 // worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,7 +46,9 @@ function run(cmd: RunCommand): void {
   let timedOut = false;
   let child: ChildProcess;
   try {
-    child = spawn(cmd.cmd[0]!, cmd.cmd.slice(1), { env: cmd.env, cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = withMemoryLimit(cmd.cmd, cmd.memoryLimitBytes);
+    const as = cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.gid ?? cmd.uid } : {};
+    child = spawn(argv[0]!, argv.slice(1), { env: cmd.env, cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...as });
   } catch (err) {
     return finish({ code: null, signal: null, timedOut: false, error: (err as Error).message });
   }
@@ -74,6 +77,12 @@ function run(cmd: RunCommand): void {
     killGroup(child.pid);
   });
   child.on('close', (code, signal) => finish({ code, signal, timedOut, ...(usage && { usage }) }));
+}
+
+/** The command under `ulimit -v` (RLIMIT_AS, in KiB) when a memory limit is set: the shell sets it, then execs the command. */
+function withMemoryLimit(argv: readonly string[], bytes: number | undefined): readonly string[] {
+  if (!bytes || bytes <= 0) return argv;
+  return ['/bin/sh', '-c', 'ulimit -v "$1" && shift && exec "$@"', 'tusk-memory-limit', String(Math.max(1, Math.floor(bytes / 1024))), ...argv];
 }
 
 readFrames(process.stdin, (frame) => {

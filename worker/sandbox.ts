@@ -29,6 +29,10 @@ export interface RunOptions {
   cwd: string;
   cwdRequired: boolean;
   timeoutMs: number;
+  /** transform.user, when the sandbox may switch users (SandboxOptions.switchUser). */
+  runAs?: { uid: number; gid: number };
+  /** resource_limits.memory in bytes (0: none). */
+  memoryLimitBytes?: number;
 }
 
 export interface RunHandle {
@@ -52,6 +56,10 @@ export interface SandboxOptions {
   /** The package root (holds dist/ and bin/), bound in when its folder is not. */
   packageRoot: string;
   log: Logger;
+  /** transform.user: the runner keeps CAP_SETUID/CAP_SETGID (and nothing else) to start code as another user. */
+  switchUser?: boolean;
+  /** transform.secrets with mount_path: host folders bound read-only at those paths. */
+  binds?: readonly { host: string; at: string }[];
   /** Called if the runner dies while the worker still uses it. */
   onDeath: (reason: string) => void;
 }
@@ -91,7 +99,7 @@ export class Sandbox {
       if (o.isolateNetwork) return Sandbox.unavailable(o, 'the pipeline asks for an isolated network, which needs a sandbox, but TUSK_SANDBOX=off');
       return Sandbox.direct(o, 'TUSK_SANDBOX=off');
     }
-    const layout = sandboxLayout(o.pfs, o.socketDir, o.packageRoot, o.isolateNetwork);
+    const layout = { ...sandboxLayout(o.pfs, o.socketDir, o.packageRoot, o.isolateNetwork), binds: o.binds ?? [], switchUser: Boolean(o.switchUser) };
     const failures: string[] = [];
     if (o.mode !== 'unshare') {
       const bwrap = findOnPath('bwrap');
@@ -147,7 +155,11 @@ export class Sandbox {
     const id = this.nextId++;
     if (this.dead) return { done: Promise.resolve({ code: null, signal: null, timedOut: false, error: this.dead }), kill() {} };
     const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve }));
-    const cmd: RunCommand = { op: 'run', id, cmd: [...o.cmd], env: o.env, stdin: o.stdin, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs };
+    const cmd: RunCommand = {
+      op: 'run', id, cmd: [...o.cmd], env: o.env, stdin: o.stdin, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs,
+      ...(o.runAs && { uid: o.runAs.uid, gid: o.runAs.gid }),
+      ...(o.memoryLimitBytes ? { memoryLimitBytes: o.memoryLimitBytes } : {}),
+    };
     this.send(cmd);
     return { done, kill: () => this.send({ op: 'kill', id }) };
   }

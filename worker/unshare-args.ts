@@ -55,10 +55,12 @@ export function mountScript(layout: SandboxLayout, rootDir: string, command: rea
   roBind(layout.pfs, SANDBOX_PFS);
   lines.push(`mount --bind ${q(posix.join(layout.pfs, 'out'))} ${r(posix.join(SANDBOX_PFS, 'out'))}`);
   if (layout.socketDir) roBind(layout.socketDir, SANDBOX_SOCKET_DIR);
+  for (const b of layout.binds ?? []) roBind(b.host, b.at);
   if (layout.isolateNetwork) lines.push('ip link set lo up 2>/dev/null || true'); // loopback, as bwrap gives it (needs iproute2)
   lines.push(`cd ${q(rootDir)}`, 'mkdir .old-root', 'pivot_root . .old-root', 'cd /', 'umount -l /.old-root', 'rmdir /.old-root');
   const run = command.map(q).join(' ');
-  lines.push(`if command -v setpriv >/dev/null 2>&1; then exec setpriv --bounding-set -all --inh-caps -all ${run}; else exec ${run}; fi`);
+  const bounding = layout.switchUser ? '-all,+setuid,+setgid' : '-all'; // transform.user: the runner may start code as another user
+  lines.push(`if command -v setpriv >/dev/null 2>&1; then exec setpriv --bounding-set ${bounding} --inh-caps -all ${run}; else exec ${run}; fi`);
   return lines.join('\n');
 }
 

@@ -15,6 +15,7 @@ import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
 import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
 import { TaskSource, type TaskApi } from './task-source.js';
+import { sandboxSetup, setupKey, type SandboxSetup } from './sandbox-setup.js';
 
 export interface WorkerApi extends TaskApi {
   register(pipeline: string, worker: string): Promise<Registration>;
@@ -43,9 +44,12 @@ export interface WorkerConfig {
 
 export class Worker {
   private stopped = false;
-  /** Whether the running sandbox isolates the network. */
-  private isolated: boolean;
+  /** The setup the running sandbox was made for (sandbox-setup.ts key). */
+  private sandboxKey: string;
   private readonly jobsSeen = new Set<string>();
+  /** input.pfs.s3 / s3_out: what the sidecar serves, and the variables that tell the code where. */
+  private s3Key = '';
+  private s3Env: Record<string, string> = {};
   private batch: BatchSession | undefined;
   private readonly uploads = new InFlight(16);
   private readonly done: Promise<void>;
@@ -61,8 +65,9 @@ export class Worker {
     private readonly source: TaskSource,
     private readonly log: Logger,
     private readonly sandboxOptions: SandboxOptions,
+    setup: SandboxSetup,
   ) {
-    this.isolated = isolatesNetwork(cfg, ctx.spec);
+    this.sandboxKey = setup.key;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -78,7 +83,8 @@ export class Worker {
     const socketDir = join(cfg.workerDir, 'sock');
     await mkdir(socketDir, { recursive: true });
     const sandboxOptions: SandboxOptions = { mode: cfg.sandbox, pfs: cfg.pfs, socketDir, packageRoot: cfg.packageRoot, log, onDeath: (why) => void worker?.stop(why, true) };
-    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec) });
+    const setup = await setupFor(cfg, spec);
+    const sandbox = await Sandbox.start({ ...sandboxOptions, isolateNetwork: isolatesNetwork(cfg, spec), binds: setup.binds, switchUser: setup.switchUser });
     const reporter = new Reporter((results) => api.report(cfg.pipeline, cfg.worker, results), log);
     const ctx: ExecContext = {
       pipeline: cfg.pipeline,
@@ -87,6 +93,9 @@ export class Worker {
       sandbox,
       baseEnv: {},
       cwd: cfg.cwd,
+      hostOut: join(cfg.pfs, 'out'),
+      ...(setup.runAs ? { runAs: setup.runAs } : {}),
+      notes: setup.notes,
       reporter,
       log,
       firstOfJob: (job) => worker!.firstOfJob(job),
@@ -110,7 +119,7 @@ export class Worker {
       batch: 8,
       prefetch: 4,
     });
-    worker = new Worker(cfg, ctx, source, log, sandboxOptions);
+    worker = new Worker(cfg, ctx, source, log, sandboxOptions, setup);
     worker.setSpec(spec);
     log.log('info', 'worker_started', { version: registered.pipelineVersion, sandboxed: sandbox.sandboxed, ...(sandbox.fallbackReason ? { fallback: sandbox.fallbackReason } : {}) });
     return worker;
@@ -149,6 +158,25 @@ export class Worker {
       transformEnv: spec.env,
       ...(socket ? { workerSocket: socket } : {}),
     });
+    // The sidecar's S3 endpoint (input.pfs.s3, s3_out), as Pachyderm's S3 sidecar gives it.
+    Object.assign(this.ctx.baseEnv, this.s3Env);
+    if (this.s3Env.S3_ENDPOINT && !spec.env.AWS_DEFAULT_REGION) this.ctx.baseEnv.AWS_DEFAULT_REGION = 'us-east-1';
+    // transform.secrets with env_var: set last, so nothing else overrides them (never logged).
+    for (const e of spec.secretEnv) this.ctx.baseEnv[e.name] = e.value;
+  }
+
+  /** A spec with S3 inputs or s3_out has the sidecar serve them before its code runs. */
+  private async matchS3(): Promise<void> {
+    const spec = this.ctx.spec;
+    const key = JSON.stringify({ inputs: spec.s3Inputs, out: spec.s3Out });
+    if (key === this.s3Key || this.stopped) return;
+    this.s3Env = {};
+    if (spec.s3Inputs.length > 0 || spec.s3Out) {
+      const e = await this.ctx.sidecar.call('serveS3', { inputs: [...spec.s3Inputs], out: spec.s3Out });
+      this.s3Env = { S3_ENDPOINT: e.endpoint, AWS_ACCESS_KEY_ID: e.accessKeyId, AWS_SECRET_ACCESS_KEY: e.secretAccessKey };
+    }
+    this.s3Key = key;
+    this.setSpec(spec);
   }
 
   private firstOfJob(job: string): boolean {
@@ -158,19 +186,25 @@ export class Worker {
     return true;
   }
 
-  /** A new pipeline version that changes sandbox_spec.network gets a sandbox to match before its code runs. */
+  /** A new pipeline version that changes sandbox_spec.network, transform.user or mounted secrets gets a sandbox to match before its code runs. */
   private async matchSandbox(): Promise<void> {
-    const want = isolatesNetwork(this.cfg, this.ctx.spec);
-    if (want === this.isolated || this.stopped) return;
+    if (this.stopped) return;
+    const want = sandboxKey(this.cfg, this.ctx.spec);
+    if (want === this.sandboxKey) return;
     this.ctx.sandbox.close();
-    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: want });
-    this.isolated = want;
+    const setup = await setupFor(this.cfg, this.ctx.spec);
+    this.ctx.sandbox = await Sandbox.start({ ...this.sandboxOptions, isolateNetwork: isolatesNetwork(this.cfg, this.ctx.spec), binds: setup.binds, switchUser: setup.switchUser });
+    this.sandboxKey = setup.key;
+    if (setup.runAs) this.ctx.runAs = setup.runAs;
+    else delete this.ctx.runAs;
+    this.ctx.notes = setup.notes;
     this.setSpec(this.ctx.spec);
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
       await this.matchSandbox();
+      await this.matchS3();
       if (this.ctx.spec.datumBatching) {
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
@@ -184,11 +218,20 @@ export class Worker {
         continue;
       }
       await this.matchSandbox();
+      await this.matchS3();
       await this.uploads.room();
       const { finished } = await executeDatum(this.ctx, p);
       this.uploads.add(finished);
     }
   }
+}
+
+function setupFor(cfg: WorkerConfig, spec: WorkerSpec): Promise<SandboxSetup> {
+  return sandboxSetup(spec, join(cfg.workerDir, 'secrets'), { uid: process.getuid?.(), sandboxed: cfg.sandbox !== 'off', isolateNetwork: isolatesNetwork(cfg, spec) });
+}
+
+function sandboxKey(cfg: WorkerConfig, spec: WorkerSpec): string {
+  return setupKey(spec, isolatesNetwork(cfg, spec), process.getuid?.());
 }
 
 function isolatesNetwork(cfg: WorkerConfig, spec: WorkerSpec): boolean {

@@ -1,6 +1,8 @@
 // Where access control keeps its state: $TUSK_HOME/auth/state.json (token
 // hashes, role bindings, sealed S3 secrets) and $TUSK_HOME/auth/master.key
 // (the key sealing S3 secrets and deriving pipeline tokens), both mode 0600,
+// and $TUSK_HOME/auth/secrets.key (the key sealing pipeline secrets, made on
+// the first `create secret`, whether or not access control is on),
 // each written to a temporary file, synced and renamed into place.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
@@ -27,6 +29,18 @@ export class AuthFile {
   async createKey(): Promise<Buffer> {
     const key = randomBytes(32);
     await this.write('master.key', key);
+    return key;
+  }
+
+  /** The key sealing pipeline secrets (secret-box.ts PIPELINE_SECRET): read, or made on first use. */
+  async secretsKey(): Promise<Buffer> {
+    try {
+      return await readFile(join(this.dir, 'secrets.key'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const key = randomBytes(32);
+    await this.write('secrets.key', key);
     return key;
   }
 

@@ -14,3 +14,4 @@ export { ROLES, covers, parseRole } from './roles.js';
 export type { Role, RepoRole } from './roles.js';
 export { ROOT_SUBJECT, parseSubject, pipelineOf } from './subject.js';
 export { parseTtl } from './tokens.js';
+export { PIPELINE_SECRET, seal, unseal } from './secret-box.js';

@@ -16,6 +16,7 @@ import type { ClientWritableStream } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { fromServiceError } from '../rpc/errors.js';
 import type { ModifyFileRequest, ModifyFileResponse, WholeFile } from '../gen/tusk/pfs.js';
+import type { LocalProof } from './local-proof.js';
 
 /** What a FileWriter sends after the stream's opening message: ModifyFile's file operations (PutDatumOutput takes the same, without deletes). */
 export type FileOp = Omit<ModifyFileRequest, 'open'>;
@@ -83,6 +84,19 @@ export class FileWriter<Result = ModifyFileResponse> {
       }
     }
     await this.send({ endFile: {} });
+  }
+
+  /**
+   * Has the daemon read `source` (an absolute path) from its own file system
+   * instead of sending the bytes; `proof` shows it that this caller runs as
+   * its user (see local-proof.ts). A daemon that may not (another user,
+   * machine or file system) fails the whole write with LocalFileRefused and
+   * applies nothing: write again with putFile. `size` is for onBytes.
+   */
+  async putLocalFile(path: string, source: string, proof: LocalProof, options: { append?: boolean; size?: number } = {}): Promise<void> {
+    await this.sendBatch();
+    await this.send({ localFile: { path, append: options.append ?? false, source, proof: proof.proof, nonce: proof.nonce } });
+    if (options.size) this.onBytes?.(options.size);
   }
 
   async deleteFile(path: string): Promise<void> {

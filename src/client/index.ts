@@ -3,13 +3,14 @@
 export { TuskClient } from './tusk-client.js';
 export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Trigger } from './tusk-client.js';
 export { FileWriter } from './file-writer.js';
+export { createLocalProof, isLoopbackAddress, type LocalProof } from './local-proof.js';
 export { dataBuffer } from '../rpc/file-wire.js';
 export { defaultAddress, DEFAULT_ADDRESS, tlsCa } from './connection.js';
 export type { ConnectOptions } from './connection.js';
 export { AuthClient } from './auth-client.js';
 export { runtimeToken } from './runtime-token.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
-export type { Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec } from './pps-client.js';
+export type { SecretInfo, Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec } from './pps-client.js';
 export { checkWorkerSpec } from './worker-spec.js';
 // Errors come back as the classes thrown in the daemon (TuskError.fromJSON): callers use instanceof or `code`.
 export * from '../errors/index.js';

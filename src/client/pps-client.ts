@@ -22,6 +22,8 @@ import {
   type ProvenanceNode,
   type RegisterResponse,
   type RunCronResponse,
+  type ListSecretResponse,
+  type SecretInfo,
   type Task,
   type TaskResult,
   type WorkerSpec,
@@ -31,7 +33,7 @@ import { CHANNEL_OPTIONS, connect, serverStream, unary, type ConnectOptions } fr
 import { FileWriter } from './file-writer.js';
 import { checkWorkerSpec } from './worker-spec.js';
 
-export type { Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
+export type { SecretInfo, Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
 
 /** A worker's registration: the pipeline version and its spec (always there, checked). */
 export type Registration = RegisterResponse & { spec: WorkerSpec };
@@ -50,6 +52,19 @@ export class PpsClient {
   /** Creates (or with `update`, updates) a pipeline from a YAML or JSON spec text. */
   createPipeline(spec: string, options: { update?: boolean; reprocess?: boolean; branch?: string; dryRun?: boolean } = {}): Promise<Pipeline> {
     return unary((cb) => this.pps.createPipeline({ spec, update: options.update ?? false, reprocess: options.reprocess ?? false, branch: options.branch ?? '', dryRun: options.dryRun ?? false }, cb));
+  }
+  /** Stores a secret (its values go in and never come back out). */
+  createSecret(name: string, data: Record<string, Buffer>): Promise<SecretInfo> {
+    return unary((cb) => this.pps.createSecret({ name, data }, cb));
+  }
+  async listSecrets(): Promise<SecretInfo[]> {
+    return (await unary<ListSecretResponse>((cb) => this.pps.listSecret({}, cb))).secrets;
+  }
+  inspectSecret(name: string): Promise<SecretInfo> {
+    return unary((cb) => this.pps.inspectSecret({ name }, cb));
+  }
+  async deleteSecret(name: string): Promise<void> {
+    await unary((cb) => this.pps.deleteSecret({ name }, cb));
   }
   inspectPipeline(name: string): Promise<Pipeline> {
     return unary((cb) => this.pps.inspectPipeline({ name, force: false }, cb));

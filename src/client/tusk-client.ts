@@ -24,6 +24,7 @@ import {
 } from '../gen/tusk/pfs.js';
 import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
+import type { LocalProof } from './local-proof.js';
 import { decodeGetFileResponse, encodeModifyFileRequest } from '../rpc/file-wire.js';
 
 /** The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts). */
@@ -165,8 +166,16 @@ export class TuskClient {
     return writer.close();
   }
 
-  async *getFile(file: string, range: { offset?: number; length?: number } = {}): AsyncIterable<Uint8Array> {
-    const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0 });
+  /**
+   * A file's bytes (or a range of them). With `local` (a daemon on this
+   * machine; see local-proof.ts), the daemon writes them into the existing
+   * file `local.path` itself and yields none (a daemon that does not know
+   * the request sends them as usual); it fails with LocalFileRefused if it may not.
+   */
+  async *getFile(file: string, range: { offset?: number; length?: number; local?: { path: string; proof: LocalProof } } = {}): AsyncIterable<Uint8Array> {
+    const l = range.local;
+    const localOutput = l ? { path: l.path, proof: l.proof.proof, nonce: l.proof.nonce } : undefined;
+    const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0, localOutput });
     for await (const msg of serverStream(stream)) yield msg.data;
   }
   /** Copies a file or folder by reference (no bytes move); one commit, or into the destination's open commit. */

@@ -17,6 +17,7 @@ export { CorruptObject, FileDataLoss } from './data-loss.js';
 export { CommitHasChildren, CommitHasDependants, CommitNotRemovable } from './history.js';
 export { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
+export { SecretExists, SecretNotFound } from './secrets.js';
 export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound } from './pps.js';
 export { InternalError } from './internal.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';

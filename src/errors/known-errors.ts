@@ -12,6 +12,7 @@ import { InvalidArgument, InvalidFileEntry, InvalidGlob, InvalidName, InvalidObj
 import { BranchNotFound, CommitNotFound, FileNotFound, NotFound, ObjectNotFound, RepoNotFound } from './not-found.js';
 import { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound } from './pps.js';
 import { NoSuchUpload } from './s3.js';
+import { SecretExists, SecretNotFound } from './secrets.js';
 import { EgressFailed, S3SourceNotFound, S3TransferFailed } from './s3-transfer.js';
 import { InvalidTrigger, TriggerCycle } from './trigger.js';
 import { knownErrors, type ErrorKind, type TuskErrorClass } from './tusk-error.js';
@@ -29,6 +30,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound,
   PipelineNotFound, PipelineExists, JobNotFound, DatumNotFound, OutputCollision, ExperimentNotFound, NotFastForward, ExperimentRunning,
   NoSuchUpload,
+  SecretNotFound, SecretExists,
   S3SourceNotFound, S3TransferFailed, EgressFailed,
   InvalidTrigger, TriggerCycle,
   StorageUnavailable, KubernetesUnavailable,

@@ -12,6 +12,7 @@ export type { SpecFormat } from './spec-text.js';
 export { validatePipelineSpec } from './spec-validate.js';
 export { cronProblem } from './spec-input.js';
 export { parseDuration } from './duration.js';
+export { quantityBytes } from './quantity.js';
 export { compileDatumGlob, normalizeGlob, globProblem, expandCaptures, captureRefs } from './glob.js';
 export type { DatumGlob } from './glob.js';
 export { planDatums } from './datums.js';

@@ -1,7 +1,7 @@
 // Pipelines: create (with its output repo), update (a new version), inspect,
 // list, stop, start and delete. Creating or updating a pipeline whose inputs
 // have commits runs a job on them at once.
-import { BranchNotFound, InUse, InvalidArgument, NotFound, PipelineExists, PipelineNotFound, RepoExists, RepoNotFound } from '../errors/index.js';
+import { BranchNotFound, InUse, InvalidArgument, InvalidSpec, NotFound, PipelineExists, PipelineNotFound, RepoExists, RepoNotFound, SecretNotFound } from '../errors/index.js';
 import { checkBranchName } from '../pfs/index.js';
 import { findCycle, inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -36,6 +36,7 @@ export class Pipelines {
     const triggers = specTriggers(spec);
     await this.checkInputs(spec, triggers);
     await this.checkCycle(spec);
+    await this.checkSecrets(spec);
     const version = existing ? (await this.ctx.store.lastVersion(spec.name)) + 1 : 1;
     if (spec.dryRun || options.dryRun) return record(spec, version, this.ctx.now(), existing);
     // input.pfs.trigger: the input branch follows its trigger's branch (set before the pipeline exists, so a move now runs it once, below).
@@ -160,6 +161,17 @@ export class Pipelines {
     }
     const cycle = findCycle(graph);
     if (cycle) throw new InvalidArgument('PipelineCycle', `pipeline "${spec.name}" would create a cycle${branch ? ` on branch ${branch}` : ''}: ${cycle.join(' → ')}`);
+  }
+
+  /** Every transform.secrets entry names a stored secret (and a key it has, when it names one). */
+  private async checkSecrets(spec: PipelineSpec): Promise<void> {
+    for (const s of spec.transform.secrets) {
+      const keys = this.ctx.deps.secrets ? await this.ctx.deps.secrets.keys(s.name) : undefined;
+      if (!keys) throw new SecretNotFound(s.name, `pipeline ${spec.name}: transform.secrets names secret "${s.name}", which does not exist (create it first: \`tusk create secret ${s.name} --from-literal KEY=VALUE\`)`);
+      if (s.key && !keys.includes(s.key)) throw new SecretNotFound(s.name, `pipeline ${spec.name}: secret "${s.name}" has no key "${s.key}" (its keys: ${keys.join(', ')})`);
+      if (!s.envVar && !s.mountPath) throw new InvalidSpec([{ path: 'transform.secrets', problem: `secret "${s.name}" sets neither env_var nor mount_path` }]);
+      if (s.envVar && !s.key) throw new InvalidSpec([{ path: 'transform.secrets', problem: `secret "${s.name}": env_var "${s.envVar}" needs the key to read it from` }]);
+    }
   }
 
   private async createOutputRepo(spec: PipelineSpec): Promise<void> {

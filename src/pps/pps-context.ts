@@ -15,6 +15,12 @@ import type { TreeId } from '../tree/index.js';
 import type { LogFn } from '../log/logger.js';
 import type { RetentionRule } from './datum-retention.js';
 
+/** The secret store as pipelines see it (transform.secrets): which keys a secret has, never its values. */
+export interface SecretKeys {
+  /** The keys of secret `name`, or undefined when there is no such secret. */
+  keys(name: string): Promise<readonly string[] | undefined>;
+}
+
 export interface PpsDeps {
   pfs: PfsAccess;
   /** Where datum outputs are stored and egress reads output files from (the content store PFS writes to). */
@@ -35,6 +41,8 @@ export interface PpsDeps {
   retentionIntervalMs?: number;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
+  /** The secret store; without it, a spec naming transform.secrets is refused. */
+  secrets?: SecretKeys;
 }
 
 export class PpsContext {

@@ -111,7 +111,9 @@ function readPfs(r: SpecReader, f: Field, within: Within): PfsInput | undefined 
   const commitField = fields.get('commit');
   const commit = r.string(commitField);
   if (commit !== undefined && !COMMIT_ID.test(commit)) r.add(commitField!.path, `${JSON.stringify(commit)} is not a commit ID (32 hex digits)`);
-  if (r.boolean(fields.get('s3')) === true) r.add(fields.get('s3')!.path, 'not supported by Tusk (inputs are files under /pfs)');
+  // s3: true — the sidecar also serves the input as the S3 bucket named after it; the bucket holds the whole commit, so (as Pachyderm requires) its glob is "/".
+  const s3 = r.boolean(fields.get('s3')) === true;
+  if (s3 && glob !== undefined && glob !== '/') r.add(fields.get('s3')!.path, `an S3 input is served whole as one bucket: its glob must be "/" (as Pachyderm requires), not ${JSON.stringify(glob)}`);
 
   const joinOn = r.string(fields.get('join_on'));
   const outerJoin = r.boolean(fields.get('outer_join')) ?? false;
@@ -149,6 +151,7 @@ function readPfs(r: SpecReader, f: Field, within: Within): PfsInput | undefined 
     ...(commit !== undefined && { commit }),
     glob: reference ? '/' : (glob ?? '/'),
     ...(reference && { reference }),
+    ...(s3 && { s3 }),
     lazy: r.boolean(fields.get('lazy')) ?? false,
     emptyFiles: r.boolean(fields.get('empty_files')) ?? false,
     ...(within === 'join' && joinOn !== undefined && { joinOn }),

@@ -267,10 +267,15 @@ describe('spec errors name the field path and the problem', () => {
   });
 
   it('real Pachyderm fields that would change behaviour if ignored are refused', () => {
-    expect(problemsOf(base({ s3_out: true }))).toEqual(['s3_out: not supported by Tusk']);
     expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['spout: not supported by Tusk']);
-    expect(problemsOf(base({ input: { pfs: { repo: 'r', glob: '/', s3: true } } }))).toEqual(['input.pfs.s3: not supported by Tusk (inputs are files under /pfs)']);
-    expect(parsePipelineSpec(base({ s3_out: false })).name).toBe('p');
+  });
+
+  it('takes s3_out and input.pfs.s3 (served whole: glob "/")', () => {
+    const spec = parsePipelineSpec(base({ s3_out: true, input: { pfs: { repo: 'r', glob: '/', s3: true } } }));
+    expect(spec.s3Out).toBe(true);
+    expect(spec.input).toMatchObject({ type: 'pfs', name: 'r', s3: true });
+    expect(parsePipelineSpec(base({ s3_out: false })).s3Out).toBeUndefined();
+    expect(problemsOf(base({ input: { pfs: { repo: 'r', glob: '/*', s3: true } } }))).toEqual(['input.pfs.s3: an S3 input is served whole as one bucket: its glob must be "/" (as Pachyderm requires), not "/*"']);
   });
 
   it('syntax errors carry a position', () => {

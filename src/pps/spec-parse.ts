@@ -5,8 +5,8 @@
 // Real Pachyderm fields fall in three groups: used (the PipelineSpec fields,
 // the Kubernetes placement ones read in spec-pod.ts); accepted and ignored
 // (listed in `ignoredFields` so callers can warn); refused with "not supported by Tusk"
-// because ignoring them would change what the pipeline does (s3_out, service,
-// spout, tf_job, determined, pfs.s3, egress to object storage or SQL). Any other
+// because ignoring them would change what the pipeline does (service,
+// spout, tf_job, determined, egress to object storage or SQL). Any other
 // field is "unknown field".
 import { InvalidSpec, type SpecProblem } from '../errors/index.js';
 import type { DatumSetSpec, Input, PipelineSpec, Resources, Secret, Transform } from './spec.js';
@@ -19,10 +19,10 @@ import { validatePipelineSpec } from './spec-validate.js';
 const USED = [
   'pipeline', 'description', 'input', 'transform', 'parallelism_spec', 'resource_requests', 'resource_limits',
   'datum_timeout', 'datum_tries', 'job_timeout', 'output_branch', 'egress', 'reprocess_spec', 'datum_set_spec',
-  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec',
+  'autoscaling', 'standby', 'salt', 'metadata', 'update', 'reprocess', 'dry_run', 'sandbox_spec', 's3_out',
 ];
 const IGNORED = ['spec_commit', 'maximum_expected_uptime'];
-const UNSUPPORTED = ['s3_out', 'service', 'spout', 'tf_job', 'determined'];
+const UNSUPPORTED = ['service', 'spout', 'tf_job', 'determined'];
 const TRANSFORM_FIELDS = [
   'image', 'cmd', 'stdin', 'env', 'secrets', 'image_pull_secrets', 'err_cmd', 'err_stdin', 'accept_return_code',
   'debug', 'user', 'working_dir', 'dockerfile', 'memory_volume', 'datum_batching',
@@ -144,6 +144,7 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
     ...(jobTimeoutMs !== undefined && { jobTimeoutMs }),
     outputBranch: outputBranch ?? 'master',
     ...(egress && { egress }),
+    ...(r.boolean(top.get('s3_out')) === true && { s3Out: true }),
     reprocessSpec: r.oneOf(top.get('reprocess_spec'), ['until_success', 'every_job'] as const) ?? 'until_success',
     ...(datumSetSpec && { datumSetSpec }),
     autoscaling: r.boolean(top.get('autoscaling')) ?? false,

@@ -21,10 +21,16 @@ const IGNORED_WHY: Record<string, string> = {
 export function specWarnings(spec: PipelineSpec): string[] {
   const out: string[] = [];
   const t = spec.transform;
-  if (t.user) out.push(`transform.user: the local runtime runs the code as the daemon's user, not "${t.user}"`);
-  if (t.secrets.length > 0) out.push('transform.secrets: not available on the local runtime (no secret store): the code gets neither the variables nor the files');
+  // transform.secrets takes effect (the local secret store, `tusk create secret`): no warning.
+  if (t.user) out.push(`transform.user: the local runtime runs the code as "${t.user}" only when tuskd runs as root; otherwise as tuskd's own user (each job's log then says why)`);
   if (spec.resourceRequests) out.push('resource_requests: recorded; the local runtime does not reserve resources (the kubernetes runtime sets them on the pod)');
-  if (spec.resourceLimits) out.push('resource_limits: recorded; the local runtime does not cap the code (the kubernetes runtime sets them on the pod)');
+  const limits = spec.resourceLimits;
+  if (limits) {
+    const others = [limits.cpu !== undefined && 'cpu', limits.gpu && 'gpu', limits.disk && 'disk'].filter(Boolean).join(', ');
+    const memory = limits.memory ? `memory caps the code's address space at ${limits.memory} (RLIMIT_AS); ` : '';
+    if (others || !memory) out.push(`resource_limits: ${memory}${others || 'nothing else'} is not capped by the local runtime (the kubernetes runtime sets it on the pod)`);
+    else out.push(`resource_limits: ${memory.replace(/; $/, '')} (the kubernetes runtime sets it on the pod)`);
+  }
   if (spec.autoscaling) out.push('autoscaling: the local runtime keeps parallelism_spec workers running');
   if (spec.standby) out.push('standby: the local runtime keeps its workers running between jobs');
   if (spec.datumSetSpec) out.push('datum_set_spec: workers take datums in batches of their own choosing; the sizes are ignored');

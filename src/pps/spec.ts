@@ -19,6 +19,8 @@ export interface PfsInput {
   readonly commit?: string;
   /** Mounted whole in every datum (glob "/"), and its commits start no job (Pachyderm's `reference: true`). */
   readonly reference?: boolean;
+  /** Also served as the S3 bucket named after the input by the sidecar (Pachyderm's `s3: true`; glob "/"). */
+  readonly s3?: boolean;
   /** Normalized glob: leading '/', no trailing '/'. */
   readonly glob: string;
   readonly lazy: boolean;
@@ -186,6 +188,8 @@ export interface PipelineSpec {
   /** Default "master". */
   readonly outputBranch: string;
   readonly egress?: { readonly url: string };
+  /** Pachyderm's s3_out: the sidecar serves the datum's output as the S3 bucket `out`. */
+  readonly s3Out?: boolean;
   /** Default "until_success". */
   readonly reprocessSpec: ReprocessSpec;
   readonly datumSetSpec?: DatumSetSpec;

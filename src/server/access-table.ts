@@ -120,6 +120,11 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pps.PpsApi/ExperimentDiff': rule(async (r, l) => on('repoReader', ...(await l.reposWithBranch(r.branch)))),
   '/tusk.pps.PpsApi/PromoteExperiment': rule(async (r, l) => on('repoWriter', ...(await l.reposWithBranch(r.branch)))),
   '/tusk.pps.PpsApi/Impact': rule((r, l) => (r.ref ? on('repoReader', repoOf(r.ref)) : on('repoReader', ...(l.specRepos(r.spec)?.inputs ?? [])))),
+  // Secrets (transform.secrets) are admin-managed: only a clusterAdmin creates, lists, inspects or deletes them.
+  '/tusk.pps.PpsApi/CreateSecret': rule(() => CLUSTER),
+  '/tusk.pps.PpsApi/ListSecret': rule(() => CLUSTER),
+  '/tusk.pps.PpsApi/InspectSecret': rule(() => CLUSTER),
+  '/tusk.pps.PpsApi/DeleteSecret': rule(() => CLUSTER),
 
   // WorkerApi: a pipeline's own workers and sidecars (or a clusterAdmin).
   '/tusk.pps.WorkerApi/Register': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),

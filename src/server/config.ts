@@ -33,6 +33,8 @@ export interface DaemonConfig {
   gcIntervalMs: number;
   /** --gc-pack-threshold (TUSK_GC_PACK_THRESHOLD): dead share of a pack at which it is rewritten (0..1, default 0.5). */
   gcPackThreshold: number;
+  /** TUSK_LOCAL_FILES=false: never read a file a local caller names (put file then always streams its bytes). */
+  localFiles: boolean;
   /** TUSK_DATUM_KEEP_JOBS / TUSK_DATUM_KEEP_AGE: datum results stay reusable while one of the newest N jobs of a pipeline branch used them, or while younger than the age (src/pps/datum-retention.ts). */
   retention: RetentionRule;
   /** TUSK_DATUM_PRUNE_INTERVAL: how often results outside the retention rule are pruned (default 1h). */
@@ -79,6 +81,7 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     s3Anonymous: booleanOf('TUSK_S3_ANONYMOUS', env.TUSK_S3_ANONYMOUS),
     workerLimits: workerLimitsOf(values['max-workers'] ?? env.TUSK_MAX_WORKERS, values['max-workers-per-pipeline'] ?? env.TUSK_MAX_WORKERS_PER_PIPELINE),
     isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
+    localFiles: env.TUSK_LOCAL_FILES === undefined ? true : booleanOf('TUSK_LOCAL_FILES', env.TUSK_LOCAL_FILES),
     tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
     gcIntervalMs: gcIntervalOf(values['gc-interval'] ?? env.TUSK_GC_INTERVAL),
     gcPackThreshold: shareOf('--gc-pack-threshold', values['gc-pack-threshold'] ?? env.TUSK_GC_PACK_THRESHOLD, DEFAULT_PACK_THRESHOLD),

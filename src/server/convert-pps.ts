@@ -1,5 +1,6 @@
 // Pipeline-system records → generated protobuf messages.
-import type { DatumUsageSummary, ExperimentRepo, ImpactRow, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
+import { quantityBytes } from '../pps/index.js';
+import type { DatumUsageSummary, ExperimentRepo, ImpactRow, Input, JobDatumRecord, JobRecord, LogEntry, PipelineRecord, PipelineSpec, ProvenanceNode } from '../pps/index.js';
 import type { Datum, ExperimentRepo as ExperimentRepoMsg, ImpactRow as ImpactRowMsg, Job, LogLine, Pipeline, ProvenanceNode as ProvenanceMsg, WorkerSpec } from '../gen/tusk/pps.js';
 
 export function pipelineMsg(p: PipelineRecord, workers: number, branchVersions: readonly { branch: string; version: number; spec: unknown }[] = [], datumUsage?: DatumUsageSummary): Pipeline {
@@ -86,9 +87,10 @@ export function impactRowMsg(r: ImpactRow): ImpactRowMsg {
   return { pipeline: r.pipeline, branch: r.branch, version: r.version, exact: r.exact, total: r.datums?.total ?? 0, run: r.datums?.run ?? 0, reused: r.datums?.reused ?? 0, note: r.note };
 }
 
-/** What a worker runs by, out of a pipeline spec (transform.image, user and secrets are the runtime's). */
+/** What a worker runs by, out of a pipeline spec (transform.image is the runtime's; secrets are resolved by the worker API). */
 export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
   const t = spec.transform;
+  const memory = spec.resourceLimits?.memory;
   return {
     cmd: [...t.cmd],
     stdin: [...t.stdin],
@@ -101,5 +103,19 @@ export function workerSpecMsg(spec: PipelineSpec): WorkerSpec {
     datumTries: spec.datumTries,
     datumTimeoutMs: spec.datumTimeoutMs ?? 0,
     isolateNetwork: spec.sandboxSpec?.network === false,
+    secretEnv: [],
+    secretMounts: [],
+    user: t.user,
+    memoryLimitBytes: memory ? (quantityBytes(memory) ?? 0) : 0,
+    memoryLimit: memory ?? '',
+    s3Inputs: s3Inputs(spec.input),
+    s3Out: Boolean(spec.s3Out),
   };
+}
+
+/** The names of the inputs served as S3 buckets (input.pfs.s3). */
+function s3Inputs(input: Input): string[] {
+  if (input.type === 'pfs') return input.s3 ? [input.name] : [];
+  if (input.type === 'cron') return [];
+  return (input.inputs as Input[]).flatMap(s3Inputs);
 }

@@ -36,6 +36,7 @@ import { Metrics } from './metrics.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
 import { ppsService } from './pps-service.js';
+import { SecretStore } from './secret-store.js';
 import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
@@ -113,6 +114,7 @@ export class Daemon {
         saved?.state,
         saved?.key,
       );
+      const secrets = new SecretStore({ meta, key: () => authFile.secretsKey(), clock, random });
       const gate = new AccessGate(authority, accessLookups(pfs, () => pps), log);
       // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
       const events = new ConsoleEvents();
@@ -157,6 +159,7 @@ export class Daemon {
         retentionIntervalMs: config.retentionIntervalMs,
         random,
         log: log.log,
+        secrets,
         // Pipeline egress (s3://bucket/prefix): endpoint and credentials from the daemon's AWS environment.
         egress: (url) => {
           const { store, close } = openS3Prefix(url, process.env);
@@ -170,9 +173,9 @@ export class Daemon {
         interceptors: [grpcMetricsInterceptor(metrics), authInterceptor(gate)],
       });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
-      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal));
-      grpc.addService(PpsApiService, ppsService(pps, runtime, log));
-      grpc.addService(WorkerApiService, workerService(pps, log));
+      grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal, { localFiles: config.localFiles }));
+      grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets));
+      grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes'));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
         // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.

@@ -11,7 +11,7 @@
 // queued bytes and files; a larger file streams through, the reader waiting
 // for it. A window of 0 stores one file at a time, in stream order.
 import { InvalidArgument } from '../errors/index.js';
-import type { DeleteFileOp, EndFile, PutFileHeader, WholeFiles } from '../gen/tusk/pfs.js';
+import type { DeleteFileOp, EndFile, LocalFile, PutFileHeader, WholeFiles } from '../gen/tusk/pfs.js';
 
 /** One message after the opening one (ModifyFileRequest and DatumOutputRequest share these fields). */
 export interface FileStreamMessage {
@@ -21,6 +21,7 @@ export interface FileStreamMessage {
   deleteFile?: DeleteFileOp | undefined;
   files?: WholeFiles | undefined;
   close?: object | undefined;
+  localFile?: LocalFile | undefined;
 }
 
 /** Where the files go. Without deleteFile, a delete is refused as an unexpected message. */
@@ -28,6 +29,9 @@ export interface FileSink {
   putFile(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, append: boolean): Promise<unknown>;
   deleteFile?(path: string): void;
 }
+
+/** Opens a file the daemon reads itself (`local_file`); throws LocalFileRefused when it may not. */
+export type LocalFileOpener = (req: LocalFile) => Promise<AsyncIterable<Uint8Array>>;
 
 /** How much queued small-file data may wait for the sink before reading pauses. */
 export interface StreamWindow {
@@ -53,7 +57,7 @@ export async function openingMessage<O>(messages: AsyncIterator<{ open?: O | und
  * write is stored and the stream ended after `close`; throws Cancelled (nothing
  * counts) if it ended without, BadStream on a malformed stream.
  */
-export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, sink: FileSink, isCancelled: () => boolean, window: StreamWindow, rpc: string): Promise<void> {
+export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, sink: FileSink, isCancelled: () => boolean, window: StreamWindow, rpc: string, openLocal?: LocalFileOpener): Promise<void> {
   const queue = new WriteWindow(window.bytes, window.files);
   let closed = false;
   for (;;) {
@@ -70,6 +74,9 @@ export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, si
         await queue.room(f.data.length);
         queue.add(sink.putFile(f.path, f.data, f.append), f.data.length);
       }
+    } else if (msg.localFile && openLocal) {
+      // Streamed through like a large file: the sink reads it while this waits.
+      await sink.putFile(msg.localFile.path, await openLocal(msg.localFile), msg.localFile.append);
     } else if (msg.deleteFile && sink.deleteFile) {
       sink.deleteFile(msg.deleteFile.path);
     } else {

@@ -10,7 +10,8 @@ import { toServiceError } from '../rpc/errors.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
-import { MODIFY_FILE_WINDOW, openingMessage, readFileOps } from './modify-file-stream.js';
+import { openLocalFile, openLocalOutput, refuseLocalFile, writeLocalOutput } from './local-file.js';
+import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
 import type { Logger } from '../log/logger.js';
 import type { RemovalResult } from '../pps/index.js';
 
@@ -29,7 +30,20 @@ export interface CommitRemovalApi {
   remove(action: 'delete' | 'squash', ref: string, options: { recursive?: boolean; dryRun?: boolean; force?: boolean }): Promise<RemovalResult>;
 }
 
-export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi): PfsApiServer {
+export interface PfsServiceOptions {
+  /** Read files a caller on this machine names (ModifyFile's local_file; see local-file.ts). Default true. */
+  localFiles?: boolean;
+}
+
+export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, options: PfsServiceOptions = {}): PfsApiServer {
+  const openLocal: LocalFileOpener =
+    options.localFiles === false
+      ? refuseLocalFile
+      : async (req) => {
+          const data = await openLocalFile(req);
+          log.log('info', 'local_file_read', { source: req.source, path: req.path });
+          return data;
+        };
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const branchRef = (text: string) => {
     const ref = parseRef(text);
@@ -80,7 +94,7 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi): Pf
     }),
 
     modifyFile: (call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>, callback: sendUnaryData<ModifyFileResponse>) => {
-      modifyFile(pfs, call).then(
+      modifyFile(pfs, call, openLocal).then(
         (res) => callback(null, res),
         (err) => {
           if (!call.cancelled) log.log('debug', 'rpc_failed', { rpc: 'ModifyFile', code: (err as { code?: string }).code, message: (err as Error).message });
@@ -91,7 +105,14 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi): Pf
     getFile: (call) => {
       (async () => {
         const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
-        if (await sendData(call, data)) call.end();
+        const local = call.request.localOutput;
+        if (local?.path) {
+          // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
+          const fh = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local);
+          const bytes = await writeLocalOutput(fh, data);
+          log.log('info', 'local_file_written', { path: local.path, bytes });
+          call.end();
+        } else if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
     },
     copyFile: u('CopyFile', async (req) => {
@@ -133,13 +154,13 @@ async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, da
 }
 
 /** ModifyFile: open names a branch or open commit; the files are applied as one commit once the stream ended after close. */
-async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>): Promise<ModifyFileResponse> {
+async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest, ModifyFileResponse>, openLocal: LocalFileOpener): Promise<ModifyFileResponse> {
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const open = await openingMessage(messages, 'ModifyFile');
   const upload = await pfs.upload(open.target, open.description || undefined, open.force);
   let result;
   try {
-    await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile');
+    await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile', openLocal);
     result = await upload.commit();
   } finally {
     upload.abandon(); // the client went away or sent bad input: what it stored becomes collectable

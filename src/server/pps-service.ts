@@ -8,8 +8,9 @@ import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg,
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerRuntime } from '../pps/index.js';
+import type { SecretStore } from './secret-store.js';
 
-export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsApiServer {
+export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secrets: SecretStore): PpsApiServer {
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const pipeline = async (p: Parameters<typeof pipelineMsg>[0]) => pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p));
   return {
@@ -33,6 +34,11 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger): PpsAp
       const rows = req.ref ? await pps.impactOfRef(req.ref) : await pps.impactOfSpec(req.spec, req.branch || undefined, req.reprocess);
       return { rows: rows.map(impactRowMsg) };
     }),
+    // Secrets: names and keys in, names and keys out; values never leave through this API.
+    createSecret: u('CreateSecret', async (req) => secrets.create(req.name, req.data)),
+    listSecret: u('ListSecret', async () => ({ secrets: await secrets.list() })),
+    inspectSecret: u('InspectSecret', async (req) => secrets.inspect(req.name)),
+    deleteSecret: u('DeleteSecret', async (req) => (await secrets.delete(req.name), {})),
     runCron: u('RunCron', async (req) => {
       await pps.pipelines.get(req.name);
       const ids = await pps.crons.tick(req.name, req.input || undefined);

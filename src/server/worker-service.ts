@@ -3,9 +3,11 @@
 // gets the WorkerSpec of a pipeline version once: NextTasks leaves it out
 // when the worker says it already has that version's.
 import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
-import type { Pps } from '../pps/index.js';
+import type { PipelineSpec, Pps } from '../pps/index.js';
+import { SecretNotFound } from '../errors/index.js';
+import type { SecretStore } from './secret-store.js';
 import type { TaskWithData } from '../pps/index.js';
-import type { DatumOutputRequest, DatumOutputResponse, Task, WorkerApiServer } from '../gen/tusk/pps.js';
+import type { DatumOutputRequest, DatumOutputResponse, Task, WorkerApiServer, WorkerSpec } from '../gen/tusk/pps.js';
 import { toServiceError } from '../rpc/errors.js';
 import { checkDatumRef } from '../worker-protocol/index.js';
 import { workerSpecMsg } from './convert-pps.js';
@@ -13,18 +15,23 @@ import { unaryHandler } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import { openingMessage, readFileOps } from './modify-file-stream.js';
 
-export function workerService(pps: Pps, log: Logger): WorkerApiServer {
+/**
+ * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
+ * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
+ */
+export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false): WorkerApiServer {
+  const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
       const p = await pps.register(req.pipeline, req.worker);
-      return { pipelineVersion: p.version, spec: workerSpecMsg(p.spec) };
+      return { pipelineVersion: p.version, spec: await specOf(p.spec) };
     }),
     nextTasks: unaryHandler(log, 'NextTasks', async (req, call) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       const { tasks, pipeline } = await pps.nextTasksWithData(req.pipeline, req.worker, req.max, req.waitMs, abort.signal);
       const known = pipeline.version === req.knownVersion;
-      return { tasks: tasks.map(taskMsg), pipelineVersion: pipeline.version, spec: known ? undefined : workerSpecMsg(pipeline.spec) };
+      return { tasks: tasks.map(taskMsg), pipelineVersion: pipeline.version, spec: known ? undefined : await specOf(pipeline.spec) };
     }),
     report: unaryHandler(log, 'Report', async (req) => {
       const outcomes = req.results.map((r) => ({
@@ -65,6 +72,21 @@ async function putDatumOutput(pps: Pps, call: ServerReadableStream<DatumOutputRe
   const upload = await pps.datumOutput(checkDatumRef(await openingMessage(messages, 'PutDatumOutput')));
   await readFileOps(messages, upload, () => call.cancelled, { bytes: 0, files: 0 }, 'PutDatumOutput');
   return upload.finish();
+}
+
+/** The WorkerSpec with transform.secrets' values: env_var from its key, mount_path with every key as a file. */
+async function workerSpecWithSecrets(spec: PipelineSpec, store: SecretStore): Promise<WorkerSpec> {
+  const msg = workerSpecMsg(spec);
+  for (const s of spec.transform.secrets) {
+    const values = await store.values(s.name);
+    if (s.envVar) {
+      const value = values[s.key];
+      if (value === undefined) throw new SecretNotFound(s.name, `secret "${s.name}" has no key "${s.key}"`);
+      msg.secretEnv.push({ name: s.envVar, value: value.toString('utf8') });
+    }
+    if (s.mountPath) msg.secretMounts.push({ path: s.mountPath, files: Object.entries(values).map(([key, data]) => ({ key, data })) });
+  }
+  return msg;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -288,6 +288,23 @@ describe('content store', () => {
     }
   });
 
+  it('reads back every file when sessions one after another, and one session across flushes, reuse the same slab memory', async () => {
+    const store = await open(new MemoryStore());
+    const written: [Promise<FileContent>, Buffer][] = [];
+    for (let round = 0; round < 4; round++) {
+      const s = store.writer();
+      for (let f = 0; f < 3; f++) {
+        const data = bytes(round * 10 + f, 2_000_000 + round * 77_777 + f); // carried across slabs, cut mid-slab
+        written.push([s.writeFile(pieces(data, 65_536)), data]);
+        await s.flush(); // idle: the slab memory goes back to the store, and the next write takes it again
+      }
+      const small = bytes(500 + round, 1234);
+      written.push([s.writeFile(small), small]);
+      await s.close();
+    }
+    for (const [content, data] of written) expect(sha(await store.readBytes(await content))).toBe(sha(data));
+  });
+
   it('fails the session, not silently, when the object store refuses writes', async () => {
     const objects = new MemoryStore();
     objects.put = async () => { throw new Error('bucket is gone'); };

@@ -15,7 +15,8 @@ import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
-import { WriteSession } from './file-writer.js';
+import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession } from './file-writer.js';
+import { SlabPools } from './slab-pool.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
@@ -45,6 +46,10 @@ export class ContentStore {
   private readonly writerIndex: ChunkIndex;
   private readonly reader: FileReader;
   private hasher?: Hasher;
+  /** Slab memory the write sessions share, one session after another (see slab-pool.ts). */
+  private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
+  /** Written pack buffers the sessions share, for the same reason. */
+  private readonly packBuffers: Uint8Array[] = [];
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
@@ -94,6 +99,8 @@ export class ContentStore {
       hasher: this.hasher,
       chunking: this.options.chunking,
       packSize: this.options.packSize,
+      slabPools: this.slabPools,
+      packBuffers: this.packBuffers,
     });
   }
 

@@ -32,7 +32,13 @@ import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
 import { PackWriter, type PackWriterStats } from './pack-writer.js';
 import { encodeRefs } from './ref-codec.js';
-import { SlabPool, type Slab } from './slab-pool.js';
+import { SlabPools, type Slab, type SlabPool } from './slab-pool.js';
+import type { GearLoop } from './chunker.js';
+
+export const DEFAULT_SLAB_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_MAX_SLABS = 4;
+/** Pack buffers a shared pool keeps after a flush (2 × 16 MiB): many small sessions in a row (S3 parts and puts) reuse them. */
+const KEPT_PACK_BUFFERS = 2;
 
 /** Files with more slices than this keep them in ref-list blobs. */
 export const INLINE_REFS = 32;
@@ -52,6 +58,10 @@ export interface WriteSessionOptions {
   /** Size of a slab of the stream window, and how many may be in use at once. */
   slabSize?: number;
   maxSlabs?: number;
+  /** Where the session takes its slab memory from and gives it back to when idle (shared by a content store's sessions). */
+  slabPools?: SlabPools;
+  /** Written pack buffers to reuse, shared by a content store's sessions (see PackWriterOptions.spare). */
+  packBuffers?: Uint8Array[];
 }
 
 export interface WriteStats {
@@ -88,7 +98,9 @@ type Item = { start: number; end: number; file?: undefined } | { file: FileRecor
 
 export class WriteSession {
   private readonly scanner: ChunkScanner;
-  private readonly slabs: SlabPool;
+  private readonly pools: SlabPools;
+  /** The slab memory, taken on the first write and given back when a flush leaves the session idle. */
+  private slabs?: SlabPool;
   private readonly largeFile: number;
   private readonly packs: PackWriter;
   private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
@@ -120,13 +132,23 @@ export class WriteSession {
   constructor(objects: ObjectStore, private readonly options: WriteSessionOptions) {
     const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
     this.largeFile = options.largeFile ?? chunking.maxSize;
-    const slabSize = options.slabSize ?? 4 * 1024 * 1024;
+    const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
-    this.slabs = new SlabPool(slabSize, options.maxSlabs ?? 4);
-    this.scanner = new ChunkScanner(chunking, this.slabs.kernel);
+    this.pools = options.slabPools ?? new SlabPools(slabSize, options.maxSlabs ?? DEFAULT_MAX_SLABS, 1);
+    if (this.pools.slabSize !== slabSize) throw new RangeError('the slab pools hold slabs of another size');
+    // The gear loop of whichever pool the session holds (the scanner is reset whenever the pool changes).
+    const session = this;
+    const loop: GearLoop = {
+      run: (buf, i, avgStop, maxStop, h, ms, ml) => this.pool().kernel.run(buf, i, avgStop, maxStop, h, ms, ml),
+      get hash() {
+        return session.pool().kernel.hash;
+      },
+    };
+    this.scanner = new ChunkScanner(chunking, loop);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
       onSeal: (id) => options.index.announce?.(id),
+      ...(options.packBuffers ? { spare: options.packBuffers, keepSpare: KEPT_PACK_BUFFERS } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
     });
   }
@@ -305,6 +327,7 @@ export class WriteSession {
   private postBatch(): void {
     if (this.ops.length === 0) return;
     const slab = this.slab!;
+    const pool = this.slabs!;
     const items = this.items;
     const results = this.options.hasher.run(slab.buf, this.ops);
     results.catch(() => undefined); // observed by the commit below
@@ -319,7 +342,7 @@ export class WriteSession {
         this.fail(err);
       } finally {
         slab.batches--;
-        this.slabs.releaseIfIdle(slab);
+        pool.releaseIfIdle(slab);
       }
     });
   }
@@ -405,6 +428,17 @@ export class WriteSession {
     await this.commits;
     if (this.failure !== undefined) throw this.failure;
     await this.packs.flush();
+    // Idle now: every batch is committed and the open chunk was cut, so nothing is carried to a next slab.
+    if (this.slabs) {
+      const pool = this.slabs;
+      this.slabs = undefined;
+      this.slab = undefined;
+      this.pools.give(pool);
+    }
+  }
+
+  private pool(): SlabPool {
+    return (this.slabs ??= this.pools.take());
   }
 
   private async durable(packId: string, entries: PackEntry[]): Promise<void> {
@@ -419,12 +453,12 @@ export class WriteSession {
   private async nextSlab(): Promise<Slab> {
     this.postBatch();
     const old = this.slab;
-    const next = await this.slabs.take();
+    const next = await this.pool().take();
     if (old) {
       next.buf.set(old.buf.subarray(this.chunkStart - old.base, this.pos - old.base), 0);
       next.base = this.chunkStart;
       old.current = false;
-      this.slabs.releaseIfIdle(old);
+      this.pool().releaseIfIdle(old);
     } else next.base = this.pos;
     this.slab = next;
     return next;
@@ -436,6 +470,6 @@ export class WriteSession {
     for (let i = this.filesHead; i < this.files.length; i++) this.files[i]!.reject(err);
     this.files = [];
     this.filesHead = 0;
-    this.slabs.abort(err);
+    this.slabs?.abort(err);
   }
 }

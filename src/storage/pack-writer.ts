@@ -36,6 +36,13 @@ export interface PackWriterOptions {
   newId?: () => string;
   /** Called when a pack is sealed, before any of it is written (the collector must know of it before it can be listed). */
   onSeal?: (packId: string) => void;
+  /**
+   * Written pack buffers (of `packSize` bytes) to reuse, shared by a content
+   * store's sessions; `keepSpare` of them stay after a flush. Default: this
+   * writer's own, all dropped on flush.
+   */
+  spare?: Uint8Array[];
+  keepSpare?: number;
   /** Called after a pack and its index are durable, before `flush()` resolves. */
   onDurable?: (packId: string, entries: PackEntry[]) => Promise<void> | void;
 }
@@ -65,7 +72,8 @@ export class PackWriter {
   private entries: PackEntry[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   /** Buffers of written packs, reused: fresh memory costs a page fault per 4 KiB on first touch. */
-  private readonly spare: Uint8Array[] = [];
+  private readonly spare: Uint8Array[];
+  private readonly keepSpare: number;
   private failure: unknown;
 
   constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
@@ -74,6 +82,8 @@ export class PackWriter {
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
     this.onSeal = options.onSeal;
+    this.spare = options.spare ?? [];
+    this.keepSpare = options.keepSpare ?? 0;
   }
 
   /**
@@ -104,7 +114,7 @@ export class PackWriter {
   async flush(): Promise<void> {
     if (this.used > 0) this.seal();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-    this.spare.length = 0; // a flush usually ends a burst: give the memory back
+    if (this.spare.length > this.keepSpare) this.spare.length = this.keepSpare; // a flush usually ends a burst: give the memory back
     this.throwIfFailed();
   }
 
@@ -144,10 +154,14 @@ export class PackWriter {
   private reserve(extra: number): void {
     const need = this.used + extra;
     if (need <= this.buf.length) return;
-    let size = Math.max(this.buf.length * 2, this.lastCapacity);
-    while (size < need) size *= 2;
-    size = Math.max(Math.min(size, this.packSize), need);
-    const grown = (size === this.packSize && this.spare.pop()) || Buffer.allocUnsafe(size);
+    // A spare full-size buffer, if any, at once: cheaper than growing fresh memory step by step.
+    let grown = need <= this.packSize ? this.spare.pop() : undefined;
+    if (!grown) {
+      let size = Math.max(this.buf.length * 2, this.lastCapacity);
+      while (size < need) size *= 2;
+      size = Math.max(Math.min(size, this.packSize), need);
+      grown = Buffer.allocUnsafe(size);
+    }
     grown.set(this.buf.subarray(0, this.used));
     this.buf = grown;
   }

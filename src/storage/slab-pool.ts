@@ -3,6 +3,12 @@
 // and a hash worker reads them in place). A slab is handed out, filled, and
 // comes back once it is no longer the one being filled and every hash batch
 // over it has been committed; a writer that runs ahead of hashing waits here.
+//
+// Pools are kept for reuse (SlabPools) by the sessions of one content store:
+// a session hands its pool back once it is idle after a flush, and the next
+// session (an S3 part, a PutObject) takes it instead of allocating 16 MiB of
+// fresh shared memory, whose first touch and later collection (a full GC each
+// time the external memory grows) cost more than hashing a small write.
 import { GearKernel } from './gear-kernel.js';
 
 export interface Slab {
@@ -50,9 +56,34 @@ export class SlabPool {
     this.waiters.shift()?.();
   }
 
+  /** Makes every slab free again (call only when no hash batch is pending on any); false if the pool failed or has waiters. */
+  reset(): boolean {
+    if (this.failure || this.waiters.length > 0) return false;
+    this.free.length = 0;
+    for (let i = 0; i < this.created; i++) this.free.push({ buf: this.kernel.view(i * this.slabSize, this.slabSize), base: 0, batches: 0, current: false });
+    return true;
+  }
+
   /** Fails every waiting and future take() with `error`. */
   abort(error: unknown): void {
     this.failure ??= { error };
     for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/** Idle slab pools of one size, kept for the next write session (at most `keep`). */
+export class SlabPools {
+  private readonly idle: SlabPool[] = [];
+
+  constructor(readonly slabSize: number, readonly maxSlabs: number, private readonly keep = 2) {}
+
+  take(): SlabPool {
+    return this.idle.pop() ?? new SlabPool(this.slabSize, this.maxSlabs);
+  }
+
+  /** Takes back the pool of a session that is idle (no hash batch pending on it). */
+  give(pool: SlabPool): void {
+    if (this.idle.length >= this.keep || !pool.reset()) return;
+    this.idle.push(pool);
   }
 }

@@ -54,6 +54,8 @@ export interface SidecarOps {
   /** Without `datum` the output is dropped and `output` is ''. */
   /** A small output comes back `inline` (files in base64) with output '', for the worker to send with the result. */
   finish: { args: { slot: string; datum?: DatumRef }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
+  /** input.pfs.s3 / s3_out: serve those inputs (and `out`) as S3 buckets on a loopback endpoint; the same args answer the same endpoint. */
+  serveS3: { args: { inputs: string[]; out: boolean }; result: { endpoint: string; accessKeyId: string; secretAccessKey: string } };
 }
 
 export type Op = keyof SidecarOps;
@@ -171,7 +173,7 @@ export function serveSidecar(server: Server, handlers: Handlers, onBadFrame: (li
   });
 }
 
-const OPS: readonly string[] = ['ping', 'reset', 'prepare', 'activate', 'clearOut', 'finish'] satisfies Op[];
+const OPS: readonly string[] = ['ping', 'reset', 'prepare', 'activate', 'clearOut', 'finish', 'serveS3'] satisfies Op[];
 
 /** A request frame as it arrived, checked: a known op whose arguments have the fields its handler reads. */
 export function checkRequest(raw: unknown): RequestFrame {
@@ -185,6 +187,9 @@ export function checkRequest(raw: unknown): RequestFrame {
   }
   if (frame.op === 'prepare' && !Array.isArray(args.inputs)) throw new BadWorkerMessage('prepare arguments', 'inputs is not a list');
   if (frame.op === 'finish' && args.datum !== undefined) checkDatumRef(args.datum as DatumRef);
+  if (frame.op === 'serveS3' && (!Array.isArray(args.inputs) || !args.inputs.every((i) => typeof i === 'string') || typeof args.out !== 'boolean')) {
+    throw new BadWorkerMessage('serveS3 arguments', 'inputs must be a list of names and out a boolean');
+  }
   return { id: frame.id as number, op: frame.op as Op, args };
 }
 

@@ -1,14 +1,15 @@
 // tusk get file REPO@REF:/PATH [-o LOCAL] [-r]
 // Streams the file to standard output, or to LOCAL through a temporary file
 // that is renamed into place only when every byte arrived.
-import { createWriteStream, rmSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { localError } from '../local-files.js';
+import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import { startProgress } from '../progress.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
@@ -25,20 +26,25 @@ export const getFile: CommandDef = {
       .action(async (file: string, opts: { output?: string; recursive?: boolean }) => {
         const { path } = splitFileRef(file);
         if (path === undefined || path === '') throw usageError(`get file needs a path: ${file}:/PATH`);
-        if (opts.recursive) {
-          if (opts.output === undefined) throw usageError('get file -r needs a local folder: -o DIR');
-          await downloadTree(ctx, file, opts.output);
-        } else if (opts.output === undefined) {
-          await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
-        } else {
-          await download(ctx, file, path, opts.output);
+        const local = opts.output !== undefined && localTransferWanted(ctx) ? new LazyProof() : undefined;
+        try {
+          if (opts.recursive) {
+            if (opts.output === undefined) throw usageError('get file -r needs a local folder: -o DIR');
+            await downloadTree(ctx, file, opts.output, local);
+          } else if (opts.output === undefined) {
+            await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
+          } else {
+            await download(ctx, file, path, opts.output, local);
+          }
+        } finally {
+          await local?.dispose();
         }
       });
   },
 };
 
 /** Every file under the path of `file` (read at one commit, so the copy is consistent) into `dir`, keeping the relative layout. */
-async function downloadTree(ctx: CliContext, file: string, dir: string): Promise<void> {
+async function downloadTree(ctx: CliContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
   const { ref } = splitFileRef(file);
   const at = await ctx.client().inspectFile(file);
   const repo = ref.slice(0, ref.indexOf('@') < 0 ? ref.length : ref.indexOf('@'));
@@ -51,14 +57,29 @@ async function downloadTree(ctx: CliContext, file: string, dir: string): Promise
     await mkdir(dirname(dest), { recursive: true }).catch((err) => {
       throw localError(dirname(dest), err);
     });
-    await download(ctx, `${repo}@${at.commit}:${f.path}`, f.path, dest);
+    await download(ctx, `${repo}@${at.commit}:${f.path}`, f.path, dest, local);
   }
 }
 
-async function download(ctx: CliContext, file: string, repoPath: string, local: string): Promise<void> {
+/**
+ * With `via` (a daemon on this machine), the daemon writes the temporary file
+ * itself; if it refuses, the bytes are fetched as usual.
+ */
+async function download(ctx: CliContext, file: string, repoPath: string, local: string, via?: LazyProof): Promise<void> {
   let dest = local;
   const existing = await stat(local).catch(() => undefined);
   if (existing?.isDirectory()) dest = join(local, basename(repoPath));
+  if (via) {
+    try {
+      return await downloadTo(ctx, file, dest, via);
+    } catch (err) {
+      if (!isLocalRefusal(err)) throw err;
+    }
+  }
+  await downloadTo(ctx, file, dest, undefined);
+}
+
+async function downloadTo(ctx: CliContext, file: string, dest: string, via: LazyProof | undefined): Promise<void> {
   const info = ctx.stderrIsTTY ? await ctx.client().inspectFile(file) : undefined;
   const progress = await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
   const temp = `${dest}.tusk-partial-${process.pid}`;
@@ -79,9 +100,14 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
     }
   };
   try {
-    const out = createWriteStream(temp);
+    // Created before the call: with `via` the daemon writes into it (and we write only what it might send anyway).
+    const fh = await open(temp, 'w').catch((err) => {
+      throw localError(dest, err);
+    });
+    const out = fh.createWriteStream();
     out.on('error', () => {}); // reported by pipeline
-    await pipeline(Readable.from(counted(ctx.client().getFile(file))), out).catch((err) => {
+    const target = via ? { path: resolve(temp), proof: await via.get() } : undefined;
+    await pipeline(Readable.from(counted(ctx.client().getFile(file, { local: target }))), out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
     });
     await rename(temp, dest).catch((err) => {

@@ -61,6 +61,7 @@ import { startCommit } from './start-commit.js';
 import { startPipeline } from './start-pipeline.js';
 import { stopPipeline } from './stop-pipeline.js';
 import { subvenance } from './subvenance.js';
+import { createSecret, deleteSecret, inspectSecret, listSecret } from './secrets.js';
 import { up } from './up.js';
 import { updatePipeline } from './update-pipeline.js';
 import { version } from './version.js';
@@ -108,6 +109,10 @@ export const COMMANDS: readonly CommandDef[] = [
   runPipeline,
   runCron,
   renderPipeline,
+  createSecret,
+  listSecret,
+  inspectSecret,
+  deleteSecret,
   impact,
   experimentDiff,
   experimentPromote,

@@ -3,12 +3,13 @@
 // (or every object under an S3 prefix) becomes one commit (or lands in the open
 // commit); a read error, local or S3, aborts the stream and nothing is written.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { loadLocal, localError, readLocal, statLocal, walkFiles } from '../local-files.js';
+import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
 import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
@@ -77,30 +78,60 @@ async function run(ctx: CliContext, target: string, opts: PutOptions, _command: 
   if (opts.append && opts.overwrite) throw usageError('--append and --overwrite contradict each other');
   if (opts.file !== undefined && opts.inputFile !== undefined) throw usageError('give -f or -i, not both');
   const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
+  const local = localTransferWanted(ctx) ? new LazyProof() : undefined;
   let response;
   try {
-    const progress = await startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
-    const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
+    const write = async (via: LazyProof | undefined) => {
+      const progress = await startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
+      const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
+      try {
+        await plan.write(writer, { append: !!opts.append, local: via }, () => progress.fileDone());
+        return await writer.close();
+      } catch (err) {
+        writer.abort();
+        throw err;
+      } finally {
+        progress.stop();
+      }
+    };
     try {
-      await plan.write(writer, { append: !!opts.append }, () => progress.fileDone());
-      response = await writer.close();
+      response = await write(local);
     } catch (err) {
-      writer.abort();
-      throw err;
-    } finally {
-      progress.stop();
+      // The daemon may not read our files (another user, machine or container): nothing was applied; send the bytes.
+      if (!local?.used || !isLocalRefusal(err)) throw err;
+      response = await write(undefined);
     }
   } finally {
     plan.close?.();
+    await local?.dispose();
   }
   const commit = response.commit!;
   emit(ctx, format, () => ({ ...commitJson(commit), filesWritten: response.filesWritten, bytesWritten: response.bytesWritten }), () => commit.id);
 }
 
+/** Files at least this large are handed to a daemon on this machine by path (below, sending them costs little). */
+const LOCAL_MIN = 4 * 1024 * 1024;
+
+/** A local file: by path to a daemon that may read it (large files), else its bytes. */
+async function putLocal(w: FileWriter, dest: string, file: string, o: WriteOptions, size?: number): Promise<void> {
+  const bytes = size ?? (o.local ? (await statLocal(file)).size : 0);
+  if (o.local && bytes >= LOCAL_MIN) {
+    await w.putLocalFile(dest, resolve(file), await o.local.get(), { append: o.append, size: bytes });
+    return;
+  }
+  await w.putFile(dest, readLocal(file, { reuse: true }), { ...o, reusedBuffer: true });
+}
+
+interface WriteOptions {
+  append: boolean;
+  /** Hand large local files to the daemon by path (see src/server/local-file.ts). */
+  local?: LazyProof;
+}
+
 interface PutPlan {
   totalBytes: number;
   totalFiles: number;
-  write(writer: FileWriter, options: { append: boolean }, fileDone: () => void): Promise<void>;
+  write(writer: FileWriter, options: WriteOptions, fileDone: () => void): Promise<void>;
   /** Releases what the plan holds open (an S3 client). */
   close?(): void;
 }
@@ -171,7 +202,10 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
       totalFiles,
       async write(w, o, fileDone) {
         for await (const f of walkFiles(root)) {
-          await w.putFile(dirEntryDestination(repoPath, f.rel), loadLocal(f.abs, SMALL, { reuse: true }), { ...o, reusedBuffer: true });
+          const dest = dirEntryDestination(repoPath, f.rel);
+          const data = loadLocal(f.abs, SMALL, { reuse: true });
+          if (data instanceof Uint8Array) await w.putFile(dest, data, { append: o.append });
+          else await putLocal(w, dest, f.abs, o); // larger than SMALL: not read yet
           fileDone();
         }
       },
@@ -179,7 +213,7 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
   }
   if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
   const dest = fileDestination(repoPath, opts.file);
-  return { totalBytes: st.size, totalFiles: 1, write: (w, o) => w.putFile(dest, readLocal(opts.file, { reuse: true }), { ...o, reusedBuffer: true }) };
+  return { totalBytes: st.size, totalFiles: 1, write: (w, o) => putLocal(w, dest, opts.file, o, st.size) };
 }
 
 /** `--untar`: the archive (a local file, standard input or a URL) is unpacked into PATH as it streams. */

@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Endpoint, type S3Endpoint } from './s3-endpoint.js';
+
+let dir: string;
+let endpoint: S3Endpoint;
+const silent = { log() {} };
+const client = (secret?: string) =>
+  new S3Client({
+    endpoint: endpoint.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    credentials: { accessKeyId: endpoint.accessKeyId, secretAccessKey: secret ?? endpoint.secretAccessKey },
+  });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tusk-s3-endpoint-'));
+  mkdirSync(join(dir, 'images', 'a'), { recursive: true });
+  mkdirSync(join(dir, 'out'));
+  writeFileSync(join(dir, 'images', 'a', '1.png'), 'one');
+  writeFileSync(join(dir, 'images', 'b.png'), 'bee');
+  endpoint = await startS3Endpoint({ pfs: dir, inputs: ['images'], out: true, log: silent });
+});
+afterAll(() => {
+  endpoint?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the sidecar S3 endpoint', () => {
+  it('lists and reads an input bucket, and writes what the code PUTs to out/', async () => {
+    const s3 = client();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'images' }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(['a/1.png', 'b.png']);
+    const folders = await s3.send(new ListObjectsV2Command({ Bucket: 'images', Delimiter: '/' }));
+    expect(folders.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['a/']);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'images', Key: 'a/1.png' }));
+    expect(await got.Body!.transformToString()).toBe('one');
+    await s3.send(new PutObjectCommand({ Bucket: 'out', Key: 'edges/1.png', Body: 'edge' }));
+    expect(readFileSync(join(dir, 'out', 'edges', '1.png'), 'utf8')).toBe('edge');
+  });
+
+  it('refuses writes to inputs, unknown buckets, keys leaving the bucket and wrong signatures', async () => {
+    const s3 = client();
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'images', Key: 'x', Body: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'secrets', Key: 'x' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'images', Key: 'nope.png' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'images', Key: '../out/edges/1.png' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    await expect(client('wrong').send(new ListObjectsV2Command({ Bucket: 'images' }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+  });
+});

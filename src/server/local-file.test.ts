@@ -1,0 +1,81 @@
+// The daemon reads a file a caller names only for a caller that proves it
+// runs as the daemon's user; anything else is refused before a byte is read.
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkProof, openLocalFile, openLocalOutput, writeLocalOutput } from './local-file.js';
+
+let dir: string;
+/** What the CLI makes (src/client/local-proof.ts): a nonce in a file only its owner may read. */
+let proof: { proof: string; nonce: string };
+let source: string;
+const bytes = randomBytes(9 * 1024 * 1024 + 17); // more than two read buffers, not a multiple of them
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tusk-local-file-'));
+  await mkdir(join(dir, 'private'), { mode: 0o700 });
+  proof = { proof: join(dir, 'private', 'proof'), nonce: randomBytes(24).toString('hex') };
+  await writeFile(proof.proof, proof.nonce, { mode: 0o600 });
+  source = join(dir, 'data.bin');
+  await writeFile(source, bytes);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readAll(data: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const p of data) parts.push(Buffer.from(p)); // pieces are reused buffers: copy
+  return Buffer.concat(parts);
+}
+
+const refused = (reason: RegExp) => expect.objectContaining({ code: 'LocalFileRefused', message: expect.stringMatching(reason) });
+
+describe('the local file path', () => {
+  it('reads the named file whole for a caller with a valid proof', async () => {
+    const got = await readAll(await openLocalFile({ path: '/d.bin', append: false, source, proof: proof.proof, nonce: proof.nonce }));
+    expect(got.equals(bytes)).toBe(true);
+  });
+
+  it('refuses a missing proof, a wrong nonce and a proof of another user', async () => {
+    await expect(checkProof(join(dir, 'nope'), proof.nonce)).rejects.toEqual(refused(/cannot open the proof/));
+    await expect(checkProof(proof.proof, 'x'.repeat(proof.nonce.length))).rejects.toEqual(refused(/does not hold the nonce/));
+    await expect(checkProof(proof.proof, proof.nonce, process.getuid!() + 1)).rejects.toEqual(refused(/owned by another user/));
+  });
+
+  it('refuses a proof others may read, a proof reached through a link, and a short nonce', async () => {
+    const open = join(dir, 'open-proof');
+    await writeFile(open, proof.nonce);
+    await chmod(open, 0o644);
+    await expect(checkProof(open, proof.nonce)).rejects.toEqual(refused(/readable by other users/));
+    const link = join(dir, 'link-proof');
+    await symlink(proof.proof, link);
+    await expect(checkProof(link, proof.nonce)).rejects.toEqual(refused(/cannot open the proof/));
+    await expect(checkProof(proof.proof, 'abc')).rejects.toEqual(refused(/too short/));
+  });
+
+  it('refuses a relative source, a folder and a named pipe without blocking', async () => {
+    const req = (src: string) => ({ path: '/x', append: false, source: src, proof: proof.proof, nonce: proof.nonce });
+    await expect(openLocalFile(req('data.bin'))).rejects.toEqual(refused(/not absolute/));
+    await mkdir(join(dir, 'sub'));
+    await expect(openLocalFile(req(join(dir, 'sub')))).rejects.toEqual(refused(/not a regular file/));
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    await expect(openLocalFile(req(join(dir, 'fifo')))).rejects.toEqual(refused(/not a regular file/));
+    await expect(openLocalFile(req(join(dir, 'missing')))).rejects.toEqual(refused(/ENOENT/));
+  });
+
+  it('writes a file into an existing output and refuses one reached through a link', async () => {
+    const out = join(dir, 'out.bin');
+    await writeFile(out, 'old content, longer than nothing');
+    const n = await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), [bytes.subarray(0, 5), bytes.subarray(5)]);
+    expect(n).toBe(bytes.length);
+    expect((await readFile(out)).equals(bytes)).toBe(true);
+    const link = join(dir, 'out-link');
+    await symlink(out, link);
+    await expect(openLocalOutput({ path: link, proof: proof.proof, nonce: proof.nonce })).rejects.toEqual(refused(/cannot open the output/));
+    await expect(openLocalOutput({ path: out, proof: proof.proof, nonce: 'y'.repeat(48) })).rejects.toEqual(refused(/nonce/));
+  });
+});

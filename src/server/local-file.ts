@@ -1,0 +1,158 @@
+// The local fast path of `put file` and `get file -o`: a CLI on the daemon's
+// own machine names a file (ModifyFile's `local_file`, GetFile's
+// `local_output`) instead of streaming its bytes over gRPC, and the daemon
+// reads (or writes) it itself: no copies through the CLI, the gRPC frames and
+// the HTTP/2 windows, and the CLI's core is free for the daemon's work.
+//
+// Security: the daemon must never read, on a caller's behalf, a file that the
+// caller could not read itself (a user on the same machine naming another
+// user's file, or /proc/<pid>/fd/N of a process of the daemon's user). So the
+// path is taken only from a caller that proves it runs as the daemon's own
+// user (and write only into a file the caller made and names): `proof` must be a regular file (not followed through a link) owned by
+// the daemon's uid, readable by nobody else, holding exactly `nonce`. Only a
+// process of that uid (or root) can create such a file, and such a process can
+// read whatever the daemon can, so reading `source` for it grants nothing new.
+// A daemon running as root accepts only proofs owned by root. Anything else
+// (another uid, another machine or container, a missing file, a socket or
+// pipe) is refused with LocalFileRefused before a byte is read, and the client
+// falls back to streaming. The ModifyFile call itself is authorized as usual.
+import { timingSafeEqual } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { FailedPrecondition } from '../errors/index.js';
+import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
+
+/** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
+const PIECE = 4 * 1024 * 1024;
+const MIN_NONCE = 32;
+/** Bytes gathered per write of a local output. */
+const WRITE_BYTES = 8 * 1024 * 1024;
+
+function refuse(reason: string): FailedPrecondition {
+  return new FailedPrecondition('LocalFileRefused', `the daemon does not read this file itself: ${reason}; send its bytes instead`, { reason });
+}
+
+/** Checks the caller's proof; throws LocalFileRefused if it does not show the caller runs as the daemon's user. */
+export async function checkProof(proof: string, nonce: string, uid = process.getuid?.()): Promise<void> {
+  if (uid === undefined) throw refuse('this platform has no user ids');
+  if (nonce.length < MIN_NONCE) throw refuse('the nonce is too short');
+  if (!isAbsolute(proof)) throw refuse('the proof path is not absolute');
+  let fh: FileHandle;
+  try {
+    fh = await open(proof, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw refuse(`cannot open the proof (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw refuse('the proof is not a regular file');
+    if (st.uid !== uid) throw refuse('the proof is owned by another user');
+    if ((st.mode & 0o077) !== 0) throw refuse('the proof is readable by other users');
+    const expected = Buffer.from(nonce, 'utf8');
+    if (st.size !== expected.length) throw refuse('the proof does not hold the nonce');
+    const got = Buffer.alloc(expected.length);
+    const { bytesRead } = await fh.read(got, 0, got.length, 0);
+    if (bytesRead !== got.length || !timingSafeEqual(got, expected)) throw refuse('the proof does not hold the nonce');
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens `req.source` for the daemon to read, after checking the proof; the
+ * stream yields pieces of one of two reused buffers (each valid until the next
+ * is asked for: the content store copies a piece before asking for more), the
+ * next read already under way while a piece is consumed.
+ */
+export async function openLocalFile(req: LocalFile): Promise<AsyncIterable<Uint8Array>> {
+  await checkProof(req.proof, req.nonce);
+  if (!isAbsolute(req.source)) throw refuse('the source path is not absolute');
+  let fh: FileHandle;
+  try {
+    // stat first: opening a FIFO for reading would wait for a writer.
+    if (!(await stat(req.source)).isFile()) throw refuse('the source is not a regular file');
+    fh = await open(req.source, 'r');
+  } catch (err) {
+    if (err instanceof FailedPrecondition) throw err;
+    throw refuse(`cannot open the source (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return readPieces(fh);
+}
+
+/**
+ * Opens the existing regular file `req.path` (not through a link) for the
+ * daemon to write a file's bytes into, after checking the proof; truncated.
+ */
+export async function openLocalOutput(req: LocalOutput): Promise<FileHandle> {
+  await checkProof(req.proof, req.nonce);
+  if (!isAbsolute(req.path)) throw refuse('the output path is not absolute');
+  let fh: FileHandle;
+  try {
+    fh = await open(req.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw refuse(`cannot open the output (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    if (!(await fh.stat()).isFile()) throw refuse('the output is not a regular file');
+    await fh.truncate(0);
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Writes `data` into `fh` in writes of about WRITE_BYTES (pieces gathered with writev), then closes it. Resolves with the byte count. */
+export async function writeLocalOutput(fh: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
+  let total = 0;
+  try {
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      for (let at = 0; at < batch.length; at += 1024) {
+        const part = batch.slice(at, at + 1024); // writev takes at most IOV_MAX buffers
+        const want = part.reduce((n, b) => n + b.length, 0);
+        const { bytesWritten } = await fh.writev(part);
+        if (bytesWritten !== want) await fh.write(Buffer.concat(part).subarray(bytesWritten)); // a short write: finish it
+      }
+      batch = [];
+      bytes = 0;
+    };
+    for await (const piece of data) {
+      batch.push(piece);
+      bytes += piece.length;
+      total += piece.length;
+      if (bytes >= WRITE_BYTES) await flush();
+    }
+    await flush();
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  return total;
+}
+
+/** The opener of a daemon told not to read local files (TUSK_LOCAL_FILES=false). */
+export async function refuseLocalFile(): Promise<never> {
+  throw refuse('this daemon reads no local files (TUSK_LOCAL_FILES=false)');
+}
+
+async function* readPieces(fh: FileHandle): AsyncGenerator<Uint8Array> {
+  const bufs = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)];
+  let turn = 0;
+  let next = fh.read(bufs[0]!, 0, PIECE, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await next;
+      if (bytesRead === 0) return;
+      const piece = bufs[turn]!.subarray(0, bytesRead);
+      turn ^= 1;
+      next = fh.read(bufs[turn]!, 0, PIECE, null);
+      next.catch(() => undefined); // observed on the next turn
+      yield piece;
+    }
+  } finally {
+    await next.catch(() => undefined); // a read still under way when the consumer stopped
+    await fh.close().catch(() => undefined);
+  }
+}
