@@ -89,6 +89,7 @@ async function whoAmI(token: string): Promise<number> {
 function samples(): Record<string, [Level, unknown]> {
   return {
     '/tusk.admin.AdminApi/Version': ['public', {}],
+    '/tusk.admin.AdminApi/Gc': ['admin', { dryRun: true }],
     '/tusk.auth.AuthApi/Activate': ['public', {}],
     '/tusk.auth.AuthApi/WhoAmI': ['anyone', {}],
     '/tusk.auth.AuthApi/Revoke': ['anyone', { token: 'tusk_not-a-token' }],

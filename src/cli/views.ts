@@ -89,12 +89,14 @@ export function repoTable(repos: readonly Repo[], now: Date): string {
   );
 }
 
-export function repoFields(r: Repo, now: Date): string {
+/** With `usage` (inspect repo): also what its commits store and what only it holds (what delete + gc frees). */
+export function repoFields(r: Repo, now: Date, usage = false): string {
   return formatFields([
     ['Name', r.name],
     ['Description', oneLine(r.description) || '-'],
     ['Created', timeWithAge(r.created, now)],
     ['Size', humanSize(r.sizeBytes)],
+    ...(usage ? ([['Stored', humanSize(r.storedBytes)], ['Held only here', humanSize(r.uniqueBytes)]] as [string, string][]) : []),
     ['Branches', r.branches.join(', ') || '-'],
   ]);
 }

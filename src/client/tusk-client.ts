@@ -4,7 +4,7 @@
 // all go through it.
 import { status, type Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { fromServiceError } from '../rpc/errors.js';
-import { AdminApiClient } from '../gen/tusk/admin.js';
+import { AdminApiClient, type GcResponse } from '../gen/tusk/admin.js';
 import { makeGenericClientConstructor } from '@grpc/grpc-js';
 import {
   PfsApiClient,
@@ -68,6 +68,11 @@ export class TuskClient {
 
   version() {
     return unary((cb) => this.admin.version({}, cb));
+  }
+
+  /** Garbage collection now (clusterAdmin); `dryRun` only reports what would be freed. */
+  gc(dryRun = false): Promise<GcResponse> {
+    return unary((cb) => this.admin.gc({ dryRun }, cb));
   }
 
   // Repos

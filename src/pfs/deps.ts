@@ -8,6 +8,7 @@ import type { EntryCheck } from '../storage/integrity.js';
 import type { FileTree } from '../tree/index.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { LogFn } from '../log/logger.js';
+import type { GcRoot } from './gc.js';
 
 /** A write session of the content store: many files through one chunk stream. */
 export interface ContentWriter {
@@ -22,6 +23,13 @@ export interface ContentStore {
   /** Streams a file's bytes (a range of them), verifying each chunk; throws CorruptObject on damage. */
   read(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
   readonly blobs: BlobStore;
+  /**
+   * Holds what a piece of work writes against garbage collection until it is reachable from a
+   * root (storage/gc-journal.ts); absent in stores without a collector.
+   */
+  lease?(what: string): { release(): void };
+  /** Keeps a content that is referenced without being written (a copy) from a collection running now; under a lease. */
+  pin?(content: FileContent): Promise<void>;
   /** Reads back every chunk in `refs` past the caches and reports the missing and corrupt ones (fsck). */
   verify(refs: Iterable<ChunkRef>): Promise<EntryCheck>;
 }
@@ -42,6 +50,8 @@ export interface PfsDeps {
   clock: () => Date;
   random: (bytes: number) => Uint8Array;
   usage?: UsageHook;
+  /** Roots of garbage collection that higher layers keep outside PFS (datum results, multipart parts): gc.ts. */
+  gcRoots?: () => AsyncIterable<GcRoot>;
   /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
   log?: LogFn;
   /** Puts an upload holds in memory before folding them into a tree (default 50,000; tests use a few). */

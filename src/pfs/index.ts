@@ -17,6 +17,7 @@ import { Repos } from './repos.js';
 import { TriggerScheduler } from './trigger-scheduler.js';
 import { Upload, type UploadResult } from './upload.js';
 import { copyFiles } from './copy.js';
+import { Gc } from './gc.js';
 import { fsck, type FsckReport } from './fsck.js';
 
 export class Pfs {
@@ -25,6 +26,8 @@ export class Pfs {
   readonly commits: Commits;
   readonly branches: Branches;
   readonly files: Files;
+  /** What garbage collection keeps: roots, the mark, a repo's usage (gc.ts). */
+  readonly gc: Gc;
   /** `delete commit` and `squash commit` (history.ts). */
   readonly history: History;
   /** Branch triggers: start() once the layers listening for branch moves are up, stop() on shutdown. */
@@ -37,6 +40,7 @@ export class Pfs {
     this.triggers = new TriggerScheduler(this.ctx, this.commits);
     this.branches = new Branches(this.ctx, this.commits, this.triggers);
     this.files = new Files(this.ctx, this.commits);
+    this.gc = new Gc(this.ctx);
     this.history = new History(this.ctx);
   }
 
@@ -88,6 +92,7 @@ export type { FsckProblem, FsckReport } from './fsck.js';
 export type { UploadResult, Upload } from './upload.js';
 export type { CommitRecord, BranchRecord, RepoRecord, CommitRefRecord, Origin, TriggerRecord } from './records.js';
 export type { BranchMove } from './context.js';
+export type { GcRoot, RepoUsage } from './gc.js';
 export type { CommitKey, RemovalPlan, RemovalRequest } from './history-plan.js';
 export { commitName } from './history-plan.js';
 export type { TriggerScheduler } from './trigger-scheduler.js';

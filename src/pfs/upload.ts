@@ -49,6 +49,8 @@ export class Upload {
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
+  /** Keeps what this upload stores from garbage collection until its commit is recorded (or it is abandoned). */
+  private readonly lease: { release(): void } | undefined;
 
   private constructor(
     private readonly ctx: PfsContext,
@@ -57,7 +59,14 @@ export class Upload {
     readonly branch: string | undefined,
     readonly commitId: string | undefined,
     readonly description: string | undefined,
-  ) {}
+  ) {
+    this.lease = ctx.deps.content.lease?.(`upload to ${repo}@${branch ?? commitId}`);
+  }
+
+  /** Gives up: nothing is committed, and what was stored becomes collectable. commit() does this itself. */
+  abandon(): void {
+    this.lease?.release();
+  }
 
   /** Checks the target (`repo@branch` or `repo@<open commit>`) before any data is sent. */
   static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false): Promise<Upload> {
@@ -136,7 +145,9 @@ export class Upload {
     }
     this.files++;
     this.bytes += content.size;
-    const entry = Promise.resolve<FileEntry>({ path: p, size: content.size, hash: content.hash, content });
+    const pinned = this.ctx.deps.content.pin?.(content) ?? Promise.resolve();
+    const entry = pinned.then((): FileEntry => ({ path: p, size: content.size, hash: content.hash, content }));
+    entry.catch(() => undefined); // commit() sees the error
     this.addPut(p, entry);
     return entry;
   }
@@ -179,6 +190,14 @@ export class Upload {
 
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
+    try {
+      return await this.commitOnce();
+    } finally {
+      this.lease?.release();
+    }
+  }
+
+  private async commitOnce(): Promise<UploadResult> {
     for (const op of this.ops) {
       if ('put' in op) await op.put;
       else if ('run' in op) await op.run;

@@ -65,7 +65,15 @@ export class JobRunner {
     this.pending.add(key);
     const previous = this.chains.get(job.pipeline) ?? Promise.resolve();
     const next = previous
-      .then(() => this.run(job))
+      .then(async () => {
+        // What the job's datums store is reachable once recorded; until the job ends a lease keeps it from collection.
+        const lease = this.ctx.deps.content.lease?.(`job ${key}`);
+        try {
+          await this.run(job);
+        } finally {
+          lease?.release();
+        }
+      })
       .catch((err) => {
         if (this.dropped.has(key)) return; // dropped (its commits removed): what it was doing no longer matters
         this.ctx.deps.log('error', 'job_crashed', { pipeline: job.pipeline, job: job.id, message: (err as Error).message, stack: (err as Error).stack });

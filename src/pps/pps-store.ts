@@ -155,4 +155,10 @@ export class PpsStore {
       return { repo: downRepo!, id: downId! };
     });
   }
+
+  /** Every datum output the pipeline system keeps (each job's datums, and the results kept for reuse): roots of garbage collection. */
+  async *keptOutputs(): AsyncIterable<{ owner: string; tree: string }> {
+    for await (const d of this.datums.iterateValues('')) if (d.output) yield { owner: `datum ${d.id}`, tree: d.output };
+    for await (const r of this.results.iterateValues('')) if (r.output) yield { owner: `datum result of job ${r.job}`, tree: r.output };
+  }
 }

@@ -5,7 +5,7 @@
 // provenance).
 import { summarizeUsage, type DatumUsageSummary } from './datum-usage.js';
 import { DatumNotFound, FailedPrecondition, JobNotFound, NotFound, RepoNotFound, UnknownWorker } from '../errors/index.js';
-import type { BranchMove, CommitRecord } from '../pfs/index.js';
+import type { BranchMove, CommitRecord, GcRoot } from '../pfs/index.js';
 import { downstream } from './cascade.js';
 import { parseRef } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
@@ -127,6 +127,11 @@ export class Pps {
   }
 
   /** Pipelines that read a repo (or whose output it is): PFS refuses to delete it under them. */
+  /** Roots of garbage collection the pipeline system keeps: every datum output its records name. */
+  async *gcRoots(): AsyncIterable<GcRoot> {
+    for await (const { owner, tree } of this.ctx.store.keptOutputs()) yield { kind: 'tree', owner, tree };
+  }
+
   async repoUsers(repo: string): Promise<string[]> {
     const users: string[] = [];
     for (const p of await this.ctx.store.listPipelines()) {

@@ -64,6 +64,7 @@ function transactionOpNeed(op: Req, l: AccessLookups): Need | Promise<Need> {
 export const RPC_ACCESS: Record<string, RpcRule> = {
   // AdminApi
   '/tusk.admin.AdminApi/Version': rule(() => PUBLIC),
+  '/tusk.admin.AdminApi/Gc': rule(() => CLUSTER), // removes what no commit reaches, in every repo
 
   // AuthApi (the handlers check the rest: a token revoked by value, the subject named)
   '/tusk.auth.AuthApi/Activate': rule(() => PUBLIC),

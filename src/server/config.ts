@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../errors/index.js';
 import { DEFAULT_RETENTION, defaultWorkerLimits, parseDuration, type RetentionRule, type WorkerLimits } from '../pps/index.js';
+import { DEFAULT_PACK_THRESHOLD } from '../storage/collector.js';
 
 export interface DaemonConfig {
   home: string;
@@ -28,6 +29,10 @@ export interface DaemonConfig {
   workerLimits: WorkerLimits;
   /** --isolate-network (TUSK_ISOLATE_NETWORK=true): every pipeline's code runs without network (loopback only). */
   isolateNetwork: boolean;
+  /** --gc-interval (TUSK_GC_INTERVAL): how often the daemon collects garbage, in ms (default 1h; 0 turns it off). */
+  gcIntervalMs: number;
+  /** --gc-pack-threshold (TUSK_GC_PACK_THRESHOLD): dead share of a pack at which it is rewritten (0..1, default 0.5). */
+  gcPackThreshold: number;
   /** TUSK_LOCAL_FILES=false: never read a file a local caller names (put file then always streams its bytes). */
   localFiles: boolean;
   /** TUSK_DATUM_KEEP_JOBS / TUSK_DATUM_KEEP_AGE: datum results stay reusable while one of the newest N jobs of a pipeline branch used them, or while younger than the age (src/pps/datum-retention.ts). */
@@ -38,7 +43,7 @@ export interface DaemonConfig {
 
 export const DEFAULT_PORTS = { port: 1650, s3Port: 1600, httpPort: 1680 };
 
-export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--runtime local|kubernetes] [--tls-cert PEM --tls-key PEM] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network]';
+export const USAGE = 'usage: tuskd [--home DIR] [--port N] [--s3-port N] [--http-port N] [--storage URL] [--host ADDR] [--runtime local|kubernetes] [--tls-cert PEM --tls-key PEM] [--max-workers N] [--max-workers-per-pipeline N] [--isolate-network] [--gc-interval DURATION] [--gc-pack-threshold 0..1]';
 
 export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const { values } = parseArgs({
@@ -55,6 +60,8 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
       'max-workers': { type: 'string' },
       'max-workers-per-pipeline': { type: 'string' },
       'isolate-network': { type: 'boolean' },
+      'gc-interval': { type: 'string' },
+      'gc-pack-threshold': { type: 'string' },
       runtime: { type: 'string' },
     },
     strict: true,
@@ -76,12 +83,28 @@ export function resolveConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
     isolateNetwork: values['isolate-network'] ?? booleanOf('TUSK_ISOLATE_NETWORK', env.TUSK_ISOLATE_NETWORK),
     localFiles: env.TUSK_LOCAL_FILES === undefined ? true : booleanOf('TUSK_LOCAL_FILES', env.TUSK_LOCAL_FILES),
     tls: tlsOf(values['tls-cert'] ?? env.TUSK_TLS_CERT, values['tls-key'] ?? env.TUSK_TLS_KEY),
+    gcIntervalMs: gcIntervalOf(values['gc-interval'] ?? env.TUSK_GC_INTERVAL),
+    gcPackThreshold: shareOf('--gc-pack-threshold', values['gc-pack-threshold'] ?? env.TUSK_GC_PACK_THRESHOLD, DEFAULT_PACK_THRESHOLD),
     retention: {
       keepJobs: count('TUSK_DATUM_KEEP_JOBS', env.TUSK_DATUM_KEEP_JOBS) ?? DEFAULT_RETENTION.keepJobs,
       keepAgeMs: durationOf('TUSK_DATUM_KEEP_AGE', env.TUSK_DATUM_KEEP_AGE) ?? DEFAULT_RETENTION.keepAgeMs,
     },
     retentionIntervalMs: durationOf('TUSK_DATUM_PRUNE_INTERVAL', env.TUSK_DATUM_PRUNE_INTERVAL) ?? 60 * 60 * 1000,
   };
+}
+
+function gcIntervalOf(text: string | undefined): number {
+  if (text === undefined) return 3_600_000;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgument('InvalidDuration', `--gc-interval / TUSK_GC_INTERVAL: "${text}" is not a duration (use e.g. 30m, 1h, or 0 to turn it off)`);
+  return ms;
+}
+
+function shareOf(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgument('InvalidShare', `${flag}: "${text}" is not a number from 0 to 1`);
+  return n;
 }
 
 /** The worker limits: given ones over the machine's defaults; a per-pipeline limit never exceeds the total. */

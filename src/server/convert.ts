@@ -1,10 +1,10 @@
 // Domain records → generated protobuf messages. The server's only knowledge
 // of the wire format besides the handlers.
-import type { BranchRecord, CommitRecord, FileDiff, FileInfo as PfsFileInfo, RepoInfo } from '../pfs/index.js';
+import type { BranchRecord, CommitRecord, FileDiff, FileInfo as PfsFileInfo, RepoInfo, RepoUsage } from '../pfs/index.js';
 import type { Branch, Commit, DiffEntry, FileInfo, Repo } from '../gen/tusk/pfs.js';
 
-export function repoMsg(r: RepoInfo): Repo {
-  return { name: r.name, sizeBytes: r.sizeBytes, branches: r.branches, description: r.description, created: r.created };
+export function repoMsg(r: RepoInfo, usage?: RepoUsage): Repo {
+  return { name: r.name, sizeBytes: r.sizeBytes, branches: r.branches, description: r.description, created: r.created, storedBytes: usage?.storedBytes ?? 0, uniqueBytes: usage?.uniqueBytes ?? 0 };
 }
 
 export function branchMsg(b: BranchRecord): Branch {

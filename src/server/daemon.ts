@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Server } from '@grpc/grpc-js';
 import { TuskError } from '../errors/index.js';
 import { AuthFile, Authority } from '../auth/index.js';
-import { AdminApiService } from '../gen/tusk/admin.js';
+import { AdminApiService, type GcRequest } from '../gen/tusk/admin.js';
 import { AuthApiService } from '../gen/tusk/auth.js';
 import { PpsApiService, WorkerApiService } from '../gen/tusk/pps.js';
-import { Pfs, type UsageHook } from '../pfs/index.js';
+import { Pfs, type GcRoot, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { openKubernetesRuntime, type KubernetesRuntime } from '../runtime/kubernetes/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
@@ -40,6 +40,7 @@ import { SecretStore } from './secret-store.js';
 import { workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
+import { GarbageCollection, gcResponse } from './garbage-collection.js';
 import { AccessGate } from './access-gate.js';
 import { accessLookups } from './access-lookups.js';
 import { authInterceptor, SUBJECT_HEADER } from './auth-interceptor.js';
@@ -71,6 +72,7 @@ export class Daemon {
     private readonly log: Logger,
     private readonly events: ConsoleEvents,
     private readonly api: JsonGateway,
+    private readonly gc: GarbageCollection,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
@@ -97,7 +99,14 @@ export class Daemon {
       };
       const clock = () => new Date();
       const random = (n: number) => randomBytes(n);
-      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, log: log.log });
+      const uploads = new MultipartStore(meta);
+      // Roots of garbage collection outside PFS: datum outputs the pipeline system keeps, multipart parts in flight.
+      const gcRoots = async function* (): AsyncIterable<GcRoot> {
+        if (pps) yield* pps.gcRoots();
+        for await (const p of uploads.allParts()) yield { kind: 'content', owner: `multipart upload ${p.uploadId} part ${p.partNumber}`, content: p.content };
+      };
+      const pfs = await Pfs.open({ meta, content, tree, clock, random, usage, gcRoots, log: log.log });
+      const gc = new GarbageCollection(content, pfs, { intervalMs: config.gcIntervalMs, packThreshold: config.gcPackThreshold, log: log.log });
       const authFile = new AuthFile(join(config.home, 'auth'));
       const saved = await authFile.load();
       const authority = new Authority(
@@ -175,6 +184,7 @@ export class Daemon {
           const known = !authority.active || call.metadata.get(SUBJECT_HEADER).length > 0;
           return { version: VERSION, storage: known ? objects.describe() : '', home: known ? config.home : '', pid: known ? process.pid : 0, warning: warning(), authActive: authority.active };
         }),
+        gc: unaryHandler(log, 'Gc', async (req: GcRequest) => gcResponse(await gc.run(req.dryRun))),
       });
       const port = await new Promise<number>((resolve, reject) =>
         grpc.bindAsync(`${config.host}:${config.port}`, grpcCredentials(tls), (err, p) => (err ? reject(portError('gRPC', config.port, err)) : resolve(p))),
@@ -193,7 +203,7 @@ export class Daemon {
         pfs,
         tree,
         content,
-        uploads: new MultipartStore(meta),
+        uploads,
         credentials: {
           keys: new Map(config.s3Key ? [[config.s3Key.accessKeyId, config.s3Key.secretAccessKey]] : []),
           anonymous: config.s3Anonymous,
@@ -218,9 +228,10 @@ export class Daemon {
       await pps.start();
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();
+      gc.start();
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api, gc);
     } catch (err) {
       await meta.close();
       throw err;
@@ -229,6 +240,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.pfs.triggers.stop();
+    await this.gc.stop();
     // Console calls in flight (a followed log) would hold the gRPC server open.
     this.api.close();
     this.events.close();

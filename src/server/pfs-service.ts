@@ -58,8 +58,8 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
   };
   return {
     createRepo: u('CreateRepo', async (req) => repoMsg(await pfs.repos.create(req.name, req.description, req.update))),
-    inspectRepo: u('InspectRepo', async (req) => repoMsg(await pfs.repos.inspect(req.name))),
-    listRepo: u('ListRepo', async () => ({ repos: (await pfs.repos.list()).map(repoMsg) })),
+    inspectRepo: u('InspectRepo', async (req) => repoMsg(await pfs.repos.inspect(req.name), await pfs.gc.usage(req.name))),
+    listRepo: u('ListRepo', async () => ({ repos: (await pfs.repos.list()).map((r) => repoMsg(r)) })),
     deleteRepo: u('DeleteRepo', async (req) => (await pfs.repos.delete(req.name, req.force), {})),
 
     startCommit: u('StartCommit', async (req) => {
@@ -164,8 +164,13 @@ async function modifyFile(pfs: Pfs, call: ServerReadableStream<ModifyFileRequest
   const messages = call[Symbol.asyncIterator]() as AsyncIterator<ModifyFileRequest>;
   const open = await openingMessage(messages, 'ModifyFile');
   const upload = await pfs.upload(open.target, open.description || undefined, open.force);
-  await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile', openLocal);
-  const result = await upload.commit();
+  let result;
+  try {
+    await readFileOps(messages, upload, () => call.cancelled, MODIFY_FILE_WINDOW, 'ModifyFile', openLocal);
+    result = await upload.commit();
+  } finally {
+    upload.abandon(); // the client went away or sent bad input: what it stored becomes collectable
+  }
   return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
 }
 

@@ -18,6 +18,10 @@ export interface ChunkIndex {
   addPack(packId: string, entries: readonly PackEntry[]): Promise<void>;
   /** True once addPack was called for this pack (lets a rebuild skip packs already loaded). */
   hasPack(packId: string): Promise<boolean>;
+  /** Says a writer is about to put this pack (before addPack): the garbage collector's journal listens (touching-index.ts). */
+  announce?(packId: string): void;
+  /** Forgets a pack the collector removes: each of `entries` whose recorded location is in this pack. */
+  forgetPack(packId: string, entries: readonly PackEntry[]): Promise<void>;
 }
 
 export class MemoryChunkIndex implements ChunkIndex {
@@ -43,6 +47,14 @@ export class MemoryChunkIndex implements ChunkIndex {
 
   async hasPack(packId: string): Promise<boolean> {
     return this.packs.has(packId);
+  }
+
+  async forgetPack(packId: string, entries: readonly PackEntry[]): Promise<void> {
+    for (const { kind, key } of entries) {
+      const map = this.map(kind);
+      if (map.get(key)?.pack === packId) map.delete(key);
+    }
+    this.packs.delete(packId);
   }
 
   /** Number of chunks and blobs known. */

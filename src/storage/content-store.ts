@@ -13,12 +13,15 @@ import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, 
 import type { ChunkParams } from './chunker.js';
 import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
+import { GcJournal, type Lease } from './gc-journal.js';
+import { TouchingIndex } from './touching-index.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession } from './file-writer.js';
 import { SlabPools } from './slab-pool.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
+import { decodeRefs } from './ref-codec.js';
 
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
@@ -37,6 +40,10 @@ export interface ContentStoreOptions {
 
 export class ContentStore {
   readonly blobs: BlobStore;
+  /** Touches and leases that keep a running collection off what writers are using (gc-journal.ts). */
+  readonly journal = new GcJournal();
+  /** The index as writers see it: dedup hits and new packs touch the journal. */
+  private readonly writerIndex: ChunkIndex;
   private readonly reader: FileReader;
   private hasher?: Hasher;
   /** Slab memory the write sessions share, one session after another (see slab-pool.ts). */
@@ -45,9 +52,15 @@ export class ContentStore {
   private readonly packBuffers: Uint8Array[] = [];
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
-    const blobs = new PackedBlobStore(objects, index, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, direct: options.direct });
+    this.writerIndex = new TouchingIndex(index, this.journal);
+    const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
-    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes });
+    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash) });
+  }
+
+  /** Holds what a piece of work writes against collection until it is reachable from a root; release() when it is (or is abandoned). */
+  lease(what: string): Lease {
+    return this.journal.lease(what);
   }
 
   static async open(objects: ObjectStore, options: ContentStoreOptions = {}): Promise<ContentStore> {
@@ -60,11 +73,29 @@ export class ContentStore {
     return new ContentStore(objects, index, options, unreadable);
   }
 
+  /**
+   * Marks a content that is referenced without being written (copy file, a multipart part copied
+   * from a file) as in use by a writer: each pack holding its chunks or ref lists is touched, so a
+   * collection running now keeps it (gc-journal.ts). Call it under a lease, before the reference is recorded.
+   */
+  async pin(content: FileContent): Promise<void> {
+    for (const ref of content.refs ?? []) await this.pinChunk(ref.chunk.pack, ref.chunk.hash);
+    for (const id of content.indirect ?? []) {
+      if (!(await this.writerIndex.has('blob', id))) continue; // not durable yet: its pack is new to any collection running
+      for (const ref of decodeRefs(await this.blobs.get(id), `blob:${id}`)) await this.pinChunk(ref.chunk.pack, ref.chunk.hash);
+    }
+  }
+
+  private async pinChunk(pack: string, hash: string): Promise<void> {
+    this.journal.touch(pack);
+    await this.writerIndex.lookup('chunk', hash); // and where the index says it lives now (a rewritten pack)
+  }
+
   /** A new write session. Sessions are independent; several may run at once. */
   writer(): WriteSession {
     this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher();
     return new WriteSession(this.objects, {
-      index: this.index,
+      index: this.writerIndex,
       hasher: this.hasher,
       chunking: this.options.chunking,
       packSize: this.options.packSize,

@@ -4,7 +4,7 @@
 // the consumer; every chunk is verified against its sha256 before any of its
 // bytes are yielded. Recently read chunks of small reads are kept in an LRU,
 // so reading many small files that share a chunk fetches it once.
-import { CorruptObject, InvalidArgument } from '../errors/index.js';
+import { CorruptObject, InvalidArgument, isTuskError } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
 import { ByteLru } from './byte-lru.js';
 import type { ChunkRef, DataRef, FileContent } from './content.js';
@@ -24,6 +24,8 @@ export interface FileReaderOptions {
   readAhead?: number;
   /** Largest single ranged get (default 8 MiB). */
   maxGroupBytes?: number;
+  /** Where a chunk is stored now, by its hash: asked when a reference's pack is gone (the collector rewrote it). */
+  locate?: (hash: string) => Promise<ChunkRef | undefined>;
 }
 
 /** Chunks fetched together, and the slices of them to yield in order. */
@@ -37,8 +39,10 @@ export class FileReader {
   private readonly cache: ByteLru;
   private readonly readAhead: number;
   private readonly maxGroupBytes: number;
+  private readonly locate?: (hash: string) => Promise<ChunkRef | undefined>;
 
   constructor(private readonly objects: ObjectStore, private readonly blobs: BlobStore, options: FileReaderOptions = {}) {
+    this.locate = options.locate;
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.readAhead = options.readAhead ?? 4;
     this.maxGroupBytes = options.maxGroupBytes ?? 8 * 1024 * 1024;
@@ -77,11 +81,27 @@ export class FileReader {
       const ref = group.chunks[0]!;
       const cached = this.cache.get(ref.hash);
       if (cached) return [cached];
-      const [bytes] = await readEntries(this.objects, [ref]);
+      const [bytes] = await this.readMoved(group.chunks);
       this.cache.set(ref.hash, bytes!);
       return [bytes!];
     }
-    return readEntries(this.objects, group.chunks);
+    return this.readMoved(group.chunks);
+  }
+
+  /** Reads entries of one pack; if that pack is gone, each chunk from where the index says it lives now. */
+  private async readMoved(refs: ChunkRef[]): Promise<Uint8Array[]> {
+    try {
+      return await readEntries(this.objects, refs);
+    } catch (err) {
+      if (!this.locate || !isTuskError(err) || err.code !== 'ObjectNotFound') throw err;
+      const out: Uint8Array[] = [];
+      for (const ref of refs) {
+        const moved = await this.locate(ref.hash);
+        if (!moved || moved.pack === ref.pack) throw err;
+        out.push(...(await readEntries(this.objects, [moved])));
+      }
+      return out;
+    }
   }
 
   /** Groups the slices covering file bytes [start, end). */

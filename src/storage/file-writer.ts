@@ -147,6 +147,7 @@ export class WriteSession {
     this.scanner = new ChunkScanner(chunking, loop);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
+      onSeal: (id) => options.index.announce?.(id),
       ...(options.packBuffers ? { spare: options.packBuffers, keepSpare: KEPT_PACK_BUFFERS } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
     });

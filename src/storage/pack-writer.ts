@@ -34,6 +34,8 @@ export interface PackWriterOptions {
   /** Packs being written at once before `backpressure()` waits. */
   maxInFlight?: number;
   newId?: () => string;
+  /** Called when a pack is sealed, before any of it is written (the collector must know of it before it can be listed). */
+  onSeal?: (packId: string) => void;
   /**
    * Written pack buffers (of `packSize` bytes) to reuse, shared by a content
    * store's sessions; `keepSpare` of them stay after a flush. Default: this
@@ -61,6 +63,7 @@ export class PackWriter {
   private readonly maxInFlight: number;
   private readonly newId: () => string;
   private readonly onDurable?: PackWriterOptions['onDurable'];
+  private readonly onSeal?: PackWriterOptions['onSeal'];
   private id = '';
   private buf: Uint8Array = new Uint8Array(0);
   private used = 0;
@@ -78,6 +81,7 @@ export class PackWriter {
     this.maxInFlight = options.maxInFlight ?? 4;
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
+    this.onSeal = options.onSeal;
     this.spare = options.spare ?? [];
     this.keepSpare = options.keepSpare ?? 0;
   }
@@ -116,6 +120,7 @@ export class PackWriter {
 
   private seal(): void {
     const id = this.id;
+    this.onSeal?.(id);
     const body = this.buf.subarray(0, this.used);
     const entries = this.entries;
     this.lastCapacity = this.buf.length;

@@ -4,7 +4,7 @@
 // Blobs put but not yet flushed are served from memory; recently read ones
 // from an LRU.
 import { createHash } from 'node:crypto';
-import { CorruptObject, ObjectNotFound } from '../errors/index.js';
+import { CorruptObject, isTuskError, ObjectNotFound } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
 import { ByteLru } from './byte-lru.js';
 import type { ChunkIndex, UnreadablePack } from './chunk-index.js';
@@ -18,6 +18,8 @@ export interface PackedBlobStoreOptions {
   cacheBytes?: number;
   /** Packs whose index could not be rebuilt: a blob not found may be in one of them, and its error names them. */
   unreadable?: readonly UnreadablePack[];
+  /** The index get() looks blobs up in (default: the one puts use); reads must not count as a writer's touch (gc-journal.ts). */
+  readIndex?: ChunkIndex;
   /** The object store beneath any read cache, for getStored() (default: the store given). */
   direct?: ObjectStore;
 }
@@ -29,14 +31,17 @@ export class PackedBlobStore implements BlobStore {
   private readonly cache: ByteLru;
 
   private readonly unreadable: readonly UnreadablePack[];
+  private readonly readIndex: ChunkIndex;
   private readonly direct: ObjectStore;
 
   constructor(private readonly objects: ObjectStore, private readonly index: ChunkIndex, options: PackedBlobStoreOptions = {}) {
     this.unreadable = options.unreadable ?? [];
+    this.readIndex = options.readIndex ?? index;
     this.direct = options.direct ?? objects;
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize,
+      onSeal: (packId) => index.announce?.(packId),
       onDurable: async (packId, entries) => {
         await index.addPack(packId, entries);
         for (const e of entries) this.pending.delete(e.key);
@@ -56,16 +61,24 @@ export class PackedBlobStore implements BlobStore {
   async get(id: string): Promise<Uint8Array> {
     const known = this.pending.get(id) ?? this.cache.get(id);
     if (known) return known;
-    const ref = await this.index.lookup('blob', id);
+    const ref = await this.readIndex.lookup('blob', id);
     if (!ref) throw this.notFound(id);
-    const [bytes] = await readEntries(this.objects, [ref]);
-    this.cache.set(id, bytes!);
-    return bytes!;
+    let bytes: Uint8Array;
+    try {
+      [bytes] = (await readEntries(this.objects, [ref])) as [Uint8Array];
+    } catch (err) {
+      // The collector rewrote the pack between the lookup and the read: the index names the new one.
+      const moved = isTuskError(err) && err.code === 'ObjectNotFound' ? await this.readIndex.lookup('blob', id) : undefined;
+      if (!moved || moved.pack === ref.pack) throw err;
+      [bytes] = (await readEntries(this.objects, [moved])) as [Uint8Array];
+    }
+    this.cache.set(id, bytes);
+    return bytes;
   }
 
   /** The blob as stored in its pack (no cache, no pending copy), verified against its sha256. Throws ObjectNotFound, CorruptObject. */
   async getStored(id: string): Promise<Uint8Array> {
-    const ref = await this.index.lookup('blob', id);
+    const ref = await this.readIndex.lookup('blob', id);
     if (!ref) throw this.notFound(id);
     const [bytes] = await readEntries(this.direct, [ref]);
     return bytes!;

@@ -14,6 +14,8 @@ import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } fro
 import { NodeCache } from './node-cache.js';
 import { dirRange, type FileEntry, type NodeLoader, type TreeId, type TreeNode } from './node.js';
 import { normalizePath } from './path.js';
+import { walkContent, walkReachable, type ReachableSource, type ReachableVisitor } from './reachable.js';
+import type { FileContent } from '../storage/content.js';
 
 export interface FileTreeOptions {
   /** Decoded nodes kept in memory (default 2048; 0 turns the cache off). */
@@ -108,6 +110,37 @@ export class FileTree {
   /** Files and total bytes in the tree, from the root node alone. */
   stats(root: TreeId): Promise<{ files: number; bytes: number }> {
     return treeStats(this.load, root);
+  }
+
+  /**
+   * Walks every node, ref-list blob and chunk the trees `roots` reach (reachable.ts), skipping
+   * what `seen` holds. With `stored`, each node and ref-list blob loaded is also reported with its
+   * stored size (read past the node cache, so the walk does not evict what readers use).
+   */
+  walk(roots: Iterable<TreeId>, visit: ReachableVisitor & { stored?(id: string, bytes: number): void }, seen?: Set<string>): Promise<void> {
+    return walkReachable(this.walkSource(visit), roots, visit, seen);
+  }
+
+  /** As walk(), for one file's content (a multipart part, say) instead of a tree. */
+  walkContent(content: FileContent, path: string, visit: ReachableVisitor & { stored?(id: string, bytes: number): void }, seen?: Set<string>): Promise<void> {
+    return walkContent(this.walkSource(visit), content, path, visit, seen);
+  }
+
+  private walkSource(visit: { stored?(id: string, bytes: number): void }): ReachableSource {
+    const stored = visit.stored;
+    return {
+      loadNode: async (id) => {
+        if (!stored) return this.loadNode(id);
+        const bytes = await this.blobs.get(id);
+        stored(id, bytes.length);
+        return decodeNode(bytes, id);
+      },
+      loadBlob: async (id) => {
+        const bytes = await this.blobs.get(id);
+        stored?.(id, bytes.length);
+        return bytes;
+      },
+    };
   }
 
   /**

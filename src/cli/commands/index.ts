@@ -31,6 +31,7 @@ import { diffFile } from './diff-file.js';
 import { down } from './down.js';
 import { finishCommit } from './finish-commit.js';
 import { getFile } from './get-file.js';
+import { gc } from './gc.js';
 import { globFile } from './glob-file.js';
 import { inspectBranch } from './inspect-branch.js';
 import { inspectCommit } from './inspect-commit.js';
@@ -143,6 +144,7 @@ export const COMMANDS: readonly CommandDef[] = [
   authSetRepo,
   authGetRepo,
   authSetCluster,
+  gc,
   completion,
   configSetContext,
   configUseContext,

@@ -4,7 +4,7 @@ import { repoFields, repoJson } from '../views.js';
 
 export const inspectRepo: CommandDef = {
   words: ['inspect', 'repo'],
-  summary: 'Show a repo\'s details.',
+  summary: 'Show a repo\'s details, and the bytes it stores and holds alone.',
   examples: ['tusk inspect repo images'],
   define(cmd, ctx) {
     cmd
@@ -12,7 +12,7 @@ export const inspectRepo: CommandDef = {
       .addOption(outputOption())
       .action(async (name: string, opts) => {
         const repo = await ctx.client().inspectRepo(name);
-        emit(ctx, formatOf(opts), () => repoJson(repo), () => repoFields(repo, ctx.now()));
+        emit(ctx, formatOf(opts), () => ({ ...repoJson(repo), storedBytes: repo.storedBytes, uniqueBytes: repo.uniqueBytes }), () => repoFields(repo, ctx.now(), true));
       });
   },
 };

@@ -57,6 +57,11 @@ export class MultipartStore {
     return this.parts.values(`${uploadId}/`);
   }
 
+  /** Every part of every upload in progress: their chunks are roots of garbage collection until complete or abort. */
+  allParts(): AsyncIterable<PartRecord> {
+    return this.parts.iterateValues('');
+  }
+
   /** Uploads in progress in a bucket, by key then initiation time. */
   async listUploads(bucket: string): Promise<UploadRecord[]> {
     const all = await this.uploads.values(`${bucket}/`);

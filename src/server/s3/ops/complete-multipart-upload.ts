@@ -43,6 +43,8 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
   res.writeHead(200, { 'content-type': 'application/xml' });
   res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
   const keepAlive = setInterval(() => res.write(' '), 5000);
+  // Ref lists the join writes are reachable once the commit is recorded; until then a lease keeps them.
+  const lease = deps.content.lease(`complete multipart ${upload.uploadId}`);
   try {
     const content = await joinContents(deps.content, parts.map((p) => p.content));
     const writer = await deps.pfs.upload(target);
@@ -56,6 +58,7 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
     deps.log.log('warn', 's3_error', { op: 'CompleteMultipartUpload', bucket: bucket.name, key: r.key, status: 200, code, message: error.message, requestId: r.requestId });
     res.end(withoutDeclaration(body));
   } finally {
+    lease.release();
     clearInterval(keepAlive);
   }
 };

@@ -29,11 +29,16 @@ export const putObject: Operation = async (deps, r) => {
   }
   const upload = await deps.pfs.upload(target);
   const md5 = md5Tap(body);
-  const entry = await upload.putFile(path, md5.body);
-  checkContentMd5(r.req, md5.digest());
-  if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
-    throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+  let entry, commit;
+  try {
+    entry = await upload.putFile(path, md5.body);
+    checkContentMd5(r.req, md5.digest());
+    if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
+      throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+    }
+    ({ commit } = await upload.commit());
+  } finally {
+    upload.abandon();
   }
-  const { commit } = await upload.commit();
   sendEmpty(r.res, 200, { etag: `"${md5.digest().toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };

@@ -13,18 +13,25 @@ export const uploadPart: Operation = async (deps, r) => {
   const partNumber = Number(r.query.get('partNumber'));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new S3Invalid('InvalidArgument', 'partNumber must be an integer from 1 to 10000');
   const upload = await deps.uploads.get(bucket.name, r.key, r.query.get('uploadId') ?? '');
-  const writer = deps.content.writer();
-  const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }));
-  let content;
+  // The part's chunks are reachable once its record is written (multipart roots); until then a lease keeps them.
+  const lease = deps.content.lease(`multipart part ${upload.uploadId}/${partNumber}`);
+  let etag: string;
   try {
-    content = await writer.writeFile(md5.body);
+    const writer = deps.content.writer();
+    const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }));
+    let content;
+    try {
+      content = await writer.writeFile(md5.body);
+    } finally {
+      await writer.close().catch(() => undefined);
+    }
+    const p = r.identity.payload;
+    if (p.kind === 'sha256' && content.hash !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+    checkContentMd5(r.req, md5.digest());
+    etag = `"${md5.digest().toString('hex')}"`;
+    await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content });
   } finally {
-    await writer.close().catch(() => undefined);
+    lease.release();
   }
-  const p = r.identity.payload;
-  if (p.kind === 'sha256' && content.hash !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
-  checkContentMd5(r.req, md5.digest());
-  const etag = `"${md5.digest().toString('hex')}"`;
-  await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content });
   sendEmpty(r.res, 200, { etag });
 };
