@@ -63,7 +63,7 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
 
   it('a missing image, an image without glibc and an unschedulable pod show Kubernetes\' reason in inspect pipeline and fail the job', async () => {
     const cases = [
-      { name: 'badimage', extra: { transform: { image: 'missing/nope:1', cmd: ['true'] } }, reason: /ImagePullBackOff.*missing\/nope:1/ },
+      { name: 'badimage', extra: { transform: { image: 'missing/nope:1', cmd: ['true'] } }, reason: /(ErrImagePull|ImagePullBackOff).*missing\/nope:1/ },
       { name: 'alpine', extra: { transform: { image: 'alpine:3.20', cmd: ['true'] } }, reason: /CrashLoopBackOff.*image alpine:3.20 cannot run the Node runtime.*glibc/ },
       { name: 'nogpu', extra: { transform: { cmd: ['true'] }, resource_limits: { gpu: { type: 'nvidia.com/gpu', number: 1 } } }, reason: /Unschedulable.*Insufficient nvidia.com\/gpu/ },
     ];
