@@ -169,6 +169,8 @@ describe('output and ergonomics', () => {
   it('saves and uses contexts', async () => {
     const home = await mkdtemp(join(work, 'home-'));
     const env = { ...daemon.env, TUSK_HOME: home, TUSK_ADDRESS: '' };
+    // A login token stored before (tusk auth login) survives setting and switching contexts.
+    await writeFile(join(home, 'config.json'), JSON.stringify({ token: 'tusk_kept' }));
     const set = await tuskJson(['config', 'set', 'context', 'laptop', '--address', daemon.address, '--token', 'secret-token'], { env });
     expect(set).toEqual({ name: 'laptop', address: daemon.address, token: true, active: false });
     await tuskJson(['config', 'set', 'context', 'nowhere', '--address', '127.0.0.1:1'], { env });
@@ -181,6 +183,7 @@ describe('output and ergonomics', () => {
     await tusk(['config', 'use', 'context', 'nowhere'], { env });
     expectError(await tusk(['list', 'repo'], { env, timeoutMs: 30_000 }), /cannot reach tuskd at 127\.0\.0\.1:1/);
     expect((await readdir(home))).toContain('config.json');
+    expect(JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))).toMatchObject({ token: 'tusk_kept', active: 'nowhere' });
   });
 
   it('deletes every pipeline and then every repo with --all', async () => {

@@ -11,7 +11,8 @@ export function configPath(env: NodeJS.ProcessEnv): string {
   return env.TUSK_CONFIG || join(tuskHome(env), 'config.json');
 }
 
-function readConfig(path: string): Record<string, unknown> {
+/** The whole config file as an object ({} when there is none); a file that is not a JSON object is an error naming it. */
+export function readConfig(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -51,7 +52,7 @@ export function storeTransaction(env: NodeJS.ProcessEnv, id: string | undefined)
 }
 
 /** Sets keys of the config file, keeping the others (undefined removes a key). */
-function writeKeys(env: NodeJS.ProcessEnv, keys: Record<string, string | undefined>): string {
+export function writeKeys(env: NodeJS.ProcessEnv, keys: Record<string, unknown>): string {
   const path = configPath(env);
   const config: Record<string, unknown> = { ...readConfig(path), ...keys };
   for (const [k, v] of Object.entries(keys)) if (v === undefined) delete config[k];

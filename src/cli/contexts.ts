@@ -2,10 +2,9 @@
 // $TUSK_HOME/config.json, one of them active, so one CLI talks to either
 // without exporting TUSK_ADDRESS. The file may hold a token: it is written
 // readable by its owner only, and tokens are never printed.
-import { chmodSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { TuskError } from '../errors/index.js';
-import { tuskHome } from './address.js';
+import { configPath, readConfig as readConfigFile, writeKeys } from './config-file.js';
+
+export { configPath };
 
 export interface ContextEntry {
   address: string;
@@ -17,32 +16,15 @@ export interface CliConfig {
   contexts: Record<string, ContextEntry>;
 }
 
-export function configPath(env: NodeJS.ProcessEnv): string {
-  return join(tuskHome(env), 'config.json');
-}
-
-/** The config file, or an empty config when there is none; a file that is not a config is an error naming it. */
+/** The contexts in the config file (the same file as the login token and the active transaction). */
 export function readConfig(env: NodeJS.ProcessEnv): CliConfig {
-  const path = configPath(env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return { contexts: {} };
-  }
-  try {
-    const value = JSON.parse(text) as Partial<CliConfig>;
-    return { active: typeof value.active === 'string' ? value.active : undefined, contexts: value.contexts && typeof value.contexts === 'object' ? value.contexts : {} };
-  } catch (err) {
-    throw new TuskError('failed_precondition', 'BadConfig', `${path}: not a tusk config (${(err as Error).message})`, { path });
-  }
+  const value = readConfigFile(configPath(env)) as Partial<CliConfig>;
+  return { active: typeof value.active === 'string' ? value.active : undefined, contexts: value.contexts && typeof value.contexts === 'object' ? value.contexts : {} };
 }
 
+/** Writes the contexts; the file's other keys (the stored token, the active transaction) stay as they are. */
 export function writeConfig(env: NodeJS.ProcessEnv, config: CliConfig): void {
-  const path = configPath(env);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(path, 0o600);
+  writeKeys(env, { active: config.active, contexts: config.contexts });
 }
 
 /** The active context, if one is set and exists. */
