@@ -1,8 +1,9 @@
 // Garbage collection against a model of what is reachable, on in-memory PFS
 // and object store: random puts, deletes of files, branches and repos,
-// branches, and collections; after each collection every file of every commit
-// of every repo reads back identical, and the bytes of every file nothing
-// reaches are in no stored object. Then collections in a loop while writers
+// branches, `delete commit` and `squash commit`, datum outputs kept for reuse
+// and dropped, and collections; after each collection every file of every
+// commit of every repo and of every kept datum output reads back identical,
+// and the bytes of every file nothing reaches are in no stored object. Then collections in a loop while writers
 // run: every finished commit reads back identical.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +13,19 @@ import { MemoryMetadataStore } from '../storage/memory-metadata-store.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { getBytes, listAll } from '../storage/object-store.js';
 import { FileTree } from '../tree/index.js';
-import { Pfs } from './index.js';
+import { CommitHasChildren, CommitNotRemovable } from '../errors/index.js';
+import { Pfs, type GcRoot } from './index.js';
+
+/**
+ * A datum output kept for reuse, as the pipeline system stores one (pps/datum-outputs.ts: its
+ * files written through a content write session, then a small tree) and hands it to the
+ * collector (PfsDeps.gcRoots, a 'tree' root). pps itself cannot run here (it needs workers),
+ * and a pfs test may not import it, so this is the same interface, driven by hand.
+ */
+type KeptOutputs = Map<number, { tree: string; datum: number }>;
 
 async function setup() {
+  const kept: KeptOutputs = new Map();
   const objects = new MemoryStore();
   const content = await ContentStore.open(objects, { hashThread: false, packSize: 8 * 1024 });
   const tree = new FileTree(content.blobs);
@@ -29,11 +40,23 @@ async function setup() {
       b.writeUInt32BE(++n, bytes - 4);
       return b;
     },
+    gcRoots: async function* (): AsyncIterable<GcRoot> {
+      for (const [slot, k] of kept) yield { kind: 'tree', owner: `datum result ${slot}`, tree: k.tree };
+    },
   });
   // Threshold 0: every pack holding a dead byte is rewritten, so "gone" means gone.
   const collector = new Collector({ objects, index: content.index, journal: content.journal, packSize: 8 * 1024 });
   const gc = (dryRun = false) => collector.run(() => pfs.gc.mark(), { packThreshold: 0, dryRun });
-  return { objects, content, pfs, gc };
+  /** Stores `bytes` as a datum output holding /out (as DatumOutputStore does) and returns its tree. */
+  const storeOutput = async (bytes: Buffer): Promise<string> => {
+    const session = content.writer();
+    const file = await session.writeFile(bytes);
+    await session.close();
+    const id = await tree.build([{ path: '/out', size: file.size, hash: file.hash, content: file }]);
+    await content.blobs.flush();
+    return id;
+  };
+  return { objects, content, tree, pfs, gc, kept, storeOutput };
 }
 
 /** Unique, recognisable bytes for datum `i`: a tag, then pseudo-random filler. */
@@ -66,6 +89,10 @@ type Op =
   | { op: 'branch'; repo: number; from: number; to: number }
   | { op: 'deleteBranch'; repo: number; branch: number }
   | { op: 'deleteRepo'; repo: number }
+  | { op: 'deleteCommit'; repo: number; branch: number }
+  | { op: 'squashCommit'; repo: number; pick: number }
+  | { op: 'keepOutput'; slot: number; datum: number }
+  | { op: 'dropOutput'; slot: number }
   | { op: 'gc' };
 
 const small = (n: number) => fc.integer({ min: 0, max: n - 1 });
@@ -75,16 +102,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('branch' as const), repo: small(3), from: small(2), to: small(2) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteBranch' as const), repo: small(3), branch: small(2) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteRepo' as const), repo: small(3) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('deleteCommit' as const), repo: small(3), branch: small(2) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('squashCommit' as const), repo: small(3), pick: small(8) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('keepOutput' as const), slot: small(3), datum: small(12) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('dropOutput' as const), slot: small(3) }) },
   { weight: 2, arbitrary: fc.constant({ op: 'gc' as const }) },
 );
 
 describe('garbage collection against a model of what is reachable', () => {
   it('keeps every file of every commit and removes the bytes nothing reaches', async () => {
+    let removals = 0; // commits deleted or squashed over all runs: the property did exercise them
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 24 }), async (ops) => {
-        const { objects, pfs, gc } = await setup();
-        // The model: per repo, every commit's files (path -> datum). Commits outlive branches; repos take theirs along.
-        const repos = new Map<string, { commits: Map<string, Map<string, number>> }>();
+        const { objects, pfs, tree, content, gc, kept, storeOutput } = await setup();
+        // The model: per repo, every commit's files (path -> datum) and parent. Commits outlive branches; repos take theirs along.
+        const repos = new Map<string, { commits: Map<string, Map<string, number>>; parents: Map<string, string | null> }>();
         const sizes = (i: number) => 200 + ((i * 7919) % 3000);
         const check = async () => {
           const live = new Set<number>();
@@ -96,6 +128,11 @@ describe('garbage collection against a model of what is reachable', () => {
                 expect((await read(bytes)).equals(data(datum, sizes(datum)))).toBe(true);
               }
             }
+          }
+          for (const { tree: root, datum } of kept.values()) {
+            live.add(datum);
+            const entry = await tree.get(root, '/out');
+            expect(Buffer.from(await content.readBytes(entry!.content)).equals(data(datum, sizes(datum))), `kept output of datum ${datum}`).toBe(true);
           }
           const stored = await storedObjects(objects);
           for (let d = 0; d < 12; d++) {
@@ -115,13 +152,21 @@ describe('garbage collection against a model of what is reachable', () => {
             await check();
             continue;
           }
+          if (o.op === 'keepOutput') {
+            kept.set(o.slot, { tree: await storeOutput(data(o.datum, sizes(o.datum))), datum: o.datum });
+            continue;
+          }
+          if (o.op === 'dropOutput') {
+            kept.delete(o.slot);
+            continue;
+          }
           if (o.op === 'deleteRepo') {
             if (repos.delete(repo)) await pfs.repos.delete(repo);
             continue;
           }
           if (!repos.has(repo)) {
             await pfs.repos.create(repo);
-            repos.set(repo, { commits: new Map() });
+            repos.set(repo, { commits: new Map(), parents: new Map() });
           }
           const model = repos.get(repo)!;
           const head = async (branch: string) => (await pfs.branches.find(repo, branch))?.head || undefined;
@@ -129,9 +174,11 @@ describe('garbage collection against a model of what is reachable', () => {
             const id = await head(branch);
             return new Map(id ? model.commits.get(id) : []);
           };
+          const children = (id: string) => [...model.parents].filter(([, parent]) => parent === id).map(([child]) => child);
           if (o.op === 'put' || o.op === 'deleteFile') {
             const branch = `b${o.branch}`;
             const path = `/d${o.path % 2}/f${o.path}`;
+            const parent = (await head(branch)) ?? null;
             const files = await filesAt(branch);
             if (o.op === 'deleteFile' && !files.has(path)) continue;
             const upload = await pfs.upload(`${repo}@${branch}`);
@@ -148,12 +195,47 @@ describe('garbage collection against a model of what is reachable', () => {
               files.delete(path);
             }
             const { commit } = await upload.commit();
+            expect(commit.parentId).toBe(parent);
             model.commits.set(commit.id, files);
+            model.parents.set(commit.id, parent);
           } else if (o.op === 'branch') {
             const from = await head(`b${o.from}`);
             if (from && o.from !== o.to) await pfs.branches.create(repo, `b${o.to}`, `${repo}@${from}`);
           } else if (o.op === 'deleteBranch') {
             if (await pfs.branches.find(repo, `b${o.branch}`)) await pfs.branches.delete(repo, `b${o.branch}`);
+          } else if (o.op === 'deleteCommit') {
+            // `delete commit REPO@BRANCH`: its head goes, when nothing was committed on top of it.
+            const id = await head(`b${o.branch}`);
+            if (!id) continue;
+            const removal = pfs.history.remove({ deletes: [{ repo, id }], squashes: [] });
+            if (children(id).length > 0) {
+              await expect(removal).rejects.toBeInstanceOf(CommitHasChildren);
+              continue;
+            }
+            await removal;
+            const parent = model.parents.get(id)!;
+            model.commits.delete(id);
+            model.parents.delete(id);
+            removals++;
+            for (const b of await pfs.branches.list(repo)) expect(b.head === id, `branch ${b.name} still at a deleted commit`).toBe(false);
+            expect((await head(`b${o.branch}`)) ?? null).toBe(parent);
+          } else if (o.op === 'squashCommit') {
+            // `squash commit`: a commit with children and no branch at it goes; its children keep their files.
+            const ids = [...model.commits.keys()];
+            if (ids.length === 0) continue;
+            const id = ids[o.pick % ids.length]!;
+            const heads = new Set((await pfs.branches.list(repo)).map((b) => b.head));
+            const removal = pfs.history.remove({ deletes: [], squashes: [{ repo, id }] });
+            if (children(id).length === 0 || heads.has(id)) {
+              await expect(removal).rejects.toBeInstanceOf(CommitNotRemovable);
+              continue;
+            }
+            await removal;
+            const parent = model.parents.get(id)!;
+            for (const child of children(id)) model.parents.set(child, parent);
+            model.commits.delete(id);
+            model.parents.delete(id);
+            removals++;
           }
         }
         await gc();
@@ -161,6 +243,7 @@ describe('garbage collection against a model of what is reachable', () => {
       }),
       { numRuns: 25 },
     );
+    expect(removals).toBeGreaterThan(0);
   }, 60_000);
 
   it('loses nothing a writer finishes while collections run in a loop', async () => {
