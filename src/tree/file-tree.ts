@@ -167,8 +167,14 @@ export class FileTree {
     return node;
   }
 
+  /**
+   * Stores built nodes. They are not put in the node cache: a node's ID covers its paths, sizes
+   * and hashes, not where its bytes are, so an ID already stored keeps its first bytes (the blob
+   * store skips the put) and a freshly built node may name other chunks (the same bytes written
+   * again, sliced differently). Caching it would make reads and the collector's mark see chunks
+   * the stored node does not name, and the collector free the ones it does.
+   */
   private async store(nodes: EncodedNode[]): Promise<void> {
     await Promise.all(nodes.map((n) => this.blobs.put(n.id, n.bytes)));
-    for (const n of nodes) this.cache.set(n.id, n.node);
   }
 }
