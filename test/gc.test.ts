@@ -2,13 +2,16 @@
 // deleted repo's unique bytes leave the object store at the first `tusk gc`
 // (no waiting period), content it shared with another repo stays and reads
 // back identical, `inspect repo` and `gc --dry-run` say beforehand what will
-// be freed; and collections in a loop while four writers commit and an S3
-// multipart upload runs lose nothing. TUSK_GC_TEST_MB sets the size (20 MB here; the bench uses 100).
+// be freed; and collections in a loop while four writers commit, an S3
+// multipart upload runs and (on local disk, where workers run) a pipeline's
+// jobs run and reuse kept datum results lose nothing: every finished commit of
+// the writers', the pipeline's input and output repos reads back identical and
+// `tusk fsck` finds no damage. TUSK_GC_TEST_MB sets the size (20 MB here; the bench uses 100).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TuskClient } from '../src/client/index.js';
+import { PpsClient, TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { readAll as read, seededBytes as bytes } from './helpers/gc-data.js';
 import { KEY_ID, SECRET, sdkClient } from './helpers/s3-gateway.js';
@@ -36,7 +39,8 @@ for (const backend of ['local', 's3rver'] as const) {
     let client: TuskClient;
 
     beforeAll(async () => {
-      const env: Record<string, string> = { TUSK_RUNTIME: 'none', TUSK_GC_INTERVAL: '0', TUSK_S3_ACCESS_KEY_ID: KEY_ID, TUSK_S3_SECRET_ACCESS_KEY: SECRET };
+      // Workers (runtime local) only on local disk: one pipeline run beside the collections is enough.
+      const env: Record<string, string> = { TUSK_RUNTIME: backend === 'local' ? 'local' : 'none', TUSK_GC_INTERVAL: '0', TUSK_S3_ACCESS_KEY_ID: KEY_ID, TUSK_S3_SECRET_ACCESS_KEY: SECRET };
       if (backend === 's3rver') {
         s3 = await startS3rver();
         bucket = await s3.createBucket();
@@ -136,14 +140,54 @@ for (const backend of ['local', 's3rver'] as const) {
         await gateway.send(new CompleteMultipartUploadCommand({ Bucket: 'master.mp', Key: 'joined.bin', UploadId: up.UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
         return Buffer.concat(parts);
       };
+      // A pipeline copying each input file (glob /*): every commit sets off a job; unchanged files'
+      // datums reuse kept results (gc roots), changed and new ones run in workers while collections run.
+      const pipelineCommits: { id: string; files: Map<string, Buffer> }[] = [];
+      const pipeline = async () => {
+        if (backend !== 'local') return;
+        const pps = new PpsClient(daemon.address);
+        try {
+          await client.createRepo('gcin');
+          const spec = ['pipeline:', '  name: gcout', 'transform:', '  cmd: ["sh", "-c", "cp /pfs/gcin/* /pfs/out/"]', 'input:', '  pfs:', '    repo: gcin', '    glob: "/*"'].join('\n') + '\n';
+          await pps.createPipeline(spec);
+          const files = new Map<string, Buffer>();
+          for (let i = 0; i < 5; i++) {
+            // Commit i adds /in{i}; from commit 2 on it also rewrites /in0, so /in0's old results turn to garbage.
+            const changed = new Map([[`/in${i}`, bytes(700 + i, 150_000 + i * 100)]]);
+            if (i >= 2) changed.set('/in0', bytes(800 + i, 120_000));
+            const writer = await client.modifyFile('gcin@master');
+            for (const [path, data] of changed) {
+              await writer.putFile(path, data);
+              files.set(path, data);
+            }
+            const id = (await writer.close()).commit!.id;
+            await client.inspectCommitSet(id, true);
+            pipelineCommits.push({ id, files: new Map(files) });
+          }
+        } finally {
+          pps.close();
+        }
+      };
       let joined: Buffer;
       try {
-        [joined] = await Promise.all([multipart(), ...[0, 1, 2, 3].map(writer)]);
+        [joined] = await Promise.all([multipart(), pipeline(), ...[0, 1, 2, 3].map(writer)]);
       } finally {
         stop = true;
         await loop;
       }
       await client.gc();
+      for (const { id, files } of pipelineCommits) {
+        for (const repo of ['gcin', 'gcout']) {
+          const paths: string[] = [];
+          for await (const f of client.listFile(`${repo}@${id}`)) paths.push(f.path);
+          expect(paths.sort(), `${repo}@${id}`).toEqual([...files.keys()].sort());
+          for (const [path, data] of files) expect((await read(client.getFile(`${repo}@${id}:${path}`))).equals(data), `${repo}@${id}:${path}`).toBe(true);
+        }
+      }
+      if (backend === 'local') expect(pipelineCommits).toHaveLength(5);
+      const fsck = await tusk(['fsck', '-o', 'json'], { env: daemon.env });
+      expect(JSON.parse(fsck.stdout).problems).toEqual([]);
+      expect(fsck.code, fsck.stderr).toBe(0);
       for (const f of finished) expect((await read(client.getFile(f.ref))).equals(f.data), f.ref).toBe(true);
       expect((await read(client.getFile('mp@master:/joined.bin'))).equals(joined)).toBe(true);
       const viaS3 = await gateway.send(new GetObjectCommand({ Bucket: 'master.mp', Key: 'joined.bin' }));
