@@ -123,6 +123,7 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pfs.PfsApi/DiffFile': ['reader', { newRef: 'sales@master' }],
     '/tusk.pps.PpsApi/CreatePipeline': ['writer', { spec: SPEC }], // exists: writer on its output, reader on its input
     '/tusk.pps.PpsApi/InspectPipeline': ['reader', { name: 'report' }],
+    '/tusk.pps.PpsApi/PipelineSeries': ['reader', { name: 'report' }],
     '/tusk.pps.PpsApi/ListPipeline': ['anyone', {}],
     '/tusk.pps.PpsApi/DeletePipeline': ['owner', { name: 'ghost' }], // a repo, not a pipeline
     '/tusk.pps.PpsApi/StopPipeline': ['writer', { name: 'ghost' }],

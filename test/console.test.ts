@@ -217,6 +217,9 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     const usage = (await cli(['inspect', 'pipeline', 'counts'])).datumUsage;
     await expect(page.locator('[data-testid="right-sizing"] thead').innerText()).resolves.toContain(`(${usage.datums} datums)`);
     await expect(page.locator('[data-testid="right-sizing"] tbody tr').allInnerTexts()).resolves.toEqual([expect.stringMatching(/^Peak memory\s+\d/), expect.stringMatching(/^CPU time\s+\d/), expect.stringMatching(/^CPU rate\s+\d/)]);
+    // The same figures over the last hour (PipelineSeries): the word-count job's datums, drawn as bars.
+    await expect(page.locator('[data-testid="series-processed"] td.value').innerText()).resolves.toMatch(/^[1-9]\d*$/);
+    await expect(page.locator('[data-testid="series-processed"] svg.bars rect').count()).resolves.toBeGreaterThan(0);
     await shot('pipeline');
     await page.locator(`[data-testid="jobs"] a[href="/pipelines/counts/jobs/${id}"]`).click();
     await page.waitForURL(`${base}/pipelines/counts/jobs/${id}`);

@@ -2,7 +2,7 @@
 // services (POST /api/<service>/<Method>, see src/server/json-gateway.ts).
 // Every request goes through send(), the single place that adds the access
 // token once the daemon asks for one.
-import type { Commit, Datum, DiffEntry, ExperimentRepo, FileInfo, ImpactRow, Job, LogLine, Pipeline, ProvenanceNode, Repo, Branch } from './types';
+import type { Commit, Datum, DiffEntry, ExperimentRepo, FileInfo, ImpactRow, Job, LogLine, Pipeline, ProvenanceNode, Repo, Branch, SeriesSample } from './types';
 
 const TOKEN_KEY = 'tusk-token';
 
@@ -126,6 +126,7 @@ export const api = {
   diffFile: async (newRef: string, oldRef: string) => (await call<{ entries: DiffEntry[] }[]>(`${PFS}/DiffFile`, { newRef, oldRef })).flatMap((b) => b.entries),
   listPipeline: async () => (await call<{ pipelines: Pipeline[] }>(`${PPS}/ListPipeline`)).pipelines,
   inspectPipeline: (name: string) => call<Pipeline>(`${PPS}/InspectPipeline`, { name }),
+  pipelineSeries: (name: string) => call<{ samples?: SeriesSample[]; intervalSeconds?: number }>(`${PPS}/PipelineSeries`, { name }),
   runPipeline: (name: string, branch: string) => call<Job>(`${PPS}/RunPipeline`, { name, branch }),
   listJob: async (pipeline = '') => (await call<{ jobs: Job[] }>(`${PPS}/ListJob`, { pipeline })).jobs,
   inspectJob: (pipeline: string, id: string) => call<Job>(`${PPS}/InspectJob`, { pipeline, id }),

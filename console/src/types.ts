@@ -18,6 +18,11 @@ export interface Pipeline {
   /** Inspect only: each worker and what it runs, and what the current version's datums used. */
   workerList?: Worker[]; datumUsage?: DatumUsage;
 }
+/** One 30 s interval of a pipeline's figures (PipelineSeries); fields at 0 may be left out of the JSON. */
+export interface SeriesSample {
+  at: string; running?: number; success?: number; failure?: number; workers?: number;
+  processed?: number; skipped?: number; failed?: number; meanDatumMs?: number;
+}
 export interface Worker { id: string; state: string; pod: string; restarts: number; version: number; job: string; datum: string }
 export interface Percentiles { p50: number; p95: number; max: number }
 export interface DatumUsage { datums: number; peakMemoryBytes?: Percentiles; cpuMs?: Percentiles; cpuMillicores?: Percentiles }

@@ -33,6 +33,7 @@ import { ObservedPpsStore } from './observed-pps-store.js';
 import { MultipartStore, startS3Gateway } from './s3/index.js';
 import type { Logger } from '../log/logger.js';
 import { Metrics } from './metrics.js';
+import { PipelineSeries, SAMPLE_INTERVAL_MS, sampleEvery } from './pipeline-series.js';
 import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
 import { ppsService } from './pps-service.js';
@@ -73,6 +74,7 @@ export class Daemon {
     private readonly events: ConsoleEvents,
     private readonly api: JsonGateway,
     private readonly gc: GarbageCollection,
+    private readonly stopSampling: () => void,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
@@ -175,7 +177,13 @@ export class Daemon {
       });
       const warning = () => (authority.active ? '' : exposureWarning(config.host));
       grpc.addService(pfsServiceDefinition, pfsService(pfs, log, pps.removal, { localFiles: config.localFiles }));
-      grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets));
+      // The pipeline view's last hour: /metrics' pipeline figures sampled every 30 s.
+      const series = new PipelineSeries();
+      const seriesOf = async (pipeline: string) => {
+        const current = (await metrics.pipelineReadings()).find((r) => r.pipeline === pipeline);
+        return { samples: series.view(pipeline, Date.now(), current), intervalMs: SAMPLE_INTERVAL_MS };
+      };
+      grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets, seriesOf));
       grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes'));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
@@ -229,9 +237,14 @@ export class Daemon {
       // After the pipeline system listens for branch moves: triggers that came due while down fire now.
       await pfs.triggers.start();
       gc.start();
+      const stopSampling = sampleEvery(series, () => metrics.pipelineReadings(), {
+        clock: () => Date.now(),
+        timers: systemTimers,
+        onError: (err) => log.log('warn', 'series_sample_failed', { error: String(err) }),
+      });
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api, gc);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api, gc, stopSampling);
     } catch (err) {
       await meta.close();
       throw err;
@@ -239,6 +252,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.stopSampling();
     this.pfs.triggers.stop();
     await this.gc.stop();
     // Console calls in flight (a followed log) would hold the gRPC server open.

@@ -5,6 +5,7 @@
 // read from the pipeline system when Prometheus scrapes.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreMeter } from '../storage/metered-store.js';
+import type { PipelineReading } from './pipeline-series.js';
 
 /** What the scrape-time gauges read from the pipeline system and the cache. */
 export interface MetricSources {
@@ -95,6 +96,49 @@ export class Metrics {
       bytes: (direction, n) => this.storeBytes.inc({ direction }, n),
       objects: (op) => this.storeObjects.inc({ op }),
     };
+  }
+
+  /**
+   * Each pipeline's figures as /metrics would export them now, read from the
+   * same series (for the pipeline view's last hour, so nothing is counted twice).
+   */
+  async pipelineReadings(): Promise<PipelineReading[]> {
+    const readings = new Map<string, PipelineReading>();
+    const of = (pipeline: string) => {
+      let r = readings.get(pipeline);
+      if (!r) {
+        r = { pipeline, jobs: { running: 0, success: 0, failure: 0 }, workers: 0, datums: { processed: 0, skipped: 0, failed: 0 }, datumSeconds: 0, datumCount: 0 };
+        readings.set(pipeline, r);
+      }
+      return r;
+    };
+    const values = async (name: string) => (await this.registry.getSingleMetric(name)?.get())?.values ?? [];
+    // Every pipeline has a worker gauge (0 when idle): it names the pipelines that exist.
+    for (const v of await values('tusk_workers_running')) of(String(v.labels.pipeline)).workers = v.value;
+    for (const v of await values('tusk_jobs')) {
+      const r = readings.get(String(v.labels.pipeline));
+      const state = String(v.labels.state);
+      if (!r) continue;
+      if (state === 'success') r.jobs.success += v.value;
+      else if (state === 'failure' || state === 'killed') r.jobs.failure += v.value;
+      else r.jobs.running += v.value;
+    }
+    for (const v of await values('tusk_datums_total')) {
+      const r = readings.get(String(v.labels.pipeline));
+      const state = String(v.labels.state);
+      if (!r) continue;
+      if (state === 'success' || state === 'recovered') r.datums.processed += v.value;
+      else if (state === 'skipped') r.datums.skipped += v.value;
+      else if (state === 'failed') r.datums.failed += v.value;
+    }
+    for (const v of await values('tusk_datum_duration_seconds')) {
+      const r = readings.get(String(v.labels.pipeline));
+      const metric = (v as { metricName?: string }).metricName;
+      if (!r) continue;
+      if (metric === 'tusk_datum_duration_seconds_sum') r.datumSeconds += v.value;
+      else if (metric === 'tusk_datum_duration_seconds_count') r.datumCount += v.value;
+    }
+    return [...readings.values()];
   }
 
   render(): Promise<string> {

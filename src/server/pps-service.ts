@@ -9,8 +9,12 @@ import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerRuntime } from '../pps/index.js';
 import type { SecretStore } from './secret-store.js';
+import type { SeriesSample } from './pipeline-series.js';
 
-export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secrets: SecretStore): PpsApiServer {
+/** The last hour of one pipeline's figures (the daemon's PipelineSeries fed from /metrics). */
+export type SeriesSource = (pipeline: string) => Promise<{ samples: SeriesSample[]; intervalMs: number }>;
+
+export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secrets: SecretStore, series: SeriesSource): PpsApiServer {
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const pipeline = async (p: Parameters<typeof pipelineMsg>[0]) => pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p));
   return {
@@ -21,6 +25,11 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
     inspectPipeline: u('InspectPipeline', async (req) => {
       const p = await pps.pipelines.get(req.name);
       return pipelineMsg(p, runtime.running(p.name), await pps.branchVersions(p), await pps.datumUsage(p), pps.workers(p.name));
+    }),
+    pipelineSeries: u('PipelineSeries', async (req) => {
+      await pps.pipelines.get(req.name);
+      const { samples, intervalMs } = await series(req.name);
+      return { samples: samples.map((s) => ({ ...s, at: new Date(s.at).toISOString() })), intervalSeconds: Math.round(intervalMs / 1000) };
     }),
     listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
     deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),

@@ -1,9 +1,10 @@
 // A pipeline: state, its workers (local processes or pods) and the datum
 // each runs, its spec as YAML, the versions each branch uses, its jobs with
-// progress, its datum figures from /metrics, the right-sizing figures of its
-// datums, and "run pipeline".
+// progress, its datum figures from /metrics and their last hour, the
+// right-sizing figures of its datums, and "run pipeline".
 import { api, metricsText } from '../api';
 import { ErrorBox, Loading, Page, Progress, State } from '../components/bits';
+import { LastHour } from '../components/LastHour';
 import { OneFieldForm } from '../components/OneFieldForm';
 import { ago, bytes, duration, short, span } from '../format';
 import { useLive } from '../live';
@@ -16,15 +17,15 @@ export function PipelineView(props: { name: string }) {
   const data = useLive(
     async () => {
       // The YAML printer is loaded with the first pipeline view, not with the console.
-      const [pipeline, jobs, text, yaml] = await Promise.all([api.inspectPipeline(name), api.listJob(name), metricsText(), import('yaml')]);
+      const [pipeline, jobs, text, series, yaml] = await Promise.all([api.inspectPipeline(name), api.listJob(name), metricsText(), api.pipelineSeries(name), import('yaml')]);
       const specYaml = yaml.stringify(trimDefaults(JSON.parse(pipeline.specJson)), { lineWidth: 0 });
-      return { pipeline, jobs, figures: figures(text, name), specYaml };
+      return { pipeline, jobs, figures: figures(text, name), series, specYaml };
     },
     [name],
     (c) => c.pipeline === name && c.kind !== 'datum',
   );
   if (!data.data) return <Page title={<>Pipeline {name}</>}>{data.error ? <ErrorBox error={data.error} /> : <Loading />}</Page>;
-  const { pipeline: p, jobs, figures: f, specYaml } = data.data;
+  const { pipeline: p, jobs, figures: f, series, specYaml } = data.data;
   const hour = lastHour(jobs);
   return (
     <Page
@@ -63,6 +64,7 @@ export function PipelineView(props: { name: string }) {
               <tr><th>Mean datum duration</th><td></td><td>{f.count > 0 ? duration((1000 * f.seconds) / f.count) : '–'}</td></tr>
             </tbody>
           </table>
+          <LastHour samples={series.samples ?? []} intervalSeconds={series.intervalSeconds ?? 30} />
           <h2>Workers</h2>
           <Workers workers={p.workerList ?? []} pipeline={name} />
           <h2>Right-sizing</h2>
