@@ -15,9 +15,8 @@ let source: string;
 const bytes = randomBytes(9 * 1024 * 1024 + 17); // more than two read buffers, not a multiple of them
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tusk-local-file-'));
-  await mkdir(join(dir, 'private'), { mode: 0o700 });
-  proof = { proof: join(dir, 'private', 'proof'), nonce: randomBytes(24).toString('hex') };
+  dir = await mkdtemp(join(tmpdir(), 'tusk-proof-')); // as the CLI makes it: private, directly in the temp directory
+  proof = { proof: join(dir, 'proof'), nonce: randomBytes(24).toString('hex') };
   await writeFile(proof.proof, proof.nonce, { mode: 0o600 });
   source = join(dir, 'data.bin');
   await writeFile(source, bytes);
@@ -55,6 +54,21 @@ describe('the local file path', () => {
     await symlink(proof.proof, link);
     await expect(checkProof(link, proof.nonce)).rejects.toEqual(refused(/cannot open the proof/));
     await expect(checkProof(proof.proof, 'abc')).rejects.toEqual(refused(/too short/));
+  });
+
+  it('refuses a valid-looking proof outside a private tusk-proof- folder of the temp directory (as sandboxed code could write into /pfs/out)', async () => {
+    await mkdir(join(dir, 'pfs', 'out'), { recursive: true, mode: 0o700 });
+    const deep = join(dir, 'pfs', 'out', 'proof');
+    await writeFile(deep, proof.nonce, { mode: 0o600 });
+    await expect(checkProof(deep, proof.nonce)).rejects.toEqual(refused(/not in a tusk-proof- folder/));
+    await expect(checkProof(proof.proof, proof.nonce, process.getuid!(), join(dir, 'elsewhere'))).rejects.toEqual(refused(/not in a tusk-proof- folder/));
+    await chmod(dir, 0o755);
+    try {
+      await expect(checkProof(proof.proof, proof.nonce)).rejects.toEqual(refused(/folder is not private/));
+    } finally {
+      await chmod(dir, 0o700);
+    }
+    await expect(checkProof(proof.proof, proof.nonce)).resolves.toBeUndefined();
   });
 
   it('refuses a relative source, a folder and a named pipe without blocking', async () => {

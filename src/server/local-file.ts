@@ -12,14 +12,20 @@
 // the daemon's uid, readable by nobody else, holding exactly `nonce`. Only a
 // process of that uid (or root) can create such a file, and such a process can
 // read whatever the daemon can, so reading `source` for it grants nothing new.
-// A daemon running as root accepts only proofs owned by root. Anything else
+// A daemon running as root accepts only proofs owned by root. The proof must
+// also sit in a private `tusk-proof-*` folder directly in the daemon's
+// temporary directory (where the CLI makes it): pipeline code runs as the
+// daemon's user too, but in a sandbox whose /tmp is its own, so a file it
+// writes (say under /pfs/out, which lies in the daemon's home) can never pass
+// for a proof and get the daemon to read files the sandbox hides. Anything else
 // (another uid, another machine or container, a missing file, a socket or
 // pipe) is refused with LocalFileRefused before a byte is read, and the client
 // falls back to streaming. The ModifyFile call itself is authorized as usual.
 import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { FailedPrecondition } from '../errors/index.js';
 import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
 
@@ -34,7 +40,7 @@ function refuse(reason: string): FailedPrecondition {
 }
 
 /** Checks the caller's proof; throws LocalFileRefused if it does not show the caller runs as the daemon's user. */
-export async function checkProof(proof: string, nonce: string, uid = process.getuid?.()): Promise<void> {
+export async function checkProof(proof: string, nonce: string, uid = process.getuid?.(), tempRoot = tmpdir()): Promise<void> {
   if (uid === undefined) throw refuse('this platform has no user ids');
   if (nonce.length < MIN_NONCE) throw refuse('the nonce is too short');
   if (!isAbsolute(proof)) throw refuse('the proof path is not absolute');
@@ -57,6 +63,10 @@ export async function checkProof(proof: string, nonce: string, uid = process.get
   } finally {
     await fh.close().catch(() => undefined);
   }
+  const folder = dirname(proof);
+  if (dirname(folder) !== resolve(tempRoot) || !basename(folder).startsWith('tusk-proof-')) throw refuse(`the proof is not in a tusk-proof- folder of ${resolve(tempRoot)}`);
+  const st = await lstat(folder).catch(() => undefined);
+  if (!st?.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) throw refuse("the proof's folder is not private to the daemon's user");
 }
 
 /**
