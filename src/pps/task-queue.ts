@@ -46,8 +46,9 @@ export class TaskQueue {
   /** Workers declared lost: worker IDs are never reused, so they get no more tasks. */
   private readonly lost = new Set<string>();
   /**
-   * Prefixes of worker IDs that are all lost, now and later: a Kubernetes pod that is gone (`POD/`),
-   * whose workers may still call in while it terminates, or before they ever held a lease.
+   * First segments of worker IDs (`POD/`) that are all lost, now and later: a Kubernetes pod that is
+   * gone, whose workers may still call in while it terminates, or before they ever held a lease.
+   * Looked up by the ID's own first segment, so every take costs one set lookup however many pods went.
    */
   private readonly lostPrefixes = new Set<string>();
 
@@ -129,8 +130,9 @@ export class TaskQueue {
   }
 
   /**
-   * From now on no worker whose ID starts with `prefix` gets tasks, those not seen yet included (a pod
-   * that is gone: pod names are never reused). Leases they hold stay until releaseWorker.
+   * From now on no worker whose ID starts with `prefix` (an ID's first segment with its '/': `POD/`)
+   * gets tasks, those not seen yet included (a pod that is gone: pod names are never reused). Leases
+   * they hold stay until releaseWorker.
    */
   losePrefix(prefix: string): void {
     this.lostPrefixes.add(prefix);
@@ -138,8 +140,8 @@ export class TaskQueue {
 
   private isLost(worker: string): boolean {
     if (this.lost.has(worker)) return true;
-    for (const prefix of this.lostPrefixes) if (worker.startsWith(prefix)) return true;
-    return false;
+    const slash = worker.indexOf('/');
+    return slash > 0 && this.lostPrefixes.has(worker.slice(0, slash + 1));
   }
 
   /** Offers the queued tasks to waiting workers again (what some of them accept has changed). */
