@@ -29,7 +29,7 @@ export class TuskError extends Error {
   readonly data: Readonly<Record<string, unknown>>;
 
   constructor(kind: ErrorKind, code: string, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    super(oneLine(message), options);
     this.name = code;
     this.kind = kind;
     this.code = code;
@@ -52,6 +52,17 @@ export class TuskError extends Error {
     for (const [key, value] of Object.entries(json.data ?? {})) if (!(key in err)) Object.defineProperty(err, key, { value, enumerable: true });
     return err;
   }
+}
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A message as one line: control characters (a newline in a file path the
+ * message names, say) are shown escaped, as JSON writes them, so a message
+ * never spans lines in a terminal, a log or a gRPC status.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A class of the error family, as fromJSON restores it. */
