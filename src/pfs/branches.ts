@@ -3,15 +3,15 @@
 // trigger (it then follows another branch of its repo when the trigger's
 // conditions hold: triggers.ts, trigger-scheduler.ts); moving a branch to a
 // finished commit is announced through PfsContext.branchMoved.
-import { BranchExists, BranchNotFound, InUse, InvalidArgument, InvalidRef } from '../errors/index.js';
+import { BranchNotFound, InUse, InvalidArgument } from '../errors/index.js';
+import { ChangeSet } from './change-set.js';
 import { checkBranchName } from './names.js';
-import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
 import type { BranchRecord, TriggerRecord } from './records.js';
 import type { TriggerScheduler } from './trigger-scheduler.js';
 
 export class Branches {
-  constructor(private readonly ctx: PfsContext, private readonly commits: Commits, private readonly triggers: TriggerScheduler) {}
+  constructor(private readonly ctx: PfsContext, private readonly triggers: TriggerScheduler) {}
 
   /**
    * Creates `repo@name` pointing at `head` (a ref; none: an empty branch).
@@ -24,22 +24,12 @@ export class Branches {
   async create(repo: string, name: string, head?: string, trigger?: TriggerRecord, removeTrigger = false): Promise<BranchRecord> {
     if (trigger && removeTrigger) throw new InvalidArgument('TriggerConflict', `branch "${name}": give a trigger or remove it, not both`, { branch: name });
     checkBranchName(name);
-    const target = head ? await this.commits.resolve(head, 'head') : undefined;
-    if (target && target.repo !== repo) throw new InvalidRef(head!, `the head must be a commit of repo "${repo}", not "${target.repo}"`);
-    await this.ctx.requireRepo(repo);
     return this.ctx.locks.run(`repo:${repo}`, async () => {
-      const existing = await this.ctx.meta.getBranch(repo, name);
-      if (existing && !target && !trigger && !removeTrigger) throw new BranchExists(repo, name);
       const checked = trigger ? await this.triggers.checkLocked(repo, name, trigger) : undefined;
-      const record: BranchRecord = { repo, name, head: target?.id ?? existing?.head ?? '' };
-      if (checked) Object.assign(record, { trigger: checked, triggeredAt: this.ctx.now() });
-      else if (existing?.trigger && !removeTrigger) Object.assign(record, { trigger: existing.trigger, ...(existing.triggeredAt && { triggeredAt: existing.triggeredAt }) });
-      await this.ctx.meta.write([{ putBranch: record }], true);
+      const change = new ChangeSet(this.ctx, (r, b) => this.triggers.afterNewHeadLocked(r, b));
+      const record = await change.createBranch(repo, name, head, checked, removeTrigger);
+      await change.apply();
       if (removeTrigger) this.triggers.disarm(repo, name);
-      if (target?.finished && target.id !== existing?.head) {
-        await this.ctx.branchMoved({ repo, branch: name, from: existing?.head ?? '', to: target, cause: 'user' });
-        await this.triggers.afterNewHeadLocked(repo, name);
-      }
       if (checked) await this.triggers.evaluateLocked(repo, name);
       return (await this.ctx.meta.getBranch(repo, name)) ?? record;
     });

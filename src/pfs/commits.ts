@@ -4,14 +4,16 @@
 // commit (mode 'read'), writers and `inspect commit` see the head ('head').
 import { checkWritable } from './write-guard.js';
 import { BranchCommitter } from './commit-group.js';
-import { BranchHasOpenCommit, BranchNotFound, CommitExists, CommitFinished, CommitNotFound } from '../errors/index.js';
+import { CommitFinished, CommitNotFound } from '../errors/index.js';
+import { ChangeSet } from './change-set.js';
+import { resolveIn, type ResolveMode } from './resolve.js';
 import { EMPTY_TREE } from '../tree/index.js';
 import { checkBranchName, commitIdFrom } from './names.js';
 import { parseRef, type Ref } from './ref.js';
 import type { PfsContext } from './context.js';
 import type { CommitRecord, CommitRefRecord, Origin } from './records.js';
 
-export type ResolveMode = 'head' | 'read';
+export type { MetadataView, ResolveMode } from './resolve.js';
 
 export interface StartOptions {
   description?: string;
@@ -46,31 +48,9 @@ export class Commits {
     return commitIdFrom(this.ctx.deps.random(16));
   }
 
-  async resolve(ref: Ref | string, mode: ResolveMode = 'head'): Promise<CommitRecord> {
-    const r = typeof ref === 'string' ? parseRef(ref) : ref;
-    const meta = this.ctx.meta;
-    await this.ctx.requireRepo(r.repo);
-    let commit: CommitRecord | undefined;
-    if (r.isId) {
-      commit = await meta.getCommit(r.repo, r.name);
-      if (!commit) throw new CommitNotFound(r.repo, r.name);
-    } else {
-      const branch = await meta.getBranch(r.repo, r.name);
-      if (!branch) throw new BranchNotFound(r.repo, r.name);
-      if (!branch.head) throw noCommits(r.repo, r.name);
-      commit = await this.mustGet(r.repo, branch.head);
-      if (mode === 'read') {
-        while (commit && !commit.finished) commit = commit.parentId ? await this.mustGet(r.repo, commit.parentId) : undefined;
-        if (!commit) throw noCommits(r.repo, r.name, true);
-      }
-    }
-    for (let i = 0; i < r.ancestors; i++) {
-      if (!commit.parentId) {
-        throw new CommitNotFound(r.repo, `${r.name}^${r.ancestors}`, `${r.repo}@${r.name}^${r.ancestors} goes back past the first commit (${i} ancestor${i === 1 ? '' : 's'} exist)`);
-      }
-      commit = await this.mustGet(r.repo, commit.parentId);
-    }
-    return commit;
+  /** The commit `ref` names. Throws RepoNotFound, BranchNotFound and CommitNotFound (resolve.ts). */
+  resolve(ref: Ref | string, mode: ResolveMode = 'head'): Promise<CommitRecord> {
+    return resolveIn(this.ctx.meta, typeof ref === 'string' ? parseRef(ref) : ref, mode);
   }
 
   /** The commit, or undefined when the repo or the commit does not exist. */
@@ -91,41 +71,11 @@ export class Commits {
     return this.ctx.locks.run(`repo:${repo}`, () => this.startLocked(repo, branch, options));
   }
 
-  /** As start(), for a caller that already holds the repo's lock. */
+  /** As start(), for a caller that already holds the repo's lock: a change set of one commit (change-set.ts). */
   async startLocked(repo: string, branch: string, options: StartOptions = {}): Promise<CommitRecord> {
-    const meta = this.ctx.meta;
-    await this.ctx.requireRepo(repo);
-    const existing = await meta.getBranch(repo, branch);
-    const headId = existing?.head ?? '';
-    let parent: CommitRecord | undefined;
-    if (headId) {
-      parent = await this.mustGet(repo, headId);
-      if (!parent.finished && !options.allowOpenParent) throw new BranchHasOpenCommit(repo, branch, parent.id);
-    }
-    if (options.parentId !== undefined) parent = options.parentId ? await this.mustGet(repo, options.parentId) : undefined;
-    if (options.id && (await meta.getCommit(repo, options.id))) throw new CommitExists(repo, options.id);
-    const commit: CommitRecord = {
-      id: options.id ?? this.newId(),
-      repo,
-      branch,
-      parentId: parent?.id ?? null,
-      origin: options.origin ?? 'user',
-      started: this.ctx.now(),
-      finished: null,
-      description: options.description ?? '',
-      provenance: options.provenance ?? [],
-      tree: parent?.tree ?? EMPTY_TREE,
-      sizeBytes: parent?.sizeBytes ?? 0,
-      fileCount: parent?.fileCount ?? 0,
-      seq: meta.nextSeq(),
-    };
-    if (options.finishedTree !== undefined) {
-      await this.ctx.deps.content.blobs.flush();
-      const stats = await this.ctx.deps.tree.stats(options.finishedTree);
-      Object.assign(commit, { tree: options.finishedTree, finished: this.ctx.now(), sizeBytes: stats.bytes, fileCount: stats.files });
-    }
-    await meta.write([{ putCommit: commit, putBranch: { ...(existing ?? { repo, name: branch }), head: commit.id } }], true);
-    if (commit.finished) await this.ctx.commitFinished(commit);
+    const change = new ChangeSet(this.ctx);
+    const commit = await change.startCommit(repo, branch, options);
+    await change.apply();
     return commit;
   }
 
@@ -136,19 +86,9 @@ export class Commits {
   }
 
   async finishLocked(repo: string, id: string, description?: string): Promise<CommitRecord> {
-    const commit = await this.mustGet(repo, id);
-    if (commit.finished) throw new CommitFinished(repo, id);
-    await this.ctx.deps.content.blobs.flush();
-    const stats = await this.ctx.deps.tree.stats(commit.tree);
-    const done: CommitRecord = {
-      ...commit,
-      finished: this.ctx.now(),
-      description: description ?? commit.description,
-      sizeBytes: stats.bytes,
-      fileCount: stats.files,
-    };
-    await this.ctx.meta.write([{ putCommit: done }], true);
-    await this.ctx.commitFinished(done);
+    const change = new ChangeSet(this.ctx);
+    const done = await change.finishCommitById(repo, id, description);
+    await change.apply();
     return done;
   }
 
@@ -247,8 +187,4 @@ export class Commits {
     if (found.length === 0) throw new CommitNotFound('', id);
     return found;
   }
-}
-
-function noCommits(repo: string, branch: string, finished = false): CommitNotFound {
-  return new CommitNotFound(repo, branch, `branch "${branch}" of repo "${repo}" has no ${finished ? 'finished ' : ''}commits yet`);
 }

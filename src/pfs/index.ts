@@ -5,7 +5,9 @@
 // trees in the object store. This index composes the entity modules into one
 // facade, `Pfs`: the only door into the versioned file system (its context,
 // metadata tables and locks stay inside this folder).
+import type { MetadataOp } from '../storage/metadata-store.js';
 import { Branches } from './branches.js';
+import { ChangeSet } from './change-set.js';
 import { Commits } from './commits.js';
 import { PfsContext, type BranchMove } from './context.js';
 import type { PfsDeps } from './deps.js';
@@ -38,7 +40,7 @@ export class Pfs {
     this.repos = new Repos(this.ctx);
     this.commits = new Commits(this.ctx);
     this.triggers = new TriggerScheduler(this.ctx, this.commits);
-    this.branches = new Branches(this.ctx, this.commits, this.triggers);
+    this.branches = new Branches(this.ctx, this.triggers);
     this.files = new Files(this.ctx, this.commits);
     this.gc = new Gc(this.ctx);
     this.history = new History(this.ctx);
@@ -68,6 +70,25 @@ export class Pfs {
     return this.ctx.onBranchMoved(hook);
   }
 
+  /**
+   * Plans writes to `repos` in a change set (change-set.ts) while holding those repos' locks, then
+   * writes them with the `ops` the plan returns in ONE metadata batch and runs what they set off
+   * (finish hooks, branch-move hooks, triggers). A plan that throws writes nothing.
+   */
+  atomically<T>(repos: readonly string[], plan: (change: ChangeSet) => Promise<{ result: T; ops: readonly MetadataOp[] }>): Promise<T> {
+    return this.ctx.locks.runAll(repos.map((r) => `repo:${r}`), async () => {
+      const change = new ChangeSet(this.ctx, (r, b) => this.triggers.afterNewHeadLocked(r, b), new Set(repos));
+      const { result, ops } = await plan(change);
+      await change.apply(ops);
+      return result;
+    });
+  }
+
+  /** Runs `plan` on a change set that is never written (its checks only: `validate pipeline`). */
+  preview<T>(plan: (change: ChangeSet) => Promise<T>): Promise<T> {
+    return plan(new ChangeSet(this.ctx));
+  }
+
   /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
   upload(target: string, description?: string, force = false): Promise<Upload> {
     return Upload.open(this.ctx, this.commits, target, description, force);
@@ -84,7 +105,8 @@ export class Pfs {
   }
 }
 
-export type { ResolveMode, StartOptions } from './commits.js';
+export type { MetadataView, ResolveMode, StartOptions } from './commits.js';
+export type { ChangeSet, PfsEffect } from './change-set.js';
 export type { PfsDeps, ContentStore, ContentWriter, UsageHook } from './deps.js';
 export type { RepoInfo } from './repos.js';
 export type { FileInfo, FileDiff, Change, Page } from './files.js';

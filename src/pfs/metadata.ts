@@ -89,8 +89,11 @@ export class Metadata {
     return (await this.sets.keys(`${id}/`)).map((k) => k.slice(id.length + 1));
   }
 
-  /** Applies all operations atomically; `sync` makes them durable before returning. */
-  async write(ops: WriteOp[], sync: boolean): Promise<void> {
+  /**
+   * Applies all operations, and `extra` (other layers' records, written with them), atomically;
+   * `sync` makes them durable before returning.
+   */
+  async write(ops: readonly WriteOp[], sync: boolean, extra: readonly MetadataOp[] = []): Promise<void> {
     const batch: MetadataOp[] = [];
     for (const op of ops) {
       if (op.putRepo) batch.push(this.repos.putOp(op.putRepo.name, op.putRepo));
@@ -111,6 +114,7 @@ export class Metadata {
         batch.push(this.sets.delOp(`${c.id}/${c.repo}`));
       }
     }
+    batch.push(...extra);
     await this.store.batch(batch, { sync });
   }
 }

@@ -1,6 +1,7 @@
 // Repos: create, inspect, list, delete. A repo's size is the size of its
 // master branch's last finished commit, as in Pachyderm.
-import { InUse, RepoExists, RepoNotFound } from '../errors/index.js';
+import { InUse, RepoNotFound } from '../errors/index.js';
+import { ChangeSet } from './change-set.js';
 import { checkRepoName } from './names.js';
 import type { PfsContext } from './context.js';
 import type { RepoRecord } from './records.js';
@@ -16,10 +17,9 @@ export class Repos {
   async create(name: string, description = '', update = false): Promise<RepoInfo> {
     checkRepoName(name);
     return this.ctx.locks.run(`repo:${name}`, async () => {
-      const existing = await this.ctx.meta.getRepo(name);
-      if (existing && !update) throw new RepoExists(name);
-      const record: RepoRecord = existing ? { ...existing, description } : { name, description, created: this.ctx.now() };
-      await this.ctx.meta.write([{ putRepo: record }], true);
+      const change = new ChangeSet(this.ctx);
+      const record = await change.createRepo(name, description, update);
+      await change.apply();
       return this.info(record);
     });
   }

@@ -6,6 +6,7 @@
 // `Pfs` (src/pfs) implements it; nothing in pps reaches further into PFS.
 // Each method's comment names the errors it throws (src/errors); a method
 // that names none throws only on a storage failure.
+import type { MetadataOp } from '../storage/metadata-store.js';
 import type { BranchMove, BranchRecord, CommitRecord, FileDiff, Ref, RemovalPlan, RemovalRequest, RepoRecord, ResolveMode, StartOptions, TriggerRecord, Upload } from '../pfs/index.js';
 
 export interface PfsRepos {
@@ -76,6 +77,26 @@ export interface PfsHistory {
   remove(request: RemovalRequest): Promise<RemovalPlan>;
 }
 
+/**
+ * PFS writes planned together and written at once (Pfs.atomically): each sees the ones before
+ * it; nothing is written until the plan returns, and nothing at all when it throws.
+ */
+export interface PfsChange {
+  getRepo(name: string): Promise<RepoRecord | undefined>;
+  getBranch(repo: string, name: string): Promise<BranchRecord | undefined>;
+  getCommit(repo: string, id: string): Promise<CommitRecord | undefined>;
+  /** Throws what PfsCommits.resolve throws. */
+  resolve(ref: string, mode: ResolveMode): Promise<CommitRecord>;
+  /** Throws InvalidArgument (a bad name) and RepoExists. */
+  createRepo(name: string, description: string): Promise<RepoRecord>;
+  /** As PfsBranches.create without a trigger. */
+  createBranch(repo: string, name: string, head?: string): Promise<BranchRecord>;
+  /** A user's `start commit` (with `id`: under that global ID). Throws OutputBranch, and what PfsCommits.start throws. */
+  startUserCommit(repo: string, branch: string, options: { description?: string; id?: string }): Promise<CommitRecord>;
+  /** As PfsCommits.finish. */
+  finishCommit(ref: string, description?: string): Promise<CommitRecord>;
+}
+
 export interface PfsAccess {
   readonly repos: PfsRepos;
   readonly history: PfsHistory;
@@ -88,6 +109,14 @@ export interface PfsAccess {
    * and CommitFinished (a finished commit, or a target with ancestors).
    */
   upload(target: string, description?: string): Promise<Upload>;
+  /**
+   * Holding the locks of `repos` (every repo the plan writes to), runs `plan`, then writes its PFS
+   * writes and the `ops` it returns in ONE metadata batch, then runs the finish and branch-move
+   * hooks the writes set off. A plan that throws writes nothing; its error is thrown.
+   */
+  atomically<T>(repos: readonly string[], plan: (change: PfsChange) => Promise<{ result: T; ops: readonly MetadataOp[] }>): Promise<T>;
+  /** Runs `plan` on a change that is never written: its checks only. */
+  preview<T>(plan: (change: PfsChange) => Promise<T>): Promise<T>;
   /** Runs `hook` on every commit finished, before the finishing call returns; returns the unhook. */
   onFinish(hook: (commit: CommitRecord) => Promise<void>): () => void;
   /** Runs `hook` when a branch moves to an existing commit, under that repo's lock; returns the unhook. */
