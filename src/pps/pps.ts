@@ -64,7 +64,7 @@ export class Pps {
     this.impact = new Impact(this.ctx, this.jobs);
     this.control = new JobControl(this.ctx, this.jobs, (p, j, d) => this.inspectDatum(p, j, d));
     this.removal = new CommitRemoval(this.ctx, this.jobs);
-    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines, this.removal);
+    this.transactions = new Transactions(this.ctx, this.jobs, this.pipelines);
     this.results = new ResultPruner(this.ctx, deps.retention ?? DEFAULT_RETENTION);
   }
 

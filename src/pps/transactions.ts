@@ -1,30 +1,30 @@
 // Transactions, as pachctl has them: `start transaction` opens one, the ops a
 // CLI issues while it is active (create branch, start commit, finish commit,
 // create/update pipeline) are recorded in it instead of applied, and
-// `finish transaction` applies them at once. While they are applied, the
-// commits they finish, the branches they move and the pipelines they create
-// start no job: what they set off is collected (deferred-triggers.ts) and
-// started once, for the final state — so moving two input branches of a
-// pipeline in one transaction runs it once. An op that fails undoes the ops
-// before it (in reverse order) and the error names the op. Commits are
-// finished after every other op, so that a failing op never leaves a commit
-// finished that the transaction meant to roll back; a commit it started is deleted.
-import { InvalidArgument, PipelineNotFound, TransactionFailed, TransactionNotFound } from '../errors/index.js';
+// `finish transaction` applies them at once: every op is checked and planned
+// first, against what the ones before it leave, and all their writes go in
+// one metadata batch (pfs change-set.ts), so a reader sees all of them or none,
+// and an op that would fail changes nothing. The commits a transaction starts
+// share its ID as their global ID, as in Pachyderm's commit sets. What the ops
+// set off (finished commits, branch moves, new pipelines) is collected while
+// they are applied (deferred-triggers.ts) and started once, on the final state:
+// a pipeline reading two branches moved in one transaction runs one job.
+import { InvalidArgument, TransactionFailed, TransactionNotFound } from '../errors/index.js';
 import { checkBranchName, commitIdFrom, parseRef } from '../pfs/index.js';
 import { newDeferredTriggers, planDeferred } from './deferred-triggers.js';
-import type { CommitRemoval } from './commit-removal.js';
 import type { Jobs } from './jobs.js';
-import type { Pipelines } from './pipelines.js';
+import type { PfsChange } from './pfs-access.js';
+import { pipelineRepos, type PipelinePlan, type Pipelines, type StagedPipelines } from './pipelines.js';
 import type { PpsContext } from './pps-context.js';
 import type { JobRecord, TransactionOp, TransactionRecord } from './records.js';
 import { parsePipelineSpec } from './spec-parse.js';
-
-type Undo = () => Promise<void>;
+import { specTriggers } from './spec-triggers.js';
+import type { PipelineSpec } from './spec.js';
 
 export class Transactions {
   private readonly finishing = new Set<string>();
 
-  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly pipelines: Pipelines, private readonly removal: CommitRemoval) {}
+  constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly pipelines: Pipelines) {}
 
   async start(): Promise<TransactionRecord> {
     const record: TransactionRecord = { id: commitIdFrom(this.ctx.deps.random(16)), started: this.ctx.now(), ops: [] };
@@ -61,8 +61,12 @@ export class Transactions {
   }
 
   /**
-   * Applies the ops, then starts the jobs they set off, once. On a failing op, undoes the
-   * applied ones, drops the transaction and throws TransactionFailed naming the op.
+   * Applies the ops at once: each is checked and planned against what the ones before it leave
+   * (pfs change-set.ts), then every write, and the transaction's removal, go in ONE metadata
+   * batch, so no reader ever sees part of it; only then does what they set off run. The commits
+   * it starts share one global ID, the transaction's, and the jobs they set off start once per
+   * pipeline, on that set. An op that would fail refuses the whole transaction: nothing changes,
+   * the transaction is dropped and TransactionFailed names the op.
    */
   async finish(id: string): Promise<{ transaction: TransactionRecord; jobs: JobRecord[] }> {
     const record = await this.get(id);
@@ -70,29 +74,23 @@ export class Transactions {
     this.finishing.add(id);
     try {
       const batch = newDeferredTriggers();
-      const ordered = [...record.ops.filter((o) => o.kind !== 'finish_commit'), ...record.ops.filter((o) => o.kind === 'finish_commit')];
-      const undo: Undo[] = [];
-      let failure: TransactionFailed | undefined;
-      await this.ctx.deferred.run(batch, async () => {
-        for (const op of ordered) {
+      try {
+        await this.ctx.deferred.run(batch, async () => {
           try {
-            undo.unshift(await this.apply(op));
-          } catch (err) {
-            failure = new TransactionFailed(id, describeOp(op), (err as Error).message);
-            break;
+            const planned = await this.ctx.pfs.atomically(reposOf(record.ops), async (change) => {
+              const pipelines = await this.plan(record, change);
+              return { result: pipelines, ops: [...pipelines.flatMap((p) => p.ops), this.ctx.store.transactions.delOp(id)] };
+            });
+            for (const p of planned) await this.pipelines.after(p);
+          } finally {
+            batch.closed = true;
           }
-        }
-        if (failure) {
-          for (const u of undo) {
-            await u().catch((err: Error) => this.ctx.deps.log('error', 'transaction_undo_failed', { transaction: id, message: err.message }));
-          }
-        }
-        batch.closed = true;
-      });
-      await this.ctx.store.apply([this.ctx.store.transactions.delOp(id)]);
-      if (failure) {
-        this.ctx.deps.log('warn', 'transaction_rolled_back', { transaction: id, op: failure.op, reason: failure.reason });
-        throw failure;
+        });
+      } catch (err) {
+        if (!(err instanceof TransactionFailed)) throw err; // a storage failure: the transaction stays, to be finished again
+        await this.ctx.store.apply([this.ctx.store.transactions.delOp(id)]);
+        this.ctx.deps.log('warn', 'transaction_refused', { transaction: id, op: err.op, reason: err.reason });
+        throw err;
       }
       const plan = planDeferred(await this.jobs.nodes(), batch, () => commitIdFrom(this.ctx.deps.random(16)));
       const jobs = plan.order.length > 0 ? await this.jobs.createCascade(plan.order, plan.id, plan.inSet) : [];
@@ -104,53 +102,64 @@ export class Transactions {
     }
   }
 
-  /** Applies one op; returns what undoes it. */
-  private async apply(op: TransactionOp): Promise<Undo> {
-    const pfs = this.ctx.pfs;
+  /**
+   * Plans every op in `change`, in order; returns the pipelines to write. Commits started get the
+   * transaction's ID as their global ID (so one per repo). Throws TransactionFailed naming the op.
+   */
+  private async plan(record: TransactionRecord, change: PfsChange): Promise<PipelinePlan[]> {
+    const staged: StagedPipelines = new Map();
+    const pipelines: PipelinePlan[] = [];
+    for (const op of record.ops) {
+      try {
+        const planned = await this.planOp(op, record.id, change, staged);
+        if (planned) pipelines.push(planned);
+      } catch (err) {
+        throw new TransactionFailed(record.id, describeOp(op), (err as Error).message);
+      }
+    }
+    return pipelines;
+  }
+
+  private async planOp(op: TransactionOp, id: string, change: PfsChange, staged: StagedPipelines): Promise<PipelinePlan | undefined> {
     switch (op.kind) {
       case 'create_branch': {
         const { repo, name } = branchRef(op.branch);
-        const restore = await this.branchRestorer(repo, name);
-        await pfs.branches.create(repo, name, op.head || undefined);
-        return restore;
+        await change.createBranch(repo, name, op.head || undefined);
+        return undefined;
       }
       case 'start_commit': {
         const { repo, name } = branchRef(op.branch);
-        const restore = await this.branchRestorer(repo, name);
-        const opened = await pfs.commits.start(repo, name, { description: op.description });
-        return async () => {
-          // Deleted (delete commit moves the branch back); if that is refused, the branch is put back and the open commit stays, on no branch.
-          const deleted = await this.removal.remove('delete', `${repo}@${opened.id}`).then(() => true, () => false);
-          if (!deleted) await restore();
-        };
+        if (await change.getCommit(repo, id)) {
+          throw new InvalidArgument('OneCommitPerRepo', `a transaction starts at most one commit per repo, and it started one in repo "${repo}" already (${repo}@${id})`, { repo });
+        }
+        await change.startUserCommit(repo, name, { description: op.description, id });
+        return undefined;
       }
       case 'finish_commit':
-        await pfs.commits.finish(op.commit, op.description || undefined);
-        return async () => {}; // the last ops applied: nothing after them can fail and need this undone
+        await change.finishCommit(op.commit, op.description || undefined);
+        return undefined;
       case 'create_pipeline': {
-        const name = parsePipelineSpec(op.spec).name;
-        const before = await this.ctx.store.getPipeline(name);
-        if (op.update && !before) throw new PipelineNotFound(name);
-        await this.pipelines.create(op.spec, { update: op.update, reprocess: op.reprocess });
-        if (!before) return () => this.pipelines.delete(name, true);
-        return () => this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, before)]);
+        const spec = parsePipelineSpec(op.spec);
+        checkNoTrigger(spec);
+        return this.pipelines.plan(spec, { update: op.update, reprocess: op.reprocess }, change, staged);
       }
     }
   }
+}
 
-  /** What puts `repo@name` back where it is now (deleted, if it does not exist yet). */
-  private async branchRestorer(repo: string, name: string): Promise<Undo> {
-    const pfs = this.ctx.pfs;
-    const before = await pfs.branches.find(repo, name);
-    return async () => {
-      if (before?.head) {
-        await pfs.branches.create(repo, name, `${repo}@${before.head}`);
-        return;
-      }
-      if (await pfs.branches.find(repo, name)) await pfs.branches.delete(repo, name, true);
-      if (before) await pfs.branches.create(repo, name);
-    };
-  }
+/** Every repo the ops may write to: their branches' and commits' repos, and each pipeline's (pipelines.ts). */
+function reposOf(ops: readonly TransactionOp[]): string[] {
+  return ops.flatMap((op) => {
+    switch (op.kind) {
+      case 'create_branch':
+      case 'start_commit':
+        return [branchRef(op.branch).repo];
+      case 'finish_commit':
+        return [parseRef(op.commit).repo];
+      case 'create_pipeline':
+        return pipelineRepos(parsePipelineSpec(op.spec));
+    }
+  });
 }
 
 /** The op as the command that recorded it reads: `create branch images@master --head staging`. */
@@ -186,10 +195,17 @@ function checkOp(op: TransactionOp): void {
       parseRef(op.commit);
       return;
     case 'create_pipeline':
-      parsePipelineSpec(op.spec);
+      checkNoTrigger(parsePipelineSpec(op.spec));
       return;
     default:
       throw new InvalidArgument('UnknownTransactionOp', `a transaction records create branch, start commit, finish commit and create/update pipeline, not "${(op as { kind: string }).kind}"`, { kind: (op as { kind: string }).kind });
+  }
+}
+
+/** Throws InvalidArgument for a spec with input.pfs.trigger: setting a branch trigger is not planned with the rest. */
+function checkNoTrigger(spec: PipelineSpec): void {
+  if (specTriggers(spec).length > 0) {
+    throw new InvalidArgument('TriggerInTransaction', `pipeline ${spec.name} sets input.pfs.trigger, which a transaction cannot apply at once: create it outside the transaction`, { pipeline: spec.name });
   }
 }
 
