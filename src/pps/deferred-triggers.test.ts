@@ -24,6 +24,25 @@ describe('planDeferred', () => {
     expect([...plan.inSet]).toEqual(['c']);
   });
 
+  it('runs the pipeline reading two commits of one set once, under their shared ID, reading both at it (a move beside them at its head)', () => {
+    const d = newDeferredTriggers();
+    d.commits.push({ repo: 'a', branch: 'master', id: '6'.repeat(32) }, { repo: 'b', branch: 'master', id: '6'.repeat(32) });
+    d.moves.push({ repo: 'c', branch: 'master', to: '7'.repeat(32) });
+    const plan = planDeferred(nodes, d, () => 'f'.repeat(32));
+    expect(plan.order.map((n) => n.name)).toEqual(['joined', 'other', 'report']);
+    expect(plan.id).toBe('6'.repeat(32));
+    expect([...plan.inSet].sort()).toEqual(['a', 'b']);
+  });
+
+  it('takes a new ID when commits of different sets, or an experiment run of the set, are among the changes', () => {
+    const d = newDeferredTriggers();
+    d.commits.push({ repo: 'a', branch: 'master', id: '6'.repeat(32) }, { repo: 'b', branch: 'master', id: '8'.repeat(32) });
+    expect(planDeferred(nodes, d, () => 'f'.repeat(32))).toMatchObject({ id: 'f'.repeat(32), inSet: new Set() });
+    const e = newDeferredTriggers();
+    e.commits.push({ repo: 'a', branch: 'master', id: '6'.repeat(32) }, { repo: 'c', branch: 'exp', id: '6'.repeat(32) });
+    expect(planDeferred(nodes, e, () => 'f'.repeat(32))).toMatchObject({ id: 'f'.repeat(32), unnamed: [{ repo: 'c', branch: 'exp', id: '6'.repeat(32) }] });
+  });
+
   it('runs a created pipeline and what reads it; a commit on a branch nobody reads is left to run alone', () => {
     const d = newDeferredTriggers();
     d.pipelines.add('joined');
