@@ -1,8 +1,9 @@
 // End to end, for Pachyderm's transactions (issue 16, point 13) against a real
 // tuskd with real workers: the second half of Pachyderm's deferred-processing
 // example (two input branches moved in one transaction run their pipeline
-// once), `delete transaction` discarding what was recorded, and a failing op
-// rolling back everything the transaction had done. Specs are written as
+// once), `delete transaction` discarding what was recorded, a failing op
+// changing nothing, and a transaction applied at once: a reader never sees
+// half of it, and the commits it starts form one commit set. Specs are written as
 // Pachyderm's docs write them (YAML in snake_case, JSON in camelCase).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PpsClient, TuskClient } from '../src/client/index.js';
@@ -95,7 +96,7 @@ describe('transactions', { timeout: 120_000 }, () => {
     expectError(await tusk(['finish', 'transaction', t.id]), new RegExp(`transaction ${t.id} not found`));
   });
 
-  it('a failing op rolls back every op before it, and the error names the op', async () => {
+  it('a failing op refuses the whole transaction: nothing of it is applied, and the error names the op', async () => {
     const commitsBefore = (await pfs.listCommits('right')).length;
     await tuskJson(['start', 'transaction']);
     await tuskJson(['create', 'branch', 'left@rolled', '--head', 'staging']);
@@ -108,7 +109,7 @@ describe('transactions', { timeout: 120_000 }, () => {
     const res = await tusk(['finish', 'transaction']);
     expectError(res, /transaction [0-9a-f]{32} rolled back: create branch right@later --head right@nosuchbranch: .*nosuchbranch/);
     expect(await missing(pfs.inspectBranch('left@rolled'))).toBe('not_found');
-    // The commit it started is deleted and the branch is back on its finished head.
+    // The commit it would have started was never written: the branch is still on its finished head.
     expect((await pfs.listCommits('right')).length).toBe(commitsBefore);
     expect((await pfs.listCommits('right', 'staging')).map((c) => Boolean(c.finished))).toEqual([true]);
     expect(await missing(pps.inspectPipeline('rolled'))).toBe('not_found');
@@ -126,6 +127,43 @@ describe('transactions', { timeout: 120_000 }, () => {
     const commit = await pfs.inspectCommit('right@txn');
     expect(commit.finished).toBeTruthy();
     expect(commit.description).toBe('from a transaction');
+  });
+
+  it('applies at once (a reader polling meanwhile never sees half of it), and its commits form one set on which the pipeline reading both runs one job', async () => {
+    // Pachyderm's deferred processing: open a commit on each input in one transaction, write to them, finish both in another.
+    const opened = await tuskJson(['start', 'transaction']);
+    expect((await tusk(['start', 'commit', 'left@master'])).code).toBe(0);
+    expect((await tusk(['start', 'commit', 'right@master'])).code).toBe(0);
+    await tuskJson(['finish', 'transaction']);
+    const set = opened.id as string;
+    expect((await tuskJson(['list', 'commit', 'left@master'])).map((c: any) => c.id)[0]).toBe(set);
+    expect((await tuskJson(['inspect', 'commit', `right@${set}`])).finished).toBeFalsy();
+    for (const repo of ['left', 'right']) await pfs.putFile(`${repo}@${set}`, '/data', Buffer.from(`${repo} in one set\n`));
+
+    await tuskJson(['start', 'transaction']);
+    for (const repo of ['left', 'right']) await tuskJson(['finish', 'commit', `${repo}@master`]);
+    const jobsBefore = (await pps.listJobs('joined')).length;
+    // Left is read first: seeing it finished and right still open would be half the transaction.
+    const seen: string[] = [];
+    let finishing = true;
+    const reader = (async () => {
+      while (finishing) {
+        const left = Boolean((await pfs.inspectCommit(`left@${set}`)).finished);
+        const right = Boolean((await pfs.inspectCommit(`right@${set}`)).finished);
+        seen.push(`${left}/${right}`);
+      }
+    })();
+    const done = await tuskJson(['finish', 'transaction']).finally(() => (finishing = false));
+    await reader;
+    expect(seen.filter((s) => s === 'true/false')).toEqual([]);
+
+    expect(done.jobs.map((j: any) => [j.pipeline, j.id])).toEqual([['joined', set]]);
+    const job = await pps.inspectJob('joined', set, true);
+    expect(job.state).toBe('success');
+    expect(job.inputs.map((i) => `${i.repo}@${i.id}`).sort()).toEqual([`left@${set}`, `right@${set}`]);
+    expect((await pps.listJobs('joined')).length).toBe(jobsBefore + 1);
+    expect((await pfs.inspectCommitSet(set)).map((c) => c.repo).sort()).toEqual(['joined', 'left', 'right']);
+    expect((await tusk(['get', 'file', 'joined@master:/joined'])).stdout).toBe('left in one set\nright in one set\n');
   });
 
   it('has --help with an example and -o for each transaction command, and the recording commands say so', async () => {
