@@ -65,7 +65,7 @@ export function planDeferred(nodes: readonly PipelineNode[], d: DeferredTriggers
   }
   for (const name of d.pipelines) {
     const root = nodes.find((n) => n.name === name);
-    if (!root) continue; // rolled back or deleted meanwhile
+    if (!root) continue; // deleted meanwhile
     sources.push({ repo: '', id: '', commit: false });
     reached.set(root.name, root);
     for (const n of downstream(nodes, root.name, root.outputBranch)) reached.set(n.name, n);
