@@ -136,8 +136,7 @@ describe('transactions', { timeout: 120_000 }, () => {
     expect((await tusk(['start', 'commit', 'right@master'])).code).toBe(0);
     await tuskJson(['finish', 'transaction']);
     const set = opened.id as string;
-    expect((await tuskJson(['list', 'commit', 'left@master'])).map((c: any) => c.id)[0]).toBe(set);
-    expect((await tuskJson(['inspect', 'commit', `right@${set}`])).finished).toBeFalsy();
+    for (const repo of ['left', 'right']) expect(await pfs.inspectCommit(`${repo}@master`)).toMatchObject({ id: set, finished: '' }); // open, under the transaction's ID
     for (const repo of ['left', 'right']) await pfs.putFile(`${repo}@${set}`, '/data', Buffer.from(`${repo} in one set\n`));
 
     await tuskJson(['start', 'transaction']);
