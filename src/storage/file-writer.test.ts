@@ -151,6 +151,9 @@ describe('write session reading a file into its own memory', () => {
     await expect(failed).rejects.toThrow('disk on fire');
     await session.close();
     expect(broken.closes).toBe(1);
+    const late = new FakeFile(data, 3000);
+    await expect(session.writeFile(late)).rejects.toMatchObject({ code: 'WriteSessionClosed' });
+    expect(late.closes).toBe(1); // a write that never ran still closes its source
     const c = await after;
     const parts: Uint8Array[] = [];
     for await (const part of new FileReader(objects, new PackedBlobStore(objects, index)).read(c)) parts.push(part);

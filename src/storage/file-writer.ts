@@ -55,7 +55,8 @@ export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8
  * out of the source's own buffer (a local file the daemon reads itself). It is
  * still an AsyncIterable, for consumers that only iterate. The session uses
  * either `fill` or iteration, never both, and calls `close` once it is done
- * with the source, also after a failure.
+ * with the source, also after a failure or when the write never starts
+ * (`close` may be called more than once).
  */
 export interface FillingSource extends AsyncIterable<Uint8Array> {
   /** Reads up to `target.length` bytes into `target`; resolves with how many, 0 at the end. */
@@ -182,7 +183,10 @@ export class WriteSession {
   writeFile(source: FileSource): Promise<FileContent> {
     return new Promise<FileContent>((resolve, reject) => {
       const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', refs: [], failed: false, resolve, reject };
-      this.enqueue(() => this.consume(source, file), reject);
+      // A FillingSource is closed also when its write never runs (the session failed or was closed first).
+      const filling = isFilling(source) ? source : undefined;
+      const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
+      this.enqueue(() => this.consume(source, file), fail);
     });
   }
 
