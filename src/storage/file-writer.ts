@@ -9,7 +9,7 @@
 //
 // The bytes are copied once into a slab of shared WebAssembly memory (so a
 // source may reuse its buffer: each piece is copied before the next is asked
-// for); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
+// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
 // and hashing (each chunk's sha256 and each file's sha256) runs in batches on
 // the Hasher while the scan goes on. Results are committed in stream order: a chunk already in
 // the index (or earlier in this session) is referenced, a new one is copied
