@@ -5,10 +5,10 @@
 // the cachedData stored beside it, and V8 skips parsing and compiling what
 // the cache holds. Caches are named by the file's sha256 (from bundle.json,
 // written by the build) and the Node version and architecture, so a rebuilt
-// bundle or another Node never meets a stale cache. A missing cache is
-// written when the process exits (the build writes main's by running
-// `tusk --help`); a bundle folder that cannot be written (a read-only
-// install, a sandbox) just runs without. Caches live only beside the code:
+// bundle or another Node never meets a stale cache. A missing cache, or one
+// V8 refused (other V8 flags, a damaged file), is written when the process
+// exits (the build writes main's by running `tusk --help`); a bundle folder
+// that cannot be written (a read-only install, a sandbox) just runs without. Caches live only beside the code:
 // a cache is code, so whoever can write it could already change the bundle.
 'use strict';
 const { readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
@@ -21,7 +21,7 @@ const MANIFEST = join(BUNDLE, 'bundle.json');
 const CACHE_DIR = join(BUNDLE, 'v8-cache');
 /** Bundle files loaded so far, by absolute path: their module objects. */
 const loaded = new Map();
-/** Scripts compiled without a cache, to write theirs at exit. */
+/** Scripts compiled without a usable cache, to write theirs at exit. */
 const uncached = [];
 let manifest;
 
@@ -44,7 +44,7 @@ function requireBundled(file) {
     }
   }
   const script = new Script(wrap(source), { filename: file, cachedData });
-  if (cacheFile && cachedData === undefined) uncached.push({ script, cacheFile });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   loaded.set(file, module);
   // The bundle requires its own files ('./chunk-X.cjs') and Node's modules (node:fs): nothing else.
