@@ -230,7 +230,7 @@ export class Daemon {
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
       await writeWhole(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
-      await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      await writeWhole(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       // Adopts the workloads this tuskd left running before the pipeline system asks for workers.
       await kubernetes?.start();
       await pps.start();
