@@ -72,12 +72,14 @@ describe('globs cannot stall the daemon (point 1)', () => {
     expect(statuses).toEqual(Array(10).fill(200));
     // cancel: a call dropped mid-walk (as when `tusk glob file` gets Ctrl-C); the daemon stops walking
     const raw = new PfsApiClient(d.address, credentials.createInsecure());
+    // Connected first, so the call reaches the daemon at once rather than after a handshake slowed by load.
+    await new Promise<void>((resolve, reject) => raw.waitForReady(Date.now() + 30_000, (err) => (err ? reject(err) : resolve())));
     const stream = raw.globFile({ commit: 'g@master', pattern, limit: 0, startAfter: '' });
     stream.on('error', () => {});
     await new Promise((r) => setTimeout(r, 1000));
     stream.cancel();
     raw.close();
-    await expect.poll(() => d.logs().includes('"event":"rpc_cancelled","rpc":"GlobFile"'), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => d.logs().includes('"event":"rpc_cancelled","rpc":"GlobFile"'), { timeout: 45_000 }).toBe(true);
     await call;
   }, 120_000);
 });
