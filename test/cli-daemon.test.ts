@@ -43,10 +43,16 @@ describe('tusk up / down', () => {
     const home = await mkdtemp(join(tmpdir(), 'tusk-up-'));
     homes.push(home);
     const env = envFor(home);
-    const [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
-    const flags = ['--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
-
-    const first = await tusk(['up', ...flags, '-o', 'json'], { env });
+    // Ports free a moment ago: another process may bind one before tuskd does, then new ones are tried.
+    let [port, httpPort, s3Port] = [0, 0, 0];
+    let flags: string[] = [];
+    let first!: Awaited<ReturnType<typeof tusk>>;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      [port, httpPort, s3Port] = [await freePort(), await freePort(), await freePort()];
+      flags = ['--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
+      first = await tusk(['up', ...flags, '-o', 'json'], { env });
+      if (!/cannot listen for/.test(first.stderr)) break;
+    }
     expect(first.code, first.stderr).toBe(0);
     const started = JSON.parse(first.stdout);
     expect(started).toMatchObject({ alreadyRunning: false, port, httpPort, s3Port, address: `127.0.0.1:${port}`, home });
@@ -75,8 +81,8 @@ describe('tusk up / down', () => {
     expect(downAgain.code).toBe(0);
     expect(downAgain.stdout).toMatch(/not running/);
 
-    // Data survives a restart on the same home.
-    const again = await tusk(['up', ...flags], { env });
+    // Data survives a restart on the same home (on ports tuskd picks: the old ones may be taken by now).
+    const again = await tusk(['up', '--port', '0', '--http-port', '0', '--s3-port', '0'], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse((await tusk(['list', 'repo', '-o', 'json'], { env })).stdout).map((r: any) => r.name)).toEqual(['upped']);
     expect((await tusk(['down'], { env })).code).toBe(0);
@@ -95,7 +101,8 @@ describe('tusk up / down', () => {
 
 describe('without a daemon', () => {
   it('says where it looked and how to start one', async () => {
-    const port = await freePort();
+    // Port 1: privileged and outside the ephemeral range, so no test's server is ever on it.
+    const port = 1;
     const env = { ...process.env, TUSK_ADDRESS: `127.0.0.1:${port}` };
     const r = await tusk(['list', 'repo'], { env });
     expect(r.code).toBe(1);

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PpsClient, TuskClient, type Job } from '../src/client/index.js';
-import { freePort, startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { startS3rver, type S3rverHandle } from './helpers/s3rver.js';
 
 let s3: S3rverHandle;
@@ -116,7 +116,7 @@ describe('egress to S3', () => {
     expect(job.state).toBe('failure');
     expect(job.reason).toMatch(/^egress to s3:\/\/no-such-bucket-here\/x failed: .*NoSuchBucket/);
 
-    const dead = `http://127.0.0.1:${await freePort()}`;
+    const dead = 'http://127.0.0.1:1'; // privileged and outside the ephemeral range: nothing listens there
     await pps.createPipeline(spec('exported', `s3://${bucket}/y?endpoint=${encodeURIComponent(dead)}`), { update: true });
     job = await lastJob('exported');
     expect(job.state).toBe('failure');

@@ -183,7 +183,7 @@ describe('jobs through the worker API', () => {
   it('ticks a cron input into its repo on schedule, replacing the last tick with overwrite', async () => {
     await pps.createPipeline(JSON.stringify({ pipeline: { name: 'clock' }, transform: { cmd: ['true'] }, input: { cron: { name: 'tick', spec: '@every 1s', overwrite: true } } }));
     const seen: string[] = [];
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 45_000; // two ticks of a 1 s schedule, however slow this machine is
     while (seen.length < 2 && Date.now() < deadline) {
       for (const t of await work('clock', (_task, inputs) => ({ '/last': Object.keys(inputs).join(',') }))) seen.push(t.job);
     }

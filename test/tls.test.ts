@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TUSKD } from './helpers/daemon.js';
+import { TUSKD } from './helpers/daemon.js';
+import { until } from './helpers/until.js';
 import { expectError, tusk, type RunOptions } from './helpers/tusk-cli.js';
 
 const haveOpenssl = existsSync('/usr/bin/openssl');
@@ -31,13 +32,18 @@ describe.skipIf(!haveOpenssl)('with --tls-cert and --tls-key', () => {
     const key = join(work, 'key.pem');
     execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
     ca = await readFile(cert);
-    ports = { port: await freePort(), s3Port: await freePort(), httpPort: await freePort() };
     const home = join(work, 'home');
-    daemon = spawn(process.execPath, [TUSKD, '--home', home, '--port', String(ports.port), '--s3-port', String(ports.s3Port), '--http-port', String(ports.httpPort), '--tls-cert', cert, '--tls-key', key], {
+    daemon = spawn(process.execPath, [TUSKD, '--home', home, '--port', '0', '--s3-port', '0', '--http-port', '0', '--tls-cert', cert, '--tls-key', key], {
       stdio: ['ignore', 'ignore', 'ignore'],
       env: { ...process.env, TUSK_HOME: home, TUSK_S3_ACCESS_KEY_ID: 'tls', TUSK_S3_SECRET_ACCESS_KEY: 'tls-secret' },
     });
-    for (let i = 0; i < 600 && !existsSync(join(home, 'tuskd.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    // tuskd binds free ports itself (port 0) and records them in tuskd.json once it is ready.
+    const info = await until(
+      async () => (existsSync(join(home, 'tuskd.json')) ? (JSON.parse(await readFile(join(home, 'tuskd.json'), 'utf8')) as typeof ports) : undefined),
+      (v) => v !== undefined,
+      30_000,
+    );
+    ports = { port: info!.port, s3Port: info!.s3Port, httpPort: info!.httpPort };
     env = { ...process.env, TUSK_HOME: join(work, 'cli'), TUSK_ADDRESS: `grpcs://127.0.0.1:${ports.port}`, TUSK_TLS_CA: cert };
   }, 60_000);
 

@@ -83,7 +83,7 @@ describe.skipIf(bwrap !== true)('a worker running code in its bubblewrap sandbox
     const r = fake.result('sleep')!;
     expect(r).toMatchObject({ success: false, tries: 3, reason: 'datum timed out after 1s' });
     expect(r.durationMs).toBeGreaterThanOrEqual(3000);
-    expect(r.durationMs).toBeLessThan(15_000);
+    expect(r.durationMs).toBeLessThan(30_000); // no try ran its `sleep 30` to the end (each is killed at 1 s, however loaded the machine)
     expect(r.logs.filter((l) => l.message === 'sleeping')).toHaveLength(3);
   });
 
@@ -108,10 +108,6 @@ describe.skipIf(bwrap !== true)('a worker running code in its bubblewrap sandbox
 
   test('an accepted return code counts as success', () => {
     expect(fake.result('accept')).toMatchObject({ success: true, tries: 1 });
-  });
-
-  test('results were reported in batches, not one call each', () => {
-    expect(fake.reports).toBeLessThan(Object.keys(scripts).length);
   });
 });
 
@@ -168,15 +164,35 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
     }
   }, 60_000);
 
+  test('results that finish while a Report is under way wait and go together in the next one', async () => {
+    const fake = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
+    // Failed datums are added to the reporter before the next datum starts, so once the last one
+    // has started, every earlier result is in the Report held here or waiting behind it.
+    const n = 8;
+    fake.addTasks(Array.from({ length: n }, (_, i) => scriptTask(fake, `f${i}`, 'exit 1')));
+    fake.holdReports();
+    const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off' } });
+    try {
+      await fake.waitForStarted(n);
+      fake.releaseReports();
+      await fake.waitForResults(n);
+      expect(fake.results.map((r) => r.datum).sort()).toEqual(Array.from({ length: n }, (_, i) => `f${i}`).sort());
+      // The held call, one call with everything that waited behind it, and at most one for the last datum.
+      expect(fake.reportSizes.length, `results per Report: ${fake.reportSizes.join(', ')}`).toBeLessThanOrEqual(3);
+    } finally {
+      expect(await worker.stop()).toEqual([0, 0]);
+      await fake.stop();
+    }
+  }, 60_000);
+
   test('worker and sidecar exit by themselves once the daemon has been gone past the grace period', async () => {
     const fake = await FakeCoordinator.start(scriptSpec());
     const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off', TUSK_DAEMON_GRACE_MS: '1500' } });
     fake.addTasks([scriptTask(fake, 'd1', 'true')]);
     await fake.waitForResults(1);
     await fake.stop();
-    const started = Date.now();
+    // Without the grace period they would wait for the daemon forever, and this would time out.
     expect(await worker.exited()).toEqual([0, 0]);
-    expect(Date.now() - started).toBeLessThan(20_000);
     await worker.stop();
   }, 60_000);
 });

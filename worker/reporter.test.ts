@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { TaskResult } from '../src/client/index.js';
 import { silentLogger } from '../src/worker-protocol/index.js';
 import { Reporter } from './reporter.js';
@@ -6,7 +6,10 @@ import { Reporter } from './reporter.js';
 const result = (datum: string): TaskResult => ({ job: 'j', datum, success: true, reason: '', durationMs: 1, output: 'o', logs: [], recovered: false, tries: 1 });
 
 describe('batched reports', () => {
+  afterEach(() => void vi.useRealTimers());
+
   test('results wait for the batch to fill or the delay to pass, and go out in order', async () => {
+    vi.useFakeTimers();
     const sent: string[][] = [];
     const r = new Reporter(async (rs) => void sent.push(rs.map((x) => x.datum)), silentLogger, 3, 30);
     r.add(result('a'));
@@ -16,8 +19,11 @@ describe('batched reports', () => {
     await r.flush();
     expect(sent).toEqual([['a', 'b', 'c']]);
     r.add(result('d'));
-    await new Promise((res) => setTimeout(res, 60));
-    expect(sent).toEqual([['a', 'b', 'c'], ['d']]);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(sent).toEqual([['a', 'b', 'c']]);
+    r.add(result('e'));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([['a', 'b', 'c'], ['d', 'e']]);
   });
 
   test('a failed report is kept and sent again with what came after', async () => {

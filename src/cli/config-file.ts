@@ -2,6 +2,7 @@
 // (default ~/.tusk/config.json). It holds the token `tusk auth login` stored,
 // so it is written with mode 0600; other keys in it are kept as they are.
 // TUSK_AUTH_TOKEN, when set, is used instead of the stored token.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidArgument } from '../errors/index.js';
@@ -57,7 +58,7 @@ export function writeKeys(env: NodeJS.ProcessEnv, keys: Record<string, unknown>)
   const config: Record<string, unknown> = { ...readConfig(path), ...keys };
   for (const [k, v] of Object.entries(keys)) if (v === undefined) delete config[k];
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);

@@ -3,7 +3,7 @@
 // content store and file tree over it, PFS, and the gRPC and HTTP servers.
 // start() returns once every port answers; stop() closes them cleanly.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { Server } from '@grpc/grpc-js';
@@ -229,8 +229,8 @@ export class Daemon {
       if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
-      await writeFile(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
-      await writeFile(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
+      await writeWhole(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
+      await writeWhole(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       // Adopts the workloads this tuskd left running before the pipeline system asks for workers.
       await kubernetes?.start();
       await pps.start();
@@ -304,6 +304,13 @@ async function openStore(config: DaemonConfig, meter: StoreMeter): Promise<Objec
   const store = new MeteredStore(openObjectStore(config.storage), meter);
   if (config.storage.startsWith('file:')) return store;
   return new CacheStore(store, join(config.home, 'cache'), config.cacheBytes);
+}
+
+/** Writes a file that readers (`tusk`, tests polling for it) see either absent or complete: a temp file renamed into place. */
+async function writeWhole(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
 }
 
 function portError(what: string, port: number, err: unknown): TuskError {

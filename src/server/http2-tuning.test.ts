@@ -16,12 +16,25 @@ async function listen(): Promise<{ server: Server; port: number }> {
   return { server: s, port };
 }
 
-/** What a client connecting to the server is told: its settings, then (a moment later) the connection window. */
-async function peerView(port: number): Promise<{ settings: Settings; connectionWindow: number }> {
+/**
+ * What a client connecting to the server is told: its settings and the connection window, once a
+ * ping has gone to the server and back (frames the server sent before its answer have arrived by
+ * then) and, when `wanted` is given, once they satisfy it (the server's own settings follow its first ones).
+ */
+async function peerView(port: number, wanted?: (v: PeerView) => boolean): Promise<PeerView> {
   session = connect(`http://127.0.0.1:${port}`);
   await new Promise<Settings>((resolve) => session!.once('remoteSettings', resolve));
-  await new Promise((r) => setTimeout(r, 100)); // the server's own settings follow its first ones
-  return { settings: session.remoteSettings, connectionWindow: session.state.remoteWindowSize ?? 0 };
+  const view = (): PeerView => ({ settings: session!.remoteSettings, connectionWindow: session!.state.remoteWindowSize ?? 0 });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await new Promise<void>((resolve, reject) => session!.ping((err) => (err ? reject(err) : resolve())));
+    if (!wanted || wanted(view()) || Date.now() > deadline) return view();
+  }
+}
+
+interface PeerView {
+  settings: Settings;
+  connectionWindow: number;
 }
 
 describe('widenFlowControl', () => {
@@ -29,7 +42,7 @@ describe('widenFlowControl', () => {
     const l = await listen();
     server = l.server;
     expect(widenFlowControl(server)).toBe(true);
-    const view = await peerView(l.port);
+    const view = await peerView(l.port, (v) => v.settings.initialWindowSize === FLOW_CONTROL.windowBytes && v.connectionWindow === 2 * FLOW_CONTROL.windowBytes);
     expect(view.settings.initialWindowSize).toBe(FLOW_CONTROL.windowBytes);
     expect(view.settings.maxFrameSize).toBe(FLOW_CONTROL.frameBytes);
     expect(view.connectionWindow).toBe(2 * FLOW_CONTROL.windowBytes);

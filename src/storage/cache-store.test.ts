@@ -150,19 +150,19 @@ describe('CacheStore', () => {
   it('does not cache a read that raced with a delete', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    let inFlight!: () => void;
-    const reached = new Promise<void>((r) => (inFlight = r));
+    let fetched!: () => void;
+    const atGate = new Promise<void>((r) => (fetched = r));
     const slow: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
       getRange: async (key: string, offset: number, length: number) => {
         const bytes = await inner.getRange(key, offset, length);
-        inFlight();
+        fetched();
         await gate;
         return bytes;
       },
     });
     const cache = new CacheStore(slow, dir, 1 << 20);
     const reading = cache.getRange('pack/1', 0, 100);
-    await reached; // the read is in flight (waiting a fixed time instead failed under load)
+    await atGate; // the bytes were read; the delete comes before they are kept
     await cache.delete('pack/1');
     release();
     await reading;

@@ -67,11 +67,13 @@ describe('the worker ↔ sidecar protocol', () => {
 
   test('losing the sidecar rejects pending requests and tells the worker', async () => {
     let lost = '';
-    const path = await serve({ finish: () => new Promise(() => {}) });
+    let received!: () => void;
+    const inSidecar = new Promise<void>((r) => (received = r));
+    const path = await serve({ finish: () => (received(), new Promise(() => {})) });
     const client = await SidecarClient.connect(path);
     client.onLost = (err) => (lost = err.code);
     const pending = client.call('finish', { slot: 'd', datum: { pipeline: 'p', job: 'j', datum: 'd' } });
-    await new Promise((r) => setTimeout(r, 20));
+    await inSidecar; // the request is being served when the sidecar goes
     server!.close();
     for (const s of sockets.splice(0)) s.destroy();
     await expect(pending).rejects.toThrow(/sidecar unavailable/);

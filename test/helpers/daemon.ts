@@ -54,7 +54,10 @@ export interface DaemonHandle {
   kill(): Promise<void>;
 }
 
-/** A free loopback TCP port (listen on port 0, close, reuse the number). */
+/**
+ * A loopback TCP port that was free a moment ago (listen on port 0, close, reuse the number). Another
+ * process can take it before it is used: only for an address nothing listens on, or with a retry.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -75,29 +78,36 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     const s3 = await s3StorageFor(home);
     options = { ...options, storage: s3.storage, env: { ...s3.env, ...options.env } };
   }
-  const [port, httpPort, s3Port] = [options.port ?? (await freePort()), await freePort(), await freePort()];
-  const args = [TUSKD, '--home', home, '--port', String(port), '--http-port', String(httpPort), '--s3-port', String(s3Port)];
+  // Port 0: tuskd binds free ports itself and names them in its daemon_started log line, so no
+  // other process can take a port between our choosing it and tuskd binding it (files run in parallel).
+  const args = [TUSKD, '--home', home, '--port', String(options.port ?? 0), '--http-port', '0', '--s3-port', '0'];
   if (options.storage) args.push('--storage', options.storage);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...options.env, TUSK_HOME: home },
   });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  let ports: { port: number; httpPort: number; s3Port: number } | undefined;
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+    ports ??= startedPorts(stderr);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`tuskd exited before it was ready (code ${child.exitCode}):\n${stderr}`);
-    if (await healthy(httpPort)) break;
+    if (ports && (await healthy(ports.httpPort))) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`tuskd was not healthy within ${options.timeoutMs ?? 30_000} ms:\n${stderr}`);
+      throw new Error(`tuskd was not healthy within ${timeoutMs} ms:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  const { port, httpPort, s3Port } = ports;
 
   const address = `127.0.0.1:${port}`;
   const waitExit = async (signal: NodeJS.Signals) => {
@@ -123,6 +133,20 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
       await waitExit('SIGKILL');
     },
   };
+}
+
+/** The ports of tuskd's daemon_started log line, once it is in `stderr`. */
+function startedPorts(stderr: string): { port: number; httpPort: number; s3Port: number } | undefined {
+  for (const line of stderr.split('\n')) {
+    if (!line.includes('"daemon_started"')) continue;
+    try {
+      const event = JSON.parse(line) as { event?: string; port: number; httpPort: number; s3Port: number };
+      if (event.event === 'daemon_started') return { port: event.port, httpPort: event.httpPort, s3Port: event.s3Port };
+    } catch {
+      // a line still being written: the next chunk completes it
+    }
+  }
+  return undefined;
 }
 
 /** True once tuskd's /healthz on `httpPort` answers 200 (the test and benchmark daemon starters poll it). */

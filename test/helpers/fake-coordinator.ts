@@ -25,6 +25,8 @@ export class FakeCoordinator {
   readonly outputs = new Map<string, StoredOutput>();
   readonly registrations: { pipeline: string; worker: string }[] = [];
   reports = 0;
+  /** How many results each Report call carried, in order. */
+  readonly reportSizes: number[] = [];
   /** `job/datum` of every Started call, in order. */
   readonly started: string[] = [];
   /** Like tuskd, send the bytes of files up to 64 KiB inline in NextTasks answers; false: the worker must GetFile every file. */
@@ -36,6 +38,9 @@ export class FakeCoordinator {
   private spec: WorkerSpec;
   private pollers: (() => void)[] = [];
   private resultWaiters: (() => void)[] = [];
+  private startedWaiters: (() => void)[] = [];
+  /** While set, Report calls are answered only by releaseReports(). */
+  private heldReports: (() => void)[] | undefined;
   private outputs_ = 0;
 
   private constructor(
@@ -58,12 +63,18 @@ export class FakeCoordinator {
         void fake.nextTasks(call.request.max, call.request.waitMs, call.request.knownVersion).then((r) => cb(null, r)),
       report: (call: { request: { pipeline: string; results: TaskResult[] } }, cb: sendUnaryData<unknown>) => {
         fake.reports++;
-        fake.results.push(...call.request.results.map((r) => fake.storeInline(call.request.pipeline, r)));
-        for (const w of fake.resultWaiters.splice(0)) w();
-        cb(null, {});
+        fake.reportSizes.push(call.request.results.length);
+        const answer = () => {
+          fake.results.push(...call.request.results.map((r) => fake.storeInline(call.request.pipeline, r)));
+          for (const w of fake.resultWaiters.splice(0)) w();
+          cb(null, {});
+        };
+        if (fake.heldReports) fake.heldReports.push(answer);
+        else answer();
       },
       started: (call: { request: { job: string; datum: string } }, cb: sendUnaryData<unknown>) => {
         fake.started.push(`${call.request.job}/${call.request.datum}`);
+        for (const w of fake.startedWaiters.splice(0)) w();
         cb(null, {});
       },
       putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, cb: sendUnaryData<DatumOutputResponse>) => fake.putDatumOutput(call, cb),
@@ -113,6 +124,30 @@ export class FakeCoordinator {
     return this.results.slice(0, n);
   }
 
+  /** Report calls wait unanswered (as if the daemon were slow) until releaseReports(). */
+  holdReports(): void {
+    this.heldReports ??= [];
+  }
+
+  releaseReports(): void {
+    const held = this.heldReports ?? [];
+    this.heldReports = undefined;
+    for (const answer of held) answer();
+  }
+
+  /** Resolves once `n` Started calls arrived (rejects after `timeoutMs`). */
+  async waitForStarted(n: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.started.length < n) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`fakeCoordinator: ${this.started.length} of ${n} datums started after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.startedWaiters.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+  }
+
   result(datum: string): TaskResult | undefined {
     return this.results.find((r) => r.datum === datum);
   }
@@ -126,6 +161,7 @@ export class FakeCoordinator {
   }
 
   async stop(): Promise<void> {
+    this.releaseReports();
     for (const p of this.pollers.splice(0)) p();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();

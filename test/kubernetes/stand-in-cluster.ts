@@ -1,12 +1,15 @@
 // One stand-in "cluster" for an end-to-end test file: the stand-in API server,
 // the stand-in kubelet, a kubeconfig pointing at them, and a real tuskd with
-// TUSK_RUNTIME=kubernetes (restartable on the same home), plus what the tests
-// look at: workloads, pods, and polling until something holds.
+// TUSK_RUNTIME=kubernetes (restartable on the same home) behind a stand-in for
+// its Service (one stable address the pods dial, forwarded to whatever port the
+// current tuskd bound), plus what the tests look at: workloads, pods, and
+// polling until something holds.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ROOT, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { ROOT, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { StandInApiServer, type KObject } from './stand-in-api-server.js';
 import { StandInKubelet } from './stand-in-kubelet.js';
 
@@ -22,7 +25,7 @@ export class StandInCluster {
     readonly dir: string,
     readonly api: StandInApiServer,
     readonly kubelet: StandInKubelet,
-    private readonly port: number,
+    private readonly service: ServiceStandIn,
     private readonly daemonEnv: Record<string, string>,
   ) {}
 
@@ -41,16 +44,17 @@ export class StandInCluster {
       env: { TUSK_DAEMON_GRACE_MS: '10000' },
     });
     await kubelet.start();
-    const port = await freePort();
-    const env = { TUSK_RUNTIME: 'kubernetes', KUBECONFIG: join(dir, 'kubeconfig'), TUSK_IMAGE: IMAGE, TUSK_INSTANCE: 'test-tusk', TUSK_WORKER_ADDRESS: `127.0.0.1:${port}` };
-    const cluster = new StandInCluster(dir, api, kubelet, port, env);
+    const service = await ServiceStandIn.start();
+    const env = { TUSK_RUNTIME: 'kubernetes', KUBECONFIG: join(dir, 'kubeconfig'), TUSK_IMAGE: IMAGE, TUSK_INSTANCE: 'test-tusk', TUSK_WORKER_ADDRESS: `127.0.0.1:${service.port}` };
+    const cluster = new StandInCluster(dir, api, kubelet, service, env);
     await cluster.startTuskd();
     return cluster;
   }
 
-  /** (Re)starts tuskd on the same home and port. */
+  /** (Re)starts tuskd on the same home, behind the same Service address (tuskd itself binds a free port). */
   async startTuskd(): Promise<DaemonHandle> {
-    this.daemon = await startDaemon({ home: join(this.dir, 'home'), port: this.port, env: this.daemonEnv });
+    this.daemon = await startDaemon({ home: join(this.dir, 'home'), env: this.daemonEnv });
+    this.service.target = this.daemon.port;
     return this.daemon;
   }
 
@@ -58,6 +62,7 @@ export class StandInCluster {
     await this.daemon?.stop({ keepHome: true });
     await this.kubelet.stop();
     await this.api.stop();
+    await this.service.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -84,5 +89,49 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A stand-in for tuskd's Kubernetes Service: a loopback port held for the whole file, each connection
+ * forwarded to the port of the tuskd running now (refused, like a Service without endpoints, while
+ * none runs). A restarted tuskd binds any free port, so no other process can take "its" port meanwhile.
+ */
+class ServiceStandIn {
+  target: number | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<ServiceStandIn> {
+    let service!: ServiceStandIn;
+    const server = createServer((client) => service.forward(client));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    service = new ServiceStandIn(server, (server.address() as { port: number }).port);
+    return service;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private forward(client: Socket): void {
+    if (this.target === undefined) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(this.target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+      s.once('error', () => (client.destroy(), upstream.destroy()));
+      s.once('close', () => (client.destroy(), upstream.destroy()));
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
 }
