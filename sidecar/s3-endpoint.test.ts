@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Endpoint, type S3Endpoint } from './s3-endpoint.js';
 
@@ -51,5 +52,31 @@ describe('the sidecar S3 endpoint', () => {
     await expect(s3.send(new GetObjectCommand({ Bucket: 'images', Key: 'nope.png' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
     await expect(s3.send(new GetObjectCommand({ Bucket: 'images', Key: '../out/edges/1.png' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
     await expect(client('wrong').send(new ListObjectsV2Command({ Bucket: 'images' }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+  });
+
+  it('takes multipart uploads into out/: the parts joined in order, nothing under out/ until Complete, Abort drops them', async () => {
+    const s3 = client();
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'out', Key: 'big/data.bin' }));
+    const a = Buffer.alloc(300_000, 'a');
+    const b = Buffer.alloc(123, 'b');
+    // Sent out of order, and part 1 twice: the second replaces the first.
+    const p2 = await s3.send(new UploadPartCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, PartNumber: 2, Body: b }));
+    await s3.send(new UploadPartCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, PartNumber: 1, Body: Buffer.from('stale') }));
+    const p1 = await s3.send(new UploadPartCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, PartNumber: 1, Body: a }));
+    expect(p1.ETag).toBe(`"${createHash('md5').update(a).digest('hex')}"`);
+    expect(readdirSync(join(dir, 'out'))).not.toContain('big');
+    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p2.ETag }, { PartNumber: 2, ETag: p2.ETag }] } }))).rejects.toMatchObject({ name: 'InvalidPart' });
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } }));
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    expect(readFileSync(join(dir, 'out', 'big', 'data.bin')).equals(Buffer.concat([a, b]))).toBe(true);
+    expect(readdirSync(join(dir, 'out', 'big'))).toEqual(['data.bin']);
+    await expect(s3.send(new UploadPartCommand({ Bucket: 'out', Key: 'big/data.bin', UploadId, PartNumber: 3, Body: b }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+
+    const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'out', Key: 'gone.bin' }));
+    await s3.send(new UploadPartCommand({ Bucket: 'out', Key: 'gone.bin', UploadId: aborted.UploadId, PartNumber: 1, Body: a }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'out', Key: 'gone.bin', UploadId: aborted.UploadId }));
+    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'out', Key: 'gone.bin', UploadId: aborted.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }] } }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    expect(readdirSync(join(dir, 'out'))).not.toContain('gone.bin');
+    await expect(s3.send(new CreateMultipartUploadCommand({ Bucket: 'images', Key: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

@@ -10,8 +10,8 @@
 // verifier against a key pair made for this sidecar alone, bodies decoded
 // (aws-chunked) and errors rendered by the gateway's code. Served: ListBuckets,
 // HeadBucket, GetBucketLocation, ListObjects(V2), Get/HeadObject (one range),
-// PutObject and DeleteObject (out only). Multipart uploads are not (aws s3 cp
-// uses them above 8 MB: raise its multipart_threshold).
+// PutObject, DeleteObject and multipart uploads (Create, UploadPart, Complete,
+// Abort: s3-multipart.ts) on out only.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { requestBody } from '../src/server/s3/body.js';
 import { renderError } from '../src/server/s3/error-table.js';
 import { isoTime, sendEmpty, sendXml } from '../src/server/s3/respond.js';
 import type { Logger } from '../src/worker-protocol/index.js';
+import { SidecarMultipart } from './s3-multipart.js';
 
 export interface S3EndpointOptions {
   /** Host path of the datum area ($TUSK_PFS). */
@@ -51,17 +52,21 @@ export async function startS3Endpoint(o: S3EndpointOptions): Promise<S3Endpoint>
   const accessKeyId = `TUSKSIDECAR${randomBytes(6).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
   const keys = new Map([[accessKeyId, secretAccessKey]]);
-  const server: Server = createServer((req, res) => void handle(o, keys, req, res));
+  const multipart = new SidecarMultipart();
+  const server: Server = createServer((req, res) => void handle(o, keys, multipart, req, res));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(0, '127.0.0.1', ok);
   });
   const port = (server.address() as AddressInfo).port;
   o.log.log('info', 'sidecar_s3_started', { port, inputs: o.inputs, out: o.out });
-  return { endpoint: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, close: () => server.close() };
+  return { endpoint: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, close: () => {
+    server.close();
+    void multipart.close();
+  } };
 }
 
-async function handle(o: S3EndpointOptions, keys: Map<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(o: S3EndpointOptions, keys: Map<string, string>, multipart: SidecarMultipart, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   res.setHeader('x-amz-request-id', requestId);
   const url = req.url ?? '/';
@@ -82,7 +87,6 @@ async function handle(o: S3EndpointOptions, keys: Map<string, string>, req: Inco
     }
     const root = bucketRoot(o, bucket);
     const writable = o.out && bucket === OUT;
-    if (query.has('uploads') || query.has('uploadId')) throw new S3Unsupported('NotImplemented', 'multipart uploads are not served by the sidecar S3 endpoint (aws s3 cp: raise multipart_threshold)');
     if (!key) {
       if (method === 'HEAD') return sendEmpty(res, 200);
       if (method !== 'GET') throw new S3Unsupported('MethodNotAllowed', `${method} on bucket "${bucket}" is not allowed`);
@@ -90,8 +94,24 @@ async function handle(o: S3EndpointOptions, keys: Map<string, string>, req: Inco
       return await list(res, bucket, root, query);
     }
     const path = keyPath(root, key);
-    if (method === 'GET' || method === 'HEAD') return await getObject(req, res, path, key, method === 'HEAD');
+    const uploadId = query.get('uploadId');
+    if ((method === 'GET' || method === 'HEAD') && uploadId === null) return await getObject(req, res, path, key, method === 'HEAD');
     if (!writable) throw new S3Denied('AccessDenied', `bucket "${bucket}" is a read-only pipeline input${o.out ? '' : ' (and this pipeline has no s3_out)'}`);
+    if (method === 'POST' && query.has('uploads')) {
+      return sendXml(res, 200, 'InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: multipart.create(bucket, key) });
+    }
+    if (uploadId !== null) {
+      if (method === 'PUT' && !req.headers['x-amz-copy-source']) return sendEmpty(res, 200, { etag: await multipart.putPart(bucket, key, uploadId, query.get('partNumber'), req, identity) });
+      if (method === 'POST') {
+        const etag = await multipart.complete(bucket, key, uploadId, path, req, identity);
+        return sendXml(res, 200, 'CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etag });
+      }
+      if (method === 'DELETE') {
+        await multipart.abort(bucket, key, uploadId);
+        return sendEmpty(res, 204);
+      }
+      throw new S3Unsupported('NotImplemented', `${method} on a multipart upload (ListParts, UploadPartCopy) is not served by the sidecar S3 endpoint`);
+    }
     if (method === 'PUT') {
       if (req.headers['x-amz-copy-source']) throw new S3Unsupported('NotImplemented', 'CopyObject is not served by the sidecar S3 endpoint');
       await mkdir(dirname(path), { recursive: true });

@@ -5,6 +5,8 @@
 // running pipeline's pods with its token, which reaches worker and sidecar
 // through a Secret of the pipeline (a mounted file), never through the
 // workload, a pod spec or tuskd's log; the Secret goes with the pipeline.
+// A spout runs in a pod of its own and commits with `pachctl put file` as its
+// pipeline.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +19,8 @@ if (!hasBwrap) console.warn('kubernetes-auth.test: skipped, the stand-in kubelet
 
 describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: branch versions and access control (stand-in API server and kubelet)', () => {
   let k: StandInCluster;
+  /** The root's environment, once the test before activated access control. */
+  let rootEnv: NodeJS.ProcessEnv | undefined;
   beforeAll(async () => {
     k = await StandInCluster.start();
   });
@@ -61,6 +65,7 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: branch versions and access 
 
     const activated = await tuskJson<{ token: string }>(['auth', 'activate'], { env: env() });
     const root = { ...env(), TUSK_AUTH_TOKEN: activated.token };
+    rootEnv = root;
     // Activation restarts the workers: new pods, which mount the pipeline's token.
     await until('count pods restarted with a token', () => (k.runningPods('tusk-count-v1').some((p) => !before.includes(p.metadata.name)) ? true : undefined));
     // shade (the test above) runs too: its pods got its own token.
@@ -85,5 +90,20 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: branch versions and access 
     expect((await tusk(['delete', 'pipeline', 'count'], { env: root })).code).toBe(0);
     await until('count pods gone', () => (k.pods('tusk-count').length === 0 ? true : undefined));
     expect(secrets()).toEqual(['tusk-shade-auth']);
+  });
+
+  it('a spout runs in a pod of its own and commits with pachctl put file as its pipeline (auth active)', async () => {
+    const root = rootEnv!;
+    const script = 'for i in 1 2; do echo "event $i" | pachctl put file events@master:/e$i -f - || exit 9; done; echo sent; exec sleep 600';
+    await writeFile(join(k.dir, 'events.json'), JSON.stringify({ pipeline: { name: 'events' }, spout: {}, transform: { cmd: ['sh', '-c', script] } }));
+    const created = await tusk(['create', 'pipeline', '-f', join(k.dir, 'events.json')], { env: root });
+    expect(created.code, created.stderr).toBe(0);
+    await until('events v1 running', () => (k.runningPods('tusk-events-v1').length === 1 ? true : undefined));
+    await until('the spout committed twice', async () => ((await tuskJson<any[]>(['list', 'commit', 'events@master'], { env: root })).length >= 2 ? true : undefined), 150_000);
+    const files = await tuskJson<any[]>(['list', 'file', 'events@master'], { env: root });
+    expect(files.map((f) => f.path)).toEqual(['/e1', '/e2']);
+    expect((await tusk(['get', 'file', 'events@master:/e2'], { env: root })).stdout).toBe('event 2\n');
+    expect((await tusk(['delete', 'pipeline', 'events'], { env: root })).code).toBe(0);
+    await until('events pods gone', () => (k.pods('tusk-events').length === 0 ? true : undefined));
   });
 });
