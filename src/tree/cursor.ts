@@ -27,6 +27,11 @@ export async function treeStats(loader: NodeLoader, root: TreeId): Promise<{ fil
   return nodeStats(await withEmpty(loader)(root));
 }
 
+/**
+ * Nodes a cursor loads one at a time after a seek (through the loader's cache, so short walks
+ * that are repeated, a prefix glob or a page, stay warm) before it starts reading ahead.
+ */
+const WALK_ALONE = 2;
 /** Siblings a cursor reads ahead at first; the window doubles with each read up to READ_AHEAD_MAX, so a short page reads little. */
 const READ_AHEAD_FIRST = 4;
 const READ_AHEAD_MAX = 32;
@@ -48,6 +53,7 @@ export class TreeCursor {
   private aheadEnd = 0;
   private window = READ_AHEAD_FIRST;
   private lastRead = 0;
+  private walked = 0;
 
   constructor(loader: NodeLoader, private readonly root: TreeId) {
     this.load = withEmpty(loader);
@@ -59,6 +65,7 @@ export class TreeCursor {
     this.ahead.clear();
     this.aheadParent = undefined;
     this.window = READ_AHEAD_FIRST;
+    this.walked = 0;
     this.done = false;
     let node = await this.load(this.root);
     while (node.kind === 'internal') {
@@ -119,7 +126,7 @@ export class TreeCursor {
   /** Child `i` of `parent`, walking forward: from the read-ahead, which it tops up once half used. */
   private child(parent: InternalNode, i: number): Promise<TreeNode> {
     const id = parent.children[i]!.id;
-    if (!this.load.many) return this.load(id);
+    if (!this.load.many || ++this.walked <= WALK_ALONE) return this.load(id);
     if (parent !== this.aheadParent || i >= this.aheadEnd) {
       this.ahead.clear();
       this.aheadParent = parent;
