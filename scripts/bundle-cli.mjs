@@ -1,19 +1,29 @@
 #!/usr/bin/env node
 // `npm run build`'s last step: bundles the CLI (entry src/cli/main.ts, plus the
-// `tusk next datum` fast path) into dist/bundle/cli/, which bin/tusk runs.
-// One file instead of ~200 modules resolved and read one by one is most of a
-// fast start; modules the code imports with `await import()` (gRPC, the AWS
-// SDK, YAML, progress bars) become chunks loaded only by the commands that
-// need them. Every output file sits at the same depth as dist/src/cli/, so
-// paths the code builds from import.meta.url (bin/tuskd, package.json) hold.
+// `tusk next datum` fast path) into dist/bundle/cli/, which bin/tusk runs
+// through bin/bundle-loader.cjs. One file instead of ~200 modules resolved and
+// read one by one is most of a fast start; modules the code imports with
+// `await import()` (gRPC, the AWS SDK, YAML, progress bars) become chunks
+// loaded only by the commands that need them. Every output file sits at the
+// same depth as dist/src/cli/, so paths the code builds from import.meta.url
+// (bin/tuskd, package.json) hold.
+// The files are CommonJS (.cjs): esbuild splits chunks only for ES modules, so
+// each split output is then turned into CommonJS (imports become require,
+// import() a require when it runs). Node starts a CommonJS file with less work
+// than an ES module (no async loader), and only a script, not a module, can
+// use a V8 code cache on Node 20 (see bin/bundle-loader.cjs); bundle.json
+// lists each file's sha256 and length, which name its cache. The build writes
+// the caches of what `tusk --help` and `tusk next datum --help` load.
 // The bundle is minified (whitespace and syntax, names kept): V8 parses
 // every byte of it at each start, comments included. Commander's top-level
 // require of node:child_process (only for executable subcommands, which tusk
 // has none of) is made lazy: that module alone costs ~8 ms of every start.
 // `npm run build -- --outdir DIR` is for trying changes without touching dist/.
-import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { build, transform } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -37,20 +47,70 @@ const lazyChildProcess = {
   },
 };
 
-await build({
+// Node modules a command may never use: each is loaded at its first use, not
+// when the bundle starts (node:crypto alone loads 13 internal modules). The
+// CommonJS output reaches an import only as `import_x.name` at the time of
+// use, so a proxy that requires the module on its first property read is
+// the module itself to the code.
+const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:net', 'node:readline', 'node:child_process', 'node:http', 'node:https', 'node:http2', 'node:zlib', 'node:dns', 'node:tls', 'node:worker_threads'];
+const LAZY_REQUIRE = /\b(import_[\w$]+)=require\("(node:[\w/]+)"\)/g;
+const LAZY_HELPER = 'var __tuskLazy=(id)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(id))[k]})};';
+
+/** The CommonJS code with the imports of LAZY_BUILTINS made lazy. */
+function lazyBuiltins(code) {
+  let used = false;
+  const lazy = code.replace(LAZY_REQUIRE, (whole, name, id) => {
+    if (!LAZY_BUILTINS.includes(id)) return whole;
+    used = true;
+    return `${name}=__tuskLazy(${JSON.stringify(id)})`;
+  });
+  return used ? LAZY_HELPER + lazy : lazy;
+}
+
+const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
+
+const bundled = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', 'next-datum-ask': 'src/cli/next-datum-ask.ts' },
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
+  ...MINIFY,
   plugins: [lazyChildProcess],
-  // CommonJS dependencies (grpc-js, cli-progress) call require() for Node's own modules.
-  banner: { js: "import { createRequire as __tuskRequire } from 'node:module'; const require = __tuskRequire(import.meta.url);" },
+  write: false,
   logLevel: 'warning',
 });
+
+await rm(outdir, { recursive: true, force: true });
+await mkdir(join(outdir, 'v8-cache'), { recursive: true });
+const files = {};
+for (const output of bundled.outputFiles) {
+  const { code: cjs } = await transform(output.text, {
+    format: 'cjs',
+    target: 'node20',
+    supported: { 'dynamic-import': false }, // import('./chunk.cjs') and import('node:x') become require() when they run
+    define: { 'import.meta.url': '__tuskUrl' },
+    banner: output.text.includes('import.meta.url') ? "var __tuskUrl=require('node:url').pathToFileURL(__filename).href;" : '',
+    ...MINIFY,
+    sourcefile: basename(output.path),
+    logLevel: 'warning',
+  });
+  const code = lazyBuiltins(cjs);
+  if (/\bimport\(/.test(code)) throw new Error(`${output.path}: an import() is left in the CommonJS bundle`);
+  await writeFile(output.path, code);
+  files[basename(output.path)] = { sha256: createHash('sha256').update(code).digest('hex'), length: code.length };
+}
+await writeFile(join(outdir, 'bundle.json'), JSON.stringify({ files }, null, 1) + '\n');
+
+// The code caches of every command's definitions and of `tusk next datum`'s fast path (user code in a
+// sandbox, where the bundle folder may be read-only, runs it once per datum).
+if (outdirArg < 0) {
+  for (const args of [['--help'], ['next', 'datum', '--help']]) {
+    const help = spawnSync(process.execPath, [join(root, 'bin', 'tusk'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (help.status !== 0) throw new Error(`bin/tusk ${args.join(' ')} exited ${help.status} after bundling`);
+  }
+}

@@ -49,7 +49,7 @@ const MAY_USE: Record<string, readonly string[]> = {
  * nothing but errors and each other (checked below), so the sidecar's S3 endpoint
  * (sidecar/s3-endpoint.ts, input.pfs.s3 and s3_out) reuses them instead of a second copy.
  */
-const S3_PROTOCOL = ['auth', 'sigv4', 'aws-chunked', 'body', 'xml', 'respond', 'error-table'].map((f) => `src/server/s3/${f}.ts`);
+const S3_PROTOCOL = ['auth', 'sigv4', 'aws-chunked', 'body', 'xml', 'respond', 'error-table', 'complete-list'].map((f) => `src/server/s3/${f}.ts`);
 const S3_PROTOCOL_USERS = ['sidecar'];
 
 interface SourceFile {

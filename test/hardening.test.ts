@@ -116,6 +116,13 @@ describe('errors that say what is wrong (point 6)', () => {
     expect(await healthz()).toBe(200);
   });
 
+  it('an error naming a huge input still reaches the client, clipped, as the typed error', async () => {
+    // the message names the ref twice and the trailer again: over HTTP/2's 64 KiB header limit, the call never ended
+    await expect(client.inspectCommit('g@' + 'x'.repeat(20_000))).rejects.toMatchObject({ code: 'InvalidRef', message: expect.stringMatching(/^invalid reference "g@x+… \(\d+ more characters\)$/) });
+    await expect(client.inspectFile('g@master:/' + 'é'.repeat(30_000))).rejects.toMatchObject({ code: 'FileNotFound' });
+    expectError(await tusk(['inspect', 'file', `g@master:/big/0${'r'.repeat(60_000)}/x`], { env: d.env }), /^tusk: file "\/big\/0r+… \(\d+ more characters\)\n$/);
+  });
+
   it('a key with %00 is refused for its NUL, not for "an empty, . or .. segment"', async () => {
     const res = await signedFetch(d, { method: 'PUT', path: '/master.xml/a%00b', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } });
     const err = await s3Error(res);

@@ -8,6 +8,7 @@
 // --start-after that fetches the next one.
 import { once } from 'node:events';
 import type { FileInfo } from '../client/index.js';
+import { oneLine as escapeControls } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { printYaml, type Format } from './output.js';
 import { fileJson, fileRow } from './views.js';
@@ -32,7 +33,7 @@ export async function printListing(ctx: CliContext, format: Format, batches: Asy
       text = count === 0 ? '[\n' : ',\n';
       text += batch.map((f) => indent(JSON.stringify(fileJson(f), null, 2))).join(',\n');
     } else {
-      const rows = batch.map(fileRow);
+      const rows = batch.map((f) => fileRow(f).map(escapeControls)); // a file named "a\nb" keeps its row, as in formatTable
       text = '';
       if (!widths) {
         widths = columnWidths(rows);

@@ -46,6 +46,13 @@ describe('formatTable', () => {
     );
   });
 
+  it('shows control characters in a cell escaped, so a file named "a\\nb" keeps its row', () => {
+    expect(formatTable(['NAME', 'SIZE'], [['/a\nb', '3 B'], ['/\u001b[31mred', '1 B']])).toBe(
+      'NAME            SIZE\n' + '/a\\nb           3 B\n' + '/\\u001b[31mred  1 B\n',
+    );
+    expect(formatFields([['Path', '/x\ry\u202e']])).toBe('Path: /x\\ry\\u202e\n');
+  });
+
   it('prints just the header for an empty listing', () => {
     expect(formatTable(['A', 'B'], [])).toBe('A  B\n');
   });
@@ -58,6 +65,7 @@ describe('formatTable', () => {
 describe('oneLine', () => {
   it('joins lines so an error stays on one line', () => {
     expect(oneLine('first\n  second\r\nthird\n')).toBe('first second third');
+    expect(oneLine('tab\there\u0007 \u2028next \u202eend')).toBe('tab\\there\\u0007 next \\u202eend');
   });
 });
 

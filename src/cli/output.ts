@@ -5,6 +5,7 @@
 // per-object views (what a commit looks like) are in views.ts.
 
 import { createRequire } from 'node:module';
+import { oneLine as escapeControls } from '../errors/index.js';
 
 export type Format = 'table' | 'json' | 'yaml';
 export const FORMATS: readonly Format[] = ['table', 'json', 'yaml'];
@@ -68,7 +69,8 @@ export function relativeTime(iso: string, now: Date): string {
 
 /** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [headers, ...rows];
+  // a control character in a cell (a file named "a\nb") is shown escaped: it would break the row or drive the terminal
+  const all = [headers, ...rows].map((row) => row.map(escapeControls));
   // a loop, not Math.max(...cells): a spread of a million cells overflows the call stack
   const widths = headers.map(() => 0);
   for (const row of all) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, width(row[i] ?? ''));
@@ -86,16 +88,16 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 /** `Key: value` lines with the values aligned. */
 export function formatFields(fields: readonly (readonly [string, string])[]): string {
   const w = Math.max(...fields.map(([k]) => k.length + 1));
-  return fields.map(([k, v]) => `${(k + ':').padEnd(w)} ${v}`.trimEnd() + '\n').join('');
+  return fields.map(([k, v]) => `${(k + ':').padEnd(w)} ${escapeControls(v)}`.trimEnd() + '\n').join('');
 }
 
 function width(cell: string): number {
   return [...cell].length;
 }
 
-/** Error messages and table cells stay on one line. */
+/** Error messages and table cells stay on one line: line breaks become a space, other control characters are shown escaped. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return escapeControls(text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim());
 }
 
 /** `0 ms`, `850 ms`, `3.2 s`, `42 s`, `2m 5s`, `1h 2m`, `3d 4h`. Negative or not a number: `-`. */

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import type { CommandDef } from './command.js';
 import type { CliContext } from './context.js';
+import { oneLine as escapeControls } from '../errors/index.js';
 
 const VERBS: Record<string, string> = {
   create: 'Create a repo, a branch or pipelines.',
@@ -43,7 +44,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
     .configureOutput({
       writeOut: (s) => void ctx.stdout.write(s),
       writeErr: (s) => void ctx.stderr.write(s),
-      outputError: (s, write) => write(`tusk: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(`tusk: ${usageLine(s)}\n`),
     })
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -98,4 +99,14 @@ export function reachableCommands(argv: readonly string[], commands: readonly Co
 function pluralOf(noun: string): string {
   if (/(s|x|ch|sh)$/.test(noun)) return noun + 'es';
   return noun + 's';
+}
+
+/**
+ * Commander's error as one line: its suggestion (`(Did you mean create?)`,
+ * printed on a line of its own) joins the message, and a control character in
+ * the word it names (`tusk $'cre\nate'`) is shown escaped.
+ */
+export function usageLine(commanderMessage: string): string {
+  const message = commanderMessage.replace(/^error: /, '').replace(/\n$/, '');
+  return escapeControls(message.replace(/\n(\(Did you mean [^\n]*\?\))$/, ' $1'));
 }

@@ -4,7 +4,7 @@
 // a process boundary comes back as its own class (TuskError.fromJSON, with the
 // table in known-errors.ts, loaded here).
 import './known-errors.js';
-export { TuskError, isTuskError, toTuskError } from './tusk-error.js';
+export { TuskError, isTuskError, oneLine, toTuskError } from './tusk-error.js';
 export type { ErrorKind, TuskErrorJSON } from './tusk-error.js';
 export { NotFound, ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound } from './not-found.js';
 export { InvalidArgument, InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey } from './invalid-argument.js';

@@ -12,6 +12,13 @@ describe('TuskError messages', () => {
 
   it('leave ordinary text, including non-ASCII, as it is', () => {
     expect(oneLine('repo "données" — 3 files')).toBe('repo "données" — 3 files');
+    expect(oneLine('repo "مرحبا" 😀')).toBe('repo "مرحبا" 😀');
+  });
+
+  it('show C1 controls and direction overrides escaped, so the rest of the line is not shown reordered', () => {
+    expect(oneLine('invalid repo name "\u202egnp.exe": use letters')).toBe('invalid repo name "\\u202egnp.exe": use letters');
+    expect(oneLine('a\u0085b\u009bc\u2066d\u200fe')).toBe('a\\u0085b\\u009bc\\u2066d\\u200fe');
+    expect(oneLine(oneLine('x\u202ey\nz'))).toBe(oneLine('x\u202ey\nz'));
   });
 
   it('hold for the subclasses that build their message from a path', () => {

@@ -59,10 +59,12 @@ const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' 
 /**
  * A message as one line: control characters (a newline in a file path the
  * message names, say) are shown escaped, as JSON writes them, so a message
- * never spans lines in a terminal, a log or a gRPC status.
+ * never spans lines in a terminal, a log or a gRPC status. C1 controls and the
+ * bidirectional overrides (U+202E in a repo name would show the rest of the
+ * line reversed) are escaped too, so the line reads as it is.
  */
 export function oneLine(message: string): string {
-  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A class of the error family, as fromJSON restores it. */

@@ -22,12 +22,38 @@ const KIND_TO_STATUS: Record<ErrorKind, status> = {
 // A binary trailer: messages may hold any text (paths, '→'), and grpc-js throws on non-ASCII text metadata.
 const TRAILER = 'tusk-error-bin';
 
+/**
+ * The most characters of a message, or of a text in its data, sent over the
+ * wire. A response's headers and trailers share HTTP/2's header list limit
+ * (64 KiB): an error naming a 20,000-character ref (the message names it
+ * twice, the trailer again in its data) went over it, and the client's call
+ * then never ended. 4096 characters (at most 6 bytes each once encoded) keep
+ * both well under it.
+ */
+export const MAX_WIRE_TEXT = 4096;
+/** The most characters of data JSON sent: bigger data goes with each text clipped, or not at all. */
+const MAX_WIRE_DATA = 8192;
+
 /** Server side: any thrown value → a gRPC ServiceError with a status code and the typed error in a trailer. */
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  const e = toTuskError(err);
+  const json = toTuskError(err).toJSON();
+  const message = clip(json.message, MAX_WIRE_TEXT);
   const metadata = new Metadata();
-  metadata.set(TRAILER, Buffer.from(JSON.stringify(e.toJSON()), 'utf8'));
-  return { code: KIND_TO_STATUS[e.kind], details: e.message, metadata };
+  metadata.set(TRAILER, Buffer.from(JSON.stringify({ ...json, message, data: wireData(json.data) }), 'utf8'));
+  return { code: KIND_TO_STATUS[json.kind], details: message, metadata };
+}
+
+/** A text cut to `max` characters (never inside a surrogate pair), saying how much was cut. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\ud800-\udbff]/.test(text[max - 1]!) ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+}
+
+function wireData(data: Record<string, unknown>): Record<string, unknown> {
+  if (JSON.stringify(data).length <= MAX_WIRE_DATA) return data;
+  const clipped = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? clip(v, 1024) : v]));
+  return JSON.stringify(clipped).length <= MAX_WIRE_DATA ? clipped : {};
 }
 
 /** Client side: a gRPC error → the TuskError the server threw (or one describing the transport failure). */

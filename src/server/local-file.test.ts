@@ -39,6 +39,21 @@ describe('the local file path', () => {
     expect(got.equals(bytes)).toBe(true);
   });
 
+  it('fills the content store\'s buffers with the named file, a full buffer per read until the end', async () => {
+    const file = await openLocalFile({ path: '/d.bin', append: false, source, proof: proof.proof, nonce: proof.nonce });
+    const got: Buffer[] = [];
+    const target = new Uint8Array(3 * 1024 * 1024 + 17);
+    for (;;) {
+      const n = await file.fill(target);
+      if (n === 0) break;
+      if (got.length * target.length + n < bytes.length) expect(n).toBe(target.length);
+      got.push(Buffer.from(target.subarray(0, n)));
+    }
+    await file.close();
+    await file.close(); // twice is harmless
+    expect(Buffer.concat(got).equals(bytes)).toBe(true);
+  });
+
   it('refuses a missing proof, a wrong nonce and a proof of another user', async () => {
     await expect(checkProof(join(dir, 'nope'), proof.nonce)).rejects.toEqual(refused(/cannot open the proof/));
     await expect(checkProof(proof.proof, 'x'.repeat(proof.nonce.length))).rejects.toEqual(refused(/does not hold the nonce/));

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { FailedPrecondition } from '../errors/index.js';
 import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
+import type { FillingSource } from '../storage/file-writer.js';
 
 /** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
 const PIECE = 4 * 1024 * 1024;
@@ -70,12 +71,14 @@ export async function checkProof(proof: string, nonce: string, uid = process.get
 }
 
 /**
- * Opens `req.source` for the daemon to read, after checking the proof; the
- * stream yields pieces of one of two reused buffers (each valid until the next
- * is asked for: the content store copies a piece before asking for more), the
- * next read already under way while a piece is consumed.
+ * Opens `req.source` for the daemon to read, after checking the proof. The
+ * content store reads it straight into its own memory (`fill`, see
+ * FillingSource); anything else iterates it: pieces of one of two reused
+ * buffers (each valid until the next is asked for: the content store copies a
+ * piece before asking for more), the next read already under way while a
+ * piece is consumed.
  */
-export async function openLocalFile(req: LocalFile): Promise<AsyncIterable<Uint8Array>> {
+export async function openLocalFile(req: LocalFile): Promise<FillingSource> {
   await checkProof(req.proof, req.nonce);
   if (!isAbsolute(req.source)) throw refuse('the source path is not absolute');
   let fh: FileHandle;
@@ -87,7 +90,32 @@ export async function openLocalFile(req: LocalFile): Promise<AsyncIterable<Uint8
     if (err instanceof FailedPrecondition) throw err;
     throw refuse(`cannot open the source (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return readPieces(fh);
+  return new LocalSource(fh);
+}
+
+/** An open local file, read either by `fill` or by iteration (once). */
+class LocalSource implements FillingSource {
+  private closed?: Promise<void>;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  async fill(target: Uint8Array): Promise<number> {
+    let filled = 0;
+    while (filled < target.length) {
+      const { bytesRead } = await this.fh.read(target, filled, target.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  }
+
+  close(): Promise<void> {
+    return (this.closed ??= this.fh.close().catch(() => undefined));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return readPieces(this.fh, () => this.close());
+  }
 }
 
 /**
@@ -147,7 +175,7 @@ export async function refuseLocalFile(): Promise<never> {
   throw refuse('this daemon reads no local files (TUSK_LOCAL_FILES=false)');
 }
 
-async function* readPieces(fh: FileHandle): AsyncGenerator<Uint8Array> {
+async function* readPieces(fh: FileHandle, close: () => Promise<void>): AsyncGenerator<Uint8Array> {
   const bufs = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)];
   let turn = 0;
   let next = fh.read(bufs[0]!, 0, PIECE, null);
@@ -163,6 +191,6 @@ async function* readPieces(fh: FileHandle): AsyncGenerator<Uint8Array> {
     }
   } finally {
     await next.catch(() => undefined); // a read still under way when the consumer stopped
-    await fh.close().catch(() => undefined);
+    await close();
   }
 }

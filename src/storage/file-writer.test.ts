@@ -4,10 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryChunkIndex } from './chunk-index.js';
 import type { FileContent } from './content.js';
 import { FileReader } from './file-reader.js';
-import { WriteSession } from './file-writer.js';
+import { WriteSession, type FillingSource } from './file-writer.js';
 import { InlineHasher, WorkerHasher } from './hasher.js';
 import { MemoryStore } from './memory-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
+import { decodeRefs } from './ref-codec.js';
 
 function bytes(seed: number, n: number): Buffer {
   const key = Buffer.alloc(16);
@@ -17,6 +18,41 @@ function bytes(seed: number, n: number): Buffer {
 
 function* pieces(data: Uint8Array, size: number): Generator<Uint8Array> {
   for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
+/**
+ * A FillingSource over `data` (like a local file read into the session's
+ * memory): at most `piece` bytes per fill, the bytes landing a tick after the
+ * call (as a real read does, while the session scans what came before).
+ * Checks that it is closed once, with no fill still running, and never filled after.
+ */
+class FakeFile implements FillingSource {
+  private at = 0;
+  private running = 0;
+  closes = 0;
+
+  constructor(private readonly data: Uint8Array, private readonly piece: number, private readonly failAt = Infinity) {}
+
+  async fill(target: Uint8Array): Promise<number> {
+    expect(this.closes).toBe(0);
+    this.running++;
+    await new Promise((r) => setImmediate(r));
+    this.running--;
+    if (this.at >= this.failAt) throw new Error('disk on fire');
+    const n = Math.min(target.length, this.piece, this.data.length - this.at, this.failAt - this.at);
+    target.set(this.data.subarray(this.at, this.at + n));
+    this.at += n;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    expect(this.running).toBe(0);
+    this.closes++;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    yield* pieces(this.data, this.piece);
+  }
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -37,6 +73,7 @@ describe('write session under stress', () => {
             piece: fc.integer({ min: 1, max: 5000 }),
             awaited: fc.boolean(),
             flushAfter: fc.boolean(),
+            filling: fc.boolean(),
           }),
           { minLength: 1, maxLength: 25 },
         ),
@@ -56,8 +93,11 @@ describe('write session under stress', () => {
           });
           const datas = files.map((f, i) => bytes(i * 7919 + f.size, f.size));
           const results: Promise<FileContent>[] = [];
+          const fakes: FakeFile[] = [];
           for (const [i, f] of files.entries()) {
-            const p = session.writeFile(pieces(datas[i]!, f.piece));
+            const fake = new FakeFile(datas[i]!, f.piece);
+            if (f.filling) fakes.push(fake);
+            const p = session.writeFile(f.filling ? fake : pieces(datas[i]!, f.piece));
             results.push(p);
             if (f.awaited) await p;
             if (f.flushAfter) await session.flush();
@@ -72,6 +112,7 @@ describe('write session under stress', () => {
             for await (const part of reader.read(c)) parts.push(part);
             expect(Buffer.compare(Buffer.concat(parts), datas[i]!)).toBe(0);
           }
+          for (const fake of fakes) expect(fake.closes).toBe(1);
           const s = session.stats();
           expect(s.files).toBe(files.length);
           expect(s.bytesIn).toBe(datas.reduce((n, d) => n + d.length, 0));
@@ -80,4 +121,42 @@ describe('write session under stress', () => {
       { numRuns: 40 },
     );
   }, 120_000);
+});
+
+describe('write session reading a file into its own memory', () => {
+  it('cuts the same chunks as from pieces, and a failing read fails only its file', async () => {
+    const data = bytes(42, 50_000);
+    const write = async (source: (d: Uint8Array) => FillingSource | Iterable<Uint8Array>) => {
+      const objects = new MemoryStore();
+      const index = new MemoryChunkIndex();
+      const session = new WriteSession(objects, { index, hasher: worker, chunking: SMALL, largeFile: 2048, slabSize: 8192, maxSlabs: 2, packSize: 20_000 });
+      const content = await session.writeFile(source(data));
+      await session.close();
+      const blobs = new PackedBlobStore(objects, index);
+      const refs = content.refs ?? (await Promise.all((content.indirect ?? []).map(async (id) => decodeRefs(await blobs.get(id), id)))).flat();
+      return { hash: content.hash, layout: refs.map((r) => [r.chunk.hash, r.start, r.length]) };
+    };
+    const iterated = await write((d) => pieces(d, 3000));
+    const filled = await write((d) => new FakeFile(d, 3000));
+    expect(filled.hash).toBe(sha(data));
+    expect(filled.layout.length).toBeGreaterThan(40);
+    expect(filled.layout).toEqual(iterated.layout);
+
+    const objects = new MemoryStore();
+    const index = new MemoryChunkIndex();
+    const session = new WriteSession(objects, { index, hasher: worker, chunking: SMALL, largeFile: 2048, slabSize: 8192, maxSlabs: 2, packSize: 20_000 });
+    const broken = new FakeFile(data, 3000, 20_000);
+    const failed = session.writeFile(broken);
+    const after = session.writeFile(new FakeFile(data.subarray(0, 9000), 3000));
+    await expect(failed).rejects.toThrow('disk on fire');
+    await session.close();
+    expect(broken.closes).toBe(1);
+    const late = new FakeFile(data, 3000);
+    await expect(session.writeFile(late)).rejects.toMatchObject({ code: 'WriteSessionClosed' });
+    expect(late.closes).toBe(1); // a write that never ran still closes its source
+    const c = await after;
+    const parts: Uint8Array[] = [];
+    for await (const part of new FileReader(objects, new PackedBlobStore(objects, index)).read(c)) parts.push(part);
+    expect(Buffer.compare(Buffer.concat(parts), data.subarray(0, 9000))).toBe(0);
+  });
 });

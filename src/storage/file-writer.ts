@@ -9,7 +9,7 @@
 //
 // The bytes are copied once into a slab of shared WebAssembly memory (so a
 // source may reuse its buffer: each piece is copied before the next is asked
-// for); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
+// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
 // and hashing (each chunk's sha256 and each file's sha256) runs in batches on
 // the Hasher while the scan goes on. Results are committed in stream order: a chunk already in
 // the index (or earlier in this session) is referenced, a new one is copied
@@ -45,8 +45,29 @@ export const INLINE_REFS = 32;
 const REFS_PER_BLOB = 1024;
 /** Bytes appended between hash batches (fewer messages to the worker vs. how soon it starts). */
 const BATCH_BYTES = 2 * 1024 * 1024;
+/** Largest single read of a FillingSource into a slab. */
+const FILL_BYTES = 2 * 1024 * 1024;
 
 export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * A source the session reads straight into its slab memory, saving the copy
+ * out of the source's own buffer (a local file the daemon reads itself). It is
+ * still an AsyncIterable, for consumers that only iterate. The session uses
+ * either `fill` or iteration, never both, and calls `close` once it is done
+ * with the source, also after a failure or when the write never starts
+ * (`close` may be called more than once).
+ */
+export interface FillingSource extends AsyncIterable<Uint8Array> {
+  /** Reads up to `target.length` bytes into `target`; resolves with how many, 0 at the end. */
+  fill(target: Uint8Array): Promise<number>;
+  close(): Promise<void>;
+}
+
+function isFilling(source: FileSource): source is FillingSource & AsyncIterable<Uint8Array> {
+  const s = source as Partial<FillingSource>;
+  return typeof s.fill === 'function' && typeof s.close === 'function';
+}
 
 export interface WriteSessionOptions {
   index: ChunkIndex;
@@ -162,7 +183,10 @@ export class WriteSession {
   writeFile(source: FileSource): Promise<FileContent> {
     return new Promise<FileContent>((resolve, reject) => {
       const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', refs: [], failed: false, resolve, reject };
-      this.enqueue(() => this.consume(source, file), reject);
+      // A FillingSource is closed also when its write never runs (the session failed or was closed first).
+      const filling = isFilling(source) ? source : undefined;
+      const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
+      this.enqueue(() => this.consume(source, file), fail);
     });
   }
 
@@ -220,6 +244,7 @@ export class WriteSession {
     file.start = this.pos;
     file.stream = this.options.hasher.newStream();
     this.files.push(file);
+    if (isFilling(source)) return this.consumeFilling(source, file);
     const iterable: Iterable<Uint8Array> | AsyncIterable<Uint8Array> = source instanceof Uint8Array ? [source] : source;
     const it = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
     let sourceError: unknown;
@@ -251,26 +276,76 @@ export class WriteSession {
     this.endFile(file);
   }
 
+  /**
+   * Reads a FillingSource straight into the slab, the next read already under
+   * way (into the space after the current piece) while a piece is scanned. A
+   * read into a slab is always awaited before the slab can change hands.
+   */
+  private async consumeFilling(source: FillingSource, file: FileRecord): Promise<void> {
+    let reading: { at: number; n: Promise<number> } | undefined;
+    const start = (slab: Slab, at: number) => {
+      const n = source.fill(slab.buf.subarray(at, Math.min(slab.buf.length, at + FILL_BYTES)));
+      n.catch(() => undefined); // observed below
+      return { at, n };
+    };
+    let sourceError: unknown;
+    try {
+      for (;;) {
+        if (!reading) {
+          let slab = this.slab;
+          if (!slab || this.pos - slab.base === slab.buf.length) slab = await this.nextSlab();
+          reading = start(slab, this.pos - slab.base);
+        }
+        let n: number;
+        try {
+          n = await reading.n;
+        } catch (err) {
+          sourceError = err ?? new Error('source failed');
+          break;
+        } finally {
+          reading = undefined;
+        }
+        if (n === 0) break;
+        const slab = this.slab!;
+        const next = this.pos - slab.base + n;
+        if (next < slab.buf.length) reading = start(slab, next);
+        this.advance(slab, n, file);
+      }
+    } finally {
+      if (reading) await reading.n.catch(() => undefined);
+      await source.close().catch(() => undefined);
+    }
+    if (sourceError !== undefined) {
+      file.failed = true;
+      file.reject(sourceError);
+    }
+    this.endFile(file);
+  }
+
   private async append(data: Uint8Array, file: FileRecord): Promise<void> {
     let off = 0;
     while (off < data.length) {
       let slab = this.slab;
       if (!slab || this.pos - slab.base === slab.buf.length) slab = await this.nextSlab();
-      const at = this.pos - slab.base;
-      const n = Math.min(slab.buf.length - at, data.length - off);
-      slab.buf.set(data.subarray(off, off + n), at);
-      this.ops.push({ kind: 'update', stream: file.stream, offset: at, length: n });
-      this.pos += n;
+      const n = Math.min(slab.buf.length - (this.pos - slab.base), data.length - off);
+      slab.buf.set(data.subarray(off, off + n), this.pos - slab.base);
       off += n;
-      this.batchBytes += n;
-      this.counts.bytesIn += n;
-      if (file.mode === 'undecided' && this.pos - file.start >= this.largeFile) {
-        file.mode = 'large';
-        this.cutAt(file.start);
-      }
-      if (file.mode !== 'undecided') this.scanTo(this.pos);
-      if (this.batchBytes >= BATCH_BYTES) this.postBatch();
+      this.advance(slab, n, file);
     }
+  }
+
+  /** Takes in the `n` bytes of `file` just placed at the stream's end in `slab`: hash, scan, batch. */
+  private advance(slab: Slab, n: number, file: FileRecord): void {
+    this.ops.push({ kind: 'update', stream: file.stream, offset: this.pos - slab.base, length: n });
+    this.pos += n;
+    this.batchBytes += n;
+    this.counts.bytesIn += n;
+    if (file.mode === 'undecided' && this.pos - file.start >= this.largeFile) {
+      file.mode = 'large';
+      this.cutAt(file.start);
+    }
+    if (file.mode !== 'undecided') this.scanTo(this.pos);
+    if (this.batchBytes >= BATCH_BYTES) this.postBatch();
   }
 
   private endFile(file: FileRecord): void {

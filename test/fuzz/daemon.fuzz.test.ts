@@ -101,7 +101,7 @@ function area(name: string): FuzzStats {
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', '/', '//', '..', '/../x', 'a\0b', '%00', '@', ':', '^', '~1', 'master^^^', 'x'.repeat(5000), '\u202e', '*?'.repeat(30) + 'z'),
+  fc.constantFrom('', '/', '//', '..', '/../x', 'a\0b', '%00', '@', ':', '^', '~1', 'master^^^', 'x'.repeat(5000), 'é'.repeat(20_000), '\u202e', '*?'.repeat(30) + 'z'),
 );
 
 describe('the daemon under random input', () => {

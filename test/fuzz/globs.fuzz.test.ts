@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileDatumGlob, normalizeGlob } from '../../src/pps/glob.js';
 import { compileGlob } from '../../src/tree/glob.js';
 import { budget, FuzzStats } from './budget.js';
-import { referenceGlob } from './reference-glob.js';
+import { referenceGlob, tameForReference } from './reference-glob.js';
 
 const correctness = new FuzzStats('glob matcher vs reference');
 const timing = new FuzzStats('glob matcher time (in process)');
@@ -33,7 +33,7 @@ describe('glob automaton against references', () => {
   const b = budget(0.35);
   it('datum globs: the same matches and captures as the backtracking RegExp', () => {
     fc.assert(
-      fc.property(pattern, fc.array(path, { minLength: 1, maxLength: 8 }), (p, paths) => {
+      fc.property(pattern.filter((p) => tameForReference(normalizeGlob(p))), fc.array(path, { minLength: 1, maxLength: 8 }), (p, paths) => {
         const ref = referenceGlob(normalizeGlob(p));
         const g = compileDatumGlob(p);
         for (const x of paths) {

@@ -22,6 +22,26 @@ export function referenceGlob(pattern: string): { groups: number; emptyLoop: boo
 }
 
 /**
+ * True when the backtracking reference stays fast on `pattern` whatever the
+ * (short) path: no repeat (`*`, `**`, `*(…)`, `+(…)`, `!(…)`) inside a repeated
+ * or negated group. Nested repeats make a failing RegExp match try every way of
+ * splitting the path among them — a property run took minutes on one such
+ * pattern — and a RegExp cannot be stopped from the same thread. The automaton
+ * meets nested repeats in the time fuzzing of test/fuzz/globs.fuzz.test.ts.
+ */
+export function tameForReference(pattern: string): boolean {
+  const repeats = (n: GlobNode): boolean => n.t === 'star' || n.t === 'globstar' || (n.t === 'ext' && n.op !== '@' && n.op !== '?');
+  const walk = (nodes: GlobNode[], insideRepeat: boolean): boolean =>
+    nodes.every((n) => {
+      if (insideRepeat && repeats(n)) return false;
+      if (n.t === 'alt') return n.alts.every((a) => walk(a, insideRepeat));
+      if (n.t === 'ext') return n.alts.every((a) => walk(a, insideRepeat || repeats(n)));
+      return true;
+    });
+  return walk(parseGlobSyntax(pattern).nodes, false);
+}
+
+/**
  * True when a repeated or optional group (`*(…)`, `+(…)`, `?(…)`) can match the empty string. There
  * a backtracking RegExp may prefer "one more empty round, then something else"
  * and so report other captures than an automaton, which (like RE2) keeps one

@@ -5,7 +5,7 @@
 // `stringData`). Values go to the daemon and never come back: every answer
 // and every -o json carries names and keys only.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { formatFields, formatTable } from '../output.js';
 import { usageError } from '../usage.js';
@@ -26,6 +26,7 @@ function pair(text: string, flag: string): [string, string] {
 
 /** A Kubernetes Secret manifest (JSON or YAML) → its name and data. */
 export function secretManifest(text: string, file: string): { name: string; data: Record<string, Buffer> } {
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml'); // loaded only here: most commands never need it
   let doc: unknown;
   try {
     doc = parse(text);

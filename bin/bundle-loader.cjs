@@ -1,0 +1,93 @@
+// Loads the CLI bundle (dist/bundle/cli, CommonJS, see scripts/bundle-cli.mjs)
+// with a V8 code cache, for bin/tusk and bin/sandbox/pachctl. Node 20 has no
+// compile cache (module.enableCompileCache is Node 22), so this is the
+// v8-compile-cache approach: each bundle file is compiled as a vm.Script with
+// the cachedData stored beside it, and V8 skips parsing and compiling what
+// the cache holds. Caches are named by the file's sha256 (from bundle.json,
+// written by the build) and the Node version and architecture, so a rebuilt
+// bundle or another Node never meets a stale cache. A missing cache, or one
+// V8 refused (other V8 flags, a damaged file), is written when the process
+// exits; the build writes those of `tusk --help` and `tusk next datum`. A
+// bundle folder that cannot be written (a read-only install, a sandbox) just
+// runs without. Caches live only beside the code: a cache is code, so
+// whoever can write it could already change the bundle.
+'use strict';
+const { readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
+const { wrap } = require('node:module');
+const { join, dirname } = require('node:path');
+const { Script } = require('node:vm');
+
+const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli');
+const MANIFEST = join(BUNDLE, 'bundle.json');
+const CACHE_DIR = join(BUNDLE, 'v8-cache');
+/** Bundle files loaded so far, by absolute path: their module objects. */
+const loaded = new Map();
+/** Scripts compiled without a usable cache, to write theirs at exit. */
+const uncached = [];
+let manifest;
+
+/** The exports of a bundle file, e.g. load('main.cjs'). */
+function load(name) {
+  return requireBundled(join(BUNDLE, name));
+}
+
+function requireBundled(file) {
+  const known = loaded.get(file);
+  if (known) return known.exports;
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = cachePath(file, source);
+  let cachedData;
+  if (cacheFile) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      // no cache yet
+    }
+  }
+  const script = new Script(wrap(source), { filename: file, cachedData });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  loaded.set(file, module);
+  // The bundle requires its own files ('./chunk-X.cjs') and Node's modules (node:fs): nothing else.
+  const bundledRequire = (id) => (id.startsWith('./') ? requireBundled(join(BUNDLE, id.slice(2))) : require(id));
+  script.runInThisContext().call(module.exports, module.exports, bundledRequire, module, file, dirname(file));
+  module.loaded = true;
+  return module.exports;
+}
+
+/** Where the cache for this source lives, or undefined when the build listed no such file (then none is used). */
+function cachePath(file, source) {
+  manifest ??= readManifest();
+  const entry = manifest[file.slice(BUNDLE.length + 1)];
+  if (!entry || entry.length !== source.length) return undefined;
+  return join(CACHE_DIR, `${entry.sha256}-${process.version}-${process.arch}.bin`);
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8')).files;
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the caches this process compiled without one; each by a private name, then renamed into place. */
+function writeCaches() {
+  for (const { script, cacheFile } of uncached) {
+    const temporary = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    try {
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, cacheFile);
+    } catch {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+}
+
+process.once('exit', writeCaches);
+
+module.exports = { load };

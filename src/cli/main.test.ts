@@ -1,0 +1,57 @@
+// The CLI's error path without a daemon: usage errors commander finds (an
+// unknown word or flag) and errors the CLI finds itself print one line
+// `tusk: ...` on stderr and exit 2, whatever characters the words hold.
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.js';
+import { usageLine } from './program.js';
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (b: Buffer) => out.push(b));
+  stderr.on('data', (b: Buffer) => err.push(b));
+  // an address nothing listens on: these commands must fail before any call
+  const env = { TUSK_ADDRESS: '127.0.0.1:1', TUSK_HOME: '/nonexistent-tusk-home' };
+  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, stderrIsTTY: false, now: () => new Date(0) });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+describe('the CLI error path', () => {
+  it('prints an unknown command with a newline in it, and the suggestion, on one line', async () => {
+    const r = await run(['cre\nate', 'repo', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("tusk: unknown command 'cre\\nate' (Did you mean create?)\n");
+  });
+
+  it('prints unknown nouns and options with control or direction characters escaped, one line each', async () => {
+    for (const argv of [
+      ['create', 're\npo', 'x'],
+      ['create', 'repo', 'x', '--a\nb'],
+      ['list', 'repo', '--\u202eevil'],
+      ['create', '\u2028'],
+      ['create', 'repo', '\u0007', '\x1b[31mred'],
+    ]) {
+      const r = await run(argv);
+      expect(r.code, JSON.stringify(argv)).toBe(2);
+      expect(r.stderr, JSON.stringify(argv)).toMatch(/^tusk: [^\n]+\n$/);
+      expect(r.stderr, JSON.stringify(argv)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028\u2029\u202e]/);
+    }
+  });
+
+  it('keeps a usage error found by the CLI itself on one line', async () => {
+    const r = await run(['put', 'file', 'x@master', '-f', '-']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tusk: [^\n]+\n$/);
+  });
+});
+
+describe('usageLine', () => {
+  it("joins commander's suggestion and drops its prefix", () => {
+    expect(usageLine("error: unknown option '--bogus'\n(Did you mean --bogus2?)\n")).toBe("unknown option '--bogus' (Did you mean --bogus2?)");
+    expect(usageLine("error: missing required argument 'repo'\n")).toBe("missing required argument 'repo'");
+  });
+});

@@ -1,0 +1,64 @@
+// bin/bundle-loader.cjs: the CLI bundle runs with its V8 code cache, without
+// one (and then writes it), and with a cache that does not fit (V8 refuses it
+// and the code still runs). On a copy of bin/ and dist/bundle/cli/ in a temp
+// folder, so the build's own caches are never touched. Needs `npm run build`.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+let copy: string;
+let cacheDir: string;
+
+function tusk(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(copy, 'bin', 'tusk'), ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The sha256 bundle.json gives main.cjs: its cache's name starts with it. */
+function mainHash(): string {
+  return (JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'bundle.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files['main.cjs'].sha256;
+}
+
+beforeAll(() => {
+  copy = mkdtempSync(join(tmpdir(), 'tusk-cli-bundle-'));
+  cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist', 'bundle', 'cli'), join(copy, 'dist', 'bundle', 'cli'), { recursive: true });
+  cacheDir = join(copy, 'dist', 'bundle', 'cli', 'v8-cache');
+});
+
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('the CLI bundle and its code cache', () => {
+  it('ships the cache of main written by the build, and runs with it', () => {
+    expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
+    const r = tusk('version', '--help');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: tusk version');
+  });
+
+  it('runs without a cache and writes the cache of what it loaded', () => {
+    for (const f of readdirSync(cacheDir)) rmSync(join(cacheDir, f));
+    const r = tusk('version', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: tusk version');
+    expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
+  });
+
+  it('runs the same when a cache does not fit (V8 refuses it and it is written anew) or its folder cannot be written', () => {
+    const expected = tusk('version', '--help').stdout;
+    const main = readdirSync(cacheDir).find((f) => f.startsWith(mainHash()))!;
+    writeFileSync(join(cacheDir, main), Buffer.alloc(4096, 7));
+    const refused = tusk('version', '--help');
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).toBe(expected);
+    expect(readFileSync(join(cacheDir, main)).equals(Buffer.alloc(4096, 7))).toBe(false); // written anew
+    rmSync(cacheDir, { recursive: true });
+    const noFolder = tusk('version', '--help');
+    expect(noFolder.code).toBe(0);
+    expect(noFolder.stdout).toBe(expected);
+  });
+});
