@@ -19,8 +19,8 @@ export const PFS_E2E = ['test/cli.test.ts', 'test/crash.test.ts', 'test/disconne
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: workers,
     projects: [

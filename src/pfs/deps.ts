@@ -54,6 +54,6 @@ export interface PfsDeps {
   gcRoots?: () => AsyncIterable<GcRoot>;
   /** Where background work (cron-triggered branch moves) reports what it did and what failed. */
   log?: LogFn;
-  /** Puts an upload holds in memory before folding them into a tree (default 50,000; tests use a few). */
+  /** Puts an upload holds in memory before folding them into a tree (default 10,000; tests use a few). */
   uploadFoldFiles?: number;
 }

@@ -18,7 +18,7 @@ const APPEND_TAG = (2 << 3) | 0; // WholeFile.append
 const FILE_DATA_TAG = (3 << 3) | LEN; // WholeFile.data
 const RESPONSE_DATA_TAG = (1 << 3) | LEN; // GetFileResponse.data
 
-function varintLength(n: number): number {
+export function varintLength(n: number): number {
   let len = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -27,7 +27,7 @@ function varintLength(n: number): number {
   return len;
 }
 
-function writeVarint(buf: Buffer, at: number, n: number): number {
+export function writeVarint(buf: Buffer, at: number, n: number): number {
   while (n >= 0x80) {
     buf[at++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

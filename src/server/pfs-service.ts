@@ -7,6 +7,7 @@ import type { Page, Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
 import { PfsApiService, type GetFileResponse, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
+import { encodeFileInfoBatch } from '../rpc/file-info-wire.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
 import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
 import { batchStreamHandler, failStream, streamHandler, unaryHandler, write } from './handler.js';
@@ -15,11 +16,16 @@ import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener }
 import type { Logger } from '../log/logger.js';
 import type { RemovalResult } from '../pps/index.js';
 
-/** The PfsApi service definition, with file bytes decoded in no copy and encoded in one (src/rpc/file-wire.ts). */
+/**
+ * The PfsApi service definition, with file bytes decoded in no copy and encoded in one
+ * (src/rpc/file-wire.ts), and listing batches written into one buffer (src/rpc/file-info-wire.ts).
+ */
 export const pfsServiceDefinition: typeof PfsApiService = {
   ...PfsApiService,
   modifyFile: { ...PfsApiService.modifyFile, requestDeserialize: decodeModifyFileRequest },
   getFile: { ...PfsApiService.getFile, responseSerialize: encodeGetFileResponse },
+  listFile: { ...PfsApiService.listFile, responseSerialize: encodeFileInfoBatch },
+  globFile: { ...PfsApiService.globFile, responseSerialize: encodeFileInfoBatch },
 };
 
 /** A listing request's paging fields (0 and '' mean none). */

@@ -9,6 +9,11 @@ export interface BlobStore {
   put(id: string, bytes: Uint8Array): Promise<void>;
   /** The bytes stored under `id`. Throws ObjectNotFound if there is none; CorruptObject if the stored bytes are damaged. */
   get(id: string): Promise<Uint8Array>;
+  /**
+   * As get() for many IDs, in the same order: blobs stored near each other in one pack are read
+   * with one ranged read (a tree walk's next leaves, say). Optional: a store without it is read one get() at a time.
+   */
+  getMany?(ids: readonly string[]): Promise<Uint8Array[]>;
   has(id: string): Promise<boolean>;
   /** As get(), but read from the object store past every cache (fsck): what is stored, verified. Optional: stores without caches need not. */
   getStored?(id: string): Promise<Uint8Array>;

@@ -18,9 +18,10 @@ export function verifyEntry(ref: ChunkRef, bytes: Uint8Array): void {
 }
 
 /**
- * Reads entries of one pack that lie back to back (each starts where the one
- * before ends) with a single ranged get, verifying each. Throws ObjectNotFound
- * if the pack is missing, CorruptObject if an entry is damaged or cut short.
+ * Reads entries of one pack, in offset order, with a single ranged get from the
+ * first to the end of the last (bytes between entries are read and skipped),
+ * verifying each. Throws ObjectNotFound if the pack is missing, CorruptObject
+ * if an entry is damaged or cut short.
  */
 export async function readEntries(objects: ObjectStore, refs: readonly ChunkRef[]): Promise<Uint8Array[]> {
   if (refs.length === 0) return [];

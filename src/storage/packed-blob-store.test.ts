@@ -59,4 +59,55 @@ describe('packed blob store', () => {
     await rebuildChunkIndex(objects, rebuilt);
     expect(await rebuilt.has('blob', 'a')).toBe(true);
   });
+
+  it('getMany returns blobs in the order asked, from memory and from packs, with few reads', async () => {
+    const objects = new MemoryStore();
+    const index = new MemoryChunkIndex();
+    const writer = new PackedBlobStore(objects, index, { packSize: 64 * 1024 });
+    const data = Array.from({ length: 300 }, (_, i) => randomBytes(100 + (i % 700)));
+    for (let i = 0; i < data.length; i++) await writer.put(`b${i}`, data[i]!);
+    await writer.flush();
+    let reads = 0;
+    const counted = Object.assign(Object.create(objects) as MemoryStore, {
+      getRange: (key: string, offset: number, length: number) => (reads++, objects.getRange(key, offset, length)),
+    });
+    const reader = new PackedBlobStore(counted, index);
+    await reader.get('b7'); // now in the byte cache
+    reads = 0;
+    const ids = [299, 7, 3, 150, 0, ...Array.from({ length: 100 }, (_, i) => 100 + i)].map((i) => `b${i}`);
+    const got = await reader.getMany(ids);
+    ids.forEach((id, k) => expect(Buffer.compare(got[k]!, data[Number(id.slice(1))]!)).toBe(0));
+    const packs = (await keys(objects)).filter((k) => !k.endsWith('.idx')).length;
+    expect(packs).toBeGreaterThan(1);
+    expect(reads).toBeLessThanOrEqual(packs); // one read per pack touched, not one per blob
+    await expect(reader.getMany(['b1', 'nope'])).rejects.toMatchObject({ code: 'ObjectNotFound' });
+  });
+
+  it('getMany finds blobs whose pack was rewritten elsewhere between the lookup and the read', async () => {
+    const objects = new MemoryStore();
+    const oldIndex = new MemoryChunkIndex();
+    const old = new PackedBlobStore(objects, oldIndex);
+    await old.put('a', Buffer.from('alpha'));
+    await old.put('b', Buffer.from('beta'));
+    await old.flush();
+    const [oldPack] = (await keys(objects)).filter((k) => !k.endsWith('.idx'));
+    // the collector's move: the same blobs in a new pack, then the old pack deleted
+    const newIndex = new MemoryChunkIndex();
+    const moved = new PackedBlobStore(objects, newIndex);
+    await moved.put('a', Buffer.from('alpha'));
+    await moved.put('b', Buffer.from('beta'));
+    await moved.flush();
+    await objects.delete(oldPack!);
+    // an index that answered each first lookup before the move, and later ones after it
+    const asked = new Set<string>();
+    const shifting = Object.assign(Object.create(newIndex) as MemoryChunkIndex, {
+      lookup: async (kind: 'blob' | 'chunk', key: string) => {
+        const first = !asked.has(key);
+        asked.add(key);
+        return first ? oldIndex.lookup(kind, key) : newIndex.lookup(kind, key);
+      },
+    });
+    const reader = new PackedBlobStore(objects, shifting);
+    expect((await reader.getMany(['b', 'a'])).map((b) => Buffer.from(b).toString())).toEqual(['beta', 'alpha']);
+  });
 });

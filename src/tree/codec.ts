@@ -356,5 +356,7 @@ export const EMPTY_TREE: TreeId = encodeNode(EMPTY_NODE).id;
 
 /** A loader that knows the empty tree without asking `load`. */
 export function withEmpty(load: NodeLoader): NodeLoader {
-  return (id) => (id === EMPTY_TREE ? Promise.resolve(EMPTY_NODE) : load(id));
+  const one: NodeLoader = (id) => (id === EMPTY_TREE ? Promise.resolve(EMPTY_NODE) : load(id));
+  if (load.many) one.many = load.many; // a child is never the empty tree
+  return one;
 }

@@ -3,7 +3,7 @@
 // keys) that add up whole subtrees from their parents' counts instead of
 // visiting them. Pure over a node lookup.
 import { withEmpty } from './codec.js';
-import { childIndex, entryIndex, nodeStats, type FileEntry, type InternalNode, type NodeLoader, type TreeId } from './node.js';
+import { childIndex, entryIndex, nodeStats, type FileEntry, type InternalNode, type NodeLoader, type TreeId, type TreeNode } from './node.js';
 
 export async function getEntry(loader: NodeLoader, root: TreeId, path: string): Promise<FileEntry | undefined> {
   const load = withEmpty(loader);
@@ -27,13 +27,33 @@ export async function treeStats(loader: NodeLoader, root: TreeId): Promise<{ fil
   return nodeStats(await withEmpty(loader)(root));
 }
 
-/** Walks the entries of one tree in key order; `seek` jumps in O(log n) node loads. */
+/**
+ * Nodes a cursor loads one at a time after a seek (through the loader's cache, so short walks
+ * that are repeated, a prefix glob or a page, stay warm) before it starts reading ahead.
+ */
+const WALK_ALONE = 2;
+/** Siblings a cursor reads ahead at first; the window doubles with each read up to READ_AHEAD_MAX, so a short page reads little. */
+const READ_AHEAD_FIRST = 4;
+const READ_AHEAD_MAX = 32;
+
+/**
+ * Walks the entries of one tree in key order; `seek` jumps in O(log n) node
+ * loads. Walking on, it reads the next siblings ahead (a bounded window, in one
+ * read when the loader has `many`), so a long walk does not wait for each leaf.
+ */
 export class TreeCursor {
   private readonly load: NodeLoader;
   private stack: { node: InternalNode; i: number }[] = [];
   private entries: readonly FileEntry[] = [];
   private i = 0;
   private done = true;
+  /** Children of `aheadParent` read ahead, up to index `aheadEnd` (exclusive). */
+  private readonly ahead = new Map<TreeId, Promise<TreeNode>>();
+  private aheadParent: InternalNode | undefined;
+  private aheadEnd = 0;
+  private window = READ_AHEAD_FIRST;
+  private lastRead = 0;
+  private walked = 0;
 
   constructor(loader: NodeLoader, private readonly root: TreeId) {
     this.load = withEmpty(loader);
@@ -42,6 +62,10 @@ export class TreeCursor {
   /** Positions the cursor at the first entry whose path is ≥ key (> key when `exclusive`). */
   async seek(key: string, exclusive = false): Promise<void> {
     this.stack = [];
+    this.ahead.clear();
+    this.aheadParent = undefined;
+    this.window = READ_AHEAD_FIRST;
+    this.walked = 0;
     this.done = false;
     let node = await this.load(this.root);
     while (node.kind === 'internal') {
@@ -90,13 +114,45 @@ export class TreeCursor {
       return;
     }
     top.i++;
-    let node = await this.load(top.node.children[top.i]!.id);
+    let node = await this.child(top.node, top.i);
     while (node.kind === 'internal') {
       this.stack.push({ node, i: 0 });
-      node = await this.load(node.children[0]!.id);
+      node = await this.child(node, 0);
     }
     this.entries = node.entries;
     this.i = 0;
+  }
+
+  /** Child `i` of `parent`, walking forward: from the read-ahead, which it tops up once half used. */
+  private child(parent: InternalNode, i: number): Promise<TreeNode> {
+    const id = parent.children[i]!.id;
+    if (!this.load.many || ++this.walked <= WALK_ALONE) return this.load(id);
+    if (parent !== this.aheadParent || i >= this.aheadEnd) {
+      this.ahead.clear();
+      this.aheadParent = parent;
+      this.aheadEnd = i;
+      this.readAhead();
+    } else if (this.aheadEnd - i <= this.lastRead / 2) this.readAhead();
+    const node = this.ahead.get(id) ?? this.load(id);
+    this.ahead.delete(id);
+    return node;
+  }
+
+  private readAhead(): void {
+    const children = this.aheadParent!.children;
+    const from = this.aheadEnd;
+    const to = Math.min(children.length, from + this.window);
+    if (from >= to) return;
+    this.aheadEnd = to;
+    this.lastRead = to - from;
+    this.window = Math.min(this.window * 2, READ_AHEAD_MAX);
+    const ids = children.slice(from, to).map((c) => c.id);
+    const all = this.load.many!(ids);
+    ids.forEach((id, k) => {
+      const node = all.then((nodes) => nodes[k]!, () => this.load(id)); // a failed read: each node alone, with its own error
+      node.catch(() => undefined); // seen when taken; one never taken is no unhandled rejection
+      this.ahead.set(id, node);
+    });
   }
 }
 

@@ -24,7 +24,7 @@ export interface FileTreeOptions {
 
 export class FileTree {
   private readonly cache: NodeCache;
-  private readonly load: NodeLoader = (id) => this.loadNode(id);
+  private readonly load: NodeLoader = Object.assign((id: TreeId) => this.loadNode(id), { many: (ids: readonly TreeId[]) => this.loadNodes(ids) });
 
   constructor(private readonly blobs: BlobStore, options: FileTreeOptions = {}) {
     this.cache = new NodeCache(options.cacheNodes ?? 2048);
@@ -165,6 +165,29 @@ export class FileTree {
     const node = decodeNode(await this.blobs.get(id), id);
     this.cache.set(id, node);
     return node;
+  }
+
+  /**
+   * As loadNode for each ID, reading the ones not cached together (BlobStore.getMany). A walk
+   * reads ahead with it: the nodes it reads are not cached, so a long walk neither evicts the
+   * nodes others use nor keeps every leaf it passed alive until evicted (which made most of a
+   * big listing's time garbage collection).
+   */
+  private async loadNodes(ids: readonly TreeId[]): Promise<TreeNode[]> {
+    const out: TreeNode[] = new Array(ids.length);
+    const missing: number[] = [];
+    ids.forEach((id, i) => {
+      const cached = id === EMPTY_TREE ? EMPTY_NODE : this.cache.get(id);
+      if (cached) out[i] = cached;
+      else missing.push(i);
+    });
+    if (missing.length === 0) return out;
+    if (!this.blobs.getMany) return Promise.all(ids.map((id) => this.loadNode(id)));
+    const bytes = await this.blobs.getMany(missing.map((i) => ids[i]!));
+    missing.forEach((i, k) => {
+      out[i] = decodeNode(bytes[k]!, ids[i]!);
+    });
+    return out;
   }
 
   /**

@@ -44,8 +44,12 @@ export interface InternalNode {
 
 export type TreeNode = LeafNode | InternalNode;
 
-/** Finds a node by ID. Throws ObjectNotFound or CorruptObject. */
-export type NodeLoader = (id: TreeId) => Promise<TreeNode>;
+/**
+ * Finds a node by ID. Throws ObjectNotFound or CorruptObject. A loader may also
+ * load many nodes at once (`many`, same order and errors), which a cursor uses
+ * to read the next leaves ahead in one read.
+ */
+export type NodeLoader = ((id: TreeId) => Promise<TreeNode>) & { many?: (ids: readonly TreeId[]) => Promise<TreeNode[]> };
 
 /**
  * log2 of the target fanout: a key is a boundary with probability 1/64, so nodes
