@@ -96,7 +96,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   let gone = false;
   void exited.then(() => (gone = true));
 
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gone) throw new Error(`tuskd exited before it was ready (code ${child.exitCode}):\n${stderr}`);
