@@ -132,6 +132,21 @@ describe('errors that say what is wrong (point 6)', () => {
     expect(err.message).toMatch(/NUL character \(%00\)/);
   });
 
+  it('a key too long for the request line gets 431 naming the limit, on a kept-alive connection, with or without a body, HEAD too', async () => {
+    const path = '/master.xml/' + encodeURIComponent('é'.repeat(20_000));
+    const body = '<Delete><Object><Key>a</Key></Object></Delete>';
+    for (let round = 0; round < 2; round++) {
+      // A normal request first, so the connection the next one goes over has carried an answer.
+      expect((await signedFetch(d, { method: 'GET', path: '/master.xml', headers: { 'x-amz-content-sha256': sha256('') } })).status).toBe(200);
+      for (const method of ['GET', 'HEAD', 'DELETE', 'PUT']) {
+        const sent = method === 'GET' || method === 'HEAD' ? undefined : body;
+        const res = await signedFetch(d, { method, path, body: sent, headers: { 'x-amz-content-sha256': sha256(sent ?? ''), ...(sent ? { 'content-length': String(sent.length) } : {}) } });
+        expect([method, res.status]).toEqual([method, 431]);
+        expect(res.headers.get('x-tusk-error')).toMatch(/over 16 KiB/);
+      }
+    }
+  });
+
   it('a home whose metadata database cannot be opened names the path and the reason', async () => {
     const home = await mkdtemp(join(tmpdir(), 'tusk-badhome-'));
     await writeFile(join(home, 'meta'), 'not a directory');

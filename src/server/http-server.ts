@@ -2,6 +2,7 @@
 // Prometheus text format, and the web console: its JSON API under /api
 // (src/server/json-gateway.ts), its live updates at /api/events and its
 // files everywhere else.
+import { answerClientErrors } from './client-errors.js';
 import type { Server } from 'node:http';
 import { createListener, type TlsFiles } from './tls.js';
 import type { ConsoleEvents } from './console-events.js';
@@ -39,6 +40,7 @@ export function startHttpServer(host: string, port: number, routes: HttpRoutes, 
       res.writeHead(405, { 'content-type': 'text/plain' }).end('method not allowed\n');
     }
   });
+  answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

@@ -14,6 +14,7 @@ import { authenticate } from './auth.js';
 import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
 import { route } from './router.js';
+import { answerClientErrors } from '../client-errors.js';
 
 export type { GatewayDeps } from './context.js';
 export type { S3Credentials } from './auth.js';
@@ -22,6 +23,7 @@ export { MultipartStore } from './multipart-store.js';
 /** Listens on host:port (0: any free port; read it from server.address()). */
 export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
   const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
+  answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
