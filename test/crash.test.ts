@@ -27,14 +27,18 @@ async function filesOf(client: TuskClient, ref: string): Promise<Record<string, 
   return out;
 }
 
-/** Pieces of a large random file, produced as they are sent (never whole in memory); `onPiece` sees each. */
-async function* randomStream(bytes: number, hash: ReturnType<typeof createHash>, onPiece: (sent: number) => void) {
+/**
+ * Pieces of a large random file, produced as they are sent (never whole in memory); `onPiece` sees each.
+ * Once `holdAfter` bytes are sent it waits for `held` before each further piece.
+ */
+async function* randomStream(bytes: number, hash: ReturnType<typeof createHash>, onPiece: (sent: number) => void, holdAfter = Infinity, held: Promise<void> = Promise.resolve()) {
   for (let sent = 0; sent < bytes; ) {
     const piece = randomBytes(Math.min(1 << 20, bytes - sent));
     hash.update(piece);
     sent += piece.length;
     yield piece;
     onPiece(sent);
+    if (sent >= holdAfter) await held;
   }
 }
 
@@ -92,12 +96,16 @@ describe('a daemon killed during uploads', () => {
           mediumCommits++;
         }
       })().catch(() => undefined);
-      // One large file streaming into the open commit, still in flight when the daemon dies.
-      const big = client.putFile(`crash@${open.id}`, '/open/big.bin', randomStream(256 << 20, createHash('sha256'), (n) => (bigSent = n))).catch((err) => err);
+      // One large file streaming into the open commit, still in flight when the daemon dies: past killAfter
+      // bytes it waits for the kill (on a fast machine it could otherwise end before the other writers are far enough).
+      let killed!: () => void;
+      const afterKill = new Promise<void>((resolve) => (killed = resolve));
+      const big = client.putFile(`crash@${open.id}`, '/open/big.bin', randomStream(256 << 20, createHash('sha256'), (n) => (bigSent = n), killAfter, afterKill)).catch((err) => err);
 
       while (bigSent < killAfter || smallCommits < round + 1 || mediumCommits < 1) await new Promise((r) => setTimeout(r, 10));
       await daemon.kill();
       stop = true;
+      killed();
       // The writer in flight learns the daemon is gone, in one line.
       const bigErr = await big;
       expect(bigErr.code).toBe('DaemonUnavailable');
