@@ -165,14 +165,13 @@ export class BatchSession {
       if (!p) return undefined;
       const started = performance.now();
       const log = newDatumLog(this.ctx, p.task);
-      const report = datumReporter(this.ctx, p.task, log, started);
-      const cannot = await activate(this.ctx, p);
-      if (!cannot) {
-        return { p, log, report, env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
+      const active = await activate(this.ctx, p);
+      if ('told' in active) {
+        return { p, log, report: datumReporter(this.ctx, p.task, log, started, active.told), env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
       }
-      log.system(cannot);
+      log.system(active.cannot);
       dropSlot(this.ctx, p.slot);
-      report({ reason: cannot, tries: 0 });
+      datumReporter(this.ctx, p.task, log, started)({ reason: active.cannot, tries: 0 });
     }
   }
 

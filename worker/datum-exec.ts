@@ -36,7 +36,7 @@ export interface ExecContext {
   notes?: readonly string[];
   reporter: Reporter;
   log: Logger;
-  /** Tells the coordinator the datum's code is about to run (never throws: a datum runs even if the call fails). */
+  /** Tells the coordinator the datum's code is about to run; settles with the call, never rejects (a datum runs even if the call fails). */
   started(task: Task): Promise<void>;
   /** True the first time this worker sees a job (its first datum carries the sandbox fallback note). */
   firstOfJob(job: string): boolean;
@@ -110,10 +110,16 @@ export async function attempt(ctx: ExecContext, env: Env, log: DatumLog): Promis
   }
 }
 
-/** The report of one datum: a function that adds its result (with duration and logs) to the reporter. */
-export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, started: number): (r: Partial<TaskResult> & { tries: number }) => void {
+/**
+ * The report of one datum: a function that adds its result (with duration and logs) to the reporter,
+ * after `told` (its Started call) when the datum was started.
+ */
+export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, started: number, told?: Promise<void>): (r: Partial<TaskResult> & { tries: number }) => void {
   return (r) =>
-    ctx.reporter.add({ job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, inlineOutput: false, outputFiles: [], cpuMs: 0, peakMemoryBytes: 0, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() });
+    ctx.reporter.add(
+      { job: task.job, datum: task.datum, success: false, reason: '', output: '', recovered: false, inlineOutput: false, outputFiles: [], cpuMs: 0, peakMemoryBytes: 0, ...r, durationMs: Math.round(performance.now() - started), logs: log.lines() },
+      told,
+    );
 }
 
 /** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
@@ -133,23 +139,24 @@ export function dropSlot(ctx: ExecContext, slot: string): void {
 }
 
 /**
- * The datum's inputs into $TUSK_PFS, and the coordinator told that its code
- * starts (from then on, losing this worker costs the datum a try): both are
- * done before the code runs, side by side rather than one after the other, as
- * each is a round trip to another process. Undefined, or why it cannot run
- * (a datum whose area could not be set up is reported with tries 0).
+ * The datum's inputs into $TUSK_PFS, then the coordinator told that its code
+ * starts (from then on, losing this worker costs the datum a try). The code
+ * does not wait for that call's answer — a round trip to the daemon per datum
+ * — but its Started request is on its way before the code runs, and the
+ * datum's result is reported only once the call has settled (`told`, the
+ * reporter's gate), so the coordinator sees the start before the result. A
+ * datum whose area could not be set up is not started: it is reported with
+ * tries 0, and `cannot` says why.
  */
-export async function activate(ctx: ExecContext, p: PreparedTask): Promise<string | undefined> {
+export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ cannot: string } | { told: Promise<void> }> {
   const notFetched = await p.ready;
-  if (notFetched) return notFetched;
-  const [cannot] = await Promise.all([
-    ctx.sidecar.call('activate', { slot: p.slot }).then(
-      () => undefined,
-      (err: Error) => `cannot set up the datum area: ${err.message}`,
-    ),
-    ctx.started(p.task),
-  ]);
-  return cannot;
+  if (notFetched) return { cannot: notFetched };
+  try {
+    await ctx.sidecar.call('activate', { slot: p.slot });
+  } catch (err) {
+    return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
+  }
+  return { told: ctx.started(p.task) };
 }
 
 export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
@@ -170,14 +177,14 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
   const started = performance.now();
   const { task, slot } = p;
   const log = newDatumLog(ctx, task);
-  const report = datumReporter(ctx, task, log, started);
-  const cannot = await activate(ctx, p);
-  if (cannot) {
-    log.system(cannot);
+  const active = await activate(ctx, p);
+  if ('cannot' in active) {
+    log.system(active.cannot);
     dropSlot(ctx, slot);
-    report({ reason: cannot, tries: 0 });
+    datumReporter(ctx, task, log, started)({ reason: active.cannot, tries: 0 });
     return { finished: Promise.resolve() };
   }
+  const report = datumReporter(ctx, task, log, started, active.told);
   let result: Attempts;
   try {
     result = await attempt(ctx, { ...ctx.baseEnv, ...envOf(ctx, task) }, log);

@@ -48,4 +48,20 @@ describe('batched reports', () => {
     expect(sent).toEqual([['a', 'b']]);
     expect(r.sent).toBe(2);
   });
+
+  test("a result is not sent before its datum's Started call has settled, and the results behind it wait with it", async () => {
+    const sent: string[][] = [];
+    const r = new Reporter(async (rs) => void sent.push(rs.map((x) => x.datum)), silentLogger, 10, 1_000);
+    let told!: () => void;
+    const started = new Promise<void>((resolve) => (told = resolve));
+    r.add(result('a'), started);
+    r.add(result('b'));
+    const flushed = r.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
+    told();
+    await flushed;
+    r.stop();
+    expect(sent).toEqual([['a', 'b']]);
+  });
 });

@@ -4,7 +4,11 @@
 // fast datums must share one),
 // and flush() sends everything at once (the worker calls it before it waits for
 // more tasks). Reports go out one at a time in order; a failed one is kept and
-// sent again, so no result is lost while the daemon is briefly away.
+// sent again, so no result is lost while the daemon is briefly away. A result
+// may come with a call it must not overtake (its datum's Started, which the
+// worker does not wait for before the code runs): its report goes out only
+// once that call has settled, so the coordinator always sees a datum start
+// before it sees its result.
 import type { TaskResult } from '../src/client/index.js';
 import type { Logger } from '../src/worker-protocol/index.js';
 
@@ -12,6 +16,8 @@ export type SendResults = (results: TaskResult[]) => Promise<void>;
 
 export class Reporter {
   private pending: TaskResult[] = [];
+  /** Calls the pending results must not overtake. */
+  private gates: Promise<unknown>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
   /** Results sent so far (for tests and logs). */
@@ -24,7 +30,9 @@ export class Reporter {
     private readonly delayMs = 200,
   ) {}
 
-  add(result: TaskResult): void {
+  /** Queues a result; `after` (which must not reject): a call the report must not overtake. */
+  add(result: TaskResult, after?: Promise<unknown>): void {
+    if (after) this.gates.push(after);
     this.pending.push(result);
     if (this.pending.length >= this.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
@@ -41,7 +49,11 @@ export class Reporter {
     this.sending = this.sending.then(async () => {
       if (this.pending.length === 0) return;
       const batch = this.pending;
+      const gates = this.gates;
       this.pending = [];
+      this.gates = [];
+      // They were sent before the code ran, so they have settled long ago as a rule: waiting costs nothing then.
+      if (gates.length > 0) await Promise.all(gates);
       try {
         await this.send(batch);
         this.sent += batch.length;
