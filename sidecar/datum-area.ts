@@ -14,7 +14,7 @@
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum.
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
@@ -119,9 +119,9 @@ export class DatumArea {
     await this.collect(slot);
     this.slots.delete(slot);
     try {
-      await emptyDir(join(dir.path, 'out'));
+      await emptyDir(join(dir.path, 'out'), 'background');
       for (const name of readdirSync(join(dir.path, 'in'))) {
-        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name));
+        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name), 'background');
         else {
           await rm(join(dir.path, 'in', name), { recursive: true, force: true });
           dir.made.delete(join(dir.path, 'in', name));
@@ -149,12 +149,18 @@ export class DatumArea {
   }
 }
 
-/** Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background thread pool. */
-async function emptyDir(dir: string): Promise<void> {
+/**
+ * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
+ * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
+ * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
+ * would hold up every other request meanwhile.
+ */
+async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline'): Promise<void> {
   const entries = readdirSync(dir, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
+    else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.
     if (entries.length > 64) await new Promise((r) => setImmediate(r));
