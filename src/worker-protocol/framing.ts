@@ -9,6 +9,30 @@ export function encodeFrame(message: unknown): string {
 }
 
 /**
+ * Writes frames to a stream, those written in one tick together: one write
+ * (one system call, and one wake-up of the process reading them) instead of
+ * one per frame. A worker asks its sidecar for several things at once per
+ * datum (finish the last one, fetch one ahead, activate the next). Order is
+ * kept; frames for a stream destroyed meanwhile are dropped.
+ */
+export class FrameWriter {
+  private queued: string[] = [];
+
+  constructor(private readonly stream: NodeJS.WritableStream & { readonly destroyed?: boolean }) {}
+
+  write(message: unknown): void {
+    if (this.queued.length === 0) process.nextTick(() => this.flush());
+    this.queued.push(encodeFrame(message));
+  }
+
+  private flush(): void {
+    const text = this.queued.length === 1 ? this.queued[0]! : this.queued.join('');
+    this.queued = [];
+    if (!this.stream.destroyed) this.stream.write(text);
+  }
+}
+
+/**
  * Cuts a stream of text chunks into complete lines, keeping a partial line
  * until its end arrives. Pure: push() returns the lines completed by a chunk.
  */

@@ -5,7 +5,7 @@
 // typed DatumRef, the daemon-gone watch, and the one structured logger. This
 // module, src/client and src/errors are all a worker needs; a container
 // runtime ships them into user images, so keep it small and free of daemon code.
-export { encodeFrame, LineSplitter, readFrames } from './framing.js';
+export { encodeFrame, FrameWriter, LineSplitter, readFrames } from './framing.js';
 export { checkRequest, serveSidecar, SidecarClient } from './sidecar-protocol.js';
 export type { DatumFile, DatumInput, Handlers, Op, SidecarOps } from './sidecar-protocol.js';
 export { checkDatumRef } from './datum-ref.js';

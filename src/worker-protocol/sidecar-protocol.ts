@@ -18,7 +18,7 @@
 import { type Server, type Socket, createConnection } from 'node:net';
 import { BadWorkerMessage, TuskError, UnknownOperation, WorkerPeerUnavailable, toTuskError, type TuskErrorJSON } from '../errors/index.js';
 import { checkDatumRef, type DatumRef } from './datum-ref.js';
-import { encodeFrame, readFrames } from './framing.js';
+import { FrameWriter, readFrames } from './framing.js';
 
 /** One file of a datum input, as the coordinator listed it. */
 export interface DatumFile {
@@ -77,10 +77,12 @@ export class SidecarClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private closed: TuskError | undefined;
+  private readonly out: FrameWriter;
   /** Called once if the connection is lost. */
   onLost: ((err: TuskError) => void) | undefined;
 
   private constructor(private readonly socket: Socket) {
+    this.out = new FrameWriter(socket);
     readFrames(socket, (frame) => this.onFrame(frame as ResponseFrame));
     socket.on('error', () => {});
     socket.on('close', () => this.fail(new WorkerPeerUnavailable('sidecar', 'connection closed')));
@@ -105,7 +107,7 @@ export class SidecarClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.socket.write(encodeFrame({ id, op, args } satisfies RequestFrame));
+      this.out.write({ id, op, args } satisfies RequestFrame);
     });
   }
 
@@ -151,6 +153,7 @@ function connectOnce(path: string): Promise<Socket> {
 export function serveSidecar(server: Server, handlers: Handlers, onBadFrame: (line: string) => void = () => {}): void {
   server.on('connection', (socket) => {
     socket.on('error', () => {});
+    const out = new FrameWriter(socket);
     readFrames(
       socket,
       (raw) => {
@@ -164,8 +167,8 @@ export function serveSidecar(server: Server, handlers: Handlers, onBadFrame: (li
           done = Promise.reject(err);
         }
         done.then(
-          (result) => reply(socket, { id, result }),
-          (err) => reply(socket, { id, error: toTuskError(err).toJSON() }),
+          (result) => out.write({ id, result } satisfies ResponseFrame),
+          (err) => out.write({ id, error: toTuskError(err).toJSON() } satisfies ResponseFrame),
         );
       },
       onBadFrame,
@@ -196,9 +199,5 @@ export function checkRequest(raw: unknown): RequestFrame {
 function object(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadWorkerMessage(what, 'not an object');
   return value as Record<string, unknown>;
-}
-
-function reply(socket: Socket, frame: ResponseFrame): void {
-  if (!socket.destroyed) socket.write(encodeFrame(frame));
 }
 
