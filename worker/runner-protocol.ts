@@ -11,7 +11,7 @@ export interface RunCommand {
   id: number;
   cmd: string[];
   env: Record<string, string>;
-  /** Written to the command's stdin, which is then closed; null: closed at once. */
+  /** Written to the command's stdin, which is then closed; null: stdin is /dev/null. */
   stdin: string | null;
   cwd: string;
   /** false: a missing `cwd` falls back to '/' (the worker's own folder may not exist in the sandbox). */
