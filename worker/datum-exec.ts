@@ -156,7 +156,10 @@ export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ can
   } catch (err) {
     return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
   }
-  return { told: ctx.started(p.task) };
+  const told = ctx.started(p.task);
+  // One turn of the event loop: the call's frames are written to the daemon's connection before the code is let go.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { told };
 }
 
 export function newDatumLog(ctx: ExecContext, task: Task): DatumLog {
