@@ -102,6 +102,22 @@ describe('the local file path', () => {
     const n = await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), [bytes.subarray(0, 5), bytes.subarray(5)]);
     expect(n).toBe(bytes.length);
     expect((await readFile(out)).equals(bytes)).toBe(true);
+    // A source that reuses one buffer for every piece (as the content store's readReusing does): each piece must be
+    // written before the next is asked for. Small pieces (gathered) and large ones (written as they are), mixed.
+    const sizes = [1, 70_000, 3 * 1024 * 1024, 10, 2 * 1024 * 1024 + 5, 900_000, 900_000, 4321];
+    const reused = Buffer.alloc(Math.max(...sizes));
+    async function* reusing() {
+      let at = 0;
+      for (const n of sizes) {
+        reused.set(bytes.subarray(at, at + n));
+        yield reused.subarray(0, n);
+        reused.fill(0xee); // the next read lands here
+        at += n;
+      }
+    }
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), reusing())).toBe(total);
+    expect((await readFile(out)).equals(bytes.subarray(0, total))).toBe(true);
     const link = join(dir, 'out-link');
     await symlink(out, link);
     await expect(openLocalOutput({ path: link, proof: proof.proof, nonce: proof.nonce })).rejects.toEqual(refused(/cannot open the output/));

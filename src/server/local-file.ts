@@ -33,8 +33,8 @@ import type { FillingSource } from '../storage/file-writer.js';
 /** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
 const PIECE = 4 * 1024 * 1024;
 const MIN_NONCE = 32;
-/** Bytes gathered per write of a local output. */
-const WRITE_BYTES = 8 * 1024 * 1024;
+/** Pieces of a local output smaller than this are gathered into writes of this size. */
+const STAGE_BYTES = 1024 * 1024;
 
 function refuse(reason: string): FailedPrecondition {
   return new FailedPrecondition('LocalFileRefused', `the daemon does not read this file itself: ${reason}; send its bytes instead`, { reason });
@@ -141,33 +141,49 @@ export async function openLocalOutput(req: LocalOutput): Promise<FileHandle> {
   }
 }
 
-/** Writes `data` into `fh` in writes of about WRITE_BYTES (pieces gathered with writev), then closes it. Resolves with the byte count. */
+/**
+ * Writes `data` into `fh`, makes it durable (one fsync, as `cp` and then `sync`
+ * of the file would), closes it and resolves with the byte count. Each piece
+ * is written before the next is asked for, so `data` may reuse a piece's
+ * memory once it moves on (ContentStore.readReusing); pieces of STAGE_BYTES
+ * and more are written as they are, smaller ones gathered into writes of
+ * about that size.
+ */
 export async function writeLocalOutput(fh: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
   let total = 0;
   try {
-    let batch: Uint8Array[] = [];
-    let bytes = 0;
+    let stage: Buffer | undefined;
+    let staged = 0;
     const flush = async () => {
-      for (let at = 0; at < batch.length; at += 1024) {
-        const part = batch.slice(at, at + 1024); // writev takes at most IOV_MAX buffers
-        const want = part.reduce((n, b) => n + b.length, 0);
-        const { bytesWritten } = await fh.writev(part);
-        if (bytesWritten !== want) await fh.write(Buffer.concat(part).subarray(bytesWritten)); // a short write: finish it
-      }
-      batch = [];
-      bytes = 0;
+      if (staged > 0) await writeAll(fh, stage!.subarray(0, staged));
+      staged = 0;
     };
     for await (const piece of data) {
-      batch.push(piece);
-      bytes += piece.length;
       total += piece.length;
-      if (bytes >= WRITE_BYTES) await flush();
+      if (piece.length >= STAGE_BYTES) {
+        await flush();
+        await writeAll(fh, piece);
+        continue;
+      }
+      stage ??= Buffer.allocUnsafe(STAGE_BYTES);
+      if (staged + piece.length > stage.length) await flush();
+      stage.set(piece, staged);
+      staged += piece.length;
     }
     await flush();
+    await fh.sync();
   } finally {
     await fh.close().catch(() => undefined);
   }
   return total;
+}
+
+/** Writes all of `bytes` at the file's position (finishing short writes). */
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
+  }
 }
 
 /** The opener of a daemon told not to read local files (TUSK_LOCAL_FILES=false). */

@@ -116,8 +116,10 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
     },
     getFile: (call) => {
       (async () => {
-        const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
         const local = call.request.localOutput;
+        const range = call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined;
+        // Written to a local file, each piece is written before the next is read: the store may reuse its buffers.
+        const { data } = await pfs.files.get(call.request.file, range, { reuse: Boolean(local?.path) });
         if (local?.path) {
           // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
           const fh = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local);
