@@ -119,12 +119,13 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
         const local = call.request.localOutput;
         const range = call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined;
         // Written to a local file, each piece is written before the next is read: the store may reuse its buffers.
-        const { data } = await pfs.files.get(call.request.file, range, { reuse: Boolean(local?.path) });
+        const { entry, data } = await pfs.files.get(call.request.file, range, { reuse: Boolean(local?.path) });
         if (local?.path) {
           // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
-          const fh = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local);
-          const bytes = await writeLocalOutput(fh, data);
-          log.log('info', 'local_file_written', { path: local.path, bytes });
+          const size = Math.max(0, Math.min(entry.content.size, (range?.offset ?? 0) + (range?.length ?? entry.content.size)) - (range?.offset ?? 0));
+          const output = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local, size);
+          const bytes = await writeLocalOutput(output, data);
+          log.log('info', 'local_file_written', { path: local.path, bytes, direct: output.direct });
           call.end();
         } else if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
