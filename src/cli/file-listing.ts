@@ -59,25 +59,13 @@ function listingKey(f: FileInfo): string {
 
 /**
  * The batch as elements of the JSON array `emit` would print: each element is
- * `JSON.stringify(fileJson(f), null, 2)` indented by two spaces, written out
- * field by field (a listing of a million files spent most of its time in the
- * generic form; see the test that they agree).
+ * `JSON.stringify(fileJson(f), null, 2)` indented by two spaces, joined by
+ * commas and newlines, which is the inside of the whole batch stringified as
+ * one array (one call instead of one per entry and a re-indent: a million
+ * entries spent most of their time there).
  */
 export function jsonElements(batch: readonly FileInfo[]): string {
-  const parts: string[] = new Array(batch.length);
-  let commit: string | undefined;
-  let commitJson = '';
-  for (let i = 0; i < batch.length; i++) {
-    const f = batch[i]!;
-    if (f.commit !== commit) {
-      commit = f.commit;
-      commitJson = commit ? JSON.stringify(commit) : 'null';
-    }
-    parts[i] =
-      `  {\n    "path": ${JSON.stringify(f.path)},\n    "type": ${JSON.stringify(f.type)},\n    "sizeBytes": ${JSON.stringify(f.sizeBytes)},\n` +
-      `    "hash": ${f.hash ? JSON.stringify(f.hash) : 'null'},\n    "commit": ${commitJson}\n  }`;
-  }
-  return parts.join(',\n');
+  return JSON.stringify(batch.map(fileJson), null, 2).slice('[\n'.length, -'\n]'.length);
 }
 
 /** A table row: the name and type with control characters escaped, so a file named "a\nb" keeps its row (as in formatTable). */
