@@ -193,14 +193,14 @@ export class TuskClient {
   }
   /** A folder's entries in listing order (a folder sorts as `NAME/`), as the daemon sends them; `page` asks for one page. */
   async *listFileBatches(dir: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
-    for await (const batch of serverStream(this.pfs.listFile({ dir, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
+    for await (const batch of serverStream(this.pfs.listFile({ dir, limit: page.limit ?? 0, startAfter: page.startAfter ?? '', commitOnce: true }))) yield batch.files;
   }
   async *listFile(dir: string, page: FilePage = {}): AsyncIterable<FileInfo> {
     for await (const batch of this.listFileBatches(dir, page)) yield* batch;
   }
   /** Matches in listing order, as the daemon sends them; `page` asks for one page. */
   async *globFileBatches(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
-    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
+    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern, limit: page.limit ?? 0, startAfter: page.startAfter ?? '', commitOnce: true }))) yield batch.files;
   }
   async *globFile(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo> {
     for await (const batch of this.globFileBatches(commit, pattern, page)) yield* batch;

@@ -38,9 +38,13 @@ export function fileMsg(f: PfsFileInfo): FileInfo {
   return { path: f.path, type: f.type, sizeBytes: f.sizeBytes, hash: f.hash, commit: f.commit };
 }
 
-/** A batch of a listing: a commit all its entries share goes once, in the batch (readers fill it back in). */
-export function fileBatchMsg(files: readonly PfsFileInfo[]): FileInfoBatch {
-  const commit = sharedCommit(files);
+/**
+ * A batch of a listing. With `commitOnce` (the caller asked for it), a commit
+ * all its entries share goes once, in the batch (readers fill it back in);
+ * without, in every entry, as older clients read it.
+ */
+export function fileBatchMsg(files: readonly PfsFileInfo[], commitOnce: boolean): FileInfoBatch {
+  const commit = commitOnce ? sharedCommit(files) : '';
   return { files: files.map((f) => ({ path: f.path, type: f.type, sizeBytes: f.sizeBytes, hash: f.hash, commit: commit === '' ? f.commit : '' })), commit };
 }
 

@@ -136,8 +136,8 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
       return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
     }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
-    listFile: batchStreamHandler(log, 'ListFile', (req: ListFileRequest) => pfs.files.listBatches(req.dir, page(req)), (items) => fileBatchMsg(items)),
-    globFile: streamHandler(log, 'GlobFile', (req: GlobFileRequest, signal) => pfs.files.glob(req.commit, req.pattern, signal, page(req)), (items) => fileBatchMsg(items)),
+    listFile: batchStreamHandler(log, 'ListFile', (req: ListFileRequest) => pfs.files.listBatches(req.dir, page(req)), (items, req) => fileBatchMsg(items, req.commitOnce)),
+    globFile: streamHandler(log, 'GlobFile', (req: GlobFileRequest, signal) => pfs.files.glob(req.commit, req.pattern, signal, page(req)), (items, req) => fileBatchMsg(items, req.commitOnce)),
     diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
   };
 }
