@@ -25,14 +25,20 @@ import {
 import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import type { LocalProof } from './local-proof.js';
+import { decodeFileInfoBatch } from '../rpc/file-info-wire.js';
 import { decodeGetFileResponse, encodeModifyFileRequest } from '../rpc/file-wire.js';
 
-/** The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts). */
+/**
+ * The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts), and
+ * listing batches decoded straight into entries, each with its commit (src/rpc/file-info-wire.ts).
+ */
 const FastPfsApiClient = makeGenericClientConstructor(
   {
     ...PfsApiService,
     modifyFile: { ...PfsApiService.modifyFile, requestSerialize: encodeModifyFileRequest },
     getFile: { ...PfsApiService.getFile, responseDeserialize: decodeGetFileResponse },
+    listFile: { ...PfsApiService.listFile, responseDeserialize: decodeFileInfoBatch },
+    globFile: { ...PfsApiService.globFile, responseDeserialize: decodeFileInfoBatch },
   },
   'tusk.pfs.PfsApi',
 ) as unknown as typeof PfsApiClient;
@@ -187,14 +193,14 @@ export class TuskClient {
   }
   /** A folder's entries in listing order (a folder sorts as `NAME/`), as the daemon sends them; `page` asks for one page. */
   async *listFileBatches(dir: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
-    for await (const batch of serverStream(this.pfs.listFile({ dir, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
+    for await (const batch of serverStream(this.pfs.listFile({ dir, limit: page.limit ?? 0, startAfter: page.startAfter ?? '', commitOnce: true }))) yield batch.files;
   }
   async *listFile(dir: string, page: FilePage = {}): AsyncIterable<FileInfo> {
     for await (const batch of this.listFileBatches(dir, page)) yield* batch;
   }
   /** Matches in listing order, as the daemon sends them; `page` asks for one page. */
   async *globFileBatches(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo[]> {
-    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern, limit: page.limit ?? 0, startAfter: page.startAfter ?? '' }))) yield batch.files;
+    for await (const batch of serverStream(this.pfs.globFile({ commit, pattern, limit: page.limit ?? 0, startAfter: page.startAfter ?? '', commitOnce: true }))) yield batch.files;
   }
   async *globFile(commit: string, pattern: string, page: FilePage = {}): AsyncIterable<FileInfo> {
     for await (const batch of this.globFileBatches(commit, pattern, page)) yield* batch;

@@ -21,8 +21,8 @@ export function unaryHandler<Req, Res>(log: Logger, name: string, fn: (req: Req,
   };
 }
 
-/** Streams items from `fn`, grouped into messages of up to `batch` items by `wrap`. */
-export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item>, wrap: (items: Item[]) => Msg, batch = 1000) {
+/** Streams items from `fn`, grouped into messages of up to `batch` items by `wrap` (which also sees the request). */
+export function streamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item>, wrap: (items: Item[], req: Req) => Msg, batch = 1000) {
   return batchStreamHandler(log, name, (req: Req, signal) => single(fn(req, signal)), wrap, batch);
 }
 
@@ -36,7 +36,7 @@ async function* single<Item>(items: AsyncIterable<Item>): AsyncIterable<Item[]> 
  * first message goes out as soon as it has any (so the first line shows at
  * once), and a slow source never holds back what it already gave.
  */
-export function batchStreamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item[]>, wrap: (items: Item[]) => Msg, batch = 1000) {
+export function batchStreamHandler<Req, Item, Msg>(log: Logger, name: string, fn: (req: Req, signal: AbortSignal) => AsyncIterable<Item[]>, wrap: (items: Item[], req: Req) => Msg, batch = 1000) {
   return (call: ServerWritableStream<Req, Msg>) => {
     const start = process.hrtime.bigint();
     const abort = new AbortController();
@@ -50,11 +50,11 @@ export function batchStreamHandler<Req, Item, Msg>(log: Logger, name: string, fn
         else for (const item of some) items.push(item);
         if (items.length >= batch || (first && items.length > 0)) {
           first = false;
-          await write(call, wrap(items));
+          await write(call, wrap(items, call.request));
           items = [];
         }
       }
-      if (items.length > 0) await write(call, wrap(items));
+      if (items.length > 0) await write(call, wrap(items, call.request));
       call.end(serverTime(start));
     })().catch((err) => {
       if (abort.signal.aborted) return cancelled(log, name, start); // the caller is gone: the work stopped on purpose

@@ -71,7 +71,8 @@ export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, si
       await readPut(messages, msg.putFile, sink, queue);
     } else if (msg.files) {
       for (const f of msg.files.files) {
-        await queue.room(f.data.length);
+        // Checked without an await first: a tiny file must not cost a promise of its own here.
+        if (!queue.hasRoom(f.data.length)) await queue.room(f.data.length);
         queue.add(sink.putFile(f.path, f.data, f.append), f.data.length);
       }
     } else if (msg.localFile && openLocal) {
@@ -146,13 +147,15 @@ class WriteWindow {
     });
   }
 
-  /** Waits until `bytes` more fit (always lets one write through when nothing is queued). */
+  /** True if `bytes` more fit now (always when nothing is queued); throws the first failure. */
+  hasRoom(bytes: number): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    return this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files < this.maxFiles);
+  }
+
+  /** Waits until `bytes` more fit. */
   async room(bytes: number): Promise<void> {
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files < this.maxFiles)) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+    while (!this.hasRoom(bytes)) await new Promise<void>((resolve) => (this.wake = resolve));
   }
 
   /** Waits until every queued write is stored. */

@@ -7,12 +7,14 @@
 //   const a = session.writeFile(bytesOrStream);   // queue many, then
 //   await session.close();                         // durable from here on
 //   for await (const part of store.read(await a)) ...
+//   for await (const part of store.readReusing(c)) await write(part); // each part valid until the next
 //   await store.blobs.put(id, bytes); await store.blobs.flush();
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
 import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
+import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession } from './file-writer.js';
@@ -22,6 +24,11 @@ import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 import { decodeRefs } from './ref-codec.js';
+
+/** Bytes of one ranged read of a file's chunks (a group), and of each reused read buffer. */
+const READ_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Groups read ahead of the consumer. */
+const READ_AHEAD = 4;
 
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
@@ -50,12 +57,14 @@ export class ContentStore {
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
+  /** Buffers readReusing reads into, kept between reads for the same reason: one reader's worth. */
+  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES, READ_AHEAD);
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
     const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
-    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash) });
+    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES });
   }
 
   /** Holds what a piece of work writes against collection until it is reachable from a root; release() when it is (or is abandoned). */
@@ -93,10 +102,9 @@ export class ContentStore {
 
   /** A new write session. Sessions are independent; several may run at once. */
   writer(): WriteSession {
-    this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher();
     return new WriteSession(this.objects, {
       index: this.writerIndex,
-      hasher: this.hasher,
+      hasher: this.hashing(),
       chunking: this.options.chunking,
       packSize: this.options.packSize,
       slabPools: this.slabPools,
@@ -107,6 +115,21 @@ export class ContentStore {
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
   read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
     return this.reader.read(content, range);
+  }
+
+  /**
+   * As read(), for a consumer that is done with each part before it asks for
+   * the next (writes it to a file, say): every part is valid only until then,
+   * as it lies in a buffer that is read into again. Chunks are read into
+   * reused memory and verified on the hash thread while the consumer works.
+   * Throws as read().
+   */
+  readReusing(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
+    return this.reader.readReusing(content, range, { pool: this.readBuffers, hasher: this.hashing() });
+  }
+
+  private hashing(): Hasher {
+    return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */

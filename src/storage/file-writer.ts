@@ -245,6 +245,16 @@ export class WriteSession {
     file.stream = this.options.hasher.newStream();
     this.files.push(file);
     if (isFilling(source)) return this.consumeFilling(source, file);
+    if (source instanceof Uint8Array) {
+      // One piece (most often a tiny file): no iterator and, when it fits the slab, no promise of its own.
+      // The await keeps a write's end one turn after it is queued, as an iterated source's first read
+      // does, so writes queued together (a message of many files) see each other (see endFile).
+      await undefined;
+      const appending = source.length > 0 ? this.append(source, file) : undefined;
+      if (appending) await appending;
+      this.endFile(file);
+      return;
+    }
     const iterable: Iterable<Uint8Array> | AsyncIterable<Uint8Array> = source instanceof Uint8Array ? [source] : source;
     const it = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
     let sourceError: unknown;
@@ -322,7 +332,17 @@ export class WriteSession {
     this.endFile(file);
   }
 
-  private async append(data: Uint8Array, file: FileRecord): Promise<void> {
+  /** Appends `data` to the stream; undefined (nothing to wait for) when it fits the current slab. */
+  private append(data: Uint8Array, file: FileRecord): Promise<void> | undefined {
+    const slab = this.slab;
+    const at = slab ? this.pos - slab.base : 0;
+    if (!slab || at + data.length > slab.buf.length) return this.appendAcross(data, file);
+    slab.buf.set(data, at);
+    this.advance(slab, data.length, file);
+    return undefined;
+  }
+
+  private async appendAcross(data: Uint8Array, file: FileRecord): Promise<void> {
     let off = 0;
     while (off < data.length) {
       let slab = this.slab;

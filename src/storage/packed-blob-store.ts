@@ -18,7 +18,16 @@ const READ_GAP = 64 * 1024;
 /** getMany() reads at most this many bytes at once. */
 const READ_SPAN = 4 * 1024 * 1024;
 
+/**
+ * Blob packs are smaller than chunk packs (pack-writer.ts: 16 MiB): blobs are tree nodes and ref
+ * lists, written a few KiB at a time, and until a pack is durable its blobs are held twice (the
+ * open pack and `pending`), up to four packs at once. A put of a million tiny files writes ~47 MB of
+ * nodes; 16 MiB packs held up to ~60 MB of them in memory, 4 MiB ones ~15.
+ */
+export const DEFAULT_BLOB_PACK_SIZE = 4 * 1024 * 1024;
+
 export interface PackedBlobStoreOptions {
+  /** Seal a pack before it would grow past this many bytes (default DEFAULT_BLOB_PACK_SIZE). */
   packSize?: number;
   /** Bytes of recently read blobs kept in memory (default 32 MiB). */
   cacheBytes?: number;
@@ -46,7 +55,7 @@ export class PackedBlobStore implements BlobStore {
     this.direct = options.direct ?? objects;
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
-      packSize: options.packSize,
+      packSize: options.packSize ?? DEFAULT_BLOB_PACK_SIZE,
       onSeal: (packId) => index.announce?.(packId),
       onDurable: async (packId, entries) => {
         await index.addPack(packId, entries);
