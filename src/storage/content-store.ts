@@ -21,6 +21,7 @@ import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
+import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 import { decodeRefs } from './ref-codec.js';
 
 export interface ContentStoreOptions {
@@ -50,6 +51,8 @@ export class ContentStore {
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
+  /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
+  private shared?: SharedWriter;
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
@@ -93,8 +96,24 @@ export class ContentStore {
 
   /** A new write session. Sessions are independent; several may run at once. */
   writer(): WriteSession {
+    return this.session();
+  }
+
+  /**
+   * A writer for a few small files whose caller needs them durable before it
+   * answers (an S3 PUT): callers flushing at about the same time share one
+   * pack write (shared-writer.ts). Hand it whole files in memory. Each file is
+   * cut into chunks on its own, as a session of its own would cut it.
+   */
+  sharedWriter(): SharedFileWriter {
+    this.shared ??= new SharedWriter(() => this.session(1));
+    return this.shared.writer();
+  }
+
+  private session(largeFile?: number): WriteSession {
     this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher();
     return new WriteSession(this.objects, {
+      ...(largeFile !== undefined ? { largeFile } : {}),
       index: this.writerIndex,
       hasher: this.hasher,
       chunking: this.options.chunking,
