@@ -24,6 +24,9 @@ import { PackedBlobStore } from './packed-blob-store.js';
 import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 import { decodeRefs } from './ref-codec.js';
 
+/** Slab of bytes handed to the hash thread at a time by hashOf (two alternate). */
+const HASH_SLAB = 4 * 1024 * 1024;
+
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
   index?: ChunkIndex;
@@ -110,12 +113,15 @@ export class ContentStore {
     return this.shared.writer();
   }
 
+  private hashing(): Hasher {
+    return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
+  }
+
   private session(largeFile?: number): WriteSession {
-    this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher();
     return new WriteSession(this.objects, {
       ...(largeFile !== undefined ? { largeFile } : {}),
       index: this.writerIndex,
-      hasher: this.hasher,
+      hasher: this.hashing(),
       chunking: this.options.chunking,
       packSize: this.options.packSize,
       slabPools: this.slabPools,
@@ -126,6 +132,44 @@ export class ContentStore {
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
   read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
     return this.reader.read(content, range);
+  }
+
+  /**
+   * The sha256 of a stored file's bytes, read back (each chunk verified, as every read is) and
+   * hashed on the hash thread while the next bytes are read, so the two passes use two cores:
+   * for a file made of stored pieces (a completed multipart upload), whose content hash needs its bytes.
+   */
+  async hashOf(content: FileContent): Promise<string> {
+    const hasher = this.hashing();
+    const stream = hasher.newStream();
+    const slabs = [new Uint8Array(new SharedArrayBuffer(HASH_SLAB)), new Uint8Array(new SharedArrayBuffer(HASH_SLAB))];
+    let slab = 0;
+    let used = 0;
+    // The batch hashing the other slab: it must be done before that slab is filled again.
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      for await (const piece of this.read(content)) {
+        for (let at = 0; at < piece.length; ) {
+          const n = Math.min(piece.length - at, HASH_SLAB - used);
+          slabs[slab]!.set(piece.subarray(at, at + n), used);
+          used += n;
+          at += n;
+          if (used === HASH_SLAB) {
+            await running;
+            running = hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }]);
+            slab ^= 1;
+            used = 0;
+          }
+        }
+      }
+      await running;
+    } catch (err) {
+      await running.catch(() => undefined);
+      await hasher.run(slabs[slab]!, [{ kind: 'digest', stream }]).catch(() => undefined); // drops the stream's state
+      throw err;
+    }
+    const [hex] = await hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }, { kind: 'digest', stream }]);
+    return hex!;
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */
