@@ -58,7 +58,8 @@ describe('console API', () => {
 
     const files = (await api<{ files: any[] }[]>('tusk.pfs.PfsApi/ListFile', { dir: 'counts@master:/' })).json.flatMap((b) => b.files);
     const cliFiles = await cli(['list', 'file', 'counts@master:/']);
-    expect(files.map((f) => [f.path, f.type, f.sizeBytes])).toEqual(cliFiles.map((f: any) => [f.path, f.type, f.sizeBytes]));
+    expect(files.map((f) => [f.path, f.type, f.sizeBytes, f.commit])).toEqual(cliFiles.map((f: any) => [f.path, f.type, f.sizeBytes, f.commit]));
+    expect(files.every((f) => /^[0-9a-f]{32}$/.test(f.commit))).toBe(true); // each entry has its commit, though the daemon sends it once per batch
     expect(files).toHaveLength(3);
 
     const jobs = (await api<{ jobs: any[] }>('tusk.pps.PpsApi/ListJob')).json.jobs;

@@ -3,6 +3,8 @@
 // chunk read by `get file` fails with DataLoss naming the file. Runs on local
 // disk and, in the `s3` project, on an s3rver bucket.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TuskClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
@@ -73,5 +75,10 @@ describe('fsck', () => {
     await expect(read('vault@master:/flip.bin')).rejects.toMatchObject({ code: 'DataLoss', kind: 'data_loss', file: `vault@${second}:/flip.bin`, object: flipped.key });
     await expect(read('vault@master:/gone.bin')).rejects.toMatchObject({ code: 'DataLoss', file: `vault@${second}:/gone.bin` });
     expectError(await tusk(['get', 'file', 'vault@master:/flip.bin']), new RegExp(`file vault@${second}:/flip\\.bin cannot be read: its data is lost or damaged`));
+    // The same through the daemon writing the output itself (its chunks verified on the hash thread): no file left behind.
+    const out = join(daemon.home, 'flip-out.bin');
+    expectError(await tusk(['get', 'file', 'vault@master:/flip.bin', '-o', out]), new RegExp(`file vault@${second}:/flip\\.bin cannot be read: its data is lost or damaged`));
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(daemon.home).filter((f) => f.startsWith('flip-out'))).toEqual([]);
   });
 });

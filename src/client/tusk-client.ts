@@ -25,14 +25,20 @@ import {
 import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import type { LocalProof } from './local-proof.js';
+import { decodeFileInfoBatch } from '../rpc/file-info-wire.js';
 import { decodeGetFileResponse, encodeModifyFileRequest } from '../rpc/file-wire.js';
 
-/** The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts). */
+/**
+ * The PfsApi client, with file bytes encoded in one copy and decoded in none (src/rpc/file-wire.ts), and
+ * listing batches decoded straight into entries, each with its commit (src/rpc/file-info-wire.ts).
+ */
 const FastPfsApiClient = makeGenericClientConstructor(
   {
     ...PfsApiService,
     modifyFile: { ...PfsApiService.modifyFile, requestSerialize: encodeModifyFileRequest },
     getFile: { ...PfsApiService.getFile, responseDeserialize: decodeGetFileResponse },
+    listFile: { ...PfsApiService.listFile, responseDeserialize: decodeFileInfoBatch },
+    globFile: { ...PfsApiService.globFile, responseDeserialize: decodeFileInfoBatch },
   },
   'tusk.pfs.PfsApi',
 ) as unknown as typeof PfsApiClient;

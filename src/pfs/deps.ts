@@ -22,6 +22,11 @@ export interface ContentStore {
   writer(): ContentWriter;
   /** Streams a file's bytes (a range of them), verifying each chunk; throws CorruptObject on damage. */
   read(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
+  /**
+   * As read(), for a consumer done with each piece before it asks for the next: a piece is valid
+   * only until then (the store reads into it again). Optional: without it, read() serves.
+   */
+  readReusing?(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
   readonly blobs: BlobStore;
   /**
    * Holds what a piece of work writes against garbage collection until it is reachable from a

@@ -41,11 +41,16 @@ export class Files {
     throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
   }
 
-  /** Streams a file's bytes (or a range of them). */
-  async get(ref: string, range?: { offset: number; length: number }): Promise<{ entry: FileEntry; data: AsyncIterable<Uint8Array> }> {
+  /**
+   * Streams a file's bytes (or a range of them). With `reuse`, each piece is valid only until the
+   * next is asked for (see ContentStore.readReusing): for a consumer that writes each piece before it asks for more.
+   */
+  async get(ref: string, range?: { offset: number; length: number }, options: { reuse?: boolean } = {}): Promise<{ entry: FileEntry; data: AsyncIterable<Uint8Array> }> {
     const { commit, path } = await this.target(ref);
     const entry = await this.entry(commit, path);
-    return { entry, data: namingLoss(this.ctx.deps.content.read(entry.content, range), `${commit.repo}@${commit.id}:${entry.path}`) };
+    const content = this.ctx.deps.content;
+    const data = options.reuse && content.readReusing ? content.readReusing(entry.content, range) : content.read(entry.content, range);
+    return { entry, data: namingLoss(data, `${commit.repo}@${commit.id}:${entry.path}`) };
   }
 
   async inspect(ref: string): Promise<FileInfo> {

@@ -1,12 +1,18 @@
 // The wire encoding of listing batches (ListFile's and GlobFile's
-// FileInfoBatch), for the server. A listing of a million files is a million
-// messages' worth of strings; the generated encoder grows its buffer as it
-// goes, forks and joins a writer per entry, then copies the result once more
-// (Buffer.from), and that was most of what a big listing cost the daemon. This
-// one measures the batch first and writes it into one buffer. Sizes that are
-// not non-negative safe integers go to the generated encoder, so the bytes are
-// always exactly what it writes (see the test).
-import { FileInfoBatch } from '../gen/tusk/pfs.js';
+// FileInfoBatch): the server's encoder and the client's decoder. A listing of
+// a million files is a million messages' worth of strings; the generated
+// encoder grows its buffer as it goes, forks and joins a writer per entry,
+// then copies the result once more (Buffer.from), and that was most of what a
+// big listing cost the daemon. This one measures the batch first and writes
+// it into one buffer. Sizes that are not non-negative safe integers go to the
+// generated encoder, so the bytes are always exactly what it writes (see the
+// test). The decoder reads the shape this encoder writes into plain objects,
+// and hands anything else (unknown fields, other wire types, huge or negative
+// sizes, truncated bytes) to the generated decoder, so it returns what that
+// returns. Both sides of the batch-level commit are here too: the server
+// sends a listing's shared commit once per batch (sharedCommit), the decoder
+// fills it back into each entry.
+import { FileInfoBatch, type FileInfo } from '../gen/tusk/pfs.js';
 import { varintLength, writeVarint } from './file-wire.js';
 
 const LEN = 2;
@@ -16,6 +22,7 @@ const TYPE_TAG = (2 << 3) | LEN; // FileInfo.type
 const SIZE_TAG = (3 << 3) | 0; // FileInfo.size_bytes
 const HASH_TAG = (4 << 3) | LEN; // FileInfo.hash
 const COMMIT_TAG = (5 << 3) | LEN; // FileInfo.commit
+const BATCH_COMMIT_TAG = (2 << 3) | LEN; // FileInfoBatch.commit
 
 /** UTF-8 lengths of the strings a batch repeats (types, commit IDs), measured once each. */
 class Lengths {
@@ -53,6 +60,8 @@ export function encodeFileInfoBatch(msg: FileInfoBatch): Buffer {
     lengths[i * 4 + 3] = type;
     total += 1 + varintLength(body) + body;
   }
+  const batchCommit = msg.commit === '' ? 0 : Buffer.byteLength(msg.commit, 'utf8');
+  total += stringField(batchCommit);
   const buf = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < files.length; i++) {
@@ -68,6 +77,7 @@ export function encodeFileInfoBatch(msg: FileInfoBatch): Buffer {
     at = writeString(buf, at, HASH_TAG, f.hash, lengths[i * 4 + 1]!);
     at = writeString(buf, at, COMMIT_TAG, f.commit, commits.of(f.commit));
   }
+  writeString(buf, at, BATCH_COMMIT_TAG, msg.commit, batchCommit);
   return buf;
 }
 
@@ -76,4 +86,98 @@ function writeString(buf: Buffer, at: number, tag: number, s: string, n: number)
   buf[at++] = tag;
   at = writeVarint(buf, at, n);
   return at + buf.write(s, at, n, 'utf8');
+}
+
+/**
+ * The commit every one of these entries has, which a listing batch sends once
+ * (FileInfoBatch.commit) with each entry's left empty; '' if they differ or have none.
+ */
+export function sharedCommit(files: readonly { commit: string }[]): string {
+  const commit = files[0]?.commit ?? '';
+  for (const f of files) if (f.commit !== commit) return '';
+  return commit;
+}
+
+/** Thrown inside the fast decoder for anything it leaves to the generated one. */
+const OTHER_SHAPE = new Error('not the shape encodeFileInfoBatch writes');
+/** As the generated decoder reads strings: U+FFFD for bad bytes, a leading U+FEFF kept. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Decodes a FileInfoBatch and gives every entry without a commit the batch's commit. */
+export function decodeFileInfoBatch(bytes: Uint8Array): FileInfoBatch {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let batch: FileInfoBatch;
+  try {
+    batch = decodePlain(buf);
+  } catch (err) {
+    if (err !== OTHER_SHAPE) throw err;
+    batch = FileInfoBatch.decode(buf);
+  }
+  if (batch.commit !== '') for (const f of batch.files) if (f.commit === '') f.commit = batch.commit;
+  return batch;
+}
+
+/** Position-passing reader over one buffer; every read is bounds-checked against `end`. */
+class Cursor {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  /** A varint of at most 7 bytes (below 2^49); longer ones go to the generated decoder. */
+  varint(end: number): number {
+    const buf = this.buf;
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (this.pos >= end) throw OTHER_SHAPE;
+      const b = buf[this.pos++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+    throw OTHER_SHAPE;
+  }
+
+  string(end: number): string {
+    const n = this.varint(end);
+    const start = this.pos;
+    const stop = start + n;
+    if (stop > end) throw OTHER_SHAPE;
+    this.pos = stop;
+    const buf = this.buf;
+    for (let i = start; i < stop; i++) if (buf[i]! > 0x7f) return utf8.decode(buf.subarray(start, stop));
+    return buf.toString('latin1', start, stop);
+  }
+}
+
+function decodePlain(buf: Buffer): FileInfoBatch {
+  const r = new Cursor(buf);
+  const end = buf.length;
+  const files: FileInfo[] = [];
+  let commit = '';
+  while (r.pos < end) {
+    const tag = buf[r.pos++]!;
+    if (tag === ENTRY_TAG) {
+      const n = r.varint(end);
+      const stop = r.pos + n;
+      if (stop > end) throw OTHER_SHAPE;
+      files.push(decodeEntry(r, stop));
+    } else if (tag === BATCH_COMMIT_TAG) commit = r.string(end);
+    else throw OTHER_SHAPE;
+  }
+  return { files, commit };
+}
+
+function decodeEntry(r: Cursor, end: number): FileInfo {
+  const f: FileInfo = { path: '', type: '', sizeBytes: 0, hash: '', commit: '' };
+  const buf = r.buf;
+  while (r.pos < end) {
+    const tag = buf[r.pos++]!;
+    if (tag === PATH_TAG) f.path = r.string(end);
+    else if (tag === TYPE_TAG) f.type = r.string(end);
+    else if (tag === SIZE_TAG) f.sizeBytes = r.varint(end);
+    else if (tag === HASH_TAG) f.hash = r.string(end);
+    else if (tag === COMMIT_TAG) f.commit = r.string(end);
+    else throw OTHER_SHAPE;
+  }
+  return f;
 }

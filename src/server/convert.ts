@@ -1,7 +1,8 @@
 // Domain records → generated protobuf messages. The server's only knowledge
 // of the wire format besides the handlers.
 import type { BranchRecord, CommitRecord, FileDiff, FileInfo as PfsFileInfo, RepoInfo, RepoUsage } from '../pfs/index.js';
-import type { Branch, Commit, DiffEntry, FileInfo, Repo } from '../gen/tusk/pfs.js';
+import type { Branch, Commit, DiffEntry, FileInfo, FileInfoBatch, Repo } from '../gen/tusk/pfs.js';
+import { sharedCommit } from '../rpc/file-info-wire.js';
 
 export function repoMsg(r: RepoInfo, usage?: RepoUsage): Repo {
   return { name: r.name, sizeBytes: r.sizeBytes, branches: r.branches, description: r.description, created: r.created, storedBytes: usage?.storedBytes ?? 0, uniqueBytes: usage?.uniqueBytes ?? 0 };
@@ -35,6 +36,12 @@ export function commitMsg(c: CommitRecord): Commit {
 
 export function fileMsg(f: PfsFileInfo): FileInfo {
   return { path: f.path, type: f.type, sizeBytes: f.sizeBytes, hash: f.hash, commit: f.commit };
+}
+
+/** A batch of a listing: a commit all its entries share goes once, in the batch (readers fill it back in). */
+export function fileBatchMsg(files: readonly PfsFileInfo[]): FileInfoBatch {
+  const commit = sharedCommit(files);
+  return { files: files.map((f) => ({ path: f.path, type: f.type, sizeBytes: f.sizeBytes, hash: f.hash, commit: commit === '' ? f.commit : '' })), commit };
 }
 
 export function diffMsg(d: FileDiff): DiffEntry {

@@ -2,7 +2,8 @@
 // runs as the daemon's user; anything else is refused before a byte is read.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, mkdtemp, mkdir, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,9 @@ let dir: string;
 /** What the CLI makes (src/client/local-proof.ts): a nonce in a file only its owner may read. */
 let proof: { proof: string; nonce: string };
 let source: string;
-const bytes = randomBytes(9 * 1024 * 1024 + 17); // more than two read buffers, not a multiple of them
+/** Whether the temp directory's file system takes direct I/O (ext4 does; then large outputs must use it). */
+let directIo: boolean;
+const bytes = randomBytes(10 * 1024 * 1024 + 17); // more than two read buffers, not a multiple of them
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tusk-proof-')); // as the CLI makes it: private, directly in the temp directory
@@ -20,6 +23,10 @@ beforeAll(async () => {
   await writeFile(proof.proof, proof.nonce, { mode: 0o600 });
   source = join(dir, 'data.bin');
   await writeFile(source, bytes);
+  directIo = await open(source, constants.O_RDONLY | constants.O_DIRECT).then(
+    (fh) => fh.close().then(() => true),
+    () => false,
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -32,6 +39,18 @@ async function readAll(data: AsyncIterable<Uint8Array>): Promise<Buffer> {
 }
 
 const refused = (reason: RegExp) => expect.objectContaining({ code: 'LocalFileRefused', message: expect.stringMatching(reason) });
+
+/** `bytes` in pieces of `sizes`, all in one buffer that is overwritten once the consumer asks for the next (as readReusing does). */
+async function* reusing(sizes: number[]): AsyncGenerator<Uint8Array> {
+  const reused = Buffer.alloc(Math.max(...sizes));
+  let at = 0;
+  for (const n of sizes) {
+    reused.set(bytes.subarray(at, at + n));
+    yield reused.subarray(0, n);
+    reused.fill(0xee); // the next read lands here
+    at += n;
+  }
+}
 
 describe('the local file path', () => {
   it('reads the named file whole for a caller with a valid proof', async () => {
@@ -102,9 +121,30 @@ describe('the local file path', () => {
     const n = await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), [bytes.subarray(0, 5), bytes.subarray(5)]);
     expect(n).toBe(bytes.length);
     expect((await readFile(out)).equals(bytes)).toBe(true);
+    // A source that reuses one buffer for every piece (as the content store's readReusing does): each piece must be
+    // written before the next is asked for. Small pieces (gathered) and large ones (written as they are), mixed.
+    const sizes = [1, 70_000, 3 * 1024 * 1024, 10, 2 * 1024 * 1024 + 5, 900_000, 900_000, 4321];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(await writeLocalOutput(await openLocalOutput({ path: out, proof: proof.proof, nonce: proof.nonce }), reusing(sizes))).toBe(total);
+    expect((await readFile(out)).equals(bytes.subarray(0, total))).toBe(true);
     const link = join(dir, 'out-link');
     await symlink(out, link);
     await expect(openLocalOutput({ path: link, proof: proof.proof, nonce: proof.nonce })).rejects.toEqual(refused(/cannot open the output/));
     await expect(openLocalOutput({ path: out, proof: proof.proof, nonce: 'y'.repeat(48) })).rejects.toEqual(refused(/nonce/));
+  });
+
+  it('writes a large output with direct I/O (where the file system has it): the same bytes, the exact size, also for a whole number of stages', async () => {
+    const req = { path: join(dir, 'direct.bin'), proof: proof.proof, nonce: proof.nonce };
+    for (const sizes of [[1, 70_000, 3 * 1024 * 1024, 10, 5 * 1024 * 1024 + 5, 1_000_000], [8 * 1024 * 1024], [4 * 1024 * 1024, 4 * 1024 * 1024 + 4096]]) {
+      const total = sizes.reduce((a, b) => a + b, 0);
+      await writeFile(req.path, Buffer.alloc(total + 100_000, 1)); // longer than what comes: truncated
+      const output = await openLocalOutput(req, total);
+      expect(output.direct).toBe(directIo);
+      expect(await writeLocalOutput(output, reusing(sizes))).toBe(total);
+      const got = await readFile(req.path);
+      expect(got.length).toBe(total);
+      expect(got.equals(bytes.subarray(0, total))).toBe(true);
+    }
+    expect((await openLocalOutput(req, 1000).then(async (o) => (await o.fh.close(), o))).direct).toBe(false); // small: through the page cache
   });
 });

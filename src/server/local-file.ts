@@ -29,12 +29,15 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { FailedPrecondition } from '../errors/index.js';
 import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
 import type { FillingSource } from '../storage/file-writer.js';
+import { writeDirect } from './direct-output.js';
 
 /** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
 const PIECE = 4 * 1024 * 1024;
 const MIN_NONCE = 32;
-/** Bytes gathered per write of a local output. */
-const WRITE_BYTES = 8 * 1024 * 1024;
+/** Outputs of at least this many bytes are written with direct I/O (see direct-output.ts). */
+export const DIRECT_MIN_BYTES = 8 * 1024 * 1024;
+/** Pieces of a local output smaller than this are gathered into writes of this size. */
+const STAGE_BYTES = 1024 * 1024;
 
 function refuse(reason: string): FailedPrecondition {
   return new FailedPrecondition('LocalFileRefused', `the daemon does not read this file itself: ${reason}; send its bytes instead`, { reason });
@@ -118,56 +121,94 @@ class LocalSource implements FillingSource {
   }
 }
 
+/** An output file opened for the daemon; `direct` when its writes bypass the page cache (direct-output.ts). */
+export interface OutputFile {
+  fh: FileHandle;
+  direct: boolean;
+}
+
 /**
  * Opens the existing regular file `req.path` (not through a link) for the
- * daemon to write a file's bytes into, after checking the proof; truncated.
+ * daemon to write `size` bytes into, after checking the proof; truncated.
+ * Outputs of DIRECT_MIN_BYTES and more are opened for direct I/O where the
+ * file system allows it (not tmpfs, say: then as any other).
  */
-export async function openLocalOutput(req: LocalOutput): Promise<FileHandle> {
+export async function openLocalOutput(req: LocalOutput, size = 0): Promise<OutputFile> {
   await checkProof(req.proof, req.nonce);
   if (!isAbsolute(req.path)) throw refuse('the output path is not absolute');
+  const flags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const wantDirect = size >= DIRECT_MIN_BYTES && constants.O_DIRECT !== undefined;
   let fh: FileHandle;
+  let direct = wantDirect;
   try {
-    fh = await open(req.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      fh = await open(req.path, direct ? flags | constants.O_DIRECT : flags);
+    } catch (err) {
+      if (!direct || (err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+      direct = false; // a file system without direct I/O
+      fh = await open(req.path, flags);
+    }
   } catch (err) {
     throw refuse(`cannot open the output (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
     if (!(await fh.stat()).isFile()) throw refuse('the output is not a regular file');
     await fh.truncate(0);
-    return fh;
+    return { fh, direct };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw err;
   }
 }
 
-/** Writes `data` into `fh` in writes of about WRITE_BYTES (pieces gathered with writev), then closes it. Resolves with the byte count. */
-export async function writeLocalOutput(fh: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
-  let total = 0;
+/**
+ * Writes `data` into the output, makes it durable (one fsync, as `cp` and then
+ * `sync` of the file would), closes it and resolves with the byte count. Each
+ * piece is written (or copied) before the next is asked for, so `data` may
+ * reuse a piece's memory once it moves on (ContentStore.readReusing). Without
+ * direct I/O, pieces of STAGE_BYTES and more are written as they are, smaller
+ * ones gathered into writes of about that size.
+ */
+export async function writeLocalOutput({ fh, direct }: OutputFile, data: AsyncIterable<Uint8Array>): Promise<number> {
   try {
-    let batch: Uint8Array[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      for (let at = 0; at < batch.length; at += 1024) {
-        const part = batch.slice(at, at + 1024); // writev takes at most IOV_MAX buffers
-        const want = part.reduce((n, b) => n + b.length, 0);
-        const { bytesWritten } = await fh.writev(part);
-        if (bytesWritten !== want) await fh.write(Buffer.concat(part).subarray(bytesWritten)); // a short write: finish it
-      }
-      batch = [];
-      bytes = 0;
-    };
-    for await (const piece of data) {
-      batch.push(piece);
-      bytes += piece.length;
-      total += piece.length;
-      if (bytes >= WRITE_BYTES) await flush();
-    }
-    await flush();
+    const total = direct ? await writeDirect(fh, data) : await writeBuffered(fh, data);
+    await fh.sync();
+    return total;
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+async function writeBuffered(fh: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
+  let total = 0;
+  let stage: Buffer | undefined;
+  let staged = 0;
+  const flush = async () => {
+    if (staged > 0) await writeAll(fh, stage!.subarray(0, staged));
+    staged = 0;
+  };
+  for await (const piece of data) {
+    total += piece.length;
+    if (piece.length >= STAGE_BYTES) {
+      await flush();
+      await writeAll(fh, piece);
+      continue;
+    }
+    stage ??= Buffer.allocUnsafe(STAGE_BYTES);
+    if (staged + piece.length > stage.length) await flush();
+    stage.set(piece, staged);
+    staged += piece.length;
+  }
+  await flush();
   return total;
+}
+
+/** Writes all of `bytes` at the file's position (finishing short writes). */
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
+  }
 }
 
 /** The opener of a daemon told not to read local files (TUSK_LOCAL_FILES=false). */

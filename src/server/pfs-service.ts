@@ -7,9 +7,9 @@ import type { Page, Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
 import { PfsApiService, type GetFileResponse, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
-import { encodeFileInfoBatch } from '../rpc/file-info-wire.js';
+import { decodeFileInfoBatch, encodeFileInfoBatch } from '../rpc/file-info-wire.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
-import { branchMsg, commitMsg, diffMsg, fileMsg, repoMsg } from './convert.js';
+import { branchMsg, commitMsg, diffMsg, fileBatchMsg, fileMsg, repoMsg } from './convert.js';
 import { batchStreamHandler, failStream, streamHandler, unaryHandler, write } from './handler.js';
 import { openLocalFile, openLocalOutput, refuseLocalFile, writeLocalOutput } from './local-file.js';
 import { MODIFY_FILE_WINDOW, openingMessage, readFileOps, type LocalFileOpener } from './modify-file-stream.js';
@@ -18,14 +18,15 @@ import type { RemovalResult } from '../pps/index.js';
 
 /**
  * The PfsApi service definition, with file bytes decoded in no copy and encoded in one
- * (src/rpc/file-wire.ts), and listing batches written into one buffer (src/rpc/file-info-wire.ts).
+ * (src/rpc/file-wire.ts), and listing batches written into one buffer (src/rpc/file-info-wire.ts); the
+ * JSON gateway reads listing batches back with their commit filled into each entry.
  */
 export const pfsServiceDefinition: typeof PfsApiService = {
   ...PfsApiService,
   modifyFile: { ...PfsApiService.modifyFile, requestDeserialize: decodeModifyFileRequest },
   getFile: { ...PfsApiService.getFile, responseSerialize: encodeGetFileResponse },
-  listFile: { ...PfsApiService.listFile, responseSerialize: encodeFileInfoBatch },
-  globFile: { ...PfsApiService.globFile, responseSerialize: encodeFileInfoBatch },
+  listFile: { ...PfsApiService.listFile, responseSerialize: encodeFileInfoBatch, responseDeserialize: decodeFileInfoBatch },
+  globFile: { ...PfsApiService.globFile, responseSerialize: encodeFileInfoBatch, responseDeserialize: decodeFileInfoBatch },
 };
 
 /** A listing request's paging fields (0 and '' mean none). */
@@ -116,13 +117,16 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
     },
     getFile: (call) => {
       (async () => {
-        const { data } = await pfs.files.get(call.request.file, call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined);
         const local = call.request.localOutput;
+        const range = call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined;
+        // Written to a local file, each piece is written before the next is read: the store may reuse its buffers.
+        const { entry, data } = await pfs.files.get(call.request.file, range, { reuse: Boolean(local?.path) });
         if (local?.path) {
           // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
-          const fh = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local);
-          const bytes = await writeLocalOutput(fh, data);
-          log.log('info', 'local_file_written', { path: local.path, bytes });
+          const size = Math.max(0, Math.min(entry.content.size, (range?.offset ?? 0) + (range?.length ?? entry.content.size)) - (range?.offset ?? 0));
+          const output = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local, size);
+          const bytes = await writeLocalOutput(output, data);
+          log.log('info', 'local_file_written', { path: local.path, bytes, direct: output.direct });
           call.end();
         } else if (await sendData(call, data)) call.end();
       })().catch((err) => failStream(call, err));
@@ -132,8 +136,8 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
       return { commit: commitMsg(result.commit), filesWritten: result.filesWritten, bytesWritten: result.bytesWritten };
     }),
     inspectFile: u('InspectFile', async (req) => fileMsg(await pfs.files.inspect(req.file))),
-    listFile: batchStreamHandler(log, 'ListFile', (req: ListFileRequest) => pfs.files.listBatches(req.dir, page(req)), (items) => ({ files: items.map(fileMsg) })),
-    globFile: streamHandler(log, 'GlobFile', (req: GlobFileRequest, signal) => pfs.files.glob(req.commit, req.pattern, signal, page(req)), (items) => ({ files: items.map(fileMsg) })),
+    listFile: batchStreamHandler(log, 'ListFile', (req: ListFileRequest) => pfs.files.listBatches(req.dir, page(req)), (items) => fileBatchMsg(items)),
+    globFile: streamHandler(log, 'GlobFile', (req: GlobFileRequest, signal) => pfs.files.glob(req.commit, req.pattern, signal, page(req)), (items) => fileBatchMsg(items)),
     diffFile: streamHandler(log, 'DiffFile', (req: { newRef: string; oldRef: string }) => pfs.files.diff(req.newRef, req.oldRef || undefined), (items) => ({ entries: items.map(diffMsg) })),
   };
 }

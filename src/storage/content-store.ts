@@ -7,12 +7,14 @@
 //   const a = session.writeFile(bytesOrStream);   // queue many, then
 //   await session.close();                         // durable from here on
 //   for await (const part of store.read(await a)) ...
+//   for await (const part of store.readReusing(c)) await write(part); // each part valid until the next
 //   await store.blobs.put(id, bytes); await store.blobs.flush();
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
 import type { ChunkRef, FileContent } from './content.js';
 import { FileReader, type ReadRange } from './file-reader.js';
+import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession } from './file-writer.js';
@@ -21,9 +23,13 @@ import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
-import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 import { decodeRefs } from './ref-codec.js';
+import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 
+/** Bytes of one ranged read of a file's chunks (a group), and of each reused read buffer. */
+const READ_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Groups read ahead of the consumer. */
+const READ_AHEAD = 4;
 /** Slab of bytes handed to the hash thread at a time by hashOf (two alternate). */
 const HASH_SLAB = 4 * 1024 * 1024;
 
@@ -54,6 +60,8 @@ export class ContentStore {
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
+  /** Buffers readReusing reads into, kept between reads for the same reason: one reader's worth. */
+  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES, READ_AHEAD);
   /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
   private shared?: SharedWriter;
 
@@ -61,7 +69,7 @@ export class ContentStore {
     this.writerIndex = new TouchingIndex(index, this.journal);
     const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
-    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash) });
+    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES });
   }
 
   /** Holds what a piece of work writes against collection until it is reachable from a root; release() when it is (or is abandoned). */
@@ -113,10 +121,6 @@ export class ContentStore {
     return this.shared.writer();
   }
 
-  private hashing(): Hasher {
-    return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
-  }
-
   private session(largeFile?: number): WriteSession {
     return new WriteSession(this.objects, {
       ...(largeFile !== undefined ? { largeFile } : {}),
@@ -132,6 +136,21 @@ export class ContentStore {
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
   read(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
     return this.reader.read(content, range);
+  }
+
+  /**
+   * As read(), for a consumer that is done with each part before it asks for
+   * the next (writes it to a file, say): every part is valid only until then,
+   * as it lies in a buffer that is read into again. Chunks are read into
+   * reused memory and verified on the hash thread while the consumer works.
+   * Throws as read().
+   */
+  readReusing(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
+    return this.reader.readReusing(content, range, { pool: this.readBuffers, hasher: this.hashing() });
+  }
+
+  private hashing(): Hasher {
+    return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
   }
 
   /**

@@ -4,12 +4,21 @@
 // the consumer; every chunk is verified against its sha256 before any of its
 // bytes are yielded. Recently read chunks of small reads are kept in an LRU,
 // so reading many small files that share a chunk fetches it once.
+//
+// readReusing is the same stream for a consumer that is done with each piece
+// before it asks for the next (the daemon writing a local file): groups are
+// read into reused buffers and verified on the hash thread, so reading,
+// verifying and the consumer's writes run side by side on both cores, and no
+// fresh memory is touched per read.
 import { CorruptObject, InvalidArgument, isTuskError } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
 import { ByteLru } from './byte-lru.js';
 import type { ChunkRef, DataRef, FileContent } from './content.js';
-import type { ObjectStore } from './object-store.js';
-import { readEntries } from './pack-reader.js';
+import type { Hasher } from './hasher.js';
+import { readRangeInto, type ObjectStore } from './object-store.js';
+import { packKey } from './pack-format.js';
+import { checkEntry, readEntries } from './pack-reader.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { decodeRefs } from './ref-codec.js';
 
 export interface ReadRange {
@@ -26,6 +35,20 @@ export interface FileReaderOptions {
   maxGroupBytes?: number;
   /** Where a chunk is stored now, by its hash: asked when a reference's pack is gone (the collector rewrote it). */
   locate?: (hash: string) => Promise<ChunkRef | undefined>;
+}
+
+/** What readReusing reads into and verifies with. */
+export interface ReuseOptions {
+  /** Buffers to read groups into; readReusing holds at most `readAhead` of them at once. */
+  pool: ReadBufferPool;
+  /** Verifies the chunks (on its thread, for a WorkerHasher). */
+  hasher: Hasher;
+}
+
+/** A group's chunks, verified; `buf` is the pool buffer they are views of, if any. */
+interface Filled {
+  chunks: Uint8Array[];
+  buf?: Uint8Array;
 }
 
 /** Chunks fetched together, and the slices of them to yield in order. */
@@ -73,6 +96,75 @@ export class FileReader {
       if (!head) return;
       const chunks = await head.chunks;
       for (const s of head.group.slices) yield chunks[s.chunk]!.subarray(s.from, s.to);
+    }
+  }
+
+  /**
+   * As read(), but every piece is a view of a reused buffer, valid only until
+   * the next piece is asked for: the consumer must be done with a piece (have
+   * written it) before it calls next(), and must not keep it. Slices that lie
+   * back to back are yielded as one piece (a whole group, for a big file).
+   * Groups are read into `reuse.pool`'s buffers up to `readAhead` ahead and
+   * verified by `reuse.hasher` while the consumer works on the piece before;
+   * a buffer goes back to the pool only once no read into it is under way and
+   * the consumer has moved past it, also when it stops early or a read fails.
+   * Throws as read(), before yielding any bytes of a damaged chunk.
+   */
+  async *readReusing(content: FileContent, range: ReadRange | undefined, reuse: ReuseOptions): AsyncGenerator<Uint8Array> {
+    const [start, end] = bounds(content, range);
+    if (start >= end) return;
+    const groups = this.groups(content, start, end)[Symbol.asyncIterator]();
+    const queue: { group: Group; filled: Promise<Filled> }[] = [];
+    const release = (f: Filled | undefined) => f?.buf && reuse.pool.give(f.buf);
+    let exhausted = false;
+    let held: Filled | undefined;
+    try {
+      for (;;) {
+        while (!exhausted && queue.length < this.readAhead) {
+          const next = await groups.next();
+          if (next.done) exhausted = true;
+          else {
+            const filled = this.fill(next.value, reuse);
+            filled.catch(() => undefined); // observed when its turn comes
+            queue.push({ group: next.value, filled });
+          }
+        }
+        const head = queue.shift();
+        if (!head) return;
+        held = await head.filled;
+        yield* joinedSlices(head.group, held.chunks);
+        release(held);
+        held = undefined;
+      }
+    } finally {
+      release(held);
+      for (const { filled } of queue.splice(0)) release(await filled.catch(() => undefined));
+    }
+  }
+
+  /** Reads a group's chunks into a pool buffer (one ranged read) and verifies them on the hasher. */
+  private async fill(group: Group, { pool, hasher }: ReuseOptions): Promise<Filled> {
+    const cached = group.chunks.length === 1 ? this.cache.get(group.chunks[0]!.hash) : undefined;
+    if (cached) return { chunks: [cached] };
+    const first = group.chunks[0]!;
+    // A group is at most maxGroupBytes, unless one chunk alone is larger: that one gets memory of its own.
+    const buf = group.bytes <= pool.size ? pool.take() : new Uint8Array(new SharedArrayBuffer(group.bytes));
+    try {
+      const got = await readRangeInto(this.objects, packKey(first.pack), first.offset, buf.subarray(0, group.bytes));
+      const starts: number[] = [];
+      let at = 0;
+      for (const c of group.chunks) {
+        starts.push(at);
+        at += c.size;
+      }
+      const whole = group.chunks.filter((c, i) => starts[i]! + c.size <= got).length; // chunks read in full (the rest: a truncated pack)
+      const hashes = await hasher.run(buf, group.chunks.slice(0, whole).map((c, i) => ({ kind: 'chunk', offset: starts[i]!, length: c.size })));
+      group.chunks.forEach((c, i) => checkEntry(c, Math.max(0, Math.min(c.size, got - starts[i]!)), () => hashes[i]!));
+      return { chunks: group.chunks.map((c, i) => buf.subarray(starts[i]!, starts[i]! + c.size)), buf };
+    } catch (err) {
+      pool.give(buf); // nothing reads into it or hashes it any more
+      if (isTuskError(err) && err.code === 'ObjectNotFound') return { chunks: await this.readMoved(group.chunks) };
+      throw err;
     }
   }
 
@@ -140,6 +232,21 @@ export class FileReader {
     }
     for (const id of content.indirect ?? []) yield* decodeRefs(await this.blobs.get(id), `blob:${id}`);
   }
+}
+
+/** A group's slices, those lying back to back in memory joined into one view. */
+function* joinedSlices(group: Group, chunks: Uint8Array[]): Generator<Uint8Array> {
+  let piece: Uint8Array | undefined;
+  for (const s of group.slices) {
+    const view = chunks[s.chunk]!.subarray(s.from, s.to);
+    if (piece && piece.buffer === view.buffer && piece.byteOffset + piece.byteLength === view.byteOffset) {
+      piece = new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength + view.byteLength);
+    } else {
+      if (piece) yield piece;
+      piece = view;
+    }
+  }
+  if (piece) yield piece;
 }
 
 function bounds(content: FileContent, range?: ReadRange): [number, number] {

@@ -52,23 +52,27 @@ export class FsStore implements ObjectStore {
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    const file = this.pathOf(key);
     checkRange(key, offset, length);
+    return this.readRange('getRange', key, async (handle, size) => {
+      const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+      return out.subarray(0, await fill(handle, out, offset));
+    });
+  }
+
+  async readInto(key: string, offset: number, target: Uint8Array): Promise<number> {
+    checkRange(key, offset, target.length);
+    return this.readRange('readInto', key, (handle, size) => fill(handle, target.subarray(0, Math.max(0, Math.min(target.length, size - offset))), offset));
+  }
+
+  /** Runs `read` on the object's open file and its size; errors become storage errors. */
+  private async readRange<T>(op: string, key: string, read: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
+    const file = this.pathOf(key);
     await this.ready;
-    const handle = await this.openForRead(key, file, 'getRange');
+    const handle = await this.openForRead(key, file, op);
     try {
-      const { size } = await handle.stat();
-      const want = Math.max(0, Math.min(length, size - offset));
-      const out = Buffer.allocUnsafe(want);
-      let filled = 0;
-      while (filled < want) {
-        const { bytesRead } = await handle.read(out, filled, want - filled, offset + filled);
-        if (bytesRead === 0) break; // truncated underneath us: return what exists
-        filled += bytesRead;
-      }
-      return out.subarray(0, filled);
+      return await read(handle, (await handle.stat()).size);
     } catch (err) {
-      throw fsFailure('getRange', key, err);
+      throw fsFailure(op, key, err);
     } finally {
       await handle.close().catch(() => undefined);
     }
@@ -292,6 +296,17 @@ function isMissing(err: unknown): boolean {
 }
 
 /** A file-system error as a Tusk error: permission problems will not go away by retrying; the rest might. */
+/** Reads from `offset` until `target` is full or the file ends (truncated underneath us: what exists); the count read. */
+async function fill(handle: FileHandle, target: Uint8Array, offset: number): Promise<number> {
+  let filled = 0;
+  while (filled < target.length) {
+    const { bytesRead } = await handle.read(target, filled, target.length - filled, offset + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
 function fsFailure(operation: string, key: string, err: unknown): Error {
   const code = errnoCode(err);
   const reason = `${key}: ${err instanceof Error ? err.message : String(err)}`;

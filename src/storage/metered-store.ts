@@ -2,7 +2,7 @@
 // latency), the bytes read and written and the objects written and deleted
 // to a meter the caller hands in (the daemon's /metrics). It changes nothing
 // about the requests themselves.
-import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
+import { readRangeInto, type Body, type ListOptions, type ListPage, type ObjectStore } from './object-store.js';
 
 export interface StoreMeter {
   request(op: string, ok: boolean, seconds: number): void;
@@ -28,6 +28,12 @@ export class MeteredStore implements ObjectStore {
     const bytes = await this.time('getRange', () => this.inner.getRange(key, offset, length));
     this.meter.bytes('read', bytes.length);
     return bytes;
+  }
+
+  async readInto(key: string, offset: number, target: Uint8Array): Promise<number> {
+    const n = await this.time('getRange', () => readRangeInto(this.inner, key, offset, target));
+    this.meter.bytes('read', n);
+    return n;
   }
 
   async put(key: string, body: Body): Promise<void> {

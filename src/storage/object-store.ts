@@ -35,6 +35,13 @@ export interface ObjectStore {
   /** Reads `length` bytes from `offset`. Throws ObjectNotFound; a range past the end returns the bytes that exist (maybe none); InvalidArgument for negative numbers. */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /**
+   * Optional: as getRange of `target.length` bytes, read into `target`
+   * instead of new memory; resolves with the bytes read (fewer only at the
+   * end of the object). Stores on a local disk have it, so a reader can reuse
+   * its buffers (see readRangeInto). Throws as getRange.
+   */
+  readInto?(key: string, offset: number, target: Uint8Array): Promise<number>;
+  /**
    * Writes the object from bytes or a stream; the object appears under `key`
    * only once complete and durable. If the stream throws, put rethrows that
    * very error and `key` keeps what it held before. Chunks must not be changed
@@ -65,6 +72,14 @@ export async function* listAll(store: ObjectStore, prefix: string, pageSize = 10
     if (page.next === undefined) return;
     after = page.next;
   }
+}
+
+/** Reads bytes from `offset` of `key` into `target` (see ObjectStore.readInto); a copy of getRange's bytes when the store has no readInto. */
+export async function readRangeInto(store: ObjectStore, key: string, offset: number, target: Uint8Array): Promise<number> {
+  if (store.readInto) return store.readInto(key, offset, target);
+  const bytes = await store.getRange(key, offset, target.length);
+  target.set(bytes.subarray(0, target.length));
+  return Math.min(bytes.length, target.length);
 }
 
 /** Reads a whole object into memory: only for small objects (pack indexes, tree nodes). */

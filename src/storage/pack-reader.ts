@@ -9,10 +9,18 @@ import { packKey } from './pack-format.js';
 
 /** Throws CorruptObject unless `bytes` are exactly the entry `ref` describes. */
 export function verifyEntry(ref: ChunkRef, bytes: Uint8Array): void {
-  if (bytes.length !== ref.size) {
-    throw new CorruptObject(packKey(ref.pack), `entry ${ref.hash} at offset ${ref.offset}: expected ${ref.size} bytes, got ${bytes.length} (truncated pack)`);
+  checkEntry(ref, bytes.length, () => createHash('sha256').update(bytes).digest('hex'));
+}
+
+/**
+ * Throws CorruptObject unless `length` (the bytes found) is the entry's size
+ * and `hash()` (their sha256, hex; computed only if the size is right) its hash.
+ */
+export function checkEntry(ref: ChunkRef, length: number, hash: () => string): void {
+  if (length !== ref.size) {
+    throw new CorruptObject(packKey(ref.pack), `entry ${ref.hash} at offset ${ref.offset}: expected ${ref.size} bytes, got ${length} (truncated pack)`);
   }
-  if (createHash('sha256').update(bytes).digest('hex') !== ref.hash) {
+  if (hash() !== ref.hash) {
     throw new CorruptObject(packKey(ref.pack), `entry ${ref.hash} at offset ${ref.offset}: sha256 mismatch`);
   }
 }

@@ -18,6 +18,18 @@ describe('tree node codec', () => {
     expect(decodeNode(enc.bytes, enc.id)).toEqual(node);
   });
 
+  it("decodes what a listing shows of a leaf with 'listing' detail: the same paths, sizes and hashes, no data references", () => {
+    const node = leaf([fakeEntry('/a/ümlaut 😀.txt'), fakeEntry('/b', 1, 'pack-1'), fakeEntry('/c', 70_000, 'pack-2')]);
+    const enc = encodeNode(node);
+    const listed = decodeNode(enc.bytes, enc.id, 'listing') as LeafNode;
+    expect(listed.entries.map((e) => [e.path, e.size, e.hash])).toEqual(node.entries.map((e) => [e.path, e.size, e.hash]));
+    expect(listed.entries.every((e) => e.content.refs === undefined && e.content.hash === e.hash)).toBe(true);
+    // the checksum over the data references is still checked
+    const damaged = enc.bytes.slice();
+    damaged[damaged.length - 1] ^= 1;
+    expect(() => decodeNode(damaged, enc.id, 'listing')).toThrow(expect.objectContaining({ code: 'CorruptObject' }));
+  });
+
   it('round-trips an internal node with sizes beyond 32 bits', () => {
     const node: InternalNode = {
       kind: 'internal',

@@ -152,6 +152,14 @@ class Reader {
     return s;
   }
 
+  /** As hash(), as a slice of `hex`, the whole buffer in hex. */
+  hashIn(hex: string): string {
+    this.need(32);
+    const s = hex.slice(this.pos * 2, this.pos * 2 + 64);
+    this.pos += 32;
+    return s;
+  }
+
   key(prev: string): string {
     const shared = this.varint();
     if (shared > prev.length) throw new RangeError('bad shared prefix');
@@ -265,10 +273,19 @@ function writeContents(w: Writer, entries: readonly FileEntry[]): void {
 }
 
 /**
- * Decodes a stored node and checks it against the ID it was stored under.
- * Throws CorruptObject if the bytes do not parse or their logical ID differs.
+ * How much of a leaf decodeNode reads: everything, or what a listing shows
+ * (paths, sizes and hashes). A `listing` leaf's entries have no data
+ * references (`content` holds only size and hash): such a node must never
+ * reach a reader of file data, nor a node cache.
  */
-export function decodeNode(bytes: Uint8Array, id: TreeId): TreeNode {
+export type NodeDetail = 'full' | 'listing';
+
+/**
+ * Decodes a stored node and checks it against the ID it was stored under (and
+ * a leaf against its checksum, whatever the detail). Throws CorruptObject if
+ * the bytes do not parse or their logical ID differs.
+ */
+export function decodeNode(bytes: Uint8Array, id: TreeId, detail: NodeDetail = 'full'): TreeNode {
   let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length > CHECKSUM + 2 && buf[1] === 0) {
     // a leaf (level 0): its checksum covers the data references the ID leaves out
@@ -287,15 +304,19 @@ export function decodeNode(bytes: Uint8Array, id: TreeId): TreeNode {
     let prev = '';
     if (level === 0) {
       const entries: FileEntry[] = new Array(count);
+      // A listing converts the leaf to hex once and takes each hash as a slice of that (one
+      // conversion per leaf, not one per file); the slices keep it alive only while the listing does.
+      const hex = detail === 'listing' ? buf.toString('hex') : undefined;
       for (let i = 0; i < count; i++) {
         const path = r.key(prev);
         prev = path;
         const size = r.varint();
-        const hash = r.hash();
+        const hash = hex === undefined ? r.hash() : r.hashIn(hex);
         entries[i] = { path, size, hash, content: { size, hash } };
       }
       logicalEnd = r.pos;
-      readContents(r, entries);
+      if (detail === 'full') readContents(r, entries);
+      else r.pos = buf.length; // the data references, which a listing does not show (the checksum above covers them)
       node = { kind: 'leaf', level: 0, entries } satisfies LeafNode;
     } else {
       const children: ChildRef[] = new Array(count);

@@ -4,12 +4,12 @@
 // modules it calls. It never flushes the BlobStore: callers flush when they
 // need what was written to be durable.
 import type { BlobStore } from '../storage/blob-store.js';
-import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode } from './codec.js';
+import { decodeNode, EMPTY_NODE, EMPTY_TREE, type EncodedNode, type NodeDetail } from './codec.js';
 import { getEntry, lastPath, rangeStats, scanFrom, treeStats } from './cursor.js';
 import { diffTrees, type DiffEntry } from './diff.js';
 import { checkEntry, treePath } from './entry.js';
 import { globTree, type GlobWalkOptions } from './glob.js';
-import { isDir, listDir, listDirBatches, type TreeItem } from './list.js';
+import { isDir, listDir, listDirBatches, listedItem, type TreeItem } from './list.js';
 import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } from './mutate.js';
 import { NodeCache } from './node-cache.js';
 import { dirRange, type FileEntry, type NodeLoader, type TreeId, type TreeNode } from './node.js';
@@ -24,7 +24,14 @@ export interface FileTreeOptions {
 
 export class FileTree {
   private readonly cache: NodeCache;
-  private readonly load: NodeLoader = Object.assign((id: TreeId) => this.loadNode(id), { many: (ids: readonly TreeId[]) => this.loadNodes(ids) });
+  private readonly load: NodeLoader = Object.assign((id: TreeId) => this.loadNode(id), { many: (ids: readonly TreeId[]) => this.loadNodes(ids, 'full') });
+  /**
+   * For listings (listDir, listDirBatches), which show no file's data: the leaves they read ahead
+   * are decoded without their data references ('listing' detail). Those nodes are never cached
+   * and never leave the listing (its items carry no `entry`); nodes loaded one at a time come
+   * from the cache, whole.
+   */
+  private readonly listLoad: NodeLoader = Object.assign((id: TreeId) => this.loadNode(id), { many: (ids: readonly TreeId[]) => this.loadNodes(ids, 'listing') });
 
   constructor(private readonly blobs: BlobStore, options: FileTreeOptions = {}) {
     this.cache = new NodeCache(options.cacheNodes ?? 2048);
@@ -70,15 +77,16 @@ export class FileTree {
   /**
    * The files and implied subdirectories directly in `dir`, in key order (a
    * directory sorts as `name/`), one leaf's worth per batch; with `after`, only
-   * those whose key is greater. Nothing if `dir` does not exist. Throws InvalidPath.
+   * those whose key is greater. Nothing if `dir` does not exist. Items carry
+   * no `entry` (a listing reads no file's data references). Throws InvalidPath.
    */
   listDirBatches(root: TreeId, dir: string, options: { after?: string } = {}): AsyncIterable<TreeItem[]> {
-    return listDirBatches(this.load, root, normalizePath(dir), options.after);
+    return listDirBatches(this.listLoad, root, normalizePath(dir), options.after, listedItem);
   }
 
   /** As listDirBatches, one item at a time. Throws InvalidPath. */
   listDir(root: TreeId, dir: string, options: { after?: string } = {}): AsyncIterable<TreeItem> {
-    return listDir(this.load, root, normalizePath(dir), options.after);
+    return listDir(this.listLoad, root, normalizePath(dir), options.after, listedItem);
   }
 
   /** Files and total bytes under directory `dir`, from node counts in O(log n). Throws InvalidPath. */
@@ -173,7 +181,7 @@ export class FileTree {
    * nodes others use nor keeps every leaf it passed alive until evicted (which made most of a
    * big listing's time garbage collection).
    */
-  private async loadNodes(ids: readonly TreeId[]): Promise<TreeNode[]> {
+  private async loadNodes(ids: readonly TreeId[], detail: NodeDetail): Promise<TreeNode[]> {
     const out: TreeNode[] = new Array(ids.length);
     const missing: number[] = [];
     ids.forEach((id, i) => {
@@ -185,7 +193,7 @@ export class FileTree {
     if (!this.blobs.getMany) return Promise.all(ids.map((id) => this.loadNode(id)));
     const bytes = await this.blobs.getMany(missing.map((i) => ids[i]!));
     missing.forEach((i, k) => {
-      out[i] = decodeNode(bytes[k]!, ids[i]!);
+      out[i] = decodeNode(bytes[k]!, ids[i]!, detail);
     });
     return out;
   }

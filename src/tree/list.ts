@@ -22,6 +22,11 @@ export function fileItem(e: FileEntry): TreeItem {
   return { path: e.path, type: 'file', size: e.size, hash: e.hash, entry: e };
 }
 
+/** A file as a listing shows it, without its entry (for leaves decoded with 'listing' detail, which have no data references). */
+export function listedItem(e: FileEntry): TreeItem {
+  return { path: e.path, type: 'file', size: e.size, hash: e.hash };
+}
+
 export async function dirItem(load: NodeLoader, root: TreeId, dir: string): Promise<TreeItem> {
   const [lo, hi] = dirRange(dir);
   return { path: dir, type: 'dir', size: (await rangeStats(load, root, lo, hi)).bytes };
@@ -36,8 +41,9 @@ export function itemKey(item: TreeItem): string {
  * The immediate children of `dir` (a normalised path) in key order, where a
  * subdirectory sorts as `name/`, each batch one leaf's worth; with `after`,
  * only those whose key is greater. Yields nothing for a directory that does not exist.
+ * `item` makes a file's item (listedItem leaves the entry out).
  */
-export async function* listDirBatches(load: NodeLoader, root: TreeId, dir: string, after?: string): AsyncGenerator<TreeItem[]> {
+export async function* listDirBatches(load: NodeLoader, root: TreeId, dir: string, after?: string, item: (e: FileEntry) => TreeItem = fileItem): AsyncGenerator<TreeItem[]> {
   const [lo] = dirRange(dir);
   const cursor = new TreeCursor(load, root);
   if (after !== undefined && after >= lo) await cursor.seek(after, true);
@@ -48,7 +54,7 @@ export async function* listDirBatches(load: NodeLoader, root: TreeId, dir: strin
       if (!e.path.startsWith(lo)) break next;
       const slash = e.path.indexOf('/', lo.length);
       if (slash < 0) {
-        out.push(fileItem(e));
+        out.push(item(e));
         continue;
       }
       const sub = e.path.slice(0, slash);
@@ -65,8 +71,8 @@ export async function* listDirBatches(load: NodeLoader, root: TreeId, dir: strin
 }
 
 /** As listDirBatches, one item at a time. */
-export async function* listDir(load: NodeLoader, root: TreeId, dir: string, after?: string): AsyncGenerator<TreeItem> {
-  for await (const batch of listDirBatches(load, root, dir, after)) yield* batch;
+export async function* listDir(load: NodeLoader, root: TreeId, dir: string, after?: string, item: (e: FileEntry) => TreeItem = fileItem): AsyncGenerator<TreeItem> {
+  for await (const batch of listDirBatches(load, root, dir, after, item)) yield* batch;
 }
 
 /** Whether some file lies under `path` (a normalised path). The root is always a directory. */

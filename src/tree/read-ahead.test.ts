@@ -39,6 +39,8 @@ describe('read-ahead', () => {
     const listed = await collect(reader.listDirBatches(root, '/flat'));
     expect(listed.map((i) => i.path)).toEqual(paths);
     expect(reads()).toBeLessThan(20); // one read per leaf would be ~90
+    // leaves a listing read without their data references were not kept: a file's entry still has them
+    expect((await reader.get(root, name(4321)))?.content.refs).toEqual(fakeEntry(name(4321)).content.refs);
 
     const blobs = new MemoryBlobs();
     const plain = new FileTree(blobs);

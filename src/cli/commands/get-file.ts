@@ -1,6 +1,6 @@
 // tusk get file REPO@REF:/PATH [-o LOCAL] [-r]
 // Streams the file to standard output, or to LOCAL through a temporary file
-// that is renamed into place only when every byte arrived.
+// that is renamed into place only when every byte arrived and is durable.
 import { rmSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -106,9 +106,10 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
     const fh = await open(temp, 'w').catch((err) => {
       throw localError(dest, err);
     });
-    const out = fh.createWriteStream();
-    out.on('error', () => {}); // reported by pipeline
     const target = via ? { path: resolve(temp), proof: await via.get() } : undefined;
+    // Durable before it is renamed into place, as after `cp` and `sync` of the file: one fsync, by whoever writes the bytes (with `via`, the daemon).
+    const out = fh.createWriteStream({ flush: target === undefined });
+    out.on('error', () => {}); // reported by pipeline
     await pipeline(Readable.from(counted(ctx.client().getFile(file, { local: target }))), out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
     });
