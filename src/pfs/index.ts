@@ -10,7 +10,7 @@ import { Branches } from './branches.js';
 import { ChangeSet } from './change-set.js';
 import { Commits } from './commits.js';
 import { PfsContext, type BranchMove } from './context.js';
-import type { PfsDeps } from './deps.js';
+import type { ContentWriter, PfsDeps } from './deps.js';
 import { Files } from './files.js';
 import { History } from './history.js';
 import { Metadata } from './metadata.js';
@@ -89,9 +89,12 @@ export class Pfs {
     return plan(new ChangeSet(this.ctx));
   }
 
-  /** Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit(). */
-  upload(target: string, description?: string, force = false): Promise<Upload> {
-    return Upload.open(this.ctx, this.commits, target, description, force);
+  /**
+   * Starts a write to `repo@branch` or `repo@<open commit id>`; nothing is visible until commit().
+   * `writer` (default: a write session of the upload's own) is where the content goes.
+   */
+  upload(target: string, description?: string, force = false, writer?: ContentWriter): Promise<Upload> {
+    return Upload.open(this.ctx, this.commits, target, description, force, writer);
   }
 
   /** `tusk fsck [REPO[@REF]]`: checks every tree node and chunk the scope's commits reach (fsck.ts). */

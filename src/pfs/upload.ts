@@ -64,6 +64,8 @@ export class Upload {
     readonly branch: string | undefined,
     readonly commitId: string | undefined,
     readonly description: string | undefined,
+    /** Where the content goes (default: a write session of this upload's own). */
+    private readonly givenWriter?: ContentWriter,
   ) {
     this.lease = ctx.deps.content.lease?.(`upload to ${repo}@${branch ?? commitId}`);
   }
@@ -74,7 +76,7 @@ export class Upload {
   }
 
   /** Checks the target (`repo@branch` or `repo@<open commit>`) before any data is sent. */
-  static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false): Promise<Upload> {
+  static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false, writer?: ContentWriter): Promise<Upload> {
     const ref = parseRef(target);
     await ctx.requireRepo(ref.repo);
     if (ref.ancestors > 0) throw new CommitFinished(ref.repo, `${ref.name}^${ref.ancestors}`);
@@ -82,11 +84,11 @@ export class Upload {
       const commit = await commits.mustGet(ref.repo, ref.name);
       if (commit.finished) throw new CommitFinished(ref.repo, commit.id);
       await checkWritable(ctx, ref.repo, commit.branch, force);
-      return new Upload(ctx, commits, ref.repo, undefined, commit.id, description);
+      return new Upload(ctx, commits, ref.repo, undefined, commit.id, description, writer);
     }
     checkBranchName(ref.name);
     await checkWritable(ctx, ref.repo, ref.name, force);
-    return new Upload(ctx, commits, ref.repo, ref.name, undefined, description);
+    return new Upload(ctx, commits, ref.repo, ref.name, undefined, description, writer);
   }
 
   /**
@@ -102,7 +104,7 @@ export class Upload {
     } catch (err) {
       return Promise.reject(err);
     }
-    const writer = (this.writer ??= this.ctx.deps.content.writer());
+    const writer = (this.writer ??= this.givenWriter ?? this.ctx.deps.content.writer());
     const content = append ? this.appendSource(p, data).then((source) => writer.writeFile(source)) : writer.writeFile(data);
     const entry = content.then((c): FileEntry => {
       this.files++;

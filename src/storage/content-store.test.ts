@@ -75,6 +75,17 @@ describe.each([
     expect(contents[0]).toEqual({ size: 0, hash: EMPTY_HASH, refs: [] });
   });
 
+  it('hashOf gives the sha256 of a stored file of several hash slabs, and of an empty one', async () => {
+    const store = await open(new MemoryStore(), { hashThread });
+    const session = store.writer();
+    const data = bytes(5, 9 * 1024 * 1024 + 12345);
+    const c = await session.writeFile(data);
+    const empty = await session.writeFile(new Uint8Array(0));
+    await session.close();
+    expect(await store.hashOf(c)).toBe(sha(data));
+    expect(await store.hashOf(empty)).toBe(EMPTY_HASH);
+  });
+
   it('stores the same big file only once, whatever was written before it', async () => {
     const objects = new MemoryStore();
     const store = await open(objects, { hashThread });
@@ -214,6 +225,20 @@ describe('content store', () => {
     const fresh = await open(objects); // no cached chunks
     const err = await expectCorrupt(fresh.readBytes(c));
     expect(err.key).toBe(pack);
+  });
+
+  it('hashOf reports a flipped byte as CorruptObject, not as a hash', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects);
+    const session = store.writer();
+    const c = await session.writeFile(bytes(4, 1 << 20));
+    await session.close();
+    const last = c.refs![c.refs!.length - 1]!.chunk; // damage the last chunk: hashing has begun when it shows
+    const pack = packKey(last.pack);
+    const damaged = Uint8Array.from(await getBytes(objects, pack));
+    damaged[last.offset + 10]! ^= 0x20;
+    await objects.put(pack, damaged);
+    await expectCorrupt((await open(objects)).hashOf(c));
   });
 
   it('reports a truncated pack as CorruptObject', async () => {

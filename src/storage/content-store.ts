@@ -24,11 +24,14 @@ import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 import { decodeRefs } from './ref-codec.js';
+import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 
 /** Bytes of one ranged read of a file's chunks (a group), and of each reused read buffer. */
 const READ_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Groups read ahead of the consumer. */
 const READ_AHEAD = 4;
+/** Slab of bytes handed to the hash thread at a time by hashOf (two alternate). */
+const HASH_SLAB = 4 * 1024 * 1024;
 
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
@@ -59,6 +62,8 @@ export class ContentStore {
   private readonly packBuffers: Uint8Array[] = [];
   /** Buffers readReusing reads into, kept between reads for the same reason: one reader's worth. */
   private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES, READ_AHEAD);
+  /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
+  private shared?: SharedWriter;
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
@@ -102,7 +107,23 @@ export class ContentStore {
 
   /** A new write session. Sessions are independent; several may run at once. */
   writer(): WriteSession {
+    return this.session();
+  }
+
+  /**
+   * A writer for a few small files whose caller needs them durable before it
+   * answers (an S3 PUT): callers flushing at about the same time share one
+   * pack write (shared-writer.ts). Hand it whole files in memory. Each file is
+   * cut into chunks on its own, as a session of its own would cut it.
+   */
+  sharedWriter(): SharedFileWriter {
+    this.shared ??= new SharedWriter(() => this.session(1));
+    return this.shared.writer();
+  }
+
+  private session(largeFile?: number): WriteSession {
     return new WriteSession(this.objects, {
+      ...(largeFile !== undefined ? { largeFile } : {}),
       index: this.writerIndex,
       hasher: this.hashing(),
       chunking: this.options.chunking,
@@ -130,6 +151,44 @@ export class ContentStore {
 
   private hashing(): Hasher {
     return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
+  }
+
+  /**
+   * The sha256 of a stored file's bytes, read back (each chunk verified, as every read is) and
+   * hashed on the hash thread while the next bytes are read, so the two passes use two cores:
+   * for a file made of stored pieces (a completed multipart upload), whose content hash needs its bytes.
+   */
+  async hashOf(content: FileContent): Promise<string> {
+    const hasher = this.hashing();
+    const stream = hasher.newStream();
+    const slabs = [new Uint8Array(new SharedArrayBuffer(HASH_SLAB)), new Uint8Array(new SharedArrayBuffer(HASH_SLAB))];
+    let slab = 0;
+    let used = 0;
+    // The batch hashing the other slab: it must be done before that slab is filled again.
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      for await (const piece of this.read(content)) {
+        for (let at = 0; at < piece.length; ) {
+          const n = Math.min(piece.length - at, HASH_SLAB - used);
+          slabs[slab]!.set(piece.subarray(at, at + n), used);
+          used += n;
+          at += n;
+          if (used === HASH_SLAB) {
+            await running;
+            running = hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }]);
+            slab ^= 1;
+            used = 0;
+          }
+        }
+      }
+      await running;
+    } catch (err) {
+      await running.catch(() => undefined);
+      await hasher.run(slabs[slab]!, [{ kind: 'digest', stream }]).catch(() => undefined); // drops the stream's state
+      throw err;
+    }
+    const [hex] = await hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }, { kind: 'digest', stream }]);
+    return hex!;
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */

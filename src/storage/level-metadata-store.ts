@@ -1,5 +1,6 @@
 // The metadata store on LevelDB (classic-level): one sublevel per table, JSON
-// values, batches through LevelDB's atomic write batch. The directory is
+// values, batches through LevelDB's atomic write batch, point reads
+// synchronous (see get). The directory is
 // locked while open: a second daemon on the same home fails to open it.
 import { ClassicLevel } from 'classic-level';
 import { delOp, PREFIX_END, putOp, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
@@ -9,6 +10,7 @@ type Sublevel = ReturnType<Db['sublevel']>;
 
 export class LevelMetadataStore implements MetadataStore {
   private readonly tables = new Map<string, LevelTable<unknown>>();
+  private readonly budget = new TurnBudget();
 
   private constructor(private readonly db: Db) {}
 
@@ -22,7 +24,7 @@ export class LevelMetadataStore implements MetadataStore {
   table<V>(name: string): MetadataTable<V> {
     let table = this.tables.get(name);
     if (!table) {
-      table = new LevelTable(name, this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sublevel);
+      table = new LevelTable(name, this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sublevel, this.budget);
       this.tables.set(name, table);
     }
     return table as MetadataTable<V>;
@@ -42,11 +44,32 @@ export class LevelMetadataStore implements MetadataStore {
   }
 }
 
-class LevelTable<V> implements MetadataTable<V> {
-  constructor(readonly name: string, readonly sublevel: Sublevel) {}
+/** Synchronous point reads allowed in one turn of the event loop; past it reads go through the thread pool, letting I/O in. */
+const SYNC_READS_PER_TURN = 256;
 
+/** Counts the synchronous reads of the current turn of the event loop (shared by a store's tables). */
+class TurnBudget {
+  private reads = 0;
+
+  take(): boolean {
+    if (this.reads === 0) setImmediate(() => (this.reads = 0));
+    return ++this.reads <= SYNC_READS_PER_TURN;
+  }
+}
+
+class LevelTable<V> implements MetadataTable<V> {
+  constructor(readonly name: string, readonly sublevel: Sublevel, private readonly budget: TurnBudget) {}
+
+  /**
+   * Read synchronously: a point read of this small, hot database is a few microseconds in LevelDB's
+   * memtable and caches, while an asynchronous one is a round trip through libuv's thread pool (a
+   * wake-up and two context switches), which was most of its cost at several reads per S3 PUT. A
+   * long loop of reads (a scan of every commit) still yields to I/O, after each SYNC_READS_PER_TURN.
+   */
   async get(key: string): Promise<V | undefined> {
-    return (await this.sublevel.get(key)) as V | undefined;
+    // A sublevel made a moment ago is still opening (it opens after its database, deferred): ask it the usual way.
+    if (this.sublevel.status !== 'open' || !this.budget.take()) return (await this.sublevel.get(key)) as V | undefined;
+    return this.sublevel.getSync(key) as V | undefined;
   }
 
   async values(prefix: string): Promise<V[]> {

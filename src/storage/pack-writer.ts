@@ -150,17 +150,18 @@ export class PackWriter {
     await this.onDurable?.(id, entries);
   }
 
-  /** Grows the open buffer (doubling, capped at the pack size unless one entry is larger) to fit `extra` more bytes. */
+  /** Grows the open buffer (first to 1 MiB, then to the pack size, unless one entry is larger) to fit `extra` more bytes. */
   private reserve(extra: number): void {
     const need = this.used + extra;
     if (need <= this.buf.length) return;
     // A spare full-size buffer, if any, at once: cheaper than growing fresh memory step by step.
     let grown = need <= this.packSize ? this.spare.pop() : undefined;
     if (!grown) {
-      let size = Math.max(this.buf.length * 2, this.lastCapacity);
-      while (size < need) size *= 2;
-      size = Math.max(Math.min(size, this.packSize), need);
-      grown = Buffer.allocUnsafe(size);
+      // A stream past its first buffer likely fills the pack: take a whole pack's buffer at once rather than
+      // doubling (a copy per step), so that it can be reused once written (an S3 part, one session each,
+      // grew 1, 2, 4, 8 MiB of fresh memory every time). Untouched pages of it cost nothing.
+      const small = need <= FIRST_BUFFER && this.lastCapacity <= FIRST_BUFFER;
+      grown = Buffer.allocUnsafe(Math.max(small ? Math.min(FIRST_BUFFER, this.packSize) : this.packSize, need));
     }
     grown.set(this.buf.subarray(0, this.used));
     this.buf = grown;

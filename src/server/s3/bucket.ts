@@ -59,7 +59,8 @@ export async function readView(deps: GatewayDeps, bucket: Bucket): Promise<Bucke
 /** The `repo@branch` a write to the bucket goes to; commits are read-only, and the branch must exist. */
 export async function writeTarget(deps: GatewayDeps, bucket: Bucket): Promise<string> {
   if (bucket.commit) throw new S3Denied('AccessDenied', `bucket "${bucket.name}" is commit ${bucket.commit} and read-only; write to BRANCH.${bucket.repo}`, { bucket: bucket.name });
-  await deps.pfs.branches.inspect(bucket.repo, bucket.branch!);
+  // One metadata read when the branch is there (every write); inspect names what is missing otherwise.
+  if (!(await deps.pfs.branches.find(bucket.repo, bucket.branch!))) await deps.pfs.branches.inspect(bucket.repo, bucket.branch!);
   return `${bucket.repo}@${bucket.branch}`;
 }
 

@@ -2,7 +2,7 @@
 // multipart upload joined, or a byte range of a file cut out (UploadPartCopy).
 // The result's data references point at the same chunks; only the content
 // hash (the sha256 every file carries) needs the bytes, read back once and
-// hashed as they stream by. Long reference lists go into ref-list blobs, as
+// hashed on the store's hash thread as they stream by. Long reference lists go into ref-list blobs, as
 // the write path stores them.
 import { createHash } from 'node:crypto';
 import { EMPTY_HASH, type DataRef, type FileContent } from '../../storage/content.js';
@@ -48,9 +48,7 @@ export async function sliceContent(store: ContentStore, content: FileContent, of
 
 async function describe(store: ContentStore, refs: DataRef[], size: number): Promise<FileContent> {
   if (size === 0) return { size: 0, hash: EMPTY_HASH, refs: [] };
-  const hash = createHash('sha256');
-  for await (const piece of store.read({ size, hash: '', refs })) hash.update(piece);
-  const content: FileContent = { size, hash: hash.digest('hex') };
+  const content: FileContent = { size, hash: await store.hashOf({ size, hash: '', refs }) };
   if (refs.length <= INLINE_REFS) content.refs = refs;
   else {
     content.indirect = [];

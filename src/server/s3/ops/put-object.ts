@@ -9,11 +9,21 @@
 // rclone, boto's checks) compare a single PUT's ETag with the MD5 of what they
 // sent and retry or fail otherwise; every read (GET, HEAD, listings) reports
 // the file's sha256 content hash as its ETag.
+//
+// A small body (announced at up to 1 MiB) is read whole into memory and then
+// stored through the content store's shared writer: PUTs that arrive
+// together share one pack write and its fsyncs (storage/shared-writer.ts),
+// as their commits already share one durable metadata write (group commit,
+// pfs/commit-group.ts). Each PUT still answers only once its content and its
+// commit are durable. A larger body streams through a session of its own.
 import { S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
-import { checkContentMd5, md5Tap, requestBody } from '../body.js';
+import { bodyLength, checkContentMd5, md5Tap, readSmallBody, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
+
+/** Bodies up to this size are gathered in memory and share pack writes with other PUTs. */
+const SMALL_BODY = 1024 * 1024;
 
 export const putObject: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
@@ -27,11 +37,13 @@ export const putObject: Operation = async (deps, r) => {
     sendEmpty(r.res, 200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"' }); // the MD5 of nothing
     return;
   }
-  const upload = await deps.pfs.upload(target);
+  const length = bodyLength(r.req);
+  const small = length !== undefined && length <= SMALL_BODY;
+  const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
   const md5 = md5Tap(body);
   let entry, commit;
   try {
-    entry = await upload.putFile(path, md5.body);
+    entry = await upload.putFile(path, small ? await readSmallBody(md5.body, SMALL_BODY) : md5.body);
     checkContentMd5(r.req, md5.digest());
     if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
       throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
