@@ -107,8 +107,10 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
       throw localError(dest, err);
     });
     const target = via ? { path: resolve(temp), proof: await via.get() } : undefined;
-    // Durable before it is renamed into place, as after `cp` and `sync` of the file: one fsync, by whoever writes the bytes (with `via`, the daemon).
-    const out = fh.createWriteStream({ flush: target === undefined });
+    // Durable before it is renamed into place, as after `cp` and `sync` of the file. The stream always
+    // fsyncs before it closes: also when a daemon asked to write the bytes itself declined and sent them
+    // instead; when it did write them (and fsynced them), this fsync finds nothing left to write.
+    const out = fh.createWriteStream({ flush: true });
     out.on('error', () => {}); // reported by pipeline
     await pipeline(Readable.from(counted(ctx.client().getFile(file, { local: target }))), out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
