@@ -1,33 +1,35 @@
-// Page-aligned memory, for writes with direct I/O (O_DIRECT).
+// Page-aligned shared memory, for buffers that direct I/O (O_DIRECT) may
+// write from or read into. Direct I/O wants the memory address of a transfer
+// aligned to the device's block size; Buffers and SharedArrayBuffers are only
+// 16-byte aligned, but WebAssembly memory starts on a page boundary. Shared
+// WebAssembly memory is a SharedArrayBuffer, so the hash worker can read it
+// in place too.
 //
-// Direct I/O wants the memory, the length and the file offset of each write
-// aligned to the device's block size. Buffers (and SharedArrayBuffers) are
-// only 16-byte aligned; WebAssembly memory starts on a page boundary. Memory
-// made here is remembered (weakly: its ArrayBuffer, which nothing here keeps
-// alive), so a store can tell that a body it is handed may be written
-// directly without copying it into an aligned buffer of its own. The
-// remembering is only a fact about how the memory was allocated.
+// JavaScript cannot see an address, so the buffers made here are remembered
+// (weakly: a buffer nobody holds is still collected): `alignedAt` tells
+// whether a view starts at a known multiple of an alignment.
 
-/** Alignment of direct writes: the largest common logical block size. */
-export const DIRECT_ALIGN = 4096;
+/** The largest common logical block size: direct transfers are aligned to it. */
+export const PAGE_ALIGN = 4096;
 const WASM_PAGE = 64 * 1024;
 
-const made = new WeakSet<ArrayBufferLike>();
+const aligned = new WeakSet<ArrayBufferLike>();
 
-/** The length of alignedBuffer(bytes): whole 64 KiB pages. */
-export function alignedSize(bytes: number): number {
-  return Math.max(1, Math.ceil(bytes / WASM_PAGE)) * WASM_PAGE;
+/**
+ * `size` bytes of zeroed, page-aligned shared memory; unshared with `shared`
+ * false (a pack buffer that chunks are copied into out of shared memory: V8
+ * copies into shared memory byte by byte where the addresses disagree modulo 8,
+ * see shared-copy.ts). The memory past `size` up to a whole 64 KiB page is the
+ * view's buffer too.
+ */
+export function alignedBytes(size: number, shared = true): Uint8Array {
+  const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  aligned.add(memory.buffer);
+  return new Uint8Array(memory.buffer, 0, size);
 }
 
-/** alignedSize(bytes) of zeroed memory starting on a page boundary; it never grows. */
-export function alignedBuffer(bytes: number): Uint8Array {
-  const pages = alignedSize(bytes) / WASM_PAGE;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  made.add(memory.buffer);
-  return new Uint8Array(memory.buffer);
-}
-
-/** True when `view` starts on a DIRECT_ALIGN boundary of memory made by alignedBuffer. */
-export function isAligned(view: Uint8Array): boolean {
-  return view.byteOffset % DIRECT_ALIGN === 0 && made.has(view.buffer);
+/** Whether `view` starts at a multiple of `align` (a power of two up to WebAssembly's 64 KiB page) in memory from alignedBytes. */
+export function alignedAt(view: Uint8Array, align: number): boolean {
+  return aligned.has(view.buffer) && view.byteOffset % align === 0;
 }

@@ -6,7 +6,7 @@ import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alignedBuffer } from './aligned-memory.js';
+import { alignedBytes } from './aligned-memory.js';
 import { DIRECT_MIN_BYTES, wantsDirect, writeDirect } from './direct-write.js';
 import { FsStore } from './fs-store.js';
 import { getBytes } from './object-store.js';
@@ -14,7 +14,7 @@ import { pseudoRandom } from './object-store.contract.js';
 
 /** An aligned body of `n` pseudo-random bytes (the memory past it holds other bytes, which must not be written). */
 function alignedBody(n: number, seed: number): Uint8Array {
-  const buf = alignedBuffer(n + 8192);
+  const buf = alignedBytes(n + 8192);
   buf.set(pseudoRandom(buf.length, seed));
   return buf.subarray(0, n);
 }
@@ -73,6 +73,6 @@ describe('direct writes', () => {
     expect(wantsDirect(alignedBody(DIRECT_MIN_BYTES - 1, 1))).toBe(false);
     expect(wantsDirect(Buffer.alloc(2 * DIRECT_MIN_BYTES))).toBe(false);
     expect(wantsDirect(new Uint8Array(new SharedArrayBuffer(2 * DIRECT_MIN_BYTES)))).toBe(false);
-    expect(wantsDirect(alignedBuffer(3 * DIRECT_MIN_BYTES).subarray(512))).toBe(false);
+    expect(wantsDirect(alignedBytes(3 * DIRECT_MIN_BYTES).subarray(512))).toBe(false);
   });
 });

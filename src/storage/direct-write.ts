@@ -17,14 +17,14 @@
 // gets the body from the caller as usual, written from the start.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { alignedBuffer, DIRECT_ALIGN, isAligned } from './aligned-memory.js';
+import { alignedAt, alignedBytes, PAGE_ALIGN } from './aligned-memory.js';
 
 /** Bodies smaller than this are written as usual: the page cache costs little for them. */
 export const DIRECT_MIN_BYTES = 1024 * 1024;
 
 /** True when `body` may be written with writeDirect. */
 export function wantsDirect(body: Uint8Array): boolean {
-  return body.length >= DIRECT_MIN_BYTES && constants.O_DIRECT !== undefined && isAligned(body);
+  return body.length >= DIRECT_MIN_BYTES && constants.O_DIRECT !== undefined && alignedAt(body, PAGE_ALIGN);
 }
 
 /**
@@ -43,7 +43,7 @@ export async function writeDirect(path: string, body: Uint8Array): Promise<boole
     throw err;
   }
   try {
-    const whole = body.length - (body.length % DIRECT_ALIGN);
+    const whole = body.length - (body.length % PAGE_ALIGN);
     let at = 0;
     try {
       at = await writeAt(fh, body.subarray(0, whole), 0);
@@ -52,7 +52,7 @@ export async function writeDirect(path: string, body: Uint8Array): Promise<boole
       throw err;
     }
     if (at < body.length) {
-      const tail = alignedBuffer(DIRECT_ALIGN).subarray(0, DIRECT_ALIGN);
+      const tail = alignedBytes(PAGE_ALIGN, false);
       tail.set(body.subarray(at));
       await writeAt(fh, tail, at);
       await fh.truncate(body.length);
@@ -63,12 +63,12 @@ export async function writeDirect(path: string, body: Uint8Array): Promise<boole
   }
 }
 
-/** Writes all of `bytes` (a multiple of DIRECT_ALIGN) at `position`; the position after them. */
+/** Writes all of `bytes` (a multiple of PAGE_ALIGN) at `position`; the position after them. */
 async function writeAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
   for (let at = 0; at < bytes.length; ) {
     const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, position + at);
     at += bytesWritten;
-    if (at < bytes.length && (bytesWritten === 0 || at % DIRECT_ALIGN !== 0)) throw new Error(`short direct write: ${at} of ${bytes.length} bytes at ${position}`);
+    if (at < bytes.length && (bytesWritten === 0 || at % PAGE_ALIGN !== 0)) throw new Error(`short direct write: ${at} of ${bytes.length} bytes at ${position}`);
   }
   return position + bytes.length;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isAligned } from './aligned-memory.js';
+import { alignedAt, PAGE_ALIGN } from './aligned-memory.js';
 import type { Body } from './object-store.js';
 import { MemoryStore } from './memory-store.js';
 import { getBytes } from './object-store.js';
@@ -61,7 +61,7 @@ describe('pack writer', () => {
     const aligned = new Map<string, boolean>();
     const put = objects.put.bind(objects);
     objects.put = async (key: string, body: Body) => {
-      aligned.set(key, body instanceof Uint8Array && isAligned(body));
+      aligned.set(key, body instanceof Uint8Array && alignedAt(body, PAGE_ALIGN));
       await put(key, body);
     };
     const packSize = 2 * 1024 * 1024;

@@ -24,7 +24,7 @@
 // (the open one plus `maxInFlight` being written) and a crash loses little
 // unfinished work. Reads fetch single entries by range, so pack size does not
 // affect read cost.
-import { alignedBuffer, alignedSize, isAligned } from './aligned-memory.js';
+import { alignedAt, alignedBytes, PAGE_ALIGN } from './aligned-memory.js';
 import type { ChunkRef } from './content.js';
 import type { ObjectStore } from './object-store.js';
 import { SharedCopier } from './shared-copy.js';
@@ -67,7 +67,7 @@ export interface PackWriterStats {
 export class PackWriter {
   readonly stats: PackWriterStats = { packs: 0, objects: 0, bytes: 0, entryBytes: 0 };
   private readonly packSize: number;
-  /** Bytes of a full-size buffer: the pack size and TRAILER_ROOM, rounded up to whole pages. */
+  /** Bytes of a full-size buffer: the pack size and TRAILER_ROOM. */
   private readonly fullSize: number;
   private readonly maxInFlight: number;
   private readonly newId: () => string;
@@ -89,7 +89,7 @@ export class PackWriter {
 
   constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
     this.packSize = options.packSize ?? DEFAULT_PACK_SIZE;
-    this.fullSize = alignedSize(this.packSize + TRAILER_ROOM);
+    this.fullSize = this.packSize + TRAILER_ROOM;
     this.maxInFlight = options.maxInFlight ?? 4;
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
@@ -141,7 +141,7 @@ export class PackWriter {
     this.entries = [];
     const write = this.write(id, body, entries).then(
       () => {
-        if (body.buffer.byteLength === this.fullSize && isAligned(body) && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
+        if (body.buffer.byteLength >= this.fullSize && alignedAt(body, PAGE_ALIGN) && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
       },
       (err: unknown) => {
         this.failure ??= err;
@@ -174,7 +174,7 @@ export class PackWriter {
       // grew 1, 2, 4, 8 MiB of fresh memory every time). Untouched pages of it cost nothing.
       const small = need <= FIRST_BUFFER && this.lastCapacity <= FIRST_BUFFER;
       if (small) grown = Buffer.allocUnsafe(Math.max(Math.min(FIRST_BUFFER, this.packSize), need));
-      else grown = need <= this.packSize ? alignedBuffer(this.fullSize) : Buffer.allocUnsafe(need);
+      else grown = need <= this.packSize ? alignedBytes(this.fullSize, false) : Buffer.allocUnsafe(need);
     }
     grown.set(this.buf.subarray(0, this.used));
     this.buf = grown;
@@ -191,7 +191,7 @@ export class PackWriter {
  * parts, so the entries are not copied to append the trailer.
  */
 function withTrailer(body: Uint8Array, trailer: Uint8Array): Uint8Array | AsyncIterable<Uint8Array> {
-  if (!isAligned(body) || body.byteOffset + body.length + trailer.length > body.buffer.byteLength) return parts(body, trailer);
+  if (!alignedAt(body, PAGE_ALIGN) || body.byteOffset + body.length + trailer.length > body.buffer.byteLength) return parts(body, trailer);
   const whole = new Uint8Array(body.buffer, body.byteOffset, body.length + trailer.length);
   whole.set(trailer, body.length);
   return whole;
