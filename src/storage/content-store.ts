@@ -62,11 +62,11 @@ export class ContentStore {
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
   /**
-   * Buffers readReusing reads into, kept between reads for the same reason: one reader's worth.
-   * Page-aligned, with pieces laid out at their output offsets modulo PAGE_ALIGN: a direct-I/O
-   * writer writes them from there (see read-buffers.ts).
+   * Buffers readReusing reads into, kept between reads for the same reason: one reader's worth
+   * (READ_AHEAD being filled and the one the consumer holds). Page-aligned, with pieces laid out at
+   * their output offsets modulo PAGE_ALIGN: a direct-I/O writer writes them from there (see read-buffers.ts).
    */
-  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD, PAGE_ALIGN);
+  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD + 1, PAGE_ALIGN);
   /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
   private shared?: SharedWriter;
 
