@@ -11,7 +11,7 @@ import { WorkerApiService, type Empty, type StartedAck, type StartedRequest } fr
 import { silentLogger } from '../src/log/logger.js';
 import type { Pps } from '../src/pps/index.js';
 import type { SecretStore } from '../src/server/secret-store.js';
-import { workerService } from '../src/server/worker-service.js';
+import { StartedStreams, workerService } from '../src/server/worker-service.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -19,6 +19,10 @@ afterEach(() => {
 });
 
 async function serve(impl: UntypedServiceImplementation): Promise<WorkerClient> {
+  return (await serveWith(impl)).client;
+}
+
+async function serveWith(impl: UntypedServiceImplementation): Promise<{ client: WorkerClient; server: Server }> {
   const server = new Server();
   server.addService(WorkerApiService, impl);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
@@ -27,7 +31,7 @@ async function serve(impl: UntypedServiceImplementation): Promise<WorkerClient> 
     client.close();
     server.forceShutdown();
   });
-  return client;
+  return { client, server };
 }
 
 /** The real WorkerApi handlers over a coordinator stand-in that records starts and refuses datum `refused`. */
@@ -81,6 +85,20 @@ describe('StartedStream', () => {
     expect(d.told).toEqual(['p/w1/j/a', 'p/w1/j/d']);
     expect(d.streams()).toBe(2);
     starts.close();
+  });
+
+  it('a stopping daemon ends the open streams, so they do not hold up its shutdown, and refuses new ones', async () => {
+    const told: string[] = [];
+    const pps = { started: (_p: string, _w: string, _j: string, datum: string) => void told.push(datum) } as unknown as Pps;
+    const streams = new StartedStreams();
+    const { client, server } = await serveWith(workerService(pps, silentLogger, {} as SecretStore, false, streams));
+    const starts = client.startedStream('p', 'w1');
+    await starts.started('j', 'a');
+    streams.close();
+    await expect(starts.started('j', 'b')).rejects.toMatchObject({ kind: 'unavailable' });
+    // Without the streams ended, tryShutdown would wait for them until the test times out.
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    expect(told).toEqual(['a']);
   });
 
   it('a daemon without StartedStream gets every start as a unary Started call', async () => {

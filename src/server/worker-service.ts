@@ -19,7 +19,7 @@ import { openingMessage, readFileOps } from './modify-file-stream.js';
  * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
  * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
  */
-export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false): WorkerApiServer {
+export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false, starts = new StartedStreams()): WorkerApiServer {
   const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
@@ -59,7 +59,7 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
       pps.started(req.pipeline, req.worker, req.job, req.datum);
       return {};
     }),
-    startedStream: (call: ServerDuplexStream<StartedRequest, StartedAck>) => startedStream(pps, call),
+    startedStream: (call: ServerDuplexStream<StartedRequest, StartedAck>) => startedStream(pps, call, starts),
     putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
       putDatumOutput(pps, call).then(
           (res) => callback(null, res),
@@ -69,13 +69,36 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
   };
 }
 
+/** The open StartedStreams: a stopping daemon ends them (an open stream would hold up the gRPC server's shutdown). */
+export class StartedStreams {
+  private readonly open = new Set<() => void>();
+  private closed = false;
+
+  /** Registers a stream's end; false once the daemon is stopping (the stream is to be ended at once). */
+  add(end: () => void): boolean {
+    if (this.closed) return false;
+    this.open.add(end);
+    return true;
+  }
+
+  delete(end: () => void): void {
+    this.open.delete(end);
+  }
+
+  /** Ends every open stream, and every one opened from now on. */
+  close(): void {
+    this.closed = true;
+    for (const end of [...this.open]) end();
+  }
+}
+
 /**
  * StartedStream: each message is recorded as Started is, in arrival order; the first names the pipeline and
  * worker for the whole stream. One StartedAck per turn of the event loop counts the messages handled so far,
  * so a burst of starts costs one answer. A refused message ends the stream with its error (the worker then
  * treats its unacknowledged starts as not told, as after a failed Started call).
  */
-function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, StartedAck>): void {
+function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, StartedAck>, starts: StartedStreams): void {
   let pipeline = '';
   let worker = '';
   let handled = 0;
@@ -86,6 +109,20 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
     acked = handled;
     call.write({ handled });
   };
+  /** Ends the stream once: with `err`, else OK (after acknowledging what was handled). */
+  const end = (err?: unknown) => {
+    ack();
+    if (ended) return;
+    ended = true;
+    starts.delete(end);
+    if (err !== undefined) failStream(call, err);
+    else if (!call.cancelled) call.end();
+  };
+  if (!starts.add(end)) return void call.end();
+  call.on('cancelled', () => {
+    ended = true;
+    starts.delete(end);
+  });
   call.on('data', (req: StartedRequest) => {
     if (ended) return;
     try {
@@ -98,19 +135,11 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
       }
       pps.started(pipeline, worker, req.job, req.datum);
     } catch (err) {
-      ack();
-      ended = true;
-      failStream(call, err);
-      return;
+      return end(err);
     }
     if (handled++ === acked) setImmediate(ack);
   });
-  call.on('end', () => {
-    ack();
-    if (ended) return;
-    ended = true;
-    if (!call.cancelled) call.end();
-  });
+  call.on('end', () => end());
 }
 
 /** PutDatumOutput: one datum's output files, stored one at a time and kept only if the stream ended after close. */
