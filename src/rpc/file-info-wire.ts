@@ -175,10 +175,17 @@ export function decodeFileInfoBatch(bytes: Uint8Array): FileInfoBatch {
   return batch;
 }
 
-/** Position-passing reader over one buffer; every read is bounds-checked against `end`. */
+/**
+ * Position-passing reader over one buffer; every read is bounds-checked against `end`.
+ * ASCII strings are cut from the whole buffer read as latin1 once (`text`), not
+ * converted one native call each.
+ */
 class Cursor {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  private readonly text: string;
+  constructor(readonly buf: Buffer) {
+    this.text = buf.toString('latin1');
+  }
 
   /** A varint of at most 7 bytes (below 2^49); longer ones go to the generated decoder. */
   varint(end: number): number {
@@ -203,7 +210,7 @@ class Cursor {
     this.pos = stop;
     const buf = this.buf;
     for (let i = start; i < stop; i++) if (buf[i]! > 0x7f) return utf8.decode(buf.subarray(start, stop));
-    return buf.toString('latin1', start, stop);
+    return this.text.slice(start, stop);
   }
 }
 
