@@ -29,9 +29,9 @@ export class Jobs {
   }
 
   /** Graph nodes of every pipeline, for cascades; on `branch`, each pipeline's version for that branch. */
-  async nodes(branch?: string): Promise<PipelineNode[]> {
+  async nodes(branch?: string, pipelines?: readonly PipelineRecord[]): Promise<PipelineNode[]> {
     const out: PipelineNode[] = [];
-    for (const p of await this.ctx.store.listPipelines()) {
+    for (const p of pipelines ?? (await this.ctx.store.listPipelines())) {
       const { spec } = branch ? await this.versionFor(p, branch) : { spec: p.spec };
       out.push(nodeOf(p.name, spec));
     }
@@ -55,9 +55,12 @@ export class Jobs {
    * exists, else at the branch its spec names, and writes to `<output repo>@exp`.
    */
   async onUserCommit(commit: CommitRecord): Promise<void> {
-    const nodes = await this.nodes();
+    // One read of the pipelines for both views (every commit of an S3 sync comes through here).
+    const pipelines = await this.ctx.store.listPipelines();
+    if (pipelines.length === 0) return;
+    const nodes = await this.nodes(undefined, pipelines);
     const named = nodes.some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
-    const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(await this.nodes(commit.branch), commit.repo, undefined);
+    const order = named ? downstream(nodes, commit.repo, commit.branch) : downstream(await this.nodes(commit.branch, pipelines), commit.repo, undefined);
     if (order.length > 0) await this.createCascade(order, commit.id, new Set([commit.repo]), named ? undefined : commit.branch);
   }
 

@@ -49,8 +49,10 @@ export class Pps {
   /** Opens the jobs and output commits below a finished user commit before its finish call returns. */
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
-    if (await this.onlyFeedsTriggers(commit)) return;
     const deferred = openDeferred(this.ctx.deferred.getStore());
+    // Without a pipeline no commit starts anything (a transaction's commits wait: it may create one).
+    if (!deferred && (await this.ctx.store.listPipelines()).length === 0) return;
+    if (await this.onlyFeedsTriggers(commit)) return;
     if (deferred) return void deferred.commits.push({ repo: commit.repo, branch: commit.branch, id: commit.id });
     await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };

@@ -38,6 +38,27 @@ describe('packed blob store', () => {
     expect((await keys(objects)).length).toBe(2);
   });
 
+  it('keeps the blobs of a small flush (a commit\'s new nodes) for reads, not those of a big one', async () => {
+    const objects = new MemoryStore();
+    let reads = 0;
+    const counted = Object.assign(Object.create(objects) as MemoryStore, {
+      getRange: (key: string, offset: number, length: number) => (reads++, objects.getRange(key, offset, length)),
+    });
+    const blobs = new PackedBlobStore(counted, new MemoryChunkIndex());
+    const small = [randomBytes(3000), randomBytes(4000)];
+    await blobs.put('root', small[0]!);
+    await blobs.put('leaf', small[1]!);
+    await blobs.flush();
+    expect(Buffer.compare(await blobs.get('root'), small[0]!)).toBe(0);
+    expect(Buffer.compare(await blobs.get('leaf'), small[1]!)).toBe(0);
+    expect(reads).toBe(0);
+    const big = Array.from({ length: 100 }, () => randomBytes(4000)); // 400 KB in one flush
+    for (let i = 0; i < big.length; i++) await blobs.put(`big${i}`, big[i]!);
+    await blobs.flush();
+    expect(Buffer.compare(await blobs.get('big50'), big[50]!)).toBe(0);
+    expect(reads).toBe(1);
+  });
+
   it('throws ObjectNotFound for an unknown ID', async () => {
     const blobs = new PackedBlobStore(new MemoryStore(), new MemoryChunkIndex());
     await expect(blobs.get('nope')).rejects.toMatchObject({ code: 'ObjectNotFound', kind: 'not_found' });

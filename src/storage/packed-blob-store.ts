@@ -13,6 +13,8 @@ import type { ObjectStore } from './object-store.js';
 import { readEntries } from './pack-reader.js';
 import { PackWriter } from './pack-writer.js';
 
+/** A durable pack of at most this many blob bytes keeps its blobs in the read cache (see onDurable). */
+const KEEP_WRITTEN = 256 * 1024;
 /** getMany() reads over gaps up to this many bytes between blobs rather than issue another read. */
 const READ_GAP = 64 * 1024;
 /** getMany() reads at most this many bytes at once. */
@@ -59,7 +61,15 @@ export class PackedBlobStore implements BlobStore {
       onSeal: (packId) => index.announce?.(packId),
       onDurable: async (packId, entries) => {
         await index.addPack(packId, entries);
-        for (const e of entries) this.pending.delete(e.key);
+        // A small pack is a commit's few new nodes (a group commit of S3 PUTs): they stay in the read cache,
+        // since the next commit on the branch starts from them. A large one (a big put) is not kept, so it
+        // does not push out what readers use nor hold the cache's worth of memory.
+        const keep = entries.reduce((n, e) => n + e.ref.size, 0) <= KEEP_WRITTEN;
+        for (const e of entries) {
+          const bytes = this.pending.get(e.key);
+          this.pending.delete(e.key);
+          if (keep && bytes) this.cache.set(e.key, bytes);
+        }
       },
     });
   }

@@ -16,9 +16,10 @@
 // as their commits already share one durable metadata write (group commit,
 // pfs/commit-group.ts). Each PUT still answers only once its content and its
 // commit are durable. A larger body streams through a session of its own.
+import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
-import { bodyLength, checkContentMd5, md5Tap, readSmallBody, requestBody } from '../body.js';
+import { bodyLength, checkContentMd5, md5Tap, readPlainBody, readSmallBody, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
 
@@ -40,11 +41,19 @@ export const putObject: Operation = async (deps, r) => {
   const length = bodyLength(r.req);
   const small = length !== undefined && length <= SMALL_BODY;
   const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
-  const md5 = md5Tap(body);
-  let entry, commit;
+  let entry, commit, md5: Buffer;
   try {
-    entry = await upload.putFile(path, small ? await readSmallBody(md5.body, SMALL_BODY) : md5.body);
-    checkContentMd5(r.req, md5.digest());
+    if (small && r.identity.payload.kind !== 'chunked') {
+      // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
+      const bytes = await readPlainBody(r.req, SMALL_BODY);
+      md5 = createHash('md5').update(bytes).digest();
+      entry = await upload.putFile(path, bytes);
+    } else {
+      const tap = md5Tap(body);
+      entry = await upload.putFile(path, small ? await readSmallBody(tap.body, SMALL_BODY) : tap.body);
+      md5 = tap.digest();
+    }
+    checkContentMd5(r.req, md5);
     if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
       throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
     }
@@ -52,5 +61,5 @@ export const putObject: Operation = async (deps, r) => {
   } finally {
     upload.abandon();
   }
-  sendEmpty(r.res, 200, { etag: `"${md5.digest().toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
+  sendEmpty(r.res, 200, { etag: `"${md5.toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
