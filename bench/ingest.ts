@@ -14,6 +14,10 @@
 // the CLI process; of `cp` and `sync` for the reference) are printed too: on a
 // shared machine wall time depends on the load, CPU time much less.
 // `--local false` runs the CLI with TUSK_LOCAL_TRANSFER=false (bytes over gRPC).
+// `--packs cold` drops the daemon's packs from the page cache before `get`
+// (GNU dd's `iflag=nocache count=0`, unmeasured), so get reads them from the
+// disk, as after a reboot or a put whose pack writes bypass the page cache;
+// by default they are still cached from the put.
 //
 // Equal conditions for every writer: each measured step (`put`, `get -o`, and
 // `cp` + `sync` of the reference) starts right after a file of the same size
@@ -38,6 +42,12 @@ const MIB = Number(arg('mib', '1024'));
 const RUNS = Number(arg('runs', '3'));
 const SIZE = MIB * 1024 * 1024;
 const LOCAL = arg('local', 'true') !== 'false';
+const COLD_PACKS = arg('packs', 'cached') === 'cold';
+
+/** Drops the daemon's stored files (its packs) from the page cache; they are fsynced, so all of them go. */
+async function dropCached(home: string): Promise<void> {
+  await run('sh', ['-c', 'find "$1" -type f -path "*pack*" -exec dd iflag=nocache count=0 status=none if={} \\;', 'sh', home]);
+}
 
 /**
  * Syncs, then copies `src` to `ballast` and removes it (none of it measured):
@@ -83,6 +93,7 @@ try {
       await freePages(src, ballast);
       const p = await measured(daemon, ['put', 'file', 'bench@master:/big.bin', '-f', src]);
       await freePages(src, ballast);
+      if (COLD_PACKS) await dropCached(daemon.home);
       const g = await measured(daemon, ['get', 'file', 'bench@master:/big.bin', '-o', out]);
       put.push(p.wall);
       putCpu.push(p.cpu);
@@ -117,6 +128,7 @@ try {
   console.log(`CPU seconds per GiB: put ${perGiB(putCpu)}, get ${perGiB(getCpu)} (daemon + CLI); cp + sync ${perGiB(cpCpu)}. Load average (1 min) during the runs: ${loads.join(', ')}`);
   console.log('each of put, get and cp + sync started right after a copy of the same size was removed (equal page-cache conditions; see bench/ingest.ts)');
   console.log(`CLI and daemon on this machine: ${LOCAL ? 'files handed over by path (the local fast path)' : 'bytes over gRPC (TUSK_LOCAL_TRANSFER=false)'}`);
+  console.log(`packs read by get: ${COLD_PACKS ? 'from the disk (dropped from the page cache first: --packs cold)' : 'still in the page cache from the put'}`);
   console.log(`runs: ${RUNS} (median shown); ratio = tusk put MB/s / cp MB/s (target >= 0.8); ratio_sync against cp + sync`);
   const t = mbps(median(put));
   console.log(

@@ -7,6 +7,8 @@ import { chmod, mkdtemp, mkdir, open, readFile, rm, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alignedBytes } from '../storage/aligned-memory.js';
+import { writeDirect } from './direct-output.js';
 import { checkProof, openLocalFile, openLocalOutput, writeLocalOutput } from './local-file.js';
 
 let dir: string;
@@ -146,5 +148,58 @@ describe('the local file path', () => {
       expect(got.equals(bytes.subarray(0, total))).toBe(true);
     }
     expect((await openLocalOutput(req, 1000).then(async (o) => (await o.fh.close(), o))).direct).toBe(false); // small: through the page cache
+  });
+
+  it('writes large pieces lying at their output offset in page-aligned memory from where they lie (no copy), all others through the stage', async () => {
+    // As the content store lays out what it reads for a local output: `at` places a piece at its output offset
+    // modulo 4096 in page-aligned memory; `off` one byte off that; `plain` in an ordinary Buffer.
+    const pieces: [kind: 'at' | 'off' | 'plain', size: number][] = [
+      ['at', 3 * 1024 * 1024 + 123],
+      ['plain', 10],
+      ['at', 2 * 1024 * 1024 + 7], // starts mid-block: its head completes the staged block
+      ['off', 1_500_000],
+      ['at', 1024 * 1024 + 5000],
+      ['at', 4000], // too small to write on its own
+      ['at', 1_200_000],
+    ];
+    const memory = alignedBytes(4 * 1024 * 1024 + 8192);
+    const eligible: [from: number, to: number][] = []; // output ranges of the large `at` pieces' whole blocks
+    async function* source(): AsyncGenerator<Uint8Array> {
+      let at = 0;
+      for (const [kind, size] of pieces) {
+        const offset = (at % 4096) + (kind === 'off' ? 1 : 4096);
+        memory.set(bytes.subarray(at, at + size), offset);
+        if (kind === 'at' && size > 1024 * 1024 + 4096) eligible.push([Math.ceil(at / 4096) * 4096, at + size]);
+        yield kind === 'plain' ? Buffer.from(bytes.subarray(at, at + size)) : memory.subarray(offset, offset + size);
+        memory.fill(0xee); // the next read lands here
+        at += size;
+      }
+    }
+    const total = pieces.reduce((a, [, n]) => a + n, 0);
+    const path = join(dir, 'in-place.bin');
+    await writeFile(path, Buffer.alloc(total + 5000, 1));
+    const fh = await open(path, constants.O_WRONLY | (directIo ? constants.O_DIRECT : 0));
+    const inPlace: number[] = []; // file offsets of the writes straight from `memory`
+    const watched = new Proxy(fh, {
+      get: (target, name) =>
+        name === 'write'
+          ? (buf: Uint8Array, offset: number, length: number, position: number) => {
+              if (buf.buffer === memory.buffer) inPlace.push(position);
+              return target.write(buf, offset, length, position);
+            }
+          : Reflect.get(target, name, target),
+    });
+    try {
+      expect(await writeDirect(watched, source())).toBe(total);
+    } finally {
+      await fh.close();
+    }
+    const got = await readFile(path);
+    expect(got.length).toBe(total);
+    expect(got.equals(bytes.subarray(0, total))).toBe(true);
+    // The four large `at` pieces went out from memory (in parts), each from its first whole block; nothing else did.
+    expect(eligible.length).toBe(4);
+    for (const [from] of eligible) expect(inPlace).toContain(from);
+    expect(inPlace.filter((p) => p % 4096 !== 0 || !eligible.some(([from, to]) => p >= from && p < to))).toEqual([]);
   });
 });

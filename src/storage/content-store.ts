@@ -22,11 +22,12 @@ import { SlabPools } from './slab-pool.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
+import { PAGE_ALIGN } from './aligned-memory.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 import { decodeRefs } from './ref-codec.js';
 import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 
-/** Bytes of one ranged read of a file's chunks (a group), and of each reused read buffer. */
+/** Bytes of one ranged read of a file's chunks (a group); each reused read buffer has PAGE_ALIGN more, to align it in. */
 const READ_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Groups read ahead of the consumer. */
 const READ_AHEAD = 4;
@@ -60,8 +61,12 @@ export class ContentStore {
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
-  /** Buffers readReusing reads into, kept between reads for the same reason: one reader's worth. */
-  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES, READ_AHEAD);
+  /**
+   * Buffers readReusing reads into, kept between reads for the same reason: one reader's worth
+   * (READ_AHEAD being filled and the one the consumer holds). Page-aligned, with pieces laid out at
+   * their output offsets modulo PAGE_ALIGN: a direct-I/O writer writes them from there (see read-buffers.ts).
+   */
+  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD + 1, PAGE_ALIGN);
   /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
   private shared?: SharedWriter;
 

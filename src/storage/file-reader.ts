@@ -56,6 +56,8 @@ interface Group {
   chunks: ChunkRef[];
   slices: { chunk: number; from: number; to: number }[];
   bytes: number;
+  /** Where the first slice goes in the output (bytes after the start of the range). */
+  at: number;
 }
 
 export class FileReader {
@@ -106,6 +108,8 @@ export class FileReader {
    * back to back are yielded as one piece (a whole group, for a big file).
    * Groups are read into `reuse.pool`'s buffers up to `readAhead` ahead and
    * verified by `reuse.hasher` while the consumer works on the piece before;
+   * with an aligned pool, a group's first piece lies at the same offset modulo
+   * `pool.align` in its buffer as in the output (where the range starts at 0);
    * a buffer goes back to the pool only once no read into it is under way and
    * the consumer has moved past it, also when it stops early or a read fails.
    * Throws as read(), before yielding any bytes of a damaged chunk.
@@ -147,19 +151,22 @@ export class FileReader {
     const cached = group.chunks.length === 1 ? this.cache.get(group.chunks[0]!.hash) : undefined;
     if (cached) return { chunks: [cached] };
     const first = group.chunks[0]!;
+    // Where in the buffer the group goes: so that its first piece lies at its output offset modulo pool.align.
+    let lead = mod(group.at - group.slices[0]!.from, pool.align);
+    if (lead + group.bytes > pool.size) lead = 0;
     // A group is at most maxGroupBytes, unless one chunk alone is larger: that one gets memory of its own.
     const buf = group.bytes <= pool.size ? pool.take() : new Uint8Array(new SharedArrayBuffer(group.bytes));
     try {
-      const got = await readRangeInto(this.objects, packKey(first.pack), first.offset, buf.subarray(0, group.bytes));
+      const got = await readRangeInto(this.objects, packKey(first.pack), first.offset, buf.subarray(lead, lead + group.bytes));
       const starts: number[] = [];
-      let at = 0;
+      let at = lead;
       for (const c of group.chunks) {
         starts.push(at);
         at += c.size;
       }
-      const whole = group.chunks.filter((c, i) => starts[i]! + c.size <= got).length; // chunks read in full (the rest: a truncated pack)
+      const whole = group.chunks.filter((c, i) => starts[i]! - lead + c.size <= got).length; // chunks read in full (the rest: a truncated pack)
       const hashes = await hasher.run(buf, group.chunks.slice(0, whole).map((c, i) => ({ kind: 'chunk', offset: starts[i]!, length: c.size })));
-      group.chunks.forEach((c, i) => checkEntry(c, Math.max(0, Math.min(c.size, got - starts[i]!)), () => hashes[i]!));
+      group.chunks.forEach((c, i) => checkEntry(c, Math.max(0, Math.min(c.size, got - (starts[i]! - lead))), () => hashes[i]!));
       return { chunks: group.chunks.map((c, i) => buf.subarray(starts[i]!, starts[i]! + c.size)), buf };
     } catch (err) {
       pool.give(buf); // nothing reads into it or hashes it any more
@@ -200,6 +207,7 @@ export class FileReader {
   private async *groups(content: FileContent, start: number, end: number): AsyncGenerator<Group> {
     let group: Group | undefined;
     let at = 0;
+    let out = 0; // output bytes of the slices so far
     for await (const ref of this.refs(content)) {
       const refEnd = at + ref.length;
       if (refEnd > start && at < end) {
@@ -215,8 +223,9 @@ export class FileReader {
           group.slices.push({ chunk: group.chunks.length - 1, from, to });
         } else {
           if (group) yield group;
-          group = { chunks: [c], slices: [{ chunk: 0, from, to }], bytes: c.size };
+          group = { chunks: [c], slices: [{ chunk: 0, from, to }], bytes: c.size, at: out };
         }
+        out += to - from;
       }
       at = refEnd;
       if (at >= end) break;
@@ -247,6 +256,11 @@ function* joinedSlices(group: Group, chunks: Uint8Array[]): Generator<Uint8Array
     }
   }
   if (piece) yield piece;
+}
+
+/** `n` modulo `m`, in [0, m). */
+function mod(n: number, m: number): number {
+  return ((n % m) + m) % m;
 }
 
 function bounds(content: FileContent, range?: ReadRange): [number, number] {

@@ -9,16 +9,26 @@
 // back once nothing reads into it, hashes it or uses bytes of it any more:
 // the pool cannot tell, and a buffer given back too early is handed out again
 // while its bytes are still wanted.
+//
+// A pool with an alignment hands out page-aligned memory (aligned-memory.ts),
+// and readers lay out what they read so that a piece of output lies at the
+// same offset modulo `align` in its buffer as in the output file: then a
+// direct-I/O writer can write it from there, without a copy.
+import { alignedBytes } from './aligned-memory.js';
 
 export class ReadBufferPool {
   private readonly free: Uint8Array[] = [];
 
-  /** Buffers of `size` bytes; at most `keep` idle ones are kept for reuse, the rest left to the collector. */
-  constructor(readonly size: number, private readonly keep: number) {}
+  /**
+   * Buffers of `size` bytes; at most `keep` idle ones are kept for reuse, the
+   * rest left to the collector. `align` > 1 (a power of two up to 64 KiB):
+   * page-aligned buffers, and readers align what they read to it.
+   */
+  constructor(readonly size: number, private readonly keep: number, readonly align = 1) {}
 
-  /** A buffer of `size` bytes (a reused one if any is idle) in a SharedArrayBuffer, for the caller alone until give(). */
+  /** A buffer of `size` bytes (a reused one if any is idle) in shared memory, for the caller alone until give(). */
   take(): Uint8Array {
-    return this.free.pop() ?? new Uint8Array(new SharedArrayBuffer(this.size));
+    return this.free.pop() ?? (this.align > 1 ? alignedBytes(this.size) : new Uint8Array(new SharedArrayBuffer(this.size)));
   }
 
   /** Takes back a buffer from take() that nothing uses any more. */

@@ -18,6 +18,7 @@ import { MemoryStore } from './memory-store.js';
 import { MeteredStore } from './metered-store.js';
 import { getBytes, listAll, readRangeInto, type ObjectStore } from './object-store.js';
 import { packKey } from './pack-format.js';
+import { alignedAt } from './aligned-memory.js';
 import { ReadBufferPool } from './read-buffers.js';
 
 /** Deterministic pseudo-random bytes (AES-CTR keystream). */
@@ -58,8 +59,8 @@ class CheckedPool extends ReadBufferPool {
   readonly misuse: string[] = [];
   taken = 0;
 
-  constructor(size: number, keep: number, private readonly store: LateStore) {
-    super(size, keep);
+  constructor(size: number, keep: number, private readonly store: LateStore, align?: number) {
+    super(size, keep, align);
   }
 
   take(): Uint8Array {
@@ -94,7 +95,10 @@ describe.each([
   ['on a worker thread', () => new WorkerHasher()],
   ['inline', () => new InlineHasher()],
 ])('reading into reused buffers, verifying %s', (_name, makeHasher) => {
-  it('yields what read() yields, for whole files and ranges, and never reuses a buffer a read fills or a consumer holds', async () => {
+  it.each([
+    ['any', 1],
+    ['page-aligned', 4096],
+  ])('yields what read() yields, for whole files and ranges, and never reuses a buffer a read fills or a consumer holds (%s buffers)', async (_kind, align) => {
     const hasher = makeHasher();
     hashers.push(hasher);
     const objects = new LateStore();
@@ -102,7 +106,7 @@ describe.each([
     const { contents, blobs } = await written(objects, datas);
     // Small groups and buffers, so a file spans many of them and several packs.
     const reader = new FileReader(objects, blobs, { maxGroupBytes: 256 * 1024, readAhead: 3 });
-    const pool = new CheckedPool(256 * 1024, 3, objects);
+    const pool = new CheckedPool(256 * 1024 + align - 1, 3, objects, align);
 
     /** Reads like the daemon writing a file: each piece checked, held a while, checked again, then let go. */
     const consume = async (c: FileContent, expected: Uint8Array, range?: { offset: number; length: number }, stopAfter = Infinity) => {
@@ -111,6 +115,9 @@ describe.each([
       for await (const piece of reader.readReusing(c, range, { pool, hasher })) {
         const copy = Buffer.from(piece);
         expect(copy.equals(expected.subarray(at, at + piece.length))).toBe(true);
+        // Aligned buffers: each piece (here one per group: its chunks lie back to back) lies at its output offset
+        // modulo the alignment, in page-aligned memory, so a direct-I/O writer can write it from there.
+        if (align > 1) expect(alignedAt(new Uint8Array(piece.buffer, piece.byteOffset - (at % align)), align)).toBe(true);
         pool.held.add(piece.buffer);
         await ticks(5); // reads ahead land meanwhile
         expect(Buffer.from(piece).equals(copy)).toBe(true);
