@@ -157,6 +157,7 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.WorkerApi/NextTasks': ['admin', { pipeline: 'ghost', worker: 'w', max: 1, waitMs: 0 }],
     '/tusk.pps.WorkerApi/Report': ['admin', { pipeline: 'ghost', worker: 'w' }],
     '/tusk.pps.WorkerApi/Started': ['admin', { pipeline: 'ghost', worker: 'w', job: 'nope', datum: 'nope' }],
+    '/tusk.pps.WorkerApi/StartedStream': ['admin', [{ pipeline: 'ghost', worker: 'w', job: 'nope', datum: 'nope' }, { job: 'nope', datum: 'nope2' }]],
     '/tusk.pps.WorkerApi/PutDatumOutput': ['admin', [{ open: { pipeline: 'ghost', job: 'nope', datum: 'nope' } }]],
   };
 }
@@ -170,7 +171,14 @@ function invoke(client: Client, method: string, def: { requestStream: boolean; r
   const deadline = { deadline: Date.now() + 10_000 };
   return new Promise((resolve) => {
     const done = (err: ServiceError | null) => resolve(err ? err.code : status.OK);
-    if (def.requestStream) {
+    if (def.requestStream && def.responseStream) {
+      const call = fn(md, deadline);
+      call.on('data', () => {});
+      call.on('error', (err: ServiceError) => resolve(err.code));
+      call.on('end', () => resolve(status.OK));
+      for (const m of request as unknown[]) call.write(full(m));
+      call.end();
+    } else if (def.requestStream) {
       const call = fn(md, deadline, done);
       call.on('error', () => {});
       for (const m of request as unknown[]) call.write(full(m));

@@ -37,11 +37,13 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   });
   const token = await runtimeToken(env);
   const client = new WorkerClient(env.TUSK_ADDRESS!, { token, ca: tlsCa(env) });
+  // One stream carries every datum's Started (an older daemon gets unary calls: started-stream.ts).
+  const starts = client.startedStream(env.TUSK_PIPELINE!, env.TUSK_WORKER_ID!);
   const api = {
     register: (p: string, w: string) => client.register(p, w),
     nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
     report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2], logs?: Parameters<WorkerClient['report']>[3]) => client.report(p, w, results, logs),
-    started: (p: string, w: string, job: string, datum: string) => client.started(p, w, job, datum),
+    started: (_p: string, _w: string, job: string, datum: string) => starts.started(job, datum),
   };
   worker = await Worker.start(
     {
@@ -66,6 +68,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   process.on('SIGTERM', () => void started.stop('SIGTERM'));
   process.on('SIGINT', () => void started.stop('SIGINT'));
   await started.run();
+  starts.close();
   client.close();
   log.log('info', 'worker_stopped', { reason: started.endReason });
   return started.failed ? 1 : 0;

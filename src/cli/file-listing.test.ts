@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileInfo } from '../client/index.js';
 import type { CliContext } from './context.js';
 import { jsonElements, printListing } from './file-listing.js';
-import { fileJson } from './views.js';
+import { fileJson, fileTable } from './views.js';
 
 function file(path: string, sizeBytes: number): FileInfo {
   return { path, type: 'file', sizeBytes, hash: 'h', commit: 'c' } as FileInfo;
@@ -24,6 +24,25 @@ describe('printListing', () => {
     const n = await printListing(ctx, 'table', batches([file('/a\nb', 3), file('/\u001b[2Jx', 1)], [file('/\u202eevil', 2)]));
     expect(n).toBe(3);
     expect(text).toBe('NAME         TYPE  SIZE\n' + '/a\\nb        file  3 B\n' + '/\\u001b[2Jx  file  1 B\n' + '/\\u202eevil  file  2 B\n');
+  });
+});
+
+describe('printListing table', () => {
+  it('prints one batch as the whole-table formatter prints it, whatever the names, types and sizes', async () => {
+    const char16 = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    const name = fc.oneof(fc.string(), fc.string({ unit: char16 }), fc.string({ unit: 'binary' }), fc.constantFrom('/', '😀x', '\ud800', '\udc00\ud800', 'ab\u200e'));
+    const info = fc.record({ path: name.map((n) => (n.startsWith('/') ? n : `/${n}`)), type: fc.oneof(fc.constantFrom('file', 'dir'), name), sizeBytes: fc.oneof(fc.nat(), fc.constantFrom(0, 1023, 1024, 10 ** 12)), hash: fc.constant('h'), commit: fc.constant('c') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(info, { minLength: 1, maxLength: 30 }), async (files) => {
+        const stdout = new PassThrough();
+        const bytes: Buffer[] = [];
+        stdout.on('data', (b: Buffer) => bytes.push(b));
+        const ctx = { stdout, stderr: new PassThrough() } as unknown as CliContext;
+        await printListing(ctx, 'table', batches(files as FileInfo[]));
+        expect(Buffer.concat(bytes).toString('hex')).toBe(Buffer.from(fileTable(files as FileInfo[])).toString('hex'));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -39,13 +39,12 @@ export async function printListing(ctx: CliContext, format: Format, batches: Asy
         await write(ctx, (count + i === 0 ? '[\n' : ',\n') + jsonElements(batch.slice(i, i + JSON_PIECE)));
       }
     } else {
-      const rows = batch.map(fileCells);
       let text = '';
       if (!widths) {
-        widths = columnWidths(rows);
+        widths = columnWidths(batch.map(fileCells));
         text = tableLine(HEADERS, widths);
       }
-      for (const row of rows) text += tableLine(row, widths);
+      for (const f of batch) text += rowLine(fileCells(f), widths);
       await write(ctx, text);
     }
     count += batch.length;
@@ -97,10 +96,25 @@ function tableLine(row: readonly string[], widths: readonly number[]): string {
   return line.trimEnd() + '\n';
 }
 
-/** Code points (a surrogate pair counts once), as formatTable counts them. */
+/**
+ * tableLine for a file's cells, without building the line piece by piece: the
+ * last cell (the size) is never empty and never ends in a space, so the line
+ * has nothing to trim.
+ */
+function rowLine([name, type, size]: readonly string[], widths: readonly number[]): string {
+  return name! + padding(widths[0]! - cellWidth(name!)) + '  ' + type! + padding(widths[1]! - cellWidth(type!)) + '  ' + size! + '\n';
+}
+
+const PADDING = Array.from({ length: 64 }, (_, n) => ' '.repeat(n));
+
+function padding(n: number): string {
+  return n <= 0 ? '' : (PADDING[n] ?? ' '.repeat(n));
+}
+
+/** Code points (a surrogate pair counts once, a lone surrogate once too), as formatTable counts them. */
 function cellWidth(cell: string): number {
   let n = cell.length;
-  for (let i = 0; i < cell.length; i++) if ((cell.charCodeAt(i) & 0xfc00) === 0xdc00) n--;
+  for (let i = 1; i < cell.length; i++) if ((cell.charCodeAt(i) & 0xfc00) === 0xdc00 && (cell.charCodeAt(i - 1) & 0xfc00) === 0xd800) n--;
   return n;
 }
 

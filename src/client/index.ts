@@ -10,6 +10,7 @@ export type { ConnectOptions } from './connection.js';
 export { AuthClient } from './auth-client.js';
 export { runtimeToken } from './runtime-token.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
+export type { StartedStream } from './started-stream.js';
 export type { SecretInfo, Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec, TransactionInfo, TransactionOp, FinishTransactionResponse } from './pps-client.js';
 export { checkWorkerSpec } from './worker-spec.js';
 // Errors come back as the classes thrown in the daemon (TuskError.fromJSON): callers use instanceof or `code`.

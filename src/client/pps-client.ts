@@ -1,6 +1,7 @@
 // The pipeline half of the typed client: pipelines, jobs, datums, logs and
 // provenance (PpsApi), and the calls workers and sidecars make (WorkerApi).
 import type { ClientWritableStream } from '@grpc/grpc-js';
+import { StartedStream } from './started-stream.js';
 import {
   PpsApiClient,
   WorkerApiClient,
@@ -187,6 +188,10 @@ export class WorkerClient {
   /** Says the worker is about to run the code of a leased datum (only such datums count a try if the worker is lost). */
   async started(pipeline: string, worker: string, job: string, datum: string): Promise<void> {
     await unary((cb) => this.worker.started({ pipeline, worker, job, datum }, cb));
+  }
+  /** Started for many datums over one stream (started-stream.ts): what a worker uses instead of started(). */
+  startedStream(pipeline: string, worker: string): StartedStream {
+    return new StartedStream(this.worker, pipeline, worker);
   }
   /** Results without an inline output may leave out `inlineOutput` and `outputFiles`; unmeasured ones `cpuMs` and `peakMemoryBytes`. */
   async report(pipeline: string, worker: string, results: (Omit<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'> & Partial<Pick<TaskResult, 'inlineOutput' | 'outputFiles' | 'cpuMs' | 'peakMemoryBytes'>>)[], logs: LogLine[] = []): Promise<void> {

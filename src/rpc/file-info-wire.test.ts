@@ -42,6 +42,18 @@ describe('FileInfoBatch encoding', () => {
     );
   });
 
+  it('writes the bytes of the generated encoder for batches whose strings are all ASCII (built as one latin1 string)', () => {
+    const ascii = fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.constant(''), fc.string({ unit: 'binary-ascii', minLength: 128, maxLength: 300 }));
+    const asciiInfo = fc.record({ path: ascii, type: fc.constantFrom('file', 'dir', ''), sizeBytes: size, hash: info.map((f) => f.hash), commit: fc.oneof(fc.constant(''), fc.constant(COMMIT)) });
+    fc.assert(
+      fc.property(fc.record({ files: fc.array(asciiInfo, { maxLength: 40 }), commit: fc.oneof(fc.constant(''), fc.constant(COMMIT), ascii) }), (msg) => {
+        const generated = Buffer.from(FileInfoBatch.encode(msg).finish());
+        expect(encodeFileInfoBatch(msg).equals(generated)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('encodes a batch of a thousand entries that decodes back unchanged', () => {
     const files = Array.from({ length: 1000 }, (_, i) => ({ path: `/big/f${String(i).padStart(7, '0')}`, type: 'file', sizeBytes: i * 1000, hash: 'ab'.repeat(32), commit: COMMIT }));
     expect(FileInfoBatch.decode(encodeFileInfoBatch({ files, commit: '' }))).toEqual({ files, commit: '' });

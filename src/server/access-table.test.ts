@@ -18,7 +18,7 @@ describe('the access table', () => {
   });
 
   it('marks exactly the client-streaming methods as streams', () => {
-    const streaming = [pfs.PfsApiService.modifyFile.path, pps.WorkerApiService.putDatumOutput.path];
+    const streaming = [pfs.PfsApiService.modifyFile.path, pps.WorkerApiService.putDatumOutput.path, pps.WorkerApiService.startedStream.path];
     expect(Object.entries(RPC_ACCESS).filter(([, r]) => r.stream).map(([p]) => p).sort()).toEqual(streaming.sort());
   });
 });

@@ -157,6 +157,8 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pps.WorkerApi/NextTasks': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
   '/tusk.pps.WorkerApi/Report': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
   '/tusk.pps.WorkerApi/Started': rule((r) => ({ kind: 'pipeline', pipeline: r.pipeline })),
+  // The first message names the pipeline; a later one that names one is checked again.
+  '/tusk.pps.WorkerApi/StartedStream': { stream: true, need: (m) => (m.pipeline ? { kind: 'pipeline', pipeline: m.pipeline } : undefined) },
   '/tusk.pps.WorkerApi/PutDatumOutput': { stream: true, need: (m) => (m.open ? { kind: 'pipeline', pipeline: m.open.pipeline } : undefined) },
 };
 

@@ -38,7 +38,7 @@ import { widenFlowControl } from './http2-tuning.js';
 import { pfsService, pfsServiceDefinition } from './pfs-service.js';
 import { ppsService } from './pps-service.js';
 import { SecretStore } from './secret-store.js';
-import { workerService } from './worker-service.js';
+import { StartedStreams, workerService } from './worker-service.js';
 import { unaryHandler } from './handler.js';
 import { VERSION } from './version.js';
 import { GarbageCollection, gcResponse } from './garbage-collection.js';
@@ -75,6 +75,7 @@ export class Daemon {
     private readonly api: JsonGateway,
     private readonly gc: GarbageCollection,
     private readonly stopSampling: () => void,
+    private readonly startedStreams: StartedStreams,
   ) {}
 
   static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
@@ -184,7 +185,8 @@ export class Daemon {
         return { samples: series.view(pipeline, Date.now(), current), intervalMs: SAMPLE_INTERVAL_MS };
       };
       grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets, seriesOf));
-      grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes'));
+      const startedStreams = new StartedStreams();
+      grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes', startedStreams));
       grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
       grpc.addService(AdminApiService, {
         // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.
@@ -244,7 +246,7 @@ export class Daemon {
       });
       ready = true;
       log.log('info', 'daemon_started', { ...info, version: VERSION, workerLimits: config.workerLimits, isolateNetwork: config.isolateNetwork });
-      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api, gc, stopSampling);
+      return new Daemon(info, pfs, pps, meta, content, grpc, http, s3, log, events, api, gc, stopSampling, startedStreams);
     } catch (err) {
       await meta.close();
       throw err;
@@ -259,6 +261,8 @@ export class Daemon {
     this.api.close();
     this.events.close();
     await this.pps.stop();
+    // Workers' Started streams stay open for their whole life: they would hold the shutdown below.
+    this.startedStreams.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.grpc.forceShutdown();

@@ -90,6 +90,6 @@ function logFailure(log: Logger, name: string, err: unknown): void {
 }
 
 /** Ends a server stream with an error status (grpc-js sends the status on 'error', not on destroy()). */
-export function failStream(call: ServerWritableStream<unknown, unknown>, err: unknown): void {
+export function failStream(call: Pick<ServerWritableStream<unknown, unknown>, 'emit'>, err: unknown): void {
   call.emit('error', toServiceError(err));
 }

@@ -2,16 +2,16 @@
 // results with their logs, and their sidecars upload datum outputs. A worker
 // gets the WorkerSpec of a pipeline version once: NextTasks leaves it out
 // when the worker says it already has that version's.
-import type { ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerReadableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import type { PipelineSpec, Pps } from '../pps/index.js';
-import { SecretNotFound } from '../errors/index.js';
+import { BadWorkerMessage, SecretNotFound } from '../errors/index.js';
 import type { SecretStore } from './secret-store.js';
 import type { TaskWithData } from '../pps/index.js';
-import type { DatumOutputRequest, DatumOutputResponse, Task, WorkerApiServer, WorkerSpec } from '../gen/tusk/pps.js';
+import type { DatumOutputRequest, DatumOutputResponse, StartedAck, StartedRequest, Task, WorkerApiServer, WorkerSpec } from '../gen/tusk/pps.js';
 import { toServiceError } from '../rpc/errors.js';
 import { checkDatumRef } from '../worker-protocol/index.js';
 import { workerSpecMsg } from './convert-pps.js';
-import { unaryHandler } from './handler.js';
+import { failStream, unaryHandler } from './handler.js';
 import type { Logger } from '../log/logger.js';
 import { openingMessage, readFileOps } from './modify-file-stream.js';
 
@@ -19,7 +19,7 @@ import { openingMessage, readFileOps } from './modify-file-stream.js';
  * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
  * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
  */
-export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false): WorkerApiServer {
+export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false, starts = new StartedStreams()): WorkerApiServer {
   const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
@@ -59,6 +59,7 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
       pps.started(req.pipeline, req.worker, req.job, req.datum);
       return {};
     }),
+    startedStream: (call: ServerDuplexStream<StartedRequest, StartedAck>) => startedStream(pps, call, starts),
     putDatumOutput: (call: ServerReadableStream<DatumOutputRequest, DatumOutputResponse>, callback: sendUnaryData<DatumOutputResponse>) => {
       putDatumOutput(pps, call).then(
           (res) => callback(null, res),
@@ -66,6 +67,79 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
         );
     },
   };
+}
+
+/** The open StartedStreams: a stopping daemon ends them (an open stream would hold up the gRPC server's shutdown). */
+export class StartedStreams {
+  private readonly open = new Set<() => void>();
+  private closed = false;
+
+  /** Registers a stream's end; false once the daemon is stopping (the stream is to be ended at once). */
+  add(end: () => void): boolean {
+    if (this.closed) return false;
+    this.open.add(end);
+    return true;
+  }
+
+  delete(end: () => void): void {
+    this.open.delete(end);
+  }
+
+  /** Ends every open stream, and every one opened from now on. */
+  close(): void {
+    this.closed = true;
+    for (const end of [...this.open]) end();
+  }
+}
+
+/**
+ * StartedStream: each message is recorded as Started is, in arrival order; the first names the pipeline and
+ * worker for the whole stream. One StartedAck per turn of the event loop counts the messages handled so far,
+ * so a burst of starts costs one answer. A refused message ends the stream with its error (the worker then
+ * treats its unacknowledged starts as not told, as after a failed Started call).
+ */
+function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, StartedAck>, starts: StartedStreams): void {
+  let pipeline = '';
+  let worker = '';
+  let handled = 0;
+  let acked = 0;
+  let ended = false;
+  const ack = () => {
+    if (ended || acked === handled || call.cancelled) return;
+    acked = handled;
+    call.write({ handled });
+  };
+  /** Ends the stream once: with `err`, else OK (after acknowledging what was handled). */
+  const end = (err?: unknown) => {
+    ack();
+    if (ended) return;
+    ended = true;
+    starts.delete(end);
+    if (err !== undefined) failStream(call, err);
+    else if (!call.cancelled) call.end();
+  };
+  if (!starts.add(end)) return void call.end();
+  call.on('cancelled', () => {
+    ended = true;
+    starts.delete(end);
+  });
+  call.on('data', (req: StartedRequest) => {
+    if (ended) return;
+    try {
+      if (handled === 0) {
+        if (!req.pipeline || !req.worker) throw new BadWorkerMessage('StartedStream', 'the first message must name the pipeline and the worker');
+        pipeline = req.pipeline;
+        worker = req.worker;
+      } else if ((req.pipeline && req.pipeline !== pipeline) || (req.worker && req.worker !== worker)) {
+        throw new BadWorkerMessage('StartedStream', `a message names ${req.pipeline}/${req.worker}, not the stream's ${pipeline}/${worker}`);
+      }
+      pps.started(pipeline, worker, req.job, req.datum);
+    } catch (err) {
+      return end(err);
+    }
+    if (handled++ === acked) setImmediate(ack);
+  });
+  call.on('end', () => end());
 }
 
 /** PutDatumOutput: one datum's output files, stored one at a time and kept only if the stream ended after close. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeNode, EMPTY_NODE, EMPTY_TREE, encodeNode } from './codec.js';
-import { fakeEntry, sha256hex } from './fake-entries.js';
+import { fakeEntry, randomPaths, sha256hex } from './fake-entries.js';
 import type { FileEntry, InternalNode, LeafNode } from './node.js';
 
 function leaf(entries: FileEntry[]): LeafNode {
@@ -28,6 +28,10 @@ describe('tree node codec', () => {
     const damaged = enc.bytes.slice();
     damaged[damaged.length - 1] ^= 1;
     expect(() => decodeNode(damaged, enc.id, 'listing')).toThrow(expect.objectContaining({ code: 'CorruptObject' }));
+    // keys of ASCII and not, sharing prefixes with the key before them or not
+    const mixed = leaf(randomPaths(7, 200).sort().map((p) => fakeEntry(p)));
+    const again = encodeNode(mixed);
+    expect((decodeNode(again.bytes, again.id, 'listing') as LeafNode).entries.map((e) => e.path)).toEqual(mixed.entries.map((e) => e.path));
   });
 
   it('round-trips an internal node with sizes beyond 32 bits', () => {

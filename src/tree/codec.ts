@@ -107,6 +107,8 @@ class Writer {
 
 class Reader {
   pos = 0;
+  /** The bytes read as latin1 once, to cut ASCII strings from (listing detail); else each string is converted alone. */
+  text: string | undefined;
   constructor(readonly buf: Buffer) {}
 
   need(n: number): void {
@@ -140,9 +142,11 @@ class Reader {
   str(): string {
     const n = this.varint();
     this.need(n);
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return s;
+    const start = this.pos;
+    const end = start + n;
+    this.pos = end;
+    if (this.text !== undefined && isAscii(this.buf, start, end)) return this.text.slice(start, end);
+    return this.buf.toString('utf8', start, end);
   }
 
   hash(): string {
@@ -166,6 +170,11 @@ class Reader {
     const rest = this.str();
     return shared === 0 ? rest : prev.slice(0, shared) + rest;
   }
+}
+
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return false;
+  return true;
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -307,6 +316,7 @@ export function decodeNode(bytes: Uint8Array, id: TreeId, detail: NodeDetail = '
       // A listing converts the leaf to hex once and takes each hash as a slice of that (one
       // conversion per leaf, not one per file); the slices keep it alive only while the listing does.
       const hex = detail === 'listing' ? buf.toString('hex') : undefined;
+      if (detail === 'listing') r.text = buf.toString('latin1'); // keys are cut from it; the entries die with the listing's batch
       for (let i = 0; i < count; i++) {
         const path = r.key(prev);
         prev = path;

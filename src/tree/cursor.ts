@@ -40,6 +40,9 @@ const READ_AHEAD_MAX = 32;
  * Walks the entries of one tree in key order; `seek` jumps in O(log n) node
  * loads. Walking on, it reads the next siblings ahead (a bounded window, in one
  * read when the loader has `many`), so a long walk does not wait for each leaf.
+ * Each level keeps its own read-ahead: stepping from one leaf's parent to the
+ * next must not throw away the leaves read ahead, nor read ahead siblings of
+ * the parent only to drop them at the next leaf.
  */
 export class TreeCursor {
   private readonly load: NodeLoader;
@@ -47,12 +50,8 @@ export class TreeCursor {
   private entries: readonly FileEntry[] = [];
   private i = 0;
   private done = true;
-  /** Children of `aheadParent` read ahead, up to index `aheadEnd` (exclusive). */
-  private readonly ahead = new Map<TreeId, Promise<TreeNode>>();
-  private aheadParent: InternalNode | undefined;
-  private aheadEnd = 0;
-  private window = READ_AHEAD_FIRST;
-  private lastRead = 0;
+  /** The read-ahead of each level's children, by the parent's level. */
+  private ahead: ReadAhead[] = [];
   private walked = 0;
 
   constructor(loader: NodeLoader, private readonly root: TreeId) {
@@ -62,9 +61,7 @@ export class TreeCursor {
   /** Positions the cursor at the first entry whose path is ≥ key (> key when `exclusive`). */
   async seek(key: string, exclusive = false): Promise<void> {
     this.stack = [];
-    this.ahead.clear();
-    this.aheadParent = undefined;
-    this.window = READ_AHEAD_FIRST;
+    this.ahead = [];
     this.walked = 0;
     this.done = false;
     let node = await this.load(this.root);
@@ -123,27 +120,47 @@ export class TreeCursor {
     this.i = 0;
   }
 
-  /** Child `i` of `parent`, walking forward: from the read-ahead, which it tops up once half used. */
+  /** Child `i` of `parent`, walking forward: from the read-ahead of the parent's level. */
   private child(parent: InternalNode, i: number): Promise<TreeNode> {
+    if (!this.load.many || ++this.walked <= WALK_ALONE) return this.load(parent.children[i]!.id);
+    return (this.ahead[parent.level] ??= new ReadAhead(this.load)).take(parent, i);
+  }
+}
+
+/**
+ * Children of one parent read ahead of a forward walk, a window at a time
+ * (doubling up to READ_AHEAD_MAX), topped up once half used. A walk that
+ * moves to another parent at this level, or jumps, starts a new window.
+ */
+class ReadAhead {
+  private readonly nodes = new Map<TreeId, Promise<TreeNode>>();
+  private parent: InternalNode | undefined;
+  /** Children of `parent` read ahead up to this index (exclusive). */
+  private end = 0;
+  private window = READ_AHEAD_FIRST;
+  private lastRead = 0;
+
+  constructor(private readonly load: NodeLoader) {}
+
+  take(parent: InternalNode, i: number): Promise<TreeNode> {
     const id = parent.children[i]!.id;
-    if (!this.load.many || ++this.walked <= WALK_ALONE) return this.load(id);
-    if (parent !== this.aheadParent || i >= this.aheadEnd) {
-      this.ahead.clear();
-      this.aheadParent = parent;
-      this.aheadEnd = i;
-      this.readAhead();
-    } else if (this.aheadEnd - i <= this.lastRead / 2) this.readAhead();
-    const node = this.ahead.get(id) ?? this.load(id);
-    this.ahead.delete(id);
+    if (parent !== this.parent || i >= this.end) {
+      this.nodes.clear();
+      this.parent = parent;
+      this.end = i;
+      this.read();
+    } else if (this.end - i <= this.lastRead / 2) this.read();
+    const node = this.nodes.get(id) ?? this.load(id);
+    this.nodes.delete(id);
     return node;
   }
 
-  private readAhead(): void {
-    const children = this.aheadParent!.children;
-    const from = this.aheadEnd;
+  private read(): void {
+    const children = this.parent!.children;
+    const from = this.end;
     const to = Math.min(children.length, from + this.window);
     if (from >= to) return;
-    this.aheadEnd = to;
+    this.end = to;
     this.lastRead = to - from;
     this.window = Math.min(this.window * 2, READ_AHEAD_MAX);
     const ids = children.slice(from, to).map((c) => c.id);
@@ -151,7 +168,7 @@ export class TreeCursor {
     ids.forEach((id, k) => {
       const node = all.then((nodes) => nodes[k]!, () => this.load(id)); // a failed read: each node alone, with its own error
       node.catch(() => undefined); // seen when taken; one never taken is no unhandled rejection
-      this.ahead.set(id, node);
+      this.nodes.set(id, node);
     });
   }
 }

@@ -49,6 +49,25 @@ describe('read-ahead', () => {
     expect((await collect(plain.listDirBatches(again, '/flat', { after: name(2999) }))).map((i) => i.path)).toEqual(paths.slice(3000));
   });
 
+  it('reads each node of a three-level tree once in a whole listing', async () => {
+    // ~470 leaves under several leaf parents: stepping from one parent to the next once read
+    // ahead (and dropped) that parent's siblings each time, and dropped the leaves read ahead
+    const many = Array.from({ length: 30_000 }, (_, i) => `/m/f${String(i).padStart(6, '0')}`);
+    const blobs = new MemoryBlobs();
+    const root = await new FileTree(blobs).build(many.map((p) => fakeEntry(p)));
+    const requested: string[] = [];
+    const counted = Object.assign(Object.create(blobs) as MemoryBlobs, {
+      get: (id: string) => (requested.push(id), blobs.get(id)),
+      getMany: (ids: readonly string[]) => (requested.push(...ids), Promise.all(ids.map((id) => blobs.get(id)))),
+    });
+    const levels = new Set([...blobs.raw].map(([id, bytes]) => decodeNode(bytes, id).level));
+    expect(levels.size).toBeGreaterThanOrEqual(3);
+    const listed = await collect(new FileTree(counted).listDirBatches(root, '/m'));
+    expect(listed.map((i) => i.path)).toEqual(many);
+    expect(requested.length).toBe(new Set(requested).size);
+    expect(requested.length).toBe(blobs.raw.size);
+  });
+
   it('fails a walk that reaches a node it cannot read, and not one that stops before it', async () => {
     const blobs = new MemoryBlobs();
     const tree = new FileTree(blobs, { cacheNodes: 0 });
