@@ -15,16 +15,10 @@ const WASM_PAGE = 64 * 1024;
 
 const aligned = new WeakSet<ArrayBufferLike>();
 
-/**
- * `size` bytes of zeroed, page-aligned shared memory; unshared with `shared`
- * false (a pack buffer that chunks are copied into out of shared memory: V8
- * copies into shared memory byte by byte where the addresses disagree modulo 8,
- * see shared-copy.ts). The memory past `size` up to a whole 64 KiB page is the
- * view's buffer too.
- */
-export function alignedBytes(size: number, shared = true): Uint8Array {
+/** `size` bytes of zeroed, page-aligned shared memory. */
+export function alignedBytes(size: number): Uint8Array {
   const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   aligned.add(memory.buffer);
   return new Uint8Array(memory.buffer, 0, size);
 }

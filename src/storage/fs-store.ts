@@ -9,8 +9,7 @@
 //
 // Durability: put streams into ROOT/.tmp/<pid>.<random>, fsyncs it, renames it
 // into place and fsyncs the directory, so after a crash a key holds either the
-// old or the new object. Large bodies in page-aligned memory are written with
-// direct I/O (direct-write.ts). Temp files of dead processes are removed on open.
+// old or the new object. Temp files of dead processes are removed on open.
 // Empty directories left by deletes are kept (harmless, and removing them
 // would race with concurrent puts).
 import { randomBytes } from 'node:crypto';
@@ -18,7 +17,6 @@ import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidObjectKey, ObjectNotFound, StorageRejected, StorageUnavailable } from '../errors/index.js';
-import { wantsDirect, writeDirect } from './direct-write.js';
 import { checkObjectKey, checkRange, compareKeys, pageLimit } from './object-key.js';
 import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
 
@@ -93,9 +91,7 @@ export class FsStore implements ObjectStore {
     let placed = false;
     try {
       if (body instanceof Uint8Array) {
-        // Page-aligned bodies (pack buffers) bypass the page cache (direct-write.ts); the fsync below covers them.
-        const direct = wantsDirect(body) && (await guard('put', key, () => writeDirect(tmp, body)));
-        if (!direct) await writeAll(handle, body, key);
+        await writeAll(handle, body, key);
       } else {
         for await (const chunk of body) await writeAll(handle, chunk, key); // errors of `body` propagate unchanged
       }

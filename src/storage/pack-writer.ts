@@ -7,10 +7,7 @@
 //
 // Buffers are reused once their pack is written, which assumes (as every
 // ObjectStore here does) that put() keeps no reference to its body after it
-// resolves. A full-size buffer is page-aligned memory with room for the
-// trailer after the entries, so a pack is put as one contiguous body that a
-// local store writes with direct I/O, bypassing the page cache
-// (direct-write.ts).
+// resolves.
 //
 // Up to four packs are written at once: on a local disk every put ends in an
 // fsync (twice per pack: the pack, then its index), whose latency rather than
@@ -24,7 +21,6 @@
 // (the open one plus `maxInFlight` being written) and a crash loses little
 // unfinished work. Reads fetch single entries by range, so pack size does not
 // affect read cost.
-import { alignedAt, alignedBytes, PAGE_ALIGN } from './aligned-memory.js';
 import type { ChunkRef } from './content.js';
 import type { ObjectStore } from './object-store.js';
 import { SharedCopier } from './shared-copy.js';
@@ -32,8 +28,6 @@ import { encodePackIndex, encodePackTrailer, newPackId, packIndexKey, packKey, t
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const FIRST_BUFFER = 1024 * 1024;
-/** Room past a full pack buffer's entries for its trailer (41 bytes an entry: about 3,000 entries). */
-const TRAILER_ROOM = 128 * 1024;
 
 export interface PackWriterOptions {
   /** Seal a pack before it would grow past this many bytes. */
@@ -67,8 +61,6 @@ export interface PackWriterStats {
 export class PackWriter {
   readonly stats: PackWriterStats = { packs: 0, objects: 0, bytes: 0, entryBytes: 0 };
   private readonly packSize: number;
-  /** Bytes of a full-size buffer: the pack size and TRAILER_ROOM. */
-  private readonly fullSize: number;
   private readonly maxInFlight: number;
   private readonly newId: () => string;
   private readonly onDurable?: PackWriterOptions['onDurable'];
@@ -89,7 +81,6 @@ export class PackWriter {
 
   constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
     this.packSize = options.packSize ?? DEFAULT_PACK_SIZE;
-    this.fullSize = this.packSize + TRAILER_ROOM;
     this.maxInFlight = options.maxInFlight ?? 4;
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
@@ -141,7 +132,7 @@ export class PackWriter {
     this.entries = [];
     const write = this.write(id, body, entries).then(
       () => {
-        if (body.buffer.byteLength >= this.fullSize && alignedAt(body, PAGE_ALIGN) && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
+        if (body.buffer.byteLength === this.packSize && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
       },
       (err: unknown) => {
         this.failure ??= err;
@@ -154,7 +145,7 @@ export class PackWriter {
   private async write(id: string, body: Uint8Array, entries: PackEntry[]): Promise<void> {
     const index = encodePackIndex(entries);
     const trailer = encodePackTrailer(index);
-    await this.store.put(packKey(id), withTrailer(body, trailer));
+    await this.store.put(packKey(id), parts(body, trailer));
     await this.store.put(packIndexKey(id), index);
     this.stats.packs++;
     this.stats.objects += 2;
@@ -173,8 +164,7 @@ export class PackWriter {
       // doubling (a copy per step), so that it can be reused once written (an S3 part, one session each,
       // grew 1, 2, 4, 8 MiB of fresh memory every time). Untouched pages of it cost nothing.
       const small = need <= FIRST_BUFFER && this.lastCapacity <= FIRST_BUFFER;
-      if (small) grown = Buffer.allocUnsafe(Math.max(Math.min(FIRST_BUFFER, this.packSize), need));
-      else grown = need <= this.packSize ? alignedBytes(this.fullSize, false) : Buffer.allocUnsafe(need);
+      grown = Buffer.allocUnsafe(Math.max(small ? Math.min(FIRST_BUFFER, this.packSize) : this.packSize, need));
     }
     grown.set(this.buf.subarray(0, this.used));
     this.buf = grown;
@@ -185,19 +175,7 @@ export class PackWriter {
   }
 }
 
-/**
- * A pack's bytes: one contiguous body when its buffer has room for the trailer
- * after the entries (a full-size buffer, see reserve()), else a stream of its
- * parts, so the entries are not copied to append the trailer.
- */
-function withTrailer(body: Uint8Array, trailer: Uint8Array): Uint8Array | AsyncIterable<Uint8Array> {
-  if (!alignedAt(body, PAGE_ALIGN) || body.byteOffset + body.length + trailer.length > body.buffer.byteLength) return parts(body, trailer);
-  const whole = new Uint8Array(body.buffer, body.byteOffset, body.length + trailer.length);
-  whole.set(trailer, body.length);
-  return whole;
-}
-
-/** A pack's bytes as a stream of its parts. */
+/** A pack's bytes as a stream of its parts, so the entries are not copied to append the trailer. */
 async function* parts(...chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
   yield* chunks;
 }
