@@ -37,6 +37,34 @@ describe.each([
     expect(r1).toEqual([sha(a.subarray(10, 1010)), sha(new Uint8Array(0))]);
     expect(r2).toEqual([sha(Buffer.concat([a, b])), sha(new Uint8Array(0))]);
   });
+
+  it('gives chunk and file results back interleaved as asked, over many batches at once', async () => {
+    // s1 is a large file (its hash on a thread of its own in the worker hasher), s2 a small one.
+    const buf = buffer(3_000_000);
+    const batches = Array.from({ length: 6 }, (_, b) => {
+      const s1 = hasher.newStream();
+      const s2 = hasher.newStream();
+      const at = b * 200_000;
+      const ops: HashOp[] = [
+        { kind: 'chunk', offset: at, length: 70_000 },
+        { kind: 'update', stream: s1, offset: at, length: 1_500_000 },
+        { kind: 'digest', stream: s1 },
+        { kind: 'chunk', offset: at + 1, length: 3 },
+        { kind: 'update', stream: s2, offset: at + 2, length: 90_000 },
+        { kind: 'chunk', offset: at + 5, length: 100_000 },
+        { kind: 'digest', stream: s2 },
+      ];
+      const want = [sha(buf.subarray(at, at + 70_000)), sha(buf.subarray(at, at + 1_500_000)), sha(buf.subarray(at + 1, at + 4)), sha(buf.subarray(at + 5, at + 100_005)), sha(buf.subarray(at + 2, at + 90_002))];
+      return { ops, want };
+    });
+    const got = await Promise.all(batches.map(({ ops }) => hasher.run(buf, ops)));
+    expect(got).toEqual(batches.map(({ want }) => want));
+    // A large file fed across batches: its hash stays on the thread it started on.
+    const big = hasher.newStream();
+    const parts = [hasher.run(buf, [{ kind: 'update', stream: big, offset: 0, length: 1_200_000 }, { kind: 'chunk', offset: 9, length: 9 }])];
+    parts.push(hasher.run(buf, [{ kind: 'update', stream: big, offset: 1_200_000, length: 1_800_000 }, { kind: 'digest', stream: big }]));
+    expect(await Promise.all(parts)).toEqual([[sha(buf.subarray(9, 18))], [sha(buf)]]);
+  });
 });
 
 describe('worker hasher', () => {

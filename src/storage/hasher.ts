@@ -1,8 +1,9 @@
 // sha256 hashing for the write path, on this thread or on a worker thread.
 // Writing needs two sha256 passes over every byte (each chunk's hash and the
 // whole file's content hash) besides the chunk scan; one core cannot do all
-// three at the speed of a disk copy, so `WorkerHasher` moves both hash passes
-// to a second thread that reads the bytes from shared memory (no copies).
+// three at the speed of a disk copy, so `WorkerHasher` moves the hash passes
+// to worker threads (a large file's two passes to two threads) that read the
+// bytes from shared memory (no copies).
 //
 // A batch is a list of operations over one buffer, run in order; results come
 // back in order, one per `chunk` or `digest` operation. Batches also run in
@@ -116,19 +117,26 @@ interface Pending {
 /** Batches at most this large that need no hash state from earlier batches run inline: a thread round trip costs more. */
 const INLINE_BYTES = 64 * 1024;
 
+/** A file whose first batch feeds its hash this many bytes or more has its hash on a thread of its own. */
+const LARGE_FILE_BYTES = 1024 * 1024;
+
 /**
- * Hashes on one worker thread, reading buffers in shared memory. Small
- * self-contained batches (every file hash they feed also finishes in them,
- * like a small file written on its own) are hashed inline instead, since a
- * round trip to the thread costs more than hashing a few KiB.
+ * Hashes on worker threads, reading buffers in shared memory. The `chunk`
+ * operations (each chunk's sha256; a read's verification) run on one thread.
+ * A large file's running hash (`update`/`digest`) runs on a second thread,
+ * so the two passes over its bytes use both cores at once and verification
+ * never waits behind it; small files' hashes stay with the chunks (the second
+ * thread, ~10 MB, starts only for a large file). Small self-contained batches
+ * (every file hash they feed also finishes in them, like a small file
+ * written on its own) are hashed inline instead, since a round trip to a
+ * thread costs more than hashing a few KiB.
  */
 export class WorkerHasher implements Hasher {
-  private worker?: Worker;
-  private readonly pending: Pending[] = [];
+  private readonly chunks = new HashThread();
+  private readonly files = new HashThread();
   private nextStream = 1;
-  private failure?: Error;
-  /** Streams with hash state on the worker. */
-  private readonly remote = new Set<number>();
+  /** Streams with hash state on a thread, and which one. */
+  private readonly remote = new Map<number, HashThread>();
   private readonly local = new Map<number, Hash>();
 
   newStream(): number {
@@ -136,18 +144,31 @@ export class WorkerHasher implements Hasher {
   }
 
   run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]> {
-    if (this.failure) return Promise.reject(this.failure);
+    const failure = this.chunks.failure ?? this.files.failure;
+    if (failure) return Promise.reject(failure);
     if (!(buf.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('WorkerHasher needs a buffer in a SharedArrayBuffer'));
     if (this.selfContained(ops)) return Promise.resolve(runOps(buf, encodeOps(ops), this.local, createHash, oneShotHash as OneShot));
-    for (const op of ops) {
-      if (op.kind === 'update') this.remote.add(op.stream);
-      else if (op.kind === 'digest') this.remote.delete(op.stream);
-    }
-    const worker = this.start();
-    return new Promise<string[]>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      if (this.pending.length === 1) worker.ref();
-      worker.postMessage({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops: encodeOps(ops) });
+    // Streams new to the threads go where their bytes in this batch say (see LARGE_FILE_BYTES).
+    const fed = new Map<number, number>();
+    for (const op of ops) if (op.kind === 'update' && !this.remote.has(op.stream)) fed.set(op.stream, (fed.get(op.stream) ?? 0) + op.length);
+    for (const [stream, bytes] of fed) this.remote.set(stream, bytes >= LARGE_FILE_BYTES ? this.files : this.chunks);
+    const threadOf = (op: HashOp): HashThread => (op.kind === 'chunk' ? this.chunks : (this.remote.get(op.stream) ?? this.chunks));
+    const threads = ops.map(threadOf);
+    for (const op of ops) if (op.kind === 'digest') this.remote.delete(op.stream);
+    const none = Promise.resolve<string[]>([]);
+    const onFiles = ops.filter((_, i) => threads[i] === this.files);
+    const onChunks = ops.filter((_, i) => threads[i] === this.chunks);
+    const fromChunks = onChunks.length > 0 ? this.chunks.run(buf, encodeOps(onChunks)) : none;
+    const fromFiles = onFiles.length > 0 ? this.files.run(buf, encodeOps(onFiles)) : none;
+    return Promise.all([fromChunks, fromFiles]).then(([c, f]) => {
+      // Back in the order of `ops`: one result per chunk and per digest.
+      const out: string[] = [];
+      let ci = 0;
+      let fi = 0;
+      ops.forEach((op, i) => {
+        if (op.kind !== 'update') out.push(threads[i] === this.files ? f[fi++]! : c[ci++]!);
+      });
+      return out;
     });
   }
 
@@ -168,6 +189,27 @@ export class WorkerHasher implements Hasher {
       }
     }
     return open.size === 0;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.chunks.close(), this.files.close()]);
+  }
+}
+
+/** One worker thread running batches in the order they were posted; started on first use, unref'd while idle. */
+class HashThread {
+  failure?: Error;
+  private worker?: Worker;
+  private readonly pending: Pending[] = [];
+
+  run(buf: Uint8Array, ops: Float64Array): Promise<string[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const worker = this.start();
+    return new Promise<string[]>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      if (this.pending.length === 1) worker.ref();
+      worker.postMessage({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops });
+    });
   }
 
   async close(): Promise<void> {

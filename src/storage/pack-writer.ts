@@ -23,6 +23,7 @@
 // affect read cost.
 import type { ChunkRef } from './content.js';
 import type { ObjectStore } from './object-store.js';
+import { SharedCopier } from './shared-copy.js';
 import { encodePackIndex, encodePackTrailer, newPackId, packIndexKey, packKey, type EntryKind, type PackEntry } from './pack-format.js';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
@@ -75,6 +76,8 @@ export class PackWriter {
   private readonly spare: Uint8Array[];
   private readonly keepSpare: number;
   private failure: unknown;
+  /** Entries come from shared slab memory: copied through a stage where a plain copy would go byte by byte. */
+  private readonly copier = new SharedCopier();
 
   constructor(private readonly store: ObjectStore, options: PackWriterOptions = {}) {
     this.packSize = options.packSize ?? DEFAULT_PACK_SIZE;
@@ -96,7 +99,7 @@ export class PackWriter {
     if (this.used > 0 && this.used + bytes.length > this.packSize) this.seal();
     if (this.used === 0) this.id = this.newId();
     this.reserve(bytes.length);
-    this.buf.set(bytes, this.used);
+    this.copier.copy(this.buf, this.used, bytes);
     const ref: ChunkRef = { hash, pack: this.id, offset: this.used, size: bytes.length };
     this.entries.push({ kind, key, ref });
     this.used += bytes.length;
