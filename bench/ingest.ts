@@ -129,7 +129,7 @@ try {
   console.log('each of put, get and cp + sync started right after a copy of the same size was removed (equal page-cache conditions; see bench/ingest.ts)');
   console.log(`CLI and daemon on this machine: ${LOCAL ? 'files handed over by path (the local fast path)' : 'bytes over gRPC (TUSK_LOCAL_TRANSFER=false)'}`);
   console.log(`packs read by get: ${COLD_PACKS ? 'from the disk (dropped from the page cache first: --packs cold)' : 'still in the page cache from the put'}`);
-  console.log(`runs: ${RUNS} (median shown); ratio = tusk put MB/s / cp MB/s (target >= 0.8); ratio_sync against cp + sync`);
+  console.log(`runs: ${RUNS} (median shown); ratio = tusk MB/s / cp MB/s, ratio_sync = tusk MB/s / cp + sync MB/s (targets: put ratio_sync >= 0.6, get ratio_sync >= 0.8)`);
   const t = mbps(median(put));
   console.log(
     `ingest: mib=${MIB} tusk_mbps=${t.toFixed(0)} cp_mbps=${mbps(median(cp)).toFixed(0)} cp_sync_mbps=${mbps(median(cpSync)).toFixed(0)} get_mbps=${mbps(median(get)).toFixed(0)} ratio=${(t / mbps(median(cp))).toFixed(2)} ratio_sync=${(t / mbps(median(cpSync))).toFixed(2)} get_ratio=${(mbps(median(get)) / mbps(median(cp))).toFixed(2)} get_ratio_sync=${(mbps(median(get)) / mbps(median(cpSync))).toFixed(2)} put_cpu_s_per_gib=${perGiB(putCpu)} get_cpu_s_per_gib=${perGiB(getCpu)} cp_cpu_s_per_gib=${perGiB(cpCpu)} load=${loads[0]}`,
