@@ -185,11 +185,10 @@ export class WorkerClient {
     const res = await unary<NextTasksResponse>((cb) => this.worker.nextTasks({ pipeline, worker, max, waitMs, knownVersion }, cb));
     return res.spec ? { ...res, spec: checkWorkerSpec(res.spec) } : res;
   }
-  /** Says the worker is about to run the code of a leased datum (only such datums count a try if the worker is lost). */
-  async started(pipeline: string, worker: string, job: string, datum: string): Promise<void> {
-    await unary((cb) => this.worker.started({ pipeline, worker, job, datum }, cb));
-  }
-  /** Started for many datums over one stream (started-stream.ts): what a worker uses instead of started(). */
+  /**
+   * Says, datum by datum, that the worker is about to run a leased datum's code (only such datums count a
+   * try if the worker is lost): over one stream, a unary call each against an older daemon (started-stream.ts).
+   */
   startedStream(pipeline: string, worker: string): StartedStream {
     return new StartedStream(this.worker, pipeline, worker);
   }

@@ -54,9 +54,9 @@ export class Jobs {
    * below the repo on that branch: each pipeline reads its inputs at `exp` where that branch
    * exists, else at the branch its spec names, and writes to `<output repo>@exp`.
    */
-  async onUserCommit(commit: CommitRecord): Promise<void> {
-    // One read of the pipelines for both views (every commit of an S3 sync comes through here).
-    const pipelines = await this.ctx.store.listPipelines();
+  async onUserCommit(commit: CommitRecord, listed?: readonly PipelineRecord[]): Promise<void> {
+    // One read of the pipelines for both views (`listed`: the caller's read of them for this commit).
+    const pipelines = listed ?? (await this.ctx.store.listPipelines());
     if (pipelines.length === 0) return;
     const nodes = await this.nodes(undefined, pipelines);
     const named = nodes.some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));

@@ -50,11 +50,13 @@ export class Pps {
   private readonly onCommit = async (commit: CommitRecord): Promise<void> => {
     if (commit.origin !== 'user') return;
     const deferred = openDeferred(this.ctx.deferred.getStore());
-    // Without a pipeline no commit starts anything (a transaction's commits wait: it may create one).
-    if (!deferred && (await this.ctx.store.listPipelines()).length === 0) return;
-    if (await this.onlyFeedsTriggers(commit)) return;
+    // One read of the pipelines for this commit (every PUT of an S3 sync comes through here). Without a
+    // pipeline no commit starts anything; a transaction's commits wait, as it may still create one.
+    const pipelines = deferred ? undefined : await this.ctx.store.listPipelines();
+    if (pipelines?.length === 0) return;
+    if (await this.onlyFeedsTriggers(commit, pipelines)) return;
     if (deferred) return void deferred.commits.push({ repo: commit.repo, branch: commit.branch, id: commit.id });
-    await this.jobs.onUserCommit(commit).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
+    await this.jobs.onUserCommit(commit, pipelines).catch((err) => this.ctx.deps.log('error', 'trigger_failed', { repo: commit.repo, commit: commit.id, message: (err as Error).message }));
   };
 
   constructor(deps: PpsDeps) {
@@ -90,13 +92,13 @@ export class Pps {
    * (`staging` under `master --trigger staging`) runs nothing itself, not even an
    * experiment: the trigger decides when the data moves on.
    */
-  private async onlyFeedsTriggers(commit: CommitRecord): Promise<boolean> {
+  private async onlyFeedsTriggers(commit: CommitRecord, pipelines?: readonly PipelineRecord[]): Promise<boolean> {
     const branches = await this.ctx.pfs.branches.list(commit.repo).catch((err: unknown) => {
       if (err instanceof RepoNotFound) return []; // deleted meanwhile: no branch of it has a trigger
       throw err;
     });
     if (!branches.some((b) => b.trigger?.branch === commit.branch)) return false;
-    return !(await this.jobs.nodes()).some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
+    return !(await this.jobs.nodes(undefined, pipelines)).some((n) => n.inputs.some((i) => i.repo === commit.repo && i.branch === commit.branch));
   }
 
   async start(): Promise<void> {
