@@ -66,6 +66,7 @@ export const putObject: Operation = async (deps, r) => {
   } finally {
     upload.abandon();
   }
+  // x-tusk-sha256 carries the content hash (the sha256 of the bytes only under 1 MiB; the name is older than that rule).
   sendEmpty(r.res, 200, { etag: `"${md5.toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
 
