@@ -529,10 +529,10 @@ export class WriteSession {
       if (f.failed) continue;
       const size = f.end - f.start;
       const content: FileContent = { size, hash: isByteHash(size) ? f.hash : largeFileHash(size, f.refs) };
-      if (this.options.hashOnly) {
-        // only the hash was asked for
-      } else if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
-      else content.indirect = await this.storeRefLists(f.refs);
+      if (!this.options.hashOnly) {
+        if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
+        else content.indirect = await this.storeRefLists(f.refs);
+      }
       this.counts.files++;
       f.resolve({ content, sha256: f.byteHash ? f.hash : '' });
     }
