@@ -133,11 +133,11 @@ export class ContentStore {
       ...(largeFile !== undefined ? { largeFile } : {}),
       index: this.writerIndex,
       hasher: this.hashing(),
+      firstPackBuffers: this.firstPackBuffers,
       chunking: this.options.chunking,
       packSize: this.options.packSize,
       slabPools: this.slabPools,
       packBuffers: this.packBuffers,
-      firstPackBuffers: this.firstPackBuffers,
     });
   }
 
