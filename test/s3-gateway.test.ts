@@ -31,6 +31,7 @@ import {
 import type { DaemonHandle } from './helpers/daemon.js';
 import { tusk } from './helpers/tusk-cli.js';
 import { bytes, closeClients, commitCount, headCommit, endpointOf, presignedUrl, s3Error, sdkClient, sha256, signedFetch, startGatewayDaemon } from './helpers/s3-gateway.js';
+import { contentHash } from './helpers/content-hash.js';
 
 let d: DaemonHandle;
 let s3: S3Client;
@@ -249,7 +250,8 @@ describe('multipart uploads', () => {
     expect(etags[0]).toBe(`"${createHash('md5').update(part1).digest('hex')}"`);
     const partMd5s = Buffer.concat([part1, part2, part3].map((p) => createHash('md5').update(p).digest()));
     expect(done.ETag).toBe(`"${createHash('md5').update(partMd5s).digest('hex')}-3"`);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin' }))).ETag).toBe(`"${sha256(whole)}"`);
+    // The content hash of 1 MiB or more is made from the chunks the bytes are cut into on their own, not the parts' chunks.
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin' }))).ETag).toBe(`"${contentHash(whole)}"`);
     expect(await commitCount(d, 'sdk')).toBe(before + 1);
     const got = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin' })));
     expect(got.length).toBe(whole.length);
@@ -269,7 +271,7 @@ describe('multipart uploads', () => {
       const out = await s3.send(new UploadPartCopyCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin', UploadId, PartNumber: i + 1, CopySource: 'master.sdk/mp/joined.bin', CopySourceRange }));
       Parts.push({ PartNumber: i + 1, ETag: out.CopyPartResult!.ETag });
     }
-    expect(Parts[0]!.ETag).toBe(`"${sha256(whole.subarray(0, cut))}"`);
+    expect(Parts[0]!.ETag).toBe(`"${contentHash(whole.subarray(0, cut))}"`);
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin', UploadId, MultipartUpload: { Parts } }));
     const got = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin' })));
     expect(sha256(got)).toBe(sha256(whole));
@@ -342,6 +344,19 @@ describe('bad input', () => {
     expect(await s3Error(stale)).toMatchObject({ status: 403, code: 'RequestTimeTooSkewed' });
     const lying = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying.txt', body: 'the real body', headers: { 'x-amz-content-sha256': sha256('another body') } });
     expect(await s3Error(lying)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
+    // From 1 MiB on the content hash is not the sha256 of the bytes: those are checked as they stream in, a PUT's and a part's.
+    for (const size of [1024 * 1024, 1024 * 1024 + 1]) {
+      const big = bytes(size, 31);
+      const lie = await signedFetch(d, { method: 'PUT', path: `/master.sdk/lying-${size}.bin`, body: big, headers: { 'x-amz-content-sha256': sha256(bytes(size, 32)) } });
+      expect(await s3Error(lie)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
+    }
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin' }));
+    const part = bytes(5 * 1024 * 1024, 33);
+    const lyingPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(bytes(5 * 1024 * 1024, 34)) } });
+    expect(await s3Error(lyingPart)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
+    const honestPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(part) } });
+    expect(honestPart.status).toBe(200);
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin', UploadId }));
     const anonymous = await fetch(`${endpointOf(d)}/master.sdk/anon.txt`, { method: 'PUT', body: 'x' });
     expect(await s3Error(anonymous)).toMatchObject({ status: 403, code: 'AccessDenied' });
     const v2 = await fetch(`${endpointOf(d)}/master.sdk/v2.txt`, { method: 'PUT', body: 'x', headers: { authorization: 'AWS AKIDTUSKGATEWAYTEST:c2lnbmF0dXJl', date: new Date().toUTCString() } });

@@ -17,7 +17,7 @@ import { FileReader, type ReadRange, type ReusedPieces } from './file-reader.js'
 import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
-import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession } from './file-writer.js';
+import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession, type WriteSessionOptions } from './file-writer.js';
 import { SlabPools } from './slab-pool.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
@@ -31,8 +31,6 @@ import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 const READ_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Groups read ahead of the consumer. */
 const READ_AHEAD = 4;
-/** Slab of bytes handed to the hash thread at a time by hashOf (two alternate). */
-const HASH_SLAB = 4 * 1024 * 1024;
 
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
@@ -130,8 +128,11 @@ export class ContentStore {
   }
 
   private session(largeFile?: number): WriteSession {
-    return new WriteSession(this.objects, {
-      ...(largeFile !== undefined ? { largeFile } : {}),
+    return new WriteSession(this.objects, { ...(largeFile !== undefined ? { largeFile } : {}), ...this.sessionOptions() });
+  }
+
+  private sessionOptions(): WriteSessionOptions {
+    return {
       index: this.writerIndex,
       hasher: this.hashing(),
       firstPackBuffers: this.firstPackBuffers,
@@ -139,7 +140,7 @@ export class ContentStore {
       packSize: this.options.packSize,
       slabPools: this.slabPools,
       packBuffers: this.packBuffers,
-    });
+    };
   }
 
   /** Streams a file's bytes (or a range of them); see FileReader.read for the errors. */
@@ -164,41 +165,22 @@ export class ContentStore {
   }
 
   /**
-   * The sha256 of a stored file's bytes, read back (each chunk verified, as every read is) and
-   * hashed on the hash thread while the next bytes are read, so the two passes use two cores:
-   * for a file made of stored pieces (a completed multipart upload), whose content hash needs its bytes.
+   * The content hash of a stored file's bytes, read back (each chunk verified, as every read is)
+   * and hashed as a write of them would hash them: for a file made of stored pieces (a completed
+   * multipart upload), whose content hash needs its bytes cut into chunks of its own (content.ts).
+   * Nothing is stored.
    */
   async hashOf(content: FileContent): Promise<string> {
-    const hasher = this.hashing();
-    const stream = hasher.newStream();
-    const slabs = [new Uint8Array(new SharedArrayBuffer(HASH_SLAB)), new Uint8Array(new SharedArrayBuffer(HASH_SLAB))];
-    let slab = 0;
-    let used = 0;
-    // The batch hashing the other slab: it must be done before that slab is filled again.
-    let running: Promise<unknown> = Promise.resolve();
+    const session = new WriteSession(this.objects, { ...this.sessionOptions(), hashOnly: true });
+    const hashed = session.writeFile(this.read(content));
+    hashed.catch(() => undefined); // observed below
     try {
-      for await (const piece of this.read(content)) {
-        for (let at = 0; at < piece.length; ) {
-          const n = Math.min(piece.length - at, HASH_SLAB - used);
-          slabs[slab]!.set(piece.subarray(at, at + n), used);
-          used += n;
-          at += n;
-          if (used === HASH_SLAB) {
-            await running;
-            running = hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }]);
-            slab ^= 1;
-            used = 0;
-          }
-        }
-      }
-      await running;
+      await session.close();
     } catch (err) {
-      await running.catch(() => undefined);
-      await hasher.run(slabs[slab]!, [{ kind: 'digest', stream }]).catch(() => undefined); // drops the stream's state
+      await hashed.catch(() => undefined);
       throw err;
     }
-    const [hex] = await hasher.run(slabs[slab]!, [{ kind: 'update', stream, offset: 0, length: used }, { kind: 'digest', stream }]);
-    return hex!;
+    return (await hashed).hash;
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */

@@ -9,6 +9,7 @@ import { InlineHasher, WorkerHasher } from './hasher.js';
 import { MemoryStore } from './memory-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
 import { decodeRefs } from './ref-codec.js';
+import { contentHash } from '../../test/helpers/content-hash.js';
 
 function bytes(seed: number, n: number): Buffer {
   const key = Buffer.alloc(16);
@@ -158,5 +159,33 @@ describe('write session reading a file into its own memory', () => {
     const parts: Uint8Array[] = [];
     for await (const part of new FileReader(objects, new PackedBlobStore(objects, index)).read(c)) parts.push(part);
     expect(Buffer.compare(Buffer.concat(parts), data.subarray(0, 9000))).toBe(0);
+  });
+});
+
+describe('content hashes of large files', () => {
+  it('hashes a file of 1 MiB or more from its own chunks, the same however it arrives, and its bytes on request', async () => {
+    const sizes = [(1 << 20) - 1, 1 << 20, (1 << 20) + 5000];
+    for (const [i, size] of sizes.entries()) {
+      const data = bytes(100 + i, size);
+      const expected = contentHash(data, SMALL);
+      if (size < 1 << 20) expect(expected).toBe(sha(data));
+      const seen = new Set<string>();
+      for (const largeFile of [2048, 1]) {
+        const session = new WriteSession(new MemoryStore(), { index: new MemoryChunkIndex(), hasher: i === 1 ? worker : new InlineHasher(), chunking: SMALL, largeFile, slabSize: 8192, maxSlabs: 2 });
+        const before = session.writeFile(bytes(7, 3000 + i));
+        const iterated = session.writeFile(pieces(data, 777));
+        const filled = session.writeFileHashed(new FakeFile(data, 5000));
+        const whole = session.writeFile(data);
+        await session.close();
+        for (const c of [await iterated, (await filled).content, await whole]) seen.add(c.hash);
+        expect((await filled).sha256).toBe(sha(data));
+        expect((await before).hash).toBe(sha(bytes(7, 3000 + i)));
+      }
+      expect([...seen]).toEqual([expected]);
+    }
+  });
+
+  it('refuses a session that would not cut a file of 1 MiB on its own', () => {
+    expect(() => new WriteSession(new MemoryStore(), { index: new MemoryChunkIndex(), hasher: new InlineHasher(), largeFile: (1 << 20) + 1, slabSize: 8 << 20 })).toThrow(RangeError);
   });
 });

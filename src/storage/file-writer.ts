@@ -10,8 +10,10 @@
 // The bytes are copied once into a slab of shared WebAssembly memory (so a
 // source may reuse its buffer: each piece is copied before the next is asked
 // for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
-// and hashing (each chunk's sha256 and each file's sha256) runs in batches on
-// the Hasher while the scan goes on. Results are committed in stream order: a chunk already in
+// and hashing runs in batches on the Hasher while the scan goes on: each
+// chunk's sha256, and the sha256 of each file under TREE_HASH_MIN (a larger
+// file's content hash is made from its chunks' hashes, content.ts, so its
+// bytes are hashed once). Results are committed in stream order: a chunk already in
 // the index (or earlier in this session) is referenced, a new one is copied
 // into the open pack. A chunk never straddles two slabs: when a slab fills, the
 // unfinished chunk is carried over to the start of the next one.
@@ -26,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
-import { EMPTY_HASH, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import { chunkListHash, EMPTY_HASH, isByteHash, TREE_HASH_MIN, type ChunkRef, type DataRef, type FileContent } from './content.js';
 import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
@@ -79,6 +81,11 @@ export interface WriteSessionOptions {
   /** Size of a slab of the stream window, and how many may be in use at once. */
   slabSize?: number;
   maxSlabs?: number;
+  /**
+   * Only compute contents' hashes: chunks are neither stored nor looked up, and the contents'
+   * data references are not kept (ContentStore.hashOf: the content hash of bytes already stored).
+   */
+  hashOnly?: boolean;
   /** Where the session takes its slab memory from and gives it back to when idle (shared by a content store's sessions). */
   slabPools?: SlabPools;
   /** Written pack buffers to reuse, shared by a content store's sessions (see PackWriterOptions.spare). */
@@ -110,11 +117,20 @@ interface FileRecord {
   end: number;
   stream: number;
   mode: 'undecided' | 'small' | 'large';
+  /** Whether the sha256 of all its bytes is wanted, whatever its size (writeFileHashed). */
+  byteHash: boolean;
   hash?: string;
   refs: DataRef[];
   failed: boolean;
-  resolve(content: FileContent): void;
+  /** With the bytes' sha256 if byteHash, else ''. */
+  resolve(result: HashedContent): void;
   reject(err: unknown): void;
+}
+
+/** A file's content and the sha256 of its bytes (which is its content hash only under TREE_HASH_MIN). */
+export interface HashedContent {
+  content: FileContent;
+  sha256: string;
 }
 
 type Item = { start: number; end: number; file?: undefined } | { file: FileRecord };
@@ -157,6 +173,8 @@ export class WriteSession {
     this.largeFile = options.largeFile ?? chunking.maxSize;
     const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
+    // A file hashed from its chunks must be cut on its own (see content.ts).
+    if (this.largeFile > TREE_HASH_MIN) throw new RangeError(`largeFile must be at most TREE_HASH_MIN (${TREE_HASH_MIN})`);
     this.pools = options.slabPools ?? new SlabPools(slabSize, options.maxSlabs ?? DEFAULT_MAX_SLABS, 1);
     if (this.pools.slabSize !== slabSize) throw new RangeError('the slab pools hold slabs of another size');
     // The gear loop of whichever pool the session holds (the scanner is reset whenever the pool changes).
@@ -184,8 +202,20 @@ export class WriteSession {
    * fails (the session stays usable) or with the error that broke the session.
    */
   writeFile(source: FileSource): Promise<FileContent> {
-    return new Promise<FileContent>((resolve, reject) => {
-      const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', refs: [], failed: false, resolve, reject };
+    return this.write(source, false).then((h) => h.content);
+  }
+
+  /**
+   * As writeFile, and also the sha256 of the file's bytes (an S3 part's signed
+   * x-amz-content-sha256 is checked against it), hashed on the hasher with the chunks.
+   */
+  writeFileHashed(source: FileSource): Promise<HashedContent> {
+    return this.write(source, true);
+  }
+
+  private write(source: FileSource, byteHash: boolean): Promise<HashedContent> {
+    return new Promise<HashedContent>((resolve, reject) => {
+      const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, refs: [], failed: false, resolve, reject };
       // A FillingSource is closed also when its write never runs (the session failed or was closed first).
       const filling = isFilling(source) ? source : undefined;
       const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
@@ -359,7 +389,10 @@ export class WriteSession {
 
   /** Takes in the `n` bytes of `file` just placed at the stream's end in `slab`: hash, scan, batch. */
   private advance(slab: Slab, n: number, file: FileRecord): void {
-    this.ops.push({ kind: 'update', stream: file.stream, offset: this.pos - slab.base, length: n });
+    // Only a file under TREE_HASH_MIN needs the sha256 of its bytes: feed at most its first TREE_HASH_MIN - 1
+    // (a file that grows past them is hashed from its chunks and the stream's digest is dropped).
+    const fed = file.byteHash ? n : Math.min(n, TREE_HASH_MIN - 1 - (this.pos - file.start));
+    if (fed > 0) this.ops.push({ kind: 'update', stream: file.stream, offset: this.pos - slab.base, length: fed });
     this.pos += n;
     this.batchBytes += n;
     this.counts.bytesIn += n;
@@ -379,7 +412,7 @@ export class WriteSession {
       this.files.pop();
       if (!file.failed) {
         this.counts.files++;
-        file.resolve({ size: 0, hash: EMPTY_HASH, refs: [] });
+        file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: EMPTY_HASH });
       }
       // Earlier small files wait for their last chunk to be cut by the data after them: if nothing
       // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does).
@@ -448,7 +481,7 @@ export class WriteSession {
   private async commit(slab: Slab, items: Item[], results: string[]): Promise<void> {
     let k = 0;
     for (const item of items) {
-      if (item.file) item.file.hash = results[k++];
+      if (item.file) item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
       else {
         const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
         const ref = await this.place(results[k++]!, bytes);
@@ -461,6 +494,7 @@ export class WriteSession {
 
   /** The stored location of a chunk: an existing one (dedup) or a new entry in the open pack. */
   private async place(hash: string, bytes: Uint8Array): Promise<ChunkRef> {
+    if (this.options.hashOnly) return { hash, pack: '', offset: 0, size: bytes.length };
     const known = this.pendingChunks.get(hash) ?? (await this.options.index.lookup('chunk', hash));
     if (known) {
       this.counts.chunksDeduped++;
@@ -496,11 +530,14 @@ export class WriteSession {
         this.filesHead = 0;
       }
       if (f.failed) continue;
-      const content: FileContent = { size: f.end - f.start, hash: f.hash };
-      if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
-      else content.indirect = await this.storeRefLists(f.refs);
+      const size = f.end - f.start;
+      const content: FileContent = { size, hash: isByteHash(size) ? f.hash : largeFileHash(size, f.refs) };
+      if (!this.options.hashOnly) {
+        if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
+        else content.indirect = await this.storeRefLists(f.refs);
+      }
       this.counts.files++;
-      f.resolve(content);
+      f.resolve({ content, sha256: f.byteHash ? f.hash : '' });
     }
   }
 
@@ -570,4 +607,12 @@ export class WriteSession {
     this.filesHead = 0;
     this.slabs?.abort(err);
   }
+}
+
+/** The content hash of a file of `size` bytes (at least TREE_HASH_MIN) from its data references: whole chunks, as it was cut on its own. */
+function largeFileHash(size: number, refs: readonly DataRef[]): string {
+  for (const r of refs) {
+    if (r.start !== 0 || r.length !== r.chunk.size) throw new Error('a large file must be made of whole chunks of its own');
+  }
+  return chunkListHash(size, refs.map((r) => r.chunk.hash));
 }

@@ -1,9 +1,9 @@
 // sha256 hashing for the write path, on this thread or on a worker thread.
-// Writing needs two sha256 passes over every byte (each chunk's hash and the
-// whole file's content hash) besides the chunk scan; one core cannot do all
-// three at the speed of a disk copy, so `WorkerHasher` moves the hash passes
-// to worker threads (a large file's two passes to two threads) that read the
-// bytes from shared memory (no copies).
+// Writing hashes every byte once for its chunk's sha256 (and a file under
+// 1 MiB once more for its content hash, storage/content.ts) besides the chunk
+// scan; one core cannot do both at the speed of a disk copy, so `WorkerHasher`
+// moves the hashing to worker threads (a long running hash, an S3 part's
+// sha256, to a second one) that read the bytes from shared memory (no copies).
 //
 // A batch is a list of operations over one buffer, run in order; results come
 // back in order, one per `chunk` or `digest` operation. Batches also run in

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_TREE } from './codec.js';
 import { diffTrees, type DiffEntry } from './diff.js';
-import { fakeEntry, prng, randomPaths } from './fake-entries.js';
+import { fakeEntry, prng, randomPaths, sha256hex } from './fake-entries.js';
 import { applyPlan, buildSorted, planMutations, sortEntries, type Mutation } from './mutate.js';
 import { NodeMap } from './node-map.js';
 import type { FileEntry } from './node.js';
@@ -65,6 +65,34 @@ describe('diff', () => {
     const b = await applyPlan(a.root, planMutations([{ path: '/a', entry: fakeEntry('/a', 0, 'pack-2') }]), store.load, store.sink);
     expect(b.root).toBe(a.root);
     expect(await collect(diffTrees(store.load, a.root, b.root))).toEqual([]);
+  });
+
+  it('shows a large file hashed by its bytes before and by its chunks after as unchanged only if its chunk slices are the same', async () => {
+    const chunk = (n: number, pack = 'p1') => ({ hash: sha256hex(`chunk ${n}`), pack, offset: n * 1000, size: 600_000 });
+    const file = (path: string, hash: string, refs: { chunk: ReturnType<typeof chunk>; start: number; length: number }[]): FileEntry => {
+      const size = refs.reduce((n, r) => n + r.length, 0);
+      return { path, size, hash, content: { size, hash, refs } };
+    };
+    const whole = (...ns: number[]) => ns.map((n) => ({ chunk: chunk(n), start: 0, length: 600_000 }));
+    const old = [
+      file('/big', sha256hex('bytes of big'), whole(1, 2)),
+      file('/other', sha256hex('bytes of other'), whole(3, 4)),
+      file('/small', sha256hex('bytes of small'), [{ chunk: chunk(5), start: 0, length: 1000 }]),
+    ];
+    const store = new NodeMap();
+    const a = await buildSorted(old, store.load, store.sink);
+    const moved = whole(1, 2).map((r) => ({ ...r, chunk: { ...r.chunk, pack: 'p9', offset: 7 } })); // its pack rewritten since
+    const b = await applyPlan(
+      a.root,
+      planMutations([
+        { path: '/big', entry: file('/big', sha256hex('chunk list of big'), moved) },
+        { path: '/other', entry: file('/other', sha256hex('chunk list of other'), whole(3, 6)) },
+        { path: '/small', entry: file('/small', sha256hex('other bytes of small'), [{ chunk: chunk(5), start: 0, length: 1000 }]) },
+      ]),
+      store.load,
+      store.sink,
+    );
+    expect((await collect(diffTrees(store.load, a.root, b.root))).map((d) => d.path)).toEqual(['/other', '/small']);
   });
 
   it('visits only the nodes that differ: O(changes · log n) loads on a large tree', async () => {

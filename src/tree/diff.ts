@@ -7,10 +7,15 @@
 // merged by path. Since node boundaries depend on keys only, the two trees'
 // nodes line up again right after each change, so the diff costs
 // O(changes · log n) node loads, not O(n). Pure over a node lookup.
+import { sameBytes } from '../storage/content.js';
 import { withEmpty } from './codec.js';
 import type { FileEntry, NodeLoader, TreeId, TreeNode } from './node.js';
 
-/** A change between two trees. Added: no `before`; deleted: no `after`; modified: both, and their size or hash differ. */
+/**
+ * A change between two trees. Added: no `before`; deleted: no `after`; modified: both, and their bytes
+ * differ (storage sameBytes: a large file hashed by its bytes in an older commit and by its chunks in a
+ * newer one is unchanged if it is made of the same chunks).
+ */
 export interface DiffEntry {
   path: string;
   before?: FileEntry;
@@ -161,7 +166,7 @@ export async function* diffTrees(loader: NodeLoader, a: TreeId, b: TreeId, prefi
     } else if (ea && eb) {
       A.pop();
       B.pop();
-      if (ea.size !== eb.size || ea.hash !== eb.hash) yield { path: ea.path, before: ea, after: eb };
+      if (!sameBytes(ea.content, eb.content)) yield { path: ea.path, before: ea, after: eb };
     }
   }
 }

@@ -1,8 +1,8 @@
 // File contents made from stored ones without copying bytes: the parts of a
 // multipart upload joined, or a byte range of a file cut out (UploadPartCopy).
 // The result's data references point at the same chunks; only the content
-// hash (the sha256 every file carries) needs the bytes, read back once and
-// hashed on the store's hash thread as they stream by. Long reference lists go into ref-list blobs, as
+// hash needs the bytes, read back once and cut and hashed as a write of them
+// would be (ContentStore.hashOf: a large file's hash comes from chunks of its own). Long reference lists go into ref-list blobs, as
 // the write path stores them.
 import { createHash } from 'node:crypto';
 import { EMPTY_HASH, type DataRef, type FileContent } from '../../storage/content.js';

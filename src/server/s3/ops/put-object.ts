@@ -1,14 +1,15 @@
 // PutObject: streams the body into the branch as one file. Without an open
 // commit on the branch the put is one finished commit; with one, it writes
 // into it. The body is verified (signature chunks, Content-MD5, the signed
-// sha256 against the content hash the store computes) before anything is
-// committed. A key ending in "/" is a directory marker: accepted and
+// sha256: against the content hash the store computes when that is the
+// sha256 of the bytes, a body under TREE_HASH_MIN, else while it streams in)
+// before anything is committed. A key ending in "/" is a directory marker: accepted and
 // ignored, since Tusk directories exist through their files.
 //
 // The answer's ETag is the MD5 of the body, because S3 clients (s3cmd,
 // rclone, boto's checks) compare a single PUT's ETag with the MD5 of what they
 // sent and retry or fail otherwise; every read (GET, HEAD, listings) reports
-// the file's sha256 content hash as its ETag.
+// the file's content hash as its ETag.
 //
 // A small body (announced at up to 1 MiB) is read whole into memory and then
 // stored through the content store's shared writer: PUTs that arrive
@@ -20,8 +21,10 @@ import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { bodyLength, checkContentMd5, md5Tap, readPlainBody, readSmallBody, requestBody } from '../body.js';
+import type { Identity } from '../auth.js';
 import type { Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
+import { isByteHash } from '../../../storage/content.js';
 
 /** Bodies up to this size are gathered in memory and share pack writes with other PUTs. */
 const SMALL_BODY = 1024 * 1024;
@@ -30,7 +33,10 @@ export const putObject: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
   const target = await writeTarget(deps, bucket);
   const path = keyToPath(r.key);
-  const body = requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false });
+  const length = bodyLength(r.req);
+  // A body announced under TREE_HASH_MIN gets the sha256 of its bytes as its content hash: checked against that below.
+  const byteHashed = length !== undefined && isByteHash(length);
+  const body = requestBody(r.req, r.identity, { verifySha256: !byteHashed, verifyMd5: false });
   if (isDirMarker(r.key)) {
     let bytes = 0;
     for await (const piece of body) bytes += piece.length;
@@ -38,7 +44,6 @@ export const putObject: Operation = async (deps, r) => {
     sendEmpty(r.res, 200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"' }); // the MD5 of nothing
     return;
   }
-  const length = bodyLength(r.req);
   const small = length !== undefined && length <= SMALL_BODY;
   const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
   let entry, commit, md5: Buffer;
@@ -47,6 +52,7 @@ export const putObject: Operation = async (deps, r) => {
       // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
       const bytes = await readPlainBody(r.req, SMALL_BODY);
       md5 = createHash('md5').update(bytes).digest();
+      if (!byteHashed) checkSha256(r.identity.payload, createHash('sha256').update(bytes).digest('hex'));
       entry = await upload.putFile(path, bytes);
     } else {
       const tap = md5Tap(body);
@@ -54,12 +60,18 @@ export const putObject: Operation = async (deps, r) => {
       md5 = tap.digest();
     }
     checkContentMd5(r.req, md5);
-    if (r.identity.payload.kind === 'sha256' && entry.hash !== r.identity.payload.hash) {
-      throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
-    }
+    // (a body longer than announced is not the sha256 of its bytes: refused as a mismatch)
+    if (byteHashed) checkSha256(r.identity.payload, isByteHash(entry.size) ? entry.hash : '');
     ({ commit } = await upload.commit());
   } finally {
     upload.abandon();
   }
+  // x-tusk-sha256 carries the content hash (the sha256 of the bytes only under 1 MiB; the name is older than that rule).
   sendEmpty(r.res, 200, { etag: `"${md5.toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
+
+function checkSha256(payload: Identity['payload'], sha256: string): void {
+  if (payload.kind === 'sha256' && sha256 !== payload.hash) {
+    throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+  }
+}

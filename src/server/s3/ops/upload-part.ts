@@ -19,14 +19,16 @@ export const uploadPart: Operation = async (deps, r) => {
   try {
     const writer = deps.content.writer();
     const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }));
-    let content;
+    const p = r.identity.payload;
+    let content, sha256;
     try {
-      content = await writer.writeFile(md5.body);
+      // The sha256 of the part's bytes only when the request signed one (from 1 MiB on it is not the content hash).
+      if (p.kind === 'sha256') ({ content, sha256 } = await writer.writeFileHashed(md5.body));
+      else content = await writer.writeFile(md5.body);
     } finally {
       await writer.close().catch(() => undefined);
     }
-    const p = r.identity.payload;
-    if (p.kind === 'sha256' && content.hash !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
+    if (p.kind === 'sha256' && sha256 !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
     checkContentMd5(r.req, md5.digest());
     etag = `"${md5.digest().toString('hex')}"`;
     await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content });
