@@ -9,6 +9,12 @@
 // CLI's start-up, from the gRPC call of an in-process client. Reference in the
 // same run: `ls -f DIR | head -1`, `ls -f DIR | wc -l` and `find DIR -name
 // 'f00001*'` on the local folder of the same files.
+// The CLI's start-up rows (`--limit 1` and the glob: first line < 100 ms is
+// the target) are the median of --starts runs, in turns with `node -e 0`
+// measured the same way. When NODE_EXTRA_CA_CERTS is set (this machine sets
+// it), every Node process reads and parses that file before running any code
+// (~65-70 ms of CPU for the Debian bundle), so the same three are measured
+// again without it: the start-up tusk itself owns.
 // --data reuses a folder of files named f0000000, f0000001, ... (making a
 // million files takes minutes); --home reuses a daemon home whose repo `big`
 // holds them already (the put is then skipped: no put figures).
@@ -18,11 +24,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TuskClient } from '../src/client/index.js';
-import { arg, startDaemon, table, TUSK, tusk, type BenchDaemon } from './_daemon.js';
+import { arg, median, startDaemon, table, TUSK, tusk, type BenchDaemon } from './_daemon.js';
 
 const FILES = Number(arg('files', '1000000'));
 const DATA = arg('data', '');
 const HOME = arg('home', '');
+const STARTS = Number(arg('starts', '7'));
 const PREFIX = 'f00001';
 const TIME = '/usr/bin/time';
 
@@ -94,6 +101,29 @@ function daemonPeakMb(d: BenchDaemon): number {
 }
 
 const cli = (d: BenchDaemon, args: string[], skipHeader = false) => measure(process.execPath, [TUSK, ...args], d.env, skipHeader);
+
+interface Starts {
+  list: number;
+  glob: number;
+  node: number;
+}
+
+/** Median ms to the first line of `list --limit 1` and of the prefix glob, and to the end of `node -e 0`, over STARTS runs in turns. */
+async function startTimes(d: BenchDaemon, env: NodeJS.ProcessEnv): Promise<Starts> {
+  const runs: Record<keyof Starts, number[]> = { list: [], glob: [], node: [] };
+  for (let r = 0; r < STARTS; r++) {
+    runs.list.push((await measure(process.execPath, [TUSK, 'list', 'file', 'big@master:/', '--limit', '1'], env, true)).firstLineMs);
+    runs.glob.push((await measure(process.execPath, [TUSK, 'glob', 'file', `big@master:/${PREFIX}*`], env, true)).firstLineMs);
+    runs.node.push((await measure(process.execPath, ['-e', '0'], env, false)).totalMs);
+  }
+  return { list: median(runs.list), glob: median(runs.glob), node: median(runs.node) };
+}
+
+function withoutExtraCa(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest.NODE_EXTRA_CA_CERTS;
+  return rest;
+}
 const sh = (script: string, skipHeader = false) => measure('sh', ['-c', script], process.env, skipHeader);
 
 /** In-process client: ms to the first batch and to the end of a listing, apart from any CLI start-up. */
@@ -149,6 +179,9 @@ try {
     const glob = await cli(d, ['glob', 'file', `big@master:/${PREFIX}*`], true);
     const listRpc = await clientTimes(d, (c) => c.listFileBatches('big@master:/'));
     const globRpc = await clientTimes(d, (c) => c.globFileBatches('big@master', `/${PREFIX}*`));
+    const starts = await startTimes(d, d.env);
+    const extraCa = d.env.NODE_EXTRA_CA_CERTS;
+    const startsNoCa = extraCa ? await startTimes(d, withoutExtraCa(d.env)) : undefined;
     const daemonListMb = daemonPeakMb(d);
     loads.push(load());
     const lsFirst = await sh(`ls -f '${data}' | head -1`);
@@ -165,6 +198,16 @@ try {
         ['tusk list file -o json', f(json.firstByteMs), f(json.totalMs), json.rssMb.toFixed(0), 'first byte'],
         ['tusk list file --limit 1000 --start-after (mid)', f(page.firstLineMs), f(page.totalMs), page.rssMb.toFixed(0), `${page.lines - 1} entries`],
         [`tusk glob file /${PREFIX}*`, f(glob.firstLineMs), f(glob.totalMs), glob.rssMb.toFixed(0), `${glob.lines - 1} matches`],
+        [`tusk list file --limit 1 (median of ${STARTS})`, f(starts.list), '-', '-', 'CLI start-up + first batch'],
+        [`tusk glob file /${PREFIX}* (median of ${STARTS})`, f(starts.glob), '-', '-', ''],
+        [`node -e 0 (median of ${STARTS}, reference)`, '-', f(starts.node), '-', ''],
+        ...(startsNoCa
+          ? [
+              ['  the same --limit 1, without NODE_EXTRA_CA_CERTS', f(startsNoCa.list), '-', '-', ''],
+              ['  the same glob, without NODE_EXTRA_CA_CERTS', f(startsNoCa.glob), '-', '-', ''],
+              ['  node -e 0, without NODE_EXTRA_CA_CERTS', '-', f(startsNoCa.node), '-', ''],
+            ]
+          : []),
         ['ListFile RPC, in-process client', f(listRpc.firstMs), f(listRpc.totalMs), '-', `${listRpc.count} entries`],
         [`GlobFile RPC /${PREFIX}*, in-process client`, f(globRpc.firstMs), f(globRpc.totalMs), '-', `${globRpc.count} matches`],
         ['daemon during the listings', '-', '-', daemonListMb.toFixed(0), 'VmHWM since its restart'],
@@ -174,10 +217,13 @@ try {
       ],
     );
     console.log(`load average (1, 5, 15 min) at start, before the listings, after them, at the end: ${loads.join(' | ')}`);
+    if (extraCa) console.log(`NODE_EXTRA_CA_CERTS=${extraCa} is set: every node process (tusk's and node -e 0) parses it at start; the rows "without" show the start-up without it`);
     console.log(
       `listing: files=${FILES} first_line_ms=${f(list.firstLineMs)} cli_start_ms=${f(start.totalMs)} rpc_first_batch_ms=${f(listRpc.firstMs)} table_s=${(list.totalMs / 1000).toFixed(2)} json_first_byte_ms=${f(json.firstByteMs)} json_s=${(json.totalMs / 1000).toFixed(2)} ` +
         `glob_ms=${f(glob.totalMs)} glob_rpc_ms=${f(globRpc.totalMs)} cli_list_rss_mb=${list.rssMb.toFixed(0)} daemon_list_rss_mb=${daemonListMb.toFixed(0)}` +
         (put ? ` put_s=${(put.totalMs / 1000).toFixed(2)} cli_put_rss_mb=${put.rssMb.toFixed(0)} daemon_put_rss_mb=${daemonPutMb.toFixed(0)}` : '') +
+        ` limit1_first_line_ms=${f(starts.list)} glob_first_line_ms=${f(starts.glob)} node_ms=${f(starts.node)}` +
+        (startsNoCa ? ` limit1_first_line_no_extra_ca_ms=${f(startsNoCa.list)} glob_first_line_no_extra_ca_ms=${f(startsNoCa.glob)} node_no_extra_ca_ms=${f(startsNoCa.node)}` : '') +
         ` ls_head_ms=${f(lsFirst.totalMs)} ls_wc_ms=${f(lsAll.totalMs)} find_ms=${f(find.totalMs)}`,
     );
   } finally {

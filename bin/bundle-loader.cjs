@@ -48,7 +48,8 @@ function requireBundled(file) {
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   loaded.set(file, module);
-  // The bundle requires its own files ('./chunk-X.cjs') and Node's modules (node:fs): nothing else.
+  // The bundle requires its own files ('./chunk-X.cjs') and Node's modules (node:fs); only a path the CLI
+  // never takes requires a package (@grpc/proto-loader, see scripts/bundle-cli.mjs).
   const bundledRequire = (id) => (id.startsWith('./') ? requireBundled(join(BUNDLE, id.slice(2))) : require(id));
   script.runInThisContext().call(module.exports, module.exports, bundledRequire, module, file, dirname(file));
   module.loaded = true;

@@ -28,6 +28,8 @@ function invSeq(seq: number): string {
 
 export class Metadata {
   private seq = 0;
+  /** Per repo, the names of its branches that have a trigger, once read; write() keeps them exact. */
+  private readonly triggered = new Map<string, Set<string>>();
   private readonly repos: MetadataTable<RepoRecord>;
   private readonly branches: MetadataTable<BranchRecord>;
   private readonly commits: MetadataTable<CommitRecord>;
@@ -70,6 +72,20 @@ export class Metadata {
 
   listBranches(repo: string): Promise<BranchRecord[]> {
     return this.branches.values(`${repo}/`);
+  }
+
+  /**
+   * The names of the repo's branches that have a trigger. Every finished commit asks (the trigger
+   * scheduler), and few repos have any: the answer is read once and then kept up to date by write().
+   */
+  async triggeredBranches(repo: string): Promise<ReadonlySet<string>> {
+    const known = this.triggered.get(repo);
+    if (known) return known;
+    const seen = this.store.writeCount(this.branches.name);
+    const names = new Set((await this.listBranches(repo)).filter((b) => b.trigger).map((b) => b.name));
+    // A write of branches that started or ended during the read may be missing from it: not kept then.
+    if (this.store.writeCount(this.branches.name) === seen) this.triggered.set(repo, names);
+    return names;
   }
 
   getCommit(repo: string, id: string): Promise<CommitRecord | undefined> {
@@ -115,6 +131,24 @@ export class Metadata {
       }
     }
     batch.push(...extra);
-    await this.store.batch(batch, { sync });
+    try {
+      await this.store.batch(batch, { sync });
+    } catch (err) {
+      for (const op of ops) this.triggered.delete(op.putBranch?.repo ?? op.delBranch?.repo ?? op.delRepo ?? '');
+      throw err;
+    }
+    for (const op of ops) this.noteTriggers(op);
+  }
+
+  /** Brings the remembered triggered branches in line with a written op. */
+  private noteTriggers(op: WriteOp): void {
+    // In the order write() puts them in the batch.
+    if (op.putBranch) {
+      const names = this.triggered.get(op.putBranch.repo);
+      if (op.putBranch.trigger) names?.add(op.putBranch.name);
+      else names?.delete(op.putBranch.name);
+    }
+    if (op.delRepo !== undefined) this.triggered.delete(op.delRepo);
+    if (op.delBranch) this.triggered.get(op.delBranch.repo)?.delete(op.delBranch.name);
   }
 }

@@ -65,6 +65,7 @@ export class TriggerScheduler {
   /** `repo@branch` has a new head: evaluates the branches whose trigger reads it. The caller holds the repo's lock. */
   async afterNewHeadLocked(repo: string, branch: string, depth = 0): Promise<void> {
     if (depth >= MAX_CHAIN) return;
+    if ((await this.ctx.meta.triggeredBranches(repo)).size === 0) return; // most repos: no branch to look at
     for (const b of await this.ctx.meta.listBranches(repo)) {
       if (b.trigger?.branch === branch) await this.evaluateLocked(repo, b.name, depth);
     }

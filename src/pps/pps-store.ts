@@ -29,6 +29,8 @@ export class PpsStore {
   private readonly subv: MetadataTable<string>;
   readonly transactions: MetadataTable<TransactionRecord>;
   private seq = Date.now();
+  /** The pipelines table's write count when it was last read empty (see listPipelines). */
+  private emptyAt?: number;
 
   constructor(private readonly meta: MetadataStore) {
     this.pipelines = meta.table('pps-pipelines');
@@ -56,8 +58,14 @@ export class PpsStore {
     return this.pipelines.get(name);
   }
 
-  listPipelines(): Promise<PipelineRecord[]> {
-    return this.pipelines.values('');
+  async listPipelines(): Promise<PipelineRecord[]> {
+    // Every finished commit asks (pps.ts onCommit), and most daemons have no pipeline at all: an empty
+    // table is remembered, by its write count, instead of scanned again.
+    const seen = this.meta.writeCount(this.pipelines.name);
+    if (this.emptyAt === seen) return [];
+    const pipelines = await this.pipelines.values('');
+    this.emptyAt = pipelines.length === 0 ? seen : undefined;
+    return pipelines;
   }
 
   putPipelineOps(p: PipelineRecord): MetadataOp[] {

@@ -16,7 +16,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'n
 import { join, resolve } from 'node:path';
 import { InvalidArgument } from '../errors/index.js';
 import { checkObjectKey, checkRange } from './object-key.js';
-import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
+import type { Body, ListOptions, ListPage, ObjectStore, PutOptions } from './object-store.js';
 
 export interface CacheStoreOptions {
   /** Whole objects up to this size are cached by get() too (default 1 MiB; 0 turns that off). */
@@ -109,11 +109,11 @@ export class CacheStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Body): Promise<void> {
+  async put(key: string, body: Body, options?: PutOptions): Promise<void> {
     checkObjectKey(key);
     this.bump(key);
     try {
-      await this.inner.put(key, body);
+      await this.inner.put(key, body, options);
     } finally {
       await this.drop(key);
     }

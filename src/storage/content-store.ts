@@ -61,6 +61,8 @@ export class ContentStore {
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
   private readonly packBuffers: Uint8Array[] = [];
+  /** Written small-pack buffers (a group of S3 PUTs each writes one), likewise. */
+  private readonly firstPackBuffers: Uint8Array[] = [];
   /**
    * Buffers readReusing reads into, kept between reads for the same reason: one reader's worth
    * (READ_AHEAD being filled and the one the consumer holds). Page-aligned, with pieces laid out at
@@ -131,6 +133,7 @@ export class ContentStore {
       ...(largeFile !== undefined ? { largeFile } : {}),
       index: this.writerIndex,
       hasher: this.hashing(),
+      firstPackBuffers: this.firstPackBuffers,
       chunking: this.options.chunking,
       packSize: this.options.packSize,
       slabPools: this.slabPools,

@@ -83,6 +83,8 @@ export interface WriteSessionOptions {
   slabPools?: SlabPools;
   /** Written pack buffers to reuse, shared by a content store's sessions (see PackWriterOptions.spare). */
   packBuffers?: Uint8Array[];
+  /** Written small-pack buffers to reuse, likewise shared (see PackWriterOptions.firstBuffers). */
+  firstPackBuffers?: Uint8Array[];
 }
 
 export interface WriteStats {
@@ -170,6 +172,7 @@ export class WriteSession {
       packSize: options.packSize,
       onSeal: (id) => options.index.announce?.(id),
       ...(options.packBuffers ? { spare: options.packBuffers, keepSpare: KEPT_PACK_BUFFERS } : {}),
+      ...(options.firstPackBuffers ? { firstBuffers: options.firstPackBuffers } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
     });
   }

@@ -75,6 +75,19 @@ describe('FsStore on disk', () => {
     expect(store.describe()).toBe(`file://${root}`);
   });
 
+  it('puts into a directory removed underneath it (it remembers directories it made), and puts derived objects whole', async () => {
+    const root = join(dir, 'root');
+    const store = await FsStore.open(root);
+    await store.put('packs/ab/one', Buffer.from('first'));
+    await rm(join(root, 'packs%'), { recursive: true });
+    await store.put('packs/ab/two', Buffer.from('second'));
+    await store.put('packs/ab/two.idx', Buffer.from('derived'), { derived: true });
+    expect(Buffer.from(await getBytes(store, 'packs/ab/two')).toString()).toBe('second');
+    expect(Buffer.from(await getBytes(store, 'packs/ab/two.idx')).toString()).toBe('derived');
+    expect(await store.exists('packs/ab/one')).toBe(false);
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+  });
+
   it('reports an unusable root as a storage error, not a crash', async () => {
     await writeFile(join(dir, 'file'), 'x');
     const store = new FsStore(join(dir, 'file', 'root'));

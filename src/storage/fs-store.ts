@@ -9,7 +9,10 @@
 //
 // Durability: put streams into ROOT/.tmp/<pid>.<random>, fsyncs it, renames it
 // into place and fsyncs the directory, so after a crash a key holds either the
-// old or the new object. Temp files of dead processes are removed on open.
+// old or the new object. A derived object (PutOptions.derived: a pack's index)
+// is renamed into place without either fsync: a crash of the machine may lose
+// or damage it, never show it half-written to a running reader. Temp files of
+// dead processes are removed on open.
 // Empty directories left by deletes are kept (harmless, and removing them
 // would race with concurrent puts).
 import { randomBytes } from 'node:crypto';
@@ -18,18 +21,22 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidObjectKey, ObjectNotFound, StorageRejected, StorageUnavailable } from '../errors/index.js';
 import { checkObjectKey, checkRange, compareKeys, pageLimit } from './object-key.js';
-import type { Body, ListOptions, ListPage, ObjectStore } from './object-store.js';
+import type { Body, ListOptions, ListPage, ObjectStore, PutOptions } from './object-store.js';
 
 const TMP_DIR = '.tmp';
 /** Temp files older than this are removed on open even if their process still seems alive (pid reuse). */
 const STALE_TMP_MS = 24 * 3600 * 1000;
 const MAX_NAME_BYTES = 255;
 const READ_CHUNK = 256 * 1024;
+/** Directories put() has made or seen, remembered up to this many (then forgotten and learnt again). */
+const KNOWN_DIRS = 4096;
 
 export class FsStore implements ObjectStore {
   readonly root: string;
   /** Settles once the root exists and stale temp files are gone; every operation waits for it. */
   readonly ready: Promise<void>;
+  /** Directories known to exist: put() skips their mkdir (a rename that finds one gone makes it again). */
+  private readonly dirs = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -78,7 +85,7 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Body): Promise<void> {
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<void> {
     const file = this.pathOf(key);
     await this.ready;
     const tmp = join(this.root, TMP_DIR, `${process.pid}.${randomBytes(8).toString('hex')}`);
@@ -96,12 +103,11 @@ export class FsStore implements ObjectStore {
         for await (const chunk of body) await writeAll(handle, chunk, key); // errors of `body` propagate unchanged
       }
       await guard('put', key, async () => {
-        await handle.sync();
+        if (!options.derived) await handle.sync();
         await handle.close();
-        await this.makeParents(dirname(file));
-        await rename(tmp, file);
+        await this.place(tmp, file);
         placed = true;
-        await syncDir(dirname(file));
+        if (!options.derived) await syncDir(dirname(file));
       });
     } finally {
       if (!placed) {
@@ -207,6 +213,23 @@ export class FsStore implements ObjectStore {
         yield full;
       }
     }
+  }
+
+  /** Renames the temp file to `file`, making its directory first unless it is known to exist. */
+  private async place(tmp: string, file: string): Promise<void> {
+    const dir = dirname(file);
+    if (this.dirs.has(dir)) {
+      try {
+        return await rename(tmp, file);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        this.dirs.delete(dir); // removed underneath us: make it again
+      }
+    }
+    await this.makeParents(dir);
+    await rename(tmp, file);
+    if (this.dirs.size >= KNOWN_DIRS) this.dirs.clear();
+    this.dirs.add(dir);
   }
 
   /** mkdir -p, then fsync the parent of every directory it created so the new entries survive a crash. */

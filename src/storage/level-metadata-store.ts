@@ -3,7 +3,7 @@
 // synchronous (see get). The directory is
 // locked while open: a second daemon on the same home fails to open it.
 import { ClassicLevel } from 'classic-level';
-import { delOp, PREFIX_END, putOp, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
+import { delOp, PREFIX_END, putOp, WriteCounts, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
 
 type Db = ClassicLevel<string, unknown>;
 type Sublevel = ReturnType<Db['sublevel']>;
@@ -11,6 +11,7 @@ type Sublevel = ReturnType<Db['sublevel']>;
 export class LevelMetadataStore implements MetadataStore {
   private readonly tables = new Map<string, LevelTable<unknown>>();
   private readonly budget = new TurnBudget();
+  private readonly writes = new WriteCounts();
 
   private constructor(private readonly db: Db) {}
 
@@ -36,7 +37,11 @@ export class LevelMetadataStore implements MetadataStore {
       const sublevel = (this.table(op.table) as LevelTable<unknown>).sublevel;
       return op.type === 'put' ? { type: 'put' as const, sublevel, key: op.key, value: op.value } : { type: 'del' as const, sublevel, key: op.key };
     });
-    await this.db.batch(batch as never, { sync: options.sync } as never);
+    await this.writes.around(ops, () => this.db.batch(batch as never, { sync: options.sync } as never));
+  }
+
+  writeCount(table: string): number {
+    return this.writes.of(table);
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,11 @@
 // kept as JSON text (so they are copies, as from LevelDB), scans sort keys in
 // UTF-8 byte order with LevelDB's prefix bounds, and a batch is encoded
 // whole before any of it is applied (all or none). Nothing survives close().
-import { delOp, PREFIX_END, putOp, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
+import { delOp, PREFIX_END, putOp, WriteCounts, type MetadataOp, type MetadataStore, type MetadataTable } from './metadata-store.js';
 
 export class MemoryMetadataStore implements MetadataStore {
   private readonly tables = new Map<string, MemoryTable<unknown>>();
+  private readonly writes = new WriteCounts();
 
   table<V>(name: string): MetadataTable<V> {
     let table = this.tables.get(name);
@@ -18,11 +19,17 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async batch(ops: readonly MetadataOp[], _options: { sync: boolean }): Promise<void> {
     const encoded = ops.map((op) => ({ op, text: op.type === 'put' ? JSON.stringify(op.value) : '' }));
-    for (const { op, text } of encoded) {
-      const rows = (this.table(op.table) as MemoryTable<unknown>).rows;
-      if (op.type === 'put') rows.set(op.key, text);
-      else rows.delete(op.key);
-    }
+    await this.writes.around(ops, async () => {
+      for (const { op, text } of encoded) {
+        const rows = (this.table(op.table) as MemoryTable<unknown>).rows;
+        if (op.type === 'put') rows.set(op.key, text);
+        else rows.delete(op.key);
+      }
+    });
+  }
+
+  writeCount(table: string): number {
+    return this.writes.of(table);
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,20 @@ export function metadataStoreContract(name: string, makeStore: MakeMetadataStore
       expect(await b.keys('')).toEqual(['y']);
     });
 
+    it('counts the writes of each table: a batch changes the count of the tables it writes as it starts and as it ends', async () => {
+      const a = store.table<number>('a');
+      const b = store.table<number>('b');
+      const before = store.writeCount('a');
+      const other = store.writeCount('b');
+      const writing = store.batch([a.putOp('k', 1), a.putOp('l', 2)], { sync: true });
+      const during = store.writeCount('a');
+      expect(during).not.toBe(before);
+      await writing;
+      expect(store.writeCount('a')).not.toBe(during);
+      expect(store.writeCount('a')).not.toBe(before);
+      expect(store.writeCount('b')).toBe(other);
+    });
+
     it('writes none of a batch when one of its values cannot be stored', async () => {
       const t = store.table<unknown>('t');
       const cyclic: { self?: unknown } = {};

@@ -44,7 +44,37 @@ export interface MetadataStore {
    * it, they survive a crash of the process.
    */
   batch(ops: readonly MetadataOp[], options: { sync: boolean }): Promise<void>;
+  /**
+   * A number that changes whenever a batch writing to `table` starts and again
+   * when it ends: what a read of the table found stays true while this number
+   * stays the same (for caches of tables that are rarely written).
+   */
+  writeCount(table: string): number;
   close(): Promise<void>;
+}
+
+/** The per-table counts behind MetadataStore.writeCount, for the implementations. */
+export class WriteCounts {
+  private readonly counts = new Map<string, number>();
+
+  of(table: string): number {
+    return this.counts.get(table) ?? 0;
+  }
+
+  /** Runs `write`, the batch of `ops`, counting each table it writes once as it starts and once as it ends (or fails). */
+  async around(ops: readonly MetadataOp[], write: () => Promise<void>): Promise<void> {
+    const tables = new Set(ops.map((op) => op.table));
+    this.bump(tables);
+    try {
+      await write();
+    } finally {
+      this.bump(tables);
+    }
+  }
+
+  private bump(tables: ReadonlySet<string>): void {
+    for (const t of tables) this.counts.set(t, this.of(t) + 1);
+  }
 }
 
 export function putOp(table: string, key: string, value: unknown): MetadataOp {

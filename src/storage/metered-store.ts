@@ -2,7 +2,7 @@
 // latency), the bytes read and written and the objects written and deleted
 // to a meter the caller hands in (the daemon's /metrics). It changes nothing
 // about the requests themselves.
-import { readRangeInto, type Body, type ListOptions, type ListPage, type ObjectStore } from './object-store.js';
+import { readRangeInto, type Body, type ListOptions, type ListPage, type ObjectStore, type PutOptions } from './object-store.js';
 
 export interface StoreMeter {
   request(op: string, ok: boolean, seconds: number): void;
@@ -36,7 +36,7 @@ export class MeteredStore implements ObjectStore {
     return n;
   }
 
-  async put(key: string, body: Body): Promise<void> {
+  async put(key: string, body: Body, options?: PutOptions): Promise<void> {
     const meter = this.meter;
     const counted: Body = body instanceof Uint8Array ? body : (async function* () {
       for await (const chunk of body) {
@@ -44,7 +44,7 @@ export class MeteredStore implements ObjectStore {
         yield chunk;
       }
     })();
-    await this.time('put', () => this.inner.put(key, counted));
+    await this.time('put', () => this.inner.put(key, counted, options));
     if (body instanceof Uint8Array) meter.bytes('written', body.length);
     meter.objects('put');
   }

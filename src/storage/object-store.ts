@@ -8,6 +8,17 @@
 
 export type Body = Uint8Array | AsyncIterable<Uint8Array>;
 
+/** How put() may treat an object. */
+export interface PutOptions {
+  /**
+   * The object is derived data that can be made again from other objects (a
+   * pack's index object, from the pack's trailer): the store may skip making
+   * it durable (no fsync), so a crash of the machine may lose or damage it.
+   * It still appears under its key only once complete.
+   */
+  derived?: boolean;
+}
+
 export interface ListPage {
   keys: string[];
   /** Pass as `after` to get the next page; undefined when this was the last page. */
@@ -43,11 +54,12 @@ export interface ObjectStore {
   readInto?(key: string, offset: number, target: Uint8Array): Promise<number>;
   /**
    * Writes the object from bytes or a stream; the object appears under `key`
-   * only once complete and durable. If the stream throws, put rethrows that
-   * very error and `key` keeps what it held before. Chunks must not be changed
-   * after they are yielded (a backend may hold them until a part is full).
+   * only once complete and durable (see PutOptions.derived). If the stream
+   * throws, put rethrows that very error and `key` keeps what it held before.
+   * Chunks must not be changed after they are yielded (a backend may hold
+   * them until a part is full).
    */
-  put(key: string, body: Body): Promise<void>;
+  put(key: string, body: Body, options?: PutOptions): Promise<void>;
   /**
    * One page of keys starting with `prefix`, in lexicographic order of their
    * UTF-8 bytes. A page may hold fewer than `limit` keys and still have a

@@ -33,6 +33,30 @@ describe('pack writer', () => {
     }
   });
 
+  it('writes index objects as derived data, and writes one small pack after another from the same buffer', async () => {
+    const objects = new MemoryStore();
+    const derived: string[] = [];
+    const bodies: ArrayBufferLike[] = [];
+    const put = objects.put.bind(objects);
+    objects.put = async (key, body, options) => {
+      if (options?.derived) derived.push(key);
+      const parts: Uint8Array[] = [];
+      if (body instanceof Uint8Array) parts.push(body);
+      else for await (const part of body) parts.push(part);
+      if (!key.endsWith('.idx')) bodies.push(parts[0]!.buffer);
+      await put(key, Buffer.concat(parts));
+    };
+    const writer = new PackWriter(objects, { packSize: 4 * 1024 * 1024 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const bytes = randomBytes(3000);
+      ids.push(writer.add('blob', `b${i}`, bytes, sha(bytes)).pack);
+      await writer.flush();
+    }
+    expect(derived).toEqual(ids.map((id) => packIndexKey(id)));
+    expect(new Set(bodies.filter((b) => b.byteLength === 1024 * 1024)).size).toBe(1); // the 1 MiB first buffer, reused
+  });
+
   it('gives an entry larger than a pack a pack of its own', async () => {
     const objects = new MemoryStore();
     const writer = new PackWriter(objects, { packSize: 1000 });

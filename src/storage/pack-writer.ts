@@ -1,7 +1,8 @@
 // Appends chunks and blobs into pack objects. Entries are copied into an open
 // pack buffer; when the next entry would take it past the target size the pack
 // is sealed: written in one put (its entries, then a trailer with a copy of
-// its index), then its index object, then reported durable
+// its index), then its index object (derived data, not fsynced: a crash that
+// loses it leaves the trailer to rebuild it from), then reported durable
 // (the caller adds the entries to the chunk index). A reference to an entry is
 // final the moment it is added, because pack IDs are chosen up front.
 //
@@ -44,6 +45,12 @@ export interface PackWriterOptions {
    */
   spare?: Uint8Array[];
   keepSpare?: number;
+  /**
+   * Written first buffers (1 MiB, what a small pack is written from) to reuse,
+   * likewise shareable: a group of small S3 PUTs or a commit's few tree nodes
+   * then costs no fresh buffer per pack. Default: this writer's own.
+   */
+  firstBuffers?: Uint8Array[];
   /** Called after a pack and its index are durable, before `flush()` resolves. */
   onDurable?: (packId: string, entries: PackEntry[]) => Promise<void> | void;
 }
@@ -75,6 +82,7 @@ export class PackWriter {
   /** Buffers of written packs, reused: fresh memory costs a page fault per 4 KiB on first touch. */
   private readonly spare: Uint8Array[];
   private readonly keepSpare: number;
+  private readonly firstBuffers: Uint8Array[];
   private failure: unknown;
   /** Entries come from shared slab memory: copied through a stage where a plain copy would go byte by byte. */
   private readonly copier = new SharedCopier();
@@ -87,6 +95,7 @@ export class PackWriter {
     this.onSeal = options.onSeal;
     this.spare = options.spare ?? [];
     this.keepSpare = options.keepSpare ?? 0;
+    this.firstBuffers = options.firstBuffers ?? [];
   }
 
   /**
@@ -132,7 +141,9 @@ export class PackWriter {
     this.entries = [];
     const write = this.write(id, body, entries).then(
       () => {
-        if (body.buffer.byteLength === this.packSize && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
+        const capacity = body.buffer.byteLength;
+        if (capacity === this.packSize && this.spare.length < this.maxInFlight + 1) this.spare.push(new Uint8Array(body.buffer));
+        else if (capacity === FIRST_BUFFER && this.firstBuffers.length < this.maxInFlight + 1) this.firstBuffers.push(new Uint8Array(body.buffer));
       },
       (err: unknown) => {
         this.failure ??= err;
@@ -146,7 +157,7 @@ export class PackWriter {
     const index = encodePackIndex(entries);
     const trailer = encodePackTrailer(index);
     await this.store.put(packKey(id), parts(body, trailer));
-    await this.store.put(packIndexKey(id), index);
+    await this.store.put(packIndexKey(id), index, { derived: true }); // rebuilt from the trailer if a crash loses it
     this.stats.packs++;
     this.stats.objects += 2;
     this.stats.bytes += body.length + trailer.length + index.length;
@@ -164,7 +175,7 @@ export class PackWriter {
       // doubling (a copy per step), so that it can be reused once written (an S3 part, one session each,
       // grew 1, 2, 4, 8 MiB of fresh memory every time). Untouched pages of it cost nothing.
       const small = need <= FIRST_BUFFER && this.lastCapacity <= FIRST_BUFFER;
-      grown = Buffer.allocUnsafe(Math.max(small ? Math.min(FIRST_BUFFER, this.packSize) : this.packSize, need));
+      grown = (small && this.firstBuffers.pop()) || Buffer.allocUnsafe(Math.max(small ? Math.min(FIRST_BUFFER, this.packSize) : this.packSize, need));
     }
     grown.set(this.buf.subarray(0, this.used));
     this.buf = grown;
