@@ -6,21 +6,12 @@
 // are scripted through the real worker API (TUSK_RUNTIME=none), so the test
 // decides when the daemon dies.
 import { afterAll, describe, expect, it } from 'vitest';
-import { PpsClient, TuskClient, WorkerClient, type Task } from '../src/client/index.js';
+import type { Task } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { clients, text } from './helpers/scripted-pps.js';
 
 let daemon: DaemonHandle | undefined;
 afterAll(async () => daemon?.stop());
-
-async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const p of it) parts.push(Buffer.from(p));
-  return Buffer.concat(parts).toString();
-}
-
-function clients(d: DaemonHandle) {
-  return { pfs: new TuskClient(d.address), pps: new PpsClient(d.address), worker: new WorkerClient(d.address) };
-}
 
 type Clients = ReturnType<typeof clients>;
 
