@@ -87,6 +87,16 @@ describe('put file as pachctl users type it', () => {
     expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('version 2');
     expect(await readFile(join(out, 'sub', 'b.txt'), 'utf8')).toBe('b');
     expect((await tusk(['get', 'file', 'gf@master:/d', '-r'])).code).toBe(2);
+    // More files than are fetched at once, in nested folders: every one arrives whole, in its place.
+    const many = join(work, 'many');
+    const names = Array.from({ length: 11 }, (_, i) => (i % 3 === 0 ? `f${i}.txt` : i % 3 === 1 ? `x/f${i}.txt` : `x/y/f${i}.txt`));
+    await mkdir(join(many, 'x', 'y'), { recursive: true });
+    await Promise.all(names.map((n, i) => writeFile(join(many, n), `file ${i} `.repeat(i * 50 + 1))));
+    expect((await tusk(['put', 'file', 'gf@master:/many', '-r', '-f', many])).code).toBe(0);
+    const gotMany = join(work, 'got-many');
+    expect((await tusk(['get', 'file', 'gf@master:/many', '-r', '-o', gotMany])).code).toBe(0);
+    for (const [i, n] of names.entries()) expect(await readFile(join(gotMany, n), 'utf8')).toBe(`file ${i} `.repeat(i * 50 + 1));
+    expect((await readdir(gotMany, { recursive: true })).filter((n) => n.endsWith('.txt')).sort()).toEqual([...names].sort());
 
     const info = await tuskJson(['inspect', 'file', 'gf@master:/d/a.txt']);
     expect(info).toMatchObject({ path: '/d/a.txt', type: 'file', sizeBytes: 9, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });

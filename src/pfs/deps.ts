@@ -18,15 +18,20 @@ export interface ContentWriter {
   flush(): Promise<void>;
 }
 
+/** File bytes in pieces; next(inUse) may keep the piece just handed out valid until `inUse` settles (see readReusing). */
+export type PieceStream = AsyncGenerator<Uint8Array, void, PromiseLike<unknown> | undefined>;
+
 export interface ContentStore {
   writer(): ContentWriter;
   /** Streams a file's bytes (a range of them), verifying each chunk; throws CorruptObject on damage. */
   read(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
   /**
    * As read(), for a consumer done with each piece before it asks for the next: a piece is valid
-   * only until then (the store reads into it again). Optional: without it, read() serves.
+   * only until then (the store reads into it again), or, when the consumer passes a promise to that
+   * next() (it still writes the piece), until the promise settles; the store holds at most one
+   * group of pieces that way and waits for the older ones. Optional: without it, read() serves.
    */
-  readReusing?(content: FileContent, range?: { offset: number; length: number }): AsyncIterable<Uint8Array>;
+  readReusing?(content: FileContent, range?: { offset: number; length: number }): PieceStream;
   readonly blobs: BlobStore;
   /**
    * Holds what a piece of work writes against garbage collection until it is reachable from a

@@ -5,6 +5,7 @@ import { EMPTY_TREE, joinPath, normalizePath, type FileEntry, type TreeItem } fr
 import { parseRef } from './ref.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
+import type { PieceStream } from './deps.js';
 import type { CommitRecord } from './records.js';
 
 export interface FileInfo {
@@ -43,9 +44,10 @@ export class Files {
 
   /**
    * Streams a file's bytes (or a range of them). With `reuse`, each piece is valid only until the
-   * next is asked for (see ContentStore.readReusing): for a consumer that writes each piece before it asks for more.
+   * next is asked for, or until the promise passed to that next() settles (see ContentStore.readReusing):
+   * for a consumer that writes each piece before it asks for more, or tells when it has.
    */
-  async get(ref: string, range?: { offset: number; length: number }, options: { reuse?: boolean } = {}): Promise<{ entry: FileEntry; data: AsyncIterable<Uint8Array> }> {
+  async get(ref: string, range?: { offset: number; length: number }, options: { reuse?: boolean } = {}): Promise<{ entry: FileEntry; data: PieceStream }> {
     const { commit, path } = await this.target(ref);
     const entry = await this.entry(commit, path);
     const content = this.ctx.deps.content;
@@ -159,7 +161,7 @@ export function fileInfo(entry: FileEntry, commit: string): FileInfo {
  * A committed file's bytes, where a chunk that is damaged (CorruptObject) or whose pack is gone
  * (ObjectNotFound) fails as FileDataLoss naming the file, not the pack alone.
  */
-async function* namingLoss(data: AsyncIterable<Uint8Array>, file: string): AsyncIterable<Uint8Array> {
+async function* namingLoss(data: AsyncIterable<Uint8Array> | PieceStream, file: string): PieceStream {
   try {
     yield* data;
   } catch (err) {

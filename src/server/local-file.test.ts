@@ -40,6 +40,10 @@ async function readAll(data: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+const ticks = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
 const refused = (reason: RegExp) => expect.objectContaining({ code: 'LocalFileRefused', message: expect.stringMatching(reason) });
 
 /** `bytes` in pieces of `sizes`, all in one buffer that is overwritten once the consumer asks for the next (as readReusing does). */
@@ -201,5 +205,58 @@ describe('the local file path', () => {
     expect(eligible.length).toBe(4);
     for (const [from] of eligible) expect(inPlace).toContain(from);
     expect(inPlace.filter((p) => p % 4096 !== 0 || !eligible.some(([from, to]) => p >= from && p < to))).toEqual([]);
+  });
+
+  it('with overlap, issues the writes of an in-place piece while those of the piece before are under way, and lets the source reuse a piece only once they are done', async () => {
+    const sizes = [1024 * 1024 + 5000, 2 * 1024 * 1024 + 7, 1_500_000, 1024 * 1024 + 4099, 3000];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // Each piece in memory of its own, at its output offset modulo 4096; overwritten once the writer says it is done with it.
+    const wrong: number[] = []; // pieces whose promise settled before a write of them did
+    async function* source(): AsyncGenerator<Uint8Array, void, PromiseLike<unknown> | undefined> {
+      let at = 0;
+      for (const [i, size] of sizes.entries()) {
+        const memory = alignedBytes(size + 8192);
+        const piece = memory.subarray((at % 4096) + 4096, (at % 4096) + 4096 + size);
+        piece.set(bytes.subarray(at, at + size));
+        const inUse = yield piece;
+        void Promise.resolve(inUse).then(() => {
+          if (pending.some((w) => w.memory === memory.buffer)) wrong.push(i);
+          memory.fill(0xee); // read into again
+        });
+        at += size;
+      }
+    }
+    // Writes complete (in order) only once a later write is issued, or after some turns of the event loop.
+    const pending: { memory: ArrayBufferLike; position: number; done: () => void }[] = [];
+    const overlapped: number[] = []; // positions of in-place writes issued while an earlier piece's were pending
+    const path = join(dir, 'overlap.bin');
+    await writeFile(path, '');
+    const fh = await open(path, constants.O_WRONLY | (directIo ? constants.O_DIRECT : 0));
+    const watched = new Proxy(fh, {
+      get: (target, name) =>
+        name === 'write'
+          ? async (buf: Uint8Array, offset: number, length: number, position: number) => {
+              const result = await target.write(buf, offset, length, position);
+              if (length >= 512 * 1024 && pending.some((w) => w.memory !== buf.buffer && w.position < position)) overlapped.push(position);
+              for (const w of pending.splice(0)) w.done();
+              await new Promise<void>((done) => {
+                pending.push({ memory: buf.buffer, position, done });
+                void ticks(30).then(done);
+              });
+              pending.splice(0, pending.length, ...pending.filter((w) => w.position !== position));
+              return result;
+            }
+          : Reflect.get(target, name, target),
+    });
+    try {
+      expect(await writeDirect(watched, source(), { overlap: true })).toBe(total);
+    } finally {
+      await fh.close();
+    }
+    const got = await readFile(path);
+    expect(got.length).toBe(total);
+    expect(got.equals(bytes.subarray(0, total))).toBe(true);
+    expect(wrong).toEqual([]);
+    expect(overlapped.length).toBeGreaterThan(0);
   });
 });

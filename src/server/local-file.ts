@@ -29,7 +29,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { FailedPrecondition } from '../errors/index.js';
 import type { LocalFile, LocalOutput } from '../gen/tusk/pfs.js';
 import type { FillingSource } from '../storage/file-writer.js';
-import { writeDirect } from './direct-output.js';
+import { writeDirect, type DirectWriteOptions } from './direct-output.js';
 
 /** Bytes per read of a local source (two buffers: one being read while the other is consumed). */
 const PIECE = 4 * 1024 * 1024;
@@ -165,13 +165,15 @@ export async function openLocalOutput(req: LocalOutput, size = 0): Promise<Outpu
  * Writes `data` into the output, makes it durable (one fsync, as `cp` and then
  * `sync` of the file would), closes it and resolves with the byte count. Each
  * piece is written (or copied) before the next is asked for, so `data` may
- * reuse a piece's memory once it moves on (ContentStore.readReusing). Without
- * direct I/O, pieces of STAGE_BYTES and more are written as they are, smaller
- * ones gathered into writes of about that size.
+ * reuse a piece's memory once it moves on (ContentStore.readReusing); with
+ * `overlap`, direct writes of a piece may still be under way then, and `data`
+ * must keep its memory until the promise passed to that next() settles (see
+ * DirectWriteOptions). Without direct I/O, pieces of STAGE_BYTES and more are
+ * written as they are, smaller ones gathered into writes of about that size.
  */
-export async function writeLocalOutput({ fh, direct }: OutputFile, data: AsyncIterable<Uint8Array>): Promise<number> {
+export async function writeLocalOutput({ fh, direct }: OutputFile, data: AsyncIterable<Uint8Array>, options: DirectWriteOptions = {}): Promise<number> {
   try {
-    const total = direct ? await writeDirect(fh, data) : await writeBuffered(fh, data);
+    const total = direct ? await writeDirect(fh, data, options) : await writeBuffered(fh, data);
     await fh.sync();
     return total;
   } finally {

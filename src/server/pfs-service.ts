@@ -119,13 +119,14 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
       (async () => {
         const local = call.request.localOutput;
         const range = call.request.length > 0 || call.request.offset > 0 ? { offset: call.request.offset, length: call.request.length > 0 ? call.request.length : Number.MAX_SAFE_INTEGER } : undefined;
-        // Written to a local file, each piece is written before the next is read: the store may reuse its buffers.
+        // Written to a local file, each piece is written before the next is read, or the writer tells the
+        // store when it is (overlap): the store may reuse its buffers.
         const { entry, data } = await pfs.files.get(call.request.file, range, { reuse: Boolean(local?.path) });
         if (local?.path) {
           // The caller on this machine asked us to write the file ourselves (see local-file.ts): no data messages.
           const size = Math.max(0, Math.min(entry.content.size, (range?.offset ?? 0) + (range?.length ?? entry.content.size)) - (range?.offset ?? 0));
           const output = options.localFiles === false ? await refuseLocalFile() : await openLocalOutput(local, size);
-          const bytes = await writeLocalOutput(output, data);
+          const bytes = await writeLocalOutput(output, data, { overlap: true });
           log.log('info', 'local_file_written', { path: local.path, bytes, direct: output.direct });
           call.end();
         } else if (await sendData(call, data)) call.end();

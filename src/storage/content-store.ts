@@ -13,7 +13,7 @@ import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import type { ChunkParams } from './chunker.js';
 import type { ChunkRef, FileContent } from './content.js';
-import { FileReader, type ReadRange } from './file-reader.js';
+import { FileReader, type ReadRange, type ReusedPieces } from './file-reader.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
@@ -65,10 +65,11 @@ export class ContentStore {
   private readonly firstPackBuffers: Uint8Array[] = [];
   /**
    * Buffers readReusing reads into, kept between reads for the same reason: one reader's worth
-   * (READ_AHEAD being filled and the one the consumer holds). Page-aligned, with pieces laid out at
+   * (READ_AHEAD being filled, the one the consumer holds and the one before, whose writes may still be
+   * under way: see ReusedPieces). Page-aligned, with pieces laid out at
    * their output offsets modulo PAGE_ALIGN: a direct-I/O writer writes them from there (see read-buffers.ts).
    */
-  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD + 1, PAGE_ALIGN);
+  private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD + 2, PAGE_ALIGN);
   /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
   private shared?: SharedWriter;
 
@@ -149,11 +150,12 @@ export class ContentStore {
   /**
    * As read(), for a consumer that is done with each part before it asks for
    * the next (writes it to a file, say): every part is valid only until then,
-   * as it lies in a buffer that is read into again. Chunks are read into
-   * reused memory and verified on the hash thread while the consumer works.
-   * Throws as read().
+   * or until the promise the consumer passes to that next() settles (see
+   * ReusedPieces), as it lies in a buffer that is read into again. Chunks are
+   * read into reused memory and verified on the hash thread while the
+   * consumer works. Throws as read().
    */
-  readReusing(content: FileContent, range?: ReadRange): AsyncGenerator<Uint8Array> {
+  readReusing(content: FileContent, range?: ReadRange): ReusedPieces {
     return this.reader.readReusing(content, range, { pool: this.readBuffers, hasher: this.hashing() });
   }
 

@@ -9,7 +9,9 @@
 // before it asks for the next (the daemon writing a local file): groups are
 // read into reused buffers and verified on the hash thread, so reading,
 // verifying and the consumer's writes run side by side on both cores, and no
-// fresh memory is touched per read.
+// fresh memory is touched per read. A consumer may instead pass a promise to
+// next() (still writing the piece): the piece then stays valid until that
+// settles, so its writes can overlap those of the next piece (ReusedPieces).
 import { CorruptObject, InvalidArgument, isTuskError } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
 import { ByteLru } from './byte-lru.js';
@@ -44,6 +46,16 @@ export interface ReuseOptions {
   /** Verifies the chunks (on its thread, for a WorkerHasher). */
   hasher: Hasher;
 }
+
+/**
+ * Pieces in reused memory (readReusing). A piece is valid until the consumer
+ * asks for the next, or, when it passes a promise to that next() call (it is
+ * still writing the piece), until that promise settles. The reader holds at
+ * most one group's buffer for such promises: before it hands out the first
+ * piece of a group, it waits for those of the group before the previous one.
+ * A promise passed must settle without waiting for further pieces.
+ */
+export type ReusedPieces = AsyncGenerator<Uint8Array, void, PromiseLike<unknown> | undefined>;
 
 /** A group's chunks, verified; `buf` is the pool buffer they are views of, if any. */
 interface Filled {
@@ -104,17 +116,19 @@ export class FileReader {
   /**
    * As read(), but every piece is a view of a reused buffer, valid only until
    * the next piece is asked for: the consumer must be done with a piece (have
-   * written it) before it calls next(), and must not keep it. Slices that lie
+   * written it) before it calls next(), or pass next() a promise that settles
+   * once it is (see ReusedPieces), and must not keep it. Slices that lie
    * back to back are yielded as one piece (a whole group, for a big file).
    * Groups are read into `reuse.pool`'s buffers up to `readAhead` ahead and
    * verified by `reuse.hasher` while the consumer works on the piece before;
    * with an aligned pool, a group's first piece lies at the same offset modulo
    * `pool.align` in its buffer as in the output (where the range starts at 0);
    * a buffer goes back to the pool only once no read into it is under way and
-   * the consumer has moved past it, also when it stops early or a read fails.
+   * the consumer has moved past it and settled the promises it passed for it,
+   * also when it stops early or a read fails.
    * Throws as read(), before yielding any bytes of a damaged chunk.
    */
-  async *readReusing(content: FileContent, range: ReadRange | undefined, reuse: ReuseOptions): AsyncGenerator<Uint8Array> {
+  async *readReusing(content: FileContent, range: ReadRange | undefined, reuse: ReuseOptions): ReusedPieces {
     const [start, end] = bounds(content, range);
     if (start >= end) return;
     const groups = this.groups(content, start, end)[Symbol.asyncIterator]();
@@ -122,6 +136,12 @@ export class FileReader {
     const release = (f: Filled | undefined) => f?.buf && reuse.pool.give(f.buf);
     let exhausted = false;
     let held: Filled | undefined;
+    let uses: PromiseLike<unknown>[] = []; // the consumer still writes pieces of `held` until these settle
+    let lagging: { filled: Filled; uses: PromiseLike<unknown>[] } | undefined; // the group before, likewise
+    const settle = async (filled: Filled | undefined, pending: PromiseLike<unknown>[]) => {
+      if (pending.length > 0) await Promise.allSettled(pending);
+      release(filled);
+    };
     try {
       for (;;) {
         while (!exhausted && queue.length < this.readAhead) {
@@ -136,12 +156,21 @@ export class FileReader {
         const head = queue.shift();
         if (!head) return;
         held = await head.filled;
-        yield* joinedSlices(head.group, held.chunks);
-        release(held);
+        for (const piece of joinedSlices(head.group, held.chunks)) {
+          const inUse = yield piece;
+          if (inUse) uses.push(inUse);
+        }
+        // Past this group: the one before must be done with now, before its buffer is read into again.
+        if (lagging) await settle(lagging.filled, lagging.uses);
+        lagging = undefined;
+        if (uses.length > 0) lagging = { filled: held, uses };
+        else release(held);
         held = undefined;
+        uses = [];
       }
     } finally {
-      release(held);
+      if (lagging) await settle(lagging.filled, lagging.uses);
+      await settle(held, uses);
       for (const { filled } of queue.splice(0)) release(await filled.catch(() => undefined));
     }
   }

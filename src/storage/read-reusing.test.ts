@@ -146,6 +146,55 @@ describe.each([
     expect(pool.taken).toBeGreaterThan(20);
   });
 
+  it('keeps a piece whose next() was passed a promise until that settles, so its writes can overlap the next piece', async () => {
+    const hasher = makeHasher();
+    hashers.push(hasher);
+    const objects = new LateStore();
+    const datas = [bytes(6, 2_000_000)];
+    const { contents, blobs } = await written(objects, datas);
+    const reader = new FileReader(objects, blobs, { maxGroupBytes: 256 * 1024, readAhead: 3 });
+    const pool = new CheckedPool(256 * 1024, 5, objects);
+    const intact: boolean[] = [];
+
+    // As the daemon's direct writer: it "writes" each piece (for a while; the piece must stay as it was meanwhile),
+    // waits for the writes of the piece before, and asks for the next with the promise of this piece's writes.
+    const it = reader.readReusing(contents[0]!, undefined, { pool, hasher });
+    let at = 0;
+    let before: Promise<void> | undefined;
+    for (let inUse: Promise<void> | undefined; ; ) {
+      const next = await it.next(inUse);
+      if (next.done) break;
+      const piece = next.value;
+      const copy = Buffer.from(piece);
+      expect(copy.equals(datas[0]!.subarray(at, at + piece.length))).toBe(true);
+      pool.held.add(piece.buffer);
+      const writing = ticks(8).then(() => {
+        intact.push(Buffer.from(piece).equals(copy));
+        pool.held.delete(piece.buffer);
+      });
+      await before;
+      before = inUse = writing;
+      at += piece.length;
+    }
+    await before;
+    expect(at).toBe(datas[0]!.length);
+    expect(intact.length).toBeGreaterThan(6);
+    expect(intact.every(Boolean)).toBe(true);
+    expect(pool.misuse).toEqual([]);
+
+    // A consumer that stops while the writes of the piece before are under way: the reader waits for them
+    // before it gives that buffer back (the current piece's writes the consumer finishes before it stops).
+    const early = reader.readReusing(contents[0]!, undefined, { pool, hasher });
+    const first = await early.next();
+    expect(first.done).toBe(false);
+    let settled = false;
+    const writing = ticks(20).then(() => (settled = true));
+    expect((await early.next(writing)).done).toBe(false);
+    await early.return();
+    expect(settled).toBe(true);
+    expect(objects.filling.size).toBe(0);
+  });
+
   it('fails with CorruptObject, before yielding a byte of it, on a flipped byte or a truncated pack', async () => {
     const hasher = makeHasher();
     hashers.push(hasher);

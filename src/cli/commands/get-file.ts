@@ -51,14 +51,39 @@ async function downloadTree(ctx: CliContext, file: string, dir: string, local: L
   const root = at.path === '/' ? '' : at.path;
   const files = at.type === 'file' ? [at] : [];
   if (at.type === 'dir') for await (const f of ctx.client().globFile(`${repo}@${at.commit}`, `${root}/**`)) if (f.type === 'file') files.push(f);
-  for (const f of files) {
+  // Several files at once (each its own call): one file's round trip and fsync no longer wait for the one before.
+  // One at a time when a progress bar is drawn per file.
+  await eachAtOnce(files, ctx.stderrIsTTY ? 1 : TREE_FILES_AT_ONCE, async (f) => {
     const rel = at.type === 'file' ? basename(f.path) : f.path.slice(root.length + 1);
     const dest = join(dir, ...rel.split('/'));
     await mkdir(dirname(dest), { recursive: true }).catch((err) => {
       throw localError(dirname(dest), err);
     });
     await download(ctx, `${repo}@${at.commit}:${f.path}`, f.path, dest, local);
-  }
+  });
+}
+
+/** Files `get file -r` fetches at once. */
+const TREE_FILES_AT_ONCE = 4;
+
+/**
+ * Runs `task` on every item, up to `width` at once, in order of the items.
+ * After a failure no more are started; the first failure is thrown once the
+ * tasks under way have ended (each leaves its own file whole or removed).
+ */
+async function eachAtOnce<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      await task(item).catch((err: unknown) => {
+        failure ??= { err };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure) throw failure.err;
 }
 
 /**
