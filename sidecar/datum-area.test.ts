@@ -117,6 +117,21 @@ describe('the datum area', () => {
     expect(fetched).toEqual([]);
   });
 
+  test('files sent inline are written without fetching, however many, and one that cannot be written fails the prepare', async () => {
+    const paths = Array.from({ length: 130 }, (_, i) => `/f${i}.txt`);
+    const inline = input('in', paths);
+    inline.files = inline.files.map((f) => ({ ...f, data: Buffer.from(`data of ${f.path}`).toString('base64') }));
+    await expect(area.prepare('d1', [inline])).resolves.toEqual({ files: 130, bytes: paths.reduce((n, p) => n + `data of ${p}`.length, 0) });
+    await area.activate('d1');
+    expect((await readdir(join(dir, 'pfs/in'))).length).toBe(130);
+    expect(await readFile(join(dir, 'pfs/in/f129.txt'), 'utf8')).toBe('data of /f129.txt');
+    expect(fetched).toEqual([]);
+    // A file where a folder of that name was made for another: its write fails, and so does the prepare.
+    const clash = input('c', ['/x/y', '/x']);
+    clash.files = clash.files.map((f) => ({ ...f, data: Buffer.from('z').toString('base64') }));
+    await expect(area.prepare('d2', [clash])).rejects.toThrow(/EISDIR/);
+  });
+
   test('a datum is prepared while another one is active, and switching moves only its own files', async () => {
     files.set('in@c1:/1', 'one').set('in@c1:/2', 'two');
     await area.prepare('d1', [input('in', ['/1'])]);

@@ -3,21 +3,11 @@
 // same as an undisturbed run. Workers are scripted through the real worker API
 // (TUSK_RUNTIME=none), so the test controls exactly when the daemon dies.
 import { afterAll, describe, expect, it } from 'vitest';
-import { PpsClient, TuskClient, WorkerClient } from '../src/client/index.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { clients, text } from './helpers/scripted-pps.js';
 
 let daemon: DaemonHandle | undefined;
 afterAll(async () => daemon?.stop());
-
-async function text(it: AsyncIterable<Uint8Array>): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const p of it) parts.push(Buffer.from(p));
-  return Buffer.concat(parts).toString();
-}
-
-function clients(d: DaemonHandle) {
-  return { pfs: new TuskClient(d.address), pps: new PpsClient(d.address), worker: new WorkerClient(d.address) };
-}
 
 describe('a daemon killed mid-job', () => {
   it('resumes the job after restart without running finished datums again', async () => {

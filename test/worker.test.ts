@@ -164,6 +164,24 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
     }
   }, 60_000);
 
+  test('a Report the coordinator holds (waiting for its durable point) does not hold up the next datums', async () => {
+    const fake = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
+    fake.holdReports();
+    fake.addTasks([scriptTask(fake, 'first', 'true')]);
+    const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off' } });
+    try {
+      // The worker runs dry and sends the first result; that Report stays unanswered.
+      while (fake.reportSizes.length === 0) await new Promise((r) => setTimeout(r, 20));
+      fake.addTasks([scriptTask(fake, 'second', 'true'), scriptTask(fake, 'third', 'true')]);
+      await fake.waitForStarted(3);
+      fake.releaseReports();
+      await fake.waitForResults(3);
+    } finally {
+      expect(await worker.stop()).toEqual([0, 0]);
+      await fake.stop();
+    }
+  }, 60_000);
+
   test('results that finish while a Report is under way wait and go together in the next one', async () => {
     const fake = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
     // Failed datums are added to the reporter before the next datum starts, so once the last one

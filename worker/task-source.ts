@@ -6,7 +6,7 @@
 // spec; a task's version is handed to `onSpec` when the task is taken, so a
 // task queued before an update (or of another branch's version) still runs
 // with the code of its own version. Pending
-// results are flushed before the worker waits for more tasks. A coordinator
+// results are sent (not waited for) before the worker waits for more tasks. A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
 import { isTuskError, UnknownWorker, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
 import type { DaemonWatch, DatumInput, Logger, SidecarClient } from '../src/worker-protocol/index.js';
@@ -86,10 +86,12 @@ export class TaskSource {
         this.topUp();
         return { task: head.task, slot: head.slot, ready };
       }
+      // Pending results go out before the worker waits for more tasks, but it does not wait for them to be
+      // taken: the coordinator may hold a Report until its outputs' durable point (src/pps/durable-point.ts).
       if (!this.fetching) {
-        await this.o.reporter.flush();
+        void this.o.reporter.flush();
         this.fetch();
-      } else if (this.o.reporter.waiting > 0) await this.o.reporter.flush();
+      } else if (this.o.reporter.waiting > 0) void this.o.reporter.flush();
       await this.fetching;
     }
     return undefined;
@@ -104,7 +106,7 @@ export class TaskSource {
   async waitForTask(): Promise<void> {
     while (!this.stopped && this.queue.length === 0) {
       if (!this.fetching) {
-        await this.o.reporter.flush();
+        void this.o.reporter.flush();
         this.fetch();
       }
       await this.fetching;

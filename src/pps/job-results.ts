@@ -2,7 +2,10 @@
 // and datums lost with a worker (back to the front of the queue, or failed
 // once workers died on them datum_tries times). Each result updates its
 // datum's record and its job's counts in one batch; when a job's last datum
-// is in, the job's runner goes on (job-runner.ts).
+// is in, the job's runner goes on (job-runner.ts). Successful results wait
+// for their outputs' durable point, which reports close together share
+// (durable-point.ts); a report that holds a job's last results starts it at once.
+import { DurablePoint } from './durable-point.js';
 import type { ActiveJob } from './job-runner.js';
 import type { PpsContext } from './pps-context.js';
 import type { DatumTask } from './task-queue.js';
@@ -23,7 +26,14 @@ export interface TaskOutcome {
 }
 
 export class ResultIntake {
-  constructor(private readonly ctx: PpsContext, private readonly activeJob: (pipeline: string, job: string) => ActiveJob | undefined) {}
+  private readonly durable: DurablePoint;
+  /** Per job, the datums whose results wait for the durable point. */
+  private readonly waiting = new Map<ActiveJob, Set<string>>();
+
+  constructor(private readonly ctx: PpsContext, private readonly activeJob: (pipeline: string, job: string) => ActiveJob | undefined) {
+    const { timers, clock, outputSyncGapMs } = ctx.deps;
+    this.durable = new DurablePoint(() => ctx.outputs.durable(), timers, () => clock().getTime(), outputSyncGapMs ?? 0);
+  }
 
   /** A worker's results. Late or duplicate reports (no lease) are ignored. */
   async report(worker: string, results: TaskOutcome[]): Promise<void> {
@@ -53,7 +63,8 @@ export class ResultIntake {
 
   private async record(settled: [DatumTask, TaskOutcome][]): Promise<void> {
     // Results point at stored outputs: make those durable before recording them.
-    if (settled.some(([, r]) => r.success)) await this.ctx.outputs.durable();
+    if (settled.some(([, r]) => r.success)) await this.untilDurable(settled);
+    else if (this.holdsLast(settled)) this.durable.hurry();
     const ops = [];
     const touched = new Set<ActiveJob>();
     for (const [task, r] of settled) {
@@ -86,5 +97,40 @@ export class ResultIntake {
     for (const aj of touched) ops.push(...this.ctx.store.putJobOps(aj.job));
     await this.ctx.store.apply(ops, false);
     for (const aj of touched) if (aj.outstanding.size === 0) aj.done();
+  }
+
+  /** Waits for the durable point (shared with other reports), marking these results as waiting meanwhile. */
+  private async untilDurable(settled: [DatumTask, TaskOutcome][]): Promise<void> {
+    const marked: [Set<string>, string][] = [];
+    for (const [task] of settled) {
+      const aj = this.activeJob(task.pipeline, task.job);
+      if (!aj || !aj.outstanding.has(task.datum)) continue;
+      let set = this.waiting.get(aj);
+      if (!set) this.waiting.set(aj, (set = new Set()));
+      set.add(task.datum);
+      marked.push([set, task.datum]);
+    }
+    const reached = this.durable.reach();
+    if (this.holdsLast(settled)) this.durable.hurry();
+    try {
+      await reached;
+    } finally {
+      for (const [set, datum] of marked) set.delete(datum);
+      for (const [aj, set] of this.waiting) if (set.size === 0) this.waiting.delete(aj);
+    }
+  }
+
+  /** True when these results and those already waiting are every outstanding datum of one of their jobs. */
+  private holdsLast(settled: [DatumTask, TaskOutcome][]): boolean {
+    const inHand = new Map<ActiveJob, number>();
+    for (const [task] of settled) {
+      const aj = this.activeJob(task.pipeline, task.job);
+      if (!aj || !aj.outstanding.has(task.datum)) continue;
+      const waiting = this.waiting.get(aj);
+      const n = inHand.get(aj) ?? waiting?.size ?? 0;
+      inHand.set(aj, waiting?.has(task.datum) ? n : n + 1);
+    }
+    for (const [aj, n] of inHand) if (n >= aj.outstanding.size) return true;
+    return false;
   }
 }

@@ -41,6 +41,8 @@ export interface PpsDeps {
   /** Which datum results stay reusable (datum-retention.ts; default DEFAULT_RETENTION), and how often the rest is pruned (none: never; the daemon prunes hourly). */
   retention?: RetentionRule;
   retentionIntervalMs?: number;
+  /** Reports closer together than this share the durable point of their outputs (durable-point.ts; default 0: one point per report). */
+  outputSyncGapMs?: number;
   /** Opens the S3 prefix of a pipeline's egress.URL (the daemon builds it over the storage layer); without it, egress fails the job. */
   egress?: EgressSinkFactory;
   /** The secret store; without it, a spec naming transform.secrets is refused. */

@@ -161,6 +161,8 @@ export class Daemon {
         timers: systemTimers,
         retention: config.retention,
         retentionIntervalMs: config.retentionIntervalMs,
+        // Under sustained fast datums, one durable point of their outputs per second instead of one per report.
+        outputSyncGapMs: 1000,
         random,
         log: log.log,
         secrets,

@@ -92,11 +92,15 @@ export class StartedStreams {
   }
 }
 
+/** How long a StartedAck waits for more starts to count: only a worker's reports wait for acks, never its code. */
+const ACK_DELAY_MS = 20;
+
 /**
  * StartedStream: each message is recorded as Started is, in arrival order; the first names the pipeline and
- * worker for the whole stream. One StartedAck per turn of the event loop counts the messages handled so far,
- * so a burst of starts costs one answer. A refused message ends the stream with its error (the worker then
- * treats its unacknowledged starts as not told, as after a failed Started call).
+ * worker for the whole stream. One StartedAck counts the messages handled so far, sent ACK_DELAY_MS after the
+ * first one it counts, so the starts of fast datums (one per turn of the event loop) share one answer. A
+ * refused message ends the stream with its error (the worker then treats its unacknowledged starts as not
+ * told, as after a failed Started call).
  */
 function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, StartedAck>, starts: StartedStreams): void {
   let pipeline = '';
@@ -104,7 +108,10 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
   let handled = 0;
   let acked = 0;
   let ended = false;
+  let timer: NodeJS.Timeout | undefined;
   const ack = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (ended || acked === handled || call.cancelled) return;
     acked = handled;
     call.write({ handled });
@@ -121,6 +128,7 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
   if (!starts.add(end)) return void call.end();
   call.on('cancelled', () => {
     ended = true;
+    clearTimeout(timer);
     starts.delete(end);
   });
   call.on('data', (req: StartedRequest) => {
@@ -137,7 +145,8 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
     } catch (err) {
       return end(err);
     }
-    if (handled++ === acked) setImmediate(ack);
+    handled++;
+    timer ??= setTimeout(ack, ACK_DELAY_MS);
   });
   call.on('end', () => end());
 }
