@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptObject, isTuskError } from '../errors/index.js';
 import { MemoryChunkIndex, rebuildChunkIndex } from './chunk-index.js';
 import { ContentStore, type ContentStoreOptions } from './content-store.js';
-import { EMPTY_HASH, type FileContent } from './content.js';
+import { CHUNK_LIST_TAG, EMPTY_HASH, type FileContent } from './content.js';
 import { MemoryStore } from './memory-store.js';
 import { getBytes, listAll, type ObjectStore } from './object-store.js';
 import { packKey } from './pack-format.js';
@@ -98,6 +98,21 @@ describe.each([
     expect(await store.hashOf(small)).toBe(sha(data.subarray(0, 100_000)));
     expect(await store.hashOf(empty)).toBe(EMPTY_HASH);
     expect(await keys(objects)).toEqual(stored);
+  });
+
+  it('never gives a small file the content hash of the large file whose chunk list it spells out', async () => {
+    const store = await open(new MemoryStore(), { hashThread });
+    const session = store.writer();
+    const large = await session.writeFile(bytes(9, 2 * 1024 * 1024 + 7));
+    expect(large.refs?.length).toBeGreaterThan(1);
+    // Exactly the bytes the large file's hash is computed from: tag, size, each chunk's sha256.
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64BE(BigInt(large.size));
+    const spelled = Buffer.concat([CHUNK_LIST_TAG, size, ...large.refs!.map((r) => Buffer.from(r.chunk.hash, 'hex'))]);
+    const small = await session.writeFile(spelled);
+    await session.close();
+    expect(small.hash).toBe(sha(spelled));
+    expect(small.hash).not.toBe(large.hash);
   });
 
   it('stores the same big file only once, whatever was written before it', async () => {

@@ -39,7 +39,7 @@ export const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959
 /**
  * Files of at least this many bytes are hashed from their chunks rather than
  * their bytes, so writing one costs one sha256 pass per byte (each chunk's),
- * not two. Their content hash is `chunkListHash`: the sha256 of a domain tag,
+ * not two. Their content hash is `chunkListHash`: the SHA3-256 of a domain tag,
  * the size and the sha256 of each chunk, in order, where the chunks are the
  * ones the store's content-defined chunking cuts from the file on its own
  * (every writer cuts a file this large at its first and after its last byte).
@@ -54,11 +54,19 @@ export function isByteHash(size: number): boolean {
   return size < TREE_HASH_MIN;
 }
 
-const CHUNK_LIST_TAG = Buffer.from('tusk chunk-list sha256 v1\n');
+/** The first bytes chunkListHash hashes. */
+export const CHUNK_LIST_TAG = Buffer.from('tusk chunk-list sha3-256 v1\n');
 
-/** The content hash of a file of `size` bytes (at least TREE_HASH_MIN) made of the chunks whose sha256 (hex) are `chunks`, in order. */
+/**
+ * The content hash of a file of `size` bytes (at least TREE_HASH_MIN) made of
+ * the chunks whose sha256 (hex) are `chunks`, in order. SHA3-256, not sha256:
+ * the bytes it hashes are short enough to be a small file, whose content hash
+ * is the sha256 of its bytes, so with sha256 a file holding exactly those bytes
+ * would get the large file's hash (and reuse its datums' results). Equal
+ * outputs of two different hash functions cannot be found.
+ */
 export function chunkListHash(size: number, chunks: Iterable<string>): string {
-  const h = createHash('sha256').update(CHUNK_LIST_TAG);
+  const h = createHash('sha3-256').update(CHUNK_LIST_TAG);
   const head = Buffer.alloc(8);
   head.writeBigUInt64BE(BigInt(size));
   h.update(head);
