@@ -21,7 +21,7 @@ export interface DataRef {
 
 /**
  * What a file's bytes are. `hash` is the file's content hash (see
- * TREE_HASH_MIN): the sha256 (hex) of its bytes for a file under 1 MiB, the
+ * CHUNK_LIST_HASH_MIN): the sha256 (hex) of its bytes for a file under 1 MiB, the
  * chunk-list hash of its chunks for a larger one. Either `refs` holds the slices inline, or
  * (for very large files) `indirect` lists blob IDs of ref-list blobs whose
  * concatenation is the slice list.
@@ -47,18 +47,18 @@ export const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959
  * Stores written before this rule hashed large files by their bytes too: see
  * sameBytes for comparing across it.
  */
-export const TREE_HASH_MIN = 1024 * 1024;
+export const CHUNK_LIST_HASH_MIN = 1024 * 1024;
 
 /** Whether the content hash of a file of `size` bytes is the sha256 of its bytes. */
 export function isByteHash(size: number): boolean {
-  return size < TREE_HASH_MIN;
+  return size < CHUNK_LIST_HASH_MIN;
 }
 
 /** The first bytes chunkListHash hashes. */
 export const CHUNK_LIST_TAG = Buffer.from('tusk chunk-list sha3-256 v1\n');
 
 /**
- * The content hash of a file of `size` bytes (at least TREE_HASH_MIN) made of
+ * The content hash of a file of `size` bytes (at least CHUNK_LIST_HASH_MIN) made of
  * the chunks whose sha256 (hex) are `chunks`, in order. SHA3-256, not sha256:
  * the bytes it hashes are short enough to be a small file, whose content hash
  * is the sha256 of its bytes, so with sha256 a file holding exactly those bytes
@@ -77,7 +77,7 @@ export function chunkListHash(size: number, chunks: Iterable<string>): string {
 /**
  * Whether two contents hold the same bytes, as far as their descriptors tell:
  * equal sizes and hashes, or (a large file hashed by its bytes before
- * TREE_HASH_MIN, the same bytes by their chunks after) the same slices of the
+ * CHUNK_LIST_HASH_MIN, the same bytes by their chunks after) the same slices of the
  * same chunks, or the same ref-list blobs. Contents without data references
  * (a listing's) compare by hash alone.
  */

@@ -11,7 +11,7 @@
 // source may reuse its buffer: each piece is copied before the next is asked
 // for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
 // and hashing runs in batches on the Hasher while the scan goes on: each
-// chunk's sha256, and the sha256 of each file under TREE_HASH_MIN (a larger
+// chunk's sha256, and the sha256 of each file under CHUNK_LIST_HASH_MIN (a larger
 // file's content hash is made from its chunks' hashes, content.ts, so its
 // bytes are hashed once). Results are committed in stream order: a chunk already in
 // the index (or earlier in this session) is referenced, a new one is copied
@@ -28,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
-import { chunkListHash, EMPTY_HASH, isByteHash, TREE_HASH_MIN, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import { chunkListHash, EMPTY_HASH, isByteHash, CHUNK_LIST_HASH_MIN, type ChunkRef, type DataRef, type FileContent } from './content.js';
 import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
@@ -127,7 +127,7 @@ interface FileRecord {
   reject(err: unknown): void;
 }
 
-/** A file's content and the sha256 of its bytes (which is its content hash only under TREE_HASH_MIN). */
+/** A file's content and the sha256 of its bytes (which is its content hash only under CHUNK_LIST_HASH_MIN). */
 export interface HashedContent {
   content: FileContent;
   sha256: string;
@@ -174,7 +174,7 @@ export class WriteSession {
     const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
     // A file hashed from its chunks must be cut on its own (see content.ts).
-    if (this.largeFile > TREE_HASH_MIN) throw new RangeError(`largeFile must be at most TREE_HASH_MIN (${TREE_HASH_MIN})`);
+    if (this.largeFile > CHUNK_LIST_HASH_MIN) throw new RangeError(`largeFile must be at most CHUNK_LIST_HASH_MIN (${CHUNK_LIST_HASH_MIN})`);
     this.pools = options.slabPools ?? new SlabPools(slabSize, options.maxSlabs ?? DEFAULT_MAX_SLABS, 1);
     if (this.pools.slabSize !== slabSize) throw new RangeError('the slab pools hold slabs of another size');
     // The gear loop of whichever pool the session holds (the scanner is reset whenever the pool changes).
@@ -389,9 +389,9 @@ export class WriteSession {
 
   /** Takes in the `n` bytes of `file` just placed at the stream's end in `slab`: hash, scan, batch. */
   private advance(slab: Slab, n: number, file: FileRecord): void {
-    // Only a file under TREE_HASH_MIN needs the sha256 of its bytes: feed at most its first TREE_HASH_MIN - 1
+    // Only a file under CHUNK_LIST_HASH_MIN needs the sha256 of its bytes: feed at most its first CHUNK_LIST_HASH_MIN - 1
     // (a file that grows past them is hashed from its chunks and the stream's digest is dropped).
-    const fed = file.byteHash ? n : Math.min(n, TREE_HASH_MIN - 1 - (this.pos - file.start));
+    const fed = file.byteHash ? n : Math.min(n, CHUNK_LIST_HASH_MIN - 1 - (this.pos - file.start));
     if (fed > 0) this.ops.push({ kind: 'update', stream: file.stream, offset: this.pos - slab.base, length: fed });
     this.pos += n;
     this.batchBytes += n;
@@ -609,7 +609,7 @@ export class WriteSession {
   }
 }
 
-/** The content hash of a file of `size` bytes (at least TREE_HASH_MIN) from its data references: whole chunks, as it was cut on its own. */
+/** The content hash of a file of `size` bytes (at least CHUNK_LIST_HASH_MIN) from its data references: whole chunks, as it was cut on its own. */
 function largeFileHash(size: number, refs: readonly DataRef[]): string {
   for (const r of refs) {
     if (r.start !== 0 || r.length !== r.chunk.size) throw new Error('a large file must be made of whole chunks of its own');

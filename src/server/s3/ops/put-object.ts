@@ -2,7 +2,7 @@
 // commit on the branch the put is one finished commit; with one, it writes
 // into it. The body is verified (signature chunks, Content-MD5, the signed
 // sha256: against the content hash the store computes when that is the
-// sha256 of the bytes, a body under TREE_HASH_MIN, else while it streams in)
+// sha256 of the bytes, a body under CHUNK_LIST_HASH_MIN, else while it streams in)
 // before anything is committed. A key ending in "/" is a directory marker: accepted and
 // ignored, since Tusk directories exist through their files.
 //
@@ -34,7 +34,7 @@ export const putObject: Operation = async (deps, r) => {
   const target = await writeTarget(deps, bucket);
   const path = keyToPath(r.key);
   const length = bodyLength(r.req);
-  // A body announced under TREE_HASH_MIN gets the sha256 of its bytes as its content hash: checked against that below.
+  // A body announced under CHUNK_LIST_HASH_MIN gets the sha256 of its bytes as its content hash: checked against that below.
   const byteHashed = length !== undefined && isByteHash(length);
   const body = requestBody(r.req, r.identity, { verifySha256: !byteHashed, verifyMd5: false });
   if (isDirMarker(r.key)) {
