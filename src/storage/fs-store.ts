@@ -7,7 +7,8 @@
 // a bare '%' or starts with '.', and ROOT/.tmp (in-progress writes) can never
 // collide with a key.
 //
-// Durability: put streams into ROOT/.tmp/<pid>.<random>, fsyncs it, renames it
+// Durability: put (and a writer from openWriter) streams into
+// ROOT/.tmp/<pid>.<random>, fsyncs it, renames it
 // into place and fsyncs the directory, so after a crash a key holds either the
 // old or the new object. A derived object (PutOptions.derived: a pack's index)
 // is renamed into place without either fsync: a crash of the machine may lose
@@ -21,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidObjectKey, ObjectNotFound, StorageRejected, StorageUnavailable } from '../errors/index.js';
 import { checkObjectKey, checkRange, compareKeys, pageLimit } from './object-key.js';
-import type { Body, ListOptions, ListPage, ObjectStore, PutOptions } from './object-store.js';
+import type { Body, ListOptions, ListPage, ObjectStore, ObjectWriter, PutOptions } from './object-store.js';
 
 const TMP_DIR = '.tmp';
 /** Temp files older than this are removed on open even if their process still seems alive (pid reuse). */
@@ -86,6 +87,18 @@ export class FsStore implements ObjectStore {
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<void> {
+    const writer = await this.openWriter(key, options);
+    try {
+      if (body instanceof Uint8Array) await writer.write(body);
+      else for await (const chunk of body) await writer.write(chunk); // errors of `body` propagate unchanged
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    await writer.commit();
+  }
+
+  async openWriter(key: string, options: PutOptions = {}): Promise<ObjectWriter> {
     const file = this.pathOf(key);
     await this.ready;
     const tmp = join(this.root, TMP_DIR, `${process.pid}.${randomBytes(8).toString('hex')}`);
@@ -95,26 +108,10 @@ export class FsStore implements ObjectStore {
     } catch (err) {
       throw fsFailure('put', key, err);
     }
-    let placed = false;
-    try {
-      if (body instanceof Uint8Array) {
-        await writeAll(handle, body, key);
-      } else {
-        for await (const chunk of body) await writeAll(handle, chunk, key); // errors of `body` propagate unchanged
-      }
-      await guard('put', key, async () => {
-        if (!options.derived) await handle.sync();
-        await handle.close();
-        await this.place(tmp, file);
-        placed = true;
-        if (!options.derived) await syncDir(dirname(file));
-      });
-    } finally {
-      if (!placed) {
-        await handle.close().catch(() => undefined);
-        await rm(tmp, { force: true }).catch(() => undefined);
-      }
-    }
+    return new TempFileWriter(handle, tmp, key, options.derived === true, async () => {
+      await this.place(tmp, file);
+      return dirname(file);
+    });
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
@@ -258,6 +255,44 @@ export class FsStore implements ObjectStore {
       const abandoned = !Number.isSafeInteger(pid) || !processAlive(pid) || now - st.mtimeMs > STALE_TMP_MS;
       if (abandoned) await rm(path, { force: true, recursive: true }).catch(() => undefined);
     }
+  }
+}
+
+/** An object being written into its temp file; commit() fsyncs it (unless derived), renames it into place and fsyncs the directory. */
+class TempFileWriter implements ObjectWriter {
+  private placed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly tmp: string,
+    private readonly key: string,
+    private readonly derived: boolean,
+    /** Renames the temp file into place; resolves with the directory it went to. */
+    private readonly place: () => Promise<string>,
+  ) {}
+
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.handle, bytes, this.key);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await guard('put', this.key, async () => {
+        if (!this.derived) await this.handle.sync();
+        await this.handle.close();
+        const dir = await this.place();
+        this.placed = true;
+        if (!this.derived) await syncDir(dir);
+      });
+    } finally {
+      if (!this.placed) await this.abort();
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.placed) return;
+    await this.handle.close().catch(() => undefined);
+    await rm(this.tmp, { force: true }).catch(() => undefined);
   }
 }
 
