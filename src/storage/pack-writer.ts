@@ -14,7 +14,7 @@
 // not held whole in memory but written as it fills, through 1 MiB stage
 // buffers reused from write to write, and committed (fsynced, renamed into
 // place) when sealed. A write session of a GiB then touches a few MiB of
-// buffers instead of six fresh 16 MiB ones (page faults, and on this VM's
+// buffers instead of up to six fresh 16 MiB ones (page faults, and on this VM's
 // balloon fresh memory costs ~2-3 CPU-s/GiB), and its bytes reach the page
 // cache while the pack fills rather than in one burst at the seal. The
 // object still appears only once complete and durable. A writer dropped with
