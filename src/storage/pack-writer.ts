@@ -282,21 +282,27 @@ export class PackWriter {
       await pack.tail; // the stages written so far (or the first failure)
       const w = await writer;
       if (last && lastBytes > 0) await w.write(last.subarray(0, lastBytes));
+      if (last) this.recycle(last); // written (or never to be): free before the fsync
+      last = undefined;
       await w.write(trailer);
       await w.commit();
     } catch (err) {
+      if (last) this.recycle(last);
       await writer.then((w) => w.abort(), () => undefined);
       throw err;
-    } finally {
-      if (last) this.recycle(last);
     }
     for (const e of entries) size += e.ref.size;
     await this.durable(id, size, index, entries);
   }
 
-  /** Keeps a written stage for the next ones (a few, shared with the other writers of the pool). */
+  /**
+   * Keeps a written stage for the next ones, shared with the other writers of
+   * the pool: as many as one writer holds at once between backpressure()
+   * calls (the stages out plus one just sent, the one being filled, the last
+   * ones of the packs being sealed), so a steady write allocates none.
+   */
   private recycle(stage: Uint8Array): void {
-    if (stage.length === FIRST_BUFFER && this.firstBuffers.length < MAX_STAGES_OUT + 1) this.firstBuffers.push(stage);
+    if (stage.length === FIRST_BUFFER && this.firstBuffers.length < MAX_STAGES_OUT + this.maxInFlight + 3) this.firstBuffers.push(stage);
   }
 
   /** Grows the open buffer (first to 1 MiB, then to the pack size, unless one entry is larger) to fit `extra` more bytes. */
