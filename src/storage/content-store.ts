@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import { DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
-import { CHUNK_LIST_HASH_MIN, type ChunkRef, type FileContent } from './content.js';
+import { CHUNK_LIST_HASH_MIN, isByteHash, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import { joinedChunkListHash, wholeChunks } from './joined-hash.js';
 import { FileReader, type ReadRange, type ReusedPieces } from './file-reader.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
@@ -198,6 +199,17 @@ export class ContentStore {
       throw err;
     }
     return (await hashed).hash;
+  }
+
+  /**
+   * As hashOf(joined) for a file made of `pieces` (the slices of each, in order: `joined` holds all
+   * of them) where each piece was written by a write session of its own, so that its chunks are
+   * cut from its own first byte (an UploadPart): only the bytes around the seams are read and cut
+   * again (joined-hash.ts). A piece not made of whole chunks, or a small file, is hashed by hashOf.
+   */
+  async hashOfJoined(joined: FileContent, pieces: readonly (readonly DataRef[])[]): Promise<string> {
+    if (isByteHash(joined.size) || !pieces.every(wholeChunks)) return this.hashOf(joined);
+    return joinedChunkListHash(pieces, this.options.chunking ?? DEFAULT_CHUNK_PARAMS, (offset, length) => this.readBytes(joined, { offset, length }));
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */
