@@ -97,7 +97,12 @@ export class PackedBlobStore implements BlobStore {
    * For a tiny file's only chunk: the caller's commit then flushes its content and its nodes as one pack.
    */
   async putChunk(bytes: Uint8Array, hash: string): Promise<ChunkRef> {
-    const known = this.pendingChunks.get(hash) ?? (await this.index.lookup('chunk', hash)) ?? this.pendingChunks.get(hash);
+    const pending = this.pendingChunks.get(hash);
+    if (pending) {
+      this.index.announce?.(pending.pack); // re-used by another writer than the one that put it: a touch (gc-journal.ts), as a lookup is
+      return pending;
+    }
+    const known = (await this.index.lookup('chunk', hash)) ?? this.pendingChunks.get(hash);
     if (known) return known;
     const ref = this.packs.add('chunk', hash, bytes, hash);
     this.pendingChunks.set(hash, ref);
