@@ -117,6 +117,7 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pfs.PfsApi/ModifyFile': ['writer', [open(`sales@${finishedCommit}`), { deleteFile: { path: '/a.txt' } }]], // a finished commit
     '/tusk.pfs.PfsApi/CopyFile': ['writer', { src: 'sales@master:/a.txt', dst: `sales@${finishedCommit}:/b.txt` }], // into a finished commit
     '/tusk.pfs.PfsApi/GetFile': ['reader', { file: 'sales@master:/a.txt' }],
+    '/tusk.pfs.PfsApi/GetFiles': ['reader', { file: 'sales@master:/' }],
     '/tusk.pfs.PfsApi/InspectFile': ['reader', { file: 'sales@master:/a.txt' }],
     '/tusk.pfs.PfsApi/ListFile': ['reader', { dir: 'sales@master:/' }],
     '/tusk.pfs.PfsApi/GlobFile': ['reader', { commit: 'sales@master', pattern: '/*' }],

@@ -9,10 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
-import { UsageMeter } from './usage.js';
+import { ReapedCpu, UsageMeter } from './usage.js';
 import type { DatumUsage } from './usage.js';
 
 const running = new Map<number, { child: ChildProcess; kill(): void }>();
+/** The CPU of the code this runner reaped, read per datum. */
+const reaped = new ReapedCpu();
 
 function send(event: RunnerEvent): void {
   process.stdout.write(encodeFrame(event));
@@ -59,7 +61,7 @@ function run(cmd: RunCommand): void {
       killGroup(child.pid);
     }, cmd.timeoutMs);
   }
-  const meter = child.pid === undefined ? undefined : new UsageMeter(child.pid);
+  const meter = child.pid === undefined ? undefined : new UsageMeter(child.pid, reaped);
   let usage: DatumUsage | undefined;
   running.set(cmd.id, { child, kill: () => killGroup(child.pid) });
   for (const stream of ['stdout', 'stderr'] as const) {

@@ -53,6 +53,8 @@ export class Worker {
   /** input.pfs.s3 / s3_out: what the sidecar serves, and the variables that tell the code where. */
   private s3Key = '';
   private s3Env: Record<string, string> = {};
+  /** The spec the sandbox and the S3 endpoint were last matched to (each pipeline version is a new object). */
+  private matchedSpec: WorkerSpec | undefined;
   private batch: BatchSession | undefined;
   private spout: Spout | undefined;
   private readonly uploads = new InFlight(16);
@@ -172,6 +174,15 @@ export class Worker {
     for (const e of spec.secretEnv) this.ctx.baseEnv[e.name] = e.value;
   }
 
+  /** The sandbox and the S3 endpoint made to fit the current spec: checked once per spec, not per datum. */
+  private async matchSpec(): Promise<void> {
+    const spec = this.ctx.spec;
+    if (spec === this.matchedSpec) return;
+    await this.matchSandbox();
+    await this.matchS3();
+    if (!this.stopped) this.matchedSpec = spec;
+  }
+
   /** A spec with S3 inputs or s3_out has the sidecar serve them before its code runs. */
   private async matchS3(): Promise<void> {
     const spec = this.ctx.spec;
@@ -210,8 +221,7 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      await this.matchSandbox();
-      await this.matchS3();
+      await this.matchSpec();
       if (this.ctx.spec.spout) {
         // No datums: one long-running process (spout.ts), until the worker stops.
         this.spout = new Spout(this.ctx, {
@@ -235,8 +245,7 @@ export class Worker {
         this.source.unshift(p);
         continue;
       }
-      await this.matchSandbox();
-      await this.matchS3();
+      await this.matchSpec();
       await this.uploads.room();
       const { finished } = await executeDatum(this.ctx, p);
       this.uploads.add(finished);

@@ -13,6 +13,7 @@ import {
   type Commit,
   type DiffEntry,
   type FileInfo,
+  type GetFilesResponse,
   type ListBranchResponse,
   type ListCommitResponse,
   type ListRepoResponse,
@@ -183,6 +184,15 @@ export class TuskClient {
     const localOutput = l ? { path: l.path, proof: l.proof.proof, nonce: l.proof.nonce } : undefined;
     const stream = this.pfs.getFile({ file, offset: range.offset ?? 0, length: range.length ?? 0, localOutput });
     for await (const msg of serverStream(stream)) yield msg.data;
+  }
+
+  /**
+   * Every file under a folder (or the one file `file` names), in path order, over one call: a message
+   * with a path starts a file of `size` bytes, which the `data` of it and of the messages after it
+   * make up. A file larger than `inlineMax` (when above 0) comes `skipped`, without its bytes.
+   */
+  async *getFiles(file: string, inlineMax = 0): AsyncIterable<GetFilesResponse> {
+    yield* serverStream(this.pfs.getFiles({ file, inlineMax }));
   }
   /** Copies a file or folder by reference (no bytes move); one commit, or into the destination's open commit. */
   copyFile(src: string, dst: string, description = '', force = false): Promise<ModifyFileResponse> {

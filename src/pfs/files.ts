@@ -55,6 +55,25 @@ export class Files {
     return { entry, data: namingLoss(data, `${commit.repo}@${commit.id}:${entry.path}`) };
   }
 
+  /**
+   * Every file under the folder `ref` names (or that one file), in path order, all read at one commit;
+   * `read` streams a file's bytes as get() does (one file's at a time). Throws FileNotFound.
+   */
+  async *getTree(ref: string): AsyncIterable<{ entry: FileEntry; read: () => PieceStream }> {
+    const { commit, path: named } = await this.target(ref);
+    const path = normalizePath(named);
+    const tree = this.ctx.deps.tree;
+    const content = this.ctx.deps.content;
+    const read = (entry: FileEntry) => () => namingLoss(content.read(entry.content), `${commit.repo}@${commit.id}:${entry.path}`);
+    const file = await tree.get(commit.tree, path);
+    if (file) {
+      yield { entry: file, read: read(file) };
+      return;
+    }
+    if (path !== '/' && !(await tree.isDir(commit.tree, path))) throw new FileNotFound(path, `${commit.repo}@${commit.id}`);
+    for await (const entry of tree.scan(commit.tree, { prefix: path === '/' ? '/' : `${path}/` })) yield { entry, read: read(entry) };
+  }
+
   async inspect(ref: string): Promise<FileInfo> {
     const { commit, path } = await this.target(ref);
     const entry = await this.ctx.deps.tree.get(commit.tree, path);

@@ -103,6 +103,7 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pfs.PfsApi/ModifyFile': { stream: true, need: (m) => (m.open ? on('repoWriter', repoOf(m.open.target)) : undefined) },
   '/tusk.pfs.PfsApi/CopyFile': rule((r) => ({ kind: 'all', needs: [on('repoWriter', repoOf(r.dst)), on('repoReader', repoOf(r.src))] })),
   '/tusk.pfs.PfsApi/GetFile': rule((r) => on('repoReader', repoOf(r.file))),
+  '/tusk.pfs.PfsApi/GetFiles': rule((r) => on('repoReader', repoOf(r.file))),
   '/tusk.pfs.PfsApi/InspectFile': rule((r) => on('repoReader', repoOf(r.file))),
   '/tusk.pfs.PfsApi/ListFile': rule((r) => on('repoReader', repoOf(r.dir))),
   '/tusk.pfs.PfsApi/GlobFile': rule((r) => on('repoReader', repoOf(r.commit))),

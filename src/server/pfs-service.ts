@@ -5,7 +5,7 @@ import type { ServerReadableStream, ServerWritableStream, sendUnaryData, Service
 import { InvalidArgument } from '../errors/index.js';
 import type { Page, Pfs } from '../pfs/index.js';
 import { parseRef } from '../pfs/index.js';
-import { PfsApiService, type GetFileResponse, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
+import { PfsApiService, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeFileInfoBatch, encodeFileInfoBatch } from '../rpc/file-info-wire.js';
 import { decodeModifyFileRequest, encodeGetFileResponse } from '../rpc/file-wire.js';
@@ -129,7 +129,29 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
           const bytes = await writeLocalOutput(output, data, { overlap: true });
           log.log('info', 'local_file_written', { path: local.path, bytes, direct: output.direct });
           call.end();
-        } else if (await sendData(call, data)) call.end();
+        } else if (await sendData(call, data, (bytes) => ({ data: bytes }))) call.end();
+      })().catch((err) => failStream(call, err));
+    },
+    getFiles: (call) => {
+      (async () => {
+        const inlineMax = call.request.inlineMax;
+        for await (const { entry, read } of pfs.files.getTree(call.request.file)) {
+          if (call.cancelled) return;
+          const head = { path: entry.path, size: entry.size };
+          if (entry.size === 0 || (inlineMax > 0 && entry.size > inlineMax)) {
+            await write(call, { ...head, data: EMPTY, skipped: entry.size > 0 });
+            continue;
+          }
+          // The first message names the file; the rest carry its bytes only.
+          let first = true;
+          const message = (data: Buffer) => {
+            const msg = first ? { ...head, data, skipped: false } : { path: '', size: 0, data, skipped: false };
+            first = false;
+            return msg;
+          };
+          if (!(await sendData(call, read(), message))) return;
+        }
+        call.end();
       })().catch((err) => failStream(call, err));
     },
     copyFile: u('CopyFile', async (req) => {
@@ -143,19 +165,22 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
   };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Sends a file's bytes in messages of at least GET_MESSAGE bytes. Slices that
- * lie back to back in one buffer (chunks read from a pack with one ranged
- * get) are joined as a view, without a copy. False if the client went away.
+ * Sends a file's bytes in messages of at least GET_MESSAGE bytes, each made by
+ * `message`. Slices that lie back to back in one buffer (chunks read from a
+ * pack with one ranged get) are joined as a view, without a copy. False if
+ * the client went away.
  */
-async function sendData(call: ServerWritableStream<unknown, GetFileResponse>, data: AsyncIterable<Uint8Array>): Promise<boolean> {
+async function sendData<Msg>(call: ServerWritableStream<unknown, Msg>, data: AsyncIterable<Uint8Array>, message: (data: Buffer) => Msg): Promise<boolean> {
   let parts: Uint8Array[] = [];
   let bytes = 0;
   const send = async () => {
     const piece = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
     parts = [];
     bytes = 0;
-    await write(call, { data: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) });
+    await write(call, message(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)));
   };
   for await (const chunk of data) {
     if (call.cancelled) return false;

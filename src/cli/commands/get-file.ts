@@ -1,16 +1,18 @@
 // tusk get file REPO@REF:/PATH [-o LOCAL] [-r]
 // Streams the file to standard output, or to LOCAL through a temporary file
-// that is renamed into place only when every byte arrived and is durable.
+// that is renamed into place only when every byte arrived and is durable;
+// with -r, a folder's files over one call, each the same way (folder-download.ts).
 import { rmSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { localError } from '../local-files.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
-import { startProgress } from '../progress.js';
+import { downloadFolder } from '../folder-download.js';
+import { startProgress, type Progress } from '../progress.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 
@@ -43,70 +45,66 @@ export const getFile: CommandDef = {
   },
 };
 
-/** Every file under the path of `file` (read at one commit, so the copy is consistent) into `dir`, keeping the relative layout. */
+/**
+ * Every file under the path of `file` (read at one commit, so the copy is consistent) into `dir`, keeping the
+ * relative layout: over one call (folder-download.ts), files larger than INLINE_MAX with a call each when the
+ * daemon is on this machine (it writes those itself).
+ */
 async function downloadTree(ctx: CliContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
   const { ref } = splitFileRef(file);
   const at = await ctx.client().inspectFile(file);
   const repo = ref.slice(0, ref.indexOf('@') < 0 ? ref.length : ref.indexOf('@'));
-  const root = at.path === '/' ? '' : at.path;
-  const files = at.type === 'file' ? [at] : [];
-  if (at.type === 'dir') for await (const f of ctx.client().globFile(`${repo}@${at.commit}`, `${root}/**`)) if (f.type === 'file') files.push(f);
-  // Several files at once (each its own call): one file's round trip and fsync no longer wait for the one before.
-  // One at a time when a progress bar is drawn per file.
-  await eachAtOnce(files, ctx.stderrIsTTY ? 1 : TREE_FILES_AT_ONCE, async (f) => {
-    const rel = at.type === 'file' ? basename(f.path) : f.path.slice(root.length + 1);
-    const dest = join(dir, ...rel.split('/'));
-    await mkdir(dirname(dest), { recursive: true }).catch((err) => {
-      throw localError(dirname(dest), err);
+  if (at.type === 'file') {
+    const dest = join(dir, basename(at.path));
+    await mkdir(dir, { recursive: true }).catch((err) => {
+      throw localError(dir, err);
     });
-    await download(ctx, `${repo}@${at.commit}:${f.path}`, f.path, dest, local);
-  });
+    await download(ctx, `${repo}@${at.commit}:${at.path}`, at.path, dest, local);
+    return;
+  }
+  const root = at.path === '/' ? '' : at.path;
+  const progress = await startProgress(ctx, 'table', 'get', at.sizeBytes);
+  try {
+    await downloadFolder({
+      messages: ctx.client().getFiles(`${repo}@${at.commit}:${at.path}`, local ? INLINE_MAX : 0),
+      place: (path) => join(dir, ...path.slice(root.length + 1).split('/')),
+      fetchAlone: (path, dest) => download(ctx, `${repo}@${at.commit}:${path}`, path, dest, local, progress),
+      onBytes: (bytes) => progress.add(bytes),
+    });
+  } finally {
+    progress.stop();
+  }
 }
-
-/** Files `get file -r` fetches at once. */
-const TREE_FILES_AT_ONCE = 4;
 
 /**
- * Runs `task` on every item, up to `width` at once, in order of the items.
- * After a failure no more are started; the first failure is thrown once the
- * tasks under way have ended (each leaves its own file whole or removed).
+ * Files of a folder larger than this come with a call each when the daemon is on this machine: it then
+ * writes them itself (no copies through gRPC), which pays for the call's own cost of a few ms from
+ * about this size.
  */
-async function eachAtOnce<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      await task(item).catch((err: unknown) => {
-        failure ??= { err };
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  if (failure) throw failure.err;
-}
+const INLINE_MAX = 4 * 1024 * 1024;
 
 /**
  * With `via` (a daemon on this machine), the daemon writes the temporary file
  * itself; if it refuses, the bytes are fetched as usual.
  */
-async function download(ctx: CliContext, file: string, repoPath: string, local: string, via?: LazyProof): Promise<void> {
+async function download(ctx: CliContext, file: string, repoPath: string, local: string, via?: LazyProof, shared?: Progress): Promise<void> {
   let dest = local;
   const existing = await stat(local).catch(() => undefined);
   if (existing?.isDirectory()) dest = join(local, basename(repoPath));
   if (via) {
     try {
-      return await downloadTo(ctx, file, dest, via);
+      return await downloadTo(ctx, file, dest, via, shared);
     } catch (err) {
       if (!isLocalRefusal(err)) throw err;
     }
   }
-  await downloadTo(ctx, file, dest, undefined);
+  await downloadTo(ctx, file, dest, undefined, shared);
 }
 
-async function downloadTo(ctx: CliContext, file: string, dest: string, via: LazyProof | undefined): Promise<void> {
-  const info = ctx.stderrIsTTY ? await ctx.client().inspectFile(file) : undefined;
-  const progress = await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0);
+/** With `shared`, the bytes count on that progress bar (a folder's) rather than on one of the file's own. */
+async function downloadTo(ctx: CliContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress): Promise<void> {
+  const info = ctx.stderrIsTTY && !shared ? await ctx.client().inspectFile(file) : undefined;
+  const progress = shared ?? (await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0));
   const temp = `${dest}.tusk-partial-${process.pid}`;
   // Interrupted (Ctrl-C): leave no partial file behind.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -151,6 +149,6 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    progress.stop();
+    if (!shared) progress.stop();
   }
 }
