@@ -4,6 +4,9 @@
 // of them are flushed once and their metadata is one synced write, so the
 // fixed cost of making a commit durable is paid once per group instead of once
 // per write. A write that fails (a delete of a missing file) fails alone.
+// A write may leave the flush of its content to the group (flushContent): it
+// runs beside the flush of the tree nodes, before the metadata write, and a
+// failure of either fails the whole group (its commits are chained).
 // Every commit of a group is durable before any of its callers hears back, and
 // before any finish hook runs.
 import type { TreeId } from '../tree/index.js';
@@ -15,7 +18,9 @@ export interface BranchWrite {
   /** The new tree, from the tree of the commit before this one. */
   apply(base: TreeId | undefined): Promise<TreeId>;
   description?: string;
-  /** A commit is open on the branch: the write goes into it instead (the caller's usual path). */
+  /** Makes the write's content durable, if the caller left that to the commit (it runs before the commit is recorded). */
+  flushContent?(): Promise<void>;
+  /** A commit is open on the branch: the write goes into it instead (the caller's usual path; it flushes its content itself). */
   intoOpen(head: CommitRecord): Promise<CommitRecord>;
 }
 
@@ -110,7 +115,7 @@ export class BranchCommitter {
         parent = commit;
       }
       if (made.length === 0) return;
-      await this.ctx.deps.content.blobs.flush();
+      await Promise.all([this.ctx.deps.content.blobs.flush(), ...made.map(({ q }) => q.write.flushContent?.())]);
       const finished = this.ctx.now();
       for (const { commit } of made) {
         const stats = await this.ctx.deps.tree.stats(commit.tree);

@@ -16,6 +16,11 @@ export interface ContentWriter {
   writeFile(source: AsyncIterable<Uint8Array> | Uint8Array): Promise<FileContent>;
   /** Makes every file written so far durable in the object store. */
   flush(): Promise<void>;
+  /**
+   * A commit on a branch may run flush() itself, beside the flush of its tree nodes, rather than
+   * the upload before it (one pack for both where the store shares them: tiny S3 PUTs).
+   */
+  readonly flushWithCommit?: boolean;
 }
 
 /** File bytes in pieces; next(inUse) may keep the piece just handed out valid until `inUse` settles (see readReusing). */

@@ -209,7 +209,10 @@ export class Upload {
       if ('put' in op) await op.put;
       else if ('run' in op) await op.run;
     }
-    await this.writer?.flush();
+    // On a branch, a writer that allows it is flushed by the commit group, with the tree nodes.
+    const writer = this.writer;
+    const flushWithCommit = !this.commitId && writer?.flushWithCommit === true;
+    if (!flushWithCommit) await writer?.flush();
     let commit: CommitRecord;
     if (this.commitId) {
       const id = this.commitId;
@@ -223,7 +226,11 @@ export class Upload {
       commit = await this.commits.group.submit(this.repo, this.branch!, {
         apply: (base) => this.applyOps(base),
         ...(this.description !== undefined ? { description: this.description } : {}),
-        intoOpen: async (head) => this.commits.setTreeLocked(head, await this.applyOps(head.tree)),
+        ...(flushWithCommit ? { flushContent: () => writer!.flush() } : {}),
+        intoOpen: async (head) => {
+          if (flushWithCommit) await writer!.flush();
+          return this.commits.setTreeLocked(head, await this.applyOps(head.tree));
+        },
       });
     }
     return { commit, filesWritten: this.files, bytesWritten: this.bytes };

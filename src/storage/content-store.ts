@@ -9,10 +9,12 @@
 //   for await (const part of store.read(await a)) ...
 //   for await (const part of store.readReusing(c)) await write(part); // each part valid until the next
 //   await store.blobs.put(id, bytes); await store.blobs.flush();
+import { createHash } from 'node:crypto';
 import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
-import type { ChunkParams } from './chunker.js';
-import type { ChunkRef, FileContent } from './content.js';
+import { DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
+import { CHUNK_LIST_HASH_MIN, isByteHash, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import { joinedChunkListHash, wholeChunks } from './joined-hash.js';
 import { FileReader, type ReadRange, type ReusedPieces } from './file-reader.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
@@ -49,6 +51,8 @@ export interface ContentStoreOptions {
 
 export class ContentStore {
   readonly blobs: BlobStore;
+  /** The same store as `blobs`, for what only the packed one does (putChunk). */
+  private readonly packedBlobs: PackedBlobStore;
   /** Touches and leases that keep a running collection off what writers are using (gc-journal.ts). */
   readonly journal = new GcJournal();
   /** The index as writers see it: dedup hits and new packs touch the journal. */
@@ -75,6 +79,7 @@ export class ContentStore {
     this.writerIndex = new TouchingIndex(index, this.journal);
     const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
+    this.packedBlobs = blobs;
     this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES });
   }
 
@@ -120,11 +125,24 @@ export class ContentStore {
    * A writer for a few small files whose caller needs them durable before it
    * answers (an S3 PUT): callers flushing at about the same time share one
    * pack write (shared-writer.ts). Hand it whole files in memory. Each file is
-   * cut into chunks on its own, as a session of its own would cut it.
+   * cut into chunks on its own, as a session of its own would cut it: a file
+   * under the minimum chunk size is one chunk, stored in the blob packs beside
+   * the tree nodes (flushed by blobs.flush() too).
    */
   sharedWriter(): SharedFileWriter {
-    this.shared ??= new SharedWriter(() => this.session(1));
+    this.shared ??= new SharedWriter(() => this.session(1), {
+      below: Math.min((this.options.chunking ?? DEFAULT_CHUNK_PARAMS).minSize, CHUNK_LIST_HASH_MIN),
+      put: (bytes) => this.putTiny(bytes),
+      flush: () => this.blobs.flush(),
+    });
     return this.shared.writer();
+  }
+
+  /** A file of one chunk (under the minimum chunk size), stored in the blob packs: its content hash is the sha256 of its bytes. */
+  private async putTiny(bytes: Uint8Array): Promise<FileContent> {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const chunk = await this.packedBlobs.putChunk(bytes, hash);
+    return { size: bytes.length, hash, refs: [{ chunk, start: 0, length: bytes.length }] };
   }
 
   private session(largeFile?: number): WriteSession {
@@ -181,6 +199,17 @@ export class ContentStore {
       throw err;
     }
     return (await hashed).hash;
+  }
+
+  /**
+   * As hashOf(joined) for a file made of `pieces` (the slices of each, in order: `joined` holds all
+   * of them) where each piece was written by a write session of its own, so that its chunks are
+   * cut from its own first byte (an UploadPart): only the bytes around the seams are read and cut
+   * again (joined-hash.ts). A piece not made of whole chunks, or a small file, is hashed by hashOf.
+   */
+  async hashOfJoined(joined: FileContent, pieces: readonly (readonly DataRef[])[]): Promise<string> {
+    if (isByteHash(joined.size) || !pieces.every(wholeChunks)) return this.hashOf(joined);
+    return joinedChunkListHash(pieces, this.options.chunking ?? DEFAULT_CHUNK_PARAMS, (offset, length) => this.readBytes(joined, { offset, length }));
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */

@@ -2,7 +2,9 @@
 // IDs, appended to pack objects like chunks so that many blobs never mean many
 // objects. The pack index stores each blob's sha256, and get() checks it.
 // Blobs put but not yet flushed are served from memory; recently read ones
-// from an LRU.
+// from an LRU. A tiny file's one chunk may go into the same packs (putChunk):
+// a commit of a few tiny files (S3 PUTs) then writes one pack for its content
+// and its tree nodes together.
 import { createHash } from 'node:crypto';
 import { CorruptObject, isTuskError, ObjectNotFound } from '../errors/index.js';
 import type { BlobStore } from './blob-store.js';
@@ -45,6 +47,8 @@ export class PackedBlobStore implements BlobStore {
   private readonly packs: PackWriter;
   /** Blobs in packs that are not durable yet. */
   private readonly pending = new Map<string, Uint8Array>();
+  /** Chunks put by putChunk whose packs are not durable yet, by sha256. */
+  private readonly pendingChunks = new Map<string, ChunkRef>();
   private readonly cache: ByteLru;
 
   private readonly unreadable: readonly UnreadablePack[];
@@ -64,8 +68,12 @@ export class PackedBlobStore implements BlobStore {
         // A small pack is a commit's few new nodes (a group commit of S3 PUTs): they stay in the read cache,
         // since the next commit on the branch starts from them. A large one (a big put) is not kept, so it
         // does not push out what readers use nor hold the cache's worth of memory.
-        const keep = entries.reduce((n, e) => n + e.ref.size, 0) <= KEEP_WRITTEN;
+        const keep = entries.reduce((n, e) => n + (e.kind === 'blob' ? e.ref.size : 0), 0) <= KEEP_WRITTEN;
         for (const e of entries) {
+          if (e.kind === 'chunk') {
+            if (this.pendingChunks.get(e.key) === e.ref) this.pendingChunks.delete(e.key);
+            continue;
+          }
           const bytes = this.pending.get(e.key);
           this.pending.delete(e.key);
           if (keep && bytes) this.cache.set(e.key, bytes);
@@ -80,6 +88,26 @@ export class PackedBlobStore implements BlobStore {
     this.packs.add('blob', id, copy, createHash('sha256').update(copy).digest('hex'));
     this.pending.set(id, copy);
     await this.packs.backpressure();
+  }
+
+  /**
+   * Stores a chunk (`hash`: the sha256 of `bytes`) in the open blob pack, beside the tree nodes,
+   * and returns where it lives; a chunk already stored (or put here and not yet durable) is
+   * referenced instead. Durable after flush(), readable through the chunk index from then on.
+   * For a tiny file's only chunk: the caller's commit then flushes its content and its nodes as one pack.
+   */
+  async putChunk(bytes: Uint8Array, hash: string): Promise<ChunkRef> {
+    const pending = this.pendingChunks.get(hash);
+    if (pending) {
+      this.index.announce?.(pending.pack); // re-used by another writer than the one that put it: a touch (gc-journal.ts), as a lookup is
+      return pending;
+    }
+    const known = (await this.index.lookup('chunk', hash)) ?? this.pendingChunks.get(hash);
+    if (known) return known;
+    const ref = this.packs.add('chunk', hash, bytes, hash);
+    this.pendingChunks.set(hash, ref);
+    await this.packs.backpressure();
+    return ref;
   }
 
   /** The blob's bytes (shared with the cache: do not modify them). */

@@ -97,13 +97,53 @@ describe('SharedWriter (small files of many callers, group flush)', () => {
     const store = await open(objects);
     objects.failing = true;
     const a = store.sharedWriter();
-    await a.writeFile(randomBytes(500));
+    // Not tiny (at least the minimum chunk size, 16 KiB): tiny files go to the blob packs (next test).
+    await a.writeFile(randomBytes(20_000));
     await expect(a.flush()).rejects.toThrow('disk full');
     objects.failing = false;
     const b = store.sharedWriter();
-    const content = await b.writeFile(randomBytes(700));
+    const content = await b.writeFile(randomBytes(30_000));
     await b.flush();
-    expect((await store.readBytes(content)).length).toBe(700);
+    expect((await store.readBytes(content)).length).toBe(30_000);
+  });
+
+  it('tiny files go into the blob packs: with blobs put meanwhile, one pack; each is one chunk and reads back', async () => {
+    const objects = new GatedStore();
+    const store = await open(objects);
+    const files = [randomBytes(1), randomBytes(700), randomBytes(16 * 1024 - 1)];
+    const writers = files.map(() => store.sharedWriter());
+    const contents = await Promise.all(files.map((bytes, i) => writers[i]!.writeFile(bytes)));
+    await store.blobs.put('node', randomBytes(300)); // a commit's tree node
+    const again = store.sharedWriter();
+    const same = await again.writeFile(Buffer.from(files[1]!)); // the same bytes: the pending chunk is referenced
+    await Promise.all([...writers, again].map((w) => w.flush()));
+    expect(objects.puts).toBe(1);
+    expect(same.refs).toEqual(contents[1]!.refs);
+    const reopened = await open(cloneOf(objects));
+    for (const [i, content] of contents.entries()) {
+      expect(content.hash).toBe(sha(files[i]!));
+      expect(content.refs?.map((r) => [r.chunk.hash, r.start, r.length])).toEqual([[sha(files[i]!), 0, files[i]!.length]]);
+      expect(Buffer.from(await reopened.readBytes(content)).equals(files[i]!)).toBe(true);
+    }
+    // A tiny file already stored is referenced, not stored again.
+    const later = store.sharedWriter();
+    expect((await later.writeFile(Buffer.from(files[2]!))).refs).toEqual(contents[2]!.refs);
+    await later.flush();
+    expect(objects.puts).toBe(1);
+  });
+
+  it("a failed blob pack fails the tiny files' writers, and stays failed (as for the tree nodes in it)", async () => {
+    const objects = new GatedStore();
+    const store = await open(objects);
+    objects.failing = true;
+    const a = store.sharedWriter();
+    await a.writeFile(randomBytes(500));
+    await expect(a.flush()).rejects.toThrow('disk full');
+    objects.failing = false;
+    // Later blobs could dedup against the lost ones, so nothing after the failure may count as durable.
+    await expect(store.sharedWriter().writeFile(randomBytes(700))).rejects.toThrow('disk full');
+    opened.splice(opened.indexOf(store), 1);
+    await expect(store.close()).rejects.toThrow('disk full'); // a daemon stopping now says so too
   });
 });
 

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { S3Denied, S3Invalid } from '../../errors/index.js';
-import { ALGORITHM, canonicalRequest, signingKey, sign, stringToSign, uriEncode } from './sigv4.js';
+import { ALGORITHM, canonicalRequest, signingKey, sign, stringToSign, uriEncode, type SigningKeys } from './sigv4.js';
 
 export interface S3Credentials {
   /** Access key ID → secret access key (a Map, or the issued keys once access control is on). */
@@ -40,7 +40,8 @@ export interface Identity {
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_EXPIRES = 7 * 24 * 3600;
 
-export function authenticate(req: IncomingMessage, rawPath: string, query: [string, string][], creds: S3Credentials, now: Date): Identity {
+/** `keys`: signing keys derived before (the gateway keeps one cache); without it each request derives its own. */
+export function authenticate(req: IncomingMessage, rawPath: string, query: [string, string][], creds: S3Credentials, now: Date, keys?: SigningKeys): Identity {
   const header = req.headers.authorization;
   const q = new Map(query);
   const contentSha = headerOf(req, 'x-amz-content-sha256');
@@ -55,7 +56,7 @@ export function authenticate(req: IncomingMessage, rawPath: string, query: [stri
       throw new S3Denied('RequestTimeTooSkewed', 'the difference between the request time and the server time is too large (more than 15 minutes)', { requestTime: time.toISOString(), serverTime: now.toISOString() });
     }
     const payload = payloadOf(contentSha);
-    const verified = verify(req, rawPath, query, creds, {
+    const verified = verify(req, rawPath, query, creds, keys, {
       credential: fields.Credential ?? '',
       signedHeaders: fields.SignedHeaders ?? '',
       signature: fields.Signature ?? '',
@@ -74,7 +75,7 @@ export function authenticate(req: IncomingMessage, rawPath: string, query: [stri
     if (!Number.isInteger(expires) || expires < 1 || expires > MAX_EXPIRES) throw new S3Denied('AccessDenied', `X-Amz-Expires must be between 1 and ${MAX_EXPIRES} seconds`);
     if (now.getTime() < time.getTime() - MAX_SKEW_MS) throw new S3Denied('AccessDenied', 'Request is not valid yet');
     if (now.getTime() > time.getTime() + expires * 1000) throw new S3Denied('AccessDenied', 'Request has expired', { expires: new Date(time.getTime() + expires * 1000).toISOString() });
-    const verified = verify(req, rawPath, query.filter(([k]) => k !== 'X-Amz-Signature'), creds, {
+    const verified = verify(req, rawPath, query.filter(([k]) => k !== 'X-Amz-Signature'), creds, keys, {
       credential: q.get('X-Amz-Credential') ?? '',
       signedHeaders: q.get('X-Amz-SignedHeaders') ?? '',
       signature: q.get('X-Amz-Signature') ?? '',
@@ -97,7 +98,7 @@ interface Claimed {
 }
 
 /** Checks a claimed signature; undefined when an unknown key is let through as anonymous. */
-function verify(req: IncomingMessage, rawPath: string, query: [string, string][], creds: S3Credentials, c: Claimed): { accessKey: string; signing: Signing } | undefined {
+function verify(req: IncomingMessage, rawPath: string, query: [string, string][], creds: S3Credentials, keys: SigningKeys | undefined, c: Claimed): { accessKey: string; signing: Signing } | undefined {
   const parts = c.credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1]!) || !c.signature || !c.signedHeaders) {
     throw new S3Invalid('AuthorizationHeaderMalformed', 'the authorization is malformed: expected Credential=KEY/DATE/REGION/s3/aws4_request, SignedHeaders and Signature');
@@ -112,7 +113,7 @@ function verify(req: IncomingMessage, rawPath: string, query: [string, string][]
   if (c.amzDate.slice(0, 8) !== date) throw new S3Invalid('AuthorizationHeaderMalformed', `the credential scope date ${date} does not match the request date ${c.amzDate}`);
   const signedHeaders = c.signedHeaders.split(';');
   if (!signedHeaders.includes('host')) throw new S3Invalid('AuthorizationHeaderMalformed', 'the host header must be signed');
-  const key = signingKey(secret, date, region, service);
+  const key = keys ? keys.get(secret, date, region, service) : signingKey(secret, date, region, service);
   const scope = `${date}/${region}/${service}/aws4_request`;
   for (const path of canonicalPaths(rawPath)) {
     const canonical = canonicalRequest({ method: req.method ?? 'GET', path, query, signedHeaders, header: (n) => req.headers[n], payloadHash: c.payloadHash });

@@ -11,6 +11,7 @@ import { createListener, type TlsFiles } from '../tls.js';
 import { S3Invalid } from '../../errors/index.js';
 import { afterSuccess, auditRefusal, authorize, credentialsOf } from './access.js';
 import { authenticate } from './auth.js';
+import { SigningKeys } from './sigv4.js';
 import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
 import { route } from './router.js';
@@ -22,7 +23,8 @@ export { MultipartStore } from './multipart-store.js';
 
 /** Listens on host:port (0: any free port; read it from server.address()). */
 export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
-  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, req, res));
+  const keys = new SigningKeys();
+  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, keys, req, res));
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -33,7 +35,7 @@ export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tl
   });
 }
 
-async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: GatewayDeps, keys: SigningKeys, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   res.setHeader('x-amz-request-id', requestId);
@@ -55,7 +57,7 @@ async function handle(deps: GatewayDeps, req: IncomingMessage, res: ServerRespon
     const slash = rawPath.indexOf('/', 1);
     bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     key = slash < 0 ? '' : decode(rawPath.slice(slash + 1));
-    const identity = authenticate(req, rawPath, pairs, credentialsOf(deps), deps.clock());
+    const identity = authenticate(req, rawPath, pairs, credentialsOf(deps), deps.clock(), keys);
     const r = route(method, bucket, key, query, req.headers);
     name = r.name;
     const call = { bucket, key, headers: req.headers };

@@ -2,7 +2,9 @@
 // multipart upload joined, or a byte range of a file cut out (UploadPartCopy).
 // The result's data references point at the same chunks; only the content
 // hash needs the bytes, read back once and cut and hashed as a write of them
-// would be (ContentStore.hashOf: a large file's hash comes from chunks of its own). Long reference lists go into ref-list blobs, as
+// would be (ContentStore.hashOf: a large file's hash comes from chunks of its own),
+// or, for parts each cut on their own, only the bytes near the seams
+// (ContentStore.hashOfJoined). Long reference lists go into ref-list blobs, as
 // the write path stores them.
 import { createHash } from 'node:crypto';
 import { EMPTY_HASH, type DataRef, type FileContent } from '../../storage/content.js';
@@ -18,14 +20,19 @@ async function refsOf(store: ContentStore, content: FileContent): Promise<DataRe
   return refs;
 }
 
-export async function joinContents(store: ContentStore, parts: FileContent[]): Promise<FileContent> {
-  const refs: DataRef[] = [];
+/**
+ * The parts joined. `cutOnTheirOwn`: each part was written by a write session of its own
+ * (UploadPart), so the content hash is made from their chunks and the bytes near the seams
+ * (ContentStore.hashOfJoined) rather than from all the bytes read back.
+ */
+export async function joinContents(store: ContentStore, parts: FileContent[], cutOnTheirOwn = false): Promise<FileContent> {
+  const pieces: DataRef[][] = [];
   let size = 0;
   for (const part of parts) {
     size += part.size;
-    refs.push(...(await refsOf(store, part)));
+    pieces.push(await refsOf(store, part));
   }
-  return describe(store, refs, size);
+  return describe(store, pieces.flat(), size, cutOnTheirOwn ? pieces : undefined);
 }
 
 /** Bytes [offset, offset + length) of `content` (clamped to it). */
@@ -46,9 +53,10 @@ export async function sliceContent(store: ContentStore, content: FileContent, of
   return describe(store, out, Math.max(0, end - offset));
 }
 
-async function describe(store: ContentStore, refs: DataRef[], size: number): Promise<FileContent> {
+async function describe(store: ContentStore, refs: DataRef[], size: number, pieces?: DataRef[][]): Promise<FileContent> {
   if (size === 0) return { size: 0, hash: EMPTY_HASH, refs: [] };
-  const content: FileContent = { size, hash: await store.hashOf({ size, hash: '', refs }) };
+  const joined: FileContent = { size, hash: '', refs };
+  const content: FileContent = { size, hash: await (pieces ? store.hashOfJoined(joined, pieces) : store.hashOf(joined)) };
   if (refs.length <= INLINE_REFS) content.refs = refs;
   else {
     content.indirect = [];

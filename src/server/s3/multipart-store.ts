@@ -24,6 +24,12 @@ export interface PartRecord {
   etag: string;
   lastModified: string;
   content: FileContent;
+  /**
+   * Written by UploadPart through a write session of its own, so its chunks are cut from its first
+   * byte: Complete then hashes the joined file from the parts' chunks (join-parts.ts). Absent for
+   * a part copied from a range of a file (UploadPartCopy) and in records written before it existed.
+   */
+  ownCuts?: true;
 }
 
 export class MultipartStore {

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { authenticate, type S3Credentials } from './auth.js';
 import { decodeAwsChunked } from './aws-chunked.js';
-import { chunkSignature, signingKey } from './sigv4.js';
+import { chunkSignature, signingKey, SigningKeys, uriEncode } from './sigv4.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -41,6 +41,22 @@ describe('authenticate', () => {
     expect(() => authenticate(request('GET', getHeaders), '/test.txt', [], unknown, WHEN)).toThrow(expect.objectContaining({ code: 'InvalidAccessKeyId' }));
     expect(() => authenticate(request('GET', getHeaders), '/test.txt', [], creds, new Date(WHEN.getTime() + 16 * 60_000))).toThrow(expect.objectContaining({ code: 'RequestTimeTooSkewed' }));
     expect(() => authenticate(request('GET', { host: 'x' }), '/test.txt', [], creds, WHEN)).toThrow(expect.objectContaining({ code: 'AccessDenied' }));
+  });
+
+  it('with a cache of signing keys: the same answers, also after the secret changes', () => {
+    const keys = new SigningKeys(2);
+    for (let i = 0; i < 3; i++) expect(authenticate(request('GET', getHeaders), '/test.txt', [], creds, WHEN, keys).accessKey).toBe(KEY_ID);
+    const other: S3Credentials = { keys: new Map([[KEY_ID, 'not the secret']]), anonymous: false };
+    expect(() => authenticate(request('GET', getHeaders), '/test.txt', [], other, WHEN, keys)).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+    expect(keys.get(SECRET, '20130525', 'us-east-1', 's3')).toEqual(signingKey(SECRET, '20130525', 'us-east-1', 's3')); // past the bound: derived again
+    expect(authenticate(request('GET', getHeaders), '/test.txt', [], creds, WHEN, keys).accessKey).toBe(KEY_ID);
+  });
+
+  it('uriEncode keeps only unreserved bytes (and / when asked), as encodeURIComponent plus !\'()*', () => {
+    const s = 'a-b_c.d~e/f g+h!i\'j(k)l*m%n\u00e9\u{1f600}:@=&?#';
+    const reference = encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    expect(uriEncode(s)).toBe(reference);
+    expect(uriEncode(s, true)).toBe(reference.replace(/%2F/g, '/'));
   });
 
   it('lets unsigned requests through only when anonymous access is on', () => {

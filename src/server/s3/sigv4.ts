@@ -6,14 +6,16 @@ import { createHash, createHmac } from 'node:crypto';
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** Each byte as SigV4 writes it: itself if unreserved (A-Z a-z 0-9 - _ . ~), else %XX. */
+const ENCODED_BYTE = Array.from({ length: 256 }, (_, byte) => {
+  const c = String.fromCharCode(byte);
+  return /[A-Za-z0-9\-_.~]/.test(c) ? c : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+});
+
 /** RFC 3986 percent-encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ (and '/' when asked). */
 export function uriEncode(s: string, keepSlash = false): string {
   let out = '';
-  for (const byte of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~]/.test(c) || (keepSlash && c === '/')) out += c;
-    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
+  for (const byte of Buffer.from(s, 'utf8')) out += keepSlash && byte === 0x2f ? '/' : ENCODED_BYTE[byte]!;
   return out;
 }
 
@@ -59,6 +61,24 @@ function hmac(key: string | Uint8Array, data: string): Buffer {
 /** The key derived from the secret for one day, region and service. */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+}
+
+/** Signing keys already derived (four HMACs each), by secret, day, region and service; at most `max` kept. */
+export class SigningKeys {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(private readonly max = 64) {}
+
+  get(secret: string, date: string, region: string, service: string): Buffer {
+    const id = `${date}\u0000${region}\u0000${service}\u0000${secret}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = signingKey(secret, date, region, service);
+      if (this.keys.size >= this.max) this.keys.clear(); // a new day, or many keys: derive again
+      this.keys.set(id, key);
+    }
+    return key;
+  }
 }
 
 export function stringToSign(amzDate: string, scope: string, canonical: string): string {

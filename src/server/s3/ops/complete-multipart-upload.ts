@@ -31,7 +31,7 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
   // Ref lists the join writes are reachable once the commit is recorded; until then a lease keeps them.
   const lease = deps.content.lease(`complete multipart ${upload.uploadId}`);
   try {
-    const content = await joinContents(deps.content, parts.map((p) => p.content));
+    const content = await joinContents(deps.content, parts.map((p) => p.content), parts.every((p) => p.ownCuts === true));
     const writer = await deps.pfs.upload(target);
     await writer.putContent(path, content);
     const { commit } = await writer.commit();

@@ -15,8 +15,10 @@
 // stored through the content store's shared writer: PUTs that arrive
 // together share one pack write and its fsyncs (storage/shared-writer.ts),
 // as their commits already share one durable metadata write (group commit,
-// pfs/commit-group.ts). Each PUT still answers only once its content and its
-// commit are durable. A larger body streams through a session of its own.
+// pfs/commit-group.ts), which also runs that flush; a body under 16 KiB goes
+// into the pack of the group's tree nodes. Each PUT still answers only once
+// its content and its commit are durable. A larger body streams through a
+// session of its own.
 import { createHash } from 'node:crypto';
 import { S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';

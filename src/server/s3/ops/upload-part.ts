@@ -31,7 +31,7 @@ export const uploadPart: Operation = async (deps, r) => {
     if (p.kind === 'sha256' && sha256 !== p.hash) throw new S3Invalid('XAmzContentSHA256Mismatch', "the provided 'x-amz-content-sha256' header does not match what was computed");
     checkContentMd5(r.req, md5.digest());
     etag = `"${md5.digest().toString('hex')}"`;
-    await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content });
+    await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content, ownCuts: true });
   } finally {
     lease.release();
   }
