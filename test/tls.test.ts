@@ -2,7 +2,9 @@
 // over TLS; `tusk` reaches it at a grpcs:// address trusting TUSK_TLS_CA, and
 // refuses it without that CA or in plaintext; a pipeline's workers and
 // sidecars connect over TLS too. The certificate is made here with openssl.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// `tusk` run as a program (bin/tusk's launcher lines, which start Node without
+// NODE_EXTRA_CA_CERTS) still trusts a CA given only by that variable.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, get, request } from 'node:https';
@@ -13,7 +15,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TUSKD } from './helpers/daemon.js';
 import { until } from './helpers/until.js';
-import { expectError, tusk, type RunOptions } from './helpers/tusk-cli.js';
+import { expectError, tusk, TUSK, type RunOptions } from './helpers/tusk-cli.js';
 
 const haveOpenssl = existsSync('/usr/bin/openssl');
 if (!haveOpenssl) console.warn('skipping test/tls.test.ts: /usr/bin/openssl is not installed');
@@ -61,6 +63,19 @@ describe.skipIf(!haveOpenssl)('with --tls-cert and --tls-key', () => {
     expect(ok.stdout).toContain(`at grpcs://127.0.0.1:${ports.port}`);
     expectError(await run(['list', 'repo'], { env: { ...env, TUSK_TLS_CA: '' } }), /cannot reach tuskd/);
     expectError(await run(['list', 'repo'], { env: { ...env, TUSK_ADDRESS: `127.0.0.1:${ports.port}` } }), /cannot reach tuskd/);
+  });
+
+  it('trusts a CA given only by NODE_EXTRA_CA_CERTS when bin/tusk runs as a program', async () => {
+    const extraCaOnly = { ...env, TUSK_TLS_CA: '', NODE_EXTRA_CA_CERTS: join(work, 'cert.pem') };
+    delete extraCaOnly.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH; // grpc-js's own roots would replace Node's store and the variable
+    // Executed as a shell would (not `node bin/tusk`): its launcher lines defer the variable, so Node never reads
+    // the file, and the CLI must add the CA to its TLS itself.
+    const listed = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(TUSK, ['list', 'repo', '-o', 'json'], { env: extraCaOnly, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })),
+    );
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
   });
 
   it('serves health and S3 over HTTPS', async () => {

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
 import { storedToken } from './config-file.js';
+import { takeDeferredCaCerts } from './deferred-ca-certs.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -17,6 +18,8 @@ export interface CliIO {
   /** True when stderr is a terminal: progress bars are drawn only then. */
   stderrIsTTY: boolean;
   now: () => Date;
+  /** The NODE_EXTRA_CA_CERTS file bin/tusk started Node without (see deferred-ca-certs.ts): trusted for grpcs://. */
+  deferredCaCerts?: string;
 }
 
 export interface CliContext extends CliIO {
@@ -32,10 +35,11 @@ export interface CliContext extends CliIO {
   close(): void;
 }
 
-/** The token calls carry and the environment naming the TLS CA (TUSK_TLS_CA). */
+/** The token calls carry, the environment naming the TLS CA (TUSK_TLS_CA), and the CAs Node was started without. */
 export interface Credentials {
   token?: string;
   env: NodeJS.ProcessEnv;
+  deferredCaCerts?: string;
 }
 
 /** Opens the real clients, once `load` has imported the client module. */
@@ -61,7 +65,7 @@ export function clientConnectors(): ClientConnectors {
     auth: (address, creds) => new (client().AuthClient)(address, options(creds)),
   };
   function options(creds: Credentials): ConnectOptions {
-    return { token: creds.token, ca: client().tlsCa(creds.env) };
+    return { token: creds.token, ca: client().tlsCa(creds.env, creds.deferredCaCerts) };
   }
 }
 
@@ -71,7 +75,7 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
   const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
-  const creds = (): Credentials => ({ token: storedToken(io.env), env: io.env });
+  const creds = (token = storedToken(io.env)): Credentials => ({ token, env: io.env, deferredCaCerts: io.deferredCaCerts });
   return {
     stdout: io.stdout,
     stderr: io.stderr,
@@ -81,6 +85,7 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
     env: io.env,
     stderrIsTTY: io.stderrIsTTY,
     now: io.now,
+    deferredCaCerts: io.deferredCaCerts,
     client() {
       client ??= connectors.tusk(where(), creds());
       return client;
@@ -90,7 +95,7 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
       return pps;
     },
     auth(token) {
-      const auth = connectors.auth(where(), token === undefined ? creds() : { token, env: io.env });
+      const auth = connectors.auth(where(), creds(token));
       auths.push(auth);
       return auth;
     },
@@ -107,8 +112,12 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
   };
 }
 
-/** The process's streams; stdin is opened only when a command reads it (setting it up costs a few ms of every start). */
+/**
+ * The process's streams; stdin is opened only when a command reads it (setting it up costs a few ms of every start).
+ * Takes back the CA file bin/tusk deferred, before any command can start a process.
+ */
 export function processIO(): CliIO {
+  const deferredCaCerts = takeDeferredCaCerts(process.env);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -118,5 +127,6 @@ export function processIO(): CliIO {
     env: process.env,
     stderrIsTTY: !!process.stderr.isTTY,
     now: () => new Date(),
+    deferredCaCerts,
   };
 }

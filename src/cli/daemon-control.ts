@@ -17,6 +17,8 @@ export interface UpOptions {
   httpPort?: number;
   storage?: string;
   env: NodeJS.ProcessEnv;
+  /** The CA file Node was started without (CliIO.deferredCaCerts), for a daemon at a grpcs:// address. */
+  deferredCaCerts?: string;
   /** The tuskd script to run (default: bin/tuskd of this package). */
   tuskd?: string;
   timeoutMs?: number;
@@ -36,7 +38,7 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
   const { home } = opts;
   await mkdir(home, { recursive: true });
   const log = join(home, 'tuskd.log');
-  const running = await runningDaemon(home);
+  const running = await runningDaemon(home, opts.deferredCaCerts);
   if (running) return { alreadyRunning: true, log, ...running };
   const args = [opts.tuskd ?? TUSKD, '--home', home];
   if (opts.port !== undefined) args.push('--port', String(opts.port));
@@ -56,7 +58,7 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
     if (exited) throw new TuskError('unavailable', 'DaemonFailed', `tuskd exited before it was ready (${exited.signal ?? `code ${exited.code}`}): ${lastLogMessage(log, logStart)}`);
     const record = readDaemonRecord(home);
     if (!record || record.pid !== child.pid) continue;
-    const version = await versionAt(recordAddress(record));
+    const version = await versionAt(recordAddress(record), opts.deferredCaCerts);
     if (version) return { alreadyRunning: false, address: recordAddress(record), record, version, log };
   }
   child.kill('SIGTERM');
@@ -64,11 +66,11 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
 }
 
 /** The daemon serving `home`, when its record names a live process that answers. */
-export async function runningDaemon(home: string): Promise<{ address: string; record: DaemonRecord; version: string } | undefined> {
+export async function runningDaemon(home: string, deferredCaCerts?: string): Promise<{ address: string; record: DaemonRecord; version: string } | undefined> {
   const record = readDaemonRecord(home);
   if (!record || !isAlive(record.pid)) return undefined;
   const address = recordAddress(record);
-  const version = await versionAt(address);
+  const version = await versionAt(address, deferredCaCerts);
   return version ? { address, record, version } : undefined;
 }
 
@@ -122,9 +124,9 @@ export function isAlive(pid: number): boolean {
 }
 
 /** The daemon's version when its gRPC API answers within `timeoutMs`, else undefined. */
-export async function versionAt(address: string, timeoutMs = 2000): Promise<string | undefined> {
+export async function versionAt(address: string, deferredCaCerts?: string, timeoutMs = 2000): Promise<string | undefined> {
   const { TuskClient, tlsCa } = await import('../client/index.js'); // gRPC is loaded only by the commands that talk to tuskd
-  const client = new TuskClient(address, { ca: tlsCa() });
+  const client = new TuskClient(address, { ca: tlsCa(process.env, deferredCaCerts) });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));

@@ -3,7 +3,7 @@
 // that turns a unary callback call into a promise with typed errors.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { checkServerIdentity } from 'node:tls';
+import { checkServerIdentity, rootCertificates } from 'node:tls';
 import { credentials, InterceptingCall, type ChannelCredentials, type ChannelOptions, type ClientUnaryCall, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import { fromServiceError } from '../rpc/errors.js';
@@ -26,15 +26,30 @@ export interface ConnectOptions {
   ca?: Buffer;
 }
 
-/** The CA file named by TUSK_TLS_CA, if any. */
-export function tlsCa(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+/**
+ * The CAs a grpcs:// address is checked against when not grpc-js's default: the file named by TUSK_TLS_CA (it
+ * alone); else, when bin/tusk started Node without NODE_EXTRA_CA_CERTS (`deferredCaCerts`, see
+ * src/cli/deferred-ca-certs.ts), Node's roots plus that file's, which is what Node trusts with the variable set.
+ */
+export function tlsCa(env: NodeJS.ProcessEnv = process.env, deferredCaCerts?: string): Buffer | undefined {
   const path = env.TUSK_TLS_CA;
-  if (!path) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new InvalidArgument('InvalidTlsCa', `TUSK_TLS_CA ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  if (path) {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new InvalidArgument('InvalidTlsCa', `TUSK_TLS_CA ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
   }
+  // grpc-js's own roots file replaces Node's store, and with it the variable's CAs.
+  if (!deferredCaCerts || env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH) return undefined;
+  let extra: string;
+  try {
+    extra = readFileSync(deferredCaCerts, 'latin1');
+  } catch (err) {
+    process.emitWarning(`Ignoring extra certs from \`${deferredCaCerts}\`, load failed: ${(err as Error).message}`); // as Node says it
+    return undefined;
+  }
+  return Buffer.from([...rootCertificates, extra].join('\n'), 'latin1');
 }
 
 /** `grpcs://host:port` → TLS to host:port; `grpc://host:port` or `host:port` → plaintext. */

@@ -18,7 +18,7 @@ export const up: CommandDef = {
       .action(async (opts) => {
         const home = tuskHome(ctx.env, opts.home);
         const { daemonUp } = await import('../daemon-control.js'); // node:child_process only for up and down
-        const result = await daemonUp({ home, port: opts.port, s3Port: opts.s3Port, httpPort: opts.httpPort, storage: opts.storage, env: ctx.env });
+        const result = await daemonUp({ home, port: opts.port, s3Port: opts.s3Port, httpPort: opts.httpPort, storage: opts.storage, env: ctx.env, deferredCaCerts: ctx.deferredCaCerts });
         const r = result.record;
         emit(
           ctx,
