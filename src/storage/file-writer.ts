@@ -192,6 +192,7 @@ export class WriteSession {
       ...(options.packBuffers ? { spare: options.packBuffers, keepSpare: KEPT_PACK_BUFFERS } : {}),
       ...(options.firstPackBuffers ? { firstBuffers: options.firstPackBuffers } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
+      stream: true,
     });
   }
 
@@ -606,6 +607,7 @@ export class WriteSession {
     this.files = [];
     this.filesHead = 0;
     this.slabs?.abort(err);
+    void this.packs.abort();
   }
 }
 

@@ -48,6 +48,31 @@ describe('FsStore on disk', () => {
     expect(await readdir(join(dir, 'root', '.tmp'))).toEqual([]); // cleaned up right away
   });
 
+  it('writes an object piece by piece (openWriter): it appears only at commit, and an abort leaves nothing', async () => {
+    const store = await FsStore.open(join(dir, 'root'));
+    await store.put('packs/p', Buffer.from('old'));
+    const piece = Buffer.alloc(300_000);
+    const expected: Buffer[] = [];
+    const writer = await store.openWriter('packs/p');
+    for (let i = 0; i < 3; i++) {
+      piece.set(pseudoRandom(piece.length, i)); // the same buffer each time: done with once write() resolves
+      expected.push(Buffer.from(piece));
+      await writer.write(piece);
+      expect(Buffer.from(await getBytes(store, 'packs/p')).toString()).toBe('old');
+    }
+    await writer.commit();
+    expect(Buffer.compare(Buffer.from(await getBytes(store, 'packs/p')), Buffer.concat(expected))).toBe(0);
+    expect(await readdir(join(dir, 'root', '.tmp'))).toEqual([]);
+
+    const dropped = await store.openWriter('packs/q', { derived: true });
+    await dropped.write(piece);
+    expect(await readdir(join(dir, 'root', '.tmp'))).toHaveLength(1);
+    await dropped.abort();
+    await dropped.abort();
+    expect(await store.exists('packs/q')).toBe(false);
+    expect(await readdir(join(dir, 'root', '.tmp'))).toEqual([]);
+  });
+
   it('ignores temp files left by a crash in listings and removes them on open', async () => {
     const root = join(dir, 'root');
     const store = await FsStore.open(root);

@@ -2,7 +2,7 @@
 // latency), the bytes read and written and the objects written and deleted
 // to a meter the caller hands in (the daemon's /metrics). It changes nothing
 // about the requests themselves.
-import { readRangeInto, type Body, type ListOptions, type ListPage, type ObjectStore, type PutOptions } from './object-store.js';
+import { readRangeInto, type Body, type ListOptions, type ListPage, type ObjectStore, type ObjectWriter, type PutOptions } from './object-store.js';
 
 export interface StoreMeter {
   request(op: string, ok: boolean, seconds: number): void;
@@ -11,7 +11,12 @@ export interface StoreMeter {
 }
 
 export class MeteredStore implements ObjectStore {
-  constructor(readonly inner: ObjectStore, private readonly meter: StoreMeter) {}
+  /** The inner store's, metered, if it has one: a written object counts as one put, timed from open to commit. */
+  readonly openWriter?: (key: string, options?: PutOptions) => Promise<ObjectWriter>;
+
+  constructor(readonly inner: ObjectStore, private readonly meter: StoreMeter) {
+    if (inner.openWriter) this.openWriter = (key, options) => this.meteredWriter(inner.openWriter!.bind(inner), key, options);
+  }
 
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
     const data = await this.time('get', () => this.inner.get(key));
@@ -68,6 +73,44 @@ export class MeteredStore implements ObjectStore {
 
   describe(): string {
     return this.inner.describe();
+  }
+
+  private async meteredWriter(open: (key: string, options?: PutOptions) => Promise<ObjectWriter>, key: string, options?: PutOptions): Promise<ObjectWriter> {
+    const start = process.hrtime.bigint();
+    const meter = this.meter;
+    let ended = false;
+    const end = (ok: boolean) => {
+      if (ended) return;
+      ended = true;
+      meter.request('put', ok, Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    let writer: ObjectWriter;
+    try {
+      writer = await open(key, options);
+    } catch (err) {
+      end(false);
+      throw err;
+    }
+    return {
+      async write(bytes) {
+        await writer.write(bytes);
+        meter.bytes('written', bytes.length);
+      },
+      async commit() {
+        try {
+          await writer.commit();
+        } catch (err) {
+          end(false);
+          throw err;
+        }
+        end(true);
+        meter.objects('put');
+      },
+      async abort() {
+        await writer.abort();
+        end(false);
+      },
+    };
   }
 
   private async time<T>(op: string, fn: () => Promise<T>): Promise<T> {

@@ -19,6 +19,16 @@ export interface PutOptions {
   derived?: boolean;
 }
 
+/** An object being written (ObjectStore.openWriter). */
+export interface ObjectWriter {
+  /** Appends `bytes`; once this resolves the caller may change or reuse them. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the object durable (unless derived) and puts it under its key, replacing what was there. */
+  commit(): Promise<void>;
+  /** Drops what was written; the key keeps what it held. Safe to call more than once, and after a failed write or commit. */
+  abort(): Promise<void>;
+}
+
 export interface ListPage {
   keys: string[];
   /** Pass as `after` to get the next page; undefined when this was the last page. */
@@ -60,6 +70,14 @@ export interface ObjectStore {
    * them until a part is full).
    */
   put(key: string, body: Body, options?: PutOptions): Promise<void>;
+  /**
+   * Optional: starts an object written piece by piece, for a caller that
+   * reuses its buffers (a pack writer): each write() is done with the bytes
+   * once it resolves. Call write() one at a time, then commit() (the object
+   * appears as after put()) or abort() (nothing appears). Stores on a local
+   * disk have it; others take whole bodies through put().
+   */
+  openWriter?(key: string, options?: PutOptions): Promise<ObjectWriter>;
   /**
    * One page of keys starting with `prefix`, in lexicographic order of their
    * UTF-8 bytes. A page may hold fewer than `limit` keys and still have a

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Body } from './object-store.js';
+import { FsStore } from './fs-store.js';
+import type { Body, ObjectWriter } from './object-store.js';
 import { MemoryStore } from './memory-store.js';
 import { getBytes } from './object-store.js';
 import { decodePackIndex, packIndexKey, packKey, type PackEntry } from './pack-format.js';
@@ -77,5 +81,96 @@ describe('pack writer', () => {
     const writer = new PackWriter(objects);
     writer.add('blob', 'a', new Uint8Array(3), sha(new Uint8Array(3)));
     await expect(writer.flush()).rejects.toThrow('disk full');
+  });
+
+  describe('streaming into a store with openWriter (a local disk)', () => {
+    const MIB = 1024 * 1024;
+    async function onDisk<T>(run: (store: FsStore, root: string) => Promise<T>): Promise<T> {
+      const dir = await mkdtemp(join(tmpdir(), 'tusk-pack-stream-'));
+      try {
+        return await run(await FsStore.open(join(dir, 'objects')), join(dir, 'objects'));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    it('writes packs as they fill through a few reused 1 MiB stages; every entry and trailer reads back', async () => {
+      await onDisk(async (store, root) => {
+        const staged = new Map<ArrayBufferLike, number>(); // stage memory -> full-stage writes from it
+        const openWriter = store.openWriter.bind(store);
+        store.openWriter = async (key, options) => {
+          const w = await openWriter(key, options);
+          return { commit: () => w.commit(), abort: () => w.abort(), write: (bytes: Uint8Array) => {
+            if (bytes.length === MIB) staged.set(bytes.buffer, (staged.get(bytes.buffer) ?? 0) + 1);
+            return w.write(bytes);
+          } } satisfies ObjectWriter;
+        };
+        const stages: Uint8Array[] = [];
+        const writer = new PackWriter(store, { packSize: 8 * MIB, stream: true, firstBuffers: stages });
+        const chunks = Array.from({ length: 900 }, (_, i) => randomBytes(i === 200 ? 5 * MIB : 1 + ((i * 7919) % 150_000)));
+        const refs = [];
+        for (const c of chunks) {
+          refs.push(writer.add('chunk', sha(c), c, sha(c)));
+          await writer.backpressure();
+        }
+        await writer.flush();
+        const writes = [...staged.values()].reduce((a, b) => a + b, 0);
+        expect(writes).toBeGreaterThan(55); // ~72 MB in 8 MiB packs: seven full stages each (their rest goes at the seal)...
+        // ...from a few buffers, kept for reuse: at most 8 writes out after backpressure() and one more sent, the one
+        // being filled, the last (partial) stages of the 5 packs being sealed; plus the 5 the large entry takes at once.
+        expect(staged.size).toBeLessThanOrEqual(20);
+        expect(stages.length).toBeLessThanOrEqual(15); // kept for the next writer
+        for (const [i, ref] of refs.entries()) {
+          expect(Buffer.compare(Buffer.from(await store.getRange(packKey(ref.pack), ref.offset, ref.size)), chunks[i]!)).toBe(0);
+        }
+        const packs = new Set(refs.map((r) => r.pack));
+        expect(packs.size).toBe(writer.stats.packs);
+        for (const id of packs) {
+          const entries = refs.filter((r) => r.pack === id);
+          expect(decodePackIndex(await getBytes(store, packIndexKey(id)), id).map((e) => e.ref)).toEqual(entries);
+          expect(await recoverPackIndex(store, id)).toMatchObject({ ok: true });
+          expect(await store.size(packKey(id))).toBeLessThanOrEqual(8 * MIB + 64 * 1024);
+        }
+        expect(await readdir(join(root, '.tmp'))).toEqual([]);
+      });
+    });
+
+    it('a failed write fails the flush and leaves no pack and no temp file', async () => {
+      await onDisk(async (store, root) => {
+        const openWriter = store.openWriter.bind(store);
+        let writes = 0;
+        store.openWriter = async (key, options) => {
+          const w = await openWriter(key, options);
+          return { commit: () => w.commit(), abort: () => w.abort(), write: async (bytes: Uint8Array) => {
+            if (++writes === 2) throw new Error('disk full');
+            return w.write(bytes);
+          } } satisfies ObjectWriter;
+        };
+        const writer = new PackWriter(store, { stream: true });
+        for (let i = 0; i < 30; i++) {
+          const c = randomBytes(100_000);
+          writer.add('chunk', sha(c), c, sha(c));
+        }
+        await expect(writer.flush()).rejects.toThrow('disk full');
+        expect((await store.list('')).keys).toEqual([]);
+        expect(await readdir(join(root, '.tmp'))).toEqual([]);
+      });
+    });
+
+    it('abort() drops the open pack: its temp file goes and nothing appears', async () => {
+      await onDisk(async (store, root) => {
+        const writer = new PackWriter(store, { stream: true });
+        for (let i = 0; i < 100; i++) {
+          const c = randomBytes(100_000);
+          writer.add('chunk', sha(c), c, sha(c));
+        }
+        await writer.backpressure(); // 9 stages out: waits until one is written, so the pack's object is open
+        expect((await readdir(join(root, '.tmp'))).length).toBe(1);
+        await writer.abort();
+        expect(await readdir(join(root, '.tmp'))).toEqual([]);
+        await writer.flush();
+        expect((await store.list('')).keys).toEqual([]);
+      });
+    });
   });
 });
