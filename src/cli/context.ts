@@ -60,12 +60,14 @@ export function clientConnectors(): ClientConnectors {
     async load() {
       loaded ??= await import('../client/index.js');
     },
-    tusk: (address, creds) => new (client().TuskClient)(address, options(creds)),
-    pps: (address, creds) => new (client().PpsClient)(address, options(creds)),
-    auth: (address, creds) => new (client().AuthClient)(address, options(creds)),
+    tusk: (address, creds) => new (client().TuskClient)(address, options(address, creds)),
+    pps: (address, creds) => new (client().PpsClient)(address, options(address, creds)),
+    auth: (address, creds) => new (client().AuthClient)(address, options(address, creds)),
   };
-  function options(creds: Credentials): ConnectOptions {
-    return { token: creds.token, ca: client().tlsCa(creds.env, creds.deferredCaCerts) };
+  // The deferred CA file is read (and joined to Node's roots) only for a TLS address: a plaintext one never uses it.
+  function options(address: string, creds: Credentials): ConnectOptions {
+    const deferred = client().isTlsAddress(address) ? creds.deferredCaCerts : undefined;
+    return { token: creds.token, ca: client().tlsCa(creds.env, deferred) };
   }
 }
 

@@ -52,9 +52,14 @@ export function tlsCa(env: NodeJS.ProcessEnv = process.env, deferredCaCerts?: st
   return Buffer.from([...rootCertificates, extra].join('\n'), 'latin1');
 }
 
+/** Whether `address` is reached over TLS (grpcs://): only then are CAs read. */
+export function isTlsAddress(address: string): boolean {
+  return address.startsWith('grpcs://');
+}
+
 /** `grpcs://host:port` → TLS to host:port; `grpc://host:port` or `host:port` → plaintext. */
 export function channelTarget(address: string, options: ConnectOptions = {}): { target: string; creds: ChannelCredentials; channel: ChannelOptions } {
-  if (!address.startsWith('grpcs://')) return { target: address.startsWith('grpc://') ? address.slice('grpc://'.length) : address, creds: insecure(), channel: {} };
+  if (!isTlsAddress(address)) return { target: address.startsWith('grpc://') ? address.slice('grpc://'.length) : address, creds: insecure(), channel: {} };
   const target = address.slice('grpcs://'.length);
   const host = target.startsWith('[') ? target.slice(1, target.indexOf(']')) : target.slice(0, target.lastIndexOf(':') >= 0 ? target.lastIndexOf(':') : undefined);
   if (!isIP(host)) return { target, creds: credentials.createSsl(options.ca ?? null), channel: {} };

@@ -5,7 +5,7 @@ export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Tri
 export { FileWriter } from './file-writer.js';
 export { createLocalProof, isLoopbackAddress, type LocalProof } from './local-proof.js';
 export { dataBuffer } from '../rpc/file-wire.js';
-export { defaultAddress, DEFAULT_ADDRESS, tlsCa } from './connection.js';
+export { defaultAddress, DEFAULT_ADDRESS, isTlsAddress, tlsCa } from './connection.js';
 export type { ConnectOptions } from './connection.js';
 export { AuthClient } from './auth-client.js';
 export { runtimeToken } from './runtime-token.js';
