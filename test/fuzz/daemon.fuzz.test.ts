@@ -17,11 +17,16 @@ let d: DaemonHandle;
 let client: TuskClient;
 let pps: PpsClient;
 let finished: { id: string; files: string };
+let stopping = false;
 const health = new FuzzStats('/healthz during glob and spec fuzzing');
 const areas: FuzzStats[] = [];
 
 beforeAll(async () => {
   d = await startGatewayDaemon({ TUSK_RUNTIME: 'none' });
+  // a daemon that falls over says how, with the end of its log, so the run that found it can be read
+  d.process.once('exit', (code, signal) => {
+    if (!stopping) console.error(`tuskd exited during fuzzing (code ${code}, signal ${signal}); its last log lines:\n${d.logs().split('\n').slice(-30).join('\n')}`);
+  });
   client = new TuskClient(d.address);
   pps = new PpsClient(d.address);
   await client.createRepo('base');
@@ -44,6 +49,7 @@ afterAll(async () => {
   client?.close();
   pps?.close();
   closeClients();
+  stopping = true;
   await d?.stop();
 }, 120_000);
 
