@@ -20,8 +20,8 @@ const { Script } = require('node:vm');
 const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli');
 const MANIFEST = join(BUNDLE, 'bundle.json');
 const CACHE_DIR = join(BUNDLE, 'v8-cache');
-/** How every file the build writes begins: `(function (exports, require, module, __filename, __dirname) {`. */
-const WRAPPER = wrap('').slice(0, wrap('').indexOf('{') + 1);
+/** How every file the build writes begins (scripts/bundle-cli.mjs): Node's CommonJS function wrapper. */
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 /** Bundle files loaded so far, by absolute path: their module objects. */
 const loaded = new Map();
 /** Scripts compiled without a usable cache, to write theirs at exit. */

@@ -14,10 +14,10 @@
 // use a V8 code cache on Node 20 (see bin/bundle-loader.cjs); bundle.json
 // lists each file's sha256 and length, which name its cache. The build writes
 // the caches of what `tusk --help` and `tusk next datum --help` load.
-// Each file is written already inside Node's CommonJS function wrapper
-// (module.wrap), so the loader compiles the text as read: wrapping it at each
-// start joined two strings that V8 then copied whole into a third (~1.5 ms of
-// CPU for the client chunk, on every command that talks to tuskd).
+// Each file is written already inside Node's CommonJS function wrapper, so
+// the loader compiles the text as read: wrapping it at each start joined two
+// strings that V8 then copied whole into a third (~1.5 ms of CPU for the
+// client chunk, on every command that talks to tuskd).
 // The bundle is minified (whitespace and syntax, names kept): V8 parses
 // every byte of it at each start, comments included. Commander's top-level
 // require of node:child_process (only for executable subcommands, which tusk
@@ -27,7 +27,6 @@
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import Module from 'node:module';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +73,10 @@ function lazyBuiltins(code) {
   return used ? LAZY_HELPER + lazy : lazy;
 }
 
+/** The CommonJS function wrapper (Node's own) each file is written in; bin/bundle-loader.cjs knows its head. */
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAPPER_TAIL = '\n});';
+
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
 
 const bundled = await build({
@@ -113,7 +116,7 @@ for (const output of bundled.outputFiles) {
   });
   const body = lazyBuiltins(cjs);
   if (/\bimport\(/.test(body)) throw new Error(`${output.path}: an import() is left in the CommonJS bundle`);
-  const code = Module.wrap(body);
+  const code = `${WRAPPER_HEAD}${body}${WRAPPER_TAIL}`;
   await writeFile(output.path, code);
   files[basename(output.path)] = { sha256: createHash('sha256').update(code).digest('hex'), length: code.length };
 }
