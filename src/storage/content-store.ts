@@ -22,6 +22,7 @@ import { TouchingIndex } from './touching-index.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession, type WriteSessionOptions } from './file-writer.js';
 import { SlabPools } from './slab-pool.js';
 import { GearScanThread } from './gear-scan.js';
+import { SharedCopier } from './shared-copy.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
@@ -61,6 +62,8 @@ export class ContentStore {
   private readonly reader: FileReader;
   private hasher?: Hasher;
   private gearScan?: GearScanThread;
+  /** Shared by the sessions: its stage is reused, not allocated per session (see shared-copy.ts). */
+  private readonly copier = new SharedCopier();
   /** Slab memory the write sessions share, one session after another (see slab-pool.ts). */
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
@@ -161,6 +164,7 @@ export class ContentStore {
       packSize: this.options.packSize,
       slabPools: this.slabPools,
       packBuffers: this.packBuffers,
+      copier: this.copier,
     };
   }
 

@@ -36,6 +36,7 @@ import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
 import { PackWriter, type PackWriterStats } from './pack-writer.js';
 import { encodeRefs } from './ref-codec.js';
+import { SharedCopier } from './shared-copy.js';
 import { SlabPools, type Slab, type SlabPool } from './slab-pool.js';
 import type { GearLoop } from './chunker.js';
 
@@ -98,6 +99,8 @@ export interface WriteSessionOptions {
   packBuffers?: Uint8Array[];
   /** Written small-pack buffers to reuse, likewise shared (see PackWriterOptions.firstBuffers). */
   firstPackBuffers?: Uint8Array[];
+  /** Copies pieces into slabs and chunks into packs (its stage shared by a content store's sessions). */
+  copier?: SharedCopier;
 }
 
 export interface WriteStats {
@@ -150,6 +153,7 @@ export class WriteSession {
   /** The mask cut candidates are found with. */
   private readonly candidateMask: number;
   private readonly packs: PackWriter;
+  private readonly copier: SharedCopier;
   private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
 
   // The queue of operations (writes and flushes), run one at a time in call order.
@@ -180,6 +184,7 @@ export class WriteSession {
     const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
     this.largeFile = options.largeFile ?? chunking.maxSize;
     this.candidateMask = loosestMask(chunking);
+    this.copier = options.copier ?? new SharedCopier();
     const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
     // A file hashed from its chunks must be cut on its own (see content.ts).
@@ -202,6 +207,7 @@ export class WriteSession {
       ...(options.firstPackBuffers ? { firstBuffers: options.firstPackBuffers } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
       stream: true,
+      copier: this.copier,
     });
   }
 
@@ -403,7 +409,7 @@ export class WriteSession {
     const slab = this.slab;
     const at = slab ? this.pos - slab.base : 0;
     if (!slab || at + data.length > slab.buf.length) return this.appendAcross(data, file);
-    slab.buf.set(data, at);
+    this.copier.copy(slab.buf, at, data);
     this.advance(slab, data.length, file);
     return undefined;
   }
@@ -414,7 +420,7 @@ export class WriteSession {
       let slab = this.slab;
       if (!slab || this.pos - slab.base === slab.buf.length) slab = await this.nextSlab();
       const n = Math.min(slab.buf.length - (this.pos - slab.base), data.length - off);
-      slab.buf.set(data.subarray(off, off + n), this.pos - slab.base);
+      this.copier.copy(slab.buf, this.pos - slab.base, data.subarray(off, off + n));
       off += n;
       this.advance(slab, n, file);
     }
