@@ -30,8 +30,19 @@ import { alignedAt, alignedBytes, PAGE_ALIGN } from '../storage/aligned-memory.j
 export const DIRECT_ALIGN = PAGE_ALIGN;
 /** Bytes per direct write from the stage (a multiple of DIRECT_ALIGN). */
 const STAGE_BYTES = 8 * 1024 * 1024;
-/** Largest single direct write: a larger span is written in parts at once. */
-const PART_BYTES = 2 * 1024 * 1024;
+/**
+ * Largest single direct write: a larger span is written in parts at once.
+ * A whole read group (8 MiB) goes in one write. Writes that extend the file
+ * (all of ours: it grows as we write) run one at a time on ext4, under the
+ * inode's lock held until the device is done, so parts in flight do not
+ * deepen the device's queue: they only wait on that lock, each holding one of
+ * the thread pool's four threads, and the reads feeding the next pieces
+ * (open, read of a pack) wait behind them. One write per piece keeps at most
+ * two threads on writes (a piece and the one before, see `overlap`), its
+ * 4 MiB requests go to the device together, and the device gets a new write
+ * 4 times less often.
+ */
+const PART_BYTES = 8 * 1024 * 1024;
 /** Aligned pieces with at least this many whole blocks are written from where they lie; smaller ones are copied. */
 const IN_PLACE_BYTES = 1024 * 1024;
 
@@ -131,8 +142,8 @@ export async function writeDirect(fh: FileHandle, data: AsyncIterable<Uint8Array
 
 /**
  * Writes each span's bytes at its position, in parts of up to PART_BYTES all
- * under way at once (the device works on several; one write at a time leaves
- * it idle between them). Resolves once every part is written; throws the
+ * under way at once (one issued after another would leave the device idle
+ * between them). Resolves once every part is written; throws the
  * first failure, but only after no write reads the memory any more.
  */
 async function writeAligned(fh: FileHandle, spans: { bytes: Uint8Array; position: number }[]): Promise<void> {

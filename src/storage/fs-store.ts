@@ -71,28 +71,35 @@ export class FsStore implements ObjectStore {
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(key, offset, length);
-    return this.readRange('getRange', key, async (handle, size) => {
+    return this.readRange('getRange', key, async (handle) => {
+      const { size } = await handle.stat();
       const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
       return out.subarray(0, await fill(handle, out, offset));
     });
   }
 
+  /**
+   * Reads until `target` is full or the file ends, without asking its size
+   * first: a large get reads a pack group after group while its output
+   * writes keep the thread pool busy, and each call here waits its turn
+   * there (open, read; the close is not waited for).
+   */
   async readInto(key: string, offset: number, target: Uint8Array): Promise<number> {
     checkRange(key, offset, target.length);
-    return this.readRange('readInto', key, (handle, size) => fill(handle, target.subarray(0, Math.max(0, Math.min(target.length, size - offset))), offset));
+    return this.readRange('readInto', key, (handle) => fill(handle, target, offset));
   }
 
-  /** Runs `read` on the object's open file and its size; errors become storage errors. */
-  private async readRange<T>(op: string, key: string, read: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
+  /** Runs `read` on the object's open file; errors become storage errors. */
+  private async readRange<T>(op: string, key: string, read: (handle: FileHandle) => Promise<T>): Promise<T> {
     const file = this.pathOf(key);
     await this.ready;
     const handle = await this.openForRead(key, file, op);
     try {
-      return await read(handle, (await handle.stat()).size);
+      return await read(handle);
     } catch (err) {
       throw fsFailure(op, key, err);
     } finally {
-      await handle.close().catch(() => undefined);
+      void handle.close().catch(() => undefined); // nothing waits on it: the bytes are read
     }
   }
 
