@@ -1,6 +1,10 @@
 // The sidecar's request handlers: the protocol operations mapped onto the
 // datum area, ordered as protocol.ts promises — operations on one slot run in
 // arrival order, and those that touch $TUSK_PFS itself run one at a time.
+// Work no code waits on (fetching a datum ahead, uploading and freeing a
+// finished one) starts one event-loop turn later: the worker sends `finish`,
+// `activate` and `prepare` in one frame when a datum ends, and the reply to
+// `activate`, which the next datum's code waits for, is written first.
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
@@ -26,7 +30,11 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       await area.reset();
       return {};
     }),
-    prepare: ({ slot: s, inputs }) => serial.run([slot(s)], () => timed('prepare', { slot: s }, () => area.prepare(s, inputs))),
+    prepare: ({ slot: s, inputs }) =>
+      serial.run([slot(s)], async () => {
+        await afterReplies();
+        return timed('prepare', { slot: s }, () => area.prepare(s, inputs));
+      }),
     activate: ({ slot: s }) =>
       serial.run([slot(s), PFS], async () => {
         await timed('activate', { slot: s }, () => area.activate(s));
@@ -52,6 +60,7 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       return serial.run([slot(s)], async () => {
         try {
           await collected;
+          await afterReplies();
           if (!datum) return { output: '', files: 0, bytes: 0 };
           return await timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
         } finally {
@@ -60,4 +69,9 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       });
     },
   };
+}
+
+/** One turn of the event loop: replies queued meanwhile (FrameWriter writes them on the next tick) go out first. */
+function afterReplies(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
