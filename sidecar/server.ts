@@ -4,7 +4,8 @@
 // Work no code waits on (fetching a datum ahead, uploading and freeing a
 // finished one) starts one event-loop turn later: the worker sends `finish`,
 // `activate` and `prepare` in one frame when a datum ends, and the reply to
-// `activate`, which the next datum's code waits for, is written first.
+// `activate`, which the next datum's code waits for, is written first (the
+// replies of the deferred work then go out together, in one write).
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
@@ -16,6 +17,16 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
   const serial = new KeyedSerial();
   let s3: { key: string; endpoint: Promise<S3Endpoint> } | undefined;
   const slot = (name: string) => `slot:${name}`;
+  // One turn of the event loop, shared by everything deferred in the same turn: replies queued meanwhile
+  // (FrameWriter writes them on the next tick) go out first, and the deferred work's replies go out together.
+  let turn: Promise<void> | undefined;
+  const afterReplies = (): Promise<void> =>
+    (turn ??= new Promise((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        resolve();
+      }),
+    ));
   const timed = async <T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -69,9 +80,4 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       });
     },
   };
-}
-
-/** One turn of the event loop: replies queued meanwhile (FrameWriter writes them on the next tick) go out first. */
-function afterReplies(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
