@@ -13,7 +13,7 @@
 // system as $TUSK_PFS. Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum.
-import { lstatSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
@@ -149,23 +149,18 @@ export class DatumArea {
   }
 }
 
-/** Files up to this size are unlinked synchronously even in the background mode of emptyDir. */
-const SMALL_FILE = 1024 * 1024;
-
 /**
  * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
- * thread pool. `background`: files larger than SMALL_FILE too — for work no datum waits on (releasing a
- * slot, which runs after the answer to the next `activate` has been written), as freeing a large file's
- * blocks can take milliseconds and a synchronous unlink would hold up every other request meanwhile. A
- * small file is unlinked at once: a trip through the thread pool costs about three times the CPU of the
- * unlink itself (two thread wake-ups), twice per datum.
+ * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
+ * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
+ * would hold up every other request meanwhile.
  */
 async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline'): Promise<void> {
   const entries = readdirSync(dir, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
-    else if (files === 'background' && lstatSync(path).size > SMALL_FILE) await unlink(path);
+    else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.
     if (entries.length > 64) await new Promise((r) => setImmediate(r));

@@ -4,8 +4,9 @@
 // Work no code waits on (fetching a datum ahead, uploading and freeing a
 // finished one) starts one event-loop turn later: the worker sends `finish`,
 // `activate` and `prepare` in one frame when a datum ends, and the reply to
-// `activate`, which the next datum's code waits for, is written first (the
-// replies of the deferred work then go out together, in one write).
+// `activate`, which the next datum's code waits for, is written first. The
+// replies of the deferred work then go out together, in one write: a slot's
+// folder is freed (unlinks through the thread pool) after `finish` is answered.
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
@@ -68,16 +69,15 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
     finish: ({ slot: s, datum }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
       const collected = serial.run([slot(s), PFS], () => area.collect(s));
-      return serial.run([slot(s)], async () => {
-        try {
-          await collected;
-          await afterReplies();
-          if (!datum) return { output: '', files: 0, bytes: 0 };
-          return await timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
-        } finally {
-          await area.release(s);
-        }
+      const stored = serial.run([slot(s)], async () => {
+        await collected;
+        await afterReplies();
+        if (!datum) return { output: '', files: 0, bytes: 0 };
+        return timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
       });
+      // Freeing the slot folder (unlinks through the thread pool) follows the answer; a later request on the slot waits for it.
+      void serial.run([slot(s)], () => area.release(s)).catch((err: Error) => log.log('warn', 'slot_release_failed', { slot: s, message: err.message }));
+      return stored;
     },
   };
 }
