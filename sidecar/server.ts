@@ -1,6 +1,12 @@
 // The sidecar's request handlers: the protocol operations mapped onto the
 // datum area, ordered as protocol.ts promises — operations on one slot run in
 // arrival order, and those that touch $TUSK_PFS itself run one at a time.
+// Work no code waits on (fetching a datum ahead, uploading and freeing a
+// finished one) starts one event-loop turn later: the worker sends `finish`,
+// `activate` and `prepare` in one frame when a datum ends, and the reply to
+// `activate`, which the next datum's code waits for, is written first. The
+// replies of the deferred work then go out together, in one write: a slot's
+// folder is freed (unlinks through the thread pool) after `finish` is answered.
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
@@ -12,6 +18,16 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
   const serial = new KeyedSerial();
   let s3: { key: string; endpoint: Promise<S3Endpoint> } | undefined;
   const slot = (name: string) => `slot:${name}`;
+  // One turn of the event loop, shared by everything deferred in the same turn: replies queued meanwhile
+  // (FrameWriter writes them on the next tick) go out first, and the deferred work's replies go out together.
+  let turn: Promise<void> | undefined;
+  const afterReplies = (): Promise<void> =>
+    (turn ??= new Promise((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        resolve();
+      }),
+    ));
   const timed = async <T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -26,7 +42,11 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       await area.reset();
       return {};
     }),
-    prepare: ({ slot: s, inputs }) => serial.run([slot(s)], () => timed('prepare', { slot: s }, () => area.prepare(s, inputs))),
+    prepare: ({ slot: s, inputs }) =>
+      serial.run([slot(s)], async () => {
+        await afterReplies();
+        return timed('prepare', { slot: s }, () => area.prepare(s, inputs));
+      }),
     activate: ({ slot: s }) =>
       serial.run([slot(s), PFS], async () => {
         await timed('activate', { slot: s }, () => area.activate(s));
@@ -49,15 +69,15 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
     finish: ({ slot: s, datum }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
       const collected = serial.run([slot(s), PFS], () => area.collect(s));
-      return serial.run([slot(s)], async () => {
-        try {
-          await collected;
-          if (!datum) return { output: '', files: 0, bytes: 0 };
-          return await timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
-        } finally {
-          await area.release(s);
-        }
+      const stored = serial.run([slot(s)], async () => {
+        await collected;
+        await afterReplies();
+        if (!datum) return { output: '', files: 0, bytes: 0 };
+        return timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
       });
+      // Freeing the slot folder (unlinks through the thread pool) follows the answer; a later request on the slot waits for it.
+      void serial.run([slot(s)], () => area.release(s)).catch((err: Error) => log.log('warn', 'slot_release_failed', { slot: s, message: err.message }));
+      return stored;
     },
   };
 }

@@ -166,12 +166,12 @@ export class BatchSession {
       const started = performance.now();
       const log = newDatumLog(this.ctx, p.task);
       const active = await activate(this.ctx, p);
-      if ('told' in active) {
+      if (!('cannot' in active)) {
         return { p, log, report: datumReporter(this.ctx, p.task, log, started, active.told), env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
       }
       log.system(active.cannot);
       dropSlot(this.ctx, p.slot);
-      datumReporter(this.ctx, p.task, log, started)({ reason: active.cannot, tries: 0 });
+      datumReporter(this.ctx, p.task, log, started, active.told)({ reason: active.cannot, tries: 0 });
     }
   }
 

@@ -139,26 +139,41 @@ export function dropSlot(ctx: ExecContext, slot: string): void {
 }
 
 /**
- * The datum's inputs into $TUSK_PFS, then the coordinator told that its code
- * starts (from then on, losing this worker costs the datum a try). The code
- * does not wait for that call's answer — a round trip to the daemon per datum
- * — but its Started request is on its way before the code runs, and the
- * datum's result is reported only once the call has settled (`told`, the
- * reporter's gate), so the coordinator sees the start before the result. A
- * datum whose area could not be set up is not started: it is reported with
- * tries 0, and `cannot` says why.
+ * The datum's inputs into $TUSK_PFS, and the coordinator told that its code
+ * starts (from then on, losing this worker costs the datum a try). The
+ * Started request goes out together with the `activate` request, once the
+ * inputs are fetched. The code does not wait for that call's answer — a round
+ * trip to the daemon per datum — but for one turn of the event loop after it,
+ * which passes while the sidecar works: so the call's frames are written to
+ * the daemon's connection before the code runs, without a turn on the datum's
+ * path of its own. The datum's result
+ * is reported only once the call has settled (`told`, the reporter's gate), so
+ * the coordinator sees the start before the result. A datum whose inputs could
+ * not be fetched is not started: it is reported with tries 0, and `cannot`
+ * says why; one whose area could not be set up is reported the same way, after
+ * its start (`told`).
  */
-export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ cannot: string } | { told: Promise<void> }> {
+export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ cannot: string; told?: Promise<void> } | { told: Promise<void> }> {
   const notFetched = await p.ready;
   if (notFetched) return { cannot: notFetched };
-  try {
-    await ctx.sidecar.call('activate', { slot: p.slot });
-  } catch (err) {
-    return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
-  }
-  const told = ctx.started(p.task);
-  // One turn of the event loop: the call's frames are written to the daemon's connection before the code is let go.
-  await new Promise((resolve) => setImmediate(resolve));
+  const activated = ctx.sidecar.call('activate', { slot: p.slot }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  // The sidecar's frames are written on the next tick (FrameWriter): the Started call comes after them.
+  const { told } = await new Promise<{ told: Promise<void> }>((resolve, reject) =>
+    process.nextTick(() => {
+      try {
+        resolve({ told: ctx.started(p.task) });
+      } catch (err) {
+        reject(err);
+      }
+    }),
+  );
+  const written = new Promise((resolve) => setImmediate(resolve));
+  const failed = await activated;
+  if (failed) return { cannot: `cannot set up the datum area: ${failed.message}`, told };
+  await written;
   return { told };
 }
 
@@ -184,7 +199,7 @@ export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{
   if ('cannot' in active) {
     log.system(active.cannot);
     dropSlot(ctx, slot);
-    datumReporter(ctx, task, log, started)({ reason: active.cannot, tries: 0 });
+    datumReporter(ctx, task, log, started, active.told)({ reason: active.cannot, tries: 0 });
     return { finished: Promise.resolve() };
   }
   const report = datumReporter(ctx, task, log, started, active.told);

@@ -12,7 +12,8 @@
 // empty $TUSK_PFS/out → (user code runs; clearOut between tries) →
 // finish(slot, datum) moves what the code wrote out of $TUSK_PFS/out (and the
 // inputs back), uploads it as the output of `datum` (none without one: a
-// failed datum) and frees the slot. Every request is checked on receipt
+// failed datum) and frees the slot (after answering; a later request on the
+// slot waits for that). Every request is checked on receipt
 // (checkRequest): a frame that is not one of these operations is answered
 // with an error, never handed on as something it is not.
 import { type Server, type Socket, createConnection } from 'node:net';
