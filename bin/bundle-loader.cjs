@@ -20,6 +20,8 @@ const { Script } = require('node:vm');
 const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli');
 const MANIFEST = join(BUNDLE, 'bundle.json');
 const CACHE_DIR = join(BUNDLE, 'v8-cache');
+/** How every file the build writes begins (scripts/bundle-cli.mjs): Node's CommonJS function wrapper. */
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 /** Bundle files loaded so far, by absolute path: their module objects. */
 const loaded = new Map();
 /** Scripts compiled without a usable cache, to write theirs at exit. */
@@ -44,7 +46,9 @@ function requireBundled(file) {
       // no cache yet
     }
   }
-  const script = new Script(wrap(source), { filename: file, cachedData });
+  // The build writes each file inside the CommonJS function wrapper, so it is compiled as read (joining the
+  // wrapper and the text here made V8 copy the whole text once more); a file without it is wrapped here.
+  const script = new Script(source.startsWith(WRAPPER) ? source : wrap(source), { filename: file, cachedData });
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) uncached.push({ script, cacheFile });
   const module = { exports: {}, filename: file, id: file, loaded: false };
   loaded.set(file, module);

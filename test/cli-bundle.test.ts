@@ -1,7 +1,8 @@
 // bin/bundle-loader.cjs: the CLI bundle runs with its V8 code cache, without
-// one (and then writes it), and with a cache that does not fit (V8 refuses it
-// and the code still runs). On a copy of bin/ and dist/bundle/cli/ in a temp
-// folder, so the build's own caches are never touched. Needs `npm run build`.
+// one (and then writes it), with a cache that does not fit (V8 refuses it
+// and the code still runs), and from a file without the build's wrapper. On
+// a copy of bin/ and dist/bundle/cli/ in a temp folder, so the build's own
+// caches are never touched. Needs `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,24 @@ describe('the CLI bundle and its code cache', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: tusk version');
     expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
+  });
+
+  it('runs a bundle file written without the CommonJS wrapper the build puts around each (as an older build wrote them)', () => {
+    const expected = tusk('version', '--help').stdout;
+    const main = join(copy, 'dist', 'bundle', 'cli', 'main.cjs');
+    const wrapped = readFileSync(main, 'utf8');
+    const head = '(function (exports, require, module, __filename, __dirname) { ';
+    expect(wrapped.startsWith(head)).toBe(true);
+    expect(wrapped.endsWith('\n});')).toBe(true);
+    writeFileSync(main, wrapped.slice(head.length, -'\n});'.length));
+    try {
+      const r = tusk('version', '--help');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(expected);
+    } finally {
+      writeFileSync(main, wrapped);
+    }
   });
 
   it('runs the same when a cache does not fit (V8 refuses it and it is written anew) or its folder cannot be written', () => {

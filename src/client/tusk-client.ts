@@ -48,19 +48,32 @@ export type { Branch, Commit, DiffEntry, FileInfo, ModifyFileResponse, Repo, Tri
 
 export class TuskClient {
   readonly pfs: PfsApiClient;
-  readonly admin: AdminApiClient;
+  /** The AdminApi client (version, gc), made at its first call: most commands never make one, and each channel costs set-up time at every CLI start. */
+  private adminClient: AdminApiClient | undefined;
+  private closed = false;
 
-  constructor(readonly address: string = defaultAddress(), options: ConnectOptions = {}) {
+  constructor(
+    readonly address: string = defaultAddress(),
+    private readonly options: ConnectOptions = {},
+  ) {
     // A wide receive window: with the 64 KiB default a download stalls every
     // 64 KiB until our window update reaches the daemon (measured, 512 MiB of
     // GetFile: ~300 MB/s, 420-710 MB/s with 16 MiB, less CPU on both sides).
     this.pfs = new FastPfsApiClient(...connect(address, { ...CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 16 * 1024 * 1024 }, options));
-    this.admin = new AdminApiClient(...connect(address, CHANNEL_OPTIONS, options));
   }
 
   close(): void {
+    this.closed = true;
     this.pfs.close();
-    this.admin.close();
+    this.adminClient?.close();
+  }
+
+  private get admin(): AdminApiClient {
+    if (!this.adminClient) {
+      this.adminClient = new AdminApiClient(...connect(this.address, CHANNEL_OPTIONS, this.options));
+      if (this.closed) this.adminClient.close(); // a call after close() fails as on a closed channel
+    }
+    return this.adminClient;
   }
 
   /** Waits until the PFS channel is connected (rejects like a call would when the daemon cannot be reached). */

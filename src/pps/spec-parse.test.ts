@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidSpec, isTuskError } from '../errors/index.js';
 import { normalizePipelineSpec, parsePipelineSpec, parsePipelineSpecs } from './spec-parse.js';
+import { MAX_SPEC_YAML_TOKENS } from './spec-text.js';
 
 // Specs in the shape of Pachyderm's own examples (opencv edges/montage, joins, group).
 const EDGES = `{
@@ -292,6 +293,22 @@ describe('spec errors name the field path and the problem', () => {
     expect(problemsOf('{"pipeline": {"name": "x"}')[0]).toBe('JSON syntax error at line 1, column 1: the object is never closed');
     expect(problemsOf('{"pipeline": {"name": "x"}}}')[0]).toMatch(/^JSON syntax error at line 1, column 28/);
     expect(problemsOf('pipeline: {name: a}\npipeline: {name: b}\n')[0]).toMatch(/^YAML syntax error at line 2/);
+  });
+
+  it('a key given twice in one mapping is refused at the repeat, at any depth; the same key in two mappings is not', () => {
+    expect(problemsOf('pipeline: {name: a}\ntransform:\n  cmd: [sh]\n  image: x\n  cmd: [bash]\n')).toEqual(['YAML syntax error at line 5, column 3: Map keys must be unique']);
+    expect(problemsOf('pipeline:\n  name: a\n  name: b\n')).toEqual(['YAML syntax error at line 3, column 3: Map keys must be unique']);
+    expect(parsePipelineSpec('pipeline: {name: a}\ninput: {pfs: {repo: r, glob: /*}}\ntransform: {cmd: [sh], image: x}\n').name).toBe('a');
+    // thousands of keys in one mapping: each is checked once (the parser's own check compared every pair)
+    const keys = Array.from({ length: 5000 }, (_, i) => `  k${i}: 1\n`).join('');
+    expect(problemsOf(`pipeline: {name: a}\nmetadata:\n${keys}  k17: 2\n`)).toEqual(['YAML syntax error at line 5003, column 3: Map keys must be unique']);
+  });
+
+  it('YAML past the token bound is refused by name before it is parsed; a long block-scalar script is not', () => {
+    const huge = 'pipeline: {name: a}\ntransform:\n  stdin:\n' + '    - x\n'.repeat(30_000);
+    expect(problemsOf(huge)).toEqual([`the spec has over ${MAX_SPEC_YAML_TOKENS} YAML tokens; a pipeline spec has a few hundred (put long scripts in a block scalar "|" or in the image)`]);
+    const script = 'pipeline: {name: a}\ninput: {pfs: {repo: r, glob: /*}}\ntransform:\n  cmd: [sh]\n  stdin:\n    - |\n' + '      echo a line of the script\n'.repeat(30_000);
+    expect(parsePipelineSpec(script).transform.stdin?.[0]?.split('\n')).toHaveLength(30_001);
   });
 });
 

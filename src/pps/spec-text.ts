@@ -3,8 +3,11 @@
 // accepts). Turns the text into plain objects, or syntax problems with positions.
 // Before parsing, the text is bounded: at most MAX_SPEC_BYTES, text rather than
 // binary, and nested at most MAX_SPEC_NESTING levels (brackets and indentation),
-// so no spec can exhaust the parsers' stack.
-import { parseAllDocuments } from 'yaml';
+// so no spec can exhaust the parsers' stack; YAML is also bounded in tokens and
+// checked for repeated keys in one pass, so no spec can hold the daemon's thread
+// for long (the YAML parser costs a few µs per token, and its own repeated-key
+// check compares every key of a mapping with every other).
+import { isScalar, Lexer, parseAllDocuments, visit, type Document } from 'yaml';
 import type { SpecProblem } from '../errors/index.js';
 
 export type SpecFormat = 'yaml' | 'json';
@@ -32,17 +35,58 @@ export function parseSpecDocuments(text: string, format?: SpecFormat): ParsedDoc
 }
 
 function parseYaml(text: string): ParsedDocuments {
+  if (yamlTokensOver(text, MAX_SPEC_YAML_TOKENS)) {
+    return { ok: false, problems: [{ path: '', problem: `the spec has over ${MAX_SPEC_YAML_TOKENS} YAML tokens; a pipeline spec has a few hundred (put long scripts in a block scalar "|" or in the image)` }] };
+  }
   const problems: SpecProblem[] = [];
   const docs: unknown[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true })) {
+  for (const doc of parseAllDocuments(text, { uniqueKeys: false, prettyErrors: true })) {
     for (const err of doc.errors) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
       if (problems.length < MAX_SYNTAX_PROBLEMS) problems.push({ path: '', problem: `YAML syntax error${where}: ${clip(firstLine(err.message).replace(/ at line \d+, column \d+:?$/, ''))}` });
     }
-    if (doc.errors.length === 0 && doc.contents !== null) docs.push(doc.toJS({ maxAliasCount: 100 }));
+    if (doc.errors.length === 0) {
+      const repeated = repeatedKey(doc);
+      if (repeated !== undefined) {
+        if (problems.length < MAX_SYNTAX_PROBLEMS) problems.push({ path: '', problem: `YAML syntax error at ${lineCol(text, repeated)}: Map keys must be unique` });
+      } else if (doc.contents !== null) docs.push(doc.toJS({ maxAliasCount: 100 }));
+    }
   }
   return problems.length ? { ok: false, problems } : { ok: true, docs };
+}
+
+/** The YAML a spec may hold, in lexer tokens: parsing costs a few µs per token, so this bounds a parse to well under a second. */
+export const MAX_SPEC_YAML_TOKENS = 100_000;
+
+/** Whether `text` lexes to more than `max` YAML tokens (stops counting there). */
+function yamlTokensOver(text: string, max: number): boolean {
+  let n = 0;
+  for (const _ of new Lexer().lex(text)) if (++n > max) return true;
+  return false;
+}
+
+/**
+ * The offset of the first key that repeats an earlier key of the same mapping, or undefined. Scalar keys are
+ * compared by value in a set per mapping (the parser's own check compares every pair: quadratic in the keys).
+ */
+function repeatedKey(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          found = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** Splits text into top-level JSON values (objects or arrays), each parsed on its own. */

@@ -109,5 +109,8 @@ describe('deploy/Dockerfile', () => {
     expect(text.match(/^FROM (\S+)/gm)).toEqual(['FROM node:20-bookworm-slim', 'FROM node:20-bookworm-slim']);
     expect(text).toMatch(/^USER node$/m);
     expect(text).toContain('COPY --from=build /src/dist /app/dist');
+    // the daemon starts through bin/tuskd (its heap flags), which the image carries
+    expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/tuskd"\]$/m);
+    expect(text).toContain('COPY --from=build /src/bin /app/bin');
   });
 });
