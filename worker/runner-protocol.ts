@@ -23,6 +23,11 @@ export interface RunCommand {
   gid?: number;
   /** resource_limits.memory: the command's address space is capped at this many bytes (RLIMIT_AS). */
   memoryLimitBytes?: number;
+  /**
+   * Output on the pipes held for the runner's life (fds 3 and 4, held-output.ts), not pipes of its own: once the
+   * command's group is gone this is written to both, then `exit` is sent. Unset: `out` events, as before.
+   */
+  endMark?: string;
 }
 
 export interface KillCommand {
@@ -35,4 +40,14 @@ export type RunnerCommand = RunCommand | KillCommand;
 export type RunnerEvent =
   | { ev: 'ready'; pid: number }
   | { ev: 'out'; id: number; stream: 'stdout' | 'stderr'; data: string }
-  | { ev: 'exit'; id: number; code: number | null; signal: string | null; timedOut: boolean; error?: string; usage?: DatumUsage };
+  | {
+      ev: 'exit';
+      id: number;
+      code: number | null;
+      signal: string | null;
+      timedOut: boolean;
+      error?: string;
+      usage?: DatumUsage;
+      /** After a run with an end mark: the held pipes may be written by a process that outlived it (or were left non-blocking); use them no more. */
+      heldRetired?: boolean;
+    };

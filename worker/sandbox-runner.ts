@@ -3,18 +3,31 @@
 // reads RunCommands on stdin and spawns each in its own process group with the
 // given environment, stdin, working folder, time limit, user (transform.user)
 // and address-space limit (resource_limits.memory, by `ulimit -v`), and writes output
-// and exit events on stdout (runner-protocol.ts). When its stdin closes (the
-// worker went away) it kills everything it started and exits.
+// and exit events on stdout (runner-protocol.ts). A run with an end mark writes
+// to the output pipes held for the runner's life instead (fds 3 and 4,
+// held-output.ts): the mark follows once its group is gone. When its stdin
+// closes (the worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync, writeSync } from 'node:fs';
 import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
+import { leftovers, ProcView } from './run-leftovers.js';
 import { ReapedCpu, UsageMeter } from './usage.js';
 import type { DatumUsage } from './usage.js';
+
+/** The held output pipes (given by the worker to a confined runner). */
+const HELD_STDOUT = 3;
+const HELD_STDERR = 4;
+/** The longest pause between two looks at what a run left (a process that kept its output may live long). */
+const LEFTOVER_POLL_MAX_MS = 100;
+/** How many looks in a row may find a process whose files cannot be read before the held pipes are given up. */
+const UNREADABLE_LOOKS = 5;
 
 const running = new Map<number, { child: ChildProcess; kill(): void }>();
 /** The CPU of the code this runner reaped, read per datum. */
 const reaped = new ReapedCpu();
+/** What is left in the sandbox after a run on the held pipes. */
+const proc = new ProcView();
 
 function send(event: RunnerEvent): void {
   process.stdout.write(encodeFrame(event));
@@ -32,12 +45,22 @@ function killGroup(pid: number | undefined): void {
 function run(cmd: RunCommand): void {
   let finished = false;
   let timer: NodeJS.Timeout | undefined;
+  let child: ChildProcess | undefined;
   const finish = (event: Omit<Extract<RunnerEvent, { ev: 'exit' }>, 'ev' | 'id'>) => {
     if (finished) return;
     finished = true;
     if (timer) clearTimeout(timer);
-    running.delete(cmd.id);
-    send({ ev: 'exit', id: cmd.id, ...event });
+    if (cmd.endMark === undefined) {
+      running.delete(cmd.id);
+      return send({ ev: 'exit', id: cmd.id, ...event });
+    }
+    const mark = cmd.endMark;
+    void endHeld(cmd.id, child?.pid).then(async (retire) => {
+      running.delete(cmd.id);
+      await writeAll(HELD_STDOUT, mark);
+      await writeAll(HELD_STDERR, mark);
+      send({ ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) });
+    });
   };
   let cwd = cmd.cwd || '/';
   if (!existsSync(cwd)) {
@@ -46,40 +69,88 @@ function run(cmd: RunCommand): void {
   }
   if (cmd.cmd.length === 0) return finish({ code: null, signal: null, timedOut: false, error: 'the command is empty' });
   let timedOut = false;
-  let child: ChildProcess;
+  const out = cmd.endMark === undefined ? 'pipe' : undefined;
   try {
     const argv = withMemoryLimit(cmd.cmd, cmd.memoryLimitBytes);
     const as = cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.gid ?? cmd.uid } : {};
     // No stdin lines: stdin is /dev/null, as Pachyderm gives it (and one pipe fewer to set up per datum).
-    child = spawn(argv[0]!, argv.slice(1), { env: cmd.env, cwd, detached: true, stdio: [cmd.stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...as });
+    const stdio = [cmd.stdin === null ? 'ignore' : 'pipe', out ?? HELD_STDOUT, out ?? HELD_STDERR] as const;
+    child = spawn(argv[0]!, argv.slice(1), { env: cmd.env, cwd, detached: true, stdio: [...stdio], ...as });
   } catch (err) {
     return finish({ code: null, signal: null, timedOut: false, error: (err as Error).message });
   }
+  const started = child;
   if (cmd.timeoutMs > 0) {
     timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      killGroup(started.pid);
     }, cmd.timeoutMs);
   }
-  const meter = child.pid === undefined ? undefined : new UsageMeter(child.pid, reaped);
+  const meter = started.pid === undefined ? undefined : new UsageMeter(started.pid, reaped);
   let usage: DatumUsage | undefined;
-  running.set(cmd.id, { child, kill: () => killGroup(child.pid) });
-  for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream]!.setEncoding('utf8');
-    child[stream]!.on('data', (data: string) => send({ ev: 'out', id: cmd.id, stream, data }));
+  running.set(cmd.id, { child: started, kill: () => killGroup(started.pid) });
+  if (out) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      started[stream]!.setEncoding('utf8');
+      started[stream]!.on('data', (data: string) => send({ ev: 'out', id: cmd.id, stream, data }));
+    }
   }
-  child.stdin?.on('error', () => {}); // the code may exit without reading its stdin
-  child.stdin?.end(cmd.stdin);
-  child.on('error', (err) => {
+  started.stdin?.on('error', () => {}); // the code may exit without reading its stdin
+  started.stdin?.end(cmd.stdin);
+  started.on('error', (err) => {
     meter?.stop();
     finish({ code: null, signal: null, timedOut, error: err.message });
   });
-  // Whatever the code left running in its group goes with it; then 'close' comes once its pipes are shut.
-  child.on('exit', () => {
+  // Whatever the code left running in its group goes with it; then 'close' comes once its pipes are shut
+  // (held pipes: finish waits for the group to be gone).
+  started.on('exit', () => {
     usage = meter?.stop();
-    killGroup(child.pid);
+    killGroup(started.pid);
   });
-  child.on('close', (code, signal) => finish({ code, signal, timedOut, ...(usage && { usage }) }));
+  started.on('close', (code, signal) => finish({ code, signal, timedOut, ...(usage && { usage }) }));
+}
+
+/** The held pipes as /proc/<pid>/fd links read ('socket:[…]'), to find a process that kept them. */
+let heldFiles: Set<string> | undefined;
+
+/**
+ * After a run on the held pipes: waits until its killed group `pgid` is gone and no other process holds the
+ * pipes (a run on pipes of its own waits the same for them to close); true when they must be given up
+ * (whether a process holds them cannot be read, or they were left non-blocking).
+ */
+async function endHeld(id: number, pgid: number | undefined): Promise<boolean> {
+  let pause = 1;
+  let unknown = 0;
+  for (;;) {
+    const live = new Set<number>();
+    for (const [other, r] of running) if (other !== id && r.child.pid !== undefined) live.add(r.child.pid);
+    let left;
+    try {
+      heldFiles ??= new Set([readlinkSync(`/proc/self/fd/${HELD_STDOUT}`), readlinkSync(`/proc/self/fd/${HELD_STDERR}`)]);
+      const files = heldFiles;
+      left = leftovers(proc.entries([1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
+    } catch {
+      return true; // no /proc to check with
+    }
+    // A process may be unreadable for a moment (it is exiting); one that stays so (another user's) ends the held pipes.
+    if (left === 'unknown' && ++unknown > UNREADABLE_LOOKS) return true;
+    if (left === 'none') return proc.nonBlocking(HELD_STDOUT) || proc.nonBlocking(HELD_STDERR);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(pause * 2, LEFTOVER_POLL_MAX_MS);
+  }
+}
+
+/** Writes `text` whole to `fd` (the code may have left it non-blocking: a full pipe is waited out; a closed one ends it). */
+async function writeAll(fd: number, text: string): Promise<void> {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
 }
 
 /** The command under `ulimit -v` (RLIMIT_AS, in KiB) when a memory limit is set: the shell sets it, then execs the command. */

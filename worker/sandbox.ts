@@ -8,12 +8,15 @@
 // is started directly: code then runs unconfined and finds the datum area at
 // its host path ($TUSK_PFS); `fallbackReason` says so, for the job's log.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WorkerPeerUnavailable } from '../src/client/index.js';
 import { encodeFrame, readFrames, type Logger } from '../src/worker-protocol/index.js';
 import type { Env } from './env.js';
+import { HeldOutput, type OutputHandler } from './held-output.js';
 import type { RunResult } from './outcome.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
 import { unshareArgs } from './unshare-args.js';
@@ -40,7 +43,7 @@ export interface RunHandle {
   kill(): void;
 }
 
-export type OutputHandler = (stream: 'stdout' | 'stderr', data: string) => void;
+export type { OutputHandler } from './held-output.js';
 
 /** TUSK_SANDBOX: auto (bwrap, else unshare), one of them only, or off (no sandbox, code at $TUSK_PFS). */
 export type SandboxMode = 'auto' | 'bwrap' | 'unshare' | 'off';
@@ -66,9 +69,12 @@ export interface SandboxOptions {
 
 export class Sandbox {
   private nextId = 1;
-  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void }>();
+  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void; marked?: Promise<void> }>();
   private dead: string | undefined;
   private closing = false;
+  /** The output pipes held for the runner's life (a confined runner), and the secret part of every run's end mark. */
+  private readonly held: HeldOutput | undefined;
+  private readonly markSecret = randomBytes(16).toString('hex');
 
   private constructor(
     private readonly child: ChildProcess | undefined,
@@ -82,12 +88,16 @@ export class Sandbox {
     readonly fallbackReason: string | undefined,
     private readonly onDeath: (reason: string) => void,
     unavailable?: string,
+    private readonly log?: Logger,
   ) {
     this.dead = unavailable;
     if (!child) return;
+    const [, , , out, err] = child.stdio;
+    if (out && err) this.held = new HeldOutput(out as Readable, err as Readable, (stream, chars) => this.log?.log('warn', 'output_after_run', { stream, chars }));
     readFrames(child.stdout!, (frame) => this.onEvent(frame as RunnerEvent));
     child.on('exit', (code, signal) => {
       this.dead = `sandbox runner exited (${signal ?? `code ${code}`})`;
+      this.held?.abort();
       for (const run of this.runs.values()) run.resolve({ code: null, signal: null, timedOut: false, error: this.dead });
       this.runs.clear();
       if (!this.closing) this.onDeath(this.dead);
@@ -127,12 +137,13 @@ export class Sandbox {
 
   /** The runner under bwrap or unshare; a Sandbox, or why it did not start. */
   private static async confined(o: SandboxOptions, kind: string, program: string, args: string[]): Promise<Sandbox | string> {
-    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // fds 3 and 4: the output pipes held for the runner's life (held-output.ts); its pid namespace lets it see what a run left.
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
     const started = await awaitReady(child);
     if (!started.ok) return started.reason;
     child.stderr!.on('data', (d: Buffer) => o.log.log('warn', 'sandbox_stderr', { text: d.toString().trim() }));
     o.log.log('info', 'sandbox_started', { kind, pid: child.pid, isolatedNetwork: Boolean(o.isolateNetwork) });
-    return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath);
+    return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath, undefined, o.log);
   }
 
   /** The runner without a sandbox (TUSK_SANDBOX=off): code finds its inputs at the host path $TUSK_PFS. */
@@ -154,11 +165,15 @@ export class Sandbox {
   run(o: RunOptions, onOutput: OutputHandler): RunHandle {
     const id = this.nextId++;
     if (this.dead) return { done: Promise.resolve({ code: null, signal: null, timedOut: false, error: this.dead }), kill() {} };
-    const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve }));
+    // One run at a time has the held pipes; the others (err_cmd beside a batching process, a spout) get pipes of their own.
+    const endMark = this.held?.available() ? `\0tusk-end:${this.markSecret}:${id}\0` : undefined;
+    const marked = endMark !== undefined ? this.held!.claim(id, endMark, onOutput) : undefined;
+    const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve, ...(marked && { marked }) }));
     const cmd: RunCommand = {
       op: 'run', id, cmd: [...o.cmd], env: o.env, stdin: o.stdin, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs,
       ...(o.runAs && { uid: o.runAs.uid, gid: o.runAs.gid }),
       ...(o.memoryLimitBytes ? { memoryLimitBytes: o.memoryLimitBytes } : {}),
+      ...(endMark !== undefined && { endMark }),
     };
     this.send(cmd);
     return { done, kill: () => this.send({ op: 'kill', id }) };
@@ -181,8 +196,21 @@ export class Sandbox {
     if (e.ev === 'out') this.runs.get(e.id)?.onOutput(e.stream, e.data);
     else if (e.ev === 'exit') {
       const run = this.runs.get(e.id);
-      this.runs.delete(e.id);
-      run?.resolve({ code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.usage && { usage: e.usage }) });
+      if (!run) return;
+      const result: RunResult = { code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.usage && { usage: e.usage }) };
+      if (!run.marked) {
+        this.runs.delete(e.id);
+        return run.resolve(result);
+      }
+      // The run's output is complete once its end mark came on both held pipes (the runner wrote it before `exit`).
+      if (e.heldRetired && this.held && !this.held.retired) {
+        this.held.retired = true;
+        this.log?.log('warn', 'held_output_retired', { reason: 'a process outlived its run, or the code left its output non-blocking: later runs get pipes of their own' });
+      }
+      void run.marked.then(() => {
+        this.held?.release(e.id);
+        if (this.runs.delete(e.id)) run.resolve(result);
+      });
     }
   }
 }
