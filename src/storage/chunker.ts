@@ -67,6 +67,11 @@ function topBits(bits: number): number {
   return bits >= 32 ? -1 : (~0 << (32 - bits)) | 0;
 }
 
+/** The looser of the two masks (the one used from `avgSize` on): a byte can end a chunk only where its hash has none of these bits. */
+export function loosestMask(params: ChunkParams): number {
+  return topBits(Math.log2(params.avgSize) - 2);
+}
+
 export function checkChunkParams(p: ChunkParams): void {
   const { minSize, avgSize, maxSize } = p;
   const ok =
@@ -126,7 +131,7 @@ export class ChunkScanner {
     this.max = params.maxSize;
     const bits = Math.log2(params.avgSize);
     this.maskSmall = topBits(bits + 2);
-    this.maskLarge = topBits(bits - 2);
+    this.maskLarge = loosestMask(params);
   }
 
   /** Bytes of the current (not yet cut) chunk seen so far. */

@@ -21,6 +21,8 @@ import { GcJournal, type Lease } from './gc-journal.js';
 import { TouchingIndex } from './touching-index.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_SIZE, WriteSession, type WriteSessionOptions } from './file-writer.js';
 import { SlabPools } from './slab-pool.js';
+import { GearScanThread } from './gear-scan.js';
+import { SharedCopier } from './shared-copy.js';
 import { InlineHasher, WorkerHasher, type Hasher } from './hasher.js';
 import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
@@ -37,7 +39,7 @@ const READ_AHEAD = 4;
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
   index?: ChunkIndex;
-  /** Hash on a worker thread (default true): needed for full write speed, costs a thread. */
+  /** Hash, and find cut candidates of large reads, on worker threads (default true): needed for full write speed, costs threads. */
   hashThread?: boolean;
   chunking?: ChunkParams;
   packSize?: number;
@@ -59,6 +61,9 @@ export class ContentStore {
   private readonly writerIndex: ChunkIndex;
   private readonly reader: FileReader;
   private hasher?: Hasher;
+  private gearScan?: GearScanThread;
+  /** Shared by the sessions: its stage is reused, not allocated per session (see shared-copy.ts). */
+  private readonly copier = new SharedCopier();
   /** Slab memory the write sessions share, one session after another (see slab-pool.ts). */
   private readonly slabPools = new SlabPools(DEFAULT_SLAB_SIZE, DEFAULT_MAX_SLABS);
   /** Written pack buffers the sessions share, for the same reason. */
@@ -153,11 +158,13 @@ export class ContentStore {
     return {
       index: this.writerIndex,
       hasher: this.hashing(),
+      ...(this.options.hashThread === false ? {} : { gearScan: (this.gearScan ??= new GearScanThread()) }),
       firstPackBuffers: this.firstPackBuffers,
       chunking: this.options.chunking,
       packSize: this.options.packSize,
       slabPools: this.slabPools,
       packBuffers: this.packBuffers,
+      copier: this.copier,
     };
   }
 
@@ -224,10 +231,11 @@ export class ContentStore {
     return Buffer.concat(parts); // a copy: yielded parts may be views of cached chunks
   }
 
-  /** Flushes blobs and stops the hash thread. Write sessions must be closed first. */
+  /** Flushes blobs and stops the hash and scan threads. Write sessions must be closed first. */
   async close(): Promise<void> {
     await this.blobs.flush();
-    await this.hasher?.close();
+    await Promise.all([this.hasher?.close(), this.gearScan?.close()]);
     this.hasher = undefined;
+    this.gearScan = undefined;
   }
 }

@@ -5,6 +5,8 @@ import { MemoryChunkIndex } from './chunk-index.js';
 import type { FileContent } from './content.js';
 import { FileReader } from './file-reader.js';
 import { WriteSession, type FillingSource } from './file-writer.js';
+import { GearScanThread } from './gear-scan.js';
+import { DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
 import { InlineHasher, WorkerHasher } from './hasher.js';
 import { MemoryStore } from './memory-store.js';
 import { PackedBlobStore } from './packed-blob-store.js';
@@ -182,6 +184,46 @@ describe('content hashes of large files', () => {
         expect((await before).hash).toBe(sha(bytes(7, 3000 + i)));
       }
       expect([...seen]).toEqual([expected]);
+    }
+  });
+
+  it('cuts a local file exactly the same with its cut candidates found on the scan thread', async () => {
+    const thread = new GearScanThread();
+    let searches = 0;
+    const counting = { candidates: (...args: Parameters<GearScanThread['candidates']>) => (searches++, thread.candidates(...args)) } as unknown as GearScanThread;
+    // Sizes around multiples of the minimum and maximum chunk sizes; runs of zeros have no cut candidate (chunks of the maximum size there).
+    const sizes = [(1 << 20) + 16_384 - 1, 3 * (1 << 20) + 262_144 + 1, 5 * (1 << 20) + 31, 9 * (1 << 20) - 16_385];
+    const datas = sizes.map((size, i) => {
+      const data = bytes(40 + i, size);
+      data.fill(0, size >> 2, (size >> 2) + 600_000 + i);
+      return data;
+    });
+    const write = async (chunking: ChunkParams, gearScan?: GearScanThread) => {
+      const objects = new MemoryStore();
+      const index = new MemoryChunkIndex();
+      const session = new WriteSession(objects, { index, hasher: worker, chunking, ...(gearScan ? { gearScan } : {}) });
+      const contents = datas.flatMap((d, i) => [session.writeFile(new FakeFile(d, 2 << 20)), session.writeFile(bytes(70 + i, 5000 + i))]);
+      await session.close();
+      const blobs = new PackedBlobStore(objects, index);
+      return Promise.all(
+        contents.map(async (c) => {
+          const content = await c;
+          const refs = content.refs ?? (await Promise.all((content.indirect ?? []).map(async (id) => decodeRefs(await blobs.get(id), id)))).flat();
+          return { hash: content.hash, layout: refs.map((r) => [r.chunk.hash, r.start, r.length]) };
+        }),
+      );
+    };
+    try {
+      // The default sizes, and smaller ones (more cuts, so more of them fall near a scan's first bytes).
+      for (const chunking of [DEFAULT_CHUNK_PARAMS, { minSize: 2048, avgSize: 8192, maxSize: 32_768 }]) {
+        searches = 0;
+        const ahead = await write(chunking, counting);
+        expect(searches).toBeGreaterThan(5);
+        expect(ahead).toEqual(await write(chunking));
+        datas.forEach((d, i) => expect(ahead[2 * i]!.hash).toBe(contentHash(d, chunking)));
+      }
+    } finally {
+      await thread.close();
     }
   });
 

@@ -27,13 +27,16 @@
 import { createHash } from 'node:crypto';
 import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
-import { ChunkScanner, DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
+import { ChunkScanner, DEFAULT_CHUNK_PARAMS, loosestMask, type ChunkParams } from './chunker.js';
 import { chunkListHash, EMPTY_HASH, isByteHash, CHUNK_LIST_HASH_MIN, type ChunkRef, type DataRef, type FileContent } from './content.js';
+import type { GearCandidates } from './gear-kernel.js';
+import type { GearScanThread } from './gear-scan.js';
 import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
 import { PackWriter, type PackWriterStats } from './pack-writer.js';
 import { encodeRefs } from './ref-codec.js';
+import { SharedCopier } from './shared-copy.js';
 import { SlabPools, type Slab, type SlabPool } from './slab-pool.js';
 import type { GearLoop } from './chunker.js';
 
@@ -49,6 +52,8 @@ const REFS_PER_BLOB = 1024;
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Largest single read of a FillingSource into a slab. */
 const FILL_BYTES = 2 * 1024 * 1024;
+/** Reads of a FillingSource at least this large have their cut candidates found on the scan thread (smaller ones: a round trip costs more). */
+const SCAN_AHEAD_BYTES = 1024 * 1024;
 
 export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -74,6 +79,8 @@ function isFilling(source: FileSource): source is FillingSource & AsyncIterable<
 export interface WriteSessionOptions {
   index: ChunkIndex;
   hasher: Hasher;
+  /** Finds cut candidates of large reads ahead of the scan (see gear-scan.ts); without it the session's thread hashes every byte. */
+  gearScan?: GearScanThread;
   chunking?: ChunkParams;
   packSize?: number;
   /** Files at least this large get chunk boundaries of their own (default: chunking.maxSize). */
@@ -92,6 +99,8 @@ export interface WriteSessionOptions {
   packBuffers?: Uint8Array[];
   /** Written small-pack buffers to reuse, likewise shared (see PackWriterOptions.firstBuffers). */
   firstPackBuffers?: Uint8Array[];
+  /** Copies pieces into slabs and chunks into packs (its stage shared by a content store's sessions). */
+  copier?: SharedCopier;
 }
 
 export interface WriteStats {
@@ -141,7 +150,10 @@ export class WriteSession {
   /** The slab memory, taken on the first write and given back when a flush leaves the session idle. */
   private slabs?: SlabPool;
   private readonly largeFile: number;
+  /** The mask cut candidates are found with. */
+  private readonly candidateMask: number;
   private readonly packs: PackWriter;
+  private readonly copier: SharedCopier;
   private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
 
   // The queue of operations (writes and flushes), run one at a time in call order.
@@ -171,6 +183,8 @@ export class WriteSession {
   constructor(objects: ObjectStore, private readonly options: WriteSessionOptions) {
     const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
     this.largeFile = options.largeFile ?? chunking.maxSize;
+    this.candidateMask = loosestMask(chunking);
+    this.copier = options.copier ?? new SharedCopier();
     const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
     // A file hashed from its chunks must be cut on its own (see content.ts).
@@ -193,6 +207,7 @@ export class WriteSession {
       ...(options.firstPackBuffers ? { firstBuffers: options.firstPackBuffers } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
       stream: true,
+      copier: this.copier,
     });
   }
 
@@ -322,15 +337,17 @@ export class WriteSession {
 
   /**
    * Reads a FillingSource straight into the slab, the next read already under
-   * way (into the space after the current piece) while a piece is scanned. A
-   * read into a slab is always awaited before the slab can change hands.
+   * way (into the space after the current piece) while a piece is scanned,
+   * and a large piece's cut candidates found on the scan thread as soon as it
+   * is read. A read into a slab (and the search over it) is always awaited
+   * before the slab can change hands.
    */
   private async consumeFilling(source: FillingSource, file: FileRecord): Promise<void> {
-    let reading: { at: number; n: Promise<number> } | undefined;
+    let reading: { at: number; n: Promise<number>; ahead?: Promise<GearCandidates | undefined> } | undefined;
     const start = (slab: Slab, at: number) => {
       const n = source.fill(slab.buf.subarray(at, Math.min(slab.buf.length, at + FILL_BYTES)));
       n.catch(() => undefined); // observed below
-      return { at, n };
+      return { at, n, ahead: this.scanAhead(slab, at, n) };
     };
     let sourceError: unknown;
     try {
@@ -341,6 +358,7 @@ export class WriteSession {
           reading = start(slab, this.pos - slab.base);
         }
         let n: number;
+        const ahead = reading.ahead;
         try {
           n = await reading.n;
         } catch (err) {
@@ -353,10 +371,16 @@ export class WriteSession {
         const slab = this.slab!;
         const next = this.pos - slab.base + n;
         if (next < slab.buf.length) reading = start(slab, next);
-        this.advance(slab, n, file);
+        const kernel = this.pool().kernel;
+        kernel.cover = ahead ? await ahead : undefined;
+        try {
+          this.advance(slab, n, file);
+        } finally {
+          kernel.cover = undefined;
+        }
       }
     } finally {
-      if (reading) await reading.n.catch(() => undefined);
+      if (reading) await Promise.all([reading.n.catch(() => undefined), reading.ahead]);
       await source.close().catch(() => undefined);
     }
     if (sourceError !== undefined) {
@@ -366,12 +390,26 @@ export class WriteSession {
     this.endFile(file);
   }
 
+  /**
+   * The cut candidates of the bytes a read places at `at` in `slab`, found on
+   * the scan thread once the read is done; undefined for a small read, or if
+   * the thread fails (the scan then hashes the bytes itself).
+   */
+  private scanAhead(slab: Slab, at: number, read: Promise<number>): Promise<GearCandidates | undefined> | undefined {
+    const thread = this.options.gearScan;
+    if (!thread) return undefined;
+    const kernel = this.pool().kernel;
+    return read
+      .then((n) => (n >= SCAN_AHEAD_BYTES ? thread.candidates(kernel, slab.buf.subarray(at, at + n), at, this.candidateMask) : undefined))
+      .catch(() => undefined);
+  }
+
   /** Appends `data` to the stream; undefined (nothing to wait for) when it fits the current slab. */
   private append(data: Uint8Array, file: FileRecord): Promise<void> | undefined {
     const slab = this.slab;
     const at = slab ? this.pos - slab.base : 0;
     if (!slab || at + data.length > slab.buf.length) return this.appendAcross(data, file);
-    slab.buf.set(data, at);
+    this.copier.copy(slab.buf, at, data);
     this.advance(slab, data.length, file);
     return undefined;
   }
@@ -382,7 +420,7 @@ export class WriteSession {
       let slab = this.slab;
       if (!slab || this.pos - slab.base === slab.buf.length) slab = await this.nextSlab();
       const n = Math.min(slab.buf.length - (this.pos - slab.base), data.length - off);
-      slab.buf.set(data.subarray(off, off + n), this.pos - slab.base);
+      this.copier.copy(slab.buf, this.pos - slab.base, data.subarray(off, off + n));
       off += n;
       this.advance(slab, n, file);
     }

@@ -79,6 +79,8 @@ export interface PackWriterOptions {
   onDurable?: (packId: string, entries: PackEntry[]) => Promise<void> | void;
   /** Write packs as they fill when the store has openWriter (see the head comment); stages come from `firstBuffers`. */
   stream?: boolean;
+  /** Copies entries out of shared memory (default: this writer's own). */
+  copier?: SharedCopier;
 }
 
 export interface PackWriterStats {
@@ -111,7 +113,7 @@ export class PackWriter {
   private readonly firstBuffers: Uint8Array[];
   private failure: unknown;
   /** Entries come from shared slab memory: copied through a stage where a plain copy would go byte by byte. */
-  private readonly copier = new SharedCopier();
+  private readonly copier: SharedCopier;
   /** Streaming: the open pack, the stage being filled and how much of it, the stage writes under way. */
   private readonly streaming: boolean;
   private open?: StreamedPack;
@@ -129,6 +131,7 @@ export class PackWriter {
     this.keepSpare = options.keepSpare ?? 0;
     this.firstBuffers = options.firstBuffers ?? [];
     this.streaming = options.stream === true && store.openWriter !== undefined;
+    this.copier = options.copier ?? new SharedCopier();
   }
 
   /**

@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChunkScanner, DEFAULT_CHUNK_PARAMS, JsGearLoop, loosestMask, type ChunkParams } from './chunker.js';
+import { GearKernel } from './gear-kernel.js';
+import { GearScanThread } from './gear-scan.js';
+
+function bytes(seed: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Random bytes with a run of zeros (no cut candidate in it: chunks there end at the maximum size) and a repeated pattern. */
+function mixed(seed: number, n: number): Uint8Array {
+  const out = bytes(seed, n);
+  out.fill(0, Math.floor(n / 3), Math.floor(n / 3) + Math.min(n, 300_000));
+  for (let i = Math.floor((2 * n) / 3); i < Math.min(n, Math.floor((2 * n) / 3) + 50_000); i++) out[i] = i % 7;
+  return out;
+}
+
+/** The cuts a scanner makes over `buf` fed as the given pieces, each scanned with `beforePiece` run first (and its cover cleared after). */
+function cuts(scanner: ChunkScanner, buf: Uint8Array, ends: number[], beforePiece: (from: number, to: number) => void = () => {}, kernel?: GearKernel): number[] {
+  const out: number[] = [];
+  let at = 0;
+  for (const end of ends) {
+    beforePiece(at, end);
+    try {
+      while (at < end) {
+        const cut = scanner.scan(buf, at, end);
+        if (cut < 0) { at = end; break; }
+        out.push(cut);
+        at = cut;
+      }
+    } finally {
+      if (kernel) kernel.cover = undefined;
+    }
+  }
+  return out;
+}
+
+const PARAMS: ChunkParams[] = [
+  { minSize: 64, avgSize: 256, maxSize: 1024 },
+  { minSize: 2048, avgSize: 8192, maxSize: 32768 },
+  { minSize: 1, avgSize: 64, maxSize: 100 },
+  DEFAULT_CHUNK_PARAMS,
+];
+
+const thread = new GearScanThread();
+afterAll(() => thread.close());
+
+describe('gear scan thread (cut candidates found ahead)', () => {
+  it('gives exactly the cuts of the JavaScript loop, whatever the pieces and sizes around min/avg/max', async () => {
+    const kernel = new GearKernel(1 << 21);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 700_000 }), fc.nat({ max: 5000 }), fc.constantFrom(...PARAMS),
+        fc.array(fc.nat({ max: 700_000 }), { maxLength: 8 }), fc.boolean(),
+        async (seed, n, offset, params, splits, zeros) => {
+          const plain = zeros ? mixed(seed, n) : bytes(seed, n);
+          const inKernel = kernel.view(offset, n);
+          inKernel.set(plain);
+          const ends = [...new Set([...splits.filter((p) => p > 0 && p < n), n])].sort((a, b) => a - b);
+          // Candidates for every piece first (as a session has them found while it reads), then the scan.
+          const found = new Map<number, Awaited<ReturnType<GearScanThread['candidates']>>>();
+          let from = 0;
+          for (const end of ends) {
+            found.set(from, await thread.candidates(kernel, inKernel.subarray(from, end), offset + from, loosestMask(params)));
+            from = end;
+          }
+          const covered = cuts(new ChunkScanner(params, kernel), inKernel, ends, (at) => (kernel.cover = found.get(at)), kernel);
+          expect(covered).toEqual(cuts(new ChunkScanner(params), plain, ends));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('is what the kernel cuts by when it covers the bytes (a listed candidate whose hash fits the mask is a cut)', async () => {
+    const kernel = new GearKernel(1 << 20);
+    const data = kernel.view(0, 1 << 20);
+    data.set(bytes(9, 1 << 20));
+    const mask = loosestMask(DEFAULT_CHUNK_PARAMS);
+    const real = await thread.candidates(kernel, data, 0, mask);
+    expect(real.found.length).toBeGreaterThan(0);
+    const plainCuts = cuts(new ChunkScanner(), data, [data.length]);
+    // A made-up candidate just past the minimum size (and before the first real cut) with hash 0: the covered scan cuts after it.
+    const fake = data.byteOffset + 16_500;
+    expect(plainCuts[0]).toBeGreaterThan(16_501);
+    const pairs = [...real.found];
+    let k = 0;
+    while (k < pairs.length && pairs[k]! < fake) k += 2;
+    pairs.splice(k, 0, fake, 0);
+    kernel.cover = { ...real, found: Int32Array.from(pairs) };
+    expect(new ChunkScanner(DEFAULT_CHUNK_PARAMS, kernel).scan(data, 0, data.length)).toBe(16_501);
+    // Candidates found with a mask the scan's masks do not contain are ignored: the scan hashes the bytes itself.
+    kernel.cover = { ...real, mask: -1, found: Int32Array.from(pairs) };
+    expect(new ChunkScanner(DEFAULT_CHUNK_PARAMS, kernel).scan(data, 0, data.length)).toBe(plainCuts[0]);
+    kernel.cover = undefined;
+  });
+
+  it('leaves the same hash as the JavaScript loop after a covered run without a cut (the next piece starts from it)', async () => {
+    const kernel = new GearKernel(1 << 20);
+    const mask = loosestMask(DEFAULT_CHUNK_PARAMS);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 32, max: 200_000 }), fc.nat({ max: 1000 }), fc.integer(), async (seed, n, start, h) => {
+        const data = kernel.view(0, start + n);
+        data.set(bytes(seed, start + n));
+        kernel.cover = await thread.candidates(kernel, data.subarray(start), start, mask);
+        const js = new JsGearLoop();
+        // Masks of all bits: a cut only where the hash is 0, so (almost surely) no cut and the hash at the end is compared.
+        const got = kernel.run(data, start, start + (n >> 1), start + n, h, -1, -1);
+        kernel.cover = undefined;
+        expect(got).toBe(js.run(data, start, start + (n >> 1), start + n, h, -1, -1));
+        expect(kernel.hash).toBe(js.hash);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses bytes outside the kernel memory', async () => {
+    await expect(thread.candidates(new GearKernel(65536), new Uint8Array(10), 0, -1)).rejects.toThrow(/kernel memory/);
+  });
+});
