@@ -2,17 +2,9 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, GEAR, chunkBoundaries, chunkBuffers, type ChunkParams } from './chunker.js';
+import { seededBytes } from './seeded-bytes.js';
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce from the seed. */
-function bytes(seed: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const SMALL: ChunkParams = { minSize: 64, avgSize: 256, maxSize: 1024 };

@@ -7,16 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkScanner, type ChunkParams } from './chunker.js';
 import { GEAR_KERNEL_WASM, GearKernel } from './gear-kernel.js';
+import { seededBytes } from './seeded-bytes.js';
 
-function bytes(seed: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 function cuts(scanner: ChunkScanner, buf: Uint8Array, pieces: number[]): number[] {
   const out: number[] = [];

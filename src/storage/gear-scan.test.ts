@@ -3,16 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, JsGearLoop, loosestMask, type ChunkParams } from './chunker.js';
 import { GearKernel } from './gear-kernel.js';
 import { GearScanThread } from './gear-scan.js';
+import { seededBytes } from './seeded-bytes.js';
 
-function bytes(seed: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 /** Random bytes with a run of zeros (no cut candidate in it: chunks there end at the maximum size) and a repeated pattern. */
 function mixed(seed: number, n: number): Uint8Array {
