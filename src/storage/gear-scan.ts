@@ -113,6 +113,11 @@ export class GearScanThread {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
+      // A thread gone without an error is never posted to again (a later job starts a new one).
+      if (this.worker === worker) {
+        this.worker = undefined;
+        this.holds = undefined;
+      }
       if (this.pending.length > 0) fail(new Error(`gear scan worker exited with code ${code}`));
     });
     this.worker = worker;
