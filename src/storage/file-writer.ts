@@ -9,7 +9,8 @@
 //
 // The bytes are copied once into a slab of shared WebAssembly memory (so a
 // source may reuse its buffer: each piece is copied before the next is asked
-// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
+// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts;
+// for a large local file, on the scan thread as each read lands, see gear-scan.ts)
 // and hashing runs in batches on the Hasher while the scan goes on: each
 // chunk's sha256, and the sha256 of each file under CHUNK_LIST_HASH_MIN (a larger
 // file's content hash is made from its chunks' hashes, content.ts, so its
