@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 export interface DirtySlot {
   path: string;
   keep: readonly string[];
+  /** Every entry of out/, when all are files (as listed when they were moved there): removed without listing out/. */
+  outFiles?: readonly string[];
 }
 
 /** What became of a slot folder: emptied, with the input folders kept under in/; or failed. */
@@ -32,7 +34,16 @@ export function emptySlots(fs: FsCalls, dirs: readonly DirtySlot[]): Cleaned[] {
   for (const dir of dirs) {
     try {
       const out = dir.path + '/out';
-      for (const entry of fs.readdirSync(out, { withFileTypes: true })) {
+      let emptied = false;
+      if (dir.outFiles) {
+        try {
+          for (const name of dir.outFiles) fs.unlinkSync(out + '/' + name);
+          emptied = true;
+        } catch {
+          // Not as listed: out/ is listed and emptied below.
+        }
+      }
+      for (const entry of emptied ? [] : fs.readdirSync(out, { withFileTypes: true })) {
         if (entry.isDirectory()) fs.rmSync(out + '/' + entry.name, { recursive: true, force: true });
         else fs.unlinkSync(out + '/' + entry.name);
       }

@@ -131,9 +131,10 @@ export class DatumArea {
     if (!dir) return;
     await this.collect(slot);
     this.slots.delete(slot);
+    const outFiles = dir.collected?.every((e) => e.kind === 'file') ? dir.collected.map((e) => e.name) : undefined;
     dir.collected = undefined;
     const epoch = this.epoch;
-    const cleaned = await this.cleaner.clean({ path: dir.path, keep: dir.names });
+    const cleaned = await this.cleaner.clean({ path: dir.path, keep: dir.names, ...(outFiles ? { outFiles } : {}) });
     if (epoch !== this.epoch) return; // reset() removed the stage meanwhile
     if ('failed' in cleaned) {
       // A slot folder that cannot be emptied is dropped, not reused.

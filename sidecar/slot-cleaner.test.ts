@@ -38,6 +38,21 @@ describe('emptySlots', () => {
     expect(await readdir(join(slot, 'in/images'))).toEqual([]);
   });
 
+  test('out/ is emptied from the names it was given, and listed after all when they are not what it holds', async () => {
+    const listed = await usedSlot('s1');
+    await rm(join(listed, 'out/sub'), { recursive: true });
+    const stale = await usedSlot('s2');
+    const read: string[] = [];
+    const counting = { ...fs, readdirSync: ((path: string, options: { withFileTypes: true }) => (read.push(path), fs.readdirSync(path, options))) as typeof fs.readdirSync };
+    const results = emptySlots(counting, [
+      { path: listed, keep: ['images'], outFiles: ['a.txt'] },
+      { path: stale, keep: ['images'], outFiles: ['gone.txt', 'a.txt'] },
+    ]);
+    expect(results).toEqual([{ kept: ['images'] }, { kept: ['images'] }]);
+    for (const slot of [listed, stale]) expect(await readdir(join(slot, 'out'))).toEqual([]);
+    expect(read.filter((path) => path.endsWith('/out'))).toEqual([join(stale, 'out')]);
+  });
+
   test('a folder that cannot be emptied fails alone', async () => {
     const slot = await usedSlot('s1');
     const results = emptySlots(fs, [{ path: join(dir, 'gone'), keep: [] }, { path: slot, keep: ['images'] }]);
