@@ -4,8 +4,7 @@
 // (`<stage>/s<N>/in/<input>/...`); activating it renames its input folders
 // into $TUSK_PFS, and finishing it renames them back together with what the
 // code wrote to $TUSK_PFS/out (into `<stage>/s<N>/out`), uploads that if asked,
-// and has the slot folder emptied for the next datum (in bulk, with other
-// freed folders, on a thread of its own: slot-cleaner.ts). So switching datums costs a
+// and empties the slot folder for the next datum. So switching datums costs a
 // few renames, the next datums' files are fetched and the last output uploaded
 // while the code runs, and folders are reused rather than created per datum
 // (creating a folder costs ~1 ms on some disks, more than a whole datum should).
@@ -15,14 +14,13 @@
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum.
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
 import { kindOf, nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type EntryKind } from './output-walk.js';
 import type { DatumInput, DatumRef } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
-import { SlotCleaner } from './slot-cleaner.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 
 /** A reusable slot folder and the folders known to exist in it. */
@@ -39,9 +37,6 @@ export class DatumArea {
   private readonly slots = new Map<string, SlotDir>();
   private readonly free: SlotDir[] = [];
   private created = 0;
-  /** Bumped by reset(): a folder emptied for an earlier stage is not reused. */
-  private epoch = 0;
-  private readonly cleaner = new SlotCleaner();
   private active: { slot: string; dir: SlotDir } | undefined;
   readonly out: string;
 
@@ -64,7 +59,6 @@ export class DatumArea {
     await mkdir(this.stage, { recursive: true });
     this.slots.clear();
     this.free.length = 0;
-    this.epoch++;
     this.active = undefined;
   }
 
@@ -125,30 +119,28 @@ export class DatumArea {
     return storeOutput(this.sink, datum, walkOutput(fs, root, [SANDBOX_OUT, this.out], inputs));
   }
 
-  /** Forgets the slot; its folder is emptied in bulk with others (slot-cleaner.ts), then reused for another datum. */
+  /** Forgets the slot, emptying its folder for another datum. */
   async release(slot: string): Promise<void> {
     const dir = this.slots.get(slot);
     if (!dir) return;
     await this.collect(slot);
     this.slots.delete(slot);
-    const outFiles = dir.collected?.every((e) => e.kind === 'file') ? dir.collected.map((e) => e.name) : undefined;
     dir.collected = undefined;
-    const epoch = this.epoch;
-    const cleaned = await this.cleaner.clean({ path: dir.path, keep: dir.names, ...(outFiles ? { outFiles } : {}) });
-    if (epoch !== this.epoch) return; // reset() removed the stage meanwhile
-    if ('failed' in cleaned) {
+    try {
+      await emptyDir(join(dir.path, 'out'), 'background');
+      for (const name of readdirSync(join(dir.path, 'in'))) {
+        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name), 'background');
+        else {
+          await rm(join(dir.path, 'in', name), { recursive: true, force: true });
+          dir.made.delete(join(dir.path, 'in', name));
+        }
+      }
+      dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
+      this.free.push(dir);
+    } catch {
       // A slot folder that cannot be emptied is dropped, not reused.
       await rm(dir.path, { recursive: true, force: true }).catch(() => {});
-      return;
     }
-    const inputs = join(dir.path, 'in');
-    dir.made = new Set([inputs, ...cleaned.kept.map((name) => join(inputs, name))]);
-    this.free.push(dir);
-  }
-
-  /** Stops the slot cleaner's thread. */
-  close(): Promise<void> {
-    return this.cleaner.close();
   }
 
   private slotDir(slot: string): SlotDir {
@@ -165,12 +157,18 @@ export class DatumArea {
   }
 }
 
-/** Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background thread pool. */
-async function emptyDir(dir: string): Promise<void> {
+/**
+ * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
+ * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
+ * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
+ * would hold up every other request meanwhile.
+ */
+async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline'): Promise<void> {
   const entries = readdirSync(dir, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
+    else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.
     if (entries.length > 64) await new Promise((r) => setImmediate(r));

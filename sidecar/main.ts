@@ -58,7 +58,6 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     server.close();
     files.close();
     outputs.close();
-    void area.close();
     rm(socketPath, { force: true }).finally(() => process.exit(code));
     setTimeout(() => process.exit(code), 2_000).unref();
   };

@@ -6,7 +6,7 @@
 // `activate` and `prepare` in one frame when a datum ends, and the reply to
 // `activate`, which the next datum's code waits for, is written first. The
 // replies of the deferred work then go out together, in one write: a slot's
-// folder is freed (emptied later, in bulk: slot-cleaner.ts) after `finish` is answered.
+// folder is freed (unlinks through the thread pool) after `finish` is answered.
 import type { DatumArea } from './datum-area.js';
 import type { Handlers, Logger } from '../src/worker-protocol/index.js';
 import { KeyedSerial } from './serial.js';
@@ -75,7 +75,7 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
         if (!datum) return { output: '', files: 0, bytes: 0 };
         return timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));
       });
-      // Freeing the slot folder (emptied in bulk, slot-cleaner.ts) follows the answer; a later request on the slot waits for it.
+      // Freeing the slot folder (unlinks through the thread pool) follows the answer; a later request on the slot waits for it.
       void serial.run([slot(s)], () => area.release(s)).catch((err: Error) => log.log('warn', 'slot_release_failed', { slot: s, message: err.message }));
       return stored;
     },
