@@ -7,7 +7,7 @@
 //
 // readReusing is the same stream for a consumer that is done with each piece
 // before it asks for the next (the daemon writing a local file): groups are
-// read into reused buffers and verified on the hash thread, so reading,
+// read into reused buffers and verified on the hash threads, so reading,
 // verifying and the consumer's writes run side by side on both cores, and no
 // fresh memory is touched per read. A consumer may instead pass a promise to
 // next() (still writing the piece): the piece then stays valid until that
@@ -194,7 +194,7 @@ export class FileReader {
         at += c.size;
       }
       const whole = group.chunks.filter((c, i) => starts[i]! - lead + c.size <= got).length; // chunks read in full (the rest: a truncated pack)
-      const hashes = await hasher.run(buf, group.chunks.slice(0, whole).map((c, i) => ({ kind: 'chunk', offset: starts[i]!, length: c.size })));
+      const hashes = await hasher.verify(buf, group.chunks.slice(0, whole).map((c, i) => ({ offset: starts[i]!, length: c.size })));
       group.chunks.forEach((c, i) => checkEntry(c, Math.max(0, Math.min(c.size, got - (starts[i]! - lead))), () => hashes[i]!));
       return { chunks: group.chunks.map((c, i) => buf.subarray(starts[i]!, starts[i]! + c.size)), buf };
     } catch (err) {
