@@ -17,7 +17,7 @@ describe('splitAtMark', () => {
 });
 
 describe('HeldOutput', () => {
-  test('hands a run its output on both pipes up to its marks, whole though the mark comes in pieces; later text belongs to no run', async () => {
+  test('hands a run its output on both pipes up to its marks, whole though the mark comes in pieces, then the frame after the mark on stdout; later text belongs to no run', async () => {
     const out = new PassThrough();
     const err = new PassThrough();
     const stray: string[] = [];
@@ -32,8 +32,11 @@ describe('HeldOutput', () => {
     err.write(`oops${MARK}`);
     await new Promise((r) => setImmediate(r));
     expect(done).toBe(false);
-    out.write(`sk-end:secret:7\0after`);
-    await marked;
+    out.write(`sk-end:secret:7\0{"ev":"ex`);
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false); // the frame after the mark is not whole yet
+    out.write('it"}\nafter');
+    expect(await marked).toBe('{"ev":"exit"}');
     expect(got.join('|')).toBe('stdout:line 1\nline 2|stderr:oops');
     expect(stray).toEqual(['stdout:5']);
     expect(held.available()).toBe(false); // until the run's exit is known
@@ -51,10 +54,28 @@ describe('HeldOutput', () => {
     const got: string[] = [];
     const marked = held.claim(1, MARK, (_s, data) => got.push(data));
     out.write('a\0b\0tusk-');
-    out.write(`x${MARK}`);
+    out.write(`x${MARK}F\n`);
     err.write(MARK);
-    await marked;
+    expect(await marked).toBe('F');
     expect(got.join('')).toBe('a\0b\0tusk-x');
+  });
+
+  test('waits for the mark on stderr too, though stdout ended first; text after the stderr mark belongs to no run', async () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const stray: string[] = [];
+    const held = new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`));
+    const got: string[] = [];
+    let frame: string | undefined;
+    void held.claim(3, MARK, (stream, data) => got.push(`${stream}:${data}`)).then((f) => (frame = f));
+    out.write(`out${MARK}F\n`);
+    await new Promise((r) => setImmediate(r));
+    expect(frame).toBeUndefined();
+    err.write(`err${MARK}late`);
+    await new Promise((r) => setImmediate(r));
+    expect(frame).toBe('F');
+    expect(got).toEqual(['stdout:out', 'stderr:err']);
+    expect(stray).toEqual(['stderr:4']);
   });
 
   test('is retired and free when the runner is gone', () => {

@@ -5,7 +5,8 @@
 // and address-space limit (resource_limits.memory, by `ulimit -v`), and writes output
 // and exit events on stdout (runner-protocol.ts). A run with an end mark writes
 // to the output pipes held for the runner's life instead (fds 3 and 4,
-// held-output.ts): the mark follows once its group is gone. When its stdin
+// held-output.ts): the mark follows once its group is gone, and the exit frame
+// after the mark on the held stdout. When its stdin
 // closes (the worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readlinkSync, writeSync } from 'node:fs';
@@ -57,9 +58,9 @@ function run(cmd: RunCommand): void {
     const mark = cmd.endMark;
     void endHeld(cmd.id, child?.pid).then(async (retire) => {
       running.delete(cmd.id);
-      await writeAll(HELD_STDOUT, mark);
+      // stderr's mark first: the worker has it by the time it reads stdout's, which the exit frame follows (one write).
       await writeAll(HELD_STDERR, mark);
-      send({ ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) });
+      await writeAll(HELD_STDOUT, mark + encodeFrame({ ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) }));
     });
   };
   let cwd = cmd.cwd || '/';
