@@ -16,12 +16,17 @@ describe('splitAtMark', () => {
   });
 });
 
+/** Two stand-in pipes held for a runner, and the counts of text that belongs to no run. */
+function heldPipes(): { out: PassThrough; err: PassThrough; stray: string[]; held: HeldOutput } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const stray: string[] = [];
+  return { out, err, stray, held: new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`)) };
+}
+
 describe('HeldOutput', () => {
   test('hands a run its output on both pipes up to its marks, whole though the mark comes in pieces, then the frame after the mark on stdout; later text belongs to no run', async () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    const stray: string[] = [];
-    const held = new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`));
+    const { out, err, stray, held } = heldPipes();
     const got: string[] = [];
     expect(held.available()).toBe(true);
     const marked = held.claim(7, MARK, (stream, data) => got.push(`${stream}:${data}`));
@@ -61,10 +66,7 @@ describe('HeldOutput', () => {
   });
 
   test('waits for the mark on stderr too, though stdout ended first; text after the stderr mark belongs to no run', async () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    const stray: string[] = [];
-    const held = new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`));
+    const { out, err, stray, held } = heldPipes();
     const got: string[] = [];
     let frame: string | undefined;
     void held.claim(3, MARK, (stream, data) => got.push(`${stream}:${data}`)).then((f) => (frame = f));
