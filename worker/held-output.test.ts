@@ -80,6 +80,28 @@ describe('HeldOutput', () => {
     expect(stray).toEqual(['stderr:4']);
   });
 
+  test('a run whose stdout mark cannot come (the code shut it) ends with its stderr mark, and its later text belongs to no run', async () => {
+    const { out, err, stray, held } = heldPipes();
+    const got: string[] = [];
+    let framed = false;
+    void held.claim(4, MARK, (stream, data) => got.push(`${stream}:${data}`)).then(() => (framed = true));
+    out.write('out');
+    await new Promise((r) => setImmediate(r));
+    let ended = false;
+    void held.unmarked(4, ['stdout'])!.then(() => (ended = true));
+    err.write('err');
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBe(false);
+    err.write(MARK);
+    out.write('late');
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBe(true);
+    expect(framed).toBe(false);
+    expect(got).toEqual(['stdout:out', 'stderr:err']);
+    expect(stray).toEqual(['stdout:4']);
+    expect(held.unmarked(5, ['stdout'])).toBeUndefined(); // not the run holding the pipes
+  });
+
   test('is retired and free when the runner is gone', () => {
     const held = new HeldOutput(new PassThrough(), new PassThrough(), () => {});
     void held.claim(1, MARK, () => {});

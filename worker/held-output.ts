@@ -74,6 +74,24 @@ export class HeldOutput {
     if (this.owner === id) this.owner = undefined;
   }
 
+  /**
+   * Run `id`'s exit came apart, and the marks of `streams` will not come (the runner could not write them): resolves
+   * when the other marks came (undefined when the run does not hold the pipes). No frame follows a mark then.
+   */
+  unmarked(id: number, streams: readonly OutputStream[]): Promise<void> | undefined {
+    const run = this.run;
+    if (this.owner !== id || !run) return undefined;
+    for (const s of streams) run.ended[s] = true;
+    run.frame ??= '';
+    return new Promise((resolve) => {
+      run.done = () => resolve();
+      if (run.ended.stdout && run.ended.stderr) {
+        this.run = undefined;
+        resolve();
+      }
+    });
+  }
+
   /** The runner is gone: no mark will come. */
   abort(): void {
     this.run = undefined;

@@ -51,4 +51,6 @@ export type RunnerEvent =
       usage?: DatumUsage;
       /** After a run with an end mark: the held pipes may be written by a process that outlived it (or were left non-blocking); use them no more. */
       heldRetired?: boolean;
+      /** After a run with an end mark, sent on the runner's stdout: the held pipes that did not take the mark (the code shut them). */
+      heldUnmarked?: ('stdout' | 'stderr')[];
     };

@@ -195,23 +195,36 @@ export class Sandbox {
 
   private onEvent(e: RunnerEvent): void {
     if (e.ev === 'out') this.runs.get(e.id)?.onOutput(e.stream, e.data);
-    else if (e.ev === 'exit') this.exited(e);
+    else if (e.ev === 'exit') {
+      // A run on the held pipes whose exit comes here: a mark could not be written (the code shut a pipe down); its
+      // output is complete once the other marks came.
+      const rest = this.held?.unmarked(e.id, e.heldUnmarked ?? []);
+      if (!rest) return this.exited(e);
+      void rest.then(() => {
+        this.held!.release(e.id);
+        this.retireHeld();
+        this.exited(e);
+      });
+    }
+  }
+
+  private retireHeld(): void {
+    if (this.held!.retired) return;
+    this.held!.retired = true;
+    this.log?.log('warn', 'held_output_retired', { reason: 'a process outlived its run, or the code left its output non-blocking or shut: later runs get pipes of their own' });
   }
 
   /** A run on the held pipes ended: its output is complete (its marks came) and `frame` is its `exit`. */
   private onHeldExit(id: number, frame: string): void {
     this.held!.release(id);
-    let e: RunnerEvent;
+    let e: RunnerEvent | undefined;
     try {
       e = JSON.parse(frame) as RunnerEvent;
     } catch {
-      e = { ev: 'exit', id, code: null, signal: null, timedOut: false, error: 'the sandbox runner sent an unreadable exit' };
+      // told below
     }
-    if (e.ev !== 'exit' || e.id !== id) return;
-    if (e.heldRetired && !this.held!.retired) {
-      this.held!.retired = true;
-      this.log?.log('warn', 'held_output_retired', { reason: 'a process outlived its run, or the code left its output non-blocking: later runs get pipes of their own' });
-    }
+    if (e?.ev !== 'exit' || e.id !== id) e = { ev: 'exit', id, code: null, signal: null, timedOut: false, error: 'the sandbox runner sent an unreadable exit' };
+    if (e.heldRetired) this.retireHeld();
     this.exited(e);
   }
 
