@@ -18,7 +18,7 @@ import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
-import { nodeOutputFs, walkOutput, SANDBOX_OUT } from './output-walk.js';
+import { kindOf, nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type EntryKind } from './output-walk.js';
 import type { DatumInput, DatumRef } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
@@ -29,6 +29,8 @@ interface SlotDir {
   made: Set<string>;
   /** Input names of the datum staged in it. */
   names: string[];
+  /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
+  collected?: { name: string; kind: EntryKind }[];
 }
 
 export class DatumArea {
@@ -96,7 +98,9 @@ export class DatumArea {
     const { dir } = this.active;
     this.active = undefined;
     const saved = join(dir.path, 'out');
-    for (const name of readdirSync(this.out)) renameSync(join(this.out, name), join(saved, name));
+    const moved = readdirSync(this.out, { withFileTypes: true });
+    for (const entry of moved) renameSync(join(this.out, entry.name), join(saved, entry.name));
+    dir.collected = moved.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
     for (const name of dir.names) {
       try {
         renameSync(join(this.pfs, name), join(dir.path, 'in', name));
@@ -108,8 +112,11 @@ export class DatumArea {
 
   /** Uploads the collected output of a slot as the output of `datum`, or returns it inline when small. */
   upload(slot: string, datum: DatumRef): Promise<DatumOutput> {
-    const inputs = { aliases: ['/pfs', this.pfs], root: join(this.slotDir(slot).path, 'in') };
-    return storeOutput(this.sink, datum, walkOutput(nodeOutputFs, join(this.slotDir(slot).path, 'out'), [SANDBOX_OUT, this.out], inputs));
+    const dir = this.slotDir(slot);
+    const inputs = { aliases: ['/pfs', this.pfs], root: join(dir.path, 'in') };
+    const root = join(dir.path, 'out');
+    const fs = dir.collected ? withListing(nodeOutputFs, root, dir.collected) : nodeOutputFs;
+    return storeOutput(this.sink, datum, walkOutput(fs, root, [SANDBOX_OUT, this.out], inputs));
   }
 
   /** Forgets the slot, emptying its folder for another datum. */
@@ -118,6 +125,7 @@ export class DatumArea {
     if (!dir) return;
     await this.collect(slot);
     this.slots.delete(slot);
+    dir.collected = undefined;
     try {
       await emptyDir(join(dir.path, 'out'), 'background');
       for (const name of readdirSync(join(dir.path, 'in'))) {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { isTuskError } from '../src/errors/index.js';
-import { resolveLink, walkOutput, type EntryKind, type OutputFs } from './output-walk.js';
+import { resolveLink, walkOutput, withListing, type EntryKind, type OutputFs } from './output-walk.js';
 
 type Node = { file: string } | { dir: true } | { link: string } | { fifo: true };
 
@@ -124,5 +124,18 @@ describe('links from the output to input files', () => {
     for (const target of ['/pfs/images', '/pfs/images/b.png', '/etc/passwd', '../../../etc/passwd']) {
       await expect(walkSlot({ '/slot/out/l': { link: target } })).rejects.toThrow(/pointing outside \/pfs\/out/);
     }
+  });
+});
+
+describe('withListing', () => {
+  test('the walk takes the root from the listing it was given and reads the folders below it', async () => {
+    // The folder on "disk" holds more than was listed when the output was moved there: only the listing counts at the top.
+    const fs = withListing(memFs({ '/out': { dir: true }, '/out/a': { file: 'a' }, '/out/late': { file: 'x' }, '/out/sub': { dir: true }, '/out/sub/b': { file: 'b' } }), '/out', [
+      { name: 'sub', kind: 'dir' },
+      { name: 'a', kind: 'file' },
+    ]);
+    const files: string[] = [];
+    for await (const f of walkOutput(fs, '/out')) files.push(f.path);
+    expect(files).toEqual(['/a', '/sub/b']);
   });
 });

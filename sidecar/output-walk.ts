@@ -171,6 +171,15 @@ export const nodeOutputFs: OutputFs = {
   },
 };
 
-function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+/**
+ * `fs`, answering the listing of `root` from `listed` instead of reading the folder again: the
+ * entries as they were listed when they were moved there (the datum area lists /pfs/out once, to
+ * move what the code wrote into the slot folder it is uploaded from).
+ */
+export function withListing(fs: OutputFs, root: string, listed: readonly { name: string; kind: EntryKind }[]): OutputFs {
+  return { ...fs, list: (dir) => (dir === root ? Promise.resolve(listed.map((e) => ({ ...e }))) : fs.list(dir)) };
+}
+
+export function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
   return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'other';
 }
