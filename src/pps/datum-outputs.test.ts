@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputCollision } from '../errors/index.js';
 import { openTestPfs, type TestPfs } from '../pfs/test-pfs.js';
+import { ContentStore } from '../storage/content-store.js';
+import { FileTree } from '../tree/index.js';
 import { DatumOutputStore, mergeOutputs, storeInlineOutput, type InlineOutputFile } from './datum-outputs.js';
 
 const file = (path: string, text: string): InlineOutputFile => ({ path, data: Buffer.from(text) });
@@ -42,6 +44,21 @@ describe('datum outputs', () => {
     expect(store.entriesOf(outputs[0]!.output)).toBeUndefined();
     expect(store.entriesOf(outputs[19]!.output)).toBeDefined();
     expect(await mergeOutputs(tree, outputs, (id) => store.entriesOf(id))).toBe(await mergeOutputs(tree, outputs));
+  });
+
+  it('keeps tiny and larger inline files in the object store once durable() returns', async () => {
+    t = await openTestPfs();
+    const store = new DatumOutputStore(t.content, t.tree);
+    const big = 'y'.repeat(40 * 1024); // over the minimum chunk size: through the shared session
+    const output = await storeInlineOutput(store, [file('/tiny', 'tiny'), file('/big', big), file('/empty', '')]);
+    await store.durable();
+    // A store opened afresh on the same objects (a restarted daemon) reads every file back.
+    const content = await ContentStore.open(t.objects);
+    const tree = new FileTree(content.blobs);
+    const read: Record<string, string> = {};
+    for await (const e of tree.scan(output)) read[e.path] = Buffer.from(await content.readBytes(e.content)).toString();
+    expect(read).toEqual({ '/big': big, '/empty': '', '/tiny': 'tiny' });
+    await content.close();
   });
 
   it('names both datums when two remembered outputs write one path', async () => {

@@ -19,7 +19,8 @@ const RECENT_OUTPUT_FILES = 64;
 
 /**
  * Where datum outputs are stored. Small output files of every datum go through
- * one shared write session, so 10,000 datums fill a few packs instead of
+ * one shared write session (tiny ones sent inline into the blob packs, beside
+ * the outputs' tree nodes), so 10,000 datums fill a few packs instead of
  * writing 10,000 tiny ones, and nothing is synced per datum: durable() makes
  * everything written so far durable, and callers invoke it before they record
  * results that point at it (once per batch of worker reports).
@@ -30,7 +31,7 @@ export class DatumOutputStore {
   private readonly recent: RecentOutputs;
 
   /** `recentEntries`: how many entries of recent outputs are kept for the merge, in all. */
-  constructor(private readonly content: ContentStore, private readonly tree: FileTree, recentEntries = RECENT_ENTRIES) {
+  constructor(private readonly content: OutputContent, private readonly tree: FileTree, recentEntries = RECENT_ENTRIES) {
     this.recent = new RecentOutputs(recentEntries);
   }
 
@@ -63,9 +64,15 @@ export class DatumOutputStore {
     await this.content.blobs.flush();
   }
 
-  /** Stores one file held in memory (an inline output's): in the shared session when small. */
+  /**
+   * Stores one file held in memory (an inline output's). A tiny one goes into the blob packs beside the
+   * trees' nodes where the store offers that (one pack per durable point for tiny outputs, each file hashed
+   * once); other small ones into the shared session.
+   */
   storeBytes(data: Uint8Array): Promise<FileContent> {
     if (data.length > SMALL_FILE) return this.store(oneChunk(data));
+    const tiny = this.content.writeTiny?.(data);
+    if (tiny) return tiny;
     const writer = (this.shared ??= this.content.writer());
     return writer.writeFile(data);
   }
@@ -98,6 +105,12 @@ export class DatumOutputStore {
     return content;
   }
 }
+
+/**
+ * The content store as datum outputs use it: `writeTiny`, where the store has it, stores a tiny file in
+ * the blob packs (durable with them: durable() flushes them last) and answers undefined for other sizes.
+ */
+export type OutputContent = ContentStore & { writeTiny?(bytes: Uint8Array): Promise<FileContent> | undefined };
 
 /** Gathers one datum's output files; finish() builds its tree and returns the output ID (durable only after DatumOutputStore.durable()). */
 export class DatumOutputUpload {
