@@ -12,8 +12,8 @@ import { EMPTY_TREE, normalizeFilePath, type FileEntry, type FileTree, type Tree
 /** Files up to this size are buffered and share one write session; larger ones stream through their own. */
 const SMALL_FILE = 1024 * 1024;
 
-/** Entries of recently built outputs kept for the merge, in all (a few hundred bytes each). */
-const RECENT_ENTRIES = 100_000;
+/** Entries of recently built outputs kept for the merge, in all (a few hundred bytes each: some MiB at most). */
+const RECENT_ENTRIES = 20_000;
 /** An output with more files than this is not remembered (a big one is read back from its tree). */
 const RECENT_OUTPUT_FILES = 64;
 
