@@ -72,6 +72,11 @@ export function loosestMask(params: ChunkParams): number {
   return topBits(Math.log2(params.avgSize) - 2);
 }
 
+/** The masks a scan tests before `avgSize` (two bits stricter) and from there on (two bits looser). */
+export function scanMasks(params: ChunkParams): { small: number; large: number } {
+  return { small: topBits(Math.log2(params.avgSize) + 2), large: loosestMask(params) };
+}
+
 export function checkChunkParams(p: ChunkParams): void {
   const { minSize, avgSize, maxSize } = p;
   const ok =
@@ -110,6 +115,12 @@ export class JsGearLoop implements GearLoop {
   }
 }
 
+/** A scan's state: the bytes of the current chunk seen so far and the rolling hash after them. */
+export interface ScanState {
+  length: number;
+  hash: number;
+}
+
 /**
  * Finds cuts in a stream fed piece by piece. It keeps only the position inside
  * the current chunk and the rolling hash, so the cuts are the same however the
@@ -129,14 +140,25 @@ export class ChunkScanner {
     this.min = params.minSize;
     this.avg = params.avgSize;
     this.max = params.maxSize;
-    const bits = Math.log2(params.avgSize);
-    this.maskSmall = topBits(bits + 2);
-    this.maskLarge = loosestMask(params);
+    const masks = scanMasks(params);
+    this.maskSmall = masks.small;
+    this.maskLarge = masks.large;
   }
 
   /** Bytes of the current (not yet cut) chunk seen so far. */
   get pending(): number {
     return this.length;
+  }
+
+  /** Where the scan stands: what the cuts of the bytes after depend on (besides those bytes). */
+  get state(): ScanState {
+    return { length: this.length, hash: this.hash };
+  }
+
+  /** Takes up the scan from a state (one a scan of the same bytes reached elsewhere, see gear-scan.ts). */
+  resume(state: ScanState): void {
+    this.length = state.length;
+    this.hash = state.hash;
   }
 
   /** Forgets the current chunk: the next byte starts a new one (used for a cut the caller forces). */

@@ -9,7 +9,8 @@
 //
 // The bytes are copied once into a slab of shared WebAssembly memory (so a
 // source may reuse its buffer: each piece is copied before the next is asked
-// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts)
+// for; a FillingSource, a local file, is read straight into the slab instead); the chunk scan runs over the slab (in WebAssembly, see gear-kernel.ts;
+// for a large local file, on the scan thread as each read lands, see gear-scan.ts)
 // and hashing runs in batches on the Hasher while the scan goes on: each
 // chunk's sha256, and the sha256 of each file under CHUNK_LIST_HASH_MIN (a larger
 // file's content hash is made from its chunks' hashes, content.ts, so its
@@ -30,7 +31,7 @@ import type { ChunkIndex } from './chunk-index.js';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, loosestMask, type ChunkParams } from './chunker.js';
 import { chunkListHash, EMPTY_HASH, isByteHash, CHUNK_LIST_HASH_MIN, type ChunkRef, type DataRef, type FileContent } from './content.js';
 import type { GearCandidates } from './gear-kernel.js';
-import type { GearScanThread } from './gear-scan.js';
+import { scanSizes, type GearCuts, type GearScanThread } from './gear-scan.js';
 import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
@@ -52,7 +53,10 @@ const REFS_PER_BLOB = 1024;
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Largest single read of a FillingSource into a slab. */
 const FILL_BYTES = 2 * 1024 * 1024;
-/** Reads of a FillingSource at least this large have their cut candidates found on the scan thread (smaller ones: a round trip costs more). */
+/**
+ * Reads of a FillingSource at least this large have their cuts (or cut candidates) found on the scan
+ * thread (smaller ones: a round trip costs more), as have all later reads of a file whose cuts it finds.
+ */
 const SCAN_AHEAD_BYTES = 1024 * 1024;
 
 export type FileSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -142,6 +146,18 @@ export interface HashedContent {
   sha256: string;
 }
 
+/** What the scan thread found in a read: its cuts or its cut candidates. */
+type Ahead = GearCuts | GearCandidates | undefined;
+
+/**
+ * A file's reads whose cuts the scan thread finds: from its first read on
+ * ('open'), while no read has been left out; 'broken' once one was.
+ */
+interface CutChain {
+  id: number;
+  state: 'none' | 'open' | 'broken';
+}
+
 type Item = { start: number; end: number; file?: undefined } | { file: FileRecord };
 
 export class WriteSession {
@@ -152,6 +168,10 @@ export class WriteSession {
   private readonly largeFile: number;
   /** The mask cut candidates are found with. */
   private readonly candidateMask: number;
+  /** The chunk sizes as the scan thread takes them. */
+  private readonly scanSizes: number[];
+  /** The cuts found ahead for the bytes being taken in now (set around one synchronous advance, like the kernel's cover). */
+  private plan: GearCuts | undefined;
   private readonly packs: PackWriter;
   private readonly copier: SharedCopier;
   private readonly counts = { files: 0, bytesIn: 0, chunksNew: 0, chunksDeduped: 0, bytesNew: 0, blobsNew: 0 };
@@ -184,6 +204,7 @@ export class WriteSession {
     const chunking = options.chunking ?? DEFAULT_CHUNK_PARAMS;
     this.largeFile = options.largeFile ?? chunking.maxSize;
     this.candidateMask = loosestMask(chunking);
+    this.scanSizes = scanSizes(chunking);
     this.copier = options.copier ?? new SharedCopier();
     const slabSize = options.slabSize ?? DEFAULT_SLAB_SIZE;
     if (slabSize < 2 * (chunking.maxSize + this.largeFile)) throw new RangeError('slabSize must hold two maximal carried regions');
@@ -343,11 +364,12 @@ export class WriteSession {
    * before the slab can change hands.
    */
   private async consumeFilling(source: FillingSource, file: FileRecord): Promise<void> {
-    let reading: { at: number; n: Promise<number>; ahead?: Promise<GearCandidates | undefined> } | undefined;
+    let reading: { at: number; n: Promise<number>; ahead?: Promise<Ahead> } | undefined;
+    const chain: CutChain = { id: this.options.gearScan?.newChain() ?? 0, state: 'none' };
     const start = (slab: Slab, at: number) => {
       const n = source.fill(slab.buf.subarray(at, Math.min(slab.buf.length, at + FILL_BYTES)));
       n.catch(() => undefined); // observed below
-      return { at, n, ahead: this.scanAhead(slab, at, n) };
+      return { at, n, ahead: this.scanAhead(slab, at, n, file, chain) };
     };
     let sourceError: unknown;
     try {
@@ -372,11 +394,14 @@ export class WriteSession {
         const next = this.pos - slab.base + n;
         if (next < slab.buf.length) reading = start(slab, next);
         const kernel = this.pool().kernel;
-        kernel.cover = ahead ? await ahead : undefined;
+        const found = ahead ? await ahead : undefined;
+        kernel.cover = found && 'found' in found ? found : undefined;
+        this.plan = found && 'cuts' in found ? found : undefined;
         try {
           this.advance(slab, n, file);
         } finally {
           kernel.cover = undefined;
+          this.plan = undefined;
         }
       }
     } finally {
@@ -391,16 +416,29 @@ export class WriteSession {
   }
 
   /**
-   * The cut candidates of the bytes a read places at `at` in `slab`, found on
-   * the scan thread once the read is done; undefined for a small read, or if
-   * the thread fails (the scan then hashes the bytes itself).
+   * What the scan thread finds in the bytes a read places at `at` in `slab`,
+   * once the read is done: the cuts of a large file's reads, in a chain from
+   * its first read on (which, as a large file's, starts a chunk); else the cut
+   * candidates of a large read; undefined for a small read outside a chain,
+   * or if the thread fails (the scan then hashes the bytes itself). Called for
+   * each read in stream order, each once the read before it is done.
    */
-  private scanAhead(slab: Slab, at: number, read: Promise<number>): Promise<GearCandidates | undefined> | undefined {
+  private scanAhead(slab: Slab, at: number, read: Promise<number>, file: FileRecord, chain: CutChain): Promise<Ahead> | undefined {
     const thread = this.options.gearScan;
     if (!thread) return undefined;
     const kernel = this.pool().kernel;
     return read
-      .then((n) => (n >= SCAN_AHEAD_BYTES ? thread.candidates(kernel, slab.buf.subarray(at, at + n), at, this.candidateMask) : undefined))
+      .then((n): Promise<Ahead> | undefined => {
+        if (n === 0) return undefined;
+        const bytes = slab.buf.subarray(at, at + n);
+        const fresh = chain.state === 'none' && slab.base + at === file.start && n >= Math.max(SCAN_AHEAD_BYTES, this.largeFile);
+        if (fresh || chain.state === 'open') {
+          chain.state = 'open';
+          return thread.cuts(kernel, bytes, chain.id, fresh, this.scanSizes);
+        }
+        chain.state = 'broken';
+        return n >= SCAN_AHEAD_BYTES ? thread.candidates(kernel, bytes, at, this.candidateMask) : undefined;
+      })
       .catch(() => undefined);
   }
 
@@ -476,6 +514,7 @@ export class WriteSession {
 
   private scanTo(to: number): void {
     const slab = this.slab;
+    if (slab && this.plan && this.follow(slab, this.plan, to)) return;
     while (slab && this.scanned < to) {
       const cut = this.scanner.scan(slab.buf, this.scanned - slab.base, to - slab.base);
       if (cut < 0) {
@@ -486,6 +525,28 @@ export class WriteSession {
       this.emit(this.chunkStart, end);
       this.chunkStart = this.scanned = end;
     }
+  }
+
+  /**
+   * Takes the cuts the scan thread found in [scanned, to), if it found them
+   * for exactly these bytes from the scanner's own state (they then are the
+   * scanner's cuts); false, with nothing done, if not.
+   */
+  private follow(slab: Slab, plan: GearCuts, to: number): boolean {
+    const address = slab.buf.byteOffset - slab.base; // of stream position 0, in this slab's memory
+    const state = this.scanner.state;
+    const same =
+      plan.from === address + this.scanned && plan.to === address + to && this.scanned - this.chunkStart === state.length &&
+      plan.start.length === state.length && plan.start.hash === state.hash;
+    if (!same) return false;
+    for (const cut of plan.cuts) {
+      const end = cut - address;
+      this.emit(this.chunkStart, end);
+      this.chunkStart = end;
+    }
+    this.scanned = to;
+    this.scanner.resume(plan.end);
+    return true;
   }
 
   private emit(start: number, end: number): void {

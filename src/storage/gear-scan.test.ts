@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChunkScanner, DEFAULT_CHUNK_PARAMS, JsGearLoop, loosestMask, type ChunkParams } from './chunker.js';
 import { GearKernel } from './gear-kernel.js';
-import { GearScanThread } from './gear-scan.js';
+import { GearScanThread, scanSizes } from './gear-scan.js';
 import { seededBytes } from './seeded-bytes.js';
 
 const bytes = seededBytes;
@@ -15,10 +15,9 @@ function mixed(seed: number, n: number): Uint8Array {
   return out;
 }
 
-/** The cuts a scanner makes over `buf` fed as the given pieces, each scanned with `beforePiece` run first (and its cover cleared after). */
-function cuts(scanner: ChunkScanner, buf: Uint8Array, ends: number[], beforePiece: (from: number, to: number) => void = () => {}, kernel?: GearKernel): number[] {
+/** The cuts a scanner makes over `buf` (from `at`) fed as the given pieces, each scanned with `beforePiece` run first (and its cover cleared after). */
+function cuts(scanner: ChunkScanner, buf: Uint8Array, ends: number[], beforePiece: (from: number, to: number) => void = () => {}, kernel?: GearKernel, at = 0): number[] {
   const out: number[] = [];
-  let at = 0;
   for (const end of ends) {
     beforePiece(at, end);
     try {
@@ -42,32 +41,42 @@ const PARAMS: ChunkParams[] = [
   DEFAULT_CHUNK_PARAMS,
 ];
 
+/** A random case: up to 700 KB (at least `min`), half with zeros and a pattern, at an offset in a kernel's memory, split into pieces, with one of the chunk sizes. */
+function pieces(min: number) {
+  return fc.record({
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), n: fc.integer({ min, max: 700_000 }), offset: fc.nat({ max: 5000 }), params: fc.constantFrom(...PARAMS),
+    splits: fc.array(fc.nat({ max: 700_000 }), { maxLength: 8 }), zeros: fc.boolean(),
+  });
+}
+
+/** The case's bytes, also placed in `kernel`, and the ends of its pieces. */
+function place(kernel: GearKernel, c: { seed: number; n: number; offset: number; params: ChunkParams; splits: number[]; zeros: boolean }) {
+  const plain = c.zeros ? mixed(c.seed, c.n) : bytes(c.seed, c.n);
+  const inKernel = kernel.view(c.offset, c.n);
+  inKernel.set(plain);
+  const ends = [...new Set([...c.splits.filter((p) => p > 0 && p < c.n), c.n])].sort((a, b) => a - b);
+  return { plain, inKernel, ends, params: c.params, offset: c.offset };
+}
+
 const thread = new GearScanThread();
 afterAll(() => thread.close());
 
-describe('gear scan thread (cut candidates found ahead)', () => {
+describe('gear scan thread (cuts and cut candidates found ahead)', () => {
   it('gives exactly the cuts of the JavaScript loop, whatever the pieces and sizes around min/avg/max', async () => {
     const kernel = new GearKernel(1 << 21);
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 700_000 }), fc.nat({ max: 5000 }), fc.constantFrom(...PARAMS),
-        fc.array(fc.nat({ max: 700_000 }), { maxLength: 8 }), fc.boolean(),
-        async (seed, n, offset, params, splits, zeros) => {
-          const plain = zeros ? mixed(seed, n) : bytes(seed, n);
-          const inKernel = kernel.view(offset, n);
-          inKernel.set(plain);
-          const ends = [...new Set([...splits.filter((p) => p > 0 && p < n), n])].sort((a, b) => a - b);
-          // Candidates for every piece first (as a session has them found while it reads), then the scan.
-          const found = new Map<number, Awaited<ReturnType<GearScanThread['candidates']>>>();
-          let from = 0;
-          for (const end of ends) {
-            found.set(from, await thread.candidates(kernel, inKernel.subarray(from, end), offset + from, loosestMask(params)));
-            from = end;
-          }
-          const covered = cuts(new ChunkScanner(params, kernel), inKernel, ends, (at) => (kernel.cover = found.get(at)), kernel);
-          expect(covered).toEqual(cuts(new ChunkScanner(params), plain, ends));
-        },
-      ),
+      fc.asyncProperty(pieces(0), async (c) => {
+        const { plain, inKernel, ends, params, offset } = place(kernel, c);
+        // Candidates for every piece first (as a session has them found while it reads), then the scan.
+        const found = new Map<number, Awaited<ReturnType<GearScanThread['candidates']>>>();
+        let from = 0;
+        for (const end of ends) {
+          found.set(from, await thread.candidates(kernel, inKernel.subarray(from, end), offset + from, loosestMask(params)));
+          from = end;
+        }
+        const covered = cuts(new ChunkScanner(params, kernel), inKernel, ends, (at) => (kernel.cover = found.get(at)), kernel);
+        expect(covered).toEqual(cuts(new ChunkScanner(params), plain, ends));
+      }),
       { numRuns: 50 },
     );
   });
@@ -112,6 +121,52 @@ describe('gear scan thread (cut candidates found ahead)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('finds exactly the JavaScript scanner\'s cuts and scan states region after region of a chain, whatever the pieces and sizes', async () => {
+    const kernel = new GearKernel(1 << 21);
+    await fc.assert(
+      fc.asyncProperty(pieces(1), async (c) => {
+        const { plain, inKernel, ends, params } = place(kernel, c);
+        const chain = thread.newChain();
+        // Every region asked for at once, as a session does while it reads, then the JavaScript scan piece by piece.
+        const plans = [];
+        let from = 0;
+        for (const end of ends) {
+          plans.push(thread.cuts(kernel, inKernel.subarray(from, end), chain, from === 0, scanSizes(params)));
+          from = end;
+        }
+        const js = new ChunkScanner(params);
+        from = 0;
+        for (const [k, end] of ends.entries()) {
+          const plan = await plans[k]!;
+          expect(plan.start).toEqual(js.state);
+          expect([...plan.cuts].map((a) => a - inKernel.byteOffset)).toEqual(cuts(js, plain, [end], undefined, undefined, from));
+          expect(plan.end).toEqual(js.state);
+          from = end;
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('keeps the scan state of each chain apart, and refuses to go on with a chain it has no state for', async () => {
+    const kernel = new GearKernel(1 << 20);
+    const data = kernel.view(0, 1 << 20);
+    data.set(bytes(5, 1 << 20));
+    const sizes = scanSizes(DEFAULT_CHUNK_PARAMS);
+    const [a, b] = [thread.newChain(), thread.newChain()];
+    const half = data.length >> 1;
+    const [a1, b1, a2] = await Promise.all([
+      thread.cuts(kernel, data.subarray(0, half), a, true, sizes),
+      thread.cuts(kernel, data.subarray(0, 1000), b, true, sizes),
+      thread.cuts(kernel, data.subarray(half), a, false, sizes),
+    ]);
+    expect(a2.start).toEqual(a1.end);
+    expect(b1.end).toEqual({ length: 1000, hash: 0 });
+    const whole = cuts(new ChunkScanner(), data, [data.length]);
+    expect([...a1.cuts, ...a2.cuts].map((x) => x - data.byteOffset)).toEqual(whole.filter((c) => c < data.length));
+    await expect(thread.cuts(kernel, data.subarray(0, 10), thread.newChain(), false, sizes)).rejects.toThrow(/no scan state/);
   });
 
   it('refuses bytes outside the kernel memory', async () => {

@@ -1,15 +1,25 @@
 // The chunk scan's hashing, ahead of the write session, on a worker thread.
-// A write session's main thread hashes every byte for the gear scan (about a
-// quarter of its work on a large put) besides copying chunks into packs; this
-// thread finds, in a region just read into a slab, every byte where a cut
-// could fall (its gear hash has no bit of the loosest mask set: about one byte
-// in 16,384), so the session's scan only picks the real cuts among them in
-// order (GearKernel.cover). The cuts are exactly the same: the hash after a
-// byte depends only on the 32 bytes up to it (see gear-kernel.ts).
+// A write session's main thread would hash every byte for the gear scan
+// besides copying chunks into packs; this thread does it for the large reads
+// of a local file, just after each lands in a slab, in one of two ways:
+//
+// - Cuts (`cuts`): the real sequential FastCDC scan of a large file's reads,
+//   one after another from its start (a large file always begins a chunk), the
+//   scan state carried over from read to read in the thread: bytes closer than
+//   the minimum to a chunk's start are skipped, and the session only takes the
+//   cuts. The cuts are a function of the state at the read's start and its
+//   bytes alone, so the session uses them only if that state is its own.
+// - Candidates (`candidates`): every byte of a region where a cut could fall
+//   (its gear hash has no bit of the loosest mask set: about one byte in
+//   16,384); the session's scan picks the real cuts among them in order
+//   (GearKernel.cover). Used for a large read when the cuts' chain could not
+//   begin at the file's start. Exact because the hash after a byte depends only
+//   on the 32 bytes up to it (see gear-kernel.ts).
 //
 // The thread runs the kernel's own WebAssembly over the kernel's shared
 // memory (no copies); it is started on first use and unref'd while idle.
 import { Worker } from 'node:worker_threads';
+import { scanMasks, type ChunkParams, type ScanState } from './chunker.js';
 import { GEAR_HEAD, GEAR_KERNEL_WASM, type GearCandidates, type GearKernel } from './gear-kernel.js';
 
 type Scan = (i: number, avgStop: number, maxStop: number, h: number, maskSmall: number, maskLarge: number) => number;
@@ -43,14 +53,85 @@ export function collectCandidates(scan: Scan, hashNow: () => number, from: numbe
   return { validFrom, to, mask, found: found.slice(0, n) };
 }
 
+/** The cuts of a region of a kernel's memory by the sequential scan, from the scan state at its start. Addresses as in GearCandidates. */
+export interface GearCuts {
+  from: number;
+  to: number;
+  /** The state the scan began from at `from`. */
+  start: ScanState;
+  /** The address just past the last byte of each chunk that ends in the region, in order. */
+  cuts: Int32Array;
+  /** The state after the region's last byte. */
+  end: ScanState;
+}
+
+/**
+ * ChunkScanner.scan over memory [from, to), repeated after each cut, from
+ * (length, hash); `sizes` is scanSizes(params). Plain code
+ * with no outside names: the worker runs its source text.
+ */
+export function sequentialCuts(scan: Scan, hashNow: () => number, from: number, to: number, state: ScanState, sizes: number[]): GearCuts {
+  const [min, avg, max, maskSmall, maskLarge] = sizes as [number, number, number, number, number];
+  let { length, hash } = state;
+  let cuts = new Int32Array(64);
+  let n = 0;
+  let at = from;
+  while (at < to) {
+    const cs = at - length; // where the current chunk began
+    let i = at;
+    let h = hash;
+    const minPos = cs + min;
+    if (i < minPos) {
+      if (to <= minPos) {
+        length += to - at;
+        break;
+      }
+      i = minPos;
+      h = 0;
+    }
+    const maxPos = cs + max;
+    const maxStop = Math.min(maxPos, to);
+    let cut = scan(i, Math.min(cs + avg, to), maxStop, h, maskSmall, maskLarge);
+    if (cut < 0 && maxStop === maxPos) cut = maxPos;
+    if (cut < 0) {
+      hash = hashNow();
+      length = to - cs;
+      break;
+    }
+    if (n === cuts.length) {
+      const grown = new Int32Array(cuts.length * 2);
+      grown.set(cuts);
+      cuts = grown;
+    }
+    cuts[n++] = cut;
+    length = 0;
+    hash = 0;
+    at = cut;
+  }
+  return { from, to, start: state, cuts: cuts.slice(0, n), end: { length, hash } };
+}
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const code = new WebAssembly.Module(workerData.wasm);
 const collectCandidates = ${collectCandidates.toString()};
+const sequentialCuts = ${sequentialCuts.toString()};
 let kernel;
+// The scan state after the last region of each recent cut chain (a few sessions may read large files at once).
+const chains = new Map();
 parentPort.on('message', (m) => {
   try {
     if (m.memory) kernel = new WebAssembly.Instance(code, { env: { mem: m.memory } }).exports;
+    if (m.sizes) {
+      const from = m.fresh ? { length: 0, hash: 0 } : chains.get(m.chain);
+      chains.delete(m.chain);
+      if (!from) throw new Error('no scan state for this chain');
+      const out = sequentialCuts(kernel.scan, () => kernel.h.value, m.from, m.to, from, m.sizes);
+      chains.set(m.chain, out.end);
+      if (chains.size > 16) chains.delete(chains.keys().next().value);
+      parentPort.postMessage({ out }, [out.cuts.buffer]);
+      return;
+    }
     const out = collectCandidates(kernel.scan, () => kernel.h.value, m.from, m.to, m.mask, m.head);
     parentPort.postMessage({ out }, [out.found.buffer]);
   } catch (err) {
@@ -59,8 +140,14 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/** Chunk sizes and masks in the form the thread takes them: [min, avg, max, maskSmall, maskLarge]. */
+export function scanSizes(params: ChunkParams): number[] {
+  const masks = scanMasks(params);
+  return [params.minSize, params.avgSize, params.maxSize, masks.small, masks.large];
+}
+
 interface Pending {
-  resolve(out: GearCandidates): void;
+  resolve(out: unknown): void;
   reject(err: Error): void;
 }
 
@@ -71,19 +158,38 @@ export class GearScanThread {
   private readonly pending: Pending[] = [];
   /** The kernel whose memory the worker holds now (it is sent again when another kernel's region comes). */
   private holds?: WeakRef<GearKernel>;
+  private lastChain = 0;
 
   /** The candidates (for `mask`) of `bytes`, a view of `kernel`'s memory, whose hash runs from `lookback` bytes before it (at most GEAR_HEAD, within the same memory). */
   candidates(kernel: GearKernel, bytes: Uint8Array, lookback: number, mask: number): Promise<GearCandidates> {
+    return this.post(kernel, bytes, (memory, to) => ({ memory, from: bytes.byteOffset - Math.min(lookback, GEAR_HEAD), to, mask, head: GEAR_HEAD }));
+  }
+
+  /** A new id for a chain of regions to find the cuts of (`cuts`). */
+  newChain(): number {
+    return ++this.lastChain;
+  }
+
+  /**
+   * The cuts of `bytes`, a view of `kernel`'s memory, by the sequential scan
+   * with `params`: from a chunk's start if `fresh`, else from where the
+   * previous region of the same `chain` left the scan (the regions of a chain
+   * must be asked for in stream order, each right after the one before).
+   */
+  cuts(kernel: GearKernel, bytes: Uint8Array, chain: number, fresh: boolean, sizes: number[]): Promise<GearCuts> {
+    return this.post(kernel, bytes, (memory, to) => ({ memory, from: bytes.byteOffset, to, chain, fresh, sizes }));
+  }
+
+  private post<T>(kernel: GearKernel, bytes: Uint8Array, message: (memory: WebAssembly.Memory | undefined, to: number) => object): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     if (bytes.buffer !== kernel.buffer) return Promise.reject(new TypeError('the bytes are not in the kernel memory'));
     const worker = this.start();
     const memory = this.holds?.deref() === kernel ? undefined : kernel.memory;
     this.holds = new WeakRef(kernel);
-    const from = bytes.byteOffset - Math.min(lookback, GEAR_HEAD);
-    return new Promise<GearCandidates>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ resolve: resolve as (out: unknown) => void, reject });
       if (this.pending.length === 1) worker.ref();
-      worker.postMessage({ memory, from, to: bytes.byteOffset + bytes.length, mask, head: GEAR_HEAD });
+      worker.postMessage(message(memory, bytes.byteOffset + bytes.length));
     });
   }
 
@@ -98,12 +204,12 @@ export class GearScanThread {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasm: GEAR_KERNEL_WASM } });
     worker.unref();
-    worker.on('message', (m: { out?: GearCandidates; error?: string }) => {
+    worker.on('message', (m: { out?: unknown; error?: string }) => {
       const p = this.pending.shift();
       if (this.pending.length === 0) worker.unref();
       if (!p) return;
       if (m.error !== undefined) p.reject(new Error(`gear scan worker: ${m.error}`));
-      else p.resolve(m.out!);
+      else p.resolve(m.out);
     });
     const fail = (err: Error) => {
       this.failure = err;
