@@ -4,8 +4,8 @@
 // notice if the cut between them went wrong: a datum's log has all of its own
 // output and none of another's, even when a process that left the datum's process
 // group keeps its stdout and writes later; and code that leaves its stdout
-// non-blocking does not hand that to the next datum (the worker then gives every
-// later run pipes of its own, and says so in its log).
+// non-blocking (or shut down) does not hand that to the next datum (the worker
+// then gives every later run pipes of its own, and says so in its log).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TaskResult } from '../src/client/index.js';
 import { FakeCoordinator, scriptSpec, scriptTask } from './helpers/fake-coordinator.js';
@@ -62,6 +62,26 @@ describe.skipIf(!usable)('datums on the held output pipes', () => {
     expect(text(fake.result('escapes'), 'stderr')).toEqual(['late-err']);
     expect(text(fake.result('after'), 'stdout')).toEqual(['after-out']);
     expect(text(fake.result('after'), 'stderr')).toEqual([]);
+  }, 60_000);
+
+  test('code that shuts its stdout down: its datum ends with all of its output, and later datums get pipes of their own', async () => {
+    // A worker of its own: this retires its held pipes.
+    const own = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
+    const shutWorker = await startWorkerProcesses(own.address, { env: { TUSK_SANDBOX: 'bwrap' } });
+    try {
+      const shut = `echo shut-out; node -e "new (require('net').Socket)({ fd: 1, readable: false }).end()"; echo shut-err >&2`;
+      own.addTasks([scriptTask(own, 'shut', shut), scriptTask(own, 'after-shut', 'echo after-out; echo after-err >&2')]);
+      await own.waitForResults(2);
+      expect(own.result('shut')).toMatchObject({ success: true });
+      expect(text(own.result('shut'), 'stdout')).toEqual(['shut-out']);
+      expect(text(own.result('shut'), 'stderr')).toEqual(['shut-err']);
+      expect(shutWorker.logs()).toContain('held_output_retired');
+      expect(text(own.result('after-shut'), 'stdout')).toEqual(['after-out']);
+      expect(text(own.result('after-shut'), 'stderr')).toEqual(['after-err']);
+    } finally {
+      await shutWorker.stop();
+      await own.stop();
+    }
   }, 60_000);
 
   // Last in this file: it retires the held pipes of this worker's sandbox.

@@ -16,12 +16,17 @@ describe('splitAtMark', () => {
   });
 });
 
+/** Two stand-in pipes held for a runner, and the counts of text that belongs to no run. */
+function heldPipes(): { out: PassThrough; err: PassThrough; stray: string[]; held: HeldOutput } {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const stray: string[] = [];
+  return { out, err, stray, held: new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`)) };
+}
+
 describe('HeldOutput', () => {
-  test('hands a run its output on both pipes up to its marks, whole though the mark comes in pieces; later text belongs to no run', async () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    const stray: string[] = [];
-    const held = new HeldOutput(out, err, (stream, chars) => stray.push(`${stream}:${chars}`));
+  test('hands a run its output on both pipes up to its marks, whole though the mark comes in pieces, then the frame after the mark on stdout; later text belongs to no run', async () => {
+    const { out, err, stray, held } = heldPipes();
     const got: string[] = [];
     expect(held.available()).toBe(true);
     const marked = held.claim(7, MARK, (stream, data) => got.push(`${stream}:${data}`));
@@ -32,8 +37,11 @@ describe('HeldOutput', () => {
     err.write(`oops${MARK}`);
     await new Promise((r) => setImmediate(r));
     expect(done).toBe(false);
-    out.write(`sk-end:secret:7\0after`);
-    await marked;
+    out.write(`sk-end:secret:7\0{"ev":"ex`);
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false); // the frame after the mark is not whole yet
+    out.write('it"}\nafter');
+    expect(await marked).toBe('{"ev":"exit"}');
     expect(got.join('|')).toBe('stdout:line 1\nline 2|stderr:oops');
     expect(stray).toEqual(['stdout:5']);
     expect(held.available()).toBe(false); // until the run's exit is known
@@ -51,10 +59,47 @@ describe('HeldOutput', () => {
     const got: string[] = [];
     const marked = held.claim(1, MARK, (_s, data) => got.push(data));
     out.write('a\0b\0tusk-');
-    out.write(`x${MARK}`);
+    out.write(`x${MARK}F\n`);
     err.write(MARK);
-    await marked;
+    expect(await marked).toBe('F');
     expect(got.join('')).toBe('a\0b\0tusk-x');
+  });
+
+  test('waits for the mark on stderr too, though stdout ended first; text after the stderr mark belongs to no run', async () => {
+    const { out, err, stray, held } = heldPipes();
+    const got: string[] = [];
+    let frame: string | undefined;
+    void held.claim(3, MARK, (stream, data) => got.push(`${stream}:${data}`)).then((f) => (frame = f));
+    out.write(`out${MARK}F\n`);
+    await new Promise((r) => setImmediate(r));
+    expect(frame).toBeUndefined();
+    err.write(`err${MARK}late`);
+    await new Promise((r) => setImmediate(r));
+    expect(frame).toBe('F');
+    expect(got).toEqual(['stdout:out', 'stderr:err']);
+    expect(stray).toEqual(['stderr:4']);
+  });
+
+  test('a run whose stdout mark cannot come (the code shut it) ends with its stderr mark, and its later text belongs to no run', async () => {
+    const { out, err, stray, held } = heldPipes();
+    const got: string[] = [];
+    let framed = false;
+    void held.claim(4, MARK, (stream, data) => got.push(`${stream}:${data}`)).then(() => (framed = true));
+    out.write('out');
+    await new Promise((r) => setImmediate(r));
+    let ended = false;
+    void held.unmarked(4, ['stdout'])!.then(() => (ended = true));
+    err.write('err');
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBe(false);
+    err.write(MARK);
+    out.write('late');
+    await new Promise((r) => setImmediate(r));
+    expect(ended).toBe(true);
+    expect(framed).toBe(false);
+    expect(got).toEqual(['stdout:out', 'stderr:err']);
+    expect(stray).toEqual(['stdout:4']);
+    expect(held.unmarked(5, ['stdout'])).toBeUndefined(); // not the run holding the pipes
   });
 
   test('is retired and free when the runner is gone', () => {

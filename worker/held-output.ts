@@ -2,11 +2,13 @@
 // the runner's fds 3 and 4 are the worker's two sockets, and a run given an end
 // mark gets them as its stdout and stderr — no pipes, streams or `out` frames
 // per datum in the runner. When the run's process group is gone the runner
-// writes the mark on both, so everything before it is that run's output. The
-// mark is random per sandbox and run, and reaches the runner on its stdin,
-// which code never sees. One run at a time holds the pipes; others get pipes
-// of their own, as before. Text after a mark, or with no run holding the pipes,
-// belongs to no datum: it is counted in the worker's log, never in a datum's.
+// writes the mark on both, so everything before it is that run's output; the
+// line after the mark on stdout is the run's `exit` frame (one write and one
+// wake-up of the worker fewer than sending it apart). The mark is random per
+// sandbox and run, and reaches the runner on its stdin, which code never sees.
+// One run at a time holds the pipes; others get pipes of their own, as before.
+// Text after that, or with no run holding the pipes, belongs to no datum: it is
+// counted in the worker's log, never in a datum's.
 import type { Readable } from 'node:stream';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -26,7 +28,10 @@ interface HeldRun {
   mark: string;
   onOutput: OutputHandler;
   ended: Record<OutputStream, boolean>;
-  done: () => void;
+  /** What came after the mark on stdout so far, until the newline that ends the runner's frame; then the frame. */
+  trailer: string;
+  frame: string | undefined;
+  done: (frame: string) => void;
 }
 
 export class HeldOutput {
@@ -55,15 +60,36 @@ export class HeldOutput {
     return !this.retired && this.owner === undefined;
   }
 
-  /** Run `id` takes the pipes; resolves when `mark` came on both (all its output was handed to `onOutput`). */
-  claim(id: number, mark: string, onOutput: OutputHandler): Promise<void> {
+  /**
+   * Run `id` takes the pipes; resolves when `mark` came on both (all its output was handed to `onOutput`) and the
+   * line after it on stdout (the runner's frame) is whole: with that line, without its newline.
+   */
+  claim(id: number, mark: string, onOutput: OutputHandler): Promise<string> {
     this.owner = id;
-    return new Promise((done) => (this.run = { mark, onOutput, ended: { stdout: false, stderr: false }, done }));
+    return new Promise((done) => (this.run = { mark, onOutput, ended: { stdout: false, stderr: false }, trailer: '', frame: undefined, done }));
   }
 
   /** Run `id` ended (its exit is known and its marks came): the pipes are free for the next. */
   release(id: number): void {
     if (this.owner === id) this.owner = undefined;
+  }
+
+  /**
+   * Run `id`'s exit came apart, and the marks of `streams` will not come (the runner could not write them): resolves
+   * when the other marks came (undefined when the run does not hold the pipes). No frame follows a mark then.
+   */
+  unmarked(id: number, streams: readonly OutputStream[]): Promise<void> | undefined {
+    const run = this.run;
+    if (this.owner !== id || !run) return undefined;
+    for (const s of streams) run.ended[s] = true;
+    run.frame ??= '';
+    return new Promise((resolve) => {
+      run.done = () => resolve();
+      if (run.ended.stdout && run.ended.stderr) {
+        this.run = undefined;
+        resolve();
+      }
+    });
   }
 
   /** The runner is gone: no mark will come. */
@@ -75,20 +101,36 @@ export class HeldOutput {
 
   private push(stream: OutputStream, chunk: string): void {
     const run = this.run;
-    if (!run || run.ended[stream]) {
+    if (!run || (run.ended[stream] && (stream === 'stderr' || run.frame !== undefined))) {
       this.onStray(stream, chunk.length);
       return;
     }
-    const text = this.held[stream] + chunk;
-    const cut = splitAtMark(text, run.mark);
-    this.held[stream] = cut.held;
-    if (cut.before) run.onOutput(stream, cut.before);
-    if (cut.after === undefined) return;
-    run.ended[stream] = true;
-    if (cut.after) this.onStray(stream, cut.after.length);
-    if (run.ended.stdout && run.ended.stderr) {
+    let after: string;
+    if (run.ended[stream]) after = chunk; // more of the frame after stdout's mark
+    else {
+      const text = this.held[stream] + chunk;
+      const cut = splitAtMark(text, run.mark);
+      this.held[stream] = cut.held;
+      if (cut.before) run.onOutput(stream, cut.before);
+      if (cut.after === undefined) return;
+      run.ended[stream] = true;
+      after = cut.after;
+    }
+    if (stream === 'stderr') {
+      if (after) this.onStray(stream, after.length);
+    } else {
+      const trailer = run.trailer + after;
+      const nl = trailer.indexOf('\n');
+      if (nl < 0) run.trailer = trailer;
+      else {
+        run.frame = trailer.slice(0, nl);
+        run.trailer = '';
+        if (nl + 1 < trailer.length) this.onStray(stream, trailer.length - nl - 1);
+      }
+    }
+    if (run.ended.stderr && run.frame !== undefined) {
       this.run = undefined;
-      run.done();
+      run.done(run.frame);
     }
   }
 }

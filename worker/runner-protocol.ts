@@ -25,7 +25,8 @@ export interface RunCommand {
   memoryLimitBytes?: number;
   /**
    * Output on the pipes held for the runner's life (fds 3 and 4, held-output.ts), not pipes of its own: once the
-   * command's group is gone this is written to both, then `exit` is sent. Unset: `out` events, as before.
+   * command's group is gone this is written to both, stderr first, and the `exit` event follows it on the held
+   * stdout (not on the runner's stdout). Unset: `out` events, and `exit` on the runner's stdout.
    */
   endMark?: string;
 }
@@ -50,4 +51,6 @@ export type RunnerEvent =
       usage?: DatumUsage;
       /** After a run with an end mark: the held pipes may be written by a process that outlived it (or were left non-blocking); use them no more. */
       heldRetired?: boolean;
+      /** After a run with an end mark, sent on the runner's stdout: the held pipes that did not take the mark (the code shut them). */
+      heldUnmarked?: ('stdout' | 'stderr')[];
     };

@@ -5,7 +5,8 @@
 // and address-space limit (resource_limits.memory, by `ulimit -v`), and writes output
 // and exit events on stdout (runner-protocol.ts). A run with an end mark writes
 // to the output pipes held for the runner's life instead (fds 3 and 4,
-// held-output.ts): the mark follows once its group is gone. When its stdin
+// held-output.ts): the mark follows once its group is gone, and the exit frame
+// after the mark on the held stdout. When its stdin
 // closes (the worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readlinkSync, writeSync } from 'node:fs';
@@ -57,9 +58,16 @@ function run(cmd: RunCommand): void {
     const mark = cmd.endMark;
     void endHeld(cmd.id, child?.pid).then(async (retire) => {
       running.delete(cmd.id);
-      await writeAll(HELD_STDOUT, mark);
-      await writeAll(HELD_STDERR, mark);
-      send({ ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) });
+      const exit: RunnerEvent = { ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) };
+      // stderr's mark first: the worker has it by the time it reads stdout's, which the exit frame follows (one write).
+      // A pipe the code shut down (shutdown(2) on its stdout) takes no mark: the exit then goes on the runner's stdout,
+      // saying which marks are missing, and the held pipes are given up.
+      const errMarked = await writeAll(HELD_STDERR, mark);
+      const outMarked = await writeAll(HELD_STDOUT, errMarked ? mark + encodeFrame(exit) : mark);
+      if (!errMarked || !outMarked) {
+        const heldUnmarked = [...(outMarked ? [] : ['stdout' as const]), ...(errMarked ? [] : ['stderr' as const])];
+        send({ ...exit, heldRetired: true, heldUnmarked });
+      }
     });
   };
   let cwd = cmd.cwd || '/';
@@ -140,17 +148,18 @@ async function endHeld(id: number, pgid: number | undefined): Promise<boolean> {
   }
 }
 
-/** Writes `text` whole to `fd` (the code may have left it non-blocking: a full pipe is waited out; a closed one ends it). */
-async function writeAll(fd: number, text: string): Promise<void> {
+/** Writes `text` whole to `fd` (the code may have left it non-blocking: a full pipe is waited out); false when it is shut. */
+async function writeAll(fd: number, text: string): Promise<boolean> {
   let rest = Buffer.from(text);
   while (rest.length > 0) {
     try {
       rest = rest.subarray(writeSync(fd, rest));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return false;
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
+  return true;
 }
 
 /** The command under `ulimit -v` (RLIMIT_AS, in KiB) when a memory limit is set: the shell sets it, then execs the command. */

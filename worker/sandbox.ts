@@ -69,7 +69,7 @@ export interface SandboxOptions {
 
 export class Sandbox {
   private nextId = 1;
-  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void; marked?: Promise<void> }>();
+  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void }>();
   private dead: string | undefined;
   private closing = false;
   /** The output pipes held for the runner's life (a confined runner), and the secret part of every run's end mark. */
@@ -167,8 +167,9 @@ export class Sandbox {
     if (this.dead) return { done: Promise.resolve({ code: null, signal: null, timedOut: false, error: this.dead }), kill() {} };
     // One run at a time has the held pipes; the others (err_cmd beside a batching process, a spout) get pipes of their own.
     const endMark = this.held?.available() ? `\0tusk-end:${this.markSecret}:${id}\0` : undefined;
-    const marked = endMark !== undefined ? this.held!.claim(id, endMark, onOutput) : undefined;
-    const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve, ...(marked && { marked }) }));
+    // A run on the held pipes ends with its marks, and its `exit` frame on the held stdout after the mark.
+    if (endMark !== undefined) void this.held!.claim(id, endMark, onOutput).then((frame) => this.onHeldExit(id, frame));
+    const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve }));
     const cmd: RunCommand = {
       op: 'run', id, cmd: [...o.cmd], env: o.env, stdin: o.stdin, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs,
       ...(o.runAs && { uid: o.runAs.uid, gid: o.runAs.gid }),
@@ -195,23 +196,43 @@ export class Sandbox {
   private onEvent(e: RunnerEvent): void {
     if (e.ev === 'out') this.runs.get(e.id)?.onOutput(e.stream, e.data);
     else if (e.ev === 'exit') {
-      const run = this.runs.get(e.id);
-      if (!run) return;
-      const result: RunResult = { code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.usage && { usage: e.usage }) };
-      if (!run.marked) {
-        this.runs.delete(e.id);
-        return run.resolve(result);
-      }
-      // The run's output is complete once its end mark came on both held pipes (the runner wrote it before `exit`).
-      if (e.heldRetired && this.held && !this.held.retired) {
-        this.held.retired = true;
-        this.log?.log('warn', 'held_output_retired', { reason: 'a process outlived its run, or the code left its output non-blocking: later runs get pipes of their own' });
-      }
-      void run.marked.then(() => {
-        this.held?.release(e.id);
-        if (this.runs.delete(e.id)) run.resolve(result);
+      // A run on the held pipes whose exit comes here: a mark could not be written (the code shut a pipe down); its
+      // output is complete once the other marks came.
+      const rest = this.held?.unmarked(e.id, e.heldUnmarked ?? []);
+      if (!rest) return this.exited(e);
+      void rest.then(() => {
+        this.held!.release(e.id);
+        this.retireHeld();
+        this.exited(e);
       });
     }
+  }
+
+  private retireHeld(): void {
+    if (this.held!.retired) return;
+    this.held!.retired = true;
+    this.log?.log('warn', 'held_output_retired', { reason: 'a process outlived its run, or the code left its output non-blocking or shut: later runs get pipes of their own' });
+  }
+
+  /** A run on the held pipes ended: its output is complete (its marks came) and `frame` is its `exit`. */
+  private onHeldExit(id: number, frame: string): void {
+    this.held!.release(id);
+    let e: RunnerEvent | undefined;
+    try {
+      e = JSON.parse(frame) as RunnerEvent;
+    } catch {
+      // told below
+    }
+    if (e?.ev !== 'exit' || e.id !== id) e = { ev: 'exit', id, code: null, signal: null, timedOut: false, error: 'the sandbox runner sent an unreadable exit' };
+    if (e.heldRetired) this.retireHeld();
+    this.exited(e);
+  }
+
+  private exited(e: Extract<RunnerEvent, { ev: 'exit' }>): void {
+    const run = this.runs.get(e.id);
+    if (!run) return;
+    this.runs.delete(e.id);
+    run.resolve({ code: e.code, signal: e.signal, timedOut: e.timedOut, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.usage && { usage: e.usage }) });
   }
 }
 
