@@ -184,6 +184,7 @@ describe('the local file path', () => {
     await writeFile(path, Buffer.alloc(total + 5000, 1));
     const fh = await open(path, constants.O_WRONLY | (directIo ? constants.O_DIRECT : 0));
     const inPlace: number[] = []; // file offsets of the writes straight from `memory`
+    const joined: number[] = []; // file offsets of single writes of a joining block and the in-place bytes after it
     const watched = new Proxy(fh, {
       get: (target, name) =>
         name === 'write'
@@ -191,7 +192,17 @@ describe('the local file path', () => {
               if (buf.buffer === memory.buffer) inPlace.push(position);
               return target.write(buf, offset, length, position);
             }
-          : Reflect.get(target, name, target),
+          : name === 'writev'
+            ? (buffers: Uint8Array[], position: number) => {
+                let at = position;
+                for (const buf of buffers) {
+                  if (buf.buffer === memory.buffer) inPlace.push(at);
+                  at += buf.length;
+                }
+                if (buffers.length === 2 && buffers[0]!.length === 4096 && buffers[1]!.buffer === memory.buffer) joined.push(position + 4096);
+                return target.writev(buffers, position);
+              }
+            : Reflect.get(target, name, target),
     });
     try {
       expect(await writeDirect(watched, source())).toBe(total);
@@ -205,6 +216,45 @@ describe('the local file path', () => {
     expect(eligible.length).toBe(4);
     for (const [from] of eligible) expect(inPlace).toContain(from);
     expect(inPlace.filter((p) => p % 4096 !== 0 || !eligible.some(([from, to]) => p >= from && p < to))).toEqual([]);
+    // The second starts mid-block after small staged pieces: the block they complete goes in the same write as its whole blocks.
+    expect(joined).toContain(eligible[1]![0]);
+  });
+
+  it('finishes a joining block and piece whose one write came back short (a full disk freed again) with the bytes left', async () => {
+    const memory = alignedBytes(3 * 1024 * 1024);
+    const sizes = [100, 2 * 1024 * 1024 + 300]; // the first is staged; the second completes its block and lies in place
+    async function* source(): AsyncGenerator<Uint8Array> {
+      let at = 0;
+      for (const size of sizes) {
+        const offset = (at % 4096) + 4096;
+        memory.set(bytes.subarray(at, at + size), offset);
+        yield memory.subarray(offset, offset + size);
+        at += size;
+      }
+    }
+    const total = sizes[0]! + sizes[1]!;
+    const path = join(dir, 'short.bin');
+    await writeFile(path, '');
+    const fh = await open(path, constants.O_WRONLY | (directIo ? constants.O_DIRECT : 0));
+    let shortened = 0;
+    const watched = new Proxy(fh, {
+      get: (target, name) =>
+        name === 'writev'
+          ? async (buffers: Uint8Array[], position: number) => {
+              shortened++;
+              // The joining block and the piece's first block only.
+              const { bytesWritten } = await target.writev([buffers[0]!, buffers[1]!.subarray(0, 4096)], position);
+              return { bytesWritten, buffers };
+            }
+          : Reflect.get(target, name, target),
+    });
+    try {
+      expect(await writeDirect(watched, source(), { overlap: true })).toBe(total);
+    } finally {
+      await fh.close();
+    }
+    expect(shortened).toBe(1);
+    expect((await readFile(path)).equals(bytes.subarray(0, total))).toBe(true);
   });
 
   it('with overlap, issues the writes of an in-place piece while those of the piece before are under way, and lets the source reuse a piece only once they are done', async () => {
@@ -234,30 +284,37 @@ describe('the local file path', () => {
     const path = join(dir, 'overlap.bin');
     await writeFile(path, '');
     const fh = await open(path, constants.O_WRONLY | (directIo ? constants.O_DIRECT : 0));
+    // Every write, and every writev (a joining block and the piece after it: one write of the piece's memory).
+    const write = async <R>(memory: ArrayBufferLike, length: number, position: number, real: () => Promise<R>): Promise<R> => {
+      // Seen as it is issued: under load the real write below can outlast an earlier write's wait.
+      // In-place writes (the large ones) only: a small block joining two pieces is written beside the later one anyway.
+      const inPlace = (w: { memory: ArrayBufferLike; position: number; length: number }) => w.length >= 512 * 1024 && w.memory !== memory && w.position < position;
+      if (length >= 512 * 1024 && inFlight.some(inPlace)) overlapped.push(position);
+      const self = { memory, position, length };
+      inFlight.push(self);
+      try {
+        const result = await real();
+        for (const w of pending.splice(0)) w.done();
+        await new Promise<void>((done) => {
+          pending.push({ memory, position, done });
+          void ticks(30).then(done);
+        });
+        pending.splice(0, pending.length, ...pending.filter((w) => w.position !== position));
+        return result;
+      } finally {
+        inFlight.splice(inFlight.indexOf(self), 1);
+      }
+    };
     const watched = new Proxy(fh, {
       get: (target, name) =>
         name === 'write'
-          ? async (buf: Uint8Array, offset: number, length: number, position: number) => {
-              // Seen as it is issued: under load the real write below can outlast an earlier write's wait.
-              // In-place writes (the large ones) only: a small block joining two pieces is written beside the later one anyway.
-              const inPlace = (w: { memory: ArrayBufferLike; position: number; length: number }) => w.length >= 512 * 1024 && w.memory !== buf.buffer && w.position < position;
-              if (length >= 512 * 1024 && inFlight.some(inPlace)) overlapped.push(position);
-              const self = { memory: buf.buffer, position, length };
-              inFlight.push(self);
-              try {
-                const result = await target.write(buf, offset, length, position);
-                for (const w of pending.splice(0)) w.done();
-                await new Promise<void>((done) => {
-                  pending.push({ memory: buf.buffer, position, done });
-                  void ticks(30).then(done);
-                });
-                pending.splice(0, pending.length, ...pending.filter((w) => w.position !== position));
-                return result;
-              } finally {
-                inFlight.splice(inFlight.indexOf(self), 1);
+          ? (buf: Uint8Array, offset: number, length: number, position: number) => write(buf.buffer, length, position, () => target.write(buf, offset, length, position))
+          : name === 'writev'
+            ? (buffers: Uint8Array[], position: number) => {
+                const length = buffers.reduce((sum, b) => sum + b.length, 0);
+                return write(buffers[buffers.length - 1]!.buffer, length, position, () => target.writev(buffers, position));
               }
-            }
-          : Reflect.get(target, name, target),
+            : Reflect.get(target, name, target),
     });
     try {
       expect(await writeDirect(watched, source(), { overlap: true })).toBe(total);

@@ -7,7 +7,7 @@
 //
 // readReusing is the same stream for a consumer that is done with each piece
 // before it asks for the next (the daemon writing a local file): groups are
-// read into reused buffers and verified on the hash thread, so reading,
+// read into reused buffers and verified on the hash threads, so reading,
 // verifying and the consumer's writes run side by side on both cores, and no
 // fresh memory is touched per read. A consumer may instead pass a promise to
 // next() (still writing the piece): the piece then stays valid until that
@@ -119,7 +119,8 @@ export class FileReader {
    * written it) before it calls next(), or pass next() a promise that settles
    * once it is (see ReusedPieces), and must not keep it. Slices that lie
    * back to back are yielded as one piece (a whole group, for a big file).
-   * Groups are read into `reuse.pool`'s buffers up to `readAhead` ahead and
+   * Groups are read into `reuse.pool`'s buffers up to `readAhead` ahead (one
+   * more per group handed out, from one at the start) and
    * verified by `reuse.hasher` while the consumer works on the piece before;
    * with an aligned pool, a group's first piece lies at the same offset modulo
    * `pool.align` in its buffer as in the output (where the range starts at 0);
@@ -135,6 +136,7 @@ export class FileReader {
     const queue: { group: Group; filled: Promise<Filled> }[] = [];
     const release = (f: Filled | undefined) => f?.buf && reuse.pool.give(f.buf);
     let exhausted = false;
+    let handed = 0; // groups handed to the consumer so far
     let held: Filled | undefined;
     let uses: PromiseLike<unknown>[] = []; // the consumer still writes pieces of `held` until these settle
     let lagging: { filled: Filled; uses: PromiseLike<unknown>[] } | undefined; // the group before, likewise
@@ -144,7 +146,9 @@ export class FileReader {
     };
     try {
       for (;;) {
-        while (!exhausted && queue.length < this.readAhead) {
+        // One group more ahead per group handed out, up to readAhead: the first is read (into memory that may be
+        // fresh: a daemon's first get faults it in page by page) and verified alone, and the consumer starts sooner.
+        while (!exhausted && queue.length < Math.min(this.readAhead, handed + 1)) {
           const next = await groups.next();
           if (next.done) exhausted = true;
           else {
@@ -156,6 +160,7 @@ export class FileReader {
         const head = queue.shift();
         if (!head) return;
         held = await head.filled;
+        handed++;
         for (const piece of joinedSlices(head.group, held.chunks)) {
           const inUse = yield piece;
           if (inUse) uses.push(inUse);
@@ -194,7 +199,7 @@ export class FileReader {
         at += c.size;
       }
       const whole = group.chunks.filter((c, i) => starts[i]! - lead + c.size <= got).length; // chunks read in full (the rest: a truncated pack)
-      const hashes = await hasher.run(buf, group.chunks.slice(0, whole).map((c, i) => ({ kind: 'chunk', offset: starts[i]!, length: c.size })));
+      const hashes = await hasher.verify(buf, group.chunks.slice(0, whole).map((c, i) => ({ offset: starts[i]!, length: c.size })));
       group.chunks.forEach((c, i) => checkEntry(c, Math.max(0, Math.min(c.size, got - (starts[i]! - lead))), () => hashes[i]!));
       return { chunks: group.chunks.map((c, i) => buf.subarray(starts[i]!, starts[i]! + c.size)), buf };
     } catch (err) {

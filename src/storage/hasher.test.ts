@@ -65,6 +65,21 @@ describe.each([
     parts.push(hasher.run(buf, [{ kind: 'update', stream: big, offset: 1_200_000, length: 1_800_000 }, { kind: 'digest', stream: big }]));
     expect(await Promise.all(parts)).toEqual([[sha(buf.subarray(9, 18))], [sha(buf)]]);
   });
+
+  it('verifies spans, results in order: small and large batches, many at once, also beside a large file on the threads', async () => {
+    const buf = buffer(6_000_000);
+    // Spans of uneven sizes, back to back with gaps and overlaps, as a read's groups of chunks.
+    const spans = (at: number, sizes: number[]) => sizes.map((length, i) => ({ offset: at + i * 1000 + sizes.slice(0, i).reduce((a, b) => a + b, 0) / 2, length }));
+    const batches = [spans(0, [1_000_000, 700_000, 1_300_000, 900_000]), spans(10, [5]), spans(3, [2_500_000, 1]), spans(7, [1, 2_400_000]), spans(0, [])];
+    const want = batches.map((b) => b.map(({ offset, length }) => sha(buf.subarray(offset, offset + length))));
+    expect(await Promise.all(batches.map((b) => hasher.verify(buf, b)))).toEqual(want);
+    expect(await Promise.all(batches.map((b) => hasher.verify(buf, b)))).toEqual(want); // the second thread is up by now, or soon
+    const big = hasher.newStream();
+    const fed = hasher.run(buf, [{ kind: 'update', stream: big, offset: 0, length: 2_000_000 }]);
+    const during = Promise.all(batches.map((b) => hasher.verify(buf, b)));
+    const digest = hasher.run(buf, [{ kind: 'update', stream: big, offset: 2_000_000, length: 4_000_000 }, { kind: 'digest', stream: big }]);
+    expect(await Promise.all([fed, during, digest])).toEqual([[], want, [sha(buf)]]);
+  });
 });
 
 describe('worker hasher', () => {

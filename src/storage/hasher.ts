@@ -19,6 +19,12 @@ export type HashOp =
   /** Finishes `stream` → one hex result (the empty-input hash if it was never fed). */
   | { kind: 'digest'; stream: number };
 
+/** Bytes [offset, offset + length) of a buffer. */
+export interface Span {
+  offset: number;
+  length: number;
+}
+
 export interface Hasher {
   /** A new stream number for update/digest operations. */
   newStream(): number;
@@ -27,6 +33,11 @@ export interface Hasher {
    * `buf` must live in a SharedArrayBuffer (the worker hasher reads it in place).
    */
   run(buf: Uint8Array, ops: readonly HashOp[]): Promise<string[]>;
+  /**
+   * The sha256 of each span of `buf` (a read's verification), in order: as
+   * run() with `chunk` operations, but free to use every thread at once.
+   */
+  verify(buf: Uint8Array, spans: readonly Span[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -44,6 +55,10 @@ function encodeOps(ops: readonly HashOp[]): Float64Array {
     else out.set([DIGEST, 0, 0, op.stream], at);
   });
   return out;
+}
+
+function chunkOps(spans: readonly Span[]): HashOp[] {
+  return spans.map(({ offset, length }) => ({ kind: 'chunk', offset, length }));
 }
 
 type OneShot = (algo: string, data: Uint8Array, encoding: 'hex') => string;
@@ -90,6 +105,10 @@ export class InlineHasher implements Hasher {
     return runOps(buf, encodeOps(ops), this.streams, createHash, oneShotHash as OneShot);
   }
 
+  verify(buf: Uint8Array, spans: readonly Span[]): Promise<string[]> {
+    return this.run(buf, chunkOps(spans));
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -117,12 +136,16 @@ interface Pending {
 /** Batches at most this large that need no hash state from earlier batches run inline: a thread round trip costs more. */
 const INLINE_BYTES = 64 * 1024;
 
+/** Verifications of at least this many bytes are split between both threads (WorkerHasher.verify). */
+const SPREAD_BYTES = 2 * 1024 * 1024;
+
 /** A file whose first batch feeds its hash this many bytes or more has its hash on a thread of its own. */
 const LARGE_FILE_BYTES = 1024 * 1024;
 
 /**
  * Hashes on worker threads, reading buffers in shared memory. The `chunk`
- * operations (each chunk's sha256; a read's verification) run on one thread.
+ * operations (each chunk's sha256) run on one thread; a large read's
+ * verification on both, while no file hash is on the second (see verify).
  * A large file's running hash (`update`/`digest`) runs on a second thread,
  * so the two passes over its bytes use both cores at once and verification
  * never waits behind it; small files' hashes stay with the chunks (the second
@@ -172,6 +195,26 @@ export class WorkerHasher implements Hasher {
     });
   }
 
+  /**
+   * A read's verification. While no file hash is on a thread (no put of a
+   * large file under way), a large batch is split by bytes between both
+   * threads: a get's group is verified in half the time, and one core busy
+   * with something else does not hold the writer back (see file-reader.ts).
+   */
+  verify(buf: Uint8Array, spans: readonly Span[]): Promise<string[]> {
+    const bytes = spans.reduce((sum, span) => sum + span.length, 0);
+    // A thread not yet up would hold its half back by its start (tens of ms): it is started, and used once up.
+    if (bytes < SPREAD_BYTES || spans.length < 2 || this.remote.size > 0 || !this.files.online()) return this.run(buf, chunkOps(spans));
+    if (this.chunks.failure ?? this.files.failure) return Promise.reject(this.chunks.failure ?? this.files.failure);
+    if (!(buf.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('WorkerHasher needs a buffer in a SharedArrayBuffer'));
+    let cut = 0; // spans before it go to the first thread: those whose middle lies in the first half of the bytes
+    for (let before = 0; cut < spans.length - 1 && before + spans[cut]!.length / 2 < bytes / 2; cut++) before += spans[cut]!.length;
+    cut = Math.max(1, cut);
+    const first = this.chunks.run(buf, encodeOps(chunkOps(spans.slice(0, cut))));
+    const second = this.files.run(buf, encodeOps(chunkOps(spans.slice(cut))));
+    return Promise.all([first, second]).then(([a, b]) => [...a, ...b]);
+  }
+
   private selfContained(ops: readonly HashOp[]): boolean {
     let bytes = 0;
     const open = new Set<number>();
@@ -200,7 +243,14 @@ export class WorkerHasher implements Hasher {
 class HashThread {
   failure?: Error;
   private worker?: Worker;
+  private up = false;
   private readonly pending: Pending[] = [];
+
+  /** Whether the thread runs and can take a batch at once; if not, it is started (in the background). */
+  online(): boolean {
+    if (!this.failure) this.start();
+    return this.up;
+  }
 
   run(buf: Uint8Array, ops: Float64Array): Promise<string[]> {
     if (this.failure) return Promise.reject(this.failure);
@@ -215,6 +265,7 @@ class HashThread {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    this.up = false;
     if (worker) await worker.terminate();
   }
 
@@ -222,6 +273,7 @@ class HashThread {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
+    worker.on('online', () => (this.up = this.worker === worker));
     worker.on('message', (m: { out?: string[]; error?: string }) => {
       const p = this.pending.shift();
       if (this.pending.length === 0) worker.unref();
@@ -232,6 +284,7 @@ class HashThread {
     const fail = (err: Error) => {
       this.failure = err;
       this.worker = undefined;
+      this.up = false;
       for (const p of this.pending.splice(0)) p.reject(err);
     };
     worker.on('error', fail);
