@@ -214,7 +214,7 @@ export class JobRunner {
     if (!(await this.save(job))) return;
     try {
       const outputs = [...plan.records.values()].filter((r) => r.output).map((r) => ({ datum: r.id, output: r.output }));
-      const root = await mergeOutputs(this.ctx.deps.tree, outputs);
+      const root = await mergeOutputs(this.ctx.deps.tree, outputs, (id) => this.ctx.outputs.entriesOf(id));
       // egress.URL receives the output before the job succeeds; a failed egress fails the job (egress.ts).
       const egressFailure = spec.egress ? await this.ctx.egress(job, spec.egress.url, root) : undefined;
       if (this.stopped) return; // stopping: the job stays `finishing`, and its egress runs again on resume

@@ -207,10 +207,10 @@ export class Pps {
   /** Records results; a result with `outputFiles` (a small output sent inline) has them stored as its output first. */
   async report(pipeline: string, worker: string, results: (TaskOutcome & { outputFiles?: readonly InlineOutputFile[] })[], logs: LogEntry[]): Promise<void> {
     if (logs.length > 0) await this.ctx.deps.logs.append(logs.map((l) => ({ ...l, pipeline })));
-    const outcomes: TaskOutcome[] = [];
-    for (const { outputFiles, ...r } of results) {
-      outcomes.push(outputFiles && r.success ? { ...r, output: await storeInlineOutput(this.ctx.outputs, outputFiles) } : r);
-    }
+    // The inline outputs are stored together: their writes queue at once and share the session's hashing and packing.
+    const outcomes: TaskOutcome[] = await Promise.all(
+      results.map(async ({ outputFiles, ...r }) => (outputFiles && r.success ? { ...r, output: await storeInlineOutput(this.ctx.outputs, outputFiles) } : r)),
+    );
     await this.jobs.report(worker, outcomes);
   }
 

@@ -136,11 +136,24 @@ export class ContentStore {
    */
   sharedWriter(): SharedFileWriter {
     this.shared ??= new SharedWriter(() => this.session(1), {
-      below: Math.min((this.options.chunking ?? DEFAULT_CHUNK_PARAMS).minSize, CHUNK_LIST_HASH_MIN),
+      below: this.tinyBelow(),
       put: (bytes) => this.putTiny(bytes),
       flush: () => this.blobs.flush(),
     });
     return this.shared.writer();
+  }
+
+  /**
+   * Stores a tiny file (1 byte to under the minimum chunk size: one chunk however it is cut) whole in the
+   * blob packs, beside the tree nodes, as sharedWriter() does: durable after blobs.flush(). Undefined for
+   * a file of any other size (write it through a session).
+   */
+  writeTiny(bytes: Uint8Array): Promise<FileContent> | undefined {
+    return bytes.length > 0 && bytes.length < this.tinyBelow() ? this.putTiny(bytes) : undefined;
+  }
+
+  private tinyBelow(): number {
+    return Math.min((this.options.chunking ?? DEFAULT_CHUNK_PARAMS).minSize, CHUNK_LIST_HASH_MIN);
   }
 
   /** A file of one chunk (under the minimum chunk size), stored in the blob packs: its content hash is the sha256 of its bytes. */
