@@ -117,7 +117,9 @@ describe('gear scan thread (cuts and cut candidates found ahead)', () => {
         const got = kernel.run(data, start, start + (n >> 1), start + n, h, -1, -1);
         kernel.cover = undefined;
         expect(got).toBe(js.run(data, start, start + (n >> 1), start + n, h, -1, -1));
-        expect(kernel.hash).toBe(js.hash);
+        // A hash of exactly 0 is a cut (about once in 2^32 bytes): then the hash after the run is not defined
+        // (the scanner starts the next chunk from 0 and does not read it).
+        if (got < 0) expect(kernel.hash).toBe(js.hash);
       }),
       { numRuns: 100 },
     );
