@@ -64,13 +64,17 @@ describe.skipIf(!usable)('datums on the held output pipes', () => {
     expect(text(fake.result('after'), 'stderr')).toEqual([]);
   }, 60_000);
 
-  test('code that shuts its stdout down: its datum ends with all of its output, and later datums get pipes of their own', async () => {
+  // Either pipe: the runner then cannot write that pipe's end mark, and the worker must end the run on the other's.
+  const shutScripts = {
+    stdout: `echo shut-out; node -e "new (require('net').Socket)({ fd: 1, readable: false }).end()"; echo shut-err >&2`,
+    stderr: `echo shut-err >&2; node -e "new (require('net').Socket)({ fd: 2, readable: false }).end()"; echo shut-out`,
+  };
+  test.each(['stdout', 'stderr'] as const)('code that shuts its %s down: its datum ends with all of its output, and later datums get pipes of their own', async (stream) => {
     // A worker of its own: this retires its held pipes.
     const own = await FakeCoordinator.start(scriptSpec({ datum_tries: 1 }));
     const shutWorker = await startWorkerProcesses(own.address, { env: { TUSK_SANDBOX: 'bwrap' } });
     try {
-      const shut = `echo shut-out; node -e "new (require('net').Socket)({ fd: 1, readable: false }).end()"; echo shut-err >&2`;
-      own.addTasks([scriptTask(own, 'shut', shut), scriptTask(own, 'after-shut', 'echo after-out; echo after-err >&2')]);
+      own.addTasks([scriptTask(own, 'shut', shutScripts[stream]), scriptTask(own, 'after-shut', 'echo after-out; echo after-err >&2')]);
       await own.waitForResults(2);
       expect(own.result('shut')).toMatchObject({ success: true });
       expect(text(own.result('shut'), 'stdout')).toEqual(['shut-out']);
