@@ -18,9 +18,9 @@
 //
 // The thread runs the kernel's own WebAssembly over the kernel's shared
 // memory (no copies); it is started on first use and unref'd while idle.
-import { Worker } from 'node:worker_threads';
 import { scanMasks, type ChunkParams, type ScanState } from './chunker.js';
 import { GEAR_HEAD, GEAR_KERNEL_WASM, type GearCandidates, type GearKernel } from './gear-kernel.js';
+import { WorkerThread } from './worker-thread.js';
 
 type Scan = (i: number, avgStop: number, maxStop: number, h: number, maskSmall: number, maskLarge: number) => number;
 
@@ -146,18 +146,11 @@ export function scanSizes(params: ChunkParams): number[] {
   return [params.minSize, params.avgSize, params.maxSize, masks.small, masks.large];
 }
 
-interface Pending {
-  resolve(out: unknown): void;
-  reject(err: Error): void;
-}
-
-/** One worker thread finding gear cut candidates, jobs answered in the order posted. */
+/** One worker thread finding gear cuts and cut candidates, jobs answered in the order posted. */
 export class GearScanThread {
-  private worker?: Worker;
-  private failure?: Error;
-  private readonly pending: Pending[] = [];
-  /** The kernel whose memory the worker holds now (it is sent again when another kernel's region comes). */
+  /** The kernel whose memory the worker holds now (it is sent again when another kernel's region comes, or to a new worker). */
   private holds?: WeakRef<GearKernel>;
+  private readonly thread = new WorkerThread('gear scan worker', WORKER_SOURCE, { wasm: GEAR_KERNEL_WASM }, () => (this.holds = undefined));
   private lastChain = 0;
 
   /** The candidates (for `mask`) of `bytes`, a view of `kernel`'s memory, whose hash runs from `lookback` bytes before it (at most GEAR_HEAD, within the same memory). */
@@ -181,52 +174,13 @@ export class GearScanThread {
   }
 
   private post<T>(kernel: GearKernel, bytes: Uint8Array, message: (memory: WebAssembly.Memory | undefined, to: number) => object): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
     if (bytes.buffer !== kernel.buffer) return Promise.reject(new TypeError('the bytes are not in the kernel memory'));
-    const worker = this.start();
-    const memory = this.holds?.deref() === kernel ? undefined : kernel.memory;
+    const memory = this.thread.running && this.holds?.deref() === kernel ? undefined : kernel.memory;
     this.holds = new WeakRef(kernel);
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ resolve: resolve as (out: unknown) => void, reject });
-      if (this.pending.length === 1) worker.ref();
-      worker.postMessage(message(memory, bytes.byteOffset + bytes.length));
-    });
+    return this.thread.call<T>(message(memory, bytes.byteOffset + bytes.length));
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.holds = undefined;
-    if (worker) await worker.terminate();
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasm: GEAR_KERNEL_WASM } });
-    worker.unref();
-    worker.on('message', (m: { out?: unknown; error?: string }) => {
-      const p = this.pending.shift();
-      if (this.pending.length === 0) worker.unref();
-      if (!p) return;
-      if (m.error !== undefined) p.reject(new Error(`gear scan worker: ${m.error}`));
-      else p.resolve(m.out);
-    });
-    const fail = (err: Error) => {
-      this.failure = err;
-      this.worker = undefined;
-      this.holds = undefined;
-      for (const p of this.pending.splice(0)) p.reject(err);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      // A thread gone without an error is never posted to again (a later job starts a new one).
-      if (this.worker === worker) {
-        this.worker = undefined;
-        this.holds = undefined;
-      }
-      if (this.pending.length > 0) fail(new Error(`gear scan worker exited with code ${code}`));
-    });
-    this.worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

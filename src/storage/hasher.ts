@@ -9,7 +9,7 @@
 // back in order, one per `chunk` or `digest` operation. Batches also run in
 // the order they were submitted, so a file's hash can be fed across batches.
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { WorkerThread } from './worker-thread.js';
 
 export type HashOp =
   /** sha256 of buf[offset, offset + length) → one hex result. */
@@ -128,11 +128,6 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface Pending {
-  resolve(out: string[]): void;
-  reject(err: Error): void;
-}
-
 /** Batches at most this large that need no hash state from earlier batches run inline: a thread round trip costs more. */
 const INLINE_BYTES = 64 * 1024;
 
@@ -239,59 +234,13 @@ export class WorkerHasher implements Hasher {
   }
 }
 
-/** One worker thread running batches in the order they were posted; started on first use, unref'd while idle. */
-class HashThread {
-  failure?: Error;
-  private worker?: Worker;
-  private up = false;
-  private readonly pending: Pending[] = [];
-
-  /** Whether the thread runs and can take a batch at once; if not, it is started (in the background). */
-  online(): boolean {
-    if (!this.failure) this.start();
-    return this.up;
+/** A hash worker thread (worker-thread.ts): batches answered in the order they were posted. */
+class HashThread extends WorkerThread {
+  constructor() {
+    super('hash worker', WORKER_SOURCE);
   }
 
   run(buf: Uint8Array, ops: Float64Array): Promise<string[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    const worker = this.start();
-    return new Promise<string[]>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      if (this.pending.length === 1) worker.ref();
-      worker.postMessage({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops });
-    });
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.up = false;
-    if (worker) await worker.terminate();
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    worker.on('online', () => (this.up = this.worker === worker));
-    worker.on('message', (m: { out?: string[]; error?: string }) => {
-      const p = this.pending.shift();
-      if (this.pending.length === 0) worker.unref();
-      if (!p) return;
-      if (m.error !== undefined) p.reject(new Error(`hash worker: ${m.error}`));
-      else p.resolve(m.out!);
-    });
-    const fail = (err: Error) => {
-      this.failure = err;
-      this.worker = undefined;
-      this.up = false;
-      for (const p of this.pending.splice(0)) p.reject(err);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (this.pending.length > 0) fail(new Error(`hash worker exited with code ${code}`));
-    });
-    this.worker = worker;
-    return worker;
+    return this.call<string[]>({ sab: buf.buffer, byteOffset: buf.byteOffset, byteLength: buf.byteLength, ops });
   }
 }
