@@ -35,7 +35,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, cpuOf, cpuOfChildren, loadAverage, median, run, seconds, startDaemon, table, tusk, type BenchDaemon } from './_daemon.js';
+import { arg, cpuOf, cpuOfChildren, loadAverage, median, run, seconds, startDaemon, table, tusk, TUSK, type BenchDaemon } from './_daemon.js';
 import { makeRandomFile } from './_files.js';
 
 const MIB = Number(arg('mib', '1024'));
@@ -60,11 +60,16 @@ async function freePages(src: string, ballast: string): Promise<void> {
   await rm(ballast);
 }
 
-/** Wall seconds and CPU seconds (daemon + CLI) of one CLI command. */
+/**
+ * Wall seconds and CPU seconds (daemon + CLI) of one CLI command, run as a user runs it: bin/tusk as a program
+ * (its shell lines start Node without NODE_EXTRA_CA_CERTS, see bin/tusk), not `node bin/tusk`, which skips
+ * them and so parses that CA file at start-up when the environment names one (40-60 ms of CPU and wall time
+ * before the command starts; a plaintext daemon never needs it).
+ */
 async function measured(daemon: BenchDaemon, args: string[]): Promise<{ wall: number; cpu: number }> {
   const d0 = cpuOf(daemon.process.pid!);
   const c0 = cpuOfChildren();
-  const wall = await seconds(() => tusk(daemon, args));
+  const wall = await seconds(() => run(TUSK, args, { env: daemon.env }));
   return { wall, cpu: cpuOf(daemon.process.pid!) - d0 + cpuOfChildren() - c0 };
 }
 
