@@ -584,23 +584,36 @@ export class WriteSession {
       if (item.file) item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
       else {
         const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
-        const ref = await this.place(results[k++]!, bytes);
+        const ref = await this.place(results[k++]!, bytes, slab);
         this.attach(ref, item.start, item.end);
         this.committed = item.end;
       }
       await this.resolveReady();
     }
+    this.packs.sendLent(); // the slab comes back only once its chunks are written
   }
 
-  /** The stored location of a chunk: an existing one (dedup) or a new entry in the open pack. */
-  private async place(hash: string, bytes: Uint8Array): Promise<ChunkRef> {
+  /** The stored location of a chunk (`bytes`, in `slab`): an existing one (dedup) or a new entry in the open pack, written from the slab. */
+  private async place(hash: string, bytes: Uint8Array, slab: Slab): Promise<ChunkRef> {
     if (this.options.hashOnly) return { hash, pack: '', offset: 0, size: bytes.length };
     const known = this.pendingChunks.get(hash) ?? (await this.options.index.lookup('chunk', hash));
     if (known) {
       this.counts.chunksDeduped++;
       return known;
     }
-    const ref = this.packs.add('chunk', hash, bytes, hash);
+    const pool = this.slabs!;
+    const back = () => {
+      slab.lent--;
+      pool.releaseIfIdle(slab);
+    };
+    slab.lent++;
+    let ref: ChunkRef;
+    try {
+      ref = this.packs.add('chunk', hash, bytes, hash, back);
+    } catch (err) {
+      back(); // not taken
+      throw err;
+    }
     this.pendingChunks.set(hash, ref);
     this.counts.chunksNew++;
     this.counts.bytesNew += bytes.length;

@@ -135,6 +135,65 @@ describe('pack writer', () => {
       });
     });
 
+    it('writes lent entries straight from their memory and gives it back only once written; mixed with copied ones, every entry reads back', async () => {
+      await onDisk(async (store, root) => {
+        const memory = new Uint8Array(new SharedArrayBuffer(24 * MIB));
+        const writes: { fromLender: boolean; length: number }[] = [];
+        const writing = new Set<Uint8Array>(); // writes started, not yet done
+        const openWriter = store.openWriter.bind(store);
+        store.openWriter = async (key, options) => {
+          const w = await openWriter(key, options);
+          return { commit: () => w.commit(), abort: () => w.abort(), write: async (bytes: Uint8Array) => {
+            writes.push({ fromLender: bytes.buffer === memory.buffer, length: bytes.length });
+            writing.add(bytes);
+            await new Promise((r) => setImmediate(r)); // the lender's callback must wait for this
+            try {
+              await w.write(bytes);
+            } finally {
+              writing.delete(bytes);
+            }
+          } } satisfies ObjectWriter;
+        };
+        const writer = new PackWriter(store, { packSize: 8 * MIB, stream: true });
+        const chunks: Uint8Array[] = [];
+        const refs = [];
+        let returned = 0;
+        let early = 0;
+        let at = 0;
+        for (let i = 0; i < 400; i++) {
+          const size = 1 + ((i * 7919) % 100_000);
+          const bytes = randomBytes(size);
+          if (i % 50 === 49) {
+            refs.push(writer.add('chunk', sha(bytes), bytes, sha(bytes))); // copied, between lent runs
+          } else {
+            if (i % 10 === 0) at += 3; // a gap: the next lent entry starts a new run
+            const lent = memory.subarray(at, at + size);
+            lent.set(bytes);
+            at += size;
+            refs.push(writer.add('chunk', sha(bytes), lent, sha(bytes), () => {
+              const overlapping = [...writing].filter((w) => w.buffer === memory.buffer && w.byteOffset < lent.byteOffset + lent.length && lent.byteOffset < w.byteOffset + w.length);
+              if (overlapping.length > 0) early++; // its write is not done
+              returned++;
+              lent.fill(0xee); // the lender reuses its memory
+            }));
+          }
+          chunks.push(bytes);
+          if (i % 25 === 24) writer.sendLent();
+          await writer.backpressure();
+        }
+        await writer.flush();
+        expect(returned).toBe(400 - 8);
+        expect(early).toBe(0);
+        const lentBytes = writes.filter((w) => w.fromLender).reduce((sum, w) => sum + w.length, 0);
+        expect(lentBytes).toBe(chunks.filter((_, i) => i % 50 !== 49).reduce((sum, c) => sum + c.length, 0)); // none copied
+        for (const [i, ref] of refs.entries()) {
+          expect(Buffer.compare(Buffer.from(await store.getRange(packKey(ref.pack), ref.offset, ref.size)), chunks[i]!)).toBe(0);
+        }
+        for (const id of new Set(refs.map((r) => r.pack))) expect(await recoverPackIndex(store, id)).toMatchObject({ ok: true });
+        expect(await readdir(join(root, '.tmp'))).toEqual([]);
+      });
+    });
+
     it('a failed write fails the flush and leaves no pack and no temp file', async () => {
       await onDisk(async (store, root) => {
         const openWriter = store.openWriter.bind(store);

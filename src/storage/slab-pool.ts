@@ -1,8 +1,9 @@
 // The memory a write session streams through: a fixed number of equal slabs
 // carved out of one shared WebAssembly memory (so the gear kernel scans them
 // and a hash worker reads them in place). A slab is handed out, filled, and
-// comes back once it is no longer the one being filled and every hash batch
-// over it has been committed; a writer that runs ahead of hashing waits here.
+// comes back once it is no longer the one being filled, every hash batch
+// over it has been committed and every pack write reading chunks straight
+// from it is done; a writer that runs ahead of hashing waits here.
 //
 // Pools are kept for reuse (SlabPools) by the sessions of one content store:
 // a session hands its pool back once it is idle after a flush, and the next
@@ -17,6 +18,8 @@ export interface Slab {
   base: number;
   /** Hash batches over this slab not yet committed. */
   batches: number;
+  /** Chunks in it lent to a pack writer, not yet written (PackWriter.add's `lent`). */
+  lent: number;
   /** True while the session is appending into it. */
   current: boolean;
 }
@@ -43,7 +46,7 @@ export class SlabPool {
       }
       if (this.created < this.maxSlabs) {
         const buf = this.kernel.view(this.created++ * this.slabSize, this.slabSize);
-        return { buf, base: 0, batches: 0, current: true };
+        return { buf, base: 0, batches: 0, lent: 0, current: true };
       }
       await new Promise<void>((wake) => this.waiters.push(wake));
     }
@@ -51,16 +54,16 @@ export class SlabPool {
 
   /** Returns the slab to the pool if nothing uses it any more. */
   releaseIfIdle(slab: Slab): void {
-    if (slab.current || slab.batches > 0) return;
+    if (slab.current || slab.batches > 0 || slab.lent > 0) return;
     this.free.push(slab);
     this.waiters.shift()?.();
   }
 
-  /** Makes every slab free again (call only when no hash batch is pending on any); false if the pool failed or has waiters. */
+  /** Makes every slab free again (call only when no hash batch or lent chunk is pending on any); false if the pool failed or has waiters. */
   reset(): boolean {
     if (this.failure || this.waiters.length > 0) return false;
     this.free.length = 0;
-    for (let i = 0; i < this.created; i++) this.free.push({ buf: this.kernel.view(i * this.slabSize, this.slabSize), base: 0, batches: 0, current: false });
+    for (let i = 0; i < this.created; i++) this.free.push({ buf: this.kernel.view(i * this.slabSize, this.slabSize), base: 0, batches: 0, lent: 0, current: false });
     return true;
   }
 
