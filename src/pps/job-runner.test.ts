@@ -1,6 +1,7 @@
 // The job state machine on the in-memory PFS and metadata store, with a fake
 // clock for job_timeout: no daemon, no sleeping.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PpsStore } from './pps-store.js';
 import { commitFiles, copyNames, openTestPps, specText, work, type TestPps } from './test-pps.js';
 
 let t: TestPps;
@@ -87,5 +88,52 @@ describe('a job', () => {
       expect(out.finished).not.toBeNull();
       expect(out.tree).toBe((await t.pfs.commits.mustGet(repo, good)).tree);
     }
+  });
+});
+
+describe("a job's datum records", () => {
+  /** Counts the puts into the datums table from now on. */
+  function countDatumPuts(): { puts: number } {
+    const counted = { puts: 0 };
+    const batch = t.meta.batch.bind(t.meta);
+    t.meta.batch = (ops, options) => {
+      counted.puts += ops.filter((op) => op.type === 'put' && op.table === 'pps-datums').length;
+      return batch(ops, options);
+    };
+    return counted;
+  }
+
+  it('are written once per datum, with its result, and a running job lists and inspects its queued ones meanwhile', async () => {
+    const counted = countDatumPuts();
+    await t.pps.pipelines.create(specText('copy', { pfs: { repo: 'data', glob: '/*' } }));
+    const [job] = await t.pps.listJobs('copy');
+    const { tasks } = await t.pps.nextTasks('copy', 'w', 10, 60_000); // the job runs its datums now
+    expect(tasks).toHaveLength(2);
+    const queued = await t.pps.listDatums('copy', job!.id);
+    expect(queued.map((d) => [d.state, d.files[0]!.path]).sort()).toEqual([['queued', '/a'], ['queued', '/b']]);
+    expect(queued.map((d) => d.id)).toEqual(queued.map((d) => d.id).sort());
+    expect(await t.pps.inspectDatum('copy', job!.id, queued[0]!.id)).toMatchObject({ state: 'queued', id: queued[0]!.id });
+    // One datum's result is in: it is listed as stored, the other still queued.
+    await t.pps.report('copy', 'w', [{ job: job!.id, datum: tasks[0]!.datum, success: true, recovered: false, reason: '', durationMs: 1, output: '', tries: 1 }], []);
+    const half = await t.pps.listDatums('copy', job!.id);
+    expect(half.map((d) => d.state).sort()).toEqual(['queued', 'success']);
+    expect(half.find((d) => d.state === 'success')!.id).toBe(tasks[0]!.datum);
+    await t.pps.report('copy', 'w', [{ job: job!.id, datum: tasks[1]!.datum, success: true, recovered: false, reason: '', durationMs: 1, output: '', tries: 1 }], []);
+    expect((await t.pps.jobs.wait('copy', job!.id)).state).toBe('success');
+    expect((await t.pps.listDatums('copy', job!.id)).map((d) => d.state)).toEqual(['success', 'success']);
+    expect(counted.puts).toBe(2);
+  });
+
+  it('of datums without a result are stored queued when the job is stopped, and restart datum finds a queued one of a running job', async () => {
+    await t.pps.pipelines.create(specText('copy', { pfs: { repo: 'data', glob: '/*' } }));
+    const [job] = await t.pps.listJobs('copy');
+    await t.pps.nextTasks('copy', 'w', 10, 60_000); // the job runs its datums now
+    const [first] = await t.pps.listDatums('copy', job!.id);
+    expect((await t.pps.control.restartDatum('copy', job!.id, first!.id)).id).toBe(job!.id);
+    const stopped = await t.pps.control.stop('copy', job!.id);
+    expect(stopped.state).toBe('killed');
+    const stored = await new PpsStore(t.meta).listJobDatums('copy', job!.id);
+    expect(stored.map((d) => [d.state, d.files[0]!.path]).sort()).toEqual([['queued', '/a'], ['queued', '/b']]);
+    expect((await t.pps.listDatums('copy', job!.id)).map((d) => d.state)).toEqual(['queued', 'queued']);
   });
 });

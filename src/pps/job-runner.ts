@@ -181,7 +181,9 @@ export class JobRunner {
       }
     }
     const plan = planReuse(job, datums, existing, results);
-    const writes = plan.changed.map((rec) => this.ctx.store.datums.putOp(this.ctx.store.datumKey(job.pipeline, job.id, rec.id), rec));
+    // A queued datum's record is written when its result comes (job-results.ts), or when the job ends
+    // without it (unreportedOps): one put per datum instead of two. Until then it is read from memory (datumOverlay).
+    const writes = plan.changed.filter((rec) => rec.state !== 'queued').map((rec) => this.datumOp(job, rec));
     while (writes.length > WRITE_BATCH) if (!(await this.save(job, writes.splice(0, WRITE_BATCH), false))) return;
     job.datums = plan.counts;
     if (!(await this.save(job, [...writes, ...this.ctx.store.putJobOps(job)]))) return;
@@ -205,10 +207,10 @@ export class JobRunner {
       this.ctx.queue.dropJob(job.pipeline, job.id);
       if (this.stopped || this.dropped.has(keyOf(job))) return;
     }
-    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed'); // stop job
+    if ((job.state as string) === 'killed') return this.finish(job, 'killed', aj.firstFailure ?? 'killed', undefined, this.unreportedOps(aj)); // stop job
     if (aj.firstFailure) {
       const failed = job.datums.failed;
-      return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure);
+      return this.finish(job, 'failure', failed > 1 ? `${failed} datums failed; first: ${aj.firstFailure}` : aj.firstFailure, undefined, this.unreportedOps(aj));
     }
     job.state = 'finishing';
     if (!(await this.save(job))) return;
@@ -233,18 +235,39 @@ export class JobRunner {
    * finishing the commit wakes the jobs below, which must then see that this one failed (a
    * crash between the two leaves the commit open, for resume to finish: closeFailed).
    */
-  private async finish(job: JobRecord, state: 'success' | 'failure' | 'killed', reason: string, tree?: string): Promise<void> {
+  private async finish(job: JobRecord, state: 'success' | 'failure' | 'killed', reason: string, tree?: string, records: MetadataOp[] = []): Promise<void> {
     if (this.dropped.has(keyOf(job))) return;
     if (state === 'success') await this.closeOutput(job, tree);
+    // The records of datums that never got a result are written before the job's end (a crash between resumes the job).
+    while (records.length > WRITE_BATCH) if (!(await this.save(job, records.splice(0, WRITE_BATCH), false))) return;
     job.state = state;
     job.reason = reason;
     job.finished = this.ctx.now();
-    if (!(await this.save(job))) return;
+    if (!(await this.save(job, [...records, ...this.ctx.store.putJobOps(job)]))) return;
     if (state !== 'success') await this.closeOutput(job);
     this.ctx.deps.log(state === 'success' ? 'info' : 'warn', 'job_finished', { pipeline: job.pipeline, job: job.id, state, reason, datums: job.datums });
     if (state !== 'success') {
       await this.ctx.deps.logs.append([{ time: job.finished, pipeline: job.pipeline, job: job.id, datum: '', stream: 'system', message: `job ${state}: ${reason}` }]);
     }
+  }
+
+  /**
+   * The records of a running job's datums as they are now, by datum ID, where the store may not have them
+   * yet: a datum waiting for its result (its record is written only with the result) or whose result is
+   * being written. Undefined when the job is not running datums (the store has every record then).
+   */
+  datumOverlay(pipeline: string, id: string): { records: ReadonlyMap<string, JobDatumRecord>; outstanding: ReadonlySet<string> } | undefined {
+    const aj = this.activeJob(pipeline, id);
+    return aj && { records: aj.records, outstanding: aj.outstanding };
+  }
+
+  /** Writes of the records of the job's datums that have no result: they are written only now. */
+  private unreportedOps(aj: ActiveJob): MetadataOp[] {
+    return [...aj.outstanding].map((id) => this.datumOp(aj.job, aj.records.get(id)!));
+  }
+
+  private datumOp(job: JobRecord, rec: JobDatumRecord): MetadataOp {
+    return this.ctx.store.datums.putOp(this.ctx.store.datumKey(job.pipeline, job.id, rec.id), rec);
   }
 
   /** Finishes the job's output commit if it is open: with `tree`, or unchanged from its last good ancestor. */

@@ -193,6 +193,11 @@ export class Jobs {
     return this.runner.activeJob(pipeline, id)?.job ?? job;
   }
 
+  /** A running job's datum records that the store may not have yet (JobRunner.datumOverlay). */
+  datumOverlay(pipeline: string, id: string): ReturnType<JobRunner['datumOverlay']> {
+    return this.runner.datumOverlay(pipeline, id);
+  }
+
   /** Waits until the job is in a final state and its output commit is finished. */
   async wait(pipeline: string, id: string): Promise<JobRecord> {
     for (;;) {

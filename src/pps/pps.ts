@@ -335,14 +335,21 @@ export class Pps {
     return this.ctx.deps.logs.follow(filter, fn);
   }
 
+  /** The job's datum records in datum ID order; a running job's queued datums (not stored until their results come) from memory. */
   async listDatums(pipeline: string, job: string): Promise<JobDatumRecord[]> {
     await this.jobs.get(pipeline, job);
-    return this.ctx.store.listJobDatums(pipeline, job);
+    const stored = await this.ctx.store.listJobDatums(pipeline, job);
+    const overlay = this.jobs.datumOverlay(pipeline, job);
+    if (!overlay) return stored;
+    const byId = new Map(stored.map((d) => [d.id, d]));
+    for (const [id, rec] of overlay.records) if (overlay.outstanding.has(id) || !byId.has(id)) byId.set(id, rec);
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async inspectDatum(pipeline: string, job: string, datum: string): Promise<JobDatumRecord> {
     await this.jobs.get(pipeline, job);
-    const rec = await this.ctx.store.datums.get(this.ctx.store.datumKey(pipeline, job, datum));
+    const overlay = this.jobs.datumOverlay(pipeline, job);
+    const rec = (overlay?.outstanding.has(datum) ? overlay.records.get(datum) : undefined) ?? (await this.ctx.store.datums.get(this.ctx.store.datumKey(pipeline, job, datum))) ?? overlay?.records.get(datum);
     if (!rec) throw new DatumNotFound(pipeline, job, datum);
     return rec;
   }

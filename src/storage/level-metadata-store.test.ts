@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
 import { LevelMetadataStore } from './level-metadata-store.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
@@ -56,6 +57,55 @@ describe('LevelMetadataStore', () => {
       expect(await again.table<{ n: number }>('things').get('a')).toEqual({ n: 1 });
       await again.close();
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('LevelMetadataStore on disk', () => {
+  it('writes the same keys and bytes as sublevels with the json encoding (homes written before read the same)', async () => {
+    const [ours, theirs] = [await tempDir(), await tempDir()];
+    try {
+      const store = await LevelMetadataStore.open(ours);
+      const t = store.table<unknown>('pps-datums');
+      const u = store.table<unknown>('repos');
+      const values = [{ id: 'é/ü', files: [{ path: '/a b', size: 5 }], note: undefined }, 'text', 7, [1, 'x'], true];
+      await store.batch([...values.map((v, i) => t.putOp(`p/j/${i}`, v)), u.putOp('r', { name: 'r' }), t.putOp('gone', 1), t.delOp('gone')], { sync: true });
+      await store.close();
+
+      const other = new ClassicLevel<string, unknown>(theirs, { valueEncoding: 'json' });
+      const [ts, us] = [other.sublevel<string, unknown>('pps-datums', { valueEncoding: 'json' }), other.sublevel<string, unknown>('repos', { valueEncoding: 'json' })];
+      await other.batch([
+        ...values.map((v, i) => ({ type: 'put' as const, sublevel: ts, key: `p/j/${i}`, value: v })),
+        { type: 'put' as const, sublevel: us, key: 'r', value: { name: 'r' } },
+      ]);
+      await other.close();
+
+      const raw = async (dir: string) => {
+        const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+        const all = await db.iterator().all();
+        await db.close();
+        return all;
+      };
+      const written = await raw(ours);
+      expect(written).toEqual(await raw(theirs));
+      expect(written).toHaveLength(values.length + 1);
+    } finally {
+      await rm(ours, { recursive: true, force: true });
+      await rm(theirs, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a batch with a value JSON cannot hold, and writes none of it', async () => {
+    const dir = await tempDir();
+    const store = await LevelMetadataStore.open(dir);
+    try {
+      const t = store.table<unknown>('things');
+      await expect(store.batch([t.putOp('a', 1), t.putOp('b', undefined)], { sync: false })).rejects.toThrow();
+      await expect(store.batch([t.putOp('a', 1), t.putOp('b', null)], { sync: false })).rejects.toThrow();
+      expect(await t.get('a')).toBeUndefined();
+    } finally {
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -31,13 +31,26 @@ export class LevelMetadataStore implements MetadataStore {
     return table as MetadataTable<V>;
   }
 
+  /**
+   * One LevelDB write batch, built on the root database with each key already carrying its table's
+   * sublevel prefix and each value already in JSON: the same bytes the sublevels would write (they
+   * read them back as ever), without abstract-level's per-operation copying and encoder look-ups,
+   * a third of a put's CPU time at a few puts per datum.
+   */
   async batch(ops: readonly MetadataOp[], options: { sync: boolean }): Promise<void> {
     if (ops.length === 0) return;
-    const batch = ops.map((op) => {
-      const sublevel = (this.table(op.table) as LevelTable<unknown>).sublevel;
-      return op.type === 'put' ? { type: 'put' as const, sublevel, key: op.key, value: op.value } : { type: 'del' as const, sublevel, key: op.key };
-    });
-    await this.writes.around(ops, () => this.db.batch(batch as never, { sync: options.sync } as never));
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        const key = (this.table(op.table) as LevelTable<unknown>).prefix + op.key;
+        if (op.type === 'del') batch.del(key, RAW);
+        else batch.put(key, jsonOf(op.value), RAW);
+      }
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    await this.writes.around(ops, () => batch.write({ sync: options.sync } as never));
   }
 
   writeCount(table: string): number {
@@ -47,6 +60,16 @@ export class LevelMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/** Keys and values of a root batch are written as given: the prefix and the JSON are in the strings. */
+const RAW = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const;
+
+/** A value as the sublevels' `json` encoding stores it; refuses what it would refuse (no value). */
+function jsonOf(value: unknown): string {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined || value === null) throw new TypeError('a metadata value cannot be null or undefined');
+  return text;
 }
 
 /** Synchronous point reads allowed in one turn of the event loop; past it reads go through the thread pool, letting I/O in. */
@@ -63,7 +86,12 @@ class TurnBudget {
 }
 
 class LevelTable<V> implements MetadataTable<V> {
-  constructor(readonly name: string, readonly sublevel: Sublevel, private readonly budget: TurnBudget) {}
+  /** The sublevel's prefix on the root database's keys ('!name!'). */
+  readonly prefix: string;
+
+  constructor(readonly name: string, readonly sublevel: Sublevel, private readonly budget: TurnBudget) {
+    this.prefix = sublevel.prefix;
+  }
 
   /**
    * Read synchronously: a point read of this small, hot database is a few microseconds in LevelDB's
