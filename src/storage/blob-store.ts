@@ -5,8 +5,11 @@
 // become many small object-store requests.
 
 export interface BlobStore {
-  /** Stores `bytes` under `id` unless a blob with that ID already exists (then it is a no-op). */
-  put(id: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores `bytes` under `id` unless a blob with that ID already exists (then it is a no-op).
+   * Resolves true when these bytes are the ones stored under `id` (this call put them), false when it was a no-op.
+   */
+  put(id: string, bytes: Uint8Array): Promise<boolean>;
   /** The bytes stored under `id`. Throws ObjectNotFound if there is none; CorruptObject if the stored bytes are damaged. */
   get(id: string): Promise<Uint8Array>;
   /**

@@ -82,12 +82,13 @@ export class PackedBlobStore implements BlobStore {
     });
   }
 
-  async put(id: string, bytes: Uint8Array): Promise<void> {
-    if (this.pending.has(id) || (await this.index.has('blob', id)) || this.pending.has(id)) return;
+  async put(id: string, bytes: Uint8Array): Promise<boolean> {
+    if (this.pending.has(id) || (await this.index.has('blob', id)) || this.pending.has(id)) return false;
     const copy = Uint8Array.from(bytes);
     this.packs.add('blob', id, copy, createHash('sha256').update(copy).digest('hex'));
     this.pending.set(id, copy);
     await this.packs.backpressure();
+    return true;
   }
 
   /**

@@ -83,6 +83,28 @@ describe('FileTree over a BlobStore', () => {
     await expect(collect(tree.glob(EMPTY_TREE, '/[a'))).rejects.toMatchObject({ code: 'InvalidGlob' });
   });
 
+  it('starts the next commit from the nodes the last one wrote, without reading them back', async () => {
+    const blobs = new MemoryBlobs();
+    const tree = new FileTree(blobs);
+    let root = await tree.build(Array.from({ length: 5000 }, (_, i) => fakeEntry(`/d${i % 50}/f${i}`)));
+    root = (await tree.apply(root, [{ path: '/d7/new-0', entry: fakeEntry('/d7/new-0') }])).root;
+    blobs.resetCounts();
+    // One PUT after another into the same folder (an `aws s3 sync`): each commit's tree from the one before.
+    for (let i = 1; i <= 20; i++) root = (await tree.apply(root, [{ path: `/d7/new-${i}`, entry: fakeEntry(`/d7/new-${i}`) }])).root;
+    expect(blobs.gets).toBe(0);
+    expect(await new FileTree(blobs, { cacheNodes: 0 }).get(root, '/d7/new-20')).toEqual(fakeEntry('/d7/new-20'));
+  });
+
+  it('reads back, not from the cache, a node it built whose ID was already stored with other data references', async () => {
+    const blobs = new MemoryBlobs();
+    const stored = await new FileTree(blobs).build([fakeEntry('/a'), fakeEntry('/b', 0, 'pack-1')]);
+    // The same files, /b's bytes now sliced from another pack: the same node ID, so the store keeps the first bytes.
+    const tree = new FileTree(blobs);
+    const { root } = await tree.apply(await tree.build([fakeEntry('/a')]), [{ path: '/b', entry: fakeEntry('/b', 0, 'pack-2') }]);
+    expect(root).toBe(stored);
+    expect(await tree.get(root, '/b')).toEqual(fakeEntry('/b', 0, 'pack-1'));
+  });
+
   it('serves repeated reads from its node cache', async () => {
     const blobs = new MemoryBlobs();
     const tree = new FileTree(blobs);

@@ -17,6 +17,9 @@ import { normalizePath } from './path.js';
 import { walkContent, walkReachable, type ReachableSource, type ReachableVisitor } from './reachable.js';
 import type { FileContent } from '../storage/content.js';
 
+/** apply() caches the nodes it stored when it applies at most this many mutations (see store). */
+const CACHE_WRITTEN_MUTATIONS = 64;
+
 export interface FileTreeOptions {
   /** Decoded nodes kept in memory (default 2048; 0 turns the cache off). */
   cacheNodes?: number;
@@ -48,7 +51,7 @@ export class FileTree {
     const all: FileEntry[] = [];
     if (Symbol.asyncIterator in entries) for await (const e of entries) all.push(checkEntry(e));
     else for (const e of entries) all.push(checkEntry(e));
-    const { root } = await buildSorted(sortEntries(all), this.load, (nodes) => this.store(nodes));
+    const { root } = await buildSorted(sortEntries(all), this.load, (nodes) => this.store(nodes, false));
     return root;
   }
 
@@ -57,7 +60,10 @@ export class FileTree {
    * pass over the tree. Throws InvalidPath, InvalidFileEntry, ObjectNotFound, CorruptObject.
    */
   async apply(root: TreeId, mutations: Mutation[]): Promise<{ root: TreeId; nodesWritten: number }> {
-    return applyPlan(root, planMutations(mutations), this.load, (nodes) => this.store(nodes));
+    // A commit of a few files caches what it writes (see store); a large batch does not, so that a put of many
+    // files does not keep its last 2048 leaves in memory.
+    const cache = mutations.length <= CACHE_WRITTEN_MUTATIONS;
+    return applyPlan(root, planMutations(mutations), this.load, (nodes) => this.store(nodes, cache));
   }
 
   /** The entry at `path`, or undefined. Throws InvalidPath. */
@@ -199,13 +205,21 @@ export class FileTree {
   }
 
   /**
-   * Stores built nodes. They are not put in the node cache: a node's ID covers its paths, sizes
-   * and hashes, not where its bytes are, so an ID already stored keeps its first bytes (the blob
-   * store skips the put) and a freshly built node may name other chunks (the same bytes written
-   * again, sliced differently). Caching it would make reads and the collector's mark see chunks
-   * the stored node does not name, and the collector free the ones it does.
+   * Stores built nodes, and (`cache`: those of a small apply(), not a whole new tree's nor a large batch's) caches those whose bytes are the ones stored. A node's ID covers its
+   * paths, sizes and hashes, not where its bytes are, so an ID already stored keeps its first bytes
+   * (the blob store skips the put) and a freshly built node may name other chunks (the same bytes
+   * written again, sliced differently): caching that one would make reads and the collector's mark
+   * see chunks the stored node does not name, and the collector free the ones it does. A node this
+   * put stored is cached: the next commit on a branch starts from it (a stream of S3 PUTs, one
+   * commit each, decoded the leaf it had just written, and cached that copy, which the commit after
+   * it replaced: the cache filled with old versions of leaves, ~100 MB of live heap for 2000 PUTs
+   * into one folder, each decoded anew instead of sharing the entries of the one before).
    */
-  private async store(nodes: EncodedNode[]): Promise<void> {
-    await Promise.all(nodes.map((n) => this.blobs.put(n.id, n.bytes)));
+  private async store(nodes: EncodedNode[], cache: boolean): Promise<void> {
+    await Promise.all(
+      nodes.map(async (n) => {
+        if ((await this.blobs.put(n.id, n.bytes)) && cache) this.cache.set(n.id, n.node);
+      }),
+    );
   }
 }

@@ -10,10 +10,11 @@ export class MemoryBlobs implements BlobStore {
   puts = 0;
   gets = 0;
 
-  async put(id: string, bytes: Uint8Array): Promise<void> {
-    if (this.raw.has(id)) return;
+  async put(id: string, bytes: Uint8Array): Promise<boolean> {
+    if (this.raw.has(id)) return false;
     this.raw.set(id, bytes.slice());
     this.puts++;
+    return true;
   }
 
   async get(id: string): Promise<Uint8Array> {

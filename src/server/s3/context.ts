@@ -8,6 +8,8 @@ import type { FileTree } from '../../tree/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { Identity, S3Credentials } from './auth.js';
 import type { MultipartStore } from './multipart-store.js';
+import type { WriteSlots } from './write-slots.js';
+import type { YoungCollector } from './young-collector.js';
 import type { AccessGate } from '../access-gate.js';
 
 export interface GatewayDeps {
@@ -34,6 +36,10 @@ export interface S3Request {
   query: URLSearchParams;
   identity: Identity;
   requestId: string;
+  /** Taken around a streamed write (UploadPart, a large PutObject): see write-slots.ts. */
+  writeSlots: WriteSlots;
+  /** Told of the body bytes a streamed write reads (see young-collector.ts). */
+  young: YoungCollector;
 }
 
 export type Operation = (deps: GatewayDeps, r: S3Request) => Promise<void>;

@@ -16,15 +16,23 @@ import type { GatewayDeps, S3Request } from './context.js';
 import { renderError } from './error-table.js';
 import { route } from './router.js';
 import { answerClientErrors } from '../client-errors.js';
+import { WriteSlots } from './write-slots.js';
+import { YoungCollector } from './young-collector.js';
 
 export type { GatewayDeps } from './context.js';
 export type { S3Credentials } from './auth.js';
 export { MultipartStore } from './multipart-store.js';
 
+/** Streamed writes run at once, and how long one waits at most for its turn (see write-slots.ts). */
+const STREAMED_WRITES = 2;
+const STREAMED_WRITE_PATIENCE_MS = 5000;
+
 /** Listens on host:port (0: any free port; read it from server.address()). */
 export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
   const keys = new SigningKeys();
-  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, keys, req, res));
+  const writeSlots = new WriteSlots(STREAMED_WRITES, STREAMED_WRITE_PATIENCE_MS);
+  const young = new YoungCollector();
+  const server = createListener(tls, { keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => void handle(deps, keys, { writeSlots, young }, req, res));
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -35,7 +43,7 @@ export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tl
   });
 }
 
-async function handle(deps: GatewayDeps, keys: SigningKeys, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: GatewayDeps, keys: SigningKeys, shared: Pick<S3Request, 'writeSlots' | 'young'>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   res.setHeader('x-amz-request-id', requestId);
@@ -62,7 +70,7 @@ async function handle(deps: GatewayDeps, keys: SigningKeys, req: IncomingMessage
     name = r.name;
     const call = { bucket, key, headers: req.headers };
     const subject = await authorize(deps, r.name, call, identity);
-    const request: S3Request = { req, res, bucket, key, query, identity, requestId };
+    const request: S3Request = { req, res, bucket, key, query, identity, requestId, ...shared };
     await r.op(deps, request);
     await afterSuccess(deps, r.name, call, subject);
     deps.log.log('debug', 's3_request', { op: name, method, bucket, key, status: res.statusCode, ms: Date.now() - started, requestId });

@@ -47,26 +47,32 @@ export const putObject: Operation = async (deps, r) => {
     return;
   }
   const small = length !== undefined && length <= SMALL_BODY;
-  const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
+  // A larger body streams through a write session of its own: one of the gateway's streamed writes.
+  const slot = small ? undefined : await r.writeSlots.take();
   let entry, commit, md5: Buffer;
   try {
-    if (small && r.identity.payload.kind !== 'chunked') {
-      // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
-      const bytes = await readPlainBody(r.req, SMALL_BODY);
-      md5 = createHash('md5').update(bytes).digest();
-      if (!byteHashed) checkSha256(r.identity.payload, createHash('sha256').update(bytes).digest('hex'));
-      entry = await upload.putFile(path, bytes);
-    } else {
-      const tap = md5Tap(body);
-      entry = await upload.putFile(path, small ? await readSmallBody(tap.body, SMALL_BODY) : tap.body);
-      md5 = tap.digest();
+    const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
+    try {
+      if (small && r.identity.payload.kind !== 'chunked') {
+        // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
+        const bytes = await readPlainBody(r.req, SMALL_BODY);
+        md5 = createHash('md5').update(bytes).digest();
+        if (!byteHashed) checkSha256(r.identity.payload, createHash('sha256').update(bytes).digest('hex'));
+        entry = await upload.putFile(path, bytes);
+      } else {
+        const tap = md5Tap(body, r.young.read);
+        entry = await upload.putFile(path, small ? await readSmallBody(tap.body, SMALL_BODY) : tap.body);
+        md5 = tap.digest();
+      }
+      checkContentMd5(r.req, md5);
+      // (a body longer than announced is not the sha256 of its bytes: refused as a mismatch)
+      if (byteHashed) checkSha256(r.identity.payload, isByteHash(entry.size) ? entry.hash : '');
+      ({ commit } = await upload.commit());
+    } finally {
+      upload.abandon();
     }
-    checkContentMd5(r.req, md5);
-    // (a body longer than announced is not the sha256 of its bytes: refused as a mismatch)
-    if (byteHashed) checkSha256(r.identity.payload, isByteHash(entry.size) ? entry.hash : '');
-    ({ commit } = await upload.commit());
   } finally {
-    upload.abandon();
+    slot?.();
   }
   // x-tusk-sha256 carries the content hash (the sha256 of the bytes only under 1 MiB; the name is older than that rule).
   sendEmpty(r.res, 200, { etag: `"${md5.toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });

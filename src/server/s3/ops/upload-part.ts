@@ -15,10 +15,11 @@ export const uploadPart: Operation = async (deps, r) => {
   const upload = await deps.uploads.get(bucket.name, r.key, r.query.get('uploadId') ?? '');
   // The part's chunks are reachable once its record is written (multipart roots); until then a lease keeps them.
   const lease = deps.content.lease(`multipart part ${upload.uploadId}/${partNumber}`);
+  const slot = await r.writeSlots.take();
   let etag: string;
   try {
     const writer = deps.content.writer();
-    const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }));
+    const md5 = md5Tap(requestBody(r.req, r.identity, { verifySha256: false, verifyMd5: false }), r.young.read);
     const p = r.identity.payload;
     let content, sha256;
     try {
@@ -33,6 +34,7 @@ export const uploadPart: Operation = async (deps, r) => {
     etag = `"${md5.digest().toString('hex')}"`;
     await deps.uploads.putPart({ uploadId: upload.uploadId, partNumber, size: content.size, etag, lastModified: deps.clock().toISOString(), content, ownCuts: true });
   } finally {
+    slot();
     lease.release();
   }
   sendEmpty(r.res, 200, { etag });
