@@ -121,7 +121,7 @@ describe('the datum area', () => {
     const paths = Array.from({ length: 130 }, (_, i) => `/f${i}.txt`);
     const inline = input('in', paths);
     inline.files = inline.files.map((f) => ({ ...f, data: Buffer.from(`data of ${f.path}`).toString('base64') }));
-    await expect(area.prepare('d1', [inline])).resolves.toEqual({ files: 130, bytes: paths.reduce((n, p) => n + `data of ${p}`.length, 0) });
+    await expect(area.prepare('d1', [inline])).resolves.toMatchObject({ files: 130, bytes: paths.reduce((n, p) => n + `data of ${p}`.length, 0) });
     await area.activate('d1');
     expect((await readdir(join(dir, 'pfs/in'))).length).toBe(130);
     expect(await readFile(join(dir, 'pfs/in/f129.txt'), 'utf8')).toBe('data of /f129.txt');

@@ -9,7 +9,9 @@
 // while the code runs, and folders are reused rather than created per datum
 // (creating a folder costs ~1 ms on some disks, more than a whole datum should).
 // $TUSK_PFS/out itself is never replaced, only emptied: a sandbox holds it
-// bind-mounted for the worker's whole life. The stage must be on the same file
+// bind-mounted for the worker's whole life. With datum batching the worker
+// does the renames of activating and collecting itself, on the slot folders
+// `prepare` answers, and tells `collected` what it moved. The stage must be on the same file
 // system as $TUSK_PFS. Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum.
@@ -19,7 +21,7 @@ import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource } from './fetch-inputs.js';
 import { kindOf, nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type EntryKind } from './output-walk.js';
-import type { DatumInput, DatumRef } from '../src/worker-protocol/index.js';
+import type { CollectedEntry, DatumInput, DatumRef, SlotDirs } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 
@@ -62,13 +64,24 @@ export class DatumArea {
     this.active = undefined;
   }
 
-  /** Fetches a datum's inputs into a slot folder. */
-  async prepare(slot: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number }> {
+  /** Fetches a datum's inputs into a slot folder; `dirs` are its folders, for a worker that switches datums itself. */
+  async prepare(slot: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number; dirs: SlotDirs }> {
     if (this.slots.has(slot)) throw new FailedPrecondition('SlotInUse', `datum slot ${slot} is already prepared`, { slot });
     const dir = this.free.pop() ?? (await this.newSlotDir());
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
-    return fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made);
+    const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made);
+    return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+  }
+
+  /**
+   * The worker collected the slot itself (worker/datum-switch.ts): its inputs are back in `in/` and
+   * what the code wrote is in `out/`, as `listed`; the upload walks that listing.
+   */
+  collected(slot: string, listed: readonly CollectedEntry[]): void {
+    const dir = this.slotDir(slot);
+    if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
+    dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
