@@ -46,9 +46,10 @@ const BETWEEN_CAP = 16 * 1024;
 /** Finished datums sent to the sidecar for upload in one message, at most (and after how long at most). */
 const FINISH_GROUP = 32;
 const FINISH_DELAY_MS = 10;
-/** Datums whose inputs are fetched ahead, and the group they are fetched in. */
+/** Datums whose inputs are fetched ahead, the group they are fetched in, and the input bytes that stops fetching ahead further. */
 const PREFETCH = 48;
 const PREFETCH_GROUP = 16;
+const PREFETCH_BYTES = 64 * 1024 * 1024;
 
 export class BatchSession {
   private proc: RunHandle | undefined;
@@ -82,7 +83,7 @@ export class BatchSession {
     // The sidecar's own switching (a datum run the ordinary way before) is done once this is answered.
     await this.ctx.sidecar.call('clearOut', {});
     const server: Server = await listenWorkerSocket(this.socketPath, (req) => this.serialised(() => this.next(req)));
-    this.source.setPrefetch(PREFETCH, PREFETCH_GROUP);
+    this.source.setPrefetch(PREFETCH, PREFETCH_GROUP, PREFETCH_BYTES);
     try {
       while (!this.stopped && this.ctx.spec.datumBatching) {
         if (!this.retry) await this.source.waitForTask();

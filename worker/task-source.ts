@@ -62,6 +62,7 @@ export interface TaskSourceOptions {
 }
 
 const RATE_WINDOW_MS = 1_000;
+const DEFAULT_PREFETCH = 4;
 
 export class TaskSource {
   private readonly queue: Queued[] = [];
@@ -76,6 +77,8 @@ export class TaskSource {
   private prefetch: number;
   /** Inputs are fetched ahead in groups of at least this many tasks (one sidecar message, one answer). */
   private prefetchGroup = 1;
+  /** Beyond the first DEFAULT_PREFETCH, tasks are fetched ahead only while those before them hold fewer input bytes. */
+  private prefetchBytes = Infinity;
   /** When the last tasks (up to maxBatch) were taken. */
   private readonly takenAt: number[] = [];
 
@@ -84,7 +87,7 @@ export class TaskSource {
     this.latest = { version: o.version };
     this.batch = o.batch ?? 16;
     this.maxBatch = Math.max(this.batch, o.maxBatch ?? this.batch);
-    this.prefetch = o.prefetch ?? 4;
+    this.prefetch = o.prefetch ?? DEFAULT_PREFETCH;
   }
 
   /** The next task, its inputs being fetched; undefined once stopped. */
@@ -135,12 +138,14 @@ export class TaskSource {
   }
 
   /**
-   * How many queued tasks have their inputs fetched ahead, and in groups of how many: with a group of
-   * g, fetching starts once g of the first `prefetch` queued tasks are not being fetched yet (or none is).
+   * How many queued tasks have their inputs fetched ahead (past the first DEFAULT_PREFETCH, only while
+   * the tasks before hold fewer than `maxBytes` of inputs), and in groups of how many: with a group of
+   * g, fetching starts once g of them (or half, when fewer are ahead) are not being fetched yet.
    */
-  setPrefetch(prefetch: number, group = 1): void {
+  setPrefetch(prefetch: number, group = 1, maxBytes = Infinity): void {
     this.prefetch = prefetch;
-    this.prefetchGroup = Math.max(1, Math.min(group, prefetch));
+    this.prefetchGroup = Math.max(1, group);
+    this.prefetchBytes = maxBytes;
   }
 
   stop(): void {
@@ -156,9 +161,15 @@ export class TaskSource {
   }
 
   private topUp(): void {
-    const window = this.queue.slice(0, this.prefetch);
+    const window: Queued[] = [];
+    let bytes = 0;
+    for (const q of this.queue) {
+      if (window.length >= this.prefetch || (window.length >= DEFAULT_PREFETCH && bytes >= this.prefetchBytes)) break;
+      window.push(q);
+      for (const input of q.task.inputs) for (const f of input.files) bytes += f.sizeBytes;
+    }
     const waiting = window.filter((q) => !q.ready);
-    if (waiting.length >= this.prefetchGroup || waiting.length === window.length) for (const q of waiting) this.prepare(q);
+    if (waiting.length > 0 && waiting.length >= Math.min(this.prefetchGroup, Math.ceil(window.length / 2))) for (const q of waiting) this.prepare(q);
     if (!this.fetching && this.queue.length < this.prefetch && !this.stopped) this.fetch();
   }
 
