@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, open, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -99,7 +99,7 @@ describe('the datum area', () => {
     await area.release('d1');
     await area.prepare('d2', [input('b', ['/2.txt'])]);
     await area.activate('d2');
-    expect(await readdir(join(dir, 'stage'))).toEqual(['s1']);
+    expect((await readdir(join(dir, 'stage'))).sort()).toEqual(['s1', 'spare']);
     expect((await readdir(join(dir, 'pfs'))).sort()).toEqual(['b', 'out']);
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
     await area.collect('d2');
@@ -108,6 +108,38 @@ describe('the datum area', () => {
     await area.prepare('d3', [input('a', ['/x/1.txt'])]);
     await area.activate('d3');
     expect(await readFile(join(dir, 'pfs/a/x/1.txt'), 'utf8')).toBe('one');
+  });
+
+  test('a released input file is written over for a later datum\'s small input, not deleted and made anew', async () => {
+    const inline = (path: string, text: string) => input('in', [path], { files: [{ path, sizeBytes: text.length, hash: '', data: Buffer.from(text).toString('base64') }] });
+    await area.prepare('d1', [inline('/a.txt', 'three')]);
+    await area.activate('d1');
+    // Held open, the first file's inode cannot be given to a new file: the same inode means the file was reused.
+    const held = await open(join(dir, 'pfs/in/a.txt'));
+    try {
+      await area.collect('d1');
+      await area.release('d1');
+      await area.prepare('d2', [inline('/b.txt', 'x')]);
+      await area.activate('d2');
+      expect(await readdir(join(dir, 'pfs/in'))).toEqual(['b.txt']);
+      expect(await readFile(join(dir, 'pfs/in/b.txt'), 'utf8')).toBe('x');
+      expect((await stat(join(dir, 'pfs/in/b.txt'))).ino).toBe((await held.stat()).ino);
+    } finally {
+      await held.close();
+    }
+  });
+
+  test('an input file with another name (a hard link) is not written over later', async () => {
+    const inline = (path: string, text: string) => input('in', [path], { files: [{ path, sizeBytes: text.length, hash: '', data: Buffer.from(text).toString('base64') }] });
+    await area.prepare('d1', [inline('/a.txt', 'three')]);
+    await area.activate('d1');
+    await link(join(dir, 'pfs/in/a.txt'), join(dir, 'kept'));
+    await area.collect('d1');
+    await area.release('d1');
+    await area.prepare('d2', [inline('/b.txt', 'x')]);
+    await area.activate('d2');
+    expect(await readFile(join(dir, 'pfs/in/b.txt'), 'utf8')).toBe('x');
+    expect(await readFile(join(dir, 'kept'), 'utf8')).toBe('three');
   });
 
   test('empty_files inputs are created empty without fetching anything', async () => {
@@ -121,7 +153,7 @@ describe('the datum area', () => {
     const paths = Array.from({ length: 130 }, (_, i) => `/f${i}.txt`);
     const inline = input('in', paths);
     inline.files = inline.files.map((f) => ({ ...f, data: Buffer.from(`data of ${f.path}`).toString('base64') }));
-    await expect(area.prepare('d1', [inline])).resolves.toEqual({ files: 130, bytes: paths.reduce((n, p) => n + `data of ${p}`.length, 0) });
+    await expect(area.prepare('d1', [inline])).resolves.toMatchObject({ files: 130, bytes: paths.reduce((n, p) => n + `data of ${p}`.length, 0) });
     await area.activate('d1');
     expect((await readdir(join(dir, 'pfs/in'))).length).toBe(130);
     expect(await readFile(join(dir, 'pfs/in/f129.txt'), 'utf8')).toBe('data of /f129.txt');

@@ -9,17 +9,23 @@
 // while the code runs, and folders are reused rather than created per datum
 // (creating a folder costs ~1 ms on some disks, more than a whole datum should).
 // $TUSK_PFS/out itself is never replaced, only emptied: a sandbox holds it
-// bind-mounted for the worker's whole life. The stage must be on the same file
+// bind-mounted for the worker's whole life. With datum batching the worker
+// does the renames of activating and collecting itself, on the slot folders
+// `prepare` answers, and tells `collected` what it moved. The stage must be on the same file
 // system as $TUSK_PFS. Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
-// more than the rest of a trivial datum.
-import { readdirSync, renameSync, unlinkSync } from 'node:fs';
+// more than the rest of a trivial datum. A released slot's input files are
+// kept as spare files (`<stage>/spare`, up to SPARES) that later datums'
+// small inputs are written into, instead of being deleted and created anew
+// (see fetch-inputs.ts); outputs, which the code may still hold open, are
+// deleted.
+import { lstatSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
-import { fetchInputs, type FileSource } from './fetch-inputs.js';
+import { fetchInputs, type FileSource, type SpareFiles } from './fetch-inputs.js';
 import { kindOf, nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type EntryKind } from './output-walk.js';
-import type { DatumInput, DatumRef } from '../src/worker-protocol/index.js';
+import type { CollectedEntry, DatumInput, DatumRef, SlotDirs } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 
@@ -33,8 +39,14 @@ interface SlotDir {
   collected?: { name: string; kind: EntryKind }[];
 }
 
+/** Spare files kept at most (each a small file: an inode and a block or so). */
+const SPARES = 1024;
+
 export class DatumArea {
   private readonly slots = new Map<string, SlotDir>();
+  private spares: string[] = [];
+  private sparesMade = 0;
+  private readonly spareFiles: SpareFiles = { take: () => this.spares.pop() };
   private readonly free: SlotDir[] = [];
   private created = 0;
   private active: { slot: string; dir: SlotDir } | undefined;
@@ -56,19 +68,31 @@ export class DatumArea {
     await emptyDir(this.out);
     for (const name of await readdir(this.pfs)) if (name !== 'out') await rm(join(this.pfs, name), { recursive: true, force: true });
     await rm(this.stage, { recursive: true, force: true });
-    await mkdir(this.stage, { recursive: true });
+    await mkdir(join(this.stage, 'spare'), { recursive: true });
+    this.spares = [];
     this.slots.clear();
     this.free.length = 0;
     this.active = undefined;
   }
 
-  /** Fetches a datum's inputs into a slot folder. */
-  async prepare(slot: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number }> {
+  /** Fetches a datum's inputs into a slot folder; `dirs` are its folders, for a worker that switches datums itself. */
+  async prepare(slot: string, inputs: readonly DatumInput[]): Promise<{ files: number; bytes: number; dirs: SlotDirs }> {
     if (this.slots.has(slot)) throw new FailedPrecondition('SlotInUse', `datum slot ${slot} is already prepared`, { slot });
     const dir = this.free.pop() ?? (await this.newSlotDir());
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
-    return fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made);
+    const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, this.spareFiles);
+    return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+  }
+
+  /**
+   * The worker collected the slot itself (worker/datum-switch.ts): its inputs are back in `in/` and
+   * what the code wrote is in `out/`, as `listed`; the upload walks that listing.
+   */
+  collected(slot: string, listed: readonly CollectedEntry[]): void {
+    const dir = this.slotDir(slot);
+    if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
+    dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
@@ -129,7 +153,7 @@ export class DatumArea {
     try {
       await emptyDir(join(dir.path, 'out'), 'background');
       for (const name of readdirSync(join(dir.path, 'in'))) {
-        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name), 'background');
+        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name), 'background', (path) => this.keepSpare(path));
         else {
           await rm(join(dir.path, 'in', name), { recursive: true, force: true });
           dir.made.delete(join(dir.path, 'in', name));
@@ -141,6 +165,20 @@ export class DatumArea {
       // A slot folder that cannot be emptied is dropped, not reused.
       await rm(dir.path, { recursive: true, force: true }).catch(() => {});
     }
+  }
+
+  /** Keeps a released input file as a spare (true), unless there are enough or it has other names. */
+  private keepSpare(path: string): boolean {
+    if (this.spares.length >= SPARES) return false;
+    const spare = join(this.stage, 'spare', `f${++this.sparesMade}`);
+    try {
+      if (lstatSync(path).nlink !== 1) return false;
+      renameSync(path, spare);
+    } catch {
+      return false;
+    }
+    this.spares.push(spare);
+    return true;
   }
 
   private slotDir(slot: string): SlotDir {
@@ -161,13 +199,14 @@ export class DatumArea {
  * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
  * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
  * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
- * would hold up every other request meanwhile.
+ * would hold up every other request meanwhile. `keep`: a file it takes (returns true for) is left to it.
  */
-async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline'): Promise<void> {
+async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean): Promise<void> {
   const entries = readdirSync(dir, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
+    else if (keep && entry.isFile() && keep(path)) continue;
     else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.

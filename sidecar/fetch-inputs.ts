@@ -6,10 +6,14 @@
 // `empty_files` inputs get the files created empty without fetching anything.
 // Those two are written with synchronous calls: a file of a few bytes takes
 // microseconds to write, where three trips through the thread pool (open,
-// write, close) cost several times that in CPU per file.
+// write, close) cost several times that in CPU per file. They are written
+// into a spare file of an earlier datum when there is one (SpareFiles): on an
+// ext4 without a journal, every new file costs a scan past each file deleted
+// in the last seconds, which made creating and deleting one input file per
+// datum the largest CPU cost of a trivial datum.
 // `lazy` inputs are fetched like any other: Tusk's local runtime has no lazy
 // (fetch-on-open) file system, so lazy behaves as non-lazy.
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,11 +27,24 @@ export interface FileSource {
   getFile(file: string): AsyncIterable<Uint8Array>;
 }
 
+/** Files of earlier datums to write small inputs into instead of creating new ones (their bytes are replaced). */
+export interface SpareFiles {
+  /** A spare file's path, now no longer spare; undefined when there is none. */
+  take(): string | undefined;
+}
+
 /** Files up to this size are gathered and written in one call; larger ones are streamed. */
 const SMALL_FILE = 256 * 1024;
 
 /** Fetches `inputs` into `dir`; `made` holds folders known to exist already (and learns the ones created). */
-export async function fetchInputs(source: FileSource, limit: Limit, dir: string, inputs: readonly DatumInput[], made = new Set<string>()): Promise<{ files: number; bytes: number }> {
+export async function fetchInputs(
+  source: FileSource,
+  limit: Limit,
+  dir: string,
+  inputs: readonly DatumInput[],
+  made = new Set<string>(),
+  spares?: SpareFiles,
+): Promise<{ files: number; bytes: number }> {
   const ensureDir = async (path: string) => {
     if (made.has(path)) return;
     await mkdir(path, { recursive: true });
@@ -47,7 +64,7 @@ export async function fetchInputs(source: FileSource, limit: Limit, dir: string,
       if (input.emptyFiles || file.data !== undefined) {
         const data = input.emptyFiles ? EMPTY : Buffer.from(file.data!, 'base64');
         bytes += data.length;
-        jobs.push(writeNow(target, data));
+        jobs.push(writeNow(target, data, spares));
         // Yield now and then, so thousands of small files do not hold up every other request.
         if (++written % 64 === 0) await new Promise((r) => setImmediate(r));
         continue;
@@ -67,13 +84,37 @@ export async function fetchInputs(source: FileSource, limit: Limit, dir: string,
 
 const EMPTY = Buffer.alloc(0);
 
-/** Writes a small file at once; settles like an asynchronous write would. */
-function writeNow(target: string, data: Uint8Array): Promise<void> {
+/** Writes a small file at once (into a spare file when there is one); settles like an asynchronous write would. */
+function writeNow(target: string, data: Uint8Array, spares?: SpareFiles): Promise<void> {
   try {
-    writeFileSync(target, data);
+    const spare = spares?.take();
+    if (spare === undefined || !overwrite(spare, target, data)) writeFileSync(target, data);
     return Promise.resolve();
   } catch (err) {
     return Promise.reject(err as Error);
+  }
+}
+
+/** Renames `spare` to `target` and replaces its bytes with `data`; false (nothing left at target) when it cannot. */
+function overwrite(spare: string, target: string, data: Uint8Array): boolean {
+  try {
+    renameSync(spare, target);
+  } catch {
+    return false;
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync(target, 'r+');
+    // A file with another name elsewhere is not written through: its other names would change too.
+    if (!fstatSync(fd).isFile() || fstatSync(fd).nlink !== 1) throw new Error('not a lone regular file');
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, at);
+    ftruncateSync(fd, data.length);
+    return true;
+  } catch {
+    unlinkSync(target);
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +73,32 @@ test('when a datum ends, the next one is activated and answered before the finis
   await client.call('finish', { slot: 'b' });
   await client.call('activate', { slot: 'c' });
   expect(await readFile(join(pfs, 'in', 'c.txt'), 'utf8')).toBe('C');
+  client.close();
+});
+
+test('a worker that switched the datum itself sends what it collected: the slot\'s output is uploaded and $TUSK_PFS is not touched', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tusk-sidecar-'));
+  const pfs = join(dir, 'pfs');
+  await mkdir(pfs);
+  const area = new DatumArea(pfs, join(dir, 'stage'), noSource, noSink, new Limit(4));
+  await area.reset();
+  server = createServer();
+  serveSidecar(server, sidecarHandlers(area, silentLogger));
+  const socket = join(dir, 's.sock');
+  await new Promise<void>((resolve) => server!.listen(socket, resolve));
+  const client = await SidecarClient.connect(socket);
+
+  const { dirs } = await client.call('prepare', { slot: 'a', inputs: inline('/a.txt', 'A') });
+  expect(await readFile(join(dirs!.in, 'in', 'a.txt'), 'utf8')).toBe('A');
+  // What worker/datum-switch.ts does: inputs in, the code writes, output and inputs out.
+  await rename(join(dirs!.in, 'in'), join(pfs, 'in'));
+  await writeFile(join(pfs, 'out', 'a.out'), 'from a');
+  await rename(join(pfs, 'out', 'a.out'), join(dirs!.out, 'a.out'));
+  await rename(join(pfs, 'in'), join(dirs!.in, 'in'));
+  // Another datum is active in $TUSK_PFS meanwhile: finishing a must leave it alone.
+  await writeFile(join(pfs, 'out', 'b.out'), 'from b');
+  const output = await client.call('finish', { slot: 'a', datum: { pipeline: 'p', job: 'j', datum: 'a' }, collected: [{ name: 'a.out', kind: 'file' }] });
+  expect(output).toEqual({ output: '', files: 1, bytes: 6, inline: [{ path: '/a.out', data: Buffer.from('from a').toString('base64') }] });
+  expect(await readdir(join(pfs, 'out'))).toEqual(['b.out']);
   client.close();
 });

@@ -66,9 +66,10 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
       const { endpoint, accessKeyId, secretAccessKey } = await s3.endpoint;
       return { endpoint, accessKeyId, secretAccessKey };
     },
-    finish: ({ slot: s, datum }) => {
+    finish: ({ slot: s, datum, collected: listed }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
-      const collected = serial.run([slot(s), PFS], () => area.collect(s));
+      // A worker that collected the slot itself (datum batching) sends the listing: nothing here touches $TUSK_PFS.
+      const collected = listed ? serial.run([slot(s)], async () => area.collected(s, listed)) : serial.run([slot(s), PFS], () => area.collect(s));
       const stored = serial.run([slot(s)], async () => {
         await collected;
         await afterReplies();

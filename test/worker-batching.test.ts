@@ -50,6 +50,26 @@ describe('datum batching with `tusk next datum`', () => {
   });
 });
 
+describe('err_cmd with datum batching', () => {
+  test('err_cmd of a failed datum sees that datum\'s inputs, and the next datum is processed', async () => {
+    const loop = 'while true; do eval "$(tusk next datum)" || exit 1; . "$in"; done';
+    const spec = scriptSpec({ datum_tries: 1 }, { cmd: ['sh', '-c', loop], stdin: [], datum_batching: true, err_cmd: ['sh', '-c', 'grep -q RECOVER "$in"'] });
+    const fake = await FakeCoordinator.start(spec);
+    const worker = await startWorkerProcesses(fake.address, { env: sandboxEnv });
+    try {
+      fake.addTasks([scriptTask(fake, 'e1', 'echo RECOVER >/dev/null; exit 3'), scriptTask(fake, 'e2', 'exit 3'), scriptTask(fake, 'e3', `echo ok > ${out}/ok`)]);
+      await fake.waitForResults(3, 90_000);
+      expect(fake.result('e1')).toMatchObject({ success: false, recovered: true, tries: 1 });
+      expect(fake.result('e2')).toMatchObject({ success: false, recovered: false, tries: 1 });
+      expect(fake.result('e3')).toMatchObject({ success: true });
+      expect(fake.outputText('e3')).toEqual({ '/ok': 'ok\n' });
+    } finally {
+      await worker.stop();
+      await fake.stop();
+    }
+  }, 120_000);
+});
+
 describe('datum batching from Node code over the worker socket', () => {
   test('a loop of next() calls handles many datums, each with its own output', async () => {
     const client = join(ROOT, 'dist/worker/next-datum-client.js');

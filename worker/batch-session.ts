@@ -9,11 +9,21 @@
 // process that exits without ever asking for a datum fails the next one, so a
 // spec that does not call `tusk next datum` cannot spin. A new pipeline
 // version restarts the process at the next datum boundary.
+//
+// Per datum, nothing on the code's path waits for the sidecar: the inputs of
+// the next datums are fetched ahead in groups (one sidecar message per
+// group), the switch between datums is a few renames done here
+// (datum-switch.ts), and the finished datums go to the sidecar for upload
+// together, FINISH_GROUP at a time or FINISH_DELAY_MS after the first one
+// (one message, one answer), each still its own output and its own result.
+import { dirname } from 'node:path';
 import type { Server } from 'node:net';
 import { NextDatumRefused, type WorkerSpec } from '../src/client/index.js';
 import { listenWorkerSocket, type NextRequest } from './batch-socket.js';
-import { activate, datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
+import type { CollectedEntry, SlotDirs } from '../src/worker-protocol/index.js';
+import { datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
 import type { DatumLog } from './datum-log.js';
+import { DatumSwitch } from './datum-switch.js';
 import type { Env } from './env.js';
 import type { InFlight } from './inflight.js';
 import { accepted, afterTry, failureReason, type RunResult } from './outcome.js';
@@ -22,6 +32,7 @@ import type { PreparedTask, TaskSource } from './task-source.js';
 
 interface Handed {
   p: PreparedTask;
+  dirs: SlotDirs;
   log: DatumLog;
   report: ReturnType<typeof datumReporter>;
   env: Env;
@@ -32,6 +43,13 @@ interface Handed {
 
 /** Output a process wrote while no datum was current: kept (capped) for the next datum's log. */
 const BETWEEN_CAP = 16 * 1024;
+/** Finished datums sent to the sidecar for upload in one message, at most (and after how long at most). */
+const FINISH_GROUP = 32;
+const FINISH_DELAY_MS = 10;
+/** Datums whose inputs are fetched ahead, the group they are fetched in, and the input bytes that stops fetching ahead further. */
+const PREFETCH = 48;
+const PREFETCH_GROUP = 16;
+const PREFETCH_BYTES = 64 * 1024 * 1024;
 
 export class BatchSession {
   private proc: RunHandle | undefined;
@@ -46,6 +64,9 @@ export class BatchSession {
   private restarting = false;
   private chain: Promise<unknown> = Promise.resolve();
   private runSpec: WorkerSpec | undefined;
+  private readonly switch: DatumSwitch;
+  private finishing: { h: Handed; collected: CollectedEntry[] }[] = [];
+  private finishTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -53,11 +74,16 @@ export class BatchSession {
     private readonly uploads: InFlight,
     /** Host path of the worker socket. */
     private readonly socketPath: string,
-  ) {}
+  ) {
+    this.switch = new DatumSwitch(dirname(ctx.hostOut));
+  }
 
   /** Runs until stopped or the spec no longer asks for datum batching. */
   async run(): Promise<void> {
+    // The sidecar's own switching (a datum run the ordinary way before) is done once this is answered.
+    await this.ctx.sidecar.call('clearOut', {});
     const server: Server = await listenWorkerSocket(this.socketPath, (req) => this.serialised(() => this.next(req)));
+    this.source.setPrefetch(PREFETCH, PREFETCH_GROUP, PREFETCH_BYTES);
     try {
       while (!this.stopped && this.ctx.spec.datumBatching) {
         if (!this.retry) await this.source.waitForTask();
@@ -66,7 +92,14 @@ export class BatchSession {
       }
     } finally {
       server.close();
+      this.source.setPrefetch(4);
       // A datum waiting for another try is left unreported: the coordinator hands leased tasks out again.
+      try {
+        this.switch.collect();
+      } catch {
+        // Its output is not kept; the next datum's switch empties out/.
+      }
+      this.flushFinishing();
     }
   }
 
@@ -74,6 +107,8 @@ export class BatchSession {
     this.stopped = true;
     this.restarting = true;
     this.proc?.kill();
+    // The worker drains its uploads next: the finished datums must be among them.
+    this.flushFinishing();
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
@@ -161,18 +196,38 @@ export class BatchSession {
       return h;
     }
     for (;;) {
+      if (!this.source.hasQueued) this.flushFinishing();
       const p = await this.source.take();
       if (!p) return undefined;
       const started = performance.now();
       const log = newDatumLog(this.ctx, p.task);
-      const active = await activate(this.ctx, p);
+      const active = await this.activate(p);
       if (!('cannot' in active)) {
-        return { p, log, report: datumReporter(this.ctx, p.task, log, started, active.told), env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
+        return { p, dirs: active.dirs, log, report: datumReporter(this.ctx, p.task, log, started, active.told), env: envOf(this.ctx, p.task), tries: 0, timedOut: false };
       }
       log.system(active.cannot);
       dropSlot(this.ctx, p.slot);
-      datumReporter(this.ctx, p.task, log, started, active.told)({ reason: active.cannot, tries: 0 });
+      datumReporter(this.ctx, p.task, log, started)({ reason: active.cannot, tries: 0 });
     }
+  }
+
+  /**
+   * The datum's inputs into $TUSK_PFS (renamed in from its slot), and the coordinator told that its
+   * code starts; as datum-exec.ts's activate, the code waits one turn of the event loop after the
+   * Started call, so its frames are written first, but not for its answer.
+   */
+  private async activate(p: PreparedTask): Promise<{ cannot: string } | { dirs: SlotDirs; told: Promise<void> }> {
+    const staged = await p.staged;
+    if ('cannot' in staged) return staged;
+    if (!staged.dirs) return { cannot: 'cannot set up the datum area: the sidecar did not say where the inputs are' };
+    try {
+      this.switch.activate(staged.dirs, [...new Set(p.task.inputs.map((i) => i.name))]);
+    } catch (err) {
+      return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
+    }
+    const told = this.ctx.started(p.task);
+    await new Promise((resolve) => setImmediate(resolve));
+    return { dirs: staged.dirs, told };
   }
 
   private async onExit(r: RunResult): Promise<void> {
@@ -196,8 +251,29 @@ export class BatchSession {
     await this.failTry(blamed, r, `the code ${how} without asking for a datum (\`tusk next datum\`)${blamed.log.lastStderr ? `: ${blamed.log.lastStderr}` : ''}`);
   }
 
+  /** A datum that ran fine: its output is moved out of $TUSK_PFS now, and uploaded with others soon. */
   private succeed(h: Handed): void {
-    this.uploads.add(uploadAndReport(this.ctx, h.p.task, h.p.slot, h.log, h.report, h.tries));
+    let collected: CollectedEntry[] | undefined;
+    try {
+      collected = this.switch.collect();
+    } catch (err) {
+      h.log.system(`cannot collect the output: ${(err as Error).message}`);
+      dropSlot(this.ctx, h.p.slot);
+      h.report({ reason: `cannot collect the output: ${(err as Error).message}`, tries: h.tries });
+      return;
+    }
+    this.finishing.push({ h, collected: collected ?? [] });
+    if (this.finishing.length >= FINISH_GROUP) this.flushFinishing();
+    else this.finishTimer ??= setTimeout(() => this.flushFinishing(), FINISH_DELAY_MS);
+  }
+
+  /** Sends the finished datums to the sidecar, in one message (the calls of one tick share a write). */
+  private flushFinishing(): void {
+    clearTimeout(this.finishTimer);
+    this.finishTimer = undefined;
+    const group = this.finishing;
+    this.finishing = [];
+    for (const { h, collected } of group) this.uploads.add(uploadAndReport(this.ctx, h.p.task, h.p.slot, h.log, h.report, h.tries, collected));
   }
 
   /** A failed try: keep the datum for another, or run err_cmd and report it. */
@@ -212,6 +288,11 @@ export class BatchSession {
       return;
     }
     const recovered = step === 'errCmd' && (await runErrCmd(this.ctx, { ...this.ctx.baseEnv, ...h.env }, h.log));
+    try {
+      this.switch.collect();
+    } catch {
+      // A failed datum's output is dropped anyway.
+    }
     dropSlot(this.ctx, h.p.slot);
     h.report({ reason: why, recovered, tries: h.tries });
   }

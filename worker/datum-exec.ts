@@ -8,7 +8,7 @@
 // resource_limits.memory caps the code's address space (a failure that looks
 // like memory running out names the limit).
 import type { Task, TaskResult, WorkerSpec } from '../src/client/index.js';
-import type { Logger, SidecarClient } from '../src/worker-protocol/index.js';
+import type { CollectedEntry, Logger, SidecarClient } from '../src/worker-protocol/index.js';
 import { DatumLog } from './datum-log.js';
 import { datumEnv, type Env } from './env.js';
 import { chown } from 'node:fs/promises';
@@ -122,9 +122,12 @@ export function datumReporter(ctx: ExecContext, task: Task, log: DatumLog, start
     );
 }
 
-/** A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported. */
-export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number): Promise<void> {
-  return ctx.sidecar.call('finish', { slot, datum: { pipeline: ctx.pipeline, job: task.job, datum: task.datum } }).then(
+/**
+ * A datum that ran fine: its output is collected and uploaded, then reported; resolves when reported.
+ * `collected`: the worker moved the output out of $TUSK_PFS itself (datum batching), these entries.
+ */
+export function uploadAndReport(ctx: ExecContext, task: Task, slot: string, log: DatumLog, report: ReturnType<typeof datumReporter>, tries: number, collected?: CollectedEntry[]): Promise<void> {
+  return ctx.sidecar.call('finish', { slot, datum: { pipeline: ctx.pipeline, job: task.job, datum: task.datum }, ...(collected ? { collected } : {}) }).then(
     (out) => report({ success: true, output: out.output, tries, ...(out.inline ? { inlineOutput: true, outputFiles: out.inline.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') })) } : {}) }),
     (err: Error) => {
       log.system(err.message);

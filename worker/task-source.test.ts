@@ -6,6 +6,7 @@ import { TaskSource } from './task-source.js';
 
 const task = (datum: string): Task => ({ job: 'j', datum, inputs: [], try: 0, outputCommit: 'j' });
 const spec = (version: number): WorkerSpec => ({ cmd: [`v${version}`], stdin: [], env: {}, errCmd: [], errStdin: [], acceptReturnCode: [], workingDir: '', datumBatching: false, datumTries: 1, datumTimeoutMs: 0 });
+const sized = (datum: string, bytes: number): Task => ({ ...task(datum), inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: 'c', path: '/', files: [{ path: `/${datum}`, sizeBytes: bytes, hash: '', data: Buffer.alloc(0), inline: false }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }] });
 const answer = (version: number, datums: string[]): NextTasksResponse => ({ tasks: datums.map(task), pipelineVersion: version, spec: spec(version) });
 
 /** The options every test here shares: a sidecar that does nothing, no reports, no logs. */
@@ -103,5 +104,33 @@ describe('TaskSource', () => {
     source.stop();
     expect(asked[0]).toBe(2);
     expect(Math.max(...asked)).toBe(16);
+  });
+
+  test('fetches inputs ahead in groups when asked to', async () => {
+    const prepared: string[] = [];
+    const sidecar = { call: async (_op: string, args: { slot: string }) => (prepared.push(args.slot), {}) } as unknown as SidecarClient;
+    const tasks = Array.from({ length: 60 }, (_, i) => sized(`s${i}`, 10));
+    const source = new TaskSource({ ...fixedParts(), sidecar, api: { nextTasks: async () => ({ tasks: tasks.splice(0), pipelineVersion: 1 }) }, version: 1, onSpec: () => {}, onGone: () => {}, waitMs: 0 });
+    source.setPrefetch(12, 4, 1500);
+    const counts: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      await source.take();
+      counts.push(prepared.length);
+    }
+    source.stop();
+    // Small inputs: 12 at first, then 4 more each time 4 of those ahead were taken.
+    expect(counts).toEqual([12, 12, 12, 16, 16, 16, 16, 20, 20]);
+  });
+
+  test('fetches no further ahead than the byte bound allows, but always the first four', async () => {
+    const prepared: string[] = [];
+    const sidecar = { call: async (_op: string, args: { slot: string }) => (prepared.push(args.slot), {}) } as unknown as SidecarClient;
+    const tasks = Array.from({ length: 20 }, (_, i) => sized(`b${i}`, 1000));
+    const source = new TaskSource({ ...fixedParts(), sidecar, api: { nextTasks: async () => ({ tasks: tasks.splice(0), pipelineVersion: 1 }) }, version: 1, onSpec: () => {}, onGone: () => {}, waitMs: 0 });
+    source.setPrefetch(12, 1, 1500);
+    await source.take();
+    source.stop();
+    // The taken task and four ahead of it: 12 would be 12 MB of 1 MB inputs on disk at once.
+    expect(prepared).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
   });
 });

@@ -9,7 +9,7 @@
 // results are sent (not waited for) before the worker waits for more tasks. A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
 import { isTuskError, UnknownWorker, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
-import type { DaemonWatch, DatumInput, Logger, SidecarClient } from '../src/worker-protocol/index.js';
+import type { DaemonWatch, DatumInput, Logger, SidecarClient, SlotDirs } from '../src/worker-protocol/index.js';
 import type { Reporter } from './reporter.js';
 
 export interface TaskApi {
@@ -23,6 +23,20 @@ export interface PreparedTask {
   slot: string;
   /** Resolves once the inputs are in the slot: undefined, or why they could not be fetched. */
   ready: Promise<string | undefined>;
+  /** The same, with the slot's folders (for a worker that switches datums itself, datum-switch.ts). */
+  staged: Promise<Staged>;
+}
+
+/** A slot once its inputs are fetched (`dirs`: its folders, when the sidecar says), or why they could not be. */
+export type Staged = { dirs: SlotDirs | undefined } | { cannot: string };
+
+interface Queued {
+  task: Task;
+  slot: string;
+  version: number;
+  spec: WorkerSpec | undefined;
+  staged?: Promise<Staged>;
+  ready?: Promise<string | undefined>;
 }
 
 export interface TaskSourceOptions {
@@ -48,9 +62,10 @@ export interface TaskSourceOptions {
 }
 
 const RATE_WINDOW_MS = 1_000;
+const DEFAULT_PREFETCH = 4;
 
 export class TaskSource {
-  private readonly queue: { task: Task; slot: string; version: number; spec: WorkerSpec | undefined; ready?: Promise<string | undefined> }[] = [];
+  private readonly queue: Queued[] = [];
   private fetching: Promise<void> | undefined;
   private stopped = false;
   private slots = 0;
@@ -59,7 +74,11 @@ export class TaskSource {
   private latest: { version: number; spec?: WorkerSpec };
   private readonly batch: number;
   private readonly maxBatch: number;
-  private readonly prefetch: number;
+  private prefetch: number;
+  /** Inputs are fetched ahead in groups of at least this many tasks (one sidecar message, one answer). */
+  private prefetchGroup = 1;
+  /** Beyond the first DEFAULT_PREFETCH, tasks are fetched ahead only while those before them hold fewer input bytes. */
+  private prefetchBytes = Infinity;
   /** When the last tasks (up to maxBatch) were taken. */
   private readonly takenAt: number[] = [];
 
@@ -68,7 +87,7 @@ export class TaskSource {
     this.latest = { version: o.version };
     this.batch = o.batch ?? 16;
     this.maxBatch = Math.max(this.batch, o.maxBatch ?? this.batch);
-    this.prefetch = o.prefetch ?? 4;
+    this.prefetch = o.prefetch ?? DEFAULT_PREFETCH;
   }
 
   /** The next task, its inputs being fetched; undefined once stopped. */
@@ -80,11 +99,11 @@ export class TaskSource {
           this.version = head.version;
           this.o.onSpec(head.version, head.spec);
         }
-        const ready = head.ready ?? this.prepare(head);
+        if (!head.ready) this.prepare(head);
         this.takenAt.push(this.now());
         if (this.takenAt.length > this.maxBatch) this.takenAt.shift();
         this.topUp();
-        return { task: head.task, slot: head.slot, ready };
+        return { task: head.task, slot: head.slot, ready: head.ready!, staged: head.staged! };
       }
       // Pending results go out before the worker waits for more tasks, but it does not wait for them to be
       // taken: the coordinator may hold a Report until its outputs' durable point (src/pps/durable-point.ts).
@@ -115,26 +134,42 @@ export class TaskSource {
 
   /** Puts a task back at the head of the queue (its slot stays prepared). */
   unshift(p: PreparedTask): void {
-    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, spec: undefined, ready: p.ready });
+    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, spec: undefined, ready: p.ready, staged: p.staged });
+  }
+
+  /**
+   * How many queued tasks have their inputs fetched ahead (past the first DEFAULT_PREFETCH, only while
+   * the tasks before hold fewer than `maxBytes` of inputs), and in groups of how many: with a group of
+   * g, fetching starts once g of them (or half, when fewer are ahead) are not being fetched yet.
+   */
+  setPrefetch(prefetch: number, group = 1, maxBytes = Infinity): void {
+    this.prefetch = prefetch;
+    this.prefetchGroup = Math.max(1, group);
+    this.prefetchBytes = maxBytes;
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private prepare(q: { task: Task; slot: string; ready?: Promise<string | undefined> }): Promise<string | undefined> {
-    q.ready = this.o.sidecar.call('prepare', { slot: q.slot, inputs: datumInputs(q.task) }).then(
-      () => undefined,
-      (err: Error) => `cannot fetch the inputs: ${err.message}`,
+  private prepare(q: Queued): void {
+    q.staged = this.o.sidecar.call('prepare', { slot: q.slot, inputs: datumInputs(q.task) }).then(
+      (r) => ({ dirs: r.dirs }),
+      (err: Error) => ({ cannot: `cannot fetch the inputs: ${err.message}` }),
     );
-    return q.ready;
+    q.ready = q.staged.then((s) => ('cannot' in s ? s.cannot : undefined));
   }
 
   private topUp(): void {
-    for (let i = 0; i < Math.min(this.prefetch, this.queue.length); i++) {
-      const q = this.queue[i]!;
-      if (!q.ready) this.prepare(q);
+    const window: Queued[] = [];
+    let bytes = 0;
+    for (const q of this.queue) {
+      if (window.length >= this.prefetch || (window.length >= DEFAULT_PREFETCH && bytes >= this.prefetchBytes)) break;
+      window.push(q);
+      for (const input of q.task.inputs) for (const f of input.files) bytes += f.sizeBytes;
     }
+    const waiting = window.filter((q) => !q.ready);
+    if (waiting.length > 0 && waiting.length >= Math.min(this.prefetchGroup, Math.ceil(window.length / 2))) for (const q of waiting) this.prepare(q);
     if (!this.fetching && this.queue.length < this.prefetch && !this.stopped) this.fetch();
   }
 

@@ -62,6 +62,10 @@ describe('the worker ↔ sidecar protocol', () => {
     expect(isTuskError(err) && err.code).toBe('BadWorkerMessage');
     expect((err as Error).message).toBe('bad datum reference: no job');
     await expect(client.call('prepare', { slot: '', inputs: [] })).rejects.toThrow('bad prepare arguments: no slot');
+    // A collected entry is a plain name in out/: nothing outside the slot's out folder is ever uploaded.
+    await expect(client.call('finish', { slot: 'd', collected: [{ name: '../../etc', kind: 'dir' }] })).rejects.toThrow('bad finish arguments');
+    await expect(client.call('finish', { slot: 'd', collected: [{ name: 'x', kind: 'fifo' as 'file' }] })).rejects.toThrow('bad finish arguments');
+    await expect(client.call('finish', { slot: 'd', collected: [{ name: 'x', kind: 'file' }] })).resolves.toEqual({ output: 'o', files: 0, bytes: 0 });
     client.close();
   });
 

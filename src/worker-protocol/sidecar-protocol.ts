@@ -13,7 +13,11 @@
 // finish(slot, datum) moves what the code wrote out of $TUSK_PFS/out (and the
 // inputs back), uploads it as the output of `datum` (none without one: a
 // failed datum) and frees the slot (after answering; a later request on the
-// slot waits for that). Every request is checked on receipt
+// slot waits for that). With datum batching the worker switches datums
+// itself (worker/datum-switch.ts): `prepare` answers the slot's folders, the
+// worker renames the inputs in and the output out, and `finish` then carries
+// `collected` (what it moved to the slot's out folder), so a datum costs the
+// sidecar no request of its own on the code's path. Every request is checked on receipt
 // (checkRequest): a frame that is not one of these operations is answered
 // with an error, never handed on as something it is not.
 import { type Server, type Socket, createConnection } from 'node:net';
@@ -44,17 +48,31 @@ export interface DatumInput {
   lazy: boolean;
 }
 
+/** A prepared slot's folders: `in` holds its inputs (`in/<input name>`), `out` receives what the code wrote. */
+export interface SlotDirs {
+  in: string;
+  out: string;
+}
+
+/** One entry the code left in out/, as listed when it was collected. */
+export interface CollectedEntry {
+  name: string;
+  kind: 'file' | 'dir' | 'symlink' | 'other';
+}
+
 /** Every operation: its arguments and its result. */
 export interface SidecarOps {
   ping: { args: Record<string, never>; result: { pid: number; pfs: string } };
   /** Forget every slot, empty $TUSK_PFS (keeping the out folder itself). A starting worker calls it. */
   reset: { args: Record<string, never>; result: Record<string, never> };
-  prepare: { args: { slot: string; inputs: DatumInput[] }; result: { files: number; bytes: number } };
+  /** `dirs`: the slot's folders (host paths the worker shares), for a worker that switches datums itself. */
+  prepare: { args: { slot: string; inputs: DatumInput[] }; result: { files: number; bytes: number; dirs?: SlotDirs } };
   activate: { args: { slot: string }; result: Record<string, never> };
   clearOut: { args: Record<string, never>; result: Record<string, never> };
   /** Without `datum` the output is dropped and `output` is ''. */
   /** A small output comes back `inline` (files in base64) with output '', for the worker to send with the result. */
-  finish: { args: { slot: string; datum?: DatumRef }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
+  /** `collected`: the worker moved the slot's inputs back and the output (these entries) to `dirs.out` itself. */
+  finish: { args: { slot: string; datum?: DatumRef; collected?: CollectedEntry[] }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
   /** input.pfs.s3 / s3_out: serve those inputs (and `out`) as S3 buckets on a loopback endpoint; the same args answer the same endpoint. */
   serveS3: { args: { inputs: string[]; out: boolean }; result: { endpoint: string; accessKeyId: string; secretAccessKey: string } };
 }
@@ -191,10 +209,22 @@ export function checkRequest(raw: unknown): RequestFrame {
   }
   if (frame.op === 'prepare' && !Array.isArray(args.inputs)) throw new BadWorkerMessage('prepare arguments', 'inputs is not a list');
   if (frame.op === 'finish' && args.datum !== undefined) checkDatumRef(args.datum as DatumRef);
+  if (frame.op === 'finish' && args.collected !== undefined && !isCollected(args.collected)) {
+    throw new BadWorkerMessage('finish arguments', 'collected must be a list of {name, kind} entries, each a plain file name');
+  }
   if (frame.op === 'serveS3' && (!Array.isArray(args.inputs) || !args.inputs.every((i) => typeof i === 'string') || typeof args.out !== 'boolean')) {
     throw new BadWorkerMessage('serveS3 arguments', 'inputs must be a list of names and out a boolean');
   }
   return { id: frame.id as number, op: frame.op as Op, args };
+}
+
+const KINDS: readonly string[] = ['file', 'dir', 'symlink', 'other'];
+
+function isCollected(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((e) => typeof e === 'object' && e !== null && typeof e.name === 'string' && e.name !== '' && e.name !== '.' && e.name !== '..' && !e.name.includes('/') && !e.name.includes('\0') && KINDS.includes(e.kind))
+  );
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
