@@ -63,9 +63,9 @@ describe.skipIf(!perl)('fork server', () => {
   }
 
   test('runs a program with only the given environment, in the given folder, its output on the given fds, and tells its exit code', async () => {
-    const r = await run(['sh', '-c', 'echo "[$A][$HOME]"; pwd; echo oops >&2; exit 3'], { env: { PATH: '/usr/bin:/bin', A: 'x y' }, cwd: dir });
+    const r = await run(['sh', '-c', 'echo "[$A][$HOME][$1]"; pwd; echo oops >&2; exit 3', 'sh', 'é\nz'], { env: { PATH: '/usr/bin:/bin', A: 'x y=ü' }, cwd: dir });
     expect(r).toMatchObject({ code: 3, signal: null });
-    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(`[x y][]\n${dir}\n`);
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(`[x y=ü][][é\nz]\n${dir}\n`);
     expect(readFileSync(join(dir, 'err'), 'utf8')).toBe('oops\n');
     expect(server.idle).toBe(true);
   });

@@ -199,13 +199,13 @@ async function endHeld(id: number, pgid: number | undefined): Promise<boolean> {
   for (;;) {
     const live = new Set<number>();
     for (const [other, r] of running) if (other !== id && r.pid !== undefined) live.add(r.pid);
-    // The fork server holds the pipes for its life (to hand them on), in a group of its own.
+    // The fork server holds the pipes for its life (to hand them on), in a group of its own: not looked at.
     if (forkServer) live.add(forkServer.pid);
     let left;
     try {
       heldFiles ??= new Set([readlinkSync(`/proc/self/fd/${HELD_STDOUT}`), readlinkSync(`/proc/self/fd/${HELD_STDERR}`)]);
       const files = heldFiles;
-      left = leftovers(proc.entries([1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
+      left = leftovers(proc.entries(forkServer ? [1, process.pid, forkServer.pid] : [1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
     } catch {
       return true; // no /proc to check with
     }
