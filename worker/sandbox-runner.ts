@@ -6,7 +6,9 @@
 // and exit events on stdout (runner-protocol.ts). A run with an end mark writes
 // to the output pipes held for the runner's life instead (fds 3 and 4,
 // held-output.ts): the mark follows once its group is gone, and the exit frame
-// after the mark on the held stdout. When its stdin
+// after the mark on the held stdout. Runs on the held pipes are forked by the
+// fork server (fork-server.ts) where it can take them: a fork of this Node
+// process costs more than the rest of a trivial datum's run. When its stdin
 // closes (the worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readlinkSync, writeSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
 import { leftovers, ProcView } from './run-leftovers.js';
 import { ReapedCpu, UsageMeter } from './usage.js';
+import { forkable, ForkServer, type ForkRun } from './fork-server.js';
 import type { DatumUsage } from './usage.js';
 
 /** The held output pipes (given by the worker to a confined runner). */
@@ -24,7 +27,11 @@ const LEFTOVER_POLL_MAX_MS = 100;
 /** How many looks in a row may find a process whose files cannot be read before the held pipes are given up. */
 const UNREADABLE_LOOKS = 5;
 
-const running = new Map<number, { child: ChildProcess; kill(): void }>();
+/** The runs going: their process group (once known) and how to kill it. */
+const running = new Map<number, Group>();
+/** Forks the runs on the held pipes (started at the first; undefined where there is no perl). */
+let forkServer: ForkServer | undefined;
+let forkServerTried = false;
 /** The CPU of the code this runner reaped, read per datum. */
 const reaped = new ReapedCpu();
 /** What is left in the sandbox after a run on the held pipes. */
@@ -43,11 +50,29 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** A run going: its process group once it started, and whether it was asked to die before (then it dies at its start). */
+class Group {
+  pid: number | undefined;
+  private killAsked = false;
+
+  kill(): void {
+    this.killAsked = true;
+    killGroup(this.pid);
+  }
+
+  started(pid: number | undefined): void {
+    this.pid = pid;
+    if (this.killAsked) killGroup(pid);
+  }
+}
+
+type ExitEvent = Omit<Extract<RunnerEvent, { ev: 'exit' }>, 'ev' | 'id'>;
+
 function run(cmd: RunCommand): void {
   let finished = false;
   let timer: NodeJS.Timeout | undefined;
-  let child: ChildProcess | undefined;
-  const finish = (event: Omit<Extract<RunnerEvent, { ev: 'exit' }>, 'ev' | 'id'>) => {
+  const group = new Group();
+  const finish = (event: ExitEvent) => {
     if (finished) return;
     finished = true;
     if (timer) clearTimeout(timer);
@@ -56,7 +81,7 @@ function run(cmd: RunCommand): void {
       return send({ ev: 'exit', id: cmd.id, ...event });
     }
     const mark = cmd.endMark;
-    void endHeld(cmd.id, child?.pid).then(async (retire) => {
+    void endHeld(cmd.id, group.pid).then(async (retire) => {
       running.delete(cmd.id);
       const exit: RunnerEvent = { ev: 'exit', id: cmd.id, ...event, ...(retire && { heldRetired: true }) };
       // stderr's mark first: the worker has it by the time it reads stdout's, which the exit frame follows (one write).
@@ -76,27 +101,69 @@ function run(cmd: RunCommand): void {
     cwd = '/';
   }
   if (cmd.cmd.length === 0) return finish({ code: null, signal: null, timedOut: false, error: 'the command is empty' });
-  let timedOut = false;
+  const timing = { timedOut: false };
+  running.set(cmd.id, group);
+  if (cmd.timeoutMs > 0) {
+    timer = setTimeout(() => {
+      timing.timedOut = true;
+      group.kill();
+    }, cmd.timeoutMs);
+  }
+  const argv = withMemoryLimit(cmd.cmd, cmd.memoryLimitBytes);
+  const fork = { id: cmd.id, argv, env: cmd.env, cwd, stdin: cmd.stdin };
+  const server = cmd.endMark === undefined ? undefined : theForkServer();
+  // The server lost before the program started (it died): the runner spawns it itself.
+  if (server?.idle && forkable(fork, cmd.uid)) forkRun(server, fork, group, timing, finish, () => spawnRun(cmd, argv, cwd, group, timing, finish));
+  else spawnRun(cmd, argv, cwd, group, timing, finish);
+}
+
+/** The fork server, started at the first run on the held pipes. */
+function theForkServer(): ForkServer | undefined {
+  if (!forkServerTried) {
+    forkServerTried = true;
+    forkServer = ForkServer.start();
+  }
+  return forkServer;
+}
+
+/** A run on the held pipes, forked by the fork server. */
+function forkRun(server: ForkServer, fork: ForkRun, group: Group, timing: { timedOut: boolean }, finish: (e: ExitEvent) => void, unstarted: () => void): void {
+  let meter: UsageMeter | undefined;
+  server.run(fork, {
+    started: (pid) => {
+      group.started(pid);
+      meter = new UsageMeter(pid, server.reaped);
+    },
+    unstarted,
+    failed: (error) => {
+      meter?.stop();
+      killGroup(group.pid);
+      finish({ code: null, signal: null, timedOut: timing.timedOut, error });
+    },
+    exited: (code, signal) => {
+      const usage = meter?.stop();
+      // Whatever the code left running in its group goes with it.
+      killGroup(group.pid);
+      finish({ code, signal, timedOut: timing.timedOut, ...(usage && { usage }) });
+    },
+  });
+}
+
+/** A run spawned by the runner itself: on pipes of its own (an `out` frame per piece of output), or on the held pipes. */
+function spawnRun(cmd: RunCommand, argv: readonly string[], cwd: string, group: Group, timing: { timedOut: boolean }, finish: (e: ExitEvent) => void): void {
   const out = cmd.endMark === undefined ? 'pipe' : undefined;
+  let started: ChildProcess;
   try {
-    const argv = withMemoryLimit(cmd.cmd, cmd.memoryLimitBytes);
     const as = cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.gid ?? cmd.uid } : {};
     // No stdin lines: stdin is /dev/null, as Pachyderm gives it (and one pipe fewer to set up per datum).
     const stdio = [cmd.stdin === null ? 'ignore' : 'pipe', out ?? HELD_STDOUT, out ?? HELD_STDERR] as const;
-    child = spawn(argv[0]!, argv.slice(1), { env: cmd.env, cwd, detached: true, stdio: [...stdio], ...as });
+    started = spawn(argv[0]!, argv.slice(1), { env: cmd.env, cwd, detached: true, stdio: [...stdio], ...as });
   } catch (err) {
     return finish({ code: null, signal: null, timedOut: false, error: (err as Error).message });
   }
-  const started = child;
-  if (cmd.timeoutMs > 0) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(started.pid);
-    }, cmd.timeoutMs);
-  }
+  group.started(started.pid);
   const meter = started.pid === undefined ? undefined : new UsageMeter(started.pid, reaped);
   let usage: DatumUsage | undefined;
-  running.set(cmd.id, { child: started, kill: () => killGroup(started.pid) });
   if (out) {
     for (const stream of ['stdout', 'stderr'] as const) {
       started[stream]!.setEncoding('utf8');
@@ -107,7 +174,7 @@ function run(cmd: RunCommand): void {
   started.stdin?.end(cmd.stdin);
   started.on('error', (err) => {
     meter?.stop();
-    finish({ code: null, signal: null, timedOut, error: err.message });
+    finish({ code: null, signal: null, timedOut: timing.timedOut, error: err.message });
   });
   // Whatever the code left running in its group goes with it; then 'close' comes once its pipes are shut
   // (held pipes: finish waits for the group to be gone).
@@ -115,7 +182,7 @@ function run(cmd: RunCommand): void {
     usage = meter?.stop();
     killGroup(started.pid);
   });
-  started.on('close', (code, signal) => finish({ code, signal, timedOut, ...(usage && { usage }) }));
+  started.on('close', (code, signal) => finish({ code, signal, timedOut: timing.timedOut, ...(usage && { usage }) }));
 }
 
 /** The held pipes as /proc/<pid>/fd links read ('socket:[…]'), to find a process that kept them. */
@@ -131,12 +198,14 @@ async function endHeld(id: number, pgid: number | undefined): Promise<boolean> {
   let unknown = 0;
   for (;;) {
     const live = new Set<number>();
-    for (const [other, r] of running) if (other !== id && r.child.pid !== undefined) live.add(r.child.pid);
+    for (const [other, r] of running) if (other !== id && r.pid !== undefined) live.add(r.pid);
+    // The fork server holds the pipes for its life (to hand them on), in a group of its own: not looked at.
+    if (forkServer) live.add(forkServer.pid);
     let left;
     try {
       heldFiles ??= new Set([readlinkSync(`/proc/self/fd/${HELD_STDOUT}`), readlinkSync(`/proc/self/fd/${HELD_STDERR}`)]);
       const files = heldFiles;
-      left = leftovers(proc.entries([1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
+      left = leftovers(proc.entries(forkServer ? [1, process.pid, forkServer.pid] : [1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
     } catch {
       return true; // no /proc to check with
     }
@@ -175,6 +244,7 @@ readFrames(process.stdin, (frame) => {
 });
 process.stdin.on('end', () => {
   for (const r of running.values()) r.kill();
+  forkServer?.close();
   process.exit(0);
 });
 send({ ev: 'ready', pid: process.pid });

@@ -29,9 +29,12 @@ export class ReapedCpu {
   private fd: number | undefined;
   private readonly buf = Buffer.alloc(4096);
 
+  /** `stat`: the /proc stat file of the process that reaps (another than this one: the fork server). */
+  constructor(private readonly stat = '/proc/self/stat') {}
+
   ms(): number {
     try {
-      this.fd ??= openSync('/proc/self/stat', 'r');
+      this.fd ??= openSync(this.stat, 'r');
       const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
       const stat = this.buf.toString('latin1', 0, n);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
