@@ -204,4 +204,33 @@ describe('the datum area', () => {
     expect(await readdir(join(dir, 'pfs'))).toEqual(['out']);
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
   });
+
+  test('a stage inside $TUSK_PFS (a pod stages in /pfs/.scratch) survives reset, and datums switch through it', async () => {
+    const pfs = join(dir, 'pfs');
+    const inside = new DatumArea(pfs, join(pfs, '.scratch'), source, sink, new Limit(4));
+    await mkdir(join(pfs, 'stale'));
+    await inside.reset();
+    expect((await readdir(pfs)).sort()).toEqual(['.scratch', 'out']);
+    files.set('edges@c1:/x.txt', 'x').set('edges@c1:/y.txt', 'y');
+    await inside.prepare('d1', [input('edges', ['/x.txt'])]);
+    await inside.prepare('d2', [input('edges', ['/y.txt'])]);
+    await inside.activate('d1');
+    expect(await readFile(join(pfs, 'edges/x.txt'), 'utf8')).toBe('x');
+    await inside.activate('d2');
+    expect(await readdir(join(pfs, 'edges'))).toEqual(['y.txt']);
+  });
+
+  test('a stage on another mount than $TUSK_PFS is refused at reset, naming both and why', async (ctx) => {
+    // /dev/shm is a tmpfs: a rename from it to the temp folder's file system fails with EXDEV, as
+    // between two volumes of a pod.
+    const shm = await stat('/dev/shm').catch(() => undefined);
+    if (!shm || shm.dev === (await stat(tmpdir())).dev) return ctx.skip();
+    const stage = await mkdtemp('/dev/shm/tusk-stage-');
+    try {
+      const apart = new DatumArea(join(dir, 'pfs'), stage, source, sink, new Limit(4));
+      await expect(apart.reset()).rejects.toThrow(`the stage ${stage} and $TUSK_PFS ${join(dir, 'pfs')} must be on one mount (datums are switched by renaming folders between them): they are on different mounts`);
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
+  });
 });

@@ -11,15 +11,15 @@
 // $TUSK_PFS/out itself is never replaced, only emptied: a sandbox holds it
 // bind-mounted for the worker's whole life. With datum batching the worker
 // does the renames of activating and collecting itself, on the slot folders
-// `prepare` answers, and tells `collected` what it moved. The stage must be on the same file
-// system as $TUSK_PFS. Renames and small listings use the synchronous calls:
+// `prepare` answers, and tells `collected` what it moved. The stage must be on the same mount
+// as $TUSK_PFS (reset() checks). Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum. A released slot's input files are
 // kept as spare files (`<stage>/spare`, up to SPARES) that later datums'
 // small inputs are written into, instead of being deleted and created anew
 // (see fetch-inputs.ts); outputs, which the code may still hold open, are
 // deleted.
-import { lstatSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
@@ -69,10 +69,33 @@ export class DatumArea {
     for (const name of await readdir(this.pfs)) if (name !== 'out') await rm(join(this.pfs, name), { recursive: true, force: true });
     await rm(this.stage, { recursive: true, force: true });
     await mkdir(join(this.stage, 'spare'), { recursive: true });
+    this.checkRenames();
     this.spares = [];
     this.slots.clear();
     this.free.length = 0;
     this.active = undefined;
+  }
+
+  /**
+   * Switching datums renames folders between the stage and $TUSK_PFS: refuses to start, with the
+   * reason, where that cannot work (two mounts, e.g. two volumes of a pod), rather than failing
+   * every datum later.
+   */
+  private checkRenames(): void {
+    const probe = join(this.stage, 'rename-probe');
+    const there = join(this.pfs, '.tusk-rename-probe');
+    mkdirSync(probe);
+    try {
+      renameSync(probe, there);
+      rmdirSync(there);
+    } catch (err) {
+      rmSync(probe, { recursive: true, force: true });
+      const why = (err as NodeJS.ErrnoException).code === 'EXDEV' ? 'they are on different mounts' : (err as Error).message;
+      throw new FailedPrecondition('StageNotBesidePfs', `the stage ${this.stage} and $TUSK_PFS ${this.pfs} must be on one mount (datums are switched by renaming folders between them): ${why}`, {
+        stage: this.stage,
+        pfs: this.pfs,
+      });
+    }
   }
 
   /** Fetches a datum's inputs into a slot folder; `dirs` are its folders, for a worker that switches datums itself. */

@@ -3,7 +3,9 @@
 // inputs from tuskd ($TUSK_ADDRESS) into $TUSK_PFS and uploads what user code
 // wrote to $TUSK_PFS/out. It outlives worker restarts, and exits on SIGTERM,
 // when the daemon's pipe on its stdin ends (TUSK_LIFELINE=stdin), or once the
-// daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS).
+// daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS). Datums are
+// staged in $TUSK_STAGE (default $TUSK_WORKER_DIR/stage), which must be on the
+// same mount as $TUSK_PFS.
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -36,7 +38,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const ca = tlsCa(env);
   const files = new TuskClient(address, { token, ca });
   const outputs = new WorkerClient(address, { token, ca });
-  const area = new DatumArea(pfs, join(workerDir, 'stage'), files, outputs, new Limit(FETCH_PARALLEL));
+  // The stage must be on the same mount as $TUSK_PFS (datums are switched by renames): in a pod, inside the /pfs volume.
+  const stage = env.TUSK_STAGE || join(workerDir, 'stage');
+  const area = new DatumArea(pfs, stage, files, outputs, new Limit(FETCH_PARALLEL));
   await mkdir(dirname(socketPath), { recursive: true });
   await area.reset();
   await rm(socketPath, { force: true });

@@ -1,7 +1,8 @@
 // TUSK_RUNTIME=kubernetes end to end through the real @kubernetes/client-node,
 // against the STAND-IN API server and kubelet (stand-in-*.ts): the README's
 // word-count DAG gives byte-identical output to the local runtime; a pod killed
-// mid-datum loses only that datum's run; autoscaling scales to zero and back.
+// mid-datum loses only that datum's run; autoscaling scales to zero and back;
+// a memory_volume /pfs (a tmpfs of its own) still switches datums by renames.
 // What a stand-in cannot show (image pulls, a real scheduler, cgroups, pod
 // networking) is listed in the README's "Run on Kubernetes".
 import { writeFile } from 'node:fs/promises';
@@ -123,5 +124,17 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     await tusk(['wait', 'commit', 'auto@master'], { env: k.daemon.env, timeoutMs: 120_000 });
     expect(await files(k.daemon.env, 'auto@master')).toContainEqual(expect.stringMatching(/^\/more\.txt /));
     await until('auto scaled to zero again', () => (k.rcs().includes('tusk-auto-v1 x0') ? true : undefined));
+  });
+
+  it('memory_volume: /pfs is a tmpfs apart from the pod\'s other volumes, and datums still switch by renames (staged in /pfs/.scratch)', async () => {
+    expect((await tusk(['create', 'repo', 'notes'], { env: k.daemon.env })).code).toBe(0);
+    for (const n of ['a', 'b', 'c']) expect((await tusk(['put', 'file', `notes@master:/${n}.txt`, '-f', '-'], { env: k.daemon.env, input: `note ${n}\n` })).code).toBe(0);
+    const spec = { pipeline: { name: 'inmem' }, input: { pfs: { repo: 'notes', glob: '/*' } }, transform: { cmd: ['sh', '-c', 'cp "$notes" /pfs/out/'], memory_volume: true } };
+    await writeFile(join(k.dir, 'inmem.json'), JSON.stringify(spec));
+    expect((await tusk(['create', 'pipeline', '-f', join(k.dir, 'inmem.json')], { env: k.daemon.env })).code).toBe(0);
+    const job = await until('an inmem job', async () => (await tuskJson<any[]>(['list', 'job', '-p', 'inmem'], { env: k.daemon.env }))[0]);
+    const done = await tuskJson(['wait', 'job', `inmem@${job.id}`], { env: k.daemon.env, timeoutMs: 120_000 });
+    expect(done.state).toBe('success');
+    expect(await files(k.daemon.env, 'inmem@master')).toEqual(await files(k.daemon.env, 'notes@master'));
   });
 });

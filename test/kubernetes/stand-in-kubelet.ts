@@ -7,7 +7,9 @@
 // and this Node; a user image is this machine. A process has no mount
 // namespace of its own, so TUSK_SANDBOX=off is dropped and the worker gives
 // user code a literal /pfs with bubblewrap, as the local runtime does.
-// Secret volumes get the files of the Secret the stand-in API server holds.
+// Secret volumes get the files of the Secret the stand-in API server holds; a
+// memory emptyDir (medium: Memory) is a folder on the tmpfs /dev/shm, so, as in
+// a cluster, it is a file system apart from the pod's other volumes.
 // It reports what a kubelet reports: phases, PodScheduled=False/Unschedulable
 // (node selector or GPUs that the node lacks), ErrImagePull/ImagePullBackOff
 // for images said to be missing, StartError for images said to lack glibc,
@@ -16,7 +18,7 @@
 // than its memory limit (polled from /proc with the worker's own meter, where a kubelet has cgroups).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, statfs, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IMAGE_APP, IMAGE_NODE } from '../../src/runtime/kubernetes/workload.js';
 import { treeResidentBytes } from '../../worker/usage.js';
@@ -60,7 +62,21 @@ interface PodRun {
   containers: Container[];
   stopping: boolean;
   conditions: Record<string, unknown>[];
+  /** Folders on tmpfs holding the pod's memory emptyDirs. */
+  memoryDirs: string[];
 }
+
+/** Where memory emptyDirs live: a tmpfs, as a kubelet's are. */
+const MEMORY_ROOT = '/dev/shm';
+
+async function isTmpfsFolder(path: string): Promise<boolean> {
+  try {
+    return (await statfs(path)).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+const TMPFS_MAGIC = 0x01021994;
 
 const BACKOFF_MS = 200;
 
@@ -108,7 +124,7 @@ export class StandInKubelet {
     const name = pod.metadata.name as string;
     const dir = join(this.o.root, 'pods', name);
     const run: PodRun = {
-      name, dir, pod, initDone: false, stopping: false, conditions: [],
+      name, dir, pod, initDone: false, stopping: false, conditions: [], memoryDirs: [],
       containers: pod.spec.containers.map((spec: any) => ({ name: spec.name, spec, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } }, lastState: {} })),
       ...(pod.spec.initContainers?.[0] && { init: { name: pod.spec.initContainers[0].name, spec: pod.spec.initContainers[0], restartCount: 0, state: { waiting: { reason: 'PodInitializing' } }, lastState: {} } }),
     };
@@ -120,6 +136,15 @@ export class StandInKubelet {
     }
     run.conditions = [{ type: 'PodScheduled', status: 'True' }];
     for (const v of pod.spec.volumes ?? []) {
+      await mkdir(join(dir, 'volumes'), { recursive: true });
+      if (v.emptyDir?.medium === 'Memory' && (await isTmpfsFolder(MEMORY_ROOT))) {
+        // A memory emptyDir is a tmpfs of its own, as a kubelet mounts it: renames between it and
+        // the pod's other volumes fail with EXDEV, as in a cluster.
+        const memory = await mkdtemp(join(MEMORY_ROOT, 'tusk-stand-in-'));
+        run.memoryDirs.push(memory);
+        await symlink(memory, join(dir, 'volumes', v.name));
+        continue;
+      }
       await mkdir(join(dir, 'volumes', v.name), { recursive: true });
       const missing = v.secret && (await this.writeSecretVolume(join(dir, 'volumes', v.name), v.secret));
       if (missing) {
@@ -292,6 +317,7 @@ export class StandInKubelet {
     })));
     this.pods.delete(run.name);
     await rm(run.dir, { recursive: true, force: true });
+    for (const memory of run.memoryDirs) await rm(memory, { recursive: true, force: true });
   }
 }
 

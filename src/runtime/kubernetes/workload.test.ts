@@ -78,6 +78,13 @@ describe('the workload of a pipeline version', () => {
     // Both containers share /pfs and the worker folder; /pfs is memory-backed (memory_volume).
     for (const c of [user, sidecar]) expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'pfs', mountPath: '/pfs' }, { name: 'tusk-worker', mountPath: '/tusk/worker' }]));
     expect(pod.volumes).toContainEqual({ name: 'pfs', emptyDir: { medium: 'Memory' } });
+    // The sidecar stages datums on the /pfs volume itself: datums are switched by renames, which fail
+    // (EXDEV) between two volumes.
+    for (const c of [user, sidecar]) {
+      const vars = Object.fromEntries(c.env!.map((e) => [e.name, e.value]));
+      expect(vars.TUSK_STAGE).toBe('/pfs/.scratch');
+      expect(vars.TUSK_STAGE!.startsWith(`${vars.TUSK_PFS}/`)).toBe(true);
+    }
 
     expect(pod.nodeSelector).toEqual({ disktype: 'ssd' });
     expect(pod.priorityClassName).toBe('high');

@@ -49,6 +49,8 @@ export const RUNTIME_DIR = '/tusk/runtime';
 /** The worker's folder (sidecar socket), shared by the user and sidecar containers. */
 export const WORKER_DIR = '/tusk/worker';
 export const PFS = '/pfs';
+/** The sidecar's staging folder: on the /pfs volume (see TUSK_STAGE below). */
+export const STAGE = `${PFS}/.scratch`;
 /** Where the tusk image holds the package (dist/, node_modules/) and its Node binary. */
 export const IMAGE_APP = '/app';
 /** Where the worker and sidecar find tuskd's certificate (tls.crt of TUSK_WORKER_TLS_SECRET) when it serves TLS. */
@@ -146,6 +148,11 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     { name: 'TUSK_WORKER_DIR', value: WORKER_DIR },
     { name: 'TUSK_SIDECAR_SOCKET', value: `${WORKER_DIR}/sidecar.sock` },
     { name: 'TUSK_PFS', value: PFS },
+    // Where the sidecar stages datums: inside the /pfs volume, because switching datums renames
+    // folders between the stage and /pfs, and rename(2) across two mounts fails with EXDEV (two
+    // emptyDir volumes are two mounts even on one disk; a memory_volume /pfs is a tmpfs of its own).
+    // User code sees it as /pfs/.scratch, as in Pachyderm.
+    { name: 'TUSK_STAGE', value: STAGE },
     ...(o.tlsSecret ? [{ name: 'TUSK_TLS_CA', value: `${TLS_CA_DIR}/ca.crt` }] : []),
     // A path, not the token: the file is there only while access control is on (optional volume).
     { name: 'TUSK_AUTH_TOKEN_FILE', value: `${AUTH_DIR}/${AUTH_TOKEN_KEY}` },
