@@ -6,6 +6,7 @@
 // becomes an S3 XML error through the one table in error-table.ts. Bodies
 // and objects stream; nothing holds a whole object in memory.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createListener, type TlsFiles } from '../tls.js';
 import { S3Invalid } from '../../errors/index.js';
@@ -23,8 +24,11 @@ export type { GatewayDeps } from './context.js';
 export type { S3Credentials } from './auth.js';
 export { MultipartStore } from './multipart-store.js';
 
-/** Streamed writes run at once, and how long one waits at most for its turn (see write-slots.ts). */
-const STREAMED_WRITES = 2;
+/**
+ * Streamed writes run at once (one per core the daemon may use, at least two), and how long one waits
+ * at most for its turn (see write-slots.ts).
+ */
+const STREAMED_WRITES = Math.max(2, availableParallelism());
 const STREAMED_WRITE_PATIENCE_MS = 5000;
 
 /** Listens on host:port (0: any free port; read it from server.address()). */

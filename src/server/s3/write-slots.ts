@@ -5,8 +5,9 @@
 // (storage/slab-pool.ts), of which the content store keeps two idle pools for
 // the next sessions: ten at once took eight fresh pools per round (page faults
 // on first touch), and the body pieces of ten streams at once outlived the
-// young generation (see young-collector.ts). The daemon has no more than a
-// couple of cores to give them anyway.
+// young generation (see young-collector.ts). More streams at once than the
+// daemon has cores to hash and chunk them gain nothing (index.ts: one per core,
+// at least two).
 //
 // The limit is soft: a write that has waited `patience` ms goes ahead anyway,
 // so a client that stalls mid-body holds the others up for at most that long.
