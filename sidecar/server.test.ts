@@ -32,7 +32,8 @@ function inline(path: string, text: string): DatumInput[] {
   return [{ name: 'in', repo: 'in', branch: 'master', commit: 'c1', path, files: [{ path, sizeBytes: text.length, hash: '', data: Buffer.from(text).toString('base64') }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }];
 }
 
-test('when a datum ends, the next one is activated and answered before the finished one is uploaded and the one after is fetched', async () => {
+/** A sidecar serving a fresh datum area over a socket, and a client of it. */
+async function sidecarOnAnArea(): Promise<{ pfs: string; client: SidecarClient }> {
   dir = await mkdtemp(join(tmpdir(), 'tusk-sidecar-'));
   const pfs = join(dir, 'pfs');
   await mkdir(pfs);
@@ -43,6 +44,11 @@ test('when a datum ends, the next one is activated and answered before the finis
   const socket = join(dir, 's.sock');
   await new Promise<void>((resolve) => server!.listen(socket, resolve));
   const client = await SidecarClient.connect(socket);
+  return { pfs, client };
+}
+
+test('when a datum ends, the next one is activated and answered before the finished one is uploaded and the one after is fetched', async () => {
+  const { pfs, client } = await sidecarOnAnArea();
 
   // Three datums come and go first, so the next ones reuse their slot folders, as in a running job.
   for (const s of ['x', 'y', 'z']) await client.call('prepare', { slot: s, inputs: inline(`/${s}.txt`, s) });
@@ -77,16 +83,7 @@ test('when a datum ends, the next one is activated and answered before the finis
 });
 
 test('a worker that switched the datum itself sends what it collected: the slot\'s output is uploaded and $TUSK_PFS is not touched', async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tusk-sidecar-'));
-  const pfs = join(dir, 'pfs');
-  await mkdir(pfs);
-  const area = new DatumArea(pfs, join(dir, 'stage'), noSource, noSink, new Limit(4));
-  await area.reset();
-  server = createServer();
-  serveSidecar(server, sidecarHandlers(area, silentLogger));
-  const socket = join(dir, 's.sock');
-  await new Promise<void>((resolve) => server!.listen(socket, resolve));
-  const client = await SidecarClient.connect(socket);
+  const { pfs, client } = await sidecarOnAnArea();
 
   const { dirs } = await client.call('prepare', { slot: 'a', inputs: inline('/a.txt', 'A') });
   expect(await readFile(join(dirs!.in, 'in', 'a.txt'), 'utf8')).toBe('A');
