@@ -24,8 +24,8 @@ import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource, type SpareFiles } from './fetch-inputs.js';
-import { kindOf, nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type EntryKind } from './output-walk.js';
-import type { CollectedEntry, DatumInput, DatumRef, SlotDirs } from '../src/worker-protocol/index.js';
+import { nodeOutputFs, walkOutput, withListing, SANDBOX_OUT } from './output-walk.js';
+import { kindOf, type CollectedEntry, type DatumInput, type DatumRef, type EntryKind, type SlotDirs } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
 

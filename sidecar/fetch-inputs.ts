@@ -106,7 +106,8 @@ function overwrite(spare: string, target: string, data: Uint8Array): boolean {
   try {
     fd = openSync(target, 'r+');
     // A file with another name elsewhere is not written through: its other names would change too.
-    if (!fstatSync(fd).isFile() || fstatSync(fd).nlink !== 1) throw new Error('not a lone regular file');
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.nlink !== 1) throw new Error('not a lone regular file');
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, at);
     ftruncateSync(fd, data.length);
     return true;

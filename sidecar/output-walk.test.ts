@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isTuskError } from '../src/errors/index.js';
-import { resolveLink, walkOutput, withListing, type EntryKind, type OutputFs } from './output-walk.js';
+import { resolveLink, walkOutput, withListing, type OutputFs } from './output-walk.js';
+import type { EntryKind } from '../src/worker-protocol/index.js';
 
 type Node = { file: string } | { dir: true } | { link: string } | { fifo: true };
 

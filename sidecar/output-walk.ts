@@ -13,8 +13,8 @@ import { readdirSync } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { DatumOutputRejected } from '../src/errors/index.js';
+import { kindOf, type EntryKind } from '../src/worker-protocol/index.js';
 
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
 /** The file-system calls the walk needs; paths are host paths. */
 export interface OutputFs {
@@ -180,6 +180,3 @@ export function withListing(fs: OutputFs, root: string, listed: readonly { name:
   return { ...fs, list: (dir) => (dir === root ? Promise.resolve(listed.map((e) => ({ ...e }))) : fs.list(dir)) };
 }
 
-export function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
-  return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'other';
-}

@@ -157,8 +157,8 @@ export function dropSlot(ctx: ExecContext, slot: string): void {
  * its start (`told`).
  */
 export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ cannot: string; told?: Promise<void> } | { told: Promise<void> }> {
-  const notFetched = await p.ready;
-  if (notFetched) return { cannot: notFetched };
+  const staged = await p.staged;
+  if ('cannot' in staged) return { cannot: staged.cannot };
   const activated = ctx.sidecar.call('activate', { slot: p.slot }).then(
     () => undefined,
     (err: Error) => err,

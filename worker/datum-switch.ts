@@ -11,7 +11,7 @@
 // sandbox holds it bind-mounted), only emptied by moving its entries away.
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CollectedEntry, SlotDirs } from '../src/worker-protocol/index.js';
+import { kindOf, type CollectedEntry, type SlotDirs } from '../src/worker-protocol/index.js';
 
 export class DatumSwitch {
   private active: { dirs: SlotDirs; names: readonly string[] } | undefined;
@@ -57,7 +57,7 @@ export class DatumSwitch {
     try {
       for (const entry of readdirSync(this.out, { withFileTypes: true })) {
         renameSync(join(this.out, entry.name), join(a.dirs.out, entry.name));
-        listed.push({ name: entry.name, kind: entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : entry.isSymbolicLink() ? 'symlink' : 'other' });
+        listed.push({ name: entry.name, kind: kindOf(entry) });
       }
     } finally {
       for (const name of a.names) {

@@ -21,6 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { LineSplitter } from '../src/worker-protocol/framing.js';
 import { ReapedCpu } from './usage.js';
 
 // Builtins only (no module: each one loaded is more memory for every fork to copy), and the child does
@@ -126,7 +127,7 @@ export function spawnError(program: string, errno: number): string {
 
 export class ForkServer {
   private current: { id: number; program: string; events: ForkEvents; started: boolean } | undefined;
-  private buffered = '';
+  private readonly lines = new LineSplitter();
   private dead = false;
   /** The CPU of the programs the server reaped. */
   readonly reaped: ReapedCpu;
@@ -174,17 +175,14 @@ export class ForkServer {
   }
 
   private onData(chunk: string): void {
-    this.buffered += chunk;
-    for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
-      const [kind, id, value] = this.buffered.slice(0, nl).split(' ');
-      this.buffered = this.buffered.slice(nl + 1);
+    for (const line of this.lines.push(chunk)) {
+      const [kind, id, value] = line.split(' ');
       const run = this.current;
       if (!run || String(run.id) !== id) continue;
       if (kind === 's') {
         run.started = true;
         run.events.started(Number(value));
-      }
-      else if (kind === 'f') {
+      } else if (kind === 'f') {
         this.current = undefined;
         run.events.failed(spawnError(run.program, Number(value)));
       } else if (kind === 'e') {

@@ -21,9 +21,7 @@ export interface PreparedTask {
   task: Task;
   /** The sidecar slot holding its inputs. */
   slot: string;
-  /** Resolves once the inputs are in the slot: undefined, or why they could not be fetched. */
-  ready: Promise<string | undefined>;
-  /** The same, with the slot's folders (for a worker that switches datums itself, datum-switch.ts). */
+  /** Resolves once the inputs are in the slot, with the slot's folders (for a worker that switches datums itself, datum-switch.ts), or why they could not be fetched. */
   staged: Promise<Staged>;
 }
 
@@ -36,7 +34,6 @@ interface Queued {
   version: number;
   spec: WorkerSpec | undefined;
   staged?: Promise<Staged>;
-  ready?: Promise<string | undefined>;
 }
 
 export interface TaskSourceOptions {
@@ -99,11 +96,11 @@ export class TaskSource {
           this.version = head.version;
           this.o.onSpec(head.version, head.spec);
         }
-        if (!head.ready) this.prepare(head);
+        if (!head.staged) this.prepare(head);
         this.takenAt.push(this.now());
         if (this.takenAt.length > this.maxBatch) this.takenAt.shift();
         this.topUp();
-        return { task: head.task, slot: head.slot, ready: head.ready!, staged: head.staged! };
+        return { task: head.task, slot: head.slot, staged: head.staged! };
       }
       // Pending results go out before the worker waits for more tasks, but it does not wait for them to be
       // taken: the coordinator may hold a Report until its outputs' durable point (src/pps/durable-point.ts).
@@ -134,7 +131,7 @@ export class TaskSource {
 
   /** Puts a task back at the head of the queue (its slot stays prepared). */
   unshift(p: PreparedTask): void {
-    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, spec: undefined, ready: p.ready, staged: p.staged });
+    this.queue.unshift({ task: p.task, slot: p.slot, version: this.version, spec: undefined, staged: p.staged });
   }
 
   /**
@@ -157,7 +154,6 @@ export class TaskSource {
       (r) => ({ dirs: r.dirs }),
       (err: Error) => ({ cannot: `cannot fetch the inputs: ${err.message}` }),
     );
-    q.ready = q.staged.then((s) => ('cannot' in s ? s.cannot : undefined));
   }
 
   private topUp(): void {
@@ -168,7 +164,7 @@ export class TaskSource {
       window.push(q);
       for (const input of q.task.inputs) for (const f of input.files) bytes += f.sizeBytes;
     }
-    const waiting = window.filter((q) => !q.ready);
+    const waiting = window.filter((q) => !q.staged);
     if (waiting.length > 0 && waiting.length >= Math.min(this.prefetchGroup, Math.ceil(window.length / 2))) for (const q of waiting) this.prepare(q);
     if (!this.fetching && this.queue.length < this.prefetch && !this.stopped) this.fetch();
   }

@@ -42,7 +42,7 @@ export class LevelMetadataStore implements MetadataStore {
     const batch = this.db.batch();
     try {
       for (const op of ops) {
-        const key = (this.table(op.table) as LevelTable<unknown>).prefix + op.key;
+        const key = (this.table(op.table) as LevelTable<unknown>).sublevel.prefix + op.key; // '!table!key'
         if (op.type === 'del') batch.del(key, RAW);
         else batch.put(key, jsonOf(op.value), RAW);
       }
@@ -86,12 +86,7 @@ class TurnBudget {
 }
 
 class LevelTable<V> implements MetadataTable<V> {
-  /** The sublevel's prefix on the root database's keys ('!name!'). */
-  readonly prefix: string;
-
-  constructor(readonly name: string, readonly sublevel: Sublevel, private readonly budget: TurnBudget) {
-    this.prefix = sublevel.prefix;
-  }
+  constructor(readonly name: string, readonly sublevel: Sublevel, private readonly budget: TurnBudget) {}
 
   /**
    * Read synchronously: a point read of this small, hot database is a few microseconds in LevelDB's

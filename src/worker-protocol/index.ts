@@ -6,8 +6,8 @@
 // module, src/client and src/errors are all a worker needs; a container
 // runtime ships them into user images, so keep it small and free of daemon code.
 export { encodeFrame, FrameWriter, LineSplitter, readFrames } from './framing.js';
-export { checkRequest, serveSidecar, SidecarClient } from './sidecar-protocol.js';
-export type { CollectedEntry, DatumFile, DatumInput, Handlers, Op, SidecarOps, SlotDirs } from './sidecar-protocol.js';
+export { checkRequest, kindOf, serveSidecar, SidecarClient } from './sidecar-protocol.js';
+export type { CollectedEntry, DatumFile, EntryKind, DatumInput, Handlers, Op, SidecarOps, SlotDirs } from './sidecar-protocol.js';
 export { checkDatumRef } from './datum-ref.js';
 export type { DatumRef } from './datum-ref.js';
 export { DaemonWatch, DAEMON_GRACE_MS, daemonGraceMs, probeChannel, watchLifeline } from './daemon-watch.js';

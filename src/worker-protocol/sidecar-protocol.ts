@@ -54,10 +54,18 @@ export interface SlotDirs {
   out: string;
 }
 
+/** What an entry of a folder is. */
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+/** The kind of a directory entry or stat result. */
+export function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'other';
+}
+
 /** One entry the code left in out/, as listed when it was collected. */
 export interface CollectedEntry {
   name: string;
-  kind: 'file' | 'dir' | 'symlink' | 'other';
+  kind: EntryKind;
 }
 
 /** Every operation: its arguments and its result. */
@@ -218,7 +226,7 @@ export function checkRequest(raw: unknown): RequestFrame {
   return { id: frame.id as number, op: frame.op as Op, args };
 }
 
-const KINDS: readonly string[] = ['file', 'dir', 'symlink', 'other'];
+const KINDS: readonly string[] = ['file', 'dir', 'symlink', 'other'] satisfies EntryKind[];
 
 function isCollected(value: unknown): boolean {
   return (
