@@ -223,6 +223,8 @@ describe('metrics', () => {
   });
 });
 
+const md5Of = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
+
 describe('multipart uploads', () => {
   const part1 = bytes(5 * 1024 * 1024, 11);
   const part2 = bytes(5 * 1024 * 1024, 12);
@@ -356,6 +358,14 @@ describe('bad input', () => {
     expect(await s3Error(lyingPart)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
     const honestPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(part) } });
     expect(honestPart.status).toBe(200);
+    // A part's Content-MD5 is checked too (its MD5 is its ETag), with or without a signed sha256.
+    const wrongMd5 = md5Of(bytes(5 * 1024 * 1024, 35));
+    for (const sha of [sha256(part), 'UNSIGNED-PAYLOAD']) {
+      const lyingMd5 = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '2', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha, 'content-md5': wrongMd5 } });
+      expect(await s3Error(lyingMd5)).toMatchObject({ status: 400, code: 'BadDigest' });
+    }
+    const rightMd5 = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '2', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-md5': md5Of(part) } });
+    expect(rightMd5.headers.get('etag')).toBe(`"${createHash('md5').update(part).digest('hex')}"`);
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin', UploadId }));
     const anonymous = await fetch(`${endpointOf(d)}/master.sdk/anon.txt`, { method: 'PUT', body: 'x' });
     expect(await s3Error(anonymous)).toMatchObject({ status: 403, code: 'AccessDenied' });
