@@ -339,7 +339,7 @@ describe('bad input', () => {
   });
 
   it('refuses bad signatures, unknown keys, stale clocks, a lying x-amz-content-sha256, anonymous and SigV2 requests', async () => {
-    const before = await commitCount(d, 'sdk');
+    let before = await commitCount(d, 'sdk');
     expect(await failure(sdkClient(d, { secret: 'wrong' }).send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'sig.txt', Body: 'x' })))).toEqual({ code: 'SignatureDoesNotMatch', status: 403 });
     expect(await failure(sdkClient(d, { keyId: 'AKIDUNKNOWN' }).send(new ListObjectsV2Command({ Bucket: 'master.sdk' })))).toEqual({ code: 'InvalidAccessKeyId', status: 403 });
     const stale = await signedFetch(d, { method: 'PUT', path: '/master.sdk/stale.txt', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } }, { signingDate: new Date(Date.now() - 3600_000) });
@@ -352,6 +352,15 @@ describe('bad input', () => {
       const lie = await signedFetch(d, { method: 'PUT', path: `/master.sdk/lying-${size}.bin`, body: big, headers: { 'x-amz-content-sha256': sha256(bytes(size, 32)) } });
       expect(await s3Error(lie)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
     }
+    // A large PUT's MD5 is its ETag, and is checked against a Content-MD5, with or without a signed sha256.
+    const large = bytes(3 * 1024 * 1024 + 5, 36);
+    for (const sha of [sha256(large), 'UNSIGNED-PAYLOAD']) {
+      const wrong = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-md5.bin', body: large, headers: { 'x-amz-content-sha256': sha, 'content-md5': md5Of(bytes(10, 37)) } });
+      expect(await s3Error(wrong)).toMatchObject({ status: 400, code: 'BadDigest' });
+    }
+    const right = await signedFetch(d, { method: 'PUT', path: '/master.sdk/honest-large.bin', body: large, headers: { 'x-amz-content-sha256': sha256(large), 'content-md5': md5Of(large) } });
+    expect(right.headers.get('etag')).toBe(`"${createHash('md5').update(large).digest('hex')}"`);
+    before += 1;
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin' }));
     const part = bytes(5 * 1024 * 1024, 33);
     const lyingPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(bytes(5 * 1024 * 1024, 34)) } });
