@@ -223,6 +223,8 @@ describe('metrics', () => {
   });
 });
 
+const md5Of = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
+
 describe('multipart uploads', () => {
   const part1 = bytes(5 * 1024 * 1024, 11);
   const part2 = bytes(5 * 1024 * 1024, 12);
@@ -337,7 +339,7 @@ describe('bad input', () => {
   });
 
   it('refuses bad signatures, unknown keys, stale clocks, a lying x-amz-content-sha256, anonymous and SigV2 requests', async () => {
-    const before = await commitCount(d, 'sdk');
+    let before = await commitCount(d, 'sdk');
     expect(await failure(sdkClient(d, { secret: 'wrong' }).send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'sig.txt', Body: 'x' })))).toEqual({ code: 'SignatureDoesNotMatch', status: 403 });
     expect(await failure(sdkClient(d, { keyId: 'AKIDUNKNOWN' }).send(new ListObjectsV2Command({ Bucket: 'master.sdk' })))).toEqual({ code: 'InvalidAccessKeyId', status: 403 });
     const stale = await signedFetch(d, { method: 'PUT', path: '/master.sdk/stale.txt', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } }, { signingDate: new Date(Date.now() - 3600_000) });
@@ -350,12 +352,29 @@ describe('bad input', () => {
       const lie = await signedFetch(d, { method: 'PUT', path: `/master.sdk/lying-${size}.bin`, body: big, headers: { 'x-amz-content-sha256': sha256(bytes(size, 32)) } });
       expect(await s3Error(lie)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
     }
+    // A large PUT's MD5 is its ETag, and is checked against a Content-MD5, with or without a signed sha256.
+    const large = bytes(3 * 1024 * 1024 + 5, 36);
+    for (const sha of [sha256(large), 'UNSIGNED-PAYLOAD']) {
+      const wrong = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-md5.bin', body: large, headers: { 'x-amz-content-sha256': sha, 'content-md5': md5Of(bytes(10, 37)) } });
+      expect(await s3Error(wrong)).toMatchObject({ status: 400, code: 'BadDigest' });
+    }
+    const right = await signedFetch(d, { method: 'PUT', path: '/master.sdk/honest-large.bin', body: large, headers: { 'x-amz-content-sha256': sha256(large), 'content-md5': md5Of(large) } });
+    expect(right.headers.get('etag')).toBe(`"${createHash('md5').update(large).digest('hex')}"`);
+    before += 1;
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin' }));
     const part = bytes(5 * 1024 * 1024, 33);
     const lyingPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(bytes(5 * 1024 * 1024, 34)) } });
     expect(await s3Error(lyingPart)).toMatchObject({ status: 400, code: 'XAmzContentSHA256Mismatch' });
     const honestPart = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '1', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha256(part) } });
     expect(honestPart.status).toBe(200);
+    // A part's Content-MD5 is checked too (its MD5 is its ETag), with or without a signed sha256.
+    const wrongMd5 = md5Of(bytes(5 * 1024 * 1024, 35));
+    for (const sha of [sha256(part), 'UNSIGNED-PAYLOAD']) {
+      const lyingMd5 = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '2', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': sha, 'content-md5': wrongMd5 } });
+      expect(await s3Error(lyingMd5)).toMatchObject({ status: 400, code: 'BadDigest' });
+    }
+    const rightMd5 = await signedFetch(d, { method: 'PUT', path: '/master.sdk/lying-part.bin', query: { partNumber: '2', uploadId: UploadId! }, body: part, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-md5': md5Of(part) } });
+    expect(rightMd5.headers.get('etag')).toBe(`"${createHash('md5').update(part).digest('hex')}"`);
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'lying-part.bin', UploadId }));
     const anonymous = await fetch(`${endpointOf(d)}/master.sdk/anon.txt`, { method: 'PUT', body: 'x' });
     expect(await s3Error(anonymous)).toMatchObject({ status: 403, code: 'AccessDenied' });

@@ -187,6 +187,23 @@ describe('content hashes of large files', () => {
     }
   });
 
+  it('gives the MD5 of a file\'s bytes on request, beside its sha256 or alone, whatever its size', async () => {
+    const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+    for (const hasher of [worker, new InlineHasher()]) {
+      const session = new WriteSession(new MemoryStore(), { index: new MemoryChunkIndex(), hasher, slabSize: 1 << 20, maxSlabs: 2 });
+      const datas = [bytes(1, 1_300_000), bytes(2, 700), new Uint8Array(0), bytes(3, (1 << 20) + 17)];
+      const both = datas.map((d) => session.writeFileHashed(pieces(d, 65_536), { md5: true }));
+      const alone = datas.map((d) => session.writeFileHashed(d, { md5: true, sha256: false }));
+      const plain = session.writeFile(bytes(4, 500));
+      await session.close();
+      for (const [i, d] of datas.entries()) {
+        expect(await both[i]).toMatchObject({ sha256: sha(d), md5: md5(d), content: { hash: contentHash(d, DEFAULT_CHUNK_PARAMS) } });
+        expect(await alone[i]).toMatchObject({ sha256: '', md5: md5(d), content: { hash: contentHash(d, DEFAULT_CHUNK_PARAMS) } });
+      }
+      expect((await plain).hash).toBe(sha(bytes(4, 500)));
+    }
+  });
+
   it('cuts a local file exactly the same with its cuts or cut candidates found on the scan thread', async () => {
     const thread = new GearScanThread();
     let searches = 0;

@@ -133,6 +133,9 @@ interface FileRecord {
   /** Whether the sha256 of all its bytes is wanted, whatever its size (writeFileHashed). */
   byteHash: boolean;
   hash?: string;
+  /** The hasher stream of the MD5 of its bytes, when wanted (writeFileHashed with md5), and that MD5 once hashed. */
+  md5Stream?: number;
+  md5?: string;
   refs: DataRef[];
   failed: boolean;
   /** With the bytes' sha256 if byteHash, else ''. */
@@ -144,7 +147,18 @@ interface FileRecord {
 export interface HashedContent {
   content: FileContent;
   sha256: string;
+  /** The hex MD5 of its bytes when asked for (an S3 ETag), else ''. */
+  md5: string;
 }
+
+export interface HashedOptions {
+  /** The sha256 of all the bytes (default true); without it `sha256` is ''. */
+  sha256?: boolean;
+  /** Also the MD5 of the bytes, hashed on the hasher with the chunks (off the session's thread). */
+  md5?: boolean;
+}
+
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
 /** What the scan thread found in a read: its cuts or its cut candidates. */
 type Ahead = GearCuts | GearCandidates | undefined;
@@ -244,15 +258,17 @@ export class WriteSession {
 
   /**
    * As writeFile, and also the sha256 of the file's bytes (an S3 part's signed
-   * x-amz-content-sha256 is checked against it), hashed on the hasher with the chunks.
+   * x-amz-content-sha256 is checked against it), hashed on the hasher with the chunks;
+   * with `md5`, also the MD5 of the bytes (an S3 ETag), likewise; with `sha256: false`, only that MD5.
    */
-  writeFileHashed(source: FileSource): Promise<HashedContent> {
-    return this.write(source, true);
+  writeFileHashed(source: FileSource, options: HashedOptions = {}): Promise<HashedContent> {
+    return this.write(source, options.sha256 !== false, options.md5 === true);
   }
 
-  private write(source: FileSource, byteHash: boolean): Promise<HashedContent> {
+  private write(source: FileSource, byteHash: boolean, md5 = false): Promise<HashedContent> {
     return new Promise<HashedContent>((resolve, reject) => {
       const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, refs: [], failed: false, resolve, reject };
+      if (md5) file.md5Stream = 0; // given a stream number when the write starts (consume)
       // A FillingSource is closed also when its write never runs (the session failed or was closed first).
       const filling = isFilling(source) ? source : undefined;
       const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
@@ -313,6 +329,7 @@ export class WriteSession {
   private async consume(source: FileSource, file: FileRecord): Promise<void> {
     file.start = this.pos;
     file.stream = this.options.hasher.newStream();
+    if (file.md5Stream !== undefined) file.md5Stream = this.options.hasher.newStream();
     this.files.push(file);
     if (isFilling(source)) return this.consumeFilling(source, file);
     if (source instanceof Uint8Array) {
@@ -470,6 +487,7 @@ export class WriteSession {
     // (a file that grows past them is hashed from its chunks and the stream's digest is dropped).
     const fed = file.byteHash ? n : Math.min(n, CHUNK_LIST_HASH_MIN - 1 - (this.pos - file.start));
     if (fed > 0) this.ops.push({ kind: 'update', stream: file.stream, offset: this.pos - slab.base, length: fed });
+    if (file.md5Stream !== undefined) this.ops.push({ kind: 'update', stream: file.md5Stream, offset: this.pos - slab.base, length: n, algo: 'md5' });
     this.pos += n;
     this.batchBytes += n;
     this.counts.bytesIn += n;
@@ -489,7 +507,7 @@ export class WriteSession {
       this.files.pop();
       if (!file.failed) {
         this.counts.files++;
-        file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: EMPTY_HASH });
+        file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: file.byteHash ? EMPTY_HASH : '', md5: file.md5Stream !== undefined ? EMPTY_MD5 : '' });
       }
       // Earlier small files wait for their last chunk to be cut by the data after them: if nothing
       // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does).
@@ -501,6 +519,7 @@ export class WriteSession {
     }
     if (file.mode === 'large' || this.waiting === 0) this.cutAt(this.pos);
     this.ops.push({ kind: 'digest', stream: file.stream });
+    if (file.md5Stream !== undefined) this.ops.push({ kind: 'digest', stream: file.md5Stream, algo: 'md5' });
     this.items.push({ file });
     if (this.waiting === 0 || this.batchBytes >= BATCH_BYTES) this.postBatch();
   }
@@ -581,8 +600,10 @@ export class WriteSession {
   private async commit(slab: Slab, items: Item[], results: string[]): Promise<void> {
     let k = 0;
     for (const item of items) {
-      if (item.file) item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
-      else {
+      if (item.file) {
+        item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
+        if (item.file.md5Stream !== undefined) item.file.md5 = results[k++];
+      } else {
         const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
         const ref = await this.place(results[k++]!, bytes, slab);
         this.attach(ref, item.start, item.end);
@@ -650,7 +671,7 @@ export class WriteSession {
         else content.indirect = await this.storeRefLists(f.refs);
       }
       this.counts.files++;
-      f.resolve({ content, sha256: f.byteHash ? f.hash : '' });
+      f.resolve({ content, sha256: f.byteHash ? f.hash : '', md5: f.md5 ?? '' });
     }
   }
 

@@ -66,6 +66,33 @@ describe.each([
     expect(await Promise.all(parts)).toEqual([[sha(buf.subarray(9, 18))], [sha(buf)]]);
   });
 
+  it('hashes md5 streams beside sha256 ones: small, large across batches, and never fed', async () => {
+    const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+    const buf = buffer(3_000_000);
+    const small = hasher.newStream();
+    const big = hasher.newStream();
+    const bigSha = hasher.newStream();
+    const empty = hasher.newStream();
+    const first = hasher.run(buf, [
+      { kind: 'update', stream: small, offset: 3, length: 5000, algo: 'md5' },
+      { kind: 'digest', stream: small, algo: 'md5' },
+      { kind: 'update', stream: bigSha, offset: 0, length: 1_500_000 },
+      { kind: 'update', stream: big, offset: 0, length: 1_500_000, algo: 'md5' },
+      { kind: 'chunk', offset: 1, length: 100 },
+      { kind: 'digest', stream: empty, algo: 'md5' },
+    ]);
+    const second = hasher.run(buf, [
+      { kind: 'update', stream: big, offset: 1_500_000, length: 1_500_000, algo: 'md5' },
+      { kind: 'update', stream: bigSha, offset: 1_500_000, length: 1_500_000 },
+      { kind: 'digest', stream: bigSha },
+      { kind: 'digest', stream: big, algo: 'md5' },
+    ]);
+    expect(await Promise.all([first, second])).toEqual([
+      [md5(buf.subarray(3, 5003)), sha(buf.subarray(1, 101)), 'd41d8cd98f00b204e9800998ecf8427e'],
+      [sha(buf), md5(buf)],
+    ]);
+  });
+
   it('verifies spans, results in order: small and large batches, many at once, also beside a large file on the threads', async () => {
     const buf = buffer(6_000_000);
     // Spans of uneven sizes, back to back with gaps and overlaps, as a read's groups of chunks.

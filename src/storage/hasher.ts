@@ -1,4 +1,5 @@
-// sha256 hashing for the write path, on this thread or on a worker thread.
+// sha256 hashing for the write path, on this thread or on a worker thread
+// (and, for an S3 part's or object's ETag, the MD5 of a file's bytes).
 // Writing hashes every byte once for its chunk's sha256 (and a file under
 // 1 MiB once more for its content hash, storage/content.ts) besides the chunk
 // scan; one core cannot do both at the speed of a disk copy, so `WorkerHasher`
@@ -11,13 +12,16 @@
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import { WorkerThread } from './worker-thread.js';
 
+/** A stream's algorithm: sha256 unless the operations on it say md5 (the same on every one). */
+export type StreamAlgo = 'sha256' | 'md5';
+
 export type HashOp =
   /** sha256 of buf[offset, offset + length) → one hex result. */
   | { kind: 'chunk'; offset: number; length: number }
   /** Feeds buf[offset, offset + length) into the running hash `stream`. */
-  | { kind: 'update'; stream: number; offset: number; length: number }
+  | { kind: 'update'; stream: number; offset: number; length: number; algo?: StreamAlgo }
   /** Finishes `stream` → one hex result (the empty-input hash if it was never fed). */
-  | { kind: 'digest'; stream: number };
+  | { kind: 'digest'; stream: number; algo?: StreamAlgo };
 
 /** Bytes [offset, offset + length) of a buffer. */
 export interface Span {
@@ -45,14 +49,17 @@ const CHUNK = 0;
 const UPDATE = 1;
 const DIGEST = 2;
 
-/** Operations as numbers, four per op: [kind, offset, length, stream]. */
+const SHA256 = 0;
+const MD5 = 1;
+
+/** Operations as numbers, five per op: [kind, offset, length, stream, algorithm (0 sha256, 1 md5)]. */
 function encodeOps(ops: readonly HashOp[]): Float64Array {
-  const out = new Float64Array(ops.length * 4);
+  const out = new Float64Array(ops.length * 5);
   ops.forEach((op, i) => {
-    const at = i * 4;
-    if (op.kind === 'chunk') out.set([CHUNK, op.offset, op.length, 0], at);
-    else if (op.kind === 'update') out.set([UPDATE, op.offset, op.length, op.stream], at);
-    else out.set([DIGEST, 0, 0, op.stream], at);
+    const at = i * 5;
+    if (op.kind === 'chunk') out.set([CHUNK, op.offset, op.length, 0, SHA256], at);
+    else if (op.kind === 'update') out.set([UPDATE, op.offset, op.length, op.stream, op.algo === 'md5' ? MD5 : SHA256], at);
+    else out.set([DIGEST, 0, 0, op.stream, op.algo === 'md5' ? MD5 : SHA256], at);
   });
   return out;
 }
@@ -70,21 +77,22 @@ type OneShot = (algo: string, data: Uint8Array, encoding: 'hex') => string;
  */
 function runOps(buf: Uint8Array, ops: Float64Array, streams: Map<number, Hash>, hash: (algo: string) => Hash, oneShot: OneShot): string[] {
   const out: string[] = [];
-  for (let i = 0; i < ops.length; i += 4) {
+  for (let i = 0; i < ops.length; i += 5) {
     const kind = ops[i];
     const offset = ops[i + 1]!;
     const length = ops[i + 2]!;
     const stream = ops[i + 3]!;
+    const algo = ops[i + 4] === 1 ? 'md5' : 'sha256';
     if (kind === 0) out.push(oneShot('sha256', buf.subarray(offset, offset + length), 'hex'));
-    else if (kind === 1 && ops[i + 4] === 2 && ops[i + 7] === stream && !streams.has(stream)) {
-      out.push(oneShot('sha256', buf.subarray(offset, offset + length), 'hex'));
-      i += 4;
+    else if (kind === 1 && ops[i + 5] === 2 && ops[i + 8] === stream && !streams.has(stream)) {
+      out.push(oneShot(algo, buf.subarray(offset, offset + length), 'hex'));
+      i += 5;
     } else if (kind === 1) {
       let h = streams.get(stream);
-      if (!h) streams.set(stream, (h = hash('sha256')));
+      if (!h) streams.set(stream, (h = hash(algo)));
       h.update(buf.subarray(offset, offset + length));
     } else {
-      const h = streams.get(stream) ?? hash('sha256');
+      const h = streams.get(stream) ?? hash(algo);
       streams.delete(stream);
       out.push(h.digest('hex'));
     }

@@ -18,15 +18,18 @@
 // pfs/commit-group.ts), which also runs that flush; a body under 16 KiB goes
 // into the pack of the group's tree nodes. Each PUT still answers only once
 // its content and its commit are durable. A larger body streams through a
-// session of its own.
+// session of its own, whose hash threads also compute its MD5 and (when
+// signed) its sha256, beside the chunks' hashes: not on the gateway's thread.
 import { createHash } from 'node:crypto';
-import { S3Invalid } from '../../../errors/index.js';
+import { InternalError, S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
-import { bodyLength, checkContentMd5, md5Tap, readPlainBody, readSmallBody, requestBody } from '../body.js';
+import { bodyLength, checkContentMd5, md5Tap, readPlainBody, readSmallBody, readTap, requestBody } from '../body.js';
 import type { Identity } from '../auth.js';
-import type { Operation } from '../context.js';
+import type { GatewayDeps, Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
-import { isByteHash } from '../../../storage/content.js';
+import { isByteHash, type FileContent } from '../../../storage/content.js';
+import type { ContentWriter } from '../../../pfs/index.js';
+import type { HashedContent } from '../../../storage/file-writer.js';
 
 /** Bodies up to this size are gathered in memory and share pack writes with other PUTs. */
 const SMALL_BODY = 1024 * 1024;
@@ -38,7 +41,9 @@ export const putObject: Operation = async (deps, r) => {
   const length = bodyLength(r.req);
   // A body announced under CHUNK_LIST_HASH_MIN gets the sha256 of its bytes as its content hash: checked against that below.
   const byteHashed = length !== undefined && isByteHash(length);
-  const body = requestBody(r.req, r.identity, { verifySha256: !byteHashed, verifyMd5: false });
+  const small = length !== undefined && length <= SMALL_BODY;
+  // A large body's signed sha256 is checked against the one its session's hash thread computes (below).
+  const body = requestBody(r.req, r.identity, { verifySha256: !byteHashed && small, verifyMd5: false });
   if (isDirMarker(r.key)) {
     let bytes = 0;
     for await (const piece of body) bytes += piece.length;
@@ -46,12 +51,12 @@ export const putObject: Operation = async (deps, r) => {
     sendEmpty(r.res, 200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"' }); // the MD5 of nothing
     return;
   }
-  const small = length !== undefined && length <= SMALL_BODY;
   // A larger body streams through a write session of its own: one of the gateway's streamed writes.
   const slot = small ? undefined : await r.writeSlots.take();
   let entry, commit, md5: Buffer;
   try {
-    const upload = await deps.pfs.upload(target, undefined, false, small ? deps.content.sharedWriter() : undefined);
+    const streamed = small ? undefined : hashingWriter(deps.content.writer(), r.identity.payload.kind === 'sha256');
+    const upload = await deps.pfs.upload(target, undefined, false, streamed ?? deps.content.sharedWriter());
     try {
       if (small && r.identity.payload.kind !== 'chunked') {
         // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
@@ -59,10 +64,15 @@ export const putObject: Operation = async (deps, r) => {
         md5 = createHash('md5').update(bytes).digest();
         if (!byteHashed) checkSha256(r.identity.payload, createHash('sha256').update(bytes).digest('hex'));
         entry = await upload.putFile(path, bytes);
-      } else {
+      } else if (small) {
         const tap = md5Tap(body, r.young.read);
-        entry = await upload.putFile(path, small ? await readSmallBody(tap.body, SMALL_BODY) : tap.body);
+        entry = await upload.putFile(path, await readSmallBody(tap.body, SMALL_BODY));
         md5 = tap.digest();
+      } else {
+        entry = await upload.putFile(path, readTap(body, r.young.read));
+        const hashed = streamed!.hashed();
+        md5 = Buffer.from(hashed.md5, 'hex');
+        if (!byteHashed) checkSha256(r.identity.payload, hashed.sha256);
       }
       checkContentMd5(r.req, md5);
       // (a body longer than announced is not the sha256 of its bytes: refused as a mismatch)
@@ -77,6 +87,25 @@ export const putObject: Operation = async (deps, r) => {
   // x-tusk-sha256 carries the content hash (the sha256 of the bytes only under 1 MiB; the name is older than that rule).
   sendEmpty(r.res, 200, { etag: `"${md5.toString('hex')}"`, 'x-tusk-sha256': entry.hash, 'x-tusk-commit': commit.id });
 };
+
+/**
+ * The session a large body streams through, as the upload's writer: its one file is written with
+ * its MD5 (and, when `sha256`, the sha256 of its bytes) hashed on the session's hash threads.
+ */
+function hashingWriter(session: ReturnType<GatewayDeps['content']['writer']>, sha256: boolean): ContentWriter & { hashed(): HashedContent } {
+  let result: HashedContent | undefined;
+  return {
+    writeFile: async (source): Promise<FileContent> => {
+      result = await session.writeFileHashed(source, { md5: true, sha256 });
+      return result.content;
+    },
+    flush: () => session.flush(),
+    hashed: () => {
+      if (!result) throw new InternalError('put object: the body was not written');
+      return result;
+    },
+  };
+}
 
 function checkSha256(payload: Identity['payload'], sha256: string): void {
   if (payload.kind === 'sha256' && sha256 !== payload.hash) {
