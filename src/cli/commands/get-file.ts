@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandDef } from '../command.js';
-import type { CliContext } from '../context.js';
+import type { FilesContext } from '../context.js';
 import { localError } from '../local-files.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import { downloadFolder } from '../folder-download.js';
@@ -17,6 +17,7 @@ import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 
 export const getFile: CommandDef = {
+  clients: 'files',
   words: ['get', 'file'],
   summary: 'Write a file\'s content to standard output or to a local file (-o); with -r, a folder\'s files into a local folder.',
   examples: ['tusk get file images@master:/cats/tabby.png -o tabby.png', 'tusk get file logs@master^:/today.log | tail', 'tusk get file images@master:/cats -r -o ./cats   # /cats/a/b.png → ./cats/a/b.png'],
@@ -50,7 +51,7 @@ export const getFile: CommandDef = {
  * relative layout: over one call (folder-download.ts), files larger than INLINE_MAX with a call each when the
  * daemon is on this machine (it writes those itself).
  */
-async function downloadTree(ctx: CliContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
+async function downloadTree(ctx: FilesContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
   const { ref } = splitFileRef(file);
   const at = await ctx.client().inspectFile(file);
   const repo = ref.slice(0, ref.indexOf('@') < 0 ? ref.length : ref.indexOf('@'));
@@ -87,7 +88,7 @@ const INLINE_MAX = 4 * 1024 * 1024;
  * With `via` (a daemon on this machine), the daemon writes the temporary file
  * itself; if it refuses, the bytes are fetched as usual.
  */
-async function download(ctx: CliContext, file: string, repoPath: string, local: string, via?: LazyProof, shared?: Progress): Promise<void> {
+async function download(ctx: FilesContext, file: string, repoPath: string, local: string, via?: LazyProof, shared?: Progress): Promise<void> {
   let dest = local;
   const existing = await stat(local).catch(() => undefined);
   if (existing?.isDirectory()) dest = join(local, basename(repoPath));
@@ -102,7 +103,7 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
 }
 
 /** With `shared`, the bytes count on that progress bar (a folder's) rather than on one of the file's own. */
-async function downloadTo(ctx: CliContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress): Promise<void> {
+async function downloadTo(ctx: FilesContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress): Promise<void> {
   const info = ctx.stderrIsTTY && !shared ? await ctx.client().inspectFile(file) : undefined;
   const progress = shared ?? (await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0));
   const temp = `${dest}.tusk-partial-${process.pid}`;
