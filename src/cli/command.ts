@@ -25,10 +25,12 @@ interface AnyClientCommandDef extends CommandShape {
 
 /**
  * A command that talks to tuskd about repos, commits, branches and files only: given a context without the
- * pipeline and access-control clients, so that only the file-system client's code is loaded when it runs.
+ * pipeline and access-control clients, so that only the file-system client's code is loaded when it runs
+ * ('files'), or only once the command asks for it with ctx.loadClient() ('files-on-demand': `get file -o`
+ * may need no gRPC client at all, see local-gateway.ts).
  */
 interface FileCommandDef extends CommandShape {
-  clients: 'files';
+  clients: 'files' | 'files-on-demand';
   /** Declares arguments and options and sets the action (a property: a define that wants a whole CliContext does not type-check). */
   define: (cmd: Command, ctx: FilesContext) => void;
 }

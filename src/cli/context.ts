@@ -32,6 +32,8 @@ export interface CliContext extends CliIO {
   auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
+  /** Loads the code of client() (already loaded before the action runs, unless the command asks for it: CommandDef clients 'files-on-demand'). */
+  loadClient(): Promise<void>;
   /** Closes the clients that were opened. */
   close(): void;
 }
@@ -84,7 +86,7 @@ export function clientConnectors(): ClientConnectors {
   }
 }
 
-export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'load'>): CliContext {
+export function createContext(io: CliIO, connectors: ClientConnectors): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
   const auths: AuthClient[] = [];
@@ -116,6 +118,9 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
     },
     address() {
       return where();
+    },
+    loadClient() {
+      return connectors.load('files');
     },
     close() {
       client?.close();
