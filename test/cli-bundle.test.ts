@@ -14,8 +14,20 @@ let copy: string;
 let cacheDir: string;
 
 function tusk(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(copy, 'bin', 'tusk'), ...args], { encoding: 'utf8' });
+  return tuskWith({}, ...args);
+}
+
+function tuskWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(copy, 'bin', 'tusk'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The bundle file a string of the source is in (one file only). */
+function bundleFileWith(text: string): { name: string; sha256: string } {
+  const files = (JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'bundle.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files;
+  const names = Object.keys(files).filter((name) => readFileSync(join(copy, 'dist', 'bundle', 'cli', name), 'utf8').includes(text));
+  expect(names).toHaveLength(1);
+  return { name: names[0]!, sha256: files[names[0]!]!.sha256 };
 }
 
 /** The sha256 bundle.json gives main.cjs: its cache's name starts with it. */
@@ -47,6 +59,21 @@ describe('the CLI bundle and its code cache', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: tusk version');
     expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
+  });
+
+  it('loads the pipeline client only for a command that uses it, not for a file command (found by the caches each run writes)', () => {
+    const pps = bundleFileWith('"/tusk.pps.PpsApi/'); // the generated PpsApi service, in the chunk of the pipeline client
+    const pfs = bundleFileWith('"/tusk.pfs.PfsApi/');
+    const cached = (file: { sha256: string }) => readdirSync(cacheDir).some((f) => f.startsWith(file.sha256));
+    const nobody = { TUSK_ADDRESS: '127.0.0.1:1', TUSK_HOME: join(copy, 'home') }; // nothing listens: each command fails at its first call
+    for (const f of readdirSync(cacheDir)) rmSync(join(cacheDir, f));
+    const get = tuskWith(nobody, 'get', 'file', 'images@master:/a.png', '-o', join(copy, 'a.png'));
+    expect(get.stderr).toContain('cannot reach tuskd');
+    expect(cached(pfs)).toBe(true);
+    expect(cached(pps)).toBe(false);
+    const list = tuskWith(nobody, 'list', 'pipeline');
+    expect(list.stderr).toContain('cannot reach tuskd');
+    expect(cached(pps)).toBe(true);
   });
 
   it('runs a bundle file written without the CommonJS wrapper the build puts around each (as an older build wrote them)', () => {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inS3Mode, startDaemon, type DaemonHandle } from './helpers/daemon.js';
+import { freePort, inS3Mode, startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { TUSK, tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
@@ -158,6 +158,24 @@ describe('put, list, get and diff files', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^tusk: .*nope\.txt.*not found/);
     await expect(readFile(join(work, 'nope.txt'))).rejects.toThrow();
+  });
+
+  it("gets a file -o through the recorded daemon's HTTP API, and over gRPC when that port does not answer", async () => {
+    await tuskJson(['create', 'repo', 'viahttp']);
+    await tusk(['put', 'file', 'viahttp@master:/a.txt', '-f', '-'], { input: 'over http' });
+    const record = JSON.parse(await readFile(join(daemon.home, 'tuskd.json'), 'utf8'));
+    const home = await mkdtemp(join(work, 'home-'));
+    // The record names a gRPC address where nothing listens: only the daemon's HTTP API can answer.
+    const deadPort = await freePort();
+    await writeFile(join(home, 'tuskd.json'), JSON.stringify({ ...record, port: deadPort, address: `127.0.0.1:${deadPort}` }));
+    const viaHttp = await run(['get', 'file', 'viahttp@master:/a.txt', '-o', join(work, 'via-http.txt')], { env: { ...daemon.env, TUSK_HOME: home, TUSK_ADDRESS: `127.0.0.1:${deadPort}` } });
+    expect(viaHttp).toMatchObject({ code: 0, stderr: '' });
+    expect(await readFile(join(work, 'via-http.txt'), 'utf8')).toBe('over http');
+    // Now an HTTP port where nothing listens, for the daemon's real address: the get goes over gRPC.
+    await writeFile(join(home, 'tuskd.json'), JSON.stringify({ ...record, httpPort: await freePort() }));
+    const viaGrpc = await run(['get', 'file', 'viahttp@master:/a.txt', '-o', join(work, 'via-grpc.txt')], { env: { ...daemon.env, TUSK_HOME: home } });
+    expect(viaGrpc).toMatchObject({ code: 0, stderr: '' });
+    expect(await readFile(join(work, 'via-grpc.txt'), 'utf8')).toBe('over http');
   });
 
   it('deletes a file and diffs against an explicit old commit', async () => {

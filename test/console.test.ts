@@ -88,6 +88,10 @@ describe('console API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({ code: 'UnknownField' });
     expect((await api('tusk.pfs.PfsApi/NoSuchThing')).status).toBe(404);
+    // A file's bytes are no JSON: a missing file still answers its error, not an empty file.
+    const missingFile = await api('tusk.pfs.PfsApi/GetFile', { file: 'top@master:/nope.txt' });
+    expect(missingFile.status).toBe(404);
+    expect(missingFile.json).toMatchObject({ code: 'FileNotFound', kind: 'not_found' });
   });
 
   it('uploads a file into a new commit, and writes nothing when the upload is cut short', async () => {

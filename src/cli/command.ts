@@ -2,18 +2,37 @@
 // they share: the `-o table|json|yaml` option every command takes, reading it
 // back, and printing a result as JSON, YAML or for people.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { CliContext } from './context.js';
+import type { CliContext, FilesContext } from './context.js';
 import { FORMATS, printJson, printYaml, type Format } from './output.js';
 
-export interface CommandDef {
+export type CommandDef = AnyClientCommandDef | FileCommandDef;
+
+interface CommandShape {
   /** `['create', 'repo']`, `['up']` for a command of one word, `['auth', 'set', 'repo']` for three. */
   words: readonly [string] | readonly [string, string] | readonly [string, string, string];
   /** One line for --help and the command list. */
   summary: string;
   /** Example invocations shown by --help. */
   examples: readonly string[];
+}
+
+/** A command that may use every client (the default). */
+interface AnyClientCommandDef extends CommandShape {
+  clients?: undefined;
   /** Declares arguments and options and sets the action. */
   define(cmd: Command, ctx: CliContext): void;
+}
+
+/**
+ * A command that talks to tuskd about repos, commits, branches and files only: given a context without the
+ * pipeline and access-control clients, so that only the file-system client's code is loaded when it runs
+ * ('files'), or only once the command asks for it with ctx.loadClient() ('files-on-demand': `get file -o`
+ * may need no gRPC client at all, see local-gateway.ts).
+ */
+interface FileCommandDef extends CommandShape {
+  clients: 'files' | 'files-on-demand';
+  /** Declares arguments and options and sets the action (a property: a define that wants a whole CliContext does not type-check). */
+  define: (cmd: Command, ctx: FilesContext) => void;
 }
 
 export function outputOption(): Option {
@@ -25,7 +44,7 @@ export function formatOf(opts: { output?: string }): Format {
 }
 
 /** Prints `json()` for `-o json` (as YAML for `-o yaml`), else `human()` (nothing when it returns ''). */
-export function emit(ctx: CliContext, format: Format, json: () => unknown, human: () => string): void {
+export function emit(ctx: FilesContext, format: Format, json: () => unknown, human: () => string): void {
   if (format === 'json') printJson(ctx.stdout, json());
   else if (format === 'yaml') printYaml(ctx.stdout, json());
   else {

@@ -3,7 +3,8 @@
 // opened clients for the file system (TuskClient) and the pipeline system
 // (PpsClient), both at the same address and closed by main when the command ends.
 // The client module (gRPC, protobuf) is imported only when a command is about
-// to run (clientConnectors().load), so `--help` and usage errors start fast.
+// to run (clientConnectors().load), so `--help` and usage errors start fast;
+// for a file command (CommandDef `clients: 'files'`), only its file-system part.
 import type { Readable, Writable } from 'node:stream';
 import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../client/index.js';
 import { resolveAddress } from './address.js';
@@ -31,6 +32,8 @@ export interface CliContext extends CliIO {
   auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
+  /** Loads the code of client() (already loaded before the action runs, unless the command asks for it: CommandDef clients 'files-on-demand'). */
+  loadClient(): Promise<void>;
   /** Closes the clients that were opened. */
   close(): void;
 }
@@ -42,36 +45,48 @@ export interface Credentials {
   deferredCaCerts?: string;
 }
 
-/** Opens the real clients, once `load` has imported the client module. */
+/**
+ * What a file command is given (CommandDef `clients: 'files'`): no pipeline or access-control client, whose code
+ * is then never loaded.
+ */
+export type FilesContext = Omit<CliContext, 'pps' | 'auth'>;
+
+/** The clients a command may use: 'files' only TuskClient (FilesContext), 'all' every one. */
+export type ClientScope = 'files' | 'all';
+
+/** Opens the real clients, once `load` has imported the client code for them. */
 export interface ClientConnectors {
-  load(): Promise<void>;
+  /** Imports the code of the clients `scope` names (all of src/client for 'all'). */
+  load(scope: ClientScope): Promise<void>;
   tusk(address: string, creds: Credentials): TuskClient;
   pps(address: string, creds: Credentials): PpsClient;
   auth(address: string, creds: Credentials): AuthClient;
 }
 
 export function clientConnectors(): ClientConnectors {
-  let loaded: typeof import('../client/index.js') | undefined;
-  const client = () => {
-    if (!loaded) throw new Error('the client module is used before it was loaded');
-    return loaded;
+  let files: typeof import('../client/file-system.js') | undefined;
+  let all: typeof import('../client/index.js') | undefined;
+  const loaded = <T>(module: T | undefined): T => {
+    if (!module) throw new Error('a client is used before its module was loaded');
+    return module;
   };
   return {
-    async load() {
-      loaded ??= await import('../client/index.js');
+    async load(scope) {
+      files ??= await import('../client/file-system.js');
+      if (scope === 'all') all ??= await import('../client/index.js');
     },
-    tusk: (address, creds) => new (client().TuskClient)(address, options(address, creds)),
-    pps: (address, creds) => new (client().PpsClient)(address, options(address, creds)),
-    auth: (address, creds) => new (client().AuthClient)(address, options(address, creds)),
+    tusk: (address, creds) => new (loaded(files).TuskClient)(address, options(address, creds)),
+    pps: (address, creds) => new (loaded(all).PpsClient)(address, options(address, creds)),
+    auth: (address, creds) => new (loaded(all).AuthClient)(address, options(address, creds)),
   };
   // The deferred CA file is read (and joined to Node's roots) only for a TLS address: a plaintext one never uses it.
   function options(address: string, creds: Credentials): ConnectOptions {
-    const deferred = client().isTlsAddress(address) ? creds.deferredCaCerts : undefined;
-    return { token: creds.token, ca: client().tlsCa(creds.env, deferred) };
+    const deferred = loaded(files).isTlsAddress(address) ? creds.deferredCaCerts : undefined;
+    return { token: creds.token, ca: loaded(files).tlsCa(creds.env, deferred) };
   }
 }
 
-export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'load'>): CliContext {
+export function createContext(io: CliIO, connectors: ClientConnectors): CliContext {
   let client: TuskClient | undefined;
   let pps: PpsClient | undefined;
   const auths: AuthClient[] = [];
@@ -103,6 +118,9 @@ export function createContext(io: CliIO, connectors: Omit<ClientConnectors, 'loa
     },
     address() {
       return where();
+    },
+    loadClient() {
+      return connectors.load('files');
     },
     close() {
       client?.close();

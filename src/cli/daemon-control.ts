@@ -125,7 +125,7 @@ export function isAlive(pid: number): boolean {
 
 /** The daemon's version when its gRPC API answers within `timeoutMs`, else undefined. */
 export async function versionAt(address: string, deferredCaCerts?: string, timeoutMs = 2000): Promise<string | undefined> {
-  const { TuskClient, isTlsAddress, tlsCa } = await import('../client/index.js'); // gRPC is loaded only by the commands that talk to tuskd
+  const { TuskClient, isTlsAddress, tlsCa } = await import('../client/file-system.js'); // gRPC is loaded only by the commands that talk to tuskd
   const client = new TuskClient(address, { ca: tlsCa(process.env, isTlsAddress(address) ? deferredCaCerts : undefined) });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import type { FileInfo } from '../client/index.js';
 import { oneLine as escapeControls } from '../errors/index.js';
-import type { CliContext } from './context.js';
+import type { FilesContext } from './context.js';
 import { printYaml, type Format } from './output.js';
 import { fileJson, fileRow } from './views.js';
 
@@ -22,7 +22,7 @@ const HEADERS = ['NAME', 'TYPE', 'SIZE'] as const;
 const JSON_PIECE = 250;
 
 /** Prints the batches as they arrive; returns the number of entries printed. */
-export async function printListing(ctx: CliContext, format: Format, batches: AsyncIterable<FileInfo[]>, limit?: number): Promise<number> {
+export async function printListing(ctx: FilesContext, format: Format, batches: AsyncIterable<FileInfo[]>, limit?: number): Promise<number> {
   let count = 0;
   let last: FileInfo | undefined;
   if (format === 'yaml') {
@@ -118,6 +118,6 @@ function cellWidth(cell: string): number {
   return n;
 }
 
-async function write(ctx: CliContext, text: string): Promise<void> {
+async function write(ctx: FilesContext, text: string): Promise<void> {
   if (!ctx.stdout.write(text)) await once(ctx.stdout, 'drain');
 }

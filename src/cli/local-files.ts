@@ -89,7 +89,7 @@ export async function* readLocal(path: string, options: { reuse?: boolean } = {}
     throw localError(path, err);
   });
   try {
-    const { dataBuffer } = await import('../client/index.js'); // loaded by the command that reads files, not by every `tusk` start
+    const { dataBuffer } = await import('../client/file-system.js'); // loaded by the command that reads files, not by every `tusk` start
     const { size } = await fh.stat();
     // Ask for one byte more than the size so a file that grew is read to its end.
     let want = Math.min(size + 1, PIECE);

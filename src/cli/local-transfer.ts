@@ -3,10 +3,10 @@
 // src/server/local-file.ts for why that is safe). This decides when to try and
 // makes the proof, once per command, only when a transfer needs it.
 import { createLocalProof, isLoopbackAddress, type LocalProof } from '../client/local-proof.js';
-import type { CliContext } from './context.js';
+import type { FilesContext } from './context.js';
 
 /** Tried when the daemon's address is this machine, unless TUSK_LOCAL_TRANSFER=false. */
-export function localTransferWanted(ctx: CliContext): boolean {
+export function localTransferWanted(ctx: FilesContext): boolean {
   const off = ctx.env.TUSK_LOCAL_TRANSFER;
   return off !== 'false' && off !== '0' && isLoopbackAddress(ctx.address());
 }

@@ -16,8 +16,10 @@ export const EXIT_USAGE = 2;
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const clients = clientConnectors();
   const ctx = createContext(io, clients);
-  const program = buildProgram(ctx, reachableCommands(argv, COMMANDS));
-  program.hook('preAction', () => clients.load()); // gRPC only for a command that runs, not for --help
+  // gRPC only for a command that runs, not for --help; a file command's client only, or none until it asks.
+  const program = buildProgram(ctx, reachableCommands(argv, COMMANDS), async (def) => {
+    if (def.clients !== 'files-on-demand') await clients.load(def.clients ?? 'all');
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;

@@ -37,7 +37,8 @@ const VERBS: Record<string, string> = {
   'auth get': 'Show the roles bound on a repo.',
 };
 
-export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): Command {
+/** `beforeRun` is awaited before a command's action runs (not for --help or a usage error). */
+export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], beforeRun?: (def: CommandDef) => Promise<void>): Command {
   const program = new Command('tusk')
     .description('Version control for data: repos of files with commits and branches, and pipelines that run on them, served by tuskd.')
     .exitOverride()
@@ -71,6 +72,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[]): 
     // Plural nouns are aliases, as in pachctl (`list repos`, `list branches`).
     if (def.words.length === 2 && def.words[0] !== 'config') cmd.alias(pluralOf(noun));
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
+    if (beforeRun) cmd.hook('preAction', () => beforeRun(def));
     def.define(cmd, ctx);
   }
   for (const [verb, cmd] of verbs) {

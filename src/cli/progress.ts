@@ -1,7 +1,7 @@
 // The transfer progress bar of put/get file: drawn on stderr only when it is
 // a terminal and the output is not JSON; otherwise a no-op, so commands call
 // it unconditionally.
-import type { CliContext } from './context.js';
+import type { FilesContext } from './context.js';
 import type { Format } from './output.js';
 import { humanSize } from './output.js';
 
@@ -20,7 +20,7 @@ export function progressWanted(stderrIsTTY: boolean, format: Format): boolean {
 }
 
 /** A bar over `totalBytes` (unknown: 0, then only the count and rate are shown). */
-export async function startProgress(ctx: CliContext, format: Format, label: string, totalBytes: number, totalFiles = 0): Promise<Progress> {
+export async function startProgress(ctx: FilesContext, format: Format, label: string, totalBytes: number, totalFiles = 0): Promise<Progress> {
   if (!progressWanted(ctx.stderrIsTTY, format)) return NONE;
   const { default: cliProgress } = await import('cli-progress'); // only when a bar is drawn
   const started = Date.now();

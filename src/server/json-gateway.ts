@@ -7,7 +7,8 @@
 // answer the response message as JSON. A server stream answers with a JSON
 // array of its messages, or, when asked with `accept: text/event-stream`, one
 // server-sent `message` event per message until it ends (`tusk logs -f` in a
-// browser). GetFile answers with the file's bytes; ModifyFile takes the bytes
+// browser). GetFile answers with the file's bytes, then the trailer
+// `tusk-call-status: ok` once the call succeeded; ModifyFile takes the bytes
 // of one file as the body, with `target`, `path` and `description` in the
 // query. Header `authn-token` goes on as gRPC metadata. Errors answer with an
 // HTTP status for the error's kind and the typed error as JSON
@@ -52,6 +53,8 @@ const MAX_JSON_BODY = 4 * 1024 * 1024;
 /** Headers passed on to the gRPC server as metadata. */
 const FORWARDED_HEADERS = ['authn-token'];
 const MAX_MESSAGE = 64 * 1024 * 1024;
+/** The trailer that ends a GetFile answer whose call succeeded (value `ok`). */
+export const CALL_STATUS = 'tusk-call-status';
 
 type Serialize = (value: unknown) => Buffer;
 
@@ -143,12 +146,13 @@ export class JsonGateway {
       const call: ClientReadableStream<unknown> = this.client.makeServerStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, request, metadata);
       this.active.add(call);
       let started = false;
+      let failed = false;
       let count = 0;
       const start = () => {
         if (started) return;
         started = true;
         const type = mode === 'bytes' ? 'application/octet-stream' : mode === 'events' ? 'text/event-stream' : 'application/json';
-        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...(mode === 'bytes' ? { trailer: CALL_STATUS } : {}) });
         if (mode === 'array') res.write('[');
       };
       // 'close' on the response: it ended, or the browser went away first.
@@ -166,11 +170,16 @@ export class JsonGateway {
       });
       call.on('end', () => {
         this.active.delete(call);
+        if (failed) return; // grpc-js ends a failed call's messages after its error: the error answered
         start();
+        // A file's bytes end with the call's outcome: an answer cut short is told from a whole one, and a client
+        // (the CLI's local get, which expects no bytes) knows the call succeeded.
+        if (mode === 'bytes') res.addTrailers({ [CALL_STATUS]: 'ok' });
         res.end(mode === 'array' ? ']' : undefined);
         resolve();
       });
       call.on('error', (err: ServiceError) => {
+        failed = true;
         this.active.delete(call);
         if (err.code === status.CANCELLED && res.destroyed) return resolve();
         if (!started) return reject(err);

@@ -5,6 +5,7 @@ import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
 
 export const copyFile: CommandDef = {
+  clients: 'files',
   words: ['copy', 'file'],
   summary: 'Copy a file or folder to another path, branch or repo by reference: no bytes are copied, whatever the size. Prints the commit ID.',
   examples: [

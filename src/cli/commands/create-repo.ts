@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { repoJson } from '../views.js';
 
 export const createRepo: CommandDef = {
+  clients: 'files',
   words: ['create', 'repo'],
   summary: 'Create a new, empty repo.',
   examples: ['tusk create repo images', 'tusk create repo images -d "raw camera images"'],

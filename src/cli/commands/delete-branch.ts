@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { splitRepoRef } from '../refs.js';
 
 export const deleteBranch: CommandDef = {
+  clients: 'files',
   words: ['delete', 'branch'],
   summary: 'Delete a branch; its commits stay (refused while a pipeline reads it, unless --force).',
   examples: ['tusk delete branch images@staging'],

@@ -5,6 +5,7 @@ import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
 
 export const deleteFile: CommandDef = {
+  clients: 'files',
   words: ['delete', 'file'],
   summary: 'Delete a file or folder from a branch (as one commit, or in the open commit); prints the commit ID.',
   examples: ['tusk delete file images@master:/cats/tabby.png', 'tusk delete file images@master:/cats'],

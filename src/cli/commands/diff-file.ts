@@ -3,6 +3,7 @@ import { collect, emit, formatOf, outputOption, type CommandDef } from '../comma
 import { diffJson, diffTable } from '../views.js';
 
 export const diffFile: CommandDef = {
+  clients: 'files',
   words: ['diff', 'file'],
   summary: 'Show the files added, modified and deleted between two commits (default old: the parent).',
   examples: ['tusk diff file images@master', 'tusk diff file images@master images@master^3', 'tusk diff file images@master:/cats images@staging'],

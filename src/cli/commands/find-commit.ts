@@ -10,6 +10,7 @@ import { commitJson, commitTable } from '../views.js';
 const MAX_COMMITS = 10_000;
 
 export const findCommit: CommandDef = {
+  clients: 'files',
   words: ['find', 'commit'],
   summary: 'List the commits, from REF back, that changed a path (a file, or anything under a folder), newest first.',
   examples: ['tusk find commit images@master --path /cats/tabby.png', 'tusk find commit images@master --path /cats -n 5 -o json'],

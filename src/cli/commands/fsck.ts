@@ -4,6 +4,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { fsckJson, fsckText } from '../history-views.js';
 
 export const fsckCommand: CommandDef = {
+  clients: 'files',
   words: ['fsck'],
   summary:
     'Check that every tree node and chunk the commits reach is stored intact (read back and checked against its hash); names each file whose data is missing or corrupt by repo, commit and path, and exits 1 when it finds any.',

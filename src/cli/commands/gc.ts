@@ -19,6 +19,7 @@ export function gcFields(r: GcResponse): string {
 }
 
 export const gc: CommandDef = {
+  clients: 'files',
   words: ['gc'],
   summary: 'Remove the chunks, packs and tree nodes nothing reaches any more (clusterAdmin).',
   examples: ['tusk gc --dry-run', 'tusk gc', 'tusk gc -o json'],

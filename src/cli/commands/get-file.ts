@@ -3,13 +3,15 @@
 // that is renamed into place only when every byte arrived and is durable;
 // with -r, a folder's files over one call, each the same way (folder-download.ts).
 import { rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandDef } from '../command.js';
-import type { CliContext } from '../context.js';
+import type { FilesContext } from '../context.js';
 import { localError } from '../local-files.js';
+import { confirmed, gatewayGetFile, localGateway } from '../local-gateway.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import { downloadFolder } from '../folder-download.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -17,6 +19,7 @@ import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 
 export const getFile: CommandDef = {
+  clients: 'files-on-demand', // a local file from a daemon on this machine needs no gRPC client (local-gateway.ts)
   words: ['get', 'file'],
   summary: 'Write a file\'s content to standard output or to a local file (-o); with -r, a folder\'s files into a local folder.',
   examples: ['tusk get file images@master:/cats/tabby.png -o tabby.png', 'tusk get file logs@master^:/today.log | tail', 'tusk get file images@master:/cats -r -o ./cats   # /cats/a/b.png → ./cats/a/b.png'],
@@ -32,8 +35,10 @@ export const getFile: CommandDef = {
         try {
           if (opts.recursive) {
             if (opts.output === undefined) throw usageError('get file -r needs a local folder: -o DIR');
+            await ctx.loadClient();
             await downloadTree(ctx, file, opts.output, local);
           } else if (opts.output === undefined) {
+            await ctx.loadClient();
             await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
           } else {
             await download(ctx, file, path, opts.output, local);
@@ -50,7 +55,7 @@ export const getFile: CommandDef = {
  * relative layout: over one call (folder-download.ts), files larger than INLINE_MAX with a call each when the
  * daemon is on this machine (it writes those itself).
  */
-async function downloadTree(ctx: CliContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
+async function downloadTree(ctx: FilesContext, file: string, dir: string, local: LazyProof | undefined): Promise<void> {
   const { ref } = splitFileRef(file);
   const at = await ctx.client().inspectFile(file);
   const repo = ref.slice(0, ref.indexOf('@') < 0 ? ref.length : ref.indexOf('@'));
@@ -87,13 +92,14 @@ const INLINE_MAX = 4 * 1024 * 1024;
  * With `via` (a daemon on this machine), the daemon writes the temporary file
  * itself; if it refuses, the bytes are fetched as usual.
  */
-async function download(ctx: CliContext, file: string, repoPath: string, local: string, via?: LazyProof, shared?: Progress): Promise<void> {
+async function download(ctx: FilesContext, file: string, repoPath: string, local: string, via?: LazyProof, shared?: Progress): Promise<void> {
   let dest = local;
   const existing = await stat(local).catch(() => undefined);
   if (existing?.isDirectory()) dest = join(local, basename(repoPath));
   if (via) {
     try {
-      return await downloadTo(ctx, file, dest, via, shared);
+      if (!(await downloadTo(ctx, file, dest, via, shared))) await downloadTo(ctx, file, dest, via, shared, false); // the HTTP answer proved nothing: over gRPC
+      return;
     } catch (err) {
       if (!isLocalRefusal(err)) throw err;
     }
@@ -101,8 +107,14 @@ async function download(ctx: CliContext, file: string, repoPath: string, local: 
   await downloadTo(ctx, file, dest, undefined, shared);
 }
 
-/** With `shared`, the bytes count on that progress bar (a folder's) rather than on one of the file's own. */
-async function downloadTo(ctx: CliContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress): Promise<void> {
+/**
+ * With `shared`, the bytes count on that progress bar (a folder's) rather than on one of the file's own.
+ * Resolves false, leaving nothing behind, when the daemon's HTTP API did not confirm the call (overHttp).
+ */
+async function downloadTo(ctx: FilesContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress, overHttp = true): Promise<boolean> {
+  // Over the daemon's HTTP API when it will write the file itself (and no progress bar asks the size first).
+  const gateway = via && overHttp && !ctx.stderrIsTTY ? localGateway(ctx) : undefined;
+  if (!gateway) await ctx.loadClient();
   const info = ctx.stderrIsTTY && !shared ? await ctx.client().inspectFile(file) : undefined;
   const progress = shared ?? (await startProgress(ctx, 'table', 'get', info?.sizeBytes ?? 0));
   const temp = `${dest}.tusk-partial-${process.pid}`;
@@ -130,19 +142,33 @@ async function downloadTo(ctx: CliContext, file: string, dest: string, via: Lazy
       throw localError(dest, err);
     });
     const target = via ? { path: resolve(temp), proof: await via.get() } : undefined;
+    let answer: IncomingMessage | undefined; // the daemon's HTTP answer: no bytes when it wrote the file
+    if (gateway && target) {
+      answer = await gatewayGetFile(ctx, gateway, file, { path: target.path, proof: target.proof.proof, nonce: target.proof.nonce }).catch(async (err) => {
+        await fh.close();
+        throw err;
+      });
+      if (!answer) await ctx.loadClient(); // nothing answered at the HTTP port: over gRPC
+    }
     // Durable before it is renamed into place, as after `cp` and `sync` of the file. The stream always
     // fsyncs before it closes: also when a daemon asked to write the bytes itself declined and sent them
     // instead; when it did write them (and fsynced them), this fsync finds nothing left to write.
     const out = fh.createWriteStream({ flush: true });
     out.on('error', () => {}); // reported by pipeline
-    await pipeline(Readable.from(counted(ctx.client().getFile(file, { local: target }))), out).catch((err) => {
+    const bytes = answer ?? Readable.from(counted(ctx.client().getFile(file, { local: target })));
+    await pipeline(bytes, out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
     });
+    if (answer && !confirmed(answer)) {
+      await rm(temp, { force: true });
+      return false;
+    }
     // Written by the daemon itself (`via`): the bytes did not pass through here, so the bar catches up at once.
     if (target) progress.add((await stat(temp)).size - streamed);
     await rename(temp, dest).catch((err) => {
       throw localError(dest, err);
     });
+    return true;
   } catch (err) {
     await rm(temp, { force: true });
     throw err;

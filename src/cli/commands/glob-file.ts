@@ -5,6 +5,7 @@ import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 
 export const globFile: CommandDef = {
+  clients: 'files',
   words: ['glob', 'file'],
   summary: 'List the files and folders of a commit whose paths match a glob pattern.',
   examples: [

@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { branchFields, branchJson } from '../views.js';
 
 export const inspectBranch: CommandDef = {
+  clients: 'files',
   words: ['inspect', 'branch'],
   summary: 'Show a branch: its head commit and trigger.',
   examples: ['tusk inspect branch images@master'],

@@ -6,6 +6,7 @@ import { usageError } from '../usage.js';
 import { fileJson } from '../views.js';
 
 export const inspectFile: CommandDef = {
+  clients: 'files',
   words: ['inspect', 'file'],
   summary: 'Show a file\'s or folder\'s path, type, size, content hash and the commit it was read from.',
   examples: ['tusk inspect file images@master:/cats/tabby.png', 'tusk inspect file images@master^:/cats -o json'],

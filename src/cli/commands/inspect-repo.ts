@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { repoFields, repoJson } from '../views.js';
 
 export const inspectRepo: CommandDef = {
+  clients: 'files',
   words: ['inspect', 'repo'],
   summary: 'Show a repo\'s details, and the bytes it stores and holds alone.',
   examples: ['tusk inspect repo images'],

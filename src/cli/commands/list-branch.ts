@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { branchJson, branchTable } from '../views.js';
 
 export const listBranch: CommandDef = {
+  clients: 'files',
   words: ['list', 'branch'],
   summary: 'List a repo\'s branches and their heads.',
   examples: ['tusk list branch images'],

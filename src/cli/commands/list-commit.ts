@@ -4,6 +4,7 @@ import { splitRepoRef } from '../refs.js';
 import { commitJson, commitTable } from '../views.js';
 
 export const listCommit: CommandDef = {
+  clients: 'files',
   words: ['list', 'commit'],
   summary: 'List a repo\'s commits (or one branch\'s history), newest first.',
   examples: ['tusk list commit images', 'tusk list commit images@master -n 10'],

@@ -5,13 +5,14 @@ import { printListing } from '../file-listing.js';
 import { formatTable, humanSize } from '../output.js';
 import { splitFileRef, splitRepoRef } from '../refs.js';
 import { usageError } from '../usage.js';
-import type { CliContext } from '../context.js';
+import type { FilesContext } from '../context.js';
 import { fileJson } from '../views.js';
 
 /** How far back --history looks, at most (commits), so a long history with few changes stays bounded. */
 const MAX_HISTORY_COMMITS = 1000;
 
 export const listFile: CommandDef = {
+  clients: 'files',
   words: ['list', 'file'],
   summary: 'List the files and folders in a folder of a commit (default: the root); --history N also lists earlier versions.',
   examples: [
@@ -45,7 +46,7 @@ export const listFile: CommandDef = {
 };
 
 /** The entries at `target` and their earlier versions (a version: the commit where the entry's content last changed). */
-async function history(ctx: CliContext, target: string, limit: number): Promise<FileInfo[]> {
+async function history(ctx: FilesContext, target: string, limit: number): Promise<FileInfo[]> {
   const { ref, path } = splitFileRef(target);
   const { repo } = splitRepoRef(ref);
   let commit = await ctx.client().inspectCommit(ref);

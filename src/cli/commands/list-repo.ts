@@ -3,6 +3,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { repoJson, repoTable } from '../views.js';
 
 export const listRepo: CommandDef = {
+  clients: 'files',
   words: ['list', 'repo'],
   summary: 'List every repo with its size and branches.',
   examples: ['tusk list repo', 'tusk list repo -o json'],

@@ -7,7 +7,7 @@ import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FileWriter } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
-import type { CliContext } from '../context.js';
+import type { FilesContext } from '../context.js';
 import { loadLocal, localError, readLocal, statLocal, walkFiles } from '../local-files.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import type { Format } from '../output.js';
@@ -35,6 +35,7 @@ interface PutOptions {
 }
 
 export const putFile: CommandDef = {
+  clients: 'files',
   words: ['put', 'file'],
   summary: 'Put a file, a folder (-r), standard input (no -f, or -f -), a URL or S3 objects into a branch, as one commit; prints the commit ID.',
   examples: [
@@ -72,7 +73,7 @@ function once(value: string, previous: string | undefined): string {
   return value;
 }
 
-async function run(ctx: CliContext, target: string, opts: PutOptions, _command: Command): Promise<void> {
+async function run(ctx: FilesContext, target: string, opts: PutOptions, _command: Command): Promise<void> {
   const format = formatOf(opts);
   const { ref, path } = splitFileRef(target);
   if (opts.append && opts.overwrite) throw usageError('--append and --overwrite contradict each other');
@@ -137,7 +138,7 @@ interface PutPlan {
 }
 
 /** `-i LIST`: every source the list names, each to PATH/<its name> (or under PATH with -r / --untar), in one commit. */
-async function planList(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+async function planList(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
   const list = opts.inputFile === '-' ? await readAll(ctx.stdin) : await readFile(opts.inputFile!, 'utf8').catch((err) => {
     throw localError(opts.inputFile!, err);
   });
@@ -163,7 +164,7 @@ async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> 
   return text;
 }
 
-async function planPut(opts: PutOptions & { file: string }, repoPath: string | undefined, format: Format, ctx: CliContext): Promise<PutPlan> {
+async function planPut(opts: PutOptions & { file: string }, repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
   if (opts.untar) return planUntar(opts, repoPath, ctx);
   if (/^https?:\/\//i.test(opts.file)) {
     if (opts.recursive) throw usageError(`${opts.file}: -r goes with folders and S3 prefixes, not URLs`);
@@ -230,7 +231,7 @@ async function boundHeapGrowth(): Promise<void> {
 }
 
 /** `--untar`: the archive (a local file, standard input or a URL) is unpacked into PATH as it streams. */
-async function planUntar(opts: PutOptions & { file: string }, repoPath: string | undefined, ctx: CliContext): Promise<PutPlan> {
+async function planUntar(opts: PutOptions & { file: string }, repoPath: string | undefined, ctx: FilesContext): Promise<PutPlan> {
   if (opts.recursive) throw usageError('--untar reads one archive: drop -r');
   if (/^s3:\/\//i.test(opts.file)) throw usageError('--untar reads a local file, standard input or an http(s) URL');
   const { untar } = await import('../untar.js');

@@ -13,6 +13,7 @@ const POLL_MS = 250;
 const PAGE = 100;
 
 export const subscribeCommit: CommandDef = {
+  clients: 'files',
   words: ['subscribe', 'commit'],
   summary: 'Print each finished commit of a branch as it appears (first the existing ones, unless --new), until interrupted or --limit.',
   examples: ['tusk subscribe commit images@master', 'tusk subscribe commit images@master --new --limit 1 -o json   # wait for the next commit'],

@@ -14,6 +14,7 @@ interface DaemonVersion {
 }
 
 export const version: CommandDef = {
+  clients: 'files',
   words: ['version'],
   summary: 'Print the versions of tusk and of the daemon it talks to.',
   examples: ['tusk version', 'tusk version -o json'],

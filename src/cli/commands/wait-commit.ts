@@ -4,6 +4,7 @@ import { isGlobalId } from '../refs.js';
 import { commitFields, commitJson, commitTable } from '../views.js';
 
 export const waitCommit: CommandDef = {
+  clients: 'files',
   words: ['wait', 'commit'],
   summary: 'Wait until a commit is finished (a global ID: every commit of its set), then show it.',
   examples: ['tusk wait commit montage@master', 'tusk wait commit montage@0f1e2d3c4b5a69788796a5b4c3d2e1f0'],

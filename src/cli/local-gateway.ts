@@ -1,0 +1,81 @@
+// `get file -o` from the daemon recorded in TUSK_HOME over its HTTP API
+// (POST /api/tusk.pfs.PfsApi/GetFile, src/server/json-gateway.ts) instead of
+// gRPC. With a local output (local-transfer.ts) the daemon writes the file
+// itself and the call carries no bytes, so the CLI needs neither grpc-js nor
+// Node's http2 for it: loading and running those is ~30 ms of CPU at each
+// start, all of it before the daemon gets the request (measured on a 4 KiB
+// get: a client of this kind alone takes ~46 ms of CPU, `tusk get file` ~85).
+// The daemon passes the call to its own gRPC server, so access control and
+// the handler are the ones a gRPC call meets. Used only for the daemon whose
+// record (tuskd.json, written by tuskd) names the address the CLI talks to
+// and an HTTP port, over plaintext; if nothing answers there, the caller
+// goes over gRPC as before.
+import { request, type IncomingMessage } from 'node:http';
+import { oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
+import { readDaemonRecord, recordAddress, tuskHome } from './address.js';
+import { storedToken } from './config-file.js';
+import type { FilesContext } from './context.js';
+
+/** Where the recorded daemon's HTTP API listens, when `ctx.address()` is that daemon's plaintext gRPC address. */
+export function localGateway(ctx: FilesContext): { host: string; port: number } | undefined {
+  const address = ctx.address().replace(/^grpc:\/\//, '');
+  if (address.includes('://')) return undefined; // grpcs://: the HTTP API speaks TLS too
+  const record = readDaemonRecord(tuskHome(ctx.env));
+  if (!record?.httpPort || recordAddress(record) !== address) return undefined;
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: record.httpPort };
+}
+
+/** The trailer json-gateway.ts ends a GetFile answer with once the call succeeded (`ok`). */
+const CALL_STATUS = 'tusk-call-status';
+
+/**
+ * Whether an answer of gatewayGetFile, read to its end, says the call succeeded. A daemon older than that
+ * trailer answers a failed call as an empty file: its answer proves nothing, and the caller asks over gRPC.
+ */
+export function confirmed(answer: IncomingMessage): boolean {
+  return answer.complete && answer.trailers[CALL_STATUS] === 'ok';
+}
+
+/** The output the daemon writes into and the proof that the caller may have it do so (local-proof.ts). */
+export interface LocalOutputRequest {
+  path: string;
+  proof: string;
+  nonce: string;
+}
+
+/**
+ * Asks the daemon at `gateway` for `file`, written by the daemon into `output`: resolves with the response, whose
+ * body holds any bytes the daemon sent instead (none when it wrote the file), or undefined when nothing answers
+ * there. Throws the daemon's error (LocalFileRefused when it may not write the file).
+ */
+export function gatewayGetFile(ctx: FilesContext, gateway: { host: string; port: number }, file: string, output: LocalOutputRequest): Promise<IncomingMessage | undefined> {
+  const body = JSON.stringify({ file, localOutput: output });
+  const token = storedToken(ctx.env);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (token) headers['authn-token'] = token;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: gateway.host, port: gateway.port, method: 'POST', path: '/api/tusk.pfs.PfsApi/GetFile', headers, agent: false }, (res) => {
+      if (res.statusCode === 200 && res.headers['content-type'] === 'application/octet-stream') return resolve(res);
+      const answer: Buffer[] = [];
+      res.on('data', (b: Buffer) => answer.push(b));
+      res.on('error', reject);
+      res.on('end', () => reject(daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'))));
+    });
+    // Nothing listens there (the call never reached the daemon): over gRPC instead. Any other failure is the call's.
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    req.end(body);
+  });
+}
+
+/** The typed error of an answer that is not the file's (json-gateway.ts sends {code, kind, message, data}). */
+function daemonError(status: number | undefined, text: string): Error {
+  let json: Partial<TuskErrorJSON> | undefined;
+  try {
+    json = JSON.parse(text) as Partial<TuskErrorJSON>;
+  } catch {
+    // not an error of the API
+  }
+  if (json && typeof json.code === 'string' && typeof json.kind === 'string' && typeof json.message === 'string') return TuskError.fromJSON({ code: json.code, kind: json.kind, message: json.message, data: json.data ?? {} });
+  return new Error(`the daemon's HTTP API answered ${status} without a file or an error: ${oneLine(text.slice(0, 200))}`);
+}
