@@ -225,6 +225,9 @@ export class BatchSession {
    * Started call, so its frames are written first, but not for its answer.
    */
   private async activate(p: PreparedTask): Promise<{ cannot: string } | { dirs: SlotDirs; told: Promise<void> }> {
+    // A datum told with a group ahead: its Started went out before the group's first datum ran.
+    const ahead = this.toldAhead.get(startKey(p.task));
+    this.toldAhead.delete(startKey(p.task));
     const staged = await p.staged;
     if ('cannot' in staged) return staged;
     if (!staged.dirs) return { cannot: 'cannot set up the datum area: the sidecar did not say where the inputs are' };
@@ -233,11 +236,7 @@ export class BatchSession {
     } catch (err) {
       return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
     }
-    const ahead = this.toldAhead.get(startKey(p.task));
-    if (ahead) {
-      this.toldAhead.delete(startKey(p.task));
-      return { dirs: staged.dirs, told: ahead };
-    }
+    if (ahead) return { dirs: staged.dirs, told: ahead };
     const told = this.tellStarted(p.task);
     await new Promise((resolve) => setImmediate(resolve));
     return { dirs: staged.dirs, told };
