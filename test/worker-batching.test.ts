@@ -94,4 +94,29 @@ describe('datum batching from Node code over the worker socket', () => {
       await fake.stop();
     }
   }, 120_000);
+
+  test('the coordinator is told that datums start in groups, except a datum it wants told alone', async () => {
+    const client = join(ROOT, 'dist/worker/next-datum-client.js');
+    const code = `import('${client}').then(async ({ NextDatumClient }) => {
+      const datums = await NextDatumClient.connect();
+      for (;;) await datums.next();
+    })`;
+    const fake = await FakeCoordinator.start(scriptSpec({}, { cmd: ['node', '-e', code], stdin: [], datum_batching: true }));
+    const worker = await startWorkerProcesses(fake.address, { env: sandboxEnv });
+    try {
+      const n = 40;
+      const tasks = Array.from({ length: n }, (_, i) => ({ ...scriptTask(fake, `g${i}`, `content ${i}`), startAhead: i !== 10 }));
+      fake.addTasks(tasks);
+      const results = await fake.waitForResults(n, 90_000);
+      expect(results.filter((r) => r.success)).toHaveLength(n);
+      // Each datum is told once, before it runs, in the order they run.
+      expect(fake.started).toEqual(tasks.map((t) => `job1/${t.datum}`));
+      // All but g10 in groups, in fewer messages than datums.
+      expect(fake.startedAhead.flat()).toEqual(fake.started.filter((d) => d !== 'job1/g10'));
+      expect(fake.startedAhead.length).toBeLessThan(n / 2);
+    } finally {
+      await worker.stop();
+      await fake.stop();
+    }
+  }, 120_000);
 });

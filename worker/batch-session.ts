@@ -16,9 +16,12 @@
 // (datum-switch.ts), and the finished datums go to the sidecar for upload
 // together, FINISH_GROUP at a time or FINISH_DELAY_MS after the first one
 // (one message, one answer), each still its own output and its own result.
+// The coordinator is told that datums start in groups too (START_GROUP, one
+// Started message): a datum the coordinator wants told alone (Task.startAhead
+// false: its worker was lost while it was started ahead) gets a message of its own.
 import { dirname } from 'node:path';
 import type { Server } from 'node:net';
-import { NextDatumRefused, type WorkerSpec } from '../src/client/index.js';
+import { NextDatumRefused, type Task, type WorkerSpec } from '../src/client/index.js';
 import { listenWorkerSocket, type NextRequest } from './batch-socket.js';
 import type { CollectedEntry, SlotDirs } from '../src/worker-protocol/index.js';
 import { datumReporter, dropSlot, envOf, newDatumLog, retryPolicy, runErrCmd, stdinText, uploadAndReport, type ExecContext } from './datum-exec.js';
@@ -50,6 +53,8 @@ const FINISH_DELAY_MS = 10;
 const PREFETCH = 48;
 const PREFETCH_GROUP = 16;
 const PREFETCH_BYTES = 64 * 1024 * 1024;
+/** Datums told to the coordinator in one Started message, at most (those queued next, each with startAhead). */
+const START_GROUP = 32;
 
 export class BatchSession {
   private proc: RunHandle | undefined;
@@ -67,6 +72,8 @@ export class BatchSession {
   private readonly switch: DatumSwitch;
   private finishing: { h: Handed; collected: CollectedEntry[] }[] = [];
   private finishTimer: NodeJS.Timeout | undefined;
+  /** Datums already told as started (in a group, by `job/datum`), not handed out yet: the group's Started call. */
+  private toldAhead = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: ExecContext,
@@ -100,6 +107,7 @@ export class BatchSession {
         // Its output is not kept; the next datum's switch empties out/.
       }
       this.flushFinishing();
+      this.toldAhead.clear();
     }
   }
 
@@ -217,6 +225,9 @@ export class BatchSession {
    * Started call, so its frames are written first, but not for its answer.
    */
   private async activate(p: PreparedTask): Promise<{ cannot: string } | { dirs: SlotDirs; told: Promise<void> }> {
+    // A datum told with a group ahead: its Started went out before the group's first datum ran.
+    const ahead = this.toldAhead.get(startKey(p.task));
+    this.toldAhead.delete(startKey(p.task));
     const staged = await p.staged;
     if ('cannot' in staged) return staged;
     if (!staged.dirs) return { cannot: 'cannot set up the datum area: the sidecar did not say where the inputs are' };
@@ -225,9 +236,23 @@ export class BatchSession {
     } catch (err) {
       return { cannot: `cannot set up the datum area: ${(err as Error).message}` };
     }
-    const told = this.ctx.started(p.task);
+    if (ahead) return { dirs: staged.dirs, told: ahead };
+    const told = this.tellStarted(p.task);
     await new Promise((resolve) => setImmediate(resolve));
     return { dirs: staged.dirs, told };
+  }
+
+  /** Started for this datum, alone or (when the coordinator takes it) with those queued next that it takes ahead too. */
+  private tellStarted(task: Task): Promise<void> {
+    if (!task.startAhead || !this.ctx.startedAhead) return this.ctx.started(task);
+    const group = [task];
+    for (const next of this.source.peek(START_GROUP - 1)) {
+      if (!next.startAhead) break;
+      group.push(next);
+    }
+    const told = this.ctx.startedAhead(group);
+    for (const t of group.slice(1)) this.toldAhead.set(startKey(t), told);
+    return told;
   }
 
   private async onExit(r: RunResult): Promise<void> {
@@ -296,4 +321,8 @@ export class BatchSession {
     dropSlot(this.ctx, h.p.slot);
     h.report({ reason: why, recovered, tries: h.tries });
   }
+}
+
+function startKey(task: Task): string {
+  return `${task.job}/${task.datum}`;
 }

@@ -38,6 +38,8 @@ export interface ExecContext {
   log: Logger;
   /** Tells the coordinator the datum's code is about to run; settles with the call, never rejects (a datum runs even if the call fails). */
   started(task: Task): Promise<void>;
+  /** Tells the coordinator that these datums (each with startAhead) run next, in one message; settles as `started`. Unset: each is told alone. */
+  startedAhead?(tasks: readonly Task[]): Promise<void>;
   /** True the first time this worker sees a job (its first datum carries the sandbox fallback note). */
   firstOfJob(job: string): boolean;
 }

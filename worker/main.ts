@@ -44,6 +44,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     nextTasks: (p: string, w: string, max: number, waitMs: number, knownVersion: number) => client.nextTasks(p, w, max, waitMs, knownVersion),
     report: (p: string, w: string, results: Parameters<WorkerClient['report']>[2], logs?: Parameters<WorkerClient['report']>[3]) => client.report(p, w, results, logs),
     started: (_p: string, _w: string, job: string, datum: string) => starts.started(job, datum),
+    startedAhead: (_p: string, _w: string, datums: readonly { job: string; datum: string }[]) => starts.startedAhead(datums),
   };
   worker = await Worker.start(
     {

@@ -118,6 +118,16 @@ export class TaskSource {
     return this.queue.length > 0;
   }
 
+  /** The tasks queued next, in order (up to `max`), of the version the last taken task is of. */
+  peek(max: number): Task[] {
+    const out: Task[] = [];
+    for (const q of this.queue) {
+      if (out.length >= max || (q.version && q.version !== this.version)) break;
+      out.push(q.task);
+    }
+    return out;
+  }
+
   /** Resolves once a task is queued (or the source stopped). */
   async waitForTask(): Promise<void> {
     while (!this.stopped && this.queue.length === 0) {

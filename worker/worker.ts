@@ -5,7 +5,7 @@
 // (from any NextTasks answer) takes effect from the next datum on.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isTuskError, type LogLine, type Registration, type TaskResult, type WorkerSpec } from '../src/client/index.js';
+import { isTuskError, type LogLine, type Registration, type Task, type TaskResult, type WorkerSpec } from '../src/client/index.js';
 import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
@@ -21,6 +21,8 @@ import { sandboxSetup, setupKey, type SandboxSetup } from './sandbox-setup.js';
 export interface WorkerApi extends TaskApi {
   register(pipeline: string, worker: string): Promise<Registration>;
   started(pipeline: string, worker: string, job: string, datum: string): Promise<void>;
+  /** Started for a group of datums the worker runs next (each Task had startAhead); without it, each is told alone. */
+  startedAhead?(pipeline: string, worker: string, datums: readonly { job: string; datum: string }[]): Promise<void>;
   report(pipeline: string, worker: string, results: TaskResult[], logs?: LogLine[]): Promise<void>;
 }
 
@@ -108,6 +110,12 @@ export class Worker {
       firstOfJob: (job) => worker!.firstOfJob(job),
       started: (task) =>
         api.started(cfg.pipeline, cfg.worker, task.job, task.datum).catch((err: Error) => log.log('warn', 'started_not_told', { job: task.job, datum: task.datum, message: err.message })),
+      ...(api.startedAhead
+        ? {
+            startedAhead: (tasks: readonly Task[]) =>
+              api.startedAhead!(cfg.pipeline, cfg.worker, tasks).catch((err: Error) => log.log('warn', 'started_not_told', { job: tasks[0]?.job, datums: tasks.length, message: err.message })),
+          }
+        : {}),
     };
     const source = new TaskSource({
       api,

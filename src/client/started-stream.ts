@@ -6,9 +6,11 @@
 // and rejects with the stream's error; the stream is opened on the first
 // start and again after a failure. A daemon without StartedStream (an older
 // one answers UNIMPLEMENTED) gets the unary Started for this start and every
-// later one, so nothing is lost against an old daemon.
+// later one, so nothing is lost against an old daemon. `startedAhead()` tells
+// a group of datums in one message (only those whose Task says start_ahead:
+// a daemon that says so takes them).
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import type { StartedAck, StartedRequest, WorkerApiClient } from '../gen/tusk/pps.js';
+import type { StartedAck, StartedDatum, StartedRequest, WorkerApiClient } from '../gen/tusk/pps.js';
 import { fromServiceError } from '../rpc/errors.js';
 import { unary } from './connection.js';
 
@@ -17,6 +19,8 @@ interface Pending {
   seq: number;
   job: string;
   datum: string;
+  /** A group started ahead (job and datum are then empty). */
+  ahead: StartedDatum[];
   resolve(): void;
   reject(err: Error): void;
 }
@@ -36,12 +40,21 @@ export class StartedStream {
 
   /** Says the worker is about to run a leased datum's code; resolves once the daemon has recorded it. */
   started(job: string, datum: string): Promise<void> {
-    if (this.unaryOnly) return this.unaryStarted(job, datum);
+    return this.send(job, datum, []);
+  }
+
+  /** Says the worker will run these leased datums next, in order (each Task had start_ahead); resolves once the daemon has recorded them. */
+  startedAhead(datums: readonly StartedDatum[]): Promise<void> {
+    return this.send('', '', datums.map((d) => ({ job: d.job, datum: d.datum })));
+  }
+
+  private send(job: string, datum: string, ahead: StartedDatum[]): Promise<void> {
+    if (this.unaryOnly) return this.unaryStarted(job, datum, ahead);
     const call = this.call ?? this.open();
     const first = this.sent === 0;
     const seq = ++this.sent;
-    const done = new Promise<void>((resolve, reject) => this.pending.push({ seq, job, datum, resolve, reject }));
-    call.write({ pipeline: first ? this.pipeline : '', worker: first ? this.worker : '', job, datum });
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ seq, job, datum, ahead, resolve, reject }));
+    call.write({ pipeline: first ? this.pipeline : '', worker: first ? this.worker : '', job, datum, ahead });
     return done;
   }
 
@@ -86,10 +99,10 @@ export class StartedStream {
     this.unaryOnly = true;
     this.call = undefined;
     call.end();
-    for (const p of this.pending.splice(0)) this.unaryStarted(p.job, p.datum).then(p.resolve, p.reject);
+    for (const p of this.pending.splice(0)) this.unaryStarted(p.job, p.datum, p.ahead).then(p.resolve, p.reject);
   }
 
-  private async unaryStarted(job: string, datum: string): Promise<void> {
-    await unary((cb) => this.client.started({ pipeline: this.pipeline, worker: this.worker, job, datum }, cb));
+  private async unaryStarted(job: string, datum: string, ahead: StartedDatum[]): Promise<void> {
+    await unary((cb) => this.client.started({ pipeline: this.pipeline, worker: this.worker, job, datum, ahead }, cb));
   }
 }

@@ -49,10 +49,15 @@ export class ResultIntake {
   async workerLost(worker: string, reason: string): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];
     // Only the datums the worker had started count that try; the others were only fetched ahead and go back untouched.
-    for (const { task, started } of this.ctx.queue.releaseWorker(worker)) {
+    // Those started ahead in a group (which of them ran is not known) count none, and are started alone from now on.
+    for (const { task, started, ahead } of this.ctx.queue.releaseWorker(worker)) {
       const aj = this.activeJob(task.pipeline, task.job);
       if (!aj) continue;
-      if (started && task.attempts >= aj.spec.datumTries) {
+      if (started && ahead) {
+        task.attempts--;
+        task.startAlone = true;
+        this.ctx.queue.push(task.pipeline, [task], true);
+      } else if (started && task.attempts >= aj.spec.datumTries) {
         failed.push([task, { job: task.job, datum: task.datum, success: false, recovered: false, reason: `the worker was lost ${task.attempts} times while running it (${reason})`, durationMs: 0, output: '', tries: 0 }]);
       } else {
         this.ctx.queue.push(task.pipeline, [task], true);

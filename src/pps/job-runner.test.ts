@@ -137,3 +137,37 @@ describe("a job's datum records", () => {
     expect((await t.pps.listDatums('copy', job!.id)).map((d) => d.state)).toEqual(['queued', 'queued']);
   });
 });
+
+describe('a lost worker', () => {
+  it('charges no try to datums started ahead in a group: they run again, each started alone, and a datum that kills its worker still fails after datum_tries', async () => {
+    await t.pps.pipelines.create(specText('crashy', { pfs: { repo: 'data', glob: '/*' } }, { datum_tries: 2 }));
+    const [job] = await t.pps.listJobs('crashy');
+    const first = (await t.pps.nextTasks('crashy', 'w1', 10, 60_000)).tasks;
+    expect(first).toHaveLength(2);
+    t.pps.startedAhead('crashy', 'w1', first);
+    await t.pps.jobs.workerLost('w1', 'killed');
+
+    // Which of the group ran is not known: neither is charged, both come back to be started alone.
+    const second = (await t.pps.nextTasks('crashy', 'w2', 10, 60_000)).tasks;
+    expect(second.map((x) => [x.attempts, x.startAlone])).toEqual([
+      [0, true],
+      [0, true],
+    ]);
+    const [a, b] = second as [(typeof second)[0], (typeof second)[0]];
+    // Started alone, `b` finishes; `a` kills its worker, which now charges it a try.
+    t.pps.started('crashy', 'w2', b.job, b.datum);
+    await t.pps.report('crashy', 'w2', [{ job: b.job, datum: b.datum, success: true, recovered: false, reason: '', durationMs: 1, output: '', tries: 1 }], []);
+    t.pps.started('crashy', 'w2', a.job, a.datum);
+    await t.pps.jobs.workerLost('w2', 'killed');
+    const third = (await t.pps.nextTasks('crashy', 'w3', 10, 60_000)).tasks;
+    expect(third.map((x) => [x.datum, x.attempts])).toEqual([[a.datum, 1]]);
+
+    // Even told ahead in a group, a datum to be started alone is charged: the second loss ends it.
+    t.pps.startedAhead('crashy', 'w3', third);
+    await t.pps.jobs.workerLost('w3', 'killed');
+    const done = await t.pps.jobs.wait('crashy', job!.id);
+    expect(done.state).toBe('failure');
+    expect(done.datums).toMatchObject({ total: 2, processed: 1, failed: 1 });
+    expect(done.reason).toContain('the worker was lost 2 times');
+  });
+});

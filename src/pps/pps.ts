@@ -189,6 +189,15 @@ export class Pps {
     this.ctx.queue.start(worker, job, datum);
   }
 
+  /**
+   * The worker will run these leased datums next, in order (a group started ahead: one message for many): losing
+   * the worker before they are reported charges none of them a try, they run again, each started alone.
+   */
+  startedAhead(pipeline: string, worker: string, datums: readonly { job: string; datum: string }[]): void {
+    this.checkOwned(pipeline, worker);
+    for (const d of datums) this.ctx.queue.startAhead(worker, d.job, d.datum);
+  }
+
   /** Throws UnknownWorker for a worker the runtime did not start: a previous daemon's process is never adopted. */
   private checkOwned(pipeline: string, worker: string): void {
     const runtime = this.ctx.deps.runtime;

@@ -33,6 +33,20 @@ describe('TaskQueue', () => {
     expect(back.map((l) => [l.task.datum, l.started, l.task.attempts])).toEqual([['a', true, 1], ['b', false, 0], ['c', false, 0]]);
   });
 
+  it('counts an attempt for a task started ahead, which a later start of it does not count again, and starts alone a task that must be', async () => {
+    const q = new TaskQueue();
+    q.push('p', [task('a'), task('b'), { ...task('c'), startAlone: true }]);
+    await q.take('p', 'w1', 3, 0);
+    expect(q.startAhead('w1', 'j', 'a')).toBe(true);
+    expect(q.startAhead('w1', 'j', 'b')).toBe(true);
+    expect(q.startAhead('w1', 'j', 'c')).toBe(true);
+    expect(q.startAhead('w1', 'j', 'a')).toBe(false);
+    expect(q.start('w1', 'j', 'b')).toBe(true);
+    expect(q.start('w1', 'j', 'b')).toBe(false);
+    const back = q.releaseWorker('w1');
+    expect(back.map((l) => [l.task.datum, l.started, l.ahead, l.task.attempts])).toEqual([['a', true, true, 1], ['b', true, false, 1], ['c', true, false, 1]]);
+  });
+
   it('never leases to a worker that was lost while it waited, even if tasks arrive first', async () => {
     const q = new TaskQueue();
     const waiting = q.take('p', 'dead', 5, 10_000);

@@ -2,7 +2,9 @@
 // a worker long-polls for a batch, which it then holds on lease until it
 // reports, and says when it starts running each one. A lost worker's leases go
 // back to the front of the queue; only those it had started count a try (the
-// rest were merely fetched ahead). Held in
+// rest were merely fetched ahead). A worker may also say it starts a group of
+// datums ahead (one message for many): a lost worker's datums started so
+// charge no try, and are then started one at a time (job-results.ts). Held in
 // memory: after a daemon restart, running jobs re-plan and re-queue whatever
 // has no result yet.
 import type { DatumInput } from './datums.js';
@@ -17,12 +19,15 @@ export interface DatumTask {
   version: number;
   /** Runs started for this task so far (a lost worker's run counts). */
   attempts: number;
+  /** Its start must be told alone, not ahead in a group: its worker was lost while it was started ahead. */
+  startAlone?: boolean;
 }
 
-/** A leased task, and whether its worker started running it. */
+/** A leased task, and whether its worker started running it (`ahead`: only as one of a group started ahead). */
 export interface Lease {
   task: DatumTask;
   started: boolean;
+  ahead?: boolean;
 }
 
 interface Waiter {
@@ -97,11 +102,29 @@ export class TaskQueue {
     return tasks;
   }
 
-  /** The worker starts running a leased task: it counts an attempt. False when the worker holds no such lease. */
+  /**
+   * The worker starts running a leased task: it counts an attempt (one started ahead already counts it, and
+   * is now started for sure). False when the worker holds no such lease.
+   */
   start(worker: string, job: string, datum: string): boolean {
+    const lease = this.leases.get(worker)?.get(key(job, datum));
+    if (!lease || (lease.started && !lease.ahead)) return false;
+    if (!lease.started) lease.task.attempts++;
+    lease.started = true;
+    lease.ahead = false;
+    return true;
+  }
+
+  /**
+   * The worker will run a leased task soon, as one of a group started ahead: it counts an attempt, which
+   * the worker's loss takes back (releaseWorker's `ahead` leases); a task to be started alone is started
+   * for sure. False when the worker holds no such lease.
+   */
+  startAhead(worker: string, job: string, datum: string): boolean {
     const lease = this.leases.get(worker)?.get(key(job, datum));
     if (!lease || lease.started) return false;
     lease.started = true;
+    lease.ahead = !lease.task.startAlone;
     lease.task.attempts++;
     return true;
   }

@@ -56,7 +56,7 @@ export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFi
       return {};
     }),
     started: unaryHandler(log, 'Started', async (req) => {
-      pps.started(req.pipeline, req.worker, req.job, req.datum);
+      recordStart(pps, req.pipeline, req.worker, req);
       return {};
     }),
     startedStream: (call: ServerDuplexStream<StartedRequest, StartedAck>) => startedStream(pps, call, starts),
@@ -141,7 +141,7 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
       } else if ((req.pipeline && req.pipeline !== pipeline) || (req.worker && req.worker !== worker)) {
         throw new BadWorkerMessage('StartedStream', `a message names ${req.pipeline}/${req.worker}, not the stream's ${pipeline}/${worker}`);
       }
-      pps.started(pipeline, worker, req.job, req.datum);
+      recordStart(pps, pipeline, worker, req);
     } catch (err) {
       return end(err);
     }
@@ -149,6 +149,12 @@ function startedStream(pps: Pps, call: ServerDuplexStream<StartedRequest, Starte
     timer ??= setTimeout(ack, ACK_DELAY_MS);
   });
   call.on('end', () => end());
+}
+
+/** One StartedRequest: a group of datums started ahead, or one datum. */
+function recordStart(pps: Pps, pipeline: string, worker: string, req: StartedRequest): void {
+  if (req.ahead.length > 0) pps.startedAhead(pipeline, worker, req.ahead);
+  else pps.started(pipeline, worker, req.job, req.datum);
 }
 
 /** PutDatumOutput: one datum's output files, stored one at a time and kept only if the stream ended after close. */
@@ -182,6 +188,7 @@ function taskMsg({ task: t, data }: TaskWithData): Task {
     datum: t.datum,
     try: t.attempts,
     outputCommit: t.outputCommit,
+    startAhead: !t.startAlone,
     inputs: t.inputs.map((i, n) => ({
       name: i.name,
       repo: i.repo,

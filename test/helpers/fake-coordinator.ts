@@ -27,8 +27,10 @@ export class FakeCoordinator {
   reports = 0;
   /** How many results each Report call carried, in order. */
   readonly reportSizes: number[] = [];
-  /** `job/datum` of every Started call, in order. */
+  /** `job/datum` of every datum told started, in order (those of a group started ahead too). */
   readonly started: string[] = [];
+  /** The groups of datums told started ahead (StartedRequest.ahead), in order. */
+  readonly startedAhead: string[][] = [];
   /** Like tuskd, send the bytes of files up to 64 KiB inline in NextTasks answers; false: the worker must GetFile every file. */
   inline = true;
   /** GetFile calls served. */
@@ -72,8 +74,10 @@ export class FakeCoordinator {
         if (fake.heldReports) fake.heldReports.push(answer);
         else answer();
       },
-      started: (call: { request: { job: string; datum: string } }, cb: sendUnaryData<unknown>) => {
-        fake.started.push(`${call.request.job}/${call.request.datum}`);
+      started: (call: { request: { job: string; datum: string; ahead: { job: string; datum: string }[] } }, cb: sendUnaryData<unknown>) => {
+        const ahead = call.request.ahead.map((d) => `${d.job}/${d.datum}`);
+        if (ahead.length > 0) fake.startedAhead.push(ahead);
+        fake.started.push(...(ahead.length > 0 ? ahead : [`${call.request.job}/${call.request.datum}`]));
         for (const w of fake.startedWaiters.splice(0)) w();
         cb(null, {});
       },
@@ -239,6 +243,7 @@ export function scriptTask(fake: FakeCoordinator, datum: string, script: string,
     datum,
     try: 0,
     outputCommit: 'outcommit1',
+    startAhead: false,
     inputs: [{ name: 'in', repo: 'in', branch: 'master', commit: 'c1', path, files: [{ path, sizeBytes: script.length + 1, hash: 'h', data: Buffer.alloc(0), inline: false }], joinOn: '', groupBy: '', emptyFiles: false, lazy: false }],
   };
 }
