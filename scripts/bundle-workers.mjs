@@ -9,7 +9,8 @@
 // 280-320 ms -> 190-240 ms), which a job of few or fast datums pays in full.
 // Each bundle sits in its entry's folder, so the paths the code builds from
 // import.meta.url (the package root, dist/worker/sandbox-runner.js) hold.
-// CommonJS packages (grpc-js) get a `require` made by createRequire. The
+// The local runtime starts a bundle only if it is not older than its entry
+// module (src/runtime/process-entry.ts). CommonJS packages (grpc-js) get a `require` made by createRequire. The
 // Kubernetes runtime's pods still run the modules (dist/*/main.js).
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';

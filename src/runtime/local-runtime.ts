@@ -14,13 +14,14 @@
 // refused work.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
 import type { WorkerLimits, WorkerLost, WorkerRuntime, WorkerState } from '../pps/index.js';
+import { processEntry } from './process-entry.js';
 import { StartPacer } from './start-pacer.js';
 
 export interface LocalRuntimeOptions {
@@ -42,10 +43,9 @@ export interface LocalRuntimeOptions {
   startIntervalMs?: number;
 }
 
-/** A process's entry: its bundle (scripts/bundle-workers.mjs: one file, a faster start) when built, else its module. */
+/** A process's entry: its bundle when built from the modules as they are (process-entry.ts), else its module. */
 function processMain(entry: string): string {
-  const bundle = fileURLToPath(new URL(`../../${entry}.bundle.mjs`, import.meta.url));
-  return existsSync(bundle) ? bundle : fileURLToPath(new URL(`../../${entry}.js`, import.meta.url));
+  return processEntry(fileURLToPath(new URL(`../../${entry}.bundle.mjs`, import.meta.url)), fileURLToPath(new URL(`../../${entry}.js`, import.meta.url)));
 }
 
 const WORKER_MAIN = processMain('worker/main');
