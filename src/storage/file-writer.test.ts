@@ -252,6 +252,36 @@ describe('content hashes of large files', () => {
     }
   });
 
+  it("starts a large local file's hash thread with its first read, before its first hash batch (the two thread boots overlap)", async () => {
+    const thread = new GearScanThread();
+    const inline = new InlineHasher();
+    const calls: string[] = [];
+    const hasher = {
+      newStream: () => inline.newStream(),
+      run: (...args: Parameters<InlineHasher['run']>) => (calls.push('run'), inline.run(...args)),
+      verify: (...args: Parameters<InlineHasher['verify']>) => inline.verify(...args),
+      warm: () => calls.push('warm'),
+      close: () => inline.close(),
+    };
+    try {
+      const session = new WriteSession(new MemoryStore(), { index: new MemoryChunkIndex(), hasher, gearScan: thread });
+      const small = session.writeFile(bytes(80, 5000));
+      await session.flush();
+      expect(calls).toEqual(['run']); // a small file in memory boots nothing
+      calls.length = 0;
+      const data = bytes(81, 6 << 20);
+      const large = session.writeFile(new FakeFile(data, 2 << 20));
+      await session.close();
+      expect(calls[0]).toBe('warm');
+      expect(calls.filter((c) => c === 'warm')).toHaveLength(1);
+      expect(calls.filter((c) => c === 'run').length).toBeGreaterThan(1);
+      expect((await large).hash).toBe(contentHash(data, DEFAULT_CHUNK_PARAMS));
+      expect((await small).hash).toBe(sha(bytes(80, 5000)));
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('refuses a session that would not cut a file of 1 MiB on its own', () => {
     expect(() => new WriteSession(new MemoryStore(), { index: new MemoryChunkIndex(), hasher: new InlineHasher(), largeFile: (1 << 20) + 1, slabSize: 8 << 20 })).toThrow(RangeError);
   });

@@ -450,6 +450,8 @@ export class WriteSession {
         const bytes = slab.buf.subarray(at, at + n);
         const fresh = chain.state === 'none' && slab.base + at === file.start && n >= Math.max(SCAN_AHEAD_BYTES, this.largeFile);
         if (fresh || chain.state === 'open') {
+          // A large file's first read: its chunks' hash thread boots now, beside the scan thread, not after it.
+          if (fresh) this.options.hasher.warm?.();
           chain.state = 'open';
           return thread.cuts(kernel, bytes, chain.id, fresh, this.scanSizes);
         }

@@ -73,6 +73,15 @@ describe('FsStore on disk', () => {
     expect(await readdir(join(dir, 'root', '.tmp'))).toEqual([]);
   });
 
+  it('writes large writes (several pieces each, written at once) at their offsets: the object reads back byte for byte', async () => {
+    const store = await FsStore.open(join(dir, 'root'));
+    const writer = await store.openWriter('packs/big');
+    const parts = [1_300_001, 524_288, 3, 2_097_152 + 17, 700_000].map((size, i) => pseudoRandom(size, 10 + i));
+    for (const part of parts) await writer.write(part);
+    await writer.commit();
+    expect(Buffer.compare(Buffer.from(await getBytes(store, 'packs/big')), Buffer.concat(parts))).toBe(0);
+  });
+
   it('ignores temp files left by a crash in listings and removes them on open', async () => {
     const root = join(dir, 'root');
     const store = await FsStore.open(root);

@@ -42,6 +42,8 @@ export interface Hasher {
    * run() with `chunk` operations, but free to use every thread at once.
    */
   verify(buf: Uint8Array, spans: readonly Span[]): Promise<string[]>;
+  /** Starts, in the background, what `run` will hash a large write's chunks on (a thread's boot), if anything. */
+  warm?(): void;
   close(): Promise<void>;
 }
 
@@ -216,6 +218,11 @@ export class WorkerHasher implements Hasher {
     const first = this.chunks.run(buf, encodeOps(chunkOps(spans.slice(0, cut))));
     const second = this.files.run(buf, encodeOps(chunkOps(spans.slice(cut))));
     return Promise.all([first, second]).then(([a, b]) => [...a, ...b]);
+  }
+
+  /** Starts the chunks' thread (a large file's running hash of its first bytes goes there too: under LARGE_FILE_BYTES). */
+  warm(): void {
+    this.chunks.online();
   }
 
   private selfContained(ops: readonly HashOp[]): boolean {
