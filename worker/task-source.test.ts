@@ -107,10 +107,7 @@ describe('TaskSource', () => {
   });
 
   test('fetches inputs ahead in groups when asked to', async () => {
-    const prepared: string[] = [];
-    const sidecar = { call: async (_op: string, args: { slot: string }) => (prepared.push(args.slot), {}) } as unknown as SidecarClient;
-    const tasks = Array.from({ length: 60 }, (_, i) => sized(`s${i}`, 10));
-    const source = new TaskSource({ ...fixedParts(), sidecar, api: { nextTasks: async () => ({ tasks: tasks.splice(0), pipelineVersion: 1 }) }, version: 1, onSpec: () => {}, onGone: () => {}, waitMs: 0 });
+    const { source, prepared } = preparingSource(Array.from({ length: 60 }, (_, i) => sized(`s${i}`, 10)));
     source.setPrefetch(12, 4, 1500);
     const counts: number[] = [];
     for (let i = 0; i < 9; i++) {
@@ -123,10 +120,7 @@ describe('TaskSource', () => {
   });
 
   test('fetches no further ahead than the byte bound allows, but always the first four', async () => {
-    const prepared: string[] = [];
-    const sidecar = { call: async (_op: string, args: { slot: string }) => (prepared.push(args.slot), {}) } as unknown as SidecarClient;
-    const tasks = Array.from({ length: 20 }, (_, i) => sized(`b${i}`, 1000));
-    const source = new TaskSource({ ...fixedParts(), sidecar, api: { nextTasks: async () => ({ tasks: tasks.splice(0), pipelineVersion: 1 }) }, version: 1, onSpec: () => {}, onGone: () => {}, waitMs: 0 });
+    const { source, prepared } = preparingSource(Array.from({ length: 20 }, (_, i) => sized(`b${i}`, 1000)));
     source.setPrefetch(12, 1, 1500);
     await source.take();
     source.stop();
@@ -134,3 +128,11 @@ describe('TaskSource', () => {
     expect(prepared).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
   });
 });
+
+/** A source over `tasks` whose sidecar records the slot of each input fetch (`prepared`, in order). */
+function preparingSource(tasks: Task[]): { source: TaskSource; prepared: string[] } {
+  const prepared: string[] = [];
+  const sidecar = { call: async (_op: string, args: { slot: string }) => (prepared.push(args.slot), {}) } as unknown as SidecarClient;
+  const source = new TaskSource({ ...fixedParts(), sidecar, api: { nextTasks: async () => ({ tasks: tasks.splice(0), pipelineVersion: 1 }) }, version: 1, onSpec: () => {}, onGone: () => {}, waitMs: 0 });
+  return { source, prepared };
+}
