@@ -58,7 +58,7 @@ const lazyChildProcess = {
 // CommonJS output reaches an import only as `import_x.name` at the time of
 // use, so a proxy that requires the module on its first property read is
 // the module itself to the code.
-const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:net', 'node:readline', 'node:child_process', 'node:http', 'node:https', 'node:http2', 'node:zlib', 'node:dns', 'node:tls', 'node:worker_threads'];
+const LAZY_BUILTINS = ['node:crypto', 'node:stream', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:net', 'node:readline', 'node:child_process', 'node:http', 'node:https', 'node:http2', 'node:zlib', 'node:dns', 'node:tls', 'node:worker_threads'];
 const LAZY_REQUIRE = /\b(import_[\w$]+)=require\("(node:[\w/]+)"\)/g;
 const LAZY_HELPER = 'var __tuskLazy=(id)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(id))[k]})};';
 
