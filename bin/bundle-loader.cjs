@@ -7,12 +7,12 @@
 // written by the build) and the Node version and architecture, so a rebuilt
 // bundle or another Node never meets a stale cache. A missing cache, or one
 // V8 refused (other V8 flags, a damaged file), is written when the process
-// exits; the build writes those of `tusk --help` and `tusk next datum`. The
-// build writes the entry and the chunks it needs at start as one file, a
-// pack: one read and one cache instead of ten. A bundle folder that cannot
-// be written (a read-only install, a sandbox) just runs without. Caches
-// live only beside the code: a cache is code, so whoever can write it could
-// already change the bundle.
+// exits; the build writes those of `tusk create repo --help` and `tusk next
+// datum --help`. The build writes the entry and the chunks it needs at start
+// as one file, a pack: one read and one cache instead of ten. A bundle
+// folder that cannot be written (a read-only install, a sandbox) just runs
+// without. Caches live only beside the code: a cache is code, so whoever can
+// write it could already change the bundle.
 'use strict';
 const { readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
 const { join, dirname } = require('node:path');

@@ -13,7 +13,7 @@
 // than an ES module (no async loader), and only a script, not a module, can
 // use a V8 code cache on Node 20 (see bin/bundle-loader.cjs); bundle.json
 // lists each file's sha256 and length, which name its cache. The build writes
-// the caches of what `tusk --help` and `tusk next datum --help` load.
+// the caches of what `tusk create repo --help` and `tusk next datum --help` load.
 // The entry and the chunks it needs at start are one file (a pack, see
 // pack()): one read and one cache instead of ten.
 // Each file is written already inside Node's CommonJS function wrapper, so
@@ -60,7 +60,7 @@ const lazyChildProcess = {
 // CommonJS output reaches an import only as `import_x.name` at the time of
 // use, so a proxy that requires the module on its first property read is
 // the module itself to the code.
-const LAZY_BUILTINS = ['node:crypto', 'node:stream', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:net', 'node:readline', 'node:child_process', 'node:http', 'node:https', 'node:http2', 'node:zlib', 'node:dns', 'node:tls', 'node:worker_threads'];
+const LAZY_BUILTINS = ['node:crypto', 'node:stream', 'node:module', 'node:fs/promises', 'node:os', 'node:stream/promises', 'node:net', 'node:readline', 'node:child_process', 'node:http', 'node:https', 'node:http2', 'node:zlib', 'node:dns', 'node:tls', 'node:worker_threads'];
 const LAZY_REQUIRE = /\b(import_[\w$]+)=require\("(node:[\w/]+)"\)/g;
 const LAZY_HELPER = 'var __tuskLazy=(id)=>{let m;return new Proxy({},{get:(_,k)=>(m??=require(id))[k]})};';
 
@@ -116,8 +116,8 @@ for (const output of bundled.outputFiles) {
     format: 'cjs',
     target: 'node20',
     supported: { 'dynamic-import': false }, // import('./chunk.cjs') and import('node:x') become require() when they run
-    define: { 'import.meta.url': '__tuskUrl' },
-    banner: output.text.includes('import.meta.url') ? "var __tuskUrl=require('node:url').pathToFileURL(__filename).href;" : '',
+    define: { 'import.meta.url': '__tuskMeta.url' }, // made when read: most starts never read it
+    banner: output.text.includes('import.meta.url') ? "var __tuskMeta={get url(){return require('node:url').pathToFileURL(__filename).href}};" : '',
     ...MINIFY,
     sourcefile: basename(output.path),
     logLevel: 'warning',
@@ -150,10 +150,12 @@ function pack(name) {
 
 await writeFile(join(outdir, 'bundle.json'), JSON.stringify({ files }, null, 1) + '\n');
 
-// The code caches of every command's definitions and of `tusk next datum`'s fast path (user code in a
+// The code caches of what every command runs first (loading, one command's definition, parsing, printing;
+// one command's help: the cache of all commands' definitions and the whole help that `tusk --help` wrote
+// cost every start ~0.8 ms more to read and run), and of `tusk next datum`'s fast path (user code in a
 // sandbox, where the bundle folder may be read-only, runs it once per datum).
 if (outdirArg < 0) {
-  for (const args of [['--help'], ['next', 'datum', '--help']]) {
+  for (const args of [['create', 'repo', '--help'], ['next', 'datum', '--help']]) {
     const help = spawnSync(process.execPath, [join(root, 'bin', 'tusk'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (help.status !== 0) throw new Error(`bin/tusk ${args.join(' ')} exited ${help.status} after bundling`);
   }
