@@ -77,21 +77,54 @@ describe('the CLI bundle and its code cache', () => {
   });
 
   it('runs a bundle file written without the CommonJS wrapper the build puts around each (as an older build wrote them)', () => {
-    const expected = tusk('version', '--help').stdout;
-    const main = join(copy, 'dist', 'bundle', 'cli', 'main.cjs');
-    const wrapped = readFileSync(main, 'utf8');
+    const expected = tusk('next', 'datum', '--help').stdout;
+    expect(expected).toContain('Usage: tusk next datum');
+    const ask = join(copy, 'dist', 'bundle', 'cli', 'next-datum-ask.cjs'); // loaded alone, before main
+    const wrapped = readFileSync(ask, 'utf8');
     const head = '(function (exports, require, module, __filename, __dirname) { ';
     expect(wrapped.startsWith(head)).toBe(true);
     expect(wrapped.endsWith('\n});')).toBe(true);
-    writeFileSync(main, wrapped.slice(head.length, -'\n});'.length));
+    writeFileSync(ask, wrapped.slice(head.length, -'\n});'.length));
     try {
-      const r = tusk('version', '--help');
+      const r = tusk('next', 'datum', '--help');
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(expected);
     } finally {
-      writeFileSync(main, wrapped);
+      writeFileSync(ask, wrapped);
     }
+  });
+
+  it('ships main as one pack with the chunks it needs at start', () => {
+    const main = readFileSync(join(copy, 'dist', 'bundle', 'cli', 'main.cjs'), 'utf8');
+    expect(main.startsWith('({\n"main.cjs":(function (exports, require, module, __filename, __dirname) { ')).toBe(true);
+    const required = [...main.matchAll(/require\("\.\/(chunk-[\w-]+\.cjs)"\)/g)].map((m) => m[1]!);
+    expect(required.length).toBeGreaterThan(0);
+    for (const chunk of required) expect(main, chunk).toContain(`\n"${chunk}":(function (exports,`);
+  });
+
+  it('runs each bundle file once, whether it was loaded alone first or from a pack first', () => {
+    const dir = join(copy, 'dist', 'bundle', 'cli');
+    const body = 'globalThis.runs = (globalThis.runs ?? 0) + 1; exports.from = __filename;';
+    writeFileSync(join(dir, 'lone.cjs'), `(function (exports, require, module, __filename, __dirname) { ${body}\n});`);
+    writeFileSync(
+      join(dir, 'pack.cjs'),
+      `({\n"pack.cjs":(function (exports, require, module, __filename, __dirname) { exports.lone = require('./lone.cjs');\n}),\n` +
+        `"lone.cjs":(function (exports, require, module, __filename, __dirname) { ${body} exports.packed = true;\n})})`,
+    );
+    const loader = JSON.stringify(join(copy, 'bin', 'bundle-loader.cjs'));
+    const both = (first: string, second: string) => {
+      const script = `const { load } = require(${loader}); const a = load('${first}'); const b = load('${second}');
+        const lone = a.lone ?? a, again = b.lone ?? b;
+        console.log(JSON.stringify({ same: lone === again, runs: globalThis.runs, packed: !!lone.packed, from: lone.from }));`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as { same: boolean; runs: number; packed: boolean; from: string };
+    };
+    expect(both('lone.cjs', 'pack.cjs')).toEqual({ same: true, runs: 1, packed: false, from: join(dir, 'lone.cjs') });
+    expect(both('pack.cjs', 'lone.cjs')).toEqual({ same: true, runs: 1, packed: true, from: join(dir, 'lone.cjs') });
+    rmSync(join(dir, 'lone.cjs'));
+    rmSync(join(dir, 'pack.cjs'));
   });
 
   it('runs the same when a cache does not fit (V8 refuses it and it is written anew) or its folder cannot be written', () => {

@@ -1,7 +1,8 @@
-// The CLI's own version: the package's.
+// The CLI's own version: the package's, read when `tusk version` prints it
+// (not at every start).
 import { readFileSync } from 'node:fs';
 
-function packageVersion(): string {
+export function clientVersion(): string {
   // dist/src/cli/ when built, src/cli/ under vitest.
   for (const rel of ['../../../package.json', '../../package.json']) {
     try {
@@ -13,5 +14,3 @@ function packageVersion(): string {
   }
   return '0.0.0';
 }
-
-export const CLIENT_VERSION = packageVersion();

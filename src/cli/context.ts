@@ -10,13 +10,21 @@ import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../clien
 import { resolveAddress } from './address.js';
 import { storedToken } from './config-file.js';
 import { takeDeferredCaCerts } from './deferred-ca-certs.js';
+import { lazyStdio, openStdout, streamOutput, type TextOutput } from './stdio.js';
 
 export interface CliIO {
   stdout: Writable;
   stderr: Writable;
+  /**
+   * stdout for help and other short texts, which processIO's prints without opening the stream (see stdio.ts);
+   * without it (a caller's own streams: bin/sandbox/pachctl, tests), they are written to `stdout`.
+   */
+  out?: TextOutput;
+  /** The same for stderr (usage errors, the one-line error of a failed command). */
+  err?: TextOutput;
   stdin: Readable;
   env: NodeJS.ProcessEnv;
-  /** True when stderr is a terminal: progress bars are drawn only then. */
+  /** True when stderr is a terminal: progress bars are drawn only then (processIO's asks stderr only when read). */
   stderrIsTTY: boolean;
   now: () => Date;
   /** The NODE_EXTRA_CA_CERTS file bin/tusk started Node without (see deferred-ca-certs.ts): trusted for grpcs://. */
@@ -24,6 +32,8 @@ export interface CliIO {
 }
 
 export interface CliContext extends CliIO {
+  out: TextOutput;
+  err: TextOutput;
   /** The client for the daemon at TUSK_ADDRESS / $TUSK_HOME/tuskd.json / localhost:1650, opened on first use. */
   client(): TuskClient;
   /** The pipeline client (PpsApi) for the same daemon, opened on first use. */
@@ -94,13 +104,21 @@ export function createContext(io: CliIO, connectors: ClientConnectors): CliConte
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
   const creds = (token = storedToken(io.env)): Credentials => ({ token, env: io.env, deferredCaCerts: io.deferredCaCerts });
   return {
-    stdout: io.stdout,
-    stderr: io.stderr,
+    get stdout() {
+      return io.stdout;
+    },
+    get stderr() {
+      return io.stderr;
+    },
+    out: io.out ?? streamOutput(() => io.stdout),
+    err: io.err ?? streamOutput(() => io.stderr),
     get stdin() {
       return io.stdin;
     },
     env: io.env,
-    stderrIsTTY: io.stderrIsTTY,
+    get stderrIsTTY() {
+      return io.stderrIsTTY;
+    },
     now: io.now,
     deferredCaCerts: io.deferredCaCerts,
     client() {
@@ -133,19 +151,30 @@ export function createContext(io: CliIO, connectors: ClientConnectors): CliConte
 }
 
 /**
- * The process's streams; stdin is opened only when a command reads it (setting it up costs a few ms of every start).
- * Takes back the CA file bin/tusk deferred, before any command can start a process.
+ * The process's streams, each opened only when a command uses it (setting one up costs a few ms of every start:
+ * `--help` and usage errors print without, see stdio.ts). Takes back the CA file bin/tusk deferred, before any
+ * command can start a process.
  */
 export function processIO(): CliIO {
   const deferredCaCerts = takeDeferredCaCerts(process.env);
+  const stdout = lazyStdio(1, openStdout);
+  const stderr = lazyStdio(2, () => process.stderr);
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdout() {
+      return stdout.stream;
+    },
+    get stderr() {
+      return stderr.stream;
+    },
+    out: stdout,
+    err: stderr,
     get stdin() {
       return process.stdin;
     },
     env: process.env,
-    stderrIsTTY: !!process.stderr.isTTY,
+    get stderrIsTTY() {
+      return !!stderr.stream.isTTY;
+    },
     now: () => new Date(),
     deferredCaCerts,
   };

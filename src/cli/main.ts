@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
     if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') return EXIT_OK; // reader went away (`| head`)
-    io.stderr.write(`tusk: ${oneLine(messageOf(err, ctx.address()))}\n`);
+    ctx.err.write(`tusk: ${oneLine(messageOf(err, ctx.address()))}\n`);
     return isUsageError(err) ? EXIT_USAGE : EXIT_ERROR;
   } finally {
     ctx.close();

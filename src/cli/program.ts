@@ -43,8 +43,15 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
     .description('Version control for data: repos of files with commits and branches, and pipelines that run on them, served by tuskd.')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => void ctx.stdout.write(s),
-      writeErr: (s) => void ctx.stderr.write(s),
+      writeOut: (s) => ctx.out.write(s),
+      writeErr: (s) => ctx.err.write(s),
+      // Help is wrapped to a terminal's width, else to 80 columns (commander's own answers would create
+      // process.stdout and stderr, see stdio.ts). Its help has no colors: hasColors only decides whether
+      // commander strips them.
+      getOutHelpWidth: () => ctx.out.columns() ?? 80,
+      getErrHelpWidth: () => ctx.err.columns() ?? 80,
+      getOutHasColors: () => ctx.out.hasColors(),
+      getErrHasColors: () => ctx.err.hasColors(),
       outputError: (s, write) => write(`tusk: ${usageLine(s)}\n`),
     })
     .showSuggestionAfterError(true)

@@ -1,5 +1,5 @@
 // tusk version
-import { CLIENT_VERSION } from '../client-version.js';
+import { clientVersion } from '../client-version.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { formatFields } from '../output.js';
 
@@ -27,14 +27,14 @@ export const version: CommandDef = {
         daemon = (await client.version()) as DaemonVersion;
       } catch (err) {
         // The client's version is still worth printing before the error.
-        if (format === 'table') ctx.stdout.write(formatFields([['tusk', CLIENT_VERSION]]));
+        if (format === 'table') ctx.stdout.write(formatFields([['tusk', clientVersion()]]));
         throw err;
       }
       emit(
         ctx,
         format,
-        () => ({ client: CLIENT_VERSION, daemon: { version: daemon.version, address: client.address, storage: daemon.storage, home: daemon.home, pid: daemon.pid, auth: daemon.authActive, warning: daemon.warning || null } }),
-        () => formatFields([['tusk', CLIENT_VERSION], ['tuskd', `${daemon.version} at ${client.address}`]]),
+        () => ({ client: clientVersion(), daemon: { version: daemon.version, address: client.address, storage: daemon.storage, home: daemon.home, pid: daemon.pid, auth: daemon.authActive, warning: daemon.warning || null } }),
+        () => formatFields([['tusk', clientVersion()], ['tuskd', `${daemon.version} at ${client.address}`]]),
       );
       if (daemon.warning) ctx.stderr.write(`tusk: warning: ${daemon.warning}\n`);
     });
