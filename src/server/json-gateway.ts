@@ -74,6 +74,9 @@ export class JsonGateway {
     // connection and its HTTP/2 handshake. The server is already listening (see daemon.ts).
     this.client.getChannel().getConnectivityState(true);
     for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
+    // One call now (Version, which anyone may make), so the first caller's does not run the call path's code cold.
+    const version = this.methods.get('/tusk.admin.AdminApi/Version');
+    if (version) this.unary(version, version.requestDeserialize(Buffer.alloc(0)), new Metadata()).catch(() => undefined);
   }
 
   /** The method paths served ('/tusk.pfs.PfsApi/ListRepo', ...). */
