@@ -70,7 +70,13 @@ export class JsonGateway {
    */
   constructor(address: string, services: Record<string, MethodDefinition>[], channel: ChannelCredentials = credentials.createInsecure()) {
     this.client = new Client(address, channel, { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+    // Connected now, not on the first call: that call (a local `get file -o`, say) would wait ~6 ms for the
+    // connection and its HTTP/2 handshake. The server is already listening (see daemon.ts).
+    this.client.getChannel().getConnectivityState(true);
     for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
+    // One call now (Version, which anyone may make), so the first caller's does not run the call path's code cold.
+    const version = this.methods.get('/tusk.admin.AdminApi/Version');
+    if (version) this.unary(version, version.requestDeserialize(Buffer.alloc(0)), new Metadata()).catch(() => undefined);
   }
 
   /** The method paths served ('/tusk.pfs.PfsApi/ListRepo', ...). */

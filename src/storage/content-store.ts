@@ -35,6 +35,12 @@ import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 const READ_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Groups read ahead of the consumer. */
 const READ_AHEAD = 4;
+/**
+ * A local output's first group (then twice as large each, up to READ_BUFFER_BYTES): the device starts on the
+ * file's first write about 10 ms sooner than after reading and verifying a whole 8 MiB first. Twice the
+ * direct writer's smallest in-place piece (1 MiB, server/direct-output.ts), so that it is written from where it lies.
+ */
+const FIRST_GROUP_BYTES = 2 * 1024 * 1024;
 
 export interface ContentStoreOptions {
   /** A persistent index; without one an in-memory index is rebuilt from the object store's pack indexes. */
@@ -85,7 +91,7 @@ export class ContentStore {
     const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
     this.blobs = blobs;
     this.packedBlobs = blobs;
-    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES });
+    this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES, firstGroupBytes: FIRST_GROUP_BYTES });
   }
 
   /** Holds what a piece of work writes against collection until it is reachable from a root; release() when it is (or is abandoned). */

@@ -35,6 +35,12 @@ export interface FileReaderOptions {
   readAhead?: number;
   /** Largest single ranged get (default 8 MiB). */
   maxGroupBytes?: number;
+  /**
+   * readReusing's first group is at most this large, each next one twice the one before, up to maxGroupBytes
+   * (default: maxGroupBytes from the start). A small first group is read and verified sooner, so its consumer
+   * starts sooner.
+   */
+  firstGroupBytes?: number;
   /** Where a chunk is stored now, by its hash: asked when a reference's pack is gone (the collector rewrote it). */
   locate?: (hash: string) => Promise<ChunkRef | undefined>;
 }
@@ -76,6 +82,7 @@ export class FileReader {
   private readonly cache: ByteLru;
   private readonly readAhead: number;
   private readonly maxGroupBytes: number;
+  private readonly firstGroupBytes: number;
   private readonly locate?: (hash: string) => Promise<ChunkRef | undefined>;
 
   constructor(private readonly objects: ObjectStore, private readonly blobs: BlobStore, options: FileReaderOptions = {}) {
@@ -83,6 +90,7 @@ export class FileReader {
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.readAhead = options.readAhead ?? 4;
     this.maxGroupBytes = options.maxGroupBytes ?? 8 * 1024 * 1024;
+    this.firstGroupBytes = Math.min(options.firstGroupBytes ?? this.maxGroupBytes, this.maxGroupBytes);
   }
 
   /**
@@ -132,7 +140,7 @@ export class FileReader {
   async *readReusing(content: FileContent, range: ReadRange | undefined, reuse: ReuseOptions): ReusedPieces {
     const [start, end] = bounds(content, range);
     if (start >= end) return;
-    const groups = this.groups(content, start, end)[Symbol.asyncIterator]();
+    const groups = this.groups(content, start, end, this.firstGroupBytes)[Symbol.asyncIterator]();
     const queue: { group: Group; filled: Promise<Filled> }[] = [];
     const release = (f: Filled | undefined) => f?.buf && reuse.pool.give(f.buf);
     let exhausted = false;
@@ -237,8 +245,9 @@ export class FileReader {
     }
   }
 
-  /** Groups the slices covering file bytes [start, end). */
-  private async *groups(content: FileContent, start: number, end: number): AsyncGenerator<Group> {
+  /** Groups the slices covering file bytes [start, end): the first of up to `first` bytes, each next up to twice the one before's limit, up to maxGroupBytes. */
+  private async *groups(content: FileContent, start: number, end: number, first = this.maxGroupBytes): AsyncGenerator<Group> {
+    let limit = first;
     let group: Group | undefined;
     let at = 0;
     let out = 0; // output bytes of the slices so far
@@ -251,12 +260,15 @@ export class FileReader {
         const last = group?.chunks[group.chunks.length - 1];
         if (group && last && last.pack === c.pack && last.offset === c.offset && last.size === c.size) {
           group.slices.push({ chunk: group.chunks.length - 1, from, to });
-        } else if (group && last && last.pack === c.pack && last.offset + last.size === c.offset && group.bytes + c.size <= this.maxGroupBytes) {
+        } else if (group && last && last.pack === c.pack && last.offset + last.size === c.offset && group.bytes + c.size <= limit) {
           group.chunks.push(c);
           group.bytes += c.size;
           group.slices.push({ chunk: group.chunks.length - 1, from, to });
         } else {
-          if (group) yield group;
+          if (group) {
+            yield group;
+            limit = Math.min(this.maxGroupBytes, limit * 2);
+          }
           group = { chunks: [c], slices: [{ chunk: 0, from, to }], bytes: c.size, at: out };
         }
         out += to - from;

@@ -36,9 +36,12 @@ const ticks = async (n: number) => {
 class LateStore extends MemoryStore {
   readonly filling = new Set<ArrayBufferLike>();
   reads = 0;
+  /** Bytes asked for by each ranged read, in order. */
+  readonly lengths: number[] = [];
 
   async readInto(key: string, offset: number, target: Uint8Array): Promise<number> {
     this.reads++;
+    this.lengths.push(target.length);
     this.filling.add(target.buffer);
     try {
       const data = await this.getRange(key, offset, target.length);
@@ -193,6 +196,24 @@ describe.each([
     await early.return();
     expect(settled).toBe(true);
     expect(objects.filling.size).toBe(0);
+  });
+
+  it('reads a small first group, then groups twice as large up to the largest, so the consumer starts sooner', async () => {
+    const hasher = makeHasher();
+    hashers.push(hasher);
+    const objects = new LateStore();
+    const datas = [bytes(7, 3_000_000)];
+    const { contents, blobs } = await written(objects, datas);
+    const reader = new FileReader(objects, blobs, { maxGroupBytes: 1024 * 1024, firstGroupBytes: 256 * 1024, readAhead: 3 });
+    const pool = new ReadBufferPool(1024 * 1024, 5);
+    const got: Buffer[] = [];
+    for await (const piece of reader.readReusing(contents[0]!, undefined, { pool, hasher })) got.push(Buffer.from(piece));
+    expect(Buffer.concat(got).equals(datas[0]!)).toBe(true);
+    // Packs of 1 MiB here (written()), so without the ramp the first group would be most of a pack; chunks are at most 256 KiB.
+    const [first, second] = objects.lengths;
+    expect(first).toBeLessThanOrEqual(256 * 1024);
+    expect(second).toBeLessThanOrEqual(512 * 1024);
+    expect(Math.max(...objects.lengths)).toBeGreaterThan(512 * 1024);
   });
 
   it('fails with CorruptObject, before yielding a byte of it, on a flipped byte or a truncated pack', async () => {
