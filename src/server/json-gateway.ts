@@ -74,6 +74,9 @@ export class JsonGateway {
    */
   constructor(address: string, services: Record<string, MethodDefinition>[], channel: ChannelCredentials = credentials.createInsecure()) {
     this.client = new Client(address, channel, { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
+    // Connected now rather than by the first call (the CLI's local put or get), which would wait ~10 ms for it.
+    // The gRPC server listens already: the daemon makes the gateway once its port is bound.
+    this.client.getChannel().getConnectivityState(true);
     for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
   }
 
