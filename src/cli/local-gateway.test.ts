@@ -1,4 +1,4 @@
-// get file -o over the recorded daemon's HTTP API: which daemon it is used
+// get file -o and put file of a large local file over the recorded daemon's HTTP API: which daemon it is used
 // for, the call it makes, and what comes back (against a stand-in server).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileNotFound, isTuskError } from '../errors/index.js';
+import { FailedPrecondition, FileNotFound, isTuskError } from '../errors/index.js';
 import type { FilesContext } from './context.js';
-import { confirmed, gatewayGetFile, localGateway } from './local-gateway.js';
+import { confirmed, gatewayGetFile, gatewayModifyFile, localGateway, type JsonModifyOp } from './local-gateway.js';
 
 const homes: string[] = [];
 const servers: Server[] = [];
@@ -36,7 +36,7 @@ async function standIn(status: number, body: string, trailers?: Record<string, s
     req.on('data', (b: Buffer) => (text += b.toString()));
     req.on('end', () => {
       got.push({ req, body: text });
-      res.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/html' : status === 200 ? 'application/octet-stream' : 'application/json', ...(trailers ? { trailer: Object.keys(trailers).join(',') } : {}) });
+      res.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/html' : status === 200 && !body.startsWith('{') ? 'application/octet-stream' : 'application/json', ...(trailers ? { trailer: Object.keys(trailers).join(',') } : {}) });
       res.write(body);
       if (trailers) res.addTrailers(trailers);
       res.end();
@@ -114,5 +114,55 @@ describe('gatewayGetFile', () => {
     const port = server.port;
     await new Promise((resolve) => servers.pop()!.close(resolve));
     expect(await gatewayGetFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port }, 'images@master:/a.png', output)).toBeUndefined();
+  });
+});
+
+describe('gatewayModifyFile', () => {
+  const ops: JsonModifyOp[] = [
+    { open: { target: 'images@master', description: 'cats', force: false } },
+    { localFile: { path: '/big.bin', append: false, source: '/home/me/big.bin', proof: '/tmp/tusk-proof-x/proof', nonce: 'n'.repeat(32) } },
+    { close: {} },
+  ];
+  const commit = { id: 'c'.repeat(32), repo: 'images', branch: 'master', parentId: '', origin: 'user', started: '2026-01-01T00:00:00Z', finished: '2026-01-01T00:00:01Z', sizeBytes: 5, description: 'cats', provenance: [], fileCount: 1, tree: 't' };
+
+  it('posts the messages as JSON with the stored token, and gives back the commit', async () => {
+    const server = await standIn(200, JSON.stringify({ commit, filesWritten: 1, bytesWritten: 5 }));
+    const ctx = contextWith(RECORD, '127.0.0.1:1650', { TUSK_AUTH_TOKEN: 'secret-token' });
+    expect(await gatewayModifyFile(ctx, { host: '127.0.0.1', port: server.port }, ops)).toEqual({ commit, filesWritten: 1, bytesWritten: 5 });
+    const [{ req, body }] = server.got as [{ req: IncomingMessage; body: string }];
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/api/tusk.pfs.PfsApi/ModifyFile');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['authn-token']).toBe('secret-token');
+    expect(JSON.parse(body)).toEqual(ops);
+  });
+
+  it("throws the daemon's typed error, LocalFileRefused included", async () => {
+    const refusal = { code: 'LocalFileRefused', kind: 'failed_precondition', message: 'the daemon does not read this file itself', data: { reason: 'x' } };
+    const server = await standIn(412, JSON.stringify(refusal));
+    const err = await gatewayModifyFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port: server.port }, ops).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FailedPrecondition);
+    expect(err).toMatchObject({ code: 'LocalFileRefused', message: 'the daemon does not read this file itself' });
+  });
+
+  it('is undefined when the daemon takes ModifyFile over HTTP as bytes only (an older daemon: nothing was applied)', async () => {
+    const old = { code: 'BadContentType', kind: 'invalid_argument', message: '/tusk.pfs.PfsApi/ModifyFile takes content-type application/octet-stream, not application/json', data: {} };
+    const server = await standIn(400, JSON.stringify(old));
+    expect(await gatewayModifyFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port: server.port }, ops)).toBeUndefined();
+  });
+
+  it('refuses an answer without a commit (another server at that port)', async () => {
+    for (const body of ['<html>hello</html>', '{"hello":1}']) {
+      const server = await standIn(200, body);
+      const err = await gatewayModifyFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port: server.port }, ops).catch((e: unknown) => e);
+      expect(String(err)).toContain('without a commit');
+    }
+  });
+
+  it('is undefined when nothing listens at the port (the caller goes over gRPC)', async () => {
+    const server = await standIn(200, '');
+    const port = server.port;
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    expect(await gatewayModifyFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port }, ops)).toBeUndefined();
   });
 });

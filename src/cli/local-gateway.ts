@@ -9,11 +9,14 @@
 // the handler are the ones a gRPC call meets. Used only for the daemon whose
 // record (tuskd.json, written by tuskd) names the address the CLI talks to
 // and an HTTP port, over plaintext; if nothing answers there, the caller
-// goes over gRPC as before.
+// goes over gRPC as before. `put file` of a large local file, which the
+// daemon reads itself, goes the same way (POST .../ModifyFile with its
+// messages as JSON, gatewayModifyFile): that call carries no bytes either.
 import { request, type IncomingMessage } from 'node:http';
 import { oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
 import { readDaemonRecord, recordAddress, tuskHome } from './address.js';
 import { storedToken } from './config-file.js';
+import type { ModifyFileResponse } from '../client/index.js';
 import type { FilesContext } from './context.js';
 
 /** Where the recorded daemon's HTTP API listens, when `ctx.address()` is that daemon's plaintext gRPC address. */
@@ -51,11 +54,8 @@ export interface LocalOutputRequest {
  */
 export function gatewayGetFile(ctx: FilesContext, gateway: { host: string; port: number }, file: string, output: LocalOutputRequest): Promise<IncomingMessage | undefined> {
   const body = JSON.stringify({ file, localOutput: output });
-  const token = storedToken(ctx.env);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-  if (token) headers['authn-token'] = token;
   return new Promise((resolve, reject) => {
-    const req = request({ host: gateway.host, port: gateway.port, method: 'POST', path: '/api/tusk.pfs.PfsApi/GetFile', headers, agent: false }, (res) => {
+    const req = request({ host: gateway.host, port: gateway.port, method: 'POST', path: '/api/tusk.pfs.PfsApi/GetFile', headers: jsonHeaders(ctx, body), agent: false }, (res) => {
       if (res.statusCode === 200 && res.headers['content-type'] === 'application/octet-stream') return resolve(res);
       const answer: Buffer[] = [];
       res.on('data', (b: Buffer) => answer.push(b));
@@ -68,14 +68,60 @@ export function gatewayGetFile(ctx: FilesContext, gateway: { host: string; port:
   });
 }
 
+/** The messages of a ModifyFile call that carry no bytes, as the daemon's JSON API takes them (json-gateway.ts). */
+export type JsonModifyOp =
+  | { open: { target: string; description: string; force: boolean } }
+  | { localFile: { path: string; append: boolean; source: string; proof: string; nonce: string } }
+  | { close: Record<string, never> };
+
+/**
+ * Sends the messages of one ModifyFile call (ending with `close`) to the daemon at `gateway`: resolves with its
+ * answer once the changes are applied, or undefined when the call never reached ModifyFile there (nothing listens at
+ * the port, or a daemon older than JSON messages refused their content type): nothing was applied, ask over gRPC.
+ * Throws the daemon's typed error (LocalFileRefused when it may not read a file itself).
+ */
+export function gatewayModifyFile(ctx: FilesContext, gateway: { host: string; port: number }, ops: JsonModifyOp[]): Promise<ModifyFileResponse | undefined> {
+  const body = JSON.stringify(ops);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: gateway.host, port: gateway.port, method: 'POST', path: '/api/tusk.pfs.PfsApi/ModifyFile', headers: jsonHeaders(ctx, body), agent: false }, (res) => {
+      const answer: Buffer[] = [];
+      res.on('data', (b: Buffer) => answer.push(b));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(answer).toString('utf8');
+        if (res.statusCode !== 200) {
+          const err = daemonError(res.statusCode, text);
+          // An older gateway takes ModifyFile as an upload of bytes only, and refuses JSON before any call.
+          return (err as { code?: string }).code === 'BadContentType' ? resolve(undefined) : reject(err);
+        }
+        const json = parsed(text) as Partial<ModifyFileResponse> | undefined;
+        if (typeof json?.commit?.id !== 'string') return reject(new Error(`the daemon's HTTP API answered ModifyFile without a commit: ${oneLine(text.slice(0, 200))}`));
+        resolve(json as ModifyFileResponse);
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    req.end(body);
+  });
+}
+
+function jsonHeaders(ctx: FilesContext, body: string): Record<string, string | number> {
+  const token = storedToken(ctx.env);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (token) headers['authn-token'] = token;
+  return headers;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not an answer of the API
+  }
+}
+
 /** The typed error of an answer that is not the file's (json-gateway.ts sends {code, kind, message, data}). */
 function daemonError(status: number | undefined, text: string): Error {
-  let json: Partial<TuskErrorJSON> | undefined;
-  try {
-    json = JSON.parse(text) as Partial<TuskErrorJSON>;
-  } catch {
-    // not an error of the API
-  }
+  const json = parsed(text) as Partial<TuskErrorJSON> | undefined;
   if (json && typeof json.code === 'string' && typeof json.kind === 'string' && typeof json.message === 'string') return TuskError.fromJSON({ code: json.code, kind: json.kind, message: json.message, data: json.data ?? {} });
   return new Error(`the daemon's HTTP API answered ${status} without a file or an error: ${oneLine(text.slice(0, 200))}`);
 }

@@ -10,7 +10,10 @@
 // browser). GetFile answers with the file's bytes, then the trailer
 // `tusk-call-status: ok` once the call succeeded; ModifyFile takes the bytes
 // of one file as the body, with `target`, `path` and `description` in the
-// query. Header `authn-token` goes on as gRPC metadata. Errors answer with an
+// query, or, as `content-type: application/json`, the stream's messages as a
+// JSON array of ModifyFileRequest objects carrying no bytes (open, local_file,
+// delete_file, close: the CLI's put of a file the daemon reads itself, see
+// src/cli/local-gateway.ts). Header `authn-token` goes on as gRPC metadata. Errors answer with an
 // HTTP status for the error's kind and the typed error as JSON
 // ({code, kind, message, data}).
 // Other web sites must not drive the daemon through a visitor's browser: a
@@ -21,6 +24,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Client, credentials, Metadata, type ChannelCredentials, status, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument, NotFound } from '../errors/index.js';
+import { ModifyFileRequest } from '../gen/tusk/pfs.js';
 import { fromServiceError, toServiceError } from '../rpc/errors.js';
 
 /** One method of a ts-proto grpc-js service definition. */
@@ -70,8 +74,8 @@ export class JsonGateway {
    */
   constructor(address: string, services: Record<string, MethodDefinition>[], channel: ChannelCredentials = credentials.createInsecure()) {
     this.client = new Client(address, channel, { 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.max_send_message_length': MAX_MESSAGE });
-    // Connected now, not on the first call: that call (a local `get file -o`, say) would wait ~6 ms for the
-    // connection and its HTTP/2 handshake. The server is already listening (see daemon.ts).
+    // Connected now rather than by the first call (the CLI's local put or get), which would wait ~6-10 ms for the
+    // connection and its HTTP/2 handshake. The gRPC server listens already: the daemon makes the gateway once its port is bound.
     this.client.getChannel().getConnectivityState(true);
     for (const definition of services) for (const method of Object.values(definition)) this.methods.set(method.path, method);
     // One call now (Version, which anyone may make), so the first caller's does not run the call path's code cold.
@@ -120,13 +124,14 @@ export class JsonGateway {
         return sendJson(res, 403, { code: 'CrossOrigin', kind: 'permission_denied', message: `calls from ${origin} are not accepted: the API serves the console of its own origin`, data: { origin } });
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      const wanted = method.requestStream ? 'application/octet-stream' : 'application/json';
-      if (type !== wanted) throw new InvalidArgument('BadContentType', `${path} takes content-type ${wanted}, not ${type || 'none'}`);
       const metadata = forwardedMetadata(req);
       if (method.requestStream) {
         if (!path.endsWith('/ModifyFile')) throw new InvalidArgument('NotOverHttp', `${path} is not available over HTTP`);
+        if (type === 'application/json') return sendJson(res, 200, await this.modify(req, res, method, metadata));
+        if (type !== 'application/octet-stream') throw new InvalidArgument('BadContentType', `${path} takes content-type application/octet-stream or application/json, not ${type || 'none'}`);
         return sendJson(res, 200, await this.upload(req, res, method, metadata, query));
       }
+      if (type !== 'application/json') throw new InvalidArgument('BadContentType', `${path} takes content-type application/json, not ${type || 'none'}`);
       const request = await readRequest(req, method);
       if (!method.responseStream) return sendJson(res, 200, await this.unary(method, request, metadata));
       await this.stream(res, method, request, metadata, path.endsWith('/GetFile') ? 'bytes' : req.headers.accept === 'text/event-stream' ? 'events' : 'array');
@@ -197,6 +202,29 @@ export class JsonGateway {
     });
   }
 
+  /**
+   * ModifyFile as a JSON array of its messages, none carrying bytes (`data` and `files` go as an upload): sent in
+   * order, then the call ends. As over gRPC, nothing is applied unless the last message is `close`.
+   */
+  private async modify(req: IncomingMessage, res: ServerResponse, method: MethodDefinition, metadata: Metadata): Promise<unknown> {
+    const messages = parseMessages(await readBody(req));
+    let call!: ClientWritableStream<unknown>;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      call = this.client.makeClientStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, metadata, (err, value) => {
+        this.active.delete(call);
+        if (err) reject(err);
+        else resolve(value);
+      });
+    });
+    this.active.add(call);
+    res.on('close', () => {
+      if (!res.writableFinished) call.cancel();
+    });
+    for (const msg of messages) call.write(msg); // a few small messages: nothing to wait for
+    call.end();
+    return answer;
+  }
+
   /** ModifyFile with one file: the body's bytes go to `path` in a new commit on `target` (or its open one). */
   private async upload(req: IncomingMessage, res: ServerResponse, method: MethodDefinition, metadata: Metadata, query: URLSearchParams): Promise<unknown> {
     const target = query.get('target') ?? '';
@@ -244,21 +272,49 @@ function forwardedMetadata(req: IncomingMessage): Metadata {
   return metadata;
 }
 
-/** The request message: the proto defaults (decoding no bytes), overlaid by the JSON body's fields. */
-async function readRequest(req: IncomingMessage, method: MethodDefinition): Promise<unknown> {
-  const defaults = method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
+/** A JSON body's text, at most MAX_JSON_BODY bytes. */
+async function readBody(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) {
     text += (chunk as Buffer).toString('utf8');
     if (text.length > MAX_JSON_BODY) throw new InvalidArgument('BodyTooLarge', `a request body may hold at most ${MAX_JSON_BODY} bytes`);
   }
-  if (!text.trim()) return defaults;
-  let body: unknown;
+  return text;
+}
+
+function parseJson(text: string): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new InvalidArgument('BadJson', `the request body is not JSON: ${(err as Error).message}`);
   }
+}
+
+/** ModifyFile operations that may come as JSON: the ones that carry no file bytes. */
+const JSON_MODIFY_OPS = new Set(['open', 'localFile', 'deleteFile', 'close']);
+
+/** A ModifyFile body of JSON messages: an array of objects, each holding exactly one of JSON_MODIFY_OPS. */
+function parseMessages(text: string): ModifyFileRequest[] {
+  const body = parseJson(text);
+  if (!Array.isArray(body)) throw new InvalidArgument('BadJson', 'a ModifyFile body in JSON must be an array of its messages');
+  return body.map((msg: unknown, i) => {
+    const keys = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? Object.keys(msg) : [];
+    const op = keys[0];
+    if (keys.length !== 1 || !JSON_MODIFY_OPS.has(op!)) {
+      throw new InvalidArgument('BadField', `ModifyFile message ${i} must hold one of ${[...JSON_MODIFY_OPS].join(', ')} (file bytes go as an application/octet-stream upload)`);
+    }
+    const value = (msg as Record<string, unknown>)[op!];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgument('BadField', `ModifyFile message ${i}: "${op}" must be an object`);
+    return ModifyFileRequest.fromJSON(msg);
+  });
+}
+
+/** The request message: the proto defaults (decoding no bytes), overlaid by the JSON body's fields. */
+async function readRequest(req: IncomingMessage, method: MethodDefinition): Promise<unknown> {
+  const defaults = method.requestDeserialize(Buffer.alloc(0)) as Record<string, unknown>;
+  const text = await readBody(req);
+  if (!text.trim()) return defaults;
+  const body = parseJson(text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgument('BadJson', 'the request body must be a JSON object');
   for (const [key, value] of Object.entries(body)) {
     if (!(key in defaults)) throw new InvalidArgument('UnknownField', `${method.path}: unknown field "${key}"`);

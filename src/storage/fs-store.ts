@@ -33,19 +33,21 @@ const READ_CHUNK = 256 * 1024;
 const KNOWN_DIRS = 4096;
 /**
  * Largest single write(): the kernel gives a write's page cache folios of up
- * to its size, and large ones come from the large free blocks that this VM's
- * balloon (free page reporting) has handed back to the host, each costly to
- * touch again. Measured with dd, 256 MiB into a new file on /dev/vda 7 s after
- * freeing that much (system CPU-s): 0.75-0.78 with 16 MiB writes, 0.42-0.48
- * with 1 MiB, 0.10-0.13 with 512, 256, 128 or 64 KiB (cp, whose
- * copy_file_range moves small pieces, 0.10-0.12); again later (7-8 s after
- * freeing, conv=fsync): 0.08 with 512 KiB (three runs), 0.09 with 256 KiB,
- * 0.11 with 1 MiB. 512 KiB rather than 256: half the writes, so half the
- * thread-pool round trips (a wake-up of a pool thread and of the main thread
- * each) for a large put's packs: 1 GiB put, per-thread CPU, four rounds:
- * daemon 2.38-2.56 -> 2.31-2.40 CPU-s, main thread 0.41-0.44 -> 0.34-0.38.
+ * to its size (the largest power of two not above it), and 2 MiB ones come
+ * from the free blocks that this VM's balloon (free page reporting, in 2 MiB
+ * blocks) has handed back to the host, each costly to touch again. Measured
+ * with dd, 256 MiB into a new file on /dev/vda 8 s after freeing that much
+ * (system CPU-s, conv=fsync, two runs each): 0.53-0.61 with 2 MiB writes,
+ * 0.10 with 1.5 MiB or 1 MiB, 0.11 with 512 KiB (an earlier series: 0.75-0.78
+ * with 16 MiB). So a piece is under 2 MiB, and as large as that allows: a
+ * large put's pack writes (stages of 1 MiB, runs of lent chunks of 1 MiB to
+ * 1.25 MiB) are then one write each. Split into 512 KiB pieces written at
+ * once, the pieces of one write queued on the file's inode lock (optimistic
+ * spinning) and cost a pool round trip each: 1 GiB put in a fresh daemon,
+ * chrt -r 1, 10 alternating rounds at load 10-17: wall 1251-1647 -> 1122-1373
+ * ms (8 of 10 lower), daemon 1.98-2.21 -> 1.90-2.17 CPU-s.
  */
-const WRITE_PIECE = 512 * 1024;
+const WRITE_PIECE = 1536 * 1024;
 
 export class FsStore implements ObjectStore {
   readonly root: string;

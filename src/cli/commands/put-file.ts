@@ -2,13 +2,17 @@
 // Everything goes through ONE ModifyFile stream, so a folder of 100,000 files
 // (or every object under an S3 prefix) becomes one commit (or lands in the open
 // commit); a read error, local or S3, aborts the stream and nothing is written.
+// One large local file for a daemon on this machine, which reads it itself,
+// goes over the daemon's HTTP API instead (local-gateway.ts): the call carries
+// no bytes, and the CLI then loads neither grpc-js nor http2.
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { FileWriter } from '../../client/index.js';
+import type { FileWriter, ModifyFileResponse } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { FilesContext } from '../context.js';
 import { loadLocal, localError, readLocal, statLocal, walkFiles } from '../local-files.js';
+import { gatewayModifyFile, localGateway } from '../local-gateway.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
@@ -35,7 +39,7 @@ interface PutOptions {
 }
 
 export const putFile: CommandDef = {
-  clients: 'files',
+  clients: 'files-on-demand', // one large local file for a daemon on this machine needs no gRPC client (local-gateway.ts)
   words: ['put', 'file'],
   summary: 'Put a file, a folder (-r), standard input (no -f, or -f -), a URL or S3 objects into a branch, as one commit; prints the commit ID.',
   examples: [
@@ -80,8 +84,18 @@ async function run(ctx: FilesContext, target: string, opts: PutOptions, _command
   if (opts.file !== undefined && opts.inputFile !== undefined) throw usageError('give -f or -i, not both');
   const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
   const local = localTransferWanted(ctx) ? new LazyProof() : undefined;
-  let response;
+  let response: ModifyFileResponse | undefined;
   try {
+    let via = local;
+    if (local && plan.byPath) {
+      response = await putOverGateway(ctx, ref, opts, format, plan.byPath, local).catch((err: unknown) => {
+        if (!isLocalRefusal(err)) throw err;
+        via = undefined; // the daemon may not read our files: nothing was applied; send the bytes
+        return undefined;
+      });
+    }
+    if (response) return done(ctx, format, response);
+    await ctx.loadClient();
     const write = async (via: LazyProof | undefined) => {
       const progress = await startProgress(ctx, format, 'put', plan.totalBytes, plan.totalFiles);
       const writer = await ctx.client().modifyFile(ref, { description: opts.message, onBytes: (n) => progress.add(n), force: !!opts.force });
@@ -96,18 +110,45 @@ async function run(ctx: FilesContext, target: string, opts: PutOptions, _command
       }
     };
     try {
-      response = await write(local);
+      response = await write(via);
     } catch (err) {
       // The daemon may not read our files (another user, machine or container): nothing was applied; send the bytes.
-      if (!local?.used || !isLocalRefusal(err)) throw err;
+      if (!via?.used || !isLocalRefusal(err)) throw err;
       response = await write(undefined);
     }
   } finally {
     plan.close?.();
     await local?.dispose();
   }
+  done(ctx, format, response);
+}
+
+function done(ctx: FilesContext, format: Format, response: ModifyFileResponse): void {
   const commit = response.commit!;
   emit(ctx, format, () => ({ ...commitJson(commit), filesWritten: response.filesWritten, bytesWritten: response.bytesWritten }), () => commit.id);
+}
+
+/**
+ * The put of one large local file that the daemon reads itself, over the daemon's HTTP API (local-gateway.ts):
+ * undefined when that daemon has no such API or did not take the call (nothing was applied: over gRPC instead).
+ * Throws the daemon's error, LocalFileRefused when it may not read the file.
+ */
+async function putOverGateway(ctx: FilesContext, ref: string, opts: PutOptions, format: Format, file: ByPath, local: LazyProof): Promise<ModifyFileResponse | undefined> {
+  const gateway = localGateway(ctx);
+  if (!gateway) return undefined;
+  const proof = await local.get();
+  const progress = await startProgress(ctx, format, 'put', file.size, 1);
+  try {
+    const answer = await gatewayModifyFile(ctx, gateway, [
+      { open: { target: ref, description: opts.message ?? '', force: !!opts.force } },
+      { localFile: { path: file.dest, append: !!opts.append, source: file.source, proof: proof.proof, nonce: proof.nonce } },
+      { close: {} },
+    ]);
+    if (answer) progress.add(file.size);
+    return answer;
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Files at least this large are handed to a daemon on this machine by path (below, sending them costs little). */
@@ -129,9 +170,18 @@ interface WriteOptions {
   local?: LazyProof;
 }
 
+/** One local file that a daemon on this machine may read itself: where it goes, its absolute path, its size. */
+interface ByPath {
+  dest: string;
+  source: string;
+  size: number;
+}
+
 interface PutPlan {
   totalBytes: number;
   totalFiles: number;
+  /** Set when the plan is one local file of at least LOCAL_MIN bytes. */
+  byPath?: ByPath;
   write(writer: FileWriter, options: WriteOptions, fileDone: () => void): Promise<void>;
   /** Releases what the plan holds open (an S3 client). */
   close?(): void;
@@ -215,7 +265,8 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
   }
   if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
   const dest = fileDestination(repoPath, opts.file);
-  return { totalBytes: st.size, totalFiles: 1, write: (w, o) => putLocal(w, dest, opts.file, o, st.size) };
+  const byPath = st.size >= LOCAL_MIN ? { dest, source: resolve(opts.file), size: st.size } : undefined;
+  return { totalBytes: st.size, totalFiles: 1, byPath, write: (w, o) => putLocal(w, dest, opts.file, o, st.size) };
 }
 
 /**
