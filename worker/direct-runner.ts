@@ -292,21 +292,39 @@ export interface DirectRun {
   mark: string;
 }
 
-function record(fields: readonly string[]): Buffer {
-  const body = Buffer.from(fields.join('\0'));
-  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+/** Stdin texts longer than this go to the Node runner (perl writes them in one go into an empty pipe), as the fork server's. */
+const MAX_STDIN_BYTES = 16 * 1024;
+
+/** Pure: a command's text: its byte length, a newline, the fields apart by NULs. */
+function record(body: string): string {
+  return `${Buffer.byteLength(body)}\n${body}`;
 }
 
-/** Pure: the command for `run` (the caller checked it is forkable: no NUL in any string). */
-export function encodeDirectRun(run: DirectRun): Buffer {
-  const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
-  const fields = ['r', String(run.id), run.cwd, run.cwdRequired ? '1' : '0', String(Math.max(0, Math.floor(run.timeoutMs))), run.mark.slice(1, -1), run.stdin === null ? '0' : '1', run.stdin ?? '', String(run.argv.length), ...run.argv, ...env];
-  return record(fields);
+/**
+ * Pure: the command for `run`, or undefined when the direct runner cannot take it exactly as the Node runner's
+ * spawn would (a NUL in a string, an empty or `=` environment name, no program, a long stdin text). One pass:
+ * the worker builds it per datum.
+ */
+export function encodeDirectRun(run: DirectRun): string | undefined {
+  if (run.argv.length === 0 || (run.stdin !== null && Buffer.byteLength(run.stdin) > MAX_STDIN_BYTES)) return undefined;
+  const mark = run.mark.slice(1, -1);
+  let body = `r\0${run.id}\0${run.cwd}\0${run.cwdRequired ? 1 : 0}\0${Math.max(0, Math.floor(run.timeoutMs))}\0${mark}\0${run.stdin === null ? 0 : 1}\0${run.stdin ?? ''}\0${run.argv.length}`;
+  if (body.split('\0').length !== 9) return undefined; // a NUL in cwd, mark or stdin
+  for (const a of run.argv) {
+    if (a.includes('\0')) return undefined;
+    body += `\0${a}`;
+  }
+  for (const k in run.env) {
+    const v = run.env[k]!;
+    if (k.length === 0 || k.includes('=') || k.includes('\0') || v.includes('\0')) return undefined;
+    body += `\0${k}=${v}`;
+  }
+  return record(body);
 }
 
 /** Pure: the command that kills run `id`'s group. */
-export function encodeDirectKill(id: number): Buffer {
-  return record(['k', String(id)]);
+export function encodeDirectKill(id: number): string {
+  return record(`k\0${id}`);
 }
 
 /** The exit frame as perl writes it. */

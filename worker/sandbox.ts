@@ -17,7 +17,6 @@ import { WorkerPeerUnavailable } from '../src/client/index.js';
 import { encodeFrame, readFrames, type Logger } from '../src/worker-protocol/index.js';
 import { DIRECT_ARG, DIRECT_FD, encodeDirectKill, encodeDirectRun, toRunnerExit, type DirectExit } from './direct-runner.js';
 import type { Env } from './env.js';
-import { forkable } from './fork-server.js';
 import { HeldOutput, type OutputHandler } from './held-output.js';
 import { withMemoryLimit } from './memory-limit.js';
 import type { RunResult } from './outcome.js';
@@ -195,11 +194,11 @@ export class Sandbox {
     // Most runs on the held pipes go to the direct runner, which does all of the run itself.
     if (endMark !== undefined && this.direct && !o.runAs) {
       const argv = withMemoryLimit(o.cmd, o.memoryLimitBytes);
-      const run = { id, argv, env: o.env, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs, stdin: o.stdin, mark: endMark };
-      if (forkable(run, undefined)) {
+      const command = encodeDirectRun({ id, argv, env: o.env, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs, stdin: o.stdin, mark: endMark });
+      if (command !== undefined) {
         const socket = this.direct;
         const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve, direct: { program: argv[0]!, cwd: o.cwd } }));
-        socket.write(encodeDirectRun(run));
+        socket.write(command);
         const kill = () => {
           if (this.runs.has(id) && !socket.destroyed) socket.write(encodeDirectKill(id));
         };
