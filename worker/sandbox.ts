@@ -7,6 +7,9 @@
 // TUSK_SANDBOX picks one (auto | bwrap | unshare | off); with `off` the runner
 // is started directly: code then runs unconfined and finds the datum area at
 // its host path ($TUSK_PFS); `fallbackReason` says so, for the job's log.
+// A confined runner is given a socket beside its held pipes (fd 5) for the
+// direct runner (direct-runner.ts): the runs on the held pipes it can take go
+// to it straight, not through the Node runner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
