@@ -10,7 +10,9 @@
 // the server waits for it and reports its exact wait status (a signal apart
 // from an exit code). One run at a time: a run it cannot take (another is
 // going, a user switch, a NUL in a string, a long stdin text) is spawned by the
-// runner itself, as are all runs where there is no perl.
+// runner itself, as are all runs where there is no perl. Beside the direct
+// runner (direct-runner.ts), which takes those runs from the worker itself,
+// it is not started.
 //
 // Protocol on the server's stdin: per run a decimal byte length and a newline,
 // then that many bytes: NUL-separated id, cwd, stdin flag (0/1), stdin text,

@@ -39,7 +39,10 @@ export interface KillCommand {
 export type RunnerCommand = RunCommand | KillCommand;
 
 export type RunnerEvent =
-  | { ev: 'ready'; pid: number }
+  /** direct: the direct runner's pid, when the runner started one (direct-runner.ts; it says ready itself on its socket). */
+  | { ev: 'ready'; pid: number; direct?: number }
+  /** The direct runner exited: runs it had are lost, and it takes no more. */
+  | { ev: 'directExited' }
   | { ev: 'out'; id: number; stream: 'stdout' | 'stderr'; data: string }
   | {
       ev: 'exit';

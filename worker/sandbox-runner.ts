@@ -8,15 +8,20 @@
 // held-output.ts): the mark follows once its group is gone, and the exit frame
 // after the mark on the held stdout. Runs on the held pipes are forked by the
 // fork server (fork-server.ts) where it can take them: a fork of this Node
-// process costs more than the rest of a trivial datum's run. When its stdin
+// process costs more than the rest of a trivial datum's run. It starts the
+// direct runner (direct-runner.ts) on fd 5 when the worker gives one: the
+// worker then sends the runs on the held pipes it can take straight to it, and
+// this runner has no part in them. When its stdin
 // closes (the worker went away) it kills everything it started and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readlinkSync, writeSync } from 'node:fs';
 import { encodeFrame, readFrames } from '../src/worker-protocol/framing.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
 import { leftovers, ProcView } from './run-leftovers.js';
 import { ReapedCpu, UsageMeter } from './usage.js';
 import { forkable, ForkServer, type ForkRun } from './fork-server.js';
+import { DIRECT_ARG, DIRECT_FD, startDirectRunner } from './direct-runner.js';
+import { withMemoryLimit } from './memory-limit.js';
 import type { DatumUsage } from './usage.js';
 
 /** The held output pipes (given by the worker to a confined runner). */
@@ -32,6 +37,8 @@ const running = new Map<number, Group>();
 /** Forks the runs on the held pipes (started at the first; undefined where there is no perl). */
 let forkServer: ForkServer | undefined;
 let forkServerTried = false;
+/** The direct runner (direct-runner.ts) the worker sends most runs on the held pipes to, while it lives. */
+let direct = process.argv.includes(DIRECT_ARG) ? startDirectRunner() : undefined;
 /** The CPU of the code this runner reaped, read per datum. */
 const reaped = new ReapedCpu();
 /** What is left in the sandbox after a run on the held pipes. */
@@ -119,6 +126,8 @@ function run(cmd: RunCommand): void {
 
 /** The fork server, started at the first run on the held pipes. */
 function theForkServer(): ForkServer | undefined {
+  // Beside the direct runner, the runs it cannot take could not be taken by the fork server either.
+  if (direct) return undefined;
   if (!forkServerTried) {
     forkServerTried = true;
     forkServer = ForkServer.start();
@@ -199,13 +208,15 @@ async function endHeld(id: number, pgid: number | undefined): Promise<boolean> {
   for (;;) {
     const live = new Set<number>();
     for (const [other, r] of running) if (other !== id && r.pid !== undefined) live.add(r.pid);
-    // The fork server holds the pipes for its life (to hand them on), in a group of its own: not looked at.
+    // The fork server and the direct runner hold the pipes for their life, in groups of their own: not looked at.
     if (forkServer) live.add(forkServer.pid);
+    if (direct?.pid !== undefined) live.add(direct.pid);
     let left;
     try {
       heldFiles ??= new Set([readlinkSync(`/proc/self/fd/${HELD_STDOUT}`), readlinkSync(`/proc/self/fd/${HELD_STDERR}`)]);
       const files = heldFiles;
-      left = leftovers(proc.entries(forkServer ? [1, process.pid, forkServer.pid] : [1, process.pid]), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
+      const skip = [1, process.pid, ...(forkServer ? [forkServer.pid] : []), ...(direct?.pid !== undefined ? [direct.pid] : [])];
+      left = leftovers(proc.entries(skip), process.pid, pgid ?? -1, live, (pid) => proc.holds(pid, files));
     } catch {
       return true; // no /proc to check with
     }
@@ -231,12 +242,6 @@ async function writeAll(fd: number, text: string): Promise<boolean> {
   return true;
 }
 
-/** The command under `ulimit -v` (RLIMIT_AS, in KiB) when a memory limit is set: the shell sets it, then execs the command. */
-function withMemoryLimit(argv: readonly string[], bytes: number | undefined): readonly string[] {
-  if (!bytes || bytes <= 0) return argv;
-  return ['/bin/sh', '-c', 'ulimit -v "$1" && shift && exec "$@"', 'tusk-memory-limit', String(Math.max(1, Math.floor(bytes / 1024))), ...argv];
-}
-
 readFrames(process.stdin, (frame) => {
   const cmd = frame as RunnerCommand;
   if (cmd.op === 'run') run(cmd);
@@ -247,4 +252,16 @@ process.stdin.on('end', () => {
   forkServer?.close();
   process.exit(0);
 });
-send({ ev: 'ready', pid: process.pid });
+// The direct runner has its end of the worker's socket; this runner keeps none.
+if (process.argv.includes(DIRECT_ARG)) {
+  try {
+    closeSync(DIRECT_FD);
+  } catch {
+    // already closed
+  }
+}
+direct?.on('exit', () => {
+  direct = undefined;
+  send({ ev: 'directExited' });
+});
+send({ ev: 'ready', pid: process.pid, ...(direct?.pid !== undefined && { direct: direct.pid }) });

@@ -7,16 +7,21 @@
 // TUSK_SANDBOX picks one (auto | bwrap | unshare | off); with `off` the runner
 // is started directly: code then runs unconfined and finds the datum area at
 // its host path ($TUSK_PFS); `fallbackReason` says so, for the job's log.
+// A confined runner is given a socket beside its held pipes (fd 5) for the
+// direct runner (direct-runner.ts): the runs on the held pipes it can take go
+// to it straight, not through the Node runner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WorkerPeerUnavailable } from '../src/client/index.js';
 import { encodeFrame, readFrames, type Logger } from '../src/worker-protocol/index.js';
+import { DIRECT_ARG, DIRECT_FD, encodeDirectKill, encodeDirectRun, toRunnerExit, type DirectExit } from './direct-runner.js';
 import type { Env } from './env.js';
 import { HeldOutput, type OutputHandler } from './held-output.js';
+import { withMemoryLimit } from './memory-limit.js';
 import type { RunResult } from './outcome.js';
 import type { RunCommand, RunnerCommand, RunnerEvent } from './runner-protocol.js';
 import { unshareArgs } from './unshare-args.js';
@@ -67,9 +72,17 @@ export interface SandboxOptions {
   onDeath: (reason: string) => void;
 }
 
+/** A run sent to the direct runner: what its exit frame is read with. */
+interface DirectRunInfo {
+  program: string;
+  cwd: string;
+}
+
 export class Sandbox {
   private nextId = 1;
-  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void }>();
+  private readonly runs = new Map<number, { onOutput: OutputHandler; resolve: (r: RunResult) => void; direct?: DirectRunInfo }>();
+  /** The direct runner's socket (direct-runner.ts), once it said it is ready, until it goes away. */
+  private direct: Duplex | undefined;
   private dead: string | undefined;
   private closing = false;
   /** The output pipes held for the runner's life (a confined runner), and the secret part of every run's end mark. */
@@ -89,12 +102,22 @@ export class Sandbox {
     private readonly onDeath: (reason: string) => void,
     unavailable?: string,
     private readonly log?: Logger,
+    /** The direct runner is ready on the runner's DIRECT_FD. */
+    direct = false,
   ) {
     this.dead = unavailable;
     if (!child) return;
     const [, , , out, err] = child.stdio;
     if (out && err) this.held = new HeldOutput(out as Readable, err as Readable, (stream, chars) => this.log?.log('warn', 'output_after_run', { stream, chars }));
     readFrames(child.stdout!, (frame) => this.onEvent(frame as RunnerEvent));
+    const socket = (child.stdio as unknown[])[DIRECT_FD] as Duplex | null | undefined;
+    if (socket && direct) {
+      this.direct = socket;
+      readFrames(socket, (frame) => this.onEvent(frame as RunnerEvent));
+      socket.resume(); // paused by awaitDirect
+      socket.on('error', () => {});
+      socket.on('close', () => this.directGone());
+    }
     child.on('exit', (code, signal) => {
       this.dead = `sandbox runner exited (${signal ?? `code ${code}`})`;
       this.held?.abort();
@@ -115,7 +138,7 @@ export class Sandbox {
       const bwrap = findOnPath('bwrap');
       if (!bwrap) failures.push('bwrap (Debian package bubblewrap) is not installed');
       else {
-        const started = await Sandbox.confined(o, 'bwrap', bwrap, bwrapArgs(layout, [process.execPath, RUNNER]));
+        const started = await Sandbox.confined(o, 'bwrap', bwrap, bwrapArgs(layout, [process.execPath, RUNNER, DIRECT_ARG]));
         if (started instanceof Sandbox) return started;
         failures.push(`bwrap does not work here: ${started}`);
       }
@@ -126,7 +149,7 @@ export class Sandbox {
       else {
         const rootDir = join(dirname(o.socketDir), 'root');
         const userNamespace = process.getuid?.() !== 0;
-        const [, ...args] = unshareArgs(layout, { userNamespace, rootDir }, [process.execPath, RUNNER]);
+        const [, ...args] = unshareArgs(layout, { userNamespace, rootDir }, [process.execPath, RUNNER, DIRECT_ARG]);
         const started = await Sandbox.confined(o, 'unshare', unshare, args);
         if (started instanceof Sandbox) return started;
         failures.push(`unshare cannot make a private mount namespace here${userNamespace ? ' (not root, and user namespaces are not allowed)' : ''}: ${started}`);
@@ -138,12 +161,14 @@ export class Sandbox {
   /** The runner under bwrap or unshare; a Sandbox, or why it did not start. */
   private static async confined(o: SandboxOptions, kind: string, program: string, args: string[]): Promise<Sandbox | string> {
     // fds 3 and 4: the output pipes held for the runner's life (held-output.ts); its pid namespace lets it see what a run left.
-    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+    // fd 5: the direct runner's socket (direct-runner.ts), which the runner hands on to it.
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
     const started = await awaitReady(child);
     if (!started.ok) return started.reason;
+    const directReady = started.direct && (await awaitDirect(child));
     child.stderr!.on('data', (d: Buffer) => o.log.log('warn', 'sandbox_stderr', { text: d.toString().trim() }));
-    o.log.log('info', 'sandbox_started', { kind, pid: child.pid, isolatedNetwork: Boolean(o.isolateNetwork) });
-    return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath, undefined, o.log);
+    o.log.log('info', 'sandbox_started', { kind, pid: child.pid, isolatedNetwork: Boolean(o.isolateNetwork), directRunner: directReady });
+    return new Sandbox(child, true, SANDBOX_PFS, SANDBOX_SOCKET_DIR, undefined, o.onDeath, undefined, o.log, directReady);
   }
 
   /** The runner without a sandbox (TUSK_SANDBOX=off): code finds its inputs at the host path $TUSK_PFS. */
@@ -169,6 +194,20 @@ export class Sandbox {
     const endMark = this.held?.available() ? `\0tusk-end:${this.markSecret}:${id}\0` : undefined;
     // A run on the held pipes ends with its marks, and its `exit` frame on the held stdout after the mark.
     if (endMark !== undefined) void this.held!.claim(id, endMark, onOutput).then((frame) => this.onHeldExit(id, frame));
+    // Most runs on the held pipes go to the direct runner, which does all of the run itself.
+    if (endMark !== undefined && this.direct && !o.runAs) {
+      const argv = withMemoryLimit(o.cmd, o.memoryLimitBytes);
+      const command = encodeDirectRun({ id, argv, env: o.env, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs, stdin: o.stdin, mark: endMark });
+      if (command !== undefined) {
+        const socket = this.direct;
+        const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve, direct: { program: argv[0]!, cwd: o.cwd } }));
+        socket.write(command);
+        const kill = () => {
+          if (this.runs.has(id) && !socket.destroyed) socket.write(encodeDirectKill(id));
+        };
+        return { done, kill };
+      }
+    }
     const done = new Promise<RunResult>((resolve) => this.runs.set(id, { onOutput, resolve }));
     const cmd: RunCommand = {
       op: 'run', id, cmd: [...o.cmd], env: o.env, stdin: o.stdin, cwd: o.cwd, cwdRequired: o.cwdRequired, timeoutMs: o.timeoutMs,
@@ -186,6 +225,7 @@ export class Sandbox {
     const child = this.child;
     if (!child) return;
     child.stdin!.end();
+    this.direct?.end();
     setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
   }
 
@@ -195,16 +235,32 @@ export class Sandbox {
 
   private onEvent(e: RunnerEvent): void {
     if (e.ev === 'out') this.runs.get(e.id)?.onOutput(e.stream, e.data);
+    else if (e.ev === 'directExited') this.directGone();
     else if (e.ev === 'exit') {
+      const direct = this.runs.get(e.id)?.direct;
+      const exit = direct ? toRunnerExit(e as unknown as DirectExit, direct.program, direct.cwd) : e;
       // A run on the held pipes whose exit comes here: a mark could not be written (the code shut a pipe down); its
       // output is complete once the other marks came.
-      const rest = this.held?.unmarked(e.id, e.heldUnmarked ?? []);
-      if (!rest) return this.exited(e);
+      const rest = this.held?.unmarked(exit.id, exit.heldUnmarked ?? []);
+      if (!rest) return this.exited(exit);
       void rest.then(() => {
-        this.held!.release(e.id);
+        this.held!.release(exit.id);
         this.retireHeld();
-        this.exited(e);
+        this.exited(exit);
       });
+    }
+  }
+
+  /** The direct runner went away (it exited, or its socket closed): its run going is lost with the held pipes' order; later runs go to the runner. */
+  private directGone(): void {
+    if (!this.direct) return;
+    this.direct = undefined;
+    if (!this.closing) this.log?.log('warn', 'direct_runner_exited', { reason: 'later runs go to the sandbox runner' });
+    for (const [id, run] of this.runs) {
+      if (!run.direct) continue;
+      this.held?.abort();
+      this.runs.delete(id);
+      run.resolve({ code: null, signal: null, timedOut: false, error: 'the direct runner exited' });
     }
   }
 
@@ -224,6 +280,10 @@ export class Sandbox {
       // told below
     }
     if (e?.ev !== 'exit' || e.id !== id) e = { ev: 'exit', id, code: null, signal: null, timedOut: false, error: 'the sandbox runner sent an unreadable exit' };
+    else {
+      const direct = this.runs.get(id)?.direct;
+      if (direct) e = toRunnerExit(e as unknown as DirectExit, direct.program, direct.cwd);
+    }
     if (e.heldRetired) this.retireHeld();
     this.exited(e);
   }
@@ -236,7 +296,35 @@ export class Sandbox {
   }
 }
 
-function awaitReady(child: ChildProcess): Promise<{ ok: true } | { ok: false; reason: string }> {
+/** True once the direct runner says it is ready on the runner's DIRECT_FD; false when it goes away first or is slow. */
+function awaitDirect(child: ChildProcess): Promise<boolean> {
+  const socket = (child.stdio as unknown[])[DIRECT_FD] as Duplex | null | undefined;
+  if (!socket) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let text = '';
+    const timer = setTimeout(() => finish(false), START_TIMEOUT_MS).unref();
+    const onData = (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('\n')) finish(text.startsWith('{"ev":"ready"'));
+    };
+    const onEnd = () => finish(false);
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      child.off('exit', onEnd);
+      socket.pause();
+      resolve(ok);
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    child.on('exit', onEnd);
+  });
+}
+
+function awaitReady(child: ChildProcess): Promise<{ ok: true; direct: boolean } | { ok: false; reason: string }> {
   return new Promise((resolve) => {
     let stderr = '';
     const onErr = (d: Buffer) => (stderr += d.toString());
@@ -248,9 +336,10 @@ function awaitReady(child: ChildProcess): Promise<{ ok: true } | { ok: false; re
     const onExit = (code: number | null, signal: string | null) => finish({ ok: false, reason: stderr.trim().split('\n').pop() || `exited (${signal ?? `code ${code}`})` });
     const onError = (err: Error) => finish({ ok: false, reason: err.message });
     const onData = (d: Buffer) => {
-      if (d.toString().includes('"ready"')) finish({ ok: true });
+      const text = d.toString();
+      if (text.includes('"ready"')) finish({ ok: true, direct: text.includes('"direct"') });
     };
-    const finish = (r: { ok: true } | { ok: false; reason: string }) => {
+    const finish = (r: { ok: true; direct: boolean } | { ok: false; reason: string }) => {
       clearTimeout(timer);
       child.off('exit', onExit);
       child.off('error', onError);
