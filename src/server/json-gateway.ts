@@ -208,6 +208,14 @@ export class JsonGateway {
    */
   private async modify(req: IncomingMessage, res: ServerResponse, method: MethodDefinition, metadata: Metadata): Promise<unknown> {
     const messages = parseMessages(await readBody(req));
+    const { call, answer } = this.clientStream(method, metadata, res);
+    for (const msg of messages) call.write(msg); // a few small messages: nothing to wait for
+    call.end();
+    return answer;
+  }
+
+  /** A client-streaming call to the gRPC server, tracked while it runs and cancelled if the HTTP caller leaves first. */
+  private clientStream(method: MethodDefinition, metadata: Metadata, res: ServerResponse): { call: ClientWritableStream<unknown>; answer: Promise<unknown> } {
     let call!: ClientWritableStream<unknown>;
     const answer = new Promise<unknown>((resolve, reject) => {
       call = this.client.makeClientStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, metadata, (err, value) => {
@@ -220,9 +228,7 @@ export class JsonGateway {
     res.on('close', () => {
       if (!res.writableFinished) call.cancel();
     });
-    for (const msg of messages) call.write(msg); // a few small messages: nothing to wait for
-    call.end();
-    return answer;
+    return { call, answer };
   }
 
   /** ModifyFile with one file: the body's bytes go to `path` in a new commit on `target` (or its open one). */
@@ -230,18 +236,7 @@ export class JsonGateway {
     const target = query.get('target') ?? '';
     const path = query.get('path') ?? '';
     if (!target || !path) throw new InvalidArgument('BadUpload', 'an upload needs ?target=REPO@BRANCH&path=/PATH');
-    let call!: ClientWritableStream<unknown>;
-    const answer = new Promise<unknown>((resolve, reject) => {
-      call = this.client.makeClientStreamRequest(method.path, method.requestSerialize as Serialize, method.responseDeserialize, metadata, (err, value) => {
-        this.active.delete(call);
-        if (err) reject(err);
-        else resolve(value);
-      });
-    });
-    this.active.add(call);
-    res.on('close', () => {
-      if (!res.writableFinished) call.cancel();
-    });
+    const { call, answer } = this.clientStream(method, metadata, res);
     const send = async (msg: unknown) => {
       if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
     };
