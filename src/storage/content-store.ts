@@ -204,6 +204,13 @@ export class ContentStore {
     return this.reader.readReusing(content, range, { pool: this.readBuffers, hasher: this.hashing() });
   }
 
+  /** Starts the threads a large write uses (the chunks' hash thread, the gear scan thread) in the background. */
+  warm(): void {
+    if (this.options.hashThread === false) return;
+    this.hashing().warm?.();
+    (this.gearScan ??= new GearScanThread()).warm();
+  }
+
   private hashing(): Hasher {
     return (this.hasher ??= this.options.hashThread === false ? new InlineHasher() : new WorkerHasher());
   }

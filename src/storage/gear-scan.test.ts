@@ -171,6 +171,23 @@ describe('gear scan thread (cuts and cut candidates found ahead)', () => {
     await expect(thread.cuts(kernel, data.subarray(0, 10), thread.newChain(), false, sizes)).rejects.toThrow(/no scan state/);
   });
 
+  it('starts its thread on warm(), before any scan asks for it, and scans on it after', async () => {
+    const fresh = new GearScanThread();
+    try {
+      expect(fresh.running).toBe(false);
+      fresh.warm();
+      expect(fresh.running).toBe(true);
+      const kernel = new GearKernel(1 << 20);
+      const data = kernel.view(0, 1 << 20);
+      data.set(bytes(7, data.length));
+      const params = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
+      const got = await fresh.cuts(kernel, data, fresh.newChain(), true, scanSizes(params));
+      expect([...got.cuts].map((a) => a - data.byteOffset)).toEqual(cuts(new ChunkScanner(params), bytes(7, data.length), [data.length]));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses bytes outside the kernel memory', async () => {
     await expect(thread.candidates(new GearKernel(65536), new Uint8Array(10), 0, -1)).rejects.toThrow(/kernel memory/);
   });

@@ -180,6 +180,16 @@ export class GearScanThread {
     return this.thread.call<T>(message(memory, bytes.byteOffset + bytes.length));
   }
 
+  /** Starts the thread (in the background), so that a first scan does not wait for it to boot. */
+  warm(): void {
+    this.thread.online();
+  }
+
+  /** Whether the thread runs (started by a scan or by warm()). */
+  get running(): boolean {
+    return this.thread.running;
+  }
+
   close(): Promise<void> {
     return this.thread.close();
   }
