@@ -19,6 +19,8 @@ let client: TuskClient;
 let pps: PpsClient;
 let finished: { id: string; files: string };
 let stopping = false;
+/** How the daemon died, once it has: every later failure names it, as a daemon that is gone answers Unavailable, a typed error. */
+let died: string | undefined;
 const health = new FuzzStats('/healthz during glob and spec fuzzing');
 const areas: FuzzStats[] = [];
 
@@ -26,7 +28,9 @@ beforeAll(async () => {
   d = await startGatewayDaemon({ TUSK_RUNTIME: 'none' });
   // a daemon that falls over says how, with the end of its log, so the run that found it can be read
   d.process.once('exit', (code, signal) => {
-    if (!stopping) console.error(`tuskd exited during fuzzing (code ${code}, signal ${signal}); its last log lines:\n${d.logs().split('\n').slice(-30).join('\n')}`);
+    if (stopping) return;
+    died = `tuskd exited during fuzzing (code ${code}, signal ${signal}); its last log lines:\n${d.logs().split('\n').slice(-30).join('\n')}`;
+    console.error(died);
   });
   client = new TuskClient(d.address);
   pps = new PpsClient(d.address);
@@ -72,7 +76,9 @@ async function healthzMs(): Promise<number> {
       res.resume().once('end', () => resolve(res.statusCode ?? 0));
     });
     req.once('timeout', () => req.destroy(new Error(`/healthz did not answer in ${STALL_MS * 3} ms`)));
-    req.once('error', reject);
+    // a daemon that dies resets the probe before its exit reaches this process: a failed probe waits a second
+    // for that, so that its error says how the daemon died
+    req.once('error', (err) => setTimeout(() => reject(died ? new Error(`/healthz: ${err.message} after ${died}`) : err), 1000));
   });
   if (status !== 200) throw new Error(`/healthz answered ${status}`);
   return performance.now() - start;
@@ -103,6 +109,10 @@ async function answered(stats: FuzzStats, input: string, call: () => Promise<unk
   try {
     await stats.time(input, call);
   } catch (err) {
+    if (died) {
+      stats.crashes++;
+      throw new Error(`${stats.area}: ${JSON.stringify(input.slice(0, 300))} got ${String(err)} after ${died}`);
+    }
     const typed = isTuskError(err) && err.kind !== 'internal' && err.message.length > 0 && !err.message.includes('\n');
     if (!typed) {
       stats.crashes++;
