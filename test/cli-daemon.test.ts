@@ -2,7 +2,8 @@
 // ways, later commands find the daemon through $TUSK_HOME/tuskd.json), what
 // tusk says when no daemon answers, and --help for every command.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,28 @@ describe('tusk up / down', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse((await tusk(['list', 'repo', '-o', 'json'], { env })).stdout).map((r: any) => r.name)).toEqual(['upped']);
     expect((await tusk(['down'], { env })).code).toBe(0);
+  });
+
+  it('never signals a later process that was given the pid of a daemon that died', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'tusk-up-'));
+    homes.push(home);
+    // The pid file and record of a daemon that died without cleaning up (killed, out of memory), whose pid the
+    // kernel has since given to another process of the same user: here a sleep, which started at another time.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      const ticks = readFileSync(`/proc/${other.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+      await writeFile(join(home, 'tuskd.pid'), `${other.pid}\n`);
+      await writeFile(join(home, 'tuskd.json'), JSON.stringify({ pid: other.pid, port: await freePort(), startTicks: String(Number(ticks) - 100) }) + '\n');
+      const down = await tusk(['down'], { env: envFor(home) });
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stdout).toContain('tuskd is not running');
+      expect(down.stdout).toContain('stale pid file removed');
+      expect(alive(other.pid!)).toBe(true);
+      expect(existsSync(join(home, 'tuskd.pid'))).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('reports why the daemon could not start, with exit 1', async () => {

@@ -18,6 +18,8 @@ export interface DaemonRecord {
   s3Port?: number;
   home?: string;
   storage?: string;
+  /** When the daemon's process started (clock ticks after boot, Linux), to tell it from a later process given its pid. */
+  startTicks?: string;
   /** host:port, when the daemon writes it; otherwise derived from `port`. */
   address?: string;
 }

@@ -8,6 +8,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TuskError } from '../errors/index.js';
+import { processStartTicks } from '../runtime/process-start.js';
 import { readDaemonRecord, recordAddress, type DaemonRecord } from './address.js';
 
 export interface UpOptions {
@@ -68,7 +69,7 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
 /** The daemon serving `home`, when its record names a live process that answers. */
 export async function runningDaemon(home: string, deferredCaCerts?: string): Promise<{ address: string; record: DaemonRecord; version: string } | undefined> {
   const record = readDaemonRecord(home);
-  if (!record || !isAlive(record.pid)) return undefined;
+  if (!record || !isAlive(record.pid) || !sameStart(record.pid, record)) return undefined;
   const address = recordAddress(record);
   const version = await versionAt(address, deferredCaCerts);
   return version ? { address, record, version } : undefined;
@@ -83,7 +84,9 @@ export interface DownResult {
 export async function daemonDown(home: string, timeoutMs = 30_000): Promise<DownResult> {
   const pid = await readPid(home);
   if (pid === undefined) return { stale: false };
-  if (!isAlive(pid)) {
+  // A daemon that died (killed, out of memory, power cut) leaves its pid behind, and the kernel may give that pid
+  // to any later process: one that started at another time is not this home's daemon, and is never signalled.
+  if (!isAlive(pid) || !sameStart(pid, readDaemonRecord(home))) {
     await rm(join(home, 'tuskd.pid'), { force: true });
     await rm(join(home, 'tuskd.json'), { force: true });
     return { stale: true };
@@ -106,6 +109,13 @@ async function readPid(home: string): Promise<number | undefined> {
   const pid = Number(text?.trim());
   if (Number.isSafeInteger(pid) && pid > 0) return pid;
   return readDaemonRecord(home)?.pid;
+}
+
+/** False when the record says when the daemon with `pid` started and process `pid` started at another time. */
+function sameStart(pid: number, record: DaemonRecord | undefined): boolean {
+  if (record?.pid !== pid || record.startTicks === undefined) return true;
+  const now = processStartTicks(pid);
+  return now === undefined || now === record.startTicks;
 }
 
 /** True while the process exists and is not a zombie waiting to be reaped. */

@@ -16,6 +16,7 @@ import { Pfs, type GcRoot, type UsageHook } from '../pfs/index.js';
 import { LogStore, NoWorkers, Pps, systemTimers, type WorkerRuntime } from '../pps/index.js';
 import { openKubernetesRuntime, type KubernetesRuntime } from '../runtime/kubernetes/index.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
+import { processStartTicks } from '../runtime/process-start.js';
 import { CacheStore } from '../storage/cache-store.js';
 import { ContentStore } from '../storage/content-store.js';
 import { LevelMetadataStore } from '../storage/level-metadata-store.js';
@@ -236,7 +237,8 @@ export class Daemon {
       if (warning()) log.log('warn', 'listening_without_auth', { host: config.host, message: warning() });
       if (!config.s3Key && !config.s3Anonymous && !authority.active) log.log('warn', 's3_no_keys', { message: 'the S3 gateway refuses every request: set TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY (or TUSK_S3_ANONYMOUS=true)' });
       const info: DaemonInfo = { pid: process.pid, port, address: `${tls ? 'grpcs://' : ''}127.0.0.1:${port}`, httpPort, s3Port, home: config.home, storage: objects.describe() };
-      await writeWhole(join(config.home, 'tuskd.json'), JSON.stringify(info) + '\n');
+      // startTicks: `tusk down` and `tusk up` check it, so a pid reused after this daemon died is never taken for it
+      await writeWhole(join(config.home, 'tuskd.json'), JSON.stringify({ ...info, startTicks: processStartTicks('self') }) + '\n');
       await writeWhole(join(config.home, 'tuskd.pid'), `${process.pid}\n`);
       // Adopts the workloads this tuskd left running before the pipeline system asks for workers.
       await kubernetes?.start();
