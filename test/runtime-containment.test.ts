@@ -1,8 +1,9 @@
 // End to end (issue 18 points 2, 3, 4, 8, 9): one real tuskd with the local
 // runtime, started with secrets in its environment and small worker limits.
 // User code sees none of the daemon's secrets, address or home (so nothing
-// points it at the daemon's API) and no host homes; a lost worker costs a try only to the datum it was running; a
-// parallelism over the limits is refused at create pipeline; and after a
+// points it at the daemon's API) and no host homes; a lost worker costs a try
+// only to the datum it was running (the first it was given, or one after
+// others were done); a parallelism over the limits is refused at create pipeline; and after a
 // kill -9 of tuskd no worker, sidecar or user process of it remains, and the
 // restarted daemon refuses a worker it did not start.
 import { execFileSync } from 'node:child_process';
@@ -139,6 +140,32 @@ describe('a worker lost mid-datum', () => {
     const tries = [];
     for await (const d of pps.listDatums('sixer', job.id)) tries.push(d.tries);
     expect(tries.sort()).toEqual([1, 1, 1, 1, 1, 2]);
+  });
+
+  it('after some datums are done, costs a try only to the one then running, not to those done before it', async () => {
+    await pfs.createRepo('later');
+    const w = await pfs.modifyFile('later@master');
+    for (const n of ['1', '2', '3', '4', '5', '6']) await w.putFile(`/${n}`, Buffer.from(`n${n}`));
+    await w.close();
+    await pps.createPipeline(JSON.stringify({
+      pipeline: { name: 'laterer' },
+      input: { pfs: { repo: 'later', glob: '/*' } },
+      transform: { cmd: ['sh', '-c', 'sleep 1; cp "$later" /pfs/out/ # tusk-later-datum'] },
+    }));
+    const [job] = await pps.listJobs('laterer');
+    // Two datums are in, and the code of a later one runs: the worker goes.
+    expect(await until(() => pidsOf('tusk-later-datum').length > 0, 30_000)).toBe(true);
+    const deadline = Date.now() + 30_000;
+    while (Number((await pps.inspectJob('laterer', job!.id)).datums?.processed ?? 0) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await until(() => pidsOf('tusk-later-datum').length > 0, 30_000)).toBe(true);
+    process.kill(workersOf(daemon, 'laterer')[0]!.pid, 'SIGKILL');
+    const done = await pps.inspectJob('laterer', job!.id, true);
+    expect(done.state, done.reason).toBe('success');
+    const tries = [];
+    for await (const d of pps.listDatums('laterer', job!.id)) tries.push(d.tries);
+    expect(tries.sort()).toEqual([1, 1, 1, 1, 1, 2]);
+    // Its worker goes with it: the worker limits below count only peeker's and sixer's.
+    await pps.deletePipeline('laterer');
   });
 });
 

@@ -16,6 +16,7 @@ import { afterErrCmd, afterTry, failureReason, memoryReason, type RetryPolicy } 
 import type { RunAs } from './run-as.js';
 import type { Reporter } from './reporter.js';
 import type { RunHandle, Sandbox } from './sandbox.js';
+import type { StartTeller } from './start-teller.js';
 import type { DatumUsage } from './usage.js';
 import type { PreparedTask } from './task-source.js';
 
@@ -156,9 +157,10 @@ export function dropSlot(ctx: ExecContext, slot: string): void {
  * the coordinator sees the start before the result. A datum whose inputs could
  * not be fetched is not started: it is reported with tries 0, and `cannot`
  * says why; one whose area could not be set up is reported the same way, after
- * its start (`told`).
+ * its start (`told`). With `starts`, Started goes in groups (start-teller.ts):
+ * a datum told with the group of one before it sends nothing.
  */
-export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ cannot: string; told?: Promise<void> } | { told: Promise<void> }> {
+export async function activate(ctx: ExecContext, p: PreparedTask, starts?: StartTeller): Promise<{ cannot: string; told?: Promise<void> } | { told: Promise<void> }> {
   const staged = await p.staged;
   if ('cannot' in staged) return { cannot: staged.cannot };
   const activated = ctx.sidecar.call('activate', { slot: p.slot }).then(
@@ -169,7 +171,7 @@ export async function activate(ctx: ExecContext, p: PreparedTask): Promise<{ can
   const { told } = await new Promise<{ told: Promise<void> }>((resolve, reject) =>
     process.nextTick(() => {
       try {
-        resolve({ told: ctx.started(p.task) });
+        resolve({ told: starts ? starts.tell(p.task) : ctx.started(p.task) });
       } catch (err) {
         reject(err);
       }
@@ -196,11 +198,11 @@ export function envOf(ctx: ExecContext, task: Task): Env {
 }
 
 /** Runs one datum; resolves when the datum area is free again, with the promise of its upload and report. */
-export async function executeDatum(ctx: ExecContext, p: PreparedTask): Promise<{ finished: Promise<void> }> {
+export async function executeDatum(ctx: ExecContext, p: PreparedTask, starts?: StartTeller): Promise<{ finished: Promise<void> }> {
   const started = performance.now();
   const { task, slot } = p;
   const log = newDatumLog(ctx, task);
-  const active = await activate(ctx, p);
+  const active = await activate(ctx, p, starts);
   if ('cannot' in active) {
     log.system(active.cannot);
     dropSlot(ctx, slot);

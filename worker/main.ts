@@ -3,7 +3,8 @@
 // TUSK_WORKER_DIR, TUSK_SIDECAR_SOCKET and TUSK_PFS (in a pod, TUSK_WORKER_POD
 // instead of TUSK_WORKER_ID; TUSK_SANDBOX picks the
 // sandbox: auto, bwrap, unshare or off; TUSK_ISOLATE_NETWORK=true gives code no
-// network; TUSK_DAEMON_GRACE_MS shortens the 30 s grace, for tests). Logs JSON lines on stderr; exits on SIGTERM, when the daemon is
+// network; TUSK_DAEMON_GRACE_MS shortens the 30 s grace, for tests; TUSK_RUNNING_MARK, from the local
+// runtime, is the file naming the datum running, which lets it tell starts in groups: start-teller.ts). Logs JSON lines on stderr; exits on SIGTERM, when the daemon is
 // gone for 30 s, or with status 1 when its sidecar or sandbox is lost (the
 // runtime then starts it again and the coordinator re-queues its tasks).
 import { randomBytes } from 'node:crypto';
@@ -61,6 +62,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       daemonGraceMs: daemonGraceMs(env),
       // Only a spout's code gets these (its pachctl put file talks to the daemon as the pipeline).
       spoutEnv: { TUSK_ADDRESS: env.TUSK_ADDRESS!, ...(token ? { TUSK_AUTH_TOKEN: token } : {}) },
+      ...(env.TUSK_RUNNING_MARK ? { runningMark: env.TUSK_RUNNING_MARK } : {}),
     },
     api,
     log,

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isTuskError, type LogLine, type Registration, type Task, type TaskResult, type WorkerSpec } from '../src/client/index.js';
-import { DaemonWatch, DAEMON_GRACE_MS, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
+import { DaemonWatch, DAEMON_GRACE_MS, RunningMark, SidecarClient, type Logger } from '../src/worker-protocol/index.js';
 import { BatchSession } from './batch-session.js';
 import { WORKER_SOCKET_NAME } from './batch-socket.js';
 import { executeDatum, type ExecContext } from './datum-exec.js';
@@ -15,6 +15,7 @@ import { InFlight } from './inflight.js';
 import { Reporter } from './reporter.js';
 import { Sandbox, type SandboxMode, type SandboxOptions } from './sandbox.js';
 import { Spout } from './spout.js';
+import { StartTeller } from './start-teller.js';
 import { TaskSource, type TaskApi } from './task-source.js';
 import { sandboxSetup, setupKey, type SandboxSetup } from './sandbox-setup.js';
 
@@ -45,6 +46,8 @@ export interface WorkerConfig {
   daemonGraceMs?: number;
   /** What a spout's code gets to reach the daemon (its address; the pipeline's token when access control is on). */
   spoutEnv?: Record<string, string>;
+  /** TUSK_RUNNING_MARK: the file where the runtime finds the datum running when the worker is lost (running-mark.ts). */
+  runningMark?: string;
 }
 
 export class Worker {
@@ -60,6 +63,10 @@ export class Worker {
   private batch: BatchSession | undefined;
   private spout: Spout | undefined;
   private readonly uploads = new InFlight(16);
+  /** Started for one process per datum, in groups where the coordinator takes them ahead. */
+  private readonly starts: StartTeller;
+  /** Names the datum whose code runs now, for the runtime to read if the worker is lost; unset in a pod. */
+  private readonly mark: RunningMark | undefined;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   /** Why the worker ended. */
@@ -77,6 +84,8 @@ export class Worker {
     private readonly api: WorkerApi,
   ) {
     this.sandboxKey = setup.key;
+    this.mark = cfg.runningMark ? RunningMark.open(cfg.runningMark) : undefined;
+    this.starts = new StartTeller(ctx, (max) => source.peek(max), this.mark);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -242,6 +251,8 @@ export class Worker {
         break;
       }
       if (this.ctx.spec.datumBatching) {
+        // The batch session tells its own starts and marks none: an older mark must not name one of its datums.
+        this.mark?.clear();
         this.batch = new BatchSession(this.ctx, this.source, this.uploads, join(this.cfg.workerDir, 'sock', WORKER_SOCKET_NAME));
         await this.batch.run();
         this.batch = undefined;
@@ -255,7 +266,7 @@ export class Worker {
       }
       await this.matchSpec();
       await this.uploads.room();
-      const { finished } = await executeDatum(this.ctx, p);
+      const { finished } = await executeDatum(this.ctx, p, this.starts);
       this.uploads.add(finished);
     }
   }

@@ -46,16 +46,22 @@ export class ResultIntake {
   }
 
   /** A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often. */
-  async workerLost(worker: string, reason: string): Promise<void> {
+  async workerLost(worker: string, reason: string, running?: { job: string; datum: string }): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];
+    const leases = this.ctx.queue.releaseWorker(worker);
+    // The started datum the worker's running mark names: the one whose code it ran (the mark is written first).
+    const ran = running && leases.find((l) => l.started && l.task.job === running.job && l.task.datum === running.datum);
     // Only the datums the worker had started count that try; the others were only fetched ahead and go back untouched.
-    // Those started ahead in a group (which of them ran is not known) count none, and are started alone from now on.
-    for (const { task, started, ahead } of this.ctx.queue.releaseWorker(worker)) {
+    // Of those started ahead in a group, only the one the mark names counts it; with no such mark (which of them
+    // ran is not known) none does, and they are started alone from now on.
+    for (const lease of leases) {
+      const { task } = lease;
+      const started = lease.started && (!lease.ahead || lease === ran);
       const aj = this.activeJob(task.pipeline, task.job);
       if (!aj) continue;
-      if (started && ahead) {
+      if (lease.started && !started) {
         task.attempts--;
-        task.startAlone = true;
+        if (!ran) task.startAlone = true;
         this.ctx.queue.push(task.pipeline, [task], true);
       } else if (started && task.attempts >= aj.spec.datumTries) {
         failed.push([task, { job: task.job, datum: task.datum, success: false, recovered: false, reason: `the worker was lost ${task.attempts} times while running it (${reason})`, durationMs: 0, output: '', tries: 0 }]);

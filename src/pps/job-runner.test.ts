@@ -170,4 +170,38 @@ describe('a lost worker', () => {
     expect(done.datums).toMatchObject({ total: 2, processed: 1, failed: 1 });
     expect(done.reason).toContain('the worker was lost 2 times');
   });
+
+  it("with its running mark, charges a try only to the datum of the group it ran; the rest go back untouched, to be started ahead again", async () => {
+    await commitFiles(t, 'data@master', { '/c': '3' });
+    await t.pps.pipelines.create(specText('marked', { pfs: { repo: 'data', glob: '/*' } }, { datum_tries: 2 }));
+    const [job] = await t.pps.listJobs('marked');
+    const first = (await t.pps.nextTasks('marked', 'w1', 10, 60_000)).tasks;
+    expect(first).toHaveLength(3);
+    const [a, b, c] = first as [(typeof first)[0], (typeof first)[0], (typeof first)[0]];
+    // One Started for the group; `a` finishes and is reported, `b` runs (the mark names it) when the worker is lost.
+    t.pps.startedAhead('marked', 'w1', first);
+    await t.pps.report('marked', 'w1', [{ job: a.job, datum: a.datum, success: true, recovered: false, reason: '', durationMs: 1, output: '', tries: 1 }], []);
+    await t.pps.jobs.workerLost('w1', 'killed', { job: b.job, datum: b.datum });
+    const second = (await t.pps.nextTasks('marked', 'w2', 10, 60_000)).tasks;
+    expect(new Map(second.map((x) => [x.datum, [x.attempts, x.startAlone ?? false]]))).toEqual(
+      new Map([
+        [b.datum, [1, false]],
+        [c.datum, [0, false]],
+      ]),
+    );
+
+    // Lost again while running `b`: its second loss ends it (datum_tries 2); `c` was never charged.
+    t.pps.startedAhead('marked', 'w2', second);
+    await t.pps.jobs.workerLost('w2', 'killed', { job: b.job, datum: b.datum });
+    const third = (await t.pps.nextTasks('marked', 'w3', 10, 60_000)).tasks;
+    expect(third.map((x) => [x.datum, x.attempts])).toEqual([[c.datum, 0]]);
+    t.pps.startedAhead('marked', 'w3', third);
+    await t.pps.report('marked', 'w3', [{ job: c.job, datum: c.datum, success: true, recovered: false, reason: '', durationMs: 1, output: '', tries: 1 }], []);
+    const done = await t.pps.jobs.wait('marked', job!.id);
+    expect(done.state).toBe('failure');
+    expect(done.datums).toMatchObject({ total: 3, processed: 2, failed: 1 });
+    expect(done.reason).toContain('the worker was lost 2 times');
+    const tries = new Map((await t.pps.listDatums('marked', job!.id)).map((d) => [d.id, d.tries]));
+    expect([tries.get(a.datum), tries.get(c.datum)]).toEqual([1, 1]);
+  });
 });

@@ -313,8 +313,8 @@ export class Jobs {
   }
 
   /** A lost worker's datums go back to the queue or fail (job-results.ts). */
-  workerLost(worker: string, reason: string): Promise<void> {
-    return this.results.workerLost(worker, reason);
+  workerLost(worker: string, reason: string, running?: { job: string; datum: string }): Promise<void> {
+    return this.results.workerLost(worker, reason, running);
   }
 
   /** Wakes whoever waits for the job. */

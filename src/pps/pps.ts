@@ -223,9 +223,10 @@ export class Pps {
     await this.jobs.report(worker, outcomes);
   }
 
-  workerLost(pipeline: string, worker: string, reason: string): void {
+  /** A worker is gone; `running`: the datum its running mark named (the local runtime), the one it ran. */
+  workerLost(pipeline: string, worker: string, reason: string, running?: { job: string; datum: string }): void {
     this.ctx.deps.log('warn', 'worker_lost', { pipeline, worker, reason });
-    this.jobs.workerLost(worker, reason).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
+    this.jobs.workerLost(worker, reason, running).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }
 
   /**

@@ -36,8 +36,11 @@ export interface WorkerState {
   version: number;
 }
 
-/** The callback a runtime calls when a worker process or pod is gone. */
-export type WorkerLost = (pipeline: string, worker: string, reason: string) => void;
+/**
+ * The callback a runtime calls when a worker process or pod is gone; `running`: the datum its running mark
+ * named (src/worker-protocol/running-mark.ts), when the runtime could read one.
+ */
+export type WorkerLost = (pipeline: string, worker: string, reason: string, running?: { job: string; datum: string }) => void;
 
 /** A runtime that runs nothing: for tests of the coordinator, and `tuskd` without workers. */
 export class NoWorkers implements WorkerRuntime {

@@ -3,8 +3,10 @@
 // reports, and says when it starts running each one. A lost worker's leases go
 // back to the front of the queue; only those it had started count a try (the
 // rest were merely fetched ahead). A worker may also say it starts a group of
-// datums ahead (one message for many): a lost worker's datums started so
-// charge no try, and are then started one at a time (job-results.ts). Held in
+// datums ahead (one message for many): of a lost worker's datums started so,
+// only the one its running mark names (the local runtime reads it) is charged
+// a try; without a mark none is, and they are then started one at a time
+// (job-results.ts). Held in
 // memory: after a daemon restart, running jobs re-plan and re-queue whatever
 // has no result yet.
 import type { DatumInput } from './datums.js';

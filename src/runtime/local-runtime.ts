@@ -9,9 +9,10 @@
 // both processes get only the system basics of the daemon's environment (no
 // home, storage or keys), and a pipe from the daemon on their stdin
 // (TUSK_LIFELINE=stdin) whose end they watch, so they die with the daemon
-// even after a kill -9. Worker IDs carry a random ID of this runtime, and
-// owns() knows only the current ones: a process left by an earlier daemon is
-// refused work.
+// even after a kill -9. A lost worker's running mark (TUSK_RUNNING_MARK, in
+// its folder) goes with the loss: the datum whose code it ran. Worker IDs
+// carry a random ID of this runtime, and owns() knows only the current ones:
+// a process left by an earlier daemon is refused work.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -21,6 +22,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
 import type { WorkerLimits, WorkerLost, WorkerRuntime, WorkerState } from '../pps/index.js';
+import { readRunningMark } from '../worker-protocol/index.js';
 import { processEntry } from './process-entry.js';
 import { StartPacer } from './start-pacer.js';
 
@@ -153,6 +155,7 @@ export class LocalRuntime implements WorkerRuntime {
       TUSK_SIDECAR_SOCKET: join(dir, 'sidecar.sock'),
       TUSK_PFS: join(dir, 'pfs'),
       TUSK_LIFELINE: 'stdin',
+      TUSK_RUNNING_MARK: join(dir, 'running'),
       ...(this.options.isolateNetwork ? { TUSK_ISOLATE_NETWORK: 'true' } : {}),
       ...(token ? { TUSK_AUTH_TOKEN_FD: '3' } : {}),
     };
@@ -182,7 +185,8 @@ export class LocalRuntime implements WorkerRuntime {
       slot.worker?.kill('SIGKILL');
       slot.sidecar?.kill('SIGKILL');
       slot.workerId = '';
-      this.options.onLost(slot.pipeline, workerId, reason);
+      // Read once the worker can write no more (killed above): the datum whose code it ran, if any.
+      this.options.onLost(slot.pipeline, workerId, reason, readRunningMark(join(dir, 'running')));
       slot.timer = setTimeout(() => void this.startPaced(slot), slot.restartDelay);
       slot.restartDelay = Math.min(slot.restartDelay * 2, 30_000);
     };

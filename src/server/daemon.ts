@@ -139,7 +139,7 @@ export class Daemon {
           address: () => `${tls ? 'grpcs://' : ''}127.0.0.1:${grpcPort}`,
           // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
           env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
-          onLost: (pipeline, worker, reason) => pps?.workerLost(pipeline, worker, reason),
+          onLost: (pipeline, worker, reason, running) => pps?.workerLost(pipeline, worker, reason, running),
           token: pipelineToken,
           log: log.log,
           limits: config.workerLimits,

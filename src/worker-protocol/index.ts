@@ -13,5 +13,7 @@ export type { DatumRef } from './datum-ref.js';
 export { DaemonWatch, DAEMON_GRACE_MS, daemonGraceMs, probeChannel, watchLifeline } from './daemon-watch.js';
 export type { ChannelOwner } from './daemon-watch.js';
 export { formatDuration } from './duration.js';
+export { decodeRunningMark, encodeRunningMark, readRunningMark, RunningMark } from './running-mark.js';
+export type { RunningDatum } from './running-mark.js';
 export { jsonLogger, silentLogger } from '../log/logger.js';
 export type { Level, LogFn, Logger } from '../log/logger.js';
