@@ -7,11 +7,12 @@
 // written by the build) and the Node version and architecture, so a rebuilt
 // bundle or another Node never meets a stale cache. A missing cache, or one
 // V8 refused (other V8 flags, a damaged file), is written when the process
-// exits; the build writes those of `tusk create repo --help` and `tusk next
-// datum --help`. The build writes the entry and the chunks it needs at start
-// as one file, a pack: one read and one cache instead of ten. A bundle
-// folder that cannot be written (a read-only install, a sandbox) just runs
-// without. Caches live only beside the code: a cache is code, so whoever can
+// exits; the build writes those of each verb's first command's help, `tusk
+// --help` and `tusk next datum --help`. The build writes the entry and the
+// chunks it needs at start as one file, a pack: one read and one cache
+// instead of ten; for `tusk VERB`, bin/tusk asks for the pack of main and that
+// verb's commands only. A bundle folder that cannot be written (a read-only
+// install, a sandbox) just runs without. Caches live only beside the code: a cache is code, so whoever can
 // write it could already change the bundle.
 'use strict';
 const { readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
@@ -33,9 +34,20 @@ const packed = new Map();
 const uncached = [];
 let manifest;
 
-/** The exports of a bundle file, e.g. load('main.cjs'). */
-function load(name) {
-  return requireBundled(join(BUNDLE, name));
+/**
+ * The exports of a bundle file, e.g. load('main.cjs'); read from the pack `from` when it is not loaded yet and the
+ * build wrote that pack (bin/tusk: main-VERB.cjs, main with one verb's commands), else from its own file.
+ */
+function load(name, from) {
+  const file = join(BUNDLE, name);
+  if (from !== undefined && !loaded.has(file) && !packed.has(file) && listed(from)) compile(join(BUNDLE, from));
+  return requireBundled(file);
+}
+
+/** Whether bundle.json lists the file `name` (any other name, `main-../x.cjs` say, is not one of the build's files). */
+function listed(name) {
+  manifest ??= readManifest();
+  return Object.hasOwn(manifest, name);
 }
 
 function requireBundled(file) {

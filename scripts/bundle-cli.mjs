@@ -13,9 +13,14 @@
 // than an ES module (no async loader), and only a script, not a module, can
 // use a V8 code cache on Node 20 (see bin/bundle-loader.cjs); bundle.json
 // lists each file's sha256 and length, which name its cache. The build writes
-// the caches of what `tusk create repo --help` and `tusk next datum --help` load.
-// The entry and the chunks it needs at start are one file (a pack, see
-// pack()): one read and one cache instead of ten.
+// the caches of what each verb's first command's help, `tusk --help` and
+// `tusk next datum --help` load.
+// Each first word's commands are a chunk of their own (verbChunks), and the
+// entry with the chunks a first word needs at start is one file (a pack, see
+// pack()), main-VERB.cjs: one read and one cache instead of ten or more, and
+// `tusk version --help` reads and runs main and `version` only (~1.2 ms of
+// CPU less than the whole tree). main.cjs, the pack of the whole tree, serves
+// the rest (`tusk --help`, `help`, completion, a typo's suggestion).
 // Each file is written already inside Node's CommonJS function wrapper, so
 // the loader compiles the text as read: wrapping it at each start joined two
 // strings that V8 then copied whole into a third (~1.5 ms of CPU for the
@@ -29,9 +34,9 @@
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { grpcJsTrims } from './grpc-js-trims.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -85,6 +90,80 @@ const PACKED_ENTRY = 'main.cjs';
 
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
 
+/**
+ * Each first word (verb) that reachableCommands (src/cli/program.ts) answers with its own commands, and those
+ * commands in the tree's order: module, export name and words, e.g. version -> [{ module: 'version.ts', name: 'version',
+ * words: ['version'] }]. Read from
+ * tsc's output of the same sources (`npm run build` runs tsc first), so the table is the code's own answer.
+ */
+async function verbTable() {
+  const commandsDir = join(root, 'src', 'cli', 'commands');
+  const builtDir = join(root, 'dist', 'src', 'cli', 'commands');
+  const sources = (await readdir(commandsDir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'reachable.ts');
+  const where = new Map();
+  for (const source of sources) {
+    const built = join(builtDir, source.replace(/\.ts$/, '.js'));
+    const [sourceStat, builtStat] = await Promise.all([stat(join(commandsDir, source)), stat(built).catch(() => undefined)]);
+    if (!builtStat || builtStat.mtimeMs < sourceStat.mtimeMs) throw new Error(`${built} is missing or older than its source: run tsc -p tsconfig.json first (npm run build does)`);
+    for (const [name, value] of Object.entries(await import(pathToFileURL(built).href))) if (!where.has(value)) where.set(value, [source, name]);
+  }
+  const { COMMANDS } = await import(pathToFileURL(join(builtDir, 'index.js')).href);
+  const { reachableCommands } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'program.js')).href);
+  const table = new Map();
+  for (const verb of new Set(COMMANDS.map((def) => def.words[0]))) {
+    const defs = reachableCommands([verb], COMMANDS);
+    if (defs === COMMANDS) continue; // a word that needs the whole tree (help, completion)
+    table.set(verb, defs.map((def) => {
+      const [module, name] = where.get(def) ?? fail(`no module exports the command ${def.words.join(' ')}`);
+      return { module, name, words: def.words };
+    }));
+  }
+  return table;
+}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+const VERBS = await verbTable();
+const REACHABLE = join(root, 'src', 'cli', 'commands', 'reachable.ts');
+
+/**
+ * src/cli/commands/reachable.ts becomes a table: each verb's commands are a module of their own (`tusk-verb:NAME`,
+ * imported when the verb is the first word, so esbuild makes it a chunk); any other command line imports the whole
+ * tree, as the source does.
+ */
+const verbChunks = {
+  name: 'tusk-verb-chunks',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]commands[\\/]reachable\.ts$/ }, () => ({
+      contents:
+        "import { reachableCommands } from '../program.js';\n" +
+        `const VERBS = new Map([${[...VERBS.keys()].map((verb) => `[${JSON.stringify(verb)}, () => import(${JSON.stringify(`tusk-verb:${verb}`)})]`).join(', ')}]);\n` +
+        'export async function loadReachableCommands(argv) {\n' +
+        '  const verb = VERBS.get(argv[0]);\n' +
+        '  if (verb) return (await verb()).COMMANDS;\n' +
+        "  const { COMMANDS } = await import('./index.js');\n" +
+        '  return reachableCommands(argv, COMMANDS);\n' +
+        '}\n',
+      loader: 'js',
+      resolveDir: dirname(REACHABLE),
+    }));
+    b.onResolve({ filter: /^tusk-verb:/ }, (args) => ({ path: args.path.slice('tusk-verb:'.length), namespace: 'tusk-verb' }));
+    b.onLoad({ filter: /.*/, namespace: 'tusk-verb' }, (args) => {
+      const defs = VERBS.get(args.path);
+      const modules = [...new Set(defs.map((def) => def.module))];
+      return {
+        contents:
+          modules.map((module) => `import { ${defs.filter((def) => def.module === module).map((def) => def.name).join(', ')} } from './${module.replace(/\.ts$/, '.js')}';\n`).join('') +
+          `export const COMMANDS = [${defs.map((def) => def.name).join(', ')}];\n`,
+        loader: 'js',
+        resolveDir: dirname(REACHABLE),
+      };
+    });
+  },
+};
+
 const bundled = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', 'next-datum-ask': 'src/cli/next-datum-ask.ts' },
@@ -96,7 +175,7 @@ const bundled = await build({
   platform: 'node',
   target: 'node20',
   ...MINIFY,
-  plugins: [lazyChildProcess, grpcJsTrims],
+  plugins: [lazyChildProcess, grpcJsTrims, verbChunks],
   // grpc-js requires @grpc/proto-loader (and with it protobufjs, long, lodash.camelcase: ~190 KB, a
   // fifth of the client chunk) only inside the functions that serve channelz and ORCA, which the CLI
   // never calls. Left out of the bundle, they are not read at each gRPC command's start; were they
@@ -126,19 +205,29 @@ for (const output of bundled.outputFiles) {
   if (/\bimport\(/.test(body)) throw new Error(`${output.path}: an import() is left in the CommonJS bundle`);
   wrapped.set(basename(output.path), `${WRAPPER_HEAD}${body}${WRAPPER_TAIL}`);
 }
-for (const [name, text] of wrapped) {
-  const code = name === PACKED_ENTRY ? pack(name) : `${text};`;
+const byName = new Map(Object.entries(bundled.metafile.outputs).map(([path, output]) => [basename(path), output]));
+/** The file esbuild made of a module imported with import(), e.g. 'tusk-verb:version' or src/cli/commands/index.ts. */
+function chunkOf(entryPoint) {
+  const names = [...byName].filter(([, output]) => output.entryPoint === entryPoint).map(([name]) => name);
+  if (names.length !== 1) throw new Error(`esbuild made ${names.length} files of ${entryPoint}`);
+  return names[0];
+}
+// The packs: main.cjs holds the whole command tree (`tusk --help`, `tusk help`, completion, a typo's suggestion, and
+// bin/sandbox/pachctl); main-VERB.cjs holds main and VERB's commands only, what bin/tusk loads for `tusk VERB ...`.
+const packs = new Map([[PACKED_ENTRY, pack([PACKED_ENTRY, chunkOf('src/cli/commands/index.ts')])]]);
+for (const verb of VERBS.keys()) packs.set(`main-${verb}.cjs`, pack([PACKED_ENTRY, chunkOf(`tusk-verb:${verb}`)]));
+for (const [name, code] of [...[...wrapped].filter(([name]) => !packs.has(name)).map(([name, text]) => [name, `${text};`]), ...packs]) {
   await writeFile(join(outdir, name), code);
   files[name] = { sha256: createHash('sha256').update(code).digest('hex'), length: code.length };
 }
 /**
- * `name` and every chunk it requires when it starts (its static imports, transitively), as one file: one read and
- * one code cache instead of one of each per file (the CLI's entry needs ten). The chunks are also written alone,
- * for the chunks loaded later and the other entry, which require them by name; the loader runs each once.
+ * The files `starts` name and every chunk they require when they start (their static imports, transitively), as one
+ * file: one read and one code cache instead of one of each per file (the CLI's entry and a verb need ten or more).
+ * The chunks are also written alone, for the chunks loaded later and the other entry, which require them by name;
+ * the loader runs each once.
  */
-function pack(name) {
-  const byName = new Map(Object.keys(bundled.metafile.outputs).map((path) => [basename(path), bundled.metafile.outputs[path]]));
-  const names = [name];
+function pack(starts) {
+  const names = [...starts];
   for (let i = 0; i < names.length; i++) {
     for (const imported of byName.get(names[i]).imports) {
       const chunk = basename(imported.path);
@@ -150,12 +239,14 @@ function pack(name) {
 
 await writeFile(join(outdir, 'bundle.json'), JSON.stringify({ files }, null, 1) + '\n');
 
-// The code caches of what every command runs first (loading, one command's definition, parsing, printing;
-// one command's help: the cache of all commands' definitions and the whole help that `tusk --help` wrote
-// cost every start ~0.8 ms more to read and run), and of `tusk next datum`'s fast path (user code in a
-// sandbox, where the bundle folder may be read-only, runs it once per datum).
+// The code caches of what every command runs first (loading, one command's definition, parsing, printing): each
+// verb's pack trained on its first command's help (`tusk create repo --help`: the cache of all commands'
+// definitions and the whole help cost every start ~0.8 ms more to read and run), the whole tree's on `tusk --help`,
+// and `tusk next datum`'s fast path (user code in a sandbox, where the bundle folder may be read-only, runs it once
+// per datum).
 if (outdirArg < 0) {
-  for (const args of [['create', 'repo', '--help'], ['next', 'datum', '--help']]) {
+  const training = [['--help'], ...[...VERBS.values()].map(([first]) => [...first.words, '--help']), ['next', 'datum', '--help']];
+  for (const args of training) {
     const help = spawnSync(process.execPath, [join(root, 'bin', 'tusk'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (help.status !== 0) throw new Error(`bin/tusk ${args.join(' ')} exited ${help.status} after bundling`);
   }
