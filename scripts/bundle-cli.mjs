@@ -19,8 +19,9 @@
 // entry with the chunks a first word needs at start is one file (a pack, see
 // pack()), main-VERB.cjs: one read and one cache instead of ten or more, and
 // `tusk version --help` reads and runs main and `version` only (~1.2 ms of
-// CPU less than the whole tree). main.cjs, the pack of the whole tree, serves
-// the rest (`tusk --help`, `help`, completion, a typo's suggestion).
+// CPU less than the whole tree). main.cjs, the whole tree in a build of its
+// own (wholeTree) and packed the same way, serves the rest (`tusk --help`,
+// `help`, completion, a typo's suggestion).
 // Each file is written already inside Node's CommonJS function wrapper, so
 // the loader compiles the text as read: wrapping it at each start joined two
 // strings that V8 then copied whole into a third (~1.5 ms of CPU for the
@@ -85,8 +86,10 @@ const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname
 const WRAPPER_TAIL = '\n})';
 /** How a pack begins (the loader in bin/tusk knows it): an object of wrapped files by name, the entry first. */
 const PACK_HEAD = '({';
-/** The entry written as a pack of itself and the chunks it requires at start. */
+/** The entry written as a pack of itself and the chunks it requires at start: main with the whole command tree. */
 const PACKED_ENTRY = 'main.cjs';
+/** main of the verbs' build, written in each verb's pack (main-VERB.cjs) with that verb's chunk. */
+const VERB_ENTRY = 'verb-main.cjs';
 
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
 
@@ -164,33 +167,69 @@ const verbChunks = {
   },
 };
 
-const bundled = await build({
-  absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', 'next-datum-ask': 'src/cli/next-datum-ask.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  ...MINIFY,
-  plugins: [lazyChildProcess, grpcJsTrims, verbChunks],
-  // grpc-js requires @grpc/proto-loader (and with it protobufjs, long, lodash.camelcase: ~190 KB, a
-  // fifth of the client chunk) only inside the functions that serve channelz and ORCA, which the CLI
-  // never calls. Left out of the bundle, they are not read at each gRPC command's start; were they
-  // ever needed, Node would load them from node_modules, where npm installed them with grpc-js.
-  external: ['@grpc/proto-loader'],
-  write: false,
-  metafile: true,
-  logLevel: 'warning',
-});
+/**
+ * src/cli/commands/reachable.ts importing the whole tree at start, as main did before the verbs had chunks: the build
+ * of main.cjs, which only command lines that need the whole tree run. Made of its own esbuild build, its command
+ * modules sit with the code they use (the verbs' build splits each into a chunk of its own, whose every use of a
+ * shared helper then goes through the chunks' export getters: `tusk --help` cost ~3 ms more CPU).
+ */
+const wholeTree = {
+  name: 'tusk-whole-tree',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]commands[\\/]reachable\.ts$/ }, () => ({
+      contents:
+        "import { reachableCommands } from '../program.js';\nimport { COMMANDS } from './index.js';\n" +
+        'export async function loadReachableCommands(argv) {\n  return reachableCommands(argv, COMMANDS);\n}\n',
+      loader: 'js',
+      resolveDir: dirname(REACHABLE),
+    }));
+  },
+};
+
+/** One esbuild build of the CLI, ES modules split into chunks (turned into CommonJS below). */
+function bundle(entryPoints, plugin, chunkNames) {
+  return build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    chunkNames,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    ...MINIFY,
+    plugins: [lazyChildProcess, grpcJsTrims, plugin],
+    // grpc-js requires @grpc/proto-loader (and with it protobufjs, long, lodash.camelcase: ~190 KB, a
+    // fifth of the client chunk) only inside the functions that serve channelz and ORCA, which the CLI
+    // never calls. Left out of the bundle, they are not read at each gRPC command's start; were they
+    // ever needed, Node would load them from node_modules, where npm installed them with grpc-js.
+    external: ['@grpc/proto-loader'],
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+
+// Two builds whose files never meet in one process: the verbs' (verb-main.cjs, each verb's chunk, next-datum-ask.cjs),
+// which bin/tusk runs for a command line whose first word is a verb, and the whole tree's (main.cjs, its chunks
+// named tree-*), for the others. Each has its own copy of the shared code, so neither requires the other's files.
+const builds = [
+  await bundle({ 'verb-main': 'src/cli/main.ts', 'next-datum-ask': 'src/cli/next-datum-ask.ts' }, verbChunks, '[name]-[hash]'),
+  await bundle({ main: 'src/cli/main.ts' }, wholeTree, 'tree-[name]-[hash]'),
+];
+const outputFiles = builds.flatMap((b) => b.outputFiles);
+const outputs = builds.flatMap((b) => Object.entries(b.metafile.outputs));
+const treeFiles = Object.keys(builds[1].metafile.outputs).map((path) => basename(path));
+if (treeFiles.some((name) => name !== PACKED_ENTRY && !name.startsWith('tree-'))) throw new Error(`the whole tree's build wrote ${treeFiles.join(', ')}: all but main.cjs should be tree-*`);
+if (new Set(outputFiles.map((f) => basename(f.path))).size !== outputFiles.length) throw new Error('the two builds wrote files of the same name');
 
 await rm(outdir, { recursive: true, force: true });
 await mkdir(join(outdir, 'v8-cache'), { recursive: true });
 const files = {};
 const wrapped = new Map();
-for (const output of bundled.outputFiles) {
+for (const output of outputFiles) {
   const { code: cjs } = await transform(output.text, {
     format: 'cjs',
     target: 'node20',
@@ -205,17 +244,17 @@ for (const output of bundled.outputFiles) {
   if (/\bimport\(/.test(body)) throw new Error(`${output.path}: an import() is left in the CommonJS bundle`);
   wrapped.set(basename(output.path), `${WRAPPER_HEAD}${body}${WRAPPER_TAIL}`);
 }
-const byName = new Map(Object.entries(bundled.metafile.outputs).map(([path, output]) => [basename(path), output]));
+const byName = new Map(outputs.map(([path, output]) => [basename(path), output]));
 /** The file esbuild made of a module imported with import(), e.g. 'tusk-verb:version' or src/cli/commands/index.ts. */
 function chunkOf(entryPoint) {
   const names = [...byName].filter(([, output]) => output.entryPoint === entryPoint).map(([name]) => name);
   if (names.length !== 1) throw new Error(`esbuild made ${names.length} files of ${entryPoint}`);
   return names[0];
 }
-// The packs: main.cjs holds the whole command tree (`tusk --help`, `tusk help`, completion, a typo's suggestion, and
-// bin/sandbox/pachctl); main-VERB.cjs holds main and VERB's commands only, what bin/tusk loads for `tusk VERB ...`.
-const packs = new Map([[PACKED_ENTRY, pack([PACKED_ENTRY, chunkOf('src/cli/commands/index.ts')])]]);
-for (const verb of VERBS.keys()) packs.set(`main-${verb}.cjs`, pack([PACKED_ENTRY, chunkOf(`tusk-verb:${verb}`)]));
+// The packs: main.cjs holds the whole command tree (`tusk --help`, `tusk help`, completion, a typo's suggestion);
+// main-VERB.cjs holds main and VERB's commands only (verb-main.cjs and its chunk), what bin/tusk loads for `tusk VERB`.
+const packs = new Map([[PACKED_ENTRY, pack([PACKED_ENTRY])]]);
+for (const verb of VERBS.keys()) packs.set(`main-${verb}.cjs`, pack([VERB_ENTRY, chunkOf(`tusk-verb:${verb}`)]));
 for (const [name, code] of [...[...wrapped].filter(([name]) => !packs.has(name)).map(([name, text]) => [name, `${text};`]), ...packs]) {
   await writeFile(join(outdir, name), code);
   files[name] = { sha256: createHash('sha256').update(code).digest('hex'), length: code.length };
