@@ -276,7 +276,8 @@ function pack(starts) {
   return `${PACK_HEAD}\n${names.map((n) => `${JSON.stringify(n)}:${wrapped.get(n)}`).join(',\n')}})`;
 }
 
-await writeFile(join(outdir, 'bundle.json'), JSON.stringify({ files }, null, 1) + '\n');
+// One file a line: the loader (bin/tusk) parses only the line of the file it loads.
+await writeFile(join(outdir, 'bundle.json'), `{"files":{\n${Object.entries(files).map(([name, entry]) => `${JSON.stringify(name)}:${JSON.stringify(entry)}`).join(',\n')}\n}}\n`);
 
 // The code caches of what every command runs first (loading, one command's definition, parsing, printing): each
 // verb's pack trained on its first command's help (`tusk create repo --help`: the cache of all commands'
