@@ -22,27 +22,17 @@ function tuskWith(env: Record<string, string>, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The bundle file a string of the source is in (one file only), of the build a verb's command runs (not tree-*). */
+/** The bundle file a string of the source is in (one file only). */
 function bundleFileWith(text: string): { name: string; sha256: string } {
   const files = (JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'bundle.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files;
-  const names = Object.keys(files).filter((name) => !name.startsWith('tree-') && readFileSync(join(copy, 'dist', 'bundle', 'cli', name), 'utf8').includes(text));
+  const names = Object.keys(files).filter((name) => readFileSync(join(copy, 'dist', 'bundle', 'cli', name), 'utf8').includes(text));
   expect(names).toHaveLength(1);
   return { name: names[0]!, sha256: files[names[0]!]!.sha256 };
 }
 
-/** The files bundle.json lists, by name. */
-function listed(): Record<string, { sha256: string }> {
-  return (JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'bundle.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files;
-}
-
-/** The sha256 bundle.json gives a file: its cache's name starts with it. */
-function hashOf(name: string): string {
-  return listed()[name]!.sha256;
-}
-
-/** The sha256 of the pack `tusk version ...` loads: main with the `version` command only. */
-function versionPackHash(): string {
-  return hashOf('main-version.cjs');
+/** The sha256 bundle.json gives main.cjs: its cache's name starts with it. */
+function mainHash(): string {
+  return (JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'bundle.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files['main.cjs'].sha256;
 }
 
 beforeAll(() => {
@@ -56,8 +46,7 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('the CLI bundle and its code cache', () => {
   it('ships the cache of main written by the build, and runs with it', () => {
-    expect(readdirSync(cacheDir).some((f) => f.startsWith(versionPackHash()))).toBe(true);
-    expect(readdirSync(cacheDir).some((f) => f.startsWith(hashOf('main.cjs')))).toBe(true);
+    expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
     const r = tusk('version', '--help');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -69,32 +58,7 @@ describe('the CLI bundle and its code cache', () => {
     const r = tusk('version', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: tusk version');
-    expect(readdirSync(cacheDir).some((f) => f.startsWith(versionPackHash()))).toBe(true);
-  });
-
-  it('loads main and the first word\'s commands from one pack, and the whole tree for a command line that needs it', () => {
-    for (const f of readdirSync(cacheDir)) rmSync(join(cacheDir, f));
-    expect(tusk('version', '--help').code).toBe(0);
-    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(new RegExp(`^${versionPackHash()}-`))]); // no other file was read
-    const create = readFileSync(join(copy, 'dist', 'bundle', 'cli', 'main-create.cjs'), 'utf8');
-    expect(create).toContain('tusk create repo images -d'); // create repo's second example
-    expect(readFileSync(join(copy, 'dist', 'bundle', 'cli', 'main-version.cjs'), 'utf8')).not.toContain('tusk create repo images -d');
-    for (const f of readdirSync(cacheDir)) rmSync(join(cacheDir, f));
-    const typo = tusk('crate', 'repo', 'x');
-    expect(typo.stderr).toBe("tusk: unknown command 'crate' (Did you mean create?)\n");
-    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(new RegExp(`^${hashOf('main.cjs')}-`))]);
-  });
-
-  it('gives each verb the commands the whole tree gives it (`tusk VERB --help`, its own pack, as `tusk help VERB`)', () => {
-    const packs = Object.keys(listed()).filter((name) => name.startsWith('main-'));
-    expect(packs.length).toBeGreaterThan(20);
-    // A command of one word, verbs of several nouns, one with groups (auth set), one without plural aliases (config).
-    for (const verb of ['version', 'create', 'list', 'auth', 'config', 'next']) {
-      expect(packs).toContain(`main-${verb}.cjs`);
-      const own = tusk(verb, '--help');
-      expect(own.code, verb).toBe(0);
-      expect(own.stdout, verb).toBe(tusk('help', verb).stdout);
-    }
+    expect(readdirSync(cacheDir).some((f) => f.startsWith(mainHash()))).toBe(true);
   });
 
   it('loads the pipeline client only for a command that uses it, not for a file command (found by the caches each run writes)', () => {
@@ -131,14 +95,12 @@ describe('the CLI bundle and its code cache', () => {
     }
   });
 
-  it('ships main as one pack with the chunks it needs at start, alone (the whole tree) and with each verb', () => {
-    for (const [pack, entry] of [['main.cjs', 'main.cjs'], ['main-version.cjs', 'verb-main.cjs'], ['main-create.cjs', 'verb-main.cjs'], ['main-auth.cjs', 'verb-main.cjs']]) {
-      const main = readFileSync(join(copy, 'dist', 'bundle', 'cli', pack!), 'utf8');
-      expect(main.startsWith(`({\n"${entry}":(function (exports, require, module, __filename, __dirname) { `), pack).toBe(true);
-      const required = [...main.matchAll(/require\("\.\/((?:tree-)?chunk-[\w-]+\.cjs)"\)/g)].map((m) => m[1]!);
-      expect(required.length).toBeGreaterThan(0);
-      for (const chunk of required) expect(main, `${pack}: ${chunk}`).toContain(`\n"${chunk}":(function (exports,`);
-    }
+  it('ships main as one pack with the chunks it needs at start', () => {
+    const main = readFileSync(join(copy, 'dist', 'bundle', 'cli', 'main.cjs'), 'utf8');
+    expect(main.startsWith('({\n"main.cjs":(function (exports, require, module, __filename, __dirname) { ')).toBe(true);
+    const required = [...main.matchAll(/require\("\.\/(chunk-[\w-]+\.cjs)"\)/g)].map((m) => m[1]!);
+    expect(required.length).toBeGreaterThan(0);
+    for (const chunk of required) expect(main, chunk).toContain(`\n"${chunk}":(function (exports,`);
   });
 
   it('runs each bundle file once, whether it was loaded alone first or from a pack first', () => {
@@ -167,7 +129,7 @@ describe('the CLI bundle and its code cache', () => {
 
   it('runs the same when a cache does not fit (V8 refuses it and it is written anew) or its folder cannot be written', () => {
     const expected = tusk('version', '--help').stdout;
-    const main = readdirSync(cacheDir).find((f) => f.startsWith(versionPackHash()))!;
+    const main = readdirSync(cacheDir).find((f) => f.startsWith(mainHash()))!;
     writeFileSync(join(cacheDir, main), Buffer.alloc(4096, 7));
     const refused = tusk('version', '--help');
     expect(refused.code).toBe(0);

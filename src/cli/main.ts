@@ -3,10 +3,10 @@
 // line `tusk: <message>` on stderr; 2 a usage error.
 import { CommanderError } from 'commander';
 import { isTuskError } from '../errors/index.js';
-import { loadReachableCommands } from './commands/reachable.js';
+import { COMMANDS } from './commands/index.js';
 import { clientConnectors, createContext, processIO, type CliIO } from './context.js';
 import { oneLine } from './output.js';
-import { buildProgram } from './program.js';
+import { buildProgram, reachableCommands } from './program.js';
 import { isUsageError } from './usage.js';
 
 export const EXIT_OK = 0;
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const clients = clientConnectors();
   const ctx = createContext(io, clients);
   // gRPC only for a command that runs, not for --help; a file command's client only, or none until it asks.
-  const program = buildProgram(ctx, await loadReachableCommands(argv), async (def) => {
+  const program = buildProgram(ctx, reachableCommands(argv, COMMANDS), async (def) => {
     if (def.clients !== 'files-on-demand') await clients.load(def.clients ?? 'all');
   });
   try {
