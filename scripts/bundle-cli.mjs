@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`'s last step: bundles the CLI (entry src/cli/main.ts, plus the
 // `tusk next datum` fast path) into dist/bundle/cli/, which bin/tusk runs
-// through bin/bundle-loader.cjs. One file instead of ~200 modules resolved and
+// through the loader in bin/tusk. One file instead of ~200 modules resolved and
 // read one by one is most of a fast start; modules the code imports with
 // `await import()` (gRPC, the AWS SDK, YAML, progress bars) become chunks
 // loaded only by the commands that need them. Every output file sits at the
@@ -11,7 +11,7 @@
 // each split output is then turned into CommonJS (imports become require,
 // import() a require when it runs). Node starts a CommonJS file with less work
 // than an ES module (no async loader), and only a script, not a module, can
-// use a V8 code cache on Node 20 (see bin/bundle-loader.cjs); bundle.json
+// use a V8 code cache on Node 20 (see bin/tusk); bundle.json
 // lists each file's sha256 and length, which name its cache. The build writes
 // the caches of what `tusk create repo --help` and `tusk next datum --help` load.
 // The entry and the chunks it needs at start are one file (a pack, see
@@ -75,10 +75,10 @@ function lazyBuiltins(code) {
   return used ? LAZY_HELPER + lazy : lazy;
 }
 
-/** The CommonJS function wrapper (Node's own) each file is written in; bin/bundle-loader.cjs knows its head. */
+/** The CommonJS function wrapper (Node's own) each file is written in; the loader in bin/tusk knows its head. */
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 const WRAPPER_TAIL = '\n})';
-/** How a pack begins (bin/bundle-loader.cjs knows it): an object of wrapped files by name, the entry first. */
+/** How a pack begins (the loader in bin/tusk knows it): an object of wrapped files by name, the entry first. */
 const PACK_HEAD = '({';
 /** The entry written as a pack of itself and the chunks it requires at start. */
 const PACKED_ENTRY = 'main.cjs';

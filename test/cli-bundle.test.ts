@@ -1,4 +1,4 @@
-// bin/bundle-loader.cjs: the CLI bundle runs with its V8 code cache, without
+// bin/tusk's loader: the CLI bundle runs with its V8 code cache, without
 // one (and then writes it), with a cache that does not fit (V8 refuses it
 // and the code still runs), and from a file without the build's wrapper. On
 // a copy of bin/ and dist/bundle/cli/ in a temp folder, so the build's own
@@ -112,7 +112,7 @@ describe('the CLI bundle and its code cache', () => {
       `({\n"pack.cjs":(function (exports, require, module, __filename, __dirname) { exports.lone = require('./lone.cjs');\n}),\n` +
         `"lone.cjs":(function (exports, require, module, __filename, __dirname) { ${body} exports.packed = true;\n})})`,
     );
-    const loader = JSON.stringify(join(copy, 'bin', 'bundle-loader.cjs'));
+    const loader = JSON.stringify(join(copy, 'bin', 'tusk')); // required, not run: its loader only
     const both = (first: string, second: string) => {
       const script = `const { load } = require(${loader}); const a = load('${first}'); const b = load('${second}');
         const lone = a.lone ?? a, again = b.lone ?? b;

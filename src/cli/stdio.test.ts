@@ -1,9 +1,12 @@
 // lazyStdio: short texts go straight to the descriptor until a command opens
 // the stream, then through it; a reader that went away ends a text silently,
 // and a descriptor that cannot take the text hands the rest to the stream.
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { lazyStdio, type FdCalls } from './stdio.js';
+import { FD_CALLS, lazyStdio, type FdCalls } from './stdio.js';
 
 /** A fake process.stdout: a PassThrough that records what it was given, with the terminal fields. */
 function fakeStream(isTTY = false) {
@@ -86,5 +89,18 @@ describe('lazyStdio', () => {
     const devNullLike = lazyStdio(1, () => fakeStream(false).stream, fakeFd({ notTerminal: false }).calls);
     expect(devNullLike.columns()).toBeUndefined();
     expect(devNullLike.hasColors()).toBe(false);
+  });
+});
+
+describe('the descriptor calls', () => {
+  it('tell /dev/null and a file, which are no terminal, from a device that may be one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tusk-stdio-'));
+    const fds = [openSync('/dev/null', 'w'), openSync(join(dir, 'out'), 'w'), openSync('/dev/zero', 'r')];
+    try {
+      expect(fds.map((fd) => FD_CALLS.notTerminal(fd))).toEqual([true, true, false]);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+      rmSync(dir, { recursive: true });
+    }
   });
 });

@@ -12,8 +12,9 @@
 // Commander asks whether its output is a terminal (to wrap help to its width):
 // a descriptor that is not a character device, or is /dev/null, is not one,
 // which fstat tells without a stream; for any other the stream answers, as
-// before.
-import { fstatSync, statSync, writeSync } from 'node:fs';
+// before. On Linux, /proc names a pipe, a socket or /dev/null more cheaply
+// than fstat (the first fstat and stat of a process cost ~0.15 ms more).
+import { fstatSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** Where the CLI prints short texts: stdout or stderr. */
@@ -38,9 +39,15 @@ export interface FdCalls {
   notTerminal(fd: number): boolean;
 }
 
-const FD_CALLS: FdCalls = {
+export const FD_CALLS: FdCalls = {
   write: writeSync,
   notTerminal(fd) {
+    try {
+      const link = readlinkSync(`/proc/self/fd/${fd}`);
+      if (link === '/dev/null' || link.startsWith('pipe:[') || link.startsWith('socket:[')) return true;
+    } catch {
+      // no /proc: fstat tells
+    }
     try {
       const stat = fstatSync(fd);
       return !stat.isCharacterDevice() || stat.rdev === statSync('/dev/null').rdev;
