@@ -6,7 +6,8 @@
 // (/usr/bin/time, else /proc polling) and of the daemon (/proc VmHWM; the
 // daemon is restarted after the put so that the listing's peak is its own).
 // First-line latency is measured from the CLI's spawn and, apart from the
-// CLI's start-up, from the gRPC call of an in-process client. Reference in the
+// CLI's start-up, from the gRPC call of an in-process client. Every `tusk`
+// runs as a program, as from a shell (see `cli`). Reference in the
 // same run: `ls -f DIR | head -1`, `ls -f DIR | wc -l` and `find DIR -name
 // 'f00001*'` on the local folder of the same files.
 // The CLI's start-up rows (`--limit 1` and the glob: first line < 100 ms is
@@ -101,7 +102,13 @@ function daemonPeakMb(d: BenchDaemon): number {
   return vmHwmKb(d.process.pid!) / 1024;
 }
 
-const cli = (d: BenchDaemon, args: string[], skipHeader = false) => measure(process.execPath, [TUSK, ...args], d.env, skipHeader);
+/**
+ * `tusk ARGS` run as a program, as a shell runs it (bin/tusk's launcher lines apply: NODE_EXTRA_CA_CERTS is
+ * deferred). `node bin/tusk` skips them, and with the variable set (as on this machine) every such row paid Node's
+ * parse of the CA file at start, ~50-70 ms of CPU that a user typing `tusk` does not pay: the table's first line
+ * showed 40-90 ms more than `--limit 1`'s, which was run as a program.
+ */
+const cli = (d: BenchDaemon, args: string[], skipHeader = false) => measure(TUSK, args, d.env, skipHeader);
 
 interface Starts {
   list: number;

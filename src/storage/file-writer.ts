@@ -253,7 +253,8 @@ export class WriteSession {
    * fails (the session stays usable) or with the error that broke the session.
    */
   writeFile(source: FileSource): Promise<FileContent> {
-    return this.write(source, false).then((h) => h.content);
+    // Resolved with the content itself: no second promise per file (a put of a million tiny files makes a million).
+    return new Promise<FileContent>((resolve, reject) => this.start(source, false, false, (h) => resolve(h.content), reject));
   }
 
   /**
@@ -266,14 +267,17 @@ export class WriteSession {
   }
 
   private write(source: FileSource, byteHash: boolean, md5 = false): Promise<HashedContent> {
-    return new Promise<HashedContent>((resolve, reject) => {
-      const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, refs: [], failed: false, resolve, reject };
-      if (md5) file.md5Stream = 0; // given a stream number when the write starts (consume)
-      // A FillingSource is closed also when its write never runs (the session failed or was closed first).
-      const filling = isFilling(source) ? source : undefined;
-      const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
-      this.enqueue(() => this.consume(source, file), fail);
-    });
+    return new Promise<HashedContent>((resolve, reject) => this.start(source, byteHash, md5, resolve, reject));
+  }
+
+  /** Queues one file's write; `resolve` gets its content and hashes once its chunks are cut. */
+  private start(source: FileSource, byteHash: boolean, md5: boolean, resolve: (h: HashedContent) => void, reject: (err: unknown) => void): void {
+    const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, refs: [], failed: false, resolve, reject };
+    if (md5) file.md5Stream = 0; // given a stream number when the write starts (consume)
+    // A FillingSource is closed also when its write never runs (the session failed or was closed first).
+    const filling = isFilling(source) ? source : undefined;
+    const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
+    this.enqueue(() => this.consume(source, file), fail);
   }
 
   /** Cuts the open chunk and makes every file written so far durable (packs and their indexes written). */
@@ -605,14 +609,15 @@ export class WriteSession {
       if (item.file) {
         item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
         if (item.file.md5Stream !== undefined) item.file.md5 = results[k++];
-      } else {
-        const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
-        const ref = await this.place(results[k++]!, bytes, slab);
-        this.attach(ref, item.start, item.end);
-        this.committed = item.end;
+        continue; // resolved after the next chunk or at the end of the batch: not one call per file
       }
+      const bytes = slab.buf.subarray(item.start - slab.base, item.end - slab.base);
+      const ref = await this.place(results[k++]!, bytes, slab);
+      this.attach(ref, item.start, item.end);
+      this.committed = item.end;
       await this.resolveReady();
     }
+    await this.resolveReady();
     this.packs.sendLent(); // the slab comes back only once its chunks are written
   }
 

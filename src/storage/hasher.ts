@@ -56,13 +56,25 @@ const MD5 = 1;
 
 /** Operations as numbers, five per op: [kind, offset, length, stream, algorithm (0 sha256, 1 md5)]. */
 function encodeOps(ops: readonly HashOp[]): Float64Array {
-  const out = new Float64Array(ops.length * 5);
-  ops.forEach((op, i) => {
-    const at = i * 5;
-    if (op.kind === 'chunk') out.set([CHUNK, op.offset, op.length, 0, SHA256], at);
-    else if (op.kind === 'update') out.set([UPDATE, op.offset, op.length, op.stream, op.algo === 'md5' ? MD5 : SHA256], at);
-    else out.set([DIGEST, 0, 0, op.stream, op.algo === 'md5' ? MD5 : SHA256], at);
-  });
+  const out = new Float64Array(ops.length * 5); // zeros
+  // Written field by field: no array per op (two per small file written).
+  for (let i = 0, at = 0; i < ops.length; i++, at += 5) {
+    const op = ops[i]!;
+    if (op.kind === 'chunk') {
+      out[at] = CHUNK;
+      out[at + 1] = op.offset;
+      out[at + 2] = op.length;
+      out[at + 4] = SHA256;
+    } else {
+      out[at] = op.kind === 'update' ? UPDATE : DIGEST;
+      if (op.kind === 'update') {
+        out[at + 1] = op.offset;
+        out[at + 2] = op.length;
+      }
+      out[at + 3] = op.stream;
+      out[at + 4] = op.algo === 'md5' ? MD5 : SHA256;
+    }
+  }
   return out;
 }
 

@@ -20,6 +20,29 @@ describe('normalizePath', () => {
   it('refuses the root as a file name', () => {
     expect(() => normalizeFilePath('//')).toThrow(/needs a name/);
   });
+  it('gives every path what the segment rule gives: already normal paths unchanged, . and .. refused, but not ... or .a', () => {
+    // The rule spelled out: split on '/', drop empty segments, refuse '.', '..' and NUL, join after '/'.
+    const byRule = (p: string): string | 'refused' => {
+      const parts = p.split('/').filter((s) => s !== '');
+      return p.includes('\0') || parts.some((s) => s === '.' || s === '..') ? 'refused' : '/' + parts.join('/');
+    };
+    const got = (p: string): string | 'refused' => {
+      try {
+        return normalizePath(p);
+      } catch (e) {
+        expect((e as { code: string }).code).toBe('InvalidPath');
+        return 'refused';
+      }
+    };
+    const alphabet = ['/', '.', 'a', '\0'];
+    let paths = [''];
+    for (let n = 0; n < 6; n++) {
+      paths = paths.flatMap((p) => alphabet.map((c) => p + c));
+      for (const p of paths) expect(got(p), JSON.stringify(p)).toBe(byRule(p));
+    }
+    expect(normalizePath('/f0000001')).toBe('/f0000001');
+    expect(normalizePath('/a/.../.b/c..')).toBe('/a/.../.b/c..');
+  });
   it('joins and splits', () => {
     expect(joinPath('/x', 'y/z')).toBe('/x/y/z');
     expect(parentDir('/x/y')).toBe('/x');
