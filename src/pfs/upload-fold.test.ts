@@ -44,6 +44,19 @@ describe('an upload folding its puts into a tree as they come', () => {
     expect(await paths('r@master')).toEqual(['/log', '/x/3', '/y/0', '/y/1', '/y/2', '/y/3']);
   });
 
+  it('an append after its folder was deleted starts afresh, though the earlier put was not folded yet', async () => {
+    const up = await t.pfs.upload('r@master');
+    await up.putFile('/z/f', bytesOf('a'));
+    up.deleteFile('/z');
+    await up.putFile('/z/f', bytesOf('b'), true);
+    await up.putFile('/w', bytesOf('w'));
+    up.deleteFile('/w');
+    await up.putFile('/w', bytesOf('v'), true);
+    await up.commit();
+    expect(await text('r@master:/z/f')).toBe('b');
+    expect(await text('r@master:/w')).toBe('v');
+  });
+
   it('refuses a file and a folder of the same name put in different folds, and commits nothing', async () => {
     const up = await t.pfs.upload('r@master');
     for (const p of ['/a', '/b', '/c', '/d', '/a/child']) void up.putFile(p, Buffer.from(p));

@@ -39,6 +39,12 @@ type PutOp = Extract<Op, { put: unknown }>;
  */
 const FOLD_FILES = 10_000;
 
+/** An unfolded put of a path (a delete: undefined), with its ordinal among puts and deletes. */
+interface Pending {
+  entry: Promise<FileEntry | undefined>;
+  seq: number;
+}
+
 export interface UploadResult {
   commit: CommitRecord;
   filesWritten: number;
@@ -53,7 +59,11 @@ export class Upload {
    * and remove every path here (a large map's tables lived long enough to reach V8's old generation:
    * ~12% of what a put of 1M tiny files promoted there).
    */
-  private pendingIndex: Map<string, Promise<FileEntry | undefined>> | undefined;
+  private pendingIndex: Map<string, Pending> | undefined;
+  /** Ordinal of the latest put or delete once the index exists (those before it are all 0: puts, no delete). */
+  private seq = 0;
+  /** Every delete since the index exists, in order: a folder's delete hides the unfolded puts under it. */
+  private readonly deletes: { path: string; seq: number }[] = [];
   /** Put ops at the end of `ops`, not folded yet. */
   private unfolded = 0;
   private writer: ContentWriter | undefined;
@@ -122,16 +132,16 @@ export class Upload {
   }
 
   /** pendingIndex, made from the ops the first time: until then there was no delete, so they are at most one fold's run and the unfolded puts. */
-  private get pending(): Map<string, Promise<FileEntry | undefined>> {
+  private get pending(): Map<string, Pending> {
     if (!this.pendingIndex) {
       this.pendingIndex = new Map();
-      for (const op of this.ops) if ('put' in op) this.pendingIndex.set(op.path, op.put);
+      for (const op of this.ops) if ('put' in op) this.pendingIndex.set(op.path, { entry: op.put, seq: 0 });
     }
     return this.pendingIndex;
   }
 
   private addPut(path: string, entry: Promise<FileEntry>): void {
-    this.pendingIndex?.set(path, entry);
+    this.pendingIndex?.set(path, { entry, seq: ++this.seq });
     this.ops.push({ path, put: entry });
     if (++this.unfolded >= (this.ctx.deps.uploadFoldFiles ?? FOLD_FILES)) this.fold();
   }
@@ -141,7 +151,7 @@ export class Upload {
     const puts = this.ops.splice(this.ops.length - this.unfolded, this.unfolded) as PutOp[];
     this.unfolded = 0;
     const pending = this.pendingIndex;
-    if (pending) for (const op of puts) if (pending.get(op.path) === op.put) pending.delete(op.path);
+    if (pending) for (const op of puts) if (pending.get(op.path)?.entry === op.put) pending.delete(op.path);
     const last = this.ops[this.ops.length - 1];
     let overlay: Promise<TreeId> = Promise.resolve(EMPTY_TREE);
     if (last && 'run' in last) {
@@ -176,7 +186,8 @@ export class Upload {
 
   /** What to write for an append to `path`: the bytes it holds now, then `data`. */
   private async appendSource(path: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<AsyncIterable<Uint8Array> | Uint8Array> {
-    const earlier = this.pending.get(path) ?? (await this.foldedEntry(path));
+    const known = this.pending.get(path);
+    const earlier = known && !this.folderDeletedSince(path, known.seq) ? known.entry : await this.foldedEntry(path);
     let base: FileEntry | undefined;
     if (earlier) {
       base = await earlier;
@@ -203,9 +214,19 @@ export class Upload {
     return undefined;
   }
 
+  /** Whether a folder above `path` was deleted after ordinal `seq` (its unfolded puts under it went with it). */
+  private folderDeletedSince(path: string, seq: number): boolean {
+    for (let i = this.deletes.length - 1; i >= 0 && this.deletes[i]!.seq > seq; i--) {
+      if (path.startsWith(`${this.deletes[i]!.path}/`)) return true;
+    }
+    return false;
+  }
+
   deleteFile(path: string): void {
     const p = normalizeFilePath(path);
-    this.pending.set(p, Promise.resolve(undefined));
+    const seq = ++this.seq;
+    this.pending.set(p, { entry: Promise.resolve(undefined), seq });
+    this.deletes.push({ path: p, seq });
     this.ops.push({ delete: p });
     this.unfolded = 0;
   }
