@@ -29,6 +29,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromWaitStatus, spawnError } from './fork-server.js';
+import { PERL_SPAWN } from './perl-spawn.js';
 import type { RunnerEvent } from './runner-protocol.js';
 import type { DatumUsage } from './usage.js';
 
@@ -55,8 +56,8 @@ open(my $up, '<', '/proc/uptime') or exit 3;
 my %held = map { (readlink("/proc/self/fd/$_") // exit 3) => 1 } (1, 2);
 my $inbuf = '';
 my @queue;
-my $devnull = 1;
 my $cur;
+${PERL_SPAWN}
 syswrite($ch, "{\"ev\":\"ready\",\"pid\":$$}\n");
 for (;;) {
   my $r = shift(@queue) // next_record(undef);
@@ -147,26 +148,10 @@ sub run {
 sub start {
   my ($cwd, $argv, $hasIn, $in, $timeoutMs) = @_;
   if (!chdir($cwd)) { return '"errno":' . ($! + 0) . ',"timedOut":false'; }
-  my $iw;
-  if ($hasIn) { pipe(my $ir, $iw) or die "pipe: $!"; open(STDIN, '<&', $ir) or die "stdin: $!"; close $ir; $devnull = 0; }
-  elsif (!$devnull) { open(STDIN, '<', '/dev/null') or die "/dev/null: $!"; $devnull = 1; }
-  pipe(my $fr, my $fw) or die "pipe: $!";
+  my $iw = stdin_for($hasIn);
   my (undef, undef, $cu0, $cs0) = times;
-  my $pid = fork();
-  if (!defined $pid) { return '"errno":' . ($! + 0) . ',"timedOut":false'; }
-  if ($pid == 0) {
-    setpgrp(0, 0);
-    $SIG{PIPE} = 'DEFAULT';
-    exec { $argv->[0] } @$argv;
-    syswrite($fw, $! + 0);
-    exit 127;
-  }
-  close $fw;
-  my $failed = '';
-  sysread($fr, $failed, 16);
-  close $fr;
-  if ($hasIn) { open(STDIN, '<', '/dev/null') or die "/dev/null: $!"; $devnull = 1; }
-  if ($failed ne '') { close $iw if $hasIn; waitpid($pid, 0); return "\"errno\":$failed,\"timedOut\":false"; }
+  my ($pid, $failed) = spawn_group($argv, $hasIn, $iw);
+  return "\"errno\":$failed,\"timedOut\":false" if $failed ne '';
   $cur->{pid} = $pid;
   kill 9, -$pid if $cur->{killed};
   my $t0 = now();

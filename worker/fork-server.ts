@@ -24,6 +24,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { LineSplitter } from '../src/worker-protocol/framing.js';
+import { PERL_SPAWN } from './perl-spawn.js';
 import { ReapedCpu } from './usage.js';
 
 // Builtins only (no module: each one loaded is more memory for every fork to copy), and the child does
@@ -39,7 +40,7 @@ open(STDIN, '<', '/dev/null') or die "/dev/null: $!";
 open(STDOUT, '>&', $o3) or die "fd 3: $!"; open(STDERR, '>&', $o4) or die "fd 4: $!";
 close $o3; close $o4;
 binmode $cmd; binmode $ev; select((select($ev), $| = 1)[0]);
-my $devnull = 1;
+${PERL_SPAWN}
 while (defined(my $len = <$cmd>)) {
   chomp $len;
   my $buf = '';
@@ -49,24 +50,9 @@ while (defined(my $len = <$cmd>)) {
   my @argv = splice(@f, 0, $argc);
   %ENV = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @f;
   if (!chdir($cwd)) { print $ev "f $id " . ($! + 0) . "\n"; next; }
-  my $iw;
-  if ($hasIn) { pipe(my $ir, $iw) or die "pipe: $!"; open(STDIN, '<&', $ir) or die "stdin: $!"; close $ir; $devnull = 0; }
-  elsif (!$devnull) { open(STDIN, '<', '/dev/null') or die "/dev/null: $!"; $devnull = 1; }
-  pipe(my $fr, my $fw) or die "pipe: $!";
-  my $pid = fork();
-  if (!defined $pid) { print $ev "f $id " . ($! + 0) . "\n"; next; }
-  if ($pid == 0) {
-    setpgrp(0, 0);
-    exec { $argv[0] } @argv;
-    syswrite($fw, $! + 0);
-    exit 127;
-  }
-  close $fw;
-  my $failed = '';
-  sysread($fr, $failed, 16);
-  close $fr;
-  if ($hasIn) { open(STDIN, '<', '/dev/null') or die "/dev/null: $!"; $devnull = 1; }
-  if ($failed ne '') { close $iw if $hasIn; waitpid($pid, 0); print $ev "f $id $failed\n"; next; }
+  my $iw = stdin_for($hasIn);
+  my ($pid, $failed) = spawn_group(\@argv, $hasIn, $iw);
+  if ($failed ne '') { print $ev "f $id $failed\n"; next; }
   print $ev "s $id $pid\n";
   if ($hasIn) { local $SIG{PIPE} = 'IGNORE'; syswrite($iw, $in); close $iw; }
   waitpid($pid, 0);

@@ -9,6 +9,7 @@ import { DurablePoint } from './durable-point.js';
 import type { ActiveJob } from './job-runner.js';
 import type { PpsContext } from './pps-context.js';
 import type { DatumTask } from './task-queue.js';
+import type { RunningDatum } from '../worker-protocol/index.js';
 
 /** What a worker says about one datum. */
 export interface TaskOutcome {
@@ -46,7 +47,7 @@ export class ResultIntake {
   }
 
   /** A lost worker: its leased datums go back to the front of the queue, or fail once workers died on them too often. */
-  async workerLost(worker: string, reason: string, running?: { job: string; datum: string }): Promise<void> {
+  async workerLost(worker: string, reason: string, running?: RunningDatum): Promise<void> {
     const failed: [DatumTask, TaskOutcome][] = [];
     const leases = this.ctx.queue.releaseWorker(worker);
     // The started datum the worker's running mark names: the one whose code it ran (the mark is written first).

@@ -15,6 +15,7 @@ import { FINAL_STATES, JobRunner } from './job-runner.js';
 import type { PpsContext } from './pps-context.js';
 import type { JobRecord, PipelineRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
+import type { RunningDatum } from '../worker-protocol/index.js';
 
 export type { TaskOutcome };
 
@@ -313,7 +314,7 @@ export class Jobs {
   }
 
   /** A lost worker's datums go back to the queue or fail (job-results.ts). */
-  workerLost(worker: string, reason: string, running?: { job: string; datum: string }): Promise<void> {
+  workerLost(worker: string, reason: string, running?: RunningDatum): Promise<void> {
     return this.results.workerLost(worker, reason, running);
   }
 

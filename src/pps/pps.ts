@@ -30,6 +30,7 @@ import type { PipelineSpec } from './spec.js';
 import type { DatumTask } from './task-queue.js';
 import type { WorkerState } from './runtime.js';
 import { inlineInputs, type TaskWithData } from './inline-inputs.js';
+import type { RunningDatum } from '../worker-protocol/index.js';
 
 export class Pps {
   private readonly ctx: PpsContext;
@@ -224,7 +225,7 @@ export class Pps {
   }
 
   /** A worker is gone; `running`: the datum its running mark named (the local runtime), the one it ran. */
-  workerLost(pipeline: string, worker: string, reason: string, running?: { job: string; datum: string }): void {
+  workerLost(pipeline: string, worker: string, reason: string, running?: RunningDatum): void {
     this.ctx.deps.log('warn', 'worker_lost', { pipeline, worker, reason });
     this.jobs.workerLost(worker, reason, running).catch((err) => this.ctx.deps.log('error', 'worker_lost_failed', { message: (err as Error).message }));
   }

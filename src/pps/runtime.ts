@@ -1,6 +1,7 @@
 // What the coordinator needs from a worker runtime (local processes, or pods
 // in Kubernetes): keep N long-lived workers per pipeline, stop them, and say
 // when one is lost so its datums go back to the queue.
+import type { RunningDatum } from '../worker-protocol/index.js';
 
 export interface WorkerRuntime {
   /** Makes `count` workers of the pipeline run (starting or stopping some). */
@@ -40,7 +41,7 @@ export interface WorkerState {
  * The callback a runtime calls when a worker process or pod is gone; `running`: the datum its running mark
  * named (src/worker-protocol/running-mark.ts), when the runtime could read one.
  */
-export type WorkerLost = (pipeline: string, worker: string, reason: string, running?: { job: string; datum: string }) => void;
+export type WorkerLost = (pipeline: string, worker: string, reason: string, running?: RunningDatum) => void;
 
 /** A runtime that runs nothing: for tests of the coordinator, and `tuskd` without workers. */
 export class NoWorkers implements WorkerRuntime {
