@@ -274,7 +274,8 @@ export class Pps {
 
   /**
    * The runtime cannot run the pipeline's workers (`reason` names Kubernetes' reason: ImagePullBackOff,
-   * CrashLoopBackOff, Unschedulable, ...): it becomes the pipeline's reason and fails its running jobs,
+   * CrashLoopBackOff, Unschedulable, ...; or a local worker's error when its starts never come up):
+   * it becomes the pipeline's reason and fails its running jobs,
    * instead of leaving them waiting. `reason` '' clears it once workers run.
    */
   async workersTrouble(pipeline: string, reason: string): Promise<void> {

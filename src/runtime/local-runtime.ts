@@ -2,7 +2,10 @@
 // machine, a sidecar and a worker (as the two containers of a Kubernetes
 // worker pod), started once and kept while the pipeline runs. A worker that
 // dies is reported lost (its datums go back to the queue) and restarted with
-// a back-off; stop() ends both processes cleanly.
+// a back-off; stop() ends both processes cleanly. Starts that never come up
+// (crash-loop.ts) are the pipeline's trouble, as a pod in CrashLoopBackOff is
+// the Kubernetes runtime's: the coordinator shows the process's last words on
+// the pipeline and fails its running jobs rather than leave them waiting.
 //
 // Bounds: at most `limits.perPipeline` workers per pipeline and `limits.total`
 // in all, started one at a time at a bounded rate (StartPacer). Containment:
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { LogFn } from '../log/logger.js';
 import type { WorkerLimits, WorkerLost, WorkerRuntime, WorkerState } from '../pps/index.js';
 import { readRunningMark } from '../worker-protocol/index.js';
+import { CRASH_LOOP, lastWords, OutputTail, StartFailures, type CrashLoopRule } from './crash-loop.js';
 import { processEntry } from './process-entry.js';
 import { StartPacer } from './start-pacer.js';
 
@@ -43,6 +47,17 @@ export interface LocalRuntimeOptions {
   isolateNetwork?: boolean;
   /** Least time between two process starts (default 200 ms). */
   startIntervalMs?: number;
+  /**
+   * The pipeline's workers cannot run (their starts do not come up: `reason` says why), or ''
+   * once one has come up again. The coordinator's `workersTrouble`.
+   */
+  onTrouble?: (pipeline: string, reason: string) => void;
+  /** When starts count as a crash loop (default CRASH_LOOP: 3 in a row, each ended within 10 s). */
+  crashLoop?: CrashLoopRule;
+  /** Wait before the first restart of a lost worker, doubled up to 30 s (default 500 ms). */
+  restartDelayMs?: number;
+  /** The worker's and the sidecar's entry files (default: the built ones; tests start others). */
+  entries?: { worker: string; sidecar: string };
 }
 
 /** A process's entry: its bundle when built from the modules as they are (process-entry.ts), else its module. */
@@ -63,6 +78,10 @@ interface Slot {
   stopping: boolean;
   restartDelay: number;
   timer?: NodeJS.Timeout;
+  /** Starts in a row that ended before they came up. */
+  failures: StartFailures;
+  /** Fires once the current start has stayed up long enough to count as up. */
+  upTimer?: NodeJS.Timeout;
 }
 
 export class LocalRuntime implements WorkerRuntime {
@@ -71,9 +90,13 @@ export class LocalRuntime implements WorkerRuntime {
   private readonly instance = randomBytes(4).toString('hex');
   private readonly pacer: StartPacer;
   private capWarned = false;
+  /** Pipelines whose workers cannot run (a slot in a crash loop, reported by onTrouble). */
+  private readonly troubled = new Set<string>();
+  private readonly crashLoop: CrashLoopRule;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.pacer = new StartPacer(options.startIntervalMs ?? 200);
+    this.crashLoop = options.crashLoop ?? CRASH_LOOP;
   }
 
   /** Sets the pipeline's number of workers; new ones start in the background, at the pacer's rate. */
@@ -89,7 +112,7 @@ export class LocalRuntime implements WorkerRuntime {
         this.capWarned = true;
         break;
       }
-      const slot: Slot = { pipeline, index: slots.length, generation: 0, workerId: '', stopping: false, restartDelay: 500 };
+      const slot: Slot = { pipeline, index: slots.length, generation: 0, workerId: '', stopping: false, restartDelay: this.options.restartDelayMs ?? 500, failures: new StartFailures(this.crashLoop) };
       slots.push(slot);
       void this.startPaced(slot);
     }
@@ -98,6 +121,7 @@ export class LocalRuntime implements WorkerRuntime {
   async stop(pipeline: string): Promise<void> {
     const slots = this.slots.get(pipeline) ?? [];
     this.slots.delete(pipeline);
+    this.troubled.delete(pipeline);
     await Promise.all(slots.map((s) => this.stopSlot(s)));
   }
 
@@ -112,7 +136,7 @@ export class LocalRuntime implements WorkerRuntime {
   workers(pipeline: string): WorkerState[] {
     return (this.slots.get(pipeline) ?? []).map((s) => {
       const alive = Boolean(s.worker && s.worker.exitCode === null && s.worker.signalCode === null);
-      const state = alive && s.workerId ? 'running' : s.generation === 0 ? 'starting' : 'restarting';
+      const state = alive && s.workerId ? 'running' : s.generation === 0 ? 'starting' : s.failures.inARow >= this.crashLoop.inARow ? 'failing' : 'restarting';
       return { id: s.workerId || `${s.pipeline}-${s.index}`, state, pod: '', restarts: Math.max(0, s.generation - 1), version: 0 };
     });
   }
@@ -160,7 +184,8 @@ export class LocalRuntime implements WorkerRuntime {
       ...(token ? { TUSK_AUTH_TOKEN_FD: '3' } : {}),
     };
     const open = (name: string) => createWriteStream(join(logs, `${slot.pipeline}-${slot.index}.${name}.log`), { flags: 'a' });
-    const start = (main: string, name: string) => {
+    const tails = { worker: new OutputTail(), sidecar: new OutputTail() };
+    const start = (main: string, name: 'worker' | 'sidecar') => {
       // stdin is the lifeline: never written, it ends when the daemon does. fd 3 carries the pipeline's token, once.
       const child = spawn(process.execPath, [main], { env, stdio: ['pipe', 'pipe', 'pipe', ...(token ? (['pipe'] as const) : [])] });
       child.stdin!.on('error', () => {});
@@ -172,16 +197,32 @@ export class LocalRuntime implements WorkerRuntime {
       const out = open(name);
       child.stdout!.pipe(out, { end: false });
       child.stderr!.pipe(out, { end: false });
+      child.stdout!.on('data', (c: Buffer) => tails[name].push(c));
+      child.stderr!.on('data', (c: Buffer) => tails[name].push(c));
       child.on('exit', () => out.end());
       return child;
     };
-    slot.sidecar = start(SIDECAR_MAIN, 'sidecar');
-    slot.worker = start(WORKER_MAIN, 'worker');
+    const entries = this.options.entries ?? { worker: WORKER_MAIN, sidecar: SIDECAR_MAIN };
+    const startedAt = Date.now();
+    slot.sidecar = start(entries.sidecar, 'sidecar');
+    slot.worker = start(entries.worker, 'worker');
     const workerId = slot.workerId;
-    const onExit = (which: string) => (code: number | null, signal: NodeJS.Signals | null) => {
+    clearTimeout(slot.upTimer);
+    slot.upTimer = setTimeout(() => this.cameUp(slot), this.crashLoop.earlyExitMs);
+    const onExit = (which: 'worker' | 'sidecar') => (code: number | null, signal: NodeJS.Signals | null) => {
       if (slot.stopping || slot.workerId !== workerId) return;
       const reason = `${which} exited (${signal ?? `code ${code}`})`;
       this.options.log('warn', 'worker_exited', { pipeline: slot.pipeline, worker: workerId, reason });
+      clearTimeout(slot.upTimer);
+      const lived = Date.now() - startedAt;
+      if (slot.failures.ended(lived)) {
+        const words = lastWords(tails[which].toString());
+        // The same words at each further failed start: the pipeline's reason changes only when the error does.
+        const within = `${this.crashLoop.earlyExitMs / 1000} s`;
+        const trouble = `its ${which} process exited (${signal ?? `code ${code}`}) within ${within} of its start, ${this.crashLoop.inARow} starts in a row${words ? `: ${words}` : ''} (log: ${join(logs, `${slot.pipeline}-${slot.index}.${which}.log`)})`;
+        this.troubled.add(slot.pipeline);
+        this.options.onTrouble?.(slot.pipeline, trouble);
+      }
       slot.worker?.kill('SIGKILL');
       slot.sidecar?.kill('SIGKILL');
       slot.workerId = '';
@@ -195,9 +236,20 @@ export class LocalRuntime implements WorkerRuntime {
     this.options.log('info', 'worker_started', { pipeline: slot.pipeline, worker: workerId, pid: slot.worker.pid, sidecarPid: slot.sidecar.pid });
   }
 
+  /** The slot's current start stayed up: its crash loop, and the pipeline's trouble once no slot of it loops, are over. */
+  private cameUp(slot: Slot): void {
+    slot.failures.cameUp();
+    if (!this.troubled.has(slot.pipeline)) return;
+    const slots = this.slots.get(slot.pipeline) ?? [];
+    if (slots.some((s) => s.failures.inARow >= this.crashLoop.inARow)) return;
+    this.troubled.delete(slot.pipeline);
+    this.options.onTrouble?.(slot.pipeline, '');
+  }
+
   private async stopSlot(slot: Slot): Promise<void> {
     slot.stopping = true;
     clearTimeout(slot.timer);
+    clearTimeout(slot.upTimer);
     await Promise.all([terminate(slot.worker), terminate(slot.sidecar)]);
   }
 }

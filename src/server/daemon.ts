@@ -140,6 +140,9 @@ export class Daemon {
           // With TLS, workers trust the daemon's own certificate (it must name 127.0.0.1 or localhost).
           env: config.tls ? { TUSK_TLS_CA: config.tls.certFile } : {},
           onLost: (pipeline, worker, reason, running) => pps?.workerLost(pipeline, worker, reason, running),
+          onTrouble: (pipeline, reason) => {
+            pps?.workersTrouble(pipeline, reason).catch((err) => log.log('error', 'workers_trouble_failed', { pipeline, message: (err as Error).message }));
+          },
           token: pipelineToken,
           log: log.log,
           limits: config.workerLimits,

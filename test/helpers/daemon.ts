@@ -30,6 +30,8 @@ export interface DaemonOptions {
   timeoutMs?: number;
   /** The gRPC port (default: a free one), when something must know it before the daemon starts. */
   port?: number;
+  /** The tuskd to run (default: this checkout's bin/tuskd), e.g. a copy of the install. */
+  tuskd?: string;
 }
 
 export interface DaemonHandle {
@@ -80,7 +82,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
   }
   // Port 0: tuskd binds free ports itself and names them in its daemon_started log line, so no
   // other process can take a port between our choosing it and tuskd binding it (files run in parallel).
-  const args = [TUSKD, '--home', home, '--port', String(options.port ?? 0), '--http-port', '0', '--s3-port', '0'];
+  const args = [options.tuskd ?? TUSKD, '--home', home, '--port', String(options.port ?? 0), '--http-port', '0', '--s3-port', '0'];
   if (options.storage) args.push('--storage', options.storage);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
