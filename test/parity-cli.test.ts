@@ -143,6 +143,13 @@ describe('commits as pachctl follows and searches them', () => {
     expect(found[0].changes).toEqual([{ path: '/a', change: 'modified', sizeBytes: 1 }]);
     expect((await tuskJson<any[]>(['find', 'commit', `sc@${c2}`, '--path', '/a', '-n', '5'])).map((c) => c.id)).toEqual([c1]);
     expect((await tusk(['find', 'commit', 'sc@master', '--path', '/b'])).stdout).toContain(c2);
+    // pachctl's form: the path after the ref
+    expect((await tuskJson<any[]>(['find', 'commit', 'sc@master:/a'])).map((c) => c.id)).toEqual([c3, c1]);
+    for (const [args, said] of [[['sc@master'], /^tusk: find commit needs a path: sc@master:\/PATH or --path PATH\n$/], [['sc@master:/a', '--path', '/b'], /takes the path once/]] as const) {
+      const res = await tusk(['find', 'commit', ...args]);
+      expect(res.code, res.stderr).toBe(2); // a usage error
+      expect(res.stderr).toMatch(said);
+    }
   });
 });
 
