@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FileInfo } from '../client/index.js';
 import type { CliContext } from './context.js';
-import { jsonElements, printListing } from './file-listing.js';
+import { firstPageGathered, jsonElements, printListing } from './file-listing.js';
 import { fileJson, fileTable } from './views.js';
 
 function file(path: string, sizeBytes: number): FileInfo {
@@ -43,6 +43,59 @@ describe('printListing table', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('printListing table, batches', () => {
+  it('aligns a listing that arrives in small batches (one per subfolder) as one table', async () => {
+    const files = [file('/c.txt', 2), { ...file('/in', 4), type: 'dir' } as FileInfo, file('/open.txt', 2), file('/a-much-longer-name.csv', 10)];
+    for (const split of [[1, 1, 1, 1], [2, 1, 1], [3, 0, 1]]) {
+      const stdout = new PassThrough();
+      let text = '';
+      stdout.on('data', (b: Buffer) => (text += b.toString()));
+      const ctx = { stdout, stderr: new PassThrough() } as unknown as CliContext;
+      const parts: FileInfo[][] = [];
+      let at = 0;
+      for (const n of split) parts.push(files.slice(at, (at += n)));
+      await printListing(ctx, 'table', batches(...parts));
+      expect(text).toBe(fileTable(files));
+    }
+  });
+
+  it('shows the first batch without waiting for a late one, then the rest in order', async () => {
+    let release!: () => void;
+    const later = new Promise<void>((resolve) => (release = resolve));
+    async function* slow(): AsyncIterable<FileInfo[]> {
+      yield [file('/a', 1)];
+      await later;
+      yield [file('/b', 2)];
+      yield [file('/c', 3)];
+    }
+    const got: string[][] = [];
+    const reading = (async () => {
+      for await (const b of firstPageGathered(slow(), 5)) {
+        got.push(b.map((f) => f.path));
+        if (got.length === 1) release(); // the later batches come only after the first page was shown
+      }
+    })();
+    await reading;
+    expect(got).toEqual([['/a'], ['/b'], ['/c']]);
+  });
+
+  it('stops the listing under it when its reader stops early', async () => {
+    let stopped = false;
+    async function* endless(): AsyncIterable<FileInfo[]> {
+      try {
+        for (let i = 0; ; i++) yield [file(`/f${i}`, i)];
+      } finally {
+        stopped = true;
+      }
+    }
+    for await (const b of firstPageGathered(endless(), 60_000)) {
+      expect(b.length).toBe(1000); // the first page: 1000 rows gathered from one-row batches
+      break;
+    }
+    expect(stopped).toBe(true);
   });
 });
 
