@@ -55,3 +55,13 @@ describe('usageLine', () => {
     expect(usageLine("error: missing required argument 'repo'\n")).toBe("missing required argument 'repo'");
   });
 });
+
+describe('tusk --help', () => {
+  it('says what every command does', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    const commands = r.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n').filter((l) => /^ {2}\S/.test(l));
+    expect(commands.length).toBeGreaterThan(30);
+    for (const line of commands) expect(line, line).toMatch(/^ {2}\S.*\s{2,}\S/); // a name, then its description
+  });
+});

@@ -30,6 +30,8 @@ const VERBS: Record<string, string> = {
   subscribe: 'Follow a branch\'s new commits.',
   find: 'Find the commits that changed a path.',
   diff: 'Compare two commits.',
+  squash: 'Fold a commit into its children.',
+  render: 'Print what a runtime would make of a pipeline spec.',
   config: 'Save and choose contexts: the daemons this CLI talks to.',
   next: 'Ask for the next datum (from user code with datum_batching).',
   auth: 'Access control: activate it, log in, tokens, roles and S3 keys.',
