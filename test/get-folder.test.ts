@@ -85,3 +85,22 @@ describe('get file -r over one call', () => {
     expect((await readFile(join(out, '1-before.txt'))).equals(before)).toBe(true);
   });
 });
+
+describe('get file of a folder without -r', () => {
+  it('fails on one line saying how to get a folder, whether to standard output, to a file, or over gRPC only', async () => {
+    await client.createRepo('plain');
+    const w = await client.modifyFile('plain@master');
+    await w.putFile('/dir/a.txt', Buffer.from('a'));
+    await w.close();
+    const out = join(work, 'not-written');
+    for (const [args, env] of [
+      [['get', 'file', 'plain@master:/dir'], {}],
+      [['get', 'file', 'plain@master:/dir', '-o', out], {}],
+      [['get', 'file', 'plain@master:/dir', '-o', out], { TUSK_LOCAL_TRANSFER: 'false' }],
+    ] as const) {
+      const res = await tusk([...args], { env: { ...daemon.env, ...env } });
+      expectError(res, /^tusk: \/dir: is a directory, not a file: get a folder with -r, e.g. tusk get file plain@master:\/dir -r -o \S+\n$/);
+    }
+    expect(await readdir(work)).not.toContain('not-written');
+  });
+});

@@ -16,6 +16,7 @@ import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfe
 import { downloadFolder } from '../folder-download.js';
 import { startProgress, type Progress } from '../progress.js';
 import { splitFileRef } from '../refs.js';
+import { TuskError } from '../../errors/index.js';
 import { usageError } from '../usage.js';
 
 export const getFile: CommandDef = {
@@ -39,9 +40,13 @@ export const getFile: CommandDef = {
             await downloadTree(ctx, file, opts.output, local);
           } else if (opts.output === undefined) {
             await ctx.loadClient();
-            await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false });
+            await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false }).catch((err) => {
+              throw withFolderHint(err, file, './DIR');
+            });
           } else {
-            await download(ctx, file, path, opts.output, local);
+            await download(ctx, file, path, opts.output, local).catch((err) => {
+              throw withFolderHint(err, file, opts.output!);
+            });
           }
         } finally {
           await local?.dispose();
@@ -49,6 +54,12 @@ export const getFile: CommandDef = {
       });
   },
 };
+
+/** A folder asked for as a file: the daemon's NotAFile, with how to get a folder (as pachctl users would try). */
+function withFolderHint(err: unknown, file: string, dir: string): unknown {
+  if (!(err instanceof TuskError) || err.code !== 'NotAFile' || !/is a directory/.test(err.message)) return err;
+  return new TuskError(err.kind, err.code, `${err.message}: get a folder with -r, e.g. tusk get file ${file} -r -o ${dir}`, err.data);
+}
 
 /**
  * Every file under the path of `file` (read at one commit, so the copy is consistent) into `dir`, keeping the
