@@ -15,6 +15,19 @@ async function* batches(...bs: FileInfo[][]): AsyncIterable<FileInfo[]> {
   yield* bs;
 }
 
+/** What printListing writes for the first sum(sizes) of `files`, split into batches of those sizes. */
+async function printedIn(files: FileInfo[], sizes: number[], format: 'table' | 'json'): Promise<{ text: string; count: number }> {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (b: Buffer) => (text += b.toString()));
+  const ctx = { stdout, stderr: new PassThrough() } as unknown as CliContext;
+  const parts: FileInfo[][] = [];
+  let at = 0;
+  for (const n of sizes) parts.push(files.slice(at, (at += n)));
+  const count = await printListing(ctx, format, batches(...parts));
+  return { text, count };
+}
+
 describe('printListing', () => {
   it('shows control characters in a name escaped, one row per file', async () => {
     const stdout = new PassThrough();
@@ -50,14 +63,7 @@ describe('printListing table, batches', () => {
   it('aligns a listing that arrives in small batches (one per subfolder) as one table', async () => {
     const files = [file('/c.txt', 2), { ...file('/in', 4), type: 'dir' } as FileInfo, file('/open.txt', 2), file('/a-much-longer-name.csv', 10)];
     for (const split of [[1, 1, 1, 1], [2, 1, 1], [3, 0, 1]]) {
-      const stdout = new PassThrough();
-      let text = '';
-      stdout.on('data', (b: Buffer) => (text += b.toString()));
-      const ctx = { stdout, stderr: new PassThrough() } as unknown as CliContext;
-      const parts: FileInfo[][] = [];
-      let at = 0;
-      for (const n of split) parts.push(files.slice(at, (at += n)));
-      await printListing(ctx, 'table', batches(...parts));
+      const { text } = await printedIn(files, split, 'table');
       expect(text).toBe(fileTable(files));
     }
   });
@@ -103,15 +109,9 @@ describe('printListing -o json', () => {
   it('prints the one JSON array emit would, however the entries are split into batches and pieces', async () => {
     const files = Array.from({ length: 1300 }, (_, i) => file(`/f${i}`, i));
     for (const sizes of [[600, 0, 1, 699], [1300], [], [0]]) {
-      const stdout = new PassThrough();
-      let text = '';
-      stdout.on('data', (b: Buffer) => (text += b.toString()));
-      const ctx = { stdout, stderr: new PassThrough() } as unknown as CliContext;
-      const parts: FileInfo[][] = [];
-      let at = 0;
-      for (const n of sizes) parts.push(files.slice(at, (at += n)));
-      const shown = files.slice(0, at);
-      expect(await printListing(ctx, 'json', batches(...parts))).toBe(shown.length);
+      const { text, count } = await printedIn(files, sizes, 'json');
+      const shown = files.slice(0, sizes.reduce((a, b) => a + b, 0));
+      expect(count).toBe(shown.length);
       expect(text).toBe(JSON.stringify(shown.map(fileJson), null, 2) + '\n');
     }
   });
