@@ -24,7 +24,8 @@
 // every byte of it at each start, comments included. Commander's top-level
 // require of node:child_process (only for executable subcommands, which tusk
 // has none of) is made lazy: that module alone costs ~8 ms of every start.
-// scripts/grpc-js-trims.mjs cuts two start-up costs of grpc-js's bundled copy.
+// scripts/grpc-js-trims.mjs cuts two start-up costs of grpc-js's bundled copy;
+// scripts/cjs-exports.mjs makes each file's exports one object of getters.
 // `npm run build -- --outdir DIR` is for trying changes without touching dist/.
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cheapExports } from './cjs-exports.mjs';
 import { grpcJsTrims } from './grpc-js-trims.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -122,7 +124,7 @@ for (const output of bundled.outputFiles) {
     sourcefile: basename(output.path),
     logLevel: 'warning',
   });
-  const body = lazyBuiltins(cjs);
+  const body = cheapExports(lazyBuiltins(cjs));
   if (/\bimport\(/.test(body)) throw new Error(`${output.path}: an import() is left in the CommonJS bundle`);
   wrapped.set(basename(output.path), `${WRAPPER_HEAD}${body}${WRAPPER_TAIL}`);
 }
