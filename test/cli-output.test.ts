@@ -1,9 +1,11 @@
 // bin/tusk prints help and usage errors straight to its file descriptors
 // (src/cli/stdio.ts): the whole text to a pipe or a file, nothing and exit 0
 // when the reader of stdout went away, a usage error on stderr, and the
-// output of a command that also writes through the stream in order.
+// output of a command that also writes through the stream in order. A
+// command that leaves nothing open ends with process.exit (bin/tusk), one
+// whose output a slow reader has not taken yet ends only once it is written.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,5 +58,35 @@ describe('help and usage errors', () => {
     closeSync(fd);
     expect(r.status).toBe(1);
     expect(readFileSync(file, 'utf8')).toMatch(/^tusk: +\S+\ntusk: cannot reach tuskd at 127\.0\.0\.1:1 .*\n$/);
+  });
+});
+
+describe("the process's end", () => {
+  it('comes through process.exit, with the status, once the command has left nothing open', () => {
+    // --trace-exit makes Node report a call of process.exit on stderr; the usual way out is not reported.
+    const r = spawnSync(process.execPath, ['--trace-exit', TUSK, 'crate', 'repo', 'x'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tusk: unknown command 'crate' \(Did you mean create\?\)\n\(node:\d+\) WARNING: Exited the environment with code 2\n/);
+  });
+
+  it('waits for output a slow reader has not taken yet: all of it arrives', async () => {
+    // 150 specs render to ~0.6 MB, written through the stdout stream: far more than a pipe holds.
+    const spec = readFileSync(join(import.meta.dirname, '..', 'examples', 'wordcount', 'count.yaml'), 'utf8');
+    const file = join(work, 'many.yaml');
+    writeFileSync(file, Array.from({ length: 150 }, (_, i) => spec.replace('name: counts', `name: counts-${i}`)).join('\n---\n'));
+    const args = [TUSK, 'render', 'pipeline', '-f', file];
+    const whole = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(whole.status).toBe(0);
+    expect(whole.stdout.length).toBeGreaterThan(1 << 19);
+    // The reader starts only once the CLI has exited, or after 300 ms (it has then long written all it could).
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 300))]);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b)).resume();
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString()).toBe(whole.stdout);
   });
 });

@@ -20,6 +20,12 @@ describe('durations', () => {
     expect(parseDuration('1500us')).toBe(2);
   });
 
+  it('reads microseconds written with the micro sign or the Greek mu, as Go does', () => {
+    expect(parseDuration('2500\u00b5s')).toBe(3); // µs
+    expect(parseDuration('2500\u03bcs')).toBe(3); // μs
+    expect(parseDuration('1s500\u03bcs')).toBe(1001);
+  });
+
   it('rejects what is not a duration', () => {
     for (const bad of ['5x', '60', '', 'm', '-5s', '1h 30m', 's5', '1.2.3s']) expect(parseDuration(bad), bad).toBeUndefined();
   });

@@ -14,7 +14,10 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+// µs and μs (micro sign, Greek mu) written as escapes: the CLI bundle holds this file, and a regular
+// expression is copied into it as written; μ (U+03BC) there made Node read the whole bundle as a two-byte
+// string at every start (scripts/bundle-cli.mjs keeps the bundle ASCII).
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
 
 /**
  * Parses a Go duration string into milliseconds, rounded up to a whole millisecond
