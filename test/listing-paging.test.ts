@@ -83,3 +83,23 @@ describe('glob file with a literal prefix', () => {
     expect(table.stdout.split('\n').filter(Boolean)).toHaveLength(1 + 10);
   });
 });
+
+describe('a small folder of files and subfolders', () => {
+  it('prints as one aligned table (list file and glob file), though its entries come in several batches', async () => {
+    const w = join(work, 'mixed');
+    for (const [path, text] of [['c.txt', 'c'], ['in/a.txt', 'a'], ['open.txt', 'o'], ['sub/deeper/x', 'x'], ['zz-a-much-longer-name.csv', 'long']] as const) {
+      await mkdir(join(w, path, '..'), { recursive: true });
+      await writeFile(join(w, path), text);
+    }
+    expect((await tusk(['create', 'repo', 'mixed'])).code).toBe(0);
+    expect((await tusk(['put', 'file', 'mixed@master', '-f', w, '-r'])).code).toBe(0);
+    for (const args of [['list', 'file', 'mixed@master:/'], ['glob', 'file', 'mixed@master:/*']]) {
+      const res = await tusk(args);
+      expect(res.code, res.stderr).toBe(0);
+      const lines = res.stdout.split('\n').filter(Boolean);
+      expect(lines.map((l) => l.split(/ +/)[0])).toEqual(['NAME', '/c.txt', '/in/', '/open.txt', '/sub/', '/zz-a-much-longer-name.csv']);
+      const typeAt = lines[0]!.indexOf('TYPE');
+      for (const line of lines.slice(1)) expect(line.slice(typeAt, typeAt + 4), `${args.join(' ')}:\n${res.stdout}`).toMatch(/^(file|dir )/);
+    }
+  });
+});

@@ -1,10 +1,8 @@
 // Printing a file listing (`list file`, `glob file`) as it streams in, so the
 // first line shows while the daemon is still reading the tree and a folder of
 // a million files never sits in the CLI's memory: the table's column widths
-// come from the first page, up to FIRST_PAGE rows gathered from as many
-// batches as arrive within FIRST_PAGE_WAIT_MS (the daemon sends a folder's
-// entries in small batches, one break at each subfolder); a later, longer
-// name pushes its row out rather than holding every row back. `-o json` writes the same array `emit` would,
+// come from the first page (a later, longer name pushes its row out rather
+// than holding every row back), `-o json` writes the same array `emit` would,
 // one element at a time, and only `-o yaml` (one document) collects first.
 // With --limit, a full page ends with a hint on stderr naming the
 // --start-after that fetches the next one.
@@ -22,10 +20,6 @@ const HEADERS = ['NAME', 'TYPE', 'SIZE'] as const;
  * those grew the CLI by ~100 MB before one ran.
  */
 const JSON_PIECE = 250;
-/** Rows the table's widths are taken from (the daemon's batches after its first hold up to 1000). */
-export const FIRST_PAGE = 1000;
-/** How long after the first batch the table waits for more rows of its first page. */
-export const FIRST_PAGE_WAIT_MS = 30;
 
 /** Prints the batches as they arrive; returns the number of entries printed. */
 export async function printListing(ctx: FilesContext, format: Format, batches: AsyncIterable<FileInfo[]>, limit?: number): Promise<number> {
@@ -38,7 +32,6 @@ export async function printListing(ctx: FilesContext, format: Format, batches: A
     return all.length;
   }
   let widths: number[] | undefined;
-  if (format === 'table') batches = firstPageGathered(batches);
   for await (const batch of batches) {
     if (batch.length === 0) continue;
     if (format === 'json') {
@@ -63,50 +56,6 @@ export async function printListing(ctx: FilesContext, format: Format, batches: A
     ctx.stderr.write(`(${limit} shown; the next page: --start-after ${listingKey(last)})\n`);
   }
   return count;
-}
-
-/**
- * The same entries, with the first batch holding up to FIRST_PAGE of them: the batches that arrive
- * within FIRST_PAGE_WAIT_MS of the first one (or until the listing ends) are joined to it.
- */
-export async function* firstPageGathered(batches: AsyncIterable<FileInfo[]>, waitMs = FIRST_PAGE_WAIT_MS): AsyncIterable<FileInfo[]> {
-  const it = batches[Symbol.asyncIterator]();
-  let ended = false;
-  const next = async (): Promise<IteratorResult<FileInfo[]>> => {
-    const r = await it.next();
-    if (r.done) ended = true;
-    return r;
-  };
-  try {
-    let first = await next();
-    while (!first.done && first.value.length === 0) first = await next();
-    if (first.done) return;
-    const page = [...first.value];
-    const deadline = Date.now() + waitMs;
-    let pending: Promise<IteratorResult<FileInfo[]>> | undefined;
-    while (page.length < FIRST_PAGE && !ended) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      pending ??= next();
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
-      const got = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
-      if (got === 'late') break;
-      pending = undefined;
-      if (!got.done) for (const f of got.value) page.push(f);
-    }
-    yield page;
-    if (pending) {
-      const got = await pending;
-      if (!got.done) yield got.value;
-    }
-    while (!ended) {
-      const r = await next();
-      if (!r.done) yield r.value;
-    }
-  } finally {
-    if (!ended) await it.return?.();
-  }
 }
 
 /** Where an entry sits in listing order: a folder as `NAME/`. */
