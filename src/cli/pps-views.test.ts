@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Datum, Job, Pipeline } from '../client/index.js';
 import { inputSummary } from './input-summary.js';
-import { datumFields, datumJson, datumProgress, datumTable, jobJson, jobTable, pipelineJson, pipelineTable } from './pps-views.js';
+import { datumFields, datumJson, datumProgress, datumTable, jobJson, jobTable, pipelineFields, pipelineJson, pipelineTable } from './pps-views.js';
 
 const ID = 'c'.repeat(32);
 const now = new Date('2025-06-01T12:00:00Z');
@@ -76,6 +76,17 @@ describe('pipeline views', () => {
     // The version on the main line, then the versions that apply on one branch only.
     expect(table.split('\n')[1]).toMatch(/^edges\s+2 \(exp: 3\)\s+images:\/\*\s+1 hour ago\s+running \/ failure\s+find edges$/);
     expect(pipelineTable([pipeline], new Map(), now)).toMatch(/running \/ -/);
+  });
+});
+
+describe('inspect pipeline', () => {
+  it('says how many workers run, and which do not, by state with their restarts', () => {
+    const worker = (id: string, state: string, restarts: number) => ({ id, state, pod: '', restarts, version: 0, job: '', datum: '' });
+    expect(pipelineFields(pipeline, now)).toMatch(/^Workers: +2 running \(parallelism 2\)$/m);
+    const failing = { ...pipeline, workers: 0, workerList: [worker('w0', 'failing', 4), worker('w1', 'failing', 3)] };
+    expect(pipelineFields(failing, now)).toMatch(/^Workers: +0 running \(parallelism 2\), 2 failing \(7 restarts\)$/m);
+    const mixed = { ...pipeline, workers: 1, workerList: [worker('w0', 'running', 0), worker('w1', 'restarting', 1)] };
+    expect(pipelineFields(mixed, now)).toMatch(/^Workers: +1 running \(parallelism 2\), 1 restarting \(1 restart\)$/m);
   });
 });
 

@@ -196,11 +196,24 @@ export function pipelineFields(p: Pipeline, now: Date): string {
       : [['Input', inputSummary(spec)] as [string, string]]),
     ['Transform', cmd.length ? cmd.map(shellWord).join(' ') : '-'],
     ['Output', `${p.name}@${p.outputBranch}`],
-    ['Workers', `${p.workers} running (parallelism ${spec?.parallelismSpec?.constant ?? 1})`],
+    ['Workers', `${p.workers} running (parallelism ${spec?.parallelismSpec?.constant ?? 1})${workersNotRunning(p)}`],
     ['Datum tries', String(spec?.datumTries ?? '-')],
     ...p.branchVersions.map((b): [string, string] => [`On ${b.branch}`, `version ${b.version} (output ${p.name}@${b.branch})`]),
     ...usageFields(usageJson(p)),
   ]);
+}
+
+/** `, 1 failing (3 restarts), 1 starting`: the workers not running, by state, from inspect's worker list. */
+function workersNotRunning(p: Pipeline): string {
+  const byState = new Map<string, { count: number; restarts: number }>();
+  for (const w of p.workerList ?? []) {
+    if (w.state === 'running') continue;
+    const s = byState.get(w.state) ?? { count: 0, restarts: 0 };
+    s.count++;
+    s.restarts += w.restarts;
+    byState.set(w.state, s);
+  }
+  return [...byState].map(([state, s]) => `, ${s.count} ${state}${s.restarts ? ` (${s.restarts} restart${s.restarts === 1 ? '' : 's'})` : ''}`).join('');
 }
 
 /** `Datum memory  p50 12.0 MiB, p95 30.1 MiB, max 31.0 MiB (40 datums)`, and the same for CPU. */
