@@ -390,7 +390,10 @@ export class Upload {
     const last = await tree.lastPath(root);
     const inTree = (path: string) => last !== undefined && path <= last;
     const checkedDirs = new Set<string>();
-    for (const path of batch.keys()) {
+    // The keys at once and indexed, not an iterator result per path (this loop awaits, and a fold holds 10,000).
+    const paths = [...batch.keys()];
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
       if (inTree(path) && (await tree.isDir(root, path))) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
       for (let dir = parentDir(path); dir !== '/' && !checkedDirs.has(dir); dir = parentDir(dir)) {
         checkedDirs.add(dir);

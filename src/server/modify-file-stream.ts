@@ -9,7 +9,9 @@
 // Small files are queued without waiting for each to be stored (the next
 // message is read meanwhile, and many share a hash batch) within a window of
 // queued bytes and files; a larger file streams through, the reader waiting
-// for it. A window of 0 stores one file at a time, in stream order.
+// for it. A window of 0 stores one file at a time, in stream order. A message
+// of many whole files goes to a sink that takes them together (putFiles) as
+// one write, unless one of them is an append.
 import { InvalidArgument } from '../errors/index.js';
 import type { DeleteFileOp, EndFile, LocalFile, PutFileHeader, WholeFiles } from '../gen/tusk/pfs.js';
 
@@ -76,7 +78,7 @@ export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, si
       if (sink.putFiles && window.files > 1 && files.length > 1 && !files.some((f) => f.append)) {
         // The whole message as one write: a put -r of many tiny files sends them 512 a message.
         let bytes = 0;
-        for (const f of files) bytes += f.data.length;
+        for (let i = 0; i < files.length; i++) bytes += files[i]!.data.length;
         if (!queue.hasRoom(bytes, files.length)) await queue.room(bytes, files.length);
         queue.add(sink.putFiles(files), bytes, files.length);
         continue;

@@ -25,6 +25,9 @@
 // its last chunk is cut at its end so that `await writeFile(...)` never waits
 // for data that is not coming. Queue many writes without awaiting each to get
 // the packing; either way the contents are only durable after flush().
+// writeFiles takes many whole files as one operation with one promise (a
+// message of a `put -r`): they are cut as if written one by one, and the chunk
+// is cut at the last one's end when nothing is queued after it.
 import { createHash } from 'node:crypto';
 import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
@@ -649,7 +652,9 @@ export class WriteSession {
 
   private async commit(slab: Slab, items: Item[], results: string[]): Promise<void> {
     let k = 0;
-    for (const item of items) {
+    // Indexed: an iterator's result per item (this async loop is not optimized away) was per tiny file.
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (item.file) {
         item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
         if (item.file.md5Stream !== undefined) item.file.md5 = results[k++];
