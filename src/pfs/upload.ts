@@ -36,11 +36,13 @@ type PutOp = Extract<Op, { put: unknown }> | Extract<Op, { puts: unknown }>;
 
 /**
  * Puts held before they are folded into the overlay tree (ctx.deps.uploadFoldFiles overrides it).
- * What a batch holds lives long enough to reach the old generation and then dies there: at 50,000
- * the daemon's heap reached 201 MB during a put of 1M files, at 10,000 136 MB (live after a full
- * collection 25-48 MB either way); sorted folds only append to the overlay, so more of them cost little.
+ * What a batch holds dies at its fold: held much longer than one young-generation collection, it is
+ * promoted to the old generation and dies there, which grows the heap until a full collection. In a put
+ * -r of 1M tiny files (~2 KB allocated per file, a scavenge every ~8,000 files) 10,000 promoted ~290 MB
+ * with ~31 full collections; 5,000 ~36 MB with 8-9, and the daemon's CPU fell by a quarter. Sorted
+ * folds only append to the overlay, so more of them cost little.
  */
-const FOLD_FILES = 10_000;
+const FOLD_FILES = 5_000;
 
 /** An unfolded put of a path (a delete: undefined), with its ordinal among puts and deletes and its op (none for a delete). */
 interface Pending {
