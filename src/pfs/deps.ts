@@ -14,6 +14,8 @@ import type { GcRoot } from './gc.js';
 export interface ContentWriter {
   /** Stores one file's bytes; the result is usable once `flush()` has returned. */
   writeFile(source: AsyncIterable<Uint8Array> | Uint8Array): Promise<FileContent>;
+  /** Stores many whole files, in order; resolves with their contents (without it: writeFile each). */
+  writeFiles?(sources: readonly Uint8Array[]): Promise<FileContent[]>;
   /** Makes every file written so far durable in the object store. */
   flush(): Promise<void>;
   /**

@@ -57,6 +57,34 @@ describe('an upload folding its puts into a tree as they come', () => {
     expect(await text('r@master:/w')).toBe('v');
   });
 
+  it('takes many whole files at once (putFiles) among single puts, appends and deletes, as it takes them one by one', async () => {
+    const whole = (...paths: string[]) => paths.map((path) => ({ path, data: Buffer.from(`${path}:`) }));
+    const up = await t.pfs.upload('r@master');
+    void up.putFiles(whole('/m/1', '/m/2', '/m/3', '/m/4', '/m/5')); // more than a fold
+    await up.putFile('/m/2', bytesOf('x'), true); // the batch is folded by now
+    void up.putFiles(whole('/n/1', '/n/dup', '/n/dup')); // the later one of a path wins
+    await up.putFile('/n/1', bytesOf('y'), true); // its batch is not folded yet
+    void up.putFile('/single', bytesOf('s'));
+    void up.putFiles(whole('/o/1', '/o/2'));
+    up.deleteFile('/o');
+    await up.putFile('/o/1', bytesOf('z'), true); // deleted with its folder: starts afresh
+    const { commit, filesWritten } = await up.commit();
+    expect(filesWritten).toBe(14);
+    expect(commit.fileCount).toBe(9);
+    expect(await paths('r@master')).toEqual(['/m/1', '/m/2', '/m/3', '/m/4', '/m/5', '/n/1', '/n/dup', '/o/1', '/single']);
+    expect(await text('r@master:/m/2')).toBe('/m/2:x');
+    expect(await text('r@master:/n/1')).toBe('/n/1:y');
+    expect(await text('r@master:/n/dup')).toBe('/n/dup:');
+    expect(await text('r@master:/o/1')).toBe('z');
+  });
+
+  it('refuses a whole batch with a bad path, and commits nothing', async () => {
+    const up = await t.pfs.upload('r@master');
+    await expect(up.putFiles([{ path: '/ok', data: bytesOf('a') }, { path: '/a/../..', data: bytesOf('b') }])).rejects.toMatchObject({ code: 'InvalidPath' });
+    up.abandon();
+    await expect(t.pfs.files.get('r@master:/ok')).rejects.toMatchObject({ code: 'BranchNotFound' });
+  });
+
   it('refuses a file and a folder of the same name put in different folds, and commits nothing', async () => {
     const up = await t.pfs.upload('r@master');
     for (const p of ['/a', '/b', '/c', '/d', '/a/child']) void up.putFile(p, Buffer.from(p));

@@ -27,22 +27,28 @@ import type { FileContent } from '../storage/content.js';
 import type { ContentWriter } from './deps.js';
 import type { CommitRecord } from './records.js';
 
-/** A put (its stored entry), a delete, or puts already folded into an overlay tree of their own. */
-type Op = { path: string; put: Promise<FileEntry> } | { delete: string } | { run: Promise<TreeId> };
-type PutOp = Extract<Op, { put: unknown }>;
+/**
+ * A put (its stored entry), many whole files put together (their stored contents, in order: putFiles),
+ * a delete, or puts already folded into an overlay tree of their own.
+ */
+type Op = { path: string; put: Promise<FileEntry> } | { paths: readonly string[]; puts: Promise<FileContent[]> } | { delete: string } | { run: Promise<TreeId> };
+type PutOp = Extract<Op, { put: unknown }> | Extract<Op, { puts: unknown }>;
 
 /**
  * Puts held before they are folded into the overlay tree (ctx.deps.uploadFoldFiles overrides it).
- * What a batch holds lives long enough to reach the old generation and then dies there: at 50,000
- * the daemon's heap reached 201 MB during a put of 1M files, at 10,000 136 MB (live after a full
- * collection 25-48 MB either way); sorted folds only append to the overlay, so more of them cost little.
+ * What a batch holds dies at its fold: held much longer than one young-generation collection, it is
+ * promoted to the old generation and dies there, which grows the heap until a full collection. In a put
+ * -r of 1M tiny files (~2 KB allocated per file, a scavenge every ~8,000 files) 10,000 promoted ~290 MB
+ * with ~31 full collections; 5,000 ~36 MB with 8-9, and the daemon's CPU fell by a quarter. Sorted
+ * folds only append to the overlay, so more of them cost little.
  */
-const FOLD_FILES = 10_000;
+const FOLD_FILES = 5_000;
 
-/** An unfolded put of a path (a delete: undefined), with its ordinal among puts and deletes. */
+/** An unfolded put of a path (a delete: undefined), with its ordinal among puts and deletes and its op (none for a delete). */
 interface Pending {
   entry: Promise<FileEntry | undefined>;
   seq: number;
+  op: PutOp | undefined;
 }
 
 export interface UploadResult {
@@ -64,8 +70,9 @@ export class Upload {
   private seq = 0;
   /** Every delete since the index exists, in order: a folder's delete hides the unfolded puts under it. */
   private readonly deletes: { path: string; seq: number }[] = [];
-  /** Put ops at the end of `ops`, not folded yet. */
+  /** Put ops at the end of `ops`, not folded yet, and how many files they put. */
   private unfolded = 0;
+  private unfoldedFiles = 0;
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
@@ -127,31 +134,68 @@ export class Upload {
       return { path: p, size: c.size, hash: c.hash, content: c };
     });
     entry.catch(() => undefined); // the caller or commit() sees the error
-    this.addPut(p, entry);
+    this.addPut({ path: p, put: entry });
     return entry;
+  }
+
+  /**
+   * Stores many whole files at once, as putFile would one by one (none an
+   * append): one write and one promise for them all, and until they are
+   * folded one record of their paths and contents, not an entry and promises
+   * per file (a put -r of a million tiny files sends them 512 a message).
+   * Rejects with the first failure; commit() sees it too.
+   */
+  putFiles(files: readonly { path: string; data: Uint8Array }[]): Promise<FileContent[]> {
+    const paths = new Array<string>(files.length);
+    const datas = new Array<Uint8Array>(files.length);
+    try {
+      for (let i = 0; i < files.length; i++) {
+        paths[i] = normalizeFilePath(files[i]!.path);
+        datas[i] = files[i]!.data;
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const writer = (this.writer ??= this.givenWriter ?? this.ctx.deps.content.writer());
+    const written = writer.writeFiles ? writer.writeFiles(datas) : Promise.all(datas.map((data) => writer.writeFile(data)));
+    const puts = written.then((contents) => {
+      this.files += contents.length;
+      for (const c of contents) this.bytes += c.size;
+      return contents;
+    });
+    puts.catch(() => undefined); // the caller or commit() sees the error
+    this.addPut({ paths, puts });
+    return puts;
   }
 
   /** pendingIndex, made from the ops the first time: until then there was no delete, so they are at most one fold's run and the unfolded puts. */
   private get pending(): Map<string, Pending> {
     if (!this.pendingIndex) {
-      this.pendingIndex = new Map();
-      for (const op of this.ops) if ('put' in op) this.pendingIndex.set(op.path, { entry: op.put, seq: 0 });
+      const index = (this.pendingIndex = new Map());
+      for (const op of this.ops) if ('put' in op || 'puts' in op) indexPut(index, op, 0);
     }
     return this.pendingIndex;
   }
 
-  private addPut(path: string, entry: Promise<FileEntry>): void {
-    this.pendingIndex?.set(path, { entry, seq: ++this.seq });
-    this.ops.push({ path, put: entry });
-    if (++this.unfolded >= (this.ctx.deps.uploadFoldFiles ?? FOLD_FILES)) this.fold();
+  private addPut(op: PutOp): void {
+    if (this.pendingIndex) indexPut(this.pendingIndex, op, ++this.seq);
+    this.ops.push(op);
+    this.unfolded++;
+    this.unfoldedFiles += 'put' in op ? 1 : op.paths.length;
+    if (this.unfoldedFiles >= (this.ctx.deps.uploadFoldFiles ?? FOLD_FILES)) this.fold();
   }
 
   /** Folds the unfolded puts into the overlay tree they follow (a new one after a delete), in the background. */
   private fold(): void {
     const puts = this.ops.splice(this.ops.length - this.unfolded, this.unfolded) as PutOp[];
     this.unfolded = 0;
+    this.unfoldedFiles = 0;
     const pending = this.pendingIndex;
-    if (pending) for (const op of puts) if (pending.get(op.path)?.entry === op.put) pending.delete(op.path);
+    if (pending) {
+      for (const op of puts) {
+        for (const path of 'put' in op ? [op.path] : op.paths) if (pending.get(path)?.op === op) pending.delete(path);
+      }
+    }
     const last = this.ops[this.ops.length - 1];
     let overlay: Promise<TreeId> = Promise.resolve(EMPTY_TREE);
     if (last && 'run' in last) {
@@ -180,7 +224,7 @@ export class Upload {
     const pinned = this.ctx.deps.content.pin?.(content) ?? Promise.resolve();
     const entry = pinned.then((): FileEntry => ({ path: p, size: content.size, hash: content.hash, content }));
     entry.catch(() => undefined); // commit() sees the error
-    this.addPut(p, entry);
+    this.addPut({ path: p, put: entry });
     return entry;
   }
 
@@ -225,10 +269,11 @@ export class Upload {
   deleteFile(path: string): void {
     const p = normalizeFilePath(path);
     const seq = ++this.seq;
-    this.pending.set(p, { entry: Promise.resolve(undefined), seq });
+    this.pending.set(p, { entry: Promise.resolve(undefined), seq, op: undefined });
     this.deletes.push({ path: p, seq });
     this.ops.push({ delete: p });
     this.unfolded = 0;
+    this.unfoldedFiles = 0;
   }
 
   /** Applies every change atomically and returns the commit that holds them. */
@@ -243,6 +288,7 @@ export class Upload {
   private async commitOnce(): Promise<UploadResult> {
     for (const op of this.ops) {
       if ('put' in op) await op.put;
+      else if ('puts' in op) await op.puts;
       else if ('run' in op) await op.run;
     }
     // On a branch, a writer that allows it is flushed by the commit group, with the tree nodes.
@@ -294,9 +340,8 @@ export class Upload {
       batch = new Map();
     };
     for (const op of this.ops) {
-      if ('put' in op) {
-        const entry = await op.put;
-        batch.set(entry.path, entry);
+      if ('put' in op || 'puts' in op) {
+        await addEntries(batch, op);
         continue;
       }
       await flush();
@@ -347,7 +392,10 @@ export class Upload {
     const last = await tree.lastPath(root);
     const inTree = (path: string) => last !== undefined && path <= last;
     const checkedDirs = new Set<string>();
-    for (const path of batch.keys()) {
+    // The keys at once and indexed, not an iterator result per path (this loop awaits, and a fold holds 10,000).
+    const paths = [...batch.keys()];
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
       if (inTree(path) && (await tree.isDir(root, path))) throw new NotAFile(path, 'is a directory; delete it first to put a file there');
       for (let dir = parentDir(path); dir !== '/' && !checkedDirs.has(dir); dir = parentDir(dir)) {
         checkedDirs.add(dir);
@@ -361,11 +409,37 @@ export class Upload {
 /** The stored entries of some puts, one per path (the later put of a path wins). */
 async function entriesOf(puts: readonly PutOp[]): Promise<Map<string, FileEntry>> {
   const batch = new Map<string, FileEntry>();
-  for (const op of puts) {
+  for (const op of puts) await addEntries(batch, op);
+  return batch;
+}
+
+/** Adds the stored entries of a put op to `batch` (the later put of a path wins). */
+async function addEntries(batch: Map<string, FileEntry>, op: PutOp): Promise<void> {
+  if ('put' in op) {
     const entry = await op.put;
     batch.set(entry.path, entry);
+    return;
   }
-  return batch;
+  // Entries made only now, at the fold, so that they die young.
+  const contents = await op.puts;
+  for (let i = 0; i < contents.length; i++) batch.set(op.paths[i]!, entryOf(op.paths[i]!, contents[i]!));
+}
+
+/** Records the paths a put op writes as the latest unfolded put of each. */
+function indexPut(index: Map<string, Pending>, op: PutOp, seq: number): void {
+  if ('put' in op) {
+    index.set(op.path, { entry: op.put, seq, op });
+    return;
+  }
+  op.paths.forEach((path, i) => {
+    const entry = op.puts.then((contents) => entryOf(path, contents[i]!));
+    entry.catch(() => undefined); // commit() sees the error
+    index.set(path, { entry, seq, op });
+  });
+}
+
+function entryOf(path: string, content: FileContent): FileEntry {
+  return { path, size: content.size, hash: content.hash, content };
 }
 
 async function* concat(...sources: (AsyncIterable<Uint8Array> | Iterable<Uint8Array>)[]): AsyncIterable<Uint8Array> {

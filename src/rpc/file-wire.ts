@@ -112,7 +112,8 @@ function encodeFiles(files: readonly WholeFile[]): Buffer {
 /** Reads messages field by field; any surprise (unknown field, bad length) throws Fallback. */
 class Reader {
   at = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  /** Where the message (or, while one is read, the embedded message) ends. */
+  constructor(readonly buf: Buffer, public end = buf.length) {}
 
   varint(): number {
     let n = 0;
@@ -127,13 +128,13 @@ class Reader {
     throw FALLBACK;
   }
 
-  /** The [start, end) of a length-delimited field's value. */
-  span(): [number, number] {
+  /** The start of a length-delimited field's value; its end is `at` after (no tuple per field: three per tiny file put). */
+  span(): number {
     const len = this.varint();
     const start = this.at;
     if (start + len > this.end) throw FALLBACK;
     this.at = start + len;
-    return [start, this.at];
+    return start;
   }
 }
 
@@ -144,7 +145,8 @@ export function decodeModifyFileRequest(buf: Buffer): ModifyFileRequest {
     const r = new Reader(buf);
     const tag = r.varint();
     if (tag !== DATA_TAG && tag !== FILES_TAG) throw FALLBACK;
-    const [start, end] = r.span();
+    const start = r.span();
+    const end = r.at;
     if (end !== buf.length) throw FALLBACK;
     if (tag === DATA_TAG) return { data: buf.subarray(start, end) };
     return { files: { files: decodeFiles(buf, start, end) } };
@@ -160,21 +162,24 @@ function decodeFiles(buf: Buffer, start: number, end: number): WholeFile[] {
   r.at = start;
   while (r.at < end) {
     if (r.varint() !== FILE_TAG) throw FALLBACK;
-    const [fileStart, fileEnd] = r.span();
-    const f = new Reader(buf, fileEnd);
-    f.at = fileStart;
+    const fileStart = r.span();
+    const fileEnd = r.at;
+    // The file's fields, read with the same reader (not a new one per file), bounded by the file's end.
+    r.at = fileStart;
+    r.end = fileEnd;
     const file: WholeFile = { path: '', append: false, data: EMPTY };
-    while (f.at < fileEnd) {
-      const t = f.varint();
+    while (r.at < fileEnd) {
+      const t = r.varint();
       if (t === PATH_TAG) {
-        const [a, b] = f.span();
-        file.path = buf.toString('utf8', a, b);
-      } else if (t === APPEND_TAG) file.append = f.varint() !== 0;
+        const a = r.span();
+        file.path = buf.toString('utf8', a, r.at);
+      } else if (t === APPEND_TAG) file.append = r.varint() !== 0;
       else if (t === FILE_DATA_TAG) {
-        const [a, b] = f.span();
-        file.data = buf.subarray(a, b);
+        const a = r.span();
+        file.data = buf.subarray(a, r.at);
       } else throw FALLBACK;
     }
+    r.end = end;
     files.push(file);
   }
   return files;
@@ -191,9 +196,9 @@ export function decodeGetFileResponse(buf: Buffer): GetFileResponse {
     const r = new Reader(buf);
     if (buf.length === 0) return { data: EMPTY };
     if (r.varint() !== RESPONSE_DATA_TAG) throw FALLBACK;
-    const [start, end] = r.span();
-    if (end !== buf.length) throw FALLBACK;
-    return { data: buf.subarray(start, end) };
+    const start = r.span();
+    if (r.at !== buf.length) throw FALLBACK;
+    return { data: buf.subarray(start, r.at) };
   } catch (err) {
     if (err !== FALLBACK) throw err;
     return GetFileResponse.decode(buf);

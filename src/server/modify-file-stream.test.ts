@@ -59,4 +59,20 @@ describe('the ModifyFile stream format', () => {
     const err = await read([{ deleteFile: { path: '/a' } }, { close: {} }], noDeletes).catch((e: unknown) => e);
     expect(isTuskError(err) && err.code).toBe('BadStream');
   });
+
+  test('a message of many whole files is one write to a sink that takes them together, unless one is an append or files go one at a time', async () => {
+    const whole = (path: string, append = false) => ({ path, append, data: Buffer.from(path) });
+    const messages: FileStreamMessage[] = [
+      { files: { files: [whole('/a'), whole('/b'), whole('/c')] } },
+      { files: { files: [whole('/d'), whole('/a', true)] } },
+      { close: {} },
+    ];
+    for (const [window, batches] of [[MODIFY_FILE_WINDOW, [['/a', '/b', '/c']]], [{ bytes: 0, files: 0 }, []]] as const) {
+      const sink = memorySink();
+      const together: string[][] = [];
+      await read(messages, { ...sink, putFiles: async (files) => void together.push(files.map((f) => f.path)) }, window);
+      expect(together).toEqual(batches);
+      expect(sink.files.map(([path]) => path)).toEqual(batches.length > 0 ? ['/d', '/a'] : ['/a', '/b', '/c', '/d', '/a']);
+    }
+  });
 });

@@ -9,7 +9,9 @@
 // Small files are queued without waiting for each to be stored (the next
 // message is read meanwhile, and many share a hash batch) within a window of
 // queued bytes and files; a larger file streams through, the reader waiting
-// for it. A window of 0 stores one file at a time, in stream order.
+// for it. A window of 0 stores one file at a time, in stream order. A message
+// of many whole files goes to a sink that takes them together (putFiles) as
+// one write, unless one of them is an append.
 import { InvalidArgument } from '../errors/index.js';
 import type { DeleteFileOp, EndFile, LocalFile, PutFileHeader, WholeFiles } from '../gen/tusk/pfs.js';
 
@@ -27,6 +29,8 @@ export interface FileStreamMessage {
 /** Where the files go. Without deleteFile, a delete is refused as an unexpected message. */
 export interface FileSink {
   putFile(path: string, data: Uint8Array | AsyncIterable<Uint8Array>, append: boolean): Promise<unknown>;
+  /** Many whole files (none an append) as one write: one promise for them all, not one each. */
+  putFiles?(files: readonly { path: string; data: Uint8Array }[]): Promise<unknown>;
   deleteFile?(path: string): void;
 }
 
@@ -70,7 +74,16 @@ export async function readFileOps(messages: AsyncIterator<FileStreamMessage>, si
     } else if (msg.putFile) {
       await readPut(messages, msg.putFile, sink, queue);
     } else if (msg.files) {
-      for (const f of msg.files.files) {
+      const files = msg.files.files;
+      if (sink.putFiles && window.files > 1 && files.length > 1 && !files.some((f) => f.append)) {
+        // The whole message as one write: a put -r of many tiny files sends them 512 a message.
+        let bytes = 0;
+        for (let i = 0; i < files.length; i++) bytes += files[i]!.data.length;
+        if (!queue.hasRoom(bytes, files.length)) await queue.room(bytes, files.length);
+        queue.add(sink.putFiles(files), bytes, files.length);
+        continue;
+      }
+      for (const f of files) {
         // Checked without an await first: a tiny file must not cost a promise of its own here.
         if (!queue.hasRoom(f.data.length)) await queue.room(f.data.length);
         queue.add(sink.putFile(f.path, f.data, f.append), f.data.length);
@@ -133,12 +146,13 @@ class WriteWindow {
 
   constructor(private readonly maxBytes: number, private readonly maxFiles: number) {}
 
-  add(write: Promise<unknown>, bytes: number): void {
+  /** Queues a write of `files` files (one message's, or one). */
+  add(write: Promise<unknown>, bytes: number, files = 1): void {
     this.bytes += bytes;
-    this.files++;
+    this.files += files;
     const settle = () => {
       this.bytes -= bytes;
-      this.files--;
+      this.files -= files;
       this.wake?.();
     };
     write.then(settle, (err) => {
@@ -147,15 +161,15 @@ class WriteWindow {
     });
   }
 
-  /** True if `bytes` more fit now (always when nothing is queued); throws the first failure. */
-  hasRoom(bytes: number): boolean {
+  /** True if `bytes` in `files` more files fit now (always when nothing is queued); throws the first failure. */
+  hasRoom(bytes: number, files = 1): boolean {
     if (this.failure !== undefined) throw this.failure;
-    return this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files < this.maxFiles);
+    return this.files === 0 || (this.bytes + bytes <= this.maxBytes && this.files + files <= this.maxFiles);
   }
 
-  /** Waits until `bytes` more fit. */
-  async room(bytes: number): Promise<void> {
-    while (!this.hasRoom(bytes)) await new Promise<void>((resolve) => (this.wake = resolve));
+  /** Waits until `bytes` in `files` more files fit. */
+  async room(bytes: number, files = 1): Promise<void> {
+    while (!this.hasRoom(bytes, files)) await new Promise<void>((resolve) => (this.wake = resolve));
   }
 
   /** Waits until every queued write is stored. */

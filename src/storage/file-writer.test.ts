@@ -67,7 +67,7 @@ afterAll(() => worker.close());
 const SMALL = { minSize: 64, avgSize: 256, maxSize: 1024 };
 
 describe('write session under stress', () => {
-  it('writes any mix of files, split any way, awaited or queued, with flushes between, and reads all back', async () => {
+  it('writes any mix of files, split any way or many whole at once, awaited or queued, with flushes between, and reads all back', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -77,6 +77,8 @@ describe('write session under stress', () => {
             awaited: fc.boolean(),
             flushAfter: fc.boolean(),
             filling: fc.boolean(),
+            /** Written with the files after it in one writeFiles, up to the first that is not. */
+            batched: fc.boolean(),
           }),
           { minLength: 1, maxLength: 25 },
         ),
@@ -97,7 +99,19 @@ describe('write session under stress', () => {
           const datas = files.map((f, i) => bytes(i * 7919 + f.size, f.size));
           const results: Promise<FileContent>[] = [];
           const fakes: FakeFile[] = [];
-          for (const [i, f] of files.entries()) {
+          for (let i = 0; i < files.length; i++) {
+            const f = files[i]!;
+            if (f.batched) {
+              let end = i + 1;
+              while (end < files.length && files[end]!.batched) end++;
+              const first = i;
+              const batch = session.writeFiles(datas.slice(first, end));
+              for (let j = first; j < end; j++) results.push(batch.then((contents) => contents[j - first]!));
+              i = end - 1;
+              if (files[i]!.awaited) await batch;
+              if (files[i]!.flushAfter) await session.flush();
+              continue;
+            }
             const fake = new FakeFile(datas[i]!, f.piece);
             if (f.filling) fakes.push(fake);
             const p = session.writeFile(f.filling ? fake : pieces(datas[i]!, f.piece));

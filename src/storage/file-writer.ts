@@ -25,6 +25,9 @@
 // its last chunk is cut at its end so that `await writeFile(...)` never waits
 // for data that is not coming. Queue many writes without awaiting each to get
 // the packing; either way the contents are only durable after flush().
+// writeFiles takes many whole files as one operation with one promise (a
+// message of a `put -r`): they are cut as if written one by one, and the chunk
+// is cut at the last one's end when nothing is queued after it.
 import { createHash } from 'node:crypto';
 import { TuskError } from '../errors/index.js';
 import type { ChunkIndex } from './chunk-index.js';
@@ -132,14 +135,17 @@ interface FileRecord {
   mode: 'undecided' | 'small' | 'large';
   /** Whether the sha256 of all its bytes is wanted, whatever its size (writeFileHashed). */
   byteHash: boolean;
-  hash?: string;
+  hash: string | undefined;
   /** The hasher stream of the MD5 of its bytes, when wanted (writeFileHashed with md5), and that MD5 once hashed. */
-  md5Stream?: number;
-  md5?: string;
-  refs: DataRef[];
+  md5Stream: number | undefined;
+  md5: string | undefined;
+  /** Undefined until its first slice: then an array of just the slices (one, for most small files). */
+  refs: DataRef[] | undefined;
   failed: boolean;
-  /** With the bytes' sha256 if byteHash, else ''. */
-  resolve(result: HashedContent): void;
+  /** Its place in its writeFiles batch (0 for a file of its own). */
+  index: number;
+  /** With the bytes' sha256 if byteHash, else '', and `index`: one function for a whole batch. */
+  resolve(result: HashedContent, index: number): void;
   reject(err: unknown): void;
 }
 
@@ -266,14 +272,33 @@ export class WriteSession {
     return this.write(source, options.sha256 !== false, options.md5 === true);
   }
 
+  /**
+   * Writes many whole files in memory, in order, as one operation: resolves with
+   * their contents (in the same order) once the last one's chunks are cut, or
+   * rejects with the first failure. For many tiny files (a message of a
+   * `put -r`): one promise and one queued operation for them all, not one each.
+   */
+  writeFiles(sources: readonly Uint8Array[]): Promise<FileContent[]> {
+    return new Promise<FileContent[]>((resolve, reject) => {
+      const contents = new Array<FileContent>(sources.length);
+      let left = sources.length;
+      if (left === 0) return resolve(contents);
+      const done = (h: HashedContent, index: number) => {
+        contents[index] = h.content;
+        if (--left === 0) resolve(contents);
+      };
+      this.enqueue(() => this.consumeAll(sources, done, reject), reject);
+    });
+  }
+
   private write(source: FileSource, byteHash: boolean, md5 = false): Promise<HashedContent> {
     return new Promise<HashedContent>((resolve, reject) => this.start(source, byteHash, md5, resolve, reject));
   }
 
   /** Queues one file's write; `resolve` gets its content and hashes once its chunks are cut. */
   private start(source: FileSource, byteHash: boolean, md5: boolean, resolve: (h: HashedContent) => void, reject: (err: unknown) => void): void {
-    const file: FileRecord = { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, refs: [], failed: false, resolve, reject };
-    if (md5) file.md5Stream = 0; // given a stream number when the write starts (consume)
+    // md5Stream is given a stream number when the write starts (consume).
+    const file = newRecord(byteHash, md5 ? 0 : undefined, 0, resolve, reject);
     // A FillingSource is closed also when its write never runs (the session failed or was closed first).
     const filling = isFilling(source) ? source : undefined;
     const fail = filling ? (err: unknown) => void filling.close().catch(() => undefined).then(() => reject(err)) : reject;
@@ -330,11 +355,31 @@ export class WriteSession {
     this.running = false;
   }
 
-  private async consume(source: FileSource, file: FileRecord): Promise<void> {
+  /** Starts `file` at the stream's end. */
+  private begin(file: FileRecord): void {
     file.start = this.pos;
     file.stream = this.options.hasher.newStream();
     if (file.md5Stream !== undefined) file.md5Stream = this.options.hasher.newStream();
     this.files.push(file);
+  }
+
+  /** A writeFiles batch: each file in turn, its record made only now (not while it waits in the queue). */
+  private async consumeAll(sources: readonly Uint8Array[], resolve: FileRecord['resolve'], reject: FileRecord['reject']): Promise<void> {
+    // As in consume: writes queued in the same turn see each other (see endFile).
+    await undefined;
+    const last = sources.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const source = sources[i]!;
+      const file = newRecord(false, undefined, i, resolve, reject);
+      this.begin(file);
+      const appending = source.length > 0 ? this.append(source, file) : undefined;
+      if (appending) await appending;
+      this.endFile(file, i < last);
+    }
+  }
+
+  private async consume(source: FileSource, file: FileRecord): Promise<void> {
+    this.begin(file);
     if (isFilling(source)) return this.consumeFilling(source, file);
     if (source instanceof Uint8Array) {
       // One piece (most often a tiny file): no iterator and, when it fits the slab, no promise of its own.
@@ -505,7 +550,8 @@ export class WriteSession {
     if (this.batchBytes >= BATCH_BYTES) this.postBatch();
   }
 
-  private endFile(file: FileRecord): void {
+  /** Ends `file` at the stream's end; `more`: the running operation has more files to write after it. */
+  private endFile(file: FileRecord, more = false): void {
     if (file.mode === 'undecided') file.mode = 'small';
     this.scanTo(this.pos);
     file.end = this.pos;
@@ -513,21 +559,22 @@ export class WriteSession {
       this.files.pop();
       if (!file.failed) {
         this.counts.files++;
-        file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: file.byteHash ? EMPTY_HASH : '', md5: file.md5Stream !== undefined ? EMPTY_MD5 : '' });
+        file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: file.byteHash ? EMPTY_HASH : '', md5: file.md5Stream !== undefined ? EMPTY_MD5 : '' }, file.index);
       }
       // Earlier small files wait for their last chunk to be cut by the data after them: if nothing
       // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does).
-      if (this.waiting === 0 && this.pos > this.chunkStart) {
+      if (!more && this.waiting === 0 && this.pos > this.chunkStart) {
         this.cutAt(this.pos);
         this.postBatch();
       }
       return;
     }
-    if (file.mode === 'large' || this.waiting === 0) this.cutAt(this.pos);
+    const last = !more && this.waiting === 0;
+    if (file.mode === 'large' || last) this.cutAt(this.pos);
     this.ops.push({ kind: 'digest', stream: file.stream });
     if (file.md5Stream !== undefined) this.ops.push({ kind: 'digest', stream: file.md5Stream, algo: 'md5' });
     this.items.push({ file });
-    if (this.waiting === 0 || this.batchBytes >= BATCH_BYTES) this.postBatch();
+    if (last || this.batchBytes >= BATCH_BYTES) this.postBatch();
   }
 
   /** Forces a cut at `at` (== this.scanned): the open chunk, if any, ends there. */
@@ -605,7 +652,9 @@ export class WriteSession {
 
   private async commit(slab: Slab, items: Item[], results: string[]): Promise<void> {
     let k = 0;
-    for (const item of items) {
+    // Indexed: an iterator's result per item (this async loop is not optimized away) was per tiny file.
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (item.file) {
         item.file.hash = results[k++]; // a large file's is replaced by its chunk-list hash (resolveReady)
         if (item.file.md5Stream !== undefined) item.file.md5 = results[k++];
@@ -656,7 +705,11 @@ export class WriteSession {
       if (f.start >= end) break;
       const from = Math.max(f.start, start);
       const to = f.end < 0 ? end : Math.min(f.end, end);
-      if (to > from && !f.failed) f.refs.push({ chunk, start: from - start, length: to - from });
+      if (to > from && !f.failed) {
+        const slice: DataRef = { chunk, start: from - start, length: to - from };
+        if (f.refs) f.refs.push(slice);
+        else f.refs = [slice];
+      }
     }
   }
 
@@ -672,13 +725,15 @@ export class WriteSession {
       }
       if (f.failed) continue;
       const size = f.end - f.start;
-      const content: FileContent = { size, hash: isByteHash(size) ? f.hash : largeFileHash(size, f.refs) };
-      if (!this.options.hashOnly) {
-        if (f.refs.length <= INLINE_REFS) content.refs = f.refs;
-        else content.indirect = await this.storeRefLists(f.refs);
-      }
+      const refs = f.refs ?? [];
+      const hash = isByteHash(size) ? f.hash : largeFileHash(size, refs);
+      // Made with all its fields at once: no property added after (a million tiny files keep theirs until their fold).
+      let content: FileContent;
+      if (this.options.hashOnly) content = { size, hash };
+      else if (refs.length <= INLINE_REFS) content = { size, hash, refs };
+      else content = { size, hash, indirect: await this.storeRefLists(refs) };
       this.counts.files++;
-      f.resolve({ content, sha256: f.byteHash ? f.hash : '', md5: f.md5 ?? '' });
+      f.resolve({ content, sha256: f.byteHash ? f.hash : '', md5: f.md5 ?? '' }, f.index);
     }
   }
 
@@ -749,6 +804,11 @@ export class WriteSession {
     this.slabs?.abort(err);
     void this.packs.abort();
   }
+}
+
+/** A file's record before its write starts, with every field it will have (none added later). */
+function newRecord(byteHash: boolean, md5Stream: number | undefined, index: number, resolve: FileRecord['resolve'], reject: FileRecord['reject']): FileRecord {
+  return { start: 0, end: -1, stream: 0, mode: 'undecided', byteHash, hash: undefined, md5Stream, md5: undefined, refs: undefined, failed: false, index, resolve, reject };
 }
 
 /** The content hash of a file of `size` bytes (at least CHUNK_LIST_HASH_MIN) from its data references: whole chunks, as it was cut on its own. */

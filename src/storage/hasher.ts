@@ -177,6 +177,8 @@ export class WorkerHasher implements Hasher {
   private nextStream = 1;
   /** Streams with hash state on a thread, and which one. */
   private readonly remote = new Map<number, HashThread>();
+  /** selfContained's list of open streams (see there). */
+  private readonly openStreams: number[] = [];
   private readonly local = new Map<number, Hash>();
 
   newStream(): number {
@@ -239,21 +241,33 @@ export class WorkerHasher implements Hasher {
 
   private selfContained(ops: readonly HashOp[]): boolean {
     let bytes = 0;
-    const open = new Set<number>();
-    for (const op of ops) {
+    // Streams fed and not yet finished, in open[0, n): a write session feeds one file (and its MD5) at a
+    // time, so a short list, kept between calls: no allocation per tiny file of a put -r (a Set's tables
+    // were reallocated as it grew and shrank by one stream per file).
+    const open = this.openStreams;
+    let n = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       if (op.kind === 'digest') {
         if (this.remote.has(op.stream)) return false;
-        open.delete(op.stream);
+        for (let j = 0; j < n; j++) {
+          if (open[j] === op.stream) {
+            open[j] = open[--n]!;
+            break;
+          }
+        }
         continue;
       }
       bytes += op.length;
       if (bytes > INLINE_BYTES) return false;
       if (op.kind === 'update') {
         if (this.remote.has(op.stream)) return false;
-        open.add(op.stream);
+        let j = 0;
+        while (j < n && open[j] !== op.stream) j++;
+        if (j === n) open[n++] = op.stream;
       }
     }
-    return open.size === 0;
+    return n === 0;
   }
 
   async close(): Promise<void> {

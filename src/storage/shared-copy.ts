@@ -16,6 +16,8 @@
 const WORD = 8;
 /** Bytes moved per round through the stage. */
 const STAGE_BYTES = 256 * 1024;
+/** Pieces up to this size are copied directly whatever their alignment: two views per tiny file cost more than the copy. */
+const DIRECT_BYTES = 256;
 
 export class SharedCopier {
   private stage?: Uint8Array;
@@ -24,7 +26,7 @@ export class SharedCopier {
   copy(target: Uint8Array, at: number, source: Uint8Array): void {
     const misaligned = (source.byteOffset - target.byteOffset - at) % WORD !== 0;
     const fromShared = source.buffer instanceof SharedArrayBuffer;
-    if (!misaligned || fromShared === target.buffer instanceof SharedArrayBuffer) {
+    if (source.length <= DIRECT_BYTES || !misaligned || fromShared === target.buffer instanceof SharedArrayBuffer) {
       target.set(source, at);
       return;
     }

@@ -105,6 +105,19 @@ describe('FileTree over a BlobStore', () => {
     expect(await tree.get(root, '/b')).toEqual(fakeEntry('/b', 0, 'pack-1'));
   });
 
+  it('keeps in its cache the nodes a small apply reads, not those a large one reads (a put of many files folded batch by batch)', async () => {
+    const blobs = new MemoryBlobs();
+    const root = await new FileTree(blobs).build(Array.from({ length: 5000 }, (_, i) => fakeEntry(`/x/${i}`)));
+    const large = Array.from({ length: 100 }, (_, i) => ({ path: `/y/${i}`, entry: fakeEntry(`/y/${i}`) }));
+    for (const [mutations, cached] of [[large, false], [large.slice(0, 1), true]] as const) {
+      const tree = new FileTree(blobs);
+      await tree.apply(root, [...mutations]);
+      blobs.resetCounts();
+      await tree.lastPath(root); // the root node: read by the apply
+      expect(blobs.gets === 0).toBe(cached);
+    }
+  });
+
   it('serves repeated reads from its node cache', async () => {
     const blobs = new MemoryBlobs();
     const tree = new FileTree(blobs);
