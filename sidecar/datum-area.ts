@@ -39,6 +39,8 @@ interface SlotDir {
   staged: Set<string>;
   /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
   collected?: { name: string; kind: EntryKind }[];
+  /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
+  byWorker?: boolean;
 }
 
 /** Spare files kept at most (each a small file: an inode and a block or so). */
@@ -119,6 +121,7 @@ export class DatumArea {
     const dir = this.slotDir(slot);
     if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
     dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
+    dir.byWorker = true;
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
@@ -176,8 +179,13 @@ export class DatumArea {
     await this.collect(slot);
     this.slots.delete(slot);
     dir.collected = undefined;
+    // The output's files are unlinked here, not through the thread pool, when the worker switches datums
+    // itself: no code waits for this sidecar then, and a trip through the pool per file cost several times the
+    // unlink in CPU (a thread woken and switched to per datum). Otherwise `activate` may be waiting (see emptyDir).
+    const files = dir.byWorker ? 'inline' : 'background';
+    dir.byWorker = undefined;
     try {
-      await emptyDir(join(dir.path, 'out'), 'background');
+      await emptyDir(join(dir.path, 'out'), files);
       // What in/ holds: the input folders staged in this slot (only those are ever made there, or moved back there).
       for (const name of [...dir.staged]) {
         const folder = join(dir.path, 'in', name);
