@@ -104,6 +104,9 @@ describe('the datum area', () => {
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
     await area.collect('d2');
     await area.release('d2');
+    // The earlier datum's input folder is gone from the slot, the last one's is kept, empty.
+    expect(await readdir(join(dir, 'stage/s1/in'))).toEqual(['b']);
+    expect(await readdir(join(dir, 'stage/s1/in/b'))).toEqual([]);
     // the same input again: nested folders are recreated after being emptied
     await area.prepare('d3', [input('a', ['/x/1.txt'])]);
     await area.activate('d3');

@@ -19,7 +19,7 @@
 // small inputs are written into, instead of being deleted and created anew
 // (see fetch-inputs.ts); outputs, which the code may still hold open, are
 // deleted.
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
@@ -35,8 +35,12 @@ interface SlotDir {
   made: Set<string>;
   /** Input names of the datum staged in it. */
   names: string[];
+  /** Input names staged in it since it was made: the folders its in/ may hold (release empties them without listing in/). */
+  staged: Set<string>;
   /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
   collected?: { name: string; kind: EntryKind }[];
+  /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
+  byWorker?: boolean;
 }
 
 /** Spare files kept at most (each a small file: an inode and a block or so). */
@@ -104,6 +108,7 @@ export class DatumArea {
     const dir = this.free.pop() ?? (await this.newSlotDir());
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
+    for (const name of dir.names) dir.staged.add(name);
     const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, this.spareFiles);
     return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
   }
@@ -116,6 +121,7 @@ export class DatumArea {
     const dir = this.slotDir(slot);
     if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
     dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
+    dir.byWorker = true;
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
@@ -173,13 +179,21 @@ export class DatumArea {
     await this.collect(slot);
     this.slots.delete(slot);
     dir.collected = undefined;
+    // The output's files are unlinked here, not through the thread pool, when the worker switches datums
+    // itself: no code waits for this sidecar then, and a trip through the pool per file cost several times the
+    // unlink in CPU (a thread woken and switched to per datum). Otherwise `activate` may be waiting (see emptyDir).
+    const files = dir.byWorker ? 'inline' : 'background';
+    dir.byWorker = undefined;
     try {
-      await emptyDir(join(dir.path, 'out'), 'background');
-      for (const name of readdirSync(join(dir.path, 'in'))) {
-        if (dir.names.includes(name)) await emptyDir(join(dir.path, 'in', name), 'background', (path) => this.keepSpare(path));
+      await emptyDir(join(dir.path, 'out'), files);
+      // What in/ holds: the input folders staged in this slot (only those are ever made there, or moved back there).
+      for (const name of [...dir.staged]) {
+        const folder = join(dir.path, 'in', name);
+        if (dir.names.includes(name) && existsSync(folder)) await emptyDir(folder, 'background', (path) => this.keepSpare(path));
         else {
-          await rm(join(dir.path, 'in', name), { recursive: true, force: true });
-          dir.made.delete(join(dir.path, 'in', name));
+          await rm(folder, { recursive: true, force: true });
+          dir.made.delete(folder);
+          dir.staged.delete(name);
         }
       }
       dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
@@ -214,7 +228,7 @@ export class DatumArea {
     const path = join(this.stage, `s${++this.created}`);
     await mkdir(join(path, 'in'), { recursive: true });
     await mkdir(join(path, 'out'));
-    return { path, made: new Set([join(path, 'in')]), names: [] };
+    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set() };
   }
 }
 

@@ -109,7 +109,7 @@ function overwrite(spare: string, target: string, data: Uint8Array): boolean {
     const st = fstatSync(fd);
     if (!st.isFile() || st.nlink !== 1) throw new Error('not a lone regular file');
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, at);
-    ftruncateSync(fd, data.length);
+    if (st.size > data.length) ftruncateSync(fd, data.length); // a shorter or equal one was extended or overwritten whole
     return true;
   } catch {
     unlinkSync(target);

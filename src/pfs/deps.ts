@@ -39,6 +39,12 @@ export interface ContentStore {
    * group of pieces that way and waits for the older ones. Optional: without it, read() serves.
    */
   readReusing?(content: FileContent, range?: { offset: number; length: number }): PieceStream;
+  /**
+   * Many small files, each whole: one promise per file, settling with its bytes (not to be written
+   * to) or as read() of it would fail. Optional: without it, read() serves each file. Meant for many
+   * files lying side by side in a few packs (storage/file-reader.ts readMany).
+   */
+  readMany?(contents: readonly FileContent[]): Promise<Uint8Array>[];
   readonly blobs: BlobStore;
   /**
    * Holds what a piece of work writes against garbage collection until it is reachable from a

@@ -7,6 +7,7 @@
 import type { ContentStore } from '../pfs/index.js';
 import type { PfsCommits } from './pfs-access.js';
 import type { FileTree } from '../tree/index.js';
+import type { FileContent } from '../storage/content.js';
 import type { DatumTask } from './task-queue.js';
 
 /** The largest file sent inline. */
@@ -43,34 +44,45 @@ export async function inlineInputs(src: InlineSources, tasks: readonly DatumTask
     }
     return t;
   };
-  const reads: (() => Promise<void>)[] = [];
+  const lookups: (() => Promise<void>)[] = [];
+  const found: { content: FileContent; put: (bytes: Uint8Array) => void }[] = [];
   const out = tasks.map((task) => {
     const data: InlineData = task.inputs.map((input) => input.files.map(() => undefined));
     task.inputs.forEach((input, i) => {
       if (input.emptyFiles || !input.commit) return;
       input.files.forEach((file, j) => {
-        if (file.size > INLINE_FILE_MAX || file.size > budget || reads.length >= maxFiles) return;
+        if (file.size > INLINE_FILE_MAX || file.size > budget || lookups.length >= maxFiles) return;
         budget -= file.size;
-        reads.push(async () => {
-          data[i]![j] = await readSmall(src, await treeOf(input.repo, input.commit), file.path, file.hash);
+        lookups.push(async () => {
+          const content = await lookUp(src, await treeOf(input.repo, input.commit), file.path, file.hash);
+          if (content) found.push({ content, put: (bytes) => (data[i]![j] = bytes) });
         });
       });
     });
     return { task, data };
   });
-  for (let i = 0; i < reads.length; i += 64) await Promise.all(reads.slice(i, i + 64).map((r) => r()));
+  for (let i = 0; i < lookups.length; i += 64) await Promise.all(lookups.slice(i, i + 64).map((r) => r()));
+  // Read together: the small files of one answer mostly lie side by side in a few packs (ContentStore.readMany).
+  const contents = found.map((f) => f.content);
+  const reads = src.content.readMany ? src.content.readMany(contents) : contents.map((c) => readWhole(src.content, c));
+  await Promise.all(reads.map((read, k) => read.then(found[k]!.put, () => undefined)));
   return out;
 }
 
-async function readSmall(src: InlineSources, tree: string | undefined, path: string, hash: string): Promise<Uint8Array | undefined> {
+/** The file's content, if the tree still holds this version of it and it is small enough; never throws. */
+async function lookUp(src: InlineSources, tree: string | undefined, path: string, hash: string): Promise<FileContent | undefined> {
   if (tree === undefined) return undefined;
   try {
     const entry = await src.tree.get(tree, path);
     if (!entry || entry.hash !== hash || entry.size > INLINE_FILE_MAX) return undefined;
-    const pieces: Uint8Array[] = [];
-    for await (const p of src.content.read(entry.content)) pieces.push(p);
-    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    return entry.content;
   } catch {
     return undefined;
   }
+}
+
+async function readWhole(content: ContentStore, file: FileContent): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for await (const p of content.read(file)) pieces.push(p);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

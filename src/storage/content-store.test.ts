@@ -256,6 +256,48 @@ describe('content store', () => {
     expect(err.key).toBe(pack);
   });
 
+  it('readMany reads many small files written together with one ranged read per stretch of their pack, each verified', async () => {
+    const objects = new MemoryStore();
+    const store = await open(objects);
+    const datas = Array.from({ length: 300 }, (_, i) => Buffer.from(`${i}\n`));
+    const first = store.writer(); // two sessions: two packs
+    const pending = datas.slice(0, 150).map((d) => first.writeFile(d));
+    await first.close();
+    const second = store.writer();
+    pending.push(...datas.slice(150).map((d) => second.writeFile(d)));
+    const big = second.writeFile(bytes(8, 3 << 20)); // several chunks: read as read() reads it
+    await second.close();
+    const contents = [...(await Promise.all(pending)), await big, { size: 0, hash: EMPTY_HASH, refs: [] }];
+    expect(contents[0]!.refs![0]!.chunk.pack).not.toBe(contents[299]!.refs![0]!.chunk.pack);
+    expect(contents.slice(0, 300).every((c) => c.refs?.length === 1)).toBe(true);
+    let gets = 0;
+    const counted = Object.assign(Object.create(objects) as MemoryStore, {
+      getRange: (key: string, offset: number, length: number) => {
+        gets++;
+        return objects.getRange(key, offset, length);
+      },
+    });
+    const fresh = await open(counted); // no cached chunks
+    const read = await Promise.all(fresh.readMany([...contents.slice(0, 300), contents[301]!]));
+    datas.forEach((d, i) => expect(Buffer.from(read[i]!).toString()).toBe(d.toString()));
+    expect(read[300]!.length).toBe(0);
+    expect(gets).toBe(2); // one per pack; before: one per small file
+    const [whole] = await Promise.all(fresh.readMany([contents[300]!]));
+    expect(Buffer.compare(whole!, bytes(8, 3 << 20))).toBe(0);
+    // A damaged chunk fails the files in it, as CorruptObject, and no other file.
+    const chunk = contents[0]!.refs![0]!.chunk;
+    const damaged = Uint8Array.from(await getBytes(objects, packKey(chunk.pack)));
+    damaged[chunk.offset + 1]! ^= 0x20;
+    await objects.put(packKey(chunk.pack), damaged);
+    const again = await open(objects);
+    const settled = await Promise.allSettled(again.readMany(contents.slice(0, 300)));
+    expect(settled.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(150);
+    for (const [i, r] of settled.entries()) {
+      if (contents[i]!.refs![0]!.chunk.hash === chunk.hash) await expectCorrupt(r.status === 'rejected' ? Promise.reject(r.reason) : Promise.resolve(r.value));
+      else expect(r.status === 'fulfilled' && Buffer.from(r.value).toString()).toBe(datas[i]!.toString());
+    }
+  });
+
   it('hashOf reports a flipped byte as CorruptObject, not as a hash', async () => {
     const objects = new MemoryStore();
     const store = await open(objects);

@@ -193,6 +193,14 @@ export class ContentStore {
   }
 
   /**
+   * Many small files, each whole: one promise per file, settling as readBytes() of it would. Files of one
+   * chunk lying near each other in a pack are read with one ranged read (FileReader.readMany).
+   */
+  readMany(contents: readonly FileContent[]): Promise<Uint8Array>[] {
+    return this.reader.readMany(contents);
+  }
+
+  /**
    * As read(), for a consumer that is done with each part before it asks for
    * the next (writes it to a file, say): every part is valid only until then,
    * or until the promise the consumer passes to that next() settles (see

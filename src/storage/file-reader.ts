@@ -19,9 +19,14 @@ import type { ChunkRef, DataRef, FileContent } from './content.js';
 import type { Hasher } from './hasher.js';
 import { readRangeInto, type ObjectStore } from './object-store.js';
 import { packKey } from './pack-format.js';
-import { checkEntry, readEntries } from './pack-reader.js';
+import { checkEntry, readEntries, verifyEntry } from './pack-reader.js';
 import type { ReadBufferPool } from './read-buffers.js';
 import { decodeRefs } from './ref-codec.js';
+
+/** readMany reads single-chunk files of one pack together in spans of at most this many bytes… */
+const SPAN_BYTES = 1024 * 1024;
+/** …with at most this many unused bytes between two of them. */
+const SPAN_GAP_BYTES = 64 * 1024;
 
 export interface ReadRange {
   offset: number;
@@ -188,6 +193,88 @@ export class FileReader {
     }
   }
 
+  /**
+   * Many small files, each whole (one promise per file, which settles as read() of that file would end:
+   * its bytes, not to be written to, or its error). Files that are one slice of one chunk (small files
+   * written together share chunks) are read by chunk: each chunk once, those near each other in a pack
+   * with one ranged get per span of at most SPAN_BYTES, and each verified before any file's promise
+   * resolves with its bytes. Any other file is read as read() reads it.
+   */
+  readMany(contents: readonly FileContent[]): Promise<Uint8Array>[] {
+    const out: Promise<Uint8Array>[] = new Array(contents.length);
+    const chunks = new Map<string, { ref: ChunkRef; files: number[] }>(); // by pack and offset
+    contents.forEach((content, i) => {
+      const ref = content.refs?.length === 1 ? content.refs[0]! : undefined;
+      if (!ref || ref.length !== content.size || ref.chunk.size > SPAN_BYTES) {
+        out[i] = this.readWhole(content);
+        return;
+      }
+      const cached = this.cache.get(ref.chunk.hash);
+      if (cached) {
+        out[i] = Promise.resolve(cached).then((bytes) => sliceOf(bytes, ref, ref.chunk));
+        return;
+      }
+      const key = `${ref.chunk.pack}/${ref.chunk.offset}`;
+      const same = chunks.get(key);
+      if (same && same.ref.hash === ref.chunk.hash && same.ref.size === ref.chunk.size) same.files.push(i);
+      else if (same) out[i] = this.readWhole(content); // two refs disagree on the chunk there: let read() sort it out
+      else chunks.set(key, { ref: ref.chunk, files: [i] });
+    });
+    const byPack = new Map<string, { ref: ChunkRef; files: number[] }[]>();
+    for (const c of chunks.values()) {
+      const same = byPack.get(c.ref.pack);
+      if (same) same.push(c);
+      else byPack.set(c.ref.pack, [c]);
+    }
+    for (const [pack, list] of byPack) {
+      list.sort((a, b) => a.ref.offset - b.ref.offset);
+      let from = 0;
+      for (let k = 1; k <= list.length; k++) {
+        const c = list[k]?.ref;
+        const before = list[k - 1]!.ref;
+        if (c && c.offset + c.size - list[from]!.ref.offset <= SPAN_BYTES && c.offset - (before.offset + before.size) <= SPAN_GAP_BYTES) continue;
+        this.readSpan(pack, list.slice(from, k), contents, out);
+        from = k;
+      }
+    }
+    return out;
+  }
+
+  /** One ranged get for `list` (chunks of `pack`, in offset order, none overlapping a later one's start); each chunk verified on its own; a pack gone is read per file (readMoved). */
+  private readSpan(pack: string, list: { ref: ChunkRef; files: number[] }[], contents: readonly FileContent[], out: Promise<Uint8Array>[]): void {
+    const start = list[0]!.ref.offset;
+    const end = Math.max(...list.map((c) => c.ref.offset + c.ref.size));
+    const span = this.objects.getRange(packKey(pack), start, end - start);
+    span.catch(() => undefined); // observed by each file's promise
+    for (const { ref, files } of list) {
+      const chunk = span.then((bytes) => {
+        const at = ref.offset - start;
+        const entry = bytes.subarray(Math.min(at, bytes.length), Math.min(at + ref.size, bytes.length));
+        verifyEntry(ref, entry);
+        this.cache.set(ref.hash, list.length === 1 ? entry : entry.slice()); // alone: the whole buffer; else a copy, so the cache holds no other bytes
+        return entry;
+      });
+      chunk.catch(() => undefined); // observed by each file's promise
+      for (const i of files) {
+        const slice = contents[i]!.refs![0]!;
+        out[i] = chunk.then(
+          (entry) => sliceOf(entry, slice, ref),
+          (err: unknown) => {
+            if (isTuskError(err) && err.code === 'ObjectNotFound') return this.readWhole(contents[i]!);
+            throw err;
+          },
+        );
+      }
+    }
+  }
+
+  /** A file's bytes in one piece (read()). */
+  private async readWhole(content: FileContent): Promise<Uint8Array> {
+    const pieces: Uint8Array[] = [];
+    for await (const p of this.read(content)) pieces.push(p);
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  }
+
   /** Reads a group's chunks into a pool buffer (one ranged read) and verifies them on the hasher. */
   private async fill(group: Group, { pool, hasher }: ReuseOptions): Promise<Filled> {
     const cached = group.chunks.length === 1 ? this.cache.get(group.chunks[0]!.hash) : undefined;
@@ -302,6 +389,14 @@ function* joinedSlices(group: Group, chunks: Uint8Array[]): Generator<Uint8Array
     }
   }
   if (piece) yield piece;
+}
+
+/** The bytes of `ref` within its chunk's bytes `chunk`; CorruptObject when the chunk is too short for it. */
+function sliceOf(chunk: Uint8Array, ref: DataRef, at: ChunkRef): Uint8Array {
+  if (ref.start < 0 || ref.start + ref.length > chunk.length) {
+    throw new CorruptObject(packKey(at.pack), `entry ${at.hash}: a reference to bytes ${ref.start}-${ref.start + ref.length} of ${chunk.length}`);
+  }
+  return chunk.subarray(ref.start, ref.start + ref.length);
 }
 
 /** `n` modulo `m`, in [0, m). */

@@ -60,6 +60,26 @@ describe('FileTree over a BlobStore', () => {
     );
   });
 
+  it('reads a node once for lookups that ask for it at the same time, and a failed read fails each of them', async () => {
+    const blobs = new MemoryBlobs();
+    const entries = Array.from({ length: 5000 }, (_, i) => fakeEntry(`/f/${String(i).padStart(4, '0')}`));
+    const root = await new FileTree(blobs).build(entries);
+    const nodes = blobs.raw.size;
+    // A worker's next tasks: dozens of files of the same leaves, looked up at once by a fresh (cold) tree.
+    const tree = new FileTree(blobs);
+    blobs.resetCounts();
+    const paths = entries.slice(100, 164).map((e) => e.path);
+    expect(await Promise.all(paths.map((p) => tree.get(root, p)))).toEqual(entries.slice(100, 164));
+    expect(blobs.gets).toBeLessThanOrEqual(4); // the root and the one or two leaves, each once
+    expect(nodes).toBeGreaterThan(4);
+    const leafId = [...blobs.raw.keys()].find((id) => id !== root)!;
+    blobs.raw.delete(leafId);
+    const cold = new FileTree(blobs);
+    const all = await Promise.allSettled(entries.map((e) => cold.get(root, e.path)));
+    expect(all.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    for (const r of all) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ObjectNotFound' });
+  });
+
   it('reports a damaged node as CorruptObject and a missing one as ObjectNotFound', async () => {
     const blobs = new MemoryBlobs();
     const entries = Array.from({ length: 5000 }, (_, i) => fakeEntry(`/f/${i}`));

@@ -27,6 +27,11 @@ export interface FileTreeOptions {
 
 export class FileTree {
   private readonly cache: NodeCache;
+  /**
+   * Nodes being read and decoded, by ID: loads of a node not cached yet share one (the lookups of a
+   * worker's next tasks ask for the same leaf dozens of times at once, and each read and decoded it).
+   */
+  private readonly loading = new Map<TreeId, Promise<TreeNode>>();
   private readonly load: NodeLoader = Object.assign((id: TreeId) => this.loadNode(id), { many: (ids: readonly TreeId[]) => this.loadNodes(ids, 'full') });
   /**
    * For listings (listDir, listDirBatches), which show no file's data: the leaves they read ahead
@@ -179,7 +184,15 @@ export class FileTree {
     if (id === EMPTY_TREE) return EMPTY_NODE;
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const node = decodeNode(await this.blobs.get(id), id);
+    // Lookups that ask at once for a node not cached share one read and decode; each keeps it or not.
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.blobs.get(id).then((bytes) => decodeNode(bytes, id));
+      this.loading.set(id, loading);
+      const done = () => this.loading.delete(id);
+      loading.then(done, done);
+    }
+    const node = await loading;
     if (keep) this.cache.set(id, node);
     return node;
   }
