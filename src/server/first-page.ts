@@ -1,6 +1,6 @@
 // The first message of a streamed listing is its first page: up to FIRST_PAGE
 // items, gathered from the source's batches as they come within
-// FIRST_PAGE_WAIT_MS of the start (or until the source ends), then the rest
+// FIRST_PAGE_WAIT_MS of the first (or until the source ends), then the rest
 // as the source gives it. A table printed as it streams takes its column
 // widths from that page, and a tree listing breaks its batches at every
 // subfolder (a glob gives one item at a time), so without this a folder of
@@ -36,24 +36,24 @@ export async function* firstPage<T>(batches: AsyncIterable<T[]>, size = FIRST_PA
     if (r.done) ended = true;
     return r;
   };
+  let wait: { done: Promise<void>; cancel(): void } | undefined;
   try {
-    const deadline = clock.now() + waitMs;
     const page: T[] = [];
     let pending: Promise<IteratorResult<T[]>> | undefined;
+    let late: Promise<'late'> | undefined;
     while (page.length < size && !ended) {
-      const left = deadline - clock.now();
-      if (left <= 0 && page.length > 0) break;
       pending ??= next();
-      let got: IteratorResult<T[]> | 'late';
-      if (page.length === 0) got = await pending; // nothing to send yet: wait for the source as long as it takes
-      else {
-        const wait = clock.after(left);
-        got = await Promise.race([pending, wait.done.then(() => 'late' as const)]).finally(() => wait.cancel());
-      }
+      // Nothing to send yet: wait for the source as long as it takes. Then one wait for the rest of the page.
+      const got = late ? await Promise.race([pending, late]) : await pending;
       if (got === 'late') break;
       pending = undefined;
       if (!got.done) for (const item of got.value) page.push(item);
+      if (!late && page.length > 0) {
+        wait = clock.after(waitMs);
+        late = wait.done.then(() => 'late' as const);
+      }
     }
+    wait?.cancel();
     if (page.length > 0) yield page.slice(0, size);
     if (page.length > size) yield page.slice(size);
     if (pending) {
@@ -65,6 +65,7 @@ export async function* firstPage<T>(batches: AsyncIterable<T[]>, size = FIRST_PA
       if (!r.done) yield r.value;
     }
   } finally {
+    wait?.cancel();
     if (!ended) await it.return?.();
   }
 }
