@@ -66,6 +66,23 @@ afterAll(() => worker.close());
 // switches with carried-over chunks, waits for free slabs and pack seals.
 const SMALL = { minSize: 64, avgSize: 256, maxSize: 1024 };
 
+describe('writeFiles', () => {
+  it('resolves a batch whose large file is followed by an empty one (its digest waits for the batch end)', async () => {
+    for (const hasher of [new InlineHasher(), worker]) {
+      const objects = new MemoryStore();
+      const index = new MemoryChunkIndex();
+      const session = new WriteSession(objects, { index, hasher, chunking: SMALL, largeFile: 2048, slabSize: 8192, maxSlabs: 2, packSize: 20_000 });
+      const data = bytes(1, 2048);
+      const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000).unref());
+      const got = await Promise.race([session.writeFiles([data, new Uint8Array(0), data, new Uint8Array(0)]), timeout]);
+      expect(got).not.toBe('hung');
+      const contents = got as FileContent[];
+      expect(contents.map((c) => c.size)).toEqual([2048, 0, 2048, 0]);
+      await session.close();
+    }
+  });
+});
+
 describe('write session under stress', () => {
   it('writes any mix of files, split any way or many whole at once, awaited or queued, with flushes between, and reads all back', async () => {
     await fc.assert(

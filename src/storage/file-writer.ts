@@ -562,9 +562,11 @@ export class WriteSession {
         file.resolve({ content: { size: 0, hash: EMPTY_HASH, refs: [] }, sha256: file.byteHash ? EMPTY_HASH : '', md5: file.md5Stream !== undefined ? EMPTY_MD5 : '' }, file.index);
       }
       // Earlier small files wait for their last chunk to be cut by the data after them: if nothing
-      // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does).
-      if (!more && this.waiting === 0 && this.pos > this.chunkStart) {
-        this.cutAt(this.pos);
+      // is queued after this empty file, that data is not coming, so cut now (as a non-empty file does),
+      // and hash what waits: a file before it in the same writeFiles (a large one, cut at its own end)
+      // left its digest for the batch's last end to post, and this is it.
+      if (!more && this.waiting === 0) {
+        if (this.pos > this.chunkStart) this.cutAt(this.pos);
         this.postBatch();
       }
       return;
