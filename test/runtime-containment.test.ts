@@ -123,35 +123,37 @@ describe('what user code gets', () => {
 });
 
 describe('a worker lost mid-datum', () => {
-  it('costs a try only to the datum it was running; the datums fetched ahead go back untouched', async () => {
-    await pfs.createRepo('six');
-    const w = await pfs.modifyFile('six@master');
+  /** A repo of six files and a pipeline copying each, one second a datum; its code's command line holds `marker`. */
+  async function sixSlowDatums(repo: string, pipeline: string, marker: string): Promise<void> {
+    await pfs.createRepo(repo);
+    const w = await pfs.modifyFile(`${repo}@master`);
     for (const n of ['1', '2', '3', '4', '5', '6']) await w.putFile(`/${n}`, Buffer.from(`n${n}`));
     await w.close();
     await pps.createPipeline(JSON.stringify({
-      pipeline: { name: 'sixer' },
-      input: { pfs: { repo: 'six', glob: '/*' } },
-      transform: { cmd: ['sh', '-c', 'sleep 1; cp "$six" /pfs/out/ # tusk-lost-datum'] },
+      pipeline: { name: pipeline },
+      input: { pfs: { repo, glob: '/*' } },
+      transform: { cmd: ['sh', '-c', `sleep 1; cp "$${repo}" /pfs/out/ # ${marker}`] },
     }));
+  }
+
+  /** Each datum's tries in the job, sorted. */
+  async function triesOf(pipeline: string, job: string): Promise<number[]> {
+    const tries = [];
+    for await (const d of pps.listDatums(pipeline, job)) tries.push(d.tries);
+    return tries.sort();
+  }
+
+  it('costs a try only to the datum it was running; the datums fetched ahead go back untouched', async () => {
+    await sixSlowDatums('six', 'sixer', 'tusk-lost-datum');
     expect(await until(() => pidsOf('tusk-lost-datum').length > 0, 30_000)).toBe(true);
     process.kill(workersOf(daemon, 'sixer')[0]!.pid, 'SIGKILL');
     const job = await finishedJob('sixer');
     expect(job.state, job.reason).toBe('success');
-    const tries = [];
-    for await (const d of pps.listDatums('sixer', job.id)) tries.push(d.tries);
-    expect(tries.sort()).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(await triesOf('sixer', job.id)).toEqual([1, 1, 1, 1, 1, 2]);
   });
 
   it('after some datums are done, costs a try only to the one then running, not to those done before it', async () => {
-    await pfs.createRepo('later');
-    const w = await pfs.modifyFile('later@master');
-    for (const n of ['1', '2', '3', '4', '5', '6']) await w.putFile(`/${n}`, Buffer.from(`n${n}`));
-    await w.close();
-    await pps.createPipeline(JSON.stringify({
-      pipeline: { name: 'laterer' },
-      input: { pfs: { repo: 'later', glob: '/*' } },
-      transform: { cmd: ['sh', '-c', 'sleep 1; cp "$later" /pfs/out/ # tusk-later-datum'] },
-    }));
+    await sixSlowDatums('later', 'laterer', 'tusk-later-datum');
     const [job] = await pps.listJobs('laterer');
     // Two datums are in, and the code of a later one runs: the worker goes.
     expect(await until(() => pidsOf('tusk-later-datum').length > 0, 30_000)).toBe(true);
@@ -161,9 +163,7 @@ describe('a worker lost mid-datum', () => {
     process.kill(workersOf(daemon, 'laterer')[0]!.pid, 'SIGKILL');
     const done = await pps.inspectJob('laterer', job!.id, true);
     expect(done.state, done.reason).toBe('success');
-    const tries = [];
-    for await (const d of pps.listDatums('laterer', job!.id)) tries.push(d.tries);
-    expect(tries.sort()).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(await triesOf('laterer', job!.id)).toEqual([1, 1, 1, 1, 1, 2]);
     // Its worker goes with it: the worker limits below count only peeker's and sixer's.
     await pps.deletePipeline('laterer');
   });
