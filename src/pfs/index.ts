@@ -124,5 +124,5 @@ export type { TriggerScheduler } from './trigger-scheduler.js';
 export { parseSize } from './size.js';
 export { OutputBranch } from './write-guard.js';
 export { checkTrigger } from './triggers.js';
-export { parseRef, formatRef, type Ref } from './ref.js';
+export { parseRef, formatRef, refName, walksHistory, type Ref } from './ref.js';
 export { isCommitId, checkRepoName, checkBranchName, commitIdFrom } from './names.js';

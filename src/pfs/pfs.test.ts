@@ -109,6 +109,21 @@ describe('commits', () => {
     expect(await codeOf(t.pfs.commits.resolve('r@master^3'))).toBe('CommitNotFound');
   });
 
+  it('resolves pachctl\'s ~N like ^N, and .N as the N-th commit from the first', async () => {
+    const c1 = await put('r@master', { '/a': '1' });
+    const c2 = await put('r@master', { '/a': '2' });
+    const c3 = await put('r@master', { '/a': '3' });
+    expect((await t.pfs.commits.resolve('r@master~')).id).toBe(c2.id);
+    expect((await t.pfs.commits.resolve('r@master~2')).id).toBe(c1.id);
+    expect((await t.pfs.commits.resolve('r@master.1')).id).toBe(c1.id);
+    expect((await t.pfs.commits.resolve('r@master.2')).id).toBe(c2.id);
+    expect((await t.pfs.commits.resolve('r@master.3')).id).toBe(c3.id);
+    expect((await t.pfs.commits.resolve(`r@${c2.id}.1`)).id).toBe(c1.id);
+    await expect(t.pfs.commits.resolve('r@master.4')).rejects.toThrow('r@master.4: its history has 3 commits');
+    // a ref into history is not something to write to
+    expect(await codeOf(t.pfs.upload('r@master.1'))).toBe('CommitFinished');
+  });
+
   it('an upload that is never committed leaves nothing behind', async () => {
     const c = await put('r@master', { '/a': 'x' });
     const up = await t.pfs.upload('r@master');

@@ -1,4 +1,4 @@
-// Resolving a ref (`repo@branch^2`, `repo@<id>`) to a commit over a view of
+// Resolving a ref (`repo@branch^2`, `repo@<id>`, `repo@branch.1`) to a commit over a view of
 // the metadata: the store itself, or a change set that shows its staged
 // writes over it (change-set.ts). A branch's head may be open; readers of a
 // branch see its last finished commit (mode 'read'), writers and `inspect
@@ -37,6 +37,7 @@ export async function resolveIn(view: MetadataView, r: Ref, mode: ResolveMode): 
       if (!commit) throw noCommits(r.repo, r.name, true);
     }
   }
+  if (r.fromFirst !== undefined) return nthFromFirst(r, commit, mustGet);
   for (let i = 0; i < r.ancestors; i++) {
     if (!commit.parentId) {
       throw new CommitNotFound(r.repo, `${r.name}^${r.ancestors}`, `${r.repo}@${r.name}^${r.ancestors} goes back past the first commit (${i} ancestor${i === 1 ? '' : 's'} exist)`);
@@ -44,6 +45,24 @@ export async function resolveIn(view: MetadataView, r: Ref, mode: ResolveMode): 
     commit = await mustGet(commit.parentId);
   }
   return commit;
+}
+
+/**
+ * `.N`: the N-th commit of the history ending at `last`, counted from its first. Walks the whole history once
+ * (as pachctl does), keeping only the last N IDs seen.
+ */
+async function nthFromFirst(r: Ref, last: CommitRecord, mustGet: (id: string) => Promise<CommitRecord>): Promise<CommitRecord> {
+  const n = r.fromFirst!;
+  const ring: string[] = []; // the last n IDs seen, at (position % n)
+  let length = 0;
+  for (let c: CommitRecord | undefined = last; c; c = c.parentId ? await mustGet(c.parentId) : undefined) {
+    ring[length % n] = c.id;
+    length++;
+  }
+  if (length < n) {
+    throw new CommitNotFound(r.repo, `${r.name}.${n}`, `${r.repo}@${r.name}.${n}: its history has ${length} commit${length === 1 ? '' : 's'}`);
+  }
+  return mustGet(ring[(length - n) % n]!);
 }
 
 function noCommits(repo: string, branch: string, finished = false): CommitNotFound {

@@ -20,7 +20,7 @@ import { CommitFinished, FileNotFound, NotAFile } from '../errors/index.js';
 import { normalizeFilePath, parentDir } from '../tree/path.js';
 import { EMPTY_TREE, type FileEntry, type Mutation, type TreeId } from '../tree/index.js';
 import { checkBranchName } from './names.js';
-import { parseRef } from './ref.js';
+import { parseRef, refName, walksHistory } from './ref.js';
 import type { Commits } from './commits.js';
 import type { PfsContext } from './context.js';
 import type { FileContent } from '../storage/content.js';
@@ -101,7 +101,7 @@ export class Upload {
   static async open(ctx: PfsContext, commits: Commits, target: string, description?: string, force = false, writer?: ContentWriter): Promise<Upload> {
     const ref = parseRef(target);
     await ctx.requireRepo(ref.repo);
-    if (ref.ancestors > 0) throw new CommitFinished(ref.repo, `${ref.name}^${ref.ancestors}`);
+    if (walksHistory(ref)) throw new CommitFinished(ref.repo, refName(ref));
     if (ref.isId) {
       const commit = await commits.mustGet(ref.repo, ref.name);
       if (commit.finished) throw new CommitFinished(ref.repo, commit.id);

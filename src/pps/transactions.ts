@@ -10,7 +10,7 @@
 // they are applied (deferred-triggers.ts) and started once, on the final state:
 // a pipeline reading two branches moved in one transaction runs one job.
 import { InvalidArgument, TransactionFailed, TransactionNotFound } from '../errors/index.js';
-import { checkBranchName, commitIdFrom, parseRef } from '../pfs/index.js';
+import { checkBranchName, commitIdFrom, parseRef, walksHistory } from '../pfs/index.js';
 import { newDeferredTriggers, planDeferred } from './deferred-triggers.js';
 import type { Jobs } from './jobs.js';
 import type { PfsChange } from './pfs-access.js';
@@ -211,7 +211,7 @@ function checkNoTrigger(spec: PipelineSpec): void {
 
 function branchRef(text: string): { repo: string; name: string } {
   const ref = parseRef(text);
-  if (ref.isId || ref.ancestors > 0) throw new InvalidArgument('NotABranch', `"${text}" names a commit, not a branch: give REPO@BRANCH`, { ref: text });
+  if (ref.isId || walksHistory(ref)) throw new InvalidArgument('NotABranch', `"${text}" names a commit, not a branch: give REPO@BRANCH`, { ref: text });
   checkBranchName(ref.name);
   return { repo: ref.repo, name: ref.name };
 }

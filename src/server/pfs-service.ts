@@ -4,7 +4,7 @@
 import type { ServerReadableStream, ServerWritableStream, sendUnaryData, ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import type { Page, Pfs } from '../pfs/index.js';
-import { parseRef } from '../pfs/index.js';
+import { parseRef, walksHistory } from '../pfs/index.js';
 import { PfsApiService, type GlobFileRequest, type ListFileRequest, type RemoveCommitResponse, type ModifyFileRequest, type ModifyFileResponse, type PfsApiServer } from '../gen/tusk/pfs.js';
 import { toServiceError } from '../rpc/errors.js';
 import { decodeFileInfoBatch, encodeFileInfoBatch } from '../rpc/file-info-wire.js';
@@ -60,7 +60,7 @@ export function pfsService(pfs: Pfs, log: Logger, removal: CommitRemovalApi, opt
   const u = <Req, Res>(name: string, fn: (req: Req) => Promise<Res>) => unaryHandler<Req, Res>(log, name, fn);
   const branchRef = (text: string) => {
     const ref = parseRef(text);
-    if (ref.isId || ref.ancestors > 0 || ref.path !== undefined) throw new InvalidArgument('InvalidRef', `"${text}" does not name a branch (use REPO@BRANCH)`);
+    if (ref.isId || walksHistory(ref) || ref.path !== undefined) throw new InvalidArgument('InvalidRef', `"${text}" does not name a branch (use REPO@BRANCH)`);
     return ref;
   };
   return {

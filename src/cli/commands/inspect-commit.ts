@@ -14,7 +14,7 @@ export const inspectCommit: CommandDef = {
   examples: ['tusk inspect commit images@master', 'tusk inspect commit images@master^2', 'tusk inspect commit 0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
   define(cmd, ctx) {
     cmd
-      .argument('<ref>', 'REPO@BRANCH, REPO@ID (with ^N for ancestors), or a global commit ID')
+      .argument('<ref>', 'REPO@BRANCH, REPO@ID (with ^N or ~N for ancestors, .N for the N-th commit from the first), or a global commit ID')
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         const format = formatOf(opts);
