@@ -236,6 +236,10 @@ describe('commits', () => {
     const set = await tuskJson(['inspect', 'commit', ids[0]!]);
     expect(set).toEqual([expect.objectContaining({ id: ids[0], repo: 'hist' })]);
     expect((await tuskJson(['inspect', 'commit', 'hist@master^2'])).id).toBe(ids[0]);
+    // pachctl's spellings: ~N as ^N, .N counted from the first commit, and --raw for JSON
+    expect(JSON.parse((await tusk(['inspect', 'commit', 'hist@master~1', '--raw'])).stdout).id).toBe(ids[1]);
+    expect((await tusk(['get', 'file', 'hist@master.1:/n'])).stdout).toBe('1');
+    expect((await tusk(['list', 'commit', 'hist', '--raw'])).stdout).toBe((await tusk(['list', 'commit', 'hist', '-o', 'json'])).stdout);
     const human = await tusk(['inspect', 'commit', 'hist@master']);
     expect(human.stdout).toContain(`Commit:      hist@${ids[2]}`);
     expect(human.stdout).toContain(`Parent:      ${ids[1]}`);

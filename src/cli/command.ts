@@ -1,6 +1,6 @@
 // The shape of one CLI command (a file under commands/) and the small helpers
-// they share: the `-o table|json|yaml` option every command takes, reading it
-// back, and printing a result as JSON, YAML or for people.
+// they share: the `-o table|json|yaml` option every command takes (and
+// pachctl's --raw beside it), reading it back, and printing a result as JSON, YAML or for people.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext, FilesContext } from './context.js';
 import { FORMATS, printJson, printYaml, type Format } from './output.js';
@@ -39,7 +39,18 @@ export function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(FORMATS as string[]).default('table');
 }
 
-export function formatOf(opts: { output?: string }): Format {
+/** pachctl's `--raw` (its JSON output), added by program.ts beside every `-o table|json|yaml`. */
+export function rawOption(): Option {
+  return new Option('--raw', 'print JSON, as pachctl --raw does (the same as -o json)').conflicts('output');
+}
+
+/** True for an option made by outputOption() (a format, not get file's local path). */
+export function isOutputFormatOption(o: Option): boolean {
+  return o.long === '--output' && (o.argChoices ?? []).includes('json');
+}
+
+export function formatOf(opts: { output?: string; raw?: boolean }): Format {
+  if (opts.raw) return 'json';
   return opts.output === 'json' || opts.output === 'yaml' ? opts.output : 'table';
 }
 

@@ -4,7 +4,7 @@
 // missing argument) are printed as `tusk: ...` and thrown instead of exiting,
 // so main can turn them into exit status 2.
 import { Command } from 'commander';
-import type { CommandDef } from './command.js';
+import { isOutputFormatOption, rawOption, type CommandDef } from './command.js';
 import type { CliContext } from './context.js';
 import { oneLine as escapeControls } from '../errors/index.js';
 
@@ -60,7 +60,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
     .addHelpText(
       'after',
       '\nThe daemon is found at $TUSK_ADDRESS, else at the port recorded by `tusk up` in $TUSK_HOME (default ~/.tusk), else localhost:1650.\n' +
-        'Every command takes -o json and -o yaml (get file: -o is the local file). Plural nouns work too (list repos). Exit status: 0 success, 1 error, 2 usage error.\n\n' +
+        'Every command takes -o json (or --raw, as in pachctl) and -o yaml (get file: -o is the local file). Plural nouns work too (list repos). Exit status: 0 success, 1 error, 2 usage error.\n\n' +
         'Example:\n  $ tusk up && tusk create repo images && tusk put file images@master -f ./photos -r',
     );
   const verbs = new Map<string, Command>();
@@ -83,6 +83,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
     if (beforeRun) cmd.hook('preAction', () => beforeRun(def));
     def.define(cmd, ctx);
+    if (cmd.options.some(isOutputFormatOption)) cmd.addOption(rawOption());
   }
   for (const [verb, cmd] of verbs) {
     const nouns = cmd.commands.map((c) => c.name());
