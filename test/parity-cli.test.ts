@@ -117,6 +117,7 @@ describe('put file as pachctl users type it', () => {
     expect(a[0].commit).not.toBe(a[1].commit);
     expect(hist.filter((f) => f.path === '/d/sub').length).toBe(1);
     expect((await tusk(['list', 'file', 'gf@master:/d', '--history', '-1'])).stdout).toMatch(/^NAME\s+TYPE\s+SIZE\s+COMMIT\n/);
+    expect((await tusk(['list', 'file', 'gf@master:/d', '--history', 'all'])).stdout).toBe((await tusk(['list', 'file', 'gf@master:/d', '--history', '-1'])).stdout);
   });
 });
 

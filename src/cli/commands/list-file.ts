@@ -25,7 +25,7 @@ export const listFile: CommandDef = {
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref[:/dir]>', 'a branch or commit, and a folder')
-      .option('--history <n>', 'up to N versions of each entry, newest first, from the commits before REF that changed it (-1: all)')
+      .option('--history <n>', 'up to N versions of each entry, newest first, from the commits before REF that changed it (-1 or all: every one)')
       .option('--limit <n>', 'at most N entries (one page)', positiveInt)
       .option('--start-after <path>', 'only entries after PATH in listing order (a folder sorts as NAME/): the next page after PATH')
       .addOption(outputOption())
@@ -37,8 +37,8 @@ export const listFile: CommandDef = {
           return;
         }
         if (opts.limit !== undefined || opts.startAfter !== undefined) throw usageError('--history lists every entry: drop --limit and --start-after');
-        const n = Number(opts.history);
-        if (!Number.isInteger(n) || n === 0 || n < -1) throw usageError(`--history ${opts.history}: a positive number, or -1 for all`);
+        const n = opts.history === 'all' ? -1 : Number(opts.history);
+        if (!Number.isInteger(n) || n === 0 || n < -1) throw usageError(`--history ${opts.history}: a positive number, or all (-1)`);
         const versions = await history(ctx, target, n === -1 ? Infinity : n);
         emit(ctx, formatOf(opts), () => versions.map(fileJson), () => formatTable(['NAME', 'TYPE', 'SIZE', 'COMMIT'], versions.map((f) => [f.path + (f.type === 'dir' ? '/' : ''), f.type, humanSize(f.sizeBytes), f.commit])));
       });
