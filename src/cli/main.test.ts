@@ -64,4 +64,11 @@ describe('tusk --help', () => {
     expect(commands.length).toBeGreaterThan(30);
     for (const line of commands) expect(line, line).toMatch(/^ {2}\S.*\s{2,}\S/); // a name, then its description
   });
+
+  it('gives nouns their plural (list repos) but not the verbs of auth (no "auth logins")', async () => {
+    expect((await run(['list', 'repos', '--help'])).code).toBe(0);
+    const auth = await run(['auth', '--help']);
+    expect(auth.stdout).toMatch(/^ {2}login \[options\]/m);
+    expect(auth.stdout).not.toMatch(/logins|activates|whoamis/);
+  });
 });

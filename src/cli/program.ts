@@ -78,8 +78,9 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
     }
     const noun = def.words[def.words.length - 1]!;
     const cmd = parent.command(noun).description(def.summary);
-    // Plural nouns are aliases, as in pachctl (`list repos`, `list branches`).
-    if (def.words.length === 2 && def.words[0] !== 'config') cmd.alias(pluralOf(noun));
+    // Plural nouns are aliases, as in pachctl (`list repos`, `list branches`); not for the verbs of `auth`,
+    // `config` and `experiment` (`auth logins` is no word).
+    if (def.words.length === 2 && !NO_PLURALS.has(def.words[0])) cmd.alias(pluralOf(noun));
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
     if (beforeRun) cmd.hook('preAction', () => beforeRun(def));
     def.define(cmd, ctx);
@@ -107,6 +108,9 @@ export function reachableCommands(argv: readonly string[], commands: readonly Co
   const reached = commands.filter((def) => def.words[0] === first);
   return reached.length > 0 ? reached : commands;
 }
+
+/** Groups whose second word is a verb, not a noun: no plural alias. */
+const NO_PLURALS = new Set(['auth', 'config', 'experiment']);
 
 function pluralOf(noun: string): string {
   if (/(s|x|ch|sh)$/.test(noun)) return noun + 'es';
