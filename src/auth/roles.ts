@@ -23,9 +23,14 @@ export function stronger(a: Role | undefined, b: Role | undefined): Role | undef
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/** A role name as typed; "none" (remove the binding) when allowNone. */
+/** Pachyderm 1.x's scope names (`pachctl auth set user reader repo`), still typed by its users. */
+const SCOPES: Record<string, RepoRole> = { reader: 'repoReader', writer: 'repoWriter', owner: 'repoOwner' };
+
+/** A role name as typed (or a 1.x scope: reader, writer, owner); "none" (remove the binding) when allowNone. */
 export function parseRole(text: string, allowNone = true): Role | 'none' {
   if (allowNone && text === 'none') return 'none';
   if ((ROLES as readonly string[]).includes(text)) return text as Role;
+  const scope = SCOPES[text.toLowerCase()];
+  if (scope) return scope;
   throw new InvalidArgument('InvalidRole', `"${text}" is not a role (use ${ROLES.join(', ')}${allowNone ? ' or none' : ''})`);
 }
