@@ -168,6 +168,24 @@ describe('validate, edit, and create from a URL', { timeout: 180_000 }, () => {
     expectError(await tusk(['create', 'pipeline', '-f', `${httpBase}/specs/gone.json`]), /gone\.json: HTTP 404/);
   });
 
+  it('prints the specs with list pipeline --spec, each after the pipelines it reads, and create pipeline -f reads them back', async () => {
+    await tuskJson(['create', 'repo', 'specin']);
+    const spec = (name: string, repo: string) => JSON.stringify({ pipeline: { name }, input: { pfs: { repo, glob: '/' } }, transform: { cmd: ['true'] } });
+    await tuskJson(['create', 'pipeline', '-f', await specFile('up.json', spec('sa-up', 'specin'))]);
+    await tuskJson(['create', 'pipeline', '-f', await specFile('down.json', spec('sb-down', 'specin'))]);
+    // sa-up, the older one (and first by name), now reads sb-down's output: a backup must create sb-down first
+    await tuskJson(['update', 'pipeline', '-f', await specFile('up2.json', spec('sa-up', 'sb-down'))]);
+    const mine = (text: string) => text.split(/\n(?=\{)|---\n/).filter((d) => /name.*s[ab]-(up|down)/.test(d));
+    const json = (await tusk(['list', 'pipeline', '--spec'])).stdout;
+    expect(mine(json).map((d) => JSON.parse(d).pipeline.name)).toEqual(['sb-down', 'sa-up']);
+    expect(JSON.parse(mine(json)[1]!)).toEqual({ pipeline: { name: 'sa-up' }, input: { pfs: { repo: 'sb-down', glob: '/' } }, transform: { cmd: ['true'] } });
+    expect((await tusk(['list', 'pipeline', 'sa-up', '--spec', '-o', 'yaml'])).stdout).toBe('pipeline:\n  name: sa-up\ninput:\n  pfs:\n    repo: sb-down\n    glob: /\ntransform:\n  cmd:\n    - "true"\n');
+    const backup = await specFile('backup.json', mine(json).join('\n'));
+    await tusk(['delete', 'pipeline', 'sa-up']);
+    await tusk(['delete', 'pipeline', 'sb-down']);
+    expect((await tuskJson(['create', 'pipeline', '-f', backup])).map((p: any) => p.name)).toEqual(['sb-down', 'sa-up']);
+  });
+
   it('edits a pipeline in $EDITOR: a saved change is a new version, no change is none', async () => {
     await tuskJson(['create', 'repo', 'ein']);
     await tuskJson(['create', 'pipeline', '-f', await specFile('e.yaml', 'pipeline:\n  name: edited\ninput:\n  pfs:\n    repo: ein\n    glob: "/*"\ntransform:\n  cmd: [sh, -c, "echo one"]\n')]);

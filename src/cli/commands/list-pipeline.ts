@@ -1,19 +1,25 @@
-// tusk list pipeline [NAME]
-import type { Job } from '../../client/index.js';
+// tusk list pipeline [NAME] [--spec]
+import { createRequire } from 'node:module';
+import type { Job, Pipeline } from '../../client/index.js';
+import type { PipelineSpec } from '../../pps/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import type { CliContext } from '../context.js';
 import { pipelineJson, pipelineTable } from '../pps-views.js';
+import { creationOrder } from '../spec-order.js';
 
 export const listPipeline: CommandDef = {
   words: ['list', 'pipeline'],
   summary: 'List pipelines with their input, state and last job (NAME: just that one).',
-  examples: ['tusk list pipeline', 'tusk list pipeline edges -o json'],
+  examples: ['tusk list pipeline', 'tusk list pipeline edges -o json', 'tusk list pipeline --spec > pipelines.json   # a backup: tusk create pipeline -f pipelines.json'],
   define(cmd, ctx) {
     cmd
       .argument('[name]', 'show only this pipeline')
+      .option('--spec', "print the specs (as create pipeline takes them; JSON objects one after another, or YAML documents with -o yaml), each after the pipelines it reads")
       .addOption(outputOption())
       .action(async (name: string | undefined, opts) => {
         const format = formatOf(opts);
         const pipelines = name ? [await ctx.pps().inspectPipeline(name)] : await ctx.pps().listPipelines();
+        if (opts.spec) return printSpecs(ctx, pipelines, format === 'yaml' ? 'yaml' : 'json');
         const lastJobs = new Map<string, Job>();
         if (format === 'table' && pipelines.length > 0) {
           // Jobs come newest first: the first one seen per pipeline is its last.
@@ -23,3 +29,20 @@ export const listPipeline: CommandDef = {
       });
   },
 };
+
+/** pachctl's `list pipeline --spec`: each spec in Pachyderm's field names, in an order `create pipeline -f` can read back. */
+async function printSpecs(ctx: CliContext, pipelines: readonly Pipeline[], format: 'json' | 'yaml'): Promise<void> {
+  const { specDocument } = await import('../../pps/spec-document.js');
+  const { inputRepos } = await import('../../pps/dag.js');
+  const specs = pipelines.map((p) => {
+    const spec = JSON.parse(p.specJson) as PipelineSpec;
+    return { name: p.name, created: p.created, inputRepos: inputRepos(spec).map((i) => i.repo), doc: specDocument(spec) };
+  });
+  const docs = creationOrder(specs).map((s) => s.doc);
+  if (format === 'json') {
+    for (const doc of docs) ctx.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    return;
+  }
+  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  ctx.stdout.write(docs.map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n'));
+}
