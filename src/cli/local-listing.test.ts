@@ -32,8 +32,8 @@ interface Call {
 }
 
 /**
- * A daemon's HTTP API over `files`: InspectCommit of any ref answers COMMIT, ListFile and GlobFile page through the
- * files in batches of 100 (the batch carries the commit); `cutAfter` batches, the connection is cut.
+ * A daemon's HTTP API over `files`, read from commit COMMIT: ListFile and GlobFile page through the files in batches
+ * of 100 (the batch carries the commit, as asked with commitOnce); `cutAfter` batches, the connection is cut.
  */
 async function daemon(files: FileInfo[], options: { cutAfter?: number; error?: object } = {}): Promise<{ port: number; calls: Call[] }> {
   const calls: Call[] = [];
@@ -45,7 +45,6 @@ async function daemon(files: FileInfo[], options: { cutAfter?: number; error?: o
       const body = JSON.parse(text) as Record<string, unknown>;
       calls.push({ method, body });
       if (options.error) return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(options.error));
-      if (method === 'tusk.pfs.PfsApi/InspectCommit') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: COMMIT, repo: 'images' }));
       const after = String(body.startAfter ?? '');
       const limit = Number(body.limit) || Infinity;
       const page = files.filter((f) => f.path > after).slice(0, limit);
@@ -54,7 +53,7 @@ async function daemon(files: FileInfo[], options: { cutAfter?: number; error?: o
       for (let i = 0; i * 100 < page.length; i++) {
         if (i === options.cutAfter) return void res.write('', () => res.destroy()); // once what was written has gone out
         // each message in two writes, cut inside a string: the reader joins the pieces
-        const message = JSON.stringify({ files: page.slice(i * 100, i * 100 + 100).map((f) => ({ ...f, commit: '' })), commit: 'last-change' });
+        const message = JSON.stringify({ files: page.slice(i * 100, i * 100 + 100).map((f) => ({ ...f, commit: '' })), commit: COMMIT });
         res.write((i > 0 ? ',' : '') + message.slice(0, 30));
         res.write(message.slice(30));
       }
@@ -100,27 +99,24 @@ async function all(batches: AsyncIterable<FileInfo[]>): Promise<FileInfo[]> {
 const LIST: ListingQuery = { kind: 'list', ref: 'images@master', path: '/cats' };
 
 describe('listingBatches', () => {
-  it('lists a short folder over the HTTP API alone, at the commit the ref names, each entry with its commit', async () => {
+  it('lists a short folder over the HTTP API alone, each entry with the commit it was read from', async () => {
     const files = entries(250);
     const d = await daemon(files);
     const { ctx, grpc } = contextFor(d.port, files);
     const got = await all(listingBatches(ctx, LIST));
     expect(got.map((f) => f.path)).toEqual(files.map((f) => f.path));
-    expect(got.every((f) => f.commit === 'last-change')).toBe(true);
+    expect(got.every((f) => f.commit === COMMIT)).toBe(true);
     expect(grpc).toEqual([]);
-    expect(d.calls).toEqual([
-      { method: 'tusk.pfs.PfsApi/InspectCommit', body: { commit: 'images@master' } },
-      { method: 'tusk.pfs.PfsApi/ListFile', body: { dir: `images@${COMMIT}:/cats`, limit: FIRST_PAGE, startAfter: '', commitOnce: true } },
-    ]);
+    expect(d.calls).toEqual([{ method: 'tusk.pfs.PfsApi/ListFile', body: { dir: 'images@master:/cats', limit: FIRST_PAGE, startAfter: '', commitOnce: true } }]);
   });
 
-  it('goes on over gRPC after a full first page, from its last entry, at the same commit', async () => {
+  it('goes on over gRPC after a full first page, from its last entry, at the commit the page was read from', async () => {
     const files = entries(FIRST_PAGE + 1500);
     const d = await daemon(files);
     const { ctx, grpc } = contextFor(d.port, files);
     const got = await all(listingBatches(ctx, { kind: 'glob', ref: 'images@master', path: '/f*' }));
     expect(got.map((f) => f.path)).toEqual(files.map((f) => f.path));
-    expect(d.calls[1]).toEqual({ method: 'tusk.pfs.PfsApi/GlobFile', body: { commit: `images@${COMMIT}`, pattern: '/f*', limit: FIRST_PAGE, startAfter: '', commitOnce: true } });
+    expect(d.calls).toEqual([{ method: 'tusk.pfs.PfsApi/GlobFile', body: { commit: 'images@master', pattern: '/f*', limit: FIRST_PAGE, startAfter: '', commitOnce: true } }]);
     expect(grpc).toEqual([{ what: `glob images@${COMMIT} /f*`, page: { limit: undefined, startAfter: files[FIRST_PAGE - 1]!.path } }]);
   });
 
@@ -154,16 +150,21 @@ describe('listingBatches', () => {
     expect(grpc).toEqual([]);
   });
 
-  it('lists over gRPC alone, with the ref as given, when nothing listens at the HTTP port or the ref names no repo', async () => {
+  it('asks a global commit ID (a ref without a repo) for the rest as it is', async () => {
+    const files = entries(FIRST_PAGE + 5);
+    const d = await daemon(files);
+    const { ctx, grpc } = contextFor(d.port, files);
+    expect((await all(listingBatches(ctx, { kind: 'list', ref: COMMIT, path: '/' }))).length).toBe(FIRST_PAGE + 5);
+    expect(grpc).toEqual([{ what: `list ${COMMIT}:/`, page: { limit: undefined, startAfter: files[FIRST_PAGE - 1]!.path } }]);
+  });
+
+  it('lists over gRPC alone, with the ref as given, when nothing listens at the HTTP port', async () => {
     const files = entries(5);
     const d = await daemon(files);
     const closed = contextFor(d.port, files);
     await new Promise((resolve) => servers.pop()!.close(resolve));
     expect((await all(listingBatches(closed.ctx, LIST))).length).toBe(5);
     expect(closed.grpc).toEqual([{ what: 'list images@master:/cats', page: { limit: undefined, startAfter: undefined } }]);
-    const global = contextFor(d.port, files);
-    await all(listingBatches(global.ctx, { kind: 'list', ref: COMMIT, path: '/' }));
-    expect(global.grpc).toEqual([{ what: `list ${COMMIT}:/`, page: { limit: undefined, startAfter: undefined } }]);
   });
 });
 

@@ -5,14 +5,15 @@
 // comes as JSON, message by message as the daemon sends it; a listing longer
 // than that goes on over gRPC from the page's last entry, since JSON costs the
 // daemon ~3x the CPU of a gRPC listing (a million entries: ~3.2 s against
-// ~1.2 s). Both calls list the same commit: the ref is resolved first
-// (InspectCommit) and both name the commit's ID, so a branch that moves in
-// between does not mix two states. The daemon answers errors as the same
-// typed errors, and anywhere the HTTP API does not apply (another daemon, TLS,
-// nothing listening at its port), the whole listing goes over gRPC as before.
+// ~1.2 s). Both calls list the same commit: every entry names the commit it
+// was read from (for a branch, its last finished commit), and the rest is
+// asked of that commit, so a branch that moves in between does not mix two
+// states. The daemon answers errors as the same typed errors, and anywhere the
+// HTTP API does not apply (another daemon, TLS, nothing listening at its
+// port), the whole listing goes over gRPC as before.
 import type { FileInfo } from '../client/index.js';
 import type { FilesContext } from './context.js';
-import { gatewayCall, gatewayStream, localGateway } from './local-gateway.js';
+import { gatewayStream, localGateway } from './local-gateway.js';
 import { listingKey } from './file-listing.js';
 import { splitRepoRef } from './refs.js';
 
@@ -33,14 +34,9 @@ export interface ListingQuery {
 /** The listing's batches as they arrive, over the local HTTP API where it applies (see the head comment). */
 export async function* listingBatches(ctx: FilesContext, query: ListingQuery): AsyncIterable<FileInfo[]> {
   const gateway = localGateway(ctx);
-  // A ref without a repo (a global commit ID) names a commit set, not one commit: over gRPC as it is.
-  const repo = query.ref.includes('@') ? splitRepoRef(query.ref).repo : undefined;
-  const commit = gateway && repo ? ((await gatewayCall(ctx, gateway, 'tusk.pfs.PfsApi/InspectCommit', { commit: query.ref })) as { id?: unknown; repo?: unknown } | undefined) : undefined;
-  if (!gateway || typeof commit?.id !== 'string' || commit.repo !== repo) return yield* overGrpc(ctx, query);
-  const pinned = { ...query, ref: `${repo}@${commit.id}` };
   const limit = Math.min(query.limit ?? FIRST_PAGE, FIRST_PAGE);
-  const answer = await gatewayStream(ctx, gateway, query.kind === 'list' ? 'tusk.pfs.PfsApi/ListFile' : 'tusk.pfs.PfsApi/GlobFile', request({ ...pinned, limit }));
-  if (!answer) return yield* overGrpc(ctx, pinned);
+  const answer = gateway ? await gatewayStream(ctx, gateway, query.kind === 'list' ? 'tusk.pfs.PfsApi/ListFile' : 'tusk.pfs.PfsApi/GlobFile', request({ ...query, limit })) : undefined;
+  if (!answer) return yield* overGrpc(ctx, query);
   let count = 0;
   let last: FileInfo | undefined;
   for await (const message of answer.messages) {
@@ -51,9 +47,11 @@ export async function* listingBatches(ctx: FilesContext, query: ListingQuery): A
     last = batch.files[batch.files.length - 1];
     yield batch.files;
   }
-  // Whole and shorter than asked: that was all. Otherwise the rest (or the reason the answer was cut short) over gRPC.
+  // Whole and shorter than asked: that was all. Otherwise the rest (or the reason the answer was cut short) over gRPC,
+  // from the commit the entries were read from (a commit ID, or a global one, names the same commit anyway).
   if (answer.complete() && (count < limit || count === query.limit)) return;
-  yield* overGrpc(ctx, { ...pinned, limit: query.limit === undefined ? undefined : query.limit - count, startAfter: last ? listingKey(last) : query.startAfter });
+  const ref = last?.commit && query.ref.includes('@') ? `${splitRepoRef(query.ref).repo}@${last.commit}` : query.ref;
+  yield* overGrpc(ctx, { ...query, ref, limit: query.limit === undefined ? undefined : query.limit - count, startAfter: last ? listingKey(last) : query.startAfter });
 }
 
 async function* overGrpc(ctx: FilesContext, query: ListingQuery): AsyncIterable<FileInfo[]> {
