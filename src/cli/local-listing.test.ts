@@ -128,9 +128,9 @@ describe('listingBatches', () => {
     expect(got.map((f) => f.path)).toEqual(files.slice(5, 5 + FIRST_PAGE + 10).map((f) => f.path));
     expect(grpc).toEqual([{ what: `list images@${COMMIT}:/cats`, page: { limit: 10, startAfter: files[4 + FIRST_PAGE]!.path } }]);
     // a limit within the first page: HTTP alone, even when the page is full
-    const small = contextFor(d.port, files);
-    expect((await all(listingBatches(small.ctx, { ...LIST, limit: 100 }))).length).toBe(100);
-    expect(small.grpc).toEqual([]);
+    const { ctx: small, grpc: smallGrpc } = contextFor(d.port, files);
+    expect((await all(listingBatches(small, { ...LIST, limit: 100 }))).length).toBe(100);
+    expect(smallGrpc).toEqual([]);
   });
 
   it('asks over gRPC for the rest of an answer cut short, which then says why or gives the rest', async () => {
@@ -161,10 +161,10 @@ describe('listingBatches', () => {
   it('lists over gRPC alone, with the ref as given, when nothing listens at the HTTP port', async () => {
     const files = entries(5);
     const d = await daemon(files);
-    const closed = contextFor(d.port, files);
+    const { ctx: closed, grpc: closedGrpc } = contextFor(d.port, files);
     await new Promise((resolve) => servers.pop()!.close(resolve));
-    expect((await all(listingBatches(closed.ctx, LIST))).length).toBe(5);
-    expect(closed.grpc).toEqual([{ what: 'list images@master:/cats', page: { limit: undefined, startAfter: undefined } }]);
+    expect((await all(listingBatches(closed, LIST))).length).toBe(5);
+    expect(closedGrpc).toEqual([{ what: 'list images@master:/cats', page: { limit: undefined, startAfter: undefined } }]);
   });
 });
 
