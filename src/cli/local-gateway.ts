@@ -142,7 +142,8 @@ export interface GatewayStream {
 /**
  * A server stream of a read-only API method at `gateway` (ListFile, GlobFile), as the JSON gateway answers it: an array written
  * one message at a time, read here one message at a time as it arrives. Resolves once the answer starts, or with undefined
- * when nothing listens there (ask over gRPC); throws the daemon's typed error of a call that failed before its first message.
+ * when nothing listens there or the daemon does not know a field of the request (ask over gRPC); throws the daemon's
+ * typed error of a call that failed before its first message.
  * An answer cut short (a failure after the first message: the gateway then closes the connection) just ends the messages
  * with `complete()` false: the caller asks over gRPC for the rest, which says why.
  */
@@ -157,7 +158,11 @@ export function gatewayStream(ctx: FilesContext, gateway: { host: string; port: 
       const answer: Buffer[] = [];
       res.on('data', (b: Buffer) => answer.push(b));
       res.on('error', reject);
-      res.on('end', () => reject(daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'))));
+      res.on('end', () => {
+        const err = daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'));
+        // A daemon older than a field of the request refuses it before any call: ask over gRPC, which ignores it.
+        return (err as { code?: string }).code === 'UnknownField' ? resolve(undefined) : reject(err);
+      });
     });
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
   });

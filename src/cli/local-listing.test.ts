@@ -158,6 +158,14 @@ describe('listingBatches', () => {
     expect(grpc).toEqual([{ what: `list ${COMMIT}:/`, page: { limit: undefined, startAfter: files[FIRST_PAGE - 1]!.path } }]);
   });
 
+  it('lists over gRPC alone when the daemon does not know a field of the request (an older daemon)', async () => {
+    const files = entries(5);
+    const d = await daemon(files, { error: { code: 'UnknownField', kind: 'invalid_argument', message: '/tusk.pfs.PfsApi/ListFile: unknown field "commitOnce"', data: {} } });
+    const { ctx, grpc } = contextFor(d.port, files);
+    expect((await all(listingBatches(ctx, LIST))).length).toBe(5);
+    expect(grpc).toEqual([{ what: 'list images@master:/cats', page: { limit: undefined, startAfter: undefined } }]);
+  });
+
   it('lists over gRPC alone, with the ref as given, when nothing listens at the HTTP port', async () => {
     const files = entries(5);
     const d = await daemon(files);
