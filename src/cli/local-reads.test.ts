@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BranchNotFound } from '../errors/index.js';
-import type { FilesContext } from './context.js';
-import { LocalReads } from './local-reads.js';
+import type { CliContext } from './context.js';
+import { LocalPpsReads, LocalReads } from './local-reads.js';
 
 const homes: string[] = [];
 const servers: Server[] = [];
@@ -41,7 +41,7 @@ function contextFor(httpPort: number) {
   homes.push(home);
   writeFileSync(join(home, 'tuskd.json'), JSON.stringify({ pid: 1, port: 1650, address: '127.0.0.1:1650', httpPort }));
   const grpc: string[] = [];
-  let loaded = false;
+  let loaded: string | undefined;
   const call = (what: string, answer: unknown) => {
     if (!loaded) throw new Error('client used before loadClient()');
     grpc.push(what);
@@ -50,9 +50,10 @@ function contextFor(httpPort: number) {
   const ctx = {
     env: { TUSK_HOME: home, TUSK_AUTH_TOKEN: 'secret-token' },
     address: () => '127.0.0.1:1650',
-    loadClient: async () => void (loaded = true),
+    loadClient: async (scope = 'files') => void (loaded = scope),
     client: () => ({ listBranches: (repo: string) => call(`listBranches ${repo}`, [{ name: 'grpc' }]), inspectCommit: (ref: string) => call(`inspectCommit ${ref}`, { id: 'grpc' }) }),
-  } as unknown as FilesContext;
+    pps: () => (loaded === 'all' ? { listJobs: (pipeline: string) => call(`listJobs ${pipeline}`, [{ id: 'grpc' }]) } : undefined),
+  } as unknown as CliContext;
   return { ctx, grpc };
 }
 
@@ -84,5 +85,18 @@ describe('LocalReads', () => {
     const { ctx, grpc } = contextFor(server.port);
     expect(await new LocalReads(ctx).listBranches('images')).toEqual([{ name: 'grpc' }]);
     expect(grpc).toEqual(['listBranches images']);
+  });
+
+  it('does the same for the pipeline commands, loading every client only to ask over gRPC', async () => {
+    const jobs = [{ id: 'j'.repeat(32), pipeline: 'edges', state: 'success' }];
+    const server = await standIn(200, { jobs });
+    const { ctx, grpc } = contextFor(server.port);
+    expect(await new LocalPpsReads(ctx).listJobs('edges')).toEqual(jobs);
+    expect(server.calls).toEqual([{ url: '/api/tusk.pps.PpsApi/ListJob', body: { pipeline: 'edges' } }]);
+    expect(grpc).toEqual([]);
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const { ctx: closed, grpc: closedGrpc } = contextFor(server.port);
+    expect(await new LocalPpsReads(closed).listJobs('edges')).toEqual([{ id: 'grpc' }]);
+    expect(closedGrpc).toEqual(['listJobs edges']);
   });
 });
