@@ -103,3 +103,24 @@ describe('a small folder of files and subfolders', () => {
     }
   });
 });
+
+describe('a branch whose head commit is open', () => {
+  // Readers of a branch see its last finished commit. The CLI asks a daemon on this machine for a listing's first
+  // page over its HTTP API and for the rest over gRPC (src/cli/local-listing.ts): both must read that commit.
+  it('lists and globs its last finished commit, past the first page too, without what the open commit holds', async () => {
+    expect((await tusk(['create', 'branch', 'flat@side', '--head', 'master'])).code).toBe(0);
+    const start = await tusk(['start', 'commit', 'flat@side']);
+    expect(start.code, start.stderr).toBe(0);
+    await writeFile(join(work, 'extra'), 'x');
+    for (const path of ['/a-first', '/f00500-open', '/zz-last']) {
+      const put = await tusk(['put', 'file', `flat@side:${path}`, '-f', join(work, 'extra')]);
+      expect(put.code, put.stderr).toBe(0);
+    }
+    const master = (await tuskJson<FileJson[]>(['list', 'file', 'flat@master:/'])).map((f) => f.path);
+    expect(master).toHaveLength(FILES);
+    expect((await tuskJson<FileJson[]>(['list', 'file', 'flat@side:/'])).map((f) => f.path)).toEqual(master);
+    expect((await tuskJson<FileJson[]>(['glob', 'file', 'flat@side:/*'])).map((f) => f.path)).toEqual(master);
+    const table = await tusk(['list', 'file', 'flat@side:/']);
+    expect(table.stdout).not.toMatch(/a-first|f00500-open|zz-last/);
+  });
+});

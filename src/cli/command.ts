@@ -16,9 +16,12 @@ interface CommandShape {
   examples: readonly string[];
 }
 
-/** A command that may use every client (the default). */
+/**
+ * A command that may use every client: loaded before its action runs (the default), or only once it asks for them
+ * with ctx.loadClient('all') ('on-demand': `inspect commit` of one commit may need no gRPC client, see local-reads.ts).
+ */
 interface AnyClientCommandDef extends CommandShape {
-  clients?: undefined;
+  clients?: 'on-demand';
   /** Declares arguments and options and sets the action. */
   define(cmd: Command, ctx: CliContext): void;
 }

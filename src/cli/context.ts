@@ -42,8 +42,11 @@ export interface CliContext extends CliIO {
   auth(token?: string): AuthClient;
   /** The address client() and pps() connect to. */
   address(): string;
-  /** Loads the code of client() (already loaded before the action runs, unless the command asks for it: CommandDef clients 'files-on-demand'). */
-  loadClient(): Promise<void>;
+  /**
+   * Loads the code of client() (`scope` 'all': of every client), already loaded before the action runs unless the
+   * command asks for it (CommandDef clients 'files-on-demand', 'on-demand').
+   */
+  loadClient(scope?: ClientScope): Promise<void>;
   /** Closes the clients that were opened. */
   close(): void;
 }
@@ -137,8 +140,8 @@ export function createContext(io: CliIO, connectors: ClientConnectors): CliConte
     address() {
       return where();
     },
-    loadClient() {
-      return connectors.load('files');
+    loadClient(scope = 'files') {
+      return connectors.load(scope);
     },
     close() {
       client?.close();

@@ -58,8 +58,8 @@ export async function printListing(ctx: FilesContext, format: Format, batches: A
   return count;
 }
 
-/** Where an entry sits in listing order: a folder as `NAME/`. */
-function listingKey(f: FileInfo): string {
+/** Where an entry sits in listing order: a folder as `NAME/` (what --start-after takes). */
+export function listingKey(f: FileInfo): string {
   return f.type === 'dir' && f.path !== '/' ? `${f.path}/` : f.path;
 }
 

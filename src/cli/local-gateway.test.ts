@@ -60,6 +60,13 @@ describe('localGateway', () => {
     expect(localGateway(contextWith({ ...RECORD, address: '[::1]:1650' }, '[::1]:1650'))).toEqual({ host: '::1', port: 1651 });
   });
 
+  it('takes localhost:PORT for the daemon recorded at a loopback address with that port', () => {
+    expect(localGateway(contextWith(RECORD, 'localhost:1650'))).toEqual({ host: '127.0.0.1', port: 1651 });
+    expect(localGateway(contextWith({ ...RECORD, address: '[::1]:1650' }, 'localhost:1650'))).toEqual({ host: '::1', port: 1651 });
+    expect(localGateway(contextWith(RECORD, 'localhost:1700'))).toBeUndefined();
+    expect(localGateway(contextWith({ ...RECORD, address: '10.0.0.5:1650' }, 'localhost:1650'))).toBeUndefined();
+  });
+
   it('is none for another daemon, a TLS address, or a record without an HTTP port', () => {
     expect(localGateway(contextWith(RECORD, '127.0.0.1:1700'))).toBeUndefined();
     expect(localGateway(contextWith(RECORD, 'grpcs://127.0.0.1:1650'))).toBeUndefined();

@@ -15,16 +15,23 @@
 import { request, type IncomingMessage } from 'node:http';
 import { oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
 import { readDaemonRecord, recordAddress, tuskHome } from './address.js';
+import { isLoopbackAddress } from '../client/local-proof.js';
 import { storedToken } from './config-file.js';
 import type { ModifyFileResponse } from '../client/index.js';
 import type { FilesContext } from './context.js';
 
-/** Where the recorded daemon's HTTP API listens, when `ctx.address()` is that daemon's plaintext gRPC address. */
+/**
+ * Where the recorded daemon's HTTP API listens, when `ctx.address()` is that daemon's plaintext gRPC address
+ * (`localhost:PORT` names a daemon recorded at a loopback address with that port too).
+ */
 export function localGateway(ctx: FilesContext): { host: string; port: number } | undefined {
-  const address = ctx.address().replace(/^grpc:\/\//, '');
+  let address = ctx.address().replace(/^grpc:\/\//, '');
   if (address.includes('://')) return undefined; // grpcs://: the HTTP API speaks TLS too
   const record = readDaemonRecord(tuskHome(ctx.env));
-  if (!record?.httpPort || recordAddress(record) !== address) return undefined;
+  if (!record?.httpPort) return undefined;
+  const recorded = recordAddress(record);
+  if (address.startsWith('localhost:') && isLoopbackAddress(recorded) && address.slice('localhost'.length) === recorded.slice(recorded.lastIndexOf(':'))) address = recorded;
+  if (recorded !== address) return undefined;
   const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
   return { host, port: record.httpPort };
 }
@@ -102,6 +109,114 @@ export function gatewayModifyFile(ctx: FilesContext, gateway: { host: string; po
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
     req.end(body);
   });
+}
+
+/**
+ * One call of a read-only API method at `gateway` whose request and answer are small JSON (`method`: 'tusk.pfs.PfsApi/InspectCommit',
+ * say): resolves with the answer, or undefined when nothing listens there (ask over gRPC). Throws the daemon's typed error.
+ */
+export function gatewayCall(ctx: FilesContext, gateway: { host: string; port: number }, method: string, request: object): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = post(ctx, gateway, method, request, (res) => {
+      const answer: Buffer[] = [];
+      res.on('data', (b: Buffer) => answer.push(b));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(answer).toString('utf8');
+        if (res.statusCode !== 200) return reject(daemonError(res.statusCode, text));
+        const json = parsed(text);
+        if (json === undefined || !res.complete) return reject(new Error(`the daemon's HTTP API answered ${method} with no JSON: ${oneLine(text.slice(0, 200))}`));
+        resolve(json);
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+  });
+}
+
+/** The messages of a server stream over the HTTP API, and whether the answer arrived whole (`complete`, known once they are read). */
+export interface GatewayStream {
+  messages: AsyncIterable<unknown>;
+  complete(): boolean;
+}
+
+/**
+ * A server stream of a read-only API method at `gateway` (ListFile, GlobFile), as the JSON gateway answers it: an array written
+ * one message at a time, read here one message at a time as it arrives. Resolves once the answer starts, or with undefined
+ * when nothing listens there or the daemon does not know a field of the request (ask over gRPC); throws the daemon's
+ * typed error of a call that failed before its first message.
+ * An answer cut short (a failure after the first message: the gateway then closes the connection) just ends the messages
+ * with `complete()` false: the caller asks over gRPC for the rest, which says why.
+ */
+export function gatewayStream(ctx: FilesContext, gateway: { host: string; port: number }, method: string, request: object): Promise<GatewayStream | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = post(ctx, gateway, method, request, (res) => {
+      if (res.statusCode === 200 && res.headers['content-type'] === 'application/json') {
+        res.setEncoding('utf8');
+        let whole = false;
+        return resolve({ messages: arrayElements(res, () => (whole = res.complete)), complete: () => whole });
+      }
+      const answer: Buffer[] = [];
+      res.on('data', (b: Buffer) => answer.push(b));
+      res.on('error', reject);
+      res.on('end', () => {
+        const err = daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'));
+        // A daemon older than a field of the request refuses it before any call: ask over gRPC, which ignores it.
+        return (err as { code?: string }).code === 'UnknownField' ? resolve(undefined) : reject(err);
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+  });
+}
+
+/**
+ * The elements of a JSON array of objects read as text pieces, each parsed once its closing brace arrives. The answer's
+ * end is noted by `ended` (an `aborted` connection ends the elements early, without an error).
+ */
+export async function* arrayElements(pieces: AsyncIterable<string>, ended: () => void = () => {}): AsyncIterable<unknown> {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let element = '';
+  try {
+    for await (const piece of pieces) {
+      let start = depth >= 2 ? 0 : -1; // an element begun in an earlier piece goes on from this one's start
+      for (let i = 0; i < piece.length; i++) {
+        const c = piece.charCodeAt(i);
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true; // backslash
+          else if (c === 0x22) inString = false;
+        } else if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) {
+          if (++depth === 2) start = i;
+        } else if (c === 0x7d || c === 0x5d) {
+          if (--depth === 1) {
+            const text = element + piece.slice(start, i + 1);
+            element = '';
+            start = -1;
+            yield JSON.parse(text);
+          }
+        }
+      }
+      if (start >= 0) element += piece.slice(start);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err; // the connection closed mid-answer: cut short
+  }
+  ended();
+}
+
+/** Posts `message` as JSON to `method` at `gateway`; `onAnswer` gets the response. */
+function post(ctx: FilesContext, gateway: { host: string; port: number }, method: string, message: object, onAnswer: (res: IncomingMessage) => void) {
+  const body = JSON.stringify(message);
+  const req = request({ host: gateway.host, port: gateway.port, method: 'POST', path: `/api/${method}`, headers: jsonHeaders(ctx, body), agent: false }, (res) => {
+    // Read to its end, the answer leaves nothing to wait for: the connection closes now, not once the daemon has closed
+    // its side (~5-10 ms later, during which the process could not exit).
+    res.once('end', () => req.destroy());
+    onAnswer(res);
+  });
+  req.end(body);
+  return req;
 }
 
 function jsonHeaders(ctx: FilesContext, body: string): Record<string, string | number> {

@@ -18,7 +18,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const ctx = createContext(io, clients);
   // gRPC only for a command that runs, not for --help; a file command's client only, or none until it asks.
   const program = buildProgram(ctx, reachableCommands(argv, COMMANDS), async (def) => {
-    if (def.clients !== 'files-on-demand') await clients.load(def.clients ?? 'all');
+    if (def.clients !== 'files-on-demand' && def.clients !== 'on-demand') await clients.load(def.clients ?? 'all');
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,11 +1,12 @@
 // tusk glob file REPO@REF:PATTERN [--limit N] [--start-after PATH]
 import { formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { printListing } from '../file-listing.js';
+import { listingBatches } from '../local-listing.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 
 export const globFile: CommandDef = {
-  clients: 'files',
+  clients: 'files-on-demand', // a daemon on this machine answers over its HTTP API (local-listing.ts)
   words: ['glob', 'file'],
   summary: 'List the files and folders of a commit whose paths match a glob pattern.',
   examples: [
@@ -23,7 +24,7 @@ export const globFile: CommandDef = {
         const { ref, path } = splitFileRef(text);
         if (!path) throw usageError(`glob file needs a pattern: ${text}:PATTERN`);
         const page = { limit: opts.limit as number | undefined, startAfter: opts.startAfter as string | undefined };
-        await printListing(ctx, formatOf(opts), ctx.client().globFileBatches(ref, path, page), page.limit);
+        await printListing(ctx, formatOf(opts), listingBatches(ctx, { kind: 'glob', ref, path, ...page }), page.limit);
       });
   },
 };

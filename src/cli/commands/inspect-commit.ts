@@ -4,11 +4,13 @@
 // its `job`).
 import type { Commit, Job } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { LocalReads } from '../local-reads.js';
 import { jobJson, jobTable } from '../pps-views.js';
 import { isGlobalId } from '../refs.js';
 import { commitFields, commitJson, commitTable } from '../views.js';
 
 export const inspectCommit: CommandDef = {
+  clients: 'on-demand', // one commit from a daemon on this machine: over its HTTP API (local-reads.ts)
   words: ['inspect', 'commit'],
   summary: 'Show a commit; a bare global ID lists every commit of its set, in every repo, and the jobs of that ID.',
   examples: ['tusk inspect commit images@master', 'tusk inspect commit images@master^2', 'tusk inspect commit 0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
@@ -19,11 +21,12 @@ export const inspectCommit: CommandDef = {
       .action(async (ref: string, opts) => {
         const format = formatOf(opts);
         if (isGlobalId(ref)) {
+          await ctx.loadClient('all');
           const commits = await ctx.client().inspectCommitSet(ref);
           const jobs = (await ctx.pps().listJobs()).filter((j) => j.id === ref);
           emit(ctx, format, () => commits.map((c) => commitSetEntry(c, jobs)), () => commitSetText(commits, jobs, ctx.now()));
         } else {
-          const commit = await ctx.client().inspectCommit(ref);
+          const commit = await new LocalReads(ctx).inspectCommit(ref);
           emit(ctx, format, () => commitJson(commit), () => commitFields(commit, ctx.now()));
         }
       });

@@ -1,9 +1,11 @@
 // tusk inspect job PIPELINE@JOB_ID
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { LocalPpsReads } from '../local-reads.js';
 import { jobFields, jobJson } from '../pps-views.js';
 import { parseJobRef } from '../refs.js';
 
 export const inspectJob: CommandDef = {
+  clients: 'on-demand', // a daemon on this machine answers over its HTTP API (local-reads.ts)
   words: ['inspect', 'job'],
   summary: 'Show a job: state (and why it failed), datum counts, times, input and output commits.',
   examples: ['tusk inspect job edges@0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
@@ -13,7 +15,7 @@ export const inspectJob: CommandDef = {
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         const { pipeline, id } = parseJobRef(ref);
-        const job = await ctx.pps().inspectJob(pipeline, id);
+        const job = await new LocalPpsReads(ctx).inspectJob(pipeline, id);
         emit(ctx, formatOf(opts), () => jobJson(job), () => jobFields(job, ctx.now()));
       });
   },

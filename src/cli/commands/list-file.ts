@@ -2,6 +2,7 @@
 import type { FileInfo } from '../../client/index.js';
 import { collect, emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { printListing } from '../file-listing.js';
+import { listingBatches } from '../local-listing.js';
 import { formatTable, humanSize } from '../output.js';
 import { splitFileRef, splitRepoRef } from '../refs.js';
 import { usageError } from '../usage.js';
@@ -12,7 +13,7 @@ import { fileJson } from '../views.js';
 const MAX_HISTORY_COMMITS = 1000;
 
 export const listFile: CommandDef = {
-  clients: 'files',
+  clients: 'files-on-demand', // a daemon on this machine lists over its HTTP API (local-listing.ts)
   words: ['list', 'file'],
   summary: 'List the files and folders in a folder of a commit (default: the root); --history N also lists earlier versions.',
   examples: [
@@ -33,12 +34,14 @@ export const listFile: CommandDef = {
         const target = dir.includes(':') ? dir : `${dir}:/`;
         if (opts.history === undefined) {
           const page = { limit: opts.limit as number | undefined, startAfter: opts.startAfter as string | undefined };
-          await printListing(ctx, formatOf(opts), ctx.client().listFileBatches(target, page), page.limit);
+          const { ref, path } = splitFileRef(target);
+          await printListing(ctx, formatOf(opts), listingBatches(ctx, { kind: 'list', ref, path: path!, ...page }), page.limit);
           return;
         }
         if (opts.limit !== undefined || opts.startAfter !== undefined) throw usageError('--history lists every entry: drop --limit and --start-after');
         const n = opts.history === 'all' ? -1 : Number(opts.history);
         if (!Number.isInteger(n) || n === 0 || n < -1) throw usageError(`--history ${opts.history}: a positive number, or all (-1)`);
+        await ctx.loadClient();
         const versions = await history(ctx, target, n === -1 ? Infinity : n);
         emit(ctx, formatOf(opts), () => versions.map(fileJson), () => formatTable(['NAME', 'TYPE', 'SIZE', 'COMMIT'], versions.map((f) => [f.path + (f.type === 'dir' ? '/' : ''), f.type, humanSize(f.sizeBytes), f.commit])));
       });

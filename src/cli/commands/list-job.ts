@@ -1,11 +1,13 @@
 // tusk list job [-p PIPELINE] [--state STATE]
 import { Option } from 'commander';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+import { LocalPpsReads } from '../local-reads.js';
 import { jobJson, jobTable } from '../pps-views.js';
 
 const STATES = ['created', 'running', 'finishing', 'success', 'failure', 'killed'];
 
 export const listJob: CommandDef = {
+  clients: 'on-demand', // a daemon on this machine answers over its HTTP API (local-reads.ts)
   words: ['list', 'job'],
   summary: 'List jobs, newest first (-p: of one pipeline; --state: in one state). DATUMS reads processed+skipped/total.',
   examples: ['tusk list job', 'tusk list job -p edges -o json', 'tusk list jobs --state failed'],
@@ -17,7 +19,7 @@ export const listJob: CommandDef = {
       .action(async (opts) => {
         // The daemon lists jobs newest first.
         const state: string | undefined = opts.state === 'failed' ? 'failure' : opts.state === 'succeeded' ? 'success' : opts.state;
-        const jobs = (await ctx.pps().listJobs(opts.pipeline ?? '')).filter((j) => !state || j.state === state);
+        const jobs = (await new LocalPpsReads(ctx).listJobs(opts.pipeline ?? '')).filter((j) => !state || j.state === state);
         emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now()));
       });
   },

@@ -4,10 +4,12 @@ import type { Job, Pipeline } from '../../client/index.js';
 import type { PipelineSpec } from '../../pps/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
+import { LocalPpsReads } from '../local-reads.js';
 import { pipelineJson, pipelineTable } from '../pps-views.js';
 import { creationOrder } from '../spec-order.js';
 
 export const listPipeline: CommandDef = {
+  clients: 'on-demand', // a daemon on this machine answers over its HTTP API (local-reads.ts)
   words: ['list', 'pipeline'],
   summary: 'List pipelines with their input, state and last job (NAME: just that one).',
   examples: ['tusk list pipeline', 'tusk list pipeline edges -o json', 'tusk list pipeline --spec > pipelines.json   # a backup: tusk create pipeline -f pipelines.json'],
@@ -17,13 +19,14 @@ export const listPipeline: CommandDef = {
       .option('--spec', "print the specs (as create pipeline takes them; JSON objects one after another, or YAML documents with -o yaml), each after the pipelines it reads")
       .addOption(outputOption())
       .action(async (name: string | undefined, opts) => {
+        const pps = new LocalPpsReads(ctx);
         const format = formatOf(opts);
-        const pipelines = name ? [await ctx.pps().inspectPipeline(name)] : await ctx.pps().listPipelines();
+        const pipelines = name ? [await pps.inspectPipeline(name)] : await pps.listPipelines();
         if (opts.spec) return printSpecs(ctx, pipelines, format === 'yaml' ? 'yaml' : 'json');
         const lastJobs = new Map<string, Job>();
         if (format === 'table' && pipelines.length > 0) {
           // Jobs come newest first: the first one seen per pipeline is its last.
-          for (const job of await ctx.pps().listJobs(name ?? '')) if (!lastJobs.has(job.pipeline)) lastJobs.set(job.pipeline, job);
+          for (const job of await pps.listJobs(name ?? '')) if (!lastJobs.has(job.pipeline)) lastJobs.set(job.pipeline, job);
         }
         emit(ctx, format, () => pipelines.map(pipelineJson), () => pipelineTable(pipelines, lastJobs, ctx.now()));
       });
