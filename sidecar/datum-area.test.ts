@@ -90,6 +90,24 @@ describe('the datum area', () => {
     expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/big', 70_000], ['/small', 1]]);
   });
 
+  test('an output of 64 KiB in all comes back inline; one byte more and it is uploaded', async () => {
+    await area.prepare('d1', []);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/a'), 'a'.repeat(40_000));
+    await writeFile(join(dir, 'pfs/out/b'), 'b'.repeat(64 * 1024 - 40_000));
+    await area.collect('d1');
+    const inline = await area.upload('d1', D1);
+    expect([inline.output, inline.files, inline.bytes, inline.inline?.map((f) => [f.path, Buffer.from(f.data, 'base64').length])]).toEqual(['', 2, 64 * 1024, [['/a', 40_000], ['/b', 64 * 1024 - 40_000]]]);
+    await area.release('d1');
+    await area.prepare('d2', []);
+    await area.activate('d2');
+    await writeFile(join(dir, 'pfs/out/a'), 'a'.repeat(40_000));
+    await writeFile(join(dir, 'pfs/out/b'), 'b'.repeat(64 * 1024 - 40_000 + 1));
+    await area.collect('d2');
+    expect(await area.upload('d2', D1)).toEqual({ output: 'o-p/j/d1', files: 2, bytes: 0 });
+    expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/a', 40_000], ['/b', 64 * 1024 - 40_000 + 1]]);
+  });
+
   test('a freed slot folder is reused for the next datum, holding only that datum\'s files', async () => {
     files.set('a@c1:/x/1.txt', 'one').set('b@c1:/2.txt', 'two');
     await area.prepare('d1', [input('a', ['/x/1.txt'])]);
