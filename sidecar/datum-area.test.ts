@@ -108,6 +108,31 @@ describe('the datum area', () => {
     expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/a', 40_000], ['/b', 64 * 1024 - 40_000 + 1]]);
   });
 
+  test('what the code writes to out/ after its datum was collected is gone when the next datum is activated later', async () => {
+    await area.prepare('d1', []);
+    await area.prepare('d2', []);
+    await area.activate('d1');
+    await area.collect('d1');
+    // A process the code left behind writes once the collect is over (a turn of the event loop later).
+    await new Promise((r) => setImmediate(r));
+    await writeFile(join(dir, 'pfs/out/late'), 'x');
+    await area.activate('d2');
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+  });
+
+  test('a slot activated and collected twice is emptied of both outputs when released', async () => {
+    await area.prepare('d1', []);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/first'), '1');
+    await area.collect('d1');
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/second'), '2');
+    await area.collect('d1');
+    expect((await readdir(join(dir, 'stage/s1/out'))).sort()).toEqual(['first', 'second']);
+    await area.release('d1');
+    expect(await readdir(join(dir, 'stage/s1/out'))).toEqual([]);
+  });
+
   test('a freed slot folder is reused for the next datum, holding only that datum\'s files', async () => {
     files.set('a@c1:/x/1.txt', 'one').set('b@c1:/2.txt', 'two');
     await area.prepare('d1', [input('a', ['/x/1.txt'])]);

@@ -19,7 +19,7 @@
 // small inputs are written into, instead of being deleted and created anew
 // (see fetch-inputs.ts); outputs, which the code may still hold open, are
 // deleted.
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
@@ -41,6 +41,17 @@ interface SlotDir {
   collected?: { name: string; kind: EntryKind }[];
   /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
   byWorker?: boolean;
+  /**
+   * What the one collect of this slot (the sidecar's, or the worker's listing) moved into out/: all it holds, which
+   * release removes without listing out/ again; null once more may be there (a second collect, or a failed one).
+   */
+  movedOut?: Entry[] | null;
+}
+
+/** An entry of a folder: its name and what it is. */
+interface Entry {
+  name: string;
+  kind: EntryKind;
 }
 
 /** Spare files kept at most (each a small file: an inode and a block or so). */
@@ -54,6 +65,8 @@ export class DatumArea {
   private readonly free: SlotDir[] = [];
   private created = 0;
   private active: { slot: string; dir: SlotDir } | undefined;
+  /** out/ was emptied by a collect in this run of the microtask queue (no I/O since: nothing new can be in it). */
+  private outJustEmptied = false;
   readonly out: string;
 
   constructor(
@@ -122,6 +135,8 @@ export class DatumArea {
     if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
     dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
     dir.byWorker = true;
+    // The worker lists all it moved (a collect of its that fails sends no listing: see the protocol).
+    dir.movedOut = dir.movedOut === undefined ? dir.collected : null;
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
@@ -138,7 +153,8 @@ export class DatumArea {
       }
     }
     this.active = { slot, dir };
-    await emptyDir(this.out);
+    // A collect just now moved everything out of out/ (the worker sends `finish` and `activate` together): no second listing.
+    if (!this.outJustEmptied) await emptyDir(this.out);
   }
 
   async clearOut(): Promise<void> {
@@ -151,9 +167,14 @@ export class DatumArea {
     const { dir } = this.active;
     this.active = undefined;
     const saved = join(dir.path, 'out');
-    const moved = readdirSync(this.out, { withFileTypes: true });
+    const first = dir.movedOut === undefined;
+    dir.movedOut = null;
+    const moved = list(this.out);
     for (const entry of moved) renameSync(join(this.out, entry.name), join(saved, entry.name));
-    dir.collected = moved.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    dir.collected = moved;
+    if (first) dir.movedOut = moved;
+    this.outJustEmptied = true;
+    process.nextTick(() => (this.outJustEmptied = false)); // after the microtasks queued now, before any I/O
     for (const name of dir.names) {
       try {
         renameSync(join(this.pfs, name), join(dir.path, 'in', name));
@@ -184,19 +205,23 @@ export class DatumArea {
     // unlink in CPU (a thread woken and switched to per datum). Otherwise `activate` may be waiting (see emptyDir).
     const files = dir.byWorker ? 'inline' : 'background';
     dir.byWorker = undefined;
+    const movedOut = dir.movedOut ?? undefined;
+    dir.movedOut = undefined;
     try {
-      await emptyDir(join(dir.path, 'out'), files);
+      await emptyDir(join(dir.path, 'out'), files, undefined, movedOut);
       // What in/ holds: the input folders staged in this slot (only those are ever made there, or moved back there).
       for (const name of [...dir.staged]) {
         const folder = join(dir.path, 'in', name);
-        if (dir.names.includes(name) && existsSync(folder)) await emptyDir(folder, 'background', (path) => this.keepSpare(path));
+        const entries = dir.names.includes(name) ? listIfThere(folder) : undefined;
+        if (entries) await emptyDir(folder, 'background', (path) => this.keepSpare(path), entries);
         else {
           await rm(folder, { recursive: true, force: true });
           dir.made.delete(folder);
           dir.staged.delete(name);
         }
       }
-      dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
+      // Sub-folders of the inputs are gone: only in/ and the input folders are known to exist now.
+      if (dir.made.size > dir.names.length + 1) dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
       this.free.push(dir);
     } catch {
       // A slot folder that cannot be emptied is dropped, not reused.
@@ -232,18 +257,32 @@ export class DatumArea {
   }
 }
 
+/** A folder's entries. */
+function list(dir: string): Entry[] {
+  return readdirSync(dir, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }));
+}
+
+/** A folder's entries, or undefined when there is no such folder (one system call fewer than a check and a listing). */
+function listIfThere(dir: string): Entry[] | undefined {
+  try {
+    return list(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
  * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
  * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
  * would hold up every other request meanwhile. `keep`: a file it takes (returns true for) is left to it.
  */
-async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean): Promise<void> {
-  const entries = readdirSync(dir, { withFileTypes: true });
+async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean, entries: readonly Entry[] = list(dir)): Promise<void> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
-    else if (keep && entry.isFile() && keep(path)) continue;
+    if (entry.kind === 'dir') await rm(path, { recursive: true, force: true });
+    else if (keep && entry.kind === 'file' && keep(path)) continue;
     else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.
