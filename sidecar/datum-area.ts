@@ -15,10 +15,12 @@
 // as $TUSK_PFS (reset() checks). Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum. A released slot's input files are
-// kept as spare files (`<stage>/spare`, up to SPARES) that later datums'
-// small inputs are written into, instead of being deleted and created anew
-// (see fetch-inputs.ts); outputs, which the code may still hold open, are
-// deleted.
+// kept as spare files that later datums' small inputs are written into,
+// instead of being deleted and created anew (see fetch-inputs.ts): left in
+// place in the slot's in/ for the next datum prepared in it (one rename each,
+// to its new name, when that datum's files are all small and top-level), else
+// moved to `<stage>/spare` (up to SPARES); outputs, which the code may still
+// hold open, are deleted.
 import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ interface SlotDir {
   names: string[];
   /** Input names staged in it since it was made: the folders its in/ may hold (release empties them without listing in/). */
   staged: Set<string>;
+  /** Input files of the datum released last, left where they were in in/<input>: spares for the next datum prepared here. */
+  kept: string[];
   /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
   collected?: { name: string; kind: EntryKind }[];
   /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
@@ -122,8 +126,19 @@ export class DatumArea {
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
     for (const name of dir.names) dir.staged.add(name);
-    const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, this.spareFiles);
-    return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+    // The last datum's files still in in/ are written over when every file of this one is written at once and
+    // top-level (no folder to make where a kept file is, no download to land on one); else they become spares.
+    const kept = new Set(dir.kept);
+    dir.kept = [];
+    if (kept.size > 0 && !inputs.every((i) => i.files.every((f) => (i.emptyFiles || f.data !== undefined) && TOP_LEVEL.test(f.path)))) this.toSpares(kept);
+    const spares: SpareFiles = kept.size === 0 ? this.spareFiles : { take: (target) => takeKept(kept, target) ?? this.spares.pop() };
+    try {
+      const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, spares);
+      return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+    } finally {
+      // Not written over: out of the way of this datum's code.
+      this.toSpares(kept);
+    }
   }
 
   /**
@@ -213,7 +228,7 @@ export class DatumArea {
       for (const name of [...dir.staged]) {
         const folder = join(dir.path, 'in', name);
         const entries = dir.names.includes(name) ? listIfThere(folder) : undefined;
-        if (entries) await emptyDir(folder, 'background', (path) => this.keepSpare(path), entries);
+        if (entries) await emptyDir(folder, 'background', (path) => keepInPlace(dir, path), entries);
         else {
           await rm(folder, { recursive: true, force: true });
           dir.made.delete(folder);
@@ -227,6 +242,19 @@ export class DatumArea {
       // A slot folder that cannot be emptied is dropped, not reused.
       await rm(dir.path, { recursive: true, force: true }).catch(() => {});
     }
+  }
+
+  /** Moves kept files to the spares (or deletes them); `kept` is empty after. */
+  private toSpares(kept: Set<string>): void {
+    for (const path of kept) {
+      if (this.keepSpare(path)) continue;
+      try {
+        unlinkSync(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    kept.clear();
   }
 
   /** Keeps a released input file as a spare (true), unless there are enough or it has other names. */
@@ -253,8 +281,28 @@ export class DatumArea {
     const path = join(this.stage, `s${++this.created}`);
     await mkdir(join(path, 'in'), { recursive: true });
     await mkdir(join(path, 'out'));
-    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set() };
+    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set(), kept: [] };
   }
+}
+
+/** Leaves a released input file where it is, for the next datum prepared in the slot (true), unless it keeps enough. */
+function keepInPlace(dir: SlotDir, path: string): boolean {
+  if (dir.kept.length >= SPARES) return false;
+  dir.kept.push(path);
+  return true;
+}
+
+/** A repo path of one segment ('/a.txt'): the file goes straight into its input's folder. */
+const TOP_LEVEL = /^\/*[^/]+\/*$/;
+
+/** The kept file at `target` itself (the same name again), else any kept file; undefined when none is left. */
+function takeKept(kept: Set<string>, target: string): string | undefined {
+  if (kept.delete(target)) return target;
+  for (const path of kept) {
+    kept.delete(path);
+    return path;
+  }
+  return undefined;
 }
 
 /** A folder's entries. */

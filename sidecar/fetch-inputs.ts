@@ -29,8 +29,11 @@ export interface FileSource {
 
 /** Files of earlier datums to write small inputs into instead of creating new ones (their bytes are replaced). */
 export interface SpareFiles {
-  /** A spare file's path, now no longer spare; undefined when there is none. */
-  take(): string | undefined;
+  /**
+   * A spare file's path, now no longer spare, for the file at `target`; undefined when there is none. A spare
+   * that is at `target` already must be the one given (renaming another one there would delete it).
+   */
+  take(target: string): string | undefined;
 }
 
 /** Files up to this size are gathered and written in one call; larger ones are streamed. */
@@ -95,7 +98,7 @@ const EMPTY = Buffer.alloc(0);
  */
 function writeNow(target: string, data: Uint8Array, spares?: SpareFiles): Promise<void> | undefined {
   try {
-    const spare = spares?.take();
+    const spare = spares?.take(target);
     if (spare === undefined || !overwrite(spare, target, data)) writeFileSync(target, data);
     return undefined;
   } catch (err) {
