@@ -43,8 +43,6 @@ interface SlotDir {
   kept: string[];
   /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
   collected?: { name: string; kind: EntryKind }[];
-  /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
-  byWorker?: boolean;
   /**
    * What the one collect of this slot (the sidecar's, or the worker's listing) moved into out/: all it holds, which
    * release removes without listing out/ again; null once more may be there (a second collect, or a failed one).
@@ -149,7 +147,6 @@ export class DatumArea {
     const dir = this.slotDir(slot);
     if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
     dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
-    dir.byWorker = true;
     // The worker lists all it moved (a collect of its that fails sends no listing: see the protocol).
     dir.movedOut = dir.movedOut === undefined ? dir.collected : null;
   }
@@ -215,15 +212,14 @@ export class DatumArea {
     await this.collect(slot);
     this.slots.delete(slot);
     dir.collected = undefined;
-    // The output's files are unlinked here, not through the thread pool, when the worker switches datums
-    // itself: no code waits for this sidecar then, and a trip through the pool per file cost several times the
-    // unlink in CPU (a thread woken and switched to per datum). Otherwise `activate` may be waiting (see emptyDir).
-    const files = dir.byWorker ? 'inline' : 'background';
-    dir.byWorker = undefined;
+    // The output's files are unlinked here, not through the thread pool: a trip through the pool per file cost
+    // several times the unlink in CPU (a thread woken and switched to per datum). A release runs after the answers
+    // of its finish and of the next datum's activate are written (server.ts), while that datum's code runs; an
+    // unlink slowed by a journal under fsync load holds up the sidecar's next request for that long.
     const movedOut = dir.movedOut ?? undefined;
     dir.movedOut = undefined;
     try {
-      await emptyDir(join(dir.path, 'out'), files, undefined, movedOut);
+      await emptyDir(join(dir.path, 'out'), 'inline', undefined, movedOut);
       // What in/ holds: the input folders staged in this slot (only those are ever made there, or moved back there).
       for (const name of [...dir.staged]) {
         const folder = join(dir.path, 'in', name);
