@@ -318,9 +318,9 @@ function listIfThere(dir: string): Entry[] | undefined {
 
 /**
  * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
- * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
- * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
- * would hold up every other request meanwhile. `keep`: a file it takes (returns true for) is left to it.
+ * thread pool. `background`: files through the pool too (a released input folder's files that are not kept,
+ * which may be many). `keep`: a file it takes (returns true for) is left to it. `entries`: the folder's listing,
+ * when the caller has it.
  */
 async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean, entries: readonly Entry[] = list(dir)): Promise<void> {
   for (const entry of entries) {
