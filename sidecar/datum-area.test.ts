@@ -90,6 +90,49 @@ describe('the datum area', () => {
     expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/big', 70_000], ['/small', 1]]);
   });
 
+  test('an output of 64 KiB in all comes back inline; one byte more and it is uploaded', async () => {
+    await area.prepare('d1', []);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/a'), 'a'.repeat(40_000));
+    await writeFile(join(dir, 'pfs/out/b'), 'b'.repeat(64 * 1024 - 40_000));
+    await area.collect('d1');
+    const inline = await area.upload('d1', D1);
+    expect([inline.output, inline.files, inline.bytes, inline.inline?.map((f) => [f.path, Buffer.from(f.data, 'base64').length])]).toEqual(['', 2, 64 * 1024, [['/a', 40_000], ['/b', 64 * 1024 - 40_000]]]);
+    await area.release('d1');
+    await area.prepare('d2', []);
+    await area.activate('d2');
+    await writeFile(join(dir, 'pfs/out/a'), 'a'.repeat(40_000));
+    await writeFile(join(dir, 'pfs/out/b'), 'b'.repeat(64 * 1024 - 40_000 + 1));
+    await area.collect('d2');
+    expect(await area.upload('d2', D1)).toEqual({ output: 'o-p/j/d1', files: 2, bytes: 0 });
+    expect(Object.entries(uploads[0]!.files).map(([p, t]) => [p, t.length])).toEqual([['/a', 40_000], ['/b', 64 * 1024 - 40_000 + 1]]);
+  });
+
+  test('what the code writes to out/ after its datum was collected is gone when the next datum is activated later', async () => {
+    await area.prepare('d1', []);
+    await area.prepare('d2', []);
+    await area.activate('d1');
+    await area.collect('d1');
+    // A process the code left behind writes once the collect is over (a turn of the event loop later).
+    await new Promise((r) => setImmediate(r));
+    await writeFile(join(dir, 'pfs/out/late'), 'x');
+    await area.activate('d2');
+    expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
+  });
+
+  test('a slot activated and collected twice is emptied of both outputs when released', async () => {
+    await area.prepare('d1', []);
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/first'), '1');
+    await area.collect('d1');
+    await area.activate('d1');
+    await writeFile(join(dir, 'pfs/out/second'), '2');
+    await area.collect('d1');
+    expect((await readdir(join(dir, 'stage/s1/out'))).sort()).toEqual(['first', 'second']);
+    await area.release('d1');
+    expect(await readdir(join(dir, 'stage/s1/out'))).toEqual([]);
+  });
+
   test('a freed slot folder is reused for the next datum, holding only that datum\'s files', async () => {
     files.set('a@c1:/x/1.txt', 'one').set('b@c1:/2.txt', 'two');
     await area.prepare('d1', [input('a', ['/x/1.txt'])]);
@@ -104,13 +147,41 @@ describe('the datum area', () => {
     expect(await readdir(join(dir, 'pfs/out'))).toEqual([]);
     await area.collect('d2');
     await area.release('d2');
-    // The earlier datum's input folder is gone from the slot, the last one's is kept, empty.
+    // The earlier datum's input folder is gone from the slot, the last one's is kept, holding only its own file
+    // (kept to be written over by the next datum prepared in the slot).
     expect(await readdir(join(dir, 'stage/s1/in'))).toEqual(['b']);
-    expect(await readdir(join(dir, 'stage/s1/in/b'))).toEqual([]);
+    expect(await readdir(join(dir, 'stage/s1/in/b'))).toEqual(['2.txt']);
     // the same input again: nested folders are recreated after being emptied
     await area.prepare('d3', [input('a', ['/x/1.txt'])]);
     await area.activate('d3');
     expect(await readFile(join(dir, 'pfs/a/x/1.txt'), 'utf8')).toBe('one');
+    expect((await readdir(join(dir, 'pfs'))).sort()).toEqual(['a', 'out']);
+    expect(await readdir(join(dir, 'pfs/a'))).toEqual(['x']);
+  });
+
+  test('a slot\'s last input files are written over by the next datum prepared in it: it sees its own files only', async () => {
+    const inline = (...files: [string, string][]) => input('in', files.map(([p]) => p), { files: files.map(([path, text]) => ({ path, sizeBytes: text.length, hash: '', data: Buffer.from(text).toString('base64') })) });
+    const run = async (datum: string, inputs: DatumInput[]) => {
+      await area.prepare(datum, inputs);
+      await area.activate(datum);
+      const seen: Record<string, string> = {};
+      for (const name of (await readdir(join(dir, 'pfs/in'), { recursive: true })).sort()) {
+        const s = await stat(join(dir, 'pfs/in', name));
+        seen[name] = s.isFile() ? await readFile(join(dir, 'pfs/in', name), 'utf8') : 'dir';
+      }
+      await area.collect(datum);
+      await area.release(datum);
+      return seen;
+    };
+    expect(await run('d1', [inline(['/a.txt', 'A1'], ['/b.txt', 'B1'])])).toEqual({ 'a.txt': 'A1', 'b.txt': 'B1' });
+    // One name again (its kept file must not be written over by another one), one new.
+    expect(await run('d2', [inline(['/b.txt', 'B2'], ['/c.txt', 'C2'])])).toEqual({ 'b.txt': 'B2', 'c.txt': 'C2' });
+    expect(await run('d3', [inline(['/z.txt', 'Z3'])])).toEqual({ 'z.txt': 'Z3' });
+    // A file in a folder, and a file that is fetched: the kept ones are moved away first.
+    expect(await run('d4', [inline(['/dir/y.txt', 'Y4'])])).toEqual({ dir: 'dir', 'dir/y.txt': 'Y4' });
+    await run('d5', [inline(['/z.txt', 'Z5'])]);
+    files.set('in@c1:/z.txt', 'fetched');
+    expect(await run('d6', [input('in', ['/z.txt'])])).toEqual({ 'z.txt': 'fetched' });
   });
 
   test('a released input file is written over for a later datum\'s small input, not deleted and made anew', async () => {

@@ -15,11 +15,13 @@
 // as $TUSK_PFS (reset() checks). Renames and small listings use the synchronous calls:
 // they take microseconds, where a trip through the thread pool per call cost
 // more than the rest of a trivial datum. A released slot's input files are
-// kept as spare files (`<stage>/spare`, up to SPARES) that later datums'
-// small inputs are written into, instead of being deleted and created anew
-// (see fetch-inputs.ts); outputs, which the code may still hold open, are
-// deleted.
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+// kept as spare files that later datums' small inputs are written into,
+// instead of being deleted and created anew (see fetch-inputs.ts): left in
+// place in the slot's in/ for the next datum prepared in it (one rename each,
+// to its new name, when that datum's files are all small and top-level), else
+// moved to `<stage>/spare` (up to SPARES); outputs, which the code may still
+// hold open, are deleted.
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
@@ -37,10 +39,21 @@ interface SlotDir {
   names: string[];
   /** Input names staged in it since it was made: the folders its in/ may hold (release empties them without listing in/). */
   staged: Set<string>;
+  /** Input files of the datum released last, left where they were in in/<input>: spares for the next datum prepared here. */
+  kept: string[];
   /** What the code left in out/, as listed when it was moved to the slot's out/ (so the upload need not list it again). */
   collected?: { name: string; kind: EntryKind }[];
-  /** The worker collected it itself (datum batching): no datum's code waits for this sidecar to switch datums. */
-  byWorker?: boolean;
+  /**
+   * What the one collect of this slot (the sidecar's, or the worker's listing) moved into out/: all it holds, which
+   * release removes without listing out/ again; null once more may be there (a second collect, or a failed one).
+   */
+  movedOut?: Entry[] | null;
+}
+
+/** An entry of a folder: its name and what it is. */
+interface Entry {
+  name: string;
+  kind: EntryKind;
 }
 
 /** Spare files kept at most (each a small file: an inode and a block or so). */
@@ -54,6 +67,8 @@ export class DatumArea {
   private readonly free: SlotDir[] = [];
   private created = 0;
   private active: { slot: string; dir: SlotDir } | undefined;
+  /** out/ was emptied by a collect in this run of the microtask queue (no I/O since: nothing new can be in it). */
+  private outJustEmptied = false;
   readonly out: string;
 
   constructor(
@@ -109,8 +124,19 @@ export class DatumArea {
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
     for (const name of dir.names) dir.staged.add(name);
-    const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, this.spareFiles);
-    return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+    // The last datum's files still in in/ are written over when every file of this one is written at once and
+    // top-level (no folder to make where a kept file is, no download to land on one); else they become spares.
+    const kept = new Set(dir.kept);
+    dir.kept = [];
+    if (kept.size > 0 && !inputs.every((i) => i.files.every((f) => (i.emptyFiles || f.data !== undefined) && TOP_LEVEL.test(f.path)))) this.toSpares(kept);
+    const spares: SpareFiles = kept.size === 0 ? this.spareFiles : { take: (target) => takeKept(kept, target) ?? this.spares.pop() };
+    try {
+      const fetched = await fetchInputs(this.source, this.fetchLimit, join(dir.path, 'in'), inputs, dir.made, spares);
+      return { ...fetched, dirs: { in: join(dir.path, 'in'), out: join(dir.path, 'out') } };
+    } finally {
+      // Not written over: out of the way of this datum's code.
+      this.toSpares(kept);
+    }
   }
 
   /**
@@ -121,7 +147,8 @@ export class DatumArea {
     const dir = this.slotDir(slot);
     if (this.active?.slot === slot) throw new FailedPrecondition('SlotActive', `datum slot ${slot} is active in $TUSK_PFS: the sidecar collects it`, { slot });
     dir.collected = listed.map((e) => ({ name: e.name, kind: e.kind }));
-    dir.byWorker = true;
+    // The worker lists all it moved (a collect of its that fails sends no listing: see the protocol).
+    dir.movedOut = dir.movedOut === undefined ? dir.collected : null;
   }
 
   /** Moves the slot's inputs to $TUSK_PFS/<input> and makes sure out/ is empty. */
@@ -138,7 +165,8 @@ export class DatumArea {
       }
     }
     this.active = { slot, dir };
-    await emptyDir(this.out);
+    // A collect just now moved everything out of out/ (the worker sends `finish` and `activate` together): no second listing.
+    if (!this.outJustEmptied) await emptyDir(this.out);
   }
 
   async clearOut(): Promise<void> {
@@ -151,9 +179,14 @@ export class DatumArea {
     const { dir } = this.active;
     this.active = undefined;
     const saved = join(dir.path, 'out');
-    const moved = readdirSync(this.out, { withFileTypes: true });
+    const first = dir.movedOut === undefined;
+    dir.movedOut = null;
+    const moved = list(this.out);
     for (const entry of moved) renameSync(join(this.out, entry.name), join(saved, entry.name));
-    dir.collected = moved.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    dir.collected = moved;
+    if (first) dir.movedOut = moved;
+    this.outJustEmptied = true;
+    process.nextTick(() => (this.outJustEmptied = false)); // after the microtasks queued now, before any I/O
     for (const name of dir.names) {
       try {
         renameSync(join(this.pfs, name), join(dir.path, 'in', name));
@@ -179,29 +212,45 @@ export class DatumArea {
     await this.collect(slot);
     this.slots.delete(slot);
     dir.collected = undefined;
-    // The output's files are unlinked here, not through the thread pool, when the worker switches datums
-    // itself: no code waits for this sidecar then, and a trip through the pool per file cost several times the
-    // unlink in CPU (a thread woken and switched to per datum). Otherwise `activate` may be waiting (see emptyDir).
-    const files = dir.byWorker ? 'inline' : 'background';
-    dir.byWorker = undefined;
+    // The output's files are unlinked here, not through the thread pool: a trip through the pool per file cost
+    // several times the unlink in CPU (a thread woken and switched to per datum). A release runs after the answers
+    // of its finish and of the next datum's activate are written (server.ts), while that datum's code runs; an
+    // unlink slowed by a journal under fsync load holds up the sidecar's next request for that long.
+    const movedOut = dir.movedOut ?? undefined;
+    dir.movedOut = undefined;
     try {
-      await emptyDir(join(dir.path, 'out'), files);
+      await emptyDir(join(dir.path, 'out'), 'inline', undefined, movedOut);
       // What in/ holds: the input folders staged in this slot (only those are ever made there, or moved back there).
       for (const name of [...dir.staged]) {
         const folder = join(dir.path, 'in', name);
-        if (dir.names.includes(name) && existsSync(folder)) await emptyDir(folder, 'background', (path) => this.keepSpare(path));
+        const entries = dir.names.includes(name) ? listIfThere(folder) : undefined;
+        if (entries) await emptyDir(folder, 'background', (path) => keepInPlace(dir, path), entries);
         else {
           await rm(folder, { recursive: true, force: true });
           dir.made.delete(folder);
           dir.staged.delete(name);
         }
       }
-      dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
+      // Sub-folders of the inputs are gone: only in/ and the input folders are known to exist now.
+      if (dir.made.size > dir.names.length + 1) dir.made = new Set([...dir.made].filter((p) => dir.names.some((n) => p === join(dir.path, 'in', n)) || p === join(dir.path, 'in')));
       this.free.push(dir);
     } catch {
       // A slot folder that cannot be emptied is dropped, not reused.
       await rm(dir.path, { recursive: true, force: true }).catch(() => {});
     }
+  }
+
+  /** Moves kept files to the spares (or deletes them); `kept` is empty after. */
+  private toSpares(kept: Set<string>): void {
+    for (const path of kept) {
+      if (this.keepSpare(path)) continue;
+      try {
+        unlinkSync(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    kept.clear();
   }
 
   /** Keeps a released input file as a spare (true), unless there are enough or it has other names. */
@@ -228,22 +277,56 @@ export class DatumArea {
     const path = join(this.stage, `s${++this.created}`);
     await mkdir(join(path, 'in'), { recursive: true });
     await mkdir(join(path, 'out'));
-    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set() };
+    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set(), kept: [] };
+  }
+}
+
+/** Leaves a released input file where it is, for the next datum prepared in the slot (true), unless it keeps enough. */
+function keepInPlace(dir: SlotDir, path: string): boolean {
+  if (dir.kept.length >= SPARES) return false;
+  dir.kept.push(path);
+  return true;
+}
+
+/** A repo path of one segment ('/a.txt'): the file goes straight into its input's folder. */
+const TOP_LEVEL = /^\/*[^/]+\/*$/;
+
+/** The kept file at `target` itself (the same name again), else any kept file; undefined when none is left. */
+function takeKept(kept: Set<string>, target: string): string | undefined {
+  if (kept.delete(target)) return target;
+  for (const path of kept) {
+    kept.delete(path);
+    return path;
+  }
+  return undefined;
+}
+
+/** A folder's entries. */
+function list(dir: string): Entry[] {
+  return readdirSync(dir, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }));
+}
+
+/** A folder's entries, or undefined when there is no such folder (one system call fewer than a check and a listing). */
+function listIfThere(dir: string): Entry[] | undefined {
+  try {
+    return list(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 
 /**
  * Removes what a folder holds, keeping the folder: files one unlink each, sub-folders in the background
- * thread pool. `background`: files too — for work no datum waits on (releasing a slot), as an unlink can
- * wait milliseconds for the file system's journal while other processes sync, and a synchronous one
- * would hold up every other request meanwhile. `keep`: a file it takes (returns true for) is left to it.
+ * thread pool. `background`: files through the pool too (a released input folder's files that are not kept,
+ * which may be many). `keep`: a file it takes (returns true for) is left to it. `entries`: the folder's listing,
+ * when the caller has it.
  */
-async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean): Promise<void> {
-  const entries = readdirSync(dir, { withFileTypes: true });
+async function emptyDir(dir: string, files: 'inline' | 'background' = 'inline', keep?: (file: string) => boolean, entries: readonly Entry[] = list(dir)): Promise<void> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
-    else if (keep && entry.isFile() && keep(path)) continue;
+    if (entry.kind === 'dir') await rm(path, { recursive: true, force: true });
+    else if (keep && entry.kind === 'file' && keep(path)) continue;
     else if (files === 'background') await unlink(path);
     else unlinkSync(path);
     // Yield now and then, so a huge output does not hold up every other request.

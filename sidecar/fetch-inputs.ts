@@ -29,8 +29,11 @@ export interface FileSource {
 
 /** Files of earlier datums to write small inputs into instead of creating new ones (their bytes are replaced). */
 export interface SpareFiles {
-  /** A spare file's path, now no longer spare; undefined when there is none. */
-  take(): string | undefined;
+  /**
+   * A spare file's path, now no longer spare, for the file at `target`; undefined when there is none. A spare
+   * that is at `target` already must be the one given (renaming another one there would delete it).
+   */
+  take(target: string): string | undefined;
 }
 
 /** Files up to this size are gathered and written in one call; larger ones are streamed. */
@@ -46,7 +49,6 @@ export async function fetchInputs(
   spares?: SpareFiles,
 ): Promise<{ files: number; bytes: number }> {
   const ensureDir = async (path: string) => {
-    if (made.has(path)) return;
     await mkdir(path, { recursive: true });
     made.add(path);
   };
@@ -56,42 +58,53 @@ export async function fetchInputs(
   const jobs: Promise<void>[] = [];
   for (const input of inputs) {
     checkInputName(input.name);
-    await ensureDir(join(dir, input.name));
+    // A folder known to exist is not awaited (an await costs turns of the microtask queue, per file).
+    const folder = join(dir, input.name);
+    if (!made.has(folder)) await ensureDir(folder);
     for (const file of input.files) {
       const target = inputFileTarget(dir, input.name, file.path);
-      await ensureDir(dirname(target));
+      const parent = dirname(target);
+      if (!made.has(parent)) await ensureDir(parent);
       files++;
       if (input.emptyFiles || file.data !== undefined) {
         const data = input.emptyFiles ? EMPTY : Buffer.from(file.data!, 'base64');
         bytes += data.length;
-        jobs.push(writeNow(target, data, spares));
+        const failed = writeNow(target, data, spares);
+        if (failed) jobs.push(failed);
         // Yield now and then, so thousands of small files do not hold up every other request.
         if (++written % 64 === 0) await new Promise((r) => setImmediate(r));
         continue;
       }
-      jobs.push(
-        limit.run(async () => {
-          bytes += await download(source.getFile(`${input.repo}@${input.commit}:${file.path}`), target, file.sizeBytes);
-        }),
-      );
+      const job = limit.run(async () => {
+        bytes += await download(source.getFile(`${input.repo}@${input.commit}:${file.path}`), target, file.sizeBytes);
+      });
+      job.catch(() => {}); // settled below, after the loop's awaits: not an unhandled rejection meanwhile
+      jobs.push(job);
     }
   }
-  const results = await Promise.allSettled(jobs);
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (jobs.length > 0) {
+    const results = await Promise.allSettled(jobs);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
   return { files, bytes };
 }
 
 const EMPTY = Buffer.alloc(0);
 
-/** Writes a small file at once (into a spare file when there is one); settles like an asynchronous write would. */
-function writeNow(target: string, data: Uint8Array, spares?: SpareFiles): Promise<void> {
+/**
+ * Writes a small file at once (into a spare file when there is one); undefined when written, else its failure as a
+ * rejected promise (handled: fetchInputs settles it with the downloads).
+ */
+function writeNow(target: string, data: Uint8Array, spares?: SpareFiles): Promise<void> | undefined {
   try {
-    const spare = spares?.take();
+    const spare = spares?.take(target);
     if (spare === undefined || !overwrite(spare, target, data)) writeFileSync(target, data);
-    return Promise.resolve();
+    return undefined;
   } catch (err) {
-    return Promise.reject(err as Error);
+    const failed = Promise.reject(err as Error);
+    failed.catch(() => {});
+    return failed;
   }
 }
 

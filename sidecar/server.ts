@@ -69,9 +69,11 @@ export function sidecarHandlers(area: DatumArea, log: Logger): Handlers {
     finish: ({ slot: s, datum, collected: listed }) => {
       // Collecting touches $TUSK_PFS; uploading and freeing the slot do not, so the next datum can start meanwhile.
       // A worker that collected the slot itself (datum batching) sends the listing: nothing here touches $TUSK_PFS.
-      const collected = listed ? serial.run([slot(s)], async () => area.collected(s, listed)) : serial.run([slot(s), PFS], () => area.collect(s));
+      // (then one task on the slot does both: the listing is taken and the output stored)
+      const collected = listed ? undefined : serial.run([slot(s), PFS], () => area.collect(s));
       const stored = serial.run([slot(s)], async () => {
-        await collected;
+        if (listed) area.collected(s, listed);
+        else await collected;
         await afterReplies();
         if (!datum) return { output: '', files: 0, bytes: 0 };
         return timed('upload', { slot: s, job: datum.job, datum: datum.datum }, () => area.upload(s, datum));

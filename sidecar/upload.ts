@@ -8,7 +8,7 @@
 // INLINE_OUTPUT_MAX bytes in all is not uploaded: storeOutput returns its
 // files, which the worker sends with the datum's result (one call fewer per
 // datum; the coordinator stores them before it records the result).
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { DatumRef } from '../src/worker-protocol/index.js';
 import type { OutputFile } from './output-walk.js';
 
@@ -45,22 +45,38 @@ export interface OutputSink {
 /** A small output (INLINE_OUTPUT_MAX bytes at most) is read and returned inline; a larger one is uploaded as the output of `datum`. */
 export async function storeOutput(sink: OutputSink, datum: DatumRef, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
   const listed: OutputFile[] = [];
+  const inline: InlineOutputFile[] = [];
   let total = 0;
   const it = files[Symbol.asyncIterator]();
   for (;;) {
     const next = await it.next();
     if (next.done) break;
     listed.push(next.value);
-    total += statSync(next.value.hostPath).size;
-    if (total > INLINE_OUTPUT_MAX) return uploadOutput(sink, datum, resume(listed, it));
+    const data = readSmall(next.value.hostPath, INLINE_OUTPUT_MAX - total);
+    if (data === undefined) return uploadOutput(sink, datum, resume(listed, it));
+    total += data.length;
+    inline.push({ path: next.value.path, data: data.toString('base64') });
   }
-  const inline = listed.map((f) => ({ path: f.path, data: readFileSync(f.hostPath) }));
-  return {
-    output: '',
-    files: inline.length,
-    bytes: inline.reduce((n, f) => n + f.data.length, 0),
-    inline: inline.map((f) => ({ path: f.path, data: f.data.toString('base64') })),
-  };
+  return { output: '', files: inline.length, bytes: total, inline };
+}
+
+/**
+ * The bytes of the file at `path` when it holds at most `max` bytes, else undefined: one open, fstat,
+ * read and close. As readFileSync, it reads the size fstat gave (a statSync before it cost a second
+ * lookup of the path).
+ */
+function readSmall(path: string, max: number): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > max) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let n = 0;
+    for (let got = 1; got > 0 && n < size; n += got) got = readSync(fd, buf, n, size - n, n);
+    return n < size ? buf.subarray(0, n) : buf;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function* resume(first: readonly OutputFile[], rest: AsyncIterator<OutputFile>): AsyncIterable<OutputFile> {

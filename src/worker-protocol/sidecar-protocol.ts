@@ -79,7 +79,11 @@ export interface SidecarOps {
   clearOut: { args: Record<string, never>; result: Record<string, never> };
   /** Without `datum` the output is dropped and `output` is ''. */
   /** A small output comes back `inline` (files in base64) with output '', for the worker to send with the result. */
-  /** `collected`: the worker moved the slot's inputs back and the output (these entries) to `dirs.out` itself. */
+  /**
+   * `collected`: the worker moved the slot's inputs back and the output (these entries) to `dirs.out` itself. It lists
+   * everything it moved there (the sidecar empties `dirs.out` from this listing); a worker whose collect failed part
+   * way sends no `collected`.
+   */
   finish: { args: { slot: string; datum?: DatumRef; collected?: CollectedEntry[] }; result: { output: string; files: number; bytes: number; inline?: { path: string; data: string }[] } };
   /** input.pfs.s3 / s3_out: serve those inputs (and `out`) as S3 buckets on a loopback endpoint; the same args answer the same endpoint. */
   serveS3: { args: { inputs: string[]; out: boolean }; result: { endpoint: string; accessKeyId: string; secretAccessKey: string } };
