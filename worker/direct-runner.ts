@@ -58,8 +58,6 @@ my $inbuf = '';
 my @queue;
 my $cur;
 ${PERL_SPAWN}
-my $spare;
-fork_spare();
 syswrite($ch, "{\"ev\":\"ready\",\"pid\":$$}\n");
 for (;;) {
   my $r = shift(@queue) // next_record(undef);
@@ -69,7 +67,7 @@ for (;;) {
 
 sub now { my $b = ''; sysseek($up, 0, 0); sysread($up, $b, 64); return (split(/ /, $b))[0] * 1000; }
 
-sub gone { kill 9, -$cur->{pid} if $cur && $cur->{pid}; kill 9, $spare->{pid} if $spare; exit 0; }
+sub gone { kill 9, -$cur->{pid} if $cur && $cur->{pid}; exit 0; }
 
 # Reads commands until one is whole (or the wait runs out: undef); kills asked for the run going are done here.
 sub next_record {
@@ -129,7 +127,8 @@ sub run {
   my $exit;
   if (!-e $cwd) { if ($cwdRequired) { $exit = '"cwdMissing":true'; } else { $cwd = '/'; } }
   if (!$exit) {
-    $exit = start($cwd, \@argv, \@rest, $hasIn, $in, $timeoutMs);
+    %ENV = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @rest;
+    $exit = start($cwd, \@argv, $hasIn, $in, $timeoutMs);
   }
   kill 9, -$cur->{pid} if $cur->{pid};
   my $retire = end_held();
@@ -143,21 +142,15 @@ sub run {
     syswrite($ch, "$frame\n");
   }
   $cur = undef;
-  fork_spare();
 }
 
 # Forks and waits for the code; what the exit frame says of it (without id).
 sub start {
-  my ($cwd, $argv, $env, $hasIn, $in, $timeoutMs) = @_;
+  my ($cwd, $argv, $hasIn, $in, $timeoutMs) = @_;
   if (!chdir($cwd)) { return '"errno":' . ($! + 0) . ',"timedOut":false'; }
+  my $iw = stdin_for($hasIn);
   my (undef, undef, $cu0, $cs0) = times;
-  my ($pid, $failed) = $hasIn ? () : hand_spare($cwd, $argv, $env);
-  my $iw;
-  if (!defined $pid) {
-    %ENV = env_of(@$env);
-    $iw = stdin_for($hasIn);
-    ($pid, $failed) = spawn_group($argv, $hasIn, $iw);
-  }
+  my ($pid, $failed) = spawn_group($argv, $hasIn, $iw);
   return "\"errno\":$failed,\"timedOut\":false" if $failed ne '';
   $cur->{pid} = $pid;
   kill 9, -$pid if $cur->{killed};
@@ -192,62 +185,6 @@ sub start {
   return "\"status\":$status,\"timedOut\":" . ($timedOut ? 'true' : 'false') . ",\"usage\":{\"cpuMs\":$cpu,\"peakMemoryBytes\":" . ($cur->{peak} * 1024) . '}';
 }
 
-sub env_of { return map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @_; }
-
-# The next run's process, forked ahead while perl waits for the run (the fork of perl is most of a start, and
-# off the datum's path now): in its own process group, SIGPIPE as the default, stdin /dev/null, it waits on a
-# pipe for the run's folder, arguments and environment, then goes there and execs, as spawn_group's child does.
-# It says 'k' on its report pipe once it has the run, then an errno ('c' first for the folder) if it fails.
-sub fork_spare {
-  return if $spare;
-  stdin_for(0);
-  pipe(my $cr, my $cw) or return;
-  pipe(my $fr, my $fw) or return;
-  my $pid = fork();
-  return if !defined $pid;
-  if ($pid == 0) {
-    close $ch; close $up; close $cw; close $fr;
-    setpgrp(0, 0);
-    $SIG{PIPE} = 'DEFAULT';
-    my ($buf, $len) = ('', undef);
-    until (defined $len && length($buf) >= $len) {
-      sysread($cr, $buf, 65536, length $buf) or exit 0;
-      my $nl = index($buf, "\n");
-      if (!defined $len && $nl >= 0) { $len = substr($buf, 0, $nl); substr($buf, 0, $nl + 1) = ''; }
-    }
-    my ($cwd, $argc, @rest) = split(/\0/, substr($buf, 0, $len), -1);
-    my @argv = splice(@rest, 0, $argc);
-    syswrite($fw, 'k');
-    if (!chdir($cwd)) { syswrite($fw, 'c' . ($! + 0)); exit 127; }
-    %ENV = env_of(@rest);
-    exec { $argv[0] } @argv;
-    syswrite($fw, $! + 0);
-    exit 127;
-  }
-  close $cr; close $fw;
-  $spare = { pid => $pid, cw => $cw, fr => $fr };
-}
-
-# Hands the run to the spare: (its pid, '') once the program runs, (0, errno) when it failed, () when there is no
-# spare or it went away before it took the run (it is reaped; the caller forks as before).
-sub hand_spare {
-  my ($cwd, $argv, $env) = @_;
-  my $s = $spare or return ();
-  $spare = undef;
-  my $body = join("\0", $cwd, scalar(@$argv), @$argv, @$env);
-  write_all($s->{cw}, length($body) . "\n" . $body);
-  close $s->{cw};
-  my $r = '';
-  while (sysread($s->{fr}, $r, 64, length $r)) {}
-  close $s->{fr};
-  if (substr($r, 0, 1) ne 'k') { waitpid($s->{pid}, 0); return (); }
-  $r = substr($r, 1);
-  return ($s->{pid}, '') if $r eq '';
-  waitpid($s->{pid}, 0);
-  $r =~ s/^c//;
-  return (0, $r);
-}
-
 # After the run: waits until its killed group is gone and no other process holds the held pipes; true when they
 # must be given up (a process whose files cannot be read stays so, or the code left them non-blocking).
 sub end_held {
@@ -268,7 +205,7 @@ sub leftovers {
   my $wait = 0;
   for my $e (readdir $d) {
     next unless $e =~ /^\d+$/;
-    next if $e == $$ || $e == 1 || $e == $runner || ($spare && $e == $spare->{pid});
+    next if $e == $$ || $e == 1 || $e == $runner;
     open(my $s, '<', "/proc/$e/stat") or next;
     my $st = <$s> // next;
     substr($st, rindex($st, ')') + 2) =~ /^(\S) \d+ (\d+)/ or next;
