@@ -49,6 +49,7 @@ open(my $ch, '+<&', \*STDIN) or die "fd 0: $!";
 open(STDIN, '<', '/dev/null') or die "/dev/null: $!";
 binmode $ch;
 my $runner = getppid();
+my $me = $$;
 my $self = syscall(434, $$ + 0, 0);
 exit 3 if $self < 0;
 { open(my $h, '<&=', $self) or exit 3; close $h; }
@@ -95,7 +96,7 @@ sub next_record {
 
 sub kill_run { my ($id) = @_; if ($cur && $cur->{id} eq $id) { $cur->{killed} = 1; kill 9, -$cur->{pid} if $cur->{pid}; } }
 
-sub status_kb { my ($pid) = @_; open(my $s, '<', "/proc/$pid/status") or return (0, 0); local $/; my $t = <$s> // '';
+sub status_kb { my ($pid) = @_; sysopen(my $s, "/proc/$pid/status", 0) or return (0, 0); my $t = ''; sysread($s, $t, 16384);
   return (($t =~ /^VmRSS:\s+(\d+)/m ? $1 : 0), ($t =~ /^VmHWM:\s+(\d+)/m ? $1 : 0)); }
 
 sub sample_root { my ($rss, $hwm) = status_kb($cur->{pid}); $cur->{peak} = $rss if $rss > $cur->{peak}; $cur->{peak} = $hwm if $hwm > $cur->{peak}; }
@@ -205,7 +206,7 @@ sub leftovers {
   my $wait = 0;
   for my $e (readdir $d) {
     next unless $e =~ /^\d+$/;
-    next if $e == $$ || $e == 1 || $e == $runner;
+    next if $e == $me || $e == 1 || $e == $runner;
     open(my $s, '<', "/proc/$e/stat") or next;
     my $st = <$s> // next;
     substr($st, rindex($st, ')') + 2) =~ /^(\S) \d+ (\d+)/ or next;
