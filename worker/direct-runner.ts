@@ -128,7 +128,7 @@ sub run {
   my $exit;
   if (!-e $cwd) { if ($cwdRequired) { $exit = '"cwdMissing":true'; } else { $cwd = '/'; } }
   if (!$exit) {
-    %ENV = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @rest;
+    set_env(@rest);
     $exit = start($cwd, \@argv, $hasIn, $in, $timeoutMs);
   }
   kill 9, -$cur->{pid} if $cur->{pid};
@@ -143,6 +143,14 @@ sub run {
     syswrite($ch, "$frame\n");
   }
   $cur = undef;
+}
+
+# %ENV made exactly the run's KEY=VALUE pairs, changing only what differs from the run before (most of it is
+# the same every datum: each change rebuilds perl's environ).
+sub set_env {
+  my %want = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @_;
+  for my $k (keys %ENV) { delete $ENV{$k} unless exists $want{$k}; }
+  while (my ($k, $v) = each %want) { $ENV{$k} = $v unless defined $ENV{$k} && $ENV{$k} eq $v; }
 }
 
 # Forks and waits for the code; what the exit frame says of it (without id).
