@@ -3,9 +3,9 @@
 // perl process, which does all of the run itself. These check what the Node
 // runner guaranteed for such a run, now that it has no part in it: output and
 // exit code, a signal apart from exit code 128+n, the datum timeout, a kill,
-// the spawn error, the working folder and its fallback, stdin text, the memory
-// limit and the CPU used; and that a datum runs while the Node runner is
-// stopped (it is not on the datum's path).
+// the spawn error, the working folder and its fallback, stdin text, each
+// run's own environment, the memory limit and the CPU used; and that a datum
+// runs while the Node runner is stopped (it is not on the datum's path).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,6 +76,13 @@ describe.skipIf(!usable)('the direct runner', () => {
     expect(await run({ cmd: ['pwd'], cwd: '/usr' })).toMatchObject({ code: 0, out: '/usr\n' });
     expect(await run({ cmd: ['cat'], stdin: 'line 1\nline 2\n' })).toMatchObject({ code: 0, out: 'line 1\nline 2\n' });
     expect(await run({ cmd: ['sh', '-c', 'echo "$A"'], env: { PATH: '/usr/bin:/bin', A: 'é b=c' } })).toMatchObject({ code: 0, out: 'é b=c\n' });
+  });
+
+  test('each run gets its own environment, whole: none of the run before is left, a changed value is the new one', async () => {
+    const show = ['sh', '-c', 'echo "${A-unset}|${B-unset}|${C-unset}"'];
+    expect(await run({ cmd: show, env: { PATH: '/usr/bin:/bin', A: '1', B: '2' } })).toMatchObject({ code: 0, out: '1|2|unset\n' });
+    expect(await run({ cmd: show, env: { PATH: '/usr/bin:/bin', A: '3', C: '' } })).toMatchObject({ code: 0, out: '3|unset|\n' });
+    expect(await run({ cmd: ['sh', '-c', 'env | grep -c .'], env: { PATH: '/usr/bin:/bin' } })).toMatchObject({ code: 0, out: '2\n' });
   });
 
   test('the memory limit applies, and the CPU and memory used are measured', async () => {

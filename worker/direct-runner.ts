@@ -49,6 +49,7 @@ open(my $ch, '+<&', \*STDIN) or die "fd 0: $!";
 open(STDIN, '<', '/dev/null') or die "/dev/null: $!";
 binmode $ch;
 my $runner = getppid();
+my $me = $$;
 my $self = syscall(434, $$ + 0, 0);
 exit 3 if $self < 0;
 { open(my $h, '<&=', $self) or exit 3; close $h; }
@@ -95,7 +96,7 @@ sub next_record {
 
 sub kill_run { my ($id) = @_; if ($cur && $cur->{id} eq $id) { $cur->{killed} = 1; kill 9, -$cur->{pid} if $cur->{pid}; } }
 
-sub status_kb { my ($pid) = @_; open(my $s, '<', "/proc/$pid/status") or return (0, 0); local $/; my $t = <$s> // '';
+sub status_kb { my ($pid) = @_; sysopen(my $s, "/proc/$pid/status", 0) or return (0, 0); my $t = ''; sysread($s, $t, 16384);
   return (($t =~ /^VmRSS:\s+(\d+)/m ? $1 : 0), ($t =~ /^VmHWM:\s+(\d+)/m ? $1 : 0)); }
 
 sub sample_root { my ($rss, $hwm) = status_kb($cur->{pid}); $cur->{peak} = $rss if $rss > $cur->{peak}; $cur->{peak} = $hwm if $hwm > $cur->{peak}; }
@@ -127,7 +128,7 @@ sub run {
   my $exit;
   if (!-e $cwd) { if ($cwdRequired) { $exit = '"cwdMissing":true'; } else { $cwd = '/'; } }
   if (!$exit) {
-    %ENV = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @rest;
+    set_env(@rest);
     $exit = start($cwd, \@argv, $hasIn, $in, $timeoutMs);
   }
   kill 9, -$cur->{pid} if $cur->{pid};
@@ -142,6 +143,14 @@ sub run {
     syswrite($ch, "$frame\n");
   }
   $cur = undef;
+}
+
+# %ENV made exactly the run's KEY=VALUE pairs, changing only what differs from the run before (most of it is
+# the same every datum: each change rebuilds perl's environ).
+sub set_env {
+  my %want = map { my $i = index($_, '='); (substr($_, 0, $i), substr($_, $i + 1)) } @_;
+  for my $k (keys %ENV) { delete $ENV{$k} unless exists $want{$k}; }
+  while (my ($k, $v) = each %want) { $ENV{$k} = $v unless defined $ENV{$k} && $ENV{$k} eq $v; }
 }
 
 # Forks and waits for the code; what the exit frame says of it (without id).
@@ -192,7 +201,7 @@ sub end_held {
   for (;;) {
     my $left = leftovers($cur->{pid} || -1);
     return 1 if $left eq 'unknown' && ++$unknown > 5;
-    return non_blocking(1) || non_blocking(2) if $left eq 'none';
+    return non_blocking(\*STDOUT) || non_blocking(\*STDERR) if $left eq 'none';
     my $r = next_record($pause / 1000);
     push @queue, $r if defined $r;
     $pause = $pause * 2 > 100 ? 100 : $pause * 2;
@@ -205,7 +214,7 @@ sub leftovers {
   my $wait = 0;
   for my $e (readdir $d) {
     next unless $e =~ /^\d+$/;
-    next if $e == $$ || $e == 1 || $e == $runner;
+    next if $e == $me || $e == 1 || $e == $runner;
     open(my $s, '<', "/proc/$e/stat") or next;
     my $st = <$s> // next;
     substr($st, rindex($st, ')') + 2) =~ /^(\S) \d+ (\d+)/ or next;
@@ -225,11 +234,11 @@ sub holds {
   return 0;
 }
 
+# F_GETFL (3) of the held pipe: O_NONBLOCK (04000) set, or the flags cannot be read.
 sub non_blocking {
-  my ($fd) = @_;
-  open(my $i, '<', "/proc/self/fdinfo/$fd") or return 1;
-  local $/; my $t = <$i> // '';
-  return $t =~ /^flags:\s+([0-7]+)$/m ? (oct($1) & 04000 ? 1 : 0) : 1;
+  my ($fh) = @_;
+  my $flags = fcntl($fh, 3, 0);
+  return defined $flags ? ($flags & 04000 ? 1 : 0) : 1;
 }
 
 # Writes the whole text (a pipe left non-blocking and full is waited out); false when the pipe is shut.
