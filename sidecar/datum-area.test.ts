@@ -1,4 +1,4 @@
-import { link, mkdtemp, open, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdtemp, open, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -201,6 +201,24 @@ describe('the datum area', () => {
     } finally {
       await held.close();
     }
+  });
+
+  test('a released input file swapped for a symlink (by a process the code left running) is not written through', async () => {
+    const inline = (path: string, text: string) => input('in', [path], { files: [{ path, sizeBytes: text.length, hash: '', data: Buffer.from(text).toString('base64') }] });
+    await area.prepare('d1', [inline('/a.txt', 'three')]);
+    await area.activate('d1');
+    await area.collect('d1');
+    await area.release('d1');
+    const kept = (await readdir(join(dir, 'stage'), { recursive: true })).filter((p) => p.endsWith('a.txt'));
+    expect(kept).toHaveLength(1);
+    await writeFile(join(dir, 'outside'), 'secret');
+    await rm(join(dir, 'stage', kept[0]!));
+    await symlink(join(dir, 'outside'), join(dir, 'stage', kept[0]!));
+    await area.prepare('d2', [inline('/a.txt', 'x')]);
+    await area.activate('d2');
+    expect(await readFile(join(dir, 'outside'), 'utf8')).toBe('secret');
+    expect((await lstat(join(dir, 'pfs/in/a.txt'))).isFile()).toBe(true);
+    expect(await readFile(join(dir, 'pfs/in/a.txt'), 'utf8')).toBe('x');
   });
 
   test('an input file with another name (a hard link) is not written over later', async () => {

@@ -13,7 +13,7 @@
 // datum the largest CPU cost of a trivial datum.
 // `lazy` inputs are fetched like any other: Tusk's local runtime has no lazy
 // (fetch-on-open) file system, so lazy behaves as non-lazy.
-import { closeSync, createWriteStream, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -117,8 +117,9 @@ function overwrite(spare: string, target: string, data: Uint8Array): boolean {
   }
   let fd: number | undefined;
   try {
-    fd = openSync(target, 'r+');
-    // A file with another name elsewhere is not written through: its other names would change too.
+    // Never through a symlink (a process a datum left running could have put one where a released input was),
+    // and a file with another name elsewhere is not written through: its other names would change too.
+    fd = openSync(target, constants.O_RDWR | constants.O_NOFOLLOW);
     const st = fstatSync(fd);
     if (!st.isFile() || st.nlink !== 1) throw new Error('not a lone regular file');
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, at);
