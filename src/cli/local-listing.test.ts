@@ -150,6 +150,14 @@ describe('listingBatches', () => {
     expect(grpc).toEqual([]);
   });
 
+  it('asks the rest of a bare repo (its master) of the commit the page was read from', async () => {
+    const files = entries(FIRST_PAGE + 5);
+    const d = await daemon(files);
+    const { ctx, grpc } = contextFor(d.port, files);
+    expect((await all(listingBatches(ctx, { kind: 'list', ref: 'images', path: '/' }))).length).toBe(FIRST_PAGE + 5);
+    expect(grpc).toEqual([{ what: `list images@${COMMIT}:/`, page: { limit: undefined, startAfter: files[FIRST_PAGE - 1]!.path } }]);
+  });
+
   it('asks a global commit ID (a ref without a repo) for the rest as it is', async () => {
     const files = entries(FIRST_PAGE + 5);
     const d = await daemon(files);

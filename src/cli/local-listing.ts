@@ -15,7 +15,7 @@ import type { FileInfo } from '../client/index.js';
 import type { FilesContext } from './context.js';
 import { gatewayStream, localGateway } from './local-gateway.js';
 import { listingKey } from './file-listing.js';
-import { splitRepoRef } from './refs.js';
+import { isGlobalId, splitRepoRef } from './refs.js';
 
 /** Entries asked for over the HTTP API; the rest of a longer listing comes over gRPC. */
 export const FIRST_PAGE = 1000;
@@ -48,9 +48,10 @@ export async function* listingBatches(ctx: FilesContext, query: ListingQuery): A
     yield batch.files;
   }
   // Whole and shorter than asked: that was all. Otherwise the rest (or the reason the answer was cut short) over gRPC,
-  // from the commit the entries were read from (a commit ID, or a global one, names the same commit anyway).
+  // from the commit the entries were read from (a bare repo too: its master may move meanwhile; a global commit ID
+  // names the same commits anyway).
   if (answer.complete() && (count < limit || count === query.limit)) return;
-  const ref = last?.commit && query.ref.includes('@') ? `${splitRepoRef(query.ref).repo}@${last.commit}` : query.ref;
+  const ref = last?.commit && !isGlobalId(query.ref) ? `${splitRepoRef(query.ref).repo}@${last.commit}` : query.ref;
   yield* overGrpc(ctx, { ...query, ref, limit: query.limit === undefined ? undefined : query.limit - count, startAfter: last ? listingKey(last) : query.startAfter });
 }
 
