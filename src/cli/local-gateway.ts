@@ -13,7 +13,7 @@
 // daemon reads itself, goes the same way (POST .../ModifyFile with its
 // messages as JSON, gatewayModifyFile): that call carries no bytes either.
 import { request, type IncomingMessage } from 'node:http';
-import { oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
+import { isTuskError, oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
 import { readDaemonRecord, recordAddress, tuskHome } from './address.js';
 import { isLoopbackAddress } from '../client/local-proof.js';
 import { storedToken } from './config-file.js';
@@ -67,7 +67,7 @@ export function gatewayGetFile(ctx: FilesContext, gateway: { host: string; port:
       const answer: Buffer[] = [];
       res.on('data', (b: Buffer) => answer.push(b));
       res.on('error', reject);
-      res.on('end', () => reject(daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'))));
+      res.on('end', () => notOurs(daemonError(res.statusCode, Buffer.concat(answer).toString('utf8')), resolve, reject));
     });
     // Nothing listens there (the call never reached the daemon): over gRPC instead. Any other failure is the call's.
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
@@ -99,7 +99,8 @@ export function gatewayModifyFile(ctx: FilesContext, gateway: { host: string; po
         if (res.statusCode !== 200) {
           const err = daemonError(res.statusCode, text);
           // An older gateway takes ModifyFile as an upload of bytes only, and refuses JSON before any call.
-          return (err as { code?: string }).code === 'BadContentType' ? resolve(undefined) : reject(err);
+          // Another server than the daemon's API (nothing was applied) likewise.
+          return (err as { code?: string }).code === 'BadContentType' ? resolve(undefined) : notOurs(err, resolve, reject);
         }
         const json = parsed(text) as Partial<ModifyFileResponse> | undefined;
         if (typeof json?.commit?.id !== 'string') return reject(new Error(`the daemon's HTTP API answered ModifyFile without a commit: ${oneLine(text.slice(0, 200))}`));
@@ -123,9 +124,10 @@ export function gatewayCall(ctx: FilesContext, gateway: { host: string; port: nu
       res.on('error', reject);
       res.on('end', () => {
         const text = Buffer.concat(answer).toString('utf8');
-        if (res.statusCode !== 200) return reject(daemonError(res.statusCode, text));
+        if (res.statusCode !== 200) return notOurs(daemonError(res.statusCode, text), resolve, reject);
         const json = parsed(text);
-        if (json === undefined || !res.complete) return reject(new Error(`the daemon's HTTP API answered ${method} with no JSON: ${oneLine(text.slice(0, 200))}`));
+        if (json === undefined) return resolve(undefined); // not the daemon's API answering: ask over gRPC
+        if (!res.complete) return reject(new Error(`the daemon's HTTP API answer to ${method} was cut short`));
         resolve(json);
       });
     });
@@ -161,7 +163,7 @@ export function gatewayStream(ctx: FilesContext, gateway: { host: string; port: 
       res.on('end', () => {
         const err = daemonError(res.statusCode, Buffer.concat(answer).toString('utf8'));
         // A daemon older than a field of the request refuses it before any call: ask over gRPC, which ignores it.
-        return (err as { code?: string }).code === 'UnknownField' ? resolve(undefined) : reject(err);
+        return (err as { code?: string }).code === 'UnknownField' ? resolve(undefined) : notOurs(err, resolve, reject);
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
@@ -232,6 +234,16 @@ function parsed(text: string): unknown {
   } catch {
     return undefined; // not an answer of the API
   }
+}
+
+/**
+ * A call answered by something other than the daemon's API (a stale record whose HTTP port another server now
+ * holds; the call never reached the daemon): undefined, so the call goes over gRPC, which reaches the daemon or
+ * says it cannot. The daemon's own typed errors are thrown.
+ */
+function notOurs(err: Error, resolve: (v: undefined) => void, reject: (e: Error) => void): void {
+  if (isTuskError(err)) reject(err);
+  else resolve(undefined);
 }
 
 /** The typed error of an answer that is not the file's (json-gateway.ts sends {code, kind, message, data}). */

@@ -158,6 +158,16 @@ describe('listingBatches', () => {
     expect(grpc).toEqual([{ what: `list images@${COMMIT}:/`, page: { limit: undefined, startAfter: files[FIRST_PAGE - 1]!.path } }]);
   });
 
+  it('lists over gRPC alone when another server holds the recorded HTTP port (a stale record)', async () => {
+    const files = entries(20);
+    const server = createServer((_req, res) => res.writeHead(501, { 'content-type': 'text/html' }).end('<!DOCTYPE HTML><p>Error code: 501</p>'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { ctx, grpc } = contextFor((server.address() as AddressInfo).port, files);
+    expect((await all(listingBatches(ctx, LIST))).map((f) => f.commit)).toEqual(files.map(() => 'grpc'));
+    expect(grpc).toEqual([{ what: 'list images@master:/cats', page: { limit: undefined, startAfter: undefined } }]);
+  });
+
   it('asks a global commit ID (a ref without a repo) for the rest as it is', async () => {
     const files = entries(FIRST_PAGE + 5);
     const d = await daemon(files);

@@ -87,6 +87,17 @@ describe('LocalReads', () => {
     expect(grpc).toEqual(['listBranches images']);
   });
 
+  it('asks over gRPC when another server holds the recorded HTTP port (a stale record), and its answer is not shown', async () => {
+    for (const [status, type, body] of [[501, 'text/html', '<!DOCTYPE HTML><h1>Error response</h1>'], [200, 'text/html', '<html>hello</html>']] as const) {
+      const server = createServer((_req, res) => res.writeHead(status, { 'content-type': type }).end(body));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { ctx, grpc } = contextFor((server.address() as AddressInfo).port);
+      expect(await new LocalReads(ctx).listBranches('images')).toEqual([{ name: 'grpc' }]);
+      expect(grpc).toEqual(['listBranches images']);
+    }
+  });
+
   it('does the same for the pipeline commands, loading every client only to ask over gRPC', async () => {
     const jobs = [{ id: 'j'.repeat(32), pipeline: 'edges', state: 'success' }];
     const server = await standIn(200, { jobs });
