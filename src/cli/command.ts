@@ -1,6 +1,7 @@
 // The shape of one CLI command (a file under commands/) and the small helpers
 // they share: the `-o table|json|yaml` option every command takes (and
-// pachctl's --raw beside it), reading it back, and printing a result as JSON, YAML or for people.
+// pachctl's --raw beside it), reading it back, and printing a result as JSON,
+// YAML or for people.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliContext, FilesContext } from './context.js';
 import { FORMATS, printJson, printYaml, type Format } from './output.js';

@@ -1,10 +1,10 @@
 // tusk list pipeline [NAME] [--spec]
-import { createRequire } from 'node:module';
 import type { Job, Pipeline } from '../../client/index.js';
 import type { PipelineSpec } from '../../pps/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { LocalPpsReads } from '../local-reads.js';
+import { printJson, printYaml } from '../output.js';
 import { pipelineJson, pipelineTable } from '../pps-views.js';
 import { creationOrder } from '../spec-order.js';
 
@@ -41,11 +41,10 @@ async function printSpecs(ctx: CliContext, pipelines: readonly Pipeline[], forma
     const spec = JSON.parse(p.specJson) as PipelineSpec;
     return { name: p.name, created: p.created, inputRepos: inputRepos(spec).map((i) => i.repo), doc: specDocument(spec) };
   });
-  const docs = creationOrder(specs).map((s) => s.doc);
-  if (format === 'json') {
-    for (const doc of docs) ctx.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    return;
-  }
-  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  ctx.stdout.write(docs.map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n'));
+  // JSON objects one after another, or YAML documents separated by ---: what create pipeline -f reads.
+  creationOrder(specs).forEach((s, i) => {
+    if (format === 'json') return printJson(ctx.stdout, s.doc);
+    if (i > 0) ctx.stdout.write('---\n');
+    printYaml(ctx.stdout, s.doc);
+  });
 }
