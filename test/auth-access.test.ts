@@ -143,6 +143,8 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.PpsApi/RunCron': ['writer', { name: 'ghost' }],
     '/tusk.pps.PpsApi/ExperimentDiff': ['reader', { branch: 'open' }],
     '/tusk.pps.PpsApi/PromoteExperiment': ['anyone', { branch: 'nosuchbranch' }], // no repo has it: nothing to hold a role on
+    '/tusk.pps.PpsApi/ListExperiments': ['anyone', {}],
+    '/tusk.pps.PpsApi/DeleteExperiment': ['writer', { branch: 'open' }], // sales has it; no pipeline reads sales, so nothing is deleted
     '/tusk.pps.PpsApi/Impact': ['reader', { ref: 'sales@master' }],
     '/tusk.pps.PpsApi/CreateSecret': ['admin', { name: 'db' }], // no keys: refused after the check
     '/tusk.pps.PpsApi/ListSecret': ['admin', {}],

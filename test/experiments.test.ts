@@ -3,8 +3,8 @@
 // (words → upper → sizes); an experiment branch with one changed file reruns
 // exactly one datum per stage; a pipeline change on the branch leaves master
 // bit-identical; `tusk impact` agrees with the jobs that follow; `experiment
-// diff` and `promote` (and its refusal when not a fast-forward); `run
-// pipeline --branch`, `run cron`.
+// diff` and `promote` (and its refusal when not a fast-forward); `experiment
+// list` and `delete`; `run pipeline --branch`, `run cron`.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +179,22 @@ describe('experiments on branches (real workers)', () => {
     expectError(await tusk(['experiment', 'promote', 'exp2']), /cannot promote exp2: the main line moved since the experiment branched in sizes \(master is at [0-9a-f]{32}, exp2 at [0-9a-f]{32}\), upper \(.*\), words \(.*\) \(not a fast-forward\)/);
     expect(await tuskJson(['list', 'branch', 'words'])).toEqual(branchesBefore);
     expectError(await tusk(['experiment', 'diff', 'nosuch']), /no repo of the pipeline graph has a branch "nosuch"/);
+
+    // The experiments there are, then exp2 discarded: its branches go everywhere, the main line stays.
+    const listed = await tuskJson(['experiment', 'list']);
+    expect(listed.map((e: any) => [e.branch, e.repos, e.open])).toEqual([
+      ['exp', ['sizes', 'upper', 'words'], []],
+      ['exp2', ['sizes', 'upper', 'words'], []],
+    ]);
+    expect((await tusk(['experiment', 'list'])).stdout).toMatch(/^EXPERIMENT +REPOS +PIPELINE VERSIONS +OPEN +UPDATED\nexp +sizes, upper, words +- +- +\S/);
+    const masterBefore = await tuskJson(['list', 'branch', 'upper']);
+    const deleted = await tuskJson(['experiment', 'delete', 'exp2']);
+    expect(deleted.branches.map((b: any) => `${b.repo}@${b.branch}`)).toEqual(['words@exp2', 'sizes@exp2', 'upper@exp2']);
+    expect((await tuskJson(['list', 'branch', 'words'])).map((b: any) => b.name).sort()).toEqual(['exp', 'master']);
+    expect((await tuskJson(['list', 'branch', 'upper'])).filter((b: any) => b.name === 'master')).toEqual(masterBefore.filter((b: any) => b.name === 'master'));
+    expect((await tuskJson(['experiment', 'list'])).map((e: any) => e.branch)).toEqual(['exp']);
+    expect(await tuskJson(['inspect', 'commit', `upper@${e2}`])).toMatchObject({ id: e2 });
+    expectError(await tusk(['experiment', 'delete', 'exp2']), /no repo of the pipeline graph has a branch "exp2"/);
   }, 240_000);
 
   it('refuses bad experiment input with a clear error and changes nothing', async () => {

@@ -1,7 +1,7 @@
-// How experiment summaries, promotions and impact previews look: human tables
+// How experiment lists, summaries, promotions, deletions and impact previews look: human tables
 // and the JSON documents of `-o json`.
-import type { ExperimentRepo, ImpactRow, PromoteResponse } from '../gen/tusk/pps.js';
-import { formatTable, humanSize } from './output.js';
+import type { DeleteExperimentResponse, ExperimentRepo, ExperimentSummary, ImpactRow, PromoteResponse } from '../gen/tusk/pps.js';
+import { formatTable, humanSize, relativeTime } from './output.js';
 
 export interface ExperimentRepoJson {
   repo: string;
@@ -64,6 +64,35 @@ export function promoteText(branch: string, p: PromoteResponse): string {
     ...p.pipelines.map((x) => `pipeline ${x.name}: version ${x.from} → ${x.to} on the main line`),
   ];
   return lines.length > 0 ? lines.join('\n') : `nothing to promote: the main line already matches ${branch}`;
+}
+
+export function experimentListJson(e: ExperimentSummary) {
+  return { branch: e.branch, repos: e.repos, pipelines: e.pipelines.map((p) => ({ name: p.name, version: p.version })), open: e.open, updated: e.updated || null };
+}
+
+export function experimentListTable(list: readonly ExperimentSummary[], now: Date): string {
+  if (list.length === 0) return 'no experiments: create one with `tusk create branch REPO@NAME --head master` on an input repo\n';
+  return formatTable(
+    ['EXPERIMENT', 'REPOS', 'PIPELINE VERSIONS', 'OPEN', 'UPDATED'],
+    list.map((e) => [
+      e.branch,
+      e.repos.join(', ') || '-',
+      e.pipelines.map((p) => `${p.name} v${p.version}`).join(', ') || '-',
+      e.open.length === 0 ? '-' : e.open.join(', '),
+      relativeTime(e.updated, now),
+    ]),
+  );
+}
+
+export function deleteExperimentJson(d: DeleteExperimentResponse) {
+  return { branches: d.branches.map((b) => ({ repo: b.repo, branch: b.branch, head: b.head || null })), pipelines: d.pipelines.map((p) => ({ name: p.name, version: p.version })) };
+}
+
+export function deleteExperimentText(branch: string, d: DeleteExperimentResponse): string {
+  return [
+    ...d.branches.map((b) => `deleted branch ${b.repo}@${b.branch}${b.head ? ` (was at ${b.head.slice(0, 8)})` : ''}`),
+    ...d.pipelines.map((p) => `pipeline ${p.name}: dropped its version ${p.version} for ${branch}`),
+  ].join('\n');
 }
 
 export interface ImpactRowJson {

@@ -7,6 +7,9 @@ import {
   WorkerApiClient,
   type Datum,
   type ExperimentDiffResponse,
+  type ExperimentSummary,
+  type ListExperimentsResponse,
+  type DeleteExperimentResponse,
   type ExperimentRepo,
   type ImpactResponse,
   type ImpactRow,
@@ -95,6 +98,12 @@ export class PpsClient {
   }
   promoteExperiment(branch: string): Promise<PromoteResponse> {
     return unary((cb) => this.pps.promoteExperiment({ branch }, cb));
+  }
+  async listExperiments(): Promise<ExperimentSummary[]> {
+    return (await unary<ListExperimentsResponse>((cb) => this.pps.listExperiments({}, cb))).experiments;
+  }
+  deleteExperiment(branch: string): Promise<DeleteExperimentResponse> {
+    return unary((cb) => this.pps.deleteExperiment({ branch }, cb));
   }
   /** What a change would run: `ref` (an open commit or a branch head) or `spec` (a spec file's text). */
   async impact(change: { ref?: string; spec?: string; branch?: string; reprocess?: boolean }): Promise<ImpactRow[]> {

@@ -53,8 +53,8 @@ export class NotFastForward extends FailedPrecondition {
 }
 
 export class ExperimentRunning extends FailedPrecondition {
-  constructor(readonly branch: string, readonly repos: string[]) {
-    super('ExperimentRunning', `cannot promote ${branch}: it has open commits in ${repos.join(', ')}; wait for them (\`tusk wait commit REPO@${branch}\`)`, { branch, repos });
+  constructor(readonly branch: string, readonly repos: string[], action: 'promote' | 'delete' = 'promote') {
+    super('ExperimentRunning', `cannot ${action} ${branch}: it has open commits in ${repos.join(', ')}; wait for them (\`tusk wait commit REPO@${branch}\`)`, { branch, repos });
   }
 }
 

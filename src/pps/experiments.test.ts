@@ -1,5 +1,6 @@
 // Experiments on the in-memory PFS and metadata store: a branch run through the
-// DAG, compared with the main line, and promoted (or refused) as a whole.
+// DAG, compared with the main line, promoted (or refused) as a whole, listed
+// and deleted.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitFiles, copyNames, openTestPps, specText, work, type TestPps } from './test-pps.js';
 
@@ -66,5 +67,45 @@ describe('experiments', () => {
     await t.pfs.commits.start('data', 'exp');
     await expect(t.pps.experiments.promote('exp')).rejects.toMatchObject({ code: 'ExperimentRunning' });
     await expect(t.pps.experiments.diff('nope')).rejects.toMatchObject({ code: 'ExperimentNotFound' });
+  });
+
+  it('lists experiments: branches off the main line and branch versions, not main-line or staging branches', async () => {
+    const id = await experimentCommit({ '/b': 'bb' });
+    await t.pps.pipelines.create(specText('copy', { pfs: { repo: 'data', glob: '/' } }), { branch: 'solo' });
+    await t.pfs.branches.create('data', 'staging');
+    await t.pfs.branches.create('data', 'master', undefined, { branch: 'staging', all: false, cronSpec: '', size: '', commits: 2 });
+    await t.pfs.repos.create('loose');
+    await t.pfs.branches.create('loose', 'feature');
+    const list = await t.pps.experiments.list();
+    expect(list.map((e) => [e.branch, e.repos, e.pipelines, e.open])).toEqual([
+      ['exp', ['copy', 'data'], [], []],
+      // A version made for a branch starts its job there at once: its output commit is open until a worker runs it.
+      ['solo', ['copy'], [{ name: 'copy', version: 2 }], ['copy@solo']],
+    ]);
+    expect(list[0]!.updated).toBe((await t.pfs.commits.find('copy', id))!.finished);
+    await t.pfs.commits.start('data', 'exp');
+    expect((await t.pps.experiments.list())[0]!.open).toEqual(['data@exp']);
+  });
+
+  it('deletes an experiment: its branches and pipeline versions go, the main line and the commits stay', async () => {
+    await t.pps.pipelines.create(specText('copy', { pfs: { repo: 'data', glob: '/' } }), { branch: 'exp' });
+    const [onBranch] = (await t.pps.listJobs('copy')).filter((j) => j.branch === 'exp');
+    await work(t.pps, 'copy', t.pps.jobs.wait('copy', onBranch!.id), copyNames);
+    const id = await experimentCommit({ '/b': 'bb' });
+    await t.pfs.commits.start('data', 'exp');
+    await expect(t.pps.experiments.delete('exp')).rejects.toMatchObject({ code: 'ExperimentRunning', message: expect.stringContaining('cannot delete exp') });
+    expect(await t.pfs.branches.find('copy', 'exp')).toBeDefined();
+    await t.pfs.commits.finish('data@exp');
+    await work(t.pps, 'copy', t.pps.jobs.wait('copy', (await t.pfs.branches.find('data', 'exp'))!.head), copyNames);
+    const result = await t.pps.experiments.delete('exp');
+    expect(result.branches.map((b) => b.repo)).toEqual(['data', 'copy']);
+    expect(result.pipelines).toEqual([{ name: 'copy', version: 2 }]);
+    expect(await t.pfs.branches.find('data', 'exp')).toBeUndefined();
+    expect(await t.pfs.branches.find('copy', 'exp')).toBeUndefined();
+    expect(await t.pps.pipelines.get('copy')).toMatchObject({ version: 1, branches: {} });
+    expect((await t.pfs.branches.find('data', 'master'))?.head).toBe(base);
+    expect((await t.pfs.commits.find('data', id))?.finished).toBeTruthy();
+    expect(await t.pps.experiments.list()).toEqual([]);
+    await expect(t.pps.experiments.delete('exp')).rejects.toMatchObject({ code: 'ExperimentNotFound' });
   });
 });

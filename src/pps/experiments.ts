@@ -4,8 +4,11 @@
 // line (files added / modified / deleted, with bytes); `promote` makes the
 // experiment the main line: each main-line branch fast-forwards to the
 // experiment's head and the branch's pipeline versions become the main ones.
-// A promote that is not a fast-forward everywhere changes nothing.
-import { BranchNotFound, CommitNotFound, ExperimentNotFound, ExperimentRunning, NotFastForward } from '../errors/index.js';
+// A promote that is not a fast-forward everywhere changes nothing. `list`
+// names every experiment there is; `delete` discards one: its branch in every
+// repo of the DAG and its pipeline versions (the commits stay, as after
+// `delete branch`).
+import { BranchNotFound, CommitNotFound, ExperimentNotFound, ExperimentRunning, NotFastForward, RepoNotFound } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { inputRepos } from './dag.js';
 import type { Jobs } from './jobs.js';
@@ -36,6 +39,25 @@ export interface PromoteResult {
   moved: { repo: string; branch: string; from: string; to: string }[];
   /** Pipelines whose main-line version changed. */
   pipelines: { name: string; from: number; to: number }[];
+}
+
+export interface ExperimentSummary {
+  branch: string;
+  /** Repos of the DAG that have the branch (none of them as its main line). */
+  repos: string[];
+  /** Pipelines with a version of their own for the branch. */
+  pipelines: { name: string; version: number }[];
+  /** `repo@branch` of each repo whose head on the branch is still open (a job or a `start commit` under way). */
+  open: string[];
+  /** The newest head's time (finished, else started; ISO), '' when no repo has a commit on the branch. */
+  updated: string;
+}
+
+export interface DeleteResult {
+  /** Branches deleted: repo, branch, the head they pointed at ('' for none). */
+  branches: { repo: string; branch: string; head: string }[];
+  /** Pipelines whose version for the branch was dropped. */
+  pipelines: { name: string; version: number }[];
 }
 
 interface Member {
@@ -110,6 +132,80 @@ export class Experiments {
       this.ctx.deps.log('info', 'pipeline_promoted', { pipeline: p.name, branch, version: own.version });
     }
     return { moved: moves, pipelines: promoted };
+  }
+
+  /**
+   * Every experiment: each branch name that some repo of the DAG has without a pipeline reading it
+   * there (or writing it: an output branch), or that some pipeline has a version for. A branch a
+   * trigger moves another branch from (a staging branch) is not one.
+   */
+  async list(): Promise<ExperimentSummary[]> {
+    const pipelines = await this.ctx.store.listPipelines();
+    const mainLine = new Map<string, Set<string>>(); // repo -> branches the DAG reads or writes on the main line
+    const add = (repo: string, branch: string) => (mainLine.get(repo) ?? mainLine.set(repo, new Set()).get(repo)!).add(branch);
+    for (const p of pipelines) {
+      add(p.name, p.spec.outputBranch);
+      for (const i of inputRepos(p.spec)) add(i.repo, i.branch);
+    }
+    const names = new Set<string>(pipelines.flatMap((p) => Object.keys(p.branches ?? {})));
+    for (const [repo, main] of mainLine) {
+      const branches = await this.ctx.pfs.branches.list(repo).catch((err: unknown) => {
+        if (err instanceof RepoNotFound) return [];
+        throw err;
+      });
+      const staging = new Set(branches.flatMap((b) => (b.trigger ? [b.trigger.branch] : [])));
+      for (const b of branches) if (!main.has(b.name) && !staging.has(b.name)) names.add(b.name);
+    }
+    const out: ExperimentSummary[] = [];
+    for (const branch of [...names].sort()) {
+      const members = await this.members(branch).catch((err: unknown) => {
+        if (err instanceof ExperimentNotFound) return [];
+        throw err;
+      });
+      const row: ExperimentSummary = { branch, repos: members.map((m) => m.repo), pipelines: [], open: [], updated: '' };
+      for (const p of pipelines) {
+        const own = p.branches?.[branch];
+        if (own) row.pipelines.push({ name: p.name, version: own.version });
+      }
+      for (const m of members) {
+        const head = await this.head(m.repo, branch, 'head');
+        if (!head) continue;
+        if (!head.finished) row.open.push(`${m.repo}@${branch}`);
+        const at = head.finished || head.started;
+        if (at > row.updated) row.updated = at;
+      }
+      if (row.repos.length > 0 || row.pipelines.length > 0) out.push(row);
+    }
+    return out;
+  }
+
+  /**
+   * Discards an experiment: deletes `branch` in every repo of the DAG that has it (the inputs'
+   * first, so nothing new starts, then the outputs') and drops the pipelines' versions for it.
+   * The commits stay, as after `delete branch`. Refused, with nothing changed, while the
+   * experiment has open commits. Running it again after an interruption finishes the job.
+   */
+  async delete(branch: string): Promise<DeleteResult> {
+    const members = await this.members(branch);
+    const heads = new Map<string, CommitRecord | undefined>();
+    for (const m of members) heads.set(m.repo, await this.head(m.repo, branch, 'head'));
+    const open = members.filter((m) => heads.get(m.repo) && !heads.get(m.repo)!.finished).map((m) => `${m.repo}@${branch}`);
+    if (open.length > 0) throw new ExperimentRunning(branch, open, 'delete');
+    const deleted: DeleteResult['branches'] = [];
+    for (const m of [...members.filter((m) => !m.pipeline), ...members.filter((m) => m.pipeline)]) {
+      await this.ctx.pfs.branches.delete(m.repo, branch);
+      deleted.push({ repo: m.repo, branch, head: heads.get(m.repo)?.id ?? '' });
+    }
+    const dropped: DeleteResult['pipelines'] = [];
+    for (const p of await this.ctx.store.listPipelines()) {
+      const own = p.branches?.[branch];
+      if (!own) continue;
+      const { [branch]: _gone, ...rest } = p.branches!;
+      await this.ctx.store.apply([this.ctx.store.pipelines.putOp(p.name, { ...p, branches: rest, updated: this.ctx.now() })]);
+      dropped.push({ name: p.name, version: own.version });
+    }
+    this.ctx.deps.log('info', 'experiment_deleted', { branch, repos: deleted.map((d) => d.repo), pipelines: dropped.map((d) => d.name) });
+    return { branches: deleted, pipelines: dropped };
   }
 
   /** The repos of the DAG that have `branch`, each with its main-line branch. */

@@ -17,6 +17,8 @@ export interface AccessLookups {
   commitSetRepos(id: string): Promise<string[]>;
   /** The repos that have a branch of this name. */
   reposWithBranch(branch: string): Promise<string[]>;
+  /** An experiment's repos: those with a branch of this name, and the outputs of pipelines with a version for it. */
+  experimentRepos(branch: string): Promise<string[]>;
 }
 
 export function accessLookups(pfs: Pfs, pps: () => Pps | undefined): AccessLookups {
@@ -52,6 +54,10 @@ export function accessLookups(pfs: Pfs, pps: () => Pps | undefined): AccessLooku
         if ((await pfs.branches.list(repo.name)).some((b) => b.name === branch)) out.push(repo.name);
       }
       return out;
+    },
+    async experimentRepos(branch) {
+      const versioned = ((await pps()?.pipelines.list()) ?? []).filter((p) => p.branches?.[branch]).map((p) => p.name);
+      return [...new Set([...(await this.reposWithBranch(branch)), ...versioned])];
     },
   };
 }

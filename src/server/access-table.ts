@@ -138,6 +138,8 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.pps.PpsApi/RunCron': rule((r) => on('repoWriter', r.name)),
   '/tusk.pps.PpsApi/ExperimentDiff': rule(async (r, l) => on('repoReader', ...(await l.reposWithBranch(r.branch)))),
   '/tusk.pps.PpsApi/PromoteExperiment': rule(async (r, l) => on('repoWriter', ...(await l.reposWithBranch(r.branch)))),
+  '/tusk.pps.PpsApi/ListExperiments': rule(() => ANYONE),
+  '/tusk.pps.PpsApi/DeleteExperiment': rule(async (r, l) => on('repoWriter', ...(await l.experimentRepos(r.branch)))),
   '/tusk.pps.PpsApi/Impact': rule((r, l) => (r.ref ? on('repoReader', repoOf(r.ref)) : on('repoReader', ...(l.specRepos(r.spec)?.inputs ?? [])))),
   // Secrets (transform.secrets) are admin-managed: only a clusterAdmin creates, lists, inspects or deletes them.
   '/tusk.pps.PpsApi/CreateSecret': rule(() => CLUSTER),

@@ -38,6 +38,8 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
     runPipeline: u('RunPipeline', async (req) => jobMsg(await pps.runPipeline(req.name, req.branch || undefined))),
     experimentDiff: u('ExperimentDiff', async (req) => ({ repos: (await pps.experiments.diff(req.branch)).map(experimentRepoMsg) })),
     promoteExperiment: u('PromoteExperiment', async (req) => pps.experiments.promote(req.branch)),
+    listExperiments: u('ListExperiments', async () => ({ experiments: await pps.experiments.list() })),
+    deleteExperiment: u('DeleteExperiment', async (req) => pps.experiments.delete(req.branch)),
     impact: u('Impact', async (req) => {
       if (!req.ref === !req.spec) throw new InvalidArgument('BadImpactRequest', 'give either a commit or branch (REPO@REF) or a spec file (-f), not both');
       const rows = req.ref ? await pps.impactOfRef(req.ref) : await pps.impactOfSpec(req.spec, req.branch || undefined, req.reprocess);

@@ -55,6 +55,8 @@ import { restartDatum } from './restart-datum.js';
 import { runCron } from './run-cron.js';
 import { experimentDiff } from './experiment-diff.js';
 import { experimentPromote } from './experiment-promote.js';
+import { experimentList } from './experiment-list.js';
+import { experimentDelete } from './experiment-delete.js';
 import { impact } from './impact.js';
 import { runPipeline } from './run-pipeline.js';
 import { startCommit } from './start-commit.js';
@@ -120,8 +122,10 @@ export const COMMANDS: readonly CommandDef[] = [
   inspectSecret,
   deleteSecret,
   impact,
+  experimentList,
   experimentDiff,
   experimentPromote,
+  experimentDelete,
   listJob,
   inspectJob,
   waitJob,
