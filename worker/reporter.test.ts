@@ -64,4 +64,40 @@ describe('batched reports', () => {
     r.stop();
     expect(sent).toEqual([['a', 'b']]);
   });
+
+  test('a worker with nothing to run sends its results at once, beside a report the coordinator still holds', async () => {
+    // The coordinator holds a report until its outputs' durable point; it starts that point at once only
+    // for a report that brings a job's last results, so those must not queue behind the held one.
+    const sent: string[][] = [];
+    const answers: (() => void)[] = [];
+    const r = new Reporter(
+      (rs) => {
+        sent.push(rs.map((x) => x.datum));
+        return new Promise<void>((resolve) => answers.push(resolve));
+      },
+      silentLogger,
+      10,
+      3_600_000,
+    );
+    const turn = () => new Promise((resolve) => setTimeout(resolve, 5));
+    r.add(result('a'));
+    void r.flush();
+    await turn();
+    expect(sent).toEqual([['a']]);
+    // Busy: a flush waits for the held report.
+    r.add(result('b'));
+    void r.flush();
+    await turn();
+    expect(sent).toEqual([['a']]);
+    // Idle: the waiting result and a later one go out without waiting for it, or for the delay.
+    r.setIdle(true);
+    await turn();
+    r.add(result('c'));
+    await turn();
+    expect(sent).toEqual([['a'], ['b'], ['c']]);
+    for (const answer of answers.splice(0)) answer();
+    await r.flush();
+    r.stop();
+    expect(r.sent).toBe(3);
+  });
 });

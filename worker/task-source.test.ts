@@ -127,6 +127,38 @@ describe('TaskSource', () => {
     // The taken task and four ahead of it: 12 would be 12 MB of 1 MB inputs on disk at once.
     expect(prepared).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
   });
+
+  test("a datum's result that comes in while the worker waits for tasks with none queued is reported at once, not after the delay", async () => {
+    const sent: string[][] = [];
+    const hour = 3_600_000;
+    const reporter = new Reporter(async (rs) => void sent.push(rs.map((r) => r.datum)), silentLogger, 256, hour);
+    const result = (datum: string) => ({ job: 'j', datum, success: true, reason: '', durationMs: 1, output: 'o', logs: [], recovered: false, tries: 1 });
+    let reply: (r: NextTasksResponse) => void = () => {};
+    const source = new TaskSource({
+      ...fixedParts(),
+      reporter,
+      api: { nextTasks: () => new Promise((resolve) => (reply = resolve)) },
+      version: 2,
+      onSpec: () => {},
+      onGone: () => {},
+      waitMs: 0,
+    });
+    const turn = () => new Promise((resolve) => setTimeout(resolve, 5));
+    // A datum finished, its upload still under way: the worker waits for more tasks meanwhile (as after a job's last datum).
+    const taking = source.take();
+    await turn();
+    reporter.add(result('last'));
+    await turn();
+    expect(sent).toEqual([['last']]);
+    // With tasks again, results wait for their batch or the delay as before.
+    reply(answer(2, ['a', 'b']));
+    expect((await taking)?.task.datum).toBe('a');
+    reporter.add(result('a'));
+    await turn();
+    expect(sent).toEqual([['last']]);
+    source.stop();
+    reporter.stop();
+  });
 });
 
 /** A source over `tasks` whose sidecar records the slot of each input fetch (`prepared`, in order). */

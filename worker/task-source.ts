@@ -5,8 +5,8 @@
 // the version whose spec the worker got last (`knownVersion`), that version's
 // spec; a task's version is handed to `onSpec` when the task is taken, so a
 // task queued before an update (or of another branch's version) still runs
-// with the code of its own version. Pending
-// results are sent (not waited for) before the worker waits for more tasks. A coordinator
+// with the code of its own version. While the worker waits for more tasks with
+// none queued, results are sent as they come (not waited for). A coordinator
 // that stays unreachable past the grace period ends the worker (`onGone`).
 import { isTuskError, UnknownWorker, type NextTasksResponse, type Task, type WorkerSpec } from '../src/client/index.js';
 import type { DaemonWatch, DatumInput, Logger, SidecarClient, SlotDirs } from '../src/worker-protocol/index.js';
@@ -102,13 +102,7 @@ export class TaskSource {
         this.topUp();
         return { task: head.task, slot: head.slot, staged: head.staged! };
       }
-      // Pending results go out before the worker waits for more tasks, but it does not wait for them to be
-      // taken: the coordinator may hold a Report until its outputs' durable point (src/pps/durable-point.ts).
-      if (!this.fetching) {
-        void this.o.reporter.flush();
-        this.fetch();
-      } else if (this.o.reporter.waiting > 0) void this.o.reporter.flush();
-      await this.fetching;
+      await this.waitIdle();
     }
     return undefined;
   }
@@ -130,12 +124,22 @@ export class TaskSource {
 
   /** Resolves once a task is queued (or the source stopped). */
   async waitForTask(): Promise<void> {
-    while (!this.stopped && this.queue.length === 0) {
-      if (!this.fetching) {
-        void this.o.reporter.flush();
-        this.fetch();
-      }
+    while (!this.stopped && this.queue.length === 0) await this.waitIdle();
+  }
+
+  /**
+   * Waits for the tasks being fetched, with none queued. Results are sent meanwhile as they come (the
+   * reporter is idle): the pending ones now, and those of datums still uploading (a job's last results)
+   * without the reporter's delay. The worker does not wait for them to be taken: the coordinator may
+   * hold a Report until its outputs' durable point (src/pps/durable-point.ts).
+   */
+  private async waitIdle(): Promise<void> {
+    if (!this.fetching) this.fetch();
+    this.o.reporter.setIdle(true);
+    try {
       await this.fetching;
+    } finally {
+      this.o.reporter.setIdle(false);
     }
   }
 
