@@ -5,7 +5,8 @@
 // when the daemon's pipe on its stdin ends (TUSK_LIFELINE=stdin), or once the
 // daemon has been unreachable for 30 s (TUSK_DAEMON_GRACE_MS). Datums are
 // staged in $TUSK_STAGE (default $TUSK_WORKER_DIR/stage), which must be on the
-// same mount as $TUSK_PFS.
+// same mount as $TUSK_PFS. TUSK_SHARED_PFS=true (in a pod): everything it makes
+// there is open to every user (the code may run under any uid).
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -34,6 +35,10 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const pfs = env.TUSK_PFS || join(workerDir, 'pfs');
   const log = jsonLogger(undefined, { process: 'sidecar', pipeline: env.TUSK_PIPELINE ?? '', worker: env.TUSK_WORKER_ID ?? '' });
 
+  // In a pod (TUSK_SHARED_PFS=true, set by the Kubernetes workload) the code runs as its image's user, any uid, and
+  // this sidecar as root: what it makes (its socket, the folders and files under /pfs) is open to every user, so the
+  // code can write /pfs/out and its worker can reach the socket and switch datums; root collects whatever it wrote.
+  if (env.TUSK_SHARED_PFS === 'true') process.umask(0);
   const token = await runtimeToken(env);
   const ca = tlsCa(env);
   const files = new TuskClient(address, { token, ca });

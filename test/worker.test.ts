@@ -7,7 +7,10 @@
 // play every scenario.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeCoordinator, scriptSpec, scriptTask } from './helpers/fake-coordinator.js';
-import { bwrapUsable, startWorkerProcesses, type WorkerProcesses } from './helpers/worker-processes.js';
+import { bwrapUsable, otherUserBlocked, startWorkerProcesses, type WorkerProcesses } from './helpers/worker-processes.js';
+
+const otherUser = otherUserBlocked(1000);
+if (otherUser) console.warn(`skipping the shared /pfs test of the worker: ${otherUser}`);
 
 const bwrap = bwrapUsable();
 if (bwrap !== true) console.warn(`skipping the sandbox tests of the worker: ${bwrap}`);
@@ -130,6 +133,21 @@ describe('a worker without bubblewrap (TUSK_SANDBOX=off)', () => {
       expect(fake.outputText('d1')).toEqual({ '/copy': 'cat "$in" > "$TUSK_PFS/out/copy"; echo "$TUSK_PFS $PACH_PFS $in"\n' });
       // The note comes once per job, not with every datum.
       expect(r2!.logs.some((l) => l.message.includes('without a sandbox'))).toBe(false);
+    } finally {
+      expect(await worker.stop()).toEqual([0, 0]);
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // A pod: the code runs as its image's user, the sidecar as root with TUSK_SHARED_PFS (src/runtime/kubernetes/workload.ts).
+  test.skipIf(otherUser !== undefined)('with TUSK_SHARED_PFS, code under another user writes /pfs/out, folders too, and the sidecar collects them', async () => {
+    const fake = await FakeCoordinator.start(scriptSpec());
+    const worker = await startWorkerProcesses(fake.address, { env: { TUSK_SANDBOX: 'off', TUSK_SHARED_PFS: 'true' }, workerUid: 1000 });
+    try {
+      fake.addTasks([scriptTask(fake, 'd1', 'mkdir -p "$TUSK_PFS/out/sub/deep" && cat "$in" > "$TUSK_PFS/out/sub/deep/copy" && id -u > "$TUSK_PFS/out/uid"')]);
+      await fake.waitForResults(1, 30_000);
+      expect(fake.result('d1')).toMatchObject({ success: true, reason: '' });
+      expect(fake.outputText('d1')).toEqual({ '/sub/deep/copy': expect.stringContaining('mkdir -p'), '/uid': '1000\n' });
     } finally {
       expect(await worker.stop()).toEqual([0, 0]);
       await fake.stop();

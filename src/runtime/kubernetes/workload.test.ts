@@ -75,6 +75,11 @@ describe('the workload of a pipeline version', () => {
     });
     expect(user.volumeMounts).toContainEqual({ name: 'secret-1', mountPath: '/certs', readOnly: true });
     expect(sidecar).toMatchObject({ image: OPTIONS.tuskImage, resources: { requests: { cpu: '0.1', memory: '64Mi' }, limits: { memory: '256Mi' } } });
+    // The code runs as its image's user (or transform.user); the sidecar as root, opening /pfs to every user, so it can
+    // collect the folders that code writes and code under any uid can write /pfs/out (test/worker.test.ts, as root).
+    expect(sidecar.securityContext).toEqual({ runAsUser: 0 });
+    expect(sidecar.env).toContainEqual({ name: 'TUSK_SHARED_PFS', value: 'true' });
+    expect(user.env).not.toContainEqual(expect.objectContaining({ name: 'TUSK_SHARED_PFS' }));
     // Both containers share /pfs and the worker folder; /pfs is memory-backed (memory_volume).
     for (const c of [user, sidecar]) expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'pfs', mountPath: '/pfs' }, { name: 'tusk-worker', mountPath: '/tusk/worker' }]));
     expect(pod.volumes).toContainEqual({ name: 'pfs', emptyDir: { medium: 'Memory' } });

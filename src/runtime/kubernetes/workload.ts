@@ -186,7 +186,11 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     name: CONTAINERS.sidecar,
     image: o.tuskImage,
     command: ['node', `${IMAGE_APP}/dist/sidecar/main.js`],
-    env,
+    // The user container runs as its image's user (root, or any uid) and the tusk image's user is uid 1000: Linux
+    // lets only root (or a folder's owner) move a folder the code wrote in /pfs/out, so the sidecar runs as root and
+    // opens what it makes under /pfs to every user (TUSK_SHARED_PFS), so code under any uid writes /pfs/out.
+    env: [...env, { name: 'TUSK_SHARED_PFS', value: 'true' }],
+    securityContext: { runAsUser: 0 },
     volumeMounts: shared,
     ...resources(pod.sidecarResourceRequests, pod.sidecarResourceLimits),
   };
