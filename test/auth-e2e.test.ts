@@ -115,6 +115,15 @@ describe('with access control on', () => {
     expectError(await tusk('root', ['inspect', 'pipeline', 'steal']), /not found/);
   });
 
+  it('binds roles only on a repo that exists, so whoever creates a repo later owns it', async () => {
+    expectError(await tusk('root', ['auth', 'set', 'repo', 'ghost', 'repoReader', 'user:rita']), /repo "ghost" not found/);
+    expectError(await tusk('root', ['auth', 'get', 'repo', 'ghost']), /repo "ghost" not found/);
+    expect((await tusk('mallory', ['create', 'repo', 'ghost'])).code).toBe(0);
+    expect((await tusk('mallory', ['put', 'file', 'ghost@master:/a.txt', '-f', '-'], { input: 'mine' })).code).toBe(0);
+    expect(await tuskJson('mallory', ['auth', 'get', 'repo', 'ghost'])).toMatchObject({ bindings: [{ subject: 'user:mallory', role: 'repoOwner' }] });
+    expectError(await tusk('rita', ['get', 'file', 'ghost@master:/a.txt']), /user:rita needs repoReader on repo "ghost"/);
+  });
+
   it('ends a revoked token at once', async () => {
     const t = (await tuskJson<{ token: string }>('root', ['auth', 'get-robot-token', 'robot:tmp'])).token;
     secrets.push(t);
