@@ -171,6 +171,24 @@ describe('objects', () => {
     expect((await body(await get(undefined, { IfModifiedSince: new Date(Date.now() - 3600_000) }))).length).toBe(10_000);
   });
 
+  it('conditional PutObject: If-None-Match * writes only a new key, If-Match only over that ETag; racing writers, one wins', async () => {
+    const before = await commitCount(d, 'sdk');
+    await s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'first', IfNoneMatch: '*' }));
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'second', IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    // A large body (streamed, not gathered in memory) is refused the same way.
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: bytes(3 * 1024 * 1024, 7), IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    const etag = (await s3.send(new HeadObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock' }))).ETag!;
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'third', IfMatch: '"0000"' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/none', Body: 'x', IfMatch: etag })))).toEqual({ code: 'NoSuchKey', status: 404 });
+    await s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'fourth', IfMatch: etag }));
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock' })))).toString()).toBe('fourth');
+    expect(await commitCount(d, 'sdk')).toBe(before + 2); // nothing refused was committed
+    // Ten writers racing for one new key (their commits grouped together): exactly one wins.
+    const race = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/race', Body: `w${i}`, IfNoneMatch: '*' }))));
+    expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(race.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual(Array(9).fill('PreconditionFailed'));
+  });
+
   it('DeleteObject is one commit; DeleteObjects deletes a batch in one commit; missing keys count as deleted', async () => {
     for (const k of ['del/a', 'del/b', 'del/c', 'del/d']) await put(k, k);
     let before = await commitCount(d, 'sdk');
@@ -261,6 +279,16 @@ describe('multipart uploads', () => {
     const mid = await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', Range: `bytes=${part1.length - 10}-${part1.length + 9}` })));
     expect(mid.equals(whole.subarray(part1.length - 10, part1.length + 10))).toBe(true);
     expect((await failure(s3.send(new ListPartsCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', UploadId })))).code).toBe('NoSuchUpload');
+  });
+
+  it('a conditional CompleteMultipartUpload (If-None-Match *) does not replace an object that exists', async () => {
+    await put('mp/kept.bin', 'kept');
+    const { UploadId, etags } = await start('mp/kept.bin');
+    const MultipartUpload = { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) };
+    expect((await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin', UploadId, MultipartUpload, IfNoneMatch: '*' })))).code).toBe('PreconditionFailed');
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin' })))).toString()).toBe('kept');
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/fresh.bin', UploadId: (await start('mp/fresh.bin')).UploadId, MultipartUpload, IfNoneMatch: '*' }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin', UploadId }));
   });
 
   it('UploadPartCopy makes parts from ranges of a stored file, by reference', async () => {
