@@ -14,6 +14,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -22,6 +23,7 @@ import {
   ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -433,5 +435,15 @@ describe('bad input', () => {
   it('unknown operations are NotImplemented, other methods MethodNotAllowed', async () => {
     expect(await s3Error(await signedFetch(d, { method: 'GET', path: '/master.sdk', query: { acl: '' } }))).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(await s3Error(await signedFetch(d, { method: 'PATCH', path: '/master.sdk/x' }))).toMatchObject({ status: 405, code: 'MethodNotAllowed' });
+  });
+
+  it('a bucket is unversioned to GetBucketVersioning; PutBucketVersioning is NotImplemented and creates nothing', async () => {
+    const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: 'master.sdk' }));
+    expect([versioning.$metadata.httpStatusCode, versioning.Status]).toEqual([200, undefined]);
+    expect(await failure(s3.send(new GetBucketVersioningCommand({ Bucket: 'master.nosuchrepo' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
+    const put = (Bucket: string) => s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    expect(await failure(put('master.sdk'))).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await failure(put('master.versioned'))).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await failure(s3.send(new HeadBucketCommand({ Bucket: 'master.versioned' })))).toMatchObject({ status: 404 });
   });
 });
