@@ -132,6 +132,12 @@ describe('with access control on', () => {
     expectError(await run(['auth', 'whoami'], { env: { ...daemon.env, TUSK_AUTH_TOKEN: t } }), /not logged in: run tusk auth login \(unknown or revoked token\)/);
   });
 
+  it('tells an unsigned S3 request or an unknown key to use a key from tusk auth create-s3-key', async () => {
+    const unsigned = await fetch(`http://127.0.0.1:${daemon.s3Port}/master.docs/a.txt`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('anonymous access is off: access control is on: sign requests with a key from `tusk auth create-s3-key`');
+  });
+
   describe.skipIf(!haveAws)('the aws CLI with a reader\'s key', () => {
     it('lists and downloads, and gets AccessDenied uploading', async () => {
       const key = await tuskJson<{ accessKeyId: string; secretAccessKey: string; subject: string }>('rita', ['auth', 'create-s3-key']);

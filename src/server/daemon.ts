@@ -227,6 +227,9 @@ export class Daemon {
         credentials: {
           keys: new Map(config.s3Key ? [[config.s3Key.accessKeyId, config.s3Key.secretAccessKey]] : []),
           anonymous: config.s3Anonymous,
+          hint: config.s3Key
+            ? 'sign requests with the key in TUSK_S3_ACCESS_KEY_ID (or start tuskd with TUSK_S3_ANONYMOUS=true)'
+            : 'tuskd has no S3 key: start it with TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY set (or TUSK_S3_ANONYMOUS=true), or turn access control on and use `tusk auth create-s3-key`',
         },
         clock,
         log,
