@@ -354,6 +354,10 @@ describe('bad input', () => {
     const before = await commitCount(d, 'sdk');
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'master.nosuchrepo', Key: 'x' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
     expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: 'nobranch.sdk' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
+    // A repo made by `tusk create repo` has no branch yet: the refusal says how to make the bucket.
+    for (const req of [{ method: 'GET', path: '/nobranch.sdk', query: { 'list-type': '2' } }, { method: 'PUT', path: '/nobranch.sdk/x.txt', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } }]) {
+      expect(await s3Error(await signedFetch(d, req))).toMatchObject({ status: 404, code: 'NoSuchBucket', message: expect.stringMatching(/nobranch.+ not found in repo .+sdk.+: create the bucket first \(aws s3 mb s3:\/\/nobranch\.sdk, or tusk create branch sdk@nobranch\)$/) });
+    }
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'no/such/key' })))).toEqual({ code: 'NoSuchKey', status: 404 });
     expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: 'nodots' })))).toEqual({ code: 'InvalidBucketName', status: 400 });
     expect(await failure(put('x', 'x', 'bad$branch.sdk'))).toEqual({ code: 'InvalidBucketName', status: 400 });
