@@ -221,6 +221,20 @@ describe('objects', () => {
     expect((await body(await s3.send(new GetObjectCommand({ Bucket: `${head}.sdk`, Key: 'copy/src.bin' })))).length).toBe(50_000);
   });
 
+  it('CopyObject: conditional on its destination; a copy onto itself that changes nothing is refused', async () => {
+    await put('copycond/src.txt', 'source');
+    await put('copycond/dst.txt', 'there');
+    const before = await commitCount(d, 'sdk');
+    const copy = (extra: Record<string, unknown>, Key = 'copycond/dst.txt') => s3.send(new CopyObjectCommand({ Bucket: 'master.sdk', Key, CopySource: 'master.sdk/copycond/src.txt', ...extra }));
+    expect(await failure(copy({ IfNoneMatch: '*' }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(copy({ IfMatch: '"0000"' }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/src.txt', CopySource: 'master.sdk/copycond/src.txt' })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(await commitCount(d, 'sdk')).toBe(before);
+    await copy({ IfNoneMatch: '*' }, 'copycond/new.txt');
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/dst.txt' })))).toString()).toBe('there');
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/new.txt' })))).toString()).toBe('source');
+  });
+
   it('a directory marker (key ending in /) is accepted and ignored', async () => {
     const before = await commitCount(d, 'sdk');
     await put('marker/', '');
