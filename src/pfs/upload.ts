@@ -287,6 +287,15 @@ export class Upload {
     this.conditions.push({ path: normalizeFilePath(path), check });
   }
 
+  /**
+   * Runs the required checks now, against what the target holds at this moment (its open commit, or
+   * the branch's head), so that a write bound to fail is refused before its data is sent; commit()
+   * checks them again, atomically.
+   */
+  async checkRequired(): Promise<void> {
+    for (const c of this.conditions) c.check(await this.currentEntry(c.path));
+  }
+
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
     try {

@@ -5,9 +5,9 @@
 // The answer's ETag is S3's multipart form (MD5 of the part MD5s, "-N");
 // reads of the file report its sha256 content hash.
 // Checks that need no data run before the answer starts, so they get a proper
-// status (400 InvalidPart, 404 NoSuchUpload...). If-Match and If-None-Match
-// are checked in the commit (write-conditions.ts), so a refusal is an <Error>
-// inside the 200.
+// status (400 InvalidPart, 404 NoSuchUpload...), If-Match and If-None-Match
+// among them; those are checked again in the commit (write-conditions.ts),
+// where a refusal is an <Error> inside the 200.
 import { keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { writeCondition } from '../write-conditions.js';
 import { readSmallBody, requestBody } from '../body.js';
@@ -25,6 +25,15 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
   const xml = (await readSmallBody(requestBody(r.req, r.identity), 2 * 1024 * 1024)).toString('utf8');
   const parts = completedParts(xml, new Map((await deps.uploads.listParts(upload.uploadId)).map((p) => [p.partNumber, p])));
   const condition = writeCondition(r.req, path, bucket.name);
+  if (condition) {
+    const early = await deps.pfs.upload(target);
+    early.require(path, condition);
+    try {
+      await early.checkRequired();
+    } finally {
+      early.abandon();
+    }
+  }
   // Joining reads every byte once to hash it: for a file of many GiB that outlasts a client's read
   // timeout, so, as S3 does, the 200 starts at once, whitespace keeps the connection busy, and a
   // failure from here on is an <Error> document inside the 200 (SDKs look for one).

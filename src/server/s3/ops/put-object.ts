@@ -62,6 +62,7 @@ export const putObject: Operation = async (deps, r) => {
     const condition = writeCondition(r.req, path, bucket.name);
     if (condition) upload.require(path, condition);
     try {
+      if (condition) await upload.checkRequired(); // before the body is read: a refused large PUT sends nothing
       if (small && r.identity.payload.kind !== 'chunked') {
         // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
         const bytes = await readPlainBody(r.req, SMALL_BODY);
