@@ -5,7 +5,7 @@
 // the method needs. Requests are chosen so an allowed call fails harmlessly
 // (not found, already exists, in use) or changes nothing that matters.
 import { makeGenericClientConstructor, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, AbortMultipartUploadCommand, CompleteMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsCommand, ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, AbortMultipartUploadCommand, CompleteMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketLocationCommand, GetBucketVersioningCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsCommand, ListObjectsV2Command, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthClient, PpsClient, TuskClient } from '../src/client/index.js';
 import { S3_OPERATIONS, type S3OperationName } from '../src/server/s3/router.js';
@@ -241,6 +241,7 @@ describe('every S3 operation, as every kind of key', () => {
     DeleteBucket: ['writer', (s3) => s3.send(new DeleteBucketCommand({ Bucket: 'nosuchbranch.sales' }))],
     HeadBucket: ['reader', (s3) => s3.send(new HeadBucketCommand({ Bucket: 'master.sales' }))],
     GetBucketLocation: ['reader', (s3) => s3.send(new GetBucketLocationCommand({ Bucket: 'master.sales' }))],
+    GetBucketVersioning: ['reader', (s3) => s3.send(new GetBucketVersioningCommand({ Bucket: 'master.sales' }))],
     ListObjects: ['reader', (s3) => s3.send(new ListObjectsCommand({ Bucket: 'master.sales' }))],
     ListObjectsV2: ['reader', (s3) => s3.send(new ListObjectsV2Command({ Bucket: 'master.sales' }))],
     ListMultipartUploads: ['reader', (s3) => s3.send(new ListMultipartUploadsCommand({ Bucket: 'master.sales' }))],

@@ -115,12 +115,27 @@ describe('with access control on', () => {
     expectError(await tusk('root', ['inspect', 'pipeline', 'steal']), /not found/);
   });
 
+  it('binds roles only on a repo that exists, so whoever creates a repo later owns it', async () => {
+    expectError(await tusk('root', ['auth', 'set', 'repo', 'ghost', 'repoReader', 'user:rita']), /repo "ghost" not found/);
+    expectError(await tusk('root', ['auth', 'get', 'repo', 'ghost']), /repo "ghost" not found/);
+    expect((await tusk('mallory', ['create', 'repo', 'ghost'])).code).toBe(0);
+    expect((await tusk('mallory', ['put', 'file', 'ghost@master:/a.txt', '-f', '-'], { input: 'mine' })).code).toBe(0);
+    expect(await tuskJson('mallory', ['auth', 'get', 'repo', 'ghost'])).toMatchObject({ bindings: [{ subject: 'user:mallory', role: 'repoOwner' }] });
+    expectError(await tusk('rita', ['get', 'file', 'ghost@master:/a.txt']), /user:rita needs repoReader on repo "ghost"/);
+  });
+
   it('ends a revoked token at once', async () => {
     const t = (await tuskJson<{ token: string }>('root', ['auth', 'get-robot-token', 'robot:tmp'])).token;
     secrets.push(t);
     expect((await run(['auth', 'whoami'], { env: { ...daemon.env, TUSK_AUTH_TOKEN: t } })).code).toBe(0);
     expect(await tuskJson('root', ['auth', 'revoke', t])).toEqual({ revoked: 1 });
     expectError(await run(['auth', 'whoami'], { env: { ...daemon.env, TUSK_AUTH_TOKEN: t } }), /not logged in: run tusk auth login \(unknown or revoked token\)/);
+  });
+
+  it('tells an unsigned S3 request or an unknown key to use a key from tusk auth create-s3-key', async () => {
+    const unsigned = await fetch(`http://127.0.0.1:${daemon.s3Port}/master.docs/a.txt`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('anonymous access is off: access control is on: sign requests with a key from `tusk auth create-s3-key`');
   });
 
   describe.skipIf(!haveAws)('the aws CLI with a reader\'s key', () => {

@@ -14,6 +14,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -22,6 +23,7 @@ import {
   ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -171,6 +173,24 @@ describe('objects', () => {
     expect((await body(await get(undefined, { IfModifiedSince: new Date(Date.now() - 3600_000) }))).length).toBe(10_000);
   });
 
+  it('conditional PutObject: If-None-Match * writes only a new key, If-Match only over that ETag; racing writers, one wins', async () => {
+    const before = await commitCount(d, 'sdk');
+    await s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'first', IfNoneMatch: '*' }));
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'second', IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    // A large body (streamed, not gathered in memory) is refused the same way.
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: bytes(3 * 1024 * 1024, 7), IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    const etag = (await s3.send(new HeadObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock' }))).ETag!;
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'third', IfMatch: '"0000"' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/none', Body: 'x', IfMatch: etag })))).toEqual({ code: 'NoSuchKey', status: 404 });
+    await s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock', Body: 'fourth', IfMatch: etag }));
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'cond/lock' })))).toString()).toBe('fourth');
+    expect(await commitCount(d, 'sdk')).toBe(before + 2); // nothing refused was committed
+    // Ten writers racing for one new key (their commits grouped together): exactly one wins.
+    const race = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: 'master.sdk', Key: 'cond/race', Body: `w${i}`, IfNoneMatch: '*' }))));
+    expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(race.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual(Array(9).fill('PreconditionFailed'));
+  });
+
   it('DeleteObject is one commit; DeleteObjects deletes a batch in one commit; missing keys count as deleted', async () => {
     for (const k of ['del/a', 'del/b', 'del/c', 'del/d']) await put(k, k);
     let before = await commitCount(d, 'sdk');
@@ -199,6 +219,20 @@ describe('objects', () => {
     await s3.send(new CopyObjectCommand({ Bucket: 'master.copydst', Key: 'old.bin', CopySource: `/${head}.sdk/copy/${encodeURIComponent('src.bin')}` }));
     expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.copydst', Key: 'old.bin' })))).equals(bytes(50_000, 9))).toBe(true);
     expect((await body(await s3.send(new GetObjectCommand({ Bucket: `${head}.sdk`, Key: 'copy/src.bin' })))).length).toBe(50_000);
+  });
+
+  it('CopyObject: conditional on its destination; a copy onto itself that changes nothing is refused', async () => {
+    await put('copycond/src.txt', 'source');
+    await put('copycond/dst.txt', 'there');
+    const before = await commitCount(d, 'sdk');
+    const copy = (extra: Record<string, unknown>, Key = 'copycond/dst.txt') => s3.send(new CopyObjectCommand({ Bucket: 'master.sdk', Key, CopySource: 'master.sdk/copycond/src.txt', ...extra }));
+    expect(await failure(copy({ IfNoneMatch: '*' }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(copy({ IfMatch: '"0000"' }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/src.txt', CopySource: 'master.sdk/copycond/src.txt' })))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(await commitCount(d, 'sdk')).toBe(before);
+    await copy({ IfNoneMatch: '*' }, 'copycond/new.txt');
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/dst.txt' })))).toString()).toBe('there');
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'copycond/new.txt' })))).toString()).toBe('source');
   });
 
   it('a directory marker (key ending in /) is accepted and ignored', async () => {
@@ -263,6 +297,17 @@ describe('multipart uploads', () => {
     expect((await failure(s3.send(new ListPartsCommand({ Bucket: 'master.sdk', Key: 'mp/joined.bin', UploadId })))).code).toBe('NoSuchUpload');
   });
 
+  it('a conditional CompleteMultipartUpload (If-None-Match *) does not replace an object that exists', async () => {
+    await put('mp/kept.bin', 'kept');
+    const { UploadId, etags } = await start('mp/kept.bin');
+    const MultipartUpload = { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) };
+    // Refused before the answer starts, so with its own status (not an <Error> inside a 200).
+    expect(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin', UploadId, MultipartUpload, IfNoneMatch: '*' })))).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect((await body(await s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin' })))).toString()).toBe('kept');
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/fresh.bin', UploadId: (await start('mp/fresh.bin')).UploadId, MultipartUpload, IfNoneMatch: '*' }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/kept.bin', UploadId }));
+  });
+
   it('UploadPartCopy makes parts from ranges of a stored file, by reference', async () => {
     const whole = Buffer.concat([part1, part2, part3]);
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'master.sdk', Key: 'mp/copied.bin' }));
@@ -324,6 +369,10 @@ describe('bad input', () => {
     const before = await commitCount(d, 'sdk');
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'master.nosuchrepo', Key: 'x' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
     expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: 'nobranch.sdk' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
+    // A repo made by `tusk create repo` has no branch yet: the refusal says how to make the bucket.
+    for (const req of [{ method: 'GET', path: '/nobranch.sdk', query: { 'list-type': '2' } }, { method: 'PUT', path: '/nobranch.sdk/x.txt', body: 'x', headers: { 'x-amz-content-sha256': sha256('x') } }]) {
+      expect(await s3Error(await signedFetch(d, req))).toMatchObject({ status: 404, code: 'NoSuchBucket', message: expect.stringMatching(/nobranch.+ not found in repo .+sdk.+: create the bucket first \(aws s3 mb s3:\/\/nobranch\.sdk, or tusk create branch sdk@nobranch\)$/) });
+    }
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'master.sdk', Key: 'no/such/key' })))).toEqual({ code: 'NoSuchKey', status: 404 });
     expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: 'nodots' })))).toEqual({ code: 'InvalidBucketName', status: 400 });
     expect(await failure(put('x', 'x', 'bad$branch.sdk'))).toEqual({ code: 'InvalidBucketName', status: 400 });
@@ -405,5 +454,15 @@ describe('bad input', () => {
   it('unknown operations are NotImplemented, other methods MethodNotAllowed', async () => {
     expect(await s3Error(await signedFetch(d, { method: 'GET', path: '/master.sdk', query: { acl: '' } }))).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(await s3Error(await signedFetch(d, { method: 'PATCH', path: '/master.sdk/x' }))).toMatchObject({ status: 405, code: 'MethodNotAllowed' });
+  });
+
+  it('a bucket is unversioned to GetBucketVersioning; PutBucketVersioning is NotImplemented and creates nothing', async () => {
+    const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: 'master.sdk' }));
+    expect([versioning.$metadata.httpStatusCode, versioning.Status]).toEqual([200, undefined]);
+    expect(await failure(s3.send(new GetBucketVersioningCommand({ Bucket: 'master.nosuchrepo' })))).toEqual({ code: 'NoSuchBucket', status: 404 });
+    const put = (Bucket: string) => s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    expect(await failure(put('master.sdk'))).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await failure(put('master.versioned'))).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await failure(s3.send(new HeadBucketCommand({ Bucket: 'master.versioned' })))).toMatchObject({ status: 404 });
   });
 });

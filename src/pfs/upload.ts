@@ -76,6 +76,8 @@ export class Upload {
   private writer: ContentWriter | undefined;
   private bytes = 0;
   private files = 0;
+  /** Checks of what a path holds in the tree the change applies to, run atomically with it (see require). */
+  private readonly conditions: { path: string; check(entry: FileEntry | undefined): void }[] = [];
   /** Keeps what this upload stores from garbage collection until its commit is recorded (or it is abandoned). */
   private readonly lease: { release(): void } | undefined;
 
@@ -276,6 +278,24 @@ export class Upload {
     this.unfoldedFiles = 0;
   }
 
+  /**
+   * Makes the commit depend on what `path` holds (undefined: nothing) in the tree this upload's
+   * change is applied to, at the moment it is applied, so no other write can slip in between: `check`
+   * throws to refuse the whole upload (S3's conditional writes, If-Match and If-None-Match).
+   */
+  require(path: string, check: (entry: FileEntry | undefined) => void): void {
+    this.conditions.push({ path: normalizeFilePath(path), check });
+  }
+
+  /**
+   * Runs the required checks now, against what the target holds at this moment (its open commit, or
+   * the branch's head), so that a write bound to fail is refused before its data is sent; commit()
+   * checks them again, atomically.
+   */
+  async checkRequired(): Promise<void> {
+    for (const c of this.conditions) c.check(await this.currentEntry(c.path));
+  }
+
   /** Applies every change atomically and returns the commit that holds them. */
   async commit(): Promise<UploadResult> {
     try {
@@ -333,6 +353,7 @@ export class Upload {
   private async applyOps(base: TreeId | undefined): Promise<TreeId> {
     const tree = this.ctx.deps.tree;
     let root = base ?? EMPTY_TREE;
+    for (const c of this.conditions) c.check(base ? await tree.get(base, c.path) : undefined);
     let batch = new Map<string, FileEntry>();
     const flush = async () => {
       if (batch.size === 0) return;

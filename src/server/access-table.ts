@@ -192,6 +192,7 @@ export const S3_ACCESS: Record<S3OperationName, S3Rule> = {
   DeleteBucket: s3((r) => on('repoWriter', bucketRepo(r.bucket))),
   HeadBucket: s3((r) => on('repoReader', bucketRepo(r.bucket))),
   GetBucketLocation: s3((r) => on('repoReader', bucketRepo(r.bucket))),
+  GetBucketVersioning: s3((r) => on('repoReader', bucketRepo(r.bucket))),
   ListObjects: s3((r) => on('repoReader', bucketRepo(r.bucket))),
   ListObjectsV2: s3((r) => on('repoReader', bucketRepo(r.bucket))),
   ListMultipartUploads: s3((r) => on('repoReader', bucketRepo(r.bucket))),

@@ -1,17 +1,19 @@
 // The gRPC AuthApi: a thin translation to the Authority. What each call needs
 // was already checked by the interceptor (access-table.ts); the handlers
 // read the verified caller from metadata and check only what depends on it
-// (someone else's S3 key needs clusterAdmin).
+// (someone else's S3 key needs clusterAdmin). Roles are bound only on repos
+// that exist: a binding left on a missing name would be found by whoever
+// creates that repo later, who would then not own it.
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { covers, parseRole, parseSubject, parseTtl, type Authority, type RoleBinding } from '../auth/index.js';
-import { AuthNotActive, InvalidArgument, PermissionDenied } from '../errors/index.js';
+import { AuthNotActive, InvalidArgument, PermissionDenied, RepoNotFound } from '../errors/index.js';
 import type { AuthApiServer } from '../gen/tusk/auth.js';
 import { EXPIRES_HEADER, SUBJECT_HEADER } from './auth-interceptor.js';
 import { unaryHandler } from './handler.js';
 import type { Logger } from '../log/logger.js';
 
 /** `onActivated`: restarts running pipelines' workers so they pick up their pipeline identities. */
-export function authService(authority: Authority, log: Logger, onActivated: () => Promise<void>): AuthApiServer {
+export function authService(authority: Authority, log: Logger, onActivated: () => Promise<void>, repoExists: (repo: string) => Promise<boolean>): AuthApiServer {
   const callerOf = (call: ServerUnaryCall<unknown, unknown>): string => {
     if (!authority.active) throw new AuthNotActive();
     const subject = call.metadata.get(SUBJECT_HEADER)[0];
@@ -44,11 +46,14 @@ export function authService(authority: Authority, log: Logger, onActivated: () =
     }),
     setRepoRole: unaryHandler(log, 'SetRepoRole', async (req, call) => {
       const by = callerOf(call);
+      // 'none' may still clear a binding on a name that has no repo.
+      if (req.role !== 'none' && !(await repoExists(req.repo))) throw new RepoNotFound(req.repo);
       const list = await authority.setRepoRole(req.repo, parseSubject(req.subject), parseRole(req.role), by);
       return { repo: req.repo, bindings: bindings(list) };
     }),
     getRepoRoles: unaryHandler(log, 'GetRepoRoles', async (req, call) => {
       callerOf(call);
+      if (!(await repoExists(req.repo))) throw new RepoNotFound(req.repo);
       return { repo: req.repo, bindings: bindings(authority.repoRoles(req.repo)) };
     }),
     setClusterRole: unaryHandler(log, 'SetClusterRole', async (req, call) => {

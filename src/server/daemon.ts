@@ -122,7 +122,8 @@ export class Daemon {
         saved?.key,
       );
       const secrets = new SecretStore({ meta, key: () => authFile.secretsKey(), clock, random });
-      const gate = new AccessGate(authority, accessLookups(pfs, () => pps), log);
+      const lookups = accessLookups(pfs, () => pps);
+      const gate = new AccessGate(authority, lookups, log);
       // The console's live updates: what changed in PFS and the pipeline system, sent to open browsers.
       const events = new ConsoleEvents();
       pfs.onFinish(async (c) => events.publish({ kind: 'commit', repo: c.repo, id: c.id }));
@@ -196,7 +197,7 @@ export class Daemon {
       grpc.addService(PpsApiService, ppsService(pps, runtime, log, secrets, seriesOf));
       const startedStreams = new StartedStreams();
       grpc.addService(WorkerApiService, workerService(pps, log, secrets, config.runtime === 'kubernetes', startedStreams));
-      grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers()));
+      grpc.addService(AuthApiService, authService(authority, log, () => pps!.restartWorkers(), (repo) => lookups.repoExists(repo)));
       grpc.addService(AdminApiService, {
         // Anyone may ask the version; where the daemon keeps its data is for callers with a valid token.
         version: unaryHandler(log, 'Version', async (_req, call) => {
@@ -226,6 +227,9 @@ export class Daemon {
         credentials: {
           keys: new Map(config.s3Key ? [[config.s3Key.accessKeyId, config.s3Key.secretAccessKey]] : []),
           anonymous: config.s3Anonymous,
+          hint: config.s3Key
+            ? 'sign requests with the key in TUSK_S3_ACCESS_KEY_ID (or start tuskd with TUSK_S3_ANONYMOUS=true)'
+            : 'tuskd has no S3 key: start it with TUSK_S3_ACCESS_KEY_ID and TUSK_S3_SECRET_ACCESS_KEY set (or TUSK_S3_ANONYMOUS=true), or turn access control on and use `tusk auth create-s3-key`',
         },
         clock,
         log,

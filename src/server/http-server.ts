@@ -31,7 +31,7 @@ export function startHttpServer(host: string, port: number, routes: HttpRoutes, 
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`),
       );
     } else if (path === '/api/events') {
-      void routes.api.mayWatch(req, res).then((ok) => ok && routes.events.serve(req, res));
+      void routes.api.mayWatch(req, res).then((ok) => ok && routes.events.serve(req, res, () => routes.api.mayStillWatch(req)));
     } else if (path.startsWith('/api/')) {
       void routes.api.handle(req, res, path.slice('/api'.length), url.searchParams);
     } else if (req.method === 'GET' || req.method === 'HEAD') {

@@ -94,17 +94,28 @@ export class JsonGateway {
    * everyone). Answers with the refusal when not.
    */
   async mayWatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const refusal = await this.watchRefusal(req);
+    if (refusal === undefined) return true;
+    sendError(res, refusal);
+    return false;
+  }
+
+  /** The same question again for a stream already open (its token may have been revoked since, or access control turned on). */
+  async mayStillWatch(req: IncomingMessage): Promise<boolean> {
+    return (await this.watchRefusal(req)) === undefined;
+  }
+
+  /** The access-control error refusing `req` a listing of repos; undefined when it may (other errors do not refuse). */
+  private async watchRefusal(req: IncomingMessage): Promise<unknown> {
     const method = this.methods.get('/tusk.pfs.PfsApi/ListRepo');
-    if (!method) return true;
+    if (!method) return undefined;
     try {
       await this.unary(method, method.requestDeserialize(Buffer.alloc(0)), forwardedMetadata(req));
-      return true;
+      return undefined;
     } catch (err) {
       // Kinds of access control (named as strings: they join ErrorKind with access control).
       const kind: string = fromServiceError(err).kind;
-      if (kind !== 'unauthenticated' && kind !== 'permission_denied') return true;
-      sendError(res, err);
-      return false;
+      return kind === 'unauthenticated' || kind === 'permission_denied' ? err : undefined;
     }
   }
 

@@ -10,11 +10,14 @@ import type { Identity, S3Credentials } from './auth.js';
 import type { GatewayDeps } from './context.js';
 import type { S3OperationName } from './router.js';
 
+/** What an unsigned request or an unknown key hears once access control is on (TUSK_S3_ACCESS_KEY_ID no longer applies). */
+const ACTIVE_HINT = 'access control is on: sign requests with a key from `tusk auth create-s3-key` (TUSK_S3_ACCESS_KEY_ID and anonymous access no longer apply)';
+
 /** The keys that may sign requests now. */
 export function credentialsOf(deps: GatewayDeps): S3Credentials {
   const gate = deps.gate;
   if (!gate?.active) return deps.credentials;
-  return { keys: { get: (id) => gate.authority.s3Key(id)?.secret }, anonymous: false };
+  return { keys: { get: (id) => gate.authority.s3Key(id)?.secret }, anonymous: false, hint: ACTIVE_HINT };
 }
 
 /** Throws AccessDenied unless the key's subject may run this operation; returns the subject (undefined when off). */

@@ -13,6 +13,8 @@ export interface S3Credentials {
   keys: { get(accessKeyId: string): string | undefined };
   /** Accept unsigned requests (and signatures made with keys we do not know). */
   anonymous: boolean;
+  /** How to get a key that works here, said to an unsigned request or an unknown key (it depends on the mode). */
+  hint?: string;
 }
 
 /** How the request body is protected. */
@@ -85,7 +87,7 @@ export function authenticate(req: IncomingMessage, rawPath: string, query: [stri
     const payload = payloadOf(contentSha);
     return verified ? { accessKey: verified.accessKey, payload } : { payload: unverifiedPayload(payload) };
   }
-  if (!creds.anonymous) throw new S3Denied('AccessDenied', 'anonymous access is off: sign requests with the key in TUSK_S3_ACCESS_KEY_ID (or start tuskd with TUSK_S3_ANONYMOUS=true)');
+  if (!creds.anonymous) throw new S3Denied('AccessDenied', `anonymous access is off: ${creds.hint ?? 'sign requests with the key in TUSK_S3_ACCESS_KEY_ID (or start tuskd with TUSK_S3_ANONYMOUS=true)'}`);
   return { payload: unverifiedPayload(payloadOf(contentSha)) };
 }
 
@@ -107,7 +109,7 @@ function verify(req: IncomingMessage, rawPath: string, query: [string, string][]
   const secret = creds.keys.get(accessKey);
   if (secret === undefined) {
     if (creds.anonymous) return undefined;
-    throw new S3Denied('InvalidAccessKeyId', 'the AWS access key ID you provided does not exist in our records', { accessKey });
+    throw new S3Denied('InvalidAccessKeyId', `the AWS access key ID you provided does not exist in our records${creds.hint ? `; ${creds.hint}` : ''}`, { accessKey });
   }
   if (service !== 's3') throw new S3Invalid('AuthorizationHeaderMalformed', `the credential scope names service "${service}", not s3`);
   if (c.amzDate.slice(0, 8) !== date) throw new S3Invalid('AuthorizationHeaderMalformed', `the credential scope date ${date} does not match the request date ${c.amzDate}`);

@@ -2,7 +2,7 @@
 // branch's last finished commit and writes land on the branch; `COMMITID.REPO`
 // (32 hex digits) reads one commit and refuses writes. This module parses
 // bucket names and object keys and resolves a bucket to the tree it shows.
-import { S3Denied, S3Invalid, isTuskError } from '../../errors/index.js';
+import { NotFound, S3Denied, S3Invalid, isTuskError } from '../../errors/index.js';
 import { checkBranchName, checkRepoName, isCommitId, type CommitRecord } from '../../pfs/index.js';
 import { EMPTY_TREE, type TreeId } from '../../tree/index.js';
 import type { GatewayDeps } from './context.js';
@@ -46,7 +46,9 @@ export async function readView(deps: GatewayDeps, bucket: Bucket): Promise<Bucke
     const commit = await pfs.commits.mustGet(bucket.repo, bucket.commit);
     return { tree: commit.tree, commit, time: new Date(commit.finished ?? commit.started) };
   }
-  const branch = await pfs.branches.inspect(bucket.repo, bucket.branch!);
+  const branch = await pfs.branches.inspect(bucket.repo, bucket.branch!).catch((err) => {
+    throw howToCreate(err, bucket);
+  });
   let id = branch.head;
   while (id) {
     const c = await pfs.commits.mustGet(bucket.repo, id);
@@ -60,8 +62,21 @@ export async function readView(deps: GatewayDeps, bucket: Bucket): Promise<Bucke
 export async function writeTarget(deps: GatewayDeps, bucket: Bucket): Promise<string> {
   if (bucket.commit) throw new S3Denied('AccessDenied', `bucket "${bucket.name}" is commit ${bucket.commit} and read-only; write to BRANCH.${bucket.repo}`, { bucket: bucket.name });
   // One metadata read when the branch is there (every write); inspect names what is missing otherwise.
-  if (!(await deps.pfs.branches.find(bucket.repo, bucket.branch!))) await deps.pfs.branches.inspect(bucket.repo, bucket.branch!);
+  if (!(await deps.pfs.branches.find(bucket.repo, bucket.branch!))) {
+    await deps.pfs.branches.inspect(bucket.repo, bucket.branch!).catch((err) => {
+      throw howToCreate(err, bucket);
+    });
+  }
   return `${bucket.repo}@${bucket.branch}`;
+}
+
+/**
+ * A repo without the bucket's branch (a repo just made by `tusk create repo` has none) is still
+ * NoSuchBucket, as in S3, but says how to make the bucket: `aws s3 sync` into it failed without a clue.
+ */
+function howToCreate(err: unknown, bucket: Bucket): unknown {
+  if (!isTuskError(err) || err.code !== 'BranchNotFound') return err;
+  return new NotFound('BranchNotFound', `${err.message}: create the bucket first (aws s3 mb s3://${bucket.name}, or tusk create branch ${bucket.repo}@${bucket.branch})`, { ...err.data, bucket: bucket.name });
 }
 
 /**

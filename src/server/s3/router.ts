@@ -8,6 +8,7 @@ import { createBucket } from './ops/create-bucket.js';
 import { deleteBucket } from './ops/delete-bucket.js';
 import { headBucket } from './ops/head-bucket.js';
 import { getBucketLocation } from './ops/get-bucket-location.js';
+import { getBucketVersioning } from './ops/get-bucket-versioning.js';
 import { listObjects } from './ops/list-objects.js';
 import { getObject } from './ops/get-object.js';
 import { putObject } from './ops/put-object.js';
@@ -24,7 +25,7 @@ import { listMultipartUploads } from './ops/list-multipart-uploads.js';
 
 /** Every operation the gateway serves, by the name route() gives it (the access table has one entry each). */
 export const S3_OPERATIONS = [
-  'ListBuckets', 'CreateBucket', 'DeleteBucket', 'HeadBucket', 'GetBucketLocation', 'ListObjects', 'ListObjectsV2',
+  'ListBuckets', 'CreateBucket', 'DeleteBucket', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'ListObjects', 'ListObjectsV2',
   'ListMultipartUploads', 'GetObject', 'HeadObject', 'ListParts', 'PutObject', 'DeleteObject', 'DeleteObjects',
   'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'CopyObject', 'UploadPartCopy',
 ] as const;
@@ -36,7 +37,7 @@ export interface Route {
 }
 
 /** Sub-resources S3 has and we do not: named in the NotImplemented message. */
-const UNSUPPORTED = ['acl', 'policy', 'tagging', 'lifecycle', 'cors', 'website', 'logging', 'notification', 'replication', 'encryption', 'object-lock', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'analytics', 'metrics', 'inventory', 'accelerate', 'requestPayment', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering', 'attributes', 'versions'];
+const UNSUPPORTED = ['acl', 'policy', 'tagging', 'lifecycle', 'cors', 'website', 'logging', 'notification', 'replication', 'encryption', 'object-lock', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'analytics', 'metrics', 'inventory', 'accelerate', 'requestPayment', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering', 'attributes', 'versions', 'policyStatus'];
 
 export function route(method: string, bucket: string, key: string, query: URLSearchParams, headers: Record<string, unknown>): Route {
   const unsupported = UNSUPPORTED.find((s) => query.has(s));
@@ -49,12 +50,14 @@ export function route(method: string, bucket: string, key: string, query: URLSea
     switch (method) {
       case 'GET':
         if (query.has('location')) return { name: 'GetBucketLocation', op: getBucketLocation };
-        if (query.has('versioning')) throw new S3Unsupported('NotImplemented', 'bucket versioning is not implemented: a bucket is a branch, and its history is its commits (COMMITID.REPO buckets)');
+        if (query.has('versioning')) return { name: 'GetBucketVersioning', op: getBucketVersioning };
         if (query.has('uploads')) return { name: 'ListMultipartUploads', op: listMultipartUploads };
         return { name: query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', op: listObjects };
       case 'HEAD':
         return { name: 'HeadBucket', op: headBucket };
       case 'PUT':
+        // Not a CreateBucket: that would make the branch and answer 200, as if versioning were now on.
+        if (query.has('versioning')) throw new S3Unsupported('NotImplemented', 'bucket versioning is not implemented: a bucket is a branch, and its history is its commits (COMMITID.REPO buckets)');
         return { name: 'CreateBucket', op: createBucket };
       case 'DELETE':
         return { name: 'DeleteBucket', op: deleteBucket };

@@ -43,6 +43,12 @@ describe('authenticate', () => {
     expect(() => authenticate(request('GET', { host: 'x' }), '/test.txt', [], creds, WHEN)).toThrow(expect.objectContaining({ code: 'AccessDenied' }));
   });
 
+  it('tells an unknown key and an unsigned request how to get a key that works here', () => {
+    const hinted: S3Credentials = { keys: new Map([['OTHER', SECRET]]), anonymous: false, hint: 'use a key from X' };
+    expect(() => authenticate(request('GET', getHeaders), '/test.txt', [], hinted, WHEN)).toThrow(/does not exist in our records; use a key from X$/);
+    expect(() => authenticate(request('GET', { host: 'x' }), '/test.txt', [], hinted, WHEN)).toThrow(/^anonymous access is off: use a key from X$/);
+  });
+
   it('with a cache of signing keys: the same answers, also after the secret changes', () => {
     const keys = new SigningKeys(2);
     for (let i = 0; i < 3; i++) expect(authenticate(request('GET', getHeaders), '/test.txt', [], creds, WHEN, keys).accessKey).toBe(KEY_ID);

@@ -5,8 +5,11 @@
 // The answer's ETag is S3's multipart form (MD5 of the part MD5s, "-N");
 // reads of the file report its sha256 content hash.
 // Checks that need no data run before the answer starts, so they get a proper
-// status (400 InvalidPart, 404 NoSuchUpload...).
+// status (400 InvalidPart, 404 NoSuchUpload...), If-Match and If-None-Match
+// among them; those are checked again in the commit (write-conditions.ts),
+// where a refusal is an <Error> inside the 200.
 import { keyToPath, parseBucket, writeTarget } from '../bucket.js';
+import { writeCondition } from '../write-conditions.js';
 import { readSmallBody, requestBody } from '../body.js';
 import type { Operation } from '../context.js';
 import { joinContents } from '../join-parts.js';
@@ -21,6 +24,16 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
   const upload = await deps.uploads.get(bucket.name, r.key, r.query.get('uploadId') ?? '');
   const xml = (await readSmallBody(requestBody(r.req, r.identity), 2 * 1024 * 1024)).toString('utf8');
   const parts = completedParts(xml, new Map((await deps.uploads.listParts(upload.uploadId)).map((p) => [p.partNumber, p])));
+  const condition = writeCondition(r.req, path, bucket.name);
+  if (condition) {
+    const early = await deps.pfs.upload(target);
+    early.require(path, condition);
+    try {
+      await early.checkRequired();
+    } finally {
+      early.abandon();
+    }
+  }
   // Joining reads every byte once to hash it: for a file of many GiB that outlasts a client's read
   // timeout, so, as S3 does, the 200 starts at once, whitespace keeps the connection busy, and a
   // failure from here on is an <Error> document inside the 200 (SDKs look for one).
@@ -33,6 +46,7 @@ export const completeMultipartUpload: Operation = async (deps, r) => {
   try {
     const content = await joinContents(deps.content, parts.map((p) => p.content), parts.every((p) => p.ownCuts === true));
     const writer = await deps.pfs.upload(target);
+    if (condition) writer.require(path, condition);
     await writer.putContent(path, content);
     const { commit } = await writer.commit();
     await deps.uploads.remove(upload);

@@ -1,10 +1,15 @@
 // CopyObject: the source file (from any bucket: another branch, repo or a
 // commit) is put at the destination key by reference: the new file entry
 // points at the same stored chunks, so no bytes are read or written.
+// If-Match / If-None-Match make it conditional on the destination, as a
+// PutObject (write-conditions.ts). A copy of a key onto itself that changes
+// nothing (no REPLACE metadata directive) is refused, as S3 does, instead of
+// making an empty commit.
 import { FileNotFound, S3Invalid } from '../../../errors/index.js';
 import { keyToPath, parseBucket, readView, writeTarget } from '../bucket.js';
 import type { Operation } from '../context.js';
 import { etagOf, isoTime, sendXml } from '../respond.js';
+import { writeCondition } from '../write-conditions.js';
 
 export const copyObject: Operation = async (deps, r) => {
   const source = parseCopySource(String(r.req.headers['x-amz-copy-source']));
@@ -20,8 +25,13 @@ export const copyObject: Operation = async (deps, r) => {
   if (typeof ifMatch === 'string' && ifMatch.replace(/"/g, '') !== entry.hash) throw new S3Invalid('PreconditionFailed', 'x-amz-copy-source-if-match does not match the source ETag');
   const ifNoneMatch = r.req.headers['x-amz-copy-source-if-none-match'];
   if (typeof ifNoneMatch === 'string' && ifNoneMatch.replace(/"/g, '') === entry.hash) throw new S3Invalid('PreconditionFailed', 'x-amz-copy-source-if-none-match matches the source ETag');
+  if (from.name === bucket.name && sourcePath === path && String(r.req.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase() !== 'REPLACE') {
+    throw new S3Invalid('InvalidRequest', "this copy request is illegal because it is trying to copy an object to itself without changing the object's metadata");
+  }
   for await (const _ of r.req) void _; // a copy has no body
   const upload = await deps.pfs.upload(target);
+  const condition = writeCondition(r.req, path, bucket.name);
+  if (condition) upload.require(path, condition);
   await upload.putContent(path, entry.content);
   const { commit } = await upload.commit();
   sendXml(r.res, 200, 'CopyObjectResult', { ETag: etagOf(entry.hash), LastModified: isoTime(new Date(commit.finished ?? commit.started)) }, { 'x-tusk-commit': commit.id });

@@ -10,6 +10,7 @@ import { FileNotFound, S3Invalid } from '../../../errors/index.js';
 import { keyToPath, parseBucket, readView } from '../bucket.js';
 import type { Operation } from '../context.js';
 import { etagOf, httpTime, sendEmpty } from '../respond.js';
+import { etagListMatches } from '../write-conditions.js';
 
 export const getObject: Operation = async (deps, r) => {
   const bucket = parseBucket(r.bucket);
@@ -69,20 +70,14 @@ function checkConditions(req: IncomingMessage, etag: string, modified: Date): 41
   const ifModifiedSince = dateHeader(req, 'if-modified-since');
   const ifUnmodifiedSince = dateHeader(req, 'if-unmodified-since');
   if (ifMatch !== undefined) {
-    if (!etagMatches(ifMatch, etag)) return 412;
+    if (!etagListMatches(ifMatch, etag)) return 412;
   } else if (ifUnmodifiedSince && modified.getTime() > ifUnmodifiedSince.getTime()) return 412;
   if (ifNoneMatch !== undefined) {
-    if (etagMatches(ifNoneMatch, etag)) return 304;
+    if (etagListMatches(ifNoneMatch, etag)) return 304;
   } else if (ifModifiedSince && modified.getTime() <= ifModifiedSince.getTime()) return 304;
   return undefined;
 }
 
-function etagMatches(list: string, etag: string): boolean {
-  return list.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag || `"${tag}"` === etag;
-  });
-}
 
 /** The one range a Range header asks for; undefined to serve everything. Throws InvalidRange past the end. */
 export function parseRange(text: string | undefined, size: number): { offset: number; length: number } | undefined {

@@ -4,7 +4,8 @@
 // sha256: against the content hash the store computes when that is the
 // sha256 of the bytes, a body under CHUNK_LIST_HASH_MIN, else while it streams in)
 // before anything is committed. A key ending in "/" is a directory marker: accepted and
-// ignored, since Tusk directories exist through their files.
+// ignored, since Tusk directories exist through their files. If-Match and
+// If-None-Match make the write conditional (write-conditions.ts).
 //
 // The answer's ETag is the MD5 of the body, because S3 clients (s3cmd,
 // rclone, boto's checks) compare a single PUT's ETag with the MD5 of what they
@@ -25,6 +26,7 @@ import { InternalError, S3Invalid } from '../../../errors/index.js';
 import { isDirMarker, keyToPath, parseBucket, writeTarget } from '../bucket.js';
 import { bodyLength, checkContentMd5, md5Tap, readPlainBody, readSmallBody, readTap, requestBody } from '../body.js';
 import type { Identity } from '../auth.js';
+import { writeCondition } from '../write-conditions.js';
 import type { GatewayDeps, Operation } from '../context.js';
 import { sendEmpty } from '../respond.js';
 import { isByteHash, type FileContent } from '../../../storage/content.js';
@@ -57,7 +59,15 @@ export const putObject: Operation = async (deps, r) => {
   try {
     const streamed = small ? undefined : hashingWriter(deps.content.writer(), r.identity.payload.kind === 'sha256');
     const upload = await deps.pfs.upload(target, undefined, false, streamed ?? deps.content.sharedWriter());
+    const condition = writeCondition(r.req, path, bucket.name);
+    if (condition) upload.require(path, condition);
     try {
+      // Before anything is stored: a PUT bound to fail stores nothing. Its body is read and dropped first, so
+      // the client, still sending it, hears the 412 rather than a connection cut under its upload.
+      if (condition) await upload.checkRequired().catch(async (err: unknown) => {
+        for await (const _ of r.req) void _;
+        throw err;
+      });
       if (small && r.identity.payload.kind !== 'chunked') {
         // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
         const bytes = await readPlainBody(r.req, SMALL_BODY);
