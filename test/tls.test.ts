@@ -61,8 +61,28 @@ describe.skipIf(!haveOpenssl)('with --tls-cert and --tls-key', () => {
     const ok = await run(['version']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`at grpcs://127.0.0.1:${ports.port}`);
-    expectError(await run(['list', 'repo'], { env: { ...env, TUSK_TLS_CA: '' } }), /cannot reach tuskd/);
+    expectError(
+      await run(['list', 'repo'], { env: { ...env, TUSK_TLS_CA: '' } }),
+      /^tusk: grpcs:\/\/127\.0\.0\.1:\d+: tuskd's TLS certificate is not trusted: self-signed certificate \(set TUSK_TLS_CA to the PEM file of the CA that signed it, or of the certificate itself if it is self-signed\)\n$/,
+    );
     expectError(await run(['list', 'repo'], { env: { ...env, TUSK_ADDRESS: `127.0.0.1:${ports.port}` } }), /cannot reach tuskd/);
+  });
+
+  it('tusk up of a daemon whose certificate the CLI does not trust says so at once and leaves it running; with the CA it answers, at https:// addresses', async () => {
+    const home = join(work, 'up-home');
+    const tls = { ...env, TUSK_HOME: home, TUSK_ADDRESS: '', TUSK_TLS_CERT: join(work, 'cert.pem'), TUSK_TLS_KEY: join(work, 'key.pem') };
+    const flags = ['--port', '0', '--http-port', '0', '--s3-port', '0'];
+    try {
+      const first = await run(['up', ...flags], { env: { ...tls, TUSK_TLS_CA: '' } });
+      expectError(first, /: tuskd started \(pid \d+\) and is left running, but tuskd's TLS certificate is not trusted: self-signed certificate \(set TUSK_TLS_CA/);
+      const again = await run(['up', ...flags, '-o', 'json'], { env: tls });
+      expect(again.code, again.stderr).toBe(0);
+      const info = JSON.parse(again.stdout);
+      expect(info).toMatchObject({ alreadyRunning: true, address: expect.stringMatching(/^grpcs:\/\//), console: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/$/) });
+      expect(first.stderr).toContain(`(pid ${info.pid})`);
+    } finally {
+      await run(['down'], { env: tls });
+    }
   });
 
   it('trusts a CA given only by NODE_EXTRA_CA_CERTS when bin/tusk runs as a program', async () => {

@@ -1,13 +1,14 @@
 // Running tuskd in the background for `tusk up` / `tusk down`: spawn bin/tuskd
 // detached with its output in $TUSK_HOME/tuskd.log, wait until the record it
 // writes when ready ($TUSK_HOME/tuskd.json) names our process and its gRPC
-// Version call answers; stop it with SIGTERM and wait until it is gone.
+// Version call answers (a certificate this CLI does not trust ends the wait at
+// once, the daemon left running); stop it with SIGTERM and wait until it is gone.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TuskError } from '../errors/index.js';
+import { isTuskError, TuskError } from '../errors/index.js';
 import { processStartTicks } from '../runtime/process-start.js';
 import { readDaemonRecord, recordAddress, type DaemonRecord } from './address.js';
 
@@ -59,7 +60,11 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
     if (exited) throw new TuskError('unavailable', 'DaemonFailed', `tuskd exited before it was ready (${exited.signal ?? `code ${exited.code}`}): ${lastLogMessage(log, logStart)}`);
     const record = readDaemonRecord(home);
     if (!record || record.pid !== child.pid) continue;
-    const version = await versionAt(recordAddress(record), opts.deferredCaCerts);
+    const version = await versionAt(recordAddress(record), opts.deferredCaCerts).catch((err: unknown) => {
+      // It is up and serving: say so, and leave it running for a CLI that trusts it.
+      if (isTuskError(err) && err.code === 'DaemonUntrusted') throw new TuskError('unavailable', 'DaemonUntrusted', `tuskd started (pid ${child.pid}) and is left running, but ${err.message}`);
+      throw err;
+    });
     if (version) return { alreadyRunning: false, address: recordAddress(record), record, version, log };
   }
   child.kill('SIGTERM');
@@ -140,7 +145,15 @@ export async function versionAt(address: string, deferredCaCerts?: string, timeo
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    return await Promise.race([client.version().then((v) => (v as { version: string }).version, () => undefined), timeout]);
+    // Any failure means "not answering (yet)", except a certificate this CLI does not trust: waiting does not mend that.
+    const answer = client.version().then(
+      (v) => (v as { version: string }).version,
+      (err: unknown) => {
+        if (isTuskError(err) && err.code === 'DaemonUntrusted') throw err;
+        return undefined;
+      },
+    );
+    return await Promise.race([answer, timeout]);
   } finally {
     clearTimeout(timer);
     client.close();

@@ -35,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
 function messageOf(err: unknown, address: string): string {
   if (isTuskError(err) && err.code === 'DaemonUnavailable') return `cannot reach tuskd at ${address} (is it running? start it with \`tusk up\`)`;
+  if (isTuskError(err) && err.code === 'DaemonUntrusted') return `${address}: ${err.message}`;
   if (isTuskError(err)) return err.message;
   if (err instanceof Error) return err.message || err.name;
   return String(err);

@@ -15,7 +15,7 @@ export { AlreadyExists, RepoExists, BranchExists, CommitExists } from './already
 export { FailedPrecondition, CommitFinished, BranchHasOpenCommit, NotAFile, InUse, StorageRejected } from './failed-precondition.js';
 export { CorruptObject, FileDataLoss } from './data-loss.js';
 export { CommitHasChildren, CommitHasDependants, CommitNotRemovable } from './history.js';
-export { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
+export { DaemonUntrusted, KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 export { SecretExists, SecretNotFound } from './secrets.js';
 export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound, TransactionFailed, TransactionNotFound } from './pps.js';

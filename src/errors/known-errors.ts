@@ -16,7 +16,7 @@ import { SecretExists, SecretNotFound } from './secrets.js';
 import { EgressFailed, S3SourceNotFound, S3TransferFailed } from './s3-transfer.js';
 import { InvalidTrigger, TriggerCycle } from './trigger.js';
 import { knownErrors, type ErrorKind, type TuskErrorClass } from './tusk-error.js';
-import { KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
+import { DaemonUntrusted, KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 import { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 
 /** Classes by the literal code each one throws with. */
@@ -33,7 +33,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   SecretNotFound, SecretExists,
   S3SourceNotFound, S3TransferFailed, EgressFailed,
   InvalidTrigger, TriggerCycle,
-  StorageUnavailable, KubernetesUnavailable,
+  StorageUnavailable, KubernetesUnavailable, DaemonUntrusted,
   Unauthenticated, PermissionDenied, AuthNotActive,
   DatumOutputRejected, WorkerPeerUnavailable, BadWorkerMessage, UnknownOperation, NextDatumRefused, UnknownWorker,
 };

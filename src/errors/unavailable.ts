@@ -7,6 +7,18 @@ export class StorageUnavailable extends TuskError {
   }
 }
 
+/** tuskd answered over TLS with a certificate this client does not trust (a self-signed one, a wrong name, no CA given). */
+export class DaemonUntrusted extends TuskError {
+  constructor(readonly reason: string) {
+    super(
+      'unavailable',
+      'DaemonUntrusted',
+      `tuskd's TLS certificate is not trusted: ${reason} (set TUSK_TLS_CA to the PEM file of the CA that signed it, or of the certificate itself if it is self-signed)`,
+      { reason },
+    );
+  }
+}
+
 /** The Kubernetes runtime has no cluster to talk to (no in-cluster credentials, no kubeconfig). */
 export class KubernetesUnavailable extends TuskError {
   constructor(readonly reason: string) {

@@ -3,7 +3,7 @@
 // the `tusk-error-bin` trailer carries the JSON (code, kind, data) so the client
 // rebuilds the same typed error. Shared by src/server and src/client.
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { TuskError, toTuskError, type ErrorKind, type TuskErrorJSON } from '../errors/index.js';
+import { DaemonUntrusted, TuskError, toTuskError, type ErrorKind, type TuskErrorJSON } from '../errors/index.js';
 
 const KIND_TO_STATUS: Record<ErrorKind, status> = {
   not_found: status.NOT_FOUND,
@@ -68,6 +68,9 @@ export function fromServiceError(err: unknown): TuskError {
     }
   }
   if (se.code === status.UNAVAILABLE) {
+    // Node's TLS verification errors, as grpc-js reports a connection it could not establish.
+    const untrusted = /Last error: Error: (self[- ]signed certificate[^.]*|unable to (?:verify|get) [^.]*|certificate (?:has expired|is not yet valid)|Hostname\/IP does not match certificate's altnames[^.]*)/i.exec(se.details ?? '');
+    if (untrusted) return new DaemonUntrusted(untrusted[1]!);
     return new TuskError('unavailable', 'DaemonUnavailable', `cannot reach tuskd: ${se.details || 'connection refused'} (is it running? try \`tusk up\`)`);
   }
   if (se.code === status.DEADLINE_EXCEEDED) return new TuskError('deadline_exceeded', 'DeadlineExceeded', se.details || 'deadline exceeded');

@@ -20,15 +20,16 @@ export const up: CommandDef = {
         const { daemonUp } = await import('../daemon-control.js'); // node:child_process only for up and down
         const result = await daemonUp({ home, port: opts.port, s3Port: opts.s3Port, httpPort: opts.httpPort, storage: opts.storage, env: ctx.env, deferredCaCerts: ctx.deferredCaCerts });
         const r = result.record;
+        const web = result.address.startsWith('grpcs://') ? 'https' : 'http'; // the HTTP and S3 ports serve TLS when gRPC does
         emit(
           ctx,
           formatOf(opts),
-          () => ({ alreadyRunning: result.alreadyRunning, pid: r.pid, address: result.address, port: r.port, httpPort: r.httpPort ?? null, console: r.httpPort ? `http://127.0.0.1:${r.httpPort}/` : null, s3Port: r.s3Port ?? null, home, storage: r.storage ?? null, version: result.version, log: result.log }),
+          () => ({ alreadyRunning: result.alreadyRunning, pid: r.pid, address: result.address, port: r.port, httpPort: r.httpPort ?? null, console: r.httpPort ? `${web}://127.0.0.1:${r.httpPort}/` : null, s3Port: r.s3Port ?? null, home, storage: r.storage ?? null, version: result.version, log: result.log }),
           () =>
             `${result.alreadyRunning ? 'tuskd is already running' : 'tuskd is running'} (pid ${r.pid}, version ${result.version})\n` +
             `  API:     ${result.address}\n` +
-            (r.httpPort ? `  console: http://127.0.0.1:${r.httpPort}/\n  health:  http://127.0.0.1:${r.httpPort}/healthz\n` : '') +
-            (r.s3Port ? `  S3:      http://127.0.0.1:${r.s3Port} (buckets BRANCH.REPO)\n` : '') +
+            (r.httpPort ? `  console: ${web}://127.0.0.1:${r.httpPort}/\n  health:  ${web}://127.0.0.1:${r.httpPort}/healthz\n` : '') +
+            (r.s3Port ? `  S3:      ${web}://127.0.0.1:${r.s3Port} (buckets BRANCH.REPO)\n` : '') +
             `  home:    ${home}\n` +
             (r.storage ? `  storage: ${r.storage}\n` : '') +
             `  log:     ${result.log}`,
