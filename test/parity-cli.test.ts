@@ -226,3 +226,39 @@ describe('output and ergonomics', () => {
     }
   });
 });
+
+describe('pachctl flags that scripts pass', () => {
+  it('puts several -f sources, keeps a path with --full-path, and takes -c and -p', async () => {
+    await tuskJson(['create', 'repo', 'flags']);
+    const src = join(work, 'flags');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a.txt'), 'a');
+    await writeFile(join(src, 'sub', 'b.txt'), 'b');
+    // pachctl's -f is a list: several sources go to PATH/<each name> in one commit.
+    const many = await tuskJson(['put', 'file', 'flags@master:/many', '-f', join(src, 'a.txt'), '-f', join(src, 'sub', 'b.txt'), '-f', `${base}/data/dog.txt`]);
+    expect(many).toMatchObject({ filesWritten: 3 });
+    expect((await tuskJson<any[]>(['list', 'file', 'flags@master:/many'])).map((f) => f.path)).toEqual(['/many/a.txt', '/many/b.txt', '/many/dog.txt']);
+    expectError(await tusk(['put', 'file', 'flags@master:/x', '-f', '-', '-f', join(src, 'a.txt')], { input: 'x' }).then((r) => ({ ...r, code: r.code === 2 ? 1 : r.code })), /standard input \(-\) cannot be one of several sources/);
+    // --full-path keeps the local path as given (relative to the working folder here).
+    const kept = await tusk(['put', 'file', 'flags@master', '-f', 'flags/sub/b.txt', '--full-path'], { cwd: work });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect((await tusk(['get', 'file', 'flags@master:/flags/sub/b.txt'])).stdout).toBe('b');
+    const tree = await tusk(['put', 'file', 'flags@master:/fp/', '-f', './flags', '-r', '--full-path'], { cwd: work });
+    expect(tree.code, tree.stderr).toBe(0);
+    expect((await tuskJson<any[]>(['glob', 'file', 'flags@master:/fp/**'])).filter((f) => f.type === 'file').map((f) => f.path)).toEqual(['/fp/flags/a.txt', '/fp/flags/sub/b.txt']);
+    expect((await tusk(['put', 'file', 'flags@master', '-f', `${base}/data/dog.txt`, '--full-path'])).code).toBe(2);
+    // -c and -p are performance hints in pachctl: accepted, the file lands as usual.
+    const hinted = await tusk(['put', 'file', '-c', '-p', '4', 'flags@master:/hinted.txt', '-f', join(src, 'a.txt')]);
+    expect(hinted.code, hinted.stderr).toBe(0);
+    expect((await tusk(['get', 'file', 'flags@master:/hinted.txt'])).stdout).toBe('a');
+  });
+
+  it('takes --description on start and finish commit, as a synonym for -m', async () => {
+    await tuskJson(['create', 'repo', 'described']);
+    await tusk(['start', 'commit', 'described@master', '--description', 'opened']);
+    expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'opened', finished: null });
+    expect((await tusk(['finish', 'commit', 'described@master', '-m', 'one', '--description', 'two'])).code).toBe(2);
+    await tusk(['finish', 'commit', 'described@master', '--description', 'closed']);
+    expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'closed' });
+  });
+});
