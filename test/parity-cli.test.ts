@@ -262,3 +262,30 @@ describe('pachctl flags that scripts pass', () => {
     expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'closed' });
   });
 });
+
+describe('pachctl flags that scripts pass: logs and diff', () => {
+  it('filters logs with -j, --master, --worker and -t, and lists a diff with --name-only', async () => {
+    await tuskJson(['create', 'repo', 'noisy']);
+    const spec = { pipeline: { name: 'loud' }, input: { pfs: { repo: 'noisy', glob: '/*' } }, datum_tries: 1, transform: { cmd: ['sh', '-c', 'for f in /pfs/noisy/*; do echo "line $(cat $f)"; done; test ! -e /pfs/noisy/bad'] } };
+    const created = await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) });
+    expect(created.code, created.stderr).toBe(0);
+    const first = (await tusk(['put', 'file', 'noisy@master:/one'], { input: '1' })).stdout.trim();
+    expect((await tusk(['wait', 'job', `loud@${first}`])).code).toBe(0);
+    const second = (await tusk(['put', 'file', 'noisy@master:/bad'], { input: '2' })).stdout.trim();
+    await tusk(['wait', 'job', `loud@${second}`]);
+
+    const lines = (args: string[]) => tusk(['logs', '-p', 'loud', ...args]).then((r) => r.stdout.split('\n').filter(Boolean));
+    expect(await lines(['-j', first])).toEqual(['line 1']);
+    const master = await lines(['--master']);
+    expect(master).toHaveLength(1);
+    expect(master[0]).toMatch(/^job failure: .*exit code 1/);
+    expect(await lines(['--worker'])).toEqual(expect.arrayContaining(['line 1', 'line 2']));
+    expect(await lines(['--worker'])).not.toContain(master[0]);
+    expect(await lines(['-t', '1', '-j', second, '--worker'])).toEqual([expect.stringMatching(/failed: exit code 1/)]);
+    expect((await tusk(['logs', '-p', 'loud', '--master', '--worker'])).code).toBe(2);
+    expect((await tusk(['logs', '-p', 'loud', '-t', '1', '-f'])).code).toBe(2);
+
+    expect((await tusk(['diff', 'file', 'noisy@master', '--name-only'])).stdout).toBe('/bad\n');
+    expect(await tuskJson(['diff', 'file', `noisy@${second}`, `noisy@${first}`, '--name-only'])).toEqual(['/bad']);
+  });
+});
