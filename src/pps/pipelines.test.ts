@@ -30,6 +30,18 @@ describe('create and update', () => {
     await expect(t.pps.pipelines.create(specText('other', reads('data')), { update: true })).rejects.toMatchObject({ code: 'PipelineNotFound' });
   });
 
+  it('changes nothing on a dry run, on the main line or on a branch', async () => {
+    await t.pps.pipelines.create(specText('edges', reads('data')));
+    const checked = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true, dryRun: true });
+    expect(checked.version).toBe(2);
+    const onBranch = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true, branch: 'exp', dryRun: true });
+    expect(onBranch.branches?.exp?.version).toBe(2);
+    const kept = await t.pps.pipelines.get('edges');
+    expect(kept.version).toBe(1);
+    expect(kept.branches?.exp).toBeUndefined();
+    expect(await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true })).toMatchObject({ version: 2 });
+  });
+
   it('refuses a missing input repo, a missing non-master input branch, its own output and a cycle, creating nothing', async () => {
     await expect(t.pps.pipelines.create(specText('p', reads('nope')))).rejects.toMatchObject({ code: 'RepoNotFound' });
     await expect(t.pps.pipelines.create(specText('p', { pfs: { repo: 'data', branch: 'dev', glob: '/*' } }))).rejects.toMatchObject({ code: 'BranchNotFound' });
