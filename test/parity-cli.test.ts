@@ -289,3 +289,26 @@ describe('pachctl flags that scripts pass: logs and diff', () => {
     expect(await tuskJson(['diff', 'file', `noisy@${second}`, `noisy@${first}`, '--name-only'])).toEqual(['/bad']);
   });
 });
+
+describe('pachctl flags that scripts pass: --dry-run', () => {
+  it('checks create and update pipeline --dry-run and changes nothing, on a branch neither', async () => {
+    await tuskJson(['create', 'repo', 'dryin']);
+    const spec = (glob: string) => JSON.stringify({ pipeline: { name: 'dry' }, input: { pfs: { repo: 'dryin', glob } }, transform: { cmd: ['true'] } });
+    const checked = await tusk(['create', 'pipeline', '-f', '-', '--dry-run'], { input: spec('/*') });
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toBe('pipeline dry: valid (dry run: nothing changed)\n');
+    expectError(await tusk(['inspect', 'pipeline', 'dry']), /pipeline "dry" not found/);
+    expect((await tuskJson<any[]>(['list', 'repo'])).map((r) => r.name)).not.toContain('dry');
+    expectError(await tusk(['create', 'pipeline', '-f', '-', '--dry-run'], { input: spec('/*').replace('"glob"', '"glb"') }), /input\.pfs\.glb: unknown field/);
+
+    await tusk(['create', 'pipeline', '-f', '-'], { input: spec('/*') });
+    for (const extra of [[], ['--branch', 'exp']]) {
+      const res = await tusk(['update', 'pipeline', '-f', '-', '--dry-run', ...extra], { input: spec('/') });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const kept = await tuskJson(['inspect', 'pipeline', 'dry']);
+    expect(kept).toMatchObject({ version: 1 });
+    expect(kept.branchVersions ?? []).toEqual([]);
+    expect(kept.spec.input.glob).toBe('/*');
+  });
+});
