@@ -269,6 +269,7 @@ describe('spec errors name the field path and the problem', () => {
 
   it('real Pachyderm fields that would change behaviour if ignored are refused', () => {
     expect(problemsOf(base({ service: { internal_port: 8080 } }))).toEqual(['service: not supported by Tusk']);
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 's' }, transform: { cmd: ['true'] }, spout: { service: { internal_port: 8080, external_port: 31000 } } }))).toEqual(['spout.service: not supported by Tusk (a spout here has no service to expose)']);
     expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['input: a spout pipeline has no input (its code brings the data in)']);
   });
 
