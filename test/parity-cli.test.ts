@@ -312,3 +312,18 @@ describe('pachctl flags that scripts pass: --dry-run', () => {
     expect(kept.spec.input.glob).toBe('/*');
   });
 });
+
+describe('pachctl flags that scripts pass: create branch', () => {
+  it('takes -t for --trigger, and refuses --provenance in one line naming it', async () => {
+    await tuskJson(['create', 'repo', 'br']);
+    await tusk(['put', 'file', 'br@master:/a'], { input: 'a' });
+    const made = await tusk(['create', 'branch', 'br@follow', '-t', 'master']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(await tuskJson(['inspect', 'branch', 'br@follow'])).toMatchObject({ trigger: { branch: 'master' } });
+    const refused = await tusk(['create', 'branch', 'br@derived', '--provenance', 'br@master']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tusk: --provenance br@master: Tusk does not set branch provenance by hand/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expectError(await tusk(['inspect', 'branch', 'br@derived']), /branch "derived" not found/);
+  });
+});
