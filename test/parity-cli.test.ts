@@ -327,3 +327,14 @@ describe('pachctl flags that scripts pass: create branch', () => {
     expectError(await tusk(['inspect', 'branch', 'br@derived']), /branch "derived" not found/);
   });
 });
+
+describe('pachctl flags that scripts pass: delete file', () => {
+  it('deletes a folder with pachctl\'s -r as without it', async () => {
+    await tuskJson(['create', 'repo', 'del']);
+    await tusk(['put', 'file', 'del@master:/images/a.png'], { input: 'a' });
+    await tusk(['put', 'file', 'del@master:/keep.txt'], { input: 'k' });
+    const res = await tusk(['delete', 'file', '-r', 'del@master:/images']);
+    expect(res.code, res.stderr).toBe(0);
+    expect((await tuskJson<any[]>(['list', 'file', 'del@master'])).map((f) => f.path)).toEqual(['/keep.txt']);
+  });
+});
