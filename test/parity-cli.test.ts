@@ -338,3 +338,15 @@ describe('pachctl flags that scripts pass: delete file', () => {
     expect((await tuskJson<any[]>(['list', 'file', 'del@master'])).map((f) => f.path)).toEqual(['/keep.txt']);
   });
 });
+
+describe('get file -o -', () => {
+  it('writes to standard output, as put file -f - reads standard input, and makes no file named "-"', async () => {
+    await tuskJson(['create', 'repo', 'dash']);
+    await tusk(['put', 'file', 'dash@master:/a.txt'], { input: 'hello' });
+    const res = await tusk(['get', 'file', 'dash@master:/a.txt', '-o', '-'], { cwd: work });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('hello');
+    expect(await readdir(work)).not.toContain('-');
+    expect((await tusk(['get', 'file', 'dash@master:/', '-r', '-o', '-'], { cwd: work })).code).toBe(2);
+  });
+});

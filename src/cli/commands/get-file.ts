@@ -27,11 +27,16 @@ export const getFile: CommandDef = {
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref:/path>', 'the file: a branch or commit and a path')
-      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output (as in pachctl, -o is the file here, not a format)')
+      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output (- is standard output; as in pachctl, -o is the file here, not a format)')
       .option('-r, --recursive', 'get every file under a folder into the local folder -o (created if needed)')
       .action(async (file: string, opts: { output?: string; recursive?: boolean }) => {
         const { path } = splitFileRef(file);
         if (path === undefined || path === '') throw usageError(`get file needs a path: ${file}:/PATH`);
+        if (opts.output === '-') {
+          // `-o -` is standard output, as `put file -f -` is standard input (it made a file named "-").
+          if (opts.recursive) throw usageError('get file -r writes a folder\'s files into a local folder: -o DIR, not -o -');
+          opts = { ...opts, output: undefined };
+        }
         const local = opts.output !== undefined && localTransferWanted(ctx) ? new LazyProof() : undefined;
         try {
           if (opts.recursive) {
