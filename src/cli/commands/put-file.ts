@@ -276,7 +276,8 @@ async function planPut(opts: Omit<PutOptions, 'file'> & { file: string }, repoPa
       totalBytes,
       totalFiles,
       async write(w, o, fileDone) {
-        for await (const f of walkFiles(root)) {
+        const skip = (path: string, why: string) => void ctx.stderr.write(`tusk: ${path}: skipped: ${why}\n`);
+        for await (const f of walkFiles(root, skip)) {
           const dest = dirEntryDestination(repoPath, f.rel);
           const data = loadLocal(f.abs, SMALL, { reuse: true });
           if (data instanceof Uint8Array) await w.putFile(dest, data, { append: o.append });
