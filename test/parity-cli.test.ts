@@ -350,3 +350,14 @@ describe('get file -o -', () => {
     expect((await tusk(['get', 'file', 'dash@master:/', '-r', '-o', '-'], { cwd: work })).code).toBe(2);
   });
 });
+
+describe('list commit GLOBAL_ID', () => {
+  it('lists every commit with that ID, as pachctl does, and names an unknown one', async () => {
+    await tuskJson(['create', 'repo', 'setrepo']);
+    const id = (await tusk(['put', 'file', 'setrepo@master:/a'], { input: 'a' })).stdout.trim();
+    const listed = await tuskJson<any[]>(['list', 'commit', id]);
+    expect(listed.map((c) => [c.repo, c.id])).toEqual([['setrepo', id]]);
+    expect((await tusk(['list', 'commit', id])).stdout).toMatch(new RegExp(`^setrepo\\s+master\\s+${id}\\s`, 'm'));
+    expectError(await tusk(['list', 'commit', '0'.repeat(32)]), /commit "0{32}" not found/);
+  });
+});
