@@ -361,3 +361,20 @@ describe('list commit GLOBAL_ID', () => {
     expectError(await tusk(['list', 'commit', '0'.repeat(32)]), /commit "0{32}" not found/);
   });
 });
+
+describe('list job and wait job with a bare job ID', () => {
+  it('lists and waits for every pipeline\'s job of that ID, as pachctl does for a job set', async () => {
+    await tuskJson(['create', 'repo', 'jsin']);
+    for (const name of ['js-one', 'js-two']) {
+      const spec = { pipeline: { name }, input: { pfs: { repo: 'jsin', glob: '/*' } }, transform: { cmd: ['true'] } };
+      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    }
+    const id = (await tusk(['put', 'file', 'jsin@master:/a'], { input: 'a' })).stdout.trim();
+    const waited = await tusk(['wait', 'job', id, '-o', 'json']);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(JSON.parse(waited.stdout).map((j: any) => [j.pipeline, j.state]).sort()).toEqual([['js-one', 'success'], ['js-two', 'success']]);
+    expect((await tuskJson<any[]>(['list', 'job', id])).map((j) => j.pipeline).sort()).toEqual(['js-one', 'js-two']);
+    expect((await tuskJson<any[]>(['list', 'job', id, '-p', 'js-two'])).map((j) => j.pipeline)).toEqual(['js-two']);
+    expect((await tusk(['list', 'job', 'js-one'])).code).toBe(2);
+  });
+});
