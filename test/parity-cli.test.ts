@@ -378,3 +378,14 @@ describe('list job and wait job with a bare job ID', () => {
     expect((await tusk(['list', 'job', 'js-one'])).code).toBe(2);
   });
 });
+
+describe('update repo', () => {
+  it('changes a repo\'s description, as pachctl update repo -d does, and needs -d', async () => {
+    await tuskJson(['create', 'repo', 'described-repo', '-d', 'old']);
+    const res = await tusk(['update', 'repo', 'described-repo', '-d', 'new words']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await tuskJson(['inspect', 'repo', 'described-repo'])).toMatchObject({ name: 'described-repo', description: 'new words' });
+    expect((await tusk(['update', 'repo', 'described-repo'])).code).toBe(2);
+    expect(await tuskJson(['inspect', 'repo', 'described-repo'])).toMatchObject({ description: 'new words' });
+  });
+});

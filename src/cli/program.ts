@@ -10,7 +10,7 @@ import { oneLine as escapeControls } from '../errors/index.js';
 
 const VERBS: Record<string, string> = {
   create: 'Create a repo, a branch or pipelines.',
-  update: 'Make a new version of a pipeline.',
+  update: 'Make a new version of a pipeline, or change a repo\'s description.',
   list: 'List repos, commits, branches, files, pipelines, jobs or datums.',
   inspect: 'Show the details of a repo, commit, branch, file, pipeline, job or datum.',
   delete: 'Delete a repo, branch, file, pipeline or job.',
