@@ -349,6 +349,16 @@ describe('get file -o -', () => {
     expect(await readdir(work)).not.toContain('-');
     expect((await tusk(['get', 'file', 'dash@master:/', '-r', '-o', '-'], { cwd: work })).code).toBe(2);
   });
+
+  it('skips --offset bytes first, as pachctl get file --offset does', async () => {
+    await tuskJson(['create', 'repo', 'offs']);
+    await tusk(['put', 'file', 'offs@master:/a.txt'], { input: 'hello world' });
+    const res = await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '6']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('world');
+    expect((await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '99'])).stdout).toBe('');
+    expect((await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '2', '-o', join(work, 'off.txt')])).code).toBe(2);
+  });
 });
 
 describe('list commit GLOBAL_ID', () => {
