@@ -399,3 +399,20 @@ describe('update repo', () => {
     expect(await tuskJson(['inspect', 'repo', 'described-repo'])).toMatchObject({ description: 'new words' });
   });
 });
+
+describe('list pipeline --state', () => {
+  it('lists only the pipelines in the states given, taking pachctl\'s state names', async () => {
+    await tuskJson(['create', 'repo', 'stin']);
+    for (const name of ['st-up', 'st-down']) {
+      const spec = { pipeline: { name }, input: { pfs: { repo: 'stin', glob: '/*' } }, transform: { cmd: ['true'] } };
+      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    }
+    await tusk(['stop', 'pipeline', 'st-down']);
+    const names = async (...states: string[]) =>
+      (await tuskJson<any[]>(['list', 'pipeline', ...states.flatMap((s) => ['--state', s])])).map((p) => p.name).filter((n: string) => n.startsWith('st-'));
+    expect(await names('paused')).toEqual(['st-down']);
+    expect(await names('running')).toEqual(['st-up']);
+    expect((await names('standby', 'paused')).sort()).toEqual(['st-down', 'st-up']);
+    expect((await tusk(['list', 'pipeline', '--state', 'sleepy'])).code).toBe(2);
+  });
+});
