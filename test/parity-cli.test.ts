@@ -416,3 +416,20 @@ describe('list pipeline --state', () => {
     expect((await tusk(['list', 'pipeline', '--state', 'sleepy'])).code).toBe(2);
   });
 });
+
+describe('list commit --origin', () => {
+  it('lists only the commits of one origin, -n counting those', async () => {
+    await tuskJson(['create', 'repo', 'orig']);
+    await tusk(['put', 'file', 'orig@master:/a'], { input: 'a' });
+    const id = (await tusk(['put', 'file', 'orig@master:/b'], { input: 'b' })).stdout.trim();
+    const spec = { pipeline: { name: 'orig-out' }, input: { pfs: { repo: 'orig', glob: '/*' } }, transform: { cmd: ['true'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    await tusk(['wait', 'commit', 'orig-out@master']);
+    const origins = async (...args: string[]) => (await tuskJson<any[]>(['list', 'commit', ...args])).map((c) => c.origin);
+    expect(await origins('orig', '--origin', 'user')).toEqual(['user', 'user']);
+    expect((await tuskJson<any[]>(['list', 'commit', 'orig', '--origin', 'USER', '-n', '1'])).map((c) => c.id)).toEqual([id]);
+    expect(await origins('orig', '--origin', 'auto')).toEqual([]);
+    expect((await origins('orig-out', '--origin', 'auto')).length).toBeGreaterThan(0);
+    expect(await origins('orig-out', '--origin', 'user')).toEqual([]);
+  });
+});

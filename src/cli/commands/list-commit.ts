@@ -1,4 +1,5 @@
-// tusk list commit REPO[@BRANCH] [-n N] | GLOBAL_ID
+// tusk list commit REPO[@BRANCH] [-n N] [--origin user|auto|alias] | GLOBAL_ID
+import { Option } from 'commander';
 import { emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { LocalReads } from '../local-reads.js';
 import { isGlobalId, splitRepoRef } from '../refs.js';
@@ -13,6 +14,7 @@ export const listCommit: CommandDef = {
     cmd
       .argument('<repo[@branch]>', 'a repo (all its commits), a branch (its ancestry), or a global commit ID (every commit of its set, as pachctl lists it)')
       .option('-n, --number <n>', 'show at most n commits', positiveInt)
+      .addOption(new Option('--origin <origin>', 'only commits of this origin: user (put by hand), auto (a pipeline\'s output), alias (an unchanged copy); pachctl\'s upper case works too').choices(['user', 'auto', 'alias', 'USER', 'AUTO', 'ALIAS']))
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         if (isGlobalId(ref)) {
@@ -23,7 +25,10 @@ export const listCommit: CommandDef = {
           return;
         }
         const { repo, name } = splitRepoRef(ref);
-        const commits = await new LocalReads(ctx).listCommits(repo, name, opts.number ?? 0);
+        const origin = (opts.origin as string | undefined)?.toLowerCase();
+        // With --origin, the commits are filtered here: -n counts the ones that match.
+        let commits = await new LocalReads(ctx).listCommits(repo, name, origin ? 0 : (opts.number ?? 0));
+        if (origin) commits = commits.filter((c) => c.origin === origin).slice(0, opts.number ?? Infinity);
         emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now()));
       });
   },
