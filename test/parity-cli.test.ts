@@ -433,3 +433,17 @@ describe('list commit --origin', () => {
     expect(await origins('orig-out', '--origin', 'user')).toEqual([]);
   });
 });
+
+describe('delete pipeline --keep-repo', () => {
+  it('deletes the pipeline and keeps its output repo with its files, as pachctl does', async () => {
+    await tuskJson(['create', 'repo', 'kin']);
+    const spec = { pipeline: { name: 'kout' }, input: { pfs: { repo: 'kin', glob: '/*' } }, transform: { cmd: ['sh', '-c', 'cp /pfs/kin/* /pfs/out/'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    const id = (await tusk(['put', 'file', 'kin@master:/a'], { input: 'kept bytes' })).stdout.trim();
+    await tusk(['wait', 'commit', `kout@${id}`]);
+    const res = await tusk(['delete', 'pipeline', 'kout', '--keep-repo']);
+    expect(res.code, res.stderr).toBe(0);
+    expectError(await tusk(['inspect', 'pipeline', 'kout']), /pipeline "kout" not found/);
+    expect((await tusk(['get', 'file', 'kout@master:/a'])).stdout).toBe('kept bytes');
+  });
+});

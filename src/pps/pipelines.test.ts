@@ -95,6 +95,16 @@ describe('stop, start and delete', () => {
     await expect(t.pps.pipelines.delete('a')).rejects.toMatchObject({ code: 'PipelineNotFound' });
   });
 
+  it('keeps the output repo with keepRepo, as a plain repo that a new pipeline of the name must not take over', async () => {
+    await commitFiles(t, 'data@master', { '/x': '1' });
+    await t.pps.pipelines.create(specText('kept', reads('data')));
+    await t.pps.pipelines.delete('kept', false, true);
+    await expect(t.pps.pipelines.get('kept')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+    expect(await t.pfs.repos.find('kept')).toBeDefined();
+    expect((await t.pfs.branches.list('kept')).map((b) => b.name)).toEqual(['master']);
+    await expect(t.pps.pipelines.create(specText('kept', reads('data')))).rejects.toMatchObject({ code: 'RepoExists' });
+  });
+
   it('deletes a pipeline with a running job without leaving its job behind', async () => {
     await commitFiles(t, 'data@master', { '/x': '1' });
     await t.pps.pipelines.create(specText('copy', reads('data')));

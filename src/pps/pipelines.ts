@@ -151,7 +151,8 @@ export class Pipelines {
     return running;
   }
 
-  async delete(name: string, force = false): Promise<void> {
+  /** Deletes the pipeline, its jobs and logs, and its output repo unless `keepRepo` (pachctl's --keep-repo: it stays as a plain repo). */
+  async delete(name: string, force = false, keepRepo = false): Promise<void> {
     await this.get(name);
     const readers = (await this.list()).filter((p) => p.name !== name && inputRepos(p.spec).some((i) => i.repo === name));
     if (readers.length > 0 && !force) throw new InUse(`the output of pipeline "${name}"`, readers.map((p) => `pipeline ${p.name}`));
@@ -159,9 +160,11 @@ export class Pipelines {
     await this.jobs.dropAll(name);
     await this.ctx.store.apply(await this.ctx.store.deletePipelineOps(name));
     this.jobs.deleted(name);
-    await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
-      if (!(err instanceof RepoNotFound)) throw err;
-    });
+    if (!keepRepo) {
+      await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
+        if (!(err instanceof RepoNotFound)) throw err;
+      });
+    }
     await this.ctx.deps.logs.remove(name);
     await this.changed();
   }
