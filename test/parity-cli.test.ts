@@ -447,3 +447,17 @@ describe('delete pipeline --keep-repo', () => {
     expect((await tusk(['get', 'file', 'kout@master:/a'])).stdout).toBe('kept bytes');
   });
 });
+
+describe('list job -i', () => {
+  it('lists only the jobs that read the input commits given, as pachctl list job -i does', async () => {
+    await tuskJson(['create', 'repo', 'jiin']);
+    const spec = { pipeline: { name: 'ji-p' }, input: { pfs: { repo: 'jiin', glob: '/*' } }, transform: { cmd: ['true'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    const first = (await tusk(['put', 'file', 'jiin@master:/a'], { input: 'a' })).stdout.trim();
+    const second = (await tusk(['put', 'file', 'jiin@master:/b'], { input: 'b' })).stdout.trim();
+    await tusk(['wait', 'job', `ji-p@${second}`]);
+    expect((await tuskJson<any[]>(['list', 'job', '-i', `jiin@${first}`])).map((j) => [j.pipeline, j.id])).toEqual([['ji-p', first]]);
+    expect((await tuskJson<any[]>(['list', 'job', '-i', 'jiin@master'])).map((j) => j.id)).toEqual([second]);
+    expectError(await tusk(['list', 'job', '-i', 'nowhere@master']), /repo "nowhere" not found/);
+  });
+});

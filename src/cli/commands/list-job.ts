@@ -1,7 +1,7 @@
-// tusk list job [JOB_ID] [-p PIPELINE] [--state STATE]
+// tusk list job [JOB_ID] [-p PIPELINE] [--state STATE] [-i REPO@REF ...]
 import { Option } from 'commander';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
-import { LocalPpsReads } from '../local-reads.js';
+import { LocalPpsReads, LocalReads } from '../local-reads.js';
 import { jobJson, jobTable } from '../pps-views.js';
 import { isGlobalId } from '../refs.js';
 import { usageError } from '../usage.js';
@@ -18,12 +18,19 @@ export const listJob: CommandDef = {
       .argument('[job-id]', 'only the jobs of this global ID (one per pipeline the commit reached), as pachctl lists a job set')
       .option('-p, --pipeline <name>', 'only this pipeline\'s jobs')
       .addOption(new Option('--state <state>', 'only jobs in this state (failed = failure, as pachctl writes it)').choices([...STATES, 'failed', 'succeeded']))
+      .option('-i, --input <repo@ref>', 'only jobs that read this input commit (a branch means its head); repeat for several, all of which a job must have read', (v: string, prev: string[] = []) => [...prev, v])
       .addOption(outputOption())
       .action(async (id: string | undefined, opts) => {
         if (id !== undefined && !isGlobalId(id)) throw usageError(`expected a job ID (32 lowercase hex digits), got "${id}"`);
         // The daemon lists jobs newest first.
         const state: string | undefined = opts.state === 'failed' ? 'failure' : opts.state === 'succeeded' ? 'success' : opts.state;
-        const jobs = (await new LocalPpsReads(ctx).listJobs(opts.pipeline ?? '')).filter((j) => (!state || j.state === state) && (id === undefined || j.id === id));
+        const inputs: { repo: string; id: string }[] = [];
+        for (const ref of (opts.input as string[] | undefined) ?? []) {
+          const commit = await new LocalReads(ctx).inspectCommit(ref);
+          inputs.push({ repo: commit.repo, id: commit.id });
+        }
+        const readsAll = (j: { inputs: readonly { repo: string; id: string }[] }) => inputs.every((want) => j.inputs.some((i) => i.repo === want.repo && i.id === want.id));
+        const jobs = (await new LocalPpsReads(ctx).listJobs(opts.pipeline ?? '')).filter((j) => (!state || j.state === state) && (id === undefined || j.id === id) && readsAll(j));
         emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now()));
       });
   },
