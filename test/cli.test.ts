@@ -322,7 +322,7 @@ describe('errors', () => {
       ['put', 'file', 'x@master', '-f', '-'],
       ['list', 'commit', 'x', '-n', 'many'],
       ['create', 'repo', 'a', 'b'],
-      ['put', 'file', 'x@master', '-f', 'a', '-f', 'b'],
+      ['put', 'file', 'x@master', '-f', '-', '-f', 'b'], // several -f are accepted (as pachctl), but not standard input among them
     ];
     for (const args of cases) {
       const r = await tusk(args);

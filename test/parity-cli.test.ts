@@ -226,3 +226,238 @@ describe('output and ergonomics', () => {
     }
   });
 });
+
+describe('pachctl flags that scripts pass', () => {
+  it('puts several -f sources, keeps a path with --full-path, and takes -c and -p', async () => {
+    await tuskJson(['create', 'repo', 'flags']);
+    const src = join(work, 'flags');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a.txt'), 'a');
+    await writeFile(join(src, 'sub', 'b.txt'), 'b');
+    // pachctl's -f is a list: several sources go to PATH/<each name> in one commit.
+    const many = await tuskJson(['put', 'file', 'flags@master:/many', '-f', join(src, 'a.txt'), '-f', join(src, 'sub', 'b.txt'), '-f', `${base}/data/dog.txt`]);
+    expect(many).toMatchObject({ filesWritten: 3 });
+    expect((await tuskJson<any[]>(['list', 'file', 'flags@master:/many'])).map((f) => f.path)).toEqual(['/many/a.txt', '/many/b.txt', '/many/dog.txt']);
+    expectError(await tusk(['put', 'file', 'flags@master:/x', '-f', '-', '-f', join(src, 'a.txt')], { input: 'x' }).then((r) => ({ ...r, code: r.code === 2 ? 1 : r.code })), /standard input \(-\) cannot be one of several sources/);
+    // --full-path keeps the local path as given (relative to the working folder here).
+    const kept = await tusk(['put', 'file', 'flags@master', '-f', 'flags/sub/b.txt', '--full-path'], { cwd: work });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect((await tusk(['get', 'file', 'flags@master:/flags/sub/b.txt'])).stdout).toBe('b');
+    const tree = await tusk(['put', 'file', 'flags@master:/fp/', '-f', './flags', '-r', '--full-path'], { cwd: work });
+    expect(tree.code, tree.stderr).toBe(0);
+    expect((await tuskJson<any[]>(['glob', 'file', 'flags@master:/fp/**'])).filter((f) => f.type === 'file').map((f) => f.path)).toEqual(['/fp/flags/a.txt', '/fp/flags/sub/b.txt']);
+    expect((await tusk(['put', 'file', 'flags@master', '-f', `${base}/data/dog.txt`, '--full-path'])).code).toBe(2);
+    // -c and -p are performance hints in pachctl: accepted, the file lands as usual.
+    const hinted = await tusk(['put', 'file', '-c', '-p', '4', 'flags@master:/hinted.txt', '-f', join(src, 'a.txt')]);
+    expect(hinted.code, hinted.stderr).toBe(0);
+    expect((await tusk(['get', 'file', 'flags@master:/hinted.txt'])).stdout).toBe('a');
+  });
+
+  it('takes --description on start and finish commit, as a synonym for -m', async () => {
+    await tuskJson(['create', 'repo', 'described']);
+    await tusk(['start', 'commit', 'described@master', '--description', 'opened']);
+    expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'opened', finished: null });
+    expect((await tusk(['finish', 'commit', 'described@master', '-m', 'one', '--description', 'two'])).code).toBe(2);
+    await tusk(['finish', 'commit', 'described@master', '--description', 'closed']);
+    expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'closed' });
+  });
+});
+
+describe('pachctl flags that scripts pass: logs and diff', () => {
+  it('filters logs with -j, --master, --worker and -t, and lists a diff with --name-only', async () => {
+    await tuskJson(['create', 'repo', 'noisy']);
+    const spec = { pipeline: { name: 'loud' }, input: { pfs: { repo: 'noisy', glob: '/*' } }, datum_tries: 1, transform: { cmd: ['sh', '-c', 'for f in /pfs/noisy/*; do echo "line $(cat $f)"; done; test ! -e /pfs/noisy/bad'] } };
+    const created = await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) });
+    expect(created.code, created.stderr).toBe(0);
+    const first = (await tusk(['put', 'file', 'noisy@master:/one'], { input: '1' })).stdout.trim();
+    expect((await tusk(['wait', 'job', `loud@${first}`])).code).toBe(0);
+    const second = (await tusk(['put', 'file', 'noisy@master:/bad'], { input: '2' })).stdout.trim();
+    await tusk(['wait', 'job', `loud@${second}`]);
+
+    const lines = (args: string[]) => tusk(['logs', '-p', 'loud', ...args]).then((r) => r.stdout.split('\n').filter(Boolean));
+    expect(await lines(['-j', first])).toEqual(['line 1']);
+    const master = await lines(['--master']);
+    expect(master).toHaveLength(1);
+    expect(master[0]).toMatch(/^job failure: .*exit code 1/);
+    expect(await lines(['--worker'])).toEqual(expect.arrayContaining(['line 1', 'line 2']));
+    expect(await lines(['--worker'])).not.toContain(master[0]);
+    expect(await lines(['-t', '1', '-j', second, '--worker'])).toEqual([expect.stringMatching(/failed: exit code 1/)]);
+    expect((await tusk(['logs', '-p', 'loud', '--master', '--worker'])).code).toBe(2);
+    expect((await tusk(['logs', '-p', 'loud', '-t', '1', '-f'])).code).toBe(2);
+
+    expect((await tusk(['diff', 'file', 'noisy@master', '--name-only'])).stdout).toBe('/bad\n');
+    expect(await tuskJson(['diff', 'file', `noisy@${second}`, `noisy@${first}`, '--name-only'])).toEqual(['/bad']);
+  });
+});
+
+describe('pachctl flags that scripts pass: --dry-run', () => {
+  it('checks create and update pipeline --dry-run and changes nothing, on a branch neither', async () => {
+    await tuskJson(['create', 'repo', 'dryin']);
+    const spec = (glob: string) => JSON.stringify({ pipeline: { name: 'dry' }, input: { pfs: { repo: 'dryin', glob } }, transform: { cmd: ['true'] } });
+    const checked = await tusk(['create', 'pipeline', '-f', '-', '--dry-run'], { input: spec('/*') });
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toBe('pipeline dry: valid (dry run: nothing changed)\n');
+    expectError(await tusk(['inspect', 'pipeline', 'dry']), /pipeline "dry" not found/);
+    expect((await tuskJson<any[]>(['list', 'repo'])).map((r) => r.name)).not.toContain('dry');
+    expectError(await tusk(['create', 'pipeline', '-f', '-', '--dry-run'], { input: spec('/*').replace('"glob"', '"glb"') }), /input\.pfs\.glb: unknown field/);
+
+    await tusk(['create', 'pipeline', '-f', '-'], { input: spec('/*') });
+    for (const extra of [[], ['--branch', 'exp']]) {
+      const res = await tusk(['update', 'pipeline', '-f', '-', '--dry-run', ...extra], { input: spec('/') });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const kept = await tuskJson(['inspect', 'pipeline', 'dry']);
+    expect(kept).toMatchObject({ version: 1 });
+    expect(kept.branchVersions ?? []).toEqual([]);
+    expect(kept.spec.input.glob).toBe('/*');
+  });
+});
+
+describe('pachctl flags that scripts pass: create branch', () => {
+  it('takes -t for --trigger, and refuses --provenance in one line naming it', async () => {
+    await tuskJson(['create', 'repo', 'br']);
+    await tusk(['put', 'file', 'br@master:/a'], { input: 'a' });
+    const made = await tusk(['create', 'branch', 'br@follow', '-t', 'master']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(await tuskJson(['inspect', 'branch', 'br@follow'])).toMatchObject({ trigger: { branch: 'master' } });
+    const refused = await tusk(['create', 'branch', 'br@derived', '--provenance', 'br@master']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tusk: --provenance br@master: Tusk does not set branch provenance by hand/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expectError(await tusk(['inspect', 'branch', 'br@derived']), /branch "derived" not found/);
+  });
+});
+
+describe('pachctl flags that scripts pass: delete file', () => {
+  it('deletes a folder with pachctl\'s -r as without it', async () => {
+    await tuskJson(['create', 'repo', 'del']);
+    await tusk(['put', 'file', 'del@master:/images/a.png'], { input: 'a' });
+    await tusk(['put', 'file', 'del@master:/keep.txt'], { input: 'k' });
+    const res = await tusk(['delete', 'file', '-r', 'del@master:/images']);
+    expect(res.code, res.stderr).toBe(0);
+    expect((await tuskJson<any[]>(['list', 'file', 'del@master'])).map((f) => f.path)).toEqual(['/keep.txt']);
+  });
+});
+
+describe('get file -o -', () => {
+  it('writes to standard output, as put file -f - reads standard input, and makes no file named "-"', async () => {
+    await tuskJson(['create', 'repo', 'dash']);
+    await tusk(['put', 'file', 'dash@master:/a.txt'], { input: 'hello' });
+    const res = await tusk(['get', 'file', 'dash@master:/a.txt', '-o', '-'], { cwd: work });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('hello');
+    expect(await readdir(work)).not.toContain('-');
+    expect((await tusk(['get', 'file', 'dash@master:/', '-r', '-o', '-'], { cwd: work })).code).toBe(2);
+  });
+
+  it('skips --offset bytes first, as pachctl get file --offset does', async () => {
+    await tuskJson(['create', 'repo', 'offs']);
+    await tusk(['put', 'file', 'offs@master:/a.txt'], { input: 'hello world' });
+    const res = await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '6']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('world');
+    expect((await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '99'])).stdout).toBe('');
+    expect((await tusk(['get', 'file', 'offs@master:/a.txt', '--offset', '2', '-o', join(work, 'off.txt')])).code).toBe(2);
+  });
+});
+
+describe('list commit GLOBAL_ID', () => {
+  it('lists every commit with that ID, as pachctl does, and names an unknown one', async () => {
+    await tuskJson(['create', 'repo', 'setrepo']);
+    const id = (await tusk(['put', 'file', 'setrepo@master:/a'], { input: 'a' })).stdout.trim();
+    const listed = await tuskJson<any[]>(['list', 'commit', id]);
+    expect(listed.map((c) => [c.repo, c.id])).toEqual([['setrepo', id]]);
+    expect((await tusk(['list', 'commit', id])).stdout).toMatch(new RegExp(`^setrepo\\s+master\\s+${id}\\s`, 'm'));
+    expectError(await tusk(['list', 'commit', '0'.repeat(32)]), /commit "0{32}" not found/);
+  });
+});
+
+describe('list job and wait job with a bare job ID', () => {
+  it('lists and waits for every pipeline\'s job of that ID, as pachctl does for a job set', async () => {
+    await tuskJson(['create', 'repo', 'jsin']);
+    for (const name of ['js-one', 'js-two']) {
+      const spec = { pipeline: { name }, input: { pfs: { repo: 'jsin', glob: '/*' } }, transform: { cmd: ['true'] } };
+      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    }
+    const id = (await tusk(['put', 'file', 'jsin@master:/a'], { input: 'a' })).stdout.trim();
+    const waited = await tusk(['wait', 'job', id, '-o', 'json']);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(JSON.parse(waited.stdout).map((j: any) => [j.pipeline, j.state]).sort()).toEqual([['js-one', 'success'], ['js-two', 'success']]);
+    expect((await tuskJson<any[]>(['list', 'job', id])).map((j) => j.pipeline).sort()).toEqual(['js-one', 'js-two']);
+    expect((await tuskJson<any[]>(['list', 'job', id, '-p', 'js-two'])).map((j) => j.pipeline)).toEqual(['js-two']);
+    expect((await tusk(['list', 'job', 'js-one'])).code).toBe(2);
+  });
+});
+
+describe('update repo', () => {
+  it('changes a repo\'s description, as pachctl update repo -d does, and needs -d', async () => {
+    await tuskJson(['create', 'repo', 'described-repo', '-d', 'old']);
+    const res = await tusk(['update', 'repo', 'described-repo', '-d', 'new words']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await tuskJson(['inspect', 'repo', 'described-repo'])).toMatchObject({ name: 'described-repo', description: 'new words' });
+    expect((await tusk(['update', 'repo', 'described-repo'])).code).toBe(2);
+    expect(await tuskJson(['inspect', 'repo', 'described-repo'])).toMatchObject({ description: 'new words' });
+  });
+});
+
+describe('list pipeline --state', () => {
+  it('lists only the pipelines in the states given, taking pachctl\'s state names', async () => {
+    await tuskJson(['create', 'repo', 'stin']);
+    for (const name of ['st-up', 'st-down']) {
+      const spec = { pipeline: { name }, input: { pfs: { repo: 'stin', glob: '/*' } }, transform: { cmd: ['true'] } };
+      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    }
+    await tusk(['stop', 'pipeline', 'st-down']);
+    const names = async (...states: string[]) =>
+      (await tuskJson<any[]>(['list', 'pipeline', ...states.flatMap((s) => ['--state', s])])).map((p) => p.name).filter((n: string) => n.startsWith('st-'));
+    expect(await names('paused')).toEqual(['st-down']);
+    expect(await names('running')).toEqual(['st-up']);
+    expect((await names('standby', 'paused')).sort()).toEqual(['st-down', 'st-up']);
+    expect((await tusk(['list', 'pipeline', '--state', 'sleepy'])).code).toBe(2);
+  });
+});
+
+describe('list commit --origin', () => {
+  it('lists only the commits of one origin, -n counting those', async () => {
+    await tuskJson(['create', 'repo', 'orig']);
+    await tusk(['put', 'file', 'orig@master:/a'], { input: 'a' });
+    const id = (await tusk(['put', 'file', 'orig@master:/b'], { input: 'b' })).stdout.trim();
+    const spec = { pipeline: { name: 'orig-out' }, input: { pfs: { repo: 'orig', glob: '/*' } }, transform: { cmd: ['true'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    await tusk(['wait', 'commit', 'orig-out@master']);
+    const origins = async (...args: string[]) => (await tuskJson<any[]>(['list', 'commit', ...args])).map((c) => c.origin);
+    expect(await origins('orig', '--origin', 'user')).toEqual(['user', 'user']);
+    expect((await tuskJson<any[]>(['list', 'commit', 'orig', '--origin', 'USER', '-n', '1'])).map((c) => c.id)).toEqual([id]);
+    expect(await origins('orig', '--origin', 'auto')).toEqual([]);
+    expect((await origins('orig-out', '--origin', 'auto')).length).toBeGreaterThan(0);
+    expect(await origins('orig-out', '--origin', 'user')).toEqual([]);
+  });
+});
+
+describe('delete pipeline --keep-repo', () => {
+  it('deletes the pipeline and keeps its output repo with its files, as pachctl does', async () => {
+    await tuskJson(['create', 'repo', 'kin']);
+    const spec = { pipeline: { name: 'kout' }, input: { pfs: { repo: 'kin', glob: '/*' } }, transform: { cmd: ['sh', '-c', 'cp /pfs/kin/* /pfs/out/'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    const id = (await tusk(['put', 'file', 'kin@master:/a'], { input: 'kept bytes' })).stdout.trim();
+    await tusk(['wait', 'commit', `kout@${id}`]);
+    const res = await tusk(['delete', 'pipeline', 'kout', '--keep-repo']);
+    expect(res.code, res.stderr).toBe(0);
+    expectError(await tusk(['inspect', 'pipeline', 'kout']), /pipeline "kout" not found/);
+    expect((await tusk(['get', 'file', 'kout@master:/a'])).stdout).toBe('kept bytes');
+  });
+});
+
+describe('list job -i', () => {
+  it('lists only the jobs that read the input commits given, as pachctl list job -i does', async () => {
+    await tuskJson(['create', 'repo', 'jiin']);
+    const spec = { pipeline: { name: 'ji-p' }, input: { pfs: { repo: 'jiin', glob: '/*' } }, transform: { cmd: ['true'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+    const first = (await tusk(['put', 'file', 'jiin@master:/a'], { input: 'a' })).stdout.trim();
+    const second = (await tusk(['put', 'file', 'jiin@master:/b'], { input: 'b' })).stdout.trim();
+    await tusk(['wait', 'job', `ji-p@${second}`]);
+    expect((await tuskJson<any[]>(['list', 'job', '-i', `jiin@${first}`])).map((j) => [j.pipeline, j.id])).toEqual([['ji-p', first]]);
+    expect((await tuskJson<any[]>(['list', 'job', '-i', 'jiin@master'])).map((j) => j.id)).toEqual([second]);
+    expectError(await tusk(['list', 'job', '-i', 'nowhere@master']), /repo "nowhere" not found/);
+  });
+});

@@ -6,7 +6,7 @@
 // under /opt, which the sandbox shows read-only, so the test decides when a
 // datum may fail, succeed or finish. Each test drives a dozen CLI calls and real
 // workers: under a loaded machine they need more than the default minute.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,5 +196,14 @@ describe('validate, edit, and create from a URL', { timeout: 180_000 }, () => {
     const json = await tusk(['edit', 'pipeline', 'edited', '--editor-format', 'json'], { env: { ...daemon.env, EDITOR: "sed -i 's/\"glob\": \"\\/\\*\"/\"glob\": \"\\/\"/'" } });
     expect(json.stdout).toBe('pipeline edited: version 3\n');
     expectError(await tusk(['edit', 'pipeline', 'edited'], { env: { ...daemon.env, EDITOR: 'false' } }), /exited 1: the pipeline is unchanged/);
+    // An edit the daemon refuses is kept, and the one-line error says where.
+    const refused = await tusk(['edit', 'pipeline', 'edited'], { env: { ...daemon.env, EDITOR: "sed -i 's/^transform:/transfrom:/'" } });
+    expectError(refused, /transfrom: unknown field.* \(your edit is kept in (\S+\.yaml): fix it and run tusk update pipeline -f \1\)\n/);
+    const kept = /kept in (\S+\.yaml)/.exec(refused.stderr)![1]!;
+    expect(await readFile(kept, 'utf8')).toMatch(/^transfrom:/m);
+    expect((await tuskJson(['inspect', 'pipeline', 'edited'])).version).toBe(3);
+    await writeFile(kept, (await readFile(kept, 'utf8')).replace('transfrom:', 'transform:').replace('echo two', 'echo three'));
+    expect(await tuskJson(['update', 'pipeline', '-f', kept])).toMatchObject({ version: 4 });
+    await rm(join(kept, '..'), { recursive: true, force: true });
   });
 });

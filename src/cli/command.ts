@@ -48,6 +48,16 @@ export function rawOption(): Option {
   return new Option('--raw', 'print JSON, as pachctl --raw does (the same as -o json)').conflicts('output');
 }
 
+/** pachctl's `--description`, its synonym for `-m, --message` on start and finish commit. */
+export function descriptionOption(): Option {
+  return new Option('--description <text>', 'the same as -m (pachctl\'s synonym)').conflicts('message');
+}
+
+/** The description given with -m or --description. */
+export function messageOf(opts: { message?: string; description?: string }): string | undefined {
+  return opts.message ?? opts.description;
+}
+
 /** True for an option made by outputOption() (a format, not get file's local path). */
 export function isOutputFormatOption(o: Option): boolean {
   return o.long === '--output' && (o.argChoices ?? []).includes('json');

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import type { FileInfo } from '../client/index.js';
 import { oneLine as escapeControls } from '../errors/index.js';
 import type { FilesContext } from './context.js';
-import { printYaml, type Format } from './output.js';
+import { printYaml, width as cellWidth, type Format } from './output.js';
 import { fileJson, fileRow } from './views.js';
 
 const HEADERS = ['NAME', 'TYPE', 'SIZE'] as const;
@@ -109,13 +109,6 @@ const PADDING = Array.from({ length: 64 }, (_, n) => ' '.repeat(n));
 
 function padding(n: number): string {
   return n <= 0 ? '' : (PADDING[n] ?? ' '.repeat(n));
-}
-
-/** Code points (a surrogate pair counts once, a lone surrogate once too), as formatTable counts them. */
-function cellWidth(cell: string): number {
-  let n = cell.length;
-  for (let i = 1; i < cell.length; i++) if ((cell.charCodeAt(i) & 0xfc00) === 0xdc00 && (cell.charCodeAt(i - 1) & 0xfc00) === 0xd800) n--;
-  return n;
 }
 
 async function write(ctx: FilesContext, text: string): Promise<void> {

@@ -34,6 +34,10 @@ describe('walkFiles', () => {
     await symlink(root, join(root, 'real/loop'));
     await symlink(join(root, 'missing'), join(root, 'dangling'));
     expect(await rels(root)).toEqual(['flink', 'linked/f', 'real/f']);
+    // and says what it left out
+    const skipped: string[] = [];
+    for await (const _ of walkFiles(root, (path, why) => skipped.push(`${path.slice(root.length)}: ${why}`)));
+    expect(skipped).toEqual(['/dangling: a dangling link', '/linked/loop: a link to a folder above it (a loop)', '/real/loop: a link to a folder above it (a loop)']);
   });
 
   it('reads small files whole and leaves large ones to stream, byte for byte', async () => {

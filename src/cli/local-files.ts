@@ -14,10 +14,13 @@ export interface LocalFile {
   rel: string;
 }
 
-/** Every regular file below `root`, depth first, names in sorted order. */
-export async function* walkFiles(root: string): AsyncGenerator<LocalFile> {
+/** What the walk leaves out, and why (a dangling link, a socket...): `put -r` says so on stderr. */
+export type OnSkip = (path: string, why: string) => void;
+
+/** Every regular file below `root`, depth first, names in sorted order; `onSkip` hears of every entry left out. */
+export async function* walkFiles(root: string, onSkip: OnSkip = () => {}): AsyncGenerator<LocalFile> {
   const top = await statLocal(root);
-  yield* walkDir(root, '', [`${top.dev}:${top.ino}`]);
+  yield* walkDir(root, '', [`${top.dev}:${top.ino}`], onSkip);
 }
 
 /**
@@ -26,7 +29,7 @@ export async function* walkFiles(root: string): AsyncGenerator<LocalFile> {
  * names are ~50 MB; their Dirents were ~300), with the few folders and links
  * noted apart.
  */
-async function* walkDir(dir: string, rel: string, ancestors: string[]): AsyncGenerator<LocalFile> {
+async function* walkDir(dir: string, rel: string, ancestors: string[], onSkip: OnSkip): AsyncGenerator<LocalFile> {
   const names: string[] = [];
   const linksAndDirs = new Set<string>();
   try {
@@ -35,7 +38,7 @@ async function* walkDir(dir: string, rel: string, ancestors: string[]): AsyncGen
       else if (entry.isDirectory() || entry.isSymbolicLink()) {
         names.push(entry.name);
         linksAndDirs.add(entry.name);
-      }
+      } else onSkip(join(dir, entry.name), 'not a regular file, folder or link (a socket, pipe or device)');
     }
   } catch (err) {
     throw localError(dir, err);
@@ -53,14 +56,20 @@ async function* walkDir(dir: string, rel: string, ancestors: string[]): AsyncGen
       if ((err as TuskError).data?.reason === 'ENOENT') return undefined; // a dangling link (or an entry gone since)
       throw err;
     });
-    if (!st) continue;
+    if (!st) {
+      onSkip(abs, 'a dangling link');
+      continue;
+    }
     if (st.isDirectory()) {
       const id = `${st.dev}:${st.ino}`;
-      if (ancestors.includes(id)) continue; // a link back up the tree
-      yield* walkDir(abs, childRel, [...ancestors, id]);
+      if (ancestors.includes(id)) {
+        onSkip(abs, 'a link to a folder above it (a loop)');
+        continue;
+      }
+      yield* walkDir(abs, childRel, [...ancestors, id], onSkip);
     } else if (st.isFile()) {
       yield { abs, rel: childRel };
-    }
+    } else onSkip(abs, 'a link to something that is not a regular file or folder');
   }
 }
 

@@ -50,6 +50,19 @@ describe('the CLI error path', () => {
 });
 
 describe('usageLine', () => {
+  it('answers a git or lakectl word, or a ref where a noun goes, with the tusk command to type', async () => {
+    expect((await run(['log', 'images'])).stderr).toBe("tusk: unknown command 'log' (try tusk list commit REPO[@BRANCH]; tusk logs is for pipelines)\n");
+    expect((await run(['cat', 'images@master:/a'])).stderr).toMatch(/^tusk: unknown command 'cat' \(try tusk get file REPO@REF:\/PATH\)\n$/);
+    const ref = await run(['diff', 'images@master', 'images@master^']);
+    expect(ref.code).toBe(2);
+    expect(ref.stderr).toBe("tusk: unknown command 'images@master': a ref goes after the noun, e.g. tusk diff file images@master\n");
+    expect((await run(['inspect', 'images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after the noun, e.g. tusk inspect file images@master\n");
+    expect((await run(['images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after a verb and a noun, e.g. tusk list file images@master\n");
+    expect((await run(['list', 'log'])).stderr).toMatch(/^tusk: unknown command 'log' \(Did you mean logs\?\)|^tusk: unknown command 'log'\n/);
+    expect((await run(['lsit', 'repo'])).stderr).toBe("tusk: unknown command 'lsit' (Did you mean list?)\n");
+    expect((await run(['constructor'])).stderr).toMatch(/^tusk: unknown command 'constructor'/);
+  });
+
   it("joins commander's suggestion and drops its prefix", () => {
     expect(usageLine("error: unknown option '--bogus'\n(Did you mean --bogus2?)\n")).toBe("unknown option '--bogus' (Did you mean --bogus2?)");
     expect(usageLine("error: missing required argument 'repo'\n")).toBe("missing required argument 'repo'");

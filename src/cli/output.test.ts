@@ -53,6 +53,13 @@ describe('formatTable', () => {
     expect(formatFields([['Path', '/x\ry\u202e']])).toBe('Path: /x\\ry\\u202e\n');
   });
 
+  it('aligns names in wide scripts, emoji and combining accents by the columns a terminal gives them', () => {
+    // 文件 takes 4 columns, 🐘 2, e + U+0301 (é) 1.
+    expect(formatTable(['NAME', 'SIZE'], [['/文件', '1 B'], ['/🐘', '2 B'], ['/e\u0301', '3 B'], ['/abcde', '4 B']])).toBe(
+      'NAME    SIZE\n' + '/文件   1 B\n' + '/🐘     2 B\n' + '/e\u0301      3 B\n' + '/abcde  4 B\n',
+    );
+  });
+
   it('prints just the header for an empty listing', () => {
     expect(formatTable(['A', 'B'], [])).toBe('A  B\n');
   });

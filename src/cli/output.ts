@@ -91,8 +91,35 @@ export function formatFields(fields: readonly (readonly [string, string])[]): st
   return fields.map(([k, v]) => `${(k + ':').padEnd(w)} ${escapeControls(v)}`.trimEnd() + '\n').join('');
 }
 
-function width(cell: string): number {
-  return [...cell].length;
+/** The columns a cell takes on a terminal: East Asian wide characters and emoji take two, combining marks none. */
+export function width(cell: string): number {
+  for (let i = 0; i < cell.length; i++) {
+    if (cell.charCodeAt(i) >= 0x300) return i + wideWidth(cell.slice(i)); // most cells are plain: no per-character regexps
+  }
+  return cell.length;
+}
+
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufeff]$/u;
+const EMOJI = /^\p{Emoji_Presentation}$/u;
+
+function wideWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (ZERO_WIDTH.test(ch)) continue;
+    w += isWide(cp) || EMOJI.test(ch) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Unicode's East Asian Wide and Fullwidth blocks (Hangul, CJK, kana, fullwidth forms...). */
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd)
+  );
 }
 
 /** Error messages and table cells stay on one line: line breaks become a space, other control characters are shown escaped. */

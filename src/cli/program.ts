@@ -10,7 +10,7 @@ import { oneLine as escapeControls } from '../errors/index.js';
 
 const VERBS: Record<string, string> = {
   create: 'Create a repo, a branch or pipelines.',
-  update: 'Make a new version of a pipeline.',
+  update: 'Make a new version of a pipeline, or change a repo\'s description.',
   list: 'List repos, commits, branches, files, pipelines, jobs or datums.',
   inspect: 'Show the details of a repo, commit, branch, file, pipeline, job or datum.',
   delete: 'Delete a repo, branch, file, pipeline or job.',
@@ -72,6 +72,9 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
       let group = verbs.get(path);
       if (!group) {
         group = parent.command(def.words[i]!).description(VERBS[path] ?? '');
+        const verb = group;
+        // `tusk diff images@master`: the hint names this verb and one of its nouns (known once they are all added).
+        verb.configureOutput({ outputError: (s, write) => write(`tusk: ${usageLine(s, { verb: path, nouns: verb.commands.map((c) => c.name()) })}\n`) });
         verbs.set(path, group);
       }
       parent = group;
@@ -122,7 +125,48 @@ function pluralOf(noun: string): string {
  * printed on a line of its own) joins the message, and a control character in
  * the word it names (`tusk $'cre\nate'`) is shown escaped.
  */
-export function usageLine(commanderMessage: string): string {
+export function usageLine(commanderMessage: string, group?: VerbGroup): string {
   const message = commanderMessage.replace(/^error: /, '').replace(/\n$/, '');
-  return escapeControls(message.replace(/\n(\(Did you mean [^\n]*\?\))$/, ' $1'));
+  return escapeControls(habitHint(message, group) ?? message.replace(/\n(\(Did you mean [^\n]*\?\))$/, ' $1'));
+}
+
+/** The verb whose noun was not found (`diff`, `auth set`) and its nouns. */
+interface VerbGroup {
+  verb: string;
+  nouns: readonly string[];
+}
+
+/** git and lakectl words a new user types, and what tusk calls them. */
+const HABITS: Record<string, string> = {
+  log: 'tusk list commit REPO[@BRANCH]; tusk logs is for pipelines',
+  ls: 'tusk list file REPO@BRANCH[:/DIR]',
+  cat: 'tusk get file REPO@REF:/PATH',
+  show: 'tusk inspect commit REPO@REF',
+  add: 'tusk put file REPO@BRANCH:/PATH -f LOCAL',
+  upload: 'tusk put file REPO@BRANCH:/PATH -f LOCAL',
+  commit: 'tusk put file (one commit per call), or tusk start commit REPO@BRANCH ... tusk finish commit REPO@BRANCH',
+  rm: 'tusk delete file REPO@BRANCH:/PATH',
+  cp: 'tusk copy file SRC DST',
+  branch: 'tusk list branch REPO, or tusk create branch REPO@BRANCH --head REF',
+  tag: 'tusk create branch REPO@NAME --head REF; a branch that is not moved serves as a tag',
+  checkout: 'tusk get file -r REPO@BRANCH:/ -o DIR; there is no working copy: each ref names its branch, REPO@BRANCH',
+  switch: 'tusk get file -r REPO@BRANCH:/ -o DIR; there is no working copy: each ref names its branch, REPO@BRANCH',
+  clone: 'tusk get file -r REPO@BRANCH:/ -o DIR',
+  merge: 'tusk experiment promote BRANCH, which fast-forwards the main line to it',
+  reset: 'tusk create branch REPO@BRANCH --head REF, which moves the branch to REF',
+  fs: 'tusk list|get|put|delete file REPO@BRANCH:/PATH for lakectl fs ls|cat|upload|rm',
+};
+
+/** For an unknown command that is a git or lakectl habit, or a ref where a noun belongs: what to type instead. */
+function habitHint(message: string, group?: VerbGroup): string | undefined {
+  const unknown = /^unknown command '([^'\n]*)'/.exec(message);
+  if (!unknown) return undefined;
+  const word = unknown[1]!;
+  if (word.includes('@')) {
+    if (!group) return `unknown command '${word}': a ref goes after a verb and a noun, e.g. tusk list file ${word}`;
+    const noun = ['file', 'commit'].find((n) => group.nouns.includes(n)) ?? group.nouns[0];
+    return `unknown command '${word}': a ref goes after the noun, e.g. tusk ${group.verb} ${noun} ${word}`;
+  }
+  const hint = !group && Object.hasOwn(HABITS, word) ? HABITS[word] : undefined;
+  return hint ? `unknown command '${word}' (try ${hint})` : undefined;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dirEntryDestination, fileDestination, stdinDestination } from './put-plan.js';
+import { dirEntryDestination, fileDestination, fullPathDestination, stdinDestination } from './put-plan.js';
 import { isUsageError } from './usage.js';
 
 describe('put file path rules', () => {
@@ -30,6 +30,14 @@ describe('put file path rules', () => {
         expect(dest).toBe('/' + [...prefix, ...rel].join('/'));
       }),
     );
+  });
+
+  it('keeps a local path as given with --full-path, as pachctl does', () => {
+    expect(fullPathDestination(undefined, 'photos/a.png')).toBe('/photos/a.png');
+    expect(fullPathDestination(undefined, './photos/./a.png')).toBe('/photos/a.png');
+    expect(fullPathDestination('/raw/', '/tmp/a.png')).toBe('/raw/tmp/a.png');
+    expect(fullPathDestination('', 'photos')).toBe('/photos');
+    expect(() => fullPathDestination(undefined, '../a.png')).toThrow(/\.\./);
   });
 
   it('refuses .. in the repo path', () => {

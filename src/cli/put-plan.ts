@@ -5,7 +5,8 @@
 //   -f DIR -r REPO@B:/PATH → DIR/a/b.txt at /PATH/a/b.txt
 //   -f DIR -r REPO@B       → DIR/a/b.txt at /a/b.txt
 //   -f -     REPO@B:/PATH  → /PATH        (standard input needs a path)
-import { basename } from 'node:path';
+//   --full-path: a local source's path as given instead of its base name (pachctl's flag)
+import { basename, posix } from 'node:path';
 import { normalizePath } from '../tree/path.js';
 import { usageError } from './usage.js';
 
@@ -15,6 +16,14 @@ export function fileDestination(repoPath: string | undefined, localPath: string)
   if (repoPath === undefined || repoPath === '' || repoPath.endsWith('/')) return normalizePath(`${repoPath ?? ''}/${base}`);
   const path = normalizePath(repoPath);
   return path === '/' ? `/${base}` : path;
+}
+
+/**
+ * pachctl's --full-path: where a local file or folder goes under `repoPath` (undefined, '' or ending in '/')
+ * when its path as given is kept: `./photos/a.png` → /photos/a.png, `/tmp/a.png` → /tmp/a.png.
+ */
+export function fullPathDestination(repoPath: string | undefined, localPath: string): string {
+  return normalizePath(`${repoPath ?? ''}/${posix.normalize(localPath)}`);
 }
 
 /** The repo path of a file found at `relative` ('a/b.txt') inside a folder put with -r. */

@@ -34,6 +34,10 @@ describe('readSpecText', () => {
     expect(await readSpecText('-', Readable.from([Buffer.from('pipeline:\n'), Buffer.from('  name: a\n')]))).toBe('pipeline:\n  name: a\n');
   });
 
+  it('names an empty file or standard input', async () => {
+    await expect(readSpecText('-', Readable.from([Buffer.from(' \n\n')]))).rejects.toThrow(/^standard input: the spec is empty$/);
+  });
+
   it('names the file it cannot read', async () => {
     await expect(readSpecText('/nonexistent/spec.yaml', Readable.from([]))).rejects.toThrow(/^\/nonexistent\/spec\.yaml: no such file or directory$/);
   });

@@ -17,7 +17,7 @@ const MAX_SPEC_BYTES = 16 * 1024 * 1024;
 /** The text of a spec file (or of standard input for "-"). Throws InvalidSpec naming the file when it cannot be a spec (binary, too large, nested too deeply). */
 export async function readSpecText(file: string, stdin: Readable): Promise<string> {
   const text = await readText(file, stdin);
-  const problem = specTextProblem(text);
+  const problem = text.trim() === '' ? 'the spec is empty' : specTextProblem(text);
   if (problem) throw new InvalidSpec([{ path: '', problem: `${file === '-' ? 'standard input' : file}: ${problem}` }]);
   return text;
 }

@@ -76,19 +76,19 @@ export class PpsClient {
     await unary((cb) => this.pps.deleteSecret({ name }, cb));
   }
   inspectPipeline(name: string): Promise<Pipeline> {
-    return unary((cb) => this.pps.inspectPipeline({ name, force: false }, cb));
+    return unary((cb) => this.pps.inspectPipeline({ name, force: false, keepRepo: false }, cb));
   }
   async listPipelines(): Promise<Pipeline[]> {
     return (await unary<ListPipelineResponse>((cb) => this.pps.listPipeline({}, cb))).pipelines;
   }
-  async deletePipeline(name: string, force = false): Promise<void> {
-    await unary((cb) => this.pps.deletePipeline({ name, force }, cb));
+  async deletePipeline(name: string, force = false, keepRepo = false): Promise<void> {
+    await unary((cb) => this.pps.deletePipeline({ name, force, keepRepo }, cb));
   }
   stopPipeline(name: string): Promise<Pipeline> {
-    return unary((cb) => this.pps.stopPipeline({ name, force: false }, cb));
+    return unary((cb) => this.pps.stopPipeline({ name, force: false, keepRepo: false }, cb));
   }
   startPipeline(name: string): Promise<Pipeline> {
-    return unary((cb) => this.pps.startPipeline({ name, force: false }, cb));
+    return unary((cb) => this.pps.startPipeline({ name, force: false, keepRepo: false }, cb));
   }
   runPipeline(name: string, branch = ''): Promise<Job> {
     return unary((cb) => this.pps.runPipeline({ name, branch }, cb));

@@ -30,6 +30,18 @@ describe('create and update', () => {
     await expect(t.pps.pipelines.create(specText('other', reads('data')), { update: true })).rejects.toMatchObject({ code: 'PipelineNotFound' });
   });
 
+  it('changes nothing on a dry run, on the main line or on a branch', async () => {
+    await t.pps.pipelines.create(specText('edges', reads('data')));
+    const checked = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true, dryRun: true });
+    expect(checked.version).toBe(2);
+    const onBranch = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true, branch: 'exp', dryRun: true });
+    expect(onBranch.branches?.exp?.version).toBe(2);
+    const kept = await t.pps.pipelines.get('edges');
+    expect(kept.version).toBe(1);
+    expect(kept.branches?.exp).toBeUndefined();
+    expect(await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true })).toMatchObject({ version: 2 });
+  });
+
   it('refuses a missing input repo, a missing non-master input branch, its own output and a cycle, creating nothing', async () => {
     await expect(t.pps.pipelines.create(specText('p', reads('nope')))).rejects.toMatchObject({ code: 'RepoNotFound' });
     await expect(t.pps.pipelines.create(specText('p', { pfs: { repo: 'data', branch: 'dev', glob: '/*' } }))).rejects.toMatchObject({ code: 'BranchNotFound' });
@@ -81,6 +93,16 @@ describe('stop, start and delete', () => {
     await t.pps.pipelines.delete('a');
     expect(await t.pfs.repos.find('a')).toBeUndefined();
     await expect(t.pps.pipelines.delete('a')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+  });
+
+  it('keeps the output repo with keepRepo, as a plain repo that a new pipeline of the name must not take over', async () => {
+    await commitFiles(t, 'data@master', { '/x': '1' });
+    await t.pps.pipelines.create(specText('kept', reads('data')));
+    await t.pps.pipelines.delete('kept', false, true);
+    await expect(t.pps.pipelines.get('kept')).rejects.toMatchObject({ code: 'PipelineNotFound' });
+    expect(await t.pfs.repos.find('kept')).toBeDefined();
+    expect((await t.pfs.branches.list('kept')).map((b) => b.name)).toEqual(['master']);
+    await expect(t.pps.pipelines.create(specText('kept', reads('data')))).rejects.toMatchObject({ code: 'RepoExists' });
   });
 
   it('deletes a pipeline with a running job without leaving its job behind', async () => {

@@ -42,7 +42,7 @@ export class Pipelines {
   async create(text: string, options: CreateOptions = {}): Promise<PipelineRecord> {
     const spec = parsePipelineSpec(text);
     const existing = await this.ctx.store.getPipeline(spec.name);
-    if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess));
+    if (options.branch && options.branch !== existing?.spec.outputBranch) return this.updateOnBranch(spec, options.branch, existing, Boolean(options.reprocess || spec.reprocess), Boolean(spec.dryRun || options.dryRun));
     const triggers = specTriggers(spec);
     if (spec.dryRun || options.dryRun || triggers.length > 0) {
       const checked = await this.ctx.pfs.preview((change) => this.plan(spec, options, change, new Map()));
@@ -103,7 +103,7 @@ export class Pipelines {
    * keeps its version. The pipeline and everything below it run on B at once (inputs at B where
    * that branch exists), reusing every datum whose ID is unchanged.
    */
-  private async updateOnBranch(spec: PipelineSpec, branch: string, existing: PipelineRecord | undefined, reprocess: boolean): Promise<PipelineRecord> {
+  private async updateOnBranch(spec: PipelineSpec, branch: string, existing: PipelineRecord | undefined, reprocess: boolean, dryRun: boolean): Promise<PipelineRecord> {
     checkBranchName(branch);
     if (!existing) throw new PipelineNotFound(spec.name, `pipeline "${spec.name}" not found; create it on the main line first, then \`tusk update pipeline --branch ${branch}\``);
     const planOnBranch = async (change: PfsChange) => {
@@ -113,7 +113,7 @@ export class Pipelines {
       const pipeline: PipelineRecord = { ...existing, updated: this.ctx.now(), branches: { ...existing.branches, [branch]: { version, reprocessNext: reprocess } } };
       return { result: pipeline, ops: [this.ctx.store.putVersionOp(spec.name, version, spec), this.ctx.store.pipelines.putOp(spec.name, pipeline)] };
     };
-    if (spec.dryRun) return (await this.ctx.pfs.preview(planOnBranch)).result;
+    if (dryRun) return (await this.ctx.pfs.preview(planOnBranch)).result;
     const pipeline = await this.ctx.pfs.atomically(pipelineRepos(spec), planOnBranch);
     const version = pipeline.branches![branch]!.version;
     this.ctx.deps.log('info', 'pipeline_updated', { pipeline: spec.name, version, branch });
@@ -151,7 +151,8 @@ export class Pipelines {
     return running;
   }
 
-  async delete(name: string, force = false): Promise<void> {
+  /** Deletes the pipeline, its jobs and logs, and its output repo unless `keepRepo` (pachctl's --keep-repo: it stays as a plain repo). */
+  async delete(name: string, force = false, keepRepo = false): Promise<void> {
     await this.get(name);
     const readers = (await this.list()).filter((p) => p.name !== name && inputRepos(p.spec).some((i) => i.repo === name));
     if (readers.length > 0 && !force) throw new InUse(`the output of pipeline "${name}"`, readers.map((p) => `pipeline ${p.name}`));
@@ -159,9 +160,11 @@ export class Pipelines {
     await this.jobs.dropAll(name);
     await this.ctx.store.apply(await this.ctx.store.deletePipelineOps(name));
     this.jobs.deleted(name);
-    await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
-      if (!(err instanceof RepoNotFound)) throw err;
-    });
+    if (!keepRepo) {
+      await this.ctx.pfs.repos.delete(name, true).catch((err: unknown) => {
+        if (!(err instanceof RepoNotFound)) throw err;
+      });
+    }
     await this.ctx.deps.logs.remove(name);
     await this.changed();
   }

@@ -31,6 +31,33 @@ export function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
+/**
+ * The accepted spelling closest to a misspelt field name (`paralelism_spec` → `parallelism_spec`), ignoring case:
+ * at most 1 edit for names of up to 4 characters, 2 for longer ones; undefined when none is that close.
+ */
+export function nearestName(key: string, names: readonly string[]): string | undefined {
+  const limit = key.length <= 4 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const name of names) {
+    if (Math.abs(name.length - key.length) > limit) continue;
+    const d = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for short field names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
 export class SpecReader {
   readonly problems: SpecProblem[] = [];
 
@@ -60,7 +87,8 @@ export class SpecReader {
       const p = childPath(path, key);
       const name = spelling.get(key);
       if (name === undefined) {
-        this.add(p, 'unknown field');
+        const near = nearestName(key, [...spelling.keys()]);
+        this.add(p, near ? `unknown field (did you mean ${near}?)` : 'unknown field');
         continue;
       }
       const earlier = firstKey.get(name);

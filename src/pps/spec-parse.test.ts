@@ -217,8 +217,21 @@ describe('spec errors name the field path and the problem', () => {
 
   it('unknown fields are named with their full path, as written', () => {
     expect(problemsOf(JSON.stringify({ pipeline: { name: 'p' }, transform: { cmd: ['sh'], cmdd: [] }, input: { pfs: { repo: 'r', globb: '/' , glob: '/'} } }))).toEqual([
-      'input.pfs.globb: unknown field',
-      'transform.cmdd: unknown field',
+      'input.pfs.globb: unknown field (did you mean glob?)',
+      'transform.cmdd: unknown field (did you mean cmd?)',
+    ]);
+  });
+
+  it('names the field a misspelt one is closest to, in the spelling it is closest to', () => {
+    expect(problemsOf('pipeline: {name: p}\ninput: {pfs: {repo: r, glob: /*}}\ntransform: {cmd: [sh], stdn: [x]}\nparalelism_spec: {constant: 2}\n')).toEqual([
+      'paralelism_spec: unknown field (did you mean parallelism_spec?)',
+      'transform.stdn: unknown field (did you mean stdin?)',
+    ]);
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 'p' }, transform: { cmd: ['sh'] }, input: { pfs: { repo: 'r', glob: '/', joinOnn: '$1' } } }))).toEqual([
+      'input.pfs.joinOnn: unknown field (did you mean joinOn?)',
+    ]);
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 'p' }, transform: { cmd: ['sh'] }, input: { pfs: { repo: 'r', glob: '/' } }, colour: 'red' }))).toEqual([
+      'colour: unknown field',
     ]);
   });
 
@@ -269,6 +282,7 @@ describe('spec errors name the field path and the problem', () => {
 
   it('real Pachyderm fields that would change behaviour if ignored are refused', () => {
     expect(problemsOf(base({ service: { internal_port: 8080 } }))).toEqual(['service: not supported by Tusk']);
+    expect(problemsOf(JSON.stringify({ pipeline: { name: 's' }, transform: { cmd: ['true'] }, spout: { service: { internal_port: 8080, external_port: 31000 } } }))).toEqual(['spout.service: not supported by Tusk (a spout here has no service to expose)']);
     expect(problemsOf(base({ spout: { overwrite: true } }))).toEqual(['input: a spout pipeline has no input (its code brings the data in)']);
   });
 

@@ -91,7 +91,9 @@ function readPipelineSpec(raw: unknown): PipelineSpec | SpecProblem[] {
   }
   // A spout has no input: its one long-running process brings the data in (pachctl put file).
   const spoutField = top.get('spout');
-  const spoutFields = spoutField && r.object(spoutField.value, spoutField.path, ['overwrite']);
+  const spoutFields = spoutField && r.object(spoutField.value, spoutField.path, ['overwrite', 'service']);
+  const spoutService = spoutFields?.get('service');
+  if (spoutService && !isEmptyObject(spoutService.value)) r.add(spoutService.path, 'not supported by Tusk (a spout here has no service to expose)');
   const spout = spoutFields ? { overwrite: r.boolean(spoutFields.get('overwrite')) ?? false } : undefined;
   if (spout && top.has('input')) r.add(top.get('input')!.path, 'a spout pipeline has no input (its code brings the data in)');
   const inputField = spout ? undefined : r.required(top, 'input', '');

@@ -32,7 +32,7 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
       return { samples: samples.map((s) => ({ ...s, at: new Date(s.at).toISOString() })), intervalSeconds: Math.round(intervalMs / 1000) };
     }),
     listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
-    deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force), {})),
+    deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force, req.keepRepo), {})),
     stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),
     startPipeline: u('StartPipeline', async (req) => pipeline(await pps.pipelines.start(req.name))),
     runPipeline: u('RunPipeline', async (req) => jobMsg(await pps.runPipeline(req.name, req.branch || undefined))),

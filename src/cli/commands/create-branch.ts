@@ -14,6 +14,7 @@ interface Options {
   triggerCommits?: string;
   triggerCron?: string;
   triggerAll?: boolean;
+  provenance?: string[];
   output?: string;
 }
 
@@ -31,15 +32,19 @@ export const createBranch: CommandDef = {
     cmd
       .argument('<repo@branch>', 'the branch to create')
       .option('--head <ref>', 'the commit it points at: a branch or commit ID of the same repo (default: none, an empty branch)')
-      .option('--trigger <branch>', 'move this branch to the last finished commit of <branch> (same repo) when the conditions below hold; with none, on every commit. Set on an existing branch, it replaces the trigger')
+      .option('-t, --trigger <branch>', 'move this branch to the last finished commit of <branch> (same repo) when the conditions below hold; with none, on every commit. Set on an existing branch, it replaces the trigger')
       .option('--trigger-size <size>', 'condition: <branch> has grown by this much since this branch\'s head (net of deletions). KB, MB, GB, TB are powers of 1000 (as in Pachyderm), KiB, MiB, GiB, TiB powers of 1024; e.g. 100MB, 1.5GiB')
       .option('--trigger-commits <n>', 'condition: at least <n> commits were made on <branch> since this branch\'s head')
       .option('--trigger-cron <spec>', 'condition: a tick of this schedule (UTC) has come since the branch last moved: 5 or 6 cron fields, @daily, @hourly, or @every <duration> such as @every 1h')
       .option('--trigger-all', 'move only when every condition holds (default: any one of them)')
       .option('--no-trigger', 'remove the branch\'s trigger: it stays where it is and no longer follows')
+      .option('-p, --provenance <repo@branch>', 'pachctl\'s hand-set branch provenance: refused here (provenance comes from pipeline inputs)', (v: string, prev: string[] = []) => [...prev, v])
       .addOption(outputOption())
       .addHelpText('after', TRANSACTION_HELP)
       .action(async (branch: string, opts: Options) => {
+        if (opts.provenance) {
+          throw usageError(`--provenance ${opts.provenance.join(', ')}: Tusk does not set branch provenance by hand; a pipeline that reads ${opts.provenance[0]} records it for its output branch`);
+        }
         const { repo, name } = splitRepoRef(branch);
         const txn = inTransaction(ctx, [opts.trigger !== undefined && (opts.trigger === false ? '--no-trigger' : '--trigger')]);
         if (txn) return recordOp(ctx, txn, { kind: 'create_branch', branch, head: opts.head ? headRef(repo, opts.head) : '' }, opts);

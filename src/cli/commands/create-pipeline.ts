@@ -15,6 +15,7 @@ export const createPipeline: CommandDef = {
   define(cmd, ctx) {
     cmd
       .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
+      .option('--dry-run', 'check the specs as this command would apply them, and change nothing (as validate pipeline)')
       .addOption(outputOption())
       .addHelpText('after', TRANSACTION_HELP)
       .addHelpText('after', '\nA file may hold several specs (YAML documents separated by ---, or JSON objects one after another): they are created in order,\nand -o json then prints an array of pipelines instead of one pipeline.')
@@ -22,14 +23,14 @@ export const createPipeline: CommandDef = {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
         const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-        const txn = inTransaction(ctx);
+        const txn = inTransaction(ctx, [opts.dryRun && '--dry-run']);
         if (txn) {
           for (const spec of texts) await recordOp(ctx, txn, { kind: 'create_pipeline', spec, update: false, reprocess: false }, opts);
           return;
         }
-        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { dryRun: !!opts.dryRun }));
         warnIgnored(ctx.stderr, pipelines);
-        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
+        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => (opts.dryRun ? pipelines.map((p) => `pipeline ${p.name}: valid (dry run: nothing changed)`).join('\n') : ''));
       });
   },
 };

@@ -1,4 +1,4 @@
-// tusk delete file REPO@BRANCH:/PATH [-m MSG]
+// tusk delete file REPO@BRANCH:/PATH [-r] [-m MSG]
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
@@ -8,10 +8,11 @@ export const deleteFile: CommandDef = {
   clients: 'files',
   words: ['delete', 'file'],
   summary: 'Delete a file or folder from a branch (as one commit, or in the open commit); prints the commit ID.',
-  examples: ['tusk delete file images@master:/cats/tabby.png', 'tusk delete file images@master:/cats'],
+  examples: ['tusk delete file images@master:/cats/tabby.png', 'tusk delete file images@master:/cats', 'tusk delete file -r images@master:/cats   # as pachctl writes it'],
   define(cmd, ctx) {
     cmd
       .argument('<repo@branch:/path>', 'a branch (or an open commit\'s ID) and the path to delete')
+      .option('-r, --recursive', 'pachctl\'s flag for a folder: accepted (a folder is deleted with everything in it, -r or not)')
       .option('-m, --message <text>', 'description of the commit, when one is made for this change')
       .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
       .addOption(outputOption())

@@ -1,4 +1,4 @@
-// tusk diff file REPO@REF [REPO@OLDREF]
+// tusk diff file REPO@REF [REPO@OLDREF] [--name-only]
 import { collect, emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { diffJson, diffTable } from '../views.js';
 
@@ -6,15 +6,17 @@ export const diffFile: CommandDef = {
   clients: 'files',
   words: ['diff', 'file'],
   summary: 'Show the files added, modified and deleted between two commits (default old: the parent).',
-  examples: ['tusk diff file images@master', 'tusk diff file images@master images@master^3', 'tusk diff file images@master:/cats images@staging'],
+  examples: ['tusk diff file images@master', 'tusk diff file images@master images@master^3', 'tusk diff file images@master:/cats images@staging', 'tusk diff file images@master --name-only'],
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref>', 'the newer commit (optionally :/dir to look at one folder)')
       .argument('[repo@oldref]', 'the older commit (default: the parent of the newer one)')
+      .option('--name-only', 'print only the changed paths, one a line (with -o json: an array of paths)')
       .addOption(outputOption())
       .action(async (newRef: string, oldRef: string | undefined, opts) => {
         const entries = await collect(ctx.client().diffFile(newRef, oldRef ?? ''));
-        emit(ctx, formatOf(opts), () => entries.map(diffJson), () => diffTable(entries));
+        if (opts.nameOnly) emit(ctx, formatOf(opts), () => entries.map((e) => e.path), () => entries.map((e) => e.path).join('\n'));
+        else emit(ctx, formatOf(opts), () => entries.map(diffJson), () => diffTable(entries));
       });
   },
 };

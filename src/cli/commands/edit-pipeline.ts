@@ -1,12 +1,13 @@
 // tusk edit pipeline NAME [--reprocess] [--editor-format yaml|json]
 // Opens the pipeline's spec (in Pachyderm's field names) in $EDITOR, and
-// when the editor exits 0 with the file changed, updates the pipeline to it.
+// when the editor exits 0 with the file changed, updates the pipeline to it;
+// an edit the daemon refuses is kept, and the error names the file (as kubectl edit does).
 import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { TuskError } from '../../errors/index.js';
+import { isTuskError, TuskError } from '../../errors/index.js';
 import type { PipelineSpec } from '../../pps/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { pipelineJson } from '../pps-views.js';
@@ -21,7 +22,7 @@ export const editPipeline: CommandDef = {
       .option('--reprocess', 'the new version reruns every datum instead of reusing results')
       .addOption(new Option('--editor-format <format>', 'the format of the spec in the editor').choices(['yaml', 'json']).default('yaml'))
       .addOption(outputOption())
-      .addHelpText('after', '\nQuitting the editor without a change, or with a non-zero exit, leaves the pipeline as it is.\n-o json prints the pipeline (updated or not).')
+      .addHelpText('after', '\nQuitting the editor without a change, or with a non-zero exit, leaves the pipeline as it is. An edit the daemon refuses\n(a misspelt field) leaves it as it is too, and is kept in a file the error names.\n-o json prints the pipeline (updated or not).')
       .action(async (name: string, opts) => {
         const { specDocument } = await import('../../pps/spec-document.js');
         const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -29,6 +30,7 @@ export const editPipeline: CommandDef = {
         const doc = specDocument(JSON.parse(current.specJson) as PipelineSpec);
         const text = opts.editorFormat === 'json' ? JSON.stringify(doc, null, 2) + '\n' : stringify(doc, { lineWidth: 0 });
         const dir = await mkdtemp(join(tmpdir(), 'tusk-edit-'));
+        let keep = false;
         try {
           const file = join(dir, `${name}.${opts.editorFormat}`);
           await writeFile(file, text);
@@ -38,10 +40,14 @@ export const editPipeline: CommandDef = {
             emit(ctx, formatOf(opts), () => pipelineJson(current), () => `pipeline ${name}: no change`);
             return;
           }
-          const updated = await ctx.pps().createPipeline(edited, { update: true, reprocess: !!opts.reprocess });
+          const updated = await ctx.pps().createPipeline(edited, { update: true, reprocess: !!opts.reprocess }).catch((err: unknown) => {
+            if (!isTuskError(err)) throw err;
+            keep = true;
+            throw new TuskError(err.kind, err.code, `${err.message} (your edit is kept in ${file}: fix it and run tusk update pipeline -f ${file})`, { ...err.data });
+          });
           emit(ctx, formatOf(opts), () => pipelineJson(updated), () => `pipeline ${name}: version ${updated.version}`);
         } finally {
-          await rm(dir, { recursive: true, force: true });
+          if (!keep) await rm(dir, { recursive: true, force: true });
         }
       });
   },

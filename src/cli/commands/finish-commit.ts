@@ -1,5 +1,5 @@
-// tusk finish commit REPO@BRANCH|REPO@ID [-m MSG]
-import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+// tusk finish commit REPO@BRANCH|REPO@ID [-m|--description MSG]
+import { descriptionOption, emit, formatOf, messageOf, outputOption, type CommandDef } from '../command.js';
 import { commitJson } from '../views.js';
 import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 
@@ -11,12 +11,13 @@ export const finishCommit: CommandDef = {
     cmd
       .argument('<repo@ref>', 'the branch with the open commit, or the commit\'s ID')
       .option('-m, --message <text>', 'set the commit\'s description')
+      .addOption(descriptionOption())
       .addOption(outputOption())
       .addHelpText('after', TRANSACTION_HELP)
       .action(async (ref: string, opts) => {
         const txn = inTransaction(ctx);
-        if (txn) return recordOp(ctx, txn, { kind: 'finish_commit', commit: ref, description: opts.message ?? '' }, opts);
-        const commit = await ctx.client().finishCommit(ref, opts.message);
+        if (txn) return recordOp(ctx, txn, { kind: 'finish_commit', commit: ref, description: messageOf(opts) ?? '' }, opts);
+        const commit = await ctx.client().finishCommit(ref, messageOf(opts));
         emit(ctx, formatOf(opts), () => commitJson(commit), () => '');
       });
   },

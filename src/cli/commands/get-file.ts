@@ -8,6 +8,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { InvalidArgumentError } from 'commander';
 import type { CommandDef } from '../command.js';
 import type { FilesContext } from '../context.js';
 import { localError } from '../local-files.js';
@@ -27,11 +28,18 @@ export const getFile: CommandDef = {
   define(cmd, ctx) {
     cmd
       .argument('<repo@ref:/path>', 'the file: a branch or commit and a path')
-      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output (as in pachctl, -o is the file here, not a format)')
+      .option('-o, --output <local>', 'write to this local file (or into this folder) instead of standard output (- is standard output; as in pachctl, -o is the file here, not a format)')
       .option('-r, --recursive', 'get every file under a folder into the local folder -o (created if needed)')
-      .action(async (file: string, opts: { output?: string; recursive?: boolean }) => {
+      .option('--offset <bytes>', 'skip this many bytes of the file first (to standard output)', nonNegativeInt)
+      .action(async (file: string, opts: { output?: string; recursive?: boolean; offset?: number }) => {
         const { path } = splitFileRef(file);
         if (path === undefined || path === '') throw usageError(`get file needs a path: ${file}:/PATH`);
+        if (opts.output === '-') {
+          // `-o -` is standard output, as `put file -f -` is standard input (it made a file named "-").
+          if (opts.recursive) throw usageError('get file -r writes a folder\'s files into a local folder: -o DIR, not -o -');
+          opts = { ...opts, output: undefined };
+        }
+        if (opts.offset !== undefined && (opts.recursive || opts.output !== undefined)) throw usageError('--offset goes with standard output: drop -o and -r (redirect the output instead)');
         const local = opts.output !== undefined && localTransferWanted(ctx) ? new LazyProof() : undefined;
         try {
           if (opts.recursive) {
@@ -40,7 +48,7 @@ export const getFile: CommandDef = {
             await downloadTree(ctx, file, opts.output, local);
           } else if (opts.output === undefined) {
             await ctx.loadClient();
-            await pipeline(Readable.from(ctx.client().getFile(file)), ctx.stdout, { end: false }).catch((err) => {
+            await pipeline(Readable.from(ctx.client().getFile(file, { offset: opts.offset })), ctx.stdout, { end: false }).catch((err) => {
               throw withFolderHint(err, file, './DIR');
             });
           } else {
@@ -188,4 +196,11 @@ async function downloadTo(ctx: FilesContext, file: string, dest: string, via: La
     process.off('SIGTERM', onSignal);
     if (!shared) progress.stop();
   }
+}
+
+/** commander's parser for a byte count: a whole number, 0 or more. */
+function nonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of bytes, 0 or more');
+  return n;
 }

@@ -67,6 +67,7 @@ import { subvenance } from './subvenance.js';
 import { createSecret, deleteSecret, inspectSecret, listSecret } from './secrets.js';
 import { up } from './up.js';
 import { updatePipeline } from './update-pipeline.js';
+import { updateRepo } from './update-repo.js';
 import { version } from './version.js';
 import { waitCommit } from './wait-commit.js';
 import { waitJob } from './wait-job.js';
@@ -107,6 +108,7 @@ export const COMMANDS: readonly CommandDef[] = [
   inspectTransaction,
   createPipeline,
   updatePipeline,
+  updateRepo,
   validatePipeline,
   editPipeline,
   listPipeline,

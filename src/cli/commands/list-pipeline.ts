@@ -1,6 +1,7 @@
-// tusk list pipeline [NAME] [--spec]
+// tusk list pipeline [NAME] [--spec] [--state STATE ...]
 import type { Job, Pipeline } from '../../client/index.js';
 import type { PipelineSpec } from '../../pps/index.js';
+import { InvalidArgumentError } from 'commander';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { LocalPpsReads } from '../local-reads.js';
@@ -16,12 +17,14 @@ export const listPipeline: CommandDef = {
   define(cmd, ctx) {
     cmd
       .argument('[name]', 'show only this pipeline')
+      .option('--state <state>', 'only pipelines in this state: running, paused or failure; repeat for several (pachctl\'s starting, restarting and standby count as running, crashing as failure)', stateList)
       .option('--spec', "print the specs (as create pipeline takes them; JSON objects one after another, or YAML documents with -o yaml), each after the pipelines it reads")
       .addOption(outputOption())
       .action(async (name: string | undefined, opts) => {
         const pps = new LocalPpsReads(ctx);
         const format = formatOf(opts);
-        const pipelines = name ? [await pps.inspectPipeline(name)] : await pps.listPipelines();
+        const states = opts.state === undefined ? undefined : new Set((opts.state as string[]).map((s) => PACHCTL_STATES[s] ?? s));
+        const pipelines = (name ? [await pps.inspectPipeline(name)] : await pps.listPipelines()).filter((p) => !states || states.has(p.state));
         if (opts.spec) return printSpecs(ctx, pipelines, format === 'yaml' ? 'yaml' : 'json');
         const lastJobs = new Map<string, Job>();
         if (format === 'table' && pipelines.length > 0) {
@@ -32,6 +35,17 @@ export const listPipeline: CommandDef = {
       });
   },
 };
+
+const PIPELINE_STATES = ['running', 'paused', 'failure'];
+/** pachctl's names of states Tusk does not have, to the one that stands for them here. */
+const PACHCTL_STATES: Record<string, string> = { starting: 'running', restarting: 'running', standby: 'running', crashing: 'failure' };
+
+function stateList(value: string, previous: string[] = []): string[] {
+  if (!PIPELINE_STATES.includes(value) && !Object.hasOwn(PACHCTL_STATES, value)) {
+    throw new InvalidArgumentError(`expected one of ${[...PIPELINE_STATES, ...Object.keys(PACHCTL_STATES)].join(', ')}`);
+  }
+  return [...previous, value];
+}
 
 /** pachctl's `list pipeline --spec`: each spec in Pachyderm's field names, in an order `create pipeline -f` can read back. */
 async function printSpecs(ctx: CliContext, pipelines: readonly Pipeline[], format: 'json' | 'yaml'): Promise<void> {

@@ -1,4 +1,4 @@
-// tusk put file REPO@BRANCH[:/PATH] [-f LOCAL|-|URL|s3://BUCKET/KEY | -i LIST] [-r] [--untar] [--append|--overwrite] [-m MSG]
+// tusk put file REPO@BRANCH[:/PATH] [-f LOCAL|-|URL|s3://BUCKET/KEY ... | -i LIST] [-r] [--untar] [--full-path] [--append|--overwrite] [-m MSG]
 // Everything goes through ONE ModifyFile stream, so a folder of 100,000 files
 // (or every object under an S3 prefix) becomes one commit (or lands in the open
 // commit); a read error, local or S3, aborts the stream and nothing is written.
@@ -7,7 +7,7 @@
 // no bytes, and the CLI then loads neither grpc-js nor http2.
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { FileWriter, ModifyFileResponse } from '../../client/index.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { FilesContext } from '../context.js';
@@ -16,7 +16,7 @@ import { gatewayModifyFile, localGateway } from '../local-gateway.js';
 import { isLocalRefusal, LazyProof, localTransferWanted } from '../local-transfer.js';
 import type { Format } from '../output.js';
 import { progressWanted, startProgress } from '../progress.js';
-import { dirEntryDestination, fileDestination, stdinDestination } from '../put-plan.js';
+import { dirEntryDestination, fileDestination, fullPathDestination, stdinDestination } from '../put-plan.js';
 import { splitFileRef } from '../refs.js';
 import { usageError } from '../usage.js';
 import { commitJson } from '../views.js';
@@ -25,9 +25,10 @@ import { commitJson } from '../views.js';
 const SMALL = 256 * 1024;
 
 interface PutOptions {
-  file?: string;
+  file?: string[];
   inputFile?: string;
   untar?: boolean;
+  fullPath?: boolean;
   overwrite?: boolean;
   force?: boolean;
   recursive?: boolean;
@@ -50,16 +51,21 @@ export const putFile: CommandDef = {
     'tusk put file images@master:/raw -f s3://bucket/photos -r   # s3://bucket/photos/a/b.png → /raw/a/b.png',
     'tusk put file images@master:/raw/ -f https://example.com/data/cat.png   # → /raw/cat.png',
     'tusk put file images@master:/raw -i urls.txt                # each line a path, URL or s3:// object, → /raw/<its name>',
+    'tusk put file images@master:/raw -f a.png -f b.png          # several sources → /raw/a.png, /raw/b.png',
+    'tusk put file images@master -f photos/a.png --full-path     # → /photos/a.png (the path as given, not its base name)',
     'tusk put file images@master:/2024 -f photos.tar.gz --untar  # the archive\'s files under /2024',
     'echo hello | tusk put file notes@master:/hello.txt',
   ],
   define(cmd, ctx) {
     cmd
       .argument('<repo@branch[:/path]>', 'where to put it: a branch (or an open commit\'s ID) and an optional path')
-      .option('-f, --file <local>', 'local file or folder, - for standard input (the default), an http(s) URL, or s3://bucket/key (an object; with -r, every object under the prefix)', once)
+      .option('-f, --file <local>', 'local file or folder, - for standard input (the default), an http(s) URL, or s3://bucket/key (an object; with -r, every object under the prefix); repeat -f for several sources, each to PATH/<its name>', collectFiles)
       .option('-i, --input-file <list>', 'a file (- for standard input) listing one source per line: local paths, URLs or s3:// objects; each goes to PATH/<its name>')
       .option('-r, --recursive', 'put a folder\'s contents (or every object under an S3 prefix)')
       .option('--untar', 'the source is a tar archive (gzipped or not): put its files under PATH')
+      .option('--full-path', 'a local source goes to its path as given (photos/a.png → PATH/photos/a.png), not to its base name')
+      .addOption(new Option('-c, --compress', 'accepted for pachctl scripts: no effect (a daemon on this machine reads large files itself)'))
+      .addOption(new Option('-p, --parallelism <n>', 'accepted for pachctl scripts: no effect (one stream carries every file)'))
       .option('-a, --append', 'append to existing files instead of replacing them')
       .option('--force', 'write to a pipeline\'s output repo anyway (a repair by hand)')
       .option('--overwrite', 'replace existing files (the default; pachctl\'s -o, which is the output format here)')
@@ -72,9 +78,8 @@ export const putFile: CommandDef = {
   },
 };
 
-function once(value: string, previous: string | undefined): string {
-  if (previous !== undefined) throw new InvalidArgumentError('give one -f per put file (put a folder with -r)');
-  return value;
+function collectFiles(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function run(ctx: FilesContext, target: string, opts: PutOptions, _command: Command): Promise<void> {
@@ -82,7 +87,12 @@ async function run(ctx: FilesContext, target: string, opts: PutOptions, _command
   const { ref, path } = splitFileRef(target);
   if (opts.append && opts.overwrite) throw usageError('--append and --overwrite contradict each other');
   if (opts.file !== undefined && opts.inputFile !== undefined) throw usageError('give -f or -i, not both');
-  const plan = opts.inputFile !== undefined ? await planList(opts, path, format, ctx) : await planPut({ ...opts, file: opts.file ?? '-' }, path, format, ctx);
+  const files = opts.file ?? ['-'];
+  const plan = opts.inputFile !== undefined
+    ? await planSources(opts, await readList(opts.inputFile, ctx), path, format, ctx)
+    : files.length > 1
+      ? await planSources(opts, files, path, format, ctx)
+      : await planPut({ ...opts, file: files[0]! }, path, format, ctx);
   const local = localTransferWanted(ctx) ? new LazyProof() : undefined;
   let response: ModifyFileResponse | undefined;
   try {
@@ -187,14 +197,23 @@ interface PutPlan {
   close?(): void;
 }
 
-/** `-i LIST`: every source the list names, each to PATH/<its name> (or under PATH with -r / --untar), in one commit. */
-async function planList(opts: PutOptions, repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
-  const list = opts.inputFile === '-' ? await readAll(ctx.stdin) : await readFile(opts.inputFile!, 'utf8').catch((err) => {
-    throw localError(opts.inputFile!, err);
+/** `-i LIST`: the sources the list names, one a line (blank lines and # comments skipped). */
+async function readList(inputFile: string, ctx: FilesContext): Promise<string[]> {
+  const list = inputFile === '-' ? await readAll(ctx.stdin) : await readFile(inputFile, 'utf8').catch((err) => {
+    throw localError(inputFile, err);
   });
   const sources = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  if (sources.length === 0) throw usageError(`${opts.inputFile}: lists no source`);
-  if (sources.includes('-')) throw usageError(`${opts.inputFile}: standard input (-) cannot be a listed source`);
+  if (sources.length === 0) throw usageError(`${inputFile}: lists no source`);
+  if (sources.includes('-')) throw usageError(`${inputFile}: standard input (-) cannot be a listed source`);
+  return sources;
+}
+
+/**
+ * Several sources (`-i LIST`, or -f given more than once, as pachctl allows): each to PATH/<its name> (or under
+ * PATH with -r / --untar), all in one commit.
+ */
+async function planSources(opts: PutOptions, sources: string[], repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
+  if (sources.includes('-')) throw usageError('standard input (-) cannot be one of several sources');
   const folder = repoPath === undefined || repoPath === '' || repoPath.endsWith('/') ? repoPath : `${repoPath}/`;
   const plans: PutPlan[] = [];
   for (const file of sources) plans.push(await planPut({ ...opts, file }, opts.recursive || opts.untar ? repoPath : folder, format, ctx));
@@ -214,7 +233,10 @@ async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> 
   return text;
 }
 
-async function planPut(opts: PutOptions & { file: string }, repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
+async function planPut(opts: Omit<PutOptions, 'file'> & { file: string }, repoPath: string | undefined, format: Format, ctx: FilesContext): Promise<PutPlan> {
+  if (opts.fullPath && (opts.untar || opts.file === '-' || /^(https?|s3):\/\//i.test(opts.file))) {
+    throw usageError(`${opts.file}: --full-path goes with local files and folders`);
+  }
   if (opts.untar) return planUntar(opts, repoPath, ctx);
   if (/^https?:\/\//i.test(opts.file)) {
     if (opts.recursive) throw usageError(`${opts.file}: -r goes with folders and S3 prefixes, not URLs`);
@@ -241,6 +263,7 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
     if (!opts.recursive) throw usageError(`${opts.file} is a folder: add -r to put its contents`);
     await boundHeapGrowth();
     const root = opts.file;
+    if (opts.fullPath) repoPath = fullPathDestination(repoPath, root); // photos -r --full-path: photos/a.png → PATH/photos/a.png
     let totalBytes = 0;
     let totalFiles = 0;
     if (progressWanted(ctx.stderrIsTTY, format)) {
@@ -253,7 +276,8 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
       totalBytes,
       totalFiles,
       async write(w, o, fileDone) {
-        for await (const f of walkFiles(root)) {
+        const skip = (path: string, why: string) => void ctx.stderr.write(`tusk: ${path}: skipped: ${why}\n`);
+        for await (const f of walkFiles(root, skip)) {
           const dest = dirEntryDestination(repoPath, f.rel);
           const data = loadLocal(f.abs, SMALL, { reuse: true });
           if (data instanceof Uint8Array) await w.putFile(dest, data, { append: o.append });
@@ -264,7 +288,7 @@ async function planPut(opts: PutOptions & { file: string }, repoPath: string | u
     };
   }
   if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
-  const dest = fileDestination(repoPath, opts.file);
+  const dest = opts.fullPath && (repoPath === undefined || repoPath === '' || repoPath.endsWith('/')) ? fullPathDestination(repoPath, opts.file) : fileDestination(repoPath, opts.file);
   const byPath = st.size >= LOCAL_MIN ? { dest, source: resolve(opts.file), size: st.size } : undefined;
   return { totalBytes: st.size, totalFiles: 1, byPath, write: (w, o) => putLocal(w, dest, opts.file, o, st.size) };
 }
@@ -282,7 +306,7 @@ async function boundHeapGrowth(): Promise<void> {
 }
 
 /** `--untar`: the archive (a local file, standard input or a URL) is unpacked into PATH as it streams. */
-async function planUntar(opts: PutOptions & { file: string }, repoPath: string | undefined, ctx: FilesContext): Promise<PutPlan> {
+async function planUntar(opts: Omit<PutOptions, 'file'> & { file: string }, repoPath: string | undefined, ctx: FilesContext): Promise<PutPlan> {
   if (opts.recursive) throw usageError('--untar reads one archive: drop -r');
   if (/^s3:\/\//i.test(opts.file)) throw usageError('--untar reads a local file, standard input or an http(s) URL');
   const { untar } = await import('../untar.js');

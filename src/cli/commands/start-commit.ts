@@ -1,5 +1,5 @@
-// tusk start commit REPO@BRANCH [-m MSG] [--parent ID]
-import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
+// tusk start commit REPO@BRANCH [-m|--description MSG] [--parent ID]
+import { descriptionOption, emit, formatOf, messageOf, outputOption, type CommandDef } from '../command.js';
 import { commitJson } from '../views.js';
 import { inTransaction, recordOp, TRANSACTION_HELP } from '../transaction-record.js';
 
@@ -11,14 +11,15 @@ export const startCommit: CommandDef = {
     cmd
       .argument('<repo@branch>', 'the branch the commit goes on')
       .option('-m, --message <text>', 'a description of the commit')
+      .addOption(descriptionOption())
       .option('-p, --parent <commit>', 'the parent commit (default: the branch head)')
       .option('--force', 'start a commit on a pipeline\'s output repo anyway (a repair by hand)')
       .addOption(outputOption())
       .addHelpText('after', TRANSACTION_HELP + ' The commit\'s ID is known only then.')
       .action(async (branch: string, opts) => {
         const txn = inTransaction(ctx, [opts.parent && '--parent', opts.force && '--force']);
-        if (txn) return recordOp(ctx, txn, { kind: 'start_commit', branch, description: opts.message ?? '' }, opts);
-        const commit = await ctx.client().startCommit(branch, { description: opts.message, parent: opts.parent, force: !!opts.force });
+        if (txn) return recordOp(ctx, txn, { kind: 'start_commit', branch, description: messageOf(opts) ?? '' }, opts);
+        const commit = await ctx.client().startCommit(branch, { description: messageOf(opts), parent: opts.parent, force: !!opts.force });
         emit(ctx, formatOf(opts), () => commitJson(commit), () => commit.id);
       });
   },

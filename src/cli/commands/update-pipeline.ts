@@ -12,6 +12,7 @@ export const updatePipeline: CommandDef = {
       .requiredOption('-f, --file <spec>', 'spec file (YAML or JSON), an http(s) URL, or - for standard input')
       .option('--reprocess', 'run every datum again in the next job, ignoring earlier results')
       .option('-b, --branch <branch>', 'the new version applies on this branch only (an experiment): the pipeline and everything below it rerun on it; other branches keep their version')
+      .option('--dry-run', 'check the specs as this command would apply them, and change nothing (as validate pipeline)')
       .addOption(outputOption())
       .addHelpText('after', TRANSACTION_HELP)
       .addHelpText('after', '\nA file may hold several specs; -o json then prints an array of pipelines instead of one pipeline.')
@@ -19,14 +20,14 @@ export const updatePipeline: CommandDef = {
         // Loaded here so that other commands do not pay for the YAML parser at start-up.
         const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-        const txn = inTransaction(ctx, [opts.branch && '--branch']);
+        const txn = inTransaction(ctx, [opts.branch && '--branch', opts.dryRun && '--dry-run']);
         if (txn) {
           for (const spec of texts) await recordOp(ctx, txn, { kind: 'create_pipeline', spec, update: true, reprocess: !!opts.reprocess }, opts);
           return;
         }
-        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '' }));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, reprocess: !!opts.reprocess, branch: opts.branch ?? '', dryRun: !!opts.dryRun }));
         warnIgnored(ctx.stderr, pipelines);
-        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => '');
+        emit(ctx, formatOf(opts), () => (texts.length === 1 ? pipelineJson(pipelines[0]!) : pipelines.map(pipelineJson)), () => (opts.dryRun ? pipelines.map((p) => `pipeline ${p.name}: valid (dry run: nothing changed)`).join('\n') : ''));
       });
   },
 };
