@@ -26,7 +26,7 @@ import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPrecondition } from '../src/errors/index.js';
 import { fetchInputs, type FileSource, type SpareFiles } from './fetch-inputs.js';
-import { nodeOutputFs, walkOutput, withListing, SANDBOX_OUT } from './output-walk.js';
+import { nodeOutputFs, walkOutput, withListing, SANDBOX_OUT, type InputArea } from './output-walk.js';
 import { kindOf, type CollectedEntry, type DatumInput, type DatumRef, type EntryKind, type SlotDirs } from '../src/worker-protocol/index.js';
 import type { Limit } from './serial.js';
 import { storeOutput, type DatumOutput, type OutputSink } from './upload.js';
@@ -37,6 +37,8 @@ interface SlotDir {
   made: Set<string>;
   /** Input names of the datum staged in it. */
   names: string[];
+  /** Inputs of the datum staged in it whose files are empty stand-ins (empty_files): name → `repo@commit`. */
+  standIns: Map<string, string>;
   /** Input names staged in it since it was made: the folders its in/ may hold (release empties them without listing in/). */
   staged: Set<string>;
   /** Input files of the datum released last, left where they were in in/<input>: spares for the next datum prepared here. */
@@ -123,6 +125,7 @@ export class DatumArea {
     const dir = this.free.pop() ?? (await this.newSlotDir());
     this.slots.set(slot, dir);
     dir.names = [...new Set(inputs.map((i) => i.name))];
+    dir.standIns = new Map(inputs.filter((i) => i.emptyFiles).map((i) => [i.name, `${i.repo}@${i.commit}`]));
     for (const name of dir.names) dir.staged.add(name);
     // The last datum's files still in in/ are written over when every file of this one is written at once and
     // top-level (no folder to make where a kept file is, no download to land on one); else they become spares.
@@ -199,7 +202,12 @@ export class DatumArea {
   /** Uploads the collected output of a slot as the output of `datum`, or returns it inline when small. */
   upload(slot: string, datum: DatumRef): Promise<DatumOutput> {
     const dir = this.slotDir(slot);
-    const inputs = { aliases: ['/pfs', this.pfs], root: join(dir.path, 'in') };
+    const standIns = dir.standIns;
+    const inputs: InputArea = {
+      aliases: ['/pfs', this.pfs],
+      root: join(dir.path, 'in'),
+      standIns: { names: new Set(standIns.keys()), read: (name, path) => this.source.getFile(`${standIns.get(name)}:${path}`) },
+    };
     const root = join(dir.path, 'out');
     const fs = dir.collected ? withListing(nodeOutputFs, root, dir.collected) : nodeOutputFs;
     return storeOutput(this.sink, datum, walkOutput(fs, root, [SANDBOX_OUT, this.out], inputs));
@@ -277,7 +285,7 @@ export class DatumArea {
     const path = join(this.stage, `s${++this.created}`);
     await mkdir(join(path, 'in'), { recursive: true });
     await mkdir(join(path, 'out'));
-    return { path, made: new Set([join(path, 'in')]), names: [], staged: new Set(), kept: [] };
+    return { path, made: new Set([join(path, 'in')]), names: [], standIns: new Map(), staged: new Set(), kept: [] };
   }
 }
 

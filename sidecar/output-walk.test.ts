@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { isTuskError } from '../src/errors/index.js';
 import { resolveLink, walkOutput, withListing, type OutputFs } from './output-walk.js';
-import type { EntryKind } from '../src/worker-protocol/index.js';
+import type { DatumRef, EntryKind } from '../src/worker-protocol/index.js';
+import { storeOutput, type OutputSink } from './upload.js';
 
 type Node = { file: string } | { dir: true } | { link: string } | { fifo: true };
 
@@ -119,6 +120,35 @@ describe('links from the output to input files', () => {
       { path: '/host', hostPath: '/slot/in/images/a.png' },
       { path: '/sub/rel', hostPath: '/slot/in/images/a.png' },
     ]);
+  });
+
+  test("to an input of empty stand-ins (empty_files) are stored with the input file's own bytes, uploaded", async () => {
+    // Pachyderm's shuffle example: empty_files inputs, the output links to them.
+    const fs = memFs({ '/slot/out': { dir: true }, '/slot/in/images': { dir: true }, '/slot/in/images/sub': { dir: true }, '/slot/in/images/sub/a.png': { file: '' }, '/slot/out/abs': { link: '/pfs/images/sub/a.png' } });
+    const asked: string[] = [];
+    const standIns = {
+      names: new Set(['images']),
+      async *read(name: string, path: string) {
+        asked.push(`${name}:${path}`);
+        yield Buffer.from('real png');
+      },
+    };
+    const uploaded = new Map<string, string>();
+    const sink: OutputSink = {
+      putDatumOutput: () => ({
+        async putFile(path, data) {
+          let text = '';
+          for await (const piece of data) text += Buffer.from(piece).toString();
+          uploaded.set(path, text);
+        },
+        close: async () => ({ output: 'o1', files: uploaded.size, bytes: 8 }),
+        abort() {},
+      }),
+    };
+    const out = await storeOutput(sink, { job: 'j', datum: 'd' } as unknown as DatumRef, walkOutput(fs, '/slot/out', aliases, { ...inputs, standIns }));
+    expect(out).toEqual({ output: 'o1', files: 1, bytes: 8 });
+    expect(asked).toEqual(['images:/sub/a.png']);
+    expect([...uploaded]).toEqual([['/abs', 'real png']]);
   });
 
   test('still refuse links to input folders, missing input files and anything outside the datum', async () => {

@@ -29,6 +29,8 @@ export interface OutputFile {
   path: string;
   /** Where to read its bytes (a symlink's resolved target). */
   hostPath: string;
+  /** Its bytes when they are not at hostPath: a link to an input file given as an empty stand-in (empty_files). */
+  read?: () => AsyncIterable<Uint8Array>;
 }
 
 /** How user code names the output folder. */
@@ -52,6 +54,8 @@ export async function* walkOutput(fs: OutputFs, root: string, aliases: readonly 
 export interface InputArea {
   aliases: readonly string[];
   root: string;
+  /** The inputs whose files are empty stand-ins (empty_files: true), and how to read such a file's real bytes ('/a/b.txt'). */
+  standIns?: { names: ReadonlySet<string>; read(name: string, path: string): AsyncIterable<Uint8Array> };
 }
 
 async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: readonly string[], inputs?: InputArea): AsyncIterable<OutputFile> {
@@ -72,7 +76,10 @@ async function* walkDir(fs: OutputFs, root: string, dir: string[], aliases: read
         if ('problem' in resolved) {
           const input = inputs && (await resolveInputLink(fs, root, segments, aliases, inputs));
           if (input) {
-            yield { path, hostPath: input };
+            // An empty stand-in's link stores the input file itself, as Pachyderm does, not the stand-in's no bytes.
+            const [name, ...rest] = input.segments as [string, ...string[]];
+            const standIns = inputs.standIns?.names.has(name) ? inputs.standIns : undefined;
+            yield { path, hostPath: input.hostPath, ...(standIns && { read: () => standIns.read(name, '/' + rest.join('/')) }) };
             break;
           }
           throw new DatumOutputRejected(path, resolved.problem);
@@ -90,10 +97,11 @@ export type Resolution = { segments: string[] } | { problem: string };
 
 /**
  * A link from the output straight to a regular file among the datum's inputs (`/pfs/images/a.png`,
- * or `../images/a.png` from /pfs/out): the input file's path now, else undefined. The file is stored
- * as the link's content, as Pachyderm stores such links.
+ * or `../images/a.png` from /pfs/out): the input file's path now and its segments under the inputs'
+ * root (input name first), else undefined. The file is stored as the link's content, as Pachyderm
+ * stores such links.
  */
-export async function resolveInputLink(fs: OutputFs, root: string, link: readonly string[], aliases: readonly string[], inputs: InputArea): Promise<string | undefined> {
+export async function resolveInputLink(fs: OutputFs, root: string, link: readonly string[], aliases: readonly string[], inputs: InputArea): Promise<{ hostPath: string; segments: string[] } | undefined> {
   const target = await fs.readlink(join(root, ...link));
   let seen: string; // the target as the code saw it, under the first input alias
   const pfs = inputs.aliases[0] ?? '/pfs';
@@ -108,7 +116,7 @@ export async function resolveInputLink(fs: OutputFs, root: string, link: readonl
   const rest = seen.startsWith(pfs + '/') ? seen.slice(pfs.length + 1).split('/') : [];
   if (rest.length < 2 || rest[0] === 'out' || rest.some((s) => s === '..' || s === '')) return undefined;
   const host = join(inputs.root, ...rest);
-  return (await fs.kind(host)) === 'file' ? host : undefined;
+  return (await fs.kind(host)) === 'file' ? { hostPath: host, segments: rest } : undefined;
 }
 
 /** Resolves the symlink at `link` (segments under root) to a regular file under root, or says why it cannot be. */

@@ -52,6 +52,7 @@ export async function storeOutput(sink: OutputSink, datum: DatumRef, files: Asyn
     const next = await it.next();
     if (next.done) break;
     listed.push(next.value);
+    if (next.value.read) return uploadOutput(sink, datum, resume(listed, it)); // its bytes are not on this disk
     const data = readSmall(next.value.hostPath, INLINE_OUTPUT_MAX - total);
     if (data === undefined) return uploadOutput(sink, datum, resume(listed, it));
     total += data.length;
@@ -87,7 +88,7 @@ async function* resume(first: readonly OutputFile[], rest: AsyncIterator<OutputF
 export async function uploadOutput(sink: OutputSink, datum: DatumRef, files: AsyncIterable<OutputFile>): Promise<DatumOutput> {
   const writer = sink.putDatumOutput(datum);
   try {
-    for await (const file of files) await writer.putFile(file.path, readPieces(file.hostPath));
+    for await (const file of files) await writer.putFile(file.path, file.read?.() ?? readPieces(file.hostPath));
   } catch (err) {
     writer.abort();
     throw err;
