@@ -50,32 +50,18 @@ it('without a key pair or anonymous access, a refused request says how to give t
 });
 
 it('--s3-port 0: the gateway listens on a free port that tuskd reports; anonymous access when switched on', async () => {
-  const home = await mkdtemp(join(tmpdir(), 'tusk-s3-port-'));
-  const env = { ...process.env, TUSK_HOME: home, TUSK_RUNTIME: 'none', TUSK_S3_ANONYMOUS: 'true' };
-  delete env.TUSK_S3_ACCESS_KEY_ID;
-  delete env.TUSK_S3_SECRET_ACCESS_KEY;
-  const child = spawn(process.execPath, [TUSKD, '--home', home, '--port', '0', '--http-port', '0', '--s3-port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const d = await startBare({ TUSK_S3_ANONYMOUS: 'true' });
   try {
-    const started = await new Promise<{ s3Port: number }>((resolve, reject) => {
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        const event = JSON.parse(line) as { event: string; s3Port: number };
-        if (event.event === 'daemon_started') resolve(event);
-      });
-      child.once('exit', (code) => reject(new Error(`tuskd exited (${code}) before it started`)));
-    });
-    expect(started.s3Port).toBeGreaterThan(0);
-    const info = JSON.parse(await readFile(join(home, 'tuskd.json'), 'utf8')) as { s3Port: number };
-    expect(info.s3Port).toBe(started.s3Port);
-    const created = await fetch(`http://127.0.0.1:${started.s3Port}/master.anon`, { method: 'PUT' });
+    expect(d.s3Port).toBeGreaterThan(0);
+    const info = JSON.parse(await readFile(join(d.home, 'tuskd.json'), 'utf8')) as { s3Port: number };
+    expect(info.s3Port).toBe(d.s3Port);
+    const created = await fetch(`http://127.0.0.1:${d.s3Port}/master.anon`, { method: 'PUT' });
     expect(created.status).toBe(200);
-    const put = await fetch(`http://127.0.0.1:${started.s3Port}/master.anon/hello.txt`, { method: 'PUT', body: 'hello' });
+    const put = await fetch(`http://127.0.0.1:${d.s3Port}/master.anon/hello.txt`, { method: 'PUT', body: 'hello' });
     expect(put.status).toBe(200);
-    const got = await fetch(`http://127.0.0.1:${started.s3Port}/master.anon/hello.txt`);
+    const got = await fetch(`http://127.0.0.1:${d.s3Port}/master.anon/hello.txt`);
     expect(await got.text()).toBe('hello');
   } finally {
-    child.kill('SIGTERM');
-    await exited;
-    await rm(home, { recursive: true, force: true });
+    await d.stop();
   }
 });
