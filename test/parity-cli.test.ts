@@ -261,6 +261,19 @@ describe('pachctl flags that scripts pass', () => {
     await tusk(['finish', 'commit', 'described@master', '--description', 'closed']);
     expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'closed' });
   });
+
+  it('shows times in full with --full-timestamps, in every table that has them, and takes it where times already are', async () => {
+    const [commit] = await tuskJson(['list', 'commit', 'described@master']);
+    const [repo] = (await tuskJson(['list', 'repo'])).filter((r: any) => r.name === 'described');
+    const commits = (await tusk(['list', 'commit', 'described@master', '--full-timestamps'])).stdout;
+    expect(commits.split('\n')[1]).toMatch(new RegExp(`^described +master +${commit.id} +${commit.finished.replace(/\./g, '\\.')} +`));
+    expect((await tusk(['list', 'commit', 'described@master'])).stdout).not.toContain(commit.finished);
+    const repos = (await tusk(['list', 'repo', '--full-timestamps'])).stdout;
+    expect(repos.split('\n').find((l: string) => l.startsWith('described '))).toContain(repo.created);
+    const inspected = await tusk(['inspect', 'commit', 'described@master', '--full-timestamps']);
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toContain(commit.finished);
+  });
 });
 
 describe('pachctl flags that scripts pass: logs and diff', () => {

@@ -48,6 +48,11 @@ export function rawOption(): Option {
   return new Option('--raw', 'print JSON, as pachctl --raw does (the same as -o json)').conflicts('output');
 }
 
+/** pachctl's `--full-timestamps`: tables show times in full instead of `3 minutes ago`. */
+export function fullTimestampsOption(): Option {
+  return new Option('--full-timestamps', 'show times in full (ISO 8601, UTC) instead of "3 minutes ago", as pachctl does');
+}
+
 /** pachctl's `--description`, its synonym for `-m, --message` on start and finish commit. */
 export function descriptionOption(): Option {
   return new Option('--description <text>', 'the same as -m (pachctl\'s synonym)').conflicts('message');

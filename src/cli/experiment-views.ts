@@ -70,7 +70,7 @@ export function experimentListJson(e: ExperimentSummary) {
   return { branch: e.branch, repos: e.repos, pipelines: e.pipelines.map((p) => ({ name: p.name, version: p.version })), open: e.open, updated: e.updated || null };
 }
 
-export function experimentListTable(list: readonly ExperimentSummary[], now: Date): string {
+export function experimentListTable(list: readonly ExperimentSummary[], now: Date, full = false): string {
   if (list.length === 0) return 'no experiments: create one with `tusk create branch REPO@NAME --head master` on an input repo\n';
   return formatTable(
     ['EXPERIMENT', 'REPOS', 'PIPELINE VERSIONS', 'OPEN', 'UPDATED'],
@@ -79,7 +79,7 @@ export function experimentListTable(list: readonly ExperimentSummary[], now: Dat
       e.repos.join(', ') || '-',
       e.pipelines.map((p) => `${p.name} v${p.version}`).join(', ') || '-',
       e.open.length === 0 ? '-' : e.open.join(', '),
-      relativeTime(e.updated, now),
+      relativeTime(e.updated, now, full),
     ]),
   );
 }

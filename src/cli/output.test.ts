@@ -37,6 +37,10 @@ describe('relativeTime', () => {
     expect(relativeTime('2024-01-02T00:00:00Z', now)).toBe('2024-01-02');
     expect(relativeTime('', now)).toBe('-');
   });
+  it('gives the time itself with full (--full-timestamps)', () => {
+    expect(relativeTime('2025-06-01T11:59:55.123Z', now, true)).toBe('2025-06-01T11:59:55.123Z');
+    expect(relativeTime('', now, true)).toBe('-');
+  });
 });
 
 describe('formatTable', () => {

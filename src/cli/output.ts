@@ -50,9 +50,13 @@ function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
 }
 
-/** `just now`, `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`; older than 30 days: the date. Empty: `-`. */
-export function relativeTime(iso: string, now: Date): string {
+/**
+ * `just now`, `5 seconds ago`, `3 minutes ago`, `2 hours ago`, `4 days ago`; older than 30 days: the date. Empty: `-`.
+ * `full` (pachctl's --full-timestamps): the time itself, as stored (ISO 8601, UTC).
+ */
+export function relativeTime(iso: string, now: Date, full = false): string {
   if (!iso) return '-';
+  if (full) return iso;
   const then = new Date(iso);
   if (Number.isNaN(then.getTime())) return iso;
   const seconds = Math.floor((now.getTime() - then.getTime()) / 1000);

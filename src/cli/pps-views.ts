@@ -168,14 +168,14 @@ function stateWithReason(state: string, reason: string): string {
 }
 
 /** `lastJobs`: the newest job of each pipeline, for the LAST JOB column. */
-export function pipelineTable(pipelines: readonly Pipeline[], lastJobs: ReadonlyMap<string, Job>, now: Date): string {
+export function pipelineTable(pipelines: readonly Pipeline[], lastJobs: ReadonlyMap<string, Job>, now: Date, full = false): string {
   return formatTable(
     ['NAME', 'VERSION', 'INPUT', 'CREATED', 'STATE / LAST JOB', 'DESCRIPTION'],
     pipelines.map((p) => [
       p.name,
       p.branchVersions.length > 0 ? `${p.version} (${p.branchVersions.map((b) => `${b.branch}: ${b.version}`).join(', ')})` : String(p.version),
       inputSummary(pipelineJson(p).spec),
-      relativeTime(p.created, now),
+      relativeTime(p.created, now, full),
       `${p.state} / ${lastJobs.get(p.name)?.state ?? '-'}`,
       oneLine(p.description),
     ]),
@@ -232,10 +232,10 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function jobTable(jobs: readonly Job[], now: Date): string {
+export function jobTable(jobs: readonly Job[], now: Date, full = false): string {
   return formatTable(
     ['PIPELINE', 'ID', 'STATE', 'DATUMS', 'STARTED', 'DURATION'],
-    jobs.map((j) => [j.pipeline, j.id, j.state, datumProgress(j), relativeTime(j.started, now), j.finished ? elapsed(j.started, j.finished, now) : j.started ? `${elapsed(j.started, '', now)}…` : '-']),
+    jobs.map((j) => [j.pipeline, j.id, j.state, datumProgress(j), relativeTime(j.started, now, full), j.finished ? elapsed(j.started, j.finished, now) : j.started ? `${elapsed(j.started, '', now)}…` : '-']),
   );
 }
 

@@ -4,7 +4,7 @@
 // missing argument) are printed as `tusk: ...` and thrown instead of exiting,
 // so main can turn them into exit status 2.
 import { Command } from 'commander';
-import { isOutputFormatOption, rawOption, type CommandDef } from './command.js';
+import { fullTimestampsOption, isOutputFormatOption, rawOption, type CommandDef } from './command.js';
 import type { CliContext } from './context.js';
 import { oneLine as escapeControls } from '../errors/index.js';
 
@@ -87,7 +87,7 @@ export function buildProgram(ctx: CliContext, commands: readonly CommandDef[], b
     cmd.addHelpText('after', `\nExample${def.examples.length > 1 ? 's' : ''}:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
     if (beforeRun) cmd.hook('preAction', () => beforeRun(def));
     def.define(cmd, ctx);
-    if (cmd.options.some(isOutputFormatOption)) cmd.addOption(rawOption());
+    if (cmd.options.some(isOutputFormatOption)) cmd.addOption(rawOption()).addOption(fullTimestampsOption());
   }
   for (const [verb, cmd] of verbs) {
     const nouns = cmd.commands.map((c) => c.name());

@@ -19,8 +19,8 @@ export function transactionJson(t: TransactionInfo) {
   };
 }
 
-export function transactionTable(list: readonly TransactionInfo[], now: Date): string {
-  return formatTable(['ID', 'STARTED', 'OPS'], list.map((t) => [t.id, relativeTime(t.started, now), String(t.ops.length)]));
+export function transactionTable(list: readonly TransactionInfo[], now: Date, full = false): string {
+  return formatTable(['ID', 'STARTED', 'OPS'], list.map((t) => [t.id, relativeTime(t.started, now, full), String(t.ops.length)]));
 }
 
 export function transactionDetail(t: TransactionInfo, now: Date): string {

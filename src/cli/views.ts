@@ -59,10 +59,10 @@ export function diffJson(d: DiffEntry) {
 
 // Human views
 
-export function commitTable(commits: readonly Commit[], now: Date): string {
+export function commitTable(commits: readonly Commit[], now: Date, full = false): string {
   return formatTable(
     ['REPO', 'BRANCH', 'COMMIT', 'FINISHED', 'SIZE', 'ORIGIN', 'DESCRIPTION'],
-    commits.map((c) => [c.repo, c.branch || '-', c.id, c.finished ? relativeTime(c.finished, now) : 'open', humanSize(c.sizeBytes), c.origin, oneLine(c.description)]),
+    commits.map((c) => [c.repo, c.branch || '-', c.id, c.finished ? relativeTime(c.finished, now, full) : 'open', humanSize(c.sizeBytes), c.origin, oneLine(c.description)]),
   );
 }
 
@@ -82,10 +82,10 @@ export function commitFields(c: Commit, now: Date): string {
   ]);
 }
 
-export function repoTable(repos: readonly Repo[], now: Date): string {
+export function repoTable(repos: readonly Repo[], now: Date, full = false): string {
   return formatTable(
     ['NAME', 'CREATED', 'SIZE', 'BRANCHES', 'DESCRIPTION'],
-    repos.map((r) => [r.name, relativeTime(r.created, now), humanSize(r.sizeBytes), r.branches.join(',') || '-', oneLine(r.description)]),
+    repos.map((r) => [r.name, relativeTime(r.created, now, full), humanSize(r.sizeBytes), r.branches.join(',') || '-', oneLine(r.description)]),
   );
 }
 

@@ -12,7 +12,7 @@ export const experimentList: CommandDef = {
       .addHelpText('after', '\nAn experiment is a branch name that some repo of the pipeline graph has where no pipeline reads or writes it,\nor that a pipeline has a version for (tusk update pipeline -f SPEC --branch NAME). OPEN lists heads still being written.')
       .action(async (opts) => {
         const list = await ctx.pps().listExperiments();
-        emit(ctx, formatOf(opts), () => list.map(experimentListJson), () => experimentListTable(list, ctx.now()));
+        emit(ctx, formatOf(opts), () => list.map(experimentListJson), () => experimentListTable(list, ctx.now(), opts.fullTimestamps === true));
       });
   },
 };

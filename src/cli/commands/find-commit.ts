@@ -40,7 +40,7 @@ export const findCommit: CommandDef = {
           ctx,
           formatOf(opts),
           () => found.map((f) => ({ ...commitJson(f.commit), changes: f.changes.map((d) => ({ path: d.path, change: d.change, sizeBytes: d.sizeBytes })) })),
-          () => commitTable(found.map((f) => f.commit), ctx.now()),
+          () => commitTable(found.map((f) => f.commit), ctx.now(), opts.fullTimestamps === true),
         );
       });
   },

@@ -21,7 +21,7 @@ export const listCommit: CommandDef = {
           await ctx.loadClient();
           const set = await ctx.client().inspectCommitSet(ref);
           const commits = opts.number ? set.slice(0, opts.number) : set;
-          emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now()));
+          emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now(), opts.fullTimestamps === true));
           return;
         }
         const { repo, name } = splitRepoRef(ref);
@@ -29,7 +29,7 @@ export const listCommit: CommandDef = {
         // With --origin, the commits are filtered here: -n counts the ones that match.
         let commits = await new LocalReads(ctx).listCommits(repo, name, origin ? 0 : (opts.number ?? 0));
         if (origin) commits = commits.filter((c) => c.origin === origin).slice(0, opts.number ?? Infinity);
-        emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now()));
+        emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now(), opts.fullTimestamps === true));
       });
   },
 };

@@ -31,7 +31,7 @@ export const listJob: CommandDef = {
         }
         const readsAll = (j: { inputs: readonly { repo: string; id: string }[] }) => inputs.every((want) => j.inputs.some((i) => i.repo === want.repo && i.id === want.id));
         const jobs = (await new LocalPpsReads(ctx).listJobs(opts.pipeline ?? '')).filter((j) => (!state || j.state === state) && (id === undefined || j.id === id) && readsAll(j));
-        emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now()));
+        emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now(), opts.fullTimestamps === true));
       });
   },
 };

@@ -31,7 +31,7 @@ export const listPipeline: CommandDef = {
           // Jobs come newest first: the first one seen per pipeline is its last.
           for (const job of await pps.listJobs(name ?? '')) if (!lastJobs.has(job.pipeline)) lastJobs.set(job.pipeline, job);
         }
-        emit(ctx, format, () => pipelines.map(pipelineJson), () => pipelineTable(pipelines, lastJobs, ctx.now()));
+        emit(ctx, format, () => pipelines.map(pipelineJson), () => pipelineTable(pipelines, lastJobs, ctx.now(), opts.fullTimestamps === true));
       });
   },
 };

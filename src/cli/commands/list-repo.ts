@@ -11,7 +11,7 @@ export const listRepo: CommandDef = {
   define(cmd, ctx) {
     cmd.addOption(outputOption()).action(async (opts) => {
       const repos = await new LocalReads(ctx).listRepos();
-      emit(ctx, formatOf(opts), () => repos.map(repoJson), () => repoTable(repos, ctx.now()));
+      emit(ctx, formatOf(opts), () => repos.map(repoJson), () => repoTable(repos, ctx.now(), opts.fullTimestamps === true));
     });
   },
 };

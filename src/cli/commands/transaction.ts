@@ -84,7 +84,7 @@ export const listTransaction: CommandDef = {
   define(cmd, ctx) {
     cmd.addOption(outputOption()).action(async (opts) => {
       const list = await ctx.pps().listTransactions();
-      emit(ctx, formatOf(opts), () => list.map(transactionJson), () => transactionTable(list, ctx.now()));
+      emit(ctx, formatOf(opts), () => list.map(transactionJson), () => transactionTable(list, ctx.now(), opts.fullTimestamps === true));
     });
   },
 };

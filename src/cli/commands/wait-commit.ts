@@ -16,7 +16,7 @@ export const waitCommit: CommandDef = {
         const format = formatOf(opts);
         if (isGlobalId(ref)) {
           const commits = await ctx.client().inspectCommitSet(ref, true);
-          emit(ctx, format, () => commits.map(commitJson), () => commitTable(commits, ctx.now()));
+          emit(ctx, format, () => commits.map(commitJson), () => commitTable(commits, ctx.now(), opts.fullTimestamps === true));
         } else {
           const commit = await ctx.client().waitCommit(ref);
           emit(ctx, format, () => commitJson(commit), () => commitFields(commit, ctx.now()));

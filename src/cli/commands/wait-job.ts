@@ -20,7 +20,7 @@ export const waitJob: CommandDef = {
           // Every commit of the set finished means every job of the ID has ended.
           await ctx.client().inspectCommitSet(ref, true);
           const jobs = (await ctx.pps().listJobs()).filter((j) => j.id === ref);
-          emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now()));
+          emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now(), opts.fullTimestamps === true));
           const bad = jobs.find((j) => FAILED.has(j.state));
           if (bad) throw ended(bad);
           return;
