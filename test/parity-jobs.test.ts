@@ -206,4 +206,24 @@ describe('validate, edit, and create from a URL', { timeout: 180_000 }, () => {
     expect(await tuskJson(['update', 'pipeline', '-f', kept])).toMatchObject({ version: 4 });
     await rm(join(kept, '..'), { recursive: true, force: true });
   });
+
+  it('reruns a pipeline as a new version of the same spec: its job reuses every datum, or runs them all with --reprocess', async () => {
+    await tuskJson(['create', 'repo', 'rerunin']);
+    await tuskJson(['create', 'pipeline', '-f', await specFile('rr.yaml', 'pipeline:\n  name: rerun\ninput:\n  pfs:\n    repo: rerunin\n    glob: "/*"\ntransform:\n  cmd: [sh, -c, "cp /pfs/rerunin/* /pfs/out/"]\n')]);
+    const first = await put('rerunin', { 'a.txt': 'a', 'b.txt': 'b' });
+    await tuskJson(['wait', 'commit', `rerun@${first}`]);
+    const before = await tuskJson(['inspect', 'pipeline', 'rerun']);
+    expect((await tusk(['rerun', 'pipeline', 'rerun'])).stdout).toBe('pipeline rerun: version 1 → 2\n');
+    const jobOf = async (version: number) => {
+      const jobs = await until(() => tuskJson<any[]>(['list', 'job', '-p', 'rerun']), (js) => js.some((j) => j.pipelineVersion === version), 30_000);
+      return tuskJson(['wait', 'job', `rerun@${jobs.find((j) => j.pipelineVersion === version).id}`]);
+    };
+    const again = await jobOf(2);
+    expect(again).toMatchObject({ pipelineVersion: 2, state: 'success', datums: { total: 2, processed: 0, skipped: 2 } });
+    expect((await tuskJson(['inspect', 'pipeline', 'rerun'])).spec).toEqual(before.spec);
+    expect(await tuskJson(['rerun', 'pipeline', 'rerun', '--reprocess'])).toMatchObject({ name: 'rerun', version: 3 });
+    const all = await jobOf(3);
+    expect(all).toMatchObject({ pipelineVersion: 3, state: 'success', datums: { total: 2, processed: 2, skipped: 0 } });
+    expectError(await tusk(['rerun', 'pipeline', 'nosuch']), /pipeline "nosuch" not found/);
+  });
 });

@@ -59,6 +59,7 @@ import { experimentList } from './experiment-list.js';
 import { experimentDelete } from './experiment-delete.js';
 import { impact } from './impact.js';
 import { runPipeline } from './run-pipeline.js';
+import { rerunPipeline } from './rerun-pipeline.js';
 import { startCommit } from './start-commit.js';
 import { deleteTransaction, finishTransaction, inspectTransaction, listTransaction, startTransaction } from './transaction.js';
 import { startPipeline } from './start-pipeline.js';
@@ -117,6 +118,7 @@ export const COMMANDS: readonly CommandDef[] = [
   stopPipeline,
   startPipeline,
   runPipeline,
+  rerunPipeline,
   runCron,
   renderPipeline,
   createSecret,
