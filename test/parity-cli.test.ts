@@ -262,15 +262,31 @@ describe('pachctl flags that scripts pass', () => {
     expect(await tuskJson(['inspect', 'commit', 'described@master'])).toMatchObject({ description: 'closed' });
   });
 
+  it('lists the commits after one with --from, takes --all, and list job takes -x', async () => {
+    await tuskJson(['create', 'repo', 'fromrepo']);
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) ids.push((await tusk(['put', 'file', `fromrepo@master:/f${n}`, '-f', '-'], { input: `${n}` })).stdout.trim());
+    const listed = async (...args: string[]) => (await tuskJson(['list', 'commit', 'fromrepo@master', ...args])).map((c: any) => c.id);
+    expect(await listed('--from', ids[0]!)).toEqual([ids[2], ids[1]]);
+    expect(await listed('--from', ids[0]!, '-n', '1')).toEqual([ids[2]]);
+    expect(await listed('--from', ids[2]!)).toEqual([]);
+    expect(await listed('--all')).toEqual([...ids].reverse());
+    expectError(await tusk(['list', 'commit', 'fromrepo@master', '--from', '0'.repeat(32)]), /--from 0{32} is not a commit of fromrepo@master/);
+    const jobs = await tusk(['list', 'job', '-x']);
+    expect(jobs.code, jobs.stderr).toBe(0);
+  });
+
   it('shows times in full with --full-timestamps, in every table that has them, and takes it where times already are', async () => {
-    const [commit] = await tuskJson(['list', 'commit', 'described@master']);
-    const [repo] = (await tuskJson(['list', 'repo'])).filter((r: any) => r.name === 'described');
-    const commits = (await tusk(['list', 'commit', 'described@master', '--full-timestamps'])).stdout;
-    expect(commits.split('\n')[1]).toMatch(new RegExp(`^described +master +${commit.id} +${commit.finished.replace(/\./g, '\\.')} +`));
-    expect((await tusk(['list', 'commit', 'described@master'])).stdout).not.toContain(commit.finished);
+    await tuskJson(['create', 'repo', 'fullts']);
+    await tusk(['put', 'file', 'fullts@master:/a', '-f', '-'], { input: 'a' });
+    const [commit] = await tuskJson(['list', 'commit', 'fullts@master']);
+    const [repo] = (await tuskJson(['list', 'repo'])).filter((r: any) => r.name === 'fullts');
+    const commits = (await tusk(['list', 'commit', 'fullts@master', '--full-timestamps'])).stdout;
+    expect(commits.split('\n')[1]).toMatch(new RegExp(`^fullts +master +${commit.id} +${commit.finished.replace(/\./g, '\\.')} +`));
+    expect((await tusk(['list', 'commit', 'fullts@master'])).stdout).not.toContain(commit.finished);
     const repos = (await tusk(['list', 'repo', '--full-timestamps'])).stdout;
-    expect(repos.split('\n').find((l: string) => l.startsWith('described '))).toContain(repo.created);
-    const inspected = await tusk(['inspect', 'commit', 'described@master', '--full-timestamps']);
+    expect(repos.split('\n').find((l: string) => l.startsWith('fullts '))).toContain(repo.created);
+    const inspected = await tusk(['inspect', 'commit', 'fullts@master', '--full-timestamps']);
     expect(inspected.code, inspected.stderr).toBe(0);
     expect(inspected.stdout).toContain(commit.finished);
   });

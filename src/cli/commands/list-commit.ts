@@ -1,7 +1,8 @@
-// tusk list commit REPO[@BRANCH] [-n N] [--origin user|auto|alias] | GLOBAL_ID
+// tusk list commit REPO[@BRANCH] [-n N] [--origin user|auto|alias] [--from COMMIT] [--all] | GLOBAL_ID
 import { Option } from 'commander';
 import { emit, formatOf, outputOption, positiveInt, type CommandDef } from '../command.js';
 import { LocalReads } from '../local-reads.js';
+import { CommitNotFound } from '../../errors/index.js';
 import { isGlobalId, splitRepoRef } from '../refs.js';
 import { commitJson, commitTable } from '../views.js';
 
@@ -15,6 +16,8 @@ export const listCommit: CommandDef = {
       .argument('<repo[@branch]>', 'a repo (all its commits), a branch (its ancestry), or a global commit ID (every commit of its set, as pachctl lists it)')
       .option('-n, --number <n>', 'show at most n commits', positiveInt)
       .addOption(new Option('--origin <origin>', 'only commits of this origin: user (put by hand), auto (a pipeline\'s output), alias (an unchanged copy); pachctl\'s upper case works too').choices(['user', 'auto', 'alias', 'USER', 'AUTO', 'ALIAS']))
+      .option('--from <commit>', 'only the commits made after this one (pachctl\'s --from), newest first')
+      .option('--all', 'every commit, aliases too: the default here (pachctl hides alias commits without it)')
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         if (isGlobalId(ref)) {
@@ -26,9 +29,16 @@ export const listCommit: CommandDef = {
         }
         const { repo, name } = splitRepoRef(ref);
         const origin = (opts.origin as string | undefined)?.toLowerCase();
-        // With --origin, the commits are filtered here: -n counts the ones that match.
-        let commits = await new LocalReads(ctx).listCommits(repo, name, origin ? 0 : (opts.number ?? 0));
-        if (origin) commits = commits.filter((c) => c.origin === origin).slice(0, opts.number ?? Infinity);
+        const from = opts.from as string | undefined;
+        // With --origin or --from, the commits are filtered here: -n counts the ones that match.
+        let commits = await new LocalReads(ctx).listCommits(repo, name, origin || from ? 0 : (opts.number ?? 0));
+        if (from !== undefined) {
+          const at = commits.findIndex((c) => c.id === from);
+          if (at < 0) throw new CommitNotFound(repo, from, `--from ${from} is not a commit of ${ref}`);
+          commits = commits.slice(0, at);
+        }
+        if (origin) commits = commits.filter((c) => c.origin === origin);
+        if (origin || from) commits = commits.slice(0, opts.number ?? Infinity);
         emit(ctx, formatOf(opts), () => commits.map(commitJson), () => commitTable(commits, ctx.now(), opts.fullTimestamps === true));
       });
   },

@@ -1,4 +1,4 @@
-// tusk list job [JOB_ID] [-p PIPELINE] [--state STATE] [-i REPO@REF ...]
+// tusk list job [JOB_ID] [-p PIPELINE] [--state STATE] [-i REPO@REF ...] [-x]
 import { Option } from 'commander';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { LocalPpsReads, LocalReads } from '../local-reads.js';
@@ -18,6 +18,7 @@ export const listJob: CommandDef = {
       .argument('[job-id]', 'only the jobs of this global ID (one per pipeline the commit reached), as pachctl lists a job set')
       .option('-p, --pipeline <name>', 'only this pipeline\'s jobs')
       .addOption(new Option('--state <state>', 'only jobs in this state (failed = failure, as pachctl writes it)').choices([...STATES, 'failed', 'succeeded']))
+      .option('-x, --expand', 'one row per pipeline\'s job: the default here (pachctl groups a job set into one row without it)')
       .option('-i, --input <repo@ref>', 'only jobs that read this input commit (a branch means its head); repeat for several, all of which a job must have read', (v: string, prev: string[] = []) => [...prev, v])
       .addOption(outputOption())
       .action(async (id: string | undefined, opts) => {
