@@ -16,15 +16,20 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tusk-cache-'));
 }
 
+// Each store is ready (its folders made) before a test starts: a test that never touches the disk (refused keys)
+// would otherwise remove the folder while they are still being made (ENOTEMPTY in the cleanup).
 objectStoreContract('CacheStore over MemoryStore', async () => {
   const dir = await tempDir();
-  return { store: new CacheStore(new MemoryStore(), dir, 64 * 1024 * 1024), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const store = new CacheStore(new MemoryStore(), dir, 64 * 1024 * 1024);
+  await store.ready;
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 objectStoreContract('CacheStore over FsStore, small budget', async () => {
   const dir = await tempDir();
   // A budget far below the test objects: eviction runs all the time, answers must not change.
-  const store = new CacheStore(new FsStore(join(dir, 'objects')), join(dir, 'cache'), 64 * 1024, { maxWholeObjectBytes: 16 * 1024 });
+  const store = new CacheStore(await FsStore.open(join(dir, 'objects')), join(dir, 'cache'), 64 * 1024, { maxWholeObjectBytes: 16 * 1024 });
+  await store.ready;
   return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
