@@ -204,6 +204,17 @@ describe('output and ergonomics', () => {
     expect(JSON.parse(await readFile(join(home, 'config.json'), 'utf8'))).toMatchObject({ token: 'tusk_kept', active: 'nowhere' });
   });
 
+  it('warns which pipelines still read a repo deleted with --force', async () => {
+    await tuskJson(['create', 'repo', 'gone']);
+    await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify({ pipeline: { name: 'orphan' }, input: { pfs: { repo: 'gone', glob: '/' } }, transform: { cmd: ['true'] } }) });
+    expectError(await tusk(['delete', 'repo', 'gone']), /repo "gone"/);
+    const forced = await tusk(['delete', 'repo', 'gone', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toBe('tusk: warning: pipeline orphan still reads repo "gone", deleted with --force (tusk delete pipeline NAME, or create the repo again)\n');
+    expect((await tuskJson(['list', 'repo'])).map((r: any) => r.name)).not.toContain('gone');
+    expect((await tusk(['delete', 'pipeline', 'orphan'])).code).toBe(0);
+  });
+
   it('deletes every pipeline and then every repo with --all', async () => {
     expect((await tusk(['delete', 'repo', '--all'])).stderr).toMatch(/pipelines exist \(talk\)/);
     expect((await tusk(['delete', 'pipeline'])).code).toBe(2);

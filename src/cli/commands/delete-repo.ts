@@ -2,6 +2,8 @@
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { confirm } from '../confirm.js';
 import { usageError } from '../usage.js';
+import type { CliContext } from '../context.js';
+import type { PipelineSpec } from '../../pps/index.js';
 
 export const deleteRepo: CommandDef = {
   words: ['delete', 'repo'],
@@ -16,7 +18,10 @@ export const deleteRepo: CommandDef = {
       .action(async (name: string | undefined, opts) => {
         if (!name === !opts.all) throw usageError('give a repo name or --all');
         if (name) {
+          // With --force the pipelines that read it stay: say which, as the refusal without --force would have.
+          const readers = opts.force ? await pipelinesReading(ctx, name) : [];
           await ctx.client().deleteRepo(name, !!opts.force);
+          if (readers.length > 0) ctx.stderr.write(`tusk: warning: pipeline${readers.length > 1 ? 's' : ''} ${readers.join(', ')} still read${readers.length > 1 ? '' : 's'} repo "${name}", deleted with --force (tusk delete pipeline NAME, or create the repo again)\n`);
           emit(ctx, formatOf(opts), () => ({ repo: name, deleted: true }), () => '');
           return;
         }
@@ -31,3 +36,9 @@ export const deleteRepo: CommandDef = {
       });
   },
 };
+
+/** The pipelines whose inputs name `repo`. */
+async function pipelinesReading(ctx: CliContext, repo: string): Promise<string[]> {
+  const { inputRepos } = await import('../../pps/dag.js');
+  return (await ctx.pps().listPipelines()).filter((p) => inputRepos(JSON.parse(p.specJson) as PipelineSpec).some((i) => i.repo === repo)).map((p) => p.name);
+}
