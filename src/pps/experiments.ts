@@ -167,10 +167,9 @@ export class Experiments {
         const own = p.branches?.[branch];
         if (own) row.pipelines.push({ name: p.name, version: own.version });
       }
-      for (const m of members) {
-        const head = await this.head(m.repo, branch, 'head');
-        if (!head) continue;
-        if (!head.finished) row.open.push(`${m.repo}@${branch}`);
+      const heads = await this.headsOn(members, branch);
+      row.open = openOf(heads, branch);
+      for (const head of heads.values()) {
         const at = head.finished || head.started;
         if (at > row.updated) row.updated = at;
       }
@@ -187,9 +186,8 @@ export class Experiments {
    */
   async delete(branch: string): Promise<DeleteResult> {
     const members = await this.members(branch);
-    const heads = new Map<string, CommitRecord | undefined>();
-    for (const m of members) heads.set(m.repo, await this.head(m.repo, branch, 'head'));
-    const open = members.filter((m) => heads.get(m.repo) && !heads.get(m.repo)!.finished).map((m) => `${m.repo}@${branch}`);
+    const heads = await this.headsOn(members, branch);
+    const open = openOf(heads, branch);
     if (open.length > 0) throw new ExperimentRunning(branch, open, 'delete');
     const deleted: DeleteResult['branches'] = [];
     for (const m of [...members.filter((m) => !m.pipeline), ...members.filter((m) => m.pipeline)]) {
@@ -234,6 +232,16 @@ export class Experiments {
     return out;
   }
 
+  /** Each member's newest commit on `branch`, open or finished, by repo; members without one are left out. */
+  private async headsOn(members: readonly Member[], branch: string): Promise<Map<string, CommitRecord>> {
+    const heads = new Map<string, CommitRecord>();
+    for (const m of members) {
+      const head = await this.head(m.repo, branch, 'head');
+      if (head) heads.set(m.repo, head);
+    }
+    return heads;
+  }
+
   private async head(repo: string, branch: string, mode: 'head' | 'read'): Promise<CommitRecord | undefined> {
     return this.ctx.pfs.commits.resolve({ repo, name: branch, isId: false, ancestors: 0 }, mode).catch((err: unknown) => {
       if (err instanceof CommitNotFound || err instanceof BranchNotFound) return undefined;
@@ -250,6 +258,11 @@ export class Experiments {
     }
     return false;
   }
+}
+
+/** `repo@branch` of each head still open (a job or a `start commit` under way). */
+function openOf(heads: ReadonlyMap<string, CommitRecord>, branch: string): string[] {
+  return [...heads].filter(([, head]) => !head.finished).map(([repo]) => `${repo}@${branch}`);
 }
 
 /** The main-line branch of an input repo: master if some pipeline reads it there, else the first in order. */
