@@ -305,9 +305,21 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await page.goto(`${base}/repos/docs`);
     await page.getByLabel('New branch name').fill('exp');
     await page.getByRole('button', { name: 'Create branch' }).click();
+    // The file is chosen while exp's commits are still loading (held here): the form keeps it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const listCommit = '**/api/tusk.pfs.PfsApi/ListCommit';
+    await page.route(listCommit, async (route) => {
+      if (route.request().postDataJSON()?.branch === 'exp') await held;
+      await route.continue();
+    });
     await page.locator('[data-testid="branches"] a', { hasText: 'exp' }).click();
     await page.waitForURL(`${base}/repos/docs?branch=exp`);
-    await page.getByLabel('File to upload').setInputFiles({ name: 'bee.txt', mimeType: 'text/plain', buffer: Buffer.from('The bee and the bee hummed.\n') });
+    await page.getByText('Loading…').waitFor();
+    await page.getByLabel('File to upload').setInputFiles({ name: 'bee.txt', mimeType: 'text/plain', buffer: Buffer.from('The bee and the bee hummed.\n') }, { timeout: 5_000 });
+    release();
+    await page.getByRole('heading', { name: 'Commits on exp' }).waitFor();
+    await page.unroute(listCommit);
     await page.getByRole('button', { name: 'Upload in a new commit' }).click();
     await page.waitForURL(/\/repos\/docs\/files\/[0-9a-f]{32}\/$/);
     await page.locator('[data-testid="files"] a', { hasText: 'bee.txt' }).waitFor();

@@ -7,7 +7,7 @@ import { ErrorBox, Loading, Page } from '../components/bits';
 import { ago, bytes, short } from '../format';
 import { useLive } from '../live';
 import { Link, navigate, paths } from '../router';
-import type { Trigger } from '../types';
+import type { Branch, Commit, Repo, Trigger } from '../types';
 
 export function RepoView(props: { repo: string; branch: string }) {
   const { repo, branch } = props;
@@ -20,10 +20,28 @@ export function RepoView(props: { repo: string; branch: string }) {
     [repo, branch],
     (c) => c.repo === repo || c.pipeline === repo || c.kind === 'repo',
   );
-  if (!data.data) return data.error ? <ErrorBox error={data.error} /> : <Loading />;
-  const { info, branches, commits } = data.data;
+  if (!data.data && data.error) return <ErrorBox error={data.error} />;
+  // The forms stay mounted while another branch loads: a file chosen meanwhile is kept.
   return (
-    <Page title={<>Repo {repo}</>} sub={`${bytes(info.sizeBytes)}${info.description ? ` · ${info.description}` : ''}`} actions={<Link class="button" href={paths.files(repo, branch)}>Browse files on {branch}</Link>}>
+    <Page title={<>Repo {repo}</>} sub={data.data && describeRepo(data.data.info)} actions={<Link class="button" href={paths.files(repo, branch)}>Browse files on {branch}</Link>}>
+      {data.data ? <RepoState repo={repo} branch={branch} {...data.data} /> : <Loading />}
+      <div class="forms">
+        <CreateBranch repo={repo} onDone={data.reload} />
+        <Upload repo={repo} branch={branch} onDone={data.reload} />
+        <CompareRefs repo={repo} branch={branch} />
+      </div>
+    </Page>
+  );
+}
+
+function describeRepo(info: Repo): string {
+  return `${bytes(info.sizeBytes)}${info.description ? ` · ${info.description}` : ''}`;
+}
+
+function RepoState(props: { repo: string; branch: string; branches: Branch[]; commits: Commit[] }) {
+  const { repo, branch, branches, commits } = props;
+  return (
+    <>
       <h2>Branches</h2>
       <table data-testid="branches">
         <thead><tr><th>Branch</th><th>Head</th><th>Trigger</th></tr></thead>
@@ -61,12 +79,7 @@ export function RepoView(props: { repo: string; branch: string }) {
           </tbody>
         </table>
       )}
-      <div class="forms">
-        <CreateBranch repo={repo} onDone={data.reload} />
-        <Upload repo={repo} branch={branch} onDone={data.reload} />
-        <CompareRefs repo={repo} branch={branch} />
-      </div>
-    </Page>
+    </>
   );
 }
 
