@@ -228,6 +228,39 @@ describe('a pipeline that runs (real workers)', () => {
     expect(await tuskJson(['wait', 'job', `copy@${rerun.stdout.trim()}`])).toMatchObject({ state: 'success', datums: { total: 3, skipped: 3 } });
   }, 180_000);
 
+  it('list datum -f previews a spec\'s datums with the IDs its job uses, and which it would reuse', async () => {
+    await tuskJson(['create', 'repo', 'preview']);
+    await put('preview', 'a.txt', 'alpha\n');
+    await put('preview', 'b.txt', 'beta\n');
+    const copy = await specFile('pcopy.yaml', spec('pcopy', 'preview', '/*', 'cp /pfs/preview/* /pfs/out/'));
+    const before = await tuskJson(['list', 'datum', '-f', copy]);
+    expect(before.map((d: any) => [d.files, d.state, d.pipeline, d.job])).toEqual(expect.arrayContaining([
+      [['/a.txt'], 'queued', 'pcopy', ''],
+      [['/b.txt'], 'queued', 'pcopy', ''],
+    ]));
+    expect(before).toHaveLength(2);
+    expectError(await tusk(['inspect', 'pipeline', 'pcopy']), /not found/); // nothing was created
+
+    await tuskJson(['create', 'pipeline', '-f', copy]);
+    const [job] = await tuskJson(['list', 'job', '-p', 'pcopy']);
+    await tuskJson(['wait', 'job', `pcopy@${job.id}`]);
+    const ran = await tuskJson(['list', 'datum', `pcopy@${job.id}`]);
+    expect(ran.map((d: any) => d.id).sort()).toEqual(before.map((d: any) => d.id).sort());
+
+    await tuskJson(['stop', 'pipeline', 'pcopy']); // c.txt waits: its datum has no result yet
+    await put('preview', 'c.txt', 'gamma\n');
+    const after = await tuskJson(['list', 'datum', '-f', copy]);
+    expect(after.map((d: any) => [d.files[0], d.state]).sort()).toEqual([['/a.txt', 'skipped'], ['/b.txt', 'skipped'], ['/c.txt', 'queued']]);
+    const changed = await tuskJson(['list', 'datum', '-f', '-'], { input: spec('pcopy', 'preview', '/*', 'cp /pfs/preview/* /pfs/out/ # v2') });
+    expect(changed.map((d: any) => d.state)).toEqual(['queued', 'queued', 'queued']); // a new transform reruns every datum
+    expect((await tuskJson(['list', 'datum', '-f', copy, '--reprocess'])).map((d: any) => d.state)).toEqual(['queued', 'queued', 'queued']);
+    expect((await tusk(['list', 'datum', '-f', copy])).stdout).toMatch(/^ID\s+STATE\s+FILES\s+TRIES\s+TIME\n[0-9a-f]{64}\s+(skipped|queued)\s+\/[abc]\.txt/);
+
+    expectError(await tusk(['list', 'datum', '-f', '-'], { input: spec('ghost', 'nosuchrepo', '/*', 'true') }), /repo "nosuchrepo" not found/);
+    expectError(await tusk(['list', 'datum']), /give either PIPELINE@JOB_ID or -f SPEC/);
+    expectError(await tusk(['list', 'datum', `pcopy@${job.id}`, '-f', copy]), /give either PIPELINE@JOB_ID or -f SPEC/);
+  }, 120_000);
+
   it('wait job exits 1 with the reason when the job fails, after printing the job', async () => {
     await tuskJson(['create', 'repo', 'doomed']);
     await put('doomed', 'x.txt', 'x\n');

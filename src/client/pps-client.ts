@@ -122,7 +122,11 @@ export class PpsClient {
     return unary((cb) => this.pps.inspectJob({ pipeline, id, wait }, cb));
   }
   async *listDatums(pipeline: string, job: string): AsyncIterable<Datum> {
-    for await (const batch of serverStream(this.pps.listDatum({ pipeline, job }))) yield* batch.datums;
+    for await (const batch of serverStream(this.pps.listDatum({ pipeline, job, spec: '', branch: '', reprocess: false }))) yield* batch.datums;
+  }
+  /** The datums a job of this spec would have now (skipped: an earlier result would be reused), without creating anything. */
+  async *proposedDatums(spec: string, branch = '', reprocess = false): AsyncIterable<Datum> {
+    for await (const batch of serverStream(this.pps.listDatum({ pipeline: '', job: '', spec, branch, reprocess }))) yield* batch.datums;
   }
   inspectDatum(pipeline: string, job: string, datum: string): Promise<Datum> {
     return unary((cb) => this.pps.inspectDatum({ pipeline, job, datum }, cb));

@@ -7,15 +7,17 @@
 // reads an output that does not exist yet: its counts are unknown and it says
 // so, rather than guessing. Where every datum upstream is reused, the upstream
 // output is known (the union of the reused outputs) and the counts below stay
-// exact.
-import { NotFound } from '../errors/index.js';
+// exact. The same planning lists a proposed spec's datums (`list datum -f`).
+import { FailedPrecondition, NotFound } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
 import { planDatums } from './datums.js';
+import { datumFiles } from './job-plan.js';
 import { memoryInputFiles, type InputCommit, type InputFile, type InputFiles } from './input-files.js';
 import type { Jobs } from './jobs.js';
 import type { PpsContext } from './pps-context.js';
+import type { JobDatumRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import { treeInputFiles } from './tree-input-files.js';
 
@@ -55,6 +57,37 @@ export class Impact {
   /** What `update pipeline -f` (or `create pipeline -f`) with this spec would run. */
   async ofSpec(change: SpecChange): Promise<ImpactRow[]> {
     const name = change.spec.name;
+    const { onBranch, version } = await this.proposed(change);
+    const others = (onBranch ? await this.jobs.nodes(onBranch) : await this.jobs.nodes()).filter((n) => n.name !== name);
+    const root: PipelineNode = { name, outputBranch: change.spec.outputBranch, inputs: inputRepos(change.spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
+    const nodes = [...others, root];
+    const below = downstream(nodes, name, onBranch ? undefined : root.outputBranch);
+    return this.walk(topoOrder([root, ...below]), new Map(), onBranch, { name, spec: change.spec, version, reprocess: Boolean(change.reprocess) });
+  }
+
+  /**
+   * The datums a job of this spec would have now (`list datum -f`), each in
+   * the state the job would give it first: skipped (an earlier result is
+   * reused) or queued. Refused while an input is still being computed.
+   */
+  async datumsOfSpec(change: SpecChange): Promise<JobDatumRecord[]> {
+    const { spec } = change;
+    const { onBranch } = await this.proposed(change);
+    const { inputs, unknown } = await this.inputsOf(spec, new Map(), onBranch);
+    if (unknown) throw new FailedPrecondition('InputNotReady', `pipeline "${spec.name}": its datums depend on the output of ${unknown}; wait for it (tusk wait commit) and list again`, { pipeline: spec.name });
+    const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) });
+    const reprocess = Boolean(change.reprocess) || spec.reprocessSpec === 'every_job';
+    const records: JobDatumRecord[] = [];
+    for (const d of datums) {
+      const result = reprocess ? undefined : await this.ctx.store.getResult(spec.name, d.id);
+      records.push({ id: d.id, state: result ? 'skipped' : 'queued', files: datumFiles(d), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' });
+    }
+    return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Checks a proposed spec's inputs exist; the branch it would apply on (when not its own), and its version number. */
+  private async proposed(change: SpecChange): Promise<{ onBranch?: string; version: number }> {
+    const name = change.spec.name;
     const existing = await this.ctx.store.getPipeline(name);
     for (const input of inputRepos(change.spec)) {
       if (input.kind === 'pfs' && !(await this.ctx.pfs.repos.find(input.repo))) {
@@ -62,12 +95,8 @@ export class Impact {
       }
     }
     const onBranch = change.branch && change.branch !== (existing?.spec.outputBranch ?? change.spec.outputBranch) ? change.branch : undefined;
-    const others = (onBranch ? await this.jobs.nodes(onBranch) : await this.jobs.nodes()).filter((n) => n.name !== name);
-    const root: PipelineNode = { name, outputBranch: change.spec.outputBranch, inputs: inputRepos(change.spec).map((i) => ({ repo: i.repo, branch: i.branch })) };
-    const nodes = [...others, root];
-    const below = downstream(nodes, name, onBranch ? undefined : root.outputBranch);
     const version = existing ? (await this.ctx.store.lastVersion(name)) + 1 : 1;
-    return this.walk(topoOrder([root, ...below]), new Map(), onBranch, { name, spec: change.spec, version, reprocess: Boolean(change.reprocess) });
+    return onBranch ? { onBranch, version } : { version };
   }
 
   private async walk(order: PipelineNode[], set: Map<string, Predicted>, onBranch?: string, override?: { name: string; spec: PipelineSpec; version: number; reprocess: boolean }): Promise<ImpactRow[]> {
@@ -85,19 +114,7 @@ export class Impact {
       } else continue;
       reprocess ||= spec.reprocessSpec === 'every_job';
       const branch = onBranch ?? spec.outputBranch;
-      const inputs = new Map<string, InputCommit>();
-      let unknown: string | undefined;
-      for (const input of inputRepos(spec)) {
-        const readBranch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.branches.find(input.repo, onBranch))) ? onBranch : input.branch;
-        const predicted = set.get(input.repo);
-        if (predicted && 'unknown' in predicted) unknown ??= `${predicted.unknown}, which would run new datums`;
-        else if (predicted) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: predicted.id, files: predicted.files });
-        else {
-          const head = await this.jobs.inputHead(input.repo, readBranch);
-          if (head && !head.finished) unknown ??= `${input.repo} (its job ${head.id} is still running)`;
-          else if (head) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: head.id, files: treeInputFiles(this.ctx.deps.tree, head.tree) });
-        }
-      }
+      const { inputs, unknown } = await this.inputsOf(spec, set, onBranch);
       if (unknown) {
         rows.push({ pipeline: node.name, branch, version, datums: null, exact: false, note: `depends on the output of ${unknown}` });
         set.set(node.name, { unknown: node.name });
@@ -116,6 +133,28 @@ export class Impact {
       else set.set(node.name, { files: memoryInputFiles(await this.union(outputs)), id: '' });
     }
     return rows;
+  }
+
+  /**
+   * The input commits a job of `spec` would read: the predicted ones in `set`,
+   * else each input's head (on `onBranch` where the repo has it). `unknown`
+   * names the first input whose content is not known yet.
+   */
+  private async inputsOf(spec: PipelineSpec, set: Map<string, Predicted>, onBranch?: string): Promise<{ inputs: Map<string, InputCommit>; unknown?: string }> {
+    const inputs = new Map<string, InputCommit>();
+    let unknown: string | undefined;
+    for (const input of inputRepos(spec)) {
+      const readBranch = onBranch && (set.has(input.repo) || (await this.ctx.pfs.branches.find(input.repo, onBranch))) ? onBranch : input.branch;
+      const predicted = set.get(input.repo);
+      if (predicted && 'unknown' in predicted) unknown ??= `${predicted.unknown}, which would run new datums`;
+      else if (predicted) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: predicted.id, files: predicted.files });
+      else {
+        const head = await this.jobs.inputHead(input.repo, readBranch);
+        if (head && !head.finished) unknown ??= `${input.repo} (its job ${head.id} is still running)`;
+        else if (head) inputs.set(`${input.repo}@${input.branch}`, { repo: input.repo, branch: readBranch, commit: head.id, files: treeInputFiles(this.ctx.deps.tree, head.tree) });
+      }
+    }
+    return unknown ? { inputs, unknown } : { inputs };
   }
 
   /** The files of the union of reused outputs (what the job's output commit would hold). */

@@ -128,7 +128,7 @@ export function planReuse(job: JobRecord, datums: readonly Datum[], existing: Re
       continue;
     }
     const result = job.reprocess ? undefined : results.get(d.id);
-    const rec: JobDatumRecord = { id: d.id, state: result ? 'skipped' : 'queued', files: filesOf(d), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' };
+    const rec: JobDatumRecord = { id: d.id, state: result ? 'skipped' : 'queued', files: datumFiles(d), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' };
     plan.records.set(d.id, rec);
     plan.changed.push(rec);
     if (result) counts.skipped++;
@@ -137,6 +137,7 @@ export function planReuse(job: JobRecord, datums: readonly Datum[], existing: Re
   return plan;
 }
 
-function filesOf(d: Datum) {
+/** A datum's input files as its job record lists them. */
+export function datumFiles(d: Datum) {
   return d.inputs.flatMap((i) => i.files.map((f) => ({ input: i.name, path: f.path, size: f.size, hash: f.hash })));
 }

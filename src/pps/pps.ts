@@ -388,6 +388,12 @@ export class Pps {
     return this.impact.ofSpec({ spec: parsePipelineSpec(text), ...(branch ? { branch } : {}), reprocess });
   }
 
+  /** `tusk list datum -f SPEC [--branch B]`: the datums a job of the spec would have now, and which it would reuse. */
+  async datumsOfSpec(text: string, branch?: string, reprocess = false): Promise<{ pipeline: string; datums: JobDatumRecord[] }> {
+    const spec = parsePipelineSpec(text);
+    return { pipeline: spec.name, datums: await this.impact.datumsOfSpec({ spec, ...(branch ? { branch } : {}), reprocess }) };
+  }
+
   private async resolveCommit(ref: string): Promise<CommitRecord> {
     const parsed = parseRef(ref);
     return this.ctx.pfs.commits.resolve(parsed, parsed.isId ? 'head' : 'read');

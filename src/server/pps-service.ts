@@ -3,7 +3,7 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import type { Pps } from '../pps/index.js';
-import type { LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
+import type { ListDatumRequest, LogLine, LogsRequest, PpsApiServer } from '../gen/tusk/pps.js';
 import { datumMsg, experimentRepoMsg, impactRowMsg, jobMsg, logMsg, pipelineMsg, provenanceMsg, transactionMsg, transactionOpOf } from './convert-pps.js';
 import { failStream, streamHandler, unaryHandler, write } from './handler.js';
 import type { Logger } from '../log/logger.js';
@@ -61,7 +61,7 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
       return { jobs: (await pps.listJobs(req.pipeline || undefined)).map(jobMsg) };
     }),
     inspectJob: u('InspectJob', async (req) => jobMsg(req.wait ? await pps.jobs.wait(req.pipeline, req.id) : await pps.jobs.get(req.pipeline, req.id))),
-    listDatum: streamHandler(log, 'ListDatum', (req: { pipeline: string; job: string }) => datums(req.pipeline, req.job), (items) => ({ datums: items })),
+    listDatum: streamHandler(log, 'ListDatum', (req: ListDatumRequest) => (req.spec ? proposedDatums(req) : datums(req.pipeline, req.job)), (items) => ({ datums: items })),
     inspectDatum: u('InspectDatum', async (req) => datumMsg(req.pipeline, req.job, await pps.inspectDatum(req.pipeline, req.job, req.datum))),
     restartDatum: u('RestartDatum', async (req) => jobMsg(await pps.control.restartDatum(req.pipeline, req.job, req.datum))),
     stopJob: u('StopJob', async (req) => jobMsg(await pps.control.stop(req.pipeline, req.id))),
@@ -110,5 +110,10 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
 
   async function* datums(pipelineName: string, job: string) {
     for (const d of await pps.listDatums(pipelineName, job)) yield datumMsg(pipelineName, job, d);
+  }
+
+  async function* proposedDatums(req: ListDatumRequest) {
+    const { pipeline, datums } = await pps.datumsOfSpec(req.spec, req.branch || undefined, req.reprocess);
+    for (const d of datums) yield datumMsg(pipeline, '', d);
   }
 }
