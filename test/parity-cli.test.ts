@@ -346,6 +346,9 @@ describe('pachctl flags that scripts pass: --dry-run', () => {
       const res = await tusk(['update', 'pipeline', '-f', '-', '--dry-run', ...extra], { input: spec('/') });
       expect(res.code, res.stderr).toBe(0);
     }
+    // A dry run answers what the real call would: create of an existing pipeline is refused; validate takes either.
+    expectError(await tusk(['create', 'pipeline', '-f', '-', '--dry-run'], { input: spec('/') }), /pipeline "dry" already exists/);
+    expect((await tusk(['validate', 'pipeline', '-f', '-'], { input: spec('/') })).stdout).toBe('pipeline dry: valid\n');
     const kept = await tuskJson(['inspect', 'pipeline', 'dry']);
     expect(kept).toMatchObject({ version: 1 });
     expect(kept.branchVersions ?? []).toEqual([]);

@@ -66,7 +66,7 @@ export class Pipelines {
    * InvalidArgument, NotFound, BranchNotFound, RepoExists, SecretNotFound, InvalidSpec.
    */
   async plan(spec: PipelineSpec, options: CreateOptions, change: PfsChange, staged: StagedPipelines): Promise<PipelinePlan> {
-    const update = options.update || spec.update || options.dryRun;
+    const update = options.update || spec.update;
     const existing = staged.get(spec.name) ?? (await this.ctx.store.getPipeline(spec.name));
     if (existing && !update) throw new PipelineExists(spec.name);
     if (!existing && options.update && !options.dryRun) throw new PipelineNotFound(spec.name);

@@ -13,7 +13,7 @@ export const validatePipeline: CommandDef = {
       .action(async (opts) => {
         const { readSpecText, sendSpecs, splitSpecs, warnIgnored } = await import('../spec-files.js');
         const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { dryRun: true }));
+        const pipelines = await sendSpecs(texts, (text) => ctx.pps().createPipeline(text, { update: true, dryRun: true }));
         warnIgnored(ctx.stderr, pipelines);
         emit(
           ctx,
