@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, inS3Mode, startDaemon, type DaemonHandle } from './helpers/daemon.js';
-import { TUSK, tusk as run, tuskJson as runJson, type RunOptions } from './helpers/tusk-cli.js';
+import { TUSK, tusk as run, tuskJson as runJson, type RunOptions, expectError } from './helpers/tusk-cli.js';
 
 let daemon: DaemonHandle;
 let work: string;
@@ -232,6 +232,11 @@ describe('commits', () => {
     expect(commits.map((c: any) => c.id)).toEqual([...ids].reverse());
     expect(commits[0].parentId).toBe(ids[1]);
     expect((await tuskJson(['list', 'commit', 'hist@master', '-n', '2'])).map((c: any) => c.id)).toEqual([ids[2], ids[1]]);
+    // Any ref after the @ lists the history from there, as git log REF does; a malformed one is named as such.
+    expect((await tuskJson(['list', 'commit', 'hist@master^'])).map((c: any) => c.id)).toEqual([ids[1], ids[0]]);
+    expect((await tuskJson(['list', 'commit', `hist@${ids[1]}`])).map((c: any) => c.id)).toEqual([ids[1], ids[0]]);
+    expectError(await tusk(['list', 'commit', 'hist@master^5']), /hist@master\^5 goes back past the first commit \(2 ancestors exist\)/);
+    expectError(await tusk(['list', 'commit', 'hist@master@x']), /invalid reference "hist@master@x": "master@x" is not a branch name or commit ID/);
 
     const set = await tuskJson(['inspect', 'commit', ids[0]!]);
     expect(set).toEqual([expect.objectContaining({ id: ids[0], repo: 'hist' })]);

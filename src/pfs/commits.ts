@@ -9,7 +9,7 @@ import { ChangeSet } from './change-set.js';
 import { resolveIn, type ResolveMode } from './resolve.js';
 import { EMPTY_TREE } from '../tree/index.js';
 import { checkBranchName, commitIdFrom } from './names.js';
-import { parseRef, type Ref } from './ref.js';
+import { parseRef, walksHistory, type Ref } from './ref.js';
 import type { PfsContext } from './context.js';
 import type { CommitRecord, CommitRefRecord, Origin } from './records.js';
 
@@ -124,8 +124,10 @@ export class Commits {
   async list(repo: string, branch?: string, limit = 0): Promise<CommitRecord[]> {
     const out: CommitRecord[] = [];
     if (branch) {
-      const head = await this.resolve({ repo, name: branch, isId: false, ancestors: 0 }, 'head').catch((err) => {
-        if ((err as { code?: string }).code === 'CommitNotFound') return undefined;
+      // `branch` is any ref after the @ (a branch, an ID, master^2): its history from there, as `git log REF`.
+      const ref = parseRef(`${repo}@${branch}`);
+      const head = await this.resolve(ref, 'head').catch((err) => {
+        if ((err as { code?: string }).code === 'CommitNotFound' && !walksHistory(ref)) return undefined; // an empty branch
         throw err;
       });
       let c = head;

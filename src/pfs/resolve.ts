@@ -40,7 +40,7 @@ export async function resolveIn(view: MetadataView, r: Ref, mode: ResolveMode): 
   if (r.fromFirst !== undefined) return nthFromFirst(r, commit, mustGet);
   for (let i = 0; i < r.ancestors; i++) {
     if (!commit.parentId) {
-      throw new CommitNotFound(r.repo, `${r.name}^${r.ancestors}`, `${r.repo}@${r.name}^${r.ancestors} goes back past the first commit (${i} ancestor${i === 1 ? '' : 's'} exist)`);
+      throw new CommitNotFound(r.repo, `${r.name}^${r.ancestors}`, `${r.repo}@${r.name}^${r.ancestors} goes back past the first commit (${i === 1 ? '1 ancestor exists' : `${i} ancestors exist`})`);
     }
     commit = await mustGet(commit.parentId);
   }
