@@ -125,6 +125,7 @@ function samples(): Record<string, [Level, unknown]> {
     '/tusk.pps.PpsApi/CreatePipeline': ['writer', { spec: SPEC }], // exists: writer on its output, reader on its input
     '/tusk.pps.PpsApi/InspectPipeline': ['reader', { name: 'report' }],
     '/tusk.pps.PpsApi/PipelineSeries': ['reader', { name: 'report' }],
+    '/tusk.pps.PpsApi/PipelineHistory': ['reader', { name: 'report', history: -1 }],
     '/tusk.pps.PpsApi/ListPipeline': ['anyone', {}],
     '/tusk.pps.PpsApi/DeletePipeline': ['owner', { name: 'ghost' }], // a repo, not a pipeline
     '/tusk.pps.PpsApi/StopPipeline': ['writer', { name: 'ghost' }],

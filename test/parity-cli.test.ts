@@ -356,6 +356,31 @@ describe('pachctl flags that scripts pass: --dry-run', () => {
   });
 });
 
+describe('pachctl flags that scripts pass: list pipeline --history', () => {
+  it('lists the versions that run now and earlier ones, newest first, in a table and as JSON', async () => {
+    await tuskJson(['create', 'repo', 'histin']);
+    const spec = (glob: string, description: string) => JSON.stringify({ pipeline: { name: 'hp' }, description, input: { pfs: { repo: 'histin', glob } }, transform: { cmd: ['true'] } });
+    await tusk(['create', 'pipeline', '-f', '-'], { input: spec('/*', 'first') });
+    await tusk(['update', 'pipeline', '-f', '-'], { input: spec('/', 'second') });
+    await tusk(['create', 'branch', 'histin@exp', '--head', 'master']);
+    expect((await tusk(['update', 'pipeline', '-f', '-', '--branch', 'exp'], { input: spec('/a*', 'trial') })).code).toBe(0);
+    const all = await tuskJson(['list', 'pipeline', 'hp', '--history', 'all']);
+    expect(all.map((v: any) => [v.name, v.version, v.runsOn, v.spec.input.glob, v.spec.description])).toEqual([
+      ['hp', 3, ['exp'], '/a*', 'trial'],
+      ['hp', 2, ['master'], '/', 'second'],
+      ['hp', 1, [], '/*', 'first'],
+    ]);
+    expect((await tuskJson(['list', 'pipeline', 'hp', '--history', '0'])).map((v: any) => v.version)).toEqual([3, 2]);
+    expect((await tuskJson(['list', 'pipeline', 'hp', '--history', '-1'])).map((v: any) => v.version)).toEqual([3, 2, 1]);
+    const table = (await tusk(['list', 'pipeline', 'hp', '--history', '1'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME\s+VERSION\s+RUNS ON\s+INPUT\s+DESCRIPTION$/);
+    expect(table[3]).toMatch(/^hp\s+1\s+- \(superseded\)\s+histin:\/\*\s+first$/);
+    expect((await tusk(['list', 'pipeline', 'hp', '--history', 'none'])).stdout).toMatch(/^NAME\s+VERSION\s+INPUT\s+CREATED/);
+    expect((await tusk(['list', 'pipeline', '--history', 'some'])).code).toBe(2);
+    expectError(await tusk(['list', 'pipeline', 'nohp', '--history', '2']), /pipeline "nohp" not found/);
+  });
+});
+
 describe('pachctl flags that scripts pass: create branch', () => {
   it('takes -t for --trigger, and refuses --provenance in one line naming it', async () => {
     await tuskJson(['create', 'repo', 'br']);

@@ -2,7 +2,7 @@
 // their `-o json` shapes (DESIGN.md's field names; empty proto strings become
 // null) and their human tables and key/value blocks. Provenance trees are in
 // provenance-view.ts, the one-line input summary in input-summary.ts.
-import type { Datum, Job, LogLine, Pipeline } from '../client/index.js';
+import type { Datum, Job, LogLine, Pipeline, PipelineVersion } from '../client/index.js';
 import { inputSummary } from './input-summary.js';
 import { elapsed, formatFields, formatTable, humanDuration, humanSize, oneLine, relativeTime } from './output.js';
 
@@ -179,6 +179,26 @@ export function pipelineTable(pipelines: readonly Pipeline[], lastJobs: Readonly
       `${p.state} / ${lastJobs.get(p.name)?.state ?? '-'}`,
       oneLine(p.description),
     ]),
+  );
+}
+
+/** `list pipeline --history`: one entry per version, newest first. */
+export interface PipelineVersionJson {
+  name: string;
+  version: number;
+  /** The branches whose jobs run this version now; empty: superseded. */
+  runsOn: string[];
+  spec: unknown;
+}
+
+export function pipelineVersionJson(name: string, v: PipelineVersion): PipelineVersionJson {
+  return { name, version: v.version, runsOn: v.runsOn, spec: parseSpec(v.specJson) };
+}
+
+export function pipelineHistoryTable(rows: readonly PipelineVersionJson[]): string {
+  return formatTable(
+    ['NAME', 'VERSION', 'RUNS ON', 'INPUT', 'DESCRIPTION'],
+    rows.map((r) => [r.name, String(r.version), r.runsOn.join(', ') || '- (superseded)', inputSummary(r.spec), oneLine((r.spec as { description?: string } | null)?.description ?? '')]),
   );
 }
 

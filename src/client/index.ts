@@ -11,7 +11,7 @@ export { AuthClient } from './auth-client.js';
 export { runtimeToken } from './runtime-token.js';
 export { PpsClient, WorkerClient } from './pps-client.js';
 export type { StartedStream } from './started-stream.js';
-export type { SecretInfo, Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec, TransactionInfo, TransactionOp, FinishTransactionResponse } from './pps-client.js';
+export type { SecretInfo, Datum, DatumOutputResponse, DatumRef, Job, LogLine, NextTasksResponse, Pipeline, PipelineVersion, ProvenanceNode, RegisterResponse, Registration, Task, TaskResult, WorkerSpec, TransactionInfo, TransactionOp, FinishTransactionResponse } from './pps-client.js';
 export { checkWorkerSpec } from './worker-spec.js';
 // Errors come back as the classes thrown in the daemon (TuskError.fromJSON): callers use instanceof or `code`.
 export * from '../errors/index.js';

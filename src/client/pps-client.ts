@@ -23,6 +23,8 @@ import {
   type LogLine,
   type NextTasksResponse,
   type Pipeline,
+  type PipelineHistoryResponse,
+  type PipelineVersion,
   type ProvenanceNode,
   type RegisterResponse,
   type RunCronResponse,
@@ -42,7 +44,7 @@ import { FileWriter } from './file-writer.js';
 import { checkWorkerSpec } from './worker-spec.js';
 
 export type { TransactionInfo, TransactionOp, FinishTransactionResponse };
-export type { SecretInfo, Datum, Job, LogLine, Pipeline, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
+export type { SecretInfo, Datum, Job, LogLine, Pipeline, PipelineVersion, ProvenanceNode, Task, TaskResult, NextTasksResponse, RegisterResponse, DatumOutputResponse, DatumRef, WorkerSpec };
 
 /** A worker's registration: the pipeline version and its spec (always there, checked). */
 export type Registration = RegisterResponse & { spec: WorkerSpec };
@@ -77,6 +79,10 @@ export class PpsClient {
   }
   inspectPipeline(name: string): Promise<Pipeline> {
     return unary((cb) => this.pps.inspectPipeline({ name, force: false, keepRepo: false }, cb));
+  }
+  /** The newest version and the `previous` ones before it (all when negative), newest first. */
+  async pipelineHistory(name: string, previous: number): Promise<PipelineVersion[]> {
+    return (await unary<PipelineHistoryResponse>((cb) => this.pps.pipelineHistory({ name, history: previous }, cb))).versions;
   }
   async listPipelines(): Promise<Pipeline[]> {
     return (await unary<ListPipelineResponse>((cb) => this.pps.listPipeline({}, cb))).pipelines;

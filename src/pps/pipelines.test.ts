@@ -30,6 +30,19 @@ describe('create and update', () => {
     await expect(t.pps.pipelines.create(specText('other', reads('data')), { update: true })).rejects.toMatchObject({ code: 'PipelineNotFound' });
   });
 
+  it('keeps every version: history lists those that run now and the N latest superseded ones, newest first', async () => {
+    await t.pps.pipelines.create(specText('edges', reads('data')));
+    await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true });
+    await t.pps.pipelines.create(specText('edges', reads('data', '/b*')), { update: true });
+    await t.pfs.branches.create('data', 'exp');
+    await t.pps.pipelines.create(specText('edges', reads('data', '/a*')), { update: true, branch: 'exp' });
+    const brief = (n: number) => t.pps.pipelines.history('edges', n).then((vs) => vs.map((v) => [v.version, v.runsOn.join(','), (v.spec.input as { glob?: string }).glob]));
+    expect(await brief(0)).toEqual([[4, 'exp', '/a*'], [3, 'master', '/b*']]);
+    expect(await brief(1)).toEqual([[4, 'exp', '/a*'], [3, 'master', '/b*'], [2, '', '/']]);
+    expect(await brief(-1)).toEqual([[4, 'exp', '/a*'], [3, 'master', '/b*'], [2, '', '/'], [1, '', '/*']]);
+    await expect(t.pps.pipelines.history('nope', 1)).rejects.toMatchObject({ code: 'PipelineNotFound' });
+  });
+
   it('changes nothing on a dry run, on the main line or on a branch', async () => {
     await t.pps.pipelines.create(specText('edges', reads('data')));
     const checked = await t.pps.pipelines.create(specText('edges', reads('data', '/')), { update: true, dryRun: true });

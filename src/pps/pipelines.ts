@@ -35,6 +35,13 @@ export interface PipelinePlan {
   ops: MetadataOp[];
 }
 
+/** One stored version of a pipeline, and the branches whose jobs run it now (none: superseded). */
+export interface PipelineVersionInfo {
+  version: number;
+  spec: PipelineSpec;
+  runsOn: string[];
+}
+
 export class Pipelines {
   /** `changed` is called after a pipeline is created, updated, stopped, started or deleted (cron schedules follow it). */
   constructor(private readonly ctx: PpsContext, private readonly jobs: Jobs, private readonly changed: () => Promise<void> = async () => {}) {}
@@ -126,6 +133,22 @@ export class Pipelines {
     const p = await this.ctx.store.getPipeline(name);
     if (!p) throw new PipelineNotFound(name);
     return p;
+  }
+
+  /**
+   * `list pipeline --history N`: the versions that run now (on the main line and on
+   * branches) and the `previous` latest ones no branch runs any more (all when negative),
+   * newest first, each with the branches whose jobs run it.
+   */
+  async history(name: string, previous: number): Promise<PipelineVersionInfo[]> {
+    const p = await this.get(name);
+    const runsOn = (version: number) => [
+      ...(p.version === version ? [p.spec.outputBranch] : []),
+      ...Object.entries(p.branches ?? {}).filter(([, b]) => b.version === version).map(([branch]) => branch).sort(),
+    ];
+    const versions = (await this.ctx.store.versionsOf(name)).reverse().map((v) => ({ version: v.version, spec: v.spec, runsOn: runsOn(v.version) }));
+    let superseded = 0;
+    return versions.filter((v) => v.runsOn.length > 0 || previous < 0 || superseded++ < previous);
   }
 
   list(): Promise<PipelineRecord[]> {

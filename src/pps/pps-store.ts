@@ -76,6 +76,13 @@ export class PpsStore {
     return this.versions.get(`${name}/${String(version).padStart(8, '0')}`);
   }
 
+  /** Every stored version of a pipeline (main line and branch ones), oldest first. */
+  async versionsOf(name: string): Promise<{ version: number; spec: PipelineSpec }[]> {
+    const keys = await this.versions.keys(`${name}/`);
+    const specs = await this.versions.values(`${name}/`);
+    return keys.map((k, i) => ({ version: Number(k.slice(name.length + 1)), spec: specs[i]! }));
+  }
+
   /** The newest version number of a pipeline on any branch (0 if none). */
   async lastVersion(name: string): Promise<number> {
     const keys = await this.versions.keys(`${name}/`);

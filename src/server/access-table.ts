@@ -120,6 +120,7 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   ),
   '/tusk.pps.PpsApi/InspectPipeline': rule((r) => on('repoReader', r.name)),
   '/tusk.pps.PpsApi/PipelineSeries': rule((r) => on('repoReader', r.name)),
+  '/tusk.pps.PpsApi/PipelineHistory': rule((r) => on('repoReader', r.name)),
   '/tusk.pps.PpsApi/ListPipeline': rule(() => ANYONE),
   '/tusk.pps.PpsApi/DeletePipeline': rule((r) => on('repoOwner', r.name)),
   '/tusk.pps.PpsApi/StopPipeline': rule((r) => on('repoWriter', r.name)),

@@ -31,6 +31,9 @@ export function ppsService(pps: Pps, runtime: WorkerRuntime, log: Logger, secret
       const { samples, intervalMs } = await series(req.name);
       return { samples: samples.map((s) => ({ ...s, at: new Date(s.at).toISOString() })), intervalSeconds: Math.round(intervalMs / 1000) };
     }),
+    pipelineHistory: u('PipelineHistory', async (req) => ({
+      versions: (await pps.pipelines.history(req.name, req.history)).map((v) => ({ version: v.version, specJson: JSON.stringify(v.spec), runsOn: v.runsOn })),
+    })),
     listPipeline: u('ListPipeline', async () => ({ pipelines: await Promise.all((await pps.pipelines.list()).map(pipeline)) })),
     deletePipeline: u('DeletePipeline', async (req) => (await pps.pipelines.delete(req.name, req.force, req.keepRepo), {})),
     stopPipeline: u('StopPipeline', async (req) => pipeline(await pps.pipelines.stop(req.name))),
