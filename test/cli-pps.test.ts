@@ -2,7 +2,7 @@
 // starts real worker and sidecar processes — the pipeline half of DESIGN.md's
 // grammar (pipelines, jobs, datums, logs, provenance) with -o json, and the
 // exit statuses users script on.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ let work: string;
 const ID = /^[0-9a-f]{32}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
+const hasJsonnet = spawnSync('jsonnet', ['--version']).status === 0;
 const tusk = (args: string[], opts: RunOptions = {}) => run(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 const tuskJson = <T = any>(args: string[], opts: RunOptions = {}) => runJson<T>(args, { env: daemon.env, timeoutMs: 60_000, ...opts });
 
@@ -87,6 +88,21 @@ describe('pipelines whose inputs have no commits yet', () => {
     expect(await tuskJson(['inspect', 'pipeline', 'stage2'])).toMatchObject({ spec: { input: { repo: 'stage1' } } });
     expect(await tuskJson(['delete', 'pipeline', 'stage2'])).toEqual({ pipeline: 'stage2', deleted: true });
     expect(await tuskJson(['delete', 'pipeline', 'stage1'])).toEqual({ pipeline: 'stage1', deleted: true });
+  });
+
+  it.skipIf(!hasJsonnet)('creates and updates pipelines from a Jsonnet template with --arg, as pachctl --jsonnet does', async () => {
+    await tuskJson(['create', 'repo', 'jin']);
+    const template = await specFile('copy.jsonnet', 'function(suffix, glob="/*") { pipeline: { name: "jcopy-" + suffix }, input: { pfs: { repo: "jin", glob: glob } }, transform: { cmd: ["true"] } }\n');
+    const made = await tuskJson(['create', 'pipeline', '--jsonnet', template, '--arg', 'suffix=a']);
+    expect(made).toMatchObject({ name: 'jcopy-a', version: 1, spec: { input: { glob: '/*' } } });
+    const updated = await tuskJson(['update', 'pipeline', '--jsonnet', template, '--arg', 'suffix=a', '--arg', 'glob=/']);
+    expect(updated).toMatchObject({ name: 'jcopy-a', version: 2, spec: { input: { glob: '/' } } });
+    expectError(await tusk(['create', 'pipeline', '--jsonnet', template]), /copy\.jsonnet: function parameter suffix not bound in call/);
+    const both = await tusk(['create', 'pipeline', '--jsonnet', template, '-f', template]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('tusk: give the specs with either -f FILE or --jsonnet TEMPLATE\n');
+    const noJsonnet = await tusk(['create', 'pipeline', '--jsonnet', template, '--arg', 'suffix=b'], { env: { ...daemon.env, PATH: work } });
+    expectError(noJsonnet, /--jsonnet needs the jsonnet command/);
   });
 
   it('refuses bad specs naming each field, unknown repos and pipelines, and malformed job refs', async () => {
@@ -257,8 +273,11 @@ describe('a pipeline that runs (real workers)', () => {
     expect((await tusk(['list', 'datum', '-f', copy])).stdout).toMatch(/^ID\s+STATE\s+FILES\s+TRIES\s+TIME\n[0-9a-f]{64}\s+(skipped|queued)\s+\/[abc]\.txt/);
 
     expectError(await tusk(['list', 'datum', '-f', '-'], { input: spec('ghost', 'nosuchrepo', '/*', 'true') }), /repo "nosuchrepo" not found/);
-    expectError(await tusk(['list', 'datum']), /give either PIPELINE@JOB_ID or -f SPEC/);
-    expectError(await tusk(['list', 'datum', `pcopy@${job.id}`, '-f', copy]), /give either PIPELINE@JOB_ID or -f SPEC/);
+    for (const args of [['list', 'datum'], ['list', 'datum', `pcopy@${job.id}`, '-f', copy]]) {
+      const usage = await tusk(args);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toBe('tusk: give either PIPELINE@JOB_ID or -f SPEC\n');
+    }
   }, 120_000);
 
   it('wait job exits 1 with the reason when the job fails, after printing the job', async () => {

@@ -205,7 +205,9 @@ describe('experiments on branches (real workers)', () => {
     expectError(await tusk(['update', 'pipeline', '-f', cyc, '--branch', 'exp']), /pipeline "upper" would create a cycle on branch exp: (upper → sizes → upper|sizes → upper → sizes)/);
     expectError(await tusk(['update', 'pipeline', '-f', await specFile('nope.yaml', spec('nope', 'words', 'true')), '--branch', 'exp']), /pipeline "nope" not found; create it on the main line first/);
     expectError(await tusk(['update', 'pipeline', '-f', await specFile('bad-branch.yaml', spec('upper', 'words', 'true')), '--branch', 'a b']), /branch/);
-    expectError(await tusk(['impact']), /give either REPO@REF or -f SPEC/);
+    const usage = await tusk(['impact']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('tusk: give either REPO@REF or -f SPEC\n');
     expectError(await tusk(['impact', 'words@nosuch']), /nosuch/);
     expect(pick(await tuskJson(['inspect', 'pipeline', 'upper']))).toEqual(before);
   }, 60_000);

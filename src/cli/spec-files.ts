@@ -1,8 +1,9 @@
 // Pipeline spec files as `create|update|validate pipeline -f` reads them: the
 // text of a file, of an http(s) URL, or of standard input (`-f -`), and a file of several specs (YAML
 // documents separated by `---`, or JSON objects one after another, as pachctl
-// accepts) cut into one text per spec. The daemon parses and validates each.
-import { readFile } from 'node:fs/promises';
+// accepts) cut into one text per spec, or the specs a Jsonnet template gives
+// (jsonnet.ts). The daemon parses and validates each.
+import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Pipeline } from '../client/index.js';
 import { InvalidSpec, TuskError, isTuskError } from '../errors/index.js';
@@ -10,9 +11,33 @@ import { parseSpecDocuments, specTextProblem } from '../pps/spec-text.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { specWarnings } from '../pps/spec-warnings.js';
 import { localError } from './local-files.js';
+import { usageError } from './usage.js';
 
 /** Specs are small documents; this bounds what is read from a pipe by mistake. */
 const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+
+/** How a command names its specs: `-f FILE|URL|-`, or a Jsonnet template with its arguments (pachctl's --jsonnet, --arg). */
+export interface SpecSource {
+  file?: string;
+  jsonnet?: string;
+  arg?: string[];
+}
+
+/** The spec texts `-f` or `--jsonnet` give, one per spec, in order. */
+export async function specTextsOf(source: SpecSource, stdin: Readable): Promise<string[]> {
+  if (!source.file === !source.jsonnet) throw usageError('give the specs with either -f FILE or --jsonnet TEMPLATE');
+  if (source.file) {
+    if (source.arg?.length) throw usageError('--arg goes with --jsonnet TEMPLATE');
+    return splitSpecs(await readSpecText(source.file, stdin));
+  }
+  const { evaluateTemplate, templateArgs } = await import('./jsonnet.js');
+  const args = templateArgs(source.arg ?? []);
+  const file = source.jsonnet!;
+  const local = file !== '-' && !/^https?:\/\//i.test(file);
+  const template = local ? { path: file } : { text: await readText(file, stdin), name: file === '-' ? 'standard input' : file };
+  if (local) await stat(file).catch((err) => Promise.reject(localError(file, err))); // a missing file named as -f names it
+  return evaluateTemplate(template, args, { maxBytes: MAX_SPEC_BYTES });
+}
 
 /** The text of a spec file (or of standard input for "-"). Throws InvalidSpec naming the file when it cannot be a spec (binary, too large, nested too deeply). */
 export async function readSpecText(file: string, stdin: Readable): Promise<string> {

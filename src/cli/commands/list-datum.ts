@@ -1,5 +1,6 @@
 // tusk list datum PIPELINE@JOB_ID | -f SPEC [--branch B] [--reprocess]
 import { InvalidArgument } from '../../errors/index.js';
+import { usageError } from '../usage.js';
 import { collect, emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { datumJson, datumTable } from '../pps-views.js';
 import { parseJobRef } from '../refs.js';
@@ -16,13 +17,13 @@ export const listDatum: CommandDef = {
       .option('--reprocess', 'with -f: as `update pipeline --reprocess` (every datum queued)')
       .addOption(outputOption())
       .action(async (ref: string | undefined, opts) => {
-        if (!ref === !opts.file) throw new InvalidArgument('Usage', 'give either PIPELINE@JOB_ID or -f SPEC');
-        if (!opts.file && (opts.branch || opts.reprocess)) throw new InvalidArgument('Usage', '--branch and --reprocess go with -f SPEC');
+        if (!ref === !opts.file) throw usageError('give either PIPELINE@JOB_ID or -f SPEC');
+        if (!opts.file && (opts.branch || opts.reprocess)) throw usageError('--branch and --reprocess go with -f SPEC');
         let datums;
         if (opts.file) {
           const { readSpecText, splitSpecs } = await import('../spec-files.js');
           const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-          if (texts.length !== 1) throw new InvalidArgument('Usage', `${opts.file} holds ${texts.length} specs; list datum takes one`);
+          if (texts.length !== 1) throw new InvalidArgument('OneSpecOnly', `${opts.file} holds ${texts.length} specs; list datum takes one`);
           datums = await collect(ctx.pps().proposedDatums(texts[0]!, opts.branch ?? '', !!opts.reprocess));
         } else {
           const { pipeline, id } = parseJobRef(ref!);

@@ -2,7 +2,7 @@
 import type { Job, Pipeline } from '../../client/index.js';
 import type { PipelineSpec } from '../../pps/index.js';
 import { InvalidArgumentError } from 'commander';
-import { InvalidArgument } from '../../errors/index.js';
+import { usageError } from '../usage.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import type { CliContext } from '../context.js';
 import { LocalPpsReads } from '../local-reads.js';
@@ -28,7 +28,7 @@ export const listPipeline: CommandDef = {
         const states = opts.state === undefined ? undefined : new Set((opts.state as string[]).map((s) => PACHCTL_STATES[s] ?? s));
         const pipelines = (name ? [await pps.inspectPipeline(name)] : await pps.listPipelines()).filter((p) => !states || states.has(p.state));
         const history = typeof opts.history === 'number' ? opts.history : undefined; // --history none: the plain listing
-        if (opts.spec && history !== undefined) throw new InvalidArgument('Usage', '--spec and --history do not go together');
+        if (opts.spec && history !== undefined) throw usageError('--spec and --history do not go together');
         if (opts.spec) return printSpecs(ctx, pipelines, format === 'yaml' ? 'yaml' : 'json');
         if (history !== undefined) {
           await ctx.loadClient('all');
