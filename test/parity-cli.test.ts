@@ -328,6 +328,20 @@ describe('pachctl flags that scripts pass: logs and diff', () => {
     expect((await tusk(['diff', 'file', 'noisy@master', '--name-only'])).stdout).toBe('/bad\n');
     expect(await tuskJson(['diff', 'file', `noisy@${second}`, `noisy@${first}`, '--name-only'])).toEqual(['/bad']);
   });
+
+  it('folds a diff into the folders one level down with -s/--shallow', async () => {
+    await tuskJson(['create', 'repo', 'shallow']);
+    await tusk(['put', 'file', 'shallow@master:/a/x.txt'], { input: '1\n' });
+    await tusk(['start', 'commit', 'shallow@master']);
+    for (const [path, text] of [['/a/y.txt', '3\n'], ['/b/c/z.txt', '4\n'], ['/t.txt', '5\n']]) await tusk(['put', 'file', `shallow@master:${path}`], { input: text });
+    await tusk(['finish', 'commit', 'shallow@master']);
+    expect(await tuskJson(['diff', 'file', 'shallow@master', '-s'])).toEqual([
+      { path: '/a/', change: 'modified', sizeBytes: 2, oldSizeBytes: 0 },
+      { path: '/b/', change: 'added', sizeBytes: 2, oldSizeBytes: 0 },
+      { path: '/t.txt', change: 'added', sizeBytes: 2, oldSizeBytes: 0 },
+    ]);
+    expect((await tusk(['diff', 'file', 'shallow@master:/b', '--shallow', '--name-only'])).stdout).toBe('/b/c/\n');
+  });
 });
 
 describe('pachctl flags that scripts pass: --dry-run', () => {
