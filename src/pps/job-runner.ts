@@ -45,6 +45,8 @@ export class JobRunner {
   private readonly pending = new Set<string>();
   private readonly dropped = new Set<string>();
   private stopped = false;
+  /** Wakers of jobs waiting for their paused pipeline (`stop pipeline`) to start again, by pipeline. */
+  private readonly paused = new Map<string, Set<() => void>>();
 
   /** `ended` is told of every job whose run returned (after its output commit is finished). */
   constructor(private readonly ctx: PpsContext, private readonly ended: (job: JobRecord) => void) {}
@@ -86,6 +88,35 @@ export class JobRunner {
     this.chains.set(job.pipeline, next);
   }
 
+  /** The pipeline may run again (started, deleted, or a job of it stopped): its jobs waiting while it was paused look again. */
+  resume(pipeline: string): void {
+    const wakers = this.paused.get(pipeline);
+    this.paused.delete(pipeline);
+    for (const wake of wakers ?? []) wake();
+  }
+
+  /**
+   * Resolves once the job's pipeline is not paused (or the job is stopped or dropped): a job of a
+   * stopped pipeline stays `created` until `start pipeline`, as in Pachyderm. The waker is registered before the state is read, so a
+   * start between the two is not missed.
+   */
+  private async untilNotPaused(job: JobRecord): Promise<void> {
+    const { pipeline } = job;
+    const key = keyOf(job);
+    while (!this.stopped && !this.dropped.has(key) && !this.stoppedJobs.has(key)) {
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      let wakers = this.paused.get(pipeline);
+      if (!wakers) this.paused.set(pipeline, (wakers = new Set()));
+      wakers.add(wake);
+      if ((await this.ctx.store.getPipeline(pipeline))?.state !== 'paused') {
+        wakers.delete(wake);
+        return;
+      }
+      await woken;
+    }
+  }
+
   /** Kills a running job (`stop job`): it stops waiting for its datums and ends `killed` with `reason`. */
   kill(pipeline: string, id: string, reason: string): void {
     const aj = this.activeJob(pipeline, id);
@@ -104,6 +135,7 @@ export class JobRunner {
     const key = `${pipeline}/${id}`;
     if (!this.pending.has(key)) return;
     this.dropped.add(key);
+    this.resume(pipeline);
     // Jobs of a pipeline created again under the name do not wait behind this one
     // (a job dropped because its commit is removed keeps the pipeline's order: keepChain).
     if (!keepChain) this.chains.delete(pipeline);
@@ -146,12 +178,14 @@ export class JobRunner {
   /** Ends a job that is not running datums yet (waiting for its inputs or its turn) `killed`; run() then skips it. */
   async killBeforeRun(job: JobRecord, reason: string): Promise<void> {
     this.stoppedJobs.add(`${job.pipeline}/${job.id}`);
+    this.resume(job.pipeline);
     await this.finish(job, 'killed', reason);
   }
 
   /** Stops running jobs where they are (they resume after a restart). */
   stop(): void {
     this.stopped = true;
+    for (const pipeline of [...this.paused.keys()]) this.resume(pipeline);
     for (const aj of this.active.values()) aj.done();
   }
 
@@ -160,7 +194,8 @@ export class JobRunner {
     const spec = await this.ctx.store.getVersion(job.pipeline, job.version);
     if (!spec) return this.finish(job, 'killed', `pipeline ${job.pipeline} version ${job.version} no longer exists`);
     for (const input of job.inputs) await this.ctx.pfs.commits.waitFor(input.repo, input.id);
-    if (this.stopped || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
+    await this.untilNotPaused(job);
+    if (this.stopped || this.dropped.has(keyOf(job)) || this.stoppedJobs.delete(`${job.pipeline}/${job.id}`)) return;
     for (const input of job.inputs) {
       const upstream = await this.ctx.store.getJob(input.repo, input.id);
       if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {

@@ -184,6 +184,11 @@ export class Jobs {
     for (const job of all.filter((j) => !FINAL_STATES.has(j.state)).reverse()) this.runner.schedule(job);
   }
 
+  /** `start pipeline`: its jobs held while it was paused run now. */
+  started(pipeline: string): void {
+    this.runner.resume(pipeline);
+  }
+
   stop(): void {
     this.runner.stop();
   }

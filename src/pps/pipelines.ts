@@ -170,6 +170,7 @@ export class Pipelines {
     const running = { ...p, state: 'running' as const, reason: '', updated: this.ctx.now() };
     await this.ctx.store.apply([this.ctx.store.pipelines.putOp(name, running)]);
     await this.ctx.deps.runtime.ensure(name, p.spec.parallelismSpec.constant);
+    this.jobs.started(name);
     await this.changed();
     return running;
   }

@@ -19,7 +19,8 @@ export const waitJob: CommandDef = {
         if (isGlobalId(ref)) {
           // Every commit of the set finished means every job of the ID has ended.
           await ctx.client().inspectCommitSet(ref, true);
-          const jobs = (await ctx.pps().listJobs()).filter((j) => j.id === ref);
+          // A job's output commit finishes a moment before the job is saved done: wait for each job too.
+          const jobs = await Promise.all((await ctx.pps().listJobs()).filter((j) => j.id === ref).map((j) => ctx.pps().inspectJob(j.pipeline, j.id, true)));
           emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now(), opts.fullTimestamps === true));
           const bad = jobs.find((j) => FAILED.has(j.state));
           if (bad) throw ended(bad);
