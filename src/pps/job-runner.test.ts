@@ -207,31 +207,31 @@ describe('a lost worker', () => {
 });
 
 describe('a paused pipeline', () => {
-  it('holds a new job in created until start pipeline, then runs it, reusing what it can', async () => {
-    await t.pps.pipelines.create(specText('held', { pfs: { repo: 'data', glob: '/*' } }));
-    const [first] = await t.pps.listJobs('held');
-    await work(t.pps, 'held', t.pps.jobs.wait('held', first!.id), copyNames);
-    await t.pps.pipelines.stop('held');
+  /** A pipeline whose first job ran, then stopped, and the job a commit made since: as far as its run goes. */
+  async function heldJob(name: string) {
+    await t.pps.pipelines.create(specText(name, { pfs: { repo: 'data', glob: '/*' } }));
+    const [first] = await t.pps.listJobs(name);
+    await work(t.pps, name, t.pps.jobs.wait(name, first!.id), copyNames);
+    await t.pps.pipelines.stop(name);
     await commitFiles(t, 'data@master', { '/c': '3' });
-    const [job] = await t.pps.listJobs('held');
+    const [job] = await t.pps.listJobs(name);
     expect(job!.id).not.toBe(first!.id);
     for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve)); // let its run go as far as it can
-    expect((await t.pps.jobs.get('held', job!.id)).state).toBe('created');
+    return job!;
+  }
+
+  it('holds a new job in created until start pipeline, then runs it, reusing what it can', async () => {
+    const job = await heldJob('held');
+    expect((await t.pps.jobs.get('held', job.id)).state).toBe('created');
     await t.pps.pipelines.start('held');
-    const done = await work(t.pps, 'held', t.pps.jobs.wait('held', job!.id), copyNames);
+    const done = await work(t.pps, 'held', t.pps.jobs.wait('held', job.id), copyNames);
     expect(done).toMatchObject({ state: 'success', datums: { total: 3, processed: 1, skipped: 2 } });
   });
 
   it('lets a held job be stopped, and a deleted pipeline drop it', async () => {
-    await t.pps.pipelines.create(specText('held2', { pfs: { repo: 'data', glob: '/*' } }));
-    const [first] = await t.pps.listJobs('held2');
-    await work(t.pps, 'held2', t.pps.jobs.wait('held2', first!.id), copyNames);
-    await t.pps.pipelines.stop('held2');
-    await commitFiles(t, 'data@master', { '/c': '3' });
-    const [job] = await t.pps.listJobs('held2');
-    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
-    await t.pps.control.stop('held2', job!.id);
-    expect(await t.pps.jobs.wait('held2', job!.id)).toMatchObject({ state: 'killed' });
+    const job = await heldJob('held2');
+    await t.pps.control.stop('held2', job.id);
+    expect(await t.pps.jobs.wait('held2', job.id)).toMatchObject({ state: 'killed' });
     await commitFiles(t, 'data@master', { '/d': '4' });
     await t.pps.pipelines.delete('held2');
     await expect(t.pps.pipelines.get('held2')).rejects.toMatchObject({ code: 'PipelineNotFound' });
