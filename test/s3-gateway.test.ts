@@ -3,6 +3,7 @@
 // client can send, each answered with the S3 error code and status a client
 // expects, with nothing written (commit counts checked through the CLI).
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -454,6 +455,44 @@ describe('bad input', () => {
   it('unknown operations are NotImplemented, other methods MethodNotAllowed', async () => {
     expect(await s3Error(await signedFetch(d, { method: 'GET', path: '/master.sdk', query: { acl: '' } }))).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(await s3Error(await signedFetch(d, { method: 'PATCH', path: '/master.sdk/x' }))).toMatchObject({ status: 405, code: 'MethodNotAllowed' });
+  });
+
+  it('a client that sends a whole refused upload before reading (no Expect: 100-continue) hears the error, on a connection it can keep', async () => {
+    // 12 MiB does not fit in the socket buffers: without the drain, the gateway answered after reading a part and
+    // closed the socket under the rest, so the client's writes failed and it never read the 403.
+    const size = 12 * 1024 * 1024;
+    const socket = connect(d.s3Port, '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const sent = await new Promise<number>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.write(`PUT /master.sdk/refused.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${size}\r\n\r\n`);
+      const piece = Buffer.alloc(64 * 1024, 7);
+      let n = 0;
+      const pump = (): void => {
+        while (n < size) {
+          n += piece.length;
+          if (!socket.write(piece)) return void socket.once('drain', pump);
+        }
+        socket.write('', () => resolve(n)); // every byte handed to the kernel without an error
+      };
+      pump();
+    });
+    expect(sent).toBe(size);
+    // Only now read: the answer, then the answer to a second request on the same connection.
+    let text = '';
+    let wake = (): void => undefined;
+    socket.on('data', (b: Buffer) => ((text += b.toString()), wake()));
+    const answers = (count: number) => new Promise<string>((resolve) => {
+      wake = () => void (text.split('</Error>').length > count && resolve(text));
+      wake();
+    });
+    const first = await answers(1);
+    expect(first).toMatch(/^HTTP\/1\.1 403 /);
+    expect(first).toContain('<Code>AccessDenied</Code>');
+    expect(first).not.toMatch(/connection: close/i);
+    socket.write('GET /master.sdk/refused.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect((await answers(2)).match(/HTTP\/1\.1 403 /g)).toHaveLength(2);
+    await closed;
   });
 
   it('a bucket is unversioned to GetBucketVersioning; PutBucketVersioning is NotImplemented and creates nothing', async () => {

@@ -14,7 +14,7 @@ import type { BlobStore } from './blob-store.js';
 import { MemoryChunkIndex, rebuildChunkIndex, type ChunkIndex, type StorageLog, type UnreadablePack } from './chunk-index.js';
 import { DEFAULT_CHUNK_PARAMS, type ChunkParams } from './chunker.js';
 import { CHUNK_LIST_HASH_MIN, isByteHash, type ChunkRef, type DataRef, type FileContent } from './content.js';
-import { joinedChunkListHash, wholeChunks } from './joined-hash.js';
+import { joinedChunkListHash, rangeRefs, wholeChunks } from './joined-hash.js';
 import { FileReader, type ReadRange, type ReusedPieces } from './file-reader.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { GcJournal, type Lease } from './gc-journal.js';
@@ -250,7 +250,12 @@ export class ContentStore {
    */
   async hashOfJoined(joined: FileContent, pieces: readonly (readonly DataRef[])[]): Promise<string> {
     if (isByteHash(joined.size) || !pieces.every(wholeChunks)) return this.hashOf(joined);
-    return joinedChunkListHash(pieces, this.options.chunking ?? DEFAULT_CHUNK_PARAMS, (offset, length) => this.readBytes(joined, { offset, length }));
+    // Each read near a seam is of the few references there, not of `joined` (see rangeRefs).
+    const refsIn = rangeRefs(pieces);
+    return joinedChunkListHash(pieces, this.options.chunking ?? DEFAULT_CHUNK_PARAMS, (offset, length) => {
+      const refs = refsIn(offset, length);
+      return this.readBytes({ size: refs.reduce((n, r) => n + r.length, 0), hash: joined.hash, refs });
+    });
   }
 
   /** Reads back every chunk in `refs` and reports the missing and corrupt ones (fsck; integrity.ts). */

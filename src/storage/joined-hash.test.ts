@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ContentStore } from './content-store.js';
 import type { DataRef, FileContent } from './content.js';
 import { DEFAULT_CHUNK_PARAMS } from './chunker.js';
-import { joinedChunkListHash } from './joined-hash.js';
+import { joinedChunkListHash, rangeRefs } from './joined-hash.js';
 import { decodeRefs } from './ref-codec.js';
 import { MemoryStore } from './memory-store.js';
 
@@ -97,5 +97,27 @@ describe('hashOfJoined', () => {
     const sliced: DataRef[][] = [[{ chunk: first.chunk, start: 1, length: first.length - 1 }, ...pieces[0]!.slice(1)]];
     const joined: FileContent = { size: bytes.length - 1, hash: '', refs: sliced.flat() };
     expect(await store.hashOfJoined(joined, sliced)).toBe(await store.hashOf(joined));
+  });
+});
+
+describe('rangeRefs', () => {
+  const chunk = (n: number) => ({ hash: String(n).padStart(64, '0'), pack: 'p', offset: n * 100, size: 100 });
+  // Two pieces: [0,100) [100,150) | [150,250), the second ref a slice of its chunk.
+  const pieces: DataRef[][] = [[{ chunk: chunk(0), start: 0, length: 100 }, { chunk: chunk(1), start: 20, length: 50 }], [{ chunk: chunk(2), start: 0, length: 100 }]];
+  const refsIn = rangeRefs(pieces);
+
+  it('gives the references under a range, trimmed to it, across a seam', () => {
+    expect(refsIn(90, 70)).toEqual([
+      { chunk: chunk(0), start: 90, length: 10 },
+      { chunk: chunk(1), start: 20, length: 50 },
+      { chunk: chunk(2), start: 0, length: 10 },
+    ]);
+    expect(refsIn(100, 50)).toEqual([{ chunk: chunk(1), start: 20, length: 50 }]);
+    expect(refsIn(120, 10)).toEqual([{ chunk: chunk(1), start: 40, length: 10 }]);
+  });
+
+  it('stops at the end of the file', () => {
+    expect(refsIn(240, 100)).toEqual([{ chunk: chunk(2), start: 90, length: 10 }]);
+    expect(refsIn(0, 1000).reduce((n, r) => n + r.length, 0)).toBe(250);
   });
 });

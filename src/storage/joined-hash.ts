@@ -26,6 +26,37 @@ interface PieceChunk {
   cutWithin: boolean;
 }
 
+/**
+ * The references covering bytes [offset, offset + length) of the file made of `pieces`, trimmed to
+ * them, found by binary search: a read of the joined file itself walks its references from the
+ * first on, so reading near every seam of a file of many parts was quadratic in its size (1 GiB as
+ * 128 parts of 8 MiB: ~1.2 CPU-s to complete the upload).
+ */
+export function rangeRefs(pieces: readonly (readonly DataRef[])[]): (offset: number, length: number) => DataRef[] {
+  const refs = pieces.flat();
+  const starts = new Array<number>(refs.length + 1);
+  starts[0] = 0;
+  for (let i = 0; i < refs.length; i++) starts[i + 1] = starts[i]! + refs[i]!.length;
+  return (offset, length) => {
+    const end = Math.min(offset + length, starts[refs.length]!);
+    let lo = 0;
+    let hi = refs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid + 1]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: DataRef[] = [];
+    for (let i = lo; i < refs.length && starts[i]! < end; i++) {
+      const r = refs[i]!;
+      const from = Math.max(offset, starts[i]!) - starts[i]!;
+      const to = Math.min(end, starts[i + 1]!) - starts[i]!;
+      if (to > from) out.push({ chunk: r.chunk, start: r.start + from, length: to - from });
+    }
+    return out;
+  };
+}
+
 /** Whether every reference is a whole chunk: what a piece cut on its own is made of. */
 export function wholeChunks(refs: readonly DataRef[]): boolean {
   return refs.every((r) => r.start === 0 && r.length === r.chunk.size);

@@ -4,20 +4,21 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPlainBody } from './body.js';
+import { drainBody, readPlainBody } from './body.js';
 
 let server: Server | undefined;
 
 afterEach(async () => {
+  server?.closeAllConnections(); // a client left mid-body would hold close() until its keep-alive timeout
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
 });
 
 /** A server whose handler reads the body with `limit`; resolves with the handler's outcome and the client request. */
-async function serve(limit: number): Promise<{ port: number; outcome: Promise<Buffer> }> {
+async function serve<T = Buffer>(limit: number, read: (req: IncomingMessage, limit: number) => Promise<T> = readPlainBody as never): Promise<{ port: number; outcome: Promise<T> }> {
   let settle!: (req: IncomingMessage) => void;
   const arrived = new Promise<IncomingMessage>((resolve) => (settle = resolve));
-  const outcome = arrived.then((req) => readPlainBody(req, limit));
+  const outcome = arrived.then((req) => read(req, limit));
   server = createServer((req, res) => {
     settle(req);
     outcome.then(
@@ -57,5 +58,28 @@ describe('readPlainBody', () => {
     const req = put(port, 4000);
     req.write(Buffer.alloc(1000, 2), () => req.destroy());
     await expect(outcome).rejects.toThrow();
+  });
+});
+
+describe('drainBody', () => {
+  const drain = (req: IncomingMessage, limit: number) => drainBody(req, limit, 60_000);
+
+  it('reads a body up to the limit to its end', async () => {
+    const { port, outcome } = await serve(100_000, drain);
+    const req = put(port, 70_000);
+    req.write(Buffer.alloc(30_000, 1));
+    req.end(Buffer.alloc(40_000, 2));
+    expect(await outcome).toBe(true);
+  });
+
+  it('leaves unread a body announced longer than the limit, or one that turns out longer', async () => {
+    const announced = await serve(1000, drain);
+    put(announced.port, 5000).write(Buffer.alloc(10, 1));
+    expect(await announced.outcome).toBe(false);
+    const chunked = await serve(1000, drain);
+    const req = request({ host: '127.0.0.1', port: chunked.port, method: 'PUT', path: '/b/k' }); // no length: chunked
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(5000, 1));
+    expect(await chunked.outcome).toBe(false);
   });
 });

@@ -138,3 +138,34 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * Reads and drops what is left of a refused request's body, so that a client sending all of it before
+ * reading the answer (one that does not wait for `100 Continue`: rclone, curl, many SDKs) hears the
+ * error rather than a connection cut under its upload (closing a socket with unread bytes resets it).
+ * Bounded: a body announced longer than `limit` bytes is not read at all, and reading stops past `limit`
+ * bytes or after `ms`. Resolves true once the request is complete (the connection can be kept), false
+ * when the rest was left unread (the answer must close the connection).
+ */
+export function drainBody(req: IncomingMessage, limit: number, ms: number): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  if (req.destroyed || (bodyLength(req) ?? 0) > limit) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let size = 0;
+    const done = (complete: boolean) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (!complete) req.pause();
+      resolve(complete);
+    };
+    const onData = (piece: Buffer) => {
+      size += piece.length;
+      if (size > limit) done(false);
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    const timer = setTimeout(() => done(false), ms);
+    req.on('data', onData).once('end', onEnd).once('close', onClose).on('error', () => undefined);
+    req.resume();
+  });
+}

@@ -18,6 +18,7 @@ import { renderError } from './error-table.js';
 import { route } from './router.js';
 import { answerClientErrors } from '../client-errors.js';
 import { WriteSlots } from './write-slots.js';
+import { drainBody } from './body.js';
 import { YoungCollector } from './young-collector.js';
 
 export type { GatewayDeps } from './context.js';
@@ -30,6 +31,10 @@ export { MultipartStore } from './multipart-store.js';
  */
 const STREAMED_WRITES = Math.max(2, availableParallelism());
 const STREAMED_WRITE_PATIENCE_MS = 5000;
+
+/** How much of a refused request's unread body is read and dropped before the error is sent, and for how long at most (drainBody). */
+const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
+const REFUSED_BODY_DRAIN_MS = 5000;
 
 /** Listens on host:port (0: any free port; read it from server.address()). */
 export function startS3Gateway(host: string, port: number, deps: GatewayDeps, tls?: TlsFiles): Promise<Server> {
@@ -91,7 +96,10 @@ async function handle(deps: GatewayDeps, keys: SigningKeys, shared: Pick<S3Reque
       return;
     }
     const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
-    if (!req.complete) headers.connection = 'close'; // do not read the rest of a refused upload
+    // The rest of a refused upload is read and dropped first, up to a bound, so a client still sending it hears the
+    // error; past the bound it is not read, and the connection closes after the answer.
+    if (!(await drainBody(req, REFUSED_BODY_DRAIN_BYTES, REFUSED_BODY_DRAIN_MS))) headers.connection = 'close';
+    if (res.headersSent || res.destroyed) return;
     if (code === 'InvalidRange' && typeof error.data.size === 'number') headers['content-range'] = `bytes */${error.data.size}`;
     res.writeHead(status, headers);
     res.end(method === 'HEAD' ? undefined : body);

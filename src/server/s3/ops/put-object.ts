@@ -62,12 +62,9 @@ export const putObject: Operation = async (deps, r) => {
     const condition = writeCondition(r.req, path, bucket.name);
     if (condition) upload.require(path, condition);
     try {
-      // Before anything is stored: a PUT bound to fail stores nothing. Its body is read and dropped first, so
-      // the client, still sending it, hears the 412 rather than a connection cut under its upload.
-      if (condition) await upload.checkRequired().catch(async (err: unknown) => {
-        for await (const _ of r.req) void _;
-        throw err;
-      });
+      // Before anything is stored: a PUT bound to fail stores nothing. The gateway reads and drops the rest of its
+      // body (up to a bound) before the 412, as for any refusal, so the client still sending it hears the answer.
+      if (condition) await upload.checkRequired();
       if (small && r.identity.payload.kind !== 'chunked') {
         // A plain small body (what `aws s3 sync` sends): read whole, then hashed in one call.
         const bytes = await readPlainBody(r.req, SMALL_BODY);
