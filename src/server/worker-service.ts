@@ -17,10 +17,11 @@ import { openingMessage, readFileOps } from './modify-file-stream.js';
 
 /**
  * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
- * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
+ * `podFields`: the kubernetes runtime, whose pods get secret files (mount_path), user and limits from the kubelet: the spec
+ * carries none of them. It carries env_var secrets on both runtimes: the worker gives the code only the variables it chose.
  */
 export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false, starts = new StartedStreams()): WorkerApiServer {
-  const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
+  const specOf = async (spec: PipelineSpec) => (podFields ? { ...(await workerSpecWithSecrets(spec, secrets)), secretMounts: [], user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
       const p = await pps.register(req.pipeline, req.worker);
