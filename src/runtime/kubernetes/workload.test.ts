@@ -122,6 +122,20 @@ describe('the workload of a pipeline version', () => {
     expect(secretCopyName('p'.repeat(80), long)).not.toBe(secretCopyName('p'.repeat(80), `${long}b`));
   });
 
+  it('transform.user: uid:gid sets runAsUser and runAsGroup; a user name, which a pod cannot take, is an InvalidSpec naming the field', () => {
+    const spec = (user: string) => ({ pipeline: { name: 'u' }, input: { pfs: { repo: 'r', glob: '/' } }, transform: { cmd: ['sh'], user } });
+    expect(render(spec('1000:2000')).user.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 2000 });
+    expect(render(spec('0')).user.securityContext).toEqual({ runAsUser: 0 });
+    let err: unknown;
+    try {
+      render(spec('nobody'));
+    } catch (e) {
+      err = e;
+    }
+    expect(isTuskError(err) && err.code).toBe('InvalidSpec');
+    expect((err as Error).message).toMatch(/transform\.user: "nobody" .*uid/);
+  });
+
   it('the schema check catches what Kubernetes would refuse (so the checks above can fail)', () => {
     const { rc } = render(EVERY_FIELD);
     const bad = structuredClone(rc);

@@ -224,7 +224,7 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     volumeMounts: [...shared, { name: 'tusk-runtime', mountPath: RUNTIME_DIR, readOnly: true }, ...secretMounts],
     ...resources(spec.resourceRequests, spec.resourceLimits),
     ...(t.workingDir && { workingDir: t.workingDir }),
-    ...(t.user && /^\d+$/.test(t.user) && { securityContext: { runAsUser: Number(t.user) } }),
+    ...(t.user && { securityContext: runAs(t.user) }),
   };
   const sidecar: V1Container = {
     name: CONTAINERS.sidecar,
@@ -258,6 +258,16 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     ...(pod.serviceAccount && { serviceAccountName: pod.serviceAccount }),
     ...(t.imagePullSecrets && { imagePullSecrets: t.imagePullSecrets.map((name) => ({ name })) }),
   };
+}
+
+/**
+ * transform.user as the user container's securityContext: `uid` or `uid:gid`. A user name is refused rather than
+ * dropped (the code would run as the image's user, root for most images): a pod takes numbers only.
+ */
+function runAs(user: string): { runAsUser: number; runAsGroup?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m) throw new InvalidSpec([{ path: 'transform.user', problem: `"${user}" is a name, and the kubernetes runtime sets the pod's runAsUser, which takes a uid: give "UID" or "UID:GID" (e.g. "65534" for nobody)` }]);
+  return { runAsUser: Number(m[1]), ...(m[2] !== undefined && { runAsGroup: Number(m[2]) }) };
 }
 
 function resources(requests: Resources | undefined, limits: Resources | undefined): { resources?: V1ResourceRequirements } {
