@@ -81,4 +81,24 @@ describe('fsck', () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(daemon.home).filter((f) => f.startsWith('flip-out'))).toEqual([]);
   });
+
+  it('a pack lost from the store: once tusk gc has run, putting the same file again stores its data anew and heals the older commit', async () => {
+    const bytes = randomBytes(100_000);
+    await client.createRepo('lost');
+    const first = (await client.putFile('lost@master', '/data.bin', bytes)).commit!.id;
+    const objects = daemonObjects(daemon);
+    const pack = await packHolding(objects, bytes.subarray(50_000, 50_064));
+    await objects.delete(pack.key); // its index object stays: the pack alone is gone
+    expect((await tusk(['fsck', 'lost'])).code).toBe(1);
+
+    // The collector forgets the lost pack (and removes its index object), so writers no longer dedup against it.
+    expect((await tusk(['gc'])).code).toBe(0);
+    expect(await objects.size(`${pack.key}.idx`)).toBeUndefined();
+    expect(daemon.logs()).toMatch(/"event":"gc_pack_lost".*"pack":"packs\//);
+    await client.putFile('lost@master', '/data.bin', bytes);
+    const healed = await tusk(['fsck', 'lost']);
+    expect(healed.stdout + healed.stderr).toMatch(/no damage found/);
+    expect(healed.code).toBe(0);
+    expect((await read(`lost@${first}:/data.bin`)).equals(bytes)).toBe(true);
+  });
 });
