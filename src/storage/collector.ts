@@ -116,7 +116,8 @@ export class Collector {
       durationMs: 0,
     };
     if (options.dryRun) return { ...result, durationMs: Date.now() - started };
-    for (const pack of lost) if (await this.forgetLost(pack, epoch)) result.objectsRemoved++;
+    let lostRemoved = 0;
+    for (const pack of lost) if (await this.forgetLost(pack, epoch)) lostRemoved++;
 
     // Copy the live entries of rewritten packs; the index learns about the copies below, after forgetting the old packs.
     const written: { pack: string; entries: PackEntry[] }[] = [];
@@ -148,7 +149,7 @@ export class Collector {
       removed += 2;
     });
     result.packsWritten = written.length;
-    result.objectsRemoved += removed;
+    result.objectsRemoved = removed + lostRemoved;
     result.bytesFreed = freed - bytesWritten;
     result.durationMs = Date.now() - started;
     this.log('info', 'gc_finished', { ...result, leases: result.leases.length });
