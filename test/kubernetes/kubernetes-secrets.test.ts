@@ -1,7 +1,7 @@
 // TUSK_RUNTIME=kubernetes end to end against the STAND-IN API server and
 // kubelet: transform.secrets made with `tusk create secret` reach the pods, as
 // `pachctl create secret` does for Pachyderm. tuskd copies each secret the
-// pipeline names into a Secret of the pipeline (tusk-PIPELINE-secret-NAME),
+// pipeline names into a Secret of the pipeline (tusk-PIPELINE.secret-NAME),
 // which the pods read (env_var, mount_path), and deletes it with the pipeline.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: transform.secrets from tusk
     const inspect = await tusk(['inspect', 'pipeline', 'login'], { env });
     expect(waited.code, `${waited.stderr}\n${inspect.stdout}`).toBe(0);
     expect((await tusk(['get', 'file', 'login@master:/seen'], { env })).stdout).toBe('hunter2\n');
-    expect(secrets()).toEqual(['tusk-login-secret-db']);
+    expect(secrets()).toEqual(['tusk-login.secret-db']);
     // mount_path: the kubelet mounted the copy's keys as files (the stand-in's code runs in bubblewrap on the
     // host, so it is the pod's volume that is checked here, not what the code reads at /etc/db).
     const [pod] = k.pods('tusk-login');

@@ -175,15 +175,15 @@ describe('KubernetesRuntime and transform.secrets', () => {
     });
     await runtime.start();
     await runtime.ensure('edges', 1);
-    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges-secret-db', 'apply secret tusk-edges-secret-certs', 'create rc tusk-edges-v1']);
-    expect(cluster.secrets.get('tusk-edges-secret-db')?.data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
+    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges.secret-db', 'apply secret tusk-edges.secret-certs', 'create rc tusk-edges-v1']);
+    expect(cluster.secrets.get('tusk-edges.secret-db')?.data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
     expect(JSON.stringify(cluster.rcs)).not.toContain(Buffer.from('hunter2').toString('base64'));
 
     // Version 2 reads only db: the certs copy goes once version 1's workload has.
     current = { spec: normalizePipelineSpec({ ...SPEC, transform: { cmd: ['true'], secrets: secrets(['db']) } }), version: 2 };
     cluster.calls.splice(0);
     await runtime.ensure('edges', 1);
-    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges-secret-db', 'create rc tusk-edges-v2', 'delete rc tusk-edges-v1', 'delete secret tusk-edges-secret-certs']);
+    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges.secret-db', 'create rc tusk-edges-v2', 'delete rc tusk-edges-v1', 'delete secret tusk-edges.secret-certs']);
 
     // A secret deleted from the store since: no workload, and inspect pipeline says why.
     current = { spec: normalizePipelineSpec({ ...SPEC, transform: { cmd: ['true'], secrets: secrets(['db', 'gone']) } }), version: 3 };
@@ -194,7 +194,7 @@ describe('KubernetesRuntime and transform.secrets', () => {
 
     cluster.calls.splice(0);
     await runtime.stop('edges');
-    expect(cluster.calls).toEqual(['delete rc tusk-edges-v2', 'delete secret tusk-edges-auth', 'delete secret tusk-edges-secret-db']);
+    expect(cluster.calls).toEqual(['delete rc tusk-edges-v2', 'delete secret tusk-edges-auth', 'delete secret tusk-edges.secret-db']);
     expect(cluster.secrets.size).toBe(0);
     await runtime.stopAll();
   });

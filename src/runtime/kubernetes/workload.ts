@@ -105,7 +105,8 @@ export function renderAuthSecret(pipeline: string, token: string, o: Pick<Worklo
  * transform.secrets entries: tuskd writes it (its own Secret, never one the user made) before the workload.
  */
 export function secretCopyName(pipeline: string, secret: string): string {
-  const name = `tusk-${pipelineKey(pipeline)}-secret-${secret}`;
+  // The first '.' ends the pipeline's part (pipelineKey has none): no two (pipeline, secret) pairs share a name.
+  const name = `tusk-${pipelineKey(pipeline)}.secret-${secret}`;
   if (name.length <= 253) return name;
   const hash = createHash('sha256').update(secret).digest('hex').slice(0, 8);
   return `${name.slice(0, 244).replace(/[-.]+$/, '')}-${hash}`;
@@ -132,7 +133,7 @@ export function secretCopiesOf(rc: V1ReplicationController): string[] {
   const pod = rc.spec?.template?.spec;
   const pipeline = rc.metadata?.annotations?.[PIPELINE_ANNOTATION];
   if (!pod || pipeline === undefined) return [];
-  const prefix = `tusk-${pipelineKey(pipeline)}-secret-`;
+  const prefix = `tusk-${pipelineKey(pipeline)}.secret-`;
   const names = [
     ...(pod.volumes ?? []).map((v) => v.secret?.secretName),
     ...pod.containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name)),
