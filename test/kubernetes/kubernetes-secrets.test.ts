@@ -55,5 +55,7 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: transform.secrets from tusk
 
     expect((await tusk(['delete', 'pipeline', 'login'], { env })).code).toBe(0);
     await until('the secret copy deleted', () => (secrets().length === 0 ? true : undefined));
+    // Every call tuskd made is one the Role in deploy/ grants.
+    expect(k.rbacRefusals()).toEqual([]);
   });
 });
