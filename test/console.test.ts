@@ -255,6 +255,22 @@ describe.skipIf(!existsSync(CHROMIUM))('console in Chromium', () => {
     await shot('provenance');
   });
 
+  it('opens files whose names hold #, ?, % and spaces, by a click and by their link', async () => {
+    const env = daemon.env;
+    await tusk(['create', 'repo', 'odd'], { env });
+    const names = ['a#b.txt', 'what?.csv', '100%.txt', 'my file.txt'];
+    for (const name of names) await tusk(['put', 'file', `odd@master:/dir#1/${name}`, '-f', '-'], { env, input: `content of ${name}\n` });
+    for (const name of names) {
+      await page.goto(`${base}/repos/odd/files/master/`);
+      await page.locator('[data-testid="files"] a', { hasText: 'dir#1/' }).click();
+      await page.locator('[data-testid="files"] a', { hasText: name }).click();
+      await page.locator('[data-testid="preview"]').filter({ hasText: `content of ${name}` }).waitFor();
+      // The address is a link to the same file: opened afresh (a bookmark, a shared link), it shows it again.
+      await page.reload();
+      await page.locator('[data-testid="preview"]').filter({ hasText: `content of ${name}` }).waitFor();
+    }
+  });
+
   it('renders Markdown without running its markup, and shows the line diff of a changed text file', async () => {
     const env = daemon.env;
     await tusk(['create', 'repo', 'notes'], { env });

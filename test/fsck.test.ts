@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TuskClient } from '../src/client/index.js';
+import { listAll } from '../src/storage/object-store.js';
 import { startDaemon, type DaemonHandle } from './helpers/daemon.js';
 import { daemonObjects, flipByte, packHolding } from './helpers/damage.js';
 import { tusk as run, tuskJson as runJson, expectError, type RunOptions } from './helpers/tusk-cli.js';
@@ -80,5 +81,33 @@ describe('fsck', () => {
     expectError(await tusk(['get', 'file', 'vault@master:/flip.bin', '-o', out]), new RegExp(`file vault@${second}:/flip\\.bin cannot be read: its data is lost or damaged`));
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(daemon.home).filter((f) => f.startsWith('flip-out'))).toEqual([]);
+  });
+
+  it('a pack lost from the store: once tusk gc has run, putting the same file again stores its data anew and heals the older commit', async () => {
+    const bytes = randomBytes(100_000);
+    await client.createRepo('lost');
+    const first = (await client.putFile('lost@master', '/data.bin', bytes)).commit!.id;
+    const objects = daemonObjects(daemon);
+    const pack = await packHolding(objects, bytes.subarray(50_000, 50_064));
+    await objects.delete(pack.key); // its index object stays: the pack alone is gone
+    expect((await tusk(['fsck', 'lost'])).code).toBe(1);
+
+    // The collector forgets the lost pack (and removes its index object), so writers no longer dedup against it.
+    const keys = async () => {
+      const out: string[] = [];
+      for await (const key of listAll(objects, 'packs/')) out.push(key);
+      return out;
+    };
+    const before = await keys();
+    const gc = await runJson(['gc'], { env: daemon.env });
+    expect(await objects.size(`${pack.key}.idx`)).toBeUndefined();
+    const after = new Set(await keys());
+    expect(gc.objectsRemoved).toBe(before.filter((k) => !after.has(k)).length);
+    expect(daemon.logs()).toMatch(/"event":"gc_pack_lost".*"pack":"packs\//);
+    await client.putFile('lost@master', '/data.bin', bytes);
+    const healed = await tusk(['fsck', 'lost']);
+    expect(healed.stdout + healed.stderr).toMatch(/no damage found/);
+    expect(healed.code).toBe(0);
+    expect((await read(`lost@${first}:/data.bin`)).equals(bytes)).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
 // Client-side routes: every view has its own URL (repo, ref, path, job and
 // datum in the path), so a view can be bookmarked and shared; the daemon
-// answers any such path with the console's index.html.
+// answers any such path with the console's index.html. The names in a path
+// are percent-encoded one segment at a time (paths.*), so a file called
+// `a#b.txt`, `what?.csv` or `100%.txt` is a path segment, not a fragment, a
+// query or a broken escape; useLocation() decodes them back.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
@@ -18,14 +21,33 @@ export function useLocation(): { path: string; query: URLSearchParams } {
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
   }, []);
-  return { path: decodeURI(location.pathname), query: new URLSearchParams(location.search) };
+  return { path: decodePath(location.pathname), query: new URLSearchParams(location.search) };
 }
 
-/** A link that changes the view without reloading the page (new tab and copy-link work as usual). */
+/** A path as typed or linked, each segment decoded (one that is not a valid escape, such as a bare `%`, stays as it is). */
+export function decodePath(pathname: string): string {
+  return pathname
+    .split('/')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    })
+    .join('/');
+}
+
+/** Each segment of a path percent-encoded: what paths.* put in a URL. */
+function enc(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** A link that changes the view without reloading the page (new tab and copy-link work as usual). `href`: from paths.*. */
 export function Link(props: { href: string; class?: string; title?: string; children: ComponentChildren }) {
   return (
     <a
-      href={encodeURI(props.href)}
+      href={props.href}
       class={props.class}
       title={props.title}
       onClick={(e) => {
@@ -41,13 +63,13 @@ export function Link(props: { href: string; class?: string; title?: string; chil
 
 export const paths = {
   dag: (branch?: string) => (branch && branch !== 'master' ? `/?branch=${encodeURIComponent(branch)}` : '/'),
-  repo: (repo: string, branch?: string) => `/repos/${repo}${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`,
-  files: (repo: string, ref: string, path = '/') => `/repos/${repo}/files/${ref}${path === '/' ? '/' : path}`,
-  diff: (repo: string, newRef: string, oldRef: string) => `/repos/${repo}/diff/${newRef}/${oldRef}`,
-  commit: (id: string, repo?: string) => `/commits/${id}${repo ? `/${repo}` : ''}`,
-  pipeline: (name: string) => `/pipelines/${name}`,
-  job: (pipeline: string, id: string, failedOnly = false) => `/pipelines/${pipeline}/jobs/${id}${failedOnly ? '?failed=1' : ''}`,
-  datum: (pipeline: string, job: string, datum: string) => `/pipelines/${pipeline}/jobs/${job}/datums/${datum}`,
-  experiments: (branch?: string) => `/experiments${branch ? `/${branch}` : ''}`,
+  repo: (repo: string, branch?: string) => `/repos/${enc(repo)}${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`,
+  files: (repo: string, ref: string, path = '/') => `/repos/${enc(repo)}/files/${enc(ref)}${path === '/' ? '/' : enc(path)}`,
+  diff: (repo: string, newRef: string, oldRef: string) => `/repos/${enc(repo)}/diff/${enc(newRef)}/${enc(oldRef)}`,
+  commit: (id: string, repo?: string) => `/commits/${enc(id)}${repo ? `/${enc(repo)}` : ''}`,
+  pipeline: (name: string) => `/pipelines/${enc(name)}`,
+  job: (pipeline: string, id: string, failedOnly = false) => `/pipelines/${enc(pipeline)}/jobs/${enc(id)}${failedOnly ? '?failed=1' : ''}`,
+  datum: (pipeline: string, job: string, datum: string) => `/pipelines/${enc(pipeline)}/jobs/${enc(job)}/datums/${enc(datum)}`,
+  experiments: (branch?: string) => `/experiments${branch ? `/${enc(branch)}` : ''}`,
   metrics: () => '/stats',
 };

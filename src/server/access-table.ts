@@ -43,7 +43,7 @@ async function owns(repo: string, done: AfterSuccess): Promise<void> {
 async function pipelineNeed(specText: string, l: AccessLookups): Promise<Need> {
   const spec = l.specRepos(specText);
   if (!spec) return ANYONE; // the handler refuses the spec and says why
-  if (await l.repoExists(spec.name)) return on('repoWriter', spec.name, ...spec.inputs);
+  if (await l.repoExists(spec.name)) return { kind: 'all', needs: [on('repoWriter', spec.name), on('repoReader', ...spec.inputs)] };
   return on('repoReader', ...spec.inputs);
 }
 

@@ -133,7 +133,7 @@ export class Daemon {
       // Each pipeline's workers and sidecars speak as pipeline:NAME once access control is on.
       const pipelineToken = (pipeline: string) => (authority.active ? authority.pipelineToken(pipeline) : undefined);
       if (config.runtime === 'none') runtime = new NoWorkers();
-      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log, pipelineToken);
+      else if (config.runtime === 'kubernetes') runtime = kubernetes = await openKubernetesRuntime(process.env, () => pps, log.log, pipelineToken, (name) => secrets.values(name));
       else {
         runtime = new LocalRuntime({
           home: config.home,

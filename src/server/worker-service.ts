@@ -17,10 +17,11 @@ import { openingMessage, readFileOps } from './modify-file-stream.js';
 
 /**
  * `secrets`: where transform.secrets' values come from (they ride only in the WorkerSpec a pipeline's own workers get).
- * `podFields`: the kubernetes runtime, whose pods get secrets, user and limits from the kubelet: the spec carries none of them.
+ * `podFields`: the kubernetes runtime, whose pods get secret files (mount_path), user and limits from the kubelet: the spec
+ * carries none of them. It carries env_var secrets on both runtimes: the worker gives the code only the variables it chose.
  */
 export function workerService(pps: Pps, log: Logger, secrets: SecretStore, podFields = false, starts = new StartedStreams()): WorkerApiServer {
-  const specOf = async (spec: PipelineSpec) => (podFields ? { ...workerSpecMsg(spec), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets));
+  const specOf = async (spec: PipelineSpec) => (podFields ? { ...(await workerSpecWithSecrets(spec, secrets, false)), user: '', memoryLimitBytes: 0, memoryLimit: '' } : workerSpecWithSecrets(spec, secrets, true));
   return {
     register: unaryHandler(log, 'Register', async (req) => {
       const p = await pps.register(req.pipeline, req.worker);
@@ -165,17 +166,18 @@ async function putDatumOutput(pps: Pps, call: ServerReadableStream<DatumOutputRe
   return upload.finish();
 }
 
-/** The WorkerSpec with transform.secrets' values: env_var from its key, mount_path with every key as a file. */
-async function workerSpecWithSecrets(spec: PipelineSpec, store: SecretStore): Promise<WorkerSpec> {
+/** The WorkerSpec with transform.secrets' values: env_var from its key, and (`mounts`) mount_path with every key as a file. */
+export async function workerSpecWithSecrets(spec: PipelineSpec, store: SecretStore, mounts: boolean): Promise<WorkerSpec> {
   const msg = workerSpecMsg(spec);
   for (const s of spec.transform.secrets) {
+    if (!s.envVar && !mounts) continue;
     const values = await store.values(s.name);
     if (s.envVar) {
       const value = values[s.key];
       if (value === undefined) throw new SecretNotFound(s.name, `secret "${s.name}" has no key "${s.key}"`);
       msg.secretEnv.push({ name: s.envVar, value: value.toString('utf8') });
     }
-    if (s.mountPath) msg.secretMounts.push({ path: s.mountPath, files: Object.entries(values).map(([key, data]) => ({ key, data })) });
+    if (s.mountPath && mounts) msg.secretMounts.push({ path: s.mountPath, files: Object.entries(values).map(([key, data]) => ({ key, data })) });
   }
   return msg;
 }

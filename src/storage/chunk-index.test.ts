@@ -33,9 +33,15 @@ describe('chunk index', () => {
     for (let p = 0; p < 30; p++) expect(await index.has('chunk', hex(`d${p}`))).toBe(true);
     expect(await rebuildChunkIndex(objects, index)).toMatchObject({ packs: 0, entries: 0 });
 
-    // A damaged index whose pack cannot rebuild it (here: no pack at all) is reported, never fatal.
+    // An index object without its pack (damaged or not) names a pack lost from the store: reported, never fatal, and
+    // not indexed, so a writer stores those chunks anew rather than referring to the lost pack.
     await objects.put(packIndexKey('broken'), new Uint8Array([1, 2, 3]));
-    const fresh = await rebuildChunkIndex(objects, new MemoryChunkIndex());
-    expect(fresh).toMatchObject({ packs: 30, unreadable: [{ pack: 'packs/broken', reason: expect.stringMatching(/index object is damaged.*the pack is missing/) }] });
+    await objects.put(packIndexKey('lost'), encodePackIndex([chunk('e', 'lost', 0)]));
+    const fresh = new MemoryChunkIndex();
+    const stats = await rebuildChunkIndex(objects, fresh);
+    expect(stats.packs).toBe(30);
+    expect(stats.unreadable.map((u) => u.pack).sort()).toEqual(['packs/broken', 'packs/lost']);
+    for (const u of stats.unreadable) expect(u.reason).toMatch(/the pack is missing/);
+    expect(await fresh.has('chunk', hex('e'))).toBe(false);
   });
 });

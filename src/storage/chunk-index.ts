@@ -110,6 +110,13 @@ export async function rebuildChunkIndex(store: ObjectStore, index: ChunkIndex, c
   };
   const load = async (packId: string): Promise<void> => {
     if (await index.hasPack(packId)) return;
+    if (!packs.has(packId)) {
+      // Lost from the store (a writer puts the pack before its index): not indexed, so writers store its chunks anew.
+      const reason = 'the pack is missing from the object store (its index object is there)';
+      stats.unreadable.push({ pack: packKey(packId), reason });
+      log('error', 'pack_unreadable', { pack: packKey(packId), reason, intactEntries: 0, message: 'files whose data was in this pack cannot be read (tusk fsck names them); putting them again stores their data anew, and tusk gc removes the index object' });
+      return;
+    }
     let why = 'its index object is missing';
     if (indexed.has(packId)) {
       const key = packIndexKey(packId);

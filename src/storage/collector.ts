@@ -18,6 +18,12 @@
 // more right before it is deleted. A reader holding an old reference finds the
 // pack gone and reads the chunk where the index says it lives now
 // (file-reader.ts), so no pack is read while it is removed and nothing waits.
+// A pack index object whose pack is gone (the pack was lost from the store:
+// the collector itself deletes the index first) names a lost pack: the run
+// forgets its entries in the chunk index and deletes the index object, so
+// writers store those chunks anew instead of referring to the lost pack, and
+// putting the same files again heals what referred to it (readers find a
+// chunk by its hash when its pack is gone).
 // Why not an age: `gc` right after `delete repo` must free at once; leases
 // make in-flight writers safe however long they run, and the epoch rule makes
 // writers that race with the mark itself safe.
@@ -89,7 +95,7 @@ export class Collector {
     const started = Date.now();
     const { objects, index, journal } = this.target;
     const epoch = journal.begin();
-    const candidates = await listPacks(objects);
+    const { packs: candidates, lost } = await listPackObjects(objects);
     const live = await mark();
     const summaries = await mapLimit(candidates, 8, (pack) => this.summary(pack));
     const packs = summaries.filter((s): s is PackSummary => s !== undefined);
@@ -103,13 +109,15 @@ export class Collector {
       packsRewritten: plan.rewrite.length,
       packsWritten: 0,
       packsProtected: plan.protectedKept,
-      objectsRemoved: 2 * (plan.remove.length + plan.rewrite.length),
+      objectsRemoved: 2 * (plan.remove.length + plan.rewrite.length) + lost.length,
       bytesFreed: plan.bytesRemoved - plan.bytesCopied,
       bytesCopied: plan.bytesCopied,
       leases: journal.active(),
       durationMs: 0,
     };
     if (options.dryRun) return { ...result, durationMs: Date.now() - started };
+    let lostRemoved = 0;
+    for (const pack of lost) if (await this.forgetLost(pack, epoch)) lostRemoved++;
 
     // Copy the live entries of rewritten packs; the index learns about the copies below, after forgetting the old packs.
     const written: { pack: string; entries: PackEntry[] }[] = [];
@@ -141,11 +149,34 @@ export class Collector {
       removed += 2;
     });
     result.packsWritten = written.length;
-    result.objectsRemoved = removed;
+    result.objectsRemoved = removed + lostRemoved;
     result.bytesFreed = freed - bytesWritten;
     result.durationMs = Date.now() - started;
     this.log('info', 'gc_finished', { ...result, leases: result.leases.length });
     return result;
+  }
+
+  /**
+   * A pack whose index object is there but not the pack (lost from the store): its entries leave the chunk index and
+   * its index object goes. Checked again first, and left alone if a writer touched it since the run began.
+   */
+  private async forgetLost(pack: string, epoch: number): Promise<boolean> {
+    const { objects, index, journal } = this.target;
+    if (journal.isProtected(pack, epoch) || (await objects.size(packKey(pack))) !== undefined) return false;
+    let entries: PackEntry[] = [];
+    try {
+      entries = decodePackIndex(await getBytes(objects, packIndexKey(pack)), pack);
+    } catch (err) {
+      if (!isTuskError(err)) throw err;
+    }
+    await index.forgetPack(pack, entries);
+    await objects.delete(packIndexKey(pack));
+    this.log('warn', 'gc_pack_lost', {
+      pack: packKey(pack),
+      entries: entries.length,
+      message: 'the pack is not in the object store: its index object is deleted and its chunks forgotten, so putting the same files again stores their data anew (tusk fsck names the files it held)',
+    });
+    return true;
   }
 
   /** A pack's entries and stored bytes; undefined (the pack is kept) when its index cannot be read. */
@@ -165,8 +196,12 @@ export class Collector {
   }
 }
 
-/** Packs that have both their object and their index object (a pack without an index is being written, or was never indexed: kept). */
-export async function listPacks(objects: ObjectStore): Promise<string[]> {
+/**
+ * `packs`: those that have both their object and their index object (a pack without an index is being written, or was
+ * never indexed: kept). `lost`: index objects without their pack (a writer puts the pack first, the collector deletes
+ * the index first, so only a pack lost from the store leaves one).
+ */
+export async function listPackObjects(objects: ObjectStore): Promise<{ packs: string[]; lost: string[] }> {
   const packs = new Set<string>();
   const indexed: string[] = [];
   for await (const key of listAll(objects, PACK_PREFIX)) {
@@ -174,7 +209,7 @@ export async function listPacks(objects: ObjectStore): Promise<string[]> {
     if (id === undefined) packs.add(key.slice(PACK_PREFIX.length));
     else indexed.push(id);
   }
-  return indexed.filter((id) => packs.has(id));
+  return { packs: indexed.filter((id) => packs.has(id)), lost: indexed.filter((id) => !packs.has(id)) };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -41,6 +41,11 @@ describe.skipIf(!kubectl)('kubectl kustomize deploy/overlays/*', () => {
       const scheme = overlay.endsWith('-tls') ? { scheme: 'HTTPS' } : {};
       expect(tuskd.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http', ...scheme });
       expect(tuskd.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http', ...scheme });
+      // tuskd answers /healthz once it has read every pack index of the object store (~6 ms a pack measured on
+      // s3rver): a startup probe holds the liveness probe off for 30 minutes, or a large store would be killed
+      // while it starts, again at every restart.
+      expect(tuskd.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http', ...scheme });
+      expect(tuskd.startupProbe.periodSeconds * tuskd.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
       // TUSK_WORKER_ADDRESS refers to TUSK_NAMESPACE, which Kubernetes expands only when it comes earlier.
       const names = tuskd.env.map((e: Obj) => e.name);
       expect(names.indexOf('TUSK_NAMESPACE')).toBeLessThan(names.indexOf('TUSK_WORKER_ADDRESS'));

@@ -90,6 +90,8 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes: branch versions and access 
     expect((await tusk(['delete', 'pipeline', 'count'], { env: root })).code).toBe(0);
     await until('count pods gone', () => (k.pods('tusk-count').length === 0 ? true : undefined));
     expect(secrets()).toEqual(['tusk-shade-auth']);
+    // Every call tuskd made is one the Role in deploy/ grants.
+    expect(k.rbacRefusals()).toEqual([]);
   });
 
   it('a spout runs in a pod of its own and commits with pachctl put file as its pipeline (auth active)', async () => {

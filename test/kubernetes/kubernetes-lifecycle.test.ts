@@ -59,6 +59,8 @@ describe.skipIf(!hasBwrap)('TUSK_RUNTIME=kubernetes against the stand-in API ser
     expect((await tusk(['delete', 'pipeline', 'roll'], { env: k.daemon.env })).code).toBe(0);
     await until('roll pods gone', () => (k.pods('tusk-roll').length === 0 ? true : undefined));
     expect(k.rcs().filter((r) => r.startsWith('tusk-roll'))).toEqual([]);
+    // Every call tuskd made is one the Role in deploy/ grants.
+    expect(k.rbacRefusals()).toEqual([]);
   });
 
   it('a missing image, an image without glibc and an unschedulable pod show Kubernetes\' reason in inspect pipeline and fail the job', async () => {

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RBAC_RULES } from '../../src/runtime/kubernetes/rbac.js';
 import { ROOT, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { StandInApiServer, type KObject } from './stand-in-api-server.js';
 import { StandInKubelet } from './stand-in-kubelet.js';
@@ -64,6 +65,25 @@ export class StandInCluster {
     await this.api.stop();
     await this.service.stop();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The requests the API server got (tuskd's, and the few a test sends itself) that the Role in deploy/ does not
+   * grant (src/runtime/kubernetes/rbac.ts), as `verb resource`: what a real cluster would refuse with 403.
+   */
+  rbacRefusals(): string[] {
+    const refused = new Set<string>();
+    for (const r of this.api.requests) {
+      const m = /^(\w+) \/api\/v1\/namespaces\/[^/]+\/([a-z]+)(\/[^/?]+)?(\?watch)?$/.exec(r);
+      if (!m) {
+        refused.add(r);
+        continue;
+      }
+      const [, method, resource, name, watch] = m;
+      const verb = watch ? 'watch' : method === 'GET' ? (name ? 'get' : 'list') : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method!];
+      if (!RBAC_RULES.some((rule) => rule.resources.includes(resource!) && rule.verbs.includes(verb!))) refused.add(`${verb} ${resource}`);
+    }
+    return [...refused].sort();
   }
 
   /** Workloads as `name xREPLICAS`, sorted. */

@@ -7,7 +7,8 @@
 // and this Node; a user image is this machine. A process has no mount
 // namespace of its own, so TUSK_SANDBOX=off is dropped and the worker gives
 // user code a literal /pfs with bubblewrap, as the local runtime does.
-// Secret volumes get the files of the Secret the stand-in API server holds; a
+// Secret volumes get the files of the Secret the stand-in API server holds, and
+// env secretKeyRef its values (a missing one keeps the pod from starting); a
 // memory emptyDir (medium: Memory) is a folder on the tmpfs /dev/shm, so, as in
 // a cluster, it is a file system apart from the pod's other volumes.
 // It reports what a kubelet reports: phases, PodScheduled=False/Unschedulable
@@ -153,6 +154,11 @@ export class StandInKubelet {
         return this.report(run, 'Pending');
       }
     }
+    const badRef = run.containers.map((c) => this.missingSecretRef(c.spec)).find(Boolean);
+    if (badRef) {
+      for (const c of run.containers) c.state = { waiting: { reason: 'CreateContainerConfigError', message: badRef } };
+      return this.report(run, 'Pending');
+    }
     await mkdir(join(dir, 'logs'), { recursive: true });
     const all = [...(run.init ? [run.init] : []), ...run.containers];
     for (const c of all) this.images.push(c.spec.image);
@@ -221,6 +227,7 @@ export class StandInKubelet {
       if (e.value !== undefined) env[e.name] = rewrite(e.value);
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = run.name;
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = run.pod.metadata.namespace;
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = Buffer.from(this.secretData(e.valueFrom.secretKeyRef.name)?.[e.valueFrom.secretKeyRef.key] ?? '', 'base64').toString('utf8');
     }
     const [cmd, ...args] = [...(c.spec.command ?? []), ...(c.spec.args ?? [])].map(rewrite);
     const proc = spawn(cmd!, args, { env, cwd: c.spec.workingDir ? rewrite(c.spec.workingDir) : run.dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -230,6 +237,23 @@ export class StandInKubelet {
     proc.on('error', (err) => log.write(`stand-in kubelet: cannot start: ${err.message}\n`));
     proc.on('exit', () => log.end());
     return proc;
+  }
+
+  private secretData(name: string): Record<string, string> | undefined {
+    const secret = this.o.api.list('secrets').find((x) => x.metadata.name === name) as (KObject & { data?: Record<string, string> }) | undefined;
+    return secret && (secret.data ?? {});
+  }
+
+  /** What a kubelet says when an env secretKeyRef names a Secret or key that does not exist. */
+  private missingSecretRef(spec: { env?: { valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }): string | undefined {
+    for (const e of spec.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref || ref.optional) continue;
+      const data = this.secretData(ref.name);
+      if (!data) return `secret "${ref.name}" not found`;
+      if (data[ref.key] === undefined) return `couldn't find key ${ref.key} in Secret ${ref.name}`;
+    }
+    return undefined;
   }
 
   /** A secret volume's files from the Secret the API server holds; why not, when a required one is missing. */

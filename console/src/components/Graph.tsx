@@ -51,7 +51,7 @@ export function Graph(props: { nodes: GraphNode[]; edges: GraphEdge[]; label: st
         return (
           <a
             key={n.id}
-            href={encodeURI(n.href)}
+            href={n.href}
             class={`node node-${n.kind} state-${n.state ?? 'none'}${n.highlight ? ' highlight' : ''}`}
             data-node={n.id}
             onClick={(e) => {

@@ -17,9 +17,16 @@ type Log = (level: 'info' | 'warn' | 'error', event: string, fields: Record<stri
  * Connects to the cluster (in-cluster credentials, else the kubeconfig) and builds the runtime.
  * `pps` is read when the runtime first needs it (the pipeline system is built after its runtime).
  * TUSK_IMAGE defaults to the image of tuskd's own pod (TUSK_POD_NAME), else tusk:latest.
- * `token` gives a pipeline's token while access control is on (its pods get it from a Secret).
+ * `token` gives a pipeline's token while access control is on (its pods get it from a Secret);
+ * `secretValues` a secret of the secret store (transform.secrets; the pods get a copy of it in a Secret).
  */
-export async function openKubernetesRuntime(env: NodeJS.ProcessEnv, pps: () => Pps | undefined, log: Log, token?: (pipeline: string) => string | undefined): Promise<KubernetesRuntime> {
+export async function openKubernetesRuntime(
+  env: NodeJS.ProcessEnv,
+  pps: () => Pps | undefined,
+  log: Log,
+  token?: (pipeline: string) => string | undefined,
+  secretValues?: (secret: string) => Promise<Readonly<Record<string, Uint8Array>>>,
+): Promise<KubernetesRuntime> {
   const cluster = await connectCluster(env.TUSK_NAMESPACE);
   let image = env.TUSK_IMAGE;
   if (!image && env.TUSK_POD_NAME) image = (await cluster.getPod(env.TUSK_POD_NAME))?.spec?.containers[0]?.image;
@@ -37,6 +44,7 @@ export async function openKubernetesRuntime(env: NodeJS.ProcessEnv, pps: () => P
     lookupVersion: async (pipeline, version) => pps()?.versionSpec(pipeline, version),
     workersChanged: (pipeline) => pps()?.workersChanged(pipeline),
     ...(token && { token }),
+    ...(secretValues && { secretValues }),
     onLost: (pipeline, pod, reason, gone) => pps()?.podLost(pipeline, pod, reason, gone),
     onTrouble: (pipeline, reason) => {
       pps()?.workersTrouble(pipeline, reason).catch((err) => log('error', 'workers_trouble_failed', { pipeline, message: (err as Error).message }));

@@ -6,6 +6,7 @@
 // test/kubernetes/.
 import type { V1Pod, V1ReplicationController, V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
+import { SecretNotFound } from '../../errors/index.js';
 import { normalizePipelineSpec } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
@@ -147,6 +148,54 @@ describe('KubernetesRuntime pod events', () => {
     await vi.waitFor(() => expect(changed).toEqual(['edges']));
     active.splice(0);
     await vi.waitFor(() => expect(cluster.rcs.map((r) => r.metadata?.name)).toEqual(['tusk-edges-v1']));
+    await runtime.stopAll();
+  });
+});
+
+describe('KubernetesRuntime and transform.secrets', () => {
+  it('copies the secrets a version names before its workload, drops a copy no version reads, and says when a secret is gone', async () => {
+    const cluster = new MemoryCluster();
+    const store: Record<string, Record<string, Uint8Array>> = { db: { password: Buffer.from('hunter2') }, certs: { 'ca.pem': Buffer.from('PEM') } };
+    const secrets = (names: string[]) => names.map((name, i) => (i === 0 ? { name, key: 'password', env_var: 'DB_PASSWORD' } : { name, mount_path: `/etc/${name}` }));
+    let current = { spec: normalizePipelineSpec({ ...SPEC, transform: { cmd: ['true'], secrets: secrets(['db', 'certs']) } }), version: 1 };
+    const trouble: string[] = [];
+    const runtime = new KubernetesRuntime({
+      cluster,
+      settings: kubernetesSettings({ TUSK_NAMESPACE: 'ns' }),
+      lookup: async () => current,
+      hasWork: () => true,
+      secretValues: async (name) => {
+        const values = store[name];
+        if (!values) throw new SecretNotFound(name);
+        return values;
+      },
+      onLost: () => {},
+      onTrouble: (_p, reason) => trouble.push(reason),
+      log: () => {},
+    });
+    await runtime.start();
+    await runtime.ensure('edges', 1);
+    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges.secret-db', 'apply secret tusk-edges.secret-certs', 'create rc tusk-edges-v1']);
+    expect(cluster.secrets.get('tusk-edges.secret-db')?.data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
+    expect(JSON.stringify(cluster.rcs)).not.toContain(Buffer.from('hunter2').toString('base64'));
+
+    // Version 2 reads only db: the certs copy goes once version 1's workload has.
+    current = { spec: normalizePipelineSpec({ ...SPEC, transform: { cmd: ['true'], secrets: secrets(['db']) } }), version: 2 };
+    cluster.calls.splice(0);
+    await runtime.ensure('edges', 1);
+    expect(cluster.calls).toEqual(['delete secret tusk-edges-auth', 'apply secret tusk-edges.secret-db', 'create rc tusk-edges-v2', 'delete rc tusk-edges-v1', 'delete secret tusk-edges.secret-certs']);
+
+    // A secret deleted from the store since: no workload, and inspect pipeline says why.
+    current = { spec: normalizePipelineSpec({ ...SPEC, transform: { cmd: ['true'], secrets: secrets(['db', 'gone']) } }), version: 3 };
+    cluster.calls.splice(0);
+    await runtime.ensure('edges', 1);
+    expect(cluster.calls).not.toContain('create rc tusk-edges-v3');
+    expect(trouble.at(-1)).toMatch(/^transform\.secrets: .*gone/);
+
+    cluster.calls.splice(0);
+    await runtime.stop('edges');
+    expect(cluster.calls).toEqual(['delete rc tusk-edges-v2', 'delete secret tusk-edges-auth', 'delete secret tusk-edges.secret-db']);
+    expect(cluster.secrets.size).toBe(0);
     await runtime.stopAll();
   });
 });

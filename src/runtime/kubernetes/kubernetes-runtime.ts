@@ -16,14 +16,17 @@
 // those of pipelines that no longer exist; it never touches other objects.
 // While access control is on, each pipeline's token is in a Secret of its own
 // that its pods mount (workload.ts), written before the workload is created
-// and deleted with the pipeline's last workload.
+// and deleted with the pipeline's last workload. The secrets its transform.secrets
+// name (tuskd's secret store, `tusk create secret`) are copied into Secrets of
+// the pipeline the same way (workload.ts: secretCopyName), and deleted once no
+// workload of the pipeline reads them.
 import type { V1Pod } from '@kubernetes/client-node';
-import { InvalidSpec } from '../../errors/index.js';
+import { InvalidSpec, TuskError } from '../../errors/index.js';
 import type { PipelineSpec, WorkerRuntime, WorkerState } from '../../pps/index.js';
 import type { Cluster, PodEvent } from './cluster.js';
 import { podVerdict, type PodVerdict } from './pod-status.js';
 import type { KubernetesSettings } from './settings.js';
-import { authSecretName, instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderAuthSecret, renderWorkload } from './workload.js';
+import { authSecretName, instanceLabels, LABELS, PIPELINE_ANNOTATION, pipelineKey, renderAuthSecret, renderSecretCopy, renderWorkload, secretCopiesOf } from './workload.js';
 
 export interface PipelineVersion {
   spec: PipelineSpec;
@@ -45,6 +48,8 @@ export interface KubernetesRuntimeOptions {
   workersChanged?(pipeline: string): void;
   /** The pipeline's token while access control is on (kept in a Secret its pods mount), else undefined. */
   token?(pipeline: string): string | undefined;
+  /** The values of a secret of the secret store (transform.secrets); throws when there is none of that name. */
+  secretValues?(secret: string): Promise<Readonly<Record<string, Uint8Array>>>;
   /**
    * A worker pod is gone (`gone`: deleted, evicted or ended, for good) or restarted a container:
    * the workers that ran in it are lost; a gone pod's workers get no more work.
@@ -64,6 +69,8 @@ interface Workload {
   version: number;
   replicas: number;
   autoscaling: boolean;
+  /** The secret copies its pods read. */
+  secrets: string[];
 }
 
 /** A workload beside the main line's, for a version whose pod differs. */
@@ -71,6 +78,7 @@ interface ExtraWorkload {
   name: string;
   version: number;
   podKey: string;
+  secrets: string[];
 }
 
 interface PodState {
@@ -110,10 +118,13 @@ export class KubernetesRuntime implements WorkerRuntime {
       if (!pipeline || !current || current.version !== version || this.workloads.has(pipeline)) {
         this.o.log('info', 'workload_deleted', { workload: name, pipeline, reason: current ? 'an older version' : 'the pipeline no longer exists' });
         await this.o.cluster.deleteWorkload(name);
-        if (pipeline && !current) await this.o.cluster.deleteSecret(authSecretName(pipeline));
+        if (pipeline && !current) {
+          await this.o.cluster.deleteSecret(authSecretName(pipeline));
+          for (const copy of secretCopiesOf(rc)) await this.o.cluster.deleteSecret(copy);
+        }
         continue;
       }
-      this.workloads.set(pipeline, { name, version, replicas: rc.spec?.replicas ?? 0, autoscaling: current.spec.autoscaling });
+      this.workloads.set(pipeline, { name, version, replicas: rc.spec?.replicas ?? 0, autoscaling: current.spec.autoscaling, secrets: secretCopiesOf(rc) });
       this.o.log('info', 'workload_adopted', { workload: name, pipeline, version });
     }
     await this.watch();
@@ -189,10 +200,14 @@ export class KubernetesRuntime implements WorkerRuntime {
     if (count === undefined || !current) {
       // Stopped or deleted: every workload of the pipeline goes, whatever its version.
       const key = pipelineKey(pipeline);
+      const copies = new Set<string>();
       for (const rc of await this.o.cluster.listWorkloads(`${this.selector},${LABELS.pipeline}=${key}`)) {
-        if (rc.metadata?.annotations?.[PIPELINE_ANNOTATION] === pipeline) await this.o.cluster.deleteWorkload(rc.metadata.name!);
+        if (rc.metadata?.annotations?.[PIPELINE_ANNOTATION] !== pipeline) continue;
+        await this.o.cluster.deleteWorkload(rc.metadata.name!);
+        for (const copy of secretCopiesOf(rc)) copies.add(copy);
       }
       await this.o.cluster.deleteSecret(authSecretName(pipeline));
+      for (const copy of copies) await this.o.cluster.deleteSecret(copy);
       this.workloads.delete(pipeline);
       this.extra.delete(pipeline);
       this.setTrouble(pipeline, '');
@@ -219,13 +234,15 @@ export class KubernetesRuntime implements WorkerRuntime {
     }
     const name = rc.metadata!.name!;
     await this.applyToken(pipeline);
+    if (!(await this.applySecretCopies(pipeline, current.spec, ''))) return;
     await this.o.cluster.createWorkload(rc);
-    this.workloads.set(pipeline, { name, version: current.version, replicas, autoscaling: current.spec.autoscaling });
+    this.workloads.set(pipeline, { name, version: current.version, replicas, autoscaling: current.spec.autoscaling, secrets: secretCopiesOf(rc) });
     this.o.log('info', 'workload_created', { workload: name, pipeline, version: current.version, replicas });
     this.setTrouble(pipeline, '');
     if (existing) {
       await this.o.cluster.deleteWorkload(existing.name);
       this.o.log('info', 'workload_deleted', { workload: existing.name, pipeline, reason: `version ${current.version} replaces it` });
+      await this.pruneSecretCopies(pipeline, existing.secrets);
     }
   }
 
@@ -254,6 +271,7 @@ export class KubernetesRuntime implements WorkerRuntime {
     }
     const have = this.extra.get(pipeline) ?? [];
     const kept: ExtraWorkload[] = [];
+    const dropped: string[] = [];
     for (const w of have) {
       if (wanted.has(w.podKey)) {
         kept.push(w);
@@ -262,6 +280,7 @@ export class KubernetesRuntime implements WorkerRuntime {
       }
       await this.o.cluster.deleteWorkload(w.name);
       this.o.log('info', 'workload_deleted', { workload: w.name, pipeline, reason: `version ${w.version} has no datums left` });
+      dropped.push(...w.secrets);
     }
     for (const [key, version] of wanted) {
       const spec = await this.o.lookupVersion!(pipeline, version);
@@ -274,12 +293,40 @@ export class KubernetesRuntime implements WorkerRuntime {
         this.setTrouble(pipeline, `version ${version}: ${err.message}`);
         continue;
       }
+      if (!(await this.applySecretCopies(pipeline, spec, `version ${version}: `))) continue;
       await this.o.cluster.createWorkload(rc);
-      kept.push({ name: rc.metadata!.name!, version, podKey: key });
+      kept.push({ name: rc.metadata!.name!, version, podKey: key, secrets: secretCopiesOf(rc) });
       this.o.log('info', 'workload_created', { workload: rc.metadata!.name, pipeline, version, replicas: spec.parallelismSpec.constant, beside: main.name });
     }
     if (kept.length > 0) this.extra.set(pipeline, kept);
     else this.extra.delete(pipeline);
+    await this.pruneSecretCopies(pipeline, dropped);
+  }
+
+  /**
+   * The copies of the secrets the spec's transform.secrets name, before its pods start (a pod whose Secret is
+   * missing does not start). False, with the pipeline's trouble set, when a secret is gone from the store.
+   */
+  private async applySecretCopies(pipeline: string, spec: PipelineSpec, context: string): Promise<boolean> {
+    if (!this.o.secretValues) return true;
+    for (const secret of new Set(spec.transform.secrets.map((s) => s.name))) {
+      let values;
+      try {
+        values = await this.o.secretValues(secret);
+      } catch (err) {
+        if (!(err instanceof TuskError)) throw err;
+        this.setTrouble(pipeline, `${context}transform.secrets: ${err.message}`);
+        return false;
+      }
+      await this.o.cluster.applySecret(renderSecretCopy(pipeline, secret, values, this.o.settings));
+    }
+    return true;
+  }
+
+  /** Deletes those of `copies` that no workload of the pipeline reads any more. */
+  private async pruneSecretCopies(pipeline: string, copies: string[]): Promise<void> {
+    const used = new Set([...(this.workloads.get(pipeline)?.secrets ?? []), ...(this.extra.get(pipeline) ?? []).flatMap((w) => w.secrets)]);
+    for (const copy of new Set(copies)) if (!used.has(copy)) await this.o.cluster.deleteSecret(copy);
   }
 
   /**

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { isTuskError } from '../../errors/index.js';
 import { normalizePipelineSpec } from '../../pps/index.js';
 import { validateObject } from '../../../test/helpers/kubernetes-schemas.js';
-import { pipelineKey, renderAuthSecret, renderWorkload, workloadName, type WorkloadOptions } from './workload.js';
+import { pipelineKey, renderAuthSecret, renderSecretCopy, renderWorkload, secretCopiesOf, secretCopyName, workloadName, type WorkloadOptions } from './workload.js';
 
 const OPTIONS: WorkloadOptions = { tuskImage: 'registry.example.com/tusk:0.1.0', address: 'tusk.data.svc:1650', instance: 'tusk', namespace: 'data' };
 
@@ -71,9 +71,12 @@ describe('the workload of a pipeline version', () => {
     expect(env).toMatchObject({
       TUSK_ADDRESS: 'tusk.data.svc:1650', PACH_ADDRESS: 'tusk.data.svc:1650', TUSK_PIPELINE: 'Edges_v2', PACH_PIPELINE: 'Edges_v2',
       TUSK_PFS: '/pfs', TUSK_WORKER_POD: { fieldRef: { fieldPath: 'metadata.name' } }, PACH_WORKER_POD: { fieldRef: { fieldPath: 'metadata.name' } },
-      AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 's3creds', key: 'access' } }, EXTRA: '1',
+      AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 'tusk-edges-v2-b21f4eb2.secret-s3creds', key: 'access' } }, EXTRA: '1',
     });
+    // transform.secrets name secrets of tuskd's store: the pod reads tuskd's copies of them, never the user's Secrets.
     expect(user.volumeMounts).toContainEqual({ name: 'secret-1', mountPath: '/certs', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'secret-1', secret: { secretName: 'tusk-edges-v2-b21f4eb2.secret-certs' } });
+    expect(secretCopiesOf(rc)).toEqual(['tusk-edges-v2-b21f4eb2.secret-certs', 'tusk-edges-v2-b21f4eb2.secret-s3creds']);
     expect(sidecar).toMatchObject({ image: OPTIONS.tuskImage, resources: { requests: { cpu: '0.1', memory: '64Mi' }, limits: { memory: '256Mi' } } });
     // The code runs as its image's user (or transform.user); the sidecar as root, opening /pfs to every user, so it can
     // collect the folders that code writes and code under any uid can write /pfs/out (test/worker.test.ts, as root).
@@ -100,6 +103,39 @@ describe('the workload of a pipeline version', () => {
     expect(pod.serviceAccountName).toBe('edges-sa');
     expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
     expect(pod).toMatchObject({ dnsPolicy: 'ClusterFirst', hostname: 'w' });
+  });
+
+  it('copies a secret of the store into a valid Secret of the pipeline, whose name fits Kubernetes', () => {
+    const copy = renderSecretCopy('Edges_v2', 'certs', { 'ca.pem': Buffer.from('PEM'), key: new Uint8Array([0, 255]) }, OPTIONS);
+    validateObject(copy);
+    expect(copy.metadata).toMatchObject({
+      name: 'tusk-edges-v2-b21f4eb2.secret-certs', namespace: 'data',
+      labels: { 'app.kubernetes.io/managed-by': 'tuskd', 'tusk.io/instance': 'tusk', 'tusk.io/pipeline': 'edges-v2-b21f4eb2' },
+      annotations: { 'tusk.io/pipeline-name': 'Edges_v2', 'tusk.io/secret-name': 'certs' },
+    });
+    expect(copy.data).toEqual({ 'ca.pem': 'UEVN', key: 'AP8=' });
+    const long = 'a'.repeat(240);
+    for (const name of [secretCopyName('p'.repeat(80), long), secretCopyName('p'.repeat(80), `${long}b`)]) {
+      expect(name.length).toBeLessThanOrEqual(253);
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+    }
+    expect(secretCopyName('p'.repeat(80), long)).not.toBe(secretCopyName('p'.repeat(80), `${long}b`));
+    // Names that straddle the pipeline and the secret do not meet: pipeline a-secret-b's c, pipeline a's b-secret-c.
+    expect(secretCopyName('a-secret-b', 'c')).not.toBe(secretCopyName('a', 'b-secret-c'));
+  });
+
+  it('transform.user: uid:gid sets runAsUser and runAsGroup; a user name, which a pod cannot take, is an InvalidSpec naming the field', () => {
+    const spec = (user: string) => ({ pipeline: { name: 'u' }, input: { pfs: { repo: 'r', glob: '/' } }, transform: { cmd: ['sh'], user } });
+    expect(render(spec('1000:2000')).user.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 2000 });
+    expect(render(spec('0')).user.securityContext).toEqual({ runAsUser: 0 });
+    let err: unknown;
+    try {
+      render(spec('nobody'));
+    } catch (e) {
+      err = e;
+    }
+    expect(isTuskError(err) && err.code).toBe('InvalidSpec');
+    expect((err as Error).message).toMatch(/transform\.user: "nobody" .*uid/);
   });
 
   it('the schema check catches what Kubernetes would refuse (so the checks above can fail)', () => {

@@ -42,6 +42,8 @@ export const LABELS = {
 } as const;
 /** The exact pipeline name (a label value cannot hold every pipeline name). */
 export const PIPELINE_ANNOTATION = 'tusk.io/pipeline-name';
+/** On a secret copy: the name of the secret-store secret it copies. */
+export const SECRET_ANNOTATION = 'tusk.io/secret-name';
 export const MANAGED_BY = 'tuskd';
 
 /** Where the init container puts the Node runtime and the worker, in every container that mounts it. */
@@ -98,6 +100,47 @@ export function renderAuthSecret(pipeline: string, token: string, o: Pick<Worklo
   };
 }
 
+/**
+ * The copy of a secret of the secret store (`tusk create secret`) that the pipeline's pods read for its
+ * transform.secrets entries: tuskd writes it (its own Secret, never one the user made) before the workload.
+ */
+export function secretCopyName(pipeline: string, secret: string): string {
+  // The first '.' ends the pipeline's part (pipelineKey has none): no two (pipeline, secret) pairs share a name.
+  const name = `tusk-${pipelineKey(pipeline)}.secret-${secret}`;
+  if (name.length <= 253) return name;
+  const hash = createHash('sha256').update(secret).digest('hex').slice(0, 8);
+  return `${name.slice(0, 244).replace(/[-.]+$/, '')}-${hash}`;
+}
+
+/** The Secret of secretCopyName(): the secret store's values of `secret`, labelled like the pipeline's workloads. */
+export function renderSecretCopy(pipeline: string, secret: string, values: Readonly<Record<string, Uint8Array>>, o: Pick<WorkloadOptions, 'instance' | 'namespace'>): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretCopyName(pipeline, secret),
+      namespace: o.namespace,
+      labels: { ...instanceLabels(o.instance), [LABELS.pipeline]: pipelineKey(pipeline), [LABELS.component]: 'pipeline-secret' },
+      annotations: { [PIPELINE_ANNOTATION]: pipeline, [SECRET_ANNOTATION]: secret },
+    },
+    data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+}
+
+/** The secret copies (secretCopyName) a workload's pods read: what must exist while it does. */
+export function secretCopiesOf(rc: V1ReplicationController): string[] {
+  const pod = rc.spec?.template?.spec;
+  const pipeline = rc.metadata?.annotations?.[PIPELINE_ANNOTATION];
+  if (!pod || pipeline === undefined) return [];
+  const prefix = `tusk-${pipelineKey(pipeline)}.secret-`;
+  const names = [
+    ...(pod.volumes ?? []).map((v) => v.secret?.secretName),
+    ...pod.containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name)),
+  ];
+  return [...new Set(names.filter((n): n is string => n?.startsWith(prefix) ?? false))].sort();
+}
+
 /** The labels every object of the instance carries: what adoption selects on. */
 export function instanceLabels(instance: string): Record<string, string> {
   return { [LABELS.managedBy]: MANAGED_BY, [LABELS.instance]: instance };
@@ -132,12 +175,14 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
   const secretVolumes: V1Volume[] = [];
   const secretMounts: V1VolumeMount[] = [];
   const secretEnv: V1EnvVar[] = [];
+  // transform.secrets name secrets of tuskd's secret store: the pods read tuskd's copy of each (secretCopyName).
   t.secrets.forEach((s, i) => {
+    const copy = secretCopyName(spec.name, s.name);
     if (s.mountPath) {
-      secretVolumes.push({ name: `secret-${i}`, secret: { secretName: s.name } });
+      secretVolumes.push({ name: `secret-${i}`, secret: { secretName: copy } });
       secretMounts.push({ name: `secret-${i}`, mountPath: s.mountPath, readOnly: true });
     }
-    if (s.envVar) secretEnv.push({ name: s.envVar, valueFrom: { secretKeyRef: { name: s.name, key: s.key } } });
+    if (s.envVar) secretEnv.push({ name: s.envVar, valueFrom: { secretKeyRef: { name: copy, key: s.key } } });
   });
   const env: V1EnvVar[] = [
     { name: 'TUSK_ADDRESS', value: o.address },
@@ -180,7 +225,7 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     volumeMounts: [...shared, { name: 'tusk-runtime', mountPath: RUNTIME_DIR, readOnly: true }, ...secretMounts],
     ...resources(spec.resourceRequests, spec.resourceLimits),
     ...(t.workingDir && { workingDir: t.workingDir }),
-    ...(t.user && /^\d+$/.test(t.user) && { securityContext: { runAsUser: Number(t.user) } }),
+    ...(t.user && { securityContext: runAs(t.user) }),
   };
   const sidecar: V1Container = {
     name: CONTAINERS.sidecar,
@@ -214,6 +259,16 @@ function podSpec(spec: PipelineSpec, version: number, o: WorkloadOptions): V1Pod
     ...(pod.serviceAccount && { serviceAccountName: pod.serviceAccount }),
     ...(t.imagePullSecrets && { imagePullSecrets: t.imagePullSecrets.map((name) => ({ name })) }),
   };
+}
+
+/**
+ * transform.user as the user container's securityContext: `uid` or `uid:gid`. A user name is refused rather than
+ * dropped (the code would run as the image's user, root for most images): a pod takes numbers only.
+ */
+function runAs(user: string): { runAsUser: number; runAsGroup?: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m) throw new InvalidSpec([{ path: 'transform.user', problem: `"${user}" is a name, and the kubernetes runtime sets the pod's runAsUser, which takes a uid: give "UID" or "UID:GID" (e.g. "65534" for nobody)` }]);
+  return { runAsUser: Number(m[1]), ...(m[2] !== undefined && { runAsGroup: Number(m[2]) }) };
 }
 
 function resources(requests: Resources | undefined, limits: Resources | undefined): { resources?: V1ResourceRequirements } {
