@@ -21,7 +21,8 @@ export const waitJob: CommandDef = {
           await ctx.client().inspectCommitSet(ref, true);
           const jobs = (await ctx.pps().listJobs()).filter((j) => j.id === ref);
           emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now(), opts.fullTimestamps === true));
-          const bad = jobs.find((j) => FAILED.has(j.state));
+          // the failed job, not the jobs below it that were killed because of it
+          const bad = jobs.find((j) => j.state === 'failure') ?? jobs.find((j) => FAILED.has(j.state));
           if (bad) throw ended(bad);
           return;
         }
