@@ -78,6 +78,15 @@ describe('tusk --help', () => {
     for (const line of commands) expect(line, line).toMatch(/^ {2}\S.*\s{2,}\S/); // a name, then its description
   });
 
+  it('reads `tusk help VERB NOUN` as `tusk VERB NOUN --help`, as pachctl does', async () => {
+    const help = await run(['help', 'put', 'file']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await run(['put', 'file', '--help'])).stdout);
+    expect(help.stdout).toMatch(/^Usage: tusk put file\|files \[options\] <repo@branch\[:\/path\]>/);
+    expect((await run(['help', 'put'])).stdout).toMatch(/^Usage: tusk put \[options\] \[command\]/);
+    expect((await run(['help', 'nosuch'])).code).toBe(2);
+  });
+
   it('gives nouns their plural (list repos) but not the verbs of auth (no "auth logins")', async () => {
     expect((await run(['list', 'repos', '--help'])).code).toBe(0);
     const auth = await run(['auth', '--help']);
