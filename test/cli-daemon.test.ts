@@ -90,6 +90,16 @@ describe('tusk up / down', () => {
     expect((await tusk(['down'], { env })).code).toBe(0);
   });
 
+  it('names a TUSK_HOME it cannot make, in one line', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'tusk-up-'));
+    homes.push(scratch);
+    await writeFile(join(scratch, 'file'), 'not a folder');
+    const home = join(scratch, 'file', 'home'); // ENOTDIR even for root, whom permissions do not stop
+    const up = await tusk(['up', '--port', '0', '--http-port', '0', '--s3-port', '0'], { env: envFor(home) });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toBe(`tusk: TUSK_HOME ${home}: not a directory (the daemon keeps its data there: choose a folder you can write with --home or TUSK_HOME)\n`);
+  });
+
   it('says which port another process holds and which flag picks another, in one line', async () => {
     const home = await mkdtemp(join(tmpdir(), 'tusk-up-'));
     homes.push(home);
