@@ -59,6 +59,9 @@ describe('usageLine', () => {
     expect((await run(['inspect', 'images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after the noun, e.g. tusk inspect file images@master\n");
     expect((await run(['images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after a verb and a noun, e.g. tusk list file images@master\n");
     expect((await run(['list', 'log'])).stderr).toMatch(/^tusk: unknown command 'log' \(Did you mean logs\?\)|^tusk: unknown command 'log'\n/);
+    const experiment = await run(['experiment', 'create', 'exp']);
+    expect(experiment.code).toBe(2);
+    expect(experiment.stderr).toBe("tusk: unknown command 'create': an experiment is a branch, made with tusk create branch REPO@NAME --head master on an input repo (then put files or update a pipeline with --branch NAME)\n");
     expect((await run(['lsit', 'repo'])).stderr).toBe("tusk: unknown command 'lsit' (Did you mean list?)\n");
     expect((await run(['constructor'])).stderr).toMatch(/^tusk: unknown command 'constructor'/);
   });
