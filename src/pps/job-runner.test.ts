@@ -12,6 +12,30 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
+describe('a job with more datums than it can plan', () => {
+  it('fails with the reason, its output commit finished, and the pipeline runs its next job', async () => {
+    const small = await openTestPps({ maxJobDatums: 3 });
+    try {
+      await small.pfs.repos.create('data');
+      await commitFiles(small, 'data@master', { '/a': '1', '/b': '2' });
+      const cross = { cross: [{ pfs: { repo: 'data', glob: '/*', name: 'x' } }, { pfs: { repo: 'data', glob: '/*', name: 'y' } }] };
+      await small.pps.pipelines.create(specText('pairs', cross));
+      const [job] = await small.pps.listJobs('pairs');
+      const failed = await small.pps.jobs.wait('pairs', job!.id);
+      expect(failed.state).toBe('failure');
+      expect(failed.reason).toMatch(/^the input makes at least 4 datums \(a cross of 2 × 2\), more than the 3 one job can plan/);
+      expect((await small.pfs.commits.mustGet('pairs', job!.id)).finished).not.toBeNull();
+      const upload = await small.pfs.upload('data@master');
+      upload.deleteFile('/b');
+      const next = (await upload.commit()).commit.id;
+      const done = await work(small.pps, 'pairs', small.pps.jobs.wait('pairs', next), copyNames);
+      expect(done).toMatchObject({ state: 'success', datums: { total: 1, processed: 1 } });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('job_timeout', () => {
   it('fails a job whose datums are not all in when its job_timeout passes on the clock', async () => {
     await t.pps.pipelines.create(specText('slow', { pfs: { repo: 'data', glob: '/*' } }, { job_timeout: '10m' }));

@@ -7,10 +7,10 @@
 // A job that does not succeed is saved as such before its output commit is
 // finished, since finishing that commit wakes the jobs below it. A job whose
 // pipeline is deleted is dropped: it stops and is never written again.
-import { OutputCollision } from '../errors/index.js';
+import { OutputCollision, TooManyDatums } from '../errors/index.js';
 import type { MetadataOp } from '../storage/metadata-store.js';
 import { mergeOutputs } from './datum-outputs.js';
-import { planDatums } from './datums.js';
+import { planDatums, type Datum } from './datums.js';
 import type { InputCommit } from './input-files.js';
 import { isKept, planReuse } from './job-plan.js';
 import type { PpsContext } from './pps-context.js';
@@ -170,7 +170,13 @@ export class JobRunner {
     job.state = 'running';
     if (!(await this.save(job))) return;
 
-    const datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf));
+    let datums: Datum[];
+    try {
+      datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf), this.ctx.deps.maxJobDatums);
+    } catch (err) {
+      if (err instanceof TooManyDatums) return this.finish(job, 'failure', err.message); // the daemon stays up; the next commit may make fewer
+      throw err;
+    }
     const existing = new Map((await this.ctx.store.listJobDatums(job.pipeline, job.id)).map((d) => [d.id, d]));
     const results = new Map<string, DatumResultRecord>();
     if (!job.reprocess) {
