@@ -96,8 +96,12 @@ describe('a job', () => {
     await t.pfs.repos.create('raw');
     await t.pps.pipelines.create(specText('first', { pfs: { repo: 'raw', glob: '/*' } }));
     await t.pps.pipelines.create(specText('second', { pfs: { repo: 'first', glob: '/*' } }));
+    await t.pps.pipelines.create(specText('third', { pfs: { repo: 'second', glob: '/*' } }));
+    await t.pps.pipelines.create(specText('fourth', { pfs: { repo: 'third', glob: '/*' } }));
     const good = await commitFiles(t, 'raw@master', { '/a': '1' });
-    await work(t.pps, 'second', work(t.pps, 'first', t.pps.jobs.wait('first', good), copyNames).then(() => t.pps.jobs.wait('second', good)), copyNames);
+    let done = work(t.pps, 'first', t.pps.jobs.wait('first', good), copyNames);
+    for (const p of ['second', 'third', 'fourth']) done = work(t.pps, p, done.then(() => t.pps.jobs.wait(p, good)), copyNames);
+    await done;
     const id = await commitFiles(t, 'raw@master', { '/b': '2' });
     const { tasks } = await t.pps.nextTasks('first', 'w', 10, 60_000);
     const failing = tasks.find((task) => task.job === id)!;
@@ -107,7 +111,10 @@ describe('a job', () => {
     expect((await t.pps.jobs.get('first', id)).state).toBe('failure');
     expect(below.state).toBe('killed');
     expect(below.reason).toBe(`input first@${id} comes from a job that did not succeed (failure)`);
-    for (const repo of ['first', 'second']) {
+    // Further down, each killed job names the job that failed, not only the killed one above it.
+    expect((await t.pps.jobs.wait('third', id)).reason).toBe(`input second@${id} comes from a job that did not succeed (killed: first@${id} failed)`);
+    expect((await t.pps.jobs.wait('fourth', id)).reason).toBe(`input third@${id} comes from a job that did not succeed (killed: first@${id} failed)`);
+    for (const repo of ['first', 'second', 'third', 'fourth']) {
       const out = await t.pfs.commits.mustGet(repo, id);
       expect(out.finished).not.toBeNull();
       expect(out.tree).toBe((await t.pfs.commits.mustGet(repo, good)).tree);

@@ -164,7 +164,7 @@ export class JobRunner {
     for (const input of job.inputs) {
       const upstream = await this.ctx.store.getJob(input.repo, input.id);
       if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {
-        return this.finish(job, 'killed', `input ${input.repo}@${input.id} comes from a job that did not succeed (${upstream.state})`);
+        return this.finish(job, 'killed', killedBelow(`${input.repo}@${input.id}`, upstream));
       }
     }
     job.state = 'running';
@@ -301,4 +301,15 @@ export class JobRunner {
 
 function keyOf(job: JobRecord): string {
   return `${job.pipeline}/${job.id}`;
+}
+
+/**
+ * Why a job below one that did not succeed is killed. Through a chain of killed jobs the one that failed is
+ * named (`(killed: upper@ID failed)`), found in the reason of the killed job above.
+ */
+export function killedBelow(input: string, upstream: Pick<JobRecord, 'state' | 'reason'>): string {
+  if (upstream.state !== 'killed') return `input ${input} comes from a job that did not succeed (${upstream.state})`;
+  const reason = upstream.reason ?? '';
+  const root = /^input (\S+) comes from a job that did not succeed \(failure\)$/.exec(reason)?.[1] ?? /\(killed: (\S+) failed\)$/.exec(reason)?.[1];
+  return `input ${input} comes from a job that did not succeed (killed${root ? `: ${root} failed` : ''})`;
 }
