@@ -1,12 +1,14 @@
 // The CLI's error path without a daemon: usage errors commander finds (an
 // unknown word or flag) and errors the CLI finds itself print one line
 // `tusk: ...` on stderr and exit 2, whatever characters the words hold.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import { usageLine } from './program.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], address = '127.0.0.1:1'): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -14,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   stdout.on('data', (b: Buffer) => out.push(b));
   stderr.on('data', (b: Buffer) => err.push(b));
   // an address nothing listens on: these commands must fail before any call
-  const env = { TUSK_ADDRESS: '127.0.0.1:1', TUSK_HOME: '/nonexistent-tusk-home' };
+  const env = { TUSK_ADDRESS: address, TUSK_HOME: '/nonexistent-tusk-home' };
   const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, stderrIsTTY: false, now: () => new Date(0) });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
@@ -39,6 +41,19 @@ describe('the CLI error path', () => {
       expect(r.code, JSON.stringify(argv)).toBe(2);
       expect(r.stderr, JSON.stringify(argv)).toMatch(/^tusk: [^\n]+\n$/);
       expect(r.stderr, JSON.stringify(argv)).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028\u2029\u202e]/);
+    }
+  });
+
+  it('says that what answers at TUSK_ADDRESS is not tuskd, instead of asking whether tuskd runs', async () => {
+    const http1 = createServer((_req, res) => res.end('console'));
+    await new Promise<void>((r) => http1.listen(0, '127.0.0.1', () => r()));
+    const address = `127.0.0.1:${(http1.address() as AddressInfo).port}`;
+    try {
+      const r = await run(['create', 'repo', 'x'], address);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`tusk: ${address}: something answers there, but not tuskd's gRPC API (is it the console or the S3 port?)\n`);
+    } finally {
+      http1.close();
     }
   });
 

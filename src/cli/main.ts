@@ -46,7 +46,7 @@ export function helpAsFlag(argv: readonly string[]): readonly string[] {
 
 function messageOf(err: unknown, address: string): string {
   if (isTuskError(err) && err.code === 'DaemonUnavailable') return `cannot reach tuskd at ${address} (is it running? start it with \`tusk up\`)`;
-  if (isTuskError(err) && err.code === 'DaemonUntrusted') return `${address}: ${err.message}`;
+  if (isTuskError(err) && (err.code === 'DaemonUntrusted' || err.code === 'NotTuskd')) return `${address}: ${err.message}`;
   if (isTuskError(err)) return err.message;
   if (err instanceof Error) return err.message || err.name;
   return String(err);
