@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,34 @@ describe('tusk up / down', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse((await tusk(['list', 'repo', '-o', 'json'], { env })).stdout).map((r: any) => r.name)).toEqual(['upped']);
     expect((await tusk(['down'], { env })).code).toBe(0);
+  });
+
+  it('names a TUSK_HOME it cannot make, in one line', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'tusk-up-'));
+    homes.push(scratch);
+    await writeFile(join(scratch, 'file'), 'not a folder');
+    const home = join(scratch, 'file', 'home'); // ENOTDIR even for root, whom permissions do not stop
+    const up = await tusk(['up', '--port', '0', '--http-port', '0', '--s3-port', '0'], { env: envFor(home) });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toBe(`tusk: TUSK_HOME ${home}: not a directory (the daemon keeps its data there: choose a folder you can write with --home or TUSK_HOME)\n`);
+  });
+
+  it('says which port another process holds and which flag picks another, in one line', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'tusk-up-'));
+    homes.push(home);
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const held = (holder.address() as AddressInfo).port;
+    try {
+      for (const [flag, what] of [['--port', 'gRPC'], ['--http-port', 'HTTP'], ['--s3-port', 'S3']]) {
+        const ports: Record<string, string> = { '--port': '0', '--http-port': '0', '--s3-port': '0', [flag]: String(held) };
+        const up = await tusk(['up', ...Object.entries(ports).flat()], { env: envFor(home) });
+        expect(up.code, up.stderr).toBe(1);
+        expect(up.stderr).toMatch(new RegExp(`^tusk: [^\\n]*cannot listen for ${what} on port ${held}: another process is listening there \\(choose another port with ${flag}\\)\\n$`));
+      }
+    } finally {
+      holder.close();
+    }
   });
 
   it('never signals a later process that was given the pid of a daemon that died', async () => {

@@ -293,6 +293,14 @@ describe('a pipeline that runs (real workers)', () => {
     const [datum] = await tuskJson(['list', 'datum', `fails@${job.id}`]);
     expect(datum).toMatchObject({ state: 'failed', files: ['/x.txt'], tries: 1, reason: expect.stringMatching(/exit/) });
     expect((await tusk(['logs', '-p', 'fails', '--datum', datum.id])).stdout).toMatch(/^boom$/m);
+
+    // Below the failed job, the next pipeline's job is killed; waiting for the whole ID names the cause, not the casualty.
+    await tuskJson(['create', 'pipeline', '-f', '-'], { input: spec('after', 'fails', '/', 'true') });
+    const next = await put('doomed', 'y.txt', 'y\n');
+    const set = await tusk(['wait', 'job', next]);
+    expect(set.code).toBe(1);
+    expect(set.stdout).toMatch(new RegExp(`\\nafter\\s+${next}\\s+killed`));
+    expect(set.stderr).toMatch(new RegExp(`^tusk: job fails@${next} failed: [^\n]*boom\n$`));
   }, 120_000);
 
   it('logs -f -o json prints new lines as newline-delimited JSON while it follows', async () => {

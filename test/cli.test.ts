@@ -1,6 +1,6 @@
 // End to end: the real `tusk` binary against a real tuskd, the PFS part of
 // DESIGN.md's grammar with -o json, and the exit statuses users script on.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -191,6 +191,22 @@ describe('put, list, get and diff files', () => {
     const human = await tusk(['diff', 'file', 'del@master', `del@${base}`]);
     expect(human.stdout).toMatch(/^CHANGE\s+PATH\s+SIZE\ndeleted\s+\/drop\.txt\s+2 B\n$/);
     expect((await tuskJson(['glob', 'file', 'del@master:/*.txt'])).map((f: any) => f.path)).toEqual(['/keep.txt']);
+  });
+
+  it('puts what a named pipe carries (as `-f <(command)` does), and refuses a device in one line', async () => {
+    await tuskJson(['create', 'repo', 'piped']);
+    const fifo = join(work, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const bytes = randomBytes(3 * 1024 * 1024 + 7); // more than one read of the pipe
+    const put = tusk(['put', 'file', 'piped@master:/from-pipe.bin', '-f', fifo]);
+    await writeFile(fifo, bytes); // opens when the CLI opens the other end
+    const done = await put;
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect((await tusk(['get', 'file', 'piped@master:/from-pipe.bin'])).raw.equals(bytes)).toBe(true);
+    const device = await tusk(['put', 'file', 'piped@master:/zero', '-f', '/dev/zero']);
+    expect(device.code).toBe(2);
+    expect(device.stderr).toBe('tusk: /dev/zero is not a regular file, folder or pipe\n');
   });
 });
 

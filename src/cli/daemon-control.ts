@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isTuskError, TuskError } from '../errors/index.js';
 import { processStartTicks } from '../runtime/process-start.js';
 import { readDaemonRecord, recordAddress, type DaemonRecord } from './address.js';
+import { localError } from './local-files.js';
 
 export interface UpOptions {
   home: string;
@@ -36,10 +37,18 @@ export interface UpResult {
 
 const TUSKD = fileURLToPath(new URL('../../../bin/tuskd', import.meta.url));
 
+/** EACCES, ENOTDIR, EROFS on the home: one line naming it, not Node's `EACCES: permission denied, mkdir '...'`. */
+function homeError(home: string, err: unknown): TuskError {
+  const { message } = localError(`TUSK_HOME ${home}`, err);
+  return new TuskError('failed_precondition', 'HomeUnwritable', `${message} (the daemon keeps its data there: choose a folder you can write with --home or TUSK_HOME)`, { home });
+}
+
 export async function daemonUp(opts: UpOptions): Promise<UpResult> {
   const { home } = opts;
-  await mkdir(home, { recursive: true });
   const log = join(home, 'tuskd.log');
+  await mkdir(home, { recursive: true }).catch((err) => {
+    throw homeError(home, err);
+  });
   const running = await runningDaemon(home, opts.deferredCaCerts);
   if (running) return { alreadyRunning: true, log, ...running };
   const args = [opts.tuskd ?? TUSKD, '--home', home];
@@ -47,7 +56,12 @@ export async function daemonUp(opts: UpOptions): Promise<UpResult> {
   if (opts.s3Port !== undefined) args.push('--s3-port', String(opts.s3Port));
   if (opts.httpPort !== undefined) args.push('--http-port', String(opts.httpPort));
   if (opts.storage !== undefined) args.push('--storage', opts.storage);
-  const logFd = openSync(log, 'a');
+  let logFd: number;
+  try {
+    logFd = openSync(log, 'a');
+  } catch (err) {
+    throw homeError(home, err);
+  }
   let exited: { code: number | null; signal: string | null } | undefined;
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: { ...opts.env, TUSK_HOME: home } });
   closeSync(logFd);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadLocal, readLocal, walkFiles } from './local-files.js';
+import { loadLocal, localError, readLocal, walkFiles } from './local-files.js';
 
 describe('walkFiles', () => {
   let root: string;
@@ -75,5 +75,16 @@ describe('walkFiles', () => {
       for await (const _ of readLocal(missing)) void _;
     }).rejects.toThrow(`${missing}: no such file or directory`);
     expect(() => loadLocal(missing, 1024)).toThrow(`${missing}: no such file or directory`);
+  });
+
+  it('says a name is too long in words, once, without the errno and the path again', async () => {
+    const long = join(root, 'n'.repeat(300)); // `get file -r` of a repo file whose name the local file system cannot hold
+    let caught: unknown;
+    try {
+      await writeFile(long, 'x');
+    } catch (err) {
+      caught = localError(long, err);
+    }
+    expect((caught as Error).message).toBe(`${long}: name too long (a local file system takes names of at most 255 bytes)`);
   });
 });

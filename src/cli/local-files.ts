@@ -155,6 +155,9 @@ const REASONS: Record<string, string> = {
   ENOTDIR: 'not a directory',
   EMFILE: 'too many open files',
   ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'name too long (a local file system takes names of at most 255 bytes)',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
 };
 
 /** A local file-system failure as a one-line error naming the path. */

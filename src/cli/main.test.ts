@@ -1,12 +1,14 @@
 // The CLI's error path without a daemon: usage errors commander finds (an
 // unknown word or flag) and errors the CLI finds itself print one line
 // `tusk: ...` on stderr and exit 2, whatever characters the words hold.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import { usageLine } from './program.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], address = '127.0.0.1:1'): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -14,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   stdout.on('data', (b: Buffer) => out.push(b));
   stderr.on('data', (b: Buffer) => err.push(b));
   // an address nothing listens on: these commands must fail before any call
-  const env = { TUSK_ADDRESS: '127.0.0.1:1', TUSK_HOME: '/nonexistent-tusk-home' };
+  const env = { TUSK_ADDRESS: address, TUSK_HOME: '/nonexistent-tusk-home' };
   const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, stderrIsTTY: false, now: () => new Date(0) });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
@@ -42,6 +44,19 @@ describe('the CLI error path', () => {
     }
   });
 
+  it('says that what answers at TUSK_ADDRESS is not tuskd, instead of asking whether tuskd runs', async () => {
+    const http1 = createServer((_req, res) => res.end('console'));
+    await new Promise<void>((r) => http1.listen(0, '127.0.0.1', () => r()));
+    const address = `127.0.0.1:${(http1.address() as AddressInfo).port}`;
+    try {
+      const r = await run(['create', 'repo', 'x'], address);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`tusk: ${address}: something answers there, but not tuskd's gRPC API (is it the console or the S3 port?)\n`);
+    } finally {
+      http1.close();
+    }
+  });
+
   it('keeps a usage error found by the CLI itself on one line', async () => {
     const r = await run(['put', 'file', 'x@master', '-f', '-']);
     expect(r.code).toBe(2);
@@ -59,6 +74,9 @@ describe('usageLine', () => {
     expect((await run(['inspect', 'images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after the noun, e.g. tusk inspect file images@master\n");
     expect((await run(['images@master'])).stderr).toBe("tusk: unknown command 'images@master': a ref goes after a verb and a noun, e.g. tusk list file images@master\n");
     expect((await run(['list', 'log'])).stderr).toMatch(/^tusk: unknown command 'log' \(Did you mean logs\?\)|^tusk: unknown command 'log'\n/);
+    const experiment = await run(['experiment', 'create', 'exp']);
+    expect(experiment.code).toBe(2);
+    expect(experiment.stderr).toBe("tusk: unknown command 'create': an experiment is a branch, made with tusk create branch REPO@NAME --head master on an input repo (then put files or update a pipeline with --branch NAME)\n");
     expect((await run(['lsit', 'repo'])).stderr).toBe("tusk: unknown command 'lsit' (Did you mean list?)\n");
     expect((await run(['constructor'])).stderr).toMatch(/^tusk: unknown command 'constructor'/);
   });
@@ -76,6 +94,15 @@ describe('tusk --help', () => {
     const commands = r.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n').filter((l) => /^ {2}\S/.test(l));
     expect(commands.length).toBeGreaterThan(30);
     for (const line of commands) expect(line, line).toMatch(/^ {2}\S.*\s{2,}\S/); // a name, then its description
+  });
+
+  it('reads `tusk help VERB NOUN` as `tusk VERB NOUN --help`, as pachctl does', async () => {
+    const help = await run(['help', 'put', 'file']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await run(['put', 'file', '--help'])).stdout);
+    expect(help.stdout).toMatch(/^Usage: tusk put file\|files \[options\] <repo@branch\[:\/path\]>/);
+    expect((await run(['help', 'put'])).stdout).toMatch(/^Usage: tusk put \[options\] \[command\]/);
+    expect((await run(['help', 'nosuch'])).code).toBe(2);
   });
 
   it('gives nouns their plural (list repos) but not the verbs of auth (no "auth logins")', async () => {

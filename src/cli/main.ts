@@ -13,7 +13,8 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
-export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function main(words: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const argv = helpAsFlag(words);
   const clients = clientConnectors();
   const ctx = createContext(io, clients);
   // gRPC only for a command that runs, not for --help; a file command's client only, or none until it asks.
@@ -33,9 +34,19 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   }
 }
 
+/**
+ * `tusk help put file` is `tusk put file --help`, as in pachctl (cobra): commander's own help command
+ * takes one word, so it showed the help of the group `put`.
+ */
+export function helpAsFlag(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'help' || argv.length < 2 || argv.some((w) => w.startsWith('-'))) return argv;
+  if (!COMMANDS.some((def) => def.words[0] === argv[1])) return argv; // commander's answer to an unknown word stands
+  return [...argv.slice(1), '--help'];
+}
+
 function messageOf(err: unknown, address: string): string {
   if (isTuskError(err) && err.code === 'DaemonUnavailable') return `cannot reach tuskd at ${address} (is it running? start it with \`tusk up\`)`;
-  if (isTuskError(err) && err.code === 'DaemonUntrusted') return `${address}: ${err.message}`;
+  if (isTuskError(err) && (err.code === 'DaemonUntrusted' || err.code === 'NotTuskd')) return `${address}: ${err.message}`;
   if (isTuskError(err)) return err.message;
   if (err instanceof Error) return err.message || err.name;
   return String(err);

@@ -158,6 +158,9 @@ const HABITS: Record<string, string> = {
   fs: 'tusk list|get|put|delete file REPO@BRANCH:/PATH for lakectl fs ls|cat|upload|rm',
 };
 
+/** Words a user tries for making an experiment, which is a plain branch. */
+const EXPERIMENT_MAKERS = new Set(['create', 'new', 'start', 'branch']);
+
 /** For an unknown command that is a git or lakectl habit, or a ref where a noun belongs: what to type instead. */
 function habitHint(message: string, group?: VerbGroup): string | undefined {
   const unknown = /^unknown command '([^'\n]*)'/.exec(message);
@@ -167,6 +170,9 @@ function habitHint(message: string, group?: VerbGroup): string | undefined {
     if (!group) return `unknown command '${word}': a ref goes after a verb and a noun, e.g. tusk list file ${word}`;
     const noun = ['file', 'commit'].find((n) => group.nouns.includes(n)) ?? group.nouns[0];
     return `unknown command '${word}': a ref goes after the noun, e.g. tusk ${group.verb} ${noun} ${word}`;
+  }
+  if (group?.verb === 'experiment' && EXPERIMENT_MAKERS.has(word)) {
+    return `unknown command '${word}': an experiment is a branch, made with tusk create branch REPO@NAME --head master on an input repo (then put files or update a pipeline with --branch NAME)`;
   }
   const hint = !group && Object.hasOwn(HABITS, word) ? HABITS[word] : undefined;
   return hint ? `unknown command '${word}' (try ${hint})` : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Branch, Commit } from '../client/index.js';
-import { branchJson, commitJson, diffTable, fileJson, fileTable, triggerText } from './views.js';
+import { branchesCell, branchJson, commitJson, diffTable, fileJson, fileTable, repoTable, triggerText } from './views.js';
 
 const commit: Commit = {
   id: 'a'.repeat(32),
@@ -59,6 +59,15 @@ describe('human views', () => {
     expect(fileTable([{ path: '/d', type: 'dir', sizeBytes: 2048, hash: '', commit: '' }, { path: '/f', type: 'file', sizeBytes: 5, hash: 'h', commit: '' }])).toBe(
       'NAME  TYPE  SIZE\n/d/   dir   2 KiB\n/f    file  5 B\n',
     );
+  });
+
+  it("keeps a repo's branches cell short: the first four and a count once there are more than five", () => {
+    expect(branchesCell([])).toBe('-');
+    expect(branchesCell(['a', 'b', 'c', 'd', 'master'])).toBe('a,b,c,d,master');
+    const many = Array.from({ length: 10_001 }, (_, i) => `br${i}`);
+    expect(branchesCell(many)).toBe('br0,br1,br2,br3,… (+9997)');
+    const table = repoTable([{ name: 'b', sizeBytes: 0, branches: many, description: '', created: '2025-01-01T00:00:00.000Z', storedBytes: 0, uniqueBytes: 0 }], new Date('2025-01-01T00:01:00.000Z'));
+    expect(table.split('\n')[1]).toMatch(/^b\s+1 minute ago\s+0 B\s+br0,br1,br2,br3,… \(\+9997\)\s*$/);
   });
 
   it('shows the old size of modified and deleted files', () => {

@@ -85,8 +85,17 @@ export function commitFields(c: Commit, now: Date): string {
 export function repoTable(repos: readonly Repo[], now: Date, full = false): string {
   return formatTable(
     ['NAME', 'CREATED', 'SIZE', 'BRANCHES', 'DESCRIPTION'],
-    repos.map((r) => [r.name, relativeTime(r.created, now, full), humanSize(r.sizeBytes), r.branches.join(',') || '-', oneLine(r.description)]),
+    repos.map((r) => [r.name, relativeTime(r.created, now, full), humanSize(r.sizeBytes), branchesCell(r.branches), oneLine(r.description)]),
   );
+}
+
+const CELL_BRANCHES = 5;
+
+/** A repo's branches in one table cell: the first few and how many more (`inspect repo` and `-o json` name them all). */
+export function branchesCell(branches: readonly string[]): string {
+  if (branches.length === 0) return '-';
+  if (branches.length <= CELL_BRANCHES) return branches.join(',');
+  return `${branches.slice(0, CELL_BRANCHES - 1).join(',')},… (+${branches.length - CELL_BRANCHES + 1})`;
 }
 
 /** With `usage` (inspect repo): also what its commits store and what only it holds (what delete + gc frees). */

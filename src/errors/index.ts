@@ -18,7 +18,7 @@ export { CommitHasChildren, CommitHasDependants, CommitNotRemovable } from './hi
 export { DaemonUntrusted, KubernetesUnavailable, StorageUnavailable } from './unavailable.js';
 export { BadWorkerMessage, DatumOutputRejected, NextDatumRefused, UnknownOperation, UnknownWorker, WorkerPeerUnavailable } from './worker.js';
 export { SecretExists, SecretNotFound } from './secrets.js';
-export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound, TransactionFailed, TransactionNotFound } from './pps.js';
+export { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound, TooManyDatums, TransactionFailed, TransactionNotFound } from './pps.js';
 export { InternalError } from './internal.js';
 export { S3Denied, S3Invalid, NoSuchUpload, S3Unsupported } from './s3.js';
 export { S3SourceNotFound, S3TransferFailed, EgressFailed } from './s3-transfer.js';

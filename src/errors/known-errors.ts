@@ -10,7 +10,7 @@ import { BranchHasOpenCommit, CommitFinished, FailedPrecondition, InUse, NotAFil
 import { InternalError } from './internal.js';
 import { InvalidArgument, InvalidFileEntry, InvalidGlob, InvalidName, InvalidObjectKey, InvalidPath, InvalidRef, InvalidSpec, InvalidStorageUrl } from './invalid-argument.js';
 import { BranchNotFound, CommitNotFound, FileNotFound, NotFound, ObjectNotFound, RepoNotFound } from './not-found.js';
-import { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound, TransactionFailed, TransactionNotFound } from './pps.js';
+import { DatumNotFound, ExperimentNotFound, ExperimentRunning, JobNotFound, NotFastForward, OutputCollision, PipelineExists, PipelineNotFound, TooManyDatums, TransactionFailed, TransactionNotFound } from './pps.js';
 import { NoSuchUpload } from './s3.js';
 import { SecretExists, SecretNotFound } from './secrets.js';
 import { EgressFailed, S3SourceNotFound, S3TransferFailed } from './s3-transfer.js';
@@ -28,7 +28,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, TuskErrorClass>> = {
   Internal: InternalError,
   InvalidPath, InvalidGlob, InvalidStorageUrl, InvalidName, InvalidRef, InvalidObjectKey, InvalidFileEntry, InvalidSpec,
   ObjectNotFound, RepoNotFound, BranchNotFound, CommitNotFound, FileNotFound,
-  PipelineNotFound, PipelineExists, JobNotFound, DatumNotFound, OutputCollision, ExperimentNotFound, NotFastForward, ExperimentRunning, TransactionNotFound, TransactionFailed,
+  PipelineNotFound, PipelineExists, JobNotFound, DatumNotFound, OutputCollision, TooManyDatums, ExperimentNotFound, NotFastForward, ExperimentRunning, TransactionNotFound, TransactionFailed,
   NoSuchUpload,
   SecretNotFound, SecretExists,
   S3SourceNotFound, S3TransferFailed, EgressFailed,

@@ -29,6 +29,25 @@ export class DatumNotFound extends NotFound {
   }
 }
 
+/**
+ * An input that makes more datums than one job can plan (a cross multiplies its inputs' datums): planning them
+ * all would exhaust the daemon's memory, so the job fails (and `tusk impact` refuses) instead.
+ */
+export class TooManyDatums extends FailedPrecondition {
+  /** `how`: where they come from, e.g. `a cross of 10 × 10 × 10`. */
+  constructor(readonly datums: number, readonly limit: number, how: string) {
+    super(
+      'TooManyDatums',
+      `the input makes at least ${count(datums)} datums (${how}), more than the ${count(limit)} one job can plan; use coarser globs (e.g. "/" for an input every datum needs whole)`,
+      { datums, limit },
+    );
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** Two datums of a job wrote the same output path. */
 export class OutputCollision extends FailedPrecondition {
   constructor(readonly path: string, readonly datums: [string, string]) {

@@ -116,6 +116,32 @@ describe('cross and union', () => {
   });
 });
 
+describe('too many datums', () => {
+  const ten = Array.from({ length: 10 }, (_, i) => `/f${i}`);
+
+  it('refuses a cross whose product is over the limit before building it, naming its factors', async () => {
+    const cross = spec({ cross: [pfs('a', '/*', { name: 'a1' }), pfs('a', '/*', { name: 'a2' }), pfs('a', '/*', { name: 'a3' })] });
+    await expect(planDatums(cross, resolver({ a: ten }), 999)).rejects.toMatchObject({
+      code: 'TooManyDatums',
+      message: expect.stringMatching(/^the input makes at least 1,000 datums \(a cross of 10 × 10 × 10\), more than the 999 one job can plan; use coarser globs/),
+    });
+    expect(await planDatums(cross, resolver({ a: ten }), 1000)).toHaveLength(1000);
+  });
+
+  it('a cross of ten inputs of ten files (10^10 datums) fails at once under the default limit, instead of filling the heap', async () => {
+    const inputs = Array.from({ length: 10 }, (_, i) => pfs('a', '/*', { name: `a${i}` }));
+    await expect(planDatums(spec({ cross: inputs }), resolver({ a: ten }))).rejects.toMatchObject({ code: 'TooManyDatums', data: { datums: 1e10 } });
+  });
+
+  it('counts a join key\'s crossed elements and a union\'s parts against the limit', async () => {
+    const sameKey = spec({ join: [pfs('a', '/(*)', { name: 'l', join_on: 'k' }), pfs('a', '/(*)', { name: 'r', join_on: 'k' })] });
+    await expect(planDatums(sameKey, resolver({ a: ten }), 99)).rejects.toMatchObject({ code: 'TooManyDatums', message: expect.stringContaining('a join whose key "k" matches 10 × 10 elements') });
+    const union = spec({ union: [pfs('a', '/*', { name: 'u1' }), pfs('a', '/*', { name: 'u2' })] });
+    await expect(planDatums(union, resolver({ a: ten }), 19)).rejects.toMatchObject({ code: 'TooManyDatums' });
+    expect(await planDatums(union, resolver({ a: ten }), 20)).toHaveLength(20);
+  });
+});
+
 describe('join', () => {
   const repos = {
     stores: ['/STOREID1.txt', '/STOREID2.txt', '/STOREID3.txt'],

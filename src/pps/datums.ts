@@ -10,6 +10,8 @@
 // in ONE datum. Order is deterministic (paths and keys in code-unit order), and a
 // datum whose ID was already produced (a union over the same files twice) is
 // listed once.
+import { getHeapStatistics } from 'node:v8';
+import { TooManyDatums } from '../errors/index.js';
 import { datumIdFromDigests, elementDigest, transformHash } from './datum-id.js';
 import { compileDatumGlob, expandCaptures } from './glob.js';
 import { TimeSlice } from '../tree/index.js';
@@ -43,9 +45,16 @@ export interface Datum {
 
 type Element = DatumInput;
 
-/** The datums of one job. An input commit with no matching files contributes no datums. */
-export async function planDatums(spec: Pick<PipelineSpec, 'input' | 'transform' | 'salt'>, resolve: ResolveInput): Promise<Datum[]> {
-  const combos = await datumsOf(spec.input, { resolve, captures: new Map() });
+/**
+ * The most datums one job plans. A planned datum holds ~0.5 KB of heap (1M datums: ~560 MB at the peak), so a
+ * cross of a few large inputs (10 inputs of 10 files: 10^10) would exhaust the heap and kill the daemon; it
+ * fails its job instead (TooManyDatums). One datum per 2 KiB of this process's heap limit: ~2M at 4 GiB.
+ */
+export const MAX_JOB_DATUMS = Math.floor(getHeapStatistics().heap_size_limit / 2048);
+
+/** The datums of one job (at most `limit`, else TooManyDatums). An input commit with no matching files contributes no datums. */
+export async function planDatums(spec: Pick<PipelineSpec, 'input' | 'transform' | 'salt'>, resolve: ResolveInput, limit = MAX_JOB_DATUMS): Promise<Datum[]> {
+  const combos = await datumsOf(spec.input, { resolve, captures: new Map(), limit });
   const transform = transformHash(spec);
   const digests = new Map<DatumInput, string>();
   const digestOf = (e: DatumInput) => {
@@ -71,6 +80,13 @@ export async function planDatums(spec: Pick<PipelineSpec, 'input' | 'transform' 
 interface Planning {
   readonly resolve: ResolveInput;
   readonly captures: Map<DatumInput, readonly string[]>;
+  readonly limit: number;
+}
+
+/** Refuses a cross of datum counts whose product is over the limit, before it is built. */
+function checkCross(factors: readonly number[], limit: number): void {
+  const product = factors.reduce((n, f) => n * f, 1);
+  if (product > limit) throw new TooManyDatums(product, limit, `a cross of ${factors.map((n) => n.toLocaleString('en-US')).join(' × ')}`);
 }
 
 async function datumsOf(input: Input, ctx: Planning): Promise<Element[][]> {
@@ -80,20 +96,27 @@ async function datumsOf(input: Input, ctx: Planning): Promise<Element[][]> {
       return (await elementsOf(input, ctx)).map((e) => [e]);
     case 'union': {
       const out: Element[][] = [];
-      for (const child of input.inputs) out.push(...(await datumsOf(child, ctx)));
+      for (const child of input.inputs) {
+        const part = await datumsOf(child, ctx);
+        if (out.length + part.length > ctx.limit) throw new TooManyDatums(out.length + part.length, ctx.limit, 'a union');
+        out.push(...part);
+      }
       return out;
     }
     case 'cross': {
-      let acc: Element[][] = [[]];
+      const parts: Element[][][] = [];
       for (const child of input.inputs) {
         const next = await datumsOf(child, ctx);
-        acc = acc.flatMap((a) => next.map((b) => [...a, ...b]));
-        if (acc.length === 0) break;
+        if (next.length === 0) return [];
+        parts.push(next);
       }
+      checkCross(parts.map((p) => p.length), ctx.limit);
+      let acc: Element[][] = [[]];
+      for (const next of parts) acc = acc.flatMap((a) => next.map((b) => [...a, ...b]));
       return acc;
     }
     case 'join':
-      return join(input.inputs, await keyedElements(input.inputs, 'joinOn', ctx));
+      return join(input.inputs, await keyedElements(input.inputs, 'joinOn', ctx), ctx.limit);
     case 'group':
       return group(await keyedElements(input.inputs, 'groupBy', ctx));
   }
@@ -116,13 +139,15 @@ async function keyedElements(inputs: readonly PfsInput[], field: 'joinOn' | 'gro
   return out;
 }
 
-function join(inputs: readonly PfsInput[], keyed: Map<string, Element[]>[]): Element[][] {
+function join(inputs: readonly PfsInput[], keyed: Map<string, Element[]>[], limit: number): Element[][] {
   const keys = sortedKeys(keyed);
   const out: Element[][] = [];
   for (const key of keys) {
     const present = keyed.map((m, i) => ({ i, list: m.get(key) ?? [] })).filter((x) => x.list.length > 0);
     const complete = present.length === keyed.length;
     if (!complete && !present.some((x) => inputs[x.i]!.outerJoin)) continue;
+    const combos = present.reduce((n, x) => n * x.list.length, 1); // the elements of one key are crossed
+    if (out.length + combos > limit) throw new TooManyDatums(out.length + combos, limit, `a join whose key ${JSON.stringify(key)} matches ${present.map((x) => x.list.length).join(' × ')} elements`);
     let acc: Element[][] = [[]];
     for (const { list } of present) acc = acc.flatMap((a) => list.map((e) => [...a, e]));
     out.push(...acc);

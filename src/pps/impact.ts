@@ -120,7 +120,7 @@ export class Impact {
         set.set(node.name, { unknown: node.name });
         continue;
       }
-      const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) });
+      const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) }, this.ctx.deps.maxJobDatums);
       let run = 0;
       const outputs: string[] = [];
       for (const d of datums) {

@@ -12,6 +12,30 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
+describe('a job with more datums than it can plan', () => {
+  it('fails with the reason, its output commit finished, and the pipeline runs its next job', async () => {
+    const small = await openTestPps({ maxJobDatums: 3 });
+    try {
+      await small.pfs.repos.create('data');
+      await commitFiles(small, 'data@master', { '/a': '1', '/b': '2' });
+      const cross = { cross: [{ pfs: { repo: 'data', glob: '/*', name: 'x' } }, { pfs: { repo: 'data', glob: '/*', name: 'y' } }] };
+      await small.pps.pipelines.create(specText('pairs', cross));
+      const [job] = await small.pps.listJobs('pairs');
+      const failed = await small.pps.jobs.wait('pairs', job!.id);
+      expect(failed.state).toBe('failure');
+      expect(failed.reason).toMatch(/^the input makes at least 4 datums \(a cross of 2 × 2\), more than the 3 one job can plan/);
+      expect((await small.pfs.commits.mustGet('pairs', job!.id)).finished).not.toBeNull();
+      const upload = await small.pfs.upload('data@master');
+      upload.deleteFile('/b');
+      const next = (await upload.commit()).commit.id;
+      const done = await work(small.pps, 'pairs', small.pps.jobs.wait('pairs', next), copyNames);
+      expect(done).toMatchObject({ state: 'success', datums: { total: 1, processed: 1 } });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('job_timeout', () => {
   it('fails a job whose datums are not all in when its job_timeout passes on the clock', async () => {
     await t.pps.pipelines.create(specText('slow', { pfs: { repo: 'data', glob: '/*' } }, { job_timeout: '10m' }));
@@ -72,8 +96,12 @@ describe('a job', () => {
     await t.pfs.repos.create('raw');
     await t.pps.pipelines.create(specText('first', { pfs: { repo: 'raw', glob: '/*' } }));
     await t.pps.pipelines.create(specText('second', { pfs: { repo: 'first', glob: '/*' } }));
+    await t.pps.pipelines.create(specText('third', { pfs: { repo: 'second', glob: '/*' } }));
+    await t.pps.pipelines.create(specText('fourth', { pfs: { repo: 'third', glob: '/*' } }));
     const good = await commitFiles(t, 'raw@master', { '/a': '1' });
-    await work(t.pps, 'second', work(t.pps, 'first', t.pps.jobs.wait('first', good), copyNames).then(() => t.pps.jobs.wait('second', good)), copyNames);
+    let done = work(t.pps, 'first', t.pps.jobs.wait('first', good), copyNames);
+    for (const p of ['second', 'third', 'fourth']) done = work(t.pps, p, done.then(() => t.pps.jobs.wait(p, good)), copyNames);
+    await done;
     const id = await commitFiles(t, 'raw@master', { '/b': '2' });
     const { tasks } = await t.pps.nextTasks('first', 'w', 10, 60_000);
     const failing = tasks.find((task) => task.job === id)!;
@@ -83,7 +111,10 @@ describe('a job', () => {
     expect((await t.pps.jobs.get('first', id)).state).toBe('failure');
     expect(below.state).toBe('killed');
     expect(below.reason).toBe(`input first@${id} comes from a job that did not succeed (failure)`);
-    for (const repo of ['first', 'second']) {
+    // Further down, each killed job names the job that failed, not only the killed one above it.
+    expect((await t.pps.jobs.wait('third', id)).reason).toBe(`input second@${id} comes from a job that did not succeed (killed: first@${id} failed)`);
+    expect((await t.pps.jobs.wait('fourth', id)).reason).toBe(`input third@${id} comes from a job that did not succeed (killed: first@${id} failed)`);
+    for (const repo of ['first', 'second', 'third', 'fourth']) {
       const out = await t.pfs.commits.mustGet(repo, id);
       expect(out.finished).not.toBeNull();
       expect(out.tree).toBe((await t.pfs.commits.mustGet(repo, good)).tree);

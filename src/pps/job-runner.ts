@@ -7,10 +7,10 @@
 // A job that does not succeed is saved as such before its output commit is
 // finished, since finishing that commit wakes the jobs below it. A job whose
 // pipeline is deleted is dropped: it stops and is never written again.
-import { OutputCollision } from '../errors/index.js';
+import { OutputCollision, TooManyDatums } from '../errors/index.js';
 import type { MetadataOp } from '../storage/metadata-store.js';
 import { mergeOutputs } from './datum-outputs.js';
-import { planDatums } from './datums.js';
+import { planDatums, type Datum } from './datums.js';
 import type { InputCommit } from './input-files.js';
 import { isKept, planReuse } from './job-plan.js';
 import type { PpsContext } from './pps-context.js';
@@ -199,13 +199,19 @@ export class JobRunner {
     for (const input of job.inputs) {
       const upstream = await this.ctx.store.getJob(input.repo, input.id);
       if (upstream && (upstream.state === 'failure' || upstream.state === 'killed')) {
-        return this.finish(job, 'killed', `input ${input.repo}@${input.id} comes from a job that did not succeed (${upstream.state})`);
+        return this.finish(job, 'killed', killedBelow(`${input.repo}@${input.id}`, upstream));
       }
     }
     job.state = 'running';
     if (!(await this.save(job))) return;
 
-    const datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf));
+    let datums: Datum[];
+    try {
+      datums = await planDatums(spec, (leaf) => this.inputCommit(job, leaf), this.ctx.deps.maxJobDatums);
+    } catch (err) {
+      if (err instanceof TooManyDatums) return this.finish(job, 'failure', err.message); // the daemon stays up; the next commit may make fewer
+      throw err;
+    }
     const existing = new Map((await this.ctx.store.listJobDatums(job.pipeline, job.id)).map((d) => [d.id, d]));
     const results = new Map<string, DatumResultRecord>();
     if (!job.reprocess) {
@@ -330,4 +336,15 @@ export class JobRunner {
 
 function keyOf(job: JobRecord): string {
   return `${job.pipeline}/${job.id}`;
+}
+
+/**
+ * Why a job below one that did not succeed is killed. Through a chain of killed jobs the one that failed is
+ * named (`(killed: upper@ID failed)`), found in the reason of the killed job above.
+ */
+export function killedBelow(input: string, upstream: Pick<JobRecord, 'state' | 'reason'>): string {
+  if (upstream.state !== 'killed') return `input ${input} comes from a job that did not succeed (${upstream.state})`;
+  const reason = upstream.reason ?? '';
+  const root = /^input (\S+) comes from a job that did not succeed \(failure\)$/.exec(reason)?.[1] ?? /\(killed: (\S+) failed\)$/.exec(reason)?.[1];
+  return `input ${input} comes from a job that did not succeed (killed${root ? `: ${root} failed` : ''})`;
 }

@@ -47,6 +47,8 @@ export interface PpsDeps {
   egress?: EgressSinkFactory;
   /** The secret store; without it, a spec naming transform.secrets is refused. */
   secrets?: SecretKeys;
+  /** Most datums one job plans (default MAX_JOB_DATUMS, from the heap limit); more fail the job with TooManyDatums. */
+  maxJobDatums?: number;
 }
 
 export class PpsContext {

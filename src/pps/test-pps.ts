@@ -23,7 +23,7 @@ export interface TestPps extends TestPfs {
   logged: string[];
 }
 
-export async function openTestPps(options: { retention?: RetentionRule } = {}): Promise<TestPps> {
+export async function openTestPps(options: { retention?: RetentionRule; maxJobDatums?: number } = {}): Promise<TestPps> {
   const clock = new FakeClock();
   const t = await openTestPfs({ clock: () => clock.now() });
   const logDir = await mkdtemp(join(tmpdir(), 'tusk-pps-logs-'));
@@ -45,6 +45,7 @@ export async function openTestPps(options: { retention?: RetentionRule } = {}): 
     },
     log: (level, event) => void logged.push(`${level} ${event}`),
     ...(options.retention ? { retention: options.retention } : {}),
+    ...(options.maxJobDatums !== undefined ? { maxJobDatums: options.maxJobDatums } : {}),
   });
   await pps.start();
   return {

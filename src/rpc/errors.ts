@@ -71,6 +71,8 @@ export function fromServiceError(err: unknown): TuskError {
     // Node's TLS verification errors, as grpc-js reports a connection it could not establish.
     const untrusted = /Last error: Error: (self[- ]signed certificate[^.]*|unable to (?:verify|get) [^.]*|certificate (?:has expired|is not yet valid)|Hostname\/IP does not match certificate's altnames[^.]*)/i.exec(se.details ?? '');
     if (untrusted) return new DaemonUntrusted(untrusted[1]!);
+    // Something accepted the connection but does not speak HTTP/2 (an HTTP/1 server, an SSH banner): not tuskd's API port.
+    if (/Last error: Protocol error/.test(se.details ?? '')) return new TuskError('unavailable', 'NotTuskd', 'something answers there, but not tuskd\'s gRPC API (is it the console or the S3 port?)');
     return new TuskError('unavailable', 'DaemonUnavailable', `cannot reach tuskd: ${se.details || 'connection refused'} (is it running? try \`tusk up\`)`);
   }
   if (se.code === status.DEADLINE_EXCEEDED) return new TuskError('deadline_exceeded', 'DeadlineExceeded', se.details || 'deadline exceeded');

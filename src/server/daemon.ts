@@ -331,8 +331,14 @@ async function writeWhole(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
+const PORT_FLAG: Record<string, string> = { gRPC: '--port', HTTP: '--http-port', S3: '--s3-port' };
+
+/** A port that cannot be had; when another process holds it (grpc-js only says so inside its message), which flag picks another. */
 function portError(what: string, port: number, err: unknown): TuskError {
-  return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${(err as Error).message}`);
+  const e = err as NodeJS.ErrnoException;
+  const taken = e.code === 'EADDRINUSE' || /EADDRINUSE/.test(e.message ?? '');
+  const why = taken ? `another process is listening there (choose another port with ${PORT_FLAG[what] ?? '--port'})` : e.message;
+  return new TuskError('unavailable', 'PortInUse', `cannot listen for ${what} on port ${port}: ${why}`);
 }
 
 /** Where the daemon reaches its own gRPC server: loopback when it listens on every interface. */

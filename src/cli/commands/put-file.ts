@@ -287,8 +287,12 @@ async function planPut(opts: Omit<PutOptions, 'file'> & { file: string }, repoPa
       },
     };
   }
-  if (!st.isFile()) throw usageError(`${opts.file} is not a regular file or folder`);
+  if (!st.isFile() && !st.isFIFO()) throw usageError(`${opts.file} is not a regular file, folder or pipe`);
   const dest = opts.fullPath && (repoPath === undefined || repoPath === '' || repoPath.endsWith('/')) ? fullPathDestination(repoPath, opts.file) : fileDestination(repoPath, opts.file);
+  if (st.isFIFO()) {
+    // a named pipe, or process substitution (`-f <(gunzip -c a.gz)` names /dev/fd/N): streamed to its end, as stdin is
+    return { totalBytes: 0, totalFiles: 1, write: (w, o) => w.putFile(dest, readLocal(opts.file, { reuse: true }), { ...o, reusedBuffer: true }) };
+  }
   const byPath = st.size >= LOCAL_MIN ? { dest, source: resolve(opts.file), size: st.size } : undefined;
   return { totalBytes: st.size, totalFiles: 1, byPath, write: (w, o) => putLocal(w, dest, opts.file, o, st.size) };
 }
@@ -314,7 +318,7 @@ async function planUntar(opts: Omit<PutOptions, 'file'> & { file: string }, repo
     if (opts.file === '-') return ctx.stdin as AsyncIterable<Uint8Array>;
     if (/^https?:\/\//i.test(opts.file)) return fetchBody(opts.file);
     const st = await statLocal(opts.file);
-    if (!st.isFile()) throw usageError(`${opts.file}: --untar needs an archive file`);
+    if (!st.isFile() && !st.isFIFO()) throw usageError(`${opts.file}: --untar needs an archive file or a pipe`);
     return readLocal(opts.file);
   };
   return {

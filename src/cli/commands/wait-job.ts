@@ -22,7 +22,8 @@ export const waitJob: CommandDef = {
           // A job's output commit finishes a moment before the job is saved done: wait for each job too.
           const jobs = await Promise.all((await ctx.pps().listJobs()).filter((j) => j.id === ref).map((j) => ctx.pps().inspectJob(j.pipeline, j.id, true)));
           emit(ctx, formatOf(opts), () => jobs.map(jobJson), () => jobTable(jobs, ctx.now(), opts.fullTimestamps === true));
-          const bad = jobs.find((j) => FAILED.has(j.state));
+          // the failed job, not the jobs below it that were killed because of it
+          const bad = jobs.find((j) => j.state === 'failure') ?? jobs.find((j) => FAILED.has(j.state));
           if (bad) throw ended(bad);
           return;
         }
