@@ -160,6 +160,28 @@ describe('put, list, get and diff files', () => {
     await expect(readFile(join(work, 'nope.txt'))).rejects.toThrow();
   });
 
+  it('writes get file -o into a named pipe or a device as it is, never replacing it', async () => {
+    await tuskJson(['create', 'repo', 'dlpipe']);
+    await tusk(['put', 'file', 'dlpipe@master:/data.txt', '-f', '-'], { input: 'through the pipe' });
+    const fifo = join(work, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const read = new Promise<string>((resolve) => {
+      let text = '';
+      reader.stdout.on('data', (chunk) => (text += chunk));
+      reader.on('close', () => resolve(text));
+    });
+    const got = await tusk(['get', 'file', 'dlpipe@master:/data.txt', '-o', fifo]);
+    expect(got.code, got.stderr).toBe(0);
+    const timer = setTimeout(() => reader.kill(), 10_000); // with the file renamed over the pipe, cat would wait for ever
+    expect(await read).toBe('through the pipe');
+    clearTimeout(timer);
+    expect(execFileSync('stat', ['-c', '%F', fifo], { encoding: 'utf8' }).trim()).toBe('fifo');
+    const toNull = await tusk(['get', 'file', 'dlpipe@master:/data.txt', '-o', '/dev/null']);
+    expect(toNull.code, toNull.stderr).toBe(0);
+    expect(execFileSync('stat', ['-c', '%F', '/dev/null'], { encoding: 'utf8' }).trim()).toBe('character special file');
+  });
+
   it("gets a file -o through the recorded daemon's HTTP API, and over gRPC when that port does not answer", async () => {
     await tuskJson(['create', 'repo', 'viahttp']);
     await tusk(['put', 'file', 'viahttp@master:/a.txt', '-f', '-'], { input: 'over http' });

@@ -131,6 +131,24 @@ async function download(ctx: FilesContext, file: string, repoPath: string, local
  * Resolves false, leaving nothing behind, when the daemon's HTTP API did not confirm the call (overHttp).
  */
 async function downloadTo(ctx: FilesContext, file: string, dest: string, via: LazyProof | undefined, shared?: Progress, overHttp = true): Promise<boolean> {
+  // A device or a pipe (-o /dev/null, a FIFO) is written straight into: renaming a file onto it would replace it.
+  if (await stat(dest).then((s) => !s.isFile() && !s.isDirectory(), () => false)) {
+    await ctx.loadClient();
+    const progress = shared ?? (await startProgress(ctx, 'table', 'get', 0));
+    try {
+      const fh = await open(dest, 'w').catch((err) => {
+        throw localError(dest, err);
+      });
+      const out = fh.createWriteStream();
+      out.on('error', () => {}); // reported by pipeline
+      await pipeline(Readable.from(counted(ctx.client().getFile(file), progress)), out).catch((err) => {
+        throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
+      });
+      return true;
+    } finally {
+      if (!shared) progress.stop();
+    }
+  }
   // Over the daemon's HTTP API when it will write the file itself (and no progress bar asks the size first).
   const gateway = via && overHttp && !ctx.stderrIsTTY ? localGateway(ctx) : undefined;
   if (!gateway) await ctx.loadClient();
@@ -147,14 +165,7 @@ async function downloadTo(ctx: FilesContext, file: string, dest: string, via: La
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let streamed = 0;
-  const counted = async function* (chunks: AsyncIterable<Uint8Array>) {
-    for await (const chunk of chunks) {
-      streamed += chunk.length;
-      progress.add(chunk.length);
-      yield chunk;
-    }
-  };
+  const tally = { bytes: 0 };
   try {
     // Created before the call: with `via` the daemon writes into it (and we write only what it might send anyway).
     const fh = await open(temp, 'w').catch((err) => {
@@ -174,7 +185,7 @@ async function downloadTo(ctx: FilesContext, file: string, dest: string, via: La
     // instead; when it did write them (and fsynced them), this fsync finds nothing left to write.
     const out = fh.createWriteStream({ flush: true });
     out.on('error', () => {}); // reported by pipeline
-    const bytes = answer ?? Readable.from(counted(ctx.client().getFile(file, { local: target })));
+    const bytes = answer ?? Readable.from(counted(ctx.client().getFile(file, { local: target }), progress, tally));
     await pipeline(bytes, out).catch((err) => {
       throw (err as NodeJS.ErrnoException).syscall ? localError(dest, err) : err;
     });
@@ -183,7 +194,7 @@ async function downloadTo(ctx: FilesContext, file: string, dest: string, via: La
       return false;
     }
     // Written by the daemon itself (`via`): the bytes did not pass through here, so the bar catches up at once.
-    if (target) progress.add((await stat(temp)).size - streamed);
+    if (target) progress.add((await stat(temp)).size - tally.bytes);
     await rename(temp, dest).catch((err) => {
       throw localError(dest, err);
     });
@@ -203,4 +214,13 @@ function nonNegativeInt(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of bytes, 0 or more');
   return n;
+}
+
+/** The chunks as they pass, each counted on the progress bar and in `tally`. */
+async function* counted(chunks: AsyncIterable<Uint8Array>, progress: Progress, tally = { bytes: 0 }): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    tally.bytes += chunk.length;
+    progress.add(chunk.length);
+    yield chunk;
+  }
 }
