@@ -121,7 +121,11 @@ describe('tusk --help', () => {
     expect(help.stdout).toBe((await run(['put', 'file', '--help'])).stdout);
     expect(help.stdout).toMatch(/^Usage: tusk put file\|files \[options\] <repo@branch\[:\/path\]>/);
     expect((await run(['help', 'put'])).stdout).toMatch(/^Usage: tusk put \[options\] \[command\]/);
-    expect((await run(['help', 'nosuch'])).code).toBe(2);
+    const unknown = await run(['help', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe("tusk: unknown command 'nosuch'\n");
+    expect((await run(['help', 'lst'])).stderr).toBe("tusk: unknown command 'lst' (Did you mean list?)\n");
   });
 
   it('gives nouns their plural (list repos) but not the verbs of auth (no "auth logins")', async () => {

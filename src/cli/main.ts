@@ -40,8 +40,10 @@ export async function main(words: readonly string[], io: CliIO = processIO()): P
  * takes one word, so it showed the help of the group `put`.
  */
 export function helpAsFlag(argv: readonly string[]): readonly string[] {
-  if (argv[0] !== 'help' || argv.length < 2 || argv.some((w) => w.startsWith('-'))) return argv;
-  if (!COMMANDS.some((def) => def.words[0] === argv[1])) return argv; // commander's answer to an unknown word stands
+  if (argv[0] !== 'help' || argv.length < 2 || argv[1] === 'help' || argv.some((w) => w.startsWith('-'))) return argv;
+  // An unknown word is said as `tusk WORD` says it: one line `unknown command 'WORD'` (with commander's suggestion), exit 2.
+  // Commander's own help command printed the whole command list instead.
+  if (!COMMANDS.some((def) => def.words[0] === argv[1])) return argv.slice(1);
   return [...argv.slice(1), '--help'];
 }
 
