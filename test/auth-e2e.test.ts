@@ -69,9 +69,18 @@ describe('with access control on', () => {
     expect((await stat(config)).mode & 0o777).toBe(0o600);
     const me = await runJson(['auth', 'whoami'], { env: { ...daemon.env, TUSK_CONFIG: config } });
     expect(me).toMatchObject({ active: true, subject: 'user:alice', clusterRole: null });
+    // A refused token is said as such, not with advice to run the command just run.
     const bad = await run(['auth', 'login', '--token', 'tusk_wrong'], { env: { ...daemon.env, TUSK_CONFIG: join(work, 'bad.json') } });
-    expectError(bad, /not logged in: run tusk auth login/);
+    expectError(bad, /^tusk: tuskd refused that token \(unknown or revoked token\): ask a clusterAdmin for a new one \(tusk auth get-robot-token SUBJECT\)\n$/);
+    expect(bad.stderr).not.toMatch(/run tusk auth login/);
     expect(existsSync(join(work, 'bad.json'))).toBe(false);
+
+    // auth logout forgets the stored token: later commands carry none (and say how to log in); twice is no error.
+    const out = await run(['auth', 'logout'], { env: { ...daemon.env, TUSK_CONFIG: config } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe(`Logged out: the token stored in ${config} is forgotten.\n`);
+    expectError(await run(['auth', 'whoami'], { env: { ...daemon.env, TUSK_CONFIG: config } }), /^tusk: not logged in: run tusk auth login \(no token\)\n$/);
+    expect((await run(['auth', 'logout'], { env: { ...daemon.env, TUSK_CONFIG: config } })).stdout).toBe('No token was stored.\n');
   });
 
   it('refuses a caller without a token, naming the way in', async () => {
@@ -104,6 +113,8 @@ describe('with access control on', () => {
     expectError(await tusk('rita', ['put', 'file', 'docs@master:/c.txt', '-f', '-'], { input: 'x' }), /permission denied: user:rita needs repoWriter on repo "docs"/);
     expectError(await tusk('rita', ['delete', 'file', 'docs@master:/a.txt']), /user:rita needs repoWriter on repo "docs"/);
     expectError(await tusk('rita', ['delete', 'repo', 'docs']), /user:rita needs repoOwner on repo "docs"/);
+    // update repo is CreateRepo on the wire: the refusal names what the user typed.
+    expectError(await tusk('rita', ['update', 'repo', 'docs', '-d', 'hi']), /^tusk: permission denied: user:rita needs repoWriter on repo "docs" to update repo\n$/);
     expectError(await tusk('rita', ['auth', 'set', 'repo', 'docs', 'repoOwner', 'user:rita']), /user:rita needs repoOwner on repo "docs"/);
     expectError(await tusk('rita', ['get', 'file', 'counts@master:/a.txt.count']), /user:rita needs repoReader on repo "counts"/);
     expect((await tusk('rita', ['get', 'file', 'docs@master:/a.txt'])).stdout).toBe('hello\n'); // nothing changed

@@ -90,6 +90,28 @@ describe('tusk up / down', () => {
     expect((await tusk(['down'], { env })).code).toBe(0);
   });
 
+  it('stops a daemon that was stopped (kill -STOP), and a command meanwhile says it does not answer', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'tusk-up-'));
+    homes.push(home);
+    const env = envFor(home);
+    const up = await tusk(['up', '--port', '0', '--http-port', '0', '--s3-port', '0', '-o', 'json'], { env });
+    expect(up.code, up.stderr).toBe(0);
+    const { pid, address } = JSON.parse(up.stdout);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // The CLI's connect deadline is 10 s: its unit test (src/cli/main.test.ts) checks it shorter.
+      const list = await tusk(['list', 'repo'], { env, timeoutMs: 30_000 });
+      expect(list.code).toBe(1);
+      expect(list.stderr).toBe(`tusk: tuskd at ${address} accepted the connection but does not answer (nothing in 10s: stopped or overloaded?)\n`);
+      const down = await tusk(['down', '-o', 'json'], { env, timeoutMs: 20_000 });
+      expect(down.code, down.stderr).toBe(0);
+      expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true, pid });
+      expect(alive(pid)).toBe(false);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGCONT');
+    }
+  }, 60_000);
+
   it('names a TUSK_HOME it cannot make, in one line', async () => {
     const scratch = await mkdtemp(join(tmpdir(), 'tusk-up-'));
     homes.push(scratch);

@@ -301,6 +301,14 @@ describe('a pipeline that runs (real workers)', () => {
     expect(set.code).toBe(1);
     expect(set.stdout).toMatch(new RegExp(`\\nafter\\s+${next}\\s+killed`));
     expect(set.stderr).toMatch(new RegExp(`^tusk: job fails@${next} failed: [^\n]*boom\n$`));
+
+    // The output commits say why they hold no new output (pachctl's CommitInfo.error); wait commit exits 0, as pachctl's does.
+    const failedCommit = await tusk(['wait', 'commit', `fails@${next}`, '-o', 'json']);
+    expect(failedCommit.code, failedCommit.stderr).toBe(0);
+    expect(JSON.parse(failedCommit.stdout)).toMatchObject({ id: next, error: expect.stringMatching(new RegExp(`^job fails@${next} failed: .*boom`)) });
+    expect(await tuskJson(['inspect', 'commit', `after@${next}`])).toMatchObject({ id: next, error: expect.stringMatching(new RegExp(`^job after@${next} was killed`)) });
+    expect((await tusk(['wait', 'commit', `after@${next}`])).stdout).toMatch(new RegExp(`^Error: +job after@${next} was killed`, 'm'));
+    expect(await tuskJson(['inspect', 'commit', `doomed@${next}`])).toMatchObject({ id: next, error: null });
   }, 120_000);
 
   it('logs -f -o json prints new lines as newline-delimited JSON while it follows', async () => {

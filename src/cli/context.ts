@@ -7,6 +7,7 @@
 // for a file command (CommandDef `clients: 'files'`), only its file-system part.
 import type { Readable, Writable } from 'node:stream';
 import type { AuthClient, ConnectOptions, PpsClient, TuskClient } from '../client/index.js';
+import { TuskError } from '../errors/index.js';
 import { resolveAddress } from './address.js';
 import { storedToken } from './config-file.js';
 import { takeDeferredCaCerts } from './deferred-ca-certs.js';
@@ -29,6 +30,19 @@ export interface CliIO {
   now: () => Date;
   /** The NODE_EXTRA_CA_CERTS file bin/tusk started Node without (see deferred-ca-certs.ts): trusted for grpcs://. */
   deferredCaCerts?: string;
+  /** How long connecting to the daemon may take before the command gives up (default CONNECT_DEADLINE_MS; tests set less). */
+  connectDeadlineMs?: number;
+}
+
+/**
+ * How long connecting to the daemon (TCP and the gRPC/HTTP handshake, or the first sign of life of an HTTP API call)
+ * may take: a daemon that accepted the connection but says nothing in that time is stopped (SIGSTOP) or overloaded.
+ */
+export const CONNECT_DEADLINE_MS = 10_000;
+
+/** The daemon accepted a connection but did not answer within the connect deadline (main.ts words it with the address). */
+export function daemonSilent(ms: number): TuskError {
+  return new TuskError('unavailable', 'DaemonSilent', `tuskd accepted the connection but does not answer (nothing in ${ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms} ms`}: stopped or overloaded?)`);
 }
 
 export interface CliContext extends CliIO {
@@ -49,6 +63,9 @@ export interface CliContext extends CliIO {
   loadClient(scope?: ClientScope): Promise<void>;
   /** Closes the clients that were opened. */
   close(): void;
+  connectDeadlineMs: number;
+  /** Rejects (DaemonSilent) when a client's connection to the daemon has not answered within connectDeadlineMs; main.ts races the command with it. */
+  readonly silent: Promise<never>;
 }
 
 /** The token calls carry, the environment naming the TLS CA (TUSK_TLS_CA), and the CAs Node was started without. */
@@ -56,6 +73,7 @@ export interface Credentials {
   token?: string;
   env: NodeJS.ProcessEnv;
   deferredCaCerts?: string;
+  silent?: ConnectOptions['silent'];
 }
 
 /**
@@ -95,7 +113,7 @@ export function clientConnectors(): ClientConnectors {
   // The deferred CA file is read (and joined to Node's roots) only for a TLS address: a plaintext one never uses it.
   function options(address: string, creds: Credentials): ConnectOptions {
     const deferred = loaded(files).isTlsAddress(address) ? creds.deferredCaCerts : undefined;
-    return { token: creds.token, ca: loaded(files).tlsCa(creds.env, deferred) };
+    return { token: creds.token, ca: loaded(files).tlsCa(creds.env, deferred), silent: creds.silent };
   }
 }
 
@@ -105,7 +123,12 @@ export function createContext(io: CliIO, connectors: ClientConnectors): CliConte
   const auths: AuthClient[] = [];
   let address: string | undefined;
   const where = () => (address ??= client?.address ?? resolveAddress(io.env));
-  const creds = (token = storedToken(io.env)): Credentials => ({ token, env: io.env, deferredCaCerts: io.deferredCaCerts });
+  const connectDeadlineMs = io.connectDeadlineMs ?? CONNECT_DEADLINE_MS;
+  let onSilent: (err: Error) => void = () => {};
+  const silent = new Promise<never>((_, reject) => (onSilent = reject));
+  silent.catch(() => {}); // observed by main.ts's race; a context without one must not fail the process
+  const watch = { afterMs: connectDeadlineMs, onSilent: () => onSilent(daemonSilent(connectDeadlineMs)) };
+  const creds = (token = storedToken(io.env)): Credentials => ({ token, env: io.env, deferredCaCerts: io.deferredCaCerts, silent: watch });
   return {
     get stdout() {
       return io.stdout;
@@ -124,6 +147,8 @@ export function createContext(io: CliIO, connectors: ClientConnectors): CliConte
     },
     now: io.now,
     deferredCaCerts: io.deferredCaCerts,
+    connectDeadlineMs,
+    silent,
     client() {
       client ??= connectors.tusk(where(), creds());
       return client;

@@ -112,6 +112,8 @@ export async function daemonDown(home: string, timeoutMs = 30_000): Promise<Down
   }
   try {
     process.kill(pid, 'SIGTERM');
+    // A stopped daemon (SIGSTOP, ^Z) holds SIGTERM until it is continued: continue it, so it stops as asked.
+    process.kill(pid, 'SIGCONT');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new TuskError('failed_precondition', 'DaemonStopFailed', `cannot stop tuskd (pid ${pid}): ${(err as Error).message}`);
   }

@@ -2,13 +2,13 @@
 // for, the call it makes, and what comes back (against a stand-in server).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailedPrecondition, FileNotFound, isTuskError } from '../errors/index.js';
 import type { FilesContext } from './context.js';
-import { confirmed, gatewayGetFile, gatewayModifyFile, localGateway, type JsonModifyOp } from './local-gateway.js';
+import { confirmed, gatewayCall, gatewayGetFile, gatewayModifyFile, localGateway, type JsonModifyOp } from './local-gateway.js';
 
 const homes: string[] = [];
 const servers: Server[] = [];
@@ -177,5 +177,36 @@ describe('gatewayModifyFile', () => {
     const port = server.port;
     await new Promise((resolve) => servers.pop()!.close(resolve));
     expect(await gatewayModifyFile(contextWith(RECORD, '127.0.0.1:1650'), { host: '127.0.0.1', port }, ops)).toBeUndefined();
+  });
+});
+
+describe('a daemon that accepted the connection but does not answer', () => {
+  it('fails the call once the connect deadline passes, as DaemonSilent', async () => {
+    // A stand-in for a stopped tuskd (kill -STOP): the kernel accepts the connection, nothing is ever said on it.
+    const sockets: Socket[] = [];
+    const silentDaemon = createTcpServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silentDaemon.listen(0, '127.0.0.1', () => r()));
+    const port = (silentDaemon.address() as AddressInfo).port;
+    const ctx = { ...contextWith(undefined, '127.0.0.1:1650'), connectDeadlineMs: 200 } as FilesContext;
+    try {
+      const calls = [
+        gatewayCall(ctx, { host: '127.0.0.1', port }, 'tusk.pfs.PfsApi/InspectCommit', {}),
+        gatewayGetFile(ctx, { host: '127.0.0.1', port }, 'r@master:/a', { path: '/tmp/x', proof: 'p', nonce: 'n' }),
+        gatewayModifyFile(ctx, { host: '127.0.0.1', port }, [{ close: {} }]),
+      ];
+      for (const call of calls) await expect(call).rejects.toMatchObject({ code: 'DaemonSilent' });
+    } finally {
+      for (const s of sockets) s.destroy();
+      silentDaemon.close();
+    }
+  });
+
+  it('times only the first sign of life: a daemon that answers later than the deadline is waited for', async () => {
+    // Node's HTTP server says `100 Continue` at once; the answer itself comes after the deadline (a large file written).
+    const server = createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 600));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const ctx = { ...contextWith(undefined, '127.0.0.1:1650'), connectDeadlineMs: 200 } as FilesContext;
+    expect(await gatewayCall(ctx, { host: '127.0.0.1', port: (server.address() as AddressInfo).port }, 'tusk.pfs.PfsApi/InspectCommit', {})).toEqual({ ok: true });
   });
 });

@@ -12,13 +12,13 @@
 // goes over gRPC as before. `put file` of a large local file, which the
 // daemon reads itself, goes the same way (POST .../ModifyFile with its
 // messages as JSON, gatewayModifyFile): that call carries no bytes either.
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { isTuskError, oneLine, TuskError, type TuskErrorJSON } from '../errors/index.js';
 import { readDaemonRecord, recordAddress, tuskHome } from './address.js';
 import { isLoopbackAddress } from '../client/local-proof.js';
 import { storedToken } from './config-file.js';
 import type { ModifyFileResponse } from '../client/index.js';
-import type { FilesContext } from './context.js';
+import { CONNECT_DEADLINE_MS, daemonSilent, type FilesContext } from './context.js';
 
 /**
  * Where the recorded daemon's HTTP API listens, when `ctx.address()` is that daemon's plaintext gRPC address
@@ -71,6 +71,7 @@ export function gatewayGetFile(ctx: FilesContext, gateway: { host: string; port:
     });
     // Nothing listens there (the call never reached the daemon): over gRPC instead. Any other failure is the call's.
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    answerDeadline(ctx, req, reject);
     req.end(body);
   });
 }
@@ -108,6 +109,7 @@ export function gatewayModifyFile(ctx: FilesContext, gateway: { host: string; po
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    answerDeadline(ctx, req, reject);
     req.end(body);
   });
 }
@@ -132,6 +134,7 @@ export function gatewayCall(ctx: FilesContext, gateway: { host: string; port: nu
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    answerDeadline(ctx, req, reject);
   });
 }
 
@@ -167,6 +170,7 @@ export function gatewayStream(ctx: FilesContext, gateway: { host: string; port: 
       });
     });
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    answerDeadline(ctx, req, reject);
   });
 }
 
@@ -221,9 +225,27 @@ function post(ctx: FilesContext, gateway: { host: string; port: number }, method
   return req;
 }
 
+/**
+ * Fails the call (DaemonSilent) when the daemon has given no sign of life within the connect deadline: neither the
+ * `100 Continue` every Node HTTP server sends at once to a request that expects it (jsonHeaders), nor an answer. A
+ * stopped daemon's kernel still accepts the connection, and without this the call waits for ever. The answer itself
+ * may take long (the daemon writes a large file before it answers): only its first sign is timed.
+ */
+function answerDeadline(ctx: FilesContext, req: ClientRequest, reject: (err: Error) => void): void {
+  const ms = ctx.connectDeadlineMs ?? CONNECT_DEADLINE_MS;
+  const timer = setTimeout(() => {
+    reject(daemonSilent(ms));
+    req.destroy();
+  }, ms);
+  const answered = () => clearTimeout(timer);
+  req.once('continue', answered);
+  req.once('response', answered);
+  req.once('close', answered);
+}
+
 function jsonHeaders(ctx: FilesContext, body: string): Record<string, string | number> {
   const token = storedToken(ctx.env);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' };
   if (token) headers['authn-token'] = token;
   return headers;
 }

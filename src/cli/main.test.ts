@@ -2,13 +2,13 @@
 // unknown word or flag) and errors the CLI finds itself print one line
 // `tusk: ...` on stderr and exit 2, whatever characters the words hold.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import { usageLine } from './program.js';
 
-async function run(argv: string[], address = '127.0.0.1:1'): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], address = '127.0.0.1:1', connectDeadlineMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -17,7 +17,7 @@ async function run(argv: string[], address = '127.0.0.1:1'): Promise<{ code: num
   stderr.on('data', (b: Buffer) => err.push(b));
   // an address nothing listens on: these commands must fail before any call
   const env = { TUSK_ADDRESS: address, TUSK_HOME: '/nonexistent-tusk-home' };
-  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, stderrIsTTY: false, now: () => new Date(0) });
+  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env, stderrIsTTY: false, now: () => new Date(0), connectDeadlineMs });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
@@ -54,6 +54,25 @@ describe('the CLI error path', () => {
       expect(r.stderr).toBe(`tusk: ${address}: something answers there, but not tuskd's gRPC API (is it the console or the S3 port?)\n`);
     } finally {
       http1.close();
+    }
+  });
+
+  it('gives up on a daemon that accepted the connection but never answers, in one line, exit 1', async () => {
+    // A stand-in for a stopped tuskd (kill -STOP): its kernel accepts the connection, and nothing is ever said on it.
+    const sockets: Socket[] = [];
+    const silentDaemon = createTcpServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silentDaemon.listen(0, '127.0.0.1', () => r()));
+    const address = `127.0.0.1:${(silentDaemon.address() as AddressInfo).port}`;
+    try {
+      for (const argv of [['list', 'repo'], ['list', 'pipeline'], ['auth', 'whoami']]) {
+        const r = await run(argv, address, 300);
+        expect(r.code, argv.join(' ')).toBe(1);
+        expect(r.stderr).toBe(`tusk: tuskd at ${address} accepted the connection but does not answer (nothing in 300 ms: stopped or overloaded?)\n`);
+      }
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silentDaemon.close();
     }
   });
 
@@ -102,7 +121,11 @@ describe('tusk --help', () => {
     expect(help.stdout).toBe((await run(['put', 'file', '--help'])).stdout);
     expect(help.stdout).toMatch(/^Usage: tusk put file\|files \[options\] <repo@branch\[:\/path\]>/);
     expect((await run(['help', 'put'])).stdout).toMatch(/^Usage: tusk put \[options\] \[command\]/);
-    expect((await run(['help', 'nosuch'])).code).toBe(2);
+    const unknown = await run(['help', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe("tusk: unknown command 'nosuch'\n");
+    expect((await run(['help', 'lst'])).stderr).toBe("tusk: unknown command 'lst' (Did you mean list?)\n");
   });
 
   it('gives nouns their plural (list repos) but not the verbs of auth (no "auth logins")', async () => {

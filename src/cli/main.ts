@@ -22,7 +22,8 @@ export async function main(words: readonly string[], io: CliIO = processIO()): P
     if (def.clients !== 'files-on-demand' && def.clients !== 'on-demand') await clients.load(def.clients ?? 'all');
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // A daemon that accepted the connection but does not answer ends the command (its calls would wait for ever).
+    await Promise.race([program.parseAsync([...argv], { from: 'user' }), ctx.silent]);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
@@ -39,13 +40,16 @@ export async function main(words: readonly string[], io: CliIO = processIO()): P
  * takes one word, so it showed the help of the group `put`.
  */
 export function helpAsFlag(argv: readonly string[]): readonly string[] {
-  if (argv[0] !== 'help' || argv.length < 2 || argv.some((w) => w.startsWith('-'))) return argv;
-  if (!COMMANDS.some((def) => def.words[0] === argv[1])) return argv; // commander's answer to an unknown word stands
+  if (argv[0] !== 'help' || argv.length < 2 || argv[1] === 'help' || argv.some((w) => w.startsWith('-'))) return argv;
+  // An unknown word is said as `tusk WORD` says it: one line `unknown command 'WORD'` (with commander's suggestion), exit 2.
+  // Commander's own help command printed the whole command list instead.
+  if (!COMMANDS.some((def) => def.words[0] === argv[1])) return argv.slice(1);
   return [...argv.slice(1), '--help'];
 }
 
 function messageOf(err: unknown, address: string): string {
   if (isTuskError(err) && err.code === 'DaemonUnavailable') return `cannot reach tuskd at ${address} (is it running? start it with \`tusk up\`)`;
+  if (isTuskError(err) && err.code === 'DaemonSilent') return `tuskd at ${address} ${err.message.replace(/^tuskd /, '')}`;
   if (isTuskError(err) && (err.code === 'DaemonUntrusted' || err.code === 'NotTuskd')) return `${address}: ${err.message}`;
   if (isTuskError(err)) return err.message;
   if (err instanceof Error) return err.message || err.name;

@@ -29,16 +29,27 @@ function label(n: ProvenanceNode): string {
   return `${n.commit?.repo ?? '?'}@${n.commit?.id ?? '?'} (${what})`;
 }
 
-/** The tree drawn with box characters, one line per commit, children in the daemon's order. */
-export function provenanceText(root: ProvenanceNode): string {
+/**
+ * The tree drawn with box characters, one line per commit, children in the daemon's order. With `once` (subvenance,
+ * where a commit reached along two paths below a join or cross would repeat its whole subtree), a commit already
+ * drawn is drawn again as one line ending `(see above)`, without its children.
+ */
+export function provenanceText(root: ProvenanceNode, options: { once?: boolean } = {}): string {
   const lines = [label(root)];
+  const drawn = new Set<string>([key(root)]);
   const walk = (node: ProvenanceNode, indent: string) => {
     node.children.forEach((child, i) => {
       const last = i === node.children.length - 1;
-      lines.push(`${indent}${last ? '└── ' : '├── '}${label(child)}`);
-      walk(child, indent + (last ? '    ' : '│   '));
+      const again = options.once === true && drawn.has(key(child));
+      drawn.add(key(child));
+      lines.push(`${indent}${last ? '└── ' : '├── '}${label(child)}${again ? ' (see above)' : ''}`);
+      if (!again) walk(child, indent + (last ? '    ' : '│   '));
     });
   };
   walk(root, '');
   return lines.join('\n') + '\n';
+}
+
+function key(n: ProvenanceNode): string {
+  return `${n.commit?.repo ?? ''}@${n.commit?.id ?? ''}`;
 }

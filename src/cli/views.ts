@@ -66,7 +66,8 @@ export function commitTable(commits: readonly Commit[], now: Date, full = false)
   );
 }
 
-export function commitFields(c: Commit, now: Date): string {
+/** A commit's fields; `error` (commit-error.ts: its job failed or was killed) adds an `Error` line, as pachctl shows it. */
+export function commitFields(c: Commit, now: Date, error: string | null = null): string {
   const provenance = c.provenance.length === 0 ? '-' : c.provenance.map((p) => `${p.repo}@${p.id}${p.branch ? ` (${p.branch})` : ''}`).join(', ');
   return formatFields([
     ['Commit', `${c.repo}@${c.id}`],
@@ -79,6 +80,7 @@ export function commitFields(c: Commit, now: Date): string {
     ['Files', String(c.fileCount)],
     ['Description', oneLine(c.description) || '-'],
     ['Provenance', provenance],
+    ...(error ? [['Error', oneLine(error)] as [string, string]] : []),
   ]);
 }
 

@@ -1,7 +1,7 @@
 // The access-control half of the typed client (AuthApi): activation, who am
 // I, tokens, role bindings and S3 keys.
 import { AuthApiClient, type ActivateResponse, type RoleBinding, type ClusterRoles, type CreateS3KeyResponse, type GetTokenResponse, type RepoRoles, type WhoAmIResponse } from '../gen/tusk/auth.js';
-import { CHANNEL_OPTIONS, connect, unary, type ConnectOptions } from './connection.js';
+import { CHANNEL_OPTIONS, connect, watchAnswer, unary, type ConnectOptions } from './connection.js';
 
 export type { ActivateResponse, RoleBinding, ClusterRoles, CreateS3KeyResponse, GetTokenResponse, RepoRoles, WhoAmIResponse };
 
@@ -10,6 +10,7 @@ export class AuthClient {
 
   constructor(address: string, options: ConnectOptions = {}) {
     this.auth = new AuthApiClient(...connect(address, CHANNEL_OPTIONS, options));
+    watchAnswer(this.auth, options);
   }
 
   close(): void {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity, rootCertificates } from 'node:tls';
-import { credentials, InterceptingCall, type ChannelCredentials, type ChannelOptions, type ClientUnaryCall, type Interceptor, type ServiceError } from '@grpc/grpc-js';
+import { connectivityState, credentials, InterceptingCall, type ChannelCredentials, type Client, type ChannelOptions, type ClientUnaryCall, type Interceptor, type ServiceError } from '@grpc/grpc-js';
 import { InvalidArgument } from '../errors/index.js';
 import { fromServiceError } from '../rpc/errors.js';
 
@@ -24,6 +24,32 @@ export interface ConnectOptions {
   token?: string;
   /** PEM certificates trusted for a grpcs:// address (default: the system's). */
   ca?: Buffer;
+  /**
+   * Called when a channel has not finished connecting (TCP and the HTTP/2 handshake: grpc-js is ready only once the
+   * daemon's SETTINGS arrive) `afterMs` after it was made: the daemon accepted the connection but does not answer
+   * (stopped, overloaded). Without it, a call waits for ever. A channel once connected is never timed: long calls
+   * (wait, subscribe, logs -f) stay open.
+   */
+  silent?: { afterMs: number; onSilent: () => void };
+}
+
+/** Watches `client`'s channel as `options.silent` says (nothing without it), timed from its first connection attempt. */
+export function watchAnswer(client: Client, options: ConnectOptions = {}): void {
+  const silent = options.silent;
+  if (!silent) return;
+  const channel = client.getChannel();
+  let timer: NodeJS.Timeout | undefined;
+  const watch = (state: connectivityState): void => {
+    if (state === connectivityState.READY || state === connectivityState.SHUTDOWN) return clearTimeout(timer);
+    if (state === connectivityState.CONNECTING && !timer) {
+      timer = setTimeout(() => {
+        if (channel.getConnectivityState(false) === connectivityState.CONNECTING) silent.onSilent();
+      }, silent.afterMs);
+      timer.unref();
+    }
+    channel.watchConnectivityState(state, Infinity, () => watch(channel.getConnectivityState(false)));
+  };
+  watch(channel.getConnectivityState(false));
 }
 
 /**

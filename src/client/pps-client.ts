@@ -39,7 +39,7 @@ import {
   type TransactionOp,
 } from '../gen/tusk/pps.js';
 import type { CommitRef } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, connect, serverStream, unary, type ConnectOptions } from './connection.js';
+import { CHANNEL_OPTIONS, connect, watchAnswer, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import { checkWorkerSpec } from './worker-spec.js';
 
@@ -54,6 +54,7 @@ export class PpsClient {
 
   constructor(address: string, options: ConnectOptions = {}) {
     this.pps = new PpsApiClient(...connect(address, CHANNEL_OPTIONS, options));
+    watchAnswer(this.pps, options);
   }
 
   close(): void {
@@ -185,6 +186,7 @@ export class WorkerClient {
 
   constructor(address: string, options: ConnectOptions = {}) {
     this.worker = new WorkerApiClient(...connect(address, CHANNEL_OPTIONS, options));
+    watchAnswer(this.worker, options);
   }
 
   close(): void {

@@ -23,7 +23,7 @@ import {
   type RemoveCommitResponse,
   type Trigger,
 } from '../gen/tusk/pfs.js';
-import { CHANNEL_OPTIONS, connect, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
+import { CHANNEL_OPTIONS, connect, watchAnswer, defaultAddress, serverStream, unary, type ConnectOptions } from './connection.js';
 import { FileWriter } from './file-writer.js';
 import type { LocalProof } from './local-proof.js';
 import { decodeFileInfoBatch } from '../rpc/file-info-wire.js';
@@ -60,6 +60,7 @@ export class TuskClient {
     // 64 KiB until our window update reaches the daemon (measured, 512 MiB of
     // GetFile: ~300 MB/s, 420-710 MB/s with 16 MiB, less CPU on both sides).
     this.pfs = new FastPfsApiClient(...connect(address, { ...CHANNEL_OPTIONS, 'grpc-node.flow_control_window': 16 * 1024 * 1024 }, options));
+    watchAnswer(this.pfs, options);
   }
 
   close(): void {
@@ -71,6 +72,7 @@ export class TuskClient {
   private get admin(): AdminApiClient {
     if (!this.adminClient) {
       this.adminClient = new AdminApiClient(...connect(this.address, CHANNEL_OPTIONS, this.options));
+      watchAnswer(this.adminClient, this.options);
       if (this.closed) this.adminClient.close(); // a call after close() fails as on a closed channel
     }
     return this.adminClient;

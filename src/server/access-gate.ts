@@ -24,8 +24,8 @@ export class AccessGate {
     return this.authority.authenticate(token);
   }
 
-  /** Throws unless `caller` may make `call`, which needs `need`. */
-  async check(call: string, caller: Authenticated, need: Need): Promise<void> {
+  /** Throws unless `caller` may make `call`, which needs `need`; a refusal names `action` (default: the call) as what was tried. */
+  async check(call: string, caller: Authenticated, need: Need, action = call): Promise<void> {
     if (!this.active || need.kind === 'public') return;
     if (caller.subject === undefined) {
       this.audit('denied', { call, reason: caller.reason });
@@ -40,7 +40,7 @@ export class AccessGate {
     const decision = decide(caller.subject, need, this.authority, repos);
     if (decision.allowed) return;
     this.audit('denied', { call, subject: caller.subject, role: decision.role, ...(decision.repo ? { repo: decision.repo } : {}) });
-    throw new PermissionDenied(caller.subject, decision.role, decision.repo, call);
+    throw new PermissionDenied(caller.subject, decision.role, decision.repo, action);
   }
 
   /** One audit line in the daemon log. */

@@ -25,6 +25,8 @@ export interface RpcRule {
   /** A client stream: need() sees every message, the first must yield a Need. */
   stream?: true;
   after?(req: Req, done: AfterSuccess, lookups: AccessLookups): Promise<void>;
+  /** What a refusal says the caller tried (default: the method's name), when the request makes it another thing. */
+  action?(req: Req): string;
 }
 
 const PUBLIC: Need = { kind: 'public' };
@@ -77,10 +79,14 @@ export const RPC_ACCESS: Record<string, RpcRule> = {
   '/tusk.auth.AuthApi/CreateS3Key': rule(() => ANYONE), // someone else's key: clusterAdmin, checked by the handler against the caller
 
   // PfsApi
-  '/tusk.pfs.PfsApi/CreateRepo': rule(
-    async (r, l) => (r.update && (await l.repoExists(r.name)) ? on('repoWriter', r.name) : ANYONE),
-    (r, done) => owns(r.name, done),
-  ),
+  '/tusk.pfs.PfsApi/CreateRepo': {
+    ...rule(
+      async (r, l) => (r.update && (await l.repoExists(r.name)) ? on('repoWriter', r.name) : ANYONE),
+      (r, done) => owns(r.name, done),
+    ),
+    // `tusk update repo` (pachctl's too) is CreateRepo with update set: a refusal names what the user typed.
+    action: (r) => (r.update ? 'update repo' : 'CreateRepo'),
+  },
   '/tusk.pfs.PfsApi/InspectRepo': rule((r) => on('repoReader', r.name)),
   '/tusk.pfs.PfsApi/ListRepo': rule(() => ANYONE),
   '/tusk.pfs.PfsApi/DeleteRepo': rule(

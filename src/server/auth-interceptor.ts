@@ -64,7 +64,7 @@ export function authInterceptor(gate: AccessGate): ServerInterceptor {
             if (!checked) throw new TuskError('invalid_argument', 'BadStream', `${name}: the first message must name its target`);
             return;
           }
-          await gate.check(name, caller, wanted);
+          await gate.check(name, caller, wanted, rule.action?.(message));
           checked = true;
         })().then(
           () => next(message),

@@ -4,6 +4,7 @@ import { authActivate } from './auth-activate.js';
 import { authCreateS3Key } from './auth-create-s3-key.js';
 import { authGetRobotToken } from './auth-get-robot-token.js';
 import { authLogin } from './auth-login.js';
+import { authLogout } from './auth-logout.js';
 import { authRevoke } from './auth-revoke.js';
 import { authGetRepo, authSetCluster, authSetRepo } from './auth-roles.js';
 import { authWhoami } from './auth-whoami.js';
@@ -145,6 +146,7 @@ export const COMMANDS: readonly CommandDef[] = [
   fsckCommand,
   authActivate,
   authLogin,
+  authLogout,
   authWhoami,
   authRevoke,
   authGetRobotToken,

@@ -7,6 +7,7 @@ import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { LocalReads } from '../local-reads.js';
 import { jobJson, jobTable } from '../pps-views.js';
 import { isGlobalId } from '../refs.js';
+import { commitError } from '../commit-error.js';
 import { commitFields, commitJson, commitTable } from '../views.js';
 
 export const inspectCommit: CommandDef = {
@@ -27,7 +28,8 @@ export const inspectCommit: CommandDef = {
           emit(ctx, format, () => commits.map((c) => commitSetEntry(c, jobs)), () => commitSetText(commits, jobs, ctx.now()));
         } else {
           const commit = await new LocalReads(ctx).inspectCommit(ref);
-          emit(ctx, format, () => commitJson(commit), () => commitFields(commit, ctx.now()));
+          const error = await commitError(ctx, commit);
+          emit(ctx, format, () => ({ ...commitJson(commit), error }), () => commitFields(commit, ctx.now(), error));
         }
       });
   },

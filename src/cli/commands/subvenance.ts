@@ -12,7 +12,7 @@ export const subvenance: CommandDef = {
       .addOption(outputOption())
       .action(async (ref: string, opts) => {
         const tree = await ctx.pps().subvenance(ref);
-        emit(ctx, formatOf(opts), () => provenanceJson(tree), () => provenanceText(tree));
+        emit(ctx, formatOf(opts), () => provenanceJson(tree), () => provenanceText(tree, { once: true }));
       });
   },
 };
