@@ -426,3 +426,30 @@ describe('content store', () => {
     await expect(store.readBytes(c, { offset: -1, length: 2 })).rejects.toMatchObject({ code: 'InvalidRange' });
   });
 });
+
+describe('pack index objects', () => {
+  it('are all in place once close() resolves, though writes no longer wait for them, and a reopened store rebuilds none', async () => {
+    const objects = new MemoryStore();
+    const put = objects.put.bind(objects);
+    objects.put = async (key, body, options) => {
+      if (key.endsWith('.idx')) await new Promise((resolve) => setTimeout(resolve, 20)); // a slow index write
+      await put(key, body, options);
+    };
+    const store = await ContentStore.open(objects, { hashThread: false });
+    const session = store.writer();
+    const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7919) % 251);
+    const content = await session.writeFile(bytes);
+    await session.close();
+    await store.blobs.put('a'.repeat(64), new Uint8Array([1, 2, 3]));
+    await store.blobs.flush();
+    await store.close();
+    const all = await keys(objects, 'packs/');
+    const packs = all.filter((k) => !k.endsWith('.idx'));
+    expect(packs.length).toBeGreaterThan(0);
+    for (const p of packs) expect(all).toContain(`${p}.idx`);
+    const events: string[] = [];
+    const reopened = await open(objects, { hashThread: false, log: (_level, event) => void events.push(event) });
+    expect(events).not.toContain('pack_index_rebuilt');
+    expect(Buffer.compare(await reopened.readBytes(content), bytes)).toBe(0);
+  });
+});

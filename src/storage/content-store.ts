@@ -28,6 +28,7 @@ import { checkEntries, type EntryCheck } from './integrity.js';
 import type { ObjectStore } from './object-store.js';
 import { PAGE_ALIGN } from './aligned-memory.js';
 import { PackedBlobStore } from './packed-blob-store.js';
+import { PendingIndexes } from './pending-indexes.js';
 import { decodeRefs } from './ref-codec.js';
 import { SharedWriter, type SharedFileWriter } from './shared-writer.js';
 
@@ -85,10 +86,12 @@ export class ContentStore {
   private readonly readBuffers = new ReadBufferPool(READ_BUFFER_BYTES + PAGE_ALIGN, READ_AHEAD + 2, PAGE_ALIGN);
   /** Group-flushed sessions for small files written one per caller (shared-writer.ts). */
   private shared?: SharedWriter;
+  /** Pack index objects still being written: no write waits for them, close() does (pending-indexes.ts). */
+  private readonly indexWrites = new PendingIndexes();
 
   private constructor(readonly objects: ObjectStore, readonly index: ChunkIndex, private readonly options: ContentStoreOptions, readonly unreadable: readonly UnreadablePack[] = []) {
     this.writerIndex = new TouchingIndex(index, this.journal);
-    const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct });
+    const blobs = new PackedBlobStore(objects, this.writerIndex, { packSize: options.packSize, cacheBytes: options.cacheBytes, unreadable, readIndex: index, direct: options.direct, indexes: this.indexWrites });
     this.blobs = blobs;
     this.packedBlobs = blobs;
     this.reader = new FileReader(objects, blobs, { cacheBytes: options.cacheBytes, locate: (hash) => index.lookup('chunk', hash), readAhead: READ_AHEAD, maxGroupBytes: READ_BUFFER_BYTES, firstGroupBytes: FIRST_GROUP_BYTES });
@@ -184,6 +187,7 @@ export class ContentStore {
       slabPools: this.slabPools,
       packBuffers: this.packBuffers,
       copier: this.copier,
+      indexes: this.indexWrites,
     };
   }
 
@@ -270,9 +274,10 @@ export class ContentStore {
     return Buffer.concat(parts); // a copy: yielded parts may be views of cached chunks
   }
 
-  /** Flushes blobs and stops the hash and scan threads. Write sessions must be closed first. */
+  /** Flushes blobs, waits for the pack index objects still being written, and stops the hash and scan threads. Write sessions must be closed first. */
   async close(): Promise<void> {
     await this.blobs.flush();
+    await this.indexWrites.settled();
     await Promise.all([this.hasher?.close(), this.gearScan?.close()]);
     this.hasher = undefined;
     this.gearScan = undefined;

@@ -39,6 +39,7 @@ import type { Hasher, HashOp } from './hasher.js';
 import type { ObjectStore } from './object-store.js';
 import type { PackEntry } from './pack-format.js';
 import { PackWriter, type PackWriterStats } from './pack-writer.js';
+import type { PendingIndexes } from './pending-indexes.js';
 import { encodeRefs } from './ref-codec.js';
 import { SharedCopier } from './shared-copy.js';
 import { SlabPools, type Slab, type SlabPool } from './slab-pool.js';
@@ -106,6 +107,8 @@ export interface WriteSessionOptions {
   packBuffers?: Uint8Array[];
   /** Written small-pack buffers to reuse, likewise shared (see PackWriterOptions.firstBuffers). */
   firstPackBuffers?: Uint8Array[];
+  /** Where pack index objects are left to finish (PackWriterOptions.indexes); default: close() waits for them. */
+  indexes?: PendingIndexes;
   /** Copies pieces into slabs and chunks into packs (its stage shared by a content store's sessions). */
   copier?: SharedCopier;
 }
@@ -246,6 +249,7 @@ export class WriteSession {
       onSeal: (id) => options.index.announce?.(id),
       ...(options.packBuffers ? { spare: options.packBuffers, keepSpare: KEPT_PACK_BUFFERS } : {}),
       ...(options.firstPackBuffers ? { firstBuffers: options.firstPackBuffers } : {}),
+      ...(options.indexes ? { indexes: options.indexes } : {}),
       onDurable: (id, entries) => this.durable(id, entries),
       stream: true,
       copier: this.copier,

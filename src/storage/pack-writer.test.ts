@@ -10,6 +10,7 @@ import { getBytes } from './object-store.js';
 import { decodePackIndex, packIndexKey, packKey, type PackEntry } from './pack-format.js';
 import { recoverPackIndex } from './pack-recovery.js';
 import { PackWriter } from './pack-writer.js';
+import { PendingIndexes } from './pending-indexes.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -35,6 +36,32 @@ describe('pack writer', () => {
       expect(Buffer.compare(pack.subarray(ref.offset, ref.offset + ref.size), chunks[i]!)).toBe(0);
       expect(decodePackIndex(await getBytes(objects, packIndexKey(ref.pack)), ref.pack).map((e) => e.ref)).toContainEqual(ref);
     }
+  });
+
+  it('given pending indexes, reports a pack durable and flushes without waiting for its index object, which settled() waits for', async () => {
+    const objects = new MemoryStore();
+    const order: string[] = [];
+    // Index puts are held until the flush has resolved (or, if the flush waited for them, until a fallback timer).
+    let flushed!: () => void;
+    const released = new Promise<void>((resolve) => (flushed = resolve));
+    const fallback = setTimeout(flushed, 2000);
+    const put = objects.put.bind(objects);
+    objects.put = async (key, body, options) => {
+      if (key.endsWith('.idx')) await released;
+      await put(key, body, options);
+      order.push(`put ${key}`);
+    };
+    const indexes = new PendingIndexes();
+    const writer = new PackWriter(objects, { indexes, onDurable: (id) => void order.push(`durable ${id}`) });
+    const chunk = randomBytes(1000);
+    const ref = writer.add('chunk', sha(chunk), chunk, sha(chunk));
+    await writer.flush();
+    order.push('flushed');
+    flushed();
+    clearTimeout(fallback);
+    await indexes.settled();
+    expect(order).toEqual([`put ${packKey(ref.pack)}`, `durable ${ref.pack}`, 'flushed', `put ${packIndexKey(ref.pack)}`]);
+    expect(decodePackIndex(await getBytes(objects, packIndexKey(ref.pack)), ref.pack).map((e) => e.ref)).toEqual([ref]);
   });
 
   it('writes index objects as derived data, and writes one small pack after another from the same buffer', async () => {

@@ -3,7 +3,8 @@
 // is sealed: written in one put (its entries, then a trailer with a copy of
 // its index), then its index object (derived data, not fsynced: a crash that
 // loses it leaves the trailer to rebuild it from), then reported durable
-// (the caller adds the entries to the chunk index). A reference to an entry is
+// (the caller adds the entries to the chunk index). Given `indexes`, the pack
+// is reported durable without waiting for its index (pending-indexes.ts). A reference to an entry is
 // final the moment it is added, because pack IDs are chosen up front.
 //
 // Buffers are reused once their pack is written, which assumes (as every
@@ -40,6 +41,7 @@
 // affect read cost.
 import type { ChunkRef } from './content.js';
 import type { ObjectStore, ObjectWriter } from './object-store.js';
+import type { PendingIndexes } from './pending-indexes.js';
 import { SharedCopier } from './shared-copy.js';
 import { encodePackIndex, encodePackTrailer, newPackId, packIndexKey, packKey, type EntryKind, type PackEntry } from './pack-format.js';
 
@@ -94,6 +96,12 @@ export interface PackWriterOptions {
   stream?: boolean;
   /** Copies entries out of shared memory (default: this writer's own). */
   copier?: SharedCopier;
+  /**
+   * Where index objects are left to finish: with it, a pack is reported durable (and flush() resolves)
+   * once the pack itself is, while its index is still being written (see pending-indexes.ts).
+   * Default: each index is written before its pack is reported durable.
+   */
+  indexes?: PendingIndexes;
 }
 
 export interface PackWriterStats {
@@ -113,6 +121,7 @@ export class PackWriter {
   private readonly newId: () => string;
   private readonly onDurable?: PackWriterOptions['onDurable'];
   private readonly onSeal?: PackWriterOptions['onSeal'];
+  private readonly indexes?: PendingIndexes;
   private id = '';
   private buf: Uint8Array = new Uint8Array(0);
   private used = 0;
@@ -142,6 +151,7 @@ export class PackWriter {
     this.newId = options.newId ?? newPackId;
     this.onDurable = options.onDurable;
     this.onSeal = options.onSeal;
+    this.indexes = options.indexes;
     this.spare = options.spare ?? [];
     this.keepSpare = options.keepSpare ?? 0;
     this.firstBuffers = options.firstBuffers ?? [];
@@ -266,9 +276,11 @@ export class PackWriter {
     await this.durable(id, body.length + trailer.length, index, entries);
   }
 
-  /** Puts the pack's index (derived: rebuilt from the trailer if a crash loses it) and reports the pack durable. */
+  /** Puts the pack's index (derived: rebuilt from the trailer if a crash loses it) and reports the pack durable (without waiting for the index, given `indexes`). */
   private async durable(id: string, packBytes: number, index: Uint8Array, entries: PackEntry[]): Promise<void> {
-    await this.store.put(packIndexKey(id), index, { derived: true });
+    const put = this.store.put(packIndexKey(id), index, { derived: true });
+    if (this.indexes) this.indexes.track(put);
+    else await put;
     this.stats.packs++;
     this.stats.objects += 2;
     this.stats.bytes += packBytes + index.length;

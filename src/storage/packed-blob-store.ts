@@ -14,6 +14,7 @@ import type { ChunkRef } from './content.js';
 import type { ObjectStore } from './object-store.js';
 import { readEntries } from './pack-reader.js';
 import { PackWriter } from './pack-writer.js';
+import type { PendingIndexes } from './pending-indexes.js';
 
 /** A durable pack of at most this many blob bytes keeps its blobs in the read cache (see onDurable). */
 const KEEP_WRITTEN = 256 * 1024;
@@ -41,6 +42,8 @@ export interface PackedBlobStoreOptions {
   readIndex?: ChunkIndex;
   /** The object store beneath any read cache, for getStored() (default: the store given). */
   direct?: ObjectStore;
+  /** Where pack index objects are left to finish (PackWriterOptions.indexes); default: flush() waits for them. */
+  indexes?: PendingIndexes;
 }
 
 export class PackedBlobStore implements BlobStore {
@@ -62,6 +65,7 @@ export class PackedBlobStore implements BlobStore {
     this.cache = new ByteLru(options.cacheBytes ?? 32 * 1024 * 1024);
     this.packs = new PackWriter(objects, {
       packSize: options.packSize ?? DEFAULT_BLOB_PACK_SIZE,
+      ...(options.indexes ? { indexes: options.indexes } : {}),
       onSeal: (packId) => index.announce?.(packId),
       onDurable: async (packId, entries) => {
         await index.addPack(packId, entries);
