@@ -454,13 +454,18 @@ describe('list commit GLOBAL_ID', () => {
   });
 });
 
+/** A repo and, reading it with glob /*, pipelines of these names whose code does nothing. */
+async function truePipelines(repo: string, names: string[]): Promise<void> {
+  await tuskJson(['create', 'repo', repo]);
+  for (const name of names) {
+    const spec = { pipeline: { name }, input: { pfs: { repo, glob: '/*' } }, transform: { cmd: ['true'] } };
+    expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
+  }
+}
+
 describe('list job and wait job with a bare job ID', () => {
   it('lists and waits for every pipeline\'s job of that ID, as pachctl does for a job set', async () => {
-    await tuskJson(['create', 'repo', 'jsin']);
-    for (const name of ['js-one', 'js-two']) {
-      const spec = { pipeline: { name }, input: { pfs: { repo: 'jsin', glob: '/*' } }, transform: { cmd: ['true'] } };
-      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
-    }
+    await truePipelines('jsin', ['js-one', 'js-two']);
     const id = (await tusk(['put', 'file', 'jsin@master:/a'], { input: 'a' })).stdout.trim();
     const waited = await tusk(['wait', 'job', id, '-o', 'json']);
     expect(waited.code, waited.stderr).toBe(0);
@@ -484,11 +489,7 @@ describe('update repo', () => {
 
 describe('list pipeline --state', () => {
   it('lists only the pipelines in the states given, taking pachctl\'s state names', async () => {
-    await tuskJson(['create', 'repo', 'stin']);
-    for (const name of ['st-up', 'st-down']) {
-      const spec = { pipeline: { name }, input: { pfs: { repo: 'stin', glob: '/*' } }, transform: { cmd: ['true'] } };
-      expect((await tusk(['create', 'pipeline', '-f', '-'], { input: JSON.stringify(spec) })).code).toBe(0);
-    }
+    await truePipelines('stin', ['st-up', 'st-down']);
     await tusk(['stop', 'pipeline', 'st-down']);
     const names = async (...states: string[]) =>
       (await tuskJson<any[]>(['list', 'pipeline', ...states.flatMap((s) => ['--state', s])])).map((p) => p.name).filter((n: string) => n.startsWith('st-'));

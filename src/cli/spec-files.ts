@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Pipeline } from '../client/index.js';
-import { InvalidSpec, TuskError, isTuskError } from '../errors/index.js';
+import { InvalidArgument, InvalidSpec, TuskError, isTuskError } from '../errors/index.js';
 import { parseSpecDocuments, specTextProblem } from '../pps/spec-text.js';
 import type { PipelineSpec } from '../pps/spec.js';
 import { specWarnings } from '../pps/spec-warnings.js';
@@ -37,6 +37,13 @@ export async function specTextsOf(source: SpecSource, stdin: Readable): Promise<
   const template = local ? { path: file } : { text: await readText(file, stdin), name: file === '-' ? 'standard input' : file };
   if (local) await stat(file).catch((err) => Promise.reject(localError(file, err))); // a missing file named as -f names it
   return evaluateTemplate(template, args, { maxBytes: MAX_SPEC_BYTES });
+}
+
+/** The one spec a command that previews a single pipeline takes (`impact -f`, `list datum -f`). */
+export async function oneSpecText(file: string, stdin: Readable, command: string): Promise<string> {
+  const texts = splitSpecs(await readSpecText(file, stdin));
+  if (texts.length !== 1) throw new InvalidArgument('OneSpecOnly', `${file} holds ${texts.length} specs; ${command} takes one`);
+  return texts[0]!;
 }
 
 /** The text of a spec file (or of standard input for "-"). Throws InvalidSpec naming the file when it cannot be a spec (binary, too large, nested too deeply). */

@@ -12,12 +12,12 @@ import { FailedPrecondition, NotFound } from '../errors/index.js';
 import type { CommitRecord } from '../pfs/index.js';
 import { downstream, topoOrder, type PipelineNode } from './cascade.js';
 import { inputRepos } from './dag.js';
-import { planDatums } from './datums.js';
+import { planDatums, type Datum } from './datums.js';
 import { datumFiles } from './job-plan.js';
 import { memoryInputFiles, type InputCommit, type InputFile, type InputFiles } from './input-files.js';
 import type { Jobs } from './jobs.js';
 import type { PpsContext } from './pps-context.js';
-import type { JobDatumRecord } from './records.js';
+import type { DatumResultRecord, JobDatumRecord } from './records.js';
 import type { PipelineSpec } from './spec.js';
 import { treeInputFiles } from './tree-input-files.js';
 
@@ -75,14 +75,20 @@ export class Impact {
     const { onBranch } = await this.proposed(change);
     const { inputs, unknown } = await this.inputsOf(spec, new Map(), onBranch);
     if (unknown) throw new FailedPrecondition('InputNotReady', `pipeline "${spec.name}": its datums depend on the output of ${unknown}; wait for it (tusk wait commit) and list again`, { pipeline: spec.name });
-    const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) });
-    const reprocess = Boolean(change.reprocess) || spec.reprocessSpec === 'every_job';
-    const records: JobDatumRecord[] = [];
-    for (const d of datums) {
-      const result = reprocess ? undefined : await this.ctx.store.getResult(spec.name, d.id);
-      records.push({ id: d.id, state: result ? 'skipped' : 'queued', files: datumFiles(d), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' });
-    }
+    const datums = await this.plan(spec.name, spec, inputs, Boolean(change.reprocess) || spec.reprocessSpec === 'every_job');
+    const records = datums.map(({ datum, result }): JobDatumRecord => ({ id: datum.id, state: result ? 'skipped' : 'queued', files: datumFiles(datum), tries: 0, durationMs: 0, reason: '', output: result?.output ?? '' }));
     return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The datums a job of `spec` would plan on `inputs`, each with the earlier result it would reuse (none when reprocessing). */
+  private async plan(pipeline: string, spec: PipelineSpec, inputs: Map<string, InputCommit>, reprocess: boolean): Promise<{ datum: Datum; result?: DatumResultRecord }[]> {
+    const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) }, this.ctx.deps.maxJobDatums);
+    const planned: { datum: Datum; result?: DatumResultRecord }[] = [];
+    for (const datum of datums) {
+      const result = reprocess ? undefined : await this.ctx.store.getResult(pipeline, datum.id);
+      planned.push(result ? { datum, result } : { datum });
+    }
+    return planned;
   }
 
   /** Checks a proposed spec's inputs exist; the branch it would apply on (when not its own), and its version number. */
@@ -120,14 +126,9 @@ export class Impact {
         set.set(node.name, { unknown: node.name });
         continue;
       }
-      const datums = await planDatums(spec, (leaf) => inputs.get(`${leaf.repo}@${leaf.branch}`) ?? { repo: leaf.repo, branch: leaf.branch, commit: '', files: memoryInputFiles([]) }, this.ctx.deps.maxJobDatums);
-      let run = 0;
-      const outputs: string[] = [];
-      for (const d of datums) {
-        const result = reprocess ? undefined : await this.ctx.store.getResult(node.name, d.id);
-        if (result) outputs.push(result.output);
-        else run++;
-      }
+      const datums = await this.plan(node.name, spec, inputs, reprocess);
+      const outputs = datums.flatMap((d) => (d.result ? [d.result.output] : []));
+      const run = datums.length - outputs.length;
       rows.push({ pipeline: node.name, branch, version, datums: { total: datums.length, run, reused: datums.length - run }, exact: true, note: reprocess ? 'reprocess: every datum runs' : '' });
       if (run > 0) set.set(node.name, { unknown: node.name });
       else set.set(node.name, { files: memoryInputFiles(await this.union(outputs)), id: '' });

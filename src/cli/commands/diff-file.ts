@@ -21,7 +21,8 @@ export const diffFile: CommandDef = {
           const { diffBase, shallowDiff } = await import('../shallow-diff.js');
           const commitOf = (ref: string) => ref.split(':')[0]!;
           const sides = { new: commitOf(newRef), old: oldRef ? commitOf(oldRef) : `${commitOf(newRef)}^` };
-          const exists = (side: 'old' | 'new', folder: string) => ctx.client().inspectFile(`${sides[side]}:${folder}`).then(() => true, (err: { code?: string }) => (isNotFound(err) ? false : Promise.reject(err)));
+          // A folder missing on one side (or the side itself: the first commit has no parent) is not there.
+          const exists = (side: 'old' | 'new', folder: string) => ctx.client().inspectFile(`${sides[side]}:${folder}`).then(() => true, (err: unknown) => (isTuskError(err) && err.kind === 'not_found' ? false : Promise.reject(err)));
           entries = await shallowDiff(entries, diffBase(newRef), exists);
         }
         if (opts.nameOnly) emit(ctx, formatOf(opts), () => entries.map((e) => e.path), () => entries.map((e) => e.path).join('\n'));
@@ -29,8 +30,3 @@ export const diffFile: CommandDef = {
       });
   },
 };
-
-/** A folder missing on one side (or the side itself: the first commit has no parent). */
-function isNotFound(err: unknown): boolean {
-  return isTuskError(err) && /NotFound$/.test(err.code);
-}

@@ -1,5 +1,4 @@
 // tusk impact REPO@REF | -f SPEC [--branch B] [--reprocess]
-import { InvalidArgument } from '../../errors/index.js';
 import { usageError } from '../usage.js';
 import { emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { impactRowJson, impactTable } from '../experiment-views.js';
@@ -18,13 +17,7 @@ export const impact: CommandDef = {
       .addHelpText('after', '\nFor each pipeline the change sets off: datums in the job, how many would run, how many would be reused.\nBelow a pipeline that would run new datums, the counts depend on outputs that do not exist yet: shown as ?.')
       .action(async (ref: string | undefined, opts) => {
         if (!ref === !opts.file) throw usageError('give either REPO@REF or -f SPEC');
-        let spec: string | undefined;
-        if (opts.file) {
-          const { readSpecText, splitSpecs } = await import('../spec-files.js');
-          const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-          if (texts.length !== 1) throw new InvalidArgument('OneSpecOnly', `${opts.file} holds ${texts.length} specs; impact takes one`);
-          spec = texts[0];
-        }
+        const spec = opts.file ? await (await import('../spec-files.js')).oneSpecText(opts.file, ctx.stdin, 'impact') : undefined;
         const rows = await ctx.pps().impact({ ...(ref ? { ref } : {}), ...(spec ? { spec } : {}), branch: opts.branch ?? '', reprocess: !!opts.reprocess });
         emit(ctx, formatOf(opts), () => rows.map(impactRowJson), () => impactTable(rows));
       });

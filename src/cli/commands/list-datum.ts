@@ -1,5 +1,4 @@
 // tusk list datum PIPELINE@JOB_ID | -f SPEC [--branch B] [--reprocess]
-import { InvalidArgument } from '../../errors/index.js';
 import { usageError } from '../usage.js';
 import { collect, emit, formatOf, outputOption, type CommandDef } from '../command.js';
 import { datumJson, datumTable } from '../pps-views.js';
@@ -21,10 +20,9 @@ export const listDatum: CommandDef = {
         if (!opts.file && (opts.branch || opts.reprocess)) throw usageError('--branch and --reprocess go with -f SPEC');
         let datums;
         if (opts.file) {
-          const { readSpecText, splitSpecs } = await import('../spec-files.js');
-          const texts = splitSpecs(await readSpecText(opts.file, ctx.stdin));
-          if (texts.length !== 1) throw new InvalidArgument('OneSpecOnly', `${opts.file} holds ${texts.length} specs; list datum takes one`);
-          datums = await collect(ctx.pps().proposedDatums(texts[0]!, opts.branch ?? '', !!opts.reprocess));
+          const { oneSpecText } = await import('../spec-files.js');
+          const spec = await oneSpecText(opts.file, ctx.stdin, 'list datum');
+          datums = await collect(ctx.pps().proposedDatums(spec, opts.branch ?? '', !!opts.reprocess));
         } else {
           const { pipeline, id } = parseJobRef(ref!);
           datums = await collect(ctx.pps().listDatums(pipeline, id));
